@@ -1,0 +1,155 @@
+# Pagoda - top-level Makefile: the one entry point.
+#
+#   make            build build/pagoda.elf and build/pagoda.iso
+#   make run        build and boot in QEMU (serial on this terminal)
+#                   NOGRAPHIC=1: serial only; ACCEL=kvm: use KVM; MEM=512M
+#   make check      host unit tests + in-kernel tests booted several ways
+#   make qemu-gdb   boot halted with a gdb stub on :1234 (see tools/gdbinit)
+#   make iso KCMDLINE='...'   set the kernel command line of the image
+#   make clean
+#
+# Sources are found per directory (ARCH_SRCS, KERNEL_SRCS, MM_SRCS, ...);
+# a new .c or .S file in one of these directories is built automatically.
+
+ARCH    := x86_64
+A       := arch/$(ARCH)
+B       := build
+CC      := gcc
+LD      := ld
+HOSTCC  := gcc
+PYTHON  := python3
+VERSION := 0.1.0
+
+KCMDLINE      ?=
+TEST_KCMDLINE := ktest=all debugexit
+
+# Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
+# no red zone (interrupts push onto the kernel stack), top-2-GiB code model.
+KCFLAGS := -std=gnu11 -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
+	-I. -I$(A)/include -DPAGODA_VERSION=\"$(VERSION)\" -MMD -MP
+KASFLAGS := -I. -I$(A)/include -MMD -MP -g
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.ld
+
+# Quiet build lines ("  CC file"); make V=1 shows full commands.
+ifeq ($(V),1)
+Q :=
+say :=@true
+else
+Q := @
+say = @echo "  $(1)	$(2)"
+endif
+
+ARCH_SRCS   := $(wildcard $(A)/*.c $(A)/*.S $(A)/tests/*.c)
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/tests/*.c)
+MM_SRCS     := $(wildcard mm/*.c mm/tests/*.c)
+KSRCS       := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS)
+KOBJS       := $(patsubst %,$(B)/k/%.o,$(KSRCS))
+
+# Every header must compile on its own (STYLE.md: self-contained headers).
+HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h mm/*.h $(A)/include/arch/*.h)
+HDRCHECKS   := $(patsubst %,$(B)/hdr/%.o,$(HEADERS))
+
+ELF := $(B)/pagoda.elf
+ISO := $(B)/pagoda.iso
+TEST_ISO := $(B)/test/pagoda.iso
+
+.PHONY: all iso run check qemu-gdb clean deps host-tests FORCE
+all: $(ELF) $(ISO)
+iso: $(ISO)
+
+deps:
+	@tools/install-deps.sh --check || tools/install-deps.sh
+
+$(B)/k/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+$(B)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(call say,AS,$<)
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(B)/hdr/%.h.o: %.h
+	@mkdir -p $(dir $@)
+	$(call say,HDR,$<)
+	$(Q)$(CC) $(KCFLAGS) -x c -c $< -o $@
+
+# Two-pass link: the first image yields the symbol table that the second
+# one embeds (.ksyms sits last in .rodata, so text addresses do not move).
+$(B)/ksyms0.S:
+	@mkdir -p $(B)
+	$(Q)tools/gen-ksyms.sh > $@
+$(B)/pagoda.pass1.elf: $(KOBJS) $(B)/ksyms0.o linker.ld $(HDRCHECKS)
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(B)/ksyms0.o
+$(B)/ksyms.S: $(B)/pagoda.pass1.elf tools/gen-ksyms.sh
+	$(Q)tools/gen-ksyms.sh $< > $@
+$(B)/%.o: $(B)/%.S
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+$(ELF): $(B)/pagoda.pass1.elf $(B)/ksyms.o
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(B)/ksyms.o
+	@tools/check-image.sh $@
+
+# The ISO: GRUB (BIOS + UEFI) with the kernel and a grub.cfg carrying the
+# command line. The command line is recorded so changing it rebuilds.
+$(B)/%/cmdline.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CMDLINE_FOR_$*)' | cmp -s - $@ || echo '$(CMDLINE_FOR_$*)' > $@
+CMDLINE_FOR_iso := $(KCMDLINE)
+CMDLINE_FOR_test := $(TEST_KCMDLINE)
+
+define make-iso
+	@rm -rf $(2) && mkdir -p $(2)/boot/grub
+	$(call say,ISO,$(1))
+	$(Q)cp $(ELF) $(2)/boot/pagoda.elf
+	$(Q)sed "s|@KCMDLINE@|$$(cat $(3))|" iso/grub.cfg > $(2)/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $(1) $(2) 2>$(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
+endef
+
+$(ISO): $(ELF) iso/grub.cfg $(B)/iso/cmdline.txt
+	$(call make-iso,$@,$(B)/iso/root,$(B)/iso/cmdline.txt)
+$(TEST_ISO): $(ELF) iso/grub.cfg $(B)/test/cmdline.txt
+	$(call make-iso,$@,$(B)/test/root,$(B)/test/cmdline.txt)
+
+QEMU      := qemu-system-x86_64
+ACCEL     ?= tcg
+MEM       ?= 512M
+QEMU_BASE := -machine q35 -cpu max -m $(MEM) -accel $(ACCEL) -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+ifeq ($(NOGRAPHIC),1)
+QEMU_DISPLAY := -nographic
+else
+QEMU_DISPLAY := $(if $(DISPLAY)$(WAYLAND_DISPLAY),-serial stdio,-nographic)
+endif
+
+run: deps $(ISO)
+	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY)
+
+qemu-gdb: deps $(ISO)
+	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
+	@echo "    gdb -x tools/gdbinit"
+	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) -s -S
+
+# Host unit tests: real kernel/lib and mm sources built for the host with
+# sanitizers (tests/host/<module>_test.c includes what it tests).
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Werror -I. -I$(A)/include \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_TESTS  := $(patsubst tests/host/%.c,$(B)/host/%,$(wildcard tests/host/*_test.c))
+$(B)/host/%: tests/host/%.c
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$<)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $< -o $@
+host-tests: $(HOST_TESTS)
+
+check: deps $(TEST_ISO) $(HOST_TESTS)
+	$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
+		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS))
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,71 @@
+/*
+ * entry.S - the 256 interrupt stubs and the common trap path.
+ *
+ * Each stub is 16-byte aligned, so the stub for vector v sits at
+ * trap_vectors + 16*v (trap.c fills the IDT from that rule). A stub pushes a
+ * zero error code when the CPU does not push one, pushes its vector number
+ * and jumps to trap_common, which saves the registers as a struct trap_frame
+ * (arch/trap.h) and calls trap_dispatch(frame).
+ */
+	.text
+	.align 16
+	.global trap_vectors
+trap_vectors:
+	.set v, 0
+	.rept 256
+	.align 16
+	/* Vectors with a CPU error code: 8, 10-14, 17, 21, 29, 30. */
+	.if (v == 8) || ((v >= 10) && (v <= 14)) || (v == 17) || (v == 21) || (v == 29) || (v == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $v
+	jmp trap_common
+	.set v, v + 1
+	.endr
+
+trap_common:
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	/* From user mode (CPL 3 in the saved CS): switch to the kernel GS base. */
+	testb $3, 18*8(%rsp)
+	jz 1f
+	swapgs
+1:	cld
+	movq %rsp, %rdi
+	call trap_dispatch
+	testb $3, 18*8(%rsp)
+	jz 2f
+	swapgs
+2:	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp			/* vector and error code */
+	iretq
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,502 @@
+/*
+ * paging.c - x86-64 page tables: the arch half of the mm contract
+ * (arch/pgtable.h), the kernel's own tables, ioremap, and direct-map surgery.
+ *
+ * paging_init() replaces the boot trampoline's tables with the kernel's:
+ *
+ *   - the direct map: every usable/ACPI range of the memory map at
+ *     DIRECT_MAP_BASE + phys, read-write, NX, global, using 1 GiB pages
+ *     where the CPU has them and a whole aligned GiB is RAM, else 2 MiB,
+ *     else 4 KiB (map_direct_range());
+ *   - the kernel image at KERNEL_VIRT in 4 KiB pages with per-section
+ *     permissions: .text R+X, .rodata R, .data/.bss R+W (map_kernel_image());
+ *   - an empty top-level slot for ioremap, so later mappings there never
+ *     need a new PML4 entry (future address spaces copy the kernel half once).
+ *
+ * Intermediate entries are always present+writable(+user below USER_END);
+ * permissions are decided by the leaf, the only place NX is set.
+ *
+ * Locking: pt_lock (a spinlock, interrupts off) serialises every change to
+ * kernel page tables; walks for queries take it too so a concurrent split
+ * is never seen half-done. TLB flushes go through arch_flush_tlb_*(), the
+ * one place SMP shoot-down will be added.
+ */
+#include <arch/pgtable.h>
+#include <arch/cpu.h>
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "mm/memblock.h"
+#include "mm/page_alloc.h"
+#include "kernel/lib/multiboot2.h"
+
+phys_addr_t kernel_pgd;
+static spinlock_t pt_lock = SPINLOCK_INIT;
+static vaddr_t ioremap_next = IOREMAP_BASE;
+
+/* Index of @va in the table of @level (3 = PML4, 2 = PDPT, 1 = PD, 0 = PT). */
+static unsigned int pt_index(vaddr_t va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * level)) & (PT_ENTRIES - 1);
+}
+
+static size_t level_size(int level)
+{
+	return 1ul << (PAGE_SHIFT + 9 * level);
+}
+
+static pte_t *table_va(pte_t entry_or_phys)
+{
+	return phys_to_virt(entry_or_phys & PTE_ADDR_MASK);
+}
+
+/* The one translation from generic MMU_* flags to x86 bits. */
+static pte_t mmu_flags_to_pte(unsigned int flags)
+{
+	pte_t pte = PTE_PRESENT;
+
+	if (flags & MMU_WRITE)
+		pte |= PTE_WRITE;
+	if (flags & MMU_USER)
+		pte |= PTE_USER;
+	if (flags & MMU_NOCACHE)
+		pte |= PTE_PCD | PTE_PWT;
+	if ((flags & MMU_GLOBAL) && cpu_features.pge)
+		pte |= PTE_GLOBAL;
+	if (!(flags & MMU_EXEC) && cpu_features.nx)
+		pte |= PTE_NX;
+	return pte;
+}
+
+static unsigned int pte_to_mmu_flags(pte_t pte)
+{
+	unsigned int f = 0;
+
+	if (pte & PTE_WRITE)
+		f |= MMU_WRITE;
+	if (pte & PTE_USER)
+		f |= MMU_USER;
+	if (pte & PTE_PCD)
+		f |= MMU_NOCACHE;
+	if (pte & PTE_GLOBAL)
+		f |= MMU_GLOBAL;
+	if (!(pte & PTE_NX))
+		f |= MMU_EXEC;
+	if (pte & PTE_ACCESSED)
+		f |= MMU_ACCESSED;
+	if (pte & PTE_DIRTY)
+		f |= MMU_DIRTY;
+	return f;
+}
+
+static int size_to_level(size_t size)
+{
+	switch (size) {
+	case PAGE_SIZE:
+		return 0;
+	case PMD_SIZE:
+		return 1;
+	case PUD_SIZE:
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Walk from @root down to the table of @level that covers @va, creating
+ * missing tables when @create. Returns the entry's address, NULL when a
+ * table is missing (and !create) or cannot be allocated, or ERR_PTR(-EEXIST)
+ * when a huge page sits above @level.
+ */
+static pte_t *walk_to(phys_addr_t root, vaddr_t va, int level, bool create)
+{
+	pte_t *table = table_va(root);
+
+	for (int l = 3; l > level; l--) {
+		pte_t *e = &table[pt_index(va, l)];
+
+		if (!(*e & PTE_PRESENT)) {
+			phys_addr_t pa;
+
+			if (!create || !(pa = pgtable_alloc()))
+				return NULL;
+			*e = pa | PTE_PRESENT | PTE_WRITE |
+			     (va < USER_END ? PTE_USER : 0);
+		} else if (*e & PTE_HUGE) {
+			return ERR_PTR(-EEXIST);
+		}
+		table = table_va(*e);
+	}
+	return &table[pt_index(va, level)];
+}
+
+static int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
+		      unsigned int flags)
+{
+	int level = size_to_level(size);
+	pte_t *e;
+
+	if (level < 0 || !IS_ALIGNED(va, size) || !IS_ALIGNED(pa, size))
+		return -EINVAL;
+	if (level == 2 && !cpu_features.pdpe1gb)
+		return -EINVAL;
+	e = walk_to(root, va, level, true);
+	if (!e)
+		return -ENOMEM;
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	if (*e & PTE_PRESENT)
+		return -EEXIST;
+	*e = pa | mmu_flags_to_pte(flags) | (level ? PTE_HUGE : 0);
+	return 0;
+}
+
+int arch_map(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
+	     unsigned int flags)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	int err = map_locked(root, va, pa, size, flags);
+
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return err;
+}
+
+/* Find the leaf entry that maps @va; sets *level. NULL when not mapped. */
+static pte_t *find_leaf(phys_addr_t root, vaddr_t va, int *level)
+{
+	pte_t *table = table_va(root);
+
+	for (int l = 3; l >= 0; l--) {
+		pte_t *e = &table[pt_index(va, l)];
+
+		if (!(*e & PTE_PRESENT))
+			return NULL;
+		if (l == 0 || (l <= 2 && (*e & PTE_HUGE))) {
+			*level = l;
+			return e;
+		}
+		table = table_va(*e);
+	}
+	return NULL;
+}
+
+int arch_unmap(phys_addr_t root, vaddr_t va, size_t size)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	int level, err = 0;
+	pte_t *e = find_leaf(root, va, &level);
+
+	if (!e)
+		err = -ENOENT;
+	else if (level_size(level) != size)
+		err = -EINVAL;
+	else
+		*e = 0;
+	spin_unlock_irqrestore(&pt_lock, irq);
+	if (!err)
+		arch_flush_tlb_page(ALIGN_DOWN(va, size));
+	return err;
+}
+
+int arch_query(phys_addr_t root, vaddr_t va, struct mmu_mapping *out)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	int level;
+	pte_t *e = find_leaf(root, va, &level);
+
+	if (e) {
+		size_t sz = level_size(level);
+
+		out->va = ALIGN_DOWN(va, sz);
+		out->pa = (*e & PTE_ADDR_MASK & ~(sz - 1));
+		out->size = sz;
+		out->flags = pte_to_mmu_flags(*e);
+	}
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return e ? 0 : -ENOENT;
+}
+
+/* Sign-extend a 48-bit address (bit 47 copied into bits 63..48). */
+static vaddr_t canonical(vaddr_t va)
+{
+	return (vaddr_t)((int64_t)(va << 16) >> 16);
+}
+
+static int walk_level(pte_t *table, int level, vaddr_t base, vaddr_t start, vaddr_t end,
+		      int (*fn)(const struct mmu_mapping *, void *), void *arg)
+{
+	size_t sz = level_size(level);
+
+	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+		vaddr_t va = canonical(base + i * sz);
+		pte_t e = table[i];
+		int ret;
+
+		if (va + sz - 1 < start || va >= end || !(e & PTE_PRESENT))
+			continue;
+		if (level == 0 || (level <= 2 && (e & PTE_HUGE))) {
+			struct mmu_mapping m = {
+				.va = va, .pa = e & PTE_ADDR_MASK & ~(sz - 1),
+				.size = sz, .flags = pte_to_mmu_flags(e),
+			};
+
+			ret = fn(&m, arg);
+		} else {
+			ret = walk_level(table_va(e), level - 1, base + i * sz,
+					 start, end, fn, arg);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int arch_walk(phys_addr_t root, vaddr_t start, vaddr_t end,
+	      int (*fn)(const struct mmu_mapping *m, void *arg), void *arg)
+{
+	/* The callback runs without pt_lock: it may call arch_query(). */
+	return walk_level(table_va(root), 3, 0, start, end, fn, arg);
+}
+
+void arch_flush_tlb_page(vaddr_t va)
+{
+	__asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+void arch_flush_tlb_range(vaddr_t start, vaddr_t end)
+{
+	if (end - start > 64 * PAGE_SIZE) {
+		arch_flush_tlb_all();
+		return;
+	}
+	for (vaddr_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end; va += PAGE_SIZE)
+		arch_flush_tlb_page(va);
+}
+
+void arch_flush_tlb_all(void)
+{
+	uint64_t cr4 = read_cr4();
+
+	if (cr4 & CR4_PGE) {		/* toggling PGE also drops global entries */
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
+}
+
+/* ---- Boot: building the kernel's tables ---- */
+
+static void must_map(vaddr_t va, phys_addr_t pa, size_t size, unsigned int flags)
+{
+	int err = map_locked(kernel_pgd, va, pa, size, flags);
+
+	if (err)
+		panic("paging_init: mapping %lx -> %lx (%lx bytes) failed: %d",
+		      va, pa, size, err);
+}
+
+/* Map [start, end) of physical memory into the direct map, largest pages first. */
+static void map_direct_range(phys_addr_t start, phys_addr_t end)
+{
+	const unsigned int flags = MMU_WRITE | MMU_GLOBAL;
+
+	for (phys_addr_t pa = start; pa < end; ) {
+		size_t sz = PAGE_SIZE;
+
+		if (cpu_features.pdpe1gb && IS_ALIGNED(pa, PUD_SIZE) && pa + PUD_SIZE <= end)
+			sz = PUD_SIZE;
+		else if (IS_ALIGNED(pa, PMD_SIZE) && pa + PMD_SIZE <= end)
+			sz = PMD_SIZE;
+		must_map(DIRECT_MAP_BASE + pa, pa, sz, flags);
+		pa += sz;
+	}
+}
+
+static void map_kernel_image(void)
+{
+	struct {
+		char *start, *end;
+		unsigned int flags;
+	} sec[] = {
+		{ __text_start, __rodata_start, MMU_EXEC | MMU_GLOBAL },
+		{ __rodata_start, __data_start, MMU_GLOBAL },
+		{ __data_start, __kernel_end, MMU_WRITE | MMU_GLOBAL },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(sec); i++)
+		for (char *va = sec[i].start; va < sec[i].end; va += PAGE_SIZE)
+			must_map((vaddr_t)va, virt_to_phys(va), PAGE_SIZE, sec[i].flags);
+}
+
+/*
+ * Direct-map the memory map's RAM-like ranges: usable RAM plus ACPI
+ * reclaimable/NVS (firmware tables). Reserved ranges are left out: on real
+ * PCs they include MMIO (PCIe config space, APICs), which must not be
+ * mapped write-back. Ranges are rounded out to whole pages and merged.
+ */
+static void map_direct(const struct boot_info *bi)
+{
+	phys_addr_t rs[BOOT_MAX_MMAP], re[BOOT_MAX_MMAP];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < bi->nr_mmap; i++) {
+		const struct boot_mem_region *r = &bi->mmap[i];
+		phys_addr_t s, e;
+		unsigned int j;
+
+		if (r->type != MB2_MEM_AVAILABLE && r->type != MB2_MEM_ACPI_RECLAIM &&
+		    r->type != MB2_MEM_NVS)
+			continue;
+		s = ALIGN_DOWN(r->base, PAGE_SIZE);
+		e = ALIGN_UP(r->base + r->len, PAGE_SIZE);
+		/* Insert sorted by start. */
+		for (j = n; j > 0 && rs[j - 1] > s; j--) {
+			rs[j] = rs[j - 1];
+			re[j] = re[j - 1];
+		}
+		rs[j] = s;
+		re[j] = e;
+		n++;
+	}
+	for (unsigned int i = 0; i < n; ) {
+		phys_addr_t s = rs[i], e = re[i];
+
+		for (i++; i < n && rs[i] <= e; i++)	/* merge touching ranges */
+			e = MAX(e, re[i]);
+		map_direct_range(s, e);
+	}
+}
+
+void paging_init(const struct boot_info *bi)
+{
+	kernel_pgd = pgtable_alloc();
+	if (!kernel_pgd)
+		panic("paging_init: no memory for the top-level table");
+	map_direct(bi);
+	/* Pre-create the ioremap PDPT so the region is shared by construction. */
+	if (IS_ERR_OR_NULL(walk_to(kernel_pgd, IOREMAP_BASE, 2, true)))
+		panic("paging_init: no memory for the ioremap table");
+	map_kernel_image();
+	write_cr3(kernel_pgd);
+	arch_flush_tlb_all();
+}
+
+/* ---- ioremap ---- */
+
+static void *ioremap_flags(phys_addr_t pa, size_t size, unsigned int flags)
+{
+	phys_addr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+	size_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	vaddr_t va = ioremap_next;
+
+	if (size == 0 || va + len > IOREMAP_END) {
+		spin_unlock_irqrestore(&pt_lock, irq);
+		return NULL;
+	}
+	for (size_t off = 0; off < len; off += PAGE_SIZE) {
+		if (map_locked(kernel_pgd, va + off, base + off, PAGE_SIZE, flags)) {
+			spin_unlock_irqrestore(&pt_lock, irq);
+			return NULL;	/* the partial mapping stays: never reused */
+		}
+	}
+	ioremap_next = va + len + PAGE_SIZE;	/* one unmapped guard page */
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return (void *)(va + (pa - base));
+}
+
+void *ioremap(phys_addr_t pa, size_t size)
+{
+	return ioremap_flags(pa, size, MMU_WRITE | MMU_NOCACHE | MMU_GLOBAL);
+}
+
+void *ioremap_cached(phys_addr_t pa, size_t size)
+{
+	return ioremap_flags(pa, size, MMU_WRITE | MMU_GLOBAL);
+}
+
+/* ---- Direct-map surgery ---- */
+
+/*
+ * Replace the huge entry *e (mapping level_size(level) bytes) by a table of
+ * 512 entries one level down that map the same frames with the same
+ * attributes. A 2 MiB leaf loses PS (bit 7 means PAT in a 4 KiB entry; we
+ * never set PAT). The new table is filled completely before it is
+ * installed, so no CPU can see a half-built table.
+ *
+ *   before:  PDPT[i] = 1 GiB page @ P          after:  PDPT[i] -> PD
+ *                                                      PD[k] = 2 MiB page @ P + k*2M
+ */
+static int split_huge(pte_t *e, int level)
+{
+	phys_addr_t tpa = pgtable_alloc();
+	pte_t attrs = *e & ~PTE_ADDR_MASK;
+	phys_addr_t base = *e & PTE_ADDR_MASK & ~(level_size(level) - 1);
+	size_t sub = level_size(level - 1);
+	pte_t *t;
+
+	if (!tpa)
+		return -ENOMEM;
+	if (level - 1 == 0)
+		attrs &= ~PTE_HUGE;
+	t = table_va(tpa);
+	for (unsigned int k = 0; k < PT_ENTRIES; k++)
+		t[k] = (base + k * sub) | attrs;
+	*e = tpa | PTE_PRESENT | PTE_WRITE;
+	return 0;
+}
+
+int arch_set_direct_map_valid(pfn_t pfn, bool valid)
+{
+	vaddr_t va = DIRECT_MAP_BASE + (pfn << PAGE_SHIFT);
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	bool split = false;
+	pte_t *table = table_va(kernel_pgd);
+	int err = 0;
+
+	for (int l = 3; l > 0; l--) {
+		pte_t *e = &table[pt_index(va, l)];
+
+		if (!(*e & PTE_PRESENT)) {
+			err = -EINVAL;		/* not RAM we mapped */
+			goto out;
+		}
+		if (l <= 2 && (*e & PTE_HUGE)) {
+			err = split_huge(e, l);
+			if (err)
+				goto out;
+			split = true;
+		}
+		table = table_va(*e);
+	}
+	pte_t *pte = &table[pt_index(va, 0)];
+
+	if (!(*pte & PTE_ADDR_MASK)) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (valid)
+		*pte |= PTE_PRESENT;
+	else
+		*pte &= ~PTE_PRESENT;	/* the frame address stays for restore */
+out:
+	spin_unlock_irqrestore(&pt_lock, irq);
+	/* A page-size change needs a full flush (SDM 4.10.2.3); else one page. */
+	if (split)
+		arch_flush_tlb_all();
+	else if (!err)
+		arch_flush_tlb_page(va);
+	return err;
+}
+
+size_t arch_direct_map_page_size(pfn_t pfn)
+{
+	struct mmu_mapping m;
+
+	if (arch_query(kernel_pgd, DIRECT_MAP_BASE + (pfn << PAGE_SHIFT), &m))
+		return 0;
+	return m.size;
+}

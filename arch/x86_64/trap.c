@@ -1,0 +1,229 @@
+/*
+ * trap.c - the IDT, exception reporting and interrupt dispatch.
+ *
+ * Every vector enters through entry.S and lands in trap_dispatch():
+ *
+ *   vector < 32   CPU exception: a test hook may claim it; a kernel #PF/#GP
+ *                 on an instruction listed in .ex_table resumes at its fixup
+ *                 (probe.S); anything else in the kernel is a bug: dump the
+ *                 frame and panic. (User-mode faults become signals in the
+ *                 process issue.)
+ *   vector >= 32  device or timer interrupt: call the registered handler,
+ *                 then acknowledge the local APIC (not for spurious 0xff).
+ *
+ * IDT gate descriptor (16 bytes, Intel SDM vol. 3A, 6.14.1):
+ *
+ *   127..96 reserved | 95..64 offset 63:32
+ *   63..48 offset 31:16 | 47 P | 46..45 DPL | 44 0 | 43..40 type (0xE) |
+ *   39..35 0 | 34..32 IST | 31..16 selector | 15..0 offset 15:0
+ */
+#include <arch/trap.h>
+#include <arch/irq.h>
+#include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/memlayout.h>
+#include "kernel/errno.h"
+#include "kernel/ksyms.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+
+struct idt_gate {
+	uint16_t off_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
+
+#define GATE_INTR	0x8e		/* present, DPL 0, 64-bit interrupt gate */
+#define GATE_INTR_USER	0xee		/* same, callable from ring 3 (int3) */
+#define IST_DF		1
+#define IST_NMI		2
+
+extern char trap_vectors[];
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static trap_hook_t hooks[32];
+static struct {
+	irq_handler_t fn;
+	void *arg;
+	unsigned long count;
+} irq_table[256];
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range", "invalid opcode", "device not available",
+	"double fault", "coprocessor overrun", "invalid TSS",
+	"segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 FP error", "alignment check",
+	"machine check", "SIMD FP error", "virtualization", "control protection",
+};
+
+static void set_gate(unsigned int v, uint64_t handler, uint8_t attr, uint8_t ist)
+{
+	idt[v] = (struct idt_gate){
+		.off_lo = handler & 0xffff,
+		.selector = 0x08,
+		.ist = ist,
+		.type_attr = attr,
+		.off_mid = (handler >> 16) & 0xffff,
+		.off_hi = handler >> 32,
+	};
+}
+
+void trap_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) p = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (unsigned int v = 0; v < 256; v++)
+		set_gate(v, (uint64_t)trap_vectors + 16 * v, GATE_INTR, 0);
+	set_gate(T_BP, (uint64_t)trap_vectors + 16 * T_BP, GATE_INTR_USER, 0);
+	set_gate(T_DF, (uint64_t)trap_vectors + 16 * T_DF, GATE_INTR, IST_DF);
+	set_gate(T_NMI, (uint64_t)trap_vectors + 16 * T_NMI, GATE_INTR, IST_NMI);
+	__asm__ __volatile__("lidt %0" : : "m"(p));
+}
+
+void trap_set_hook(unsigned int vector, trap_hook_t hook)
+{
+	if (vector < 32)
+		hooks[vector] = hook;
+}
+
+int irq_register_vector(unsigned int vec, irq_handler_t fn, void *arg)
+{
+	if (vec < 32 || vec > 255)
+		return -EINVAL;
+	if (irq_table[vec].fn && fn)
+		return -EBUSY;
+	irq_table[vec].arg = arg;
+	irq_table[vec].fn = fn;
+	return 0;
+}
+
+unsigned long irq_count(unsigned int vec)
+{
+	return vec < 256 ? READ_ONCE(irq_table[vec].count) : 0;
+}
+
+struct extable_entry {
+	uint64_t insn, fixup;
+};
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
+
+uint64_t extable_fixup(uint64_t rip)
+{
+	for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++)
+		if (e->insn == rip)
+			return e->fixup;
+	return 0;
+}
+
+static void print_symbol(uint64_t addr)
+{
+	uint64_t off;
+	const char *name = ksyms_lookup(addr, &off);
+
+	if (name)
+		printk("  [<%016lx>] %s+0x%lx\n", addr, name, off);
+	else
+		printk("  [<%016lx>] ?\n", addr);
+}
+
+/*
+ * Follow the frame-pointer chain (the kernel is built with
+ * -fno-omit-frame-pointer):  [rbp] = caller's rbp, [rbp+8] = return address.
+ * Each frame is read with arch_probe_read() so a corrupt chain ends the
+ * trace instead of faulting again.
+ */
+void arch_backtrace(uint64_t rbp)
+{
+	extern long arch_probe_read(void *dst, const void *src, size_t n);
+
+	printk("Call trace:\n");
+	for (int depth = 0; depth < 32 && rbp; depth++) {
+		uint64_t frame[2];
+
+		if ((rbp & 7) || rbp < DIRECT_MAP_BASE ||
+		    arch_probe_read(frame, (void *)rbp, sizeof(frame)))
+			break;
+		if (!frame[1])
+			break;
+		print_symbol(frame[1]);
+		if (frame[0] <= rbp)		/* stacks grow down: must go up */
+			break;
+		rbp = frame[0];
+	}
+}
+
+static void decode_page_fault(uint64_t err)
+{
+	printk("  page fault: %s %s in %s mode%s%s%s\n",
+	       err & PF_PRESENT ? "protection violation" : "not-present page",
+	       err & PF_INSTR ? "on instruction fetch" :
+	       err & PF_WRITE ? "on write" : "on read",
+	       err & PF_USER ? "user" : "kernel",
+	       err & PF_RSVD ? ", reserved bit set" : "",
+	       err & PF_PK ? ", protection key" : "",
+	       err & PF_SS ? ", shadow stack" : "");
+}
+
+void trap_dump(const struct trap_frame *tf)
+{
+	const char *name = tf->vector < 32 && exception_names[tf->vector] ?
+			   exception_names[tf->vector] : "interrupt";
+
+	printk("Exception %lu (%s), error code 0x%lx, %s mode\n", tf->vector, name,
+	       tf->error, trap_from_user(tf) ? "user" : "kernel");
+	if (tf->vector == T_PF) {
+		printk("  CR2 = %016lx\n", read_cr2());
+		decode_page_fault(tf->error);
+	}
+	printk("  RIP %04lx:%016lx  RFLAGS %016lx\n", tf->cs, tf->rip, tf->rflags);
+	print_symbol(tf->rip);
+	printk("  RSP %04lx:%016lx  RBP %016lx\n", tf->ss, tf->rsp, tf->rbp);
+	printk("  RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n",
+	       tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	printk("  RSI %016lx RDI %016lx R8  %016lx R9  %016lx\n",
+	       tf->rsi, tf->rdi, tf->r8, tf->r9);
+	printk("  R10 %016lx R11 %016lx R12 %016lx R13 %016lx\n",
+	       tf->r10, tf->r11, tf->r12, tf->r13);
+	printk("  R14 %016lx R15 %016lx CR3 %016lx\n", tf->r14, tf->r15, read_cr3());
+	if (!trap_from_user(tf))
+		arch_backtrace(tf->rbp);
+}
+
+static void handle_exception(struct trap_frame *tf)
+{
+	uint64_t fixup;
+
+	if (hooks[tf->vector] && hooks[tf->vector](tf))
+		return;
+	if (!trap_from_user(tf) && (tf->vector == T_PF || tf->vector == T_GP) &&
+	    (fixup = extable_fixup(tf->rip))) {
+		tf->rip = fixup;
+		return;
+	}
+	trap_dump(tf);
+	panic("trap: unhandled %s at %lx",
+	      exception_names[tf->vector] ? exception_names[tf->vector] : "exception",
+	      tf->rip);
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	if (tf->vector < 32) {
+		handle_exception(tf);
+		return;
+	}
+	if (tf->vector == IRQ_VECTOR_SPURIOUS)
+		return;				/* no EOI for spurious interrupts */
+	irq_table[tf->vector].count++;
+	if (irq_table[tf->vector].fn)
+		irq_table[tf->vector].fn(irq_table[tf->vector].arg);
+	lapic_eoi();
+}

@@ -1,0 +1,80 @@
+/*
+ * ktest.c - the in-kernel test runner (see ktest.h for the protocol).
+ */
+#include "kernel/ktest.h"
+#include "kernel/lib/printf.h"
+#include "kernel/lib/string.h"
+
+extern const struct ktest __ktests_start[], __ktests_end[];
+
+static char reason[256];
+
+void ktest_fail_reason(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (reason[0])
+		return;
+	n = snprintf(reason, sizeof(reason), "%s:%d: ", file, line);
+	va_start(ap, fmt);
+	vsnprintf(reason + n, sizeof(reason) - n, fmt, ap);
+	va_end(ap);
+}
+
+void ktest_skip_reason(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Is @name in the comma-separated @sel ("all" selects everything)? */
+static bool selected(const char *sel, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(sel, "all") == 0)
+		return true;
+	for (const char *p = sel; *p; ) {
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		while (*p && *p != ',')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+int ktest_run(const char *sel)
+{
+	int passed = 0, failed = 0, skipped = 0;
+
+	printk("ktest: running in-kernel tests (%s)\n", sel);
+	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+		if (!selected(sel, t->name))
+			continue;
+		reason[0] = '\0';
+		switch (t->fn()) {
+		case KT_PASS:
+			printk("KTEST PASS %s\n", t->name);
+			passed++;
+			break;
+		case KT_SKIP:
+			printk("KTEST SKIP %s: %s\n", t->name, reason);
+			skipped++;
+			break;
+		default:
+			printk("KTEST FAIL %s: %s\n", t->name,
+			       reason[0] ? reason : "(no reason given)");
+			failed++;
+			break;
+		}
+	}
+	printk("KTEST DONE %d passed, %d failed\n", passed, failed);
+	(void)skipped;
+	return failed;
+}

@@ -1,0 +1,81 @@
+/*
+ * ktest.h - in-kernel tests, registered without a central list.
+ *
+ *   KTEST(buddy_coalesce)
+ *   {
+ *           struct page *p = alloc_pages(0);
+ *           KT_ASSERT(p != NULL);
+ *           ...
+ *           return KT_PASS;
+ *   }
+ *
+ * KTEST() places a struct ktest in the .ktests linker section; the runner
+ * (kernel/ktest.c) walks __ktests_start..__ktests_end, so adding a test is
+ * adding a file. Tests run when the command line says ktest=all (or a comma
+ * list of names); each prints one stable line the harness parses:
+ *
+ *   KTEST PASS <name>
+ *   KTEST FAIL <name>: <file>:<line>: <what>
+ *   KTEST SKIP <name>: <why>
+ *   KTEST DONE <p> passed, <f> failed
+ *
+ * With "debugexit" the run ends by leaving QEMU with QEMU_EXIT_PASS/FAIL.
+ */
+#ifndef KERNEL_KTEST_H
+#define KERNEL_KTEST_H
+
+#include "kernel/compiler.h"
+#include "kernel/printk.h"
+
+/* isa-debug-exit values: QEMU exits with (v << 1) | 1, i.e. 33 and 35. */
+#define QEMU_EXIT_PASS	0x10
+#define QEMU_EXIT_FAIL	0x11
+
+enum ktest_result { KT_PASS, KT_FAIL, KT_SKIP };
+
+struct ktest {
+	const char *name;
+	const char *file;
+	enum ktest_result (*fn)(void);
+};
+
+#define KTEST(tname)							\
+	static enum ktest_result ktest_fn_##tname(void);		\
+	static const struct ktest ktest_##tname				\
+		__attribute__((used, section(".ktests"), aligned(8))) = { \
+		.name = #tname, .file = __FILE__, .fn = ktest_fn_##tname, \
+	};								\
+	static enum ktest_result ktest_fn_##tname(void)
+
+/* Record why the current test failed (first failure wins). */
+void ktest_fail_reason(const char *file, int line, const char *fmt, ...) __printf(3, 4);
+void ktest_skip_reason(const char *fmt, ...) __printf(1, 2);
+
+#define KT_ASSERT(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			ktest_fail_reason(__FILE__, __LINE__, "%s", #cond); \
+			return KT_FAIL;					\
+		}							\
+	} while (0)
+
+#define KT_ASSERT_EQ(a, b)						\
+	do {								\
+		long long __a = (long long)(a), __b = (long long)(b);	\
+		if (__a != __b) {					\
+			ktest_fail_reason(__FILE__, __LINE__,		\
+				"%s == %s (0x%llx != 0x%llx)", #a, #b, __a, __b); \
+			return KT_FAIL;					\
+		}							\
+	} while (0)
+
+#define KT_SKIP(...)							\
+	do {								\
+		ktest_skip_reason(__VA_ARGS__);				\
+		return KT_SKIP;						\
+	} while (0)
+
+/* Run the tests the command line selects. Returns the number that failed. */
+int ktest_run(const char *selection);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * main.c - kmain(), the C entry point, and the order in which Pagoda boots.
+ *
+ *   boot.S (32-bit -> long mode) -> kmain(magic, mbi_phys)
+ *     1. serial console, multiboot2 checks and parsing, banner
+ *     2. CPU: features, GDT/TSS, IDT (faults are reported from here on)
+ *     3. memory: memblock -> kernel page tables (direct map) -> buddy -> slab
+ *     4. framebuffer console (replays the boot log)
+ *     5. ACPI, local APIC, I/O APIC, timer tick, serial input interrupt
+ *     6. in-kernel tests (ktest=...) or the boot monitor on the console
+ *
+ * Each step only relies on the ones before it; the order is the design.
+ */
+#include "kernel/cmdline.h"
+#include "kernel/fbcon.h"
+#include "kernel/ktest.h"
+#include "kernel/lib/multiboot2.h"
+#include "kernel/lib/string.h"
+#include "kernel/monitor.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/time.h"
+#include "mm/memblock.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include <arch/acpi.h>
+#include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/pgtable.h>
+#include <arch/trap.h>
+#include <arch/uart.h>
+
+static struct console uart_console = { .name = "ttyS0", .write = uart_write };
+static struct console fb_console = { .name = "fb0", .write = fbcon_write, .replay = true };
+
+struct boot_info boot_info;
+
+static __noreturn void halt_forever(void)
+{
+	for (;;)
+		__asm__ __volatile__("cli; hlt");
+}
+
+/* Without a sane MBI we cannot even find RAM: say so on the serial port. */
+static void check_boot(uint32_t magic, uint64_t mbi_phys)
+{
+	uint32_t total;
+
+	if (magic != MB2_BOOTLOADER_MAGIC) {
+		printk("Pagoda: bad multiboot2 magic 0x%x (expected 0x%x): not started "
+		       "by a multiboot2 boot loader; halting.\n", magic, MB2_BOOTLOADER_MAGIC);
+		halt_forever();
+	}
+	if (mbi_phys == 0 || mbi_phys >= (4ul << 30) - 4096 || (mbi_phys & 7)) {
+		printk("Pagoda: multiboot2 information at bad address 0x%lx; halting.\n",
+		       mbi_phys);
+		halt_forever();
+	}
+	total = *(uint32_t *)phys_to_virt(mbi_phys);
+	if (mb2_parse(phys_to_virt(mbi_phys), MIN(total, 1u << 20), &boot_info)) {
+		printk("Pagoda: malformed multiboot2 information; halting.\n");
+		halt_forever();
+	}
+	if (!boot_info.has_mmap || boot_info.nr_mmap == 0) {
+		printk("Pagoda: the boot loader gave no memory map; halting.\n");
+		halt_forever();
+	}
+}
+
+static void print_banner(void)
+{
+	uint64_t usable = mb2_mem_total(&boot_info, MB2_MEM_AVAILABLE);
+	uint64_t total = 0;
+
+	for (unsigned int i = 0; i < boot_info.nr_mmap; i++)
+		if (boot_info.mmap[i].type != MB2_MEM_RESERVED)
+			total += boot_info.mmap[i].len;
+	printk("Pagoda %s (x86_64) - a teaching kernel - memory %lu MiB total, %lu MiB usable\n",
+	       PAGODA_VERSION, total >> 20, usable >> 20);
+	printk("boot: loader '%s', command line '%s'\n", boot_info.loader, boot_info.cmdline);
+	for (unsigned int i = 0; i < boot_info.nr_mmap; i++) {
+		const struct boot_mem_region *r = &boot_info.mmap[i];
+		static const char *const types[] = {
+			"?", "usable", "reserved", "ACPI reclaimable", "ACPI NVS", "bad",
+		};
+
+		printk("  mem %016lx-%016lx %s\n", r->base, r->base + r->len - 1,
+		       r->type < ARRAY_SIZE(types) ? types[r->type] : "other");
+	}
+	for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+		printk("  module %lx-%lx '%s'\n", boot_info.modules[i].start,
+		       boot_info.modules[i].end, boot_info.modules[i].cmdline);
+}
+
+static void console_fb_init(void)
+{
+	const struct boot_framebuffer *b = &boot_info.fb;
+	struct fb_info fb = {
+		.phys = b->addr, .pitch = b->pitch, .width = b->width,
+		.height = b->height, .bpp = b->bpp, .type = b->type,
+		.red_pos = b->red_pos, .red_size = b->red_size,
+		.green_pos = b->green_pos, .green_size = b->green_size,
+		.blue_pos = b->blue_pos, .blue_size = b->blue_size,
+	};
+	uint64_t bytes = (uint64_t)b->pitch * b->height;
+	void *va;
+
+	if (!boot_info.has_fb) {
+		printk("fb: no framebuffer from the boot loader\n");
+		return;
+	}
+	if (b->type == FB_TYPE_EGA_TEXT)
+		bytes = (uint64_t)b->pitch * b->height;
+	va = bytes && bytes < (256ul << 20) ? ioremap(b->addr, bytes) : NULL;
+	if (!va || fbcon_init(&fb, va)) {
+		printk("fb: cannot use the %ux%u %u bpp type %u framebuffer\n",
+		       b->width, b->height, b->bpp, b->type);
+		return;
+	}
+	console_register(&fb_console);
+	printk("fb: %ux%u %u bpp framebuffer at %lx\n", b->width, b->height, b->bpp, b->addr);
+}
+
+static void mem_init(uint64_t mbi_phys)
+{
+	memblock_init(&boot_info, mbi_phys);
+	cpu_enable_features();
+	paging_init(&boot_info);
+	page_alloc_init();
+	slab_init();
+	printk("mm: %lu MiB managed by the buddy allocator, %lu MiB free; "
+	       "max pfn %lx; NX %s, 1G pages %s, SMEP %s, SMAP %s\n",
+	       pmm_managed_pages() >> 8, pmm_free_pages() >> 8, (unsigned long)max_pfn,
+	       cpu_features.nx ? "on" : "off", cpu_features.pdpe1gb ? "yes" : "no",
+	       cpu_features.smep ? "on" : "off", cpu_features.smap ? "on" : "off");
+}
+
+static void interrupts_init(void)
+{
+	acpi_init(boot_info.rsdp_version ? boot_info.rsdp : NULL, boot_info.rsdp_len);
+	lapic_init();
+	ioapic_init();
+	lapic_timer_init(HZ);
+	uart_enable_irq();
+	arch_irq_enable();
+}
+
+void kmain(uint32_t magic, uint64_t mbi_phys)
+{
+	char sel[128];
+
+	uart_init();
+	console_register(&uart_console);
+	check_boot(magic, mbi_phys);
+	cmdline_init(boot_info.cmdline);
+	print_banner();
+
+	cpu_detect_features();
+	gdt_init();
+	trap_init();
+	printk("cpu: %s%s%s\n", cpu_features.vendor, cpu_features.brand[0] ? " " : "",
+	       cpu_features.brand);
+	mem_init(mbi_phys);
+	console_fb_init();
+	interrupts_init();
+	printk("boot: up in %lu ms of clock time after calibration\n",
+	       (unsigned long)(clock_ns() / 1000000));
+
+	if (cmdline_get("ktest", sel, sizeof(sel))) {
+		int failed = ktest_run(sel);
+
+		if (cmdline_has("debugexit"))
+			arch_qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+		printk("ktest: finished; halting.\n");
+		halt_forever();
+	}
+	monitor_run();
+}

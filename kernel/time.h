@@ -1,0 +1,25 @@
+/*
+ * time.h - the tick and the monotonic clock.
+ *
+ * jiffies counts timer ticks (HZ per second) since the tick started.
+ * clock_ns() is nanoseconds since boot from the TSC, calibrated against the
+ * PIT at boot; it never goes backwards. Before calibration it returns 0.
+ */
+#ifndef KERNEL_TIME_H
+#define KERNEL_TIME_H
+
+#include <stdint.h>
+
+#define HZ	100
+#define NSEC_PER_SEC	1000000000ull
+
+uint64_t jiffies_read(void);
+void time_tick(void);			/* called by the timer interrupt */
+uint64_t clock_ns(void);
+/* Start clock_ns() from a TSC frequency measured by the arch code. */
+void clock_init_tsc(uint64_t tsc_khz);
+uint64_t clock_tsc_khz(void);
+/* Busy-wait for @ns nanoseconds on clock_ns(). */
+void ndelay_busy(uint64_t ns);
+
+#endif

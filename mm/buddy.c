@@ -1,0 +1,181 @@
+/*
+ * buddy.c - binary buddy allocator (see buddy.h for the model).
+ *
+ * Block of order o starting at pfn p (p is a multiple of 2^o):
+ *
+ *   order 2:  [ p p+1 p+2 p+3 ][ q ... ]      q = p ^ (1 << 2) is its buddy
+ *              \_____ 4 ______/
+ *   split:    [ p p+1 ][ p+2 p+3 ]            two order-1 blocks
+ *
+ * Only the first frame of a free block carries PG_buddy and the order;
+ * that is enough to test "is my buddy free and whole?" in O(1).
+ */
+#include "mm/buddy.h"
+#include "kernel/lib/printf.h"
+
+void buddy_init(struct buddy_zone *z, struct page *memmap, pfn_t start, pfn_t end)
+{
+	z->memmap = memmap;
+	z->start_pfn = start;
+	z->end_pfn = end;
+	z->free_pages = 0;
+	z->managed_pages = 0;
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		INIT_LIST_HEAD(&z->area[o].free_list);
+		z->area[o].nr_free = 0;
+	}
+	for (pfn_t pfn = start; pfn < end; pfn++) {
+		struct page *p = buddy_pfn_to_page(z, pfn);
+
+		*p = (struct page){ .flags = 1ul << PG_reserved };
+		INIT_LIST_HEAD(&p->lru);
+	}
+}
+
+static void add_free_block(struct buddy_zone *z, struct page *p, unsigned int order)
+{
+	page_set_flag(p, PG_buddy);
+	p->order = order;
+	list_add(&p->lru, &z->area[order].free_list);
+	z->area[order].nr_free++;
+}
+
+static void del_free_block(struct buddy_zone *z, struct page *p, unsigned int order)
+{
+	list_del_init(&p->lru);
+	page_clear_flag(p, PG_buddy);
+	z->area[order].nr_free--;
+}
+
+/* Is the block at @pfn of @order free as one whole block? */
+static bool is_free_block(const struct buddy_zone *z, pfn_t pfn, unsigned int order)
+{
+	if (pfn < z->start_pfn || pfn + (1ul << order) > z->end_pfn)
+		return false;
+	const struct page *p = buddy_pfn_to_page(z, pfn);
+
+	return page_test_flag(p, PG_buddy) && p->order == order;
+}
+
+static void free_block(struct buddy_zone *z, pfn_t pfn, unsigned int order)
+{
+	z->free_pages += 1ul << order;
+	/* Merge upwards while the buddy is a free block of the same order. */
+	while (order < MAX_ORDER) {
+		pfn_t buddy = pfn ^ (1ul << order);
+
+		if (!is_free_block(z, buddy, order))
+			break;
+		del_free_block(z, buddy_pfn_to_page(z, buddy), order);
+		pfn &= ~(1ul << order);		/* merged block starts at the lower half */
+		order++;
+	}
+	add_free_block(z, buddy_pfn_to_page(z, pfn), order);
+}
+
+void buddy_release_range(struct buddy_zone *z, pfn_t start, pfn_t end)
+{
+	if (start < z->start_pfn)
+		start = z->start_pfn;
+	if (end > z->end_pfn)
+		end = z->end_pfn;
+	while (start < end) {
+		unsigned int order = MAX_ORDER;
+
+		/* Largest block that is aligned at start and fits before end. */
+		while (order > 0 && ((start & ((1ul << order) - 1)) ||
+				     start + (1ul << order) > end))
+			order--;
+		for (pfn_t i = 0; i < (1ul << order); i++) {
+			struct page *p = buddy_pfn_to_page(z, start + i);
+
+			page_clear_flag(p, PG_reserved);
+			p->refcount = 0;
+		}
+		z->managed_pages += 1ul << order;
+		free_block(z, start, order);
+		start += 1ul << order;
+	}
+}
+
+struct page *buddy_alloc(struct buddy_zone *z, unsigned int order)
+{
+	unsigned int o;
+	struct page *p;
+
+	if (order > MAX_ORDER)
+		return NULL;
+	for (o = order; o <= MAX_ORDER; o++)
+		if (!list_empty(&z->area[o].free_list))
+			break;
+	if (o > MAX_ORDER)
+		return NULL;
+	p = list_first_entry(&z->area[o].free_list, struct page, lru);
+	del_free_block(z, p, o);
+	/* Split: give back the upper half at each level down to @order. */
+	while (o > order) {
+		o--;
+		add_free_block(z, p + (1ul << o), o);
+	}
+	z->free_pages -= 1ul << order;
+	p->refcount = 1;
+	p->order = 0;
+	return p;
+}
+
+void buddy_free(struct buddy_zone *z, struct page *page, unsigned int order)
+{
+	page->refcount = 0;
+	page->flags &= 1ul << PG_reserved;	/* drop slab/head/... state */
+	free_block(z, buddy_page_to_pfn(z, page), order);
+}
+
+bool buddy_check(const struct buddy_zone *z, char *why, size_t len)
+{
+	unsigned long total = 0;
+
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		unsigned long n = 0;
+		struct list_head *pos;
+
+		list_for_each(pos, &z->area[o].free_list) {
+			const struct page *p = list_entry(pos, struct page, lru);
+			pfn_t pfn = buddy_page_to_pfn(z, p);
+
+			if (!page_test_flag(p, PG_buddy) || p->order != o) {
+				snprintf(why, len, "pfn %lu on order-%u list has flags %lx order %u",
+					 (unsigned long)pfn, o, p->flags, p->order);
+				return false;
+			}
+			if (pfn & ((1ul << o) - 1)) {
+				snprintf(why, len, "pfn %lu misaligned for order %u",
+					 (unsigned long)pfn, o);
+				return false;
+			}
+			if (o < MAX_ORDER && is_free_block(z, pfn ^ (1ul << o), o)) {
+				snprintf(why, len, "pfn %lu and its buddy both free at order %u",
+					 (unsigned long)pfn, o);
+				return false;
+			}
+			for (pfn_t i = 1; i < (1ul << o); i++)
+				if (page_test_flag(p + i, PG_buddy)) {
+					snprintf(why, len, "pfn %lu inside a free block has PG_buddy",
+						 (unsigned long)(pfn + i));
+					return false;
+				}
+			n++;
+		}
+		if (n != z->area[o].nr_free) {
+			snprintf(why, len, "order %u: %lu blocks listed, nr_free says %lu",
+				 o, n, z->area[o].nr_free);
+			return false;
+		}
+		total += n << o;
+	}
+	if (total != z->free_pages) {
+		snprintf(why, len, "free lists hold %lu frames, free_pages says %lu",
+			 total, z->free_pages);
+		return false;
+	}
+	return true;
+}

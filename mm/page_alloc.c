@@ -1,0 +1,107 @@
+/*
+ * page_alloc.c - the kernel's physical page allocator.
+ *
+ * One zone covers every frame from pfn 0 to the end of RAM; the memmap (an
+ * array of struct page) is carved out of memblock, and every usable,
+ * unreserved frame is then released to the buddy allocator (mm/buddy.c).
+ * The zone lock is a spinlock taken with interrupts off.
+ *
+ * Neighbours: memblock.c runs before this, slab.c builds on it.
+ */
+#include "mm/page_alloc.h"
+#include "mm/memblock.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+
+struct page *memmap;
+pfn_t max_pfn;
+
+static struct buddy_zone zone;
+static spinlock_t zone_lock = SPINLOCK_INIT;
+static bool ready;
+
+static void release(phys_addr_t base, phys_addr_t end, void *arg)
+{
+	(void)arg;
+	buddy_release_range(&zone, base >> PAGE_SHIFT, end >> PAGE_SHIFT);
+}
+
+void page_alloc_init(void)
+{
+	uint64_t bytes;
+	phys_addr_t pa;
+
+	max_pfn = memblock_end_of_ram() >> PAGE_SHIFT;
+	bytes = max_pfn * sizeof(struct page);
+	/* The whole direct map is up by now, so the memmap may live anywhere. */
+	memblock_set_limit(memblock_end_of_ram());
+	pa = memblock_alloc(bytes, PAGE_SIZE);
+	if (!pa)
+		panic("page_alloc_init: no room for a %lu KiB memmap", bytes >> 10);
+	memmap = phys_to_virt(pa);
+	buddy_init(&zone, memmap, 0, max_pfn);
+	memblock_for_each_free(release, NULL);
+	ready = true;
+}
+
+bool page_alloc_ready(void)
+{
+	return ready;
+}
+
+struct page *alloc_pages(unsigned int gfp, unsigned int order)
+{
+	unsigned long flags = spin_lock_irqsave(&zone_lock);
+	struct page *p = buddy_alloc(&zone, order);
+
+	spin_unlock_irqrestore(&zone_lock, flags);
+	if (p && (gfp & GFP_ZERO))
+		memset(page_address(p), 0, PAGE_SIZE << order);
+	return p;
+}
+
+void free_pages(struct page *page, unsigned int order)
+{
+	unsigned long flags;
+
+	BUG_ON(page_test_flag(page, PG_reserved) || page_test_flag(page, PG_buddy));
+	flags = spin_lock_irqsave(&zone_lock);
+	buddy_free(&zone, page, order);
+	spin_unlock_irqrestore(&zone_lock, flags);
+}
+
+unsigned long pmm_free_pages(void)
+{
+	return READ_ONCE(zone.free_pages);
+}
+
+unsigned long pmm_managed_pages(void)
+{
+	return zone.managed_pages;
+}
+
+bool pmm_check(char *why, size_t len)
+{
+	unsigned long flags = spin_lock_irqsave(&zone_lock);
+	bool ok = buddy_check(&zone, why, len);
+
+	spin_unlock_irqrestore(&zone_lock, flags);
+	return ok;
+}
+
+phys_addr_t pgtable_alloc(void)
+{
+	phys_addr_t pa;
+
+	if (ready) {
+		struct page *p = alloc_page(GFP_ZERO);
+
+		return p ? page_to_phys(p) : 0;
+	}
+	pa = memblock_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (pa)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}

@@ -1,0 +1,81 @@
+/*
+ * page_alloc.h - the physical page allocator (buddy) and memmap helpers.
+ *
+ * alloc_pages(order) returns 2^order physically contiguous frames as their
+ * first struct page, or NULL; free_pages() gives them back. Frames are
+ * reached through the direct map (page_address()). All functions take the
+ * zone lock with interrupts off and never sleep, so they may be called from
+ * interrupt context.
+ */
+#ifndef MM_PAGE_ALLOC_H
+#define MM_PAGE_ALLOC_H
+
+#include "mm/page.h"
+#include "mm/buddy.h"
+#include <arch/memlayout.h>
+
+/* Allocation modifiers. */
+enum gfp_flags {
+	GFP_KERNEL = 0,
+	GFP_ZERO = 1u << 0,		/* clear the memory */
+};
+
+extern struct page *memmap;		/* struct page for every pfn < max_pfn */
+extern pfn_t max_pfn;
+
+/* Build the memmap from memblock and hand free frames to the buddy. */
+void page_alloc_init(void);
+bool page_alloc_ready(void);
+
+struct page *alloc_pages(unsigned int gfp, unsigned int order);
+void free_pages(struct page *page, unsigned int order);
+
+static inline struct page *alloc_page(unsigned int gfp)
+{
+	return alloc_pages(gfp, 0);
+}
+
+static inline void free_page(struct page *page)
+{
+	free_pages(page, 0);
+}
+
+static inline pfn_t page_to_pfn(const struct page *p)
+{
+	return (pfn_t)(p - memmap);
+}
+
+static inline struct page *pfn_to_page(pfn_t pfn)
+{
+	return &memmap[pfn];
+}
+
+static inline phys_addr_t page_to_phys(const struct page *p)
+{
+	return (phys_addr_t)page_to_pfn(p) << PAGE_SHIFT;
+}
+
+static inline void *page_address(const struct page *p)
+{
+	return phys_to_virt(page_to_phys(p));
+}
+
+/* struct page of a direct-map address. */
+static inline struct page *virt_to_page(const void *va)
+{
+	return pfn_to_page(virt_to_phys(va) >> PAGE_SHIFT);
+}
+
+/* Counters that tests and /proc/meminfo read. */
+unsigned long pmm_free_pages(void);
+unsigned long pmm_managed_pages(void);
+/* Run buddy_check() under the lock; false and a reason when inconsistent. */
+bool pmm_check(char *why, size_t len);
+
+/*
+ * A zeroed page for a page table: from memblock before the buddy exists,
+ * from the buddy after. Returns its physical address, or 0 when out of memory.
+ */
+phys_addr_t pgtable_alloc(void);
+
+#endif

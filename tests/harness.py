@@ -1,0 +1,1184 @@
+#!/usr/bin/env python3
+"""Pagoda test harness: the runner behind `make check`.
+
+What it is for
+--------------
+One command that answers "does Pagoda still work?".  It runs
+
+  1. the host unit-test binaries (kernel library code compiled for Linux,
+     usually with sanitizers), and
+  2. the kernel's own in-kernel tests, by booting the test ISO in QEMU in
+     several machine configurations (SeaBIOS and UEFI firmware, CD-ROM and
+     USB boot media, small and large memory, two CPUs),
+
+and prints one line per test.  The last line of output is always exactly
+`N passed, M failed`; the exit status is 0 iff M == 0 and N > 0.
+
+Usage
+-----
+  tests/harness.py --iso build/test/pagoda.iso --log-dir build/test/logs \\
+      [--host-test BIN ...] [--boot NAME ...] [--accel tcg|kvm] \\
+      [--jobs N] [--timeout SEC] [--list] [--selftest]
+
+  --boot NAME     run only these boot configurations (repeatable, or
+                  comma-separated); default: all of them.  --list shows them.
+  --accel         QEMU accelerator, default tcg.  (/dev/kvm on the build
+                  machine is unreliable, so KVM is only used when asked.)
+  --jobs N        boots run in parallel, default os.cpu_count().
+  --timeout SEC   per-boot limit, default 180 s (UEFI under TCG is slow).
+  --selftest      check the harness itself: feeds synthetic serial logs and
+                  exit codes to the classification code, runs tiny fake
+                  host tests, checks the QEMU command lines.  Needs no ISO.
+                  tests/harness_selftest.sh goes further: it boots fake GRUB
+                  ISOs that speak the protocol below through every verdict.
+
+Host tests
+----------
+Each --host-test binary runs with a 120 s limit.  Every stdout line
+`PASS <name>` is a pass, `FAIL <name>: <reason>` a failure; they are printed
+as `PASS host/<name>` / `FAIL host/<name>: <reason>`.  A binary that exits
+non-zero, is killed by a signal (sanitizer abort, segfault), times out or
+prints no PASS line adds one more failure `FAIL host/<basename>: exit
+status ...`, followed by its stderr (the sanitizer report if there is one,
+else the tail), indented.
+
+Boots
+-----
+Every configuration boots the same ISO with the common QEMU options (q35,
+`-cpu max`, `-nodefaults -vga std`, no display, `-no-reboot`, serial port
+to a file, isa-debug-exit at port 0xf4, `-d cpu_reset,guest_errors`) plus
+its own firmware, boot medium, memory size, CPU count and extra arguments.
+The table BOOTS below defines them; adding a configuration is one line.
+`-nodefaults` matters: without it QEMU adds an empty CD-ROM drive and a
+network card with a PXE ROM, so in `bios-usb` the USB stick is the only
+boot device there is (and `-boot strict=on` stops SeaBIOS looking further).
+
+The harness watches the serial log while QEMU runs (every 20 ms) and
+records when the banner line (the first line starting with `Pagoda `)
+appears: that wall time since QEMU started is the "boot time" reported per
+configuration.  Serial lines the kernel prints (anywhere in a line; ANSI
+escape sequences and carriage returns from firmware are stripped first):
+
+  Pagoda <version> ...                      banner
+  KTEST PASS <name>
+  KTEST FAIL <name>: <reason>
+  KTEST SKIP <name>: <reason>               printed, not counted
+  KTEST DONE <passed> passed, <failed> failed
+  PANIC: ...                                kernel panic
+
+The kernel then leaves QEMU through isa-debug-exit: QEMU exit status 33
+means the kernel said "pass", 35 "fail".  A triple fault makes QEMU (with
+-no-reboot) exit with status 0 and log `Triple fault` to its -D log.
+
+Each boot prints its tests (`PASS <boot>/<test>`, `FAIL <boot>/<test>: ..`,
+`SKIP <boot>/<test>: ..`) and one overall line that counts as a test:
+`PASS <boot>/boot (banner after X.XXs, N tests, exit 33)` or
+`FAIL <boot>/boot: <why>`, where why is (most specific first) a setup
+problem (e.g. OVMF missing), a PANIC line, a triple fault, a timeout, or
+the list of everything else that is wrong: unexpected QEMU exit status,
+no `KTEST DONE`, DONE counts disagreeing with the PASS/FAIL lines, zero
+tests run, exit status 35 (the kernel reported a failure), a required
+test missing or not passed, no banner.  A failed boot is followed by the
+last 30 serial lines, indented, and the paths of its logs.
+
+After a PANIC line the kernel gets 3 s to leave QEMU by itself, after
+`KTEST DONE` 15 s; then it is killed rather than waiting for the timeout.
+
+Boots run in parallel (--jobs) in one polling loop; each boot's results
+are printed as one block, in table order.  QEMU never sees the terminal's
+stdin, runs in its own process group (killed as a group on timeout,
+Ctrl-C, SIGTERM, SIGHUP or harness exit) and, where util-linux `setpriv`
+exists, with a parent-death signal so it dies even if the harness is
+SIGKILLed.  At the end a `boot times:` table, then the summary line.
+
+Files per boot in --log-dir: <name>.serial (serial port), <name>.qemu.log
+(QEMU -D log: resets, guest errors), <name>.firmware.log (SeaBIOS debug
+port 0x402), <name>.stderr (QEMU's own messages), <name>.cmd (the command,
+ready to paste into a shell) and, for UEFI, <name>.OVMF_VARS.fd (a fresh
+copy of the variable store per run).  OVMF paths can be overridden with
+the environment variables PAGODA_OVMF_CODE / PAGODA_OVMF_VARS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import collections
+import dataclasses
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+# --------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------
+
+QEMU = "qemu-system-x86_64"
+DEFAULT_ACCEL = "tcg"           # the one place the accelerator is chosen
+OVMF_CODE = os.environ.get("PAGODA_OVMF_CODE", "/usr/share/OVMF/OVMF_CODE.fd")
+OVMF_VARS = os.environ.get("PAGODA_OVMF_VARS", "/usr/share/OVMF/OVMF_VARS.fd")
+
+HOST_TEST_TIMEOUT = 120.0       # seconds per host test binary
+BOOT_TIMEOUT = 180.0            # seconds per boot (default for --timeout)
+POLL_INTERVAL = 0.02            # how often the serial logs are read
+PANIC_GRACE = 3.0               # after PANIC: time to exit QEMU by itself
+DONE_GRACE = 15.0               # after KTEST DONE: time to exit QEMU
+KILL_GRACE = 3.0                # SIGTERM -> SIGKILL delay when killing QEMU
+TAIL_LINES = 30                 # serial lines shown for a failed boot
+
+EXIT_PASS = 33                  # isa-debug-exit: (0x10 << 1) | 1
+EXIT_FAIL = 35                  # isa-debug-exit: (0x11 << 1) | 1
+
+
+# --------------------------------------------------------------------------
+# Boot configurations
+# --------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class BootConfig:
+    name: str
+    firmware: str = "bios"          # key of FIRMWARE
+    media: str = "cdrom"            # key of MEDIA
+    memory: str = "512M"            # -m
+    smp: int = 1                    # -smp
+    extra: tuple = ()               # further QEMU arguments
+    required: tuple = ()            # tests that must PASS in this boot
+
+
+# One line per configuration.  Order = order of the printed result blocks.
+BOOTS = (
+    BootConfig("bios-cdrom"),
+    BootConfig("uefi-cdrom", firmware="uefi"),
+    BootConfig("bios-usb", media="usb"),
+    BootConfig("mem-64M", memory="64M"),
+    BootConfig("mem-6G", memory="6G", required=("pmm_above_4g",)),
+    BootConfig("smp2", smp=2),
+)
+
+
+class SetupError(Exception):
+    """A boot cannot even be attempted (e.g. firmware missing)."""
+
+
+def qemu_opt(value):
+    """Escape a value for QEMU's comma-separated option syntax."""
+    return str(value).replace(",", ",,")
+
+
+@dataclasses.dataclass(frozen=True)
+class LogPaths:
+    serial: str
+    qemu_log: str
+    firmware_log: str
+    stderr: str
+    cmd: str
+    vars: str
+
+    @classmethod
+    def make(cls, log_dir, name):
+        def p(suffix):
+            return os.path.join(log_dir, name + suffix)
+        return cls(serial=p(".serial"), qemu_log=p(".qemu.log"),
+                   firmware_log=p(".firmware.log"), stderr=p(".stderr"),
+                   cmd=p(".cmd"), vars=p(".OVMF_VARS.fd"))
+
+    def all(self):
+        return dataclasses.astuple(self)
+
+
+def _bios_args(paths):
+    return []          # SeaBIOS is QEMU's default firmware
+
+
+def _uefi_args(paths):
+    return ["-drive", "if=pflash,format=raw,readonly=on,file=" + qemu_opt(OVMF_CODE),
+            "-drive", "if=pflash,format=raw,file=" + qemu_opt(paths.vars)]
+
+
+def _uefi_prepare(paths):
+    for f in (OVMF_CODE, OVMF_VARS):
+        if not os.path.isfile(f):
+            raise SetupError(f"OVMF firmware not found: {f} (install the 'ovmf' "
+                             "package or set PAGODA_OVMF_CODE/PAGODA_OVMF_VARS)")
+    shutil.copyfile(OVMF_VARS, paths.vars)   # fresh writable copy per run
+
+
+# firmware name -> (function returning QEMU args, preparation step or None)
+FIRMWARE = {
+    "bios": (_bios_args, None),
+    "uefi": (_uefi_args, _uefi_prepare),
+}
+
+# boot medium name -> function(iso path) returning QEMU args
+MEDIA = {
+    "cdrom": lambda iso: ["-cdrom", iso],
+    "usb": lambda iso: [
+        "-drive", f"if=none,id=stick,format=raw,file={qemu_opt(iso)},readonly=on",
+        "-device", "qemu-xhci,id=xhci",
+        "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=1",
+        "-boot", "strict=on"],
+}
+
+
+def qemu_command(cfg, iso, log_dir, accel=DEFAULT_ACCEL):
+    """The full QEMU argv for one boot configuration."""
+    paths = LogPaths.make(log_dir, cfg.name)
+    cmd = [QEMU,
+           "-machine", "q35", "-accel", accel, "-cpu", "max",
+           "-smp", str(cfg.smp), "-m", cfg.memory,
+           "-nodefaults", "-vga", "std", "-display", "none",
+           "-no-reboot", "-monitor", "none",
+           "-serial", "file:" + paths.serial,
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-chardev", "file,id=fwlog,path=" + qemu_opt(paths.firmware_log),
+           "-device", "isa-debugcon,iobase=0x402,chardev=fwlog",
+           "-d", "cpu_reset,guest_errors", "-D", paths.qemu_log]
+    cmd += FIRMWARE[cfg.firmware][0](paths)
+    cmd += MEDIA[cfg.media](iso)
+    cmd += list(cfg.extra)
+    return cmd
+
+
+def describe(cfg):
+    fw = {"bios": "SeaBIOS", "uefi": "OVMF"}.get(cfg.firmware, cfg.firmware)
+    media = {"cdrom": "ISO as CD-ROM", "usb": "ISO as USB stick (xHCI)"}.get(
+        cfg.media, cfg.media)
+    s = f"{fw}, {media}, -m {cfg.memory}, -smp {cfg.smp}"
+    if cfg.extra:
+        s += ", " + " ".join(cfg.extra)
+    if cfg.required:
+        s += ", requires " + ", ".join(cfg.required)
+    return s
+
+
+# --------------------------------------------------------------------------
+# Serial log parsing
+# --------------------------------------------------------------------------
+
+# ANSI/VT100 escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL/ST),
+# charset selection (ESC ( B) and other two-byte escapes (ESC 7, ESC c, ...).
+ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]"
+                     r"|\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                     r"|[()*+\-./][ -~]"
+                     r"|[ -/]*[0-~])")
+CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")    # keep \t
+BANNER_RE = re.compile(r"^Pagoda \S")
+KTEST_RE = re.compile(r"(?<![\w])KTEST (PASS|FAIL|SKIP) ([^\s:]+)(?::\s*(.*))?")
+DONE_RE = re.compile(r"(?<![\w])KTEST DONE (\d+) passed, (\d+) failed")
+PANIC_RE = re.compile(r"PANIC:")
+
+
+def clean_line(raw):
+    """bytes of one serial line (without \\n) -> list of printable lines.
+
+    Escape sequences are removed; a carriage return starts a new line (so
+    `\\r`-terminated and `\\r`-prefixed lines both work); blank lines dropped.
+    """
+    text = ANSI_RE.sub("", raw.decode("utf-8", "replace"))
+    out = []
+    for seg in text.split("\r"):
+        seg = CTRL_RE.sub("", seg).rstrip()
+        if seg:
+            out.append(seg)
+    return out
+
+
+class SerialParser:
+    """Incremental parser for the serial log; feed() it bytes as they come."""
+
+    def __init__(self, keep_lines=200):
+        self._buf = b""
+        self.tail = collections.deque(maxlen=keep_lines)
+        self.banner = None          # the banner line
+        self.tests = []             # (status, name, reason or None)
+        self.done = None            # (passed, failed) from the first DONE
+        self.done_count = 0
+        self.panic = None           # the first line containing PANIC:
+
+    def feed(self, data):
+        self._buf += data
+        *lines, self._buf = self._buf.split(b"\n")
+        for raw in lines:
+            self._line(raw)
+
+    def finish(self):
+        if self._buf:
+            self._line(self._buf)
+            self._buf = b""
+
+    def _line(self, raw):
+        for line in clean_line(raw):
+            self.tail.append(line)
+            if self.banner is None and BANNER_RE.match(line):
+                self.banner = line
+            m = KTEST_RE.search(line)
+            if m:
+                reason = m.group(3).strip() if m.group(3) else None
+                self.tests.append((m.group(1), m.group(2), reason))
+            m = DONE_RE.search(line)
+            if m:
+                self.done_count += 1
+                if self.done is None:
+                    self.done = (int(m.group(1)), int(m.group(2)))
+            if self.panic is None and PANIC_RE.search(line):
+                self.panic = line
+
+
+def parse_serial_text(data):
+    p = SerialParser()
+    p.feed(data if isinstance(data, bytes) else data.encode())
+    p.finish()
+    return p
+
+
+# --------------------------------------------------------------------------
+# Verdicts
+# --------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class RunInfo:
+    """What happened to the QEMU process (everything except the serial log)."""
+    exit_status: int | None = None  # None: still running when we killed it
+    timed_out: bool = False
+    timeout: float = BOOT_TIMEOUT
+    stopped: str | None = None      # "panic" / "done": killed after grace
+    setup_error: str | None = None
+    banner_time: float | None = None
+    stderr_text: str = ""
+    qemu_log_text: str = ""
+
+
+@dataclasses.dataclass
+class Verdict:
+    tests: list                     # (status, name, reason)
+    ok: bool
+    why: str                        # boot line text after "PASS/FAIL name/boot"
+    details: list                   # extra lines (unindented) for a failure
+    n_tests: int
+
+
+def _signame(n):
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return f"signal {n}"
+
+
+def describe_exit(status):
+    if status is None:
+        return "none (killed)"
+    if status < 0:
+        return f"{status} (killed by {_signame(-status)})"
+    return str(status)
+
+
+def classify(cfg, parser, run):
+    """Decide the verdict for one boot from its serial log and QEMU outcome."""
+    tests = list(parser.tests)
+    n_pass = sum(1 for t in tests if t[0] == "PASS")
+    n_fail = sum(1 for t in tests if t[0] == "FAIL")
+    details = []
+
+    def fail(why):
+        return Verdict(tests, False, why, details, n_pass + n_fail)
+
+    if run.setup_error:
+        return fail(run.setup_error)
+
+    if parser.panic is not None:
+        details.append(f'panic line: "{parser.panic}"')
+        return fail(f'PANIC: kernel printed "{parser.panic}"')
+
+    tf = run.qemu_log_text.find("Triple fault")
+    if tf >= 0:
+        after = run.qemu_log_text[tf:].splitlines()[1:26]
+        if after:
+            details.append("QEMU log after the triple fault:")
+            details += ["  " + line for line in after]
+        details.append("hint: rerun the .cmd with `-d int,cpu_reset` added to "
+                       "see the exceptions that led to it")
+        return fail("triple fault (QEMU log says 'Triple fault'; "
+                    f"exit status {describe_exit(run.exit_status)})")
+
+    if run.timed_out:
+        seen = (f"banner after {run.banner_time:.2f}s"
+                if run.banner_time is not None else "no banner")
+        return fail(f"timeout after {run.timeout:g} s ({seen}, "
+                    f"{n_pass + n_fail} tests reported, "
+                    f"{'KTEST DONE seen' if parser.done else 'no KTEST DONE'})")
+
+    problems = []
+    status = run.exit_status
+    if run.stopped == "done" and status is None:
+        problems.append(f"QEMU still running {DONE_GRACE:g} s after KTEST DONE "
+                        "(kernel did not write to isa-debug-exit)")
+    elif status == EXIT_PASS:
+        if n_fail or (parser.done and parser.done[1]):
+            problems.append("QEMU exit status 33 (pass) although tests failed")
+    elif status == EXIT_FAIL:
+        if n_fail or (parser.done and parser.done[1]):
+            problems.append("kernel reported failure (exit status 35)")
+        else:
+            problems.append("exit status 35 (fail) although no test failed")
+    elif status == 0:
+        problems.append("unexpected QEMU exit status 0 (guest shut down or "
+                        "reset without isa-debug-exit; no 'Triple fault' logged)")
+    elif not parser.tail:       # QEMU failed before the guest printed anything
+        problems.append(f"unexpected QEMU exit status {describe_exit(status)} "
+                        "before any serial output")
+    else:
+        problems.append(f"unexpected QEMU exit status {describe_exit(status)}")
+
+    early = problems[0].endswith("before any serial output") if problems else False
+    if early:
+        pass                    # everything else follows from that
+    elif parser.done is None:
+        problems.append("no `KTEST DONE` line")
+    else:
+        dp, df = parser.done
+        if (dp, df) != (n_pass, n_fail):
+            problems.append(f"KTEST DONE says {dp} passed, {df} failed but the "
+                            f"log has {n_pass} PASS and {n_fail} FAIL lines")
+        if parser.done_count > 1:
+            problems.append(f"KTEST DONE printed {parser.done_count} times")
+        if dp + df == 0 and n_pass + n_fail == 0:
+            problems.append("zero tests ran")
+
+    for name in cfg.required:
+        mine = [t for t in tests if t[1] == name]
+        if not mine:
+            problems.append(f"required test {name} missing")
+        elif any(t[0] == "FAIL" for t in mine):
+            problems.append(f"required test {name} failed")
+        elif not any(t[0] == "PASS" for t in mine):
+            reason = mine[0][2] or "no reason given"
+            problems.append(f"required test {name} was skipped ({reason})")
+
+    if parser.banner is None and not early:
+        problems.append("no `Pagoda ` banner line on serial" if parser.tail
+                        else "nothing at all on serial")
+
+    stderr_lines = run.stderr_text.strip().splitlines()
+    if problems and stderr_lines:
+        details.append("QEMU stderr:")
+        details += ["  " + line for line in stderr_lines[-10:]]
+
+    if problems:
+        return fail("; ".join(problems))
+    return Verdict(tests, True,
+                   f"banner after {run.banner_time:.2f}s, {n_pass + n_fail} "
+                   f"tests, exit {status}", details, n_pass + n_fail)
+
+
+def format_boot(cfg, verdict, parser, paths):
+    """Lines to print for one boot, plus (passed, failed) counts."""
+    out, passed, failed = [], 0, 0
+    for status, name, reason in verdict.tests:
+        if status == "PASS":
+            out.append(f"PASS {cfg.name}/{name}")
+            passed += 1
+        elif status == "FAIL":
+            out.append(f"FAIL {cfg.name}/{name}: {reason or '(no reason given)'}")
+            failed += 1
+        else:
+            out.append(f"SKIP {cfg.name}/{name}: {reason or '(no reason given)'}")
+    if verdict.ok:
+        out.append(f"PASS {cfg.name}/boot ({verdict.why})")
+        passed += 1
+    else:
+        out.append(f"FAIL {cfg.name}/boot: {verdict.why}")
+        failed += 1
+        out += ["  " + line for line in verdict.details]
+        tail = list(parser.tail)[-TAIL_LINES:]
+        if tail:
+            out.append(f"  last {len(tail)} serial lines ({paths.serial}):")
+            out += ["    " + line for line in tail]
+        else:
+            out.append(f"  serial log ({paths.serial}) is empty")
+        out.append(f"  logs: {paths.serial} {paths.qemu_log} "
+                   f"{paths.firmware_log} {paths.stderr}")
+        out.append(f"  command: {paths.cmd}")
+    return out, passed, failed
+
+
+# --------------------------------------------------------------------------
+# Running QEMU
+# --------------------------------------------------------------------------
+
+_LIVE = set()       # Popen objects of QEMUs that may still be running
+
+
+def kill_group(proc):
+    """SIGTERM QEMU's process group, SIGKILL it if it does not go away."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(KILL_GRACE)
+        except subprocess.TimeoutExpired:
+            pass
+    try:            # also anything left in the group after QEMU itself exited
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    _LIVE.discard(proc)
+
+
+def kill_all():
+    for proc in list(_LIVE):
+        kill_group(proc)
+
+
+atexit.register(kill_all)
+
+
+def _pdeathsig_prefix():
+    """Make QEMU die with the harness even if the harness is SIGKILLed."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+
+
+def _read_text(path, limit=16 << 20):
+    """The last `limit` bytes of a file (a triple fault is logged at the end)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+class BootRun:
+    """One QEMU boot, advanced by poll() from the main loop."""
+
+    def __init__(self, cfg, iso, log_dir, accel, timeout):
+        self.cfg, self.iso, self.log_dir = cfg, iso, log_dir
+        self.accel = accel
+        self.paths = LogPaths.make(log_dir, cfg.name)
+        self.parser = SerialParser()
+        self.info = RunInfo(timeout=timeout)
+        self.proc = None
+        self._serial = None
+        self._stderr = None
+        self._t0 = 0.0
+        self._panic_at = None
+        self._done_at = None
+
+    def start(self):
+        for f in self.paths.all():      # a stale serial log would fake a banner
+            try:
+                os.unlink(f)
+            except FileNotFoundError:
+                pass
+        try:
+            prepare = FIRMWARE[self.cfg.firmware][1]
+            if prepare:
+                prepare(self.paths)
+            cmd = qemu_command(self.cfg, self.iso, self.log_dir, self.accel)
+            with open(self.paths.cmd, "w") as f:
+                f.write(f"cd {shlex.quote(os.getcwd())} && {shlex.join(cmd)}\n")
+            self._stderr = open(self.paths.stderr, "wb")
+            self._t0 = time.monotonic()
+            self.proc = subprocess.Popen(
+                _pdeathsig_prefix() + cmd, stdin=subprocess.DEVNULL,
+                stdout=self._stderr, stderr=subprocess.STDOUT,
+                start_new_session=True)
+            _LIVE.add(self.proc)
+        except (SetupError, OSError) as e:
+            self.info.setup_error = (str(e) if isinstance(e, SetupError)
+                                     else f"cannot start QEMU: {e}")
+
+    def _read_serial(self):
+        if self._serial is None:
+            try:
+                self._serial = open(self.paths.serial, "rb")
+            except FileNotFoundError:
+                return
+        data = self._serial.read()
+        if data:
+            had_banner = self.parser.banner is not None
+            self.parser.feed(data)
+            if not had_banner and self.parser.banner is not None:
+                self.info.banner_time = time.monotonic() - self._t0
+
+    def poll(self):
+        """Advance; returns True once the boot is over."""
+        if self.proc is None:
+            return True
+        status = self.proc.poll()
+        self._read_serial()
+        if status is not None:
+            self.info.exit_status = status
+            return True
+        elapsed = time.monotonic() - self._t0
+        if self.parser.panic is not None and self._panic_at is None:
+            self._panic_at = elapsed
+        if self.parser.done is not None and self._done_at is None:
+            self._done_at = elapsed
+        if elapsed >= self.info.timeout:
+            self.info.timed_out = True
+        elif self._panic_at is not None and elapsed - self._panic_at >= PANIC_GRACE:
+            self.info.stopped = "panic"
+        elif self._done_at is not None and elapsed - self._done_at >= DONE_GRACE:
+            self.info.stopped = "done"
+        else:
+            return False
+        kill_group(self.proc)
+        self.info.exit_status = None
+        return True
+
+    def abort(self):
+        if self.proc is not None:
+            kill_group(self.proc)
+
+    def finish(self):
+        """Collect the logs and classify; returns (lines, passed, failed)."""
+        if self.proc is not None:
+            kill_group(self.proc)           # no-op when it has exited
+            self._read_serial()
+            had_banner = self.parser.banner is not None
+            self.parser.finish()            # a last line without '\n'
+            if not had_banner and self.parser.banner is not None:
+                self.info.banner_time = time.monotonic() - self._t0
+        for f in (self._serial, self._stderr):
+            if f:
+                f.close()
+        self.info.stderr_text = _read_text(self.paths.stderr, 1 << 20)
+        self.info.qemu_log_text = _read_text(self.paths.qemu_log)
+        verdict = classify(self.cfg, self.parser, self.info)
+        return format_boot(self.cfg, verdict, self.parser, self.paths)
+
+
+def run_boots(configs, iso, log_dir, accel, timeout, jobs, emit):
+    """Boot all configs, at most `jobs` at a time; emit() each block in order.
+
+    Returns (passed, failed, {name: banner_time}).
+    """
+    pending = collections.deque(configs)
+    running, results = [], {}
+    order = [c.name for c in configs]
+    next_print = 0
+    passed = failed = 0
+    times = {}
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                r = BootRun(pending.popleft(), iso, log_dir, accel, timeout)
+                r.start()
+                running.append(r)
+            for r in list(running):
+                if r.poll():
+                    running.remove(r)
+                    results[r.cfg.name] = r.finish()
+                    times[r.cfg.name] = r.info.banner_time
+            while next_print < len(order) and order[next_print] in results:
+                lines, p, f = results[order[next_print]]
+                emit(lines)
+                passed += p
+                failed += f
+                next_print += 1
+            if running:
+                time.sleep(POLL_INTERVAL)
+    finally:
+        for r in running:
+            r.abort()
+    return passed, failed, times
+
+
+# --------------------------------------------------------------------------
+# Host tests
+# --------------------------------------------------------------------------
+
+HOST_LINE_RE = re.compile(r"^(PASS|FAIL) ([^\s:]+)(?::\s*(.*))?")
+SANITIZER_RE = re.compile(r"==\d+==\s*ERROR:|runtime error:|"
+                          r"(Address|Leak|Memory|Thread|UndefinedBehavior)Sanitizer")
+
+
+def parse_host_output(text):
+    results = []
+    for line in text.splitlines():
+        m = HOST_LINE_RE.match(line.rstrip("\r"))
+        if m:
+            reason = m.group(3).strip() if m.group(3) else None
+            results.append((m.group(1), m.group(2), reason))
+    return results
+
+
+def report_excerpt(text, n=30):
+    """The sanitizer report if there is one (from its start), else the tail."""
+    lines = text.rstrip().splitlines()
+    for i, line in enumerate(lines):
+        if SANITIZER_RE.search(line):
+            return lines[i:i + n]
+    return lines[-n:]
+
+
+def run_host_test(path, timeout=HOST_TEST_TIMEOUT):
+    """Run one host test binary; returns (lines, passed, failed)."""
+    base = os.path.basename(path)
+    argv0 = path if os.sep in path else os.path.join(".", path)
+    out_b = err_b = b""
+    problem = None
+    try:
+        cp = subprocess.run([argv0], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            timeout=timeout)
+        out_b, err_b, rc = cp.stdout, cp.stderr, cp.returncode
+        if rc < 0:
+            problem = f"exit status {rc} (killed by {_signame(-rc)})"
+        elif rc != 0:
+            problem = f"exit status {rc}"
+    except subprocess.TimeoutExpired as e:
+        out_b, err_b = e.stdout or b"", e.stderr or b""
+        problem = f"exit status: timed out after {timeout:g} s (killed)"
+    except OSError as e:
+        problem = f"exit status: cannot run {path}: {e}"
+    out = out_b.decode("utf-8", "replace")
+    err = err_b.decode("utf-8", "replace")
+    results = parse_host_output(out)
+    if problem is None and not any(r[0] == "PASS" for r in results):
+        problem = "exit status 0 but no PASS line"
+    lines, passed, failed = [], 0, 0
+    for status, name, reason in results:
+        if status == "PASS":
+            lines.append(f"PASS host/{name}")
+            passed += 1
+        else:
+            lines.append(f"FAIL host/{name}: {reason or '(no reason given)'}")
+            failed += 1
+    if problem:
+        lines.append(f"FAIL host/{base}: {problem}")
+        failed += 1
+    if failed:
+        if err.strip():
+            lines.append(f"  stderr of {base}:")
+            lines += ["    " + l for l in report_excerpt(err)]
+        elif problem and out.strip():
+            lines.append(f"  stdout of {base} (stderr empty):")
+            lines += ["    " + l for l in out.rstrip().splitlines()[-10:]]
+    return lines, passed, failed
+
+
+# --------------------------------------------------------------------------
+# Self test
+# --------------------------------------------------------------------------
+
+def _cfg(name):
+    return next(c for c in BOOTS if c.name == name)
+
+
+def _verdict(serial, status=EXIT_PASS, cfg="bios-cdrom", banner_time=1.25,
+             **kw):
+    parser = parse_serial_text(serial)
+    run = RunInfo(exit_status=status, banner_time=banner_time, **kw)
+    return classify(_cfg(cfg), parser, run), parser
+
+
+GOOD_LOG = ("SeaBIOS (version x)\r\n"
+            "Pagoda 0.1 (x86_64) test build\r\n"
+            "KTEST PASS string_basic\r\n"
+            "KTEST SKIP acpi_tables: no RSDP\r\n"
+            "KTEST PASS pmm_alloc\r\n"
+            "KTEST PASS pmm_above_4g\r\n"
+            "KTEST DONE 3 passed, 0 failed\r\n")
+
+
+def _expect_fail(v, *phrases):
+    assert not v.ok, f"expected a failed boot, got PASS ({v.why})"
+    for ph in phrases:
+        assert ph in v.why, f"{ph!r} not in why: {v.why!r}"
+
+
+def st_pass():
+    v, p = _verdict(GOOD_LOG)
+    assert v.ok, v.why
+    assert v.n_tests == 3 and p.banner.startswith("Pagoda 0.1"), (v.n_tests, p.banner)
+    lines, np, nf = format_boot(_cfg("bios-cdrom"), v, p,
+                               LogPaths.make("logs", "bios-cdrom"))
+    assert (np, nf) == (4, 0), (np, nf)
+    assert lines == ["PASS bios-cdrom/string_basic",
+                     "SKIP bios-cdrom/acpi_tables: no RSDP",
+                     "PASS bios-cdrom/pmm_alloc",
+                     "PASS bios-cdrom/pmm_above_4g",
+                     "PASS bios-cdrom/boot (banner after 1.25s, 3 tests, exit 33)"], lines
+
+
+def st_noisy_log():
+    log = (b"\x1b[2J\x1b[01;01H\x1b[=3h\x1b[2J\x1b[01;01HBdsDxe: loading Boot0001\r\n"
+           b"\x1b[0m\x1b[30m\x1b[47mWelcome to GRUB!\n\r\n"
+           b"\x1b[4;2H Pagoda menu entry (not a banner)\n"
+           b"*Pagoda 0.1\n"
+           b"Booting `Pagoda 0.1'\n"
+           b"\r\x1b[0m\x1b[37m\x1b[40m\x1b[H\x1b[J\x1b[1;1HPagoda 0.1 real banner\n"
+           b"Pagoda 0.1 later line that is not the banner\n"
+           b"\rKTEST PASS a\n"
+           b"\r\x1b[32mKTEST PASS b\x1b[0m\r\n"
+           b"NOTKTEST PASS c\r\n"
+           b"log: \x1b[31mKTEST FAIL d: bad \xff byte\x1b[0m\r\n"
+           b"\rKTEST DONE 2 passed, 1 failed\n\r")
+    whole = parse_serial_text(log)
+    assert whole.banner == "Pagoda 0.1 real banner", repr(whole.banner)
+    assert whole.tests == [("PASS", "a", None), ("PASS", "b", None),
+                           ("FAIL", "d", "bad \ufffd byte")], whole.tests
+    assert whole.done == (2, 1), whole.done
+    # byte-at-a-time feeding must give the same result (chunk boundaries)
+    inc = SerialParser()
+    for i in range(len(log)):
+        inc.feed(log[i:i + 1])
+    inc.finish()
+    assert (inc.banner, inc.tests, inc.done, list(inc.tail)) == \
+        (whole.banner, whole.tests, whole.done, list(whole.tail))
+    v = classify(_cfg("bios-cdrom"), whole, RunInfo(exit_status=EXIT_FAIL,
+                                                    banner_time=3.0))
+    _expect_fail(v, "kernel reported failure")
+
+
+def st_fail_line():
+    log = GOOD_LOG.replace("KTEST PASS pmm_alloc", "KTEST FAIL pmm_alloc: got 0x0") \
+                  .replace("DONE 3 passed, 0 failed", "DONE 2 passed, 1 failed")
+    v, p = _verdict(log, EXIT_FAIL)
+    _expect_fail(v, "kernel reported failure (exit status 35)")
+    lines, np, nf = format_boot(_cfg("bios-cdrom"), v, p,
+                                LogPaths.make("logs", "bios-cdrom"))
+    assert "FAIL bios-cdrom/pmm_alloc: got 0x0" in lines, lines
+    assert (np, nf) == (2, 2), (np, nf)
+    assert "  last 7 serial lines (logs/bios-cdrom.serial):" in lines, lines
+    # a long log: exactly the last TAIL_LINES lines are shown
+    v, p = _verdict(log + "".join(f"line {i}\n" for i in range(50)), EXIT_FAIL)
+    lines, _, _ = format_boot(_cfg("bios-cdrom"), v, p,
+                              LogPaths.make("logs", "bios-cdrom"))
+    i = lines.index("  last 30 serial lines (logs/bios-cdrom.serial):")
+    assert lines[i + 1] == "    line 20" and lines[i + 30] == "    line 49", lines
+
+
+def st_panic():
+    log = ("Pagoda 0.1\nKTEST PASS a\n"
+           "\x1b[31mPANIC: page fault at 0xdeadbeef\x1b[0m\r\nregs...\n")
+    v, p = _verdict(log, None, stopped="panic")
+    _expect_fail(v, "PANIC", "page fault at 0xdeadbeef")
+    lines, _, nf = format_boot(_cfg("bios-cdrom"), v, p,
+                               LogPaths.make("logs", "bios-cdrom"))
+    assert '  panic line: "PANIC: page fault at 0xdeadbeef"' in lines, lines
+    assert "    regs..." in lines and nf == 1, lines
+    # a panicking kernel that also exits (even with 33) is still a panic
+    v, _ = _verdict(log + "KTEST DONE 1 passed, 0 failed\n", EXIT_PASS)
+    _expect_fail(v, "PANIC")
+
+
+def st_triple_fault():
+    qlog = ("CPU Reset (CPU 0)\nRAX=0\n" * 3 +
+            "check_exception old: 0x8 new 0xd\nTriple fault\nCPU Reset (CPU 0)\n"
+            "RAX=0000000000000000 RBX=0\nRIP=0000000000100013\n")
+    v, p = _verdict("Pagoda 0.1\nKTEST PASS a\n", 0, qemu_log_text=qlog)
+    _expect_fail(v, "triple fault")
+    assert any("RIP=0000000000100013" in d for d in v.details), v.details
+    # exit 0 without the log line: still a failure, but not called triple fault
+    v, _ = _verdict("Pagoda 0.1\nKTEST PASS a\n", 0)
+    _expect_fail(v, "unexpected QEMU exit status 0")
+    assert "triple fault (" not in v.why
+
+
+def st_timeout():
+    v, _ = _verdict("Pagoda 0.1\nKTEST PASS a\n", None, timed_out=True,
+                    timeout=180.0)
+    _expect_fail(v, "timeout after 180 s", "banner after 1.25s")
+    v, _ = _verdict("", None, timed_out=True, timeout=7.5, banner_time=None)
+    _expect_fail(v, "timeout after 7.5 s", "no banner")
+
+
+def st_missing_required():
+    log = GOOD_LOG.replace("KTEST PASS pmm_above_4g\r\n", "") \
+                  .replace("DONE 3 passed", "DONE 2 passed")
+    v, _ = _verdict(log, cfg="mem-6G")
+    _expect_fail(v, "required test pmm_above_4g missing")
+    v, _ = _verdict(log, cfg="bios-cdrom")      # only mem-6G requires it
+    assert v.ok, v.why
+
+
+def st_required_skipped():
+    log = GOOD_LOG.replace("KTEST PASS pmm_above_4g",
+                           "KTEST SKIP pmm_above_4g: no RAM above 4 GiB") \
+                  .replace("DONE 3 passed", "DONE 2 passed")
+    v, _ = _verdict(log, cfg="mem-6G")
+    _expect_fail(v, "required test pmm_above_4g was skipped (no RAM above 4 GiB)")
+
+
+def st_required_passes():
+    v, _ = _verdict(GOOD_LOG, cfg="mem-6G")
+    assert v.ok, v.why
+
+
+def st_required_failed():
+    log = GOOD_LOG.replace("KTEST PASS pmm_above_4g", "KTEST FAIL pmm_above_4g: x") \
+                  .replace("DONE 3 passed, 0 failed", "DONE 2 passed, 1 failed")
+    v, _ = _verdict(log, EXIT_FAIL, cfg="mem-6G")
+    _expect_fail(v, "required test pmm_above_4g failed")
+
+
+def st_done_mismatch():
+    v, _ = _verdict(GOOD_LOG.replace("DONE 3 passed", "DONE 4 passed"))
+    _expect_fail(v, "KTEST DONE says 4 passed, 0 failed but the log has 3 PASS")
+    v, _ = _verdict(GOOD_LOG + "KTEST DONE 3 passed, 0 failed\n")
+    _expect_fail(v, "KTEST DONE printed 2 times")
+
+
+def st_no_done():
+    v, _ = _verdict(GOOD_LOG.replace("KTEST DONE 3 passed, 0 failed\r\n", ""))
+    _expect_fail(v, "no `KTEST DONE` line")
+
+
+def st_zero_tests():
+    v, _ = _verdict("Pagoda 0.1\nKTEST DONE 0 passed, 0 failed\n")
+    _expect_fail(v, "zero tests ran")
+
+
+def st_unexpected_exit():
+    v, p = _verdict("", 1, banner_time=None,
+                    stderr_text="qemu-system-x86_64: -foo: invalid option\n")
+    _expect_fail(v, "unexpected QEMU exit status 1 before any serial output")
+    assert "KTEST DONE" not in v.why, v.why
+    assert "  qemu-system-x86_64: -foo: invalid option" in v.details, v.details
+    v, p = _verdict("Pagoda 0.1\n", 1)
+    _expect_fail(v, "unexpected QEMU exit status 1; no `KTEST DONE` line")
+    v, p = _verdict("", 0, banner_time=None)
+    _expect_fail(v, "exit status 0", "no `KTEST DONE`", "nothing at all on serial")
+    v, _ = _verdict(GOOD_LOG, -9)
+    _expect_fail(v, "unexpected QEMU exit status -9 (killed by SIGKILL)")
+
+
+def st_exit_status_contradicts():
+    log = GOOD_LOG.replace("KTEST PASS pmm_alloc", "KTEST FAIL pmm_alloc: x") \
+                  .replace("DONE 3 passed, 0 failed", "DONE 2 passed, 1 failed")
+    v, _ = _verdict(log, EXIT_PASS)
+    _expect_fail(v, "exit status 33 (pass) although tests failed")
+    v, _ = _verdict(GOOD_LOG, EXIT_FAIL)
+    _expect_fail(v, "exit status 35 (fail) although no test failed")
+
+
+def st_no_banner():
+    v, _ = _verdict(GOOD_LOG.replace("Pagoda 0.1", "Pagod 0.1"), banner_time=None)
+    _expect_fail(v, "no `Pagoda ` banner")
+
+
+def st_done_without_exit():
+    v, _ = _verdict(GOOD_LOG, None, stopped="done")
+    _expect_fail(v, "still running 15 s after KTEST DONE")
+
+
+def st_setup_error():
+    v, p = _verdict("", None, cfg="uefi-cdrom", banner_time=None,
+                    setup_error="OVMF firmware not found: /nope")
+    _expect_fail(v, "OVMF firmware not found")
+    lines, np, nf = format_boot(_cfg("uefi-cdrom"), v, p,
+                                LogPaths.make("logs", "uefi-cdrom"))
+    assert lines[0] == "FAIL uefi-cdrom/boot: OVMF firmware not found: /nope"
+    assert (np, nf) == (0, 1)
+
+
+def st_qemu_commands():
+    cmds = {c.name: qemu_command(c, "t.iso", "L", "tcg") for c in BOOTS}
+    for name, cmd in cmds.items():
+        s = " ".join(cmd)
+        assert cmd.count("-accel") == 1 and "-accel tcg" in s, name
+        assert f"-serial file:L/{name}.serial" in s, name
+        assert "-device isa-debug-exit,iobase=0xf4,iosize=0x04" in s, name
+        assert "-no-reboot" in cmd and "-machine q35" in s and "-cpu max" in s
+        assert "-vga std" in s and "-nodefaults" in cmd and "-display none" in s
+        assert f"-D L/{name}.qemu.log" in s and "-d cpu_reset,guest_errors" in s
+        assert cmd.count("-smp") == 1 and cmd.count("-m") == 1, name
+    assert "-smp 2" in " ".join(cmds["smp2"])
+    assert "-smp 1" in " ".join(cmds["bios-cdrom"])
+    assert "-m 64M" in " ".join(cmds["mem-64M"])
+    assert "-m 6G" in " ".join(cmds["mem-6G"])
+    usb = " ".join(cmds["bios-usb"])
+    assert "-cdrom" not in cmds["bios-usb"] and "pflash" not in usb
+    assert "-drive if=none,id=stick,format=raw,file=t.iso,readonly=on" in usb
+    assert "-device usb-storage,bus=xhci.0,drive=stick,bootindex=1" in usb
+    uefi = " ".join(cmds["uefi-cdrom"])
+    assert f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}" in uefi
+    assert "if=pflash,format=raw,file=L/uefi-cdrom.OVMF_VARS.fd" in uefi
+    assert "-cdrom t.iso" in uefi
+    kvm = qemu_command(BOOTS[0], "t.iso", "L", "kvm")
+    assert "-accel kvm" in " ".join(kvm) and "tcg" not in " ".join(kvm)
+    assert "file=a,,b.iso" in " ".join(MEDIA["usb"]("a,b.iso"))
+    assert len({c.name for c in BOOTS}) == len(BOOTS)
+
+
+def st_host_tests():
+    with tempfile.TemporaryDirectory(prefix="pagoda-harness-") as d:
+        def script(name, body):
+            path = os.path.join(d, name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\n" + body)
+            os.chmod(path, 0o755)
+            return path
+
+        lines, p, f = run_host_test(script("ok", "echo 'PASS a'; echo noise; "
+                                                  "printf 'PASS b\\r\\n'\n"))
+        assert (lines, p, f) == (["PASS host/a", "PASS host/b"], 2, 0), lines
+
+        lines, p, f = run_host_test(script("mixed", "echo 'PASS a'\n"
+                                            "echo 'FAIL b: 1 != 2'\n"
+                                            "echo 'oops' >&2\nexit 1\n"))
+        assert (p, f) == (1, 2), (lines, p, f)
+        assert lines[:3] == ["PASS host/a", "FAIL host/b: 1 != 2",
+                             "FAIL host/mixed: exit status 1"], lines
+        assert "    oops" in lines, lines
+
+        asan = ("noise\n" * 50 + "=================\n"
+                "==123==ERROR: AddressSanitizer: heap-use-after-free on 0x1\n"
+                "    #0 0x1 in f x.c:3\n" + "shadow\n" * 60)
+        lines, p, f = run_host_test(script("crash", "echo 'PASS a'\n"
+                                           f"cat >&2 <<'EOF'\n{asan}EOF\n"
+                                           "kill -SEGV $$\n"))
+        assert "FAIL host/crash: exit status -11 (killed by SIGSEGV)" in lines, lines
+        assert "    ==123==ERROR: AddressSanitizer: heap-use-after-free on 0x1" \
+            in lines, lines
+        assert (p, f) == (1, 1)
+
+        lines, p, f = run_host_test(script("silent", "echo hello\n"))
+        assert lines[0] == "FAIL host/silent: exit status 0 but no PASS line", lines
+        assert (p, f) == (0, 1)
+
+        lines, p, f = run_host_test(script("slow", "echo 'PASS a'\nexec sleep 10\n"),
+                                    timeout=0.5)
+        assert "FAIL host/slow: exit status: timed out after 0.5 s (killed)" \
+            in lines, lines
+        assert (p, f) == (1, 1), lines
+
+        lines, p, f = run_host_test(os.path.join(d, "does-not-exist"))
+        assert (p, f) == (0, 1) and "cannot run" in lines[0], lines
+
+
+SELFTESTS = [(fn.__name__[3:], fn) for fn in (
+    st_pass, st_noisy_log, st_fail_line, st_panic, st_triple_fault, st_timeout,
+    st_missing_required, st_required_skipped, st_required_passes,
+    st_required_failed, st_done_mismatch, st_no_done, st_zero_tests,
+    st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
+    st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests)]
+
+
+def selftest():
+    passed = failed = 0
+    for name, fn in SELFTESTS:
+        try:
+            fn()
+        except Exception as e:      # AssertionError and anything unexpected
+            print(f"FAIL harness/{name}: {type(e).__name__}: {e}", flush=True)
+            failed += 1
+        else:
+            print(f"PASS harness/{name}", flush=True)
+            passed += 1
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        description="Run Pagoda's host unit tests and boot the test ISO in QEMU.",
+        epilog="Boot configurations: " + ", ".join(c.name for c in BOOTS))
+    ap.add_argument("--iso", default="build/test/pagoda.iso")
+    ap.add_argument("--log-dir", default="build/test/logs")
+    ap.add_argument("--host-test", action="extend", nargs="+", default=[],
+                    metavar="BIN")
+    ap.add_argument("--boot", action="extend", nargs="+", default=[],
+                    metavar="NAME")
+    ap.add_argument("--accel", choices=("tcg", "kvm"), default=DEFAULT_ACCEL)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--timeout", type=float, default=BOOT_TIMEOUT, metavar="SEC")
+    ap.add_argument("--list", action="store_true",
+                    help="list the boot configurations and exit")
+    ap.add_argument("--selftest", action="store_true",
+                    help="test the harness's own logic and exit")
+    args = ap.parse_args(argv)
+    names = [n for arg in args.boot for n in arg.split(",") if n]
+    known = {c.name for c in BOOTS}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        ap.error(f"unknown boot configuration(s) {', '.join(unknown)}; "
+                 f"known: {', '.join(c.name for c in BOOTS)}")
+    args.configs = [c for c in BOOTS if not names or c.name in names]
+    if args.jobs < 1 or args.timeout <= 0:
+        ap.error("--jobs and --timeout must be positive")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.selftest:
+        return selftest()
+    if args.list:
+        for c in BOOTS:
+            print(f"{c.name:<12} {describe(c)}")
+        return 0
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupt)
+
+    def emit(lines):
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+
+    passed = failed = 0
+    times = {}
+    try:
+        for binary in args.host_test:
+            lines, p, f = run_host_test(binary)
+            emit(lines)
+            passed += p
+            failed += f
+
+        problems = []
+        if not os.path.isfile(args.iso):
+            problems.append(("iso", f"{args.iso} does not exist (build it first)"))
+        if shutil.which(QEMU) is None:
+            problems.append(("qemu", f"{QEMU} not found on PATH"))
+        if problems:
+            emit([f"FAIL harness/{what}: {msg}; not booting" for what, msg in problems])
+            failed += len(problems)
+        elif args.configs:
+            os.makedirs(args.log_dir, exist_ok=True)
+            emit([f"booting {len(args.configs)} configuration(s) "
+                  f"(accel {args.accel}, {min(args.jobs, len(args.configs))} at a "
+                  f"time, timeout {args.timeout:g} s, logs in {args.log_dir})"])
+            p, f, times = run_boots(args.configs, args.iso, args.log_dir,
+                                    args.accel, args.timeout, args.jobs, emit)
+            passed += p
+            failed += f
+    except KeyboardInterrupt:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)      # let the cleanup finish
+        kill_all()
+        print("FAIL harness/interrupted: stopped by a signal; QEMU processes killed")
+        print(f"{passed} passed, {failed + 1} failed", flush=True)
+        return 130
+
+    if times:
+        print("boot times:")
+        for c in args.configs:
+            t = times.get(c.name)
+            print(f"  {c.name:<12} " + (f"{t:6.2f}s" if t is not None else "     - (no banner)"))
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
