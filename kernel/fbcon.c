@@ -48,11 +48,13 @@
 #include "kernel/font.h"
 #include "kernel/lib/string.h"
 
+#include <asm-generic/errno-base.h>
+
 #ifndef FBCON_CURSOR
 #define FBCON_CURSOR	1	/* draw an underline cursor in RGB mode */
 #endif
 
-#define FBCON_EINVAL	22
+#define FBCON_EINVAL	EINVAL
 #define EGA_ATTR	0x07	/* light grey on black */
 #define EGA_NO_GLYPH	0xfe	/* CP437 small square */
 #define GREY		0xaa	/* light grey, per 8-bit channel */

@@ -49,12 +49,26 @@ static bool selected(const char *sel, const char *name)
 	return false;
 }
 
+#define MAX_KTESTS	512
+
 int ktest_run(const char *sel)
 {
+	static const struct ktest *order[MAX_KTESTS];
+	unsigned int n = 0;
 	int passed = 0, failed = 0, skipped = 0;
 
+	/* Run in name order, whatever order the linker placed them in. */
+	for (const struct ktest *t = __ktests_start; t < __ktests_end && n < MAX_KTESTS; t++) {
+		unsigned int j = n++;
+
+		for (; j > 0 && strcmp(order[j - 1]->name, t->name) > 0; j--)
+			order[j] = order[j - 1];
+		order[j] = t;
+	}
 	printk("ktest: running in-kernel tests (%s)\n", sel);
-	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+	for (unsigned int i = 0; i < n; i++) {
+		const struct ktest *t = order[i];
+
 		if (!selected(sel, t->name))
 			continue;
 		reason[0] = '\0';

@@ -157,7 +157,7 @@ BOOTS = (
     BootConfig("uefi-cdrom", firmware="uefi"),
     BootConfig("bios-usb", media="usb"),
     BootConfig("mem-64M", memory="64M"),
-    BootConfig("mem-6G", memory="6G", required=("pmm_above_4g",)),
+    BootConfig("mem-6G", memory="6G", required=("pmm_above_4g", "dmap_split_1g")),
     BootConfig("smp2", smp=2),
 )
 
