@@ -22,6 +22,10 @@ VERSION := 0.1.0
 
 KCMDLINE      ?=
 TEST_KCMDLINE := ktest=all debugexit
+# Images the harness boots to see a panic, a power-off and a reset.
+PANIC_KCMDLINE    := ktest=fault_selftest debugexit
+POWEROFF_KCMDLINE := ktest=acpi_tables after_tests=poweroff debugexit
+RESET_KCMDLINE    := ktest=acpi_tables after_tests=reboot debugexit
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
 # no red zone (interrupts push onto the kernel stack), top-2-GiB code model.
@@ -55,6 +59,7 @@ HDRCHECKS   := $(patsubst %,$(B)/hdr/%.o,$(HEADERS))
 ELF := $(B)/pagoda.elf
 ISO := $(B)/pagoda.iso
 TEST_ISO := $(B)/test/pagoda.iso
+EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso
 
 .PHONY: all iso run check qemu-gdb clean deps host-tests FORCE
 all: $(ELF) $(ISO)
@@ -101,6 +106,9 @@ $(B)/%/cmdline.txt: FORCE
 	@echo '$(CMDLINE_FOR_$*)' | cmp -s - $@ || echo '$(CMDLINE_FOR_$*)' > $@
 CMDLINE_FOR_iso := $(KCMDLINE)
 CMDLINE_FOR_test := $(TEST_KCMDLINE)
+CMDLINE_FOR_panic := $(PANIC_KCMDLINE)
+CMDLINE_FOR_poweroff := $(POWEROFF_KCMDLINE)
+CMDLINE_FOR_reset := $(RESET_KCMDLINE)
 
 define make-iso
 	@rm -rf $(2) && mkdir -p $(2)/boot/grub
@@ -112,8 +120,8 @@ endef
 
 $(ISO): $(ELF) iso/grub.cfg $(B)/iso/cmdline.txt
 	$(call make-iso,$@,$(B)/iso/root,$(B)/iso/cmdline.txt)
-$(TEST_ISO): $(ELF) iso/grub.cfg $(B)/test/cmdline.txt
-	$(call make-iso,$@,$(B)/test/root,$(B)/test/cmdline.txt)
+$(B)/%/pagoda.iso: $(ELF) iso/grub.cfg $(B)/%/cmdline.txt
+	$(call make-iso,$@,$(B)/$*/root,$(B)/$*/cmdline.txt)
 
 QEMU      := qemu-system-x86_64
 ACCEL     ?= tcg
@@ -145,11 +153,15 @@ $(B)/host/%: tests/host/%.c
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $< -o $@
 host-tests: $(HOST_TESTS)
 
-check: deps $(TEST_ISO) $(HOST_TESTS)
+check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS)
 	$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
-		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS))
+		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
+		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest)
 
 clean:
 	rm -rf $(B)
+
+# The recorded command lines are real files, not intermediates to delete.
+.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS))
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -31,13 +31,14 @@ void ktest_skip_reason(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Is @name in the comma-separated @sel ("all" selects everything)? */
-static bool selected(const char *sel, const char *name)
+/* Is @t in the comma-separated @sel ("all": every test but manual ones)? */
+static bool selected(const char *sel, const struct ktest *t)
 {
+	const char *name = t->name;
 	size_t n = strlen(name);
 
 	if (strcmp(sel, "all") == 0)
-		return true;
+		return !t->manual;
 	for (const char *p = sel; *p; ) {
 		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
 			return true;
@@ -69,7 +70,7 @@ int ktest_run(const char *sel)
 	for (unsigned int i = 0; i < n; i++) {
 		const struct ktest *t = order[i];
 
-		if (!selected(sel, t->name))
+		if (!selected(sel, t))
 			continue;
 		reason[0] = '\0';
 		switch (t->fn()) {

@@ -26,6 +26,7 @@
 
 #include "kernel/compiler.h"
 #include "kernel/printk.h"
+#include <stdbool.h>
 
 /* isa-debug-exit values: QEMU exits with (v << 1) | 1, i.e. 33 and 35. */
 #define QEMU_EXIT_PASS	0x10
@@ -37,15 +38,25 @@ struct ktest {
 	const char *name;
 	const char *file;
 	enum ktest_result (*fn)(void);
+	bool manual;		/* only run when named, never by ktest=all */
 };
 
-#define KTEST(tname)							\
+#define __KTEST(tname, is_manual)					\
 	static enum ktest_result ktest_fn_##tname(void);		\
 	static const struct ktest ktest_##tname				\
 		__attribute__((used, section(".ktests"), aligned(8))) = { \
 		.name = #tname, .file = __FILE__, .fn = ktest_fn_##tname, \
+		.manual = is_manual,					\
 	};								\
 	static enum ktest_result ktest_fn_##tname(void)
+
+#define KTEST(tname)		__KTEST(tname, false)
+/*
+ * A test that does not return (it panics or resets on purpose): selected
+ * only by name, e.g. ktest=fault_selftest, and judged by the harness from
+ * the serial log and QEMU's exit status.
+ */
+#define KTEST_MANUAL(tname)	__KTEST(tname, true)
 
 /* Record why the current test failed (first failure wins). */
 void ktest_fail_reason(const char *file, int line, const char *fmt, ...) __printf(3, 4);

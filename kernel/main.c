@@ -147,6 +147,7 @@ static void interrupts_init(void)
 
 void kmain(uint32_t magic, uint64_t mbi_phys)
 {
+	uint64_t tsc_at_entry = rdtsc();
 	char sel[128];
 
 	uart_init();
@@ -163,12 +164,23 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	mem_init(mbi_phys);
 	console_fb_init();
 	interrupts_init();
-	printk("boot: up in %lu ms of clock time after calibration\n",
-	       (unsigned long)(clock_ns() / 1000000));
+	if (clock_tsc_khz())
+		printk("boot: kernel ready %lu ms after kmain\n",
+		       (unsigned long)((rdtsc() - tsc_at_entry) / clock_tsc_khz()));
 
 	if (cmdline_get("ktest", sel, sizeof(sel))) {
 		int failed = ktest_run(sel);
+		char after[16];
 
+		if (cmdline_get("after_tests", after, sizeof(after))) {
+			if (strcmp(after, "poweroff") == 0) {
+				printk("Powering off.\n");
+				acpi_poweroff();
+			} else if (strcmp(after, "reboot") == 0) {
+				printk("Restarting.\n");
+				acpi_reboot();
+			}
+		}
 		if (cmdline_has("debugexit"))
 			arch_qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
 		printk("ktest: finished; halting.\n");

@@ -149,6 +149,10 @@ class BootConfig:
     smp: int = 1                    # -smp
     extra: tuple = ()               # further QEMU arguments
     required: tuple = ()            # tests that must PASS in this boot
+    image: str = "test"             # which ISO (--iso is "test", --image adds more)
+    expect: str = "tests"           # "tests" | "panic" | "poweroff" | "reset"
+    must_log: tuple = ()            # regexes that must each match a serial line
+    no_reboot: bool = True          # -no-reboot (off where a reset is expected)
 
 
 # One line per configuration.  Order = order of the printed result blocks.
@@ -159,6 +163,16 @@ BOOTS = (
     BootConfig("mem-64M", memory="64M"),
     BootConfig("mem-6G", memory="6G", required=("pmm_above_4g", "dmap_split_1g")),
     BootConfig("smp2", smp=2),
+    # Images with other command lines (see the Makefile): the kernel must
+    # report an unhandled fault and panic, power off, and restart.
+    BootConfig("panic", image="panic", expect="panic",
+               must_log=(r"Exception 14 \(page fault\)", r"CR2 = ffffc800dead0000",
+                         r"not-present page on read in kernel mode",
+                         r"Call trace:", r"ktest_fn_fault_selftest\+0x")),
+    BootConfig("poweroff", image="poweroff", expect="poweroff", no_reboot=False,
+               must_log=(r"Powering off",)),
+    BootConfig("reset", image="reset", expect="reset", no_reboot=False,
+               must_log=(r"Restarting",)),
 )
 
 
@@ -233,12 +247,14 @@ def qemu_command(cfg, iso, log_dir, accel=DEFAULT_ACCEL):
            "-machine", "q35", "-accel", accel, "-cpu", "max",
            "-smp", str(cfg.smp), "-m", cfg.memory,
            "-nodefaults", "-vga", "std", "-display", "none",
-           "-no-reboot", "-monitor", "none",
+           "-monitor", "none",
            "-serial", "file:" + paths.serial,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-chardev", "file,id=fwlog,path=" + qemu_opt(paths.firmware_log),
            "-device", "isa-debugcon,iobase=0x402,chardev=fwlog",
            "-d", "cpu_reset,guest_errors", "-D", paths.qemu_log]
+    if cfg.no_reboot:
+        cmd.append("-no-reboot")
     cmd += FIRMWARE[cfg.firmware][0](paths)
     cmd += MEDIA[cfg.media](iso)
     cmd += list(cfg.extra)
@@ -254,6 +270,10 @@ def describe(cfg):
         s += ", " + " ".join(cfg.extra)
     if cfg.required:
         s += ", requires " + ", ".join(cfg.required)
+    if cfg.image != "test":
+        s += f", image '{cfg.image}'"
+    if cfg.expect != "tests":
+        s += f", expects {cfg.expect}"
     return s
 
 
@@ -296,6 +316,7 @@ class SerialParser:
         self._buf = b""
         self.tail = collections.deque(maxlen=keep_lines)
         self.banner = None          # the banner line
+        self.banner_count = 0       # banners seen (2 after a reset)
         self.tests = []             # (status, name, reason or None)
         self.done = None            # (passed, failed) from the first DONE
         self.done_count = 0
@@ -315,8 +336,10 @@ class SerialParser:
     def _line(self, raw):
         for line in clean_line(raw):
             self.tail.append(line)
-            if self.banner is None and BANNER_RE.match(line):
-                self.banner = line
+            if BANNER_RE.match(line):
+                self.banner_count += 1
+                if self.banner is None:
+                    self.banner = line
             m = KTEST_RE.search(line)
             if m:
                 reason = m.group(3).strip() if m.group(3) else None
@@ -390,6 +413,9 @@ def classify(cfg, parser, run):
 
     if run.setup_error:
         return fail(run.setup_error)
+
+    if cfg.expect != "tests":
+        return classify_expected(cfg, parser, run, tests, details)
 
     if parser.panic is not None:
         details.append(f'panic line: "{parser.panic}"')
@@ -476,6 +502,51 @@ def classify(cfg, parser, run):
                    f"tests, exit {status}", details, n_pass + n_fail)
 
 
+def classify_expected(cfg, parser, run, tests, details):
+    """Verdict for a boot that must end in a panic, a power-off or a reset."""
+    n_pass = sum(1 for t in tests if t[0] == "PASS")
+    n_fail = sum(1 for t in tests if t[0] == "FAIL")
+    problems = []
+    status = run.exit_status
+    if run.timed_out:
+        problems.append(f"timeout after {run.timeout:g} s")
+    # After a reset SeaBIOS notices it already ran and forces a hard reboot
+    # itself (0xcf9, then a deliberate triple fault), so a triple fault in
+    # the QEMU log is normal for the reset boot; the second banner is what
+    # proves the kernel's reset worked.
+    if "Triple fault" in run.qemu_log_text and cfg.expect != "reset":
+        problems.append("triple fault")
+    if cfg.expect == "panic":
+        if parser.panic is None:
+            problems.append("no PANIC: line although a panic was expected")
+        if status != EXIT_FAIL:
+            problems.append(f"exit status {describe_exit(status)}, expected "
+                            f"{EXIT_FAIL} (panic leaves QEMU with the failure code)")
+    else:
+        if parser.panic is not None:
+            problems.append(f'PANIC: "{parser.panic}"')
+        if parser.done is None or n_fail or parser.done[1]:
+            problems.append("the tests before the " + cfg.expect + " did not all pass")
+    if cfg.expect == "poweroff":
+        if status != 0:
+            problems.append(f"exit status {describe_exit(status)}, expected 0 "
+                            "(QEMU exits cleanly when the guest powers off)")
+        if parser.banner_count != 1:
+            problems.append(f"{parser.banner_count} banners (a reset, not a power-off?)")
+    if cfg.expect == "reset" and parser.banner_count < 2:
+        problems.append("the kernel did not boot a second time (no reset seen)")
+    for rx in cfg.must_log:
+        if not any(re.search(rx, line) for line in parser.tail):
+            problems.append(f"no serial line matches /{rx}/")
+    if problems:
+        return Verdict(tests, False, "; ".join(problems), details, n_pass + n_fail)
+    what = {"panic": "panicked as expected, exit 35",
+            "poweroff": "powered off, QEMU exit 0",
+            "reset": f"reset and booted again ({parser.banner_count} banners)"}
+    return Verdict(tests, True, f"banner after {run.banner_time:.2f}s, "
+                   f"{what[cfg.expect]}", details, n_pass + n_fail)
+
+
 def format_boot(cfg, verdict, parser, paths):
     """Lines to print for one boot, plus (passed, failed) counts."""
     out, passed, failed = [], 0, 0
@@ -560,8 +631,9 @@ def _read_text(path, limit=16 << 20):
 class BootRun:
     """One QEMU boot, advanced by poll() from the main loop."""
 
-    def __init__(self, cfg, iso, log_dir, accel, timeout):
-        self.cfg, self.iso, self.log_dir = cfg, iso, log_dir
+    def __init__(self, cfg, images, log_dir, accel, timeout):
+        self.cfg, self.log_dir = cfg, log_dir
+        self.iso = images.get(cfg.image)
         self.accel = accel
         self.paths = LogPaths.make(log_dir, cfg.name)
         self.parser = SerialParser()
@@ -580,6 +652,9 @@ class BootRun:
             except FileNotFoundError:
                 pass
         try:
+            if not self.iso or not os.path.isfile(self.iso):
+                raise SetupError(f"image '{self.cfg.image}' not given or missing "
+                                 f"({self.iso}); pass --image {self.cfg.image}=PATH")
             prepare = FIRMWARE[self.cfg.firmware][1]
             if prepare:
                 prepare(self.paths)
@@ -626,6 +701,8 @@ class BootRun:
             self._done_at = elapsed
         if elapsed >= self.info.timeout:
             self.info.timed_out = True
+        elif self.cfg.expect == "reset" and self.parser.banner_count >= 2:
+            self.info.stopped = "reset"     # seen what we wanted: stop it
         elif self._panic_at is not None and elapsed - self._panic_at >= PANIC_GRACE:
             self.info.stopped = "panic"
         elif self._done_at is not None and elapsed - self._done_at >= DONE_GRACE:
@@ -658,7 +735,7 @@ class BootRun:
         return format_boot(self.cfg, verdict, self.parser, self.paths)
 
 
-def run_boots(configs, iso, log_dir, accel, timeout, jobs, emit):
+def run_boots(configs, images, log_dir, accel, timeout, jobs, emit):
     """Boot all configs, at most `jobs` at a time; emit() each block in order.
 
     Returns (passed, failed, {name: banner_time}).
@@ -672,7 +749,7 @@ def run_boots(configs, iso, log_dir, accel, timeout, jobs, emit):
     try:
         while pending or running:
             while pending and len(running) < jobs:
-                r = BootRun(pending.popleft(), iso, log_dir, accel, timeout)
+                r = BootRun(pending.popleft(), images, log_dir, accel, timeout)
                 r.start()
                 running.append(r)
             for r in list(running):
@@ -913,7 +990,9 @@ def st_required_skipped():
 
 
 def st_required_passes():
-    v, _ = _verdict(GOOD_LOG, cfg="mem-6G")
+    log = GOOD_LOG.replace("KTEST DONE 3 passed", "KTEST PASS dmap_split_1g\r\n"
+                           "KTEST DONE 4 passed")
+    v, _ = _verdict(log, cfg="mem-6G")
     assert v.ok, v.why
 
 
@@ -984,6 +1063,41 @@ def st_setup_error():
     assert (np, nf) == (0, 1)
 
 
+PANIC_LOG = ("Pagoda 0.1 (x86_64)\r\n"
+             "fault_selftest: reading 0xffffc800dead0000, which is not mapped\r\n"
+             "Exception 14 (page fault), error code 0x0, kernel mode\r\n"
+             "  CR2 = ffffc800dead0000\r\n"
+             "  page fault: not-present page on read in kernel mode\r\n"
+             "  [<ffffffff80008f74>] ktest_fn_fault_selftest+0x24\r\n"
+             "Call trace:\r\n"
+             "PANIC: trap: unhandled page fault at ffffffff80008f74\r\n")
+
+
+def st_expect_panic():
+    v, _ = _verdict(PANIC_LOG, status=EXIT_FAIL, cfg="panic")
+    assert v.ok, v.why
+    _expect_fail(_verdict(PANIC_LOG, status=EXIT_PASS, cfg="panic")[0], "exit status 33")
+    _expect_fail(_verdict(PANIC_LOG.replace("PANIC:", "x"), status=EXIT_FAIL,
+                          cfg="panic")[0], "no PANIC: line")
+    _expect_fail(_verdict(PANIC_LOG.replace("Call trace:", ""), status=EXIT_FAIL,
+                          cfg="panic")[0], "Call trace")
+
+
+def st_expect_poweroff_reset():
+    ok = ("Pagoda 0.1\r\nKTEST PASS acpi_tables\r\nKTEST DONE 1 passed, 0 failed\r\n")
+    v, _ = _verdict(ok + "Powering off.\r\n", status=0, cfg="poweroff")
+    assert v.ok, v.why
+    _expect_fail(_verdict(ok + "Powering off.\r\n" + ok, status=0, cfg="poweroff")[0],
+                 "2 banners")
+    _expect_fail(_verdict(ok, status=0, cfg="poweroff")[0], "Powering off")
+    _expect_fail(_verdict(ok + "Powering off.\r\n", status=EXIT_PASS,
+                          cfg="poweroff")[0], "expected 0")
+    v, _ = _verdict(ok + "Restarting.\r\n" + ok, status=None, cfg="reset")
+    assert v.ok, v.why
+    _expect_fail(_verdict(ok + "Restarting.\r\n", status=None, cfg="reset")[0],
+                 "did not boot a second time")
+
+
 def st_qemu_commands():
     cmds = {c.name: qemu_command(c, "t.iso", "L", "tcg") for c in BOOTS}
     for name, cmd in cmds.items():
@@ -991,7 +1105,8 @@ def st_qemu_commands():
         assert cmd.count("-accel") == 1 and "-accel tcg" in s, name
         assert f"-serial file:L/{name}.serial" in s, name
         assert "-device isa-debug-exit,iobase=0xf4,iosize=0x04" in s, name
-        assert "-no-reboot" in cmd and "-machine q35" in s and "-cpu max" in s
+        assert ("-no-reboot" in cmd) == BOOTS[[c.name for c in BOOTS].index(name)].no_reboot
+        assert "-machine q35" in s and "-cpu max" in s
         assert "-vga std" in s and "-nodefaults" in cmd and "-display none" in s
         assert f"-D L/{name}.qemu.log" in s and "-d cpu_reset,guest_errors" in s
         assert cmd.count("-smp") == 1 and cmd.count("-m") == 1, name
@@ -1064,7 +1179,8 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_missing_required, st_required_skipped, st_required_passes,
     st_required_failed, st_done_mismatch, st_no_done, st_zero_tests,
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
-    st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests)]
+    st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
+    st_expect_panic, st_expect_poweroff_reset)]
 
 
 def selftest():
@@ -1094,7 +1210,10 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(
         description="Run Pagoda's host unit tests and boot the test ISO in QEMU.",
         epilog="Boot configurations: " + ", ".join(c.name for c in BOOTS))
-    ap.add_argument("--iso", default="build/test/pagoda.iso")
+    ap.add_argument("--iso", default="build/test/pagoda.iso",
+                    help="the test image (ktest=all)")
+    ap.add_argument("--image", action="append", default=[], metavar="NAME=PATH",
+                    help="another image, for configurations with image=NAME")
     ap.add_argument("--log-dir", default="build/test/logs")
     ap.add_argument("--host-test", action="extend", nargs="+", default=[],
                     metavar="BIN")
@@ -1159,7 +1278,11 @@ def main(argv=None):
             emit([f"booting {len(args.configs)} configuration(s) "
                   f"(accel {args.accel}, {min(args.jobs, len(args.configs))} at a "
                   f"time, timeout {args.timeout:g} s, logs in {args.log_dir})"])
-            p, f, times = run_boots(args.configs, args.iso, args.log_dir,
+            images = {"test": args.iso}
+            for spec in args.image:
+                name, _, path = spec.partition("=")
+                images[name] = path
+            p, f, times = run_boots(args.configs, images, args.log_dir,
                                     args.accel, args.timeout, args.jobs, emit)
             passed += p
             failed += f
