@@ -44,25 +44,21 @@ static __noreturn void halt_forever(void)
 /* Without a sane MBI we cannot even find RAM: say so on the serial port. */
 static void check_boot(uint32_t magic, uint64_t mbi_phys)
 {
+	const char *why;
 	uint32_t total;
 
-	if (magic != MB2_BOOTLOADER_MAGIC) {
-		printk("Pagoda: bad multiboot2 magic 0x%x (expected 0x%x): not started "
-		       "by a multiboot2 boot loader; halting.\n", magic, MB2_BOOTLOADER_MAGIC);
-		halt_forever();
-	}
+	/* The boot page tables map the first 4 GiB; GRUB puts the MBI low. */
 	if (mbi_phys == 0 || mbi_phys >= (4ul << 30) - 4096 || (mbi_phys & 7)) {
-		printk("Pagoda: multiboot2 information at bad address 0x%lx; halting.\n",
-		       mbi_phys);
+		printk("Pagoda: multiboot2 information at bad address 0x%lx "
+		       "(magic 0x%x); halting.\n", mbi_phys, magic);
 		halt_forever();
 	}
 	total = *(uint32_t *)phys_to_virt(mbi_phys);
-	if (mb2_parse(phys_to_virt(mbi_phys), MIN(total, 1u << 20), &boot_info)) {
-		printk("Pagoda: malformed multiboot2 information; halting.\n");
-		halt_forever();
-	}
-	if (!boot_info.has_mmap || boot_info.nr_mmap == 0) {
-		printk("Pagoda: the boot loader gave no memory map; halting.\n");
+	why = mb2_boot_check(magic, phys_to_virt(mbi_phys), MIN(total, 1u << 20),
+			     &boot_info);
+	if (why) {
+		printk("Pagoda: %s (magic 0x%x, expected 0x%x); halting.\n", why,
+		       magic, MB2_BOOTLOADER_MAGIC);
 		halt_forever();
 	}
 }

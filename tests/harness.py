@@ -158,7 +158,7 @@ class BootConfig:
 # One line per configuration.  Order = order of the printed result blocks.
 BOOTS = (
     BootConfig("bios-cdrom"),
-    BootConfig("uefi-cdrom", firmware="uefi"),
+    BootConfig("uefi-cdrom", firmware="uefi", required=("fb_console",)),
     BootConfig("bios-usb", media="usb"),
     BootConfig("mem-64M", memory="64M"),
     BootConfig("mem-6G", memory="6G", required=("pmm_above_4g", "dmap_split_1g")),

@@ -181,3 +181,17 @@ uint64_t mb2_mem_total(const struct boot_info *bi, uint32_t type)
 			sum += bi->mmap[i].len;
 	return sum;
 }
+
+const char *mb2_boot_check(uint32_t magic, const void *mbi, size_t avail,
+			   struct boot_info *bi)
+{
+	if (magic != MB2_BOOTLOADER_MAGIC)
+		return "bad multiboot2 magic: not started by a multiboot2 boot loader";
+	if (mb2_parse(mbi, avail, bi))
+		return "malformed multiboot2 boot information";
+	if (!bi->has_mmap || bi->nr_mmap == 0)
+		return "the boot loader gave no memory map";
+	if (mb2_mem_total(bi, MB2_MEM_AVAILABLE) == 0)
+		return "the memory map lists no usable RAM";
+	return NULL;
+}

@@ -90,6 +90,15 @@ struct boot_info {
  */
 int mb2_parse(const void *mbi, size_t avail, struct boot_info *out);
 
+/*
+ * The kernel's first decision: was it started by a multiboot2 loader
+ * (@magic from eax) with usable boot information at @mbi? Parses into @bi.
+ * Returns NULL when the kernel can go on, else the message to print before
+ * halting (bad magic, malformed information, no memory map).
+ */
+const char *mb2_boot_check(uint32_t magic, const void *mbi, size_t avail,
+			   struct boot_info *bi);
+
 /* Sum of the lengths of memory-map entries of @type, in bytes. */
 uint64_t mb2_mem_total(const struct boot_info *bi, uint32_t type);
 
