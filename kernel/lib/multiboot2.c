@@ -49,7 +49,8 @@ static int parse_mmap(const uint8_t *t, uint32_t size, struct boot_info *bi)
 	esz = rd32(t + 8);
 	if (esz < 24 || esz % 8)
 		return -EINVAL;
-	for (uint32_t off = 16; off + esz <= size; off += esz) {
+	/* written as size - off so a huge entry_size cannot wrap around */
+	for (uint32_t off = 16; size - off >= esz; off += esz) {
 		if (bi->nr_mmap == BOOT_MAX_MMAP)
 			break;
 		struct boot_mem_region *r = &bi->mmap[bi->nr_mmap++];

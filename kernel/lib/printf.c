@@ -19,6 +19,7 @@ struct out {
 
 struct fmt_spec {
 	bool left, zero, plus, space, alt;
+	bool ptr;	/* %p: "0x" even for a zero value */
 	int width;
 	int precision;	/* -1: none */
 	int length;	/* 0 int, 1 long, 2 long long, -1 short, -2 char, 3 size_t */
@@ -59,6 +60,7 @@ static void emit_number(struct out *o, unsigned long long v, bool neg, int base,
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
+	bool zero_val = v == 0;
 	int n = 0, prec = f->precision;
 	char sign = neg ? '-' : f->plus ? '+' : f->space ? ' ' : 0;
 	const char *prefix = "";
@@ -69,12 +71,14 @@ static void emit_number(struct out *o, unsigned long long v, bool neg, int base,
 	} while (v);
 	if (prec == 0 && n == 1 && tmp[0] == '0')
 		n = 0;				/* "%.0d" of 0 prints nothing */
-	if (f->alt && base == 16)
-		prefix = upper ? "0X" : "0x";
-	else if (f->alt && base == 8 && (n == 0 || tmp[n - 1] != '0'))
-		prefix = "0";
-
 	int zeros = prec > n ? prec - n : 0;
+
+	/* C: "#" adds 0x only to a non-zero value; for octal it forces a
+	 * leading 0 only when the digits (with precision zeros) lack one. */
+	if (base == 16 && (f->ptr || (f->alt && !zero_val)))
+		prefix = upper ? "0X" : "0x";
+	else if (f->alt && base == 8 && zeros == 0 && (n == 0 || tmp[n - 1] != '0'))
+		prefix = "0";
 	int body = n + zeros + (sign ? 1 : 0) + (int)(prefix[0] ? (prefix[1] ? 2 : 1) : 0);
 
 	if (f->zero && !f->left && prec < 0 && f->width > body) {
@@ -188,11 +192,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				u = (unsigned short)u;
 			else if (f.length == -2)
 				u = (unsigned char)u;
+			f.plus = f.space = false;	/* no sign on unsigned */
 			emit_number(&o, u, false, *p == 'u' ? 10 : *p == 'o' ? 8 : 16,
 				    *p == 'X', &f);
 			break;
 		case 'p':
-			f.alt = true;
+			f.ptr = true;
 			emit_number(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, &f);
 			break;
 		case 's':

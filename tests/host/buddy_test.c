@@ -34,16 +34,19 @@
  * be reported (false, with a non-empty, NUL-terminated reason).
  *
  * Randomness comes from a fixed-seed xorshift64, so runs are reproducible.
+ * A watchdog alarm turns a hung check into a FAIL line.
  *
  * Output: one line per check, "PASS buddy/<name>" or
  * "FAIL buddy/<name>: <reason>"; exit status 0 only if every check passed.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #undef snprintf
 #undef vsnprintf
@@ -72,10 +75,30 @@ static void fail(const char *fmt, ...)
 
 #define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
 
+static const char *current;		/* check running now */
+
+/* A check that hangs (e.g. on a corrupted free list) fails. */
+static void on_timeout(int sig)
+{
+	static const char msg[] = ": timed out (hung?)\n";
+
+	(void)sig;
+	fflush(stdout);
+	if (write(1, "FAIL buddy/", 11) < 0 ||
+	    write(1, current, strlen(current)) < 0 ||
+	    write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 static void run(const char *name, void (*fn)(void))
 {
+	current = name;
 	reason[0] = 0;
+	signal(SIGALRM, on_timeout);
+	alarm(60);
 	fn();
+	alarm(0);
 	if (reason[0]) {
 		printf("FAIL buddy/%s: %s\n", name, reason);
 		failures++;
