@@ -33,22 +33,18 @@
 #undef strchr
 #undef strstr
 #undef strlcpy
+#undef snprintf
+#undef vsnprintf
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
+#define HOSTTEST_SUITE "boot_check"
+#include "hosttest.h"
 
-static void check(int ok, const char *name, const char *why)
-{
-	if (ok)
-		printf("PASS boot_check/%s\n", name);
-	else {
-		printf("FAIL boot_check/%s: %s\n", name, why);
-		failures++;
-	}
-}
+static uint64_t mbi[64];		/* the MBI under test */
+static struct boot_info bi;
 
 /* A minimal MBI: header, optional mmap tag with one entry, end tag. */
 static size_t build(uint64_t *buf, int with_mmap, uint32_t mem_type)
@@ -78,37 +74,64 @@ static size_t build(uint64_t *buf, int with_mmap, uint32_t mem_type)
 	return off;
 }
 
+/* mb2_boot_check() must halt with a message containing @msg. */
+static void expect_halt(uint32_t magic, size_t n, const char *msg,
+			const char *if_accepted)
+{
+	const char *why = mb2_boot_check(magic, mbi, n, &bi);
+
+	EXPECT(why && strstr(why, msg), "%s", why ? why : if_accepted);
+}
+
+static void t_good(void)
+{
+	size_t n = build(mbi, 1, MB2_MEM_AVAILABLE);
+	const char *why = mb2_boot_check(MB2_BOOTLOADER_MAGIC, mbi, n, &bi);
+
+	EXPECT(why == NULL && bi.nr_mmap == 1 && bi.mmap[0].len == 64 << 20,
+	       "%s", why ? why : "memory map not parsed");
+}
+
+static void t_bad_magic(void)
+{
+	/* multiboot 1's magic */
+	expect_halt(0x2badb002, build(mbi, 1, MB2_MEM_AVAILABLE),
+		    "bad multiboot2 magic", "accepted a multiboot1 magic");
+}
+
+static void t_zero_magic(void)
+{
+	expect_halt(0, build(mbi, 1, MB2_MEM_AVAILABLE),
+		    "bad multiboot2 magic", "accepted");
+}
+
+static void t_no_mmap(void)
+{
+	expect_halt(MB2_BOOTLOADER_MAGIC, build(mbi, 0, 0),
+		    "no memory map", "accepted");
+}
+
+static void t_no_usable_ram(void)
+{
+	expect_halt(MB2_BOOTLOADER_MAGIC, build(mbi, 1, MB2_MEM_RESERVED),
+		    "no usable RAM", "accepted");
+}
+
+static void t_malformed(void)
+{
+	size_t n = build(mbi, 1, MB2_MEM_AVAILABLE);
+
+	((uint32_t *)mbi)[0] = 4;			/* total_size too small */
+	expect_halt(MB2_BOOTLOADER_MAGIC, n, "malformed", "accepted");
+}
+
 int main(void)
 {
-	static uint64_t buf[64];
-	static struct boot_info bi;
-	const char *why;
-	size_t n;
-
-	n = build(buf, 1, MB2_MEM_AVAILABLE);
-	why = mb2_boot_check(MB2_BOOTLOADER_MAGIC, buf, n, &bi);
-	check(why == NULL && bi.nr_mmap == 1 && bi.mmap[0].len == 64 << 20, "good",
-	      why ? why : "memory map not parsed");
-
-	why = mb2_boot_check(0x2badb002, buf, n, &bi);	/* multiboot 1 magic */
-	check(why && strstr(why, "bad multiboot2 magic"), "bad_magic",
-	      why ? why : "accepted a multiboot1 magic");
-
-	why = mb2_boot_check(0, buf, n, &bi);
-	check(why && strstr(why, "bad multiboot2 magic"), "zero_magic", why ? why : "accepted");
-
-	n = build(buf, 0, 0);
-	why = mb2_boot_check(MB2_BOOTLOADER_MAGIC, buf, n, &bi);
-	check(why && strstr(why, "no memory map"), "no_mmap", why ? why : "accepted");
-
-	n = build(buf, 1, MB2_MEM_RESERVED);
-	why = mb2_boot_check(MB2_BOOTLOADER_MAGIC, buf, n, &bi);
-	check(why && strstr(why, "no usable RAM"), "no_usable_ram", why ? why : "accepted");
-
-	n = build(buf, 1, MB2_MEM_AVAILABLE);
-	((uint32_t *)buf)[0] = 4;			/* total_size too small */
-	why = mb2_boot_check(MB2_BOOTLOADER_MAGIC, buf, n, &bi);
-	check(why && strstr(why, "malformed"), "malformed", why ? why : "accepted");
-
+	run("good", t_good);
+	run("bad_magic", t_bad_magic);
+	run("zero_magic", t_zero_magic);
+	run("no_mmap", t_no_mmap);
+	run("no_usable_ram", t_no_usable_ram);
+	run("malformed", t_malformed);
 	return failures ? 1 : 0;
 }

@@ -40,13 +40,10 @@
  * "FAIL buddy/<name>: <reason>"; exit status 0 only if every check passed.
  */
 #include <limits.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #undef snprintf
 #undef vsnprintf
@@ -57,78 +54,8 @@
 #undef snprintf
 #undef vsnprintf
 
-/* ---- tiny test harness -------------------------------------------------- */
-
-static char reason[512];
-static int failures;
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason[0])
-		return;		/* keep the first reason only */
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-}
-
-#define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
-
-static const char *current;		/* check running now */
-
-/* A check that hangs (e.g. on a corrupted free list) fails. */
-static void on_timeout(int sig)
-{
-	static const char msg[] = ": timed out (hung?)\n";
-
-	(void)sig;
-	fflush(stdout);
-	if (write(1, "FAIL buddy/", 11) < 0 ||
-	    write(1, current, strlen(current)) < 0 ||
-	    write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(1);
-	_exit(1);
-}
-
-static void run(const char *name, void (*fn)(void))
-{
-	current = name;
-	reason[0] = 0;
-	signal(SIGALRM, on_timeout);
-	alarm(60);
-	fn();
-	alarm(0);
-	if (reason[0]) {
-		printf("FAIL buddy/%s: %s\n", name, reason);
-		failures++;
-	} else {
-		printf("PASS buddy/%s\n", name);
-	}
-	fflush(stdout);
-}
-
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t s)
-{
-	rng_state = s ? s : 0x9e3779b97f4a7c15ull;
-}
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static unsigned long rng_below(unsigned long n)
-{
-	return (unsigned long)(rng() % n);
-}
+#define HOSTTEST_SUITE "buddy"
+#include "hosttest.h"
 
 static void *xcalloc(size_t n, size_t sz)
 {

@@ -26,41 +26,13 @@
 #include "kernel/font.c"
 #include "kernel/lib/string.c"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#define HOSTTEST_SUITE "fbcon"
+#include "hosttest.h"
+
 #define POISON	0x5a
-
-/* ---- tiny test harness -------------------------------------------------- */
-
-static char reason[512];
-static int failures;
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason[0])
-		return;		/* keep the first reason only */
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-}
-
-#define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-	reason[0] = 0;
-	fn();
-	if (reason[0]) {
-		printf("FAIL fbcon/%s: %s\n", name, reason);
-		failures++;
-	} else {
-		printf("PASS fbcon/%s\n", name);
-	}
-}
 
 static void put(const char *s)
 {

@@ -35,12 +35,9 @@
  */
 #include "kernel/lib/multiboot2.c"
 
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/asan_interface.h>
@@ -50,85 +47,21 @@
 #define ASAN_UNPOISON_MEMORY_REGION(a, n)	((void)(a), (void)(n))
 #endif
 
-/* ---- tiny test harness -------------------------------------------------- */
+#define HOSTTEST_SUITE "multiboot2"
+#include "hosttest.h"
 
-static char reason[512];
-static int failures;
-static const char *current;		/* check running now */
 static char crash_note[128];		/* extra context for a sanitizer crash */
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason[0])
-		return;		/* keep the first reason only */
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-}
-
-#define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
-
-/* A check that hangs (e.g. a parser loop that stops advancing) fails. */
-static void on_timeout(int sig)
-{
-	static const char msg[] = ": timed out (hung?)\n";
-
-	(void)sig;
-	fflush(stdout);
-	if (write(1, "FAIL multiboot2/", 16) < 0 ||
-	    write(1, current, strlen(current)) < 0 ||
-	    write(1, msg, sizeof(msg) - 1) < 0)
-		_exit(1);
-	_exit(1);
-}
-
-static void run(const char *name, void (*fn)(void))
-{
-	current = name;
-	crash_note[0] = 0;
-	reason[0] = 0;
-	signal(SIGALRM, on_timeout);
-	alarm(30);
-	fn();
-	alarm(0);
-	if (reason[0]) {
-		printf("FAIL multiboot2/%s: %s\n", name, reason);
-		failures++;
-	} else {
-		printf("PASS multiboot2/%s\n", name);
-	}
-	fflush(stdout);
-	current = NULL;
-}
 
 #ifdef __SANITIZE_ADDRESS__
 static void on_sanitizer_death(void)
 {
 	if (current)
-		printf("FAIL multiboot2/%s: sanitizer error%s%s (report on stderr)\n",
+		printf("FAIL " HOSTTEST_SUITE "/%s: sanitizer error%s%s "
+		       "(report on stderr)\n",
 		       current, crash_note[0] ? " " : "", crash_note);
 	fflush(stdout);
 }
 #endif
-
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static uint32_t rng_below(uint32_t n)
-{
-	return (uint32_t)(rng() % n);
-}
 
 /* ---- MBI builder -------------------------------------------------------- */
 
@@ -1114,7 +1047,7 @@ static void t_fuzz(void)
 	build_full(&base);		/* lives in mb_store */
 	m = base;
 	m.b = (uint8_t *)fuzz_store;	/* the mutated copy */
-	rng_state = 0x6d62326675a2a2ull;
+	rng_seed(0x6d62326675a2a2ull);
 	for (int iter = 0; iter < 20000 && !reason[0]; iter++) {
 		uint32_t len = base.len;
 		int nmut = rng_below(4) ? 1 : 2 + (int)rng_below(3);

@@ -52,53 +52,8 @@
 #undef snprintf
 #undef vsnprintf
 
-/* ---- tiny test harness -------------------------------------------------- */
-
-static char reason[1024];
-static int failures;
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason[0])
-		return;		/* keep the first reason only */
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-}
-
-#define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-	reason[0] = 0;
-	fn();
-	if (reason[0]) {
-		printf("FAIL printf/%s: %s\n", name, reason);
-		failures++;
-	} else {
-		printf("PASS printf/%s\n", name);
-	}
-	fflush(stdout);
-}
-
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static unsigned int rng_below(unsigned int n)
-{
-	return (unsigned int)(rng() % n);
-}
+#define HOSTTEST_SUITE "printf"
+#include "hosttest.h"
 
 /* Make output bytes printable for failure messages ("\0" -> "\\0"). */
 static const char *show(const char *s, int n, char *out, size_t cap)
@@ -726,7 +681,7 @@ static void gen_one(struct gen *g)
 	/* Width. */
 	switch (rng_below(4)) {
 	case 1:
-		snprintf(num, sizeof(num), "%u", rng_below(40));
+		snprintf(num, sizeof(num), "%lu", rng_below(40));
 		if (num[0] != '0')	/* a leading 0 would be a flag */
 			append(spec, sizeof(spec), num);
 		break;
@@ -746,7 +701,7 @@ static void gen_one(struct gen *g)
 		if (prec_mode == 1) {
 			append(spec, sizeof(spec), ".");
 		} else if (prec_mode == 2) {
-			snprintf(num, sizeof(num), ".%u", rng_below(30));
+			snprintf(num, sizeof(num), ".%lu", rng_below(30));
 			append(spec, sizeof(spec), num);
 		} else if (prec_mode == 3) {
 			append(spec, sizeof(spec), ".*");
@@ -804,7 +759,7 @@ static void t_random_differential(void)
 {
 	unsigned long compared = 0;
 
-	rng_state = 0x9e3779b97f4a7c15ull;
+	rng_seed(0x9e3779b97f4a7c15ull);
 	for (int iter = 0; iter < 5000 && !reason[0]; iter++) {
 		struct gen g;
 		char kb[OUT_MAX], lb[OUT_MAX];

@@ -27,7 +27,6 @@
  * Output: one line per check, "PASS string/<name>" or
  * "FAIL string/<name>: <reason>"; exit status 0 only if every check passed.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +56,8 @@
 #undef strstr
 #undef strlcpy
 
-/* ---- tiny test harness -------------------------------------------------- */
-
-static char reason[512];
-static int failures;
+#define HOSTTEST_SUITE "string"
+#include "hosttest.h"
 
 /* @s made printable for a message (4 rotating buffers, truncated). */
 static const char *esc(const char *s)
@@ -80,49 +77,6 @@ static const char *esc(const char *s)
 	}
 	out[o] = 0;
 	return out;
-}
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason[0])
-		return;		/* keep the first reason only */
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-}
-
-#define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-	reason[0] = 0;
-	fn();
-	if (reason[0]) {
-		printf("FAIL string/%s: %s\n", name, reason);
-		failures++;
-	} else {
-		printf("PASS string/%s\n", name);
-	}
-	fflush(stdout);
-}
-
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static unsigned int rng_below(unsigned int n)
-{
-	return (unsigned int)(rng() % n);
 }
 
 static void *xmalloc(size_t n)
@@ -558,6 +512,7 @@ static void t_strlcpy(void)
 
 int main(void)
 {
+	rng_seed(0x243f6a8885a308d3ull);
 	run("memcpy", t_memcpy);
 	run("memmove_disjoint", t_memmove_disjoint);
 	run("memmove_overlap", t_memmove_overlap);
