@@ -26,6 +26,10 @@ TEST_KCMDLINE := ktest=all debugexit
 PANIC_KCMDLINE    := ktest=fault_selftest debugexit
 POWEROFF_KCMDLINE := ktest=acpi_tables after_tests=poweroff debugexit
 RESET_KCMDLINE    := ktest=acpi_tables after_tests=reboot debugexit
+# User-level tests: pid 1 is the test runner, a fork storm, or a shell script.
+USER_KCMDLINE     := init=/tests/runall debugexit
+FORK200_KCMDLINE  := init=/tests/fork200 debugexit
+SHELL_KCMDLINE    := init=/bin/sh debugexit -- /tests/pipeline.sh
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
 # no red zone (interrupts push onto the kernel stack), top-2-GiB code model.
@@ -47,19 +51,24 @@ say = @echo "  $(1)	$(2)"
 endif
 
 ARCH_SRCS   := $(wildcard $(A)/*.c $(A)/*.S $(A)/tests/*.c)
-KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/tests/*.c)
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/fs/*.c kernel/tests/*.c)
 MM_SRCS     := $(wildcard mm/*.c mm/tests/*.c)
 KSRCS       := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS)
 KOBJS       := $(patsubst %,$(B)/k/%.o,$(KSRCS))
 
 # Every header must compile on its own (STYLE.md: self-contained headers).
-HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h mm/*.h $(A)/include/arch/*.h)
+HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h kernel/fs/*.h mm/*.h $(A)/include/arch/*.h)
 HDRCHECKS   := $(patsubst %,$(B)/hdr/%.o,$(HEADERS))
+
+# The userland (user/user.mk): static musl programs packed into
+# $(INITRAMFS), which GRUB loads as a multiboot2 module.
+include user/user.mk
 
 ELF := $(B)/pagoda.elf
 ISO := $(B)/pagoda.iso
 TEST_ISO := $(B)/test/pagoda.iso
-EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso
+EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso \
+	$(B)/utest/pagoda.iso $(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso
 
 .PHONY: all iso run check qemu-gdb clean deps host-tests FORCE
 all: $(ELF) $(ISO)
@@ -76,6 +85,13 @@ $(B)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(call say,AS,$<)
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# Generated headers (from the UAPI headers of linux-libc-dev).
+$(B)/gen/syscall_names.h: tools/gen-syscall-names.sh
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)tools/gen-syscall-names.sh > $@
+$(B)/k/kernel/syscall.c.o: $(B)/gen/syscall_names.h
 
 $(B)/hdr/%.h.o: %.h
 	@mkdir -p $(dir $@)
@@ -109,18 +125,22 @@ CMDLINE_FOR_test := $(TEST_KCMDLINE)
 CMDLINE_FOR_panic := $(PANIC_KCMDLINE)
 CMDLINE_FOR_poweroff := $(POWEROFF_KCMDLINE)
 CMDLINE_FOR_reset := $(RESET_KCMDLINE)
+CMDLINE_FOR_utest := $(USER_KCMDLINE)
+CMDLINE_FOR_fork200 := $(FORK200_KCMDLINE)
+CMDLINE_FOR_shell := $(SHELL_KCMDLINE)
 
 define make-iso
 	@rm -rf $(2) && mkdir -p $(2)/boot/grub
 	$(call say,ISO,$(1))
 	$(Q)cp $(ELF) $(2)/boot/pagoda.elf
+	$(Q)cp $(INITRAMFS) $(2)/boot/initramfs.cpio
 	$(Q)sed "s|@KCMDLINE@|$$(cat $(3))|" iso/grub.cfg > $(2)/boot/grub/grub.cfg
 	$(Q)grub-mkrescue -o $(1) $(2) 2>$(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
 endef
 
-$(ISO): $(ELF) iso/grub.cfg $(B)/iso/cmdline.txt
+$(ISO): $(ELF) $(INITRAMFS) iso/grub.cfg $(B)/iso/cmdline.txt
 	$(call make-iso,$@,$(B)/iso/root,$(B)/iso/cmdline.txt)
-$(B)/%/pagoda.iso: $(ELF) iso/grub.cfg $(B)/%/cmdline.txt
+$(B)/%/pagoda.iso: $(ELF) $(INITRAMFS) iso/grub.cfg $(B)/%/cmdline.txt
 	$(call make-iso,$@,$(B)/$*/root,$(B)/$*/cmdline.txt)
 
 QEMU      := qemu-system-x86_64

@@ -17,6 +17,10 @@
 #include "kernel/lib/multiboot2.h"
 #include "kernel/lib/string.h"
 #include "kernel/monitor.h"
+#include "kernel/sched.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/time.h"
@@ -141,6 +145,63 @@ static void interrupts_init(void)
 	arch_irq_enable();
 }
 
+static bool userland_ready;
+
+/* Scheduler, system calls, file systems and the initramfs from GRUB. */
+static void processes_init(void)
+{
+	time_init_realtime();
+	sched_init();
+	syscall_init();
+	vfs_init();
+	devices_init();
+	for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+		int err = initramfs_unpack(phys_to_virt(m->start), m->end - m->start);
+
+		if (err) {
+			printk("initramfs: module '%s' is not a valid cpio archive (%d)\n",
+			       m->cmdline, err);
+			continue;
+		}
+		printk("initramfs: unpacked '%s' (%lu KiB)\n", m->cmdline,
+		       (unsigned long)((m->end - m->start) >> 10));
+		userland_ready = true;
+	}
+}
+
+/*
+ * Start pid 1: /sbin/init, or init=/path from the command line. As on Linux,
+ * words after " -- " on the command line become init's arguments.
+ */
+static __noreturn void run_init(void)
+{
+	static char path[128] = "/sbin/init";
+	static char args[256];
+	static char *argv[16];
+	const char *dashes = strstr(cmdline_raw(), " -- ");
+	unsigned int argc = 0;
+
+	cmdline_get("init", path, sizeof(path));
+	argv[argc++] = path;
+	if (dashes) {
+		strlcpy(args, dashes + 4, sizeof(args));
+		for (char *p = args; *p && argc < ARRAY_SIZE(argv) - 1; ) {
+			while (*p == ' ')
+				*p++ = 0;
+			if (!*p)
+				break;
+			argv[argc++] = p;
+			while (*p && *p != ' ')
+				p++;
+		}
+	}
+	argv[argc] = NULL;
+	init_exit_quits_qemu = cmdline_has("debugexit");
+	printk("boot: starting %s as pid 1\n", path);
+	start_init(path, argv);
+}
+
 void kmain(uint32_t magic, uint64_t mbi_phys)
 {
 	uint64_t tsc_at_entry = rdtsc();
@@ -164,6 +225,8 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 		printk("boot: kernel ready %lu ms after kmain\n",
 		       (unsigned long)((rdtsc() - tsc_at_entry) / clock_tsc_khz()));
 
+	processes_init();
+
 	if (cmdline_get("ktest", sel, sizeof(sel))) {
 		int failed = ktest_run(sel);
 		char after[16];
@@ -182,5 +245,8 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 		printk("ktest: finished; halting.\n");
 		halt_forever();
 	}
+	if (userland_ready)
+		run_init();		/* never returns */
+	printk("boot: no initramfs module; starting the boot monitor\n");
 	monitor_run();
 }

@@ -7,6 +7,7 @@
  * steps back, or a later CPU with a skewed TSC, cannot make time reverse).
  */
 #include "kernel/time.h"
+#include "kernel/sched.h"
 #include "kernel/compiler.h"
 #include <arch/cpu.h>
 
@@ -22,6 +23,7 @@ uint64_t jiffies_read(void)
 void time_tick(void)
 {
 	__atomic_add_fetch(&jiffies, 1, __ATOMIC_RELAXED);
+	sched_timer_tick();		/* timed sleepers, time slices, alarms */
 }
 
 void clock_init_tsc(uint64_t khz)

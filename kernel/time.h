@@ -16,6 +16,8 @@
 uint64_t jiffies_read(void);
 void time_tick(void);			/* called by the timer interrupt */
 uint64_t clock_ns(void);
+/* Read the RTC once so CLOCK_REALTIME has an epoch (sys_misc.c). */
+void time_init_realtime(void);
 /* Start clock_ns() from a TSC frequency measured by the arch code. */
 void clock_init_tsc(uint64_t tsc_khz);
 uint64_t clock_tsc_khz(void);

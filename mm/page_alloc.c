@@ -91,6 +91,11 @@ bool pmm_check(char *why, size_t len)
 	return ok;
 }
 
+void pgtable_free(phys_addr_t pa)
+{
+	free_page(pfn_to_page(pa >> PAGE_SHIFT));
+}
+
 phys_addr_t pgtable_alloc(void)
 {
 	phys_addr_t pa;

@@ -77,5 +77,7 @@ bool pmm_check(char *why, size_t len);
  * from the buddy after. Returns its physical address, or 0 when out of memory.
  */
 phys_addr_t pgtable_alloc(void);
+/* Free a table from pgtable_alloc() (after boot: buddy frames only). */
+void pgtable_free(phys_addr_t pa);
 
 #endif

@@ -12,8 +12,10 @@
  *   slab (order 0, size 512):  [obj0][obj1]...[obj7]
  *   page->freelist -> obj5 -> obj2 -> NULL      (free objects only)
  *
- * Slabs move between three lists: partial (some free), full (none free),
- * empty (all free; at most one kept, the rest go back to the buddy).
+ * Slabs move between two lists, partial (some free) and full (none free);
+ * a slab whose last object is freed goes straight back to the buddy, so
+ * the free-frame count returns exactly to where it was once every object
+ * is freed (the user tests check this after every run).
  * Freed memory is poisoned with 0x6b after the link word, so a
  * use-after-free reads obviously wrong values.
  *
@@ -56,7 +58,6 @@ static void cache_setup(struct kmem_cache *c, const char *name, size_t size, siz
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->partial);
 	INIT_LIST_HEAD(&c->full);
-	INIT_LIST_HEAD(&c->empty);
 	unsigned long f = spin_lock_irqsave(&caches_lock);
 
 	list_add_tail(&c->list, &slab_caches);
@@ -135,10 +136,6 @@ void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
 
 	if (!list_empty(&c->partial)) {
 		slab = list_first_entry(&c->partial, struct page, lru);
-	} else if (!list_empty(&c->empty)) {
-		slab = list_first_entry(&c->empty, struct page, lru);
-		list_del_init(&slab->lru);
-		list_add(&slab->lru, &c->partial);
 	} else {
 		slab = new_slab(c);
 		if (!slab) {
@@ -181,10 +178,7 @@ static void slab_free(struct kmem_cache *c, struct page *head, void *obj)
 	c->active_objs--;
 	if (head->inuse == 0) {
 		list_del_init(&head->lru);
-		if (list_empty(&c->empty))
-			list_add(&head->lru, &c->empty);
-		else
-			free_slab(c, head);
+		free_slab(c, head);
 	}
 	spin_unlock_irqrestore(&c->lock, f);
 }
@@ -204,12 +198,6 @@ int kmem_cache_destroy(struct kmem_cache *c)
 	if (c->active_objs) {
 		spin_unlock_irqrestore(&c->lock, f);
 		return -EBUSY;
-	}
-	while (!list_empty(&c->empty)) {
-		struct page *s = list_first_entry(&c->empty, struct page, lru);
-
-		list_del_init(&s->lru);
-		free_slab(c, s);
 	}
 	spin_unlock_irqrestore(&c->lock, f);
 	f = spin_lock_irqsave(&caches_lock);

@@ -27,7 +27,6 @@ struct kmem_cache {
 	spinlock_t lock;		/* guards the lists and counters below */
 	struct list_head partial;	/* slabs with free and used objects */
 	struct list_head full;		/* slabs with no free object */
-	struct list_head empty;		/* at most one spare slab is kept */
 	unsigned long nr_slabs;
 	unsigned long active_objs;
 	struct list_head list;		/* on slab_caches */

@@ -153,6 +153,7 @@ class BootConfig:
     expect: str = "tests"           # "tests" | "panic" | "poweroff" | "reset"
     must_log: tuple = ()            # regexes that must each match a serial line
     no_reboot: bool = True          # -no-reboot (off where a reset is expected)
+    summary: str = "ktest"          # "ktest": KTEST DONE line; "user": UTEST DONE/ALL lines
 
 
 # One line per configuration.  Order = order of the printed result blocks.
@@ -173,6 +174,16 @@ BOOTS = (
                must_log=(r"Powering off",)),
     BootConfig("reset", image="reset", expect="reset", no_reboot=False,
                must_log=(r"Restarting",)),
+    # User-level tests: pid 1 is /tests/runall (every program in /tests),
+    # /tests/fork200, or the shell running /tests/pipeline.sh.
+    BootConfig("user", image="utest", summary="user",
+               required=("runall/memfree_restored",),
+               must_log=(r"^init exited with status 0$",)),
+    BootConfig("fork200", image="fork200", summary="user",
+               must_log=(r"^init exited with status 0$",)),
+    BootConfig("shell", image="shell", summary="user",
+               must_log=(r"^one two three$", r"^appended$", r"^status after false: 1$",
+                         r"^init exited with status 0$")),
 )
 
 
@@ -289,8 +300,11 @@ ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]"
                      r"|[ -/]*[0-~])")
 CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")    # keep \t
 BANNER_RE = re.compile(r"^Pagoda \S")
-KTEST_RE = re.compile(r"(?<![\w])KTEST (PASS|FAIL|SKIP) ([^\s:]+)(?::\s*(.*))?")
+# In-kernel tests print "KTEST ...", user programs "UTEST ..." (user/tests).
+KTEST_RE = re.compile(r"(?<![\w])[KU]TEST (PASS|FAIL|SKIP) ([^\s:]+)(?::\s*(.*))?")
 DONE_RE = re.compile(r"(?<![\w])KTEST DONE (\d+) passed, (\d+) failed")
+UDONE_RE = re.compile(r"(?<![\w])UTEST DONE (\S+) (\d+) passed, (\d+) failed")
+UALL_RE = re.compile(r"(?<![\w])UTEST ALL (\d+) programs passed, (\d+) failed")
 PANIC_RE = re.compile(r"PANIC:")
 
 
@@ -320,6 +334,8 @@ class SerialParser:
         self.tests = []             # (status, name, reason or None)
         self.done = None            # (passed, failed) from the first DONE
         self.done_count = 0
+        self.udone = []             # (program, passed, failed) per user program
+        self.uall = None            # (programs passed, failed) from runall
         self.panic = None           # the first line containing PANIC:
 
     def feed(self, data):
@@ -344,6 +360,12 @@ class SerialParser:
             if m:
                 reason = m.group(3).strip() if m.group(3) else None
                 self.tests.append((m.group(1), m.group(2), reason))
+            m = UDONE_RE.search(line)
+            if m:
+                self.udone.append((m.group(1), int(m.group(2)), int(m.group(3))))
+            m = UALL_RE.search(line)
+            if m and self.uall is None:
+                self.uall = (int(m.group(1)), int(m.group(2)))
             m = DONE_RE.search(line)
             if m:
                 self.done_count += 1
@@ -464,6 +486,8 @@ def classify(cfg, parser, run):
     early = problems[0].endswith("before any serial output") if problems else False
     if early:
         pass                    # everything else follows from that
+    elif cfg.summary == "user":
+        problems += check_user_summary(parser, tests)
     elif parser.done is None:
         problems.append("no `KTEST DONE` line")
     else:
@@ -486,6 +510,10 @@ def classify(cfg, parser, run):
             reason = mine[0][2] or "no reason given"
             problems.append(f"required test {name} was skipped ({reason})")
 
+    for rx in cfg.must_log:
+        if not any(re.search(rx, line) for line in parser.tail):
+            problems.append(f"no serial line matches /{rx}/")
+
     if parser.banner is None and not early:
         problems.append("no `Pagoda ` banner line on serial" if parser.tail
                         else "nothing at all on serial")
@@ -500,6 +528,25 @@ def classify(cfg, parser, run):
     return Verdict(tests, True,
                    f"banner after {run.banner_time:.2f}s, {n_pass + n_fail} "
                    f"tests, exit {status}", details, n_pass + n_fail)
+
+
+def check_user_summary(parser, tests):
+    """Problems with the UTEST summary lines of a user-level boot."""
+    problems = []
+    if not parser.udone:
+        return ["no `UTEST DONE` line (no user test program finished)"]
+    for prog, dp, df in parser.udone:
+        mine = [t for t in tests if t[1].startswith(prog + "/")]
+        np = sum(1 for t in mine if t[0] == "PASS")
+        nf = sum(1 for t in mine if t[0] == "FAIL")
+        if (np, nf) != (dp, df):
+            problems.append(f"UTEST DONE {prog} says {dp} passed, {df} failed but "
+                            f"the log has {np} PASS and {nf} FAIL lines")
+    if parser.uall is not None and parser.uall[1]:
+        problems.append(f"runall: {parser.uall[1]} programs failed")
+    if not any(t[0] == "PASS" for t in tests):
+        problems.append("zero user tests passed")
+    return problems
 
 
 def classify_expected(cfg, parser, run, tests, details):

@@ -23,6 +23,7 @@ void cpu_detect_features(void)
 	cpu_features.vendor[12] = 0;
 
 	cpuid(1, 0, &a, &b, &c, &d);
+	cpu_features.leaf1_edx = d;
 	cpu_features.tsc = d & (1u << 4);
 	cpu_features.apic = d & (1u << 9);
 	cpu_features.pge = d & (1u << 13);

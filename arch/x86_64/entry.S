@@ -5,7 +5,8 @@
  * trap_vectors + 16*v (trap.c fills the IDT from that rule). A stub pushes a
  * zero error code when the CPU does not push one, pushes its vector number
  * and jumps to trap_common, which saves the registers as a struct trap_frame
- * (arch/trap.h) and calls trap_dispatch(frame).
+ * (arch/trap.h) and calls trap_dispatch(frame). Returns to user mode go
+ * through return_to_user (switch.S) so signals and rescheduling happen there.
  */
 	.text
 	.align 16
@@ -48,9 +49,8 @@ trap_common:
 	movq %rsp, %rdi
 	call trap_dispatch
 	testb $3, 18*8(%rsp)
-	jz 2f
-	swapgs
-2:	popq %r15
+	jnz return_to_user		/* switch.S: signals, resched, swapgs, iretq */
+	popq %r15
 	popq %r14
 	popq %r13
 	popq %r12

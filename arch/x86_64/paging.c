@@ -30,6 +30,7 @@
 #include "mm/memblock.h"
 #include "mm/page_alloc.h"
 #include "kernel/lib/multiboot2.h"
+#include "kernel/lib/string.h"
 
 phys_addr_t kernel_pgd;
 static spinlock_t pt_lock = SPINLOCK_INIT;
@@ -287,6 +288,103 @@ void arch_flush_tlb_all(void)
 	}
 }
 
+/* ---- User address spaces ---- */
+
+/*
+ * A user pgd: the lower 256 PML4 slots (user half) start empty, the upper
+ * 256 are copied from kernel_pgd. Every kernel PML4 slot is created at boot
+ * (direct map, ioremap, kernel stacks, image), so the copies never go stale.
+ */
+phys_addr_t arch_pgd_create(void)
+{
+	phys_addr_t pgd = pgtable_alloc();
+
+	if (!pgd)
+		return 0;
+	memcpy(table_va(pgd) + PT_ENTRIES / 2, table_va(kernel_pgd) + PT_ENTRIES / 2,
+	       PT_ENTRIES / 2 * sizeof(pte_t));
+	return pgd;
+}
+
+static void free_tables(pte_t *table, int level)
+{
+	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+		pte_t e = table[i];
+
+		if (level > 0 && (e & PTE_PRESENT) && !(e & PTE_HUGE))
+			free_tables(table_va(e), level - 1);
+	}
+	pgtable_free(virt_to_phys(table));
+}
+
+/*
+ * Free every page table of the user half and the pgd itself. The frames the
+ * leaves pointed at belong to mm/ and must already be released.
+ */
+void arch_pgd_destroy(phys_addr_t pgd)
+{
+	pte_t *top = table_va(pgd);
+
+	for (unsigned int i = 0; i < PT_ENTRIES / 2; i++)
+		if (top[i] & PTE_PRESENT)
+			free_tables(table_va(top[i]), 2);
+	pgtable_free(pgd);
+}
+
+/* Change the flags of the 4 KiB mapping at @va; flushes it. 0 or -ENOENT. */
+int arch_protect(phys_addr_t root, vaddr_t va, unsigned int flags)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	int level;
+	pte_t *e = find_leaf(root, va, &level);
+	int err = 0;
+
+	if (!e || level != 0)
+		err = -ENOENT;
+	else
+		*e = (*e & PTE_ADDR_MASK) | mmu_flags_to_pte(flags);
+	spin_unlock_irqrestore(&pt_lock, irq);
+	if (!err)
+		arch_flush_tlb_page(va);
+	return err;
+}
+
+/*
+ * Free the 4 KiB-page table that maps @va if none of its 512 entries is in
+ * use any more (kernel regions whose mappings come and go, e.g. kernel
+ * stacks). The PD above it is shared by every address space, so clearing
+ * its entry once is enough; the TLB is flushed for all of it.
+ */
+void arch_prune_table(phys_addr_t root, vaddr_t va)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	pte_t *pd_e = walk_to(root, va, 1, false);
+	phys_addr_t pt = 0;
+
+	if (!IS_ERR_OR_NULL(pd_e) && (*pd_e & PTE_PRESENT) && !(*pd_e & PTE_HUGE)) {
+		pte_t *table = table_va(*pd_e);
+		unsigned int i;
+
+		for (i = 0; i < PT_ENTRIES && !table[i]; i++)
+			;
+		if (i == PT_ENTRIES) {
+			pt = *pd_e & PTE_ADDR_MASK;
+			*pd_e = 0;
+		}
+	}
+	spin_unlock_irqrestore(&pt_lock, irq);
+	if (pt) {
+		arch_flush_tlb_all();
+		pgtable_free(pt);
+	}
+}
+
+void arch_switch_pgd(phys_addr_t pgd)
+{
+	if (read_cr3() != pgd)
+		write_cr3(pgd);
+}
+
 /* ---- Boot: building the kernel's tables ---- */
 
 static void must_map(vaddr_t va, phys_addr_t pa, size_t size, unsigned int flags)
@@ -379,6 +477,9 @@ void paging_init(const struct boot_info *bi)
 	/* Pre-create the ioremap PDPT so the region is shared by construction. */
 	if (IS_ERR_OR_NULL(walk_to(kernel_pgd, IOREMAP_BASE, 2, true)))
 		panic("paging_init: no memory for the ioremap table");
+	/* Same for the kernel-stack region: every user pgd copies these slots. */
+	if (IS_ERR_OR_NULL(walk_to(kernel_pgd, KSTACK_BASE, 2, true)))
+		panic("paging_init: no memory for the kernel-stack table");
 	map_kernel_image();
 	write_cr3(kernel_pgd);
 	arch_flush_tlb_all();

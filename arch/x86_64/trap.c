@@ -5,9 +5,10 @@
  *
  *   vector < 32   CPU exception: a test hook may claim it; a kernel #PF/#GP
  *                 on an instruction listed in .ex_table resumes at its fixup
- *                 (probe.S); anything else in the kernel is a bug: dump the
- *                 frame and panic. (User-mode faults become signals in the
- *                 process issue.)
+ *                 (probe.S); a #PF on a user address first goes to mm
+ *                 (vm_fault: demand paging); a user-mode fault that stays
+ *                 unresolved becomes a signal (SIGSEGV, SIGFPE, SIGILL...);
+ *                 anything else in the kernel is a bug: dump and panic.
  *   vector >= 32  device or timer interrupt: call the registered handler,
  *                 then acknowledge the local APIC (not for spurious 0xff).
  *
@@ -17,6 +18,7 @@
  *   63..48 offset 31:16 | 47 P | 46..45 DPL | 44 0 | 43..40 type (0xE) |
  *   39..35 0 | 34..32 IST | 31..16 selector | 15..0 offset 15:0
  */
+#include <arch/probe.h>
 #include <arch/trap.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
@@ -26,6 +28,9 @@
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/task.h"
+#include "mm/vm.h"
+#include <arch/context.h>
 
 struct idt_gate {
 	uint16_t off_lo;
@@ -142,7 +147,6 @@ static void print_symbol(uint64_t addr)
  */
 void arch_backtrace(uint64_t rbp)
 {
-	extern long arch_probe_read(void *dst, const void *src, size_t n);
 
 	printk("Call trace:\n");
 	for (int depth = 0; depth < 32 && rbp; depth++) {
@@ -197,12 +201,82 @@ void trap_dump(const struct trap_frame *tf)
 		arch_backtrace(tf->rbp);
 }
 
+/*
+ * A page fault on a user address: let mm resolve it (demand paging). In
+ * user mode an unresolved fault becomes SIGSEGV; in kernel mode (a copy to
+ * or from user memory) the caller falls back to the exception table.
+ */
+static bool handle_user_page_fault(struct trap_frame *tf)
+{
+	uint64_t addr = read_cr2();
+	struct task *t = current();
+	bool user = trap_from_user(tf);
+	int err;
+
+	if (addr >= USER_END || !t || !t->mm)
+		return false;
+	/* Kernel code may touch user memory only inside a stac/clac window. */
+	if (!user && cpu_features.smap && !(tf->rflags & RFLAGS_AC))
+		return false;
+	if (tf->rflags & RFLAGS_IF)
+		arch_irq_enable();		/* the fault path may sleep */
+	err = vm_fault(t->mm, addr, tf->error & PF_WRITE, tf->error & PF_INSTR);
+	arch_irq_disable();
+	if (!err)
+		return true;
+	if (!user)
+		return false;
+	if (err == -ENOMEM) {
+		printk("pid %d (%s): out of memory at %lx, killed\n", t->pid, t->comm, addr);
+		send_signal(t, SIGKILL, NULL);
+	} else {
+		force_sig_fault(SIGSEGV, err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
+	}
+	return true;
+}
+
+/* A CPU exception in user mode becomes the signal Linux would send. */
+static void user_exception(struct trap_frame *tf)
+{
+	int sig = SIGSEGV, code = SI_KERNEL;
+	uint64_t addr = 0;
+
+	switch (tf->vector) {
+	case T_DE:
+		sig = SIGFPE, code = FPE_INTDIV, addr = tf->rip;
+		break;
+	case T_MF:
+	case T_XM:
+		sig = SIGFPE, code = FPE_FLTINV, addr = tf->rip;
+		break;
+	case T_UD:
+		sig = SIGILL, code = ILL_ILLOPN, addr = tf->rip;
+		break;
+	case T_BP:
+	case T_DB:
+		sig = SIGTRAP, code = TRAP_BRKPT, addr = tf->rip;
+		break;
+	case T_AC:
+		sig = SIGBUS, code = BUS_ADRALN;
+		break;
+	default:
+		break;
+	}
+	force_sig_fault(sig, code, addr);
+}
+
 static void handle_exception(struct trap_frame *tf)
 {
 	uint64_t fixup;
 
 	if (hooks[tf->vector] && hooks[tf->vector](tf))
 		return;
+	if (tf->vector == T_PF && handle_user_page_fault(tf))
+		return;
+	if (trap_from_user(tf)) {
+		user_exception(tf);
+		return;
+	}
 	if (!trap_from_user(tf) && (tf->vector == T_PF || tf->vector == T_GP) &&
 	    (fixup = extable_fixup(tf->rip))) {
 		tf->rip = fixup;

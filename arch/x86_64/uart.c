@@ -12,6 +12,9 @@
  *
  * Transmit polls LSR.THRE; receive runs from IRQ 4 into rx_ring. The ring
  * has a single producer (the interrupt) and one consumer under rx_lock.
+ * Once the TTY installs rx_handler, received bytes go to it instead (after
+ * rx_lock is dropped, so the handler may echo and print), except in
+ * loopback mode, whose bytes are the loopback test's.
  */
 #include <arch/uart.h>
 #include <arch/io.h>
@@ -48,6 +51,9 @@ static unsigned int rx_head, rx_tail;	/* head: next write; tail: next read */
 static spinlock_t rx_lock = SPINLOCK_INIT;
 static unsigned long rx_irqs;
 static bool present;
+static bool loopback;			/* MCR LOOP set: bytes are the test's */
+static uart_rx_handler_t rx_handler;	/* under rx_lock */
+static void *rx_handler_arg;
 
 void uart_init(void)
 {
@@ -82,18 +88,46 @@ void uart_write(const char *s, size_t n)
 	}
 }
 
+/*
+ * Drain the receiver: into rx_ring, or in batches to rx_handler, called
+ * without rx_lock. Everything waiting is read before returning, since the
+ * ISA interrupt is edge-triggered and would not fire again for it.
+ */
 static void uart_irq(void *arg)
 {
 	(void)arg;
+	unsigned char got[16];		/* the 16550's FIFO depth */
+	unsigned int n;
+	uart_rx_handler_t fn;
+	void *fn_arg;
+
+	do {
+		unsigned long flags = spin_lock_irqsave(&rx_lock);
+
+		fn = loopback ? NULL : rx_handler;
+		fn_arg = rx_handler_arg;
+		n = 0;
+		while (n < sizeof(got) && (inb(COM1 + UART_LSR) & LSR_DR)) {
+			unsigned char c = inb(COM1 + UART_RBR);
+
+			if (fn)
+				got[n++] = c;
+			else if (rx_head - rx_tail < RX_RING)	/* drop when full */
+				rx_ring[rx_head++ % RX_RING] = c;
+		}
+		spin_unlock_irqrestore(&rx_lock, flags);
+		for (unsigned int i = 0; i < n; i++)
+			fn(got[i], fn_arg);
+	} while (n == sizeof(got));
+	WRITE_ONCE(rx_irqs, rx_irqs + 1);
+}
+
+void uart_set_rx_handler(uart_rx_handler_t fn, void *arg)
+{
 	unsigned long flags = spin_lock_irqsave(&rx_lock);
 
-	rx_irqs++;
-	while (inb(COM1 + UART_LSR) & LSR_DR) {
-		unsigned char c = inb(COM1 + UART_RBR);
-
-		if (rx_head - rx_tail < RX_RING)	/* drop when full */
-			rx_ring[rx_head++ % RX_RING] = c;
-	}
+	rx_handler = fn;
+	rx_handler_arg = arg;
 	spin_unlock_irqrestore(&rx_lock, flags);
 }
 
@@ -120,7 +154,11 @@ void uart_enable_irq(void)
 
 void uart_set_loopback(bool on)
 {
+	unsigned long flags = spin_lock_irqsave(&rx_lock);
+
+	loopback = on;
 	outb(COM1 + UART_MCR, MCR_DTR_RTS | MCR_OUT2 | (on ? MCR_LOOP : 0));
+	spin_unlock_irqrestore(&rx_lock, flags);
 }
 
 unsigned long uart_irq_count(void)

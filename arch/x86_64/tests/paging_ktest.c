@@ -9,12 +9,12 @@
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
+#include <arch/probe.h>
 #include <arch/cpu.h>
 #include <arch/pgtable.h>
 
 #define SCRATCH_VA	0xffffc80000000000ul	/* PML4 index 400 */
 
-long arch_probe_read(void *dst, const void *src, size_t n);
 long arch_probe_write(void *dst, const void *src, size_t n);
 
 KTEST(pt_map_query_unmap_4k)

@@ -35,10 +35,17 @@
 
 struct cpu_features {
 	bool nx, pdpe1gb, smep, smap, pge, apic, x2apic, tsc, invariant_tsc;
+	uint32_t leaf1_edx;		/* CPUID.1:EDX, what Linux reports as AT_HWCAP */
 	char vendor[13];
 	char brand[49];
 };
 extern struct cpu_features cpu_features;
+
+/* AT_HWCAP for user programs (CPUID.1:EDX, as Linux on x86-64). */
+static inline unsigned long cpu_hwcap(void)
+{
+	return cpu_features.leaf1_edx;
+}
 
 void cpu_detect_features(void);
 void cpu_enable_features(void);

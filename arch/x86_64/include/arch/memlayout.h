@@ -2,7 +2,7 @@
  * arch/memlayout.h - the x86-64 virtual address map and address conversions.
  *
  *   0x0000000000000000  +--------------------------+
- *                       | user (47-bit lower half) | later issues
+ *                       | user (47-bit lower half) | per process (struct mm)
  *   0x00007fffffffffff  +--------------------------+
  *                       | non-canonical hole       |
  *   0xffff888000000000  +--------------------------+  DIRECT_MAP_BASE
@@ -10,7 +10,10 @@
  *                       | (phys 0 .. max RAM)      |  split to 4 KiB on demand
  *   0xffffc90000000000  +--------------------------+  IOREMAP_BASE
  *                       | ioremap: MMIO, uncached  |  bump-allocated, 4 KiB pages
- *   0xffffe90000000000  +--------------------------+  IOREMAP_END
+ *   0xffffe90000000000  +--------------------------+  IOREMAP_END = KSTACK_BASE
+ *                       | kernel stacks: each slot |  guard page (unmapped) +
+ *                       | = guard + KSTACK_PAGES   |  KSTACK_PAGES mapped pages
+ *   0xffffe98000000000  +--------------------------+  KSTACK_END
  *                       |                          |
  *   0xffffffff80000000  +--------------------------+  KERNEL_VIRT
  *                       | kernel image (-2 GiB)    |  .text at phys KERNEL_PHYS
@@ -34,6 +37,8 @@
 #define DIRECT_MAP_SIZE	(64ul << 40)			/* 64 TiB of RAM at most */
 #define IOREMAP_BASE	0xffffc90000000000ul
 #define IOREMAP_END	0xffffe90000000000ul
+#define KSTACK_BASE	0xffffe90000000000ul
+#define KSTACK_END	0xffffe98000000000ul
 #define KERNEL_VIRT	0xffffffff80000000ul
 #define KERNEL_PHYS	0x200000ul
 

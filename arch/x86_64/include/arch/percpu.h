@@ -33,6 +33,9 @@ struct cpu {
 	uint32_t apic_id;
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
+	void *current;			/* struct task running here (kernel/task.h) */
+	uint64_t user_rsp;		/* scratch for the syscall entry */
+	uint64_t kernel_rsp;		/* top of current's kernel stack */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -101,6 +101,14 @@ int arch_set_direct_map_valid(pfn_t pfn, bool valid);
 /* Size of the direct-map page covering @pfn (0 if none). For tests. */
 size_t arch_direct_map_page_size(pfn_t pfn);
 
+/* User address spaces: a pgd sharing the kernel half, torn down with its tables. */
+phys_addr_t arch_pgd_create(void);		/* 0 when out of memory */
+void arch_pgd_destroy(phys_addr_t pgd);
+int arch_protect(phys_addr_t root, vaddr_t va, unsigned int flags);
+void arch_switch_pgd(phys_addr_t pgd);
+/* Free the page table mapping @va when it has become empty. */
+void arch_prune_table(phys_addr_t root, vaddr_t va);
+
 /* TLB maintenance; the one place that will shoot down other CPUs later. */
 void arch_flush_tlb_page(vaddr_t va);
 void arch_flush_tlb_range(vaddr_t start, vaddr_t end);

@@ -3,7 +3,8 @@
  *
  * Output is polled (it must work before interrupts, and in panic). Input is
  * interrupt driven once uart_enable_irq() has routed IRQ 4 through the I/O
- * APIC: received bytes go to a ring buffer that uart_getc() drains.
+ * APIC: received bytes go to a ring buffer that uart_getc() drains, or to
+ * a handler installed with uart_set_rx_handler().
  */
 #ifndef ARCH_UART_H
 #define ARCH_UART_H
@@ -22,5 +23,14 @@ void uart_enable_irq(void);
 void uart_set_loopback(bool on);
 /* Number of receive interrupts taken so far. */
 unsigned long uart_irq_count(void);
+
+/*
+ * Hand every received byte to @fn, called from the receive interrupt with
+ * @arg, instead of queueing it for uart_getc() (the TTY uses this). NULL
+ * goes back to the queue. In loopback mode bytes always go to the queue,
+ * so the loopback test keeps working with a handler installed.
+ */
+typedef void (*uart_rx_handler_t)(unsigned char c, void *arg);
+void uart_set_rx_handler(uart_rx_handler_t fn, void *arg);
 
 #endif

@@ -1,0 +1,443 @@
+/*
+ * exec.c - execve: load a static ELF64 x86-64 program into a fresh address
+ * space and build its initial stack (System V x86-64 ABI, 3.4.1):
+ *
+ *   STACK_TOP  +------------------------------+
+ *              | execfn, argv and env strings |
+ *              | AT_RANDOM bytes, "x86_64"    |
+ *              +------------------------------+  16-byte aligned below
+ *              | auxv pairs ... AT_NULL       |
+ *              | NULL, envp[n-1] ... envp[0]  |
+ *              | NULL, argv[argc-1] .. argv[0]|
+ *   rsp ->     | argc                         |
+ *              +------------------------------+
+ *
+ * Both static ET_EXEC and static-PIE ET_DYN (loaded at ELF_ET_DYN_BASE)
+ * work; a program that asks for an interpreter (PT_INTERP, dynamic
+ * linking) is refused with ENOEXEC. A malformed file fails with ENOEXEC
+ * (or EINVAL for impossible segment layouts) before the old image is
+ * touched, so a failed execve returns to the caller intact.
+ */
+#include "kernel/exec.h"
+#include "kernel/errno.h"
+#include "kernel/sched.h"
+#include "mm/kstack.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/lib/string.h"
+#include "kernel/printk.h"
+#include "kernel/random.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "kernel/uapi.h"
+#include "mm/slab.h"
+#include "mm/usercopy.h"
+#include "mm/vm.h"
+#include <arch/context.h>
+#include <arch/cpu.h>
+#include <arch/pgtable.h>
+#include <arch/trap.h>
+
+#define ARG_BUF_MAX	(128ul << 10)	/* argv + envp strings (musl's ARG_MAX) */
+#define MAX_PHNUM	64
+#define ELF_ET_DYN_BASE	0x555555554000ul
+
+/* argv/envp gathered into one kernel buffer: "a\0b\0" plus counts. */
+struct exec_args {
+	char *buf;
+	size_t len;
+	unsigned int argc, envc;
+};
+
+static int args_add(struct exec_args *a, const char *s, size_t n)
+{
+	if (a->len + n + 1 > ARG_BUF_MAX)
+		return -E2BIG;
+	memcpy(a->buf + a->len, s, n);
+	a->buf[a->len + n] = 0;
+	a->len += n + 1;
+	return 0;
+}
+
+static int args_from_kernel(struct exec_args *a, char *const v[], unsigned int *count)
+{
+	for (; v && *v; v++, (*count)++) {
+		int err = args_add(a, *v, strlen(*v));
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int args_from_user(struct exec_args *a, char *const __user *v, unsigned int *count)
+{
+	if (!v)
+		return 0;
+	for (;; v++, (*count)++) {
+		char *p;
+		long n;
+
+		if (get_user(p, v))
+			return -EFAULT;
+		if (!p)
+			return 0;
+		if (a->len >= ARG_BUF_MAX)
+			return -E2BIG;
+		n = strncpy_from_user(a->buf + a->len, p, ARG_BUF_MAX - a->len);
+		if (n == -ENAMETOOLONG)
+			return -E2BIG;
+		if (n < 0)
+			return n;
+		a->len += n + 1;
+	}
+}
+
+/* ---- ELF checks ---- */
+
+struct elf_image {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[MAX_PHNUM];
+	loff_t size;
+	uint64_t bias;
+	bool exec_stack;
+};
+
+static int elf_read_headers(struct file *f, struct elf_image *im)
+{
+	Elf64_Ehdr *eh = &im->eh;
+	size_t phsize;
+
+	im->size = file_size(f);
+	if (kernel_read(f, eh, sizeof(*eh), 0) != sizeof(*eh))
+		return -ENOEXEC;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_ident[EI_VERSION] != EV_CURRENT ||
+	    eh->e_machine != EM_X86_64 || (eh->e_type != ET_EXEC && eh->e_type != ET_DYN))
+		return -ENOEXEC;
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum < 1 ||
+	    eh->e_phnum > MAX_PHNUM)
+		return -ENOEXEC;
+	phsize = (size_t)eh->e_phnum * sizeof(Elf64_Phdr);
+	if (eh->e_phoff > (uint64_t)im->size || phsize > (uint64_t)im->size - eh->e_phoff)
+		return -ENOEXEC;
+	if (kernel_read(f, im->ph, phsize, eh->e_phoff) != (ssize_t)phsize)
+		return -ENOEXEC;
+	return 0;
+}
+
+static int elf_check_segments(struct elf_image *im)
+{
+	uint64_t prev_end = 0;
+	bool any = false;
+
+	im->bias = im->eh.e_type == ET_DYN ? ELF_ET_DYN_BASE : 0;
+	im->exec_stack = false;
+	for (unsigned int i = 0; i < im->eh.e_phnum; i++) {
+		Elf64_Phdr *p = &im->ph[i];
+		uint64_t start, end;
+
+		if (p->p_type == PT_INTERP)
+			return -ENOEXEC;		/* dynamic linking: not supported */
+		if (p->p_type == PT_GNU_STACK)
+			im->exec_stack = p->p_flags & PF_X;
+		if (p->p_type != PT_LOAD)
+			continue;
+		if (p->p_filesz > p->p_memsz || p->p_offset > (uint64_t)im->size ||
+		    p->p_filesz > (uint64_t)im->size - p->p_offset)
+			return -ENOEXEC;
+		if ((p->p_vaddr - p->p_offset) & (PAGE_SIZE - 1))
+			return -EINVAL;			/* file and memory pages must line up */
+		start = p->p_vaddr + im->bias;
+		if (start < p->p_vaddr || p->p_memsz > USER_END || start > USER_END - p->p_memsz)
+			return -EINVAL;			/* wraps or leaves user space */
+		end = start + p->p_memsz;
+		if (ALIGN_DOWN(start, PAGE_SIZE) < USER_MIN || (any && start < prev_end))
+			return -EINVAL;			/* below mmap_min_addr, or overlapping */
+		prev_end = end;
+		any = true;
+	}
+	if (!any)
+		return -ENOEXEC;
+	if (im->eh.e_entry + im->bias >= USER_END)
+		return -EINVAL;
+	return 0;
+}
+
+static unsigned long phdr_vm_flags(const Elf64_Phdr *p)
+{
+	return (p->p_flags & PF_R ? VM_READ : 0) | (p->p_flags & PF_W ? VM_WRITE : 0) |
+	       (p->p_flags & PF_X ? VM_EXEC : 0);
+}
+
+/* Map and fill the PT_LOAD segments; returns the end of the highest one. */
+static long elf_load(struct file *f, struct elf_image *im, struct mm *mm, char *tmp,
+		     uint64_t *phdr_addr)
+{
+	uint64_t mapped_end = 0, top = 0;
+
+	*phdr_addr = 0;
+	for (unsigned int i = 0; i < im->eh.e_phnum; i++) {
+		Elf64_Phdr *p = &im->ph[i];
+		uint64_t start = p->p_vaddr + im->bias;
+		uint64_t map_start = MAX(ALIGN_DOWN(start, PAGE_SIZE), mapped_end);
+		uint64_t map_end = ALIGN_UP(start + p->p_memsz, PAGE_SIZE);
+		long r;
+
+		if (p->p_type != PT_LOAD)
+			continue;
+		if (map_end > map_start) {
+			r = vm_map_anon(mm, map_start, map_end - map_start, phdr_vm_flags(p), true);
+			if (r < 0)
+				return r;
+			mapped_end = map_end;
+		}
+		for (uint64_t off = 0; off < p->p_filesz; ) {
+			size_t n = MIN(PAGE_SIZE, p->p_filesz - off);
+
+			if (kernel_read(f, tmp, n, p->p_offset + off) != (ssize_t)n)
+				return -EIO;
+			if (vm_copy_to(mm, start + off, tmp, n))
+				return -ENOMEM;
+			off += n;
+		}
+		/* The program headers, if a segment carries them (for AT_PHDR). */
+		if (im->eh.e_phoff >= p->p_offset && im->eh.e_phoff < p->p_offset + p->p_filesz)
+			*phdr_addr = start + (im->eh.e_phoff - p->p_offset);
+		top = MAX(top, start + p->p_memsz);
+	}
+	return (long)top;
+}
+
+/* ---- the initial stack ---- */
+
+struct stack_builder {
+	struct mm *mm;
+	uint64_t sp;
+	int err;
+};
+
+static uint64_t push_bytes(struct stack_builder *sb, const void *p, size_t n)
+{
+	sb->sp -= n;
+	if (vm_copy_to(sb->mm, sb->sp, p, n))
+		sb->err = -ENOMEM;
+	return sb->sp;
+}
+
+static void push_word(struct stack_builder *sb, uint64_t v)
+{
+	push_bytes(sb, &v, sizeof(v));
+}
+
+static int build_stack(struct mm *mm, struct exec_args *a, const char *execfn,
+		       struct elf_image *im, uint64_t phdr_addr, uint64_t *sp_out)
+{
+	struct stack_builder sb = { mm, STACK_TOP, 0 };
+	uint64_t strings, random, platform, fn, *ptrs;
+	unsigned int nptrs = a->argc + a->envc;
+	uint8_t rnd[16];
+	uint64_t auxv[][2] = {
+		{ AT_PHDR, phdr_addr }, { AT_PHENT, sizeof(Elf64_Phdr) },
+		{ AT_PHNUM, im->eh.e_phnum }, { AT_PAGESZ, PAGE_SIZE },
+		{ AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, im->eh.e_entry + im->bias },
+		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 },
+		{ AT_SECURE, 0 }, { AT_HWCAP, cpu_hwcap() }, { AT_CLKTCK, 100 },
+		{ AT_RANDOM, 0 }, { AT_PLATFORM, 0 }, { AT_EXECFN, 0 }, { AT_NULL, 0 },
+	};
+	const unsigned int nauxv = ARRAY_SIZE(auxv);
+
+	fn = push_bytes(&sb, execfn, strlen(execfn) + 1);
+	strings = push_bytes(&sb, a->buf, a->len);
+	get_random_bytes(rnd, sizeof(rnd));
+	random = push_bytes(&sb, rnd, sizeof(rnd));
+	platform = push_bytes(&sb, "x86_64", 7);
+	auxv[nauxv - 4][1] = random;
+	auxv[nauxv - 3][1] = platform;
+	auxv[nauxv - 2][1] = fn;
+
+	/* argc + argv + NULL + envp + NULL + auxv must leave rsp 16-aligned. */
+	sb.sp &= ~15ul;
+	if ((1 + nptrs + 2 + nauxv * 2) % 2)
+		sb.sp -= 8;
+	push_bytes(&sb, auxv, sizeof(auxv));
+	ptrs = kmalloc((nptrs + 2) * sizeof(uint64_t), 0);
+	if (!ptrs)
+		return -ENOMEM;
+	{
+		uint64_t s = strings;
+		unsigned int k = 0;
+
+		for (unsigned int i = 0; i < a->argc; i++) {
+			ptrs[k++] = s;
+			s += strlen(a->buf + (s - strings)) + 1;
+		}
+		ptrs[k++] = 0;
+		mm->arg_start = strings;
+		mm->arg_end = s;
+		mm->env_start = s;
+		for (unsigned int i = 0; i < a->envc; i++) {
+			ptrs[k++] = s;
+			s += strlen(a->buf + (s - strings)) + 1;
+		}
+		ptrs[k++] = 0;
+		mm->env_end = s;
+	}
+	push_bytes(&sb, ptrs + a->argc + 1, (a->envc + 1) * sizeof(uint64_t));
+	push_bytes(&sb, ptrs, (a->argc + 1) * sizeof(uint64_t));
+	push_word(&sb, a->argc);
+	kfree(ptrs);
+	if (sb.sp < STACK_TOP - STACK_SIZE + PAGE_SIZE)
+		return -E2BIG;
+	*sp_out = sb.sp;
+	mm->start_stack = sb.sp;
+	return sb.err;
+}
+
+/* ---- putting it together ---- */
+
+static void flush_old_state(struct task *t, const char *path)
+{
+	const char *base = path;
+
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1])
+			base = p + 1;
+	strlcpy(t->comm, base, sizeof(t->comm));
+	/* Handlers point into the old image: back to default (ignored stays ignored). */
+	for (int i = 0; i < NR_SIGNALS; i++) {
+		struct sigaction *sa = &t->sigaction[i].sa;
+
+		if (sa->sa_handler != SIG_IGN)
+			sa->sa_handler = SIG_DFL;
+		sa->sa_flags = 0;
+		sa->sa_mask = 0;
+		sa->sa_restorer = NULL;
+	}
+	memset(&t->altstack, 0, sizeof(t->altstack));
+	t->altstack.ss_flags = SS_DISABLE;
+	t->clear_child_tid = NULL;
+	t->robust_list = NULL;
+	t->fs_base = 0;
+	arch_set_fs_base(0);
+	arch_fpu_init_state(t->fpu);
+	arch_fpu_restore(t->fpu);
+	if (t->files)
+		files_close_on_exec(t->files);
+}
+
+static long do_execve(const char *path, struct exec_args *a)
+{
+	struct task *t = current();
+	struct trap_frame *tf = (struct trap_frame *)((char *)t->kstack + KSTACK_SIZE) - 1;
+	struct elf_image *im = NULL;
+	struct mm *mm = NULL, *old;
+	struct file *f;
+	char *tmp = NULL;
+	uint64_t sp, phdr_addr;
+	long err, top;
+
+	f = file_open_kernel(path, O_RDONLY);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	err = -EACCES;
+	if (!file_is_regular(f) || !file_may_exec(f))
+		goto out;
+	err = -ENOMEM;
+	im = kmalloc(sizeof(*im), 0);
+	tmp = kmalloc(PAGE_SIZE, 0);
+	if (!im || !tmp)
+		goto out;
+	err = elf_read_headers(f, im);
+	if (!err)
+		err = elf_check_segments(im);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	mm = mm_create();
+	if (!mm)
+		goto out;
+	mutex_lock(&mm->lock);
+	top = elf_load(f, im, mm, tmp, &phdr_addr);
+	if (top >= 0) {
+		mm->start_brk = mm->brk = ALIGN_UP((uint64_t)top, PAGE_SIZE);
+		top = vm_map_anon(mm, STACK_TOP - STACK_SIZE, STACK_SIZE,
+				  VM_READ | VM_WRITE | (im->exec_stack ? VM_EXEC : 0), true);
+	}
+	mutex_unlock(&mm->lock);
+	if (top < 0) {
+		err = top;
+		goto out;
+	}
+	err = build_stack(mm, a, path, im, phdr_addr, &sp);
+	if (err)
+		goto out;
+
+	/* Point of no return: the new image replaces the old one. */
+	old = t->mm;
+	t->mm = mm;
+	mm = NULL;
+	vm_activate(t->mm);
+	if (old)
+		mm_put(old);
+	flush_old_state(t, path);
+	memset(tf, 0, sizeof(*tf));
+	tf->rip = im->eh.e_entry + im->bias;
+	tf->rsp = sp;
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	tf->rflags = RFLAGS_IF | 0x2;
+	proc_exec_done(t);
+	err = 0;
+out:
+	if (mm)
+		mm_put(mm);
+	kfree(tmp);
+	kfree(im);
+	fput(f);
+	return err;
+}
+
+long kernel_execve(const char *path, char *const argv[], char *const envp[])
+{
+	struct exec_args a = { 0 };
+	long err;
+
+	a.buf = kmalloc(ARG_BUF_MAX, 0);
+	if (!a.buf)
+		return -ENOMEM;
+	err = args_from_kernel(&a, argv, &a.argc);
+	if (!err)
+		err = args_from_kernel(&a, envp, &a.envc);
+	if (!err)
+		err = do_execve(path, &a);
+	kfree(a.buf);
+	return err;
+}
+
+static long sys_execve(const char __user *upath, char *const __user *argv,
+		       char *const __user *envp)
+{
+	struct exec_args a = { 0 };
+	char *path;
+	long err;
+
+	path = kmalloc(PATH_MAX, 0);
+	a.buf = kmalloc(ARG_BUF_MAX, 0);
+	err = -ENOMEM;
+	if (!path || !a.buf)
+		goto out;
+	err = strncpy_from_user(path, upath, PATH_MAX);
+	if (err >= 0 && !path[0])
+		err = -ENOENT;
+	if (err >= 0)
+		err = args_from_user(&a, argv, &a.argc);
+	if (err >= 0)
+		err = args_from_user(&a, envp, &a.envc);
+	if (err >= 0)
+		err = do_execve(path, &a);
+out:
+	kfree(path);
+	kfree(a.buf);
+	return err;
+}
+SYSCALL(__NR_execve, sys_execve);

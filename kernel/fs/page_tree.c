@@ -1,0 +1,159 @@
+/*
+ * page_tree.c - the sparse page index of a tmpfs file: a small radix tree.
+ *
+ * A file's data lives in whole 4 KiB pages found by page index
+ * (offset >> PAGE_SHIFT). Files are mostly small and sometimes sparse, so
+ * the tree grows in height only as far as the largest index needs:
+ *
+ *   height 1: root = node[64] of struct page *        indices 0..63
+ *   height 2: root = node[64] of node[64] of pages    indices 0..4095
+ *   height h: 6 bits of the index per level, top level first
+ *
+ *       index = | 6 bits (level h) | ... | 6 bits (level 1) |
+ *
+ * Growing puts the old root into slot 0 of a new root. Slots that were
+ * never written are NULL: a hole, which reads as zeros. Nodes are 512-byte
+ * kmalloc objects; the pages come from the buddy allocator.
+ *
+ * The caller serialises all calls on one tree (tmpfs holds inode->lock).
+ */
+#include "kernel/errno.h"
+#include "kernel/fs/fs.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+
+#define PT_SHIFT	6
+#define PT_SLOTS	(1u << PT_SHIFT)
+
+struct pt_node {
+	void *slot[PT_SLOTS];
+};
+
+/* Number of indices a tree of @height can hold (0 = "all of them"). */
+static unsigned long pt_span(unsigned int height)
+{
+	if (height * PT_SHIFT >= 64)
+		return 0;
+	return 1ul << (height * PT_SHIFT);
+}
+
+static bool pt_fits(unsigned int height, unsigned long index)
+{
+	unsigned long span = pt_span(height);
+
+	return height && (span == 0 || index < span);
+}
+
+static unsigned int pt_slot(unsigned long index, unsigned int level)
+{
+	return (index >> ((level - 1) * PT_SHIFT)) & (PT_SLOTS - 1);
+}
+
+struct page *page_tree_lookup(const struct page_tree *t, unsigned long index)
+{
+	void *n = t->root;
+
+	if (!pt_fits(t->height, index))
+		return NULL;
+	for (unsigned int level = t->height; level > 0 && n; level--)
+		n = ((struct pt_node *)n)->slot[pt_slot(index, level)];
+	return n;
+}
+
+/* Add levels on top until @index fits. */
+static int pt_grow(struct page_tree *t, unsigned long index)
+{
+	while (!pt_fits(t->height, index)) {
+		struct pt_node *n;
+
+		if (!t->root) {		/* empty: just claim more height */
+			t->height++;
+			continue;
+		}
+		n = kzalloc(sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		n->slot[0] = t->root;
+		t->root = n;
+		t->height++;
+	}
+	return 0;
+}
+
+int page_tree_insert(struct page_tree *t, unsigned long index, struct page *page)
+{
+	void **slot = &t->root;
+	int err = pt_grow(t, index);
+
+	if (err)
+		return err;
+	for (unsigned int level = t->height; level > 0; level--) {
+		if (!*slot) {
+			*slot = kzalloc(sizeof(struct pt_node));
+			if (!*slot)
+				return -ENOMEM;
+		}
+		slot = &((struct pt_node *)*slot)->slot[pt_slot(index, level)];
+	}
+	*slot = page;
+	return 0;
+}
+
+/*
+ * Free the pages of subtree @n (covering indices from @base at @level)
+ * whose index is >= @first. Returns true if the whole subtree is now empty
+ * and @n has been freed.
+ */
+static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long base,
+			 unsigned long first, unsigned long *freed)
+{
+	unsigned long step = 1ul << ((level - 1) * PT_SHIFT);
+	bool empty = true;
+
+	for (unsigned int i = 0; i < PT_SLOTS; i++) {
+		unsigned long lo = base + i * step;
+		bool whole = lo >= first;
+
+		if (!n->slot[i])
+			continue;
+		if (level == 1) {
+			if (whole) {
+				free_page(n->slot[i]);
+				n->slot[i] = NULL;
+				(*freed)++;
+			} else {
+				empty = false;
+			}
+			continue;
+		}
+		/* Partly kept subtrees (first inside them) are walked too. */
+		if (whole || first < lo + step) {
+			if (pt_free_from(n->slot[i], level - 1, lo, first, freed))
+				n->slot[i] = NULL;
+			else
+				empty = false;
+		} else {
+			empty = false;
+		}
+	}
+	if (empty)
+		kfree(n);
+	return empty;
+}
+
+unsigned long page_tree_truncate(struct page_tree *t, unsigned long first)
+{
+	unsigned long freed = 0;
+
+	if (!t->root) {
+		t->height = 0;
+		return 0;
+	}
+	if (!pt_fits(t->height, first))
+		return 0;	/* nothing stored at or beyond @first */
+	if (pt_free_from(t->root, t->height, 0, first, &freed)) {
+		t->root = NULL;
+		t->height = 0;
+	}
+	return freed;
+}

@@ -1,0 +1,626 @@
+/*
+ * proc.c - processes: pids, fork/vfork/clone, exit, wait4, init, and the
+ * identity system calls.
+ *
+ * Every task is on all_tasks (under tasklist_lock, an irq-safe spinlock,
+ * because the timer tick walks it for alarms). Parent links form the
+ * process tree; when a process exits its children are handed to init
+ * (pid 1), and it becomes a zombie until its parent's wait4 collects the
+ * status word:
+ *
+ *   exit(n)        status = (n & 0xff) << 8        WIFEXITED, WEXITSTATUS
+ *   killed by sig  status = sig                    WIFSIGNALED, WTERMSIG
+ *
+ * fork copies the address space eagerly (mm_dup); copy-on-write comes with
+ * the VM issue. Threads (CLONE_THREAD and friends) are refused with EINVAL.
+ */
+#include "kernel/task.h"
+#include "kernel/errno.h"
+#include "kernel/sched.h"
+#include "mm/kstack.h"
+#include "kernel/exec.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/ktest.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/syscall.h"
+#include "kernel/time.h"
+#include "mm/slab.h"
+#include "mm/vm.h"
+#include <arch/acpi.h>
+#include <arch/context.h>
+#include <arch/cpu.h>
+#include <arch/pgtable.h>
+#include <arch/trap.h>
+
+spinlock_t tasklist_lock = SPINLOCK_INIT;
+LIST_HEAD(all_tasks);
+static pid_t last_pid;
+static struct task *init_task;
+static struct waitqueue zombie_reaped = WAITQUEUE_INIT(zombie_reaped);
+
+/* Exit behaviour of pid 1 (set from the command line by main.c). */
+bool init_exit_quits_qemu;
+
+struct task *task_find(pid_t pid)
+{
+	struct task *t;
+
+	for_each_task(t)
+		if (t->pid == pid)
+			return t;
+	return NULL;
+}
+
+/* Next free pid (caller holds tasklist_lock). Wraps at PID_MAX like Linux. */
+#define PID_MAX		32768
+static pid_t alloc_pid(void)
+{
+	for (int tries = 0; tries < PID_MAX; tries++) {
+		pid_t pid = last_pid + 1 >= PID_MAX ? 2 : last_pid + 1;
+
+		last_pid = pid;
+		if (!task_find(pid))
+			return pid;
+	}
+	return -EAGAIN;
+}
+
+static void init_limits(struct task *t)
+{
+	for (unsigned int i = 0; i < RLIM_NLIMITS; i++)
+		t->rlim[i].rlim_cur = t->rlim[i].rlim_max = RLIM64_INFINITY;
+	t->rlim[RLIMIT_NOFILE].rlim_cur = 1024;
+	t->rlim[RLIMIT_NOFILE].rlim_max = 4096;
+	t->rlim[RLIMIT_STACK].rlim_cur = STACK_SIZE;
+	t->rlim[RLIMIT_CORE].rlim_cur = 0;
+	t->rlim[RLIMIT_MEMLOCK].rlim_cur = t->rlim[RLIMIT_MEMLOCK].rlim_max = 8ul << 20;
+	t->rlim[RLIMIT_NPROC].rlim_cur = t->rlim[RLIMIT_NPROC].rlim_max = 4096;
+}
+
+void proc_register_kthread(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+	t->pid = alloc_pid();
+	list_add_tail(&t->all_node, &all_tasks);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+}
+
+static struct trap_frame *task_user_regs(struct task *t)
+{
+	return (struct trap_frame *)((char *)t->kstack + KSTACK_SIZE) - 1;
+}
+
+/* ---- fork ---- */
+
+#define CLONE_PROCESS_OK (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
+			  CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS)
+
+static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
+		    int __user *ctid, uint64_t tls)
+{
+	struct task *p = current(), *c;
+	struct trap_frame *tf;
+	unsigned long irq;
+	pid_t pid;
+
+	if (flags & ~CLONE_PROCESS_OK)
+		return -EINVAL;		/* threads and namespaces: later issues */
+	if ((flags & CSIGNAL) && (flags & CSIGNAL) != SIGCHLD)
+		return -EINVAL;
+	c = task_alloc();
+	if (!c)
+		return -ENOMEM;
+	c->fpu = kmalloc(sizeof(*c->fpu), 0);
+	if (!c->fpu)
+		goto nomem;
+	arch_fpu_save(p->fpu);
+	memcpy(c->fpu, p->fpu, sizeof(*c->fpu));
+	if (flags & CLONE_VM) {
+		c->mm = p->mm;
+		__atomic_add_fetch(&c->mm->refcount, 1, __ATOMIC_RELAXED);
+	} else {
+		c->mm = mm_dup(p->mm);
+		if (!c->mm)
+			goto nomem;
+	}
+	c->files = files_dup(p->files);
+	c->fs = fs_struct_dup(p->fs);
+	if (!c->files || !c->fs)
+		goto nomem;
+	memcpy(c->comm, p->comm, sizeof(c->comm));
+	c->pgid = p->pgid;
+	c->sid = p->sid;
+	c->umask = p->umask;
+	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
+	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
+	c->blocked = p->blocked;
+	c->altstack = p->altstack;
+	c->fs_base = (flags & CLONE_SETTLS) ? tls : p->fs_base;
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = ctid;
+
+	/* The child returns to user mode with the parent's registers and rax 0. */
+	tf = task_user_regs(c);
+	*tf = *p->user_regs;
+	tf->rax = 0;
+	if (stack)
+		tf->rsp = stack;
+	c->saved_rsp = task_prepare_stack(c, task_entry_user, 0, 0, sizeof(*tf));
+
+	irq = spin_lock_irqsave(&tasklist_lock);
+	pid = alloc_pid();
+	if (pid < 0) {
+		spin_unlock_irqrestore(&tasklist_lock, irq);
+		goto nomem;
+	}
+	c->pid = pid;
+	c->parent = p;
+	list_add_tail(&c->sibling, &p->children);
+	list_add_tail(&c->all_node, &all_tasks);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+
+	if (flags & CLONE_PARENT_SETTID)
+		put_user(pid, ptid);
+	if (flags & CLONE_CHILD_SETTID) {
+		/* Written into the child's memory (shared when CLONE_VM). */
+		vm_copy_to(c->mm, (vaddr_t)ctid, &pid, sizeof(pid));
+	}
+	sched_start_task(c);
+	if (flags & CLONE_VFORK)
+		wait_event(&c->vfork_wait, READ_ONCE(c->vfork_done));
+	return pid;
+nomem:
+	if (c->mm)
+		mm_put(c->mm);
+	if (c->files)
+		files_put(c->files);
+	if (c->fs)
+		fs_struct_put(c->fs);
+	task_free(c);
+	return -ENOMEM;
+}
+
+static long sys_fork(void)
+{
+	return do_fork(SIGCHLD, 0, NULL, NULL, 0);
+}
+SYSCALL(__NR_fork, sys_fork);
+
+static long sys_vfork(void)
+{
+	return do_fork(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
+}
+SYSCALL(__NR_vfork, sys_vfork);
+
+/* x86-64 argument order: flags, stack, parent_tid, child_tid, tls. */
+static long sys_clone(unsigned long flags, unsigned long stack, int __user *ptid,
+		      int __user *ctid, unsigned long tls)
+{
+	return do_fork(flags, stack, ptid, ctid, tls);
+}
+SYSCALL(__NR_clone, sys_clone);
+
+/* Called by execve once the new image is in place: release a vfork parent. */
+void proc_exec_done(struct task *t)
+{
+	if (!t->vfork_done) {
+		t->vfork_done = true;
+		wake_up(&t->vfork_wait);
+	}
+}
+
+/* ---- exit ---- */
+
+static void reparent_children(struct task *t)
+{
+	struct task *c, *n;
+	bool zombies = false;
+
+	list_for_each_entry_safe(c, n, &t->children, sibling) {
+		list_del(&c->sibling);
+		c->parent = init_task;
+		list_add_tail(&c->sibling, &init_task->children);
+		if (c->state == TASK_ZOMBIE)
+			zombies = true;
+	}
+	if (zombies)
+		wake_up(&init_task->child_exit);
+}
+
+#define WIFSIGNALED_(s)	(((s) & 0x7f) != 0)
+
+static __noreturn void init_died(int status)
+{
+	if (WIFSIGNALED_(status))
+		printk("init exited with signal %d\n", status & 0x7f);
+	else
+		printk("init exited with status %d\n", (status >> 8) & 0xff);
+	if (init_exit_quits_qemu)
+		arch_qemu_exit(status ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+	acpi_poweroff();
+	panic("init exited and power-off failed");
+}
+
+__noreturn void do_exit(int status)
+{
+	struct task *t = current();
+	struct task *parent;
+	unsigned long irq;
+
+	if (t == init_task)
+		init_died(status);
+	if (t->clear_child_tid) {
+		int zero = 0;
+
+		copy_to_user(t->clear_child_tid, &zero, sizeof(zero));
+	}
+	if (t->files) {
+		files_put(t->files);
+		t->files = NULL;
+	}
+	if (t->fs) {
+		fs_struct_put(t->fs);
+		t->fs = NULL;
+	}
+	proc_exec_done(t);			/* a vfork parent may go on */
+	if (t->mm) {
+		struct mm *mm = t->mm;
+
+		arch_switch_pgd(kernel_pgd);
+		t->mm = NULL;
+		mm_put(mm);
+	}
+	t->alarm_at_ns = 0;
+
+	irq = spin_lock_irqsave(&tasklist_lock);
+	reparent_children(t);
+	parent = t->parent;
+	t->exit_status = status;
+	if (parent) {
+		struct k_sigaction *ka = &parent->sigaction[SIGCHLD - 1];
+
+		/* SIGCHLD set to SIG_IGN or SA_NOCLDWAIT: no zombie (autoreap). */
+		if (ka->sa.sa_handler == SIG_IGN || (ka->sa.sa_flags & SA_NOCLDWAIT)) {
+			list_del(&t->sibling);
+			t->parent = NULL;
+		}
+	}
+	t->state = t->parent ? TASK_ZOMBIE : TASK_DEAD;
+	if (!t->parent)
+		list_del(&t->all_node);		/* freed by the next task to run */
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	if (t->parent) {
+		struct siginfo si;
+
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SIGCHLD;
+		si.si_code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+		si.si_pid = t->pid;
+		si.si_status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
+		send_signal(t->parent, SIGCHLD, &si);
+		wake_up(&t->parent->child_exit);
+	}
+	schedule();		/* a zombie or dead task never runs again */
+	panic("do_exit: zombie %d scheduled", t->pid);
+}
+
+static long sys_exit(long code)
+{
+	do_exit((code & 0xff) << 8);
+}
+SYSCALL(__NR_exit, sys_exit);
+
+static long sys_exit_group(long code)
+{
+	do_exit((code & 0xff) << 8);
+}
+SYSCALL(__NR_exit_group, sys_exit_group);
+
+/* ---- wait4 ---- */
+
+static bool wait_matches(struct task *p, struct task *c, pid_t pid)
+{
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == 0)
+		return c->pgid == p->pgid;
+	if (pid < -1)
+		return c->pgid == -pid;
+	return true;
+}
+
+/*
+ * Look for a matching zombie child and reap it. Returns its pid, 0 if there
+ * are matching children but none has exited, -ECHILD if there are none.
+ */
+static long try_reap(pid_t pid, int *status)
+{
+	struct task *p = current(), *c, *found = NULL;
+	bool any = false;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+	list_for_each_entry(c, &p->children, sibling) {
+		if (!wait_matches(p, c, pid))
+			continue;
+		any = true;
+		if (c->state == TASK_ZOMBIE && c->off_cpu) {
+			found = c;
+			break;
+		}
+	}
+	if (found) {
+		list_del(&found->sibling);
+		list_del(&found->all_node);
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	if (!found)
+		return any ? 0 : -ECHILD;
+	*status = found->exit_status;
+	pid = found->pid;
+	task_free(found);
+	return pid;
+}
+
+static bool try_reap_ready(struct task *p, pid_t pid)
+{
+	struct task *c;
+	bool ready = true;		/* no matching child: wake to say ECHILD */
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+	list_for_each_entry(c, &p->children, sibling) {
+		if (!wait_matches(p, c, pid))
+			continue;
+		ready = false;
+		if (c->state == TASK_ZOMBIE && c->off_cpu) {
+			ready = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return ready;
+}
+
+static long sys_wait4(long pid, int __user *wstatus, long options, void __user *rusage)
+{
+	struct task *p = current();
+	int status = 0;
+	long ret;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD))
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	for (;;) {
+		ret = try_reap(pid, &status);
+		if (ret != 0 || (options & WNOHANG))
+			break;
+		ret = wait_event_interruptible(&p->child_exit, try_reap_ready(p, pid));
+		if (ret)
+			return ret;		/* -EINTR */
+	}
+	if (ret > 0) {
+		if (wstatus && put_user(status, wstatus))
+			return -EFAULT;
+		if (rusage && clear_user(rusage, 144))	/* sizeof(struct rusage) */
+			return -EFAULT;
+	}
+	return ret;
+}
+SYSCALL(__NR_wait4, sys_wait4);
+
+/* ---- identity ---- */
+
+static long sys_getpid(void)
+{
+	return current()->pid;
+}
+SYSCALL(__NR_getpid, sys_getpid);
+
+static long sys_gettid(void)
+{
+	return current()->pid;
+}
+SYSCALL(__NR_gettid, sys_gettid);
+
+static long sys_getppid(void)
+{
+	struct task *p = current()->parent;
+
+	return p ? p->pid : 0;
+}
+SYSCALL(__NR_getppid, sys_getppid);
+
+static long sys_getuid(void) { return 0; }
+SYSCALL(__NR_getuid, sys_getuid);
+static long sys_geteuid(void) { return 0; }
+SYSCALL(__NR_geteuid, sys_geteuid);
+static long sys_getgid(void) { return 0; }
+SYSCALL(__NR_getgid, sys_getgid);
+static long sys_getegid(void) { return 0; }
+SYSCALL(__NR_getegid, sys_getegid);
+
+static long sys_getresuid(unsigned int __user *r, unsigned int __user *e, unsigned int __user *s)
+{
+	return put_user(0u, r) || put_user(0u, e) || put_user(0u, s) ? -EFAULT : 0;
+}
+SYSCALL(__NR_getresuid, sys_getresuid);
+
+static long sys_getresgid(unsigned int __user *r, unsigned int __user *e, unsigned int __user *s)
+{
+	return put_user(0u, r) || put_user(0u, e) || put_user(0u, s) ? -EFAULT : 0;
+}
+SYSCALL(__NR_getresgid, sys_getresgid);
+
+/* Everyone is root with no supplementary groups. */
+static long sys_getgroups(long size, unsigned int __user *list)
+{
+	return size < 0 ? -EINVAL : 0;
+}
+SYSCALL(__NR_getgroups, sys_getgroups);
+
+static long sys_setpgid(long pid, long pgid)
+{
+	struct task *me = current(), *t;
+	unsigned long irq;
+	long ret = 0;
+
+	if (pgid < 0)
+		return -EINVAL;
+	irq = spin_lock_irqsave(&tasklist_lock);
+	t = pid ? task_find(pid) : me;
+	if (!t || (t != me && t->parent != me)) {
+		ret = -ESRCH;
+		goto out;
+	}
+	if (t->sid == t->pid) {
+		ret = -EPERM;			/* a session leader keeps its group */
+		goto out;
+	}
+	if (t->sid != me->sid) {
+		ret = -EPERM;
+		goto out;
+	}
+	if (!pgid)
+		pgid = t->pid;
+	if (pgid != t->pid) {			/* joining: the group must exist in our session */
+		struct task *o;
+		bool ok = false;
+
+		for_each_task(o)
+			if (o->pgid == pgid && o->sid == me->sid && o->state != TASK_ZOMBIE)
+				ok = true;
+		if (!ok) {
+			ret = -EPERM;
+			goto out;
+		}
+	}
+	t->pgid = pgid;
+out:
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return ret;
+}
+SYSCALL(__NR_setpgid, sys_setpgid);
+
+static long sys_getpgid(long pid)
+{
+	struct task *t;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	long ret;
+
+	t = pid ? task_find(pid) : current();
+	ret = t ? t->pgid : -ESRCH;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return ret;
+}
+SYSCALL(__NR_getpgid, sys_getpgid);
+
+static long sys_getpgrp(void)
+{
+	return current()->pgid;
+}
+SYSCALL(__NR_getpgrp, sys_getpgrp);
+
+static long sys_getsid(long pid)
+{
+	struct task *t;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	long ret;
+
+	t = pid ? task_find(pid) : current();
+	ret = t ? t->sid : -ESRCH;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return ret;
+}
+SYSCALL(__NR_getsid, sys_getsid);
+
+static long sys_setsid(void)
+{
+	struct task *me = current(), *t;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	long ret = me->pid;
+
+	/* A process group leader cannot start a session. */
+	for_each_task(t)
+		if (t->pgid == me->pid && t != me)
+			ret = -EPERM;
+	if (me->pgid == me->pid)
+		ret = -EPERM;
+	if (ret > 0) {
+		me->sid = me->pid;
+		me->pgid = me->pid;
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return ret;
+}
+SYSCALL(__NR_setsid, sys_setsid);
+
+size_t task_get_cmdline(struct task *t, char *buf, size_t size)
+{
+	struct mm *mm = t->mm;
+	size_t n;
+
+	if (!mm || mm->arg_end <= mm->arg_start || !size)
+		return 0;
+	n = MIN(size, mm->arg_end - mm->arg_start);
+	/* Read through the page tables, not the (maybe inactive) user mapping. */
+	return vm_copy_from(mm, buf, mm->arg_start, n) ? 0 : n;
+}
+
+/* ---- init ---- */
+
+struct init_args {
+	const char *path;
+	char *const *argv;
+};
+
+static int init_thread(void *arg)
+{
+	struct init_args *a = arg;
+	struct task *t = current();
+	static char *const envp[] = { "HOME=/", "PATH=/bin:/sbin:/tests", "TERM=linux", NULL };
+	struct file *con;
+	long err;
+
+	t->files = files_new();
+	t->fs = fs_struct_root();
+	t->umask = 022;
+	t->pgid = t->sid = 1;
+	init_limits(t);
+	t->fpu = kmalloc(sizeof(*t->fpu), 0);
+	if (!t->files || !t->fs || !t->fpu)
+		panic("init: out of memory");
+	arch_fpu_init_state(t->fpu);
+	con = file_open_kernel("/dev/console", O_RDWR);
+	if (!IS_ERR(con)) {
+		fd_install(con, 0, false);
+		fd_install(file_get(con), 0, false);
+		fd_install(file_get(con), 0, false);
+	} else {
+		printk("init: cannot open /dev/console (%ld)\n", PTR_ERR(con));
+	}
+	err = kernel_execve(a->path, a->argv, envp);
+	if (err)
+		panic("init: cannot run %s (error %ld)", a->path, err);
+	enter_user_mode(task_user_regs(t));
+}
+
+__noreturn void start_init(const char *path, char *const argv[])
+{
+	static struct init_args args;
+	unsigned long irq;
+
+	args.path = path;
+	args.argv = argv;
+	irq = spin_lock_irqsave(&tasklist_lock);
+	last_pid = 0;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	init_task = kthread_create("init", init_thread, &args);
+	if (IS_ERR(init_task))
+		panic("start_init: cannot create the init task");
+	if (init_task->pid != 1)
+		panic("start_init: init got pid %d", init_task->pid);
+	cpu_idle();
+}

@@ -1,0 +1,331 @@
+/*
+ * sched.c - a preemptive round-robin scheduler.
+ *
+ * One run queue (a FIFO list of runnable tasks that are not running) under
+ * one spinlock; each CPU has an idle task that runs when the queue is
+ * empty. The timer tick marks the running task need_resched when others
+ * wait; the flag is acted on when the task next returns to user mode
+ * (exit_to_user), so kernel code is never preempted in the middle: it gives
+ * up the CPU only by sleeping or calling schedule().
+ *
+ * Switching hands the run-queue lock over: schedule() takes it, switches,
+ * and the task that starts running releases it (sched_finish_switch), so no
+ * other CPU can pick up the previous task before its registers are saved.
+ */
+#include "kernel/task.h"
+#include "kernel/errno.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/time.h"
+#include "mm/kstack.h"
+#include "mm/slab.h"
+#include "mm/vm.h"
+#include <arch/context.h>
+#include <arch/cpu.h>
+#include <arch/trap.h>
+
+static spinlock_t rq_lock = SPINLOCK_INIT;
+static LIST_HEAD(run_queue);
+static unsigned int nr_queued;
+static struct task idle_tasks[MAX_CPUS];
+static struct kmem_cache *task_cache;
+
+bool is_idle_task(const struct task *t)
+{
+	return t >= idle_tasks && t < idle_tasks + MAX_CPUS;
+}
+
+/* Called with rq_lock held: put @t at the tail of the run queue. */
+static void enqueue(struct task *t)
+{
+	if (t->on_rq || is_idle_task(t))
+		return;
+	list_add_tail(&t->run_node, &run_queue);
+	t->on_rq = true;
+	nr_queued++;
+}
+
+static struct task *pick_next(void)
+{
+	struct task *t;
+
+	if (list_empty(&run_queue))
+		return &idle_tasks[this_cpu()->index];
+	t = list_first_entry(&run_queue, struct task, run_node);
+	list_del_init(&t->run_node);
+	t->on_rq = false;
+	nr_queued--;
+	return t;
+}
+
+/*
+ * The first thing a task does after switch_to() lands in it: load its
+ * address space and user state, and release the run-queue lock its
+ * predecessor took. Interrupts stay off; the caller decides when to enable.
+ */
+static struct task *prev_task[MAX_CPUS];
+
+void sched_finish_switch(void)
+{
+	struct task *t = current();
+	struct task *prev = prev_task[this_cpu()->index];
+
+	if (t->mm)
+		vm_activate(t->mm);
+	if (t->kstack)
+		arch_set_kernel_stack((uint64_t)t->kstack + KSTACK_SIZE);
+	if (t->fpu)
+		arch_fpu_restore(t->fpu);
+	if (t->mm)
+		arch_set_fs_base(t->fs_base);
+	__spin_unlock(&rq_lock);
+	/* The previous task's stack is no longer in use: it may go now. */
+	if (prev && prev->state == TASK_ZOMBIE) {
+		unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+		struct task *parent = prev->parent;
+
+		prev->off_cpu = true;
+		spin_unlock_irqrestore(&tasklist_lock, irq);
+		if (parent)
+			wake_up(&parent->child_exit);
+	} else if (prev && prev->state == TASK_DEAD) {
+		task_free(prev);
+	}
+	prev_task[this_cpu()->index] = NULL;
+}
+
+void schedule(void)
+{
+	unsigned long irq = spin_lock_irqsave(&rq_lock);
+	struct task *prev = current(), *next;
+
+	prev->need_resched = false;
+	if (prev->state == TASK_RUNNING)
+		enqueue(prev);
+	next = pick_next();
+	if (next == prev) {
+		spin_unlock_irqrestore(&rq_lock, irq);
+		return;
+	}
+	if (prev->fpu)
+		arch_fpu_save(prev->fpu);
+	{
+		uint64_t now = clock_ns();
+
+		prev->exec_ns += now - prev->last_in_ns;
+		next->last_in_ns = now;
+	}
+	this_cpu()->current = next;
+	prev_task[this_cpu()->index] = prev;
+	switch_to(&prev->saved_rsp, next->saved_rsp);
+	/* Back in prev, switched to by someone's schedule(). */
+	sched_finish_switch();
+	arch_irq_restore(irq);
+}
+
+void sched_yield_current(void)
+{
+	schedule();
+}
+
+void wake_up_task(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&rq_lock);
+
+	if (t->state == TASK_INTERRUPTIBLE || t->state == TASK_UNINTERRUPTIBLE) {
+		t->state = TASK_RUNNING;
+		if (t != current())
+			enqueue(t);
+	}
+	spin_unlock_irqrestore(&rq_lock, irq);
+}
+
+/* Enqueue a task that has never run (new kernel thread or fork child). */
+void sched_start_task(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&rq_lock);
+
+	t->state = TASK_RUNNING;
+	enqueue(t);
+	spin_unlock_irqrestore(&rq_lock, irq);
+}
+
+void sched_tick(void)
+{
+	struct task *t = current();
+
+	if (!t)
+		return;
+	if (is_idle_task(t)) {
+		if (READ_ONCE(nr_queued))
+			t->need_resched = true;
+		return;
+	}
+	if (READ_ONCE(nr_queued))
+		t->need_resched = true;		/* 1-tick time slice */
+}
+
+uint64_t task_cpu_time_ns(struct task *t)
+{
+	return t == current() ? t->exec_ns + clock_ns() - t->last_in_ns : t->exec_ns;
+}
+
+unsigned int sched_nr_queued(void)
+{
+	return READ_ONCE(nr_queued);
+}
+
+/* ---- task allocation ---- */
+
+struct task *task_alloc(void)
+{
+	struct task *t = kmem_cache_alloc(task_cache, 0);
+
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	t->kstack = kstack_alloc();
+	if (!t->kstack) {
+		kmem_cache_free(task_cache, t);
+		return NULL;
+	}
+	INIT_LIST_HEAD(&t->run_node);
+	INIT_LIST_HEAD(&t->children);
+	INIT_LIST_HEAD(&t->sibling);
+	INIT_LIST_HEAD(&t->all_node);
+	waitqueue_init(&t->child_exit);
+	waitqueue_init(&t->vfork_wait);
+	t->state = TASK_UNINTERRUPTIBLE;
+	t->start_ns = clock_ns();
+	return t;
+}
+
+void task_free(struct task *t)
+{
+	kstack_free(t->kstack);
+	kfree(t->fpu);
+	kmem_cache_free(task_cache, t);
+}
+
+/*
+ * Lay out a fresh kernel stack so that the first switch_to() into @t
+ * "returns" to @entry with r12/r13 set. Returns the stack pointer.
+ */
+uint64_t task_prepare_stack(struct task *t, void (*entry)(void), uint64_t r12,
+			    uint64_t r13, size_t reserve)
+{
+	uint64_t top = (uint64_t)t->kstack + KSTACK_SIZE - reserve;
+	struct switch_frame *sf = (struct switch_frame *)top - 1;
+
+	memset(sf, 0, sizeof(*sf));
+	sf->r12 = r12;
+	sf->r13 = r13;
+	sf->ret = (uint64_t)entry;
+	return (uint64_t)sf;
+}
+
+struct task *kthread_create(const char *name, int (*fn)(void *), void *arg)
+{
+	struct task *t = task_alloc();
+
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	strlcpy(t->comm, name, sizeof(t->comm));
+	/* Leave room for a user frame at the top: init turns into a process. */
+	t->saved_rsp = task_prepare_stack(t, task_entry_kthread, (uint64_t)fn,
+					  (uint64_t)arg, sizeof(struct trap_frame));
+	proc_register_kthread(t);
+	sched_start_task(t);
+	return t;
+}
+
+__noreturn void kthread_exit(int code)
+{
+	do_exit((code & 0xff) << 8);
+}
+
+/* ---- timed sleep ---- */
+
+struct sleeper {
+	struct list_head node;
+	struct task *task;
+	uint64_t wake_ns;
+};
+
+static spinlock_t sleep_lock = SPINLOCK_INIT;
+static LIST_HEAD(sleepers);
+
+/* From the timer interrupt: wake the tasks whose time has come. */
+static void wake_sleepers(void)
+{
+	uint64_t now = clock_ns();
+	struct sleeper *s, *n;
+	unsigned long irq = spin_lock_irqsave(&sleep_lock);
+
+	list_for_each_entry_safe(s, n, &sleepers, node) {
+		if (s->wake_ns <= now) {
+			list_del_init(&s->node);
+			wake_up_task(s->task);
+		}
+	}
+	spin_unlock_irqrestore(&sleep_lock, irq);
+}
+
+long schedule_timeout(uint64_t ns)
+{
+	struct sleeper s = { .task = current(), .wake_ns = clock_ns() + ns };
+	unsigned long irq;
+	uint64_t now;
+
+	irq = spin_lock_irqsave(&sleep_lock);
+	list_add_tail(&s.node, &sleepers);
+	spin_unlock_irqrestore(&sleep_lock, irq);
+	schedule();
+	irq = spin_lock_irqsave(&sleep_lock);
+	list_del_init(&s.node);
+	spin_unlock_irqrestore(&sleep_lock, irq);
+	now = clock_ns();
+	return now >= s.wake_ns ? 0 : (long)(s.wake_ns - now);
+}
+
+void sched_timer_tick(void)
+{
+	wake_sleepers();
+	signal_timer_tick();
+	sched_tick();
+}
+
+/* ---- start-up ---- */
+
+void sched_init(void)
+{
+	struct task *idle = &idle_tasks[this_cpu()->index];
+
+	task_cache = kmem_cache_create("task", sizeof(struct task), 16);
+	if (!task_cache)
+		panic("sched_init: no task cache");
+	INIT_LIST_HEAD(&idle->run_node);
+	INIT_LIST_HEAD(&idle->children);
+	INIT_LIST_HEAD(&idle->sibling);
+	INIT_LIST_HEAD(&idle->all_node);
+	idle->state = TASK_RUNNING;
+	strlcpy(idle->comm, "idle", sizeof(idle->comm));
+	/* The boot stack becomes the idle task's; it has no kstack slot. */
+	this_cpu()->current = idle;
+}
+
+/* The boot CPU ends here once init runs: sleep until there is work. */
+__noreturn void cpu_idle(void)
+{
+	for (;;) {
+		arch_irq_disable();
+		if (READ_ONCE(nr_queued)) {
+			arch_irq_enable();
+			schedule();
+		} else {
+			arch_idle();		/* sti; hlt: wakes on the next interrupt */
+		}
+	}
+}

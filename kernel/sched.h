@@ -1,0 +1,28 @@
+/*
+ * sched.h - scheduler internals shared by sched.c, proc.c and the timer.
+ * Everyone else uses kernel/task.h and kernel/wait.h.
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include "kernel/compiler.h"
+#include "kernel/types.h"
+
+struct task;
+
+void sched_timer_tick(void);		/* timer interrupt: sleepers, slices */
+void signal_timer_tick(void);		/* signal.c: ITIMER_REAL expiries */
+struct task *task_alloc(void);		/* zeroed task with a kernel stack */
+void task_free(struct task *t);
+/* Build a first switch frame on @t's stack below @reserve bytes; returns rsp. */
+uint64_t task_prepare_stack(struct task *t, void (*entry)(void), uint64_t r12,
+			    uint64_t r13, size_t reserve);
+void sched_start_task(struct task *t);	/* make a new task runnable */
+void sched_finish_switch(void);
+bool is_idle_task(const struct task *t);
+unsigned int sched_nr_queued(void);
+__noreturn void cpu_idle(void);
+__noreturn void kthread_exit(int code);
+void proc_register_kthread(struct task *t);	/* give it a pid, list it */
+
+#endif

@@ -1,0 +1,650 @@
+/*
+ * signal.c - POSIX signals with Linux semantics: sending, masking, the
+ * default actions, and delivery to user handlers through an rt_sigframe.
+ *
+ * A signal is sent by setting its bit in the target's pending set (with its
+ * siginfo); it is acted on when the target next returns to user mode
+ * (exit_to_user), where the lowest-numbered pending, unblocked signal is
+ * taken. A handler runs on a frame Linux programs expect (x86-64):
+ *
+ *   high  user stack (or sigaltstack), minus the 128-byte red zone
+ *         +-------------------------+
+ *         | FXSAVE area (512 B)     |  64-byte aligned; uc.uc_mcontext.fpstate
+ *         +-------------------------+
+ *         | struct siginfo   info   |  handler's 2nd argument (rsi)
+ *         | struct ucontext  uc     |  3rd argument (rdx): saved registers,
+ *         |                         |  old blocked mask, altstack
+ *         | pretcode = sa_restorer  |  <- rsp at handler entry, (rsp+8) % 16 == 0
+ *   low   +-------------------------+
+ *
+ * When the handler returns it "returns" into sa_restorer, which calls
+ * rt_sigreturn; the kernel finds the frame at rsp - 8 and restores
+ * everything from it. Stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are
+ * not implemented as job control yet: their default action is ignored.
+ * Interrupted system calls return EINTR (no SA_RESTART restarts yet).
+ */
+#include "kernel/task.h"
+#include "kernel/errno.h"
+#include "kernel/lib/string.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/syscall.h"
+#include "kernel/time.h"
+#include "mm/usercopy.h"
+#include <arch/context.h>
+#include <arch/trap.h>
+
+#define SIGBIT(sig)	(1ul << ((sig) - 1))
+#define UNBLOCKABLE	(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define FXSAVE_SIZE	512
+#define MXCSR_MASK	0x0000ffbfu
+/* RFLAGS bits user code may change through sigreturn: CF PF AF ZF SF TF DF OF AC. */
+#define RFLAGS_USER	0x40dd5ul
+
+static spinlock_t sig_lock = SPINLOCK_INIT;
+
+struct rt_sigframe {
+	uint64_t pretcode;
+	struct ucontext uc;
+	struct siginfo info;
+};
+
+enum sig_default { SD_TERM, SD_CORE, SD_IGN, SD_STOP };
+
+static enum sig_default default_action(int sig)
+{
+	switch (sig) {
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS:
+	case SIGFPE: case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return SD_CORE;
+	case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
+		return SD_IGN;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SD_STOP;
+	default:
+		return SD_TERM;
+	}
+}
+
+static bool sig_ignored(struct task *t, int sig)
+{
+	__sighandler_t h = t->sigaction[sig - 1].sa.sa_handler;
+
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return false;
+	if (h == SIG_IGN)
+		return true;
+	return h == SIG_DFL && default_action(sig) == SD_IGN;
+}
+
+int send_signal(struct task *t, int sig, const struct siginfo *info)
+{
+	unsigned long irq;
+
+	if (sig < 1 || sig > NR_SIGNALS)
+		return -EINVAL;
+	if (!t->mm)
+		return 0;			/* kernel threads take no signals */
+	irq = spin_lock_irqsave(&sig_lock);
+	if (sig_ignored(t, sig) && !(t->blocked & SIGBIT(sig))) {
+		spin_unlock_irqrestore(&sig_lock, irq);
+		return 0;			/* discarded, as Linux does */
+	}
+	if (!(t->pending & SIGBIT(sig))) {
+		struct ksiginfo *si = &t->siginfo[sig - 1];
+
+		memset(si, 0, sizeof(*si));
+		si->signo = sig;
+		si->code = SI_KERNEL;
+		if (info) {
+			si->code = info->si_code;
+			if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+			    sig == SIGTRAP)
+				si->addr = info->si_addr;
+			else
+				si->pid = info->si_pid;
+			if (sig == SIGCHLD)
+				si->status = info->si_status;
+		}
+		t->pending |= SIGBIT(sig);
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+	if (t->state == TASK_INTERRUPTIBLE &&
+	    ((t->pending & ~t->blocked) || sig == SIGKILL))
+		wake_up_task(t);
+	return 0;
+}
+
+/* A signal from user space (kill, tgkill) carries the sender's pid. */
+static int send_user_signal(struct task *t, int sig)
+{
+	struct siginfo si;
+
+	if (!sig)
+		return 0;			/* existence check only */
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_USER;
+	si.si_pid = current()->pid;
+	si.si_uid = 0;
+	return send_signal(t, sig, &si);
+}
+
+int kill_pgrp(pid_t pgid, int sig)
+{
+	struct task *t, *targets[64];
+	unsigned int n = 0;
+	unsigned long irq;
+	bool found = false;
+
+	/* Collect under the lock, send outside it (send may wake tasks). */
+	irq = spin_lock_irqsave(&tasklist_lock);
+	for_each_task(t) {
+		if (t->pgid == pgid && t->mm && t->state != TASK_ZOMBIE && n < ARRAY_SIZE(targets))
+			targets[n++] = t;
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	for (unsigned int i = 0; i < n; i++) {
+		send_signal(targets[i], sig, NULL);
+		found = true;
+	}
+	return found ? 0 : -ESRCH;
+}
+
+void force_sig_fault(int sig, int code, vaddr_t addr)
+{
+	struct task *t = current();
+	struct siginfo si;
+	unsigned long irq;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = code;
+	si.si_addr = (void *)addr;
+	/* A fault cannot be blocked or ignored: Linux resets it to default. */
+	irq = spin_lock_irqsave(&sig_lock);
+	if ((t->blocked & SIGBIT(sig)) || t->sigaction[sig - 1].sa.sa_handler == SIG_IGN) {
+		t->blocked &= ~SIGBIT(sig);
+		t->sigaction[sig - 1].sa.sa_handler = SIG_DFL;
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+	send_signal(t, sig, &si);
+}
+
+/* ---- delivery ---- */
+
+static void expand_siginfo(const struct ksiginfo *k, struct siginfo *si)
+{
+	memset(si, 0, sizeof(*si));
+	si->si_signo = k->signo;
+	si->si_code = k->code;
+	if (k->signo == SIGSEGV || k->signo == SIGBUS || k->signo == SIGILL ||
+	    k->signo == SIGFPE || k->signo == SIGTRAP) {
+		si->si_addr = k->addr;
+	} else {
+		si->si_pid = k->pid;
+		si->si_uid = 0;
+		if (k->signo == SIGCHLD)
+			si->si_status = k->status;
+	}
+}
+
+static bool on_altstack(struct task *t, uint64_t sp)
+{
+	uint64_t base = (uint64_t)t->altstack.ss_sp;
+
+	return t->altstack.ss_size && sp > base && sp - base <= t->altstack.ss_size;
+}
+
+static int setup_frame(struct task *t, int sig, struct trap_frame *tf)
+{
+	struct k_sigaction *ka = &t->sigaction[sig - 1];
+	uint64_t sp = tf->rsp - 128;	/* skip the red zone */
+	struct rt_sigframe frame;
+	uint8_t fx[FXSAVE_SIZE] __attribute__((aligned(16)));
+	uint64_t fx_user;
+	struct rt_sigframe *uframe;
+
+	if ((ka->sa.sa_flags & SA_ONSTACK) && t->altstack.ss_size &&
+	    !(t->altstack.ss_flags & SS_DISABLE) && !on_altstack(t, tf->rsp))
+		sp = (uint64_t)t->altstack.ss_sp + t->altstack.ss_size;
+	sp = (sp - FXSAVE_SIZE) & ~63ul;
+	fx_user = sp;
+	sp -= sizeof(struct rt_sigframe);
+	sp = (sp & ~15ul) - 8;		/* (sp + 8) % 16 == 0 at handler entry */
+	uframe = (struct rt_sigframe *)sp;
+
+	memset(&frame, 0, sizeof(frame));
+	frame.pretcode = (uint64_t)ka->sa.sa_restorer;
+	frame.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	frame.uc.uc_stack = t->altstack;
+	frame.uc.uc_stack.ss_flags = t->altstack.ss_size ?
+		(on_altstack(t, tf->rsp) ? SS_ONSTACK : 0) : SS_DISABLE;
+	struct sigcontext *sc = &frame.uc.uc_mcontext;
+	sc->r8 = tf->r8; sc->r9 = tf->r9; sc->r10 = tf->r10; sc->r11 = tf->r11;
+	sc->r12 = tf->r12; sc->r13 = tf->r13; sc->r14 = tf->r14; sc->r15 = tf->r15;
+	sc->rdi = tf->rdi; sc->rsi = tf->rsi; sc->rbp = tf->rbp; sc->rbx = tf->rbx;
+	sc->rdx = tf->rdx; sc->rax = tf->rax; sc->rcx = tf->rcx; sc->rsp = tf->rsp;
+	sc->rip = tf->rip; sc->eflags = tf->rflags; sc->cs = tf->cs; sc->ss = tf->ss;
+	sc->trapno = tf->vector < 32 ? tf->vector : 0;
+	sc->err = tf->vector < 32 ? tf->error : 0;
+	sc->oldmask = t->blocked;
+	sc->cr2 = (uint64_t)t->siginfo[sig - 1].addr;
+	sc->fpstate = (struct _fpstate *)fx_user;
+	frame.uc.uc_sigmask = t->restore_saved_mask ? t->saved_mask : t->blocked;
+	t->restore_saved_mask = false;
+	expand_siginfo(&t->siginfo[sig - 1], &frame.info);
+
+	arch_fpu_save(fx);
+	if (copy_to_user((void *)fx_user, fx, sizeof(fx)) ||
+	    copy_to_user(uframe, &frame, sizeof(frame)))
+		return -EFAULT;
+
+	tf->rip = (uint64_t)ka->sa.sa_handler;
+	tf->rsp = sp;
+	tf->rdi = sig;
+	tf->rsi = (uint64_t)&uframe->info;
+	tf->rdx = (uint64_t)&uframe->uc;
+	tf->rax = 0;
+	tf->rflags &= ~((1ul << 10) | (1ul << 8));	/* DF, TF */
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+
+	t->blocked |= ka->sa.sa_mask;
+	if (!(ka->sa.sa_flags & SA_NODEFER))
+		t->blocked |= SIGBIT(sig);
+	t->blocked &= ~UNBLOCKABLE;
+	if (ka->sa.sa_flags & SA_RESETHAND)
+		ka->sa.sa_handler = SIG_DFL;
+	return 0;
+}
+
+/* Take the next deliverable signal off the pending set (0: none). */
+static int dequeue_signal(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&sig_lock);
+	sigset_t ready = t->pending & (~t->blocked | SIGBIT(SIGKILL));
+	int sig = 0;
+
+	if (ready) {
+		sig = __builtin_ctzl(ready) + 1;
+		if (ready & SIGBIT(SIGKILL))
+			sig = SIGKILL;
+		t->pending &= ~SIGBIT(sig);
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+	return sig;
+}
+
+static void handle_signals(struct trap_frame *tf)
+{
+	struct task *t = current();
+	int sig;
+
+	while ((sig = dequeue_signal(t))) {
+		__sighandler_t h = t->sigaction[sig - 1].sa.sa_handler;
+
+		if (sig == SIGKILL || h == SIG_DFL) {
+			switch (default_action(sig)) {
+			case SD_IGN:
+			case SD_STOP:
+				continue;
+			case SD_TERM:
+			case SD_CORE:
+				do_exit(sig);	/* wait4 status: killed by sig */
+			}
+		}
+		if (h == SIG_IGN)
+			continue;
+		if (setup_frame(t, sig, tf)) {
+			printk("pid %d (%s): cannot build a signal frame, killed by SIGSEGV\n",
+			       t->pid, t->comm);
+			do_exit(SIGSEGV);
+		}
+		return;		/* one handler frame at a time */
+	}
+	if (t->restore_saved_mask) {
+		t->blocked = t->saved_mask;
+		t->restore_saved_mask = false;
+	}
+}
+
+/*
+ * Last stop before user mode (switch.S, with interrupts off): give up the
+ * CPU if the time slice is over, then deliver signals.
+ */
+void exit_to_user(struct trap_frame *tf)
+{
+	struct task *t = current();
+
+	for (;;) {
+		if (t->need_resched) {
+			arch_irq_enable();
+			schedule();
+			arch_irq_disable();
+			continue;
+		}
+		if (t->pending & (~t->blocked | SIGBIT(SIGKILL))) {
+			arch_irq_enable();
+			handle_signals(tf);
+			arch_irq_disable();
+			if (t->need_resched)
+				continue;
+		}
+		break;
+	}
+}
+
+/* ---- alarms (ITIMER_REAL), checked from the timer tick ---- */
+
+void signal_timer_tick(void)
+{
+	uint64_t now = clock_ns();
+	struct task *t, *fire[16];
+	unsigned int n = 0;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+	for_each_task(t) {
+		if (t->alarm_at_ns && t->alarm_at_ns <= now && n < ARRAY_SIZE(fire)) {
+			t->alarm_at_ns = t->alarm_interval_ns ? now + t->alarm_interval_ns : 0;
+			fire[n++] = t;
+		}
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	for (unsigned int i = 0; i < n; i++)
+		send_signal(fire[i], SIGALRM, NULL);
+}
+
+/* ---- system calls ---- */
+
+static long sys_rt_sigaction(long sig, const struct sigaction __user *act,
+			     struct sigaction __user *oact, unsigned long sigsetsize)
+{
+	struct task *t = current();
+	struct sigaction new, old;
+	unsigned long irq;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (sig < 1 || sig > NR_SIGNALS)
+		return -EINVAL;
+	if (act && copy_from_user(&new, act, sizeof(new)))
+		return -EFAULT;
+	if (act && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	irq = spin_lock_irqsave(&sig_lock);
+	old = t->sigaction[sig - 1].sa;
+	if (act) {
+		new.sa_mask &= ~UNBLOCKABLE;
+		t->sigaction[sig - 1].sa = new;
+		/* Setting a signal to be ignored discards a pending instance. */
+		if (sig_ignored(t, sig))
+			t->pending &= ~SIGBIT(sig);
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+	if (oact && copy_to_user(oact, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL(__NR_rt_sigaction, sys_rt_sigaction);
+
+static long sys_rt_sigprocmask(long how, const sigset_t __user *set, sigset_t __user *oset,
+			       unsigned long sigsetsize)
+{
+	struct task *t = current();
+	sigset_t new, old = t->blocked;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (set) {
+		if (copy_from_user(&new, set, sizeof(new)))
+			return -EFAULT;
+		switch (how) {
+		case SIG_BLOCK:
+			t->blocked |= new;
+			break;
+		case SIG_UNBLOCK:
+			t->blocked &= ~new;
+			break;
+		case SIG_SETMASK:
+			t->blocked = new;
+			break;
+		default:
+			return -EINVAL;
+		}
+		t->blocked &= ~UNBLOCKABLE;
+	}
+	if (oset && copy_to_user(oset, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL(__NR_rt_sigprocmask, sys_rt_sigprocmask);
+
+static long sys_rt_sigpending(sigset_t __user *set, unsigned long sigsetsize)
+{
+	sigset_t p = current()->pending & current()->blocked;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	return copy_to_user(set, &p, sizeof(p)) ? -EFAULT : 0;
+}
+SYSCALL(__NR_rt_sigpending, sys_rt_sigpending);
+
+static long sys_rt_sigreturn(void)
+{
+	struct task *t = current();
+	struct trap_frame *tf = t->user_regs;
+	struct rt_sigframe frame;
+	uint8_t fx[FXSAVE_SIZE] __attribute__((aligned(16)));
+	struct sigcontext *sc = &frame.uc.uc_mcontext;
+
+	if (copy_from_user(&frame, (void *)(tf->rsp - 8), sizeof(frame)))
+		goto bad;
+	if (sc->fpstate) {
+		if (copy_from_user(fx, sc->fpstate, sizeof(fx)))
+			goto bad;
+		*(uint32_t *)&fx[24] &= MXCSR_MASK;	/* reserved MXCSR bits would #GP */
+		arch_fpu_restore(fx);
+	}
+	tf->r8 = sc->r8; tf->r9 = sc->r9; tf->r10 = sc->r10; tf->r11 = sc->r11;
+	tf->r12 = sc->r12; tf->r13 = sc->r13; tf->r14 = sc->r14; tf->r15 = sc->r15;
+	tf->rdi = sc->rdi; tf->rsi = sc->rsi; tf->rbp = sc->rbp; tf->rbx = sc->rbx;
+	tf->rdx = sc->rdx; tf->rcx = sc->rcx; tf->rsp = sc->rsp; tf->rip = sc->rip;
+	tf->rflags = (tf->rflags & ~RFLAGS_USER) | (sc->eflags & RFLAGS_USER) | RFLAGS_IF;
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	t->blocked = frame.uc.uc_sigmask & ~UNBLOCKABLE;
+	return sc->rax;			/* the dispatcher puts this back in rax */
+bad:
+	printk("pid %d (%s): bad rt_sigreturn frame, killed by SIGSEGV\n", t->pid, t->comm);
+	do_exit(SIGSEGV);
+}
+SYSCALL(__NR_rt_sigreturn, sys_rt_sigreturn);
+
+static long sys_kill(long pid, long sig)
+{
+	struct task *t;
+	unsigned long irq;
+	int err;
+
+	if (sig < 0 || sig > NR_SIGNALS)
+		return -EINVAL;
+	if (pid == 0)
+		return sig ? kill_pgrp(current()->pgid, sig) : 0;
+	if (pid < -1)
+		return sig ? kill_pgrp(-pid, sig) : 0;
+	if (pid == -1) {			/* everyone but init and ourselves */
+		struct task *targets[256];
+		unsigned int n = 0;
+
+		irq = spin_lock_irqsave(&tasklist_lock);
+		for_each_task(t)
+			if (t->pid > 1 && t != current() && t->mm && t->state != TASK_ZOMBIE &&
+			    n < ARRAY_SIZE(targets))
+				targets[n++] = t;
+		spin_unlock_irqrestore(&tasklist_lock, irq);
+		for (unsigned int i = 0; i < n; i++)
+			send_user_signal(targets[i], sig);
+		return n ? 0 : -ESRCH;
+	}
+	irq = spin_lock_irqsave(&tasklist_lock);
+	t = task_find(pid);
+	if (t && (t->state == TASK_ZOMBIE || !t->mm))
+		t = t->state == TASK_ZOMBIE ? t : NULL;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	if (!t)
+		return -ESRCH;
+	if (t->state == TASK_ZOMBIE)
+		return 0;			/* Linux: signalling a zombie succeeds */
+	err = send_user_signal(t, sig);
+	return err;
+}
+SYSCALL(__NR_kill, sys_kill);
+
+static long sys_tgkill(long tgid, long tid, long sig)
+{
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	if (tgid != tid)
+		return -ESRCH;			/* one thread per process for now */
+	return sys_kill(tid, sig);
+}
+SYSCALL(__NR_tgkill, sys_tgkill);
+
+static long sys_tkill(long tid, long sig)
+{
+	if (tid <= 0)
+		return -EINVAL;
+	return sys_kill(tid, sig);
+}
+SYSCALL(__NR_tkill, sys_tkill);
+
+static long sys_sigaltstack(const stack_t __user *ss, stack_t __user *oss)
+{
+	struct task *t = current();
+	stack_t old = t->altstack, new;
+
+	old.ss_flags = !t->altstack.ss_size ? SS_DISABLE :
+		       on_altstack(t, t->user_regs->rsp) ? SS_ONSTACK : 0;
+	if (ss) {
+		if (copy_from_user(&new, ss, sizeof(new)))
+			return -EFAULT;
+		if (on_altstack(t, t->user_regs->rsp))
+			return -EPERM;
+		if (new.ss_flags & ~(SS_DISABLE | SS_AUTODISARM))
+			return -EINVAL;
+		if (new.ss_flags & SS_DISABLE) {
+			memset(&t->altstack, 0, sizeof(t->altstack));
+		} else {
+			if (new.ss_size < MINSIGSTKSZ)
+				return -ENOMEM;
+			t->altstack = new;
+			t->altstack.ss_flags = 0;
+		}
+	}
+	if (oss && copy_to_user(oss, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL(__NR_sigaltstack, sys_sigaltstack);
+
+static long sys_rt_sigsuspend(const sigset_t __user *mask, unsigned long sigsetsize)
+{
+	struct task *t = current();
+	sigset_t m;
+	struct waitqueue never = WAITQUEUE_INIT(never);
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&m, mask, sizeof(m)))
+		return -EFAULT;
+	t->saved_mask = t->blocked;
+	t->restore_saved_mask = true;
+	t->blocked = m & ~UNBLOCKABLE;
+	wait_event_interruptible(&never, false);
+	return -EINTR;
+}
+SYSCALL(__NR_rt_sigsuspend, sys_rt_sigsuspend);
+
+static long sys_pause(void)
+{
+	struct waitqueue never = WAITQUEUE_INIT(never);
+
+	wait_event_interruptible(&never, false);
+	return -EINTR;
+}
+SYSCALL(__NR_pause, sys_pause);
+
+static void ns_to_timeval(uint64_t ns, struct __kernel_old_timeval *tv)
+{
+	tv->tv_sec = ns / 1000000000ul;
+	tv->tv_usec = (ns % 1000000000ul) / 1000;
+}
+
+static uint64_t timeval_to_ns(const struct __kernel_old_timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ul + (uint64_t)tv->tv_usec * 1000;
+}
+
+static void get_itimer(struct task *t, struct __kernel_old_itimerval *v)
+{
+	uint64_t now = clock_ns();
+
+	ns_to_timeval(t->alarm_interval_ns, &v->it_interval);
+	ns_to_timeval(t->alarm_at_ns > now ? t->alarm_at_ns - now :
+		      t->alarm_at_ns ? 1000 : 0, &v->it_value);
+}
+
+static long sys_setitimer(long which, const struct __kernel_old_itimerval __user *nv,
+			  struct __kernel_old_itimerval __user *ov)
+{
+	struct task *t = current();
+	struct __kernel_old_itimerval v, old;
+
+	if (which != ITIMER_REAL)
+		return which == ITIMER_VIRTUAL || which == ITIMER_PROF ? -ENOSYS : -EINVAL;
+	if (nv && copy_from_user(&v, nv, sizeof(v)))
+		return -EFAULT;
+	if (nv && (v.it_value.tv_usec < 0 || v.it_value.tv_usec >= 1000000 ||
+		   v.it_interval.tv_usec < 0 || v.it_interval.tv_usec >= 1000000 ||
+		   v.it_value.tv_sec < 0 || v.it_interval.tv_sec < 0))
+		return -EINVAL;
+	get_itimer(t, &old);
+	if (nv) {
+		uint64_t val = timeval_to_ns(&v.it_value);
+
+		t->alarm_interval_ns = timeval_to_ns(&v.it_interval);
+		t->alarm_at_ns = val ? clock_ns() + val : 0;
+	}
+	if (ov && copy_to_user(ov, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL(__NR_setitimer, sys_setitimer);
+
+static long sys_getitimer(long which, struct __kernel_old_itimerval __user *ov)
+{
+	struct __kernel_old_itimerval v;
+
+	if (which != ITIMER_REAL)
+		return -EINVAL;
+	get_itimer(current(), &v);
+	return copy_to_user(ov, &v, sizeof(v)) ? -EFAULT : 0;
+}
+SYSCALL(__NR_getitimer, sys_getitimer);
+
+static long sys_alarm(unsigned long secs)
+{
+	struct task *t = current();
+	uint64_t now = clock_ns();
+	long left = 0;
+
+	if (t->alarm_at_ns > now)
+		left = (t->alarm_at_ns - now + 500000000ul) / 1000000000ul;
+	if (t->alarm_at_ns && !left)
+		left = 1;
+	t->alarm_interval_ns = 0;
+	t->alarm_at_ns = secs ? now + secs * 1000000000ul : 0;
+	return left;
+}
+SYSCALL(__NR_alarm, sys_alarm);

@@ -1,0 +1,451 @@
+/*
+ * sys_misc.c - the small system calls: time and sleeping, uname, limits,
+ * thread-pointer setup, futex, sched_yield, reboot.
+ *
+ * Clocks: CLOCK_MONOTONIC/BOOTTIME count from boot (TSC-based clock_ns);
+ * CLOCK_REALTIME adds the CMOS RTC time read once at boot; the CPU-time
+ * clocks report the time the task has spent on a CPU.
+ *
+ * uname(2) says sysname "Linux" with release "6.1.0-pagoda": Pagoda runs
+ * unmodified Linux binaries, and programs that look at sysname expect Linux
+ * semantics, which is what they get. nodename "pagoda", version names the
+ * Pagoda release, so `uname -a` still says honestly what is running.
+ */
+#include "kernel/errno.h"
+#include "kernel/ktest.h"
+#include "kernel/lib/string.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
+#include "kernel/uapi.h"
+#include "mm/usercopy.h"
+#include "mm/vm.h"
+#include <arch/acpi.h>
+#include <arch/context.h>
+#include <arch/cpu.h>
+#include <arch/rtc.h>
+
+static uint64_t boot_epoch_ns;		/* CLOCK_REALTIME at clock_ns() == 0 */
+
+void time_init_realtime(void)
+{
+	uint64_t secs = rtc_read_epoch();
+
+	boot_epoch_ns = secs * NSEC_PER_SEC - MIN(clock_ns(), secs * NSEC_PER_SEC);
+}
+
+static int clock_read(long clk, uint64_t *ns)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		*ns = boot_epoch_ns + clock_ns();
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		*ns = clock_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = task_cpu_time_ns(current());
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void ns_to_ts(uint64_t ns, struct __kernel_timespec *ts)
+{
+	ts->tv_sec = ns / NSEC_PER_SEC;
+	ts->tv_nsec = ns % NSEC_PER_SEC;
+}
+
+static int ts_to_ns(const struct __kernel_timespec *ts, uint64_t *ns)
+{
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC_PER_SEC)
+		return -EINVAL;
+	if ((uint64_t)ts->tv_sec > UINT64_MAX / NSEC_PER_SEC - 1)
+		*ns = UINT64_MAX / 2;		/* "forever" */
+	else
+		*ns = ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+	return 0;
+}
+
+static long sys_clock_gettime(long clk, struct __kernel_timespec __user *uts)
+{
+	struct __kernel_timespec ts;
+	uint64_t ns;
+	int err = clock_read(clk, &ns);
+
+	if (err)
+		return err;
+	ns_to_ts(ns, &ts);
+	return copy_to_user(uts, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+SYSCALL(__NR_clock_gettime, sys_clock_gettime);
+
+static long sys_clock_getres(long clk, struct __kernel_timespec __user *uts)
+{
+	struct __kernel_timespec ts = { 0, 1 };
+	uint64_t ns;
+
+	if (clock_read(clk, &ns))
+		return -EINVAL;
+	if (clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
+		ts.tv_nsec = NSEC_PER_SEC / HZ;
+	if (uts && copy_to_user(uts, &ts, sizeof(ts)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL(__NR_clock_getres, sys_clock_getres);
+
+static long sys_gettimeofday(struct __kernel_old_timeval __user *utv, void __user *tz)
+{
+	struct __kernel_old_timeval tv;
+	uint64_t ns = boot_epoch_ns + clock_ns();
+
+	tv.tv_sec = ns / NSEC_PER_SEC;
+	tv.tv_usec = (ns % NSEC_PER_SEC) / 1000;
+	if (utv && copy_to_user(utv, &tv, sizeof(tv)))
+		return -EFAULT;
+	if (tz && clear_user(tz, 8))		/* struct timezone: UTC */
+		return -EFAULT;
+	return 0;
+}
+SYSCALL(__NR_gettimeofday, sys_gettimeofday);
+
+static long sys_time(long __user *t)
+{
+	long now = (boot_epoch_ns + clock_ns()) / NSEC_PER_SEC;
+
+	if (t && put_user(now, t))
+		return -EFAULT;
+	return now;
+}
+SYSCALL(__NR_time, sys_time);
+
+/* Sleep until clock_ns() reaches @deadline; -EINTR (and *left) on a signal. */
+static long sleep_until(uint64_t deadline, uint64_t *left)
+{
+	struct task *t = current();
+
+	for (;;) {
+		uint64_t now = clock_ns();
+
+		if (now >= deadline)
+			return 0;
+		if (signal_pending_current()) {
+			*left = deadline - now;
+			return -EINTR;
+		}
+		t->state = TASK_INTERRUPTIBLE;
+		if (signal_pending_current()) {
+			t->state = TASK_RUNNING;
+			continue;
+		}
+		schedule_timeout(deadline - now);
+		t->state = TASK_RUNNING;
+	}
+}
+
+static long sys_clock_nanosleep(long clk, long flags, const struct __kernel_timespec __user *ureq,
+				struct __kernel_timespec __user *urem)
+{
+	struct __kernel_timespec req, rem;
+	uint64_t ns, now = 0, deadline, left = 0;
+	long err;
+
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
+		return clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID ?
+		       -EINVAL : -EINVAL;
+	if (flags & ~TIMER_ABSTIME)
+		return -EINVAL;
+	if (copy_from_user(&req, ureq, sizeof(req)))
+		return -EFAULT;
+	if (ts_to_ns(&req, &ns))
+		return -EINVAL;
+	clock_read(clk, &now);
+	if (flags & TIMER_ABSTIME)
+		deadline = clock_ns() + (ns > now ? ns - now : 0);
+	else
+		deadline = clock_ns() + ns;
+	err = sleep_until(deadline, &left);
+	if (err == -EINTR && urem && !(flags & TIMER_ABSTIME)) {
+		ns_to_ts(left, &rem);
+		if (copy_to_user(urem, &rem, sizeof(rem)))
+			return -EFAULT;
+	}
+	return err;
+}
+SYSCALL(__NR_clock_nanosleep, sys_clock_nanosleep);
+
+static long sys_nanosleep(const struct __kernel_timespec __user *req,
+			  struct __kernel_timespec __user *rem)
+{
+	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
+}
+SYSCALL(__NR_nanosleep, sys_nanosleep);
+
+static long sys_sched_yield(void)
+{
+	schedule();
+	return 0;
+}
+SYSCALL(__NR_sched_yield, sys_sched_yield);
+
+static long sys_uname(struct new_utsname __user *u)
+{
+	struct new_utsname n;
+
+	memset(&n, 0, sizeof(n));
+	strlcpy(n.sysname, "Linux", sizeof(n.sysname));
+	strlcpy(n.nodename, "pagoda", sizeof(n.nodename));
+	strlcpy(n.release, "6.1.0-pagoda", sizeof(n.release));
+	strlcpy(n.version, "#1 Pagoda " PAGODA_VERSION " (a teaching kernel)", sizeof(n.version));
+	strlcpy(n.machine, "x86_64", sizeof(n.machine));
+	strlcpy(n.domainname, "(none)", sizeof(n.domainname));
+	return copy_to_user(u, &n, sizeof(n)) ? -EFAULT : 0;
+}
+SYSCALL(__NR_uname, sys_uname);
+
+static long sys_arch_prctl(long code, unsigned long addr)
+{
+	struct task *t = current();
+
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_END)
+			return -EPERM;
+		t->fs_base = addr;
+		arch_set_fs_base(addr);
+		return 0;
+	case ARCH_GET_FS:
+		return put_user(t->fs_base, (unsigned long __user *)addr) ? -EFAULT : 0;
+	case ARCH_SET_GS:
+	case ARCH_GET_GS:
+		return -EINVAL;			/* user GS base: not supported */
+	default:
+		return -EINVAL;
+	}
+}
+SYSCALL(__NR_arch_prctl, sys_arch_prctl);
+
+static long sys_set_tid_address(int __user *tidptr)
+{
+	current()->clear_child_tid = tidptr;
+	return current()->pid;
+}
+SYSCALL(__NR_set_tid_address, sys_set_tid_address);
+
+static long sys_set_robust_list(void __user *head, unsigned long len)
+{
+	if (len != 24)				/* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	current()->robust_list = head;
+	return 0;
+}
+SYSCALL(__NR_set_robust_list, sys_set_robust_list);
+
+/* ---- futex: WAIT and WAKE, keyed by (address space, address) ---- */
+
+struct futex_waiter {
+	struct list_head node;
+	struct mm *mm;
+	vaddr_t addr;
+	struct task *task;
+	bool woken;
+};
+
+static spinlock_t futex_lock = SPINLOCK_INIT;
+static LIST_HEAD(futex_waiters);
+
+static long futex_wait(uint32_t __user *uaddr, uint32_t val,
+		       const struct __kernel_timespec __user *utimeout)
+{
+	struct task *t = current();
+	struct futex_waiter w = { .mm = t->mm, .addr = (vaddr_t)uaddr, .task = t };
+	uint64_t timeout = UINT64_MAX / 2, deadline;
+	unsigned long irq;
+	uint32_t cur;
+	long ret = 0;
+
+	if (utimeout) {
+		struct __kernel_timespec ts;
+
+		if (copy_from_user(&ts, utimeout, sizeof(ts)))
+			return -EFAULT;
+		if (ts_to_ns(&ts, &timeout))
+			return -EINVAL;
+	}
+	deadline = clock_ns() + timeout;
+	irq = spin_lock_irqsave(&futex_lock);
+	list_add_tail(&w.node, &futex_waiters);
+	spin_unlock_irqrestore(&futex_lock, irq);
+	if (get_user(cur, uaddr))
+		ret = -EFAULT;
+	else if (cur != val)
+		ret = -EAGAIN;
+	while (!ret) {
+		uint64_t now = clock_ns();
+
+		t->state = TASK_INTERRUPTIBLE;
+		if (READ_ONCE(w.woken))
+			break;
+		if (signal_pending_current()) {
+			ret = -EINTR;
+			break;
+		}
+		if (now >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		schedule_timeout(deadline - now);
+	}
+	t->state = TASK_RUNNING;
+	irq = spin_lock_irqsave(&futex_lock);
+	list_del(&w.node);
+	spin_unlock_irqrestore(&futex_lock, irq);
+	return ret;
+}
+
+static long futex_wake(uint32_t __user *uaddr, int n)
+{
+	struct futex_waiter *w;
+	unsigned long irq = spin_lock_irqsave(&futex_lock);
+	long woken = 0;
+
+	list_for_each_entry(w, &futex_waiters, node) {
+		if (woken >= n)
+			break;
+		if (w->mm == current()->mm && w->addr == (vaddr_t)uaddr && !w->woken) {
+			w->woken = true;
+			wake_up_task(w->task);
+			woken++;
+		}
+	}
+	spin_unlock_irqrestore(&futex_lock, irq);
+	return woken;
+}
+
+static long sys_futex(uint32_t __user *uaddr, long op, uint32_t val,
+		      const struct __kernel_timespec __user *timeout)
+{
+	int cmd = op & FUTEX_CMD_MASK;
+
+	if ((vaddr_t)uaddr & 3)
+		return -EINVAL;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		return futex_wait(uaddr, val, timeout);
+	case FUTEX_WAKE:
+		return futex_wake(uaddr, (int)val);
+	default:
+		return -ENOSYS;
+	}
+}
+SYSCALL(__NR_futex, sys_futex);
+
+/* ---- resource limits ---- */
+
+static long do_prlimit(struct task *t, unsigned int res, const struct rlimit64 *nl,
+		       struct rlimit64 *ol)
+{
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (ol)
+		*ol = t->rlim[res];
+	if (nl) {
+		if (nl->rlim_cur > nl->rlim_max)
+			return -EINVAL;
+		if (res == RLIMIT_NOFILE && nl->rlim_max > 4096)
+			return -EPERM;		/* fs.nr_open */
+		t->rlim[res] = *nl;
+	}
+	return 0;
+}
+
+static long sys_prlimit64(long pid, unsigned long res, const struct rlimit64 __user *unew,
+			  struct rlimit64 __user *uold)
+{
+	struct rlimit64 nl, ol;
+	long err;
+
+	if (pid && pid != current()->pid)
+		return -ESRCH;			/* other processes: not yet */
+	if (unew && copy_from_user(&nl, unew, sizeof(nl)))
+		return -EFAULT;
+	err = do_prlimit(current(), res, unew ? &nl : NULL, &ol);
+	if (!err && uold && copy_to_user(uold, &ol, sizeof(ol)))
+		return -EFAULT;
+	return err;
+}
+SYSCALL(__NR_prlimit64, sys_prlimit64);
+
+static long sys_getrlimit(unsigned long res, struct rlimit __user *u)
+{
+	struct rlimit64 ol;
+	struct rlimit r;
+	long err = do_prlimit(current(), res, NULL, &ol);
+
+	if (err)
+		return err;
+	r.rlim_cur = ol.rlim_cur;
+	r.rlim_max = ol.rlim_max;
+	return copy_to_user(u, &r, sizeof(r)) ? -EFAULT : 0;
+}
+SYSCALL(__NR_getrlimit, sys_getrlimit);
+
+static long sys_setrlimit(unsigned long res, const struct rlimit __user *u)
+{
+	struct rlimit r;
+	struct rlimit64 nl;
+
+	if (copy_from_user(&r, u, sizeof(r)))
+		return -EFAULT;
+	nl.rlim_cur = r.rlim_cur;
+	nl.rlim_max = r.rlim_max;
+	return do_prlimit(current(), res, &nl, NULL);
+}
+SYSCALL(__NR_setrlimit, sys_setrlimit);
+
+static long sys_getrusage(long who, void __user *ru)
+{
+	if (who != 0 && who != -1 && who != 1)	/* SELF, CHILDREN, THREAD */
+		return -EINVAL;
+	return clear_user(ru, 144) ? -EFAULT : 0;	/* sizeof(struct rusage) */
+}
+SYSCALL(__NR_getrusage, sys_getrusage);
+
+/* ---- reboot ---- */
+
+static long sys_reboot(long magic1, long magic2, unsigned long cmd)
+{
+	if ((unsigned int)magic1 != LINUX_REBOOT_MAGIC1 ||
+	    ((unsigned int)magic2 != LINUX_REBOOT_MAGIC2 &&
+	     (unsigned int)magic2 != LINUX_REBOOT_MAGIC2A &&
+	     (unsigned int)magic2 != LINUX_REBOOT_MAGIC2B &&
+	     (unsigned int)magic2 != LINUX_REBOOT_MAGIC2C))
+		return -EINVAL;
+	switch ((unsigned int)cmd) {
+	case LINUX_REBOOT_CMD_POWER_OFF:
+	case LINUX_REBOOT_CMD_HALT:
+		printk("reboot: power down\n");
+		if (init_exit_quits_qemu)
+			arch_qemu_exit(QEMU_EXIT_PASS);
+		acpi_poweroff();
+		return -EIO;
+	case LINUX_REBOOT_CMD_RESTART:
+		printk("reboot: restarting system\n");
+		acpi_reboot();
+	case LINUX_REBOOT_CMD_CAD_ON:
+	case LINUX_REBOOT_CMD_CAD_OFF:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+SYSCALL(__NR_reboot, sys_reboot);

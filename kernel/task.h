@@ -1,0 +1,155 @@
+/*
+ * task.h - processes and kernel threads.
+ *
+ * One struct task per thread of execution. A user process is a task with an
+ * mm (address space), a file table and a file-system context; a kernel
+ * thread has none of them. Processes are single-threaded for now, so the
+ * task's pid is also its tgid.
+ *
+ * Lifecycle:
+ *
+ *   task_create / fork --> RUNNING <--> (IN)INTERRUPTIBLE (sleeping)
+ *                             |
+ *                          do_exit --> ZOMBIE --wait4 by parent--> freed
+ *
+ * Children of an exiting task are handed to init (pid 1), which reaps them.
+ * The running task of a CPU is this_cpu()->current (see current()).
+ */
+#ifndef KERNEL_TASK_H
+#define KERNEL_TASK_H
+
+#include "kernel/compiler.h"
+#include "kernel/lib/list.h"
+#include "kernel/uapi.h"
+#include "kernel/wait.h"
+#include <arch/percpu.h>
+
+#define TASK_ZOMBIE	3	/* exited, waiting for the parent's wait4 */
+#define TASK_DEAD	4	/* reaped; memory about to be freed */
+
+#define TASK_COMM_LEN	16
+#define NR_SIGNALS		64	/* signals 1..64; bit (sig-1) of a sigset_t */
+
+struct mm;
+struct files_struct;
+struct fs_struct;
+struct trap_frame;
+
+/* A signal action as rt_sigaction(2) takes it (struct sigaction of the UAPI). */
+struct k_sigaction {
+	struct sigaction sa;
+};
+
+/*
+ * What a pending signal carries, compactly (a full struct siginfo is 128
+ * bytes; 64 of them would make every task 8 KiB bigger). Expanded into a
+ * struct siginfo when the signal is delivered.
+ */
+struct ksiginfo {
+	int signo, code;
+	pid_t pid;
+	int status;			/* SIGCHLD: exit status or signal */
+	void *addr;			/* faults: the address */
+};
+
+/* FXSAVE area: x87/SSE state of a user thread (Intel SDM vol. 1, 10.5.1). */
+struct fpu_state {
+	uint8_t fxsave[512];
+} __attribute__((aligned(16)));
+
+struct task {
+	/* Scheduler */
+	int state;			/* TASK_RUNNING, ... */
+	struct list_head run_node;	/* on the run queue when runnable */
+	uint64_t saved_rsp;		/* kernel rsp while switched out */
+	void *kstack;			/* lowest usable byte of the kernel stack */
+	bool need_resched;
+	bool on_rq;
+	bool off_cpu;			/* a zombie that has switched away for good */
+
+	/* Identity */
+	pid_t pid;
+	pid_t pgid, sid;
+	char comm[TASK_COMM_LEN];
+	uint64_t start_ns;		/* clock_ns() at creation */
+	uint64_t exec_ns;		/* time spent on a CPU, up to the last switch */
+	uint64_t last_in_ns;		/* clock_ns() when it last got the CPU */
+
+	/* Family */
+	struct task *parent;
+	struct list_head children;	/* of struct task, via sibling */
+	struct list_head sibling;
+	struct list_head all_node;	/* on the list of every task */
+	struct waitqueue child_exit;	/* wait4 sleeps here */
+	int exit_status;		/* wait4 status word once ZOMBIE */
+	bool vfork_done;
+	struct waitqueue vfork_wait;
+
+	/* Resources (NULL for a kernel thread) */
+	struct mm *mm;
+	struct files_struct *files;
+	struct fs_struct *fs;
+
+	/* Signals */
+	sigset_t pending;		/* bit sig-1 */
+	sigset_t blocked;
+	struct k_sigaction sigaction[NR_SIGNALS];
+	struct ksiginfo siginfo[NR_SIGNALS];	/* info of the pending instance */
+	stack_t altstack;
+	sigset_t saved_mask;		/* restored after a sigsuspend-like wait */
+	bool restore_saved_mask;
+
+	/* Timers */
+	uint64_t alarm_at_ns;		/* ITIMER_REAL expiry, 0 = none */
+	uint64_t alarm_interval_ns;
+
+	/* User thread state */
+	uint64_t fs_base;		/* arch_prctl(ARCH_SET_FS) */
+	void *clear_child_tid;		/* set_tid_address */
+	void *robust_list;
+	struct fpu_state *fpu;
+	struct trap_frame *user_regs;	/* top of the kernel stack while in a syscall/trap */
+
+	/* Limits and ids (everyone is root for now) */
+	struct rlimit64 rlim[RLIM_NLIMITS];
+	umode_t umask;
+};
+
+static inline struct task *current(void)
+{
+	return (struct task *)this_cpu()->current;
+}
+
+/* Scheduler (kernel/sched.c) */
+void sched_init(void);
+void schedule(void);
+void sched_yield_current(void);
+void wake_up_task(struct task *t);	/* make runnable (from any state but dead) */
+void sched_tick(void);			/* from the timer interrupt */
+uint64_t task_cpu_time_ns(struct task *t);
+
+/*
+ * Start a kernel thread running fn(arg). It exits when fn returns.
+ * Returns the task or ERR_PTR(-ENOMEM).
+ */
+struct task *kthread_create(const char *name, int (*fn)(void *), void *arg);
+
+/* Processes (kernel/proc.c) */
+struct task *task_find(pid_t pid);	/* NULL if none; caller holds tasklist_lock */
+extern spinlock_t tasklist_lock;
+extern struct list_head all_tasks;	/* every task, via all_node */
+#define for_each_task(t) list_for_each_entry(t, &all_tasks, all_node)
+__noreturn void do_exit(int status);	/* status: wait4 status word */
+/* Copy the process's command line (NUL-separated args) into buf; returns length. */
+size_t task_get_cmdline(struct task *t, char *buf, size_t size);
+/* When pid 1 exits: leave QEMU through isa-debug-exit (tests) or power off. */
+extern bool init_exit_quits_qemu;
+/* Start /init (or the init= program); never returns. */
+__noreturn void start_init(const char *path, char *const argv[]);
+
+/* Signals (kernel/signal.c) */
+int send_signal(struct task *t, int sig, const struct siginfo *info);
+int kill_pgrp(pid_t pgid, int sig);	/* 0, or -ESRCH if no member */
+void force_sig_fault(int sig, int code, vaddr_t addr);	/* to current */
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * sched_ktest.c - the scheduler and its sleeping primitives, tested with
+ * kernel threads: threads take turns through a wait queue, a mutex keeps a
+ * read-modify-write counter exact across forced switches, a timed sleep
+ * lasts at least its time, and a kernel stack overflow lands in a guard.
+ */
+#include "kernel/errno.h"
+#include "kernel/ktest.h"
+#include "kernel/sched.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
+#include "kernel/wait.h"
+#include "mm/kstack.h"
+#include "mm/page_alloc.h"
+#include <arch/pgtable.h>
+
+#define PINGPONG_ROUNDS	50
+
+static struct waitqueue pp_wq = WAITQUEUE_INIT(pp_wq);
+static volatile int pp_turn, pp_done;
+
+static int pinger(void *arg)
+{
+	int me = (int)(long)arg;
+
+	for (int i = 0; i < PINGPONG_ROUNDS; i++) {
+		wait_event(&pp_wq, pp_turn == me);
+		pp_turn = !me;
+		wake_up(&pp_wq);
+	}
+	__atomic_add_fetch(&pp_done, 1, __ATOMIC_RELAXED);
+	wake_up(&pp_wq);
+	return 0;
+}
+
+KTEST(sched_waitqueue_pingpong)
+{
+	pp_turn = 0;
+	pp_done = 0;
+	KT_ASSERT(!IS_ERR(kthread_create("ping", pinger, (void *)0)));
+	KT_ASSERT(!IS_ERR(kthread_create("pong", pinger, (void *)1)));
+	/* The test runs in the boot (idle) context: yield until both finish. */
+	for (uint64_t end = clock_ns() + 5000000000ul; pp_done < 2 && clock_ns() < end; )
+		schedule();
+	KT_ASSERT_EQ(pp_done, 2);
+	return KT_PASS;
+}
+
+static struct mutex counter_lock = MUTEX_INIT(counter_lock);
+static volatile long counter;
+static volatile int counters_done;
+
+static int incrementer(void *arg)
+{
+	for (int i = 0; i < 200; i++) {
+		mutex_lock(&counter_lock);
+		long v = counter;
+
+		schedule();		/* let the others run while we hold the lock */
+		counter = v + 1;
+		mutex_unlock(&counter_lock);
+	}
+	__atomic_add_fetch(&counters_done, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+KTEST(sched_mutex_exclusion)
+{
+	counter = 0;
+	counters_done = 0;
+	for (int i = 0; i < 3; i++)
+		KT_ASSERT(!IS_ERR(kthread_create("inc", incrementer, NULL)));
+	for (uint64_t end = clock_ns() + 10000000000ul; counters_done < 3 && clock_ns() < end; )
+		schedule();
+	KT_ASSERT_EQ(counters_done, 3);
+	KT_ASSERT_EQ(counter, 600);
+	return KT_PASS;
+}
+
+static volatile uint64_t slept_ns;
+
+static int sleeper(void *arg)
+{
+	uint64_t t0 = clock_ns();
+
+	current()->state = TASK_UNINTERRUPTIBLE;
+	schedule_timeout(30000000);		/* 30 ms */
+	current()->state = TASK_RUNNING;
+	slept_ns = clock_ns() - t0;
+	return 0;
+}
+
+KTEST(sched_timed_sleep)
+{
+	slept_ns = 0;
+	KT_ASSERT(!IS_ERR(kthread_create("sleeper", sleeper, NULL)));
+	for (uint64_t end = clock_ns() + 5000000000ul; !slept_ns && clock_ns() < end; )
+		schedule();
+	KT_ASSERT(slept_ns >= 30000000);
+	return KT_PASS;
+}
+
+KTEST(kstack_guard_unmapped)
+{
+	unsigned long before;
+	struct mmu_mapping m;
+	void *s;
+
+	/* The first stack ever also creates the region's page directory (kept). */
+	s = kstack_alloc();
+	KT_ASSERT(s != NULL);
+	kstack_free(s);
+	before = pmm_free_pages();
+	s = kstack_alloc();
+	KT_ASSERT(s != NULL);
+	/* The stack pages are mapped, the page below them is not. */
+	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)s, &m), 0);
+	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)s + KSTACK_SIZE - 1, &m), 0);
+	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)s - 1, &m), -ENOENT);
+	KT_ASSERT(kstack_is_guard((vaddr_t)s - 8));
+	/* Stack pages and any page table made for them all come back. */
+	kstack_free(s);
+	KT_ASSERT_EQ(pmm_free_pages(), before);
+	return KT_PASS;
+}

@@ -1,0 +1,132 @@
+/*
+ * wait.c - wait queues, mutexes and semaphores (see kernel/wait.h).
+ */
+#include "kernel/wait.h"
+#include "kernel/errno.h"
+#include "kernel/task.h"
+
+void waitqueue_init(struct waitqueue *wq)
+{
+	spin_lock_init(&wq->lock);
+	INIT_LIST_HEAD(&wq->waiters);
+}
+
+void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state)
+{
+	unsigned long irq = spin_lock_irqsave(&wq->lock);
+
+	if (!e->node.next) {			/* not queued yet */
+		e->task = current();
+		list_add_tail(&e->node, &wq->waiters);
+	}
+	current()->state = state;
+	spin_unlock_irqrestore(&wq->lock, irq);
+}
+
+void finish_wait(struct waitqueue *wq, struct wait_entry *e)
+{
+	unsigned long irq = spin_lock_irqsave(&wq->lock);
+
+	current()->state = TASK_RUNNING;
+	if (e->node.next) {
+		list_del(&e->node);
+		e->node.next = e->node.prev = NULL;
+	}
+	spin_unlock_irqrestore(&wq->lock, irq);
+}
+
+void wake_up(struct waitqueue *wq)
+{
+	unsigned long irq = spin_lock_irqsave(&wq->lock);
+	struct wait_entry *e;
+
+	list_for_each_entry(e, &wq->waiters, node)
+		wake_up_task(e->task);
+	spin_unlock_irqrestore(&wq->lock, irq);
+}
+
+bool signal_pending_current(void)
+{
+	struct task *t = current();
+
+	return (t->pending & ~t->blocked) != 0 ||
+	       (t->pending & (1ul << (SIGKILL - 1)));
+}
+
+/* ---- mutex ---- */
+
+void mutex_init(struct mutex *m)
+{
+	spin_lock_init(&m->lock);
+	m->owner = NULL;
+	waitqueue_init(&m->wq);
+}
+
+static bool mutex_try(struct mutex *m)
+{
+	unsigned long irq = spin_lock_irqsave(&m->lock);
+	bool got = !m->owner;
+
+	if (got)
+		m->owner = current();
+	spin_unlock_irqrestore(&m->lock, irq);
+	return got;
+}
+
+void mutex_lock(struct mutex *m)
+{
+	wait_event(&m->wq, mutex_try(m));
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	unsigned long irq = spin_lock_irqsave(&m->lock);
+
+	m->owner = NULL;
+	spin_unlock_irqrestore(&m->lock, irq);
+	wake_up(&m->wq);
+}
+
+bool mutex_is_locked(const struct mutex *m)
+{
+	return READ_ONCE(m->owner) != NULL;
+}
+
+/* ---- semaphore ---- */
+
+void sema_init(struct semaphore *s, int count)
+{
+	spin_lock_init(&s->lock);
+	s->count = count;
+	waitqueue_init(&s->wq);
+}
+
+static bool sema_try(struct semaphore *s)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+	bool got = s->count > 0;
+
+	if (got)
+		s->count--;
+	spin_unlock_irqrestore(&s->lock, irq);
+	return got;
+}
+
+void down(struct semaphore *s)
+{
+	wait_event(&s->wq, sema_try(s));
+}
+
+int down_interruptible(struct semaphore *s)
+{
+	return wait_event_interruptible(&s->wq, sema_try(s));
+}
+
+void up(struct semaphore *s)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	s->count++;
+	spin_unlock_irqrestore(&s->lock, irq);
+	wake_up(&s->wq);
+}

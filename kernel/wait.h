@@ -1,0 +1,120 @@
+/*
+ * wait.h - wait queues, sleeping and the sleeping locks built on them.
+ *
+ * A task that must wait for a condition puts itself on a wait queue, marks
+ * itself sleeping, re-checks the condition and calls schedule(); whoever
+ * makes the condition true calls wake_up() on the queue. Checking after
+ * marking closes the lost-wake-up window:
+ *
+ *      waiter                              waker
+ *      prepare_to_wait(wq)  (state=SLEEP)
+ *      if (cond) break;                    cond = true;
+ *      schedule();                         wake_up(wq)  (state=RUNNING)
+ *
+ * If the waker runs between the check and schedule(), the state is already
+ * RUNNING again and schedule() returns at once.
+ *
+ * An interruptible wait ends early with -EINTR when a signal is pending.
+ */
+#ifndef KERNEL_WAIT_H
+#define KERNEL_WAIT_H
+
+#include "kernel/lib/list.h"
+#include "kernel/spinlock.h"
+#include "kernel/types.h"
+
+struct task;
+
+struct wait_entry {
+	struct list_head node;
+	struct task *task;
+};
+
+/* An entry starts unqueued (node.next == NULL); prepare_to_wait queues it. */
+#define WAIT_ENTRY_INIT		{ { NULL, NULL }, NULL }
+
+struct waitqueue {
+	spinlock_t lock;
+	struct list_head waiters;	/* of struct wait_entry */
+};
+
+#define WAITQUEUE_INIT(name)	{ SPINLOCK_INIT, LIST_HEAD_INIT((name).waiters) }
+
+void waitqueue_init(struct waitqueue *wq);
+/* Queue @e (for the current task) on @wq and set the task's state. */
+void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
+/* Take @e off @wq and make the current task runnable. */
+void finish_wait(struct waitqueue *wq, struct wait_entry *e);
+/* Make every task waiting on @wq runnable. Safe from interrupt handlers. */
+void wake_up(struct waitqueue *wq);
+bool signal_pending_current(void);
+
+/*
+ * Sleep until @cond is true. Returns 0, or -EINTR if a signal arrived first
+ * (then @cond may still be false).
+ */
+#define wait_event_interruptible(wq, cond) ({				\
+	struct wait_entry __we = WAIT_ENTRY_INIT;						\
+	int __ret = 0;							\
+	for (;;) {							\
+		prepare_to_wait((wq), &__we, TASK_INTERRUPTIBLE);	\
+		if (cond)						\
+			break;						\
+		if (signal_pending_current()) {				\
+			__ret = -EINTR;					\
+			break;						\
+		}							\
+		schedule();						\
+	}								\
+	finish_wait((wq), &__we);					\
+	__ret;								\
+})
+
+/* Sleep until @cond is true; signals do not end the wait. */
+#define wait_event(wq, cond) ({						\
+	struct wait_entry __we = WAIT_ENTRY_INIT;						\
+	for (;;) {							\
+		prepare_to_wait((wq), &__we, TASK_UNINTERRUPTIBLE);	\
+		if (cond)						\
+			break;						\
+		schedule();						\
+	}								\
+	finish_wait((wq), &__we);					\
+})
+
+/* A sleeping lock: holders may block (copy to user, wait for I/O). */
+struct mutex {
+	spinlock_t lock;
+	struct task *owner;
+	struct waitqueue wq;
+};
+
+#define MUTEX_INIT(name)	{ SPINLOCK_INIT, NULL, WAITQUEUE_INIT((name).wq) }
+
+void mutex_init(struct mutex *m);
+void mutex_lock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+bool mutex_is_locked(const struct mutex *m);
+
+/* A counting semaphore. */
+struct semaphore {
+	spinlock_t lock;
+	int count;
+	struct waitqueue wq;
+};
+
+void sema_init(struct semaphore *s, int count);
+void down(struct semaphore *s);
+int down_interruptible(struct semaphore *s);	/* 0 or -EINTR */
+void up(struct semaphore *s);
+
+/* Task states used by the macros above (see kernel/task.h). */
+#define TASK_RUNNING		0
+#define TASK_INTERRUPTIBLE	1
+#define TASK_UNINTERRUPTIBLE	2
+
+void schedule(void);
+/* Sleep (in the state already set) for at most @ns; returns the ns left. */
+long schedule_timeout(uint64_t ns);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * usercopy.h - the only way the kernel touches user memory.
+ *
+ * Every system call that takes a user pointer copies through these. They
+ * check that the range lies in the user half, open the SMAP window
+ * (stac/clac) for the copy only, and let a fault that the fault handler
+ * cannot resolve (unmapped, wrong permissions) end in the exception-fixup
+ * table: the copy returns -EFAULT instead of the kernel crashing.
+ */
+#ifndef MM_USERCOPY_H
+#define MM_USERCOPY_H
+
+#include <arch/memlayout.h>
+#include "kernel/types.h"
+
+#define __user
+
+/* Is [p, p+n) entirely inside the user half (no wrap-around)? */
+static inline bool access_ok(const void __user *p, size_t n)
+{
+	vaddr_t a = (vaddr_t)p;
+
+	return a < USER_END && n <= USER_END - a;
+}
+
+/* 0 on success, -EFAULT if any byte could not be copied. */
+int copy_from_user(void *dst, const void __user *src, size_t n);
+int copy_to_user(void __user *dst, const void *src, size_t n);
+int clear_user(void __user *dst, size_t n);
+/*
+ * Copy a NUL-terminated string of at most @max bytes including the NUL.
+ * Returns its length (without the NUL), -EFAULT, or -ENAMETOOLONG when no
+ * NUL is found within @max bytes.
+ */
+long strncpy_from_user(char *dst, const char __user *src, long max);
+
+/* Typed single values: get_user(x, uptr) / put_user(x, uptr) -> 0 / -EFAULT. */
+#define get_user(x, ptr)	copy_from_user(&(x), (ptr), sizeof(*(ptr)))
+#define put_user(x, ptr)	({ __typeof__(*(ptr)) __v = (x);		\
+				   copy_to_user((ptr), &__v, sizeof(__v)); })
+
+#endif
