@@ -504,16 +504,22 @@ out:
 }
 SYSCALL(__NR_setpgid, sys_setpgid);
 
-static long sys_getpgid(long pid)
+/* Process group (want_sid false) or session (true) of @pid, 0 = caller. */
+static long get_group_id(long pid, bool want_sid)
 {
 	struct task *t;
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 	long ret;
 
 	t = pid ? task_find(pid) : current();
-	ret = t ? t->pgid : -ESRCH;
+	ret = !t ? -ESRCH : want_sid ? t->sid : t->pgid;
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return ret;
+}
+
+static long sys_getpgid(long pid)
+{
+	return get_group_id(pid, false);
 }
 SYSCALL(__NR_getpgid, sys_getpgid);
 
@@ -525,14 +531,7 @@ SYSCALL(__NR_getpgrp, sys_getpgrp);
 
 static long sys_getsid(long pid)
 {
-	struct task *t;
-	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-	long ret;
-
-	t = pid ? task_find(pid) : current();
-	ret = t ? t->sid : -ESRCH;
-	spin_unlock_irqrestore(&tasklist_lock, irq);
-	return ret;
+	return get_group_id(pid, true);
 }
 SYSCALL(__NR_getsid, sys_getsid);
 

@@ -8,6 +8,8 @@
  * (arch/trap.h) and calls trap_dispatch(frame). Returns to user mode go
  * through return_to_user (switch.S) so signals and rescheduling happen there.
  */
+#include <arch/frame.h>
+
 	.text
 	.align 16
 	.global trap_vectors
@@ -26,21 +28,7 @@ trap_vectors:
 	.endr
 
 trap_common:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_REGS
 	/* From user mode (CPL 3 in the saved CS): switch to the kernel GS base. */
 	testb $3, 18*8(%rsp)
 	jz 1f
@@ -50,22 +38,7 @@ trap_common:
 	call trap_dispatch
 	testb $3, 18*8(%rsp)
 	jnz return_to_user		/* switch.S: signals, resched, swapgs, iretq */
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp			/* vector and error code */
+	POP_REGS			/* and the vector and error code */
 	iretq
 
 	.section .note.GNU-stack, "", @progbits

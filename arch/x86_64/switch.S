@@ -21,6 +21,8 @@
 #define USER_CS		0x2b
 #define SYSCALL_VECTOR	0x100
 
+#include <arch/frame.h>
+
 	.text
 	.global switch_to
 switch_to:
@@ -75,21 +77,7 @@ syscall_entry:
 	pushq %rcx			/* rip */
 	pushq $0			/* error */
 	pushq $SYSCALL_VECTOR		/* vector */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_REGS
 	cld
 	sti
 	movq %rsp, %rdi
@@ -105,22 +93,7 @@ return_to_user:
 	cli
 	movq %rsp, %rdi
 	call exit_to_user		/* may sti, schedule and cli again */
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp			/* vector and error code */
+	POP_REGS			/* and the vector and error code */
 	swapgs
 	iretq
 
