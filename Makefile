@@ -173,10 +173,13 @@ $(B)/host/%: tests/host/%.c
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $< -o $@
 host-tests: $(HOST_TESTS)
 
-check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS)
+# The user test programs also run directly on this Linux host
+# (tests/user-tests-on-linux): that proves each test itself is right.
+check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER)
 	$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
-		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest)
+		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
+		tests/user-tests-on-linux)
 
 clean:
 	rm -rf $(B)
