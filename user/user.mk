@@ -66,6 +66,18 @@ $(USER_OUT)/%: user/%.c
 	$(call say,UCC,$<)
 	$(Q)$(USER_CC) $(USER_CFLAGS) -MMD -MP -MT $@ -MF $@.d $< -o $@
 
+# pie_test is a static PIE (ET_DYN, no interpreter). musl-gcc's specs
+# link PIEs with Scrt1.o, which does not relocate a static program, so link
+# by hand with musl's rcrt1.o (self-relocating start code) and libc.a.
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+$(USER_OUT)/tests/pie_test: user/tests/pie_test.c
+	@mkdir -p $(dir $@)
+	$(call say,UCC,$< (static-pie))
+	$(Q)$(USER_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -fPIE -MMD -MP -MT $@ -MF $@.d \
+		-c $< -o $@.o
+	$(Q)gcc -static-pie -nostdlib -o $@ $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o $@.o \
+		$(MUSL_LIB)/libc.a $$(gcc -print-libgcc-file-name) $(MUSL_LIB)/crtn.o
+
 $(USER_OUT)/extra-initrd.txt: user-force
 	@mkdir -p $(dir $@)
 	@echo '$(EXTRA_INITRD)' | cmp -s - $@ || echo '$(EXTRA_INITRD)' > $@
