@@ -32,6 +32,7 @@
 #include "kernel/time.h"
 #include "mm/usercopy.h"
 #include <arch/context.h>
+#include <arch/memlayout.h>
 #include <arch/trap.h>
 
 #define SIGBIT(sig)	(1ul << ((sig) - 1))
@@ -313,11 +314,26 @@ static void handle_signals(struct trap_frame *tf)
  * Last stop before user mode (switch.S, with interrupts off): give up the
  * CPU if the time slice is over, then deliver signals.
  */
+static bool is_canonical(uint64_t a)
+{
+	return a < USER_END || a >= ~(USER_END - 1);
+}
+
 void exit_to_user(struct trap_frame *tf)
 {
 	struct task *t = current();
 
 	for (;;) {
+		/*
+		 * iretq to a non-canonical rip or rsp (set by sigreturn or clone)
+		 * would fault in ring 0: kill the process as Linux does instead.
+		 */
+		if (!is_canonical(tf->rip) || !is_canonical(tf->rsp)) {
+			arch_irq_enable();
+			printk("pid %d (%s): return to non-canonical rip %lx / rsp %lx, "
+			       "killed by SIGSEGV\n", t->pid, t->comm, tf->rip, tf->rsp);
+			do_exit(SIGSEGV);
+		}
 		if (t->need_resched) {
 			arch_irq_enable();
 			schedule();

@@ -213,6 +213,11 @@ static bool handle_user_page_fault(struct trap_frame *tf)
 	bool user = trap_from_user(tf);
 	int err;
 
+	if (user && addr >= USER_END) {
+		/* The kernel half, from user mode: SEGV_MAPERR, as Linux reports it. */
+		force_sig_fault(SIGSEGV, SEGV_MAPERR, addr);
+		return true;
+	}
 	if (addr >= USER_END || !t || !t->mm)
 		return false;
 	/* Kernel code may touch user memory only inside a stac/clac window. */

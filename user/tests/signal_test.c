@@ -12,6 +12,7 @@
 #include "utest.h"
 
 #include <signal.h>
+#include <ucontext.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/time.h>
@@ -450,6 +451,40 @@ static void sigreturn_restores_registers(void)
 	EXPECT(hits > 0, "timer never interrupted the computation");
 }
 
+/*
+ * A handler that rewrites the saved rip to a non-canonical address: the
+ * return to user mode cannot happen, and the process must be killed with
+ * SIGSEGV - not crash the kernel (its iretq would fault in ring 0).
+ */
+static void to_noncanonical(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)0x8000000000000000ull;
+}
+
+static void sigreturn_noncanonical_rip(void)
+{
+	struct sigaction sa;
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid == 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = to_noncanonical;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGUSR1, &sa, NULL);
+		raise(SIGUSR1);
+		_exit(0);		/* must not get here */
+	}
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid, "fork/wait: %s", strerror(errno));
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	       "child status %#x, want killed by SIGSEGV", st);
+}
+
 int main(void)
 {
 	ut_begin("signal_test");
@@ -467,5 +502,6 @@ int main(void)
 	RUN(nested_raise);
 	RUN(sigsuspend_wakes);
 	RUN(sigreturn_restores_registers);
+	RUN(sigreturn_noncanonical_rip);
 	return ut_end();
 }
