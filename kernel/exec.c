@@ -19,6 +19,7 @@
  * touched, so a failed execve returns to the caller intact.
  */
 #include "kernel/exec.h"
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/sched.h"
 #include "mm/kstack.h"
@@ -169,41 +170,63 @@ static unsigned long phdr_vm_flags(const Elf64_Phdr *p)
 	       (p->p_flags & PF_X ? VM_EXEC : 0);
 }
 
-/* Map and fill the PT_LOAD segments; returns the end of the highest one. */
-static long elf_load(struct file *f, struct elf_image *im, struct mm *mm, char *tmp,
+/*
+ * Map the PT_LOAD segments as Linux does: the file part as a private
+ * mapping of the executable (so /proc/<pid>/maps names it and the text is
+ * shared through the page cache until written), the tail of the last file
+ * page zeroed (bss starts mid-page), and the rest of the bss anonymous.
+ *
+ *   vaddr      filesz end             memsz end
+ *   [ file pages ... | zeroed tail ][ anonymous bss pages ]
+ *
+ * Returns the end of the highest segment, or -errno.
+ */
+static long elf_load(struct file *f, struct elf_image *im, struct mm *mm,
 		     uint64_t *phdr_addr)
 {
-	uint64_t mapped_end = 0, top = 0;
+	uint64_t top = 0;
 
 	*phdr_addr = 0;
 	for (unsigned int i = 0; i < im->eh.e_phnum; i++) {
 		Elf64_Phdr *p = &im->ph[i];
 		uint64_t start = p->p_vaddr + im->bias;
-		uint64_t map_start = MAX(ALIGN_DOWN(start, PAGE_SIZE), mapped_end);
-		uint64_t map_end = ALIGN_UP(start + p->p_memsz, PAGE_SIZE);
+		uint64_t file_end = start + p->p_filesz, mem_end = start + p->p_memsz;
+		unsigned long flags = phdr_vm_flags(p) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+
+		if (flags & VM_WRITE)
+			flags |= VM_ACCOUNT;		/* private writable, as mmap */
+		uint64_t map_start = ALIGN_DOWN(start, PAGE_SIZE);
 		long r;
 
 		if (p->p_type != PT_LOAD)
 			continue;
-		if (map_end > map_start) {
-			r = vm_map_anon(mm, map_start, map_end - map_start, phdr_vm_flags(p), true);
+		if (p->p_filesz) {
+			mmap_lock(mm);
+			r = vm_mmap_region(mm, map_start, ALIGN_UP(file_end, PAGE_SIZE) - map_start,
+					   flags, f, p->p_offset >> PAGE_SHIFT, true);
+			mmap_unlock(mm);
 			if (r < 0)
 				return r;
-			mapped_end = map_end;
-		}
-		for (uint64_t off = 0; off < p->p_filesz; ) {
-			size_t n = MIN(PAGE_SIZE, p->p_filesz - off);
-
-			if (kernel_read(f, tmp, n, p->p_offset + off) != (ssize_t)n)
-				return -EIO;
-			if (vm_copy_to(mm, start + off, tmp, n))
+			/* The rest of the last file page belongs to the bss: zero it. */
+			if ((file_end & ~PAGE_MASK) && mem_end > file_end &&
+			    vm_copy_to(mm, file_end, NULL,
+				       MIN(ALIGN_UP(file_end, PAGE_SIZE), mem_end) - file_end))
 				return -ENOMEM;
-			off += n;
+		}
+		if (ALIGN_UP(mem_end, PAGE_SIZE) > ALIGN_UP(file_end, PAGE_SIZE)) {
+			uint64_t bss = p->p_filesz ? ALIGN_UP(file_end, PAGE_SIZE) : map_start;
+
+			mmap_lock(mm);
+			r = vm_mmap_region(mm, bss, ALIGN_UP(mem_end, PAGE_SIZE) - bss, flags,
+					   NULL, 0, true);
+			mmap_unlock(mm);
+			if (r < 0)
+				return r;
 		}
 		/* The program headers, if a segment carries them (for AT_PHDR). */
 		if (im->eh.e_phoff >= p->p_offset && im->eh.e_phoff < p->p_offset + p->p_filesz)
 			*phdr_addr = start + (im->eh.e_phoff - p->p_offset);
-		top = MAX(top, start + p->p_memsz);
+		top = MAX(top, mem_end);
 	}
 	return (long)top;
 }
@@ -319,6 +342,7 @@ static void flush_old_state(struct task *t, const char *path)
 	t->robust_list = NULL;
 	t->fs_base = 0;
 	arch_set_fs_base(0);
+	cred_init_root(t);		/* uid 0 execs with every capability, as Linux */
 	arch_fpu_init_state(t->fpu);
 	arch_fpu_restore(t->fpu);
 	if (t->files)
@@ -332,7 +356,6 @@ static long do_execve(const char *path, struct exec_args *a)
 	struct elf_image *im = NULL;
 	struct mm *mm = NULL, *old;
 	struct file *f;
-	char *tmp = NULL;
 	uint64_t sp, phdr_addr;
 	long err, top;
 
@@ -344,8 +367,7 @@ static long do_execve(const char *path, struct exec_args *a)
 		goto out;
 	err = -ENOMEM;
 	im = kmalloc(sizeof(*im), 0);
-	tmp = kmalloc(PAGE_SIZE, 0);
-	if (!im || !tmp)
+	if (!im)
 		goto out;
 	err = elf_read_headers(f, im);
 	if (!err)
@@ -356,14 +378,16 @@ static long do_execve(const char *path, struct exec_args *a)
 	mm = mm_create();
 	if (!mm)
 		goto out;
-	mutex_lock(&mm->lock);
-	top = elf_load(f, im, mm, tmp, &phdr_addr);
+	top = elf_load(f, im, mm, &phdr_addr);
 	if (top >= 0) {
 		mm->start_brk = mm->brk = ALIGN_UP((uint64_t)top, PAGE_SIZE);
-		top = vm_map_anon(mm, STACK_TOP - STACK_SIZE, STACK_SIZE,
-				  VM_READ | VM_WRITE | (im->exec_stack ? VM_EXEC : 0), true);
+		mmap_lock(mm);
+		top = vm_mmap_region(mm, STACK_TOP - STACK_SIZE, STACK_SIZE,
+				     VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
+				     VM_GROWSDOWN | VM_ACCOUNT | (im->exec_stack ? VM_EXEC : 0),
+				     NULL, 0, true);
+		mmap_unlock(mm);
 	}
-	mutex_unlock(&mm->lock);
 	if (top < 0) {
 		err = top;
 		goto out;
@@ -391,7 +415,6 @@ static long do_execve(const char *path, struct exec_args *a)
 out:
 	if (mm)
 		mm_put(mm);
-	kfree(tmp);
 	kfree(im);
 	fput(f);
 	return err;

@@ -27,6 +27,7 @@
 #include "mm/memblock.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/vm.h"
 #include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
@@ -128,6 +129,7 @@ static void mem_init(uint64_t mbi_phys)
 	paging_init(&boot_info);
 	page_alloc_init();
 	slab_init();
+	vm_init();
 	printk("mm: %lu MiB managed by the buddy allocator, %lu MiB free; "
 	       "max pfn %lx; NX %s, 1G pages %s, SMEP %s, SMAP %s\n",
 	       pmm_managed_pages() >> 8, pmm_free_pages() >> 8, (unsigned long)max_pfn,

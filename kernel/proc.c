@@ -15,6 +15,7 @@
  * the VM issue. Threads (CLONE_THREAD and friends) are refused with EINVAL.
  */
 #include "kernel/task.h"
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/sched.h"
 #include "mm/kstack.h"
@@ -135,6 +136,9 @@ static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 	c->sid = p->sid;
 	c->umask = p->umask;
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
+	c->cap_effective = p->cap_effective;
+	c->cap_permitted = p->cap_permitted;
+	c->cap_inheritable = p->cap_inheritable;
 	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
 	c->blocked = p->blocked;
 	c->altstack = p->altstack;
@@ -556,18 +560,6 @@ static long sys_setsid(void)
 }
 SYSCALL(__NR_setsid, sys_setsid);
 
-size_t task_get_cmdline(struct task *t, char *buf, size_t size)
-{
-	struct mm *mm = t->mm;
-	size_t n;
-
-	if (!mm || mm->arg_end <= mm->arg_start || !size)
-		return 0;
-	n = MIN(size, mm->arg_end - mm->arg_start);
-	/* Read through the page tables, not the (maybe inactive) user mapping. */
-	return vm_copy_from(mm, buf, mm->arg_start, n) ? 0 : n;
-}
-
 /* ---- init ---- */
 
 struct init_args {
@@ -588,6 +580,7 @@ static int init_thread(void *arg)
 	t->umask = 022;
 	t->pgid = t->sid = 1;
 	init_limits(t);
+	cred_init_root(t);
 	t->fpu = kmalloc(sizeof(*t->fpu), 0);
 	if (!t->files || !t->fs || !t->fpu)
 		panic("init: out of memory");

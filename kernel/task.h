@@ -110,7 +110,8 @@ struct task {
 	struct fpu_state *fpu;
 	struct trap_frame *user_regs;	/* top of the kernel stack while in a syscall/trap */
 
-	/* Limits and ids (everyone is root for now) */
+	/* Limits and ids (everyone is root; capabilities in kernel/cred.c) */
+	uint64_t cap_effective, cap_permitted, cap_inheritable;
 	struct rlimit64 rlim[RLIM_NLIMITS];
 	umode_t umask;
 };
@@ -140,8 +141,6 @@ extern spinlock_t tasklist_lock;
 extern struct list_head all_tasks;	/* every task, via all_node */
 #define for_each_task(t) list_for_each_entry(t, &all_tasks, all_node)
 __noreturn void do_exit(int status);	/* status: wait4 status word */
-/* Copy the process's command line (NUL-separated args) into buf; returns length. */
-size_t task_get_cmdline(struct task *t, char *buf, size_t size);
 /* When pid 1 exits: leave QEMU through isa-debug-exit (tests) or power off. */
 extern bool init_exit_quits_qemu;
 /* Start /init (or the init= program); never returns. */

@@ -30,6 +30,7 @@
 #include <asm/ioctls.h>
 #include <linux/poll.h>
 #include <linux/mman.h>
+#include <linux/memfd.h>
 #include <linux/wait.h>
 #include <linux/auxvec.h>
 #include <linux/reboot.h>

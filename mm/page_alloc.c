@@ -91,6 +91,19 @@ bool pmm_check(char *why, size_t len)
 	return ok;
 }
 
+void put_page(struct page *page)
+{
+	if (__atomic_sub_fetch(&page->refcount, 1, __ATOMIC_ACQ_REL))
+		return;
+	/* The last user is gone: forget what the frame was, then free it. */
+	page->flags = 0;
+	page->mapping = NULL;
+	page->index = 0;
+	page->mapcount = 0;
+	page->refcount = 1;		/* free_pages() expects an allocated frame */
+	free_page(page);
+}
+
 void pgtable_free(phys_addr_t pa)
 {
 	free_page(pfn_to_page(pa >> PAGE_SHIFT));

@@ -40,6 +40,22 @@ static inline void free_page(struct page *page)
 	free_pages(page, 0);
 }
 
+/*
+ * References to a frame someone else may also hold (mapped user pages,
+ * page-cache pages): the frame returns to the buddy when the last goes.
+ */
+static inline void get_page(struct page *page)
+{
+	__atomic_add_fetch(&page->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void put_page(struct page *page);
+
+static inline int page_count(const struct page *page)
+{
+	return __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
+}
+
 static inline pfn_t page_to_pfn(const struct page *p)
 {
 	return (pfn_t)(p - memmap);

@@ -1,20 +1,21 @@
 /*
- * vm.h - user address spaces: struct mm, its VMAs and the page-fault path.
- *
- * This is the first, small version (the userland issue): VMAs are kept in a
- * sorted list, anonymous private memory is demand-zero, fork copies every
- * present page, and only anonymous private mappings exist. The VM-core
- * issue replaces the list with a tree, adds file and shared mappings, the
- * zero page and copy-on-write.
+ * vm.h - user address spaces: struct mm, the mmap lock, faults, and the
+ * operations the rest of the kernel uses on user memory.
  *
  *   USER_END  +----------------------+
- *             | stack (8 MiB VMA)    |  argv/envp/auxv at the top
+ *             | stack VMA (8 MiB)    |  argv/envp/auxv at the top
  *             +----------------------+  <- mmap_base (stack - gap)
  *             | mmap area, top-down  |
  *             |          ...         |
  *             | brk heap (grows up)  |
  *             | ELF segments         |
- *   0x1000    +----------------------+
+ *   0x10000   +----------------------+  mmap_min_addr
+ *
+ * Pages: an anonymous page belongs to its mm(s) (PG_anon, index = the page
+ * offset it was faulted at, mapcount = PTEs mapping it, refcount = users);
+ * a file page belongs to the file's page cache (mapping = the inode, index
+ * = offset in the file) and is mapped on top of that. The shared zero page
+ * backs read faults on untouched anonymous memory.
  */
 #ifndef MM_VM_H
 #define MM_VM_H
@@ -22,71 +23,108 @@
 #include "kernel/lib/list.h"
 #include "kernel/types.h"
 #include "kernel/wait.h"
-
-/* vm_flags, with Linux's values (include/linux/mm.h). */
-#define VM_READ		0x00000001ul
-#define VM_WRITE	0x00000002ul
-#define VM_EXEC		0x00000004ul
-#define VM_SHARED	0x00000008ul
-#define VM_MAYREAD	0x00000010ul
-#define VM_MAYWRITE	0x00000020ul
-#define VM_MAYEXEC	0x00000040ul
-#define VM_MAYSHARE	0x00000080ul
-#define VM_GROWSDOWN	0x00000100ul
-#define VM_LOCKED	0x00002000ul
+#include "mm/vma.h"
 
 #define STACK_SIZE	(8ul << 20)
 #define STACK_TOP	(USER_END - PAGE_SIZE)	/* leave the last page unmapped */
 #define MMAP_GAP	(1ul << 30)		/* between stack and mmap area */
 #define USER_MIN	0x10000ul		/* mmap_min_addr */
 
-struct vma {
-	vaddr_t start, end;		/* [start, end), page aligned */
-	unsigned long flags;		/* VM_* */
-	unsigned long pgoff;		/* start >> PAGE_SHIFT for anonymous memory */
-	struct list_head node;		/* on mm->vmas, sorted by address */
-};
+/* RSS split, as Linux's MM_ANONPAGES / MM_FILEPAGES / MM_SHMEMPAGES. */
+enum mm_counter { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
 struct mm {
 	phys_addr_t pgd;
-	struct list_head vmas;
-	struct mutex lock;		/* the mmap lock */
-	int refcount;
-	vaddr_t start_brk, brk;
-	vaddr_t start_stack, mmap_base;
-	vaddr_t arg_start, arg_end, env_start, env_end;
+	struct vma_tree vmas;
+	struct mutex lock;		/* the mmap lock (a reader-writer lock later) */
+	int refcount;			/* tasks using it (vfork/CLONE_VM share) */
+	unsigned long start_brk, brk;
+	unsigned long start_stack, mmap_base;
+	unsigned long arg_start, arg_end, env_start, env_end;
 	unsigned long total_vm;		/* pages covered by VMAs */
-	unsigned long rss;		/* pages mapped */
+	unsigned long locked_vm;	/* pages in VM_LOCKED VMAs */
+	unsigned long pgtables;		/* page-table pages of the user half */
+	long rss[NR_MM_COUNTERS];	/* resident pages by kind */
+	unsigned long def_flags;	/* VM_LOCKED after mlockall(MCL_FUTURE) */
 };
+
+static inline void mmap_lock(struct mm *mm)
+{
+	mutex_lock(&mm->lock);
+}
+
+static inline void mmap_unlock(struct mm *mm)
+{
+	mutex_unlock(&mm->lock);
+}
+
+static inline unsigned long mm_rss(const struct mm *mm)
+{
+	return mm->rss[MM_ANONPAGES] + mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES];
+}
 
 struct mm *mm_create(void);		/* empty address space, or NULL */
 void mm_put(struct mm *mm);		/* drop a reference; free at zero */
-struct mm *mm_dup(struct mm *src);	/* fork: copy every VMA and page */
+struct mm *mm_dup(struct mm *src);	/* fork: VMAs shared copy-on-write */
 void vm_activate(struct mm *mm);	/* load its page tables on this CPU */
 
-/* The VMA containing @addr, or NULL. Caller holds mm->lock. */
-struct vma *vma_find(struct mm *mm, vaddr_t addr);
 /*
- * Map anonymous private memory at exactly [start, start+len) (replacing
- * what was there) or, when !fixed, at a free spot found top-down. Returns
- * the address or -errno. Caller holds mm->lock.
+ * Map [start, start + len) with @vm_flags, anonymous (file NULL) or of
+ * @file at page offset @pgoff, at exactly @start (replacing what was there)
+ * when @fixed, else at a free place found top-down (@start is a hint).
+ * Returns the address or -errno. Caller holds the mmap lock.
  */
-long vm_map_anon(struct mm *mm, vaddr_t start, size_t len, unsigned long vm_flags,
-		 bool fixed);
-int vm_unmap(struct mm *mm, vaddr_t start, size_t len);	/* caller holds lock */
-/* Copy @n bytes from the kernel into the (not yet active) address space. */
-int vm_copy_to(struct mm *mm, vaddr_t dst, const void *src, size_t n);
-/* Copy out of any address space (unmapped pages read as zeros). */
-int vm_copy_from(struct mm *mm, void *dst, vaddr_t src, size_t n);
+long vm_mmap_region(struct mm *mm, unsigned long start, unsigned long len,
+		    unsigned long vm_flags, struct file *file, unsigned long pgoff,
+		    bool fixed);
+int vm_munmap(struct mm *mm, unsigned long start, unsigned long len);	/* lock held */
+/* Copy into / out of an address space through its page tables (exec, /proc). */
+int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n);
+int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n);
 
 /*
- * Resolve a fault at @addr. @write/@exec describe the access. Returns 0
- * when the access can be retried, -EFAULT (no VMA: SEGV_MAPERR), -EACCES
- * (VMA forbids it: SEGV_ACCERR) or -ENOMEM.
+ * Resolve a fault at @addr (@flags: FAULT_WRITE/EXEC/USER). Returns 0 when
+ * the access can be retried, or VM_FAULT_SIGSEGV_MAPERR/_ACCERR,
+ * VM_FAULT_SIGBUS, VM_FAULT_OOM. Takes the mmap lock.
  */
-int vm_fault(struct mm *mm, vaddr_t addr, bool write, bool exec);
+#define FAULT_WRITE	0x1u
+#define FAULT_EXEC	0x2u
+#define FAULT_USER	0x4u
+#define FAULT_NOLOCK	0x8u	/* caller already holds the mmap lock (GUP) */
+enum vm_fault_result {
+	VM_FAULT_OK = 0,
+	VM_FAULT_SEGV_MAPERR,
+	VM_FAULT_SEGV_ACCERR,
+	VM_FAULT_SIGBUS,
+	VM_FAULT_OOM,
+};
+enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags);
+
+struct page;
+/*
+ * Pin the pages of [start, start + n * PAGE_SIZE) of @mm, faulting them in
+ * (writable and COW-broken if @write). Fills @pages with referenced pages;
+ * release each with put_page(). Returns the number pinned or -EFAULT/-ENOMEM.
+ */
+long get_user_pages(struct mm *mm, unsigned long start, unsigned long n, bool write,
+		    struct page **pages);
+#define GUP_WRITE	0x1u
+#define GUP_FORCE	0x2u	/* write even a read-only private VMA (via COW) */
+/* The same with the mmap lock already held. */
+long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
+			   unsigned int gup_flags, struct page **pages);
+
+/* mm-internal (memory.c, used by mmap.c). */
+void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
+		   bool unmap);
+int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v);
+void change_vma_protection(struct mm *mm, struct vma *v);
 
 /* For /proc: sizes in KiB. */
 void mm_stats_kb(struct mm *mm, unsigned long *vsz, unsigned long *rss);
+
+/* The shared zero page (read faults on untouched anonymous memory). */
+extern struct page *zero_page;
+void vm_init(void);
 
 #endif

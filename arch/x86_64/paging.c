@@ -57,6 +57,9 @@ static pte_t mmu_flags_to_pte(unsigned int flags)
 {
 	pte_t pte = PTE_PRESENT;
 
+	if (flags & MMU_PROTNONE)
+		return PTE_PROTNONE | PTE_USER | (cpu_features.nx ? PTE_NX : 0);
+
 	if (flags & MMU_WRITE)
 		pte |= PTE_WRITE;
 	if (flags & MMU_USER)
@@ -73,6 +76,9 @@ static pte_t mmu_flags_to_pte(unsigned int flags)
 static unsigned int pte_to_mmu_flags(pte_t pte)
 {
 	unsigned int f = 0;
+
+	if (!(pte & PTE_PRESENT))
+		return (pte & PTE_PROTNONE) ? MMU_PROTNONE | MMU_USER : 0;
 
 	if (pte & PTE_WRITE)
 		f |= MMU_WRITE;
@@ -148,8 +154,10 @@ static int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 		return -ENOMEM;
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	if (*e & PTE_PRESENT)
+	if (*e & (PTE_PRESENT | PTE_PROTNONE))
 		return -EEXIST;
+	if ((flags & MMU_PROTNONE) && level)
+		return -EINVAL;
 	*e = pa | mmu_flags_to_pte(flags) | (level ? PTE_HUGE : 0);
 	return 0;
 }
@@ -172,6 +180,10 @@ static pte_t *find_leaf(phys_addr_t root, vaddr_t va, int *level)
 	for (int l = 3; l >= 0; l--) {
 		pte_t *e = &table[pt_index(va, l)];
 
+		if (l == 0 && (*e & PTE_PROTNONE) && !(*e & PTE_PRESENT)) {
+			*level = 0;
+			return e;		/* a PROT_NONE page: mapped, inaccessible */
+		}
 		if (!(*e & PTE_PRESENT))
 			return NULL;
 		if (l == 0 || (l <= 2 && (*e & PTE_HUGE))) {
@@ -235,7 +247,9 @@ static int walk_level(pte_t *table, int level, vaddr_t base, vaddr_t start, vadd
 		pte_t e = table[i];
 		int ret;
 
-		if (va + sz - 1 < start || va >= end || !(e & PTE_PRESENT))
+		if (va + sz - 1 < start || va >= end)
+			continue;
+		if (!(e & PTE_PRESENT) && !(level == 0 && (e & PTE_PROTNONE)))
 			continue;
 		if (level == 0 || (level <= 2 && (e & PTE_HUGE))) {
 			struct mmu_mapping m = {

@@ -211,7 +211,7 @@ static bool handle_user_page_fault(struct trap_frame *tf)
 	uint64_t addr = read_cr2();
 	struct task *t = current();
 	bool user = trap_from_user(tf);
-	int err;
+	enum vm_fault_result r;
 
 	if (user && addr >= USER_END) {
 		/* The kernel half, from user mode: SEGV_MAPERR, as Linux reports it. */
@@ -225,17 +225,25 @@ static bool handle_user_page_fault(struct trap_frame *tf)
 		return false;
 	if (tf->rflags & RFLAGS_IF)
 		arch_irq_enable();		/* the fault path may sleep */
-	err = vm_fault(t->mm, addr, tf->error & PF_WRITE, tf->error & PF_INSTR);
+	r = vm_fault(t->mm, addr, (tf->error & PF_WRITE ? FAULT_WRITE : 0) |
+		     (tf->error & PF_INSTR ? FAULT_EXEC : 0) | (user ? FAULT_USER : 0));
 	arch_irq_disable();
-	if (!err)
+	if (r == VM_FAULT_OK)
 		return true;
 	if (!user)
-		return false;
-	if (err == -ENOMEM) {
+		return false;			/* a user copy: the exception table says -EFAULT */
+	switch (r) {
+	case VM_FAULT_OOM:
 		printk("pid %d (%s): out of memory at %lx, killed\n", t->pid, t->comm, addr);
 		send_signal(t, SIGKILL, NULL);
-	} else {
-		force_sig_fault(SIGSEGV, err == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
+		break;
+	case VM_FAULT_SIGBUS:
+		force_sig_fault(SIGBUS, BUS_ADRERR, addr);
+		break;
+	default:
+		force_sig_fault(SIGSEGV, r == VM_FAULT_SEGV_ACCERR ? SEGV_ACCERR : SEGV_MAPERR,
+				addr);
+		break;
 	}
 	return true;
 }

@@ -74,6 +74,9 @@ struct inode *inode_alloc(struct super_block *sb, umode_t mode)
 	inode->ino = __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
 	inode->nlink = S_ISDIR(mode) ? 2 : 1;
 	mutex_init(&inode->lock);
+	spin_lock_init(&inode->pages_lock);
+	spin_lock_init(&inode->i_mmap_lock);
+	INIT_LIST_HEAD(&inode->i_mmap);
 	inode->atime = inode->mtime = inode->ctime = fs_now();
 	return inode;
 }

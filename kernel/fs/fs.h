@@ -93,7 +93,8 @@ struct page;
 struct page *page_tree_lookup(const struct page_tree *t, unsigned long index);
 /* Store @page at @index; 0 or -ENOMEM. The slot must be empty. */
 int page_tree_insert(struct page_tree *t, unsigned long index, struct page *page);
-/* Free every page at index >= @first and the nodes left empty; returns pages freed. */
+/* Drop the tree's reference on every page at index >= @first (freeing
+ * those nobody else holds) and the nodes left empty; returns pages dropped. */
 unsigned long page_tree_truncate(struct page_tree *t, unsigned long first);
 
 /* ---- inodes ---- */
@@ -142,12 +143,22 @@ struct inode {
 	/* Guarded by vfs_ns_lock */
 	unsigned int nlink;
 
-	/* Guarded by lock */
+	/* Guarded by lock (a sleeping lock: held across copies to user memory) */
 	struct mutex lock;
 	unsigned int uid, gid;
+	/*
+	 * The page cache: changed under lock *and* pages_lock, so the fault
+	 * path (which must not take lock: a read(2) into a mapping of the
+	 * same file would deadlock) can look up and fill it under pages_lock.
+	 */
+	spinlock_t pages_lock;
 	loff_t size;
 	unsigned long nr_pages;		/* pages in @pages, for st_blocks */
 	struct page_tree pages;		/* data of a tmpfs regular file */
+
+	/* Mappers: the VMAs mapping this file (struct vma.file_node), under i_mmap_lock. */
+	spinlock_t i_mmap_lock;
+	struct list_head i_mmap;
 	struct fs_time atime, mtime, ctime;
 };
 
@@ -364,16 +375,18 @@ struct inode *tmpfs_new_inode(struct super_block *sb, umode_t mode, unsigned int
 extern const struct inode_operations tmpfs_dir_iops;
 /* i_op->iterate of directories kept in the dentry tree (tmpfs, devtmpfs). */
 int tree_iterate(struct file *f, struct dir_context *ctx);
-extern unsigned long tmpfs_total_pages;		/* atomic: meminfo Shmem */
+extern unsigned long tmpfs_total_pages;
+/*
+ * The page-cache page at @index with a reference for the caller, allocated
+ * (zeroed) if it is a hole; ERR_PTR(-ENXIO) at or beyond EOF (SIGBUS),
+ * ERR_PTR(-ENOMEM). Never takes inode->lock (see struct inode).
+ */
+struct page *tmpfs_fault_page(struct inode *inode, unsigned long index);
+/* An unlinked tmpfs file (shared anonymous memory, memfd): a new open file. */
+struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags);		/* atomic: meminfo Shmem */
 /* Character devices (devtmpfs.c). */
 const struct file_operations *chrdev_lookup(unsigned int dev);
 void devtmpfs_populate(struct super_block *sb);		/* vfs_ns_lock held */
 
-/*
- * Memory of a task in KiB for /proc/<pid>/status and stat: implemented by
- * mm/vm.c (the layout of struct mm is private to mm). Called with
- * tasklist_lock held; must not sleep.
- */
-void proc_task_vm_kb(struct task *t, unsigned long *vsz, unsigned long *rss);
 
 #endif

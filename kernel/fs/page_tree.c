@@ -118,7 +118,7 @@ static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long ba
 			continue;
 		if (level == 1) {
 			if (whole) {
-				free_page(n->slot[i]);
+				put_page(n->slot[i]);	/* mappers may still hold it */
 				n->slot[i] = NULL;
 				(*freed)++;
 			} else {

@@ -1,43 +1,109 @@
 /*
- * proc_internal.h - what procfs.c (the /proc tree) and proc_show.c (the
- * text of each file) share.
+ * proc_internal.h - what procfs.c (the /proc tree and its buffers),
+ * proc_show.c (the text of the task and system files) and proc_vm.c (the
+ * memory views: maps, smaps, pagemap, vmstat) share.
  *
- * A show function appends the whole content of one file to a proc_buf
- * when the file is opened. Per-task ones are called with tasklist_lock
- * held and a live task, so they must not sleep; global ones get NULL and
- * hold no lock.
+ * Most files are generated whole when they are opened: a show function
+ * appends text to a proc_buf, a list of page-sized chunks that grows as
+ * needed, so no output is ever cut short. How a show function is called
+ * depends on the entry's kind, which decides the locks it runs under:
+ *
+ *   PROC_GLOBAL  no task, no lock held; may sleep
+ *   PROC_TASK    tasklist_lock held (a spinlock): must not sleep; gets the
+ *                live task and a snapshot of its memory counters
+ *   PROC_MM      the task's mm, referenced, with the mmap lock held; may
+ *                sleep, must not touch the task (it may be gone)
+ *   PROC_RAW     nothing generated: read() walks the task's page tables
+ *                for just the bytes asked for (pagemap)
+ *
+ * Lock order while generating: mmap lock -> vfs_ns_lock (maps paths).
  */
 #ifndef KERNEL_FS_PROC_INTERNAL_H
 #define KERNEL_FS_PROC_INTERNAL_H
 
 #include "kernel/fs/fs.h"
+#include <arch/memlayout.h>
 
 struct task;
+struct mm;
 
-/* Generated text of one open /proc file (file->private_data). */
-struct proc_buf {
-	size_t len;			/* bytes in data */
+/* One chunk of generated text; chunks are filled in order, some not full. */
+struct proc_chunk {
+	struct proc_chunk *next;
+	size_t len;			/* bytes used in data */
 	size_t cap;			/* bytes data can hold */
 	char data[];
 };
 
-struct proc_entry {
-	const char *name;
-	int (*show)(struct proc_buf *b, struct task *t);	/* 0 or -errno */
-	bool per_task;			/* lives in <pid>/, gets the task */
+/* Generated text of one open /proc file (file->private_data). */
+struct proc_buf {
+	size_t len;			/* bytes in all chunks */
+	int err;			/* -ENOMEM once an append has failed */
+	struct proc_chunk *head, *tail;
 };
 
-/* Append formatted text; output that does not fit is cut off. */
-void proc_printf(struct proc_buf *b, const char *fmt, ...) __printf(2, 3);
+/*
+ * A task's memory, copied under its mmap lock before tasklist_lock is
+ * taken (PROC_TASK files cannot sleep, so they cannot take it). Pages.
+ */
+struct proc_mm_stats {
+	unsigned long total_vm, locked_vm, pgtables;
+	unsigned long rss_anon, rss_file, rss_shmem;
+	unsigned long data_vm, stack_vm, exec_vm;
+	unsigned long start_stack, start_brk, arg_start, arg_end, env_start, env_end;
+};
 
-/* Defined in proc_show.c. */
-int proc_show_meminfo(struct proc_buf *b, struct task *t);
-int proc_show_uptime(struct proc_buf *b, struct task *t);
-int proc_show_mounts(struct proc_buf *b, struct task *t);
-int proc_show_version(struct proc_buf *b, struct task *t);
-int proc_show_stat(struct proc_buf *b, struct task *t);
-int proc_show_cmdline(struct proc_buf *b, struct task *t);
-int proc_show_status(struct proc_buf *b, struct task *t);
+/* What a show function is handed; which fields are set depends on the kind. */
+struct proc_ctx {
+	struct task *task;			/* PROC_TASK: live, tasklist_lock held */
+	const struct proc_mm_stats *vm;		/* PROC_TASK: NULL when it has no mm */
+	struct mm *mm;				/* PROC_MM: mmap lock held */
+};
+
+enum proc_kind { PROC_GLOBAL, PROC_TASK, PROC_MM, PROC_RAW };
+
+struct proc_entry {
+	const char *name;
+	enum proc_kind kind;
+	/* Append the file's text; 0 or -errno. All but PROC_RAW. */
+	int (*show)(struct proc_buf *b, const struct proc_ctx *c);
+	/* PROC_RAW: read @n bytes at *@pos of task @pid's view; bytes or -errno. */
+	ssize_t (*read)(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos);
+	loff_t size;			/* PROC_RAW: the file's size for SEEK_END */
+};
+
+/* ---- procfs.c ---- */
+
+/* Append formatted text / @n bytes; on allocation failure set b->err. */
+void proc_printf(struct proc_buf *b, const char *fmt, ...) __printf(2, 3);
+void proc_write(struct proc_buf *b, const void *data, size_t n);
+/*
+ * Task @pid's address space with a reference (drop it with mm_put()), or
+ * NULL when it has none (kernel thread, zombie), or ERR_PTR(-ESRCH) when
+ * there is no such live task. Takes tasklist_lock; does not sleep.
+ */
+struct mm *proc_get_task_mm(pid_t pid);
+
+/* ---- proc_show.c ---- */
+
+int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_uptime(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_mounts(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_version(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_stat(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_status(struct proc_buf *b, const struct proc_ctx *c);
+
+/* ---- proc_vm.c ---- */
+
+int proc_show_vmstat(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_maps(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_smaps(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_cmdline(struct proc_buf *b, const struct proc_ctx *c);
+ssize_t proc_pagemap_read(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos);
+/* The size of the pagemap file: 8 bytes per page of the user half. */
+#define PROC_PAGEMAP_SIZE	((loff_t)(USER_END >> PAGE_SHIFT) * 8)
+/* Fill @st from @mm; mmap lock held. */
+void proc_mm_stats(struct mm *mm, struct proc_mm_stats *st);
 
 /* Mount table as /proc/mounts lines into @buf (super.c); the length. Takes vfs_ns_lock. */
 size_t mounts_print(char *buf, size_t size);

@@ -2,11 +2,12 @@
  * proc_show.c - the text of each /proc file, in Linux's formats, so that
  * ps, top and free written for Linux can parse it.
  *
- * What Pagoda does not track is printed as 0 (fault counters, code and
- * stack addresses...). Memory sizes of a task come from
- * proc_task_vm_kb(), which mm provides (fs.h); until it does they are 0.
- * Times: USER_HZ is 100 ticks per second, the kernel's HZ as well.
- * Tree and file registration: procfs.c.
+ * What Pagoda does not track is printed as 0 (fault counters, code
+ * addresses, LRU lists, slab sizes...). A task's memory sizes come from a
+ * snapshot of its mm taken just before (struct proc_mm_stats, proc_vm.c),
+ * because these functions run under tasklist_lock and cannot take the
+ * mmap lock. Times: USER_HZ is 100 ticks per second, the kernel's HZ as
+ * well. Tree, buffers and locking: procfs.c; memory views: proc_vm.c.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
@@ -16,55 +17,93 @@
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/vmstat.h"
 
 #define USER_HZ		100
 #define NSEC_PER_TICK	(NSEC_PER_SEC / USER_HZ)
 #define KB_PER_PAGE	(PAGE_SIZE / 1024)
 
-void proc_printf(struct proc_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->len + 1 >= b->cap)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len = MIN(b->len + (size_t)n, b->cap - 1);
-}
-
 /* ---- global files ---- */
 
 /* "MemTotal:       16305840 kB": the name padded to 16, the value to 8. */
-static void meminfo_line(struct proc_buf *b, const char *name, unsigned long pages)
+static void meminfo_kb(struct proc_buf *b, const char *name, unsigned long kb)
 {
 	char label[24];
 
 	snprintf(label, sizeof(label), "%s:", name);
-	proc_printf(b, "%-16s%8lu kB\n", label, pages * KB_PER_PAGE);
+	proc_printf(b, "%-16s%8lu kB\n", label, kb);
 }
 
-int proc_show_meminfo(struct proc_buf *b, struct task *unused)
+static void meminfo_line(struct proc_buf *b, const char *name, unsigned long pages)
+{
+	meminfo_kb(b, name, pages * KB_PER_PAGE);
+}
+
+/*
+ * Linux's fields in Linux's order (fs/proc/meminfo.c), leaving out the
+ * ones that depend on a configuration (Zswap, CMA, Balloon, DirectMap).
+ * Pagoda has no LRU lists, no swap, no writeback, no vmalloc and no huge
+ * pages for users: those are 0. Nothing can be reclaimed (tmpfs pages
+ * cannot be dropped), so MemAvailable is MemFree. Mlocked pages are the
+ * only unevictable ones.
+ */
+int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 {
 	unsigned long total = pmm_managed_pages(), free = pmm_free_pages();
-	unsigned long shmem = __atomic_load_n(&tmpfs_total_pages, __ATOMIC_RELAXED);
+	unsigned long mlock = read_vm_stat(NR_MLOCK);
 
 	meminfo_line(b, "MemTotal", total);
 	meminfo_line(b, "MemFree", free);
-	meminfo_line(b, "MemAvailable", free);	/* tmpfs pages cannot be dropped */
+	meminfo_line(b, "MemAvailable", free);
 	meminfo_line(b, "Buffers", 0);
-	meminfo_line(b, "Cached", shmem);	/* Linux counts shmem in Cached */
+	meminfo_line(b, "Cached", read_vm_stat(NR_FILE_PAGES));	/* shmem included, as Linux */
 	meminfo_line(b, "SwapCached", 0);
+	meminfo_line(b, "Active", 0);
+	meminfo_line(b, "Inactive", 0);
+	meminfo_line(b, "Active(anon)", 0);
+	meminfo_line(b, "Inactive(anon)", 0);
+	meminfo_line(b, "Active(file)", 0);
+	meminfo_line(b, "Inactive(file)", 0);
+	meminfo_line(b, "Unevictable", mlock);
+	meminfo_line(b, "Mlocked", mlock);
 	meminfo_line(b, "SwapTotal", 0);
 	meminfo_line(b, "SwapFree", 0);
-	meminfo_line(b, "Shmem", shmem);
+	meminfo_line(b, "Dirty", 0);
+	meminfo_line(b, "Writeback", 0);
+	meminfo_line(b, "AnonPages", read_vm_stat(NR_ANON_PAGES));
+	meminfo_line(b, "Mapped", read_vm_stat(NR_FILE_MAPPED));
+	meminfo_line(b, "Shmem", read_vm_stat(NR_SHMEM));
+	meminfo_line(b, "KReclaimable", 0);
+	meminfo_line(b, "Slab", 0);
+	meminfo_line(b, "SReclaimable", 0);
+	meminfo_line(b, "SUnreclaim", 0);
+	meminfo_line(b, "KernelStack", 0);
+	meminfo_line(b, "PageTables", read_vm_stat(NR_PAGETABLE));
+	meminfo_line(b, "SecPageTables", 0);
+	meminfo_line(b, "NFS_Unstable", 0);
+	meminfo_line(b, "Bounce", 0);
+	meminfo_line(b, "WritebackTmp", 0);
+	meminfo_line(b, "CommitLimit", total / 2);	/* overcommit_ratio 50, no swap */
+	meminfo_line(b, "Committed_AS", 0);
+	meminfo_line(b, "VmallocTotal", 0);
+	meminfo_line(b, "VmallocUsed", 0);
+	meminfo_line(b, "VmallocChunk", 0);
+	meminfo_line(b, "Percpu", 0);
+	meminfo_line(b, "AnonHugePages", 0);
+	meminfo_line(b, "ShmemHugePages", 0);
+	meminfo_line(b, "ShmemPmdMapped", 0);
+	meminfo_line(b, "FileHugePages", 0);
+	meminfo_line(b, "FilePmdMapped", 0);
+	proc_printf(b, "HugePages_Total:%8lu\nHugePages_Free: %8lu\n"
+		    "HugePages_Rsvd: %8lu\nHugePages_Surp: %8lu\n", 0ul, 0ul, 0ul, 0ul);
+	meminfo_kb(b, "Hugepagesize", PMD_SIZE / 1024);
+	meminfo_kb(b, "Hugetlb", 0);
 	return 0;
 }
 
 /* "seconds.centiseconds idle": idle time is not measured (0.00). */
-int proc_show_uptime(struct proc_buf *b, struct task *unused)
+int proc_show_uptime(struct proc_buf *b, const struct proc_ctx *unused)
 {
 	uint64_t ns = clock_ns();
 
@@ -73,13 +112,20 @@ int proc_show_uptime(struct proc_buf *b, struct task *unused)
 	return 0;
 }
 
-int proc_show_mounts(struct proc_buf *b, struct task *unused)
+#define PROC_MOUNTS_MAX	(16 * 1024)
+
+int proc_show_mounts(struct proc_buf *b, const struct proc_ctx *unused)
 {
-	b->len += mounts_print(b->data + b->len, b->cap - b->len);
+	char *text = kmalloc(PROC_MOUNTS_MAX, 0);
+
+	if (!text)
+		return -ENOMEM;
+	proc_write(b, text, mounts_print(text, PROC_MOUNTS_MAX));
+	kfree(text);
 	return 0;
 }
 
-int proc_show_version(struct proc_buf *b, struct task *unused)
+int proc_show_version(struct proc_buf *b, const struct proc_ctx *unused)
 {
 	proc_printf(b, "Pagoda version %s (x86_64) - a teaching kernel\n", PAGODA_VERSION);
 	return 0;
@@ -123,13 +169,6 @@ static void task_sig_masks(const struct task *t, unsigned long *ign, unsigned lo
 	}
 }
 
-static void task_vm(struct task *t, unsigned long *vsz_kb, unsigned long *rss_kb)
-{
-	*vsz_kb = *rss_kb = 0;
-	if (t->mm)
-		proc_task_vm_kb(t, vsz_kb, rss_kb);
-}
-
 static pid_t task_ppid(const struct task *t)
 {
 	return t->parent ? t->parent->pid : 0;
@@ -140,11 +179,13 @@ static pid_t task_ppid(const struct task *t)
  * the task is, 14-24 times and sizes, 25-37 limits, addresses and signal
  * masks, 38-52 the rest.
  */
-int proc_show_stat(struct proc_buf *b, struct task *t)
+int proc_show_stat(struct proc_buf *b, const struct proc_ctx *c)
 {
-	unsigned long vsz, rss, ign, catch;
+	static const struct proc_mm_stats no_mm;
+	const struct proc_mm_stats *vm = c->vm ? c->vm : &no_mm;
+	struct task *t = c->task;
+	unsigned long ign, catch;
 
-	task_vm(t, &vsz, &rss);
 	task_sig_masks(t, &ign, &catch);
 	/* 1 pid, 2 comm, 3 state, 4 ppid, 5 pgrp, 6 session, 7 tty_nr,
 	 * 8 tpgid, 9 flags, 10 minflt, 11 cminflt, 12 majflt, 13 cmajflt */
@@ -156,46 +197,66 @@ int proc_show_stat(struct proc_buf *b, struct task *t)
 	 * 20 num_threads, 21 itrealvalue, 22 starttime, 23 vsize, 24 rss */
 	proc_printf(b, "%lu %lu 0 0 20 0 1 0 %lu %lu %lu ",
 		    (unsigned long)(t->exec_ns / NSEC_PER_TICK), 0ul,
-		    (unsigned long)(t->start_ns / NSEC_PER_TICK), vsz * 1024,
-		    rss / KB_PER_PAGE);
+		    (unsigned long)(t->start_ns / NSEC_PER_TICK), vm->total_vm * PAGE_SIZE,
+		    vm->rss_anon + vm->rss_file + vm->rss_shmem);
 	/* 25 rsslim, 26 startcode, 27 endcode, 28 startstack, 29 kstkesp,
 	 * 30 kstkeip, 31 signal, 32 blocked, 33 sigignore, 34 sigcatch,
 	 * 35 wchan, 36 nswap, 37 cnswap */
-	proc_printf(b, "%lu 0 0 0 0 0 %lu %lu %lu %lu 0 0 0 ",
-		    ~0ul, (unsigned long)t->pending, (unsigned long)t->blocked, ign, catch);
+	proc_printf(b, "%lu 0 0 %lu 0 0 %lu %lu %lu %lu 0 0 0 ",
+		    ~0ul, vm->start_stack, (unsigned long)t->pending,
+		    (unsigned long)t->blocked, ign, catch);
 	/* 38 exit_signal, 39 processor, 40 rt_priority, 41 policy,
 	 * 42 delayacct_blkio_ticks, 43 guest_time, 44 cguest_time,
 	 * 45 start_data, 46 end_data, 47 start_brk, 48 arg_start, 49 arg_end,
 	 * 50 env_start, 51 env_end, 52 exit_code */
-	proc_printf(b, "%d 0 0 0 0 0 0 0 0 0 0 0 0 0 %d\n",
-		    SIGCHLD, t->state == TASK_ZOMBIE ? t->exit_status : 0);
+	proc_printf(b, "%d 0 0 0 0 0 0 0 0 %lu %lu %lu %lu %lu %d\n",
+		    SIGCHLD, vm->start_brk, vm->arg_start, vm->arg_end, vm->env_start,
+		    vm->env_end, t->state == TASK_ZOMBIE ? t->exit_status : 0);
 	return 0;
 }
 
 /*
- * The arguments, each NUL-terminated. TODO(lead): task_get_cmdline() is
- * called with tasklist_lock held, so it must not sleep.
+ * The memory lines of status, Linux's task_mem(): "VmRSS:\t    1234 kB".
+ * Peaks are not tracked: VmPeak is VmSize and VmHWM is VmRSS. A static
+ * binary has no libraries: all executable mappings are VmExe.
  */
-int proc_show_cmdline(struct proc_buf *b, struct task *t)
+static void status_vm(struct proc_buf *b, const struct proc_mm_stats *vm)
 {
-	b->len = task_get_cmdline(t, b->data, b->cap);
-	if (b->len > b->cap)
-		b->len = b->cap;
-	return 0;
+	unsigned long rss = vm->rss_anon + vm->rss_file + vm->rss_shmem;
+	const struct { const char *name; unsigned long pages; } f[] = {
+		{ "VmPeak", vm->total_vm }, { "VmSize", vm->total_vm },
+		{ "VmLck", vm->locked_vm }, { "VmPin", 0 },
+		{ "VmHWM", rss }, { "VmRSS", rss },
+		{ "RssAnon", vm->rss_anon }, { "RssFile", vm->rss_file },
+		{ "RssShmem", vm->rss_shmem }, { "VmData", vm->data_vm },
+		{ "VmStk", vm->stack_vm }, { "VmExe", vm->exec_vm },
+		{ "VmLib", 0 }, { "VmPTE", vm->pgtables }, { "VmSwap", 0 },
+		{ "HugetlbPages", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		proc_printf(b, "%s:\t%8lu kB\n", f[i].name, f[i].pages * KB_PER_PAGE);
 }
 
-int proc_show_status(struct proc_buf *b, struct task *t)
+/* Linux's order (fs/proc/array.c); the Vm lines only for a task with an mm. */
+int proc_show_status(struct proc_buf *b, const struct proc_ctx *c)
 {
-	unsigned long vsz, rss, ign, catch;
+	struct task *t = c->task;
+	unsigned long ign, catch;
 
-	task_vm(t, &vsz, &rss);
 	task_sig_masks(t, &ign, &catch);
 	proc_printf(b, "Name:\t%.*s\nUmask:\t%04o\nState:\t%c (%s)\n",
 		    TASK_COMM_LEN, t->comm, t->umask, task_state_char(t), task_state_name(t));
 	proc_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
 		    t->pid, t->pid, task_ppid(t));
-	proc_printf(b, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\n", NR_OPEN_MAX);
-	proc_printf(b, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nThreads:\t1\n", vsz, rss);
+	proc_printf(b, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t \n",
+		    NR_OPEN_MAX);
+	proc_printf(b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t%d\n",
+		    t->pid, t->pid, t->pgid, t->sid,
+		    !t->mm && t->state != TASK_ZOMBIE);
+	if (c->vm)
+		status_vm(b, c->vm);
+	proc_printf(b, "Threads:\t1\n");
 	proc_printf(b, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
 		    "SigIgn:\t%016lx\nSigCgt:\t%016lx\n",
 		    (unsigned long)t->pending, 0ul, (unsigned long)t->blocked, ign, catch);

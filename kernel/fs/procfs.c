@@ -6,15 +6,23 @@
  *
  *   /proc                      root: fixed entries + one dir per live task
  *   |-- self                   the caller's own <pid> directory
- *   |-- meminfo uptime mounts version
- *   `-- <pid>/                 stat cmdline status
+ *   |-- meminfo uptime mounts version vmstat
+ *   `-- <pid>/                 stat cmdline status maps smaps pagemap
  *
  * Lookups hand out D_DYNAMIC dentries with fresh inodes that are in no
  * children list; they go away with their last reference. A file's text is
- * generated once, when it is opened (proc_show.c), into a buffer that
- * hangs off the open file, so reads at any offset see one consistent
- * snapshot and lseek works. A <pid> name whose task has gone makes open
- * fail with ESRCH, as on Linux.
+ * generated once, when it is opened (proc_show.c, proc_vm.c), into a
+ * chunked buffer that hangs off the open file, so reads at any offset see
+ * one consistent snapshot and lseek works. pagemap is the exception: it is
+ * 2^35 entries long, so each read walks the page tables for just the range
+ * asked for. A <pid> name whose task has gone makes open fail with ESRCH,
+ * as on Linux.
+ *
+ * Tasks have no reference count, so task files are generated under
+ * tasklist_lock (a spinlock: no sleeping). Memory files need the mmap
+ * lock, which sleeps, so they take a reference on the task's mm instead
+ * (proc_get_task_mm()) and drop tasklist_lock first. Kinds and their locks:
+ * proc_internal.h.
  *
  * getdents64 cookies: 1 ".", 2 "..", 3.. the fixed entries, then
  * PROC_PID_COOKIE + pid for task directories, in pid order.
@@ -26,9 +34,11 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "mm/slab.h"
+#include "mm/vm.h"
 
 #define PROC_PID_COOKIE	256
-#define PROC_BUF_SIZE	4096
+/* A chunk is one page-sized allocation, header included. */
+#define PROC_CHUNK_SIZE	(PAGE_SIZE - sizeof(struct proc_chunk))
 
 /* What one /proc inode is (inode->private). */
 struct proc_info {
@@ -37,17 +47,23 @@ struct proc_info {
 };
 
 static const struct proc_entry proc_root_files[] = {
-	{ "meminfo", proc_show_meminfo, false },
-	{ "uptime", proc_show_uptime, false },
-	{ "mounts", proc_show_mounts, false },
-	{ "version", proc_show_version, false },
+	{ "meminfo", PROC_GLOBAL, .show = proc_show_meminfo },
+	{ "uptime", PROC_GLOBAL, .show = proc_show_uptime },
+	{ "mounts", PROC_GLOBAL, .show = proc_show_mounts },
+	{ "version", PROC_GLOBAL, .show = proc_show_version },
+	{ "vmstat", PROC_GLOBAL, .show = proc_show_vmstat },
 };
 
+/* At most 15 (proc_ino()). */
 static const struct proc_entry proc_pid_files[] = {
-	{ "stat", proc_show_stat, true },
-	{ "cmdline", proc_show_cmdline, true },
-	{ "status", proc_show_status, true },
+	{ "stat", PROC_TASK, .show = proc_show_stat },
+	{ "cmdline", PROC_MM, .show = proc_show_cmdline },
+	{ "status", PROC_TASK, .show = proc_show_status },
+	{ "maps", PROC_MM, .show = proc_show_maps },
+	{ "smaps", PROC_MM, .show = proc_show_smaps },
+	{ "pagemap", PROC_RAW, .read = proc_pagemap_read, .size = PROC_PAGEMAP_SIZE },
 };
+_Static_assert(ARRAY_SIZE(proc_pid_files) < 16, "proc_ino() gives a <pid> dir 15 files");
 
 static const struct inode_operations proc_root_iops, proc_pid_iops, proc_file_iops;
 static const struct file_operations proc_file_fops;
@@ -245,43 +261,256 @@ static const struct inode_operations proc_pid_iops = {
 	.evict = proc_evict,
 };
 
-/* ---- files: generated at open ---- */
+/* ---- the chunked text buffer ---- */
+
+/* A new empty chunk of at least @n bytes at the tail of @b, or NULL. */
+static struct proc_chunk *proc_chunk_add(struct proc_buf *b, size_t n)
+{
+	size_t cap = MAX(n, PROC_CHUNK_SIZE);
+	struct proc_chunk *c = kmalloc(sizeof(*c) + cap, 0);
+
+	if (!c) {
+		b->err = -ENOMEM;
+		return NULL;
+	}
+	c->next = NULL;
+	c->len = 0;
+	c->cap = cap;
+	if (b->tail)
+		b->tail->next = c;
+	else
+		b->head = c;
+	b->tail = c;
+	return c;
+}
+
+void proc_write(struct proc_buf *b, const void *data, size_t n)
+{
+	const char *p = data;
+
+	while (n && !b->err) {
+		struct proc_chunk *c = b->tail;
+		size_t k;
+
+		if (!c || c->len == c->cap)
+			c = proc_chunk_add(b, 0);
+		if (!c)
+			return;
+		k = MIN(n, c->cap - c->len);
+		memcpy(c->data + c->len, p, k);
+		c->len += k;
+		b->len += k;
+		p += k;
+		n -= k;
+	}
+}
 
 /*
- * Fill a new buffer for @info: global files directly, task files with
- * tasklist_lock held so the task cannot be freed meanwhile (which is why
- * the show functions must not sleep).
+ * Format straight into the tail chunk. What does not fit there goes whole
+ * into a fresh chunk (so a line is never split: chunks may end short);
+ * only a line longer than a chunk takes a temporary buffer.
  */
-static int proc_generate(const struct proc_info *info, struct proc_buf *b)
+void proc_printf(struct proc_buf *b, const char *fmt, ...)
 {
-	unsigned long irq;
-	struct task *t;
-	int err = 0;
+	struct proc_chunk *c = b->tail;
+	va_list ap;
+	size_t room;
+	char *tmp;
+	int n;
 
-	if (!info->entry->per_task)
-		return info->entry->show(b, NULL);
-	irq = spin_lock_irqsave(&tasklist_lock);
-	t = task_find(info->pid);
+	if (b->err)
+		return;
+	room = c ? c->cap - c->len : 0;
+	va_start(ap, fmt);
+	n = vsnprintf(room ? c->data + c->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	if ((size_t)n < room) {
+		c->len += n;
+		b->len += n;
+		return;
+	}
+	if ((size_t)n < PROC_CHUNK_SIZE) {
+		c = proc_chunk_add(b, 0);
+		if (!c)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(c->data, c->cap, fmt, ap);
+		va_end(ap);
+		c->len = n;
+		b->len += n;
+		return;
+	}
+	tmp = kmalloc((size_t)n + 1, 0);
+	if (!tmp) {
+		b->err = -ENOMEM;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	proc_write(b, tmp, n);
+	kfree(tmp);
+}
+
+static void proc_buf_free(struct proc_buf *b)
+{
+	struct proc_chunk *c, *next;
+
+	if (!b)
+		return;
+	for (c = b->head; c; c = next) {
+		next = c->next;
+		kfree(c);
+	}
+	kfree(b);
+}
+
+/* Copy up to @n bytes at @pos out of @b; bytes copied or -EFAULT. */
+static ssize_t proc_buf_read(struct proc_buf *b, struct fs_buf buf, size_t n, loff_t pos)
+{
+	struct proc_chunk *c = b->head;
+	size_t off = (size_t)pos, done = 0;
+
+	while (c && off >= c->len) {		/* find the chunk holding @pos */
+		off -= c->len;
+		c = c->next;
+	}
+	for (; c && done < n; c = c->next, off = 0) {
+		size_t k = MIN(n - done, c->len - off);
+
+		if (fsbuf_copy_out(buf, done, c->data + off, k))
+			return -EFAULT;
+		done += k;
+	}
+	return (ssize_t)done;
+}
+
+/* ---- files: generated at open ---- */
+
+/* Bump @mm's count unless it has already dropped to zero (being torn down). */
+static bool mm_get_not_zero(struct mm *mm)
+{
+	int n = __atomic_load_n(&mm->refcount, __ATOMIC_RELAXED);
+
+	while (n > 0)
+		if (__atomic_compare_exchange_n(&mm->refcount, &n, n + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/*
+ * exit and exec clear or replace t->mm before dropping their reference,
+ * so an mm seen here under tasklist_lock still has a count above zero on
+ * one CPU. FIXME: with several CPUs, they must swap t->mm under
+ * tasklist_lock for this to be safe.
+ */
+struct mm *proc_get_task_mm(pid_t pid)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct task *t = task_find(pid);
+	struct mm *mm = NULL;
+
 	if (!t || t->state == TASK_DEAD)
+		mm = ERR_PTR(-ESRCH);
+	else if (t->mm && mm_get_not_zero(t->mm))
+		mm = t->mm;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return mm;
+}
+
+/* PROC_MM: the show function under the mmap lock; no mm, no text. */
+static int proc_generate_mm(const struct proc_info *info, struct proc_buf *b)
+{
+	struct mm *mm = proc_get_task_mm(info->pid);
+	struct proc_ctx c = { .mm = mm };
+	int err;
+
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	if (!mm)
+		return 0;
+	mmap_lock(mm);
+	err = info->entry->show(b, &c);
+	mmap_unlock(mm);
+	mm_put(mm);
+	return err;
+}
+
+/*
+ * PROC_TASK: copy the memory counters first (that needs the mmap lock),
+ * then show the task under tasklist_lock, which keeps it from being freed.
+ */
+static int proc_generate_task(const struct proc_info *info, struct proc_buf *b)
+{
+	struct mm *mm = proc_get_task_mm(info->pid);
+	struct proc_mm_stats st;
+	struct proc_ctx c = { 0 };
+	unsigned long irq;
+	int err;
+
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	if (mm) {
+		mmap_lock(mm);
+		proc_mm_stats(mm, &st);
+		mmap_unlock(mm);
+		mm_put(mm);
+		c.vm = &st;
+	}
+	irq = spin_lock_irqsave(&tasklist_lock);
+	c.task = task_find(info->pid);
+	if (!c.task || c.task->state == TASK_DEAD)
 		err = -ESRCH;
 	else
-		err = info->entry->show(b, t);
+		err = info->entry->show(b, &c);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return err;
 }
 
+static int proc_generate(const struct proc_info *info, struct proc_buf *b)
+{
+	struct proc_ctx none = { 0 };
+
+	switch (info->entry->kind) {
+	case PROC_TASK:
+		return proc_generate_task(info, b);
+	case PROC_MM:
+		return proc_generate_mm(info, b);
+	case PROC_RAW:
+		return 0;
+	case PROC_GLOBAL:
+		break;
+	}
+	return info->entry->show(b, &none);
+}
+
 static int proc_open(struct inode *inode, struct file *f)
 {
-	struct proc_buf *b = kmalloc(sizeof(*b) + PROC_BUF_SIZE, 0);
+	const struct proc_info *info = inode->private;
+	struct proc_buf *b;
 	int err;
 
+	if (info->entry->kind == PROC_RAW) {
+		/* Nothing to keep; but fail now if the task is gone, as the others do. */
+		struct mm *mm = proc_get_task_mm(info->pid);
+
+		if (IS_ERR(mm))
+			return PTR_ERR(mm);
+		if (mm)
+			mm_put(mm);
+		return 0;
+	}
+	b = kzalloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	b->len = 0;
-	b->cap = PROC_BUF_SIZE;
-	err = proc_generate(inode->private, b);
+	err = proc_generate(info, b);
+	if (!err)
+		err = b->err;
 	if (err) {
-		kfree(b);
+		proc_buf_free(b);
 		return err;
 	}
 	f->private_data = b;
@@ -290,16 +519,18 @@ static int proc_open(struct inode *inode, struct file *f)
 
 static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *pos)
 {
+	const struct proc_info *info = f->inode->private;
 	struct proc_buf *b = f->private_data;
-	size_t len;
+	ssize_t len;
 
+	if (info->entry->kind == PROC_RAW)
+		return info->entry->read(info->pid, buf, n, pos);
 	if (!b || *pos >= (loff_t)b->len)
 		return 0;
-	len = MIN(n, b->len - (size_t)*pos);
-	if (fsbuf_copy_out(buf, 0, b->data + *pos, len))
-		return -EFAULT;
-	*pos += len;
-	return (ssize_t)len;
+	len = proc_buf_read(b, buf, MIN(n, b->len - (size_t)*pos), *pos);
+	if (len > 0)
+		*pos += len;
+	return len;
 }
 
 static ssize_t proc_fop_read(struct file *f, char __user *buf, size_t n, loff_t *pos)
@@ -309,14 +540,17 @@ static ssize_t proc_fop_read(struct file *f, char __user *buf, size_t n, loff_t 
 
 static loff_t proc_llseek(struct file *f, loff_t off, int whence)
 {
+	const struct proc_info *info = f->inode->private;
 	struct proc_buf *b = f->private_data;
 
+	if (info->entry->kind == PROC_RAW)
+		return llseek_size(f, off, whence, info->entry->size);
 	return llseek_size(f, off, whence, b ? (loff_t)b->len : 0);
 }
 
 static void proc_release(struct file *f)
 {
-	kfree(f->private_data);
+	proc_buf_free(f->private_data);
 }
 
 static const struct inode_operations proc_file_iops = {

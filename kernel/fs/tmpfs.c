@@ -12,8 +12,11 @@
  * A hole (never written, or cut off by truncate and grown again) reads as
  * zeros. Truncating frees the pages wholly past the new size and zeroes the
  * tail of the page that straddles it, so growing the file later shows zeros.
- * inode->lock serialises data, size and times. Data copies to and from user
- * memory happen with inode->lock held.
+ * The pages are the page cache: mmap maps them directly (mm/memory.c), so
+ * read/write and every mapping see the same bytes. inode->lock serialises
+ * read, write, size changes and times (copies to and from user memory
+ * happen with it held); the page tree and the size are also guarded by the
+ * pages_lock spinlock, which is all the page-fault path takes.
  *
  * Time stamps: FS_EPOCH_SEC plus the time since boot (fs_now(), fs.h).
  */
@@ -21,6 +24,8 @@
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
+#include "mm/rmap.h"
+#include "mm/vmstat.h"
 
 #define TMPFS_MAX_BYTES	(1ll << 40)	/* s_maxbytes: 1 TiB */
 
@@ -30,6 +35,72 @@ static const struct inode_operations tmpfs_file_iops;
 static const struct inode_operations tmpfs_special_iops;	/* nothing to do */
 
 /* ---- regular file data ---- */
+
+/* The cached page at @index with a reference, or NULL for a hole. */
+static struct page *cache_find(struct inode *inode, unsigned long index)
+{
+	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
+	struct page *p = page_tree_lookup(&inode->pages, index);
+
+	if (p)
+		get_page(p);
+	spin_unlock_irqrestore(&inode->pages_lock, irq);
+	return p;
+}
+
+/*
+ * The page at @index with a reference, allocating a zeroed one for a hole;
+ * only at offsets below @limit (the size, for faults; anything, for write).
+ * ERR_PTR(-ENXIO) beyond the limit, ERR_PTR(-ENOMEM).
+ */
+static struct page *cache_get(struct inode *inode, unsigned long index, bool check_size)
+{
+	struct page *fresh = NULL, *p;
+	unsigned long irq;
+
+	for (;;) {
+		irq = spin_lock_irqsave(&inode->pages_lock);
+		if (check_size && index >= (unsigned long)((inode->size + PAGE_SIZE - 1) >> PAGE_SHIFT)) {
+			p = ERR_PTR(-ENXIO);
+			goto out;
+		}
+		p = page_tree_lookup(&inode->pages, index);
+		if (!p && fresh) {
+			if (page_tree_insert(&inode->pages, index, fresh)) {
+				p = ERR_PTR(-ENOMEM);
+				goto out;
+			}
+			p = fresh;
+			fresh = NULL;
+			p->mapping = inode;
+			p->index = index;
+			page_set_flag(p, PG_swapbacked);	/* shmem: anonymous-like file data */
+			page_set_flag(p, PG_uptodate);
+			inode->nr_pages++;
+			__atomic_add_fetch(&tmpfs_total_pages, 1, __ATOMIC_RELAXED);
+			mod_vm_stat(NR_FILE_PAGES, 1);
+			mod_vm_stat(NR_SHMEM, 1);
+		}
+		if (p) {
+			get_page(p);
+			goto out;
+		}
+		spin_unlock_irqrestore(&inode->pages_lock, irq);
+		fresh = alloc_page(GFP_ZERO);	/* outside the lock, then retry */
+		if (!fresh)
+			return ERR_PTR(-ENOMEM);
+	}
+out:
+	spin_unlock_irqrestore(&inode->pages_lock, irq);
+	if (fresh)
+		free_page(fresh);
+	return p;
+}
+
+struct page *tmpfs_fault_page(struct inode *inode, unsigned long index)
+{
+	return cache_get(inode, index, true);
+}
 
 static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *pos)
 {
@@ -41,13 +112,15 @@ static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *p
 	while (done < n && *pos < inode->size) {
 		size_t off = *pos & ~PAGE_MASK;
 		size_t chunk = MIN(PAGE_SIZE - off, n - done);
-		struct page *p = page_tree_lookup(&inode->pages, *pos >> PAGE_SHIFT);
+		struct page *p = cache_find(inode, *pos >> PAGE_SHIFT);
 
 		chunk = MIN(chunk, (size_t)(inode->size - *pos));
-		if (p)
+		if (p) {
 			err = fsbuf_copy_out(buf, done, (char *)page_address(p) + off, chunk);
-		else
+			put_page(p);
+		} else {
 			err = fsbuf_zero(buf, done, chunk);
+		}
 		if (err)
 			break;
 		done += chunk;
@@ -58,30 +131,17 @@ static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *p
 	return done ? (ssize_t)done : err;
 }
 
-/* The page at @index, allocated (zeroed) if the slot is a hole. inode->lock held. */
-static struct page *tmpfs_get_page(struct inode *inode, unsigned long index)
+static void set_size(struct inode *inode, loff_t size)
 {
-	struct page *p = page_tree_lookup(&inode->pages, index);
+	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
 
-	if (p)
-		return p;
-	p = alloc_page(GFP_ZERO);
-	if (!p)
-		return NULL;
-	if (page_tree_insert(&inode->pages, index, p)) {
-		free_page(p);
-		return NULL;
-	}
-	p->index = index;
-	inode->nr_pages++;
-	__atomic_add_fetch(&tmpfs_total_pages, 1, __ATOMIC_RELAXED);
-	return p;
+	inode->size = size;
+	spin_unlock_irqrestore(&inode->pages_lock, irq);
 }
 
 /*
- * Write at *pos (at the end with O_APPEND, decided under the lock so
- * concurrent appenders do not overwrite each other). Returns the bytes
- * written, or -EFBIG / -ENOSPC / -EFAULT when none could be.
+ * write: whole pages come from the page cache, so the new data is what
+ * every MAP_SHARED mapper sees at once (the page cache *is* the file).
  */
 static ssize_t tmpfs_write(struct file *f, struct fs_buf buf, size_t n, loff_t *pos)
 {
@@ -100,19 +160,22 @@ static ssize_t tmpfs_write(struct file *f, struct fs_buf buf, size_t n, loff_t *
 	while (done < n) {
 		size_t off = *pos & ~PAGE_MASK;
 		size_t chunk = MIN(PAGE_SIZE - off, n - done);
-		struct page *p = tmpfs_get_page(inode, *pos >> PAGE_SHIFT);
+		struct page *p = cache_get(inode, *pos >> PAGE_SHIFT, false);
 
-		if (!p) {
+		if (IS_ERR(p)) {
 			err = -ENOSPC;
 			break;
 		}
 		err = fsbuf_copy_in((char *)page_address(p) + off, buf, done, chunk);
+		if (!err)
+			page_set_flag(p, PG_dirty);
+		put_page(p);
 		if (err)
 			break;
 		done += chunk;
 		*pos += chunk;
 		if (*pos > inode->size)
-			inode->size = *pos;
+			set_size(inode, *pos);
 	}
 	if (done)
 		inode->mtime = inode->ctime = fs_now();
@@ -123,28 +186,41 @@ out_unlock:
 
 static void tmpfs_free_from(struct inode *inode, unsigned long first)
 {
+	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
 	unsigned long freed = page_tree_truncate(&inode->pages, first);
 
 	inode->nr_pages -= freed;
+	spin_unlock_irqrestore(&inode->pages_lock, irq);
 	__atomic_sub_fetch(&tmpfs_total_pages, freed, __ATOMIC_RELAXED);
+	mod_vm_stat(NR_FILE_PAGES, -(long)freed);
+	mod_vm_stat(NR_SHMEM, -(long)freed);
 }
 
-/* Set the size; shrinking frees pages. 0 or -EFBIG. Takes inode->lock. */
+/*
+ * Set the size; shrinking unmaps the cut-off pages from every process that
+ * maps them (so their next access raises SIGBUS) and drops them from the
+ * cache. 0 or -EFBIG. Takes inode->lock.
+ */
 static int tmpfs_setsize(struct inode *inode, loff_t size)
 {
 	if (size > TMPFS_MAX_BYTES)
 		return -EFBIG;
 	mutex_lock(&inode->lock);
 	if (size < inode->size) {
+		unsigned long first = ALIGN_UP((uint64_t)size, PAGE_SIZE) >> PAGE_SHIFT;
 		size_t off = size & ~PAGE_MASK;
 		struct page *p;
 
-		tmpfs_free_from(inode, ALIGN_UP((uint64_t)size, PAGE_SIZE) >> PAGE_SHIFT);
-		p = off ? page_tree_lookup(&inode->pages, size >> PAGE_SHIFT) : NULL;
-		if (p)
+		set_size(inode, size);		/* new faults past it now fail */
+		unmap_mapping_range(inode, first);
+		tmpfs_free_from(inode, first);
+		p = off ? cache_find(inode, size >> PAGE_SHIFT) : NULL;
+		if (p) {
 			memset((char *)page_address(p) + off, 0, PAGE_SIZE - off);
+			put_page(p);
+		}
 	}
-	inode->size = size;
+	set_size(inode, size);
 	inode->mtime = inode->ctime = fs_now();
 	mutex_unlock(&inode->lock);
 	return 0;
@@ -153,6 +229,34 @@ static int tmpfs_setsize(struct inode *inode, loff_t size)
 static void tmpfs_evict(struct inode *inode)
 {
 	tmpfs_free_from(inode, 0);
+}
+
+/*
+ * An unlinked tmpfs file, for shared anonymous memory ("dev/zero") and
+ * memfd_create ("memfd:<name>"). Its dentry is in no directory, so
+ * /proc/<pid>/maps shows "/<name> (deleted)", as Linux does.
+ */
+struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags)
+{
+	struct inode *inode = tmpfs_new_inode(vfs_root->sb, S_IFREG | 0777, 0);
+	struct dentry *d;
+	struct file *f;
+
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	inode->nlink = 0;
+	d = dentry_alloc(vfs_root, name, inode);
+	if (!d) {
+		inode_put(inode);
+		return ERR_PTR(-ENOMEM);
+	}
+	f = vfs_open_dentry(d, O_RDWR | (flags & O_CLOEXEC));
+	dentry_put(d);
+	if (!IS_ERR(f) && size && tmpfs_setsize(inode, size)) {
+		fput(f);
+		return ERR_PTR(-ENOMEM);
+	}
+	return f;
 }
 
 /* ---- directories ---- */

@@ -39,6 +39,12 @@ typedef uint64_t pte_t;
 #define PTE_DIRTY	(1ull << 6)
 #define PTE_HUGE	(1ull << 7)	/* PS: 1 GiB at PDPT, 2 MiB at PD */
 #define PTE_GLOBAL	(1ull << 8)
+/*
+ * Software bit (one of the three the CPU ignores): a 4 KiB user PTE with P
+ * clear but PROTNONE set still names its frame - a PROT_NONE page keeps
+ * its contents, every access faults. (Linux uses the same trick.)
+ */
+#define PTE_PROTNONE	(1ull << 9)
 #define PTE_NX		(1ull << 63)
 #define PTE_ADDR_MASK	0x000ffffffffff000ull
 
@@ -54,6 +60,7 @@ enum mmu_flags {
 	MMU_GLOBAL	= 1u << 4,	/* survives CR3 switches (kernel only) */
 	MMU_ACCESSED	= 1u << 5,	/* reported by query; ignored by map */
 	MMU_DIRTY	= 1u << 6,	/* reported by query; ignored by map */
+	MMU_PROTNONE	= 1u << 7,	/* 4 KiB only: kept but inaccessible (PROT_NONE) */
 };
 
 /* One translation as reported by arch_query()/arch_walk(). */

@@ -1,0 +1,539 @@
+/*
+ * memory.c - user pages: the page-fault handler, copy-on-write, tearing
+ * mappings down (zap), the fork copy, and get_user_pages.
+ *
+ * Page states and who holds a reference (page->refcount):
+ *
+ *   zero page      one shared, read-only page for every untouched anonymous
+ *                  page that was only read; never counted or freed
+ *   anonymous      PG_anon; index = the page offset it was faulted at
+ *                  (vma->pgoff + (addr - vma->start) / PAGE_SIZE); one
+ *                  reference per PTE mapping it (mapcount == refcount)
+ *   page cache     mapping = the tmpfs inode, index = file page; one
+ *                  reference from the cache, one per PTE (mapcount) and
+ *                  one per get_user_pages pin
+ *
+ * The fault decision table (vma = the VMA containing the address):
+ *
+ *   PTE absent, anon VMA,  read   -> map the zero page read-only
+ *   PTE absent, anon VMA,  write  -> new zeroed page, writable
+ *   PTE absent, file VMA,  read   -> map the cache page (read-only when
+ *                                    private, so a write comes back here)
+ *   PTE absent, private file, write -> copy the cache page (COW)
+ *   PTE absent, shared file, write  -> map the cache page writable, dirty
+ *   PTE read-only, write, shared    -> make writable, dirty
+ *   PTE read-only, write, private   -> exclusive anon page: reuse in place;
+ *                                      else copy (COW break)
+ *
+ * Write faults on a VMA without VM_WRITE, exec faults without VM_EXEC and
+ * any access to a PROT_NONE VMA are refused before any of this
+ * (SEGV_ACCERR); an address no VMA covers is SEGV_MAPERR; a file page at
+ * or beyond EOF is SIGBUS.
+ */
+#include "mm/vm.h"
+#include "kernel/errno.h"
+#include "kernel/fs/fs.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/task.h"
+#include "mm/page_alloc.h"
+#include "mm/rmap.h"
+#include "mm/vmstat.h"
+#include <arch/pgtable.h>
+
+struct page *zero_page;
+
+void vm_init(void)
+{
+	zero_page = alloc_page(GFP_ZERO);
+	if (!zero_page)
+		panic("vm_init: no zero page");
+	page_set_flag(zero_page, PG_reserved);
+}
+
+static bool is_zero_page(const struct page *p)
+{
+	return p == zero_page;
+}
+
+static inline void add_mm_counter(struct mm *mm, enum mm_counter c, long d)
+{
+	__atomic_add_fetch(&mm->rss[c], d, __ATOMIC_RELAXED);
+}
+
+static enum mm_counter page_counter(const struct page *p)
+{
+	return page_test_flag(p, PG_anon) ? MM_ANONPAGES : MM_SHMEMPAGES;
+}
+
+/* A PTE now maps @p: count it (mapcount, meminfo, RSS). Caller holds a reference. */
+static void page_add_map(struct mm *mm, struct page *p)
+{
+	if (__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED) == 0)
+		mod_vm_stat(page_test_flag(p, PG_anon) ? NR_ANON_PAGES : NR_FILE_MAPPED, 1);
+	add_mm_counter(mm, page_counter(p), 1);
+}
+
+/* A PTE stopped mapping @p: uncount it and drop the PTE's reference. */
+static void page_remove_map(struct mm *mm, struct page *p)
+{
+	if (__atomic_sub_fetch(&p->mapcount, 1, __ATOMIC_RELAXED) == 0)
+		mod_vm_stat(page_test_flag(p, PG_anon) ? NR_ANON_PAGES : NR_FILE_MAPPED, -1);
+	add_mm_counter(mm, page_counter(p), -1);
+	put_page(p);
+}
+
+static unsigned long linear_page_index(const struct vma *v, unsigned long addr)
+{
+	return v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+}
+
+/* MMU flags of a PTE in @v; @writable says whether this PTE may be written. */
+static unsigned int pte_flags(const struct vma *v, bool writable)
+{
+	unsigned int f = MMU_USER;
+
+	if (!(v->flags & VM_ACCESS_FLAGS))
+		return MMU_PROTNONE;		/* PROT_NONE: keep the page, fault on use */
+
+	if (writable && (v->flags & VM_WRITE))
+		f |= MMU_WRITE;
+	if (v->flags & VM_EXEC)
+		f |= MMU_EXEC;
+	return f;
+}
+
+static struct page *new_anon_page(const struct vma *v, unsigned long addr, bool zero)
+{
+	struct page *p = alloc_page(zero ? GFP_ZERO : 0);
+
+	if (!p)
+		return NULL;
+	page_set_flag(p, PG_anon);
+	p->index = linear_page_index(v, addr);
+	p->mapping = NULL;		/* the anon_vma, with the rmap issue */
+	count_vm_event(PGALLOC);
+	return p;
+}
+
+/* Install @p at @addr (no PTE there yet); the PTE takes the caller's reference. */
+static int install_page(struct mm *mm, struct vma *v, unsigned long addr, struct page *p,
+			bool writable)
+{
+	int err = arch_map(mm->pgd, addr, page_to_phys(p), PAGE_SIZE, pte_flags(v, writable));
+
+	if (err)
+		return err;
+	if (!is_zero_page(p))
+		page_add_map(mm, p);
+	if (v->flags & VM_LOCKED)
+		mod_vm_stat(NR_MLOCK, 1);
+	return 0;
+}
+
+static enum vm_fault_result fault_absent(struct mm *mm, struct vma *v, unsigned long addr,
+					 bool write)
+{
+	struct page *p, *copy;
+
+	if (!v->file) {
+		if (!write && !(v->flags & VM_SHARED)) {
+			count_vm_event(ZERO_PAGE_MAP);
+			return install_page(mm, v, addr, zero_page, false) ? VM_FAULT_OOM :
+			       VM_FAULT_OK;
+		}
+		p = new_anon_page(v, addr, true);
+		if (!p)
+			return VM_FAULT_OOM;
+		count_vm_event(ANON_FAULT);
+		if (install_page(mm, v, addr, p, true)) {
+			put_page(p);
+			return VM_FAULT_OOM;
+		}
+		return VM_FAULT_OK;
+	}
+
+	p = tmpfs_fault_page(v->file->inode, linear_page_index(v, addr));
+	if (IS_ERR(p))
+		return PTR_ERR(p) == -ENXIO ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+	count_vm_event(FILE_FAULT);
+	if (write && !(v->flags & VM_SHARED)) {
+		/* Private write: the process gets its own copy right away. */
+		copy = new_anon_page(v, addr, false);
+		if (!copy) {
+			put_page(p);
+			return VM_FAULT_OOM;
+		}
+		memcpy(page_address(copy), page_address(p), PAGE_SIZE);
+		put_page(p);
+		count_vm_event(COW_FAULT);
+		p = copy;
+	} else if (write) {
+		page_set_flag(p, PG_dirty);
+	}
+	if (install_page(mm, v, addr, p, write || (v->flags & VM_SHARED))) {
+		put_page(p);
+		return VM_FAULT_OOM;
+	}
+	return VM_FAULT_OK;
+}
+
+/* Replace the PTE at @addr (mapping @old) with a private copy of it. */
+static enum vm_fault_result cow_copy(struct mm *mm, struct vma *v, unsigned long addr,
+				     struct page *old)
+{
+	struct page *copy = new_anon_page(v, addr, is_zero_page(old));
+
+	if (!copy)
+		return VM_FAULT_OOM;
+	if (!is_zero_page(old))
+		memcpy(page_address(copy), page_address(old), PAGE_SIZE);
+	count_vm_event(COW_FAULT);
+	arch_unmap(mm->pgd, addr, PAGE_SIZE);
+	if (v->flags & VM_LOCKED)
+		mod_vm_stat(NR_MLOCK, -1);	/* install_page counts the copy */
+	if (!is_zero_page(old))
+		page_remove_map(mm, old);
+	if (install_page(mm, v, addr, copy, true)) {
+		put_page(copy);
+		return VM_FAULT_OOM;
+	}
+	return VM_FAULT_OK;
+}
+
+/* Only this PTE maps it and nobody pinned it: a write may reuse it in place. */
+static bool page_exclusive_anon(struct page *p)
+{
+	return !is_zero_page(p) && page_test_flag(p, PG_anon) &&
+	       __atomic_load_n(&p->mapcount, __ATOMIC_RELAXED) == 1 && page_count(p) == 1;
+}
+
+/* A write to a present, read-only PTE of a writable VMA. */
+static enum vm_fault_result fault_wp(struct mm *mm, struct vma *v, unsigned long addr,
+				     const struct mmu_mapping *m)
+{
+	struct page *old = pfn_to_page(m->pa >> PAGE_SHIFT);
+
+	if (v->flags & VM_SHARED) {
+		page_set_flag(old, PG_dirty);
+		arch_protect(mm->pgd, addr, pte_flags(v, true));
+		return VM_FAULT_OK;
+	}
+	if (page_exclusive_anon(old)) {
+		count_vm_event(COW_REUSE);
+		arch_protect(mm->pgd, addr, pte_flags(v, true));
+		return VM_FAULT_OK;
+	}
+	return cow_copy(mm, v, addr, old);
+}
+
+/* Is the access allowed by the VMA at all? (x86: write and exec imply read) */
+static bool access_permitted(const struct vma *v, unsigned int flags)
+{
+	if (!(v->flags & VM_ACCESS_FLAGS))
+		return false;
+	if ((flags & FAULT_WRITE) && !(v->flags & VM_WRITE))
+		return false;
+	if ((flags & FAULT_EXEC) && !(v->flags & VM_EXEC))
+		return false;
+	return true;
+}
+
+static enum vm_fault_result handle_fault_locked(struct mm *mm, unsigned long addr,
+						unsigned int flags)
+{
+	struct vma *v = vma_lookup(&mm->vmas, addr);
+	struct mmu_mapping m;
+	bool write = flags & FAULT_WRITE;
+
+	addr &= PAGE_MASK;
+	if (!v)
+		return VM_FAULT_SEGV_MAPERR;
+	if (!access_permitted(v, flags))
+		return VM_FAULT_SEGV_ACCERR;
+	if (arch_query(mm->pgd, addr, &m))
+		return fault_absent(mm, v, addr, write);
+	if (m.flags & MMU_PROTNONE) {		/* left over from PROT_NONE: refresh */
+		arch_protect(mm->pgd, addr, pte_flags(v, false));
+		return VM_FAULT_OK;
+	}
+	if (write && !(m.flags & MMU_WRITE))
+		return fault_wp(mm, v, addr, &m);
+	return VM_FAULT_OK;		/* another path fixed it meanwhile */
+}
+
+enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
+{
+	enum vm_fault_result r;
+
+	count_vm_event(PGFAULT);
+	if (!(flags & FAULT_NOLOCK))
+		mmap_lock(mm);
+	r = handle_fault_locked(mm, addr, flags);
+	if (!(flags & FAULT_NOLOCK))
+		mmap_unlock(mm);
+	if (r == VM_FAULT_SEGV_MAPERR || r == VM_FAULT_SEGV_ACCERR)
+		count_vm_event(SIGSEGV_FAULT);
+	else if (r == VM_FAULT_SIGBUS)
+		count_vm_event(SIGBUS_FAULT);
+	return r;
+}
+
+/* ---- tearing down ---- */
+
+struct zap_ctx {
+	struct mm *mm;
+	bool unmap;			/* clear the PTEs too (not needed at exit) */
+	struct inode *only;		/* truncate: only pages of this file, from */
+	unsigned long first_index;	/* ... this file page on (and their COWs) */
+	const struct vma *vma;
+};
+
+static int zap_one(const struct mmu_mapping *m, void *arg)
+{
+	struct zap_ctx *c = arg;
+	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
+
+	if (c->only && linear_page_index(c->vma, m->va) < c->first_index)
+		return 0;
+	if (c->unmap)
+		arch_unmap(c->mm->pgd, m->va, m->size);
+	if (c->vma->flags & VM_LOCKED)
+		mod_vm_stat(NR_MLOCK, -1);
+	if (!is_zero_page(p))
+		page_remove_map(c->mm, p);
+	return 0;
+}
+
+/* Recompute the PTE flags of every page of @v in [start, end) (mprotect). */
+struct prot_ctx {
+	struct mm *mm;
+	struct vma *vma;
+};
+
+static int reprotect_one(const struct mmu_mapping *m, void *arg)
+{
+	struct prot_ctx *c = arg;
+	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
+	bool writable = (c->vma->flags & VM_SHARED) || page_exclusive_anon(p);
+
+	arch_protect(c->mm->pgd, m->va, pte_flags(c->vma, writable));
+	return 0;
+}
+
+void change_vma_protection(struct mm *mm, struct vma *v)
+{
+	struct prot_ctx c = { mm, v };
+
+	arch_walk(mm->pgd, v->start, v->end, reprotect_one, &c);
+}
+
+/* Drop every page mapped in [start, end) of @v. */
+void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
+		   bool unmap)
+{
+	struct zap_ctx c = { .mm = mm, .unmap = unmap, .vma = v };
+
+	arch_walk(mm->pgd, start, end, zap_one, &c);
+}
+
+void unmap_mapping_range(struct inode *inode, unsigned long first_index)
+{
+	unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
+	struct vma *v;
+
+	list_for_each_entry(v, &inode->i_mmap, file_node) {
+		unsigned long last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT);
+		struct zap_ctx c = {
+			.mm = v->mm, .unmap = true, .only = inode,
+			.first_index = first_index, .vma = v,
+		};
+
+		if (last <= first_index)
+			continue;
+		arch_walk(v->mm->pgd, v->start, v->end, zap_one, &c);
+	}
+	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
+}
+
+void vma_link_file(struct vma *v)
+{
+	struct inode *inode = v->file->inode;
+	unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
+
+	list_add_tail(&v->file_node, &inode->i_mmap);
+	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
+}
+
+void vma_unlink_file(struct vma *v)
+{
+	struct inode *inode = v->file->inode;
+	unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
+
+	list_del_init(&v->file_node);
+	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
+}
+
+/* ---- fork ---- */
+
+struct copy_ctx {
+	struct mm *dst, *src;
+	struct vma *vma;
+	int err;
+};
+
+static int copy_one(const struct mmu_mapping *m, void *arg)
+{
+	struct copy_ctx *c = arg;
+	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
+	unsigned int flags = m->flags & (MMU_USER | MMU_WRITE | MMU_EXEC | MMU_PROTNONE);
+
+	/* Private pages become copy-on-write: read-only on both sides. */
+	if (!(c->vma->flags & VM_SHARED) && (flags & MMU_WRITE)) {
+		flags &= ~MMU_WRITE;
+		arch_protect(c->src->pgd, m->va, flags);
+	}
+	if (arch_map(c->dst->pgd, m->va, m->pa, PAGE_SIZE, flags))
+		return c->err = -ENOMEM;
+	if (!is_zero_page(p)) {
+		get_page(p);
+		page_add_map(c->dst, p);
+	}
+	return 0;
+}
+
+int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
+{
+	struct copy_ctx c = { dst, src, v, 0 };
+
+	arch_walk(src->pgd, v->start, v->end, copy_one, &c);
+	return c.err;
+}
+
+/* ---- get_user_pages and kernel access to other address spaces ---- */
+
+/* Make the page at @addr present (and, for @write, writable or private). */
+static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool write,
+			unsigned int gup_flags, struct mmu_mapping *m)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		struct page *p;
+
+		if (arch_query(mm->pgd, addr, m)) {
+			/* A forced write to a read-only VMA first reads the page in. */
+			bool fw = write && (v->flags & VM_WRITE);
+
+			if (handle_fault_locked(mm, addr, fw ? FAULT_WRITE : 0) != VM_FAULT_OK)
+				return -EFAULT;
+			continue;
+		}
+		if (!write || (m->flags & MMU_WRITE))
+			return 0;
+		if (v->flags & VM_WRITE) {
+			if (handle_fault_locked(mm, addr, FAULT_WRITE) != VM_FAULT_OK)
+				return -EFAULT;
+			continue;
+		}
+		/* GUP_FORCE: write a read-only private VMA through a private copy. */
+		if (!(gup_flags & GUP_FORCE) || (v->flags & VM_SHARED))
+			return -EFAULT;
+		p = pfn_to_page(m->pa >> PAGE_SHIFT);
+		if (page_exclusive_anon(p))
+			return 0;
+		if (cow_copy(mm, v, addr, p) != VM_FAULT_OK)
+			return -ENOMEM;
+	}
+	return -EFAULT;
+}
+
+long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
+			   unsigned int gup_flags, struct page **pages)
+{
+	bool write = gup_flags & GUP_WRITE;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long addr = (start & PAGE_MASK) + i * PAGE_SIZE;
+		struct vma *v = vma_lookup(&mm->vmas, addr);
+		struct mmu_mapping m;
+
+		if (!v || (!(gup_flags & GUP_FORCE) &&
+			   !access_permitted(v, write ? FAULT_WRITE : 0)))
+			break;
+		if (!(v->flags & VM_ACCESS_FLAGS))
+			break;
+		if (gup_fault_in(mm, v, addr, write, gup_flags, &m))
+			break;
+		pages[i] = pfn_to_page(m.pa >> PAGE_SHIFT);
+		get_page(pages[i]);
+	}
+	if (i == n)
+		return (long)n;
+	while (i--)
+		put_page(pages[i]);
+	return -EFAULT;
+}
+
+long get_user_pages(struct mm *mm, unsigned long start, unsigned long n, bool write,
+		    struct page **pages)
+{
+	long r;
+
+	mmap_lock(mm);
+	r = get_user_pages_locked(mm, start, n, write ? GUP_WRITE : 0, pages);
+	mmap_unlock(mm);
+	return r;
+}
+
+/*
+ * Copy into @mm's memory through its page tables, breaking COW even in
+ * read-only private VMAs (like Linux's FOLL_FORCE): the ELF loader uses it
+ * to zero the tail of a file-backed segment.
+ */
+int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n)
+{
+	const char *s = src;
+	int err = 0;
+
+	mmap_lock(mm);
+	while (n) {
+		size_t chunk = MIN(n, PAGE_SIZE - (dst & ~PAGE_MASK));
+		struct page *p;
+
+		if (get_user_pages_locked(mm, dst, 1, GUP_WRITE | GUP_FORCE, &p) != 1) {
+			err = -EFAULT;
+			break;
+		}
+		if (s)
+			memcpy((char *)page_address(p) + (dst & ~PAGE_MASK), s, chunk);
+		else
+			memset((char *)page_address(p) + (dst & ~PAGE_MASK), 0, chunk);
+		put_page(p);
+		if (s)
+			s += chunk;
+		dst += chunk;
+		n -= chunk;
+	}
+	mmap_unlock(mm);
+	return err;
+}
+
+/* Read @mm's memory without faulting anything in (absent pages read as zeros). */
+int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n)
+{
+	char *d = dst;
+
+	while (n) {
+		size_t chunk = MIN(n, PAGE_SIZE - (src & ~PAGE_MASK));
+		struct mmu_mapping m;
+
+		if (arch_query(mm->pgd, src, &m))
+			memset(d, 0, chunk);
+		else
+			memcpy(d, (char *)phys_to_virt(m.pa) + (src - m.va), chunk);
+		d += chunk;
+		src += chunk;
+		n -= chunk;
+	}
+	return 0;
+}

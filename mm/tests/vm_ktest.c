@@ -1,0 +1,168 @@
+/*
+ * vm_ktest.c - the VM core without a user process: VMA split and merge
+ * invariants through vm_mmap_region/vm_munmap on a private mm, the fault
+ * path (zero page, COW after a fork copy, exclusive reuse), and the page
+ * cache of a tmpfs file (mapped pages, truncation, SIGBUS beyond EOF).
+ */
+#include "kernel/errno.h"
+#include "kernel/fs/fs.h"
+#include "kernel/ktest.h"
+#include "kernel/lib/string.h"
+#include "mm/page_alloc.h"
+#include "mm/vm.h"
+#include "mm/vmstat.h"
+#include <arch/pgtable.h>
+
+#define RW	(VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
+#define BASE	0x40000000ul
+
+static unsigned long count_vmas(struct mm *mm)
+{
+	unsigned long n = 0;
+
+	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v))
+		n++;
+	return n;
+}
+
+static bool tree_ok(struct mm *mm)
+{
+	char why[128];
+
+	return vma_tree_check(&mm->vmas, why, sizeof(why)) && mm->vmas.count == count_vmas(mm);
+}
+
+KTEST(vm_vma_split_merge)
+{
+	struct mm *mm = mm_create();
+	struct vma *v;
+
+	KT_ASSERT(mm != NULL);
+	mmap_lock(mm);
+	/* Three adjacent anonymous mappings made separately merge into one. */
+	for (int i = 0; i < 3; i++)
+		KT_ASSERT_EQ(vm_mmap_region(mm, BASE + i * 0x3000, 0x3000, RW, NULL, 0, true),
+			     (long)(BASE + i * 0x3000));
+	KT_ASSERT_EQ(count_vmas(mm), 1);
+	v = vma_first(&mm->vmas);
+	KT_ASSERT(v->start == BASE && v->end == BASE + 0x9000 && v->pgoff == BASE >> PAGE_SHIFT);
+	/* A hole in the middle splits it; pgoff of the upper part follows the address. */
+	KT_ASSERT_EQ(vm_munmap(mm, BASE + 0x4000, 0x1000), 0);
+	KT_ASSERT_EQ(count_vmas(mm), 2);
+	v = vma_lookup(&mm->vmas, BASE + 0x5000);
+	KT_ASSERT(v && v->start == BASE + 0x5000 && v->pgoff == (BASE + 0x5000) >> PAGE_SHIFT);
+	KT_ASSERT(tree_ok(mm));
+	/* Filling the hole merges all three pieces back. */
+	KT_ASSERT_EQ(vm_mmap_region(mm, BASE + 0x4000, 0x1000, RW, NULL, 0, true),
+		     (long)(BASE + 0x4000));
+	KT_ASSERT_EQ(count_vmas(mm), 1);
+	/* Different flags never merge. */
+	KT_ASSERT_EQ(vm_mmap_region(mm, BASE + 0x9000, 0x1000, VM_READ | VM_MAYREAD, NULL, 0,
+				    true), (long)(BASE + 0x9000));
+	KT_ASSERT_EQ(count_vmas(mm), 2);
+	KT_ASSERT_EQ(mm->total_vm, 10);
+	/* Unmapping across both VMAs and a hole. */
+	KT_ASSERT_EQ(vm_munmap(mm, BASE + 0x8000, 0x10000), 0);
+	KT_ASSERT_EQ(count_vmas(mm), 1);
+	KT_ASSERT_EQ(mm->total_vm, 8);
+	KT_ASSERT(tree_ok(mm));
+	mmap_unlock(mm);
+	mm_put(mm);
+	return KT_PASS;
+}
+
+static phys_addr_t pa_of(struct mm *mm, unsigned long va, unsigned int *flags)
+{
+	struct mmu_mapping m;
+
+	if (arch_query(mm->pgd, va, &m))
+		return 0;
+	if (flags)
+		*flags = m.flags;
+	return m.pa;
+}
+
+KTEST(vm_fault_zero_page_and_cow)
+{
+	unsigned long free_before = pmm_free_pages();
+	struct mm *mm = mm_create(), *child;
+	unsigned int fl = 0;
+	phys_addr_t pa, pa2;
+
+	KT_ASSERT(mm != NULL);
+	mmap_lock(mm);
+	KT_ASSERT_EQ(vm_mmap_region(mm, BASE, 0x4000, RW, NULL, 0, true), (long)BASE);
+	mmap_unlock(mm);
+	/* Read: the shared zero page, read-only. */
+	KT_ASSERT_EQ(vm_fault(mm, BASE, 0), VM_FAULT_OK);
+	KT_ASSERT_EQ(pa_of(mm, BASE, &fl), page_to_phys(zero_page));
+	KT_ASSERT(!(fl & MMU_WRITE));
+	/* Write: a private zeroed page replaces it. */
+	KT_ASSERT_EQ(vm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_OK);
+	pa = pa_of(mm, BASE, &fl);
+	KT_ASSERT(pa && pa != page_to_phys(zero_page) && (fl & MMU_WRITE));
+	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 1);
+	/* A fork copy shares it read-only on both sides. */
+	child = mm_dup(mm);
+	KT_ASSERT(child != NULL);
+	KT_ASSERT_EQ(pa_of(child, BASE, &fl), pa);
+	KT_ASSERT(!(fl & MMU_WRITE));
+	KT_ASSERT(!(pa_of(mm, BASE, &fl) && (fl & MMU_WRITE)));
+	KT_ASSERT_EQ(pfn_to_page(pa >> PAGE_SHIFT)->mapcount, 2);
+	/* The child writes: it gets a copy; the parent's page is exclusive again. */
+	KT_ASSERT_EQ(vm_fault(child, BASE, FAULT_WRITE), VM_FAULT_OK);
+	pa2 = pa_of(child, BASE, &fl);
+	KT_ASSERT(pa2 && pa2 != pa && (fl & MMU_WRITE));
+	KT_ASSERT_EQ(pfn_to_page(pa >> PAGE_SHIFT)->mapcount, 1);
+	/* The last sharer reuses the page in place, no copy. */
+	KT_ASSERT_EQ(vm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_OK);
+	KT_ASSERT_EQ(pa_of(mm, BASE, &fl), pa);
+	KT_ASSERT(fl & MMU_WRITE);
+	/* Faults the VMA cannot explain. */
+	KT_ASSERT_EQ(vm_fault(mm, BASE + 0x10000, 0), VM_FAULT_SEGV_MAPERR);
+	mm_put(child);
+	mm_put(mm);
+	KT_ASSERT_EQ(pmm_free_pages(), free_before);
+	return KT_PASS;
+}
+
+KTEST(vm_page_cache_mapping_and_truncate)
+{
+	unsigned long free_before = pmm_free_pages();
+	struct file *f = shmem_file_create("ktest", 3 * PAGE_SIZE, 0);
+	struct mm *a = mm_create(), *b = mm_create();
+	const unsigned long shared = RW | VM_SHARED | VM_MAYSHARE;
+	phys_addr_t pa;
+	char buf[8];
+
+	KT_ASSERT(!IS_ERR(f) && a && b);
+	KT_ASSERT_EQ(kernel_write(f, "pagoda", 6, PAGE_SIZE), 6);
+	mmap_lock(a);
+	KT_ASSERT_EQ(vm_mmap_region(a, BASE, 4 * PAGE_SIZE, shared, f, 0, true), (long)BASE);
+	mmap_unlock(a);
+	mmap_lock(b);
+	KT_ASSERT_EQ(vm_mmap_region(b, BASE, 4 * PAGE_SIZE, RW, f, 0, true), (long)BASE);
+	mmap_unlock(b);
+	/* Both map the same cache page; the private one read-only. */
+	KT_ASSERT_EQ(vm_fault(a, BASE + PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
+	KT_ASSERT_EQ(vm_fault(b, BASE + PAGE_SIZE, 0), VM_FAULT_OK);
+	pa = pa_of(a, BASE + PAGE_SIZE, NULL);
+	KT_ASSERT(pa && pa == pa_of(b, BASE + PAGE_SIZE, NULL));
+	KT_ASSERT_EQ(memcmp(phys_to_virt(pa), "pagoda", 6), 0);
+	/* A write through the shared mapping is the file. */
+	memcpy(phys_to_virt(pa), "PAGODA", 6);
+	KT_ASSERT_EQ(kernel_read(f, buf, 6, PAGE_SIZE), 6);
+	KT_ASSERT_EQ(memcmp(buf, "PAGODA", 6), 0);
+	/* Beyond EOF (page 3 of a 3-page file): SIGBUS. */
+	KT_ASSERT_EQ(vm_fault(a, BASE + 3 * PAGE_SIZE, 0), VM_FAULT_SIGBUS);
+	/* Truncation unmaps the cut pages from every mapper. */
+	KT_ASSERT_EQ(vfs_truncate(f->inode, PAGE_SIZE), 0);
+	KT_ASSERT_EQ(pa_of(a, BASE + PAGE_SIZE, NULL), 0);
+	KT_ASSERT_EQ(pa_of(b, BASE + PAGE_SIZE, NULL), 0);
+	KT_ASSERT_EQ(vm_fault(b, BASE + PAGE_SIZE, 0), VM_FAULT_SIGBUS);
+	mm_put(a);
+	mm_put(b);
+	fput(f);
+	KT_ASSERT_EQ(pmm_free_pages(), free_before);
+	return KT_PASS;
+}

@@ -1,0 +1,112 @@
+/*
+ * vma.h - virtual memory areas and the per-mm VMA tree.
+ *
+ * A VMA is one run of pages [start, end) with the same flags, backing
+ * (anonymous memory or one file at consecutive offsets) and operations.
+ * struct mm keeps its VMAs in a red-black tree ordered by address and
+ * augmented, Linux-style, with the largest free gap in each subtree, so
+ *
+ *   vma_find(t, addr)       the VMA containing addr, or the first above it
+ *   vma_gap_topdown(...)    the highest free range of a given size
+ *
+ * are O(log n). The gap in front of a VMA is [prev->end, vma->start)
+ * (prev = the VMA just below, or the tree's lower bound):
+ *
+ *        low                                              high
+ *         |<-gap->[ vma A ]<--gap-->[ vma B ]<-gap->[ vma C ]  |
+ *
+ * The tree code (mm/vma_tree.c on kernel/lib/rbtree.c) is pure: host tests
+ * build it against a naive sorted-array model.
+ */
+#ifndef MM_VMA_H
+#define MM_VMA_H
+
+#include "kernel/lib/list.h"
+#include "kernel/lib/rbtree.h"
+#include "kernel/types.h"
+
+/* vm_flags, with Linux's values (include/linux/mm.h). */
+#define VM_NONE		0x00000000ul
+#define VM_READ		0x00000001ul
+#define VM_WRITE	0x00000002ul
+#define VM_EXEC		0x00000004ul
+#define VM_SHARED	0x00000008ul
+#define VM_MAYREAD	0x00000010ul
+#define VM_MAYWRITE	0x00000020ul
+#define VM_MAYEXEC	0x00000040ul
+#define VM_MAYSHARE	0x00000080ul
+#define VM_GROWSDOWN	0x00000100ul
+#define VM_LOCKED	0x00002000ul
+#define VM_IO		0x00004000ul
+#define VM_DONTCOPY	0x00020000ul
+#define VM_DONTEXPAND	0x00040000ul
+#define VM_LOCKONFAULT	0x00080000ul
+#define VM_ACCOUNT	0x00100000ul
+#define VM_NORESERVE	0x00200000ul
+#define VM_DONTDUMP	0x04000000ul
+#define VM_SOFTDIRTY	0x08000000ul
+
+#define VM_ACCESS_FLAGS	(VM_READ | VM_WRITE | VM_EXEC)
+
+struct mm;
+struct file;
+struct anon_vma;
+struct vma;
+
+/* What a VMA is backed by, beyond plain anonymous memory. */
+struct vm_operations {
+	const char *name;		/* for /proc maps when there is no file */
+};
+
+struct vma {
+	unsigned long start, end;	/* [start, end), page aligned */
+	unsigned long flags;		/* VM_* */
+	unsigned long pgoff;		/* file offset in pages; start >> PAGE_SHIFT for anon */
+	struct mm *mm;
+	struct file *file;		/* NULL: anonymous (a reference when set) */
+	struct anon_vma *anon_vma;	/* rmap (a later issue); NULL for now */
+	const struct vm_operations *ops;
+	struct list_head file_node;	/* on the file's list of mappers (i_mmap) */
+
+	/* Tree bookkeeping (mm/vma_tree.c only). */
+	struct rb_node rb;
+	unsigned long subtree_gap;	/* largest gap in front of any VMA in this subtree */
+};
+
+struct vma_tree {
+	struct rb_root root;
+	unsigned long low, high;	/* placement bounds for the first gap / last gap */
+	unsigned long count;
+};
+
+void vma_tree_init(struct vma_tree *t, unsigned long low, unsigned long high);
+/* Insert @v (its [start, end) must not overlap any VMA in @t). */
+void vma_tree_insert(struct vma_tree *t, struct vma *v);
+void vma_tree_erase(struct vma_tree *t, struct vma *v);
+/*
+ * After changing v->start or v->end in place (split, merge, grow), without
+ * reordering: bring the gap bookkeeping up to date. Also the next VMA's gap
+ * changes when v->end moves: the call covers both.
+ */
+void vma_tree_adjust(struct vma_tree *t, struct vma *v);
+/* The VMA containing @addr, or else the lowest VMA above it, or NULL. */
+struct vma *vma_find(struct vma_tree *t, unsigned long addr);
+/* The VMA containing @addr, or NULL. */
+struct vma *vma_lookup(struct vma_tree *t, unsigned long addr);
+struct vma *vma_first(struct vma_tree *t);
+struct vma *vma_last(struct vma_tree *t);
+struct vma *vma_next(struct vma *v);
+struct vma *vma_prev(struct vma *v);
+/*
+ * Highest page-aligned address a with [a, a + size) free, a >= low and
+ * a + size <= high (both page aligned, within the tree's bounds); 0 if none.
+ */
+unsigned long vma_gap_topdown(struct vma_tree *t, unsigned long size,
+			      unsigned long low, unsigned long high);
+/* Lowest such address (bottom-up search), 0 if none. */
+unsigned long vma_gap_bottomup(struct vma_tree *t, unsigned long size,
+			       unsigned long low, unsigned long high);
+/* Check every invariant (order, no overlap, gaps, colours); false + why. */
+bool vma_tree_check(struct vma_tree *t, char *why, size_t len);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * vmstat.h - global memory counters: page states (what memory holds now,
+ * for /proc/meminfo) and events (what happened, for /proc/vmstat).
+ *
+ * Both are plain arrays of atomics indexed by an enum; the names the /proc
+ * files print are in vm_stat_names[] / vm_event_names[] (mm/vmstat.c). The
+ * Linux names are used where Linux has the counter.
+ */
+#ifndef MM_VMSTAT_H
+#define MM_VMSTAT_H
+
+#include "kernel/types.h"
+
+/* Pages currently in a state (meminfo). */
+enum vm_stat_item {
+	NR_ANON_PAGES,		/* anonymous pages mapped by at least one process */
+	NR_FILE_MAPPED,		/* file (incl. shmem) pages mapped by a process */
+	NR_FILE_PAGES,		/* page-cache pages (tmpfs/shmem data) */
+	NR_SHMEM,		/* of which shmem/tmpfs/memfd */
+	NR_MLOCK,		/* pages in VM_LOCKED mappings */
+	NR_PAGETABLE,		/* user page-table pages */
+	NR_VM_STAT_ITEMS
+};
+
+/* Events (vmstat). */
+enum vm_event_item {
+	PGFAULT,		/* every page fault taken by mm */
+	PGMAJFAULT,		/* faults that had to do I/O (none without swap yet) */
+	PGALLOC,		/* pages allocated for user memory */
+	PGFREE_USER,		/* user pages freed */
+	THP_FAULT_ALLOC,	/* (never: no huge pages for users yet) */
+	COW_FAULT,		/* write faults that copied a shared page */
+	COW_REUSE,		/* write faults that reused an exclusive page in place */
+	ZERO_PAGE_MAP,		/* read faults answered with the shared zero page */
+	FILE_FAULT,		/* faults that mapped a page-cache page */
+	ANON_FAULT,		/* faults that allocated a fresh anonymous page */
+	SIGSEGV_FAULT,		/* faults that ended in SIGSEGV */
+	SIGBUS_FAULT,		/* faults that ended in SIGBUS */
+	NR_VM_EVENT_ITEMS
+};
+
+extern long vm_stat[NR_VM_STAT_ITEMS];
+extern unsigned long vm_events[NR_VM_EVENT_ITEMS];
+extern const char *const vm_stat_names[NR_VM_STAT_ITEMS];
+extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
+
+static inline void mod_vm_stat(enum vm_stat_item i, long delta)
+{
+	__atomic_add_fetch(&vm_stat[i], delta, __ATOMIC_RELAXED);
+}
+
+static inline long read_vm_stat(enum vm_stat_item i)
+{
+	long v = __atomic_load_n(&vm_stat[i], __ATOMIC_RELAXED);
+
+	return v < 0 ? 0 : v;
+}
+
+static inline void count_vm_event(enum vm_event_item i)
+{
+	__atomic_add_fetch(&vm_events[i], 1, __ATOMIC_RELAXED);
+}
+
+#endif
