@@ -867,22 +867,19 @@ static long sys_madvise(unsigned long start, unsigned long len, long advice)
 			break;
 		case MADV_DONTFORK:
 		case MADV_DOFORK:
-			v = vma_change_flags(mm, v, a, e, advice == MADV_DONTFORK ?
-					     v->flags | VM_DONTCOPY : v->flags & ~VM_DONTCOPY);
-			if (IS_ERR(v)) {
-				ret = PTR_ERR(v);
-				goto out;
-			}
-			break;
 		case MADV_DONTDUMP:
-		case MADV_DODUMP:
-			v = vma_change_flags(mm, v, a, e, advice == MADV_DONTDUMP ?
-					     v->flags | VM_DONTDUMP : v->flags & ~VM_DONTDUMP);
+		case MADV_DODUMP: {
+			unsigned long bit = advice == MADV_DONTFORK || advice == MADV_DOFORK ?
+					    VM_DONTCOPY : VM_DONTDUMP;
+			bool set = advice == MADV_DONTFORK || advice == MADV_DONTDUMP;
+
+			v = vma_change_flags(mm, v, a, e, set ? v->flags | bit : v->flags & ~bit);
 			if (IS_ERR(v)) {
 				ret = PTR_ERR(v);
 				goto out;
 			}
 			break;
+		}
 		default:
 			break;		/* hints Pagoda does not act on */
 		}
