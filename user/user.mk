@@ -13,13 +13,14 @@
 #   user/bin/<name>.c    -> /bin/<name>
 #   user/tests/<name>.c  -> /tests/<name>   (runall is the driver)
 #   user/tests/<name>.sh -> /tests/<name>.sh (scripts for sh, mode 0644)
+#   user/bench/<name>.c  -> /bench/<name>   (benchmarks, see faultbench.c)
 #
 # The initramfs ($(INITRAMFS)) is cpio "newc", built reproducibly by
 # tools/mkinitramfs.sh from the staging tree $(B)/user/rootfs.  Pass
 # EXTRA_INITRD=<dir> to lay the files under <dir> over it.
 #
 # Exports: INITRAMFS, USER_TEST_BINS (the test programs, without the
-# runner), USER_TEST_RUNNER.  Targets: user, initramfs, user-host-tests.
+# runner), USER_TEST_RUNNER, USER_BENCH_BINS.  Targets: user, initramfs, user-host-tests.
 
 B ?= build
 # Fallbacks for the quiet-build helpers when used without the top Makefile.
@@ -46,6 +47,8 @@ USER_TEST_BINS := $(filter-out $(USER_TEST_RUNNER), \
 	$(patsubst user/tests/%.c,$(USER_OUT)/tests/%,$(wildcard user/tests/*.c)))
 # Shell scripts the tests run with sh (not executables: runall skips them).
 USER_TEST_SCRIPTS := $(wildcard user/tests/*.sh)
+# Benchmarks: like the tests, they also run on Linux (tools/linux-qemu-run).
+USER_BENCH_BINS := $(patsubst user/bench/%.c,$(USER_OUT)/bench/%,$(wildcard user/bench/*.c))
 INITRAMFS    := $(B)/initramfs.cpio
 
 # EXTRA_INITRD's files are prerequisites; its name is recorded so that
@@ -56,7 +59,7 @@ USER_EXTRA_FILES := $(if $(EXTRA_INITRD),$(shell find $(EXTRA_INITRD) 2>/dev/nul
 USER_GOAL_BEFORE := $(.DEFAULT_GOAL)
 
 .PHONY: user initramfs user-all user-host-tests user-force
-user: $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER)
+user: $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_BENCH_BINS)
 initramfs: $(INITRAMFS)
 user-all: user initramfs
 
@@ -83,17 +86,20 @@ $(USER_OUT)/extra-initrd.txt: user-force
 	@echo '$(EXTRA_INITRD)' | cmp -s - $@ || echo '$(EXTRA_INITRD)' > $@
 
 $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCRIPTS) \
+		$(USER_BENCH_BINS) \
 		tools/mkinitramfs.sh user/user.mk $(USER_OUT)/extra-initrd.txt \
 		$(USER_EXTRA_FILES)
 	$(call say,CPIO,$@)
 	$(Q)rm -rf $(USER_ROOT)
 	$(Q)install -d -m 0755 $(USER_ROOT) $(USER_ROOT)/sbin $(USER_ROOT)/bin \
-		$(USER_ROOT)/tests $(USER_ROOT)/dev $(USER_ROOT)/proc $(USER_ROOT)/etc
+		$(USER_ROOT)/tests $(USER_ROOT)/bench $(USER_ROOT)/dev $(USER_ROOT)/proc \
+		$(USER_ROOT)/etc
 	$(Q)install -d -m 1777 $(USER_ROOT)/tmp
 	$(Q)install -m 0755 $(USER_OUT)/init $(USER_ROOT)/sbin/init
 	$(Q)install -m 0755 $(USER_OUT)/sh $(USER_PROGS) $(USER_ROOT)/bin/
 	$(Q)install -m 0755 $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_ROOT)/tests/
 	$(Q)install -m 0644 $(USER_TEST_SCRIPTS) $(USER_ROOT)/tests/
+	$(if $(USER_BENCH_BINS),$(Q)install -m 0755 $(USER_BENCH_BINS) $(USER_ROOT)/bench/)
 	$(Q)echo '$(USER_MOTD)' > $(USER_ROOT)/etc/motd
 	$(Q)chmod 0644 $(USER_ROOT)/etc/motd
 	$(Q)tools/mkinitramfs.sh $@ $(USER_ROOT) $(EXTRA_INITRD)
