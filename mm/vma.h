@@ -70,6 +70,7 @@ struct vma {
 
 	/* Tree bookkeeping (mm/vma_tree.c only). */
 	struct rb_node rb;
+	unsigned long gap;		/* own gap: v->start - (prev ? prev->end : t->low) */
 	unsigned long subtree_gap;	/* largest gap in front of any VMA in this subtree */
 };
 

@@ -13,36 +13,47 @@
  *   last gap = [last->end, t->high): belongs to no VMA, so it is stored
  *              nowhere and the searches look at it explicitly.
  *
- * Augmentation: every node carries subtree_gap, the largest gap(v) over the
- * VMAs v in its subtree. A search for a free range of `size' bytes skips
+ * Two cached values per VMA:
+ *   v->gap          the length of gap(v), so gap(v) = [v->start - v->gap,
+ *                   v->start) without looking at the predecessor;
+ *   v->subtree_gap  the largest v->gap over the VMAs in v's subtree, i.e.
+ *                   MAX(v->gap, left->subtree_gap, right->subtree_gap).
+ * subtree_gap depends only on the node and its children, as the rbtree's
+ * augmentation callbacks require (rbtree.h), so rotations and erasure keep
+ * it right by themselves. A search for a free range of `size' bytes skips
  * every subtree whose subtree_gap is smaller, and every subtree whose
  * address span cannot meet [low, high) (see gap_window()).
  *
  * The twist: gap(v) depends on v's predecessor, which may be anywhere in
- * the tree (the rightmost node of v's left subtree, or an ancestor). So
- *   - changing v->end changes gap(next); inserting or erasing v changes the
- *     gap of the VMA after it. The update paths below recompute both.
- *   - struct vma has no prev pointer or cached gap(v), so gap(v) costs a
- *     rb_prev() walk, O(log n). The rbtree only calls its callbacks on a
- *     consistent tree, which makes that walk legal inside them.
- *   - the rbtree callbacks get nodes but not the tree, so they cannot know
- *     t->low and use gap = 0 for the first VMA. Only the subtree_gap values
- *     of the first VMA and its ancestors (the left spine) can depend on that
- *     gap, so after every insert or erase that path is recomputed with the
- *     true t->low (fix_first_path()).
+ * the tree. So an update changes up to two cached gaps, and the update
+ * functions (which, unlike the callbacks, know t->low) set them by hand:
+ *
+ *   insert v        gap(v) is new, gap(next) shrinks to [v->end, next->start)
+ *   erase v         gap(next) grows to [v->start - v->gap, next->start)
+ *   adjust v        v->start moved: gap(v); v->end moved: gap(next)
+ *
+ * then recompute subtree_gap from the changed nodes up to the root. v and
+ * its successor always lie on one root path (next is the leftmost node of
+ * v's right subtree, or, if v has none, the nearest ancestor holding v in
+ * its left subtree), so one walk from the deeper of the two covers both
+ * (update_pair()).
  *
  * Costs (n VMAs, tree height h <= 2 log2(n + 1)):
  *   vma_find, vma_lookup, vma_first, vma_last      O(log n)
  *   vma_next, vma_prev                             O(log n), O(1) amortized
- *   vma_tree_insert, _erase, _adjust               O(log^2 n): O(h) nodes
- *                                                  recomputed, each gap(v)
- *                                                  is an O(h) rb_prev() walk
- *   vma_gap_topdown, vma_gap_bottomup              O(log^2 n) worst case:
- *                                                  O(h) nodes visited, each
- *                                                  gap(v) an O(h) walk
+ *   vma_tree_insert                                O(log n): one descent,
+ *                                                  one path recomputed
+ *   vma_tree_erase                                 O(log n): rb_next(), the
+ *                                                  erase, one path
+ *   vma_tree_adjust                                O(log n): rb_prev(),
+ *                                                  rb_next(), one path
+ *   vma_gap_topdown, vma_gap_bottomup              O(log n): rb_last() for
+ *                                                  the last gap, then a
+ *                                                  pruned descent (see
+ *                                                  search_topdown())
  *   vma_tree_check                                 O(n)
- * A cached gap(v) (or prev pointer) in struct vma would make the updates
- * and searches O(log n).
+ * The host test counts the nodes each operation looks at (the
+ * VMA_TREE_COUNT_VISITS hook below) and bounds them by 4 log2(n).
  *
  * No locking here: the owner (struct mm) holds its mmap lock for writing
  * around changes and at least for reading around lookups. Pure code: host
@@ -55,63 +66,61 @@
 
 #define rb_vma(n)	rb_entry(n, struct vma, rb)
 
+/*
+ * Test hook: the host test defines VMA_TREE_COUNT_VISITS to count the nodes
+ * this file looks at on its descents and recomputations (rbtree.c's walks
+ * it counts itself). Compiled out in the kernel.
+ */
+#ifdef VMA_TREE_COUNT_VISITS
+static unsigned long vma_tree_visits;
+#define count_visit()	(vma_tree_visits++)
+#else
+#define count_visit()	do { } while (0)
+#endif
+
 static inline unsigned long subtree_gap_of(const struct rb_node *n)
 {
 	return n ? rb_vma(n)->subtree_gap : 0;
 }
 
-/* The end of the VMA just below @v, or @low if @v is the first. O(log n). */
-static unsigned long prev_end(const struct vma *v, unsigned long low)
+/* Where gap(v) begins: the end of the VMA below @v, or t->low. */
+static inline unsigned long gap_start(const struct vma *v)
 {
-	const struct rb_node *p = rb_prev(&v->rb);
-
-	return p ? rb_vma(p)->end : low;
+	return v->start - v->gap;
 }
 
-/* The end of the highest VMA in the (non-empty) subtree @n. */
-static unsigned long subtree_max_end(const struct rb_node *n)
+/* subtree_gap of @v from its own cached gap and its children's values. */
+static unsigned long compute_subtree_gap(struct vma *v)
 {
-	while (n->rb_right)
-		n = n->rb_right;
-	return rb_vma(n)->end;
-}
-
-/* subtree_gap of @v from gap(v) and its children's values; @low: t->low. */
-static unsigned long compute_subtree_gap(const struct vma *v, unsigned long low)
-{
-	unsigned long gap = v->start - prev_end(v, low);
-
-	gap = MAX(gap, subtree_gap_of(v->rb.rb_left));
-	return MAX(gap, subtree_gap_of(v->rb.rb_right));
-}
-
-/*
- * For the rbtree callbacks, which do not know t->low: the first VMA's own
- * gap counts as 0 (prev_end falls back to v->start). fix_first_path()
- * repairs the only values this can make wrong.
- */
-static unsigned long compute_subtree_gap_nolow(struct vma *v)
-{
-	return compute_subtree_gap(v, v->start);
+	count_visit();
+	return MAX(v->gap, MAX(subtree_gap_of(v->rb.rb_left),
+			       subtree_gap_of(v->rb.rb_right)));
 }
 
 RB_DECLARE_CALLBACKS(static, vma_gap_callbacks, struct vma, rb, subtree_gap,
-		     compute_subtree_gap_nolow);
+		     compute_subtree_gap);
 
 /*
- * Recompute subtree_gap from @n up to the root, without stopping early:
- * the callbacks may have left stale values above a node whose own value
- * came out unchanged (a rotation copies the old value to the new top).
+ * Recompute subtree_gap from @n up to the root. No early stop: insert
+ * changes two nodes on this path and has not set the new leaf's value yet,
+ * so an unchanged value halfway up proves nothing. O(h).
  */
-static void update_path(struct vma_tree *t, struct rb_node *n)
+static void update_path(struct rb_node *n)
 {
 	for (; n; n = rb_parent(n))
-		rb_vma(n)->subtree_gap = compute_subtree_gap(rb_vma(n), t->low);
+		rb_vma(n)->subtree_gap = compute_subtree_gap(rb_vma(n));
 }
 
-static void fix_first_path(struct vma_tree *t)
+/*
+ * The cached gaps of @v and of @next, its successor (or NULL), changed:
+ * recompute from the deeper of the two, which has the other as ancestor.
+ */
+static void update_pair(struct vma *v, struct vma *next)
 {
-	update_path(t, rb_first(&t->root));
+	if (next && v->rb.rb_right)
+		update_path(&next->rb);		/* next: leftmost below v's right */
+	else
+		update_path(&v->rb);		/* next: an ancestor of v, or none */
 }
 
 /*
@@ -129,57 +138,82 @@ void vma_tree_init(struct vma_tree *t, unsigned long low, unsigned long high)
 /*
  * Insert @v. Its [start, end) must be page aligned, lie within
  * [t->low, t->high) and overlap no VMA in @t (not checked: see
- * vma_tree_check()). The caller holds the mmap lock for writing. Cannot
- * fail, does not allocate.
+ * vma_tree_check()). Sets v->gap and the successor's gap. The caller
+ * holds the mmap lock for writing. Cannot fail, does not allocate.
+ * O(log n).
  */
 void vma_tree_insert(struct vma_tree *t, struct vma *v)
 {
 	struct rb_node **link = &t->root.node, *parent = NULL;
+	struct vma *prev = NULL, *next = NULL;
 
+	/*
+	 * The last node where the descent turns right is v's predecessor,
+	 * the last where it turns left its successor.
+	 */
 	while (*link) {
 		parent = *link;
-		if (v->start < rb_vma(parent)->start)
+		count_visit();
+		if (v->start < rb_vma(parent)->start) {
+			next = rb_vma(parent);
 			link = &parent->rb_left;
-		else
+		} else {
+			prev = rb_vma(parent);
 			link = &parent->rb_right;
+		}
 	}
+	v->gap = v->start - (prev ? prev->end : t->low);
+	if (next)
+		next->gap = next->start - v->end;
 	rb_link_node(&v->rb, parent, link);
 	/*
-	 * The VMA after v is an ancestor of the new leaf (the last node the
-	 * descent left to the left), so this one path covers both gaps that
-	 * changed: gap(v) and gap(next).
+	 * rb_insert_augmented() wants the values on the insertion path right.
+	 * next, if any, is an ancestor of the new leaf, so this one path holds
+	 * both gaps that changed.
 	 */
-	update_path(t, &v->rb);
+	update_path(&v->rb);
 	rb_insert_augmented(&v->rb, &t->root, &vma_gap_callbacks);
-	fix_first_path(t);
 	t->count++;
 }
 
 /*
  * Remove @v from @t; the gap in front of the VMA after it grows to cover
- * v's range. @v itself is left unlinked (RB_EMPTY_NODE) and is not freed.
- * The caller holds the mmap lock for writing.
+ * v's range. @v itself is left unlinked (RB_EMPTY_NODE) and is not freed;
+ * its start, end and gap must be as the tree last saw them. The caller
+ * holds the mmap lock for writing. O(log n).
  */
 void vma_tree_erase(struct vma_tree *t, struct vma *v)
 {
-	struct rb_node *next = rb_next(&v->rb);
+	struct vma *next = vma_next(v);
 
+	/*
+	 * The erase itself keeps every subtree_gap right (they depend only on
+	 * the cached gaps below), and v's own gap leaves with v. Then next's
+	 * gap swallows gap(v) and v: it now begins where gap(v) began.
+	 */
 	rb_erase_augmented(&v->rb, &t->root, &vma_gap_callbacks);
 	RB_CLEAR_NODE(&v->rb);
-	update_path(t, next);
-	fix_first_path(t);
+	if (next) {
+		next->gap = next->start - gap_start(v);
+		update_path(&next->rb);
+	}
 	t->count--;
 }
 
 /*
  * @v->start and/or @v->end changed in place (split, merge, grow, shrink)
  * without passing a neighbour: the order is unchanged, only gap(v) and
- * gap(next) moved. Recompute both paths. Mmap lock held for writing.
+ * gap(next) moved. Recompute both from the neighbours, then their path.
+ * Mmap lock held for writing. O(log n).
  */
 void vma_tree_adjust(struct vma_tree *t, struct vma *v)
 {
-	update_path(t, &v->rb);
-	update_path(t, rb_next(&v->rb));
+	struct vma *prev = vma_prev(v), *next = vma_next(v);
+
+	v->gap = v->start - (prev ? prev->end : t->low);
+	if (next)
+		next->gap = next->start - v->end;
+	update_pair(v, next);
 }
 
 /*
@@ -288,33 +322,39 @@ static bool fit_bottom(struct gap_query *q, unsigned long gs, unsigned long ge)
  * subtree (or t->low), hi_fence the start of the VMA just above it (or
  * t->high). In-order, the candidates come as
  *
- *	[ gaps of left subtree ] gap(v) [ v ] [ gaps of right subtree ]
- *	lo_fence                v->start    v->end                hi_fence
+ *	[ left subtree's gaps ]    gap(v)    [ v ) [ right subtree's gaps ]
+ *	lo_fence         gap_start(v)   v->start   v->end            hi_fence
  *
- * so: right subtree, then gap(v), then the left subtree. A subtree is
- * entered only if its subtree_gap and its window in [low, high) can both
- * hold size; a subtree that passes both tests yet holds no fit must
- * straddle low or high, so besides the final descent at most the two paths
- * towards low and high are walked: O(h) nodes.
+ * so: right subtree, then gap(v), then the left subtree, whose VMAs all end
+ * by gap_start(v). Each node costs O(1): its own gap is cached.
+ *
+ * Why O(h) nodes: a subtree is entered only if its subtree_gap and its
+ * window in [low, high) can both hold size. If its whole fence range lies
+ * inside [low, high), its largest gap does too and the search succeeds in
+ * it. So a subtree that is entered and fails straddles low or high; at each
+ * depth at most one subtree straddles low and one straddles high. Besides
+ * those two paths and the final, successful one, only children rejected at
+ * once are looked at.
  */
 static bool search_topdown(struct gap_query *q, const struct rb_node *n,
 			   unsigned long lo_fence, unsigned long hi_fence)
 {
 	const struct vma *v;
-	unsigned long gs;
 
-	if (!n || rb_vma(n)->subtree_gap < q->size ||
-	    gap_window(q, lo_fence, hi_fence) < q->size)
+	/* The fences alone can rule the subtree out, without touching it. */
+	if (!n || gap_window(q, lo_fence, hi_fence) < q->size)
 		return false;
+	count_visit();
 	v = rb_vma(n);
+	if (v->subtree_gap < q->size)
+		return false;
 	if (search_topdown(q, n->rb_right, v->end, hi_fence))
 		return true;
 	if (gap_window(q, lo_fence, v->start) < q->size)
 		return false;		/* gap(v) and the left subtree lie below */
-	gs = n->rb_left ? subtree_max_end(n->rb_left) : lo_fence;
-	if (fit_top(q, gs, v->start))
+	if (fit_top(q, gap_start(v), v->start))
 		return true;
-	return search_topdown(q, n->rb_left, lo_fence, v->start);
+	return search_topdown(q, n->rb_left, lo_fence, gap_start(v));
 }
 
 /* The mirror image: left subtree, gap(v), right subtree. */
@@ -322,19 +362,18 @@ static bool search_bottomup(struct gap_query *q, const struct rb_node *n,
 			    unsigned long lo_fence, unsigned long hi_fence)
 {
 	const struct vma *v;
-	unsigned long gs;
 
-	if (!n || rb_vma(n)->subtree_gap < q->size ||
-	    gap_window(q, lo_fence, hi_fence) < q->size)
+	/* The fences alone can rule the subtree out, without touching it. */
+	if (!n || gap_window(q, lo_fence, hi_fence) < q->size)
 		return false;
+	count_visit();
 	v = rb_vma(n);
-	if (search_bottomup(q, n->rb_left, lo_fence, v->start))
+	if (v->subtree_gap < q->size)
+		return false;
+	if (search_bottomup(q, n->rb_left, lo_fence, gap_start(v)))
 		return true;
-	if (gap_window(q, lo_fence, v->start) >= q->size) {
-		gs = n->rb_left ? subtree_max_end(n->rb_left) : lo_fence;
-		if (fit_bottom(q, gs, v->start))
-			return true;
-	}
+	if (fit_bottom(q, gap_start(v), v->start))
+		return true;
 	return search_bottomup(q, n->rb_right, v->end, hi_fence);
 }
 
@@ -457,6 +496,11 @@ static int check_subtree(struct check_state *s, const struct rb_node *n,
 		return -1;
 	}
 	own = v->start - s->prev_end;
+	if (v->gap != own) {
+		snprintf(s->why, s->len, "vma %#lx: cached gap %#lx, should be %#lx",
+			 v->start, v->gap, own);
+		return -1;
+	}
 	s->prev_end = v->end;
 	s->count++;
 
@@ -481,10 +525,11 @@ static int check_subtree(struct check_state *s, const struct rb_node *n,
  * Check every invariant of @t: the bounds are ordered; VMAs are non-empty,
  * page aligned, in address order, non-overlapping and inside [t->low,
  * t->high); parent pointers match; the root is black, no red node has a
- * red child, all paths have the same black height; every subtree_gap is
- * right; count matches. Returns true if all hold, else false with a reason
- * in @why (@len bytes, NUL terminated). O(n); takes the mmap lock's
- * reader side at least. For CONFIG_DEBUG_VM-style assertions and tests.
+ * red child, all paths have the same black height; every cached gap and
+ * every subtree_gap is right; count matches. Returns true if all hold,
+ * else false with a reason in @why (@len bytes, NUL terminated). O(n);
+ * takes the mmap lock's reader side at least. For CONFIG_DEBUG_VM-style
+ * assertions and tests.
  */
 bool vma_tree_check(struct vma_tree *t, char *why, size_t len)
 {

@@ -4,7 +4,8 @@
  * The host test (tests/host/vma_tree_test.c) runs 200k random operations
  * against a model; this one only proves that the same code, built with the
  * kernel's flags (no SSE, kernel code model), answers a few known queries
- * on a user-sized address space and keeps vma_tree_check() happy.
+ * on a user-sized address space, caches the right per-VMA gaps and keeps
+ * vma_tree_check() happy.
  */
 #include "kernel/ktest.h"
 #include "mm/vma.h"
@@ -43,6 +44,10 @@ KTEST(vma_tree_smoke)
 		vma_tree_insert(&t, &v[(i * 3) % 4]);	/* not in address order */
 	KT_CHECK_TREE(&t);
 	KT_ASSERT_EQ(t.count, 4);
+	/* The cached gaps: the first from t->low, then from each predecessor. */
+	KT_ASSERT_EQ(v[0].gap, 0x400000 - KT_LOW);
+	KT_ASSERT_EQ(v[1].gap, 0x1000);
+	KT_ASSERT_EQ(v[2].gap, 0x7f0000000000 - 0x404000);
 	KT_ASSERT(vma_first(&t) == &v[0] && vma_last(&t) == &v[3]);
 	KT_ASSERT(vma_lookup(&t, 0x401fff) == &v[0]);
 	KT_ASSERT(vma_lookup(&t, 0x402000) == NULL);
@@ -62,6 +67,7 @@ KTEST(vma_tree_smoke)
 	v[0].end = 0x404000;
 	vma_tree_adjust(&t, &v[0]);
 	KT_CHECK_TREE(&t);
+	KT_ASSERT_EQ(v[2].gap, 0x7f0000000000 - 0x404000);
 	KT_ASSERT_EQ(vma_gap_bottomup(&t, PAGE_SIZE, 0x400000, KT_HIGH), 0x404000);
 	for (int i = 0; i < 4; i++)
 		if (i != 1)
