@@ -103,15 +103,18 @@ static unsigned int pte_flags(const struct vma *v, bool writable)
 	return f;
 }
 
-static struct page *new_anon_page(const struct vma *v, unsigned long addr, bool zero)
+/* A new anonymous page for @addr of @v, filed under the VMA's anon_vma. */
+static struct page *new_anon_page(struct vma *v, unsigned long addr, bool zero)
 {
-	struct page *p = alloc_page(zero ? GFP_ZERO : 0);
+	struct page *p;
 
+	if (anon_vma_prepare(v))
+		return NULL;
+	p = alloc_page(zero ? GFP_ZERO : 0);
 	if (!p)
 		return NULL;
 	page_set_flag(p, PG_anon);
-	p->index = linear_page_index(v, addr);
-	p->mapping = NULL;		/* the anon_vma, with the rmap issue */
+	page_set_anon_rmap(p, v, addr);
 	count_vm_event(PGALLOC);
 	return p;
 }
@@ -337,41 +340,24 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 	arch_walk(mm->pgd, start, end, zap_one, &c);
 }
 
-void unmap_mapping_range(struct inode *inode, unsigned long first_index)
+/* Truncation (mm/rmap.c): drop this VMA's pages of file offsets >= @first_index. */
+void zap_file_pages_from(struct vma *v, unsigned long first_index)
 {
-	unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
-	struct vma *v;
+	struct zap_ctx c = {
+		.mm = v->mm, .unmap = true, .only = v->file->inode,
+		.first_index = first_index, .vma = v,
+	};
 
-	list_for_each_entry(v, &inode->i_mmap, file_node) {
-		unsigned long last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT);
-		struct zap_ctx c = {
-			.mm = v->mm, .unmap = true, .only = inode,
-			.first_index = first_index, .vma = v,
-		};
-
-		if (last <= first_index)
-			continue;
-		arch_walk(v->mm->pgd, v->start, v->end, zap_one, &c);
-	}
-	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
+	arch_walk(v->mm->pgd, v->start, v->end, zap_one, &c);
 }
 
-void vma_link_file(struct vma *v)
+/* rmap: remove the PTE mapping @p at @addr of @v. */
+void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
 {
-	struct inode *inode = v->file->inode;
-	unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
-
-	list_add_tail(&v->file_node, &inode->i_mmap);
-	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
-}
-
-void vma_unlink_file(struct vma *v)
-{
-	struct inode *inode = v->file->inode;
-	unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
-
-	list_del_init(&v->file_node);
-	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
+	arch_unmap(v->mm->pgd, addr, PAGE_SIZE);
+	if (v->flags & VM_LOCKED)
+		mod_vm_stat(NR_MLOCK, -1);
+	page_remove_map(v->mm, p);
 }
 
 /* ---- fork ---- */

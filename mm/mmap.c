@@ -80,13 +80,14 @@ static struct vma *vma_alloc(void)
 
 	if (v) {
 		memset(v, 0, sizeof(*v));
-		INIT_LIST_HEAD(&v->file_node);
+		INIT_LIST_HEAD(&v->anon_vma_chain);
 	}
 	return v;
 }
 
 static void vma_free(struct vma *v)
 {
+	unlink_anon_vmas(v);
 	if (v->file) {
 		vma_unlink_file(v);
 		fput(v->file);
@@ -94,8 +95,13 @@ static void vma_free(struct vma *v)
 	kmem_cache_free(vma_cache, v);
 }
 
-/* A copy of @v (same file, with its own reference), not in any tree. */
-static struct vma *vma_dup(const struct vma *v, struct mm *mm)
+/*
+ * A copy of @v covering [start, start + pages) of it, for @mm: the same file
+ * (its own reference, in the file's i_mmap) and, for a split, the same
+ * anon_vmas; for fork, anon_vma_fork's (the parent's plus a new one).
+ */
+static struct vma *vma_dup(struct vma *v, struct mm *mm, unsigned long start,
+			   unsigned long end, bool fork)
 {
 	struct vma *n = vma_alloc();
 
@@ -103,12 +109,28 @@ static struct vma *vma_dup(const struct vma *v, struct mm *mm)
 		return NULL;
 	*n = *v;
 	n->mm = mm;
-	INIT_LIST_HEAD(&n->file_node);
+	n->start = start;
+	n->end = end;
+	n->pgoff = v->pgoff + ((start - v->start) >> PAGE_SHIFT);
+	INIT_LIST_HEAD(&n->anon_vma_chain);
+	if (fork ? anon_vma_fork(n, v) : anon_vma_clone(n, v)) {
+		kmem_cache_free(vma_cache, n);
+		return NULL;
+	}
 	if (n->file) {
 		file_get(n->file);
 		vma_link_file(n);
 	}
 	return n;
+}
+
+/* Move @v's end (merge, split), keeping the VMA tree and the rmap trees exact. */
+static void vma_set_end(struct mm *mm, struct vma *v, unsigned long end)
+{
+	vma_rmap_pre_update(v);
+	v->end = end;
+	vma_rmap_post_update(v);
+	vma_tree_adjust(&mm->vmas, v);
 }
 
 static void vma_insert(struct mm *mm, struct vma *v)
@@ -132,23 +154,66 @@ static void vma_remove(struct mm *mm, struct vma *v)
 /* Split @v at @addr (strictly inside): @v keeps the lower part. 0 or -ENOMEM. */
 static int vma_split(struct mm *mm, struct vma *v, unsigned long addr)
 {
-	struct vma *hi = vma_dup(v, mm);
+	struct vma *hi = vma_dup(v, mm, addr, v->end, false);
 
 	if (!hi)
 		return -ENOMEM;
-	hi->start = addr;
-	hi->pgoff = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
-	v->end = addr;
-	vma_tree_adjust(&mm->vmas, v);
+	vma_set_end(mm, v, addr);
 	vma_tree_insert(&mm->vmas, hi);
 	return 0;
+}
+
+/*
+ * Linux's rule for anon_vmas: equal, or one side has none yet and the other
+ * has a single chain (so adopting it cannot mix fork families).
+ */
+static bool anon_vma_compatible(const struct vma *a, const struct vma *b)
+{
+	if (a->anon_vma == b->anon_vma)
+		return true;
+	if (!a->anon_vma)
+		return b->anon_vma_chain.next == b->anon_vma_chain.prev;
+	if (!b->anon_vma)
+		return a->anon_vma_chain.next == a->anon_vma_chain.prev;
+	return false;
 }
 
 static bool vma_can_merge(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->flags == b->flags && a->file == b->file &&
-	       a->anon_vma == b->anon_vma && a->ops == b->ops &&
+	       anon_vma_compatible(a, b) && a->ops == b->ops &&
 	       a->pgoff + vma_pages(a) == b->pgoff;
+}
+
+/* @keep absorbs @gone (adjacent, mergeable): chains, bounds, then @gone is freed. */
+static void vma_absorb(struct mm *mm, struct vma *keep, struct vma *gone)
+{
+	unsigned long start = MIN(keep->start, gone->start), end = MAX(keep->end, gone->end);
+
+	vma_tree_erase(&mm->vmas, gone);
+	vma_rmap_pre_update(keep);
+	if (!keep->anon_vma && gone->anon_vma) {
+		/* Adopt the other's single chain (re-keyed with the new bounds below). */
+		struct anon_vma_chain *avc, *n;
+
+		vma_rmap_pre_update(gone);
+		list_for_each_entry_safe(avc, n, &gone->anon_vma_chain, same_vma) {
+			list_del(&avc->same_vma);
+			avc->vma = keep;
+			list_add_tail(&avc->same_vma, &keep->anon_vma_chain);
+		}
+		keep->anon_vma = gone->anon_vma;
+		gone->anon_vma = NULL;
+		if (gone->file)
+			vma_link_file(gone);	/* vma_free unlinks it again */
+	}
+	if (gone->start < keep->start)
+		keep->pgoff = gone->pgoff;
+	keep->start = start;
+	keep->end = end;
+	vma_rmap_post_update(keep);
+	vma_tree_adjust(&mm->vmas, keep);
+	vma_free(gone);
 }
 
 /* Merge @v with its neighbours where Linux would; returns the surviving VMA. */
@@ -156,17 +221,10 @@ static struct vma *vma_merge_around(struct mm *mm, struct vma *v)
 {
 	struct vma *prev = vma_prev(v), *next = vma_next(v);
 
-	if (next && vma_can_merge(v, next)) {
-		vma_tree_erase(&mm->vmas, next);
-		v->end = next->end;
-		vma_tree_adjust(&mm->vmas, v);
-		vma_free(next);
-	}
+	if (next && vma_can_merge(v, next))
+		vma_absorb(mm, v, next);
 	if (prev && vma_can_merge(prev, v)) {
-		vma_tree_erase(&mm->vmas, v);
-		prev->end = v->end;
-		vma_tree_adjust(&mm->vmas, prev);
-		vma_free(v);
+		vma_absorb(mm, prev, v);
 		v = prev;
 	}
 	return v;
@@ -286,7 +344,7 @@ struct mm *mm_dup(struct mm *src)
 
 		if (v->flags & VM_DONTCOPY)
 			continue;
-		n = vma_dup(v, mm);
+		n = vma_dup(v, mm, v->start, v->end, true);
 		if (!n) {
 			err = -ENOMEM;
 			break;
@@ -541,9 +599,8 @@ static struct vma *vma_change_flags(struct mm *mm, struct vma *v, unsigned long 
 	return vma_merge_around(mm, v);
 }
 
-static long sys_mprotect(unsigned long start, unsigned long len, unsigned long prot)
+long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot)
 {
-	struct mm *mm = current()->mm;
 	unsigned long end, newprot, newflags;
 	struct vma *v;
 	long ret = 0;
@@ -596,6 +653,11 @@ static long sys_mprotect(unsigned long start, unsigned long len, unsigned long p
 out:
 	mmap_unlock(mm);
 	return ret;
+}
+
+static long sys_mprotect(unsigned long start, unsigned long len, unsigned long prot)
+{
+	return vm_mprotect(current()->mm, start, len, prot);
 }
 SYSCALL(__NR_mprotect, sys_mprotect);
 

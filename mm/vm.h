@@ -78,6 +78,8 @@ long vm_mmap_region(struct mm *mm, unsigned long start, unsigned long len,
 		    unsigned long vm_flags, struct file *file, unsigned long pgoff,
 		    bool fixed);
 int vm_munmap(struct mm *mm, unsigned long start, unsigned long len);	/* lock held */
+/* mprotect(2) on @mm (takes the mmap lock). */
+long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot);
 /* Copy into / out of an address space through its page tables (exec, /proc). */
 int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n);
 int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n);
@@ -119,6 +121,8 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 		   bool unmap);
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v);
 void change_vma_protection(struct mm *mm, struct vma *v);
+void zap_file_pages_from(struct vma *v, unsigned long first_index);
+void unmap_page_at(struct vma *v, unsigned long addr, struct page *p);
 
 /* For /proc: sizes in KiB. */
 void mm_stats_kb(struct mm *mm, unsigned long *vsz, unsigned long *rss);

@@ -21,6 +21,7 @@
 #ifndef MM_VMA_H
 #define MM_VMA_H
 
+#include "kernel/lib/interval_tree.h"
 #include "kernel/lib/list.h"
 #include "kernel/lib/rbtree.h"
 #include "kernel/types.h"
@@ -64,9 +65,10 @@ struct vma {
 	unsigned long pgoff;		/* file offset in pages; start >> PAGE_SHIFT for anon */
 	struct mm *mm;
 	struct file *file;		/* NULL: anonymous (a reference when set) */
-	struct anon_vma *anon_vma;	/* rmap (a later issue); NULL for now */
+	struct anon_vma *anon_vma;	/* where its new anonymous pages go (mm/rmap.h) */
+	struct list_head anon_vma_chain;	/* its anon_vma_chains (mm/rmap.h) */
 	const struct vm_operations *ops;
-	struct list_head file_node;	/* on the file's list of mappers (i_mmap) */
+	struct interval_tree_node shared_rb;	/* in the file's i_mmap tree */
 
 	/* Tree bookkeeping (mm/vma_tree.c only). */
 	struct rb_node rb;

@@ -393,6 +393,36 @@ void arch_prune_table(phys_addr_t root, vaddr_t va)
 	}
 }
 
+/*
+ * Clear some of MMU_WRITE / MMU_ACCESSED / MMU_DIRTY on the 4 KiB PTE at
+ * @va (rmap: page_referenced, page_mkclean). Returns the flags it had, or
+ * 0 when nothing is mapped there. Flushes the TLB entry when it changed.
+ */
+unsigned int arch_clear_flags(phys_addr_t root, vaddr_t va, unsigned int clear)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	int level;
+	pte_t *e = find_leaf(root, va, &level);
+	unsigned int old = 0;
+	pte_t bits = 0;
+
+	if (e && level == 0 && (*e & PTE_PRESENT)) {
+		old = pte_to_mmu_flags(*e);
+		if (clear & MMU_WRITE)
+			bits |= PTE_WRITE;
+		if (clear & MMU_ACCESSED)
+			bits |= PTE_ACCESSED;
+		if (clear & MMU_DIRTY)
+			bits |= PTE_DIRTY;
+		bits &= *e;
+		*e &= ~bits;
+	}
+	spin_unlock_irqrestore(&pt_lock, irq);
+	if (bits)
+		arch_flush_tlb_page(va);
+	return old;
+}
+
 void arch_switch_pgd(phys_addr_t pgd)
 {
 	if (read_cr3() != pgd)

@@ -76,7 +76,6 @@ struct inode *inode_alloc(struct super_block *sb, umode_t mode)
 	mutex_init(&inode->lock);
 	spin_lock_init(&inode->pages_lock);
 	spin_lock_init(&inode->i_mmap_lock);
-	INIT_LIST_HEAD(&inode->i_mmap);
 	inode->atime = inode->mtime = inode->ctime = fs_now();
 	return inode;
 }

@@ -39,6 +39,7 @@
 #include "kernel/fs/vfs.h"	/* first: kernel/uapi.h before compiler.h */
 #include "kernel/compiler.h"
 #include <linux/fs.h>		/* SEEK_* */
+#include "kernel/lib/interval_tree.h"
 #include "kernel/lib/list.h"
 #include "kernel/uapi.h"
 #include "kernel/wait.h"
@@ -156,9 +157,9 @@ struct inode {
 	unsigned long nr_pages;		/* pages in @pages, for st_blocks */
 	struct page_tree pages;		/* data of a tmpfs regular file */
 
-	/* Mappers: the VMAs mapping this file (struct vma.file_node), under i_mmap_lock. */
+	/* Mappers: the VMAs mapping this file, by page range (mm/rmap.h), under i_mmap_lock. */
 	spinlock_t i_mmap_lock;
-	struct list_head i_mmap;
+	struct interval_tree_root i_mmap;
 	struct fs_time atime, mtime, ctime;
 };
 

@@ -113,6 +113,8 @@ phys_addr_t arch_pgd_create(void);		/* 0 when out of memory */
 void arch_pgd_destroy(phys_addr_t pgd);
 int arch_protect(phys_addr_t root, vaddr_t va, unsigned int flags);
 void arch_switch_pgd(phys_addr_t pgd);
+/* Clear WRITE/ACCESSED/DIRTY on a 4 KiB PTE; returns the old flags (0: none). */
+unsigned int arch_clear_flags(phys_addr_t root, vaddr_t va, unsigned int clear);
 /* Free the page table mapping @va when it has become empty. */
 void arch_prune_table(phys_addr_t root, vaddr_t va);
 
