@@ -13,7 +13,7 @@
 #   user/bin/<name>.c    -> /bin/<name>
 #   user/tests/<name>.c  -> /tests/<name>   (runall is the driver)
 #   user/tests/<name>.sh -> /tests/<name>.sh (scripts for sh, mode 0644)
-#   user/bench/<name>.c  -> /bench/<name>   (benchmarks, see faultbench.c)
+#   user/bench/<name>.c  -> /bench/<name>   (benchmarks, see mmbench.c)
 #
 # The initramfs ($(INITRAMFS)) is cpio "newc", built reproducibly by
 # tools/mkinitramfs.sh from the staging tree $(B)/user/rootfs.  Pass
