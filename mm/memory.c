@@ -284,8 +284,58 @@ enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int fl
 
 /* ---- tearing down ---- */
 
-struct zap_ctx {
+/*
+ * TLB gather: unmapping clears PTEs without flushing each one, collects the
+ * pages, then flushes the TLB once for the whole range and only *then*
+ * drops the pages' mappings (rmap, mapcount) and references, which may
+ * free them. Until the flush another CPU (later, with SMP) may still write
+ * through a stale translation, so the frame must not be reused before:
+ *
+ *   clear PTE, clear PTE, ...  ->  flush TLB [start, end)  ->  put pages
+ */
+#define GATHER_MAX	64
+
+struct mmu_gather {
 	struct mm *mm;
+	unsigned long start, end;	/* range of cleared PTEs still to flush */
+	unsigned int nr;
+	struct page *pages[GATHER_MAX];
+};
+
+static void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm)
+{
+	tlb->mm = mm;
+	tlb->start = ~0ul;
+	tlb->end = 0;
+	tlb->nr = 0;
+}
+
+static void tlb_flush_and_release(struct mmu_gather *tlb)
+{
+	if (tlb->end > tlb->start) {
+		arch_flush_tlb_mm_range(tlb->mm->pgd, tlb->start, tlb->end);
+		count_vm_event(TLB_FLUSH);
+	}
+	for (unsigned int i = 0; i < tlb->nr; i++)
+		page_remove_map(tlb->mm, tlb->pages[i]);
+	tlb->start = ~0ul;
+	tlb->end = 0;
+	tlb->nr = 0;
+}
+
+static void tlb_remove_page(struct mmu_gather *tlb, unsigned long va, struct page *p)
+{
+	tlb->start = MIN(tlb->start, va);
+	tlb->end = MAX(tlb->end, va + PAGE_SIZE);
+	if (is_zero_page(p))
+		return;
+	tlb->pages[tlb->nr++] = p;
+	if (tlb->nr == GATHER_MAX)
+		tlb_flush_and_release(tlb);
+}
+
+struct zap_ctx {
+	struct mmu_gather tlb;
 	bool unmap;			/* clear the PTEs too (not needed at exit) */
 	struct inode *only;		/* truncate: only pages of this file, from */
 	unsigned long first_index;	/* ... this file page on (and their COWs) */
@@ -299,13 +349,21 @@ static int zap_one(const struct mmu_mapping *m, void *arg)
 
 	if (c->only && linear_page_index(c->vma, m->va) < c->first_index)
 		return 0;
-	if (c->unmap)
-		arch_unmap(c->mm->pgd, m->va, m->size);
 	if (c->vma->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, -1);
-	if (!is_zero_page(p))
-		page_remove_map(c->mm, p);
+	if (c->unmap) {
+		arch_unmap_noflush(c->tlb.mm->pgd, m->va);
+		tlb_remove_page(&c->tlb, m->va, p);
+	} else if (!is_zero_page(p)) {
+		page_remove_map(c->tlb.mm, p);	/* exit: the page tables go next */
+	}
 	return 0;
+}
+
+static void zap_walk(struct zap_ctx *c, unsigned long start, unsigned long end)
+{
+	arch_walk(c->tlb.mm->pgd, start, end, zap_one, c);
+	tlb_flush_and_release(&c->tlb);
 }
 
 /* Recompute the PTE flags of every page of @v in [start, end) (mprotect). */
@@ -335,20 +393,21 @@ void change_vma_protection(struct mm *mm, struct vma *v)
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
 		   bool unmap)
 {
-	struct zap_ctx c = { .mm = mm, .unmap = unmap, .vma = v };
+	struct zap_ctx c = { .unmap = unmap, .vma = v };
 
-	arch_walk(mm->pgd, start, end, zap_one, &c);
+	tlb_gather_init(&c.tlb, mm);
+	zap_walk(&c, start, end);
 }
 
 /* Truncation (mm/rmap.c): drop this VMA's pages of file offsets >= @first_index. */
 void zap_file_pages_from(struct vma *v, unsigned long first_index)
 {
 	struct zap_ctx c = {
-		.mm = v->mm, .unmap = true, .only = v->file->inode,
-		.first_index = first_index, .vma = v,
+		.unmap = true, .only = v->file->inode, .first_index = first_index, .vma = v,
 	};
 
-	arch_walk(v->mm->pgd, v->start, v->end, zap_one, &c);
+	tlb_gather_init(&c.tlb, v->mm);
+	zap_walk(&c, v->start, v->end);
 }
 
 /* rmap: remove the PTE mapping @p at @addr of @v. */

@@ -29,4 +29,5 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[ANON_FAULT] = "anon_fault",
 	[SIGSEGV_FAULT] = "fault_sigsegv",
 	[SIGBUS_FAULT] = "fault_sigbus",
+	[TLB_FLUSH] = "tlb_gather_flush",
 };

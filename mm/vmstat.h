@@ -36,6 +36,7 @@ enum vm_event_item {
 	ANON_FAULT,		/* faults that allocated a fresh anonymous page */
 	SIGSEGV_FAULT,		/* faults that ended in SIGSEGV */
 	SIGBUS_FAULT,		/* faults that ended in SIGBUS */
+	TLB_FLUSH,		/* TLB range flushes issued by unmapping (mmu_gather) */
 	NR_VM_EVENT_ITEMS
 };
 

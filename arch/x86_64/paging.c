@@ -213,6 +213,30 @@ int arch_unmap(phys_addr_t root, vaddr_t va, size_t size)
 	return err;
 }
 
+bool arch_unmap_noflush(phys_addr_t root, vaddr_t va)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	int level;
+	pte_t *e = find_leaf(root, va, &level);
+	bool cleared = e && level == 0;
+
+	if (cleared)
+		*e = 0;
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return cleared;
+}
+
+void arch_flush_tlb_mm_range(phys_addr_t root, vaddr_t start, vaddr_t end)
+{
+	/*
+	 * Only the CPU running this address space can hold its translations
+	 * (one CPU for now; SMP turns this into a shootdown of the CPUs that
+	 * have it loaded). Another address space's entries died with its CR3.
+	 */
+	if ((read_cr3() & PTE_ADDR_MASK) == root)
+		arch_flush_tlb_range(start, end);
+}
+
 int arch_query(phys_addr_t root, vaddr_t va, struct mmu_mapping *out)
 {
 	unsigned long irq = spin_lock_irqsave(&pt_lock);

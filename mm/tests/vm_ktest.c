@@ -166,3 +166,27 @@ KTEST(vm_page_cache_mapping_and_truncate)
 	KT_ASSERT_EQ(pmm_free_pages(), free_before);
 	return KT_PASS;
 }
+
+KTEST(vm_munmap_gathers_tlb_flushes)
+{
+	unsigned long free_before = pmm_free_pages(), flushes;
+	struct mm *mm = mm_create();
+	const unsigned long pages = 100;
+
+	KT_ASSERT(mm != NULL);
+	mmap_lock(mm);
+	KT_ASSERT_EQ(vm_mmap_region(mm, BASE, pages * PAGE_SIZE, RW, NULL, 0, true), (long)BASE);
+	mmap_unlock(mm);
+	for (unsigned long i = 0; i < pages; i++)
+		KT_ASSERT_EQ(vm_fault(mm, BASE + i * PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
+	flushes = vm_events[TLB_FLUSH];
+	mmap_lock(mm);
+	KT_ASSERT_EQ(vm_munmap(mm, BASE, pages * PAGE_SIZE), 0);
+	mmap_unlock(mm);
+	/* 100 pages, 64 per gather: two range flushes, not 100 single ones. */
+	KT_ASSERT_EQ(vm_events[TLB_FLUSH] - flushes, 2);
+	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);
+	mm_put(mm);
+	KT_ASSERT_EQ(pmm_free_pages(), free_before);
+	return KT_PASS;
+}

@@ -88,6 +88,13 @@ int arch_map(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
  * (nothing mapped) or -EINVAL (size mismatch). Page tables are not freed.
  */
 int arch_unmap(phys_addr_t root, vaddr_t va, size_t size);
+/*
+ * Clear the 4 KiB PTE of @va *without* a TLB flush (TLB gather: the caller
+ * flushes the range once with arch_flush_tlb_mm_range()). True if cleared.
+ */
+bool arch_unmap_noflush(phys_addr_t root, vaddr_t va);
+/* Flush [start, end) of the address space @root wherever it may be cached. */
+void arch_flush_tlb_mm_range(phys_addr_t root, vaddr_t start, vaddr_t end);
 /* Describe the translation of @va. Returns 0 or -ENOENT. */
 int arch_query(phys_addr_t root, vaddr_t va, struct mmu_mapping *out);
 /*
