@@ -134,6 +134,41 @@ static int install_page(struct mm *mm, struct vma *v, unsigned long addr, struct
 	return 0;
 }
 
+/*
+ * Fault-around (as Linux's do_fault_around): a read fault on a file also
+ * maps the neighbouring pages of its aligned 16-page window that are
+ * already in the page cache, read-only, so a sequential reader takes one
+ * fault per 64 KiB instead of one per page. A later write still faults
+ * (COW for private mappings, dirty tracking for shared ones).
+ */
+#define FAULT_AROUND_PAGES	16
+
+static void fault_around(struct mm *mm, struct vma *v, unsigned long addr)
+{
+	unsigned long lo = MAX(v->start, ALIGN_DOWN(addr, FAULT_AROUND_PAGES * PAGE_SIZE));
+	unsigned long hi = MIN(v->end, lo + FAULT_AROUND_PAGES * PAGE_SIZE);
+	struct inode *inode = v->file->inode;
+
+	for (unsigned long a = lo; a < hi; a += PAGE_SIZE) {
+		unsigned long idx = linear_page_index(v, a);
+		struct mmu_mapping m;
+		struct page *p;
+
+		if (a == addr || arch_query(mm->pgd, a, &m) == 0)
+			continue;
+		/* Only below EOF: beyond it the access must raise SIGBUS. */
+		if ((loff_t)(idx << PAGE_SHIFT) >= READ_ONCE(inode->size))
+			break;
+		p = tmpfs_find_page(inode, idx);
+		if (!p)
+			continue;
+		if (install_page(mm, v, a, p, false))
+			put_page(p);
+		else
+			count_vm_event(FAULT_AROUND);
+	}
+}
+
 static enum vm_fault_result fault_absent(struct mm *mm, struct vma *v, unsigned long addr,
 					 bool write)
 {
@@ -160,6 +195,8 @@ static enum vm_fault_result fault_absent(struct mm *mm, struct vma *v, unsigned 
 	if (IS_ERR(p))
 		return PTR_ERR(p) == -ENXIO ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
 	count_vm_event(FILE_FAULT);
+	if (!write)
+		fault_around(mm, v, addr);
 	if (write && !(v->flags & VM_SHARED)) {
 		/* Private write: the process gets its own copy right away. */
 		copy = new_anon_page(v, addr, false);

@@ -9,6 +9,7 @@
  * Neighbours: memblock.c runs before this, slab.c builds on it.
  */
 #include "mm/page_alloc.h"
+#include <arch/cpu.h>
 #include "mm/memblock.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -28,6 +29,8 @@ static void release(phys_addr_t base, phys_addr_t end, void *arg)
 	buddy_release_range(&zone, base >> PAGE_SHIFT, end >> PAGE_SHIFT);
 }
 
+static void scrub_free_memory(void);
+
 void page_alloc_init(void)
 {
 	uint64_t bytes;
@@ -44,6 +47,41 @@ void page_alloc_init(void)
 	buddy_init(&zone, memmap, 0, max_pfn);
 	memblock_for_each_free(release, NULL);
 	ready = true;
+	if (cpu_is_qemu_tcg())
+		scrub_free_memory();
+}
+
+/*
+ * Write every free frame once (QEMU TCG only). Under TCG the first guest
+ * write to a frame whose old contents QEMU had translated as code - GRUB's
+ * modules and heap, which Pagoda boots through and which become free RAM -
+ * goes down QEMU's code-invalidation slow path. Measured: anonymous write
+ * faults landing on such frames cost ~175 us instead of ~7 us, depending
+ * on where the boot loader happened to run. Paying that once at boot keeps
+ * Pagoda's measurements about Pagoda (Linux in make bench is started with
+ * -kernel, without a boot loader running in its RAM). Never done on
+ * hardware or KVM.
+ */
+static void scrub_free_memory(void)
+{
+	struct page *head = NULL, *p;
+	unsigned long pages = 0;
+
+	for (int order = MAX_ORDER; order >= 0; order--) {
+		while ((p = alloc_pages(0, order))) {
+			memset(page_address(p), 0, PAGE_SIZE << order);
+			p->order = order;
+			*(struct page **)page_address(p) = head;
+			head = p;
+			pages += 1ul << order;
+		}
+	}
+	while (head) {
+		p = head;
+		head = *(struct page **)page_address(p);
+		free_pages(p, p->order);
+	}
+	printk("mm: QEMU TCG: wrote %lu free pages once (see page_alloc.c)\n", pages);
 }
 
 bool page_alloc_ready(void)

@@ -30,4 +30,5 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[SIGSEGV_FAULT] = "fault_sigsegv",
 	[SIGBUS_FAULT] = "fault_sigbus",
 	[TLB_FLUSH] = "tlb_gather_flush",
+	[FAULT_AROUND] = "fault_around",
 };

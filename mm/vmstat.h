@@ -37,6 +37,7 @@ enum vm_event_item {
 	SIGSEGV_FAULT,		/* faults that ended in SIGSEGV */
 	SIGBUS_FAULT,		/* faults that ended in SIGBUS */
 	TLB_FLUSH,		/* TLB range flushes issued by unmapping (mmu_gather) */
+	FAULT_AROUND,		/* extra cache pages mapped by read-fault fault-around */
 	NR_VM_EVENT_ITEMS
 };
 

@@ -24,6 +24,15 @@ void cpu_detect_features(void)
 
 	cpuid(1, 0, &a, &b, &c, &d);
 	cpu_features.leaf1_edx = d;
+	if (c & (1u << 31)) {			/* hypervisor present: read its name */
+		uint32_t e, f, g, h;
+
+		cpuid(0x40000000, 0, &e, &f, &g, &h);
+		memcpy(cpu_features.hypervisor + 0, &f, 4);
+		memcpy(cpu_features.hypervisor + 4, &g, 4);
+		memcpy(cpu_features.hypervisor + 8, &h, 4);
+		cpu_features.hypervisor[12] = 0;
+	}
 	cpu_features.tsc = d & (1u << 4);
 	cpu_features.apic = d & (1u << 9);
 	cpu_features.pge = d & (1u << 13);

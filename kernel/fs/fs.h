@@ -383,6 +383,8 @@ extern unsigned long tmpfs_total_pages;
  * ERR_PTR(-ENOMEM). Never takes inode->lock (see struct inode).
  */
 struct page *tmpfs_fault_page(struct inode *inode, unsigned long index);
+/* The cached page at @index with a reference, or NULL (a hole): no allocation. */
+struct page *tmpfs_find_page(struct inode *inode, unsigned long index);
 /* An unlinked tmpfs file (shared anonymous memory, memfd): a new open file. */
 struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags);		/* atomic: meminfo Shmem */
 /* Character devices (devtmpfs.c). */

@@ -102,6 +102,11 @@ struct page *tmpfs_fault_page(struct inode *inode, unsigned long index)
 	return cache_get(inode, index, true);
 }
 
+struct page *tmpfs_find_page(struct inode *inode, unsigned long index)
+{
+	return cache_find(inode, index);
+}
+
 static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *pos)
 {
 	struct inode *inode = f->inode;

@@ -36,10 +36,19 @@
 struct cpu_features {
 	bool nx, pdpe1gb, smep, smap, pge, apic, x2apic, tsc, invariant_tsc;
 	uint32_t leaf1_edx;		/* CPUID.1:EDX, what Linux reports as AT_HWCAP */
+	char hypervisor[13];		/* CPUID 0x40000000 signature, "" on hardware */
 	char vendor[13];
 	char brand[49];
 };
 extern struct cpu_features cpu_features;
+
+/* Running under QEMU's software emulator (TCG)? */
+static inline bool cpu_is_qemu_tcg(void)
+{
+	const char *h = cpu_features.hypervisor;
+
+	return h[0] == 'T' && h[1] == 'C' && h[2] == 'G';
+}
 
 /* AT_HWCAP for user programs (CPUID.1:EDX, as Linux on x86-64). */
 static inline unsigned long cpu_hwcap(void)
