@@ -6,6 +6,13 @@
 #   make check      host unit tests + in-kernel tests booted several ways
 #   make qemu-gdb   boot halted with a gdb stub on :1234 (see tools/gdbinit)
 #   make iso KCMDLINE='...'   set the kernel command line of the image
+#   make bench      compare Pagoda with Linux 6.1 (tools/bench): both boot
+#                   user/bench/mmbench as init in the same QEMU machine, 5 runs
+#                   each, interleaved, then a bisection of the smallest -m each
+#                   needs; report in build/bench/report.md (.json, .svg).
+#                   QUICK=1: 2+2 runs of mmbench --quick and a coarse (8 MiB)
+#                   bisection.  ACCEL=kvm as for run; BENCH_ARGS='...' overrides
+#                   mmbench's arguments (default --size 64).
 #   make clean
 #
 # Sources are found per directory (ARCH_SRCS, KERNEL_SRCS, MM_SRCS, ...);
@@ -30,6 +37,12 @@ RESET_KCMDLINE    := ktest=acpi_tables after_tests=reboot debugexit
 USER_KCMDLINE     := init=/tests/runall debugexit
 FORK200_KCMDLINE  := init=/tests/fork200 debugexit
 SHELL_KCMDLINE    := init=/bin/sh debugexit -- /tests/pipeline.sh
+# Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
+# smoke image (quick mode) is booted by make check and by tools/bench's
+# minimal-memory bisection; the bench image carries BENCH_ARGS.
+BENCH_ARGS          ?= $(if $(QUICK),--quick,--size 64)
+BENCH_KCMDLINE      := init=/bench/mmbench -- $(BENCH_ARGS)
+BENCHSMOKE_KCMDLINE := init=/bench/mmbench -- --quick
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
 # no red zone (interrupts push onto the kernel stack), top-2-GiB code model.
@@ -51,13 +64,13 @@ say = @echo "  $(1)	$(2)"
 endif
 
 ARCH_SRCS   := $(wildcard $(A)/*.c $(A)/*.S $(A)/tests/*.c)
-KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/fs/*.c kernel/tests/*.c)
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/fs/*.c kernel/drivers/*.c kernel/tests/*.c)
 MM_SRCS     := $(wildcard mm/*.c mm/tests/*.c)
 KSRCS       := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS)
 KOBJS       := $(patsubst %,$(B)/k/%.o,$(KSRCS))
 
 # Every header must compile on its own (STYLE.md: self-contained headers).
-HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h kernel/fs/*.h mm/*.h $(A)/include/arch/*.h)
+HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h kernel/fs/*.h kernel/drivers/*.h mm/*.h $(A)/include/arch/*.h)
 HDRCHECKS   := $(patsubst %,$(B)/hdr/%.o,$(HEADERS))
 
 # The userland (user/user.mk): static musl programs packed into
@@ -68,9 +81,11 @@ ELF := $(B)/pagoda.elf
 ISO := $(B)/pagoda.iso
 TEST_ISO := $(B)/test/pagoda.iso
 EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso \
-	$(B)/utest/pagoda.iso $(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso
+	$(B)/utest/pagoda.iso $(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso \
+	$(B)/benchsmoke/pagoda.iso
+BENCH_ISO := $(B)/bench/pagoda.iso
 
-.PHONY: all iso run check qemu-gdb clean deps host-tests FORCE
+.PHONY: all iso run check bench qemu-gdb clean deps host-tests FORCE
 all: $(ELF) $(ISO)
 iso: $(ISO)
 
@@ -128,6 +143,8 @@ CMDLINE_FOR_reset := $(RESET_KCMDLINE)
 CMDLINE_FOR_utest := $(USER_KCMDLINE)
 CMDLINE_FOR_fork200 := $(FORK200_KCMDLINE)
 CMDLINE_FOR_shell := $(SHELL_KCMDLINE)
+CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
+CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
 
 define make-iso
 	@rm -rf $(2) && mkdir -p $(2)/boot/grub
@@ -181,10 +198,19 @@ check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TES
 		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
 		tests/user-tests-on-linux)
 
+# Pagoda against Linux 6.1 in the same QEMU (tools/bench; the Linux kernel
+# is fetched once into $(B)/linux-cache by tools/linux-qemu-run's code).
+# Timings only: nothing here is pass/fail beyond "every run finished".
+bench: deps $(BENCH_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH_BINS)
+	$(PYTHON) tools/bench --no-build --accel $(ACCEL) --args='$(BENCH_ARGS)' \
+		--iso $(BENCH_ISO) --smoke-iso $(B)/benchsmoke/pagoda.iso \
+		--mmbench $(USER_OUT)/bench/mmbench --elf $(ELF) --out $(B)/bench \
+		$(if $(QUICK),--quick)
+
 clean:
 	rm -rf $(B)
 
 # The recorded command lines are real files, not intermediates to delete.
-.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS))
+.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO))
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

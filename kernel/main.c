@@ -21,6 +21,7 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/drivers/blkdev.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/time.h"
@@ -31,6 +32,7 @@
 #include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
+#include <arch/pci.h>
 #include <arch/pgtable.h>
 #include <arch/trap.h>
 #include <arch/uart.h>
@@ -142,6 +144,7 @@ static void interrupts_init(void)
 	acpi_init(boot_info.rsdp_version ? boot_info.rsdp : NULL, boot_info.rsdp_len);
 	lapic_init();
 	ioapic_init();
+	pci_init();
 	lapic_timer_init(HZ);
 	uart_enable_irq();
 	arch_irq_enable();
@@ -157,6 +160,7 @@ static void processes_init(void)
 	syscall_init();
 	vfs_init();
 	devices_init();
+	blkdev_init();
 	for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
 		int err = initramfs_unpack(phys_to_virt(m->start), m->end - m->start);

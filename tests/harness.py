@@ -81,6 +81,12 @@ tests run, exit status 35 (the kernel reported a failure), a required
 test missing or not passed, no banner.  A failed boot is followed by the
 last 30 serial lines, indented, and the paths of its logs.
 
+Boots of other images expect a panic, a power-off or a reset instead (the
+`expect` field); those with `summary="none"` print no test lines at all and
+are judged by their `must_log` lines and how QEMU ended (bench-smoke:
+/bench/mmbench --quick as pid 1 must print `BENCH DONE` and power off;
+no timing is judged).
+
 After a PANIC line the kernel gets 3 s to leave QEMU by itself, after
 `KTEST DONE` 15 s; then it is killed rather than waiting for the timeout.
 
@@ -153,7 +159,8 @@ class BootConfig:
     expect: str = "tests"           # "tests" | "panic" | "poweroff" | "reset"
     must_log: tuple = ()            # regexes that must each match a serial line
     no_reboot: bool = True          # -no-reboot (off where a reset is expected)
-    summary: str = "ktest"          # "ktest": KTEST DONE line; "user": UTEST DONE/ALL lines
+    summary: str = "ktest"          # "ktest": KTEST DONE line; "user": UTEST DONE/ALL lines;
+                                    # "none": no test lines expected (judged by must_log)
 
 
 # One line per configuration.  Order = order of the printed result blocks.
@@ -184,6 +191,18 @@ BOOTS = (
     BootConfig("shell", image="shell", summary="user",
                must_log=(r"^one two three$", r"^appended$", r"^status after false: 1$",
                          r"^init exited with status 0$")),
+    # pid 1 is /bench/mmbench --quick, which powers off when done: a smoke
+    # test that the benchmark runs to its end (no timings are judged).
+    # A virtio disk (a throw-away zero-filled overlay, nothing on the host):
+    # PCI enumeration, the virtio-blk driver, /dev/vda, error injection.
+    BootConfig("virtio-blk",
+               extra=("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
+                      "-device", "virtio-blk-pci,drive=d0"),
+               required=("pci_enumerate", "virtio_blk_pci_caps", "virtio_blk_rw",
+                         "virtio_blk_inject_error", "virtio_blk_concurrent",
+                         "virtio_blk_bytes_and_devnode")),
+    BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
+               summary="none", must_log=(r"^BENCH DONE$",)),
 )
 
 
@@ -572,7 +591,10 @@ def classify_expected(cfg, parser, run, tests, details):
     else:
         if parser.panic is not None:
             problems.append(f'PANIC: "{parser.panic}"')
-        if parser.done is None or n_fail or parser.done[1]:
+        if cfg.summary == "none":       # no KTEST DONE expected, but no FAIL
+            if n_fail:
+                problems.append(f"{n_fail} test(s) failed before the {cfg.expect}")
+        elif parser.done is None or n_fail or parser.done[1]:
             problems.append("the tests before the " + cfg.expect + " did not all pass")
     if cfg.expect == "poweroff":
         if status != 0:
@@ -1145,6 +1167,27 @@ def st_expect_poweroff_reset():
                  "did not boot a second time")
 
 
+def st_expect_poweroff_bench():
+    log = ("Pagoda 0.1\r\nboot: starting /bench/mmbench as pid 1\r\n"
+           "BENCH kernel Linux 6.1.0-pagoda\r\n"
+           "BENCH anon_write_fault 4254.0 ns/page min 4000.0 max 4400.0 n 3\r\n"
+           "BENCH memfd_secret_fault unsupported ENOSYS memfd_secret(0)\r\n")
+    v, _ = _verdict(log + "BENCH DONE\r\nreboot: power down\r\n", status=0,
+                    cfg="bench-smoke")
+    assert v.ok, v.why                   # no KTEST lines needed
+    _expect_fail(_verdict(log + "init exited with signal 11\r\n", status=0,
+                          cfg="bench-smoke")[0], "BENCH DONE")
+    _expect_fail(_verdict(log + "BENCH DONE\r\n", status=EXIT_PASS,
+                          cfg="bench-smoke")[0], "expected 0")
+    _expect_fail(_verdict(log + "BENCH DONE\r\n", status=None, timed_out=True,
+                          cfg="bench-smoke")[0], "timeout")
+    _expect_fail(_verdict(log + "KTEST FAIL x: y\r\nBENCH DONE\r\n", status=0,
+                          cfg="bench-smoke")[0], "1 test(s) failed")
+    # The power-off boot still needs its KTEST summary.
+    _expect_fail(_verdict("Pagoda 0.1\r\nPowering off.\r\n", status=0,
+                          cfg="poweroff")[0], "did not all pass")
+
+
 def st_qemu_commands():
     cmds = {c.name: qemu_command(c, "t.iso", "L", "tcg") for c in BOOTS}
     for name, cmd in cmds.items():
@@ -1227,7 +1270,7 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_required_failed, st_done_mismatch, st_no_done, st_zero_tests,
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
-    st_expect_panic, st_expect_poweroff_reset)]
+    st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench)]
 
 
 def selftest():

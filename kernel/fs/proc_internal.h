@@ -1,7 +1,8 @@
 /*
  * proc_internal.h - what procfs.c (the /proc tree and its buffers),
- * proc_show.c (the text of the task and system files) and proc_vm.c (the
- * memory views: maps, smaps, pagemap, vmstat) share.
+ * proc_show.c (the text of the task and system files), proc_vm.c (the
+ * memory views: maps, smaps, pagemap, vmstat) and proc_rmap.c (the views
+ * of physical frames: kpagecount, kpageflags, pagoda/rmap) share.
  *
  * Most files are generated whole when they are opened: a show function
  * appends text to a proc_buf, a list of page-sized chunks that grows as
@@ -13,10 +14,15 @@
  *                live task and a snapshot of its memory counters
  *   PROC_MM      the task's mm, referenced, with the mmap lock held; may
  *                sleep, must not touch the task (it may be gone)
- *   PROC_RAW     nothing generated: read() walks the task's page tables
- *                for just the bytes asked for (pagemap)
+ *   PROC_RAW     nothing generated: read() looks up just the bytes asked
+ *                for, in the task's page tables (pagemap) or in the
+ *                memmap (kpagecount, kpageflags: pid 0); may sleep
+ *   PROC_QUERY   a transaction file: each write(2) is a request that
+ *                query() answers into a fresh buffer, no lock held (may
+ *                sleep); read(2) on the same open file returns the answer
  *
- * Lock order while generating: mmap lock -> vfs_ns_lock (maps paths).
+ * Lock order while generating: mmap lock -> vfs_ns_lock (maps paths);
+ * mmap lock -> anon_vma lock or i_mmap_lock -> tasklist_lock (rmap).
  */
 #ifndef KERNEL_FS_PROC_INTERNAL_H
 #define KERNEL_FS_PROC_INTERNAL_H
@@ -60,16 +66,28 @@ struct proc_ctx {
 	struct mm *mm;				/* PROC_MM: mmap lock held */
 };
 
-enum proc_kind { PROC_GLOBAL, PROC_TASK, PROC_MM, PROC_RAW };
+enum proc_kind { PROC_GLOBAL, PROC_TASK, PROC_MM, PROC_RAW, PROC_QUERY };
+
+/* The longest request a PROC_QUERY file takes in one write (EINVAL beyond). */
+#define PROC_QUERY_MAX	128
 
 struct proc_entry {
 	const char *name;
 	enum proc_kind kind;
-	/* Append the file's text; 0 or -errno. All but PROC_RAW. */
+	/* Append the file's text; 0 or -errno. PROC_GLOBAL, _TASK, _MM. */
 	int (*show)(struct proc_buf *b, const struct proc_ctx *c);
-	/* PROC_RAW: read @n bytes at *@pos of task @pid's view; bytes or -errno. */
+	/*
+	 * PROC_RAW: read @n bytes at *@pos of task @pid's view (pid 0: a
+	 * global file); bytes or -errno.
+	 */
 	ssize_t (*read)(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos);
-	loff_t size;			/* PROC_RAW: the file's size for SEEK_END */
+	loff_t (*size)(void);		/* PROC_RAW: the file's size for SEEK_END */
+	/*
+	 * PROC_QUERY: answer the request @req (the text written, NUL-terminated,
+	 * one trailing newline removed) into @b; 0, or -errno for write(2).
+	 */
+	int (*query)(struct proc_buf *b, const char *req);
+	umode_t mode;			/* permission bits; 0 means 0444 */
 };
 
 /* ---- procfs.c ---- */
@@ -101,9 +119,22 @@ int proc_show_smaps(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_cmdline(struct proc_buf *b, const struct proc_ctx *c);
 ssize_t proc_pagemap_read(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos);
 /* The size of the pagemap file: 8 bytes per page of the user half. */
-#define PROC_PAGEMAP_SIZE	((loff_t)(USER_END >> PAGE_SHIFT) * 8)
+loff_t proc_pagemap_size(void);
 /* Fill @st from @mm; mmap lock held. */
 void proc_mm_stats(struct mm *mm, struct proc_mm_stats *st);
+
+/* ---- proc_rmap.c ---- */
+
+/*
+ * /proc/kpagecount and /proc/kpageflags (@pid is 0): 8 bytes per physical
+ * frame, read at pfn * 8. Offsets and lengths must be multiples of 8
+ * (EINVAL); EOF at max_pfn. No lock held; may sleep.
+ */
+ssize_t proc_kpagecount_read(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos);
+ssize_t proc_kpageflags_read(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos);
+loff_t proc_kpage_size(void);		/* max_pfn * 8 */
+/* /proc/pagoda/rmap: answer "PID ADDR" (format: proc_rmap.c). May sleep. */
+int proc_rmap_query(struct proc_buf *b, const char *req);
 
 /* Mount table as /proc/mounts lines into @buf (super.c); the length. Takes vfs_ns_lock. */
 size_t mounts_print(char *buf, size_t size);

@@ -451,6 +451,11 @@ static int pagemap_pte(const struct mmu_mapping *m, void *arg)
 	return 0;
 }
 
+loff_t proc_pagemap_size(void)
+{
+	return (loff_t)(USER_END >> PAGE_SHIFT) * PM_ENTRY_BYTES;
+}
+
 /* Fill @pm (zeroed) under the mmap lock; a batch no VMA touches needs no walk. */
 static void pagemap_fill(struct mm *mm, struct pagemap_batch *pm)
 {

@@ -7,16 +7,22 @@
  *   /proc                      root: fixed entries + one dir per live task
  *   |-- self                   the caller's own <pid> directory
  *   |-- meminfo uptime mounts version vmstat
+ *   |-- kpagecount kpageflags  8 bytes per physical frame (proc_rmap.c)
+ *   |-- pagoda/                Pagoda's own views, not Linux's:
+ *   |   `-- rmap               write "PID ADDR", read who maps that page
  *   `-- <pid>/                 stat cmdline status maps smaps pagemap
  *
  * Lookups hand out D_DYNAMIC dentries with fresh inodes that are in no
  * children list; they go away with their last reference. A file's text is
  * generated once, when it is opened (proc_show.c, proc_vm.c), into a
  * chunked buffer that hangs off the open file, so reads at any offset see
- * one consistent snapshot and lseek works. pagemap is the exception: it is
- * 2^35 entries long, so each read walks the page tables for just the range
- * asked for. A <pid> name whose task has gone makes open fail with ESRCH,
- * as on Linux.
+ * one consistent snapshot and lseek works. pagemap, kpagecount and
+ * kpageflags are the exceptions (PROC_RAW): pagemap is 2^35 entries long,
+ * so each read looks up just the range asked for. pagoda/rmap is a
+ * transaction file (PROC_QUERY, as Linux's simple_transaction): each
+ * write(2) is a request whose answer is generated then and there, and
+ * read(2) on the same open file returns it. A <pid> name whose task has
+ * gone makes open fail with ESRCH, as on Linux.
  *
  * Tasks have no reference count, so task files are generated under
  * tasklist_lock (a spinlock: no sleeping). Memory files need the mmap
@@ -43,7 +49,13 @@
 /* What one /proc inode is (inode->private). */
 struct proc_info {
 	const struct proc_entry *entry;	/* NULL for a directory */
-	pid_t pid;			/* 0 for global entries */
+	pid_t pid;			/* 0 for global entries and pagoda/ */
+};
+
+/* A PROC_QUERY file's state (file->private_data): the last answer. */
+struct proc_query {
+	struct mutex lock;		/* guards answer; held across copies */
+	struct proc_buf *answer;	/* NULL until the first write */
 };
 
 static const struct proc_entry proc_root_files[] = {
@@ -52,7 +64,18 @@ static const struct proc_entry proc_root_files[] = {
 	{ "mounts", PROC_GLOBAL, .show = proc_show_mounts },
 	{ "version", PROC_GLOBAL, .show = proc_show_version },
 	{ "vmstat", PROC_GLOBAL, .show = proc_show_vmstat },
+	{ "kpagecount", PROC_RAW, .read = proc_kpagecount_read, .size = proc_kpage_size,
+	  .mode = 0400 },
+	{ "kpageflags", PROC_RAW, .read = proc_kpageflags_read, .size = proc_kpage_size,
+	  .mode = 0400 },
 };
+_Static_assert(ARRAY_SIZE(proc_root_files) <= 14, "proc_ino(): root files are inos 2..15");
+
+/* pagoda/: Pagoda's own views (global; the directory has pid 0). */
+static const struct proc_entry proc_pagoda_files[] = {
+	{ "rmap", PROC_QUERY, .query = proc_rmap_query, .mode = 0600 },
+};
+_Static_assert(ARRAY_SIZE(proc_pagoda_files) < 16, "proc_ino() gives pagoda/ 15 files");
 
 /* At most 15 (proc_ino()). */
 static const struct proc_entry proc_pid_files[] = {
@@ -61,7 +84,7 @@ static const struct proc_entry proc_pid_files[] = {
 	{ "status", PROC_TASK, .show = proc_show_status },
 	{ "maps", PROC_MM, .show = proc_show_maps },
 	{ "smaps", PROC_MM, .show = proc_show_smaps },
-	{ "pagemap", PROC_RAW, .read = proc_pagemap_read, .size = PROC_PAGEMAP_SIZE },
+	{ "pagemap", PROC_RAW, .read = proc_pagemap_read, .size = proc_pagemap_size },
 };
 _Static_assert(ARRAY_SIZE(proc_pid_files) < 16, "proc_ino() gives a <pid> dir 15 files");
 
@@ -74,12 +97,28 @@ static const struct file_operations proc_file_fops;
  *   ino 1            the root
  *   ino 2 + i        proc_root_files[i]
  *   (pid + 1) << 4   a <pid> directory; its files follow it (+1 + i)
+ *   ino 16           pagoda/, in the place of pid 0's directory (there is
+ *                    none: no /proc name resolves to pid 0); files 17 + i
  */
 static uint64_t proc_ino(pid_t pid, int file)
 {
-	if (!pid)
-		return 2 + file;
 	return ((uint64_t)pid + 1) << 4 | (uint64_t)(file + 1);
+}
+
+static uint64_t proc_root_ino(int file)
+{
+	return 2 + file;
+}
+
+/* The fixed files of a directory other than the root: <pid>/ or pagoda/ (0). */
+static const struct proc_entry *dir_files(pid_t pid, size_t *nr)
+{
+	if (!pid) {
+		*nr = ARRAY_SIZE(proc_pagoda_files);
+		return proc_pagoda_files;
+	}
+	*nr = ARRAY_SIZE(proc_pid_files);
+	return proc_pid_files;
 }
 
 static void proc_evict(struct inode *inode)
@@ -90,7 +129,8 @@ static void proc_evict(struct inode *inode)
 static struct inode *proc_inode(struct super_block *sb, const struct proc_entry *e,
 				pid_t pid, uint64_t ino)
 {
-	struct inode *inode = inode_alloc(sb, e ? S_IFREG | 0444 : S_IFDIR | 0555);
+	umode_t mode = !e ? S_IFDIR | 0555 : S_IFREG | (e->mode ? e->mode : 0444);
+	struct inode *inode = inode_alloc(sb, mode);
 	struct proc_info *info = kzalloc(sizeof(*info));
 
 	if (!inode || !info) {
@@ -164,7 +204,9 @@ static struct dentry *proc_root_lookup(struct dentry *parent, const char *name)
 
 	for (size_t i = 0; i < ARRAY_SIZE(proc_root_files); i++)
 		if (!strcmp(name, proc_root_files[i].name))
-			return proc_dentry(parent, name, &proc_root_files[i], 0, proc_ino(0, i));
+			return proc_dentry(parent, name, &proc_root_files[i], 0, proc_root_ino(i));
+	if (!strcmp(name, "pagoda"))
+		return proc_dentry(parent, name, NULL, 0, proc_ino(0, -1));
 	pid = !strcmp(name, "self") ? (t ? t->pid : 0) : parse_pid(name);
 	if (!pid || !task_alive(pid))
 		return ERR_PTR(-ENOENT);
@@ -201,9 +243,14 @@ static int proc_root_iterate(struct file *f, struct dir_context *ctx)
 		loff_t cookie = DIR_COOKIE_FIRST + 1 + i;
 
 		if (ctx->pos < cookie &&
-		    !dir_emit(ctx, n, strlen(n), proc_ino(0, i), DT_REG, cookie))
+		    !dir_emit(ctx, n, strlen(n), proc_root_ino(i), DT_REG, cookie))
 			return 0;
 	}
+	/* pagoda/ after the files; all of these stay below PROC_PID_COOKIE. */
+	if (ctx->pos < DIR_COOKIE_FIRST + 1 + (loff_t)ARRAY_SIZE(proc_root_files) &&
+	    !dir_emit(ctx, "pagoda", 6, proc_ino(0, -1), DT_DIR,
+		      DIR_COOKIE_FIRST + 1 + ARRAY_SIZE(proc_root_files)))
+		return 0;
 	pid = ctx->pos > PROC_PID_COOKIE ? (pid_t)(ctx->pos - PROC_PID_COOKIE) : 0;
 	while ((pid = next_pid(pid)) != 0) {
 		int len = snprintf(name, sizeof(name), "%d", pid);
@@ -219,7 +266,7 @@ static const struct inode_operations proc_root_iops = {
 	.iterate = proc_root_iterate,
 };
 
-/* ---- <pid> directories ---- */
+/* ---- <pid> directories and pagoda/ ---- */
 
 static pid_t dir_pid(struct dentry *d)
 {
@@ -229,23 +276,27 @@ static pid_t dir_pid(struct dentry *d)
 static struct dentry *proc_pid_lookup(struct dentry *parent, const char *name)
 {
 	pid_t pid = dir_pid(parent);
+	size_t nr;
+	const struct proc_entry *files = dir_files(pid, &nr);
 
-	if (!task_alive(pid))
+	if (pid && !task_alive(pid))
 		return ERR_PTR(-ENOENT);
-	for (size_t i = 0; i < ARRAY_SIZE(proc_pid_files); i++)
-		if (!strcmp(name, proc_pid_files[i].name))
-			return proc_dentry(parent, name, &proc_pid_files[i], pid, proc_ino(pid, i));
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(name, files[i].name))
+			return proc_dentry(parent, name, &files[i], pid, proc_ino(pid, i));
 	return ERR_PTR(-ENOENT);
 }
 
 static int proc_pid_iterate(struct file *f, struct dir_context *ctx)
 {
 	pid_t pid = dir_pid(f->dentry);
+	size_t nr;
+	const struct proc_entry *files = dir_files(pid, &nr);
 
 	if (!dir_emit_dots(f, ctx))
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(proc_pid_files); i++) {
-		const char *n = proc_pid_files[i].name;
+	for (size_t i = 0; i < nr; i++) {
+		const char *n = files[i].name;
 		loff_t cookie = DIR_COOKIE_FIRST + i;
 
 		if (ctx->pos < cookie &&
@@ -480,11 +531,39 @@ static int proc_generate(const struct proc_info *info, struct proc_buf *b)
 	case PROC_MM:
 		return proc_generate_mm(info, b);
 	case PROC_RAW:
+	case PROC_QUERY:
 		return 0;
 	case PROC_GLOBAL:
 		break;
 	}
 	return info->entry->show(b, &none);
+}
+
+/*
+ * PROC_RAW of a task: nothing to keep; but fail now if the task is gone,
+ * as the others do.
+ */
+static int proc_raw_open_task(pid_t pid)
+{
+	struct mm *mm = proc_get_task_mm(pid);
+
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	if (mm)
+		mm_put(mm);
+	return 0;
+}
+
+/* PROC_QUERY: no answer until the first request. */
+static int proc_query_open(struct file *f)
+{
+	struct proc_query *q = kzalloc(sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	mutex_init(&q->lock);
+	f->private_data = q;
+	return 0;
 }
 
 static int proc_open(struct inode *inode, struct file *f)
@@ -493,16 +572,10 @@ static int proc_open(struct inode *inode, struct file *f)
 	struct proc_buf *b;
 	int err;
 
-	if (info->entry->kind == PROC_RAW) {
-		/* Nothing to keep; but fail now if the task is gone, as the others do. */
-		struct mm *mm = proc_get_task_mm(info->pid);
-
-		if (IS_ERR(mm))
-			return PTR_ERR(mm);
-		if (mm)
-			mm_put(mm);
-		return 0;
-	}
+	if (info->entry->kind == PROC_RAW)
+		return info->pid ? proc_raw_open_task(info->pid) : 0;
+	if (info->entry->kind == PROC_QUERY)
+		return proc_query_open(f);
 	b = kzalloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -517,14 +590,11 @@ static int proc_open(struct inode *inode, struct file *f)
 	return 0;
 }
 
-static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *pos)
+/* Copy what is left of @b from *@pos on (at most @n bytes) and advance *@pos. */
+static ssize_t proc_buf_read_at(struct proc_buf *b, struct fs_buf buf, size_t n, loff_t *pos)
 {
-	const struct proc_info *info = f->inode->private;
-	struct proc_buf *b = f->private_data;
 	ssize_t len;
 
-	if (info->entry->kind == PROC_RAW)
-		return info->entry->read(info->pid, buf, n, pos);
 	if (!b || *pos >= (loff_t)b->len)
 		return 0;
 	len = proc_buf_read(b, buf, MIN(n, b->len - (size_t)*pos), *pos);
@@ -533,23 +603,122 @@ static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *po
 	return len;
 }
 
+/* PROC_QUERY: read the answer to the last request (nothing before the first). */
+static ssize_t proc_query_read(struct proc_query *q, struct fs_buf buf, size_t n, loff_t *pos)
+{
+	ssize_t len;
+
+	mutex_lock(&q->lock);
+	len = proc_buf_read_at(q->answer, buf, n, pos);
+	mutex_unlock(&q->lock);
+	return len;
+}
+
+static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *pos)
+{
+	const struct proc_info *info = f->inode->private;
+
+	switch (info->entry->kind) {
+	case PROC_RAW:
+		return info->entry->read(info->pid, buf, n, pos);
+	case PROC_QUERY:
+		return proc_query_read(f->private_data, buf, n, pos);
+	case PROC_GLOBAL:
+	case PROC_TASK:
+	case PROC_MM:
+		break;
+	}
+	return proc_buf_read_at(f->private_data, buf, n, pos);
+}
+
 static ssize_t proc_fop_read(struct file *f, char __user *buf, size_t n, loff_t *pos)
 {
 	return proc_read(f, fsbuf_user(buf), n, pos);
+}
+
+/*
+ * PROC_QUERY: the whole write is one request (at most PROC_QUERY_MAX bytes,
+ * a trailing newline allowed). The entry's query() answers it into a fresh
+ * buffer, which replaces the last answer; the file position goes back to 0
+ * so that the next read(2) returns the answer from its start. Returns @n;
+ * or -EINVAL (too long), -EFAULT, -ENOMEM or query()'s error, and then the
+ * last answer stays. May sleep.
+ */
+static ssize_t proc_query_write(const struct proc_entry *e, struct proc_query *q,
+				const char __user *ubuf, size_t n, loff_t *pos)
+{
+	char req[PROC_QUERY_MAX + 1];
+	struct proc_buf *b;
+	int err;
+
+	if (n > PROC_QUERY_MAX)
+		return -EINVAL;
+	if (fsbuf_copy_in(req, fsbuf_user((void __user *)ubuf), 0, n))
+		return -EFAULT;
+	req[n] = 0;
+	if (n && req[n - 1] == '\n')
+		req[n - 1] = 0;
+	b = kzalloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	err = e->query(b, req);
+	if (!err)
+		err = b->err;
+	if (err) {
+		proc_buf_free(b);
+		return err;
+	}
+	mutex_lock(&q->lock);
+	proc_buf_free(q->answer);
+	q->answer = b;
+	mutex_unlock(&q->lock);
+	*pos = 0;
+	return (ssize_t)n;
+}
+
+/* Only PROC_QUERY files take writes; the others say EINVAL, as before. */
+static ssize_t proc_fop_write(struct file *f, const char __user *buf, size_t n, loff_t *pos)
+{
+	const struct proc_info *info = f->inode->private;
+
+	if (info->entry->kind != PROC_QUERY)
+		return -EINVAL;
+	return proc_query_write(info->entry, f->private_data, buf, n, pos);
 }
 
 static loff_t proc_llseek(struct file *f, loff_t off, int whence)
 {
 	const struct proc_info *info = f->inode->private;
 	struct proc_buf *b = f->private_data;
+	struct proc_query *q = f->private_data;
+	loff_t size;
 
-	if (info->entry->kind == PROC_RAW)
-		return llseek_size(f, off, whence, info->entry->size);
+	switch (info->entry->kind) {
+	case PROC_RAW:
+		return llseek_size(f, off, whence, info->entry->size());
+	case PROC_QUERY:
+		mutex_lock(&q->lock);
+		size = q->answer ? (loff_t)q->answer->len : 0;
+		mutex_unlock(&q->lock);
+		return llseek_size(f, off, whence, size);
+	case PROC_GLOBAL:
+	case PROC_TASK:
+	case PROC_MM:
+		break;
+	}
 	return llseek_size(f, off, whence, b ? (loff_t)b->len : 0);
 }
 
 static void proc_release(struct file *f)
 {
+	const struct proc_info *info = f->inode->private;
+	struct proc_query *q = f->private_data;
+
+	if (info->entry->kind == PROC_QUERY) {
+		proc_buf_free(q->answer);
+		kfree(q);
+		return;
+	}
 	proc_buf_free(f->private_data);
 }
 
@@ -561,6 +730,7 @@ static const struct inode_operations proc_file_iops = {
 static const struct file_operations proc_file_fops = {
 	.open = proc_open,
 	.read = proc_fop_read,
+	.write = proc_fop_write,
 	.llseek = proc_llseek,
 	.release = proc_release,
 };
