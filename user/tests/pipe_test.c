@@ -124,7 +124,7 @@ static void blocked_reader_sees_eof(void)
 static void epipe_and_sigpipe(void)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	int p[2], st;
+	int p[2], go[2], st;
 	pid_t pid;
 
 	EXPECT_OK(pipe(p));
@@ -136,18 +136,30 @@ static void epipe_and_sigpipe(void)
 	sigaction(SIGPIPE, &old, NULL);
 	close(p[1]);
 
+	/*
+	 * The child may write only once the parent has closed the last read
+	 * end, else its write could simply succeed: a second pipe orders it.
+	 */
 	EXPECT_OK(pipe(p));
+	EXPECT_OK(pipe(go));
 	pid = fork();
 	EXPECT_OK(pid);
 	if (pid == 0) {
+		char c;
+
 		signal(SIGPIPE, SIG_DFL);
 		close(p[0]);
+		close(go[1]);
+		if (read(go[0], &c, 1) != 0)	/* EOF: the parent closed both */
+			_exit(4);
 		if (write(p[1], "x", 1) < 0)
 			_exit(2);
 		_exit(3);
 	}
 	close(p[0]);
 	close(p[1]);
+	close(go[0]);
+	close(go[1]);			/* now the child may write */
 	EXPECT(wait4(pid, &st, 0, NULL) == pid, "wait4: %s", strerror(errno));
 	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE,
 	       "child status %#x, want killed by SIGPIPE", st);
