@@ -114,6 +114,7 @@ int proc_show_status(struct proc_buf *b, const struct proc_ctx *c);
 /* ---- proc_vm.c ---- */
 
 int proc_show_vmstat(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_swaps(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_maps(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_smaps(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_cmdline(struct proc_buf *b, const struct proc_ctx *c);

@@ -18,6 +18,7 @@
 #include "kernel/time.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/swap.h"
 #include "mm/vmstat.h"
 
 #define USER_HZ		100
@@ -52,7 +53,9 @@ int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 {
 	unsigned long total = pmm_managed_pages(), free = pmm_free_pages();
 	unsigned long mlock = read_vm_stat(NR_MLOCK);
+	unsigned long swap_total, swap_free;
 
+	swap_totals(&swap_total, &swap_free);
 	meminfo_line(b, "MemTotal", total);
 	meminfo_line(b, "MemFree", free);
 	meminfo_line(b, "MemAvailable", free);
@@ -67,8 +70,8 @@ int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 	meminfo_line(b, "Inactive(file)", 0);
 	meminfo_line(b, "Unevictable", mlock);
 	meminfo_line(b, "Mlocked", mlock);
-	meminfo_line(b, "SwapTotal", 0);
-	meminfo_line(b, "SwapFree", 0);
+	meminfo_line(b, "SwapTotal", swap_total);
+	meminfo_line(b, "SwapFree", swap_free);
 	meminfo_line(b, "Dirty", 0);
 	meminfo_line(b, "Writeback", 0);
 	meminfo_line(b, "AnonPages", read_vm_stat(NR_ANON_PAGES));
@@ -122,6 +125,16 @@ int proc_show_mounts(struct proc_buf *b, const struct proc_ctx *unused)
 		return -ENOMEM;
 	proc_write(b, text, mounts_print(text, PROC_MOUNTS_MAX));
 	kfree(text);
+	return 0;
+}
+
+/* /proc/swaps, Linux's layout (mm/swapfile.c). */
+int proc_show_swaps(struct proc_buf *b, const struct proc_ctx *unused)
+{
+	char text[256];
+
+	swap_show(text, sizeof(text));
+	proc_printf(b, "%s", text);
 	return 0;
 }
 

@@ -64,6 +64,7 @@ static const struct proc_entry proc_root_files[] = {
 	{ "mounts", PROC_GLOBAL, .show = proc_show_mounts },
 	{ "version", PROC_GLOBAL, .show = proc_show_version },
 	{ "vmstat", PROC_GLOBAL, .show = proc_show_vmstat },
+	{ "swaps", PROC_GLOBAL, .show = proc_show_swaps },
 	{ "kpagecount", PROC_RAW, .read = proc_kpagecount_read, .size = proc_kpage_size,
 	  .mode = 0400 },
 	{ "kpageflags", PROC_RAW, .read = proc_kpageflags_read, .size = proc_kpage_size,

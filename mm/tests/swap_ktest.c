@@ -1,0 +1,87 @@
+/*
+ * swap_ktest.c - swap areas: the mkswap header is checked the way Linux
+ * checks it, and swapon/swapoff on a virtio disk publish and withdraw the
+ * area (the disk's first page is saved and restored around the test).
+ */
+#include "kernel/drivers/blkdev.h"
+#include "kernel/errno.h"
+#include "kernel/ktest.h"
+#include "kernel/lib/string.h"
+#include "mm/slab.h"
+#include "mm/swap.h"
+#include <arch/memlayout.h>
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = v, p[1] = v >> 8, p[2] = v >> 16, p[3] = v >> 24;
+}
+
+/* What mkswap writes: version 1, last_page, bad pages, the magic. */
+static void make_header(uint8_t *h, uint32_t last, const uint32_t *bad, uint32_t nbad)
+{
+	memset(h, 0, PAGE_SIZE);
+	wr32(h + 1024, 1);
+	wr32(h + 1028, last);
+	wr32(h + 1032, nbad);
+	for (uint32_t i = 0; i < nbad; i++)
+		wr32(h + 1536 + 4 * i, bad[i]);
+	memcpy(h + PAGE_SIZE - 10, SWAP_MAGIC, 10);
+}
+
+KTEST(swap_header_checks)
+{
+	static uint8_t h[PAGE_SIZE];
+	const uint32_t bad[] = { 5, 7 }, bad0[] = { 0 };
+	unsigned long last;
+
+	make_header(h, 100, bad, 2);
+	KT_ASSERT_EQ(swap_parse_header(h, 1000, &last), 98);
+	KT_ASSERT_EQ(last, 100);
+	/* A header bigger than its device is clamped to it. */
+	KT_ASSERT_EQ(swap_parse_header(h, 51, &last), 48);
+	KT_ASSERT_EQ(last, 50);
+	make_header(h, 100, bad0, 1);
+	KT_ASSERT_EQ(swap_parse_header(h, 1000, &last), -EINVAL);	/* slot 0 is the header */
+	make_header(h, 100, NULL, 0);
+	h[1024] = 2;
+	KT_ASSERT_EQ(swap_parse_header(h, 1000, &last), -EINVAL);	/* version */
+	make_header(h, 100, NULL, 0);
+	memcpy(h + PAGE_SIZE - 10, "SWAP-SPACE", 10);
+	KT_ASSERT_EQ(swap_parse_header(h, 1000, &last), -EINVAL);	/* old format */
+	return KT_PASS;
+}
+
+KTEST(swap_swapon_swapoff_vda)
+{
+	struct blkdev *vda = blkdev_get("vda");
+	uint8_t *saved, *h;
+	unsigned long total, free;
+	long err;
+
+	if (!vda)
+		KT_SKIP("no virtio disk");
+	saved = kmalloc(PAGE_SIZE, 0);
+	h = kmalloc(PAGE_SIZE, 0);
+	KT_ASSERT(saved && h);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, false), 0);
+	/* Not formatted: EINVAL, as Linux says for a device without the magic. */
+	memset(h, 0, PAGE_SIZE);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, h, 8, true), 0);
+	KT_ASSERT_EQ(swapon_kernel("/dev/vda"), -EINVAL);
+	make_header(h, 255, NULL, 0);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, h, 8, true), 0);
+	err = swapon_kernel("/dev/vda");
+	KT_ASSERT_EQ(err, 0);
+	swap_totals(&total, &free);
+	KT_ASSERT_EQ(total, 255);
+	KT_ASSERT_EQ(free, 255);
+	KT_ASSERT_EQ(swapon_kernel("/dev/vda"), -EBUSY);
+	KT_ASSERT_EQ(swapoff_kernel("/dev/vdb"), -EINVAL);
+	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
+	swap_totals(&total, &free);
+	KT_ASSERT_EQ(total, 0);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
+	kfree(saved);
+	kfree(h);
+	return KT_PASS;
+}
