@@ -38,6 +38,7 @@
 #include "kernel/task.h"
 #include "mm/page_alloc.h"
 #include "mm/rmap.h"
+#include "mm/swap.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
 
@@ -267,6 +268,47 @@ static enum vm_fault_result fault_wp(struct mm *mm, struct vma *v, unsigned long
 	return cow_copy(mm, v, addr, old);
 }
 
+/*
+ * The PTE holds a swap entry: bring the page back (from the swap cache if
+ * another sharer already did, else from the device), map it, and drop this
+ * PTE's reference on the slot. While others still refer to the slot the
+ * page is mapped read-only, so a write breaks COW as before swapping.
+ */
+static enum vm_fault_result fault_swapin(struct mm *mm, struct vma *v, unsigned long addr,
+					 uint64_t slot, bool write)
+{
+	struct page *p = swap_readpage(slot);
+	bool exclusive;
+
+	if (IS_ERR(p))
+		return PTR_ERR(p) == -EIO ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+	count_vm_event(PGMAJFAULT);
+	if (!page_test_flag(p, PG_anon)) {		/* first mapper since it was read */
+		if (anon_vma_prepare(v)) {
+			put_page(p);
+			return VM_FAULT_OOM;
+		}
+		page_set_flag(p, PG_anon);
+		page_set_anon_rmap(p, v, addr);
+	}
+	arch_clear_swap(mm->pgd, addr);
+	/* Ours alone: no other swap PTE for the slot and no PTE on the frame. */
+	exclusive = swap_count(slot) == 1 && !__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED);
+	add_mm_counter(mm, MM_SWAPENTS, -1);
+	swap_free(slot);			/* may drop the cache's reference */
+	if (install_page(mm, v, addr, p, exclusive && !(v->flags & VM_SHARED))) {
+		put_page(p);
+		return VM_FAULT_OOM;
+	}
+	if (write) {
+		struct mmu_mapping m;
+
+		if (arch_query(mm->pgd, addr, &m) == 0 && !(m.flags & MMU_WRITE))
+			return fault_wp(mm, v, addr, &m);
+	}
+	return VM_FAULT_OK;
+}
+
 /* Is the access allowed by the VMA at all? (x86: write and exec imply read) */
 static bool access_permitted(const struct vma *v, unsigned int flags)
 {
@@ -291,8 +333,13 @@ static enum vm_fault_result handle_fault_locked(struct mm *mm, unsigned long add
 		return VM_FAULT_SEGV_MAPERR;
 	if (!access_permitted(v, flags))
 		return VM_FAULT_SEGV_ACCERR;
-	if (arch_query(mm->pgd, addr, &m))
+	if (arch_query(mm->pgd, addr, &m)) {
+		uint64_t entry;
+
+		if (arch_get_swap(mm->pgd, addr, &entry))
+			return fault_swapin(mm, v, addr, entry, write);
 		return fault_absent(mm, v, addr, write);
+	}
 	if (m.flags & MMU_PROTNONE) {		/* left over from PROT_NONE: refresh */
 		arch_protect(mm->pgd, addr, pte_flags(v, false));
 		return VM_FAULT_OK;
@@ -397,6 +444,18 @@ static int zap_one(const struct mmu_mapping *m, void *arg)
 	return 0;
 }
 
+/* A swap entry being unmapped: the slot loses one reference. */
+static int zap_swap_one(vaddr_t va, uint64_t slot, void *arg)
+{
+	struct zap_ctx *c = arg;
+
+	if (c->unmap)
+		arch_clear_swap(c->tlb.mm->pgd, va);
+	add_mm_counter(c->tlb.mm, MM_SWAPENTS, -1);
+	swap_free(slot);
+	return 0;
+}
+
 static void zap_walk(struct zap_ctx *c, unsigned long start, unsigned long end)
 {
 	arch_walk(c->tlb.mm->pgd, start, end, zap_one, c);
@@ -434,6 +493,7 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 
 	tlb_gather_init(&c.tlb, mm);
 	zap_walk(&c, start, end);
+	arch_walk_swap(mm->pgd, start, end, zap_swap_one, &c);
 }
 
 /* Truncation (mm/rmap.c): drop this VMA's pages of file offsets >= @first_index. */
@@ -484,12 +544,78 @@ static int copy_one(const struct mmu_mapping *m, void *arg)
 	return 0;
 }
 
+/* fork: the child's PTE refers to the same slot, one more reference. */
+static int copy_swap_one(vaddr_t va, uint64_t slot, void *arg)
+{
+	struct copy_ctx *c = arg;
+
+	if (arch_set_swap(c->dst->pgd, va, slot))
+		return c->err = -ENOMEM;
+	swap_dup(slot);
+	add_mm_counter(c->dst, MM_SWAPENTS, 1);
+	return 0;
+}
+
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 {
 	struct copy_ctx c = { dst, src, v, 0 };
 
 	arch_walk(src->pgd, v->start, v->end, copy_one, &c);
+	if (!c.err)
+		arch_walk_swap(src->pgd, v->start, v->end, copy_swap_one, &c);
 	return c.err;
+}
+
+/*
+ * MADV_PAGEOUT on [start, end) of @v: write each exclusively owned
+ * anonymous page to swap and replace its PTE by the swap entry (shared
+ * pages stay, as on Linux). Returns the pages swapped out, or -ENOSPC /
+ * -EIO when nothing could be written.
+ */
+struct pageout_ctx {
+	struct mm *mm;
+	struct vma *vma;
+	long done;
+	int err;
+};
+
+static int pageout_one(const struct mmu_mapping *m, void *arg)
+{
+	struct pageout_ctx *c = arg;
+	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
+	long slot;
+
+	if (!page_exclusive_anon(p) || (m->flags & MMU_PROTNONE))
+		return 0;
+	slot = swap_alloc_slot();
+	if (slot < 0)
+		return c->err = (int)slot;		/* no swap (left): stop */
+	if (swap_writepage(p, slot)) {
+		swap_free(slot);
+		c->err = -EIO;
+		return 0;
+	}
+	arch_unmap(c->mm->pgd, m->va, PAGE_SIZE);
+	if (arch_set_swap(c->mm->pgd, m->va, slot)) {
+		/* Cannot happen (the table exists); keep the data mapped. */
+		arch_map(c->mm->pgd, m->va, m->pa, PAGE_SIZE, m->flags & (MMU_USER | MMU_WRITE | MMU_EXEC));
+		swap_free(slot);
+		return 0;
+	}
+	add_mm_counter(c->mm, MM_SWAPENTS, 1);
+	page_remove_map(c->mm, p);			/* frees the frame */
+	c->done++;
+	return 0;
+}
+
+long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
+{
+	struct pageout_ctx c = { mm, v, 0, 0 };
+
+	if (v->file || (v->flags & (VM_LOCKED | VM_SHARED)))
+		return 0;				/* anonymous private memory only */
+	arch_walk(mm->pgd, start, end, pageout_one, &c);
+	return c.done ? c.done : c.err;
 }
 
 /* ---- get_user_pages and kernel access to other address spaces ---- */

@@ -942,6 +942,10 @@ static long sys_madvise(unsigned long start, unsigned long len, long advice)
 			}
 			break;
 		}
+		case MADV_PAGEOUT:
+			/* Reclaim now: anonymous pages go to swap (if any is on). */
+			pageout_range(mm, v, a, e);
+			break;
 		default:
 			break;		/* hints Pagoda does not act on */
 		}

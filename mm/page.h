@@ -35,6 +35,7 @@ enum page_flag_bits {
 	PG_anon,
 	PG_swapbacked,
 	PG_secret,		/* removed from the direct map (secretmem) */
+	PG_swapcache,		/* in the swap cache: private = its swap slot */
 };
 
 struct kmem_cache;
@@ -50,6 +51,7 @@ struct page {
 	void *freelist;			/* PG_slab: first free object */
 	unsigned int inuse;		/* PG_slab: allocated objects */
 	unsigned int order;		/* PG_buddy / PG_head: block order */
+	unsigned long private;		/* PG_swapcache: the swap slot */
 };
 _Static_assert(sizeof(struct page) <= 80, "struct page grew: it costs 2% of RAM");
 

@@ -32,6 +32,15 @@ size_t swap_show(char *buf, size_t size);
  */
 long swap_parse_header(const void *page, uint64_t device_pages, unsigned long *last_page);
 
+struct page;
+/* Swap slots (mm/swapfile.c). A slot's count = swap PTEs referring to it. */
+long swap_alloc_slot(void);			/* a slot with count 1, or -ENOSPC */
+void swap_dup(unsigned long slot);		/* fork copied a swap PTE */
+void swap_free(unsigned long slot);		/* a swap PTE went away */
+unsigned int swap_count(unsigned long slot);
+int swap_writepage(struct page *p, unsigned long slot);	/* 0 / -EIO */
+struct page *swap_readpage(unsigned long slot);	/* referenced page or ERR_PTR */
+
 /* swapon(2)/swapoff(2) for kernel code and tests: 0 or -errno. */
 long swapon_kernel(const char *path);
 long swapoff_kernel(const char *path);

@@ -4,13 +4,17 @@
  * One active swap area for now (type 0). swapon reads and checks the mkswap
  * header (mm/swap.h), builds a map of slot use counts (0 free, SWAP_BAD for
  * the header and bad pages), and publishes the totals to /proc/meminfo and
- * /proc/swaps. Writing pages out and reading them back (swap entries in
- * PTEs, the swap cache, reclaim) is the next step of the rmap/swap issue.
+ * /proc/swaps.
  *
  * Linux semantics kept: only a block device can be a swap area here
  * (a tmpfs file gives EINVAL, as on Linux), a second swapon of the same
  * device gives EBUSY, swapoff of a path that is not swapping gives EINVAL,
  * both need CAP_SYS_ADMIN (EPERM without it).
+ *
+ * Pages go out by MADV_PAGEOUT (mm/memory.c pageout_range) and come back
+ * on the next fault (fault_swapin); swapoff faults every remaining entry
+ * of every process back in first. Reclaim under memory pressure (LRU,
+ * kswapd) is the next step.
  */
 #include "mm/swap.h"
 #include "kernel/cred.h"
@@ -22,9 +26,13 @@
 #include "kernel/printk.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
+#include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/vmstat.h"
 #include "mm/usercopy.h"
+#include "mm/vm.h"
 #include <arch/memlayout.h>
+#include <arch/pgtable.h>
 
 #define SWAP_BAD	0xff
 #define CAP_SYS_ADMIN_BIT	21
@@ -41,6 +49,128 @@ struct swap_area {
 
 static struct mutex swap_lock = MUTEX_INIT(swap_lock);
 static struct swap_area area;
+
+/*
+ * Slot counts and the swap cache change under map_lock (a spinlock: the
+ * fault path and zap use them). The swap cache maps a slot to the page
+ * holding its data while someone is reading it in or it is still shared:
+ * every sharer of a swapped COW page finds the same frame there.
+ */
+static spinlock_t map_lock = SPINLOCK_INIT;
+static struct page_tree swap_cache;
+static unsigned long next_slot = 1;
+
+long swap_alloc_slot(void)
+{
+	unsigned long irq = spin_lock_irqsave(&map_lock);
+	long slot = -ENOSPC;
+
+	if (area.active && area.inuse < area.usable) {
+		for (unsigned long n = 0; n < area.last_page; n++) {
+			unsigned long s = next_slot;
+
+			next_slot = next_slot >= area.last_page ? 1 : next_slot + 1;
+			if (!area.map[s]) {
+				area.map[s] = 1;
+				area.inuse++;
+				slot = (long)s;
+				break;
+			}
+		}
+	}
+	spin_unlock_irqrestore(&map_lock, irq);
+	return slot;
+}
+
+void swap_dup(unsigned long slot)
+{
+	unsigned long irq = spin_lock_irqsave(&map_lock);
+
+	if (area.active && slot <= area.last_page && area.map[slot] && area.map[slot] < SWAP_BAD - 1)
+		area.map[slot]++;
+	spin_unlock_irqrestore(&map_lock, irq);
+}
+
+/* Drop one reference; the last one frees the slot and its cached page. */
+void swap_free(unsigned long slot)
+{
+	unsigned long irq = spin_lock_irqsave(&map_lock);
+	struct page *cached = NULL;
+
+	if (area.active && slot <= area.last_page && area.map[slot] &&
+	    area.map[slot] != SWAP_BAD && !--area.map[slot]) {
+		area.inuse--;
+		cached = page_tree_lookup(&swap_cache, slot);
+		if (cached) {
+			page_tree_remove(&swap_cache, slot);
+			page_clear_flag(cached, PG_swapcache);
+		}
+	}
+	spin_unlock_irqrestore(&map_lock, irq);
+	if (cached) {
+		mod_vm_stat(NR_SWAPCACHE, -1);
+		put_page(cached);	/* the cache's reference */
+	}
+}
+
+unsigned int swap_count(unsigned long slot)
+{
+	return area.active && slot <= area.last_page ? area.map[slot] : 0;
+}
+
+int swap_writepage(struct page *p, unsigned long slot)
+{
+	count_vm_event(PSWPOUT);
+	return blkdev_rw(area.bdev, slot * (PAGE_SIZE / 512), page_address(p), PAGE_SIZE / 512,
+			 true) ? -EIO : 0;
+}
+
+/*
+ * The page holding swap slot @slot, with a reference: from the swap cache,
+ * or read from the device and added to it. ERR_PTR(-EIO) when the read
+ * fails, ERR_PTR(-ENOMEM).
+ */
+struct page *swap_readpage(unsigned long slot)
+{
+	struct page *p, *fresh;
+	unsigned long irq;
+
+	irq = spin_lock_irqsave(&map_lock);
+	p = page_tree_lookup(&swap_cache, slot);
+	if (p)
+		get_page(p);
+	spin_unlock_irqrestore(&map_lock, irq);
+	if (p)
+		return p;
+	fresh = alloc_page(0);
+	if (!fresh)
+		return ERR_PTR(-ENOMEM);
+	if (blkdev_rw(area.bdev, slot * (PAGE_SIZE / 512), page_address(fresh), PAGE_SIZE / 512,
+		      false)) {
+		free_page(fresh);
+		return ERR_PTR(-EIO);
+	}
+	count_vm_event(PSWPIN);
+	irq = spin_lock_irqsave(&map_lock);
+	p = page_tree_lookup(&swap_cache, slot);	/* raced with another reader? */
+	if (p) {
+		get_page(p);
+	} else if (!page_tree_insert(&swap_cache, slot, fresh)) {
+		p = fresh;			/* the caller's reference is fresh's own */
+		fresh = NULL;
+		page_set_flag(p, PG_swapcache);
+		p->private = slot;
+		get_page(p);			/* and one for the cache */
+		mod_vm_stat(NR_SWAPCACHE, 1);
+	}
+	spin_unlock_irqrestore(&map_lock, irq);
+	if (fresh) {
+		if (!p)
+			return fresh;		/* no room in the cache: a private copy */
+		free_page(fresh);
+	}
+	return p;
+}
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -154,17 +284,65 @@ long swapon_kernel(const char *path)
 	return do_swapon(path);
 }
 
+/* swapoff's unuse pass: fault every swap entry of @mm back in. */
+static int unuse_one(vaddr_t va, uint64_t slot, void *arg)
+{
+	struct mm *mm = arg;
+
+	(void)slot;
+	vm_fault(mm, va, FAULT_NOLOCK);		/* errors leave the entry: EBUSY */
+	return 0;
+}
+
+static void unuse_mm(struct mm *mm)
+{
+	mmap_lock(mm);
+	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v))
+		arch_walk_swap(mm->pgd, v->start, v->end, unuse_one, mm);
+	mmap_unlock(mm);
+}
+
+/* Bring every swapped page of every process back into memory. */
+static void unuse_all(void)
+{
+	for (;;) {
+		struct mm *mms[32];
+		unsigned int n = 0;
+		struct task *t;
+		unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+		for_each_task(t) {
+			if (t->mm && t->state != TASK_ZOMBIE && n < ARRAY_SIZE(mms)) {
+				__atomic_add_fetch(&t->mm->refcount, 1, __ATOMIC_RELAXED);
+				mms[n++] = t->mm;
+			}
+		}
+		spin_unlock_irqrestore(&tasklist_lock, irq);
+		for (unsigned int i = 0; i < n; i++) {
+			unuse_mm(mms[i]);
+			mm_put(mms[i]);
+		}
+		if (n < ARRAY_SIZE(mms) || !area.inuse)
+			return;
+	}
+}
+
 static long do_swapoff(const char *path)
 {
 	long ret = -EINVAL;
 
 	mutex_lock(&swap_lock);
 	if (area.active && !strcmp(area.path, path)) {
-		/* Nothing is swapped out yet (no swap-out path): just forget the area. */
-		ret = area.inuse ? -EBUSY : 0;
+		if (area.inuse)
+			unuse_all();
+		ret = area.inuse ? -EBUSY : 0;		/* a page could not be read back */
 		if (!ret) {
+			unsigned long irq = spin_lock_irqsave(&map_lock);
+
+			page_tree_truncate(&swap_cache, 0);	/* frees its nodes (empty now) */
 			kfree(area.map);
 			memset(&area, 0, sizeof(area));
+			spin_unlock_irqrestore(&map_lock, irq);
 		}
 	}
 	mutex_unlock(&swap_lock);

@@ -31,7 +31,8 @@
 #define USER_MIN	0x10000ul		/* mmap_min_addr */
 
 /* RSS split, as Linux's MM_ANONPAGES / MM_FILEPAGES / MM_SHMEMPAGES. */
-enum mm_counter { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, NR_MM_COUNTERS };
+/* MM_SWAPENTS counts swap entries in the page tables (VmSwap), not RSS. */
+enum mm_counter { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, NR_MM_COUNTERS };
 
 struct mm {
 	phys_addr_t pgd;
@@ -121,6 +122,7 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 		   bool unmap);
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v);
 void change_vma_protection(struct mm *mm, struct vma *v);
+long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
 void zap_file_pages_from(struct vma *v, unsigned long first_index);
 void unmap_page_at(struct vma *v, unsigned long addr, struct page *p);
 

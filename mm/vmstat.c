@@ -14,6 +14,7 @@ const char *const vm_stat_names[NR_VM_STAT_ITEMS] = {
 	[NR_SHMEM] = "nr_shmem",
 	[NR_MLOCK] = "nr_mlock",
 	[NR_PAGETABLE] = "nr_page_table_pages",
+	[NR_SWAPCACHE] = "nr_swapcached",
 };
 
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
@@ -31,4 +32,6 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[SIGBUS_FAULT] = "fault_sigbus",
 	[TLB_FLUSH] = "tlb_gather_flush",
 	[FAULT_AROUND] = "fault_around",
+	[PSWPIN] = "pswpin",
+	[PSWPOUT] = "pswpout",
 };

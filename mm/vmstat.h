@@ -19,6 +19,7 @@ enum vm_stat_item {
 	NR_SHMEM,		/* of which shmem/tmpfs/memfd */
 	NR_MLOCK,		/* pages in VM_LOCKED mappings */
 	NR_PAGETABLE,		/* user page-table pages */
+	NR_SWAPCACHE,		/* pages in the swap cache */
 	NR_VM_STAT_ITEMS
 };
 
@@ -38,6 +39,8 @@ enum vm_event_item {
 	SIGBUS_FAULT,		/* faults that ended in SIGBUS */
 	TLB_FLUSH,		/* TLB range flushes issued by unmapping (mmu_gather) */
 	FAULT_AROUND,		/* extra cache pages mapped by read-fault fault-around */
+	PSWPIN,			/* pages read from swap */
+	PSWPOUT,		/* pages written to swap */
 	NR_VM_EVENT_ITEMS
 };
 

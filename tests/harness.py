@@ -200,7 +200,8 @@ BOOTS = (
                       "-device", "virtio-blk-pci,drive=d0"),
                required=("pci_enumerate", "virtio_blk_pci_caps", "virtio_blk_rw",
                          "virtio_blk_inject_error", "virtio_blk_concurrent",
-                         "virtio_blk_bytes_and_devnode", "swap_swapon_swapoff_vda")),
+                         "virtio_blk_bytes_and_devnode", "swap_swapon_swapoff_vda",
+                         "swap_pageout_fork_swapin")),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",)),
 )

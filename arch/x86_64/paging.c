@@ -154,7 +154,7 @@ static int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 		return -ENOMEM;
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	if (*e & (PTE_PRESENT | PTE_PROTNONE))
+	if (*e & (PTE_PRESENT | PTE_PROTNONE | PTE_SWAP))
 		return -EEXIST;
 	if ((flags & MMU_PROTNONE) && level)
 		return -EINVAL;
@@ -211,6 +211,84 @@ int arch_unmap(phys_addr_t root, vaddr_t va, size_t size)
 	if (!err)
 		arch_flush_tlb_page(ALIGN_DOWN(va, size));
 	return err;
+}
+
+/* ---- swap entries in non-present PTEs ---- */
+
+static vaddr_t canonical(vaddr_t va);
+
+static bool is_swap_pte(pte_t e)
+{
+	return (e & PTE_SWAP) && !(e & PTE_PRESENT);
+}
+
+int arch_set_swap(phys_addr_t root, vaddr_t va, uint64_t entry)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	pte_t *e = walk_to(root, va, 0, true);
+	int err = 0;
+
+	if (!e)
+		err = -ENOMEM;
+	else if (IS_ERR(e) || *e)
+		err = -EEXIST;
+	else
+		*e = (entry << PAGE_SHIFT) | PTE_SWAP;
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return err;
+}
+
+bool arch_get_swap(phys_addr_t root, vaddr_t va, uint64_t *entry)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	pte_t *e = walk_to(root, va, 0, false);
+	bool found = !IS_ERR_OR_NULL(e) && is_swap_pte(*e);
+
+	if (found)
+		*entry = (*e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return found;
+}
+
+void arch_clear_swap(phys_addr_t root, vaddr_t va)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	pte_t *e = walk_to(root, va, 0, false);
+
+	if (!IS_ERR_OR_NULL(e) && is_swap_pte(*e))
+		*e = 0;			/* never in a TLB: no flush needed */
+	spin_unlock_irqrestore(&pt_lock, irq);
+}
+
+static int walk_swap_level(pte_t *table, int level, vaddr_t base, vaddr_t start, vaddr_t end,
+			   int (*fn)(vaddr_t, uint64_t, void *), void *arg)
+{
+	size_t sz = level_size(level);
+
+	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+		vaddr_t va = canonical(base + i * sz);
+		pte_t e = table[i];
+		int ret = 0;
+
+		if (va + sz - 1 < start || va >= end)
+			continue;
+		if (level == 0) {
+			if (is_swap_pte(e))
+				ret = fn(va, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, arg);
+		} else if ((e & PTE_PRESENT) && !(e & PTE_HUGE)) {
+			ret = walk_swap_level(table_va(e), level - 1, base + i * sz, start, end,
+					      fn, arg);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int arch_walk_swap(phys_addr_t root, vaddr_t start, vaddr_t end,
+		   int (*fn)(vaddr_t va, uint64_t entry, void *arg), void *arg)
+{
+	return walk_swap_level(table_va(root), 3, 0, start, end, fn, arg);
 }
 
 bool arch_unmap_noflush(phys_addr_t root, vaddr_t va)

@@ -97,6 +97,8 @@ int page_tree_insert(struct page_tree *t, unsigned long index, struct page *page
 /* Drop the tree's reference on every page at index >= @first (freeing
  * those nobody else holds) and the nodes left empty; returns pages dropped. */
 unsigned long page_tree_truncate(struct page_tree *t, unsigned long first);
+/* Take the page at @index out of the tree (no reference dropped); NULL if none. */
+struct page *page_tree_remove(struct page_tree *t, unsigned long index);
 
 /* ---- inodes ---- */
 

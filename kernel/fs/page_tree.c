@@ -157,3 +157,20 @@ unsigned long page_tree_truncate(struct page_tree *t, unsigned long first)
 	}
 	return freed;
 }
+
+struct page *page_tree_remove(struct page_tree *t, unsigned long index)
+{
+	struct pt_node *n = t->root;
+	struct page *p;
+
+	if (!n || !pt_fits(t->height, index))
+		return NULL;
+	for (unsigned int level = t->height; level > 1; level--) {
+		n = n->slot[(index >> ((level - 1) * PT_SHIFT)) & (PT_SLOTS - 1)];
+		if (!n)
+			return NULL;
+	}
+	p = n->slot[index & (PT_SLOTS - 1)];
+	n->slot[index & (PT_SLOTS - 1)] = NULL;	/* emptied nodes stay until truncate */
+	return p;
+}

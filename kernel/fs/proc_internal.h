@@ -54,7 +54,7 @@ struct proc_buf {
  */
 struct proc_mm_stats {
 	unsigned long total_vm, locked_vm, pgtables;
-	unsigned long rss_anon, rss_file, rss_shmem;
+	unsigned long rss_anon, rss_file, rss_shmem, swap_ents;
 	unsigned long data_vm, stack_vm, exec_vm;
 	unsigned long start_stack, start_brk, arg_start, arg_end, env_start, env_end;
 };

@@ -61,7 +61,7 @@ int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 	meminfo_line(b, "MemAvailable", free);
 	meminfo_line(b, "Buffers", 0);
 	meminfo_line(b, "Cached", read_vm_stat(NR_FILE_PAGES));	/* shmem included, as Linux */
-	meminfo_line(b, "SwapCached", 0);
+	meminfo_line(b, "SwapCached", read_vm_stat(NR_SWAPCACHE));
 	meminfo_line(b, "Active", 0);
 	meminfo_line(b, "Inactive", 0);
 	meminfo_line(b, "Active(anon)", 0);
@@ -243,7 +243,7 @@ static void status_vm(struct proc_buf *b, const struct proc_mm_stats *vm)
 		{ "RssAnon", vm->rss_anon }, { "RssFile", vm->rss_file },
 		{ "RssShmem", vm->rss_shmem }, { "VmData", vm->data_vm },
 		{ "VmStk", vm->stack_vm }, { "VmExe", vm->exec_vm },
-		{ "VmLib", 0 }, { "VmPTE", vm->pgtables }, { "VmSwap", 0 },
+		{ "VmLib", 0 }, { "VmPTE", vm->pgtables }, { "VmSwap", vm->swap_ents },
 		{ "HugetlbPages", 0 },
 	};
 

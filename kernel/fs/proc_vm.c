@@ -111,6 +111,7 @@ void proc_mm_stats(struct mm *mm, struct proc_mm_stats *st)
 	st->rss_anon = rss_pages(mm, MM_ANONPAGES);
 	st->rss_file = rss_pages(mm, MM_FILEPAGES);
 	st->rss_shmem = rss_pages(mm, MM_SHMEMPAGES);
+	st->swap_ents = rss_pages(mm, MM_SWAPENTS);
 	st->start_stack = mm->start_stack;
 	st->start_brk = mm->start_brk;
 	st->arg_start = mm->arg_start;
@@ -416,6 +417,7 @@ int proc_show_smaps(struct proc_buf *b, const struct proc_ctx *c)
 #define PM_PFN_MASK	((1ull << 55) - 1)
 #define PM_MMAP_EXCLUSIVE (1ull << 56)
 #define PM_FILE		(1ull << 61)
+#define PM_SWAP		(1ull << 62)	/* bits 0-4 swap type, 5-54 offset */
 #define PM_PRESENT	(1ull << 63)
 /* Where entries end: Linux's TASK_SIZE, below the never-mapped last page. */
 #define PAGEMAP_END	(USER_END - PAGE_SIZE)
@@ -451,6 +453,17 @@ static int pagemap_pte(const struct mmu_mapping *m, void *arg)
 	return 0;
 }
 
+/* A swap entry: bit 62, type 0 in bits 0-4, the slot in bits 5-54 (Linux's layout). */
+static int pagemap_swap(vaddr_t va, uint64_t slot, void *arg)
+{
+	struct pagemap_batch *pm = arg;
+
+	if (va >= pm->start && va < pm->end)
+		pm->entries[(va - pm->start) >> PAGE_SHIFT] = PM_SWAP |
+			((slot << 5) & PM_PFN_MASK);
+	return 0;
+}
+
 loff_t proc_pagemap_size(void)
 {
 	return (loff_t)(USER_END >> PAGE_SHIFT) * PM_ENTRY_BYTES;
@@ -463,8 +476,10 @@ static void pagemap_fill(struct mm *mm, struct pagemap_batch *pm)
 
 	mmap_lock(mm);
 	v = vma_find(&mm->vmas, pm->start);
-	if (v && v->start < pm->end)
+	if (v && v->start < pm->end) {
 		arch_walk(mm->pgd, pm->start, pm->end, pagemap_pte, pm);
+		arch_walk_swap(mm->pgd, pm->start, pm->end, pagemap_swap, pm);
+	}
 	mmap_unlock(mm);
 }
 

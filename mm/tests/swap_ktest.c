@@ -6,7 +6,11 @@
 #include "kernel/drivers/blkdev.h"
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
+#include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
+#include "mm/page_alloc.h"
+#include "mm/vm.h"
+#include <arch/pgtable.h>
 #include "mm/slab.h"
 #include "mm/swap.h"
 #include <arch/memlayout.h>
@@ -80,6 +84,92 @@ KTEST(swap_swapon_swapoff_vda)
 	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
 	swap_totals(&total, &free);
 	KT_ASSERT_EQ(total, 0);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
+	kfree(saved);
+	kfree(h);
+	return KT_PASS;
+}
+
+static bool is_swapped(struct mm *mm, unsigned long va, uint64_t *slot)
+{
+	return arch_get_swap(mm->pgd, va, slot);
+}
+
+KTEST(swap_pageout_fork_swapin)
+{
+	struct blkdev *vda = blkdev_get("vda");
+	const unsigned long base = 0x50000000ul, pages = 8;
+	const unsigned long rw = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	unsigned long total, free, free_pages;
+	struct mm *mm, *child;
+	uint64_t slot;
+	uint8_t *h, *saved;
+	char buf[16];
+
+	if (!vda)
+		KT_SKIP("no virtio disk");
+	saved = kmalloc(PAGE_SIZE, 0);
+	h = kmalloc(PAGE_SIZE, 0);
+	KT_ASSERT(saved && h);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, false), 0);
+	make_header(h, 1023, NULL, 0);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, h, 8, true), 0);
+	KT_ASSERT_EQ(swapon_kernel("/dev/vda"), 0);
+
+	mm = mm_create();
+	KT_ASSERT(mm != NULL);
+	mmap_lock(mm);
+	KT_ASSERT_EQ(vm_mmap_region(mm, base, pages * PAGE_SIZE, rw, NULL, 0, true), (long)base);
+	mmap_unlock(mm);
+	for (unsigned long i = 0; i < pages; i++) {
+		snprintf(buf, sizeof(buf), "page %lu", i);
+		KT_ASSERT_EQ(vm_copy_to(mm, base + i * PAGE_SIZE, buf, sizeof(buf)), 0);
+	}
+	free_pages = pmm_free_pages();
+	/* Out: every page becomes a swap entry and its frame is freed. */
+	mmap_lock(mm);
+	KT_ASSERT_EQ(pageout_range(mm, vma_lookup(&mm->vmas, base), base, base + pages * PAGE_SIZE),
+		     (long)pages);
+	mmap_unlock(mm);
+	KT_ASSERT_EQ(pmm_free_pages(), free_pages + pages);
+	KT_ASSERT(is_swapped(mm, base, &slot));
+	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);
+	KT_ASSERT_EQ(mm->rss[MM_SWAPENTS], (long)pages);
+	swap_totals(&total, &free);
+	KT_ASSERT_EQ(total - free, pages);
+	/* fork shares the slots; both sides read the data back from one frame. */
+	child = mm_dup(mm);
+	KT_ASSERT(child != NULL);
+	KT_ASSERT_EQ(swap_count(slot), 2);
+	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_OK);
+	KT_ASSERT_EQ(vm_fault(child, base, 0), VM_FAULT_OK);
+	KT_ASSERT(!is_swapped(mm, base, &slot) && !is_swapped(child, base, &slot));
+	vm_copy_from(mm, buf, base, sizeof(buf));
+	KT_ASSERT_EQ(strcmp(buf, "page 0"), 0);
+	vm_copy_from(child, buf, base, sizeof(buf));
+	KT_ASSERT_EQ(strcmp(buf, "page 0"), 0);
+	{
+		struct mmu_mapping a, b;
+
+		KT_ASSERT(arch_query(mm->pgd, base, &a) == 0 && arch_query(child->pgd, base, &b) == 0);
+		KT_ASSERT_EQ(a.pa, b.pa);			/* the swap cache shared it */
+		KT_ASSERT(!(a.flags & MMU_WRITE));		/* still COW-shared */
+	}
+	/* A write in the child breaks COW; the parent keeps its data. */
+	KT_ASSERT_EQ(vm_copy_to(child, base, "child", 6), 0);
+	vm_copy_from(mm, buf, base, sizeof(buf));
+	KT_ASSERT_EQ(strcmp(buf, "page 0"), 0);
+	/* vm_copy_from does not fault: bring the child's page 7 in first. */
+	KT_ASSERT(is_swapped(child, base + 7 * PAGE_SIZE, &slot));
+	KT_ASSERT_EQ(vm_fault(child, base + 7 * PAGE_SIZE, 0), VM_FAULT_OK);
+	vm_copy_from(child, buf, base + 7 * PAGE_SIZE, sizeof(buf));
+	KT_ASSERT_EQ(strcmp(buf, "page 7"), 0);
+	mm_put(child);
+	mm_put(mm);
+	/* Every slot came back; swapoff succeeds with nothing left to unuse. */
+	swap_totals(&total, &free);
+	KT_ASSERT_EQ(total, free);
+	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
 	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
 	kfree(saved);
 	kfree(h);

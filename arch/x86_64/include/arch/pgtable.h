@@ -45,6 +45,16 @@ typedef uint64_t pte_t;
  * its contents, every access faults. (Linux uses the same trick.)
  */
 #define PTE_PROTNONE	(1ull << 9)
+/*
+ * Software bit: a non-present 4 KiB user PTE with SWAP set holds a swap
+ * entry (mm/swap.h) in the frame-address bits instead of a frame:
+ *
+ *   63      52 51                      12 11 10  9     1  0
+ *   +---------+--------------------------+--+--+--+-----+--+
+ *   |    0    |   swap entry (40 bits)   | 0| 1| 0|  0  | 0|
+ *   +---------+--------------------------+--+--+--+-----+--+
+ */
+#define PTE_SWAP	(1ull << 10)
 #define PTE_NX		(1ull << 63)
 #define PTE_ADDR_MASK	0x000ffffffffff000ull
 
@@ -93,6 +103,14 @@ int arch_unmap(phys_addr_t root, vaddr_t va, size_t size);
  * flushes the range once with arch_flush_tlb_mm_range()). True if cleared.
  */
 bool arch_unmap_noflush(phys_addr_t root, vaddr_t va);
+/* Swap entries in user PTEs (see PTE_SWAP). 0 / -EEXIST / -ENOMEM. */
+int arch_set_swap(phys_addr_t root, vaddr_t va, uint64_t entry);
+/* The swap entry at @va, if the PTE holds one: true and *entry. */
+bool arch_get_swap(phys_addr_t root, vaddr_t va, uint64_t *entry);
+void arch_clear_swap(phys_addr_t root, vaddr_t va);
+/* Call @fn for every swap entry in [start, end), in address order. */
+int arch_walk_swap(phys_addr_t root, vaddr_t start, vaddr_t end,
+		   int (*fn)(vaddr_t va, uint64_t entry, void *arg), void *arg);
 /* Flush [start, end) of the address space @root wherever it may be cached. */
 void arch_flush_tlb_mm_range(phys_addr_t root, vaddr_t start, vaddr_t end);
 /* Describe the translation of @va. Returns 0 or -ENOENT. */
