@@ -37,6 +37,7 @@ RESET_KCMDLINE    := ktest=acpi_tables after_tests=reboot debugexit
 USER_KCMDLINE     := init=/tests/runall debugexit
 FORK200_KCMDLINE  := init=/tests/fork200 debugexit
 SHELL_KCMDLINE    := init=/bin/sh debugexit -- /tests/pipeline.sh
+SWAP_KCMDLINE     := init=/tests/vm_swap_test debugexit
 # Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
@@ -82,7 +83,7 @@ ISO := $(B)/pagoda.iso
 TEST_ISO := $(B)/test/pagoda.iso
 EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso \
 	$(B)/utest/pagoda.iso $(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso \
-	$(B)/benchsmoke/pagoda.iso
+	$(B)/benchsmoke/pagoda.iso $(B)/swap/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 
 .PHONY: all iso run check bench qemu-gdb clean deps host-tests FORCE
@@ -143,6 +144,7 @@ CMDLINE_FOR_reset := $(RESET_KCMDLINE)
 CMDLINE_FOR_utest := $(USER_KCMDLINE)
 CMDLINE_FOR_fork200 := $(FORK200_KCMDLINE)
 CMDLINE_FOR_shell := $(SHELL_KCMDLINE)
+CMDLINE_FOR_swap := $(SWAP_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
 

@@ -202,6 +202,14 @@ BOOTS = (
                          "virtio_blk_inject_error", "virtio_blk_concurrent",
                          "virtio_blk_bytes_and_devnode", "swap_swapon_swapoff_vda",
                          "swap_pageout_fork_swapin")),
+    # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
+    # swaps on, pages 8 MiB out and back, shares it with a child, swaps off.
+    BootConfig("swap", image="swap", summary="user", memory="48M",
+               extra=("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
+                      "-device", "virtio-blk-pci,drive=d0"),
+               required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
+                         "vm_swap_test/swapoff_brings_pages_back"),
+               must_log=(r"^init exited with status 0$",)),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",)),
 )
