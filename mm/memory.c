@@ -277,11 +277,28 @@ static enum vm_fault_result fault_wp(struct mm *mm, struct vma *v, unsigned long
 static enum vm_fault_result fault_swapin(struct mm *mm, struct vma *v, unsigned long addr,
 					 uint64_t slot, bool write)
 {
-	struct page *p = swap_readpage(slot);
+	struct page *p;
 	bool exclusive;
 
+	if (slot == SWP_ERROR_MARKER)
+		return VM_FAULT_SIGBUS;		/* the data was lost: never map garbage */
+	p = swap_readpage(slot);
+	if (IS_ERR(p) && PTR_ERR(p) == -EIO) {
+		/*
+		 * The device could not give the page back. Replace this entry by
+		 * a poisoned marker (and drop the slot): every later access, and
+		 * the same address in a child forked from now on, gets SIGBUS
+		 * instead of a page of garbage. (Linux: the swapin error PTE marker.)
+		 */
+		arch_clear_swap(mm->pgd, addr);
+		arch_set_swap(mm->pgd, addr, SWP_ERROR_MARKER);
+		add_mm_counter(mm, MM_SWAPENTS, -1);
+		swap_free(slot);
+		count_vm_event(SWAPIN_ERROR);
+		return VM_FAULT_SIGBUS;
+	}
 	if (IS_ERR(p))
-		return PTR_ERR(p) == -EIO ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+		return VM_FAULT_OOM;
 	count_vm_event(PGMAJFAULT);
 	if (!page_test_flag(p, PG_anon)) {		/* first mapper since it was read */
 		if (anon_vma_prepare(v)) {
@@ -451,6 +468,8 @@ static int zap_swap_one(vaddr_t va, uint64_t slot, void *arg)
 
 	if (c->unmap)
 		arch_clear_swap(c->tlb.mm->pgd, va);
+	if (slot == SWP_ERROR_MARKER)
+		return 0;			/* a marker holds no slot */
 	add_mm_counter(c->tlb.mm, MM_SWAPENTS, -1);
 	swap_free(slot);
 	return 0;
@@ -551,6 +570,8 @@ static int copy_swap_one(vaddr_t va, uint64_t slot, void *arg)
 
 	if (arch_set_swap(c->dst->pgd, va, slot))
 		return c->err = -ENOMEM;
+	if (slot == SWP_ERROR_MARKER)
+		return 0;			/* the child inherits the poison, as on Linux */
 	swap_dup(slot);
 	add_mm_counter(c->dst, MM_SWAPENTS, 1);
 	return 0;

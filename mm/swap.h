@@ -32,6 +32,12 @@ size_t swap_show(char *buf, size_t size);
  */
 long swap_parse_header(const void *page, uint64_t device_pages, unsigned long *last_page);
 
+/*
+ * A swap PTE holding this value is a poisoned marker left by a failed
+ * swap-in: no slot behind it, every access raises SIGBUS, fork copies it.
+ */
+#define SWP_ERROR_MARKER	((1ull << 40) - 1)
+
 struct page;
 /* Swap slots (mm/swapfile.c). A slot's count = swap PTEs referring to it. */
 long swap_alloc_slot(void);			/* a slot with count 1, or -ENOSPC */

@@ -289,8 +289,8 @@ static int unuse_one(vaddr_t va, uint64_t slot, void *arg)
 {
 	struct mm *mm = arg;
 
-	(void)slot;
-	vm_fault(mm, va, FAULT_NOLOCK);		/* errors leave the entry: EBUSY */
+	if (slot != SWP_ERROR_MARKER)		/* markers hold no slot: they stay */
+		vm_fault(mm, va, FAULT_NOLOCK);
 	return 0;
 }
 

@@ -34,4 +34,5 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[FAULT_AROUND] = "fault_around",
 	[PSWPIN] = "pswpin",
 	[PSWPOUT] = "pswpout",
+	[SWAPIN_ERROR] = "swapin_error",
 };

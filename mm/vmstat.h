@@ -41,6 +41,7 @@ enum vm_event_item {
 	FAULT_AROUND,		/* extra cache pages mapped by read-fault fault-around */
 	PSWPIN,			/* pages read from swap */
 	PSWPOUT,		/* pages written to swap */
+	SWAPIN_ERROR,		/* swap-ins that failed and left a poisoned marker */
 	NR_VM_EVENT_ITEMS
 };
 

@@ -201,7 +201,7 @@ BOOTS = (
                required=("pci_enumerate", "virtio_blk_pci_caps", "virtio_blk_rw",
                          "virtio_blk_inject_error", "virtio_blk_concurrent",
                          "virtio_blk_bytes_and_devnode", "swap_swapon_swapoff_vda",
-                         "swap_pageout_fork_swapin")),
+                         "swap_pageout_fork_swapin", "swap_read_error_marker_survives_fork")),
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
     # swaps on, pages 8 MiB out and back, shares it with a child, swaps off.
     BootConfig("swap", image="swap", summary="user", memory="48M",

@@ -39,6 +39,7 @@
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/swap.h"
 #include "mm/vm.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
@@ -458,7 +459,7 @@ static int pagemap_swap(vaddr_t va, uint64_t slot, void *arg)
 {
 	struct pagemap_batch *pm = arg;
 
-	if (va >= pm->start && va < pm->end)
+	if (va >= pm->start && va < pm->end && slot != SWP_ERROR_MARKER)
 		pm->entries[(va - pm->start) >> PAGE_SHIFT] = PM_SWAP |
 			((slot << 5) & PM_PFN_MASK);
 	return 0;

@@ -175,3 +175,61 @@ KTEST(swap_pageout_fork_swapin)
 	kfree(h);
 	return KT_PASS;
 }
+
+KTEST(swap_read_error_marker_survives_fork)
+{
+	struct blkdev *vda = blkdev_get("vda");
+	const unsigned long base = 0x50000000ul;
+	const unsigned long rw = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	unsigned long total, free;
+	struct mm *mm, *child;
+	uint64_t slot, entry;
+	uint8_t *h, *saved;
+	char buf[16];
+
+	if (!vda)
+		KT_SKIP("no virtio disk");
+	saved = kmalloc(PAGE_SIZE, 0);
+	h = kmalloc(PAGE_SIZE, 0);
+	KT_ASSERT(saved && h);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, false), 0);
+	make_header(h, 1023, NULL, 0);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, h, 8, true), 0);
+	KT_ASSERT_EQ(swapon_kernel("/dev/vda"), 0);
+	mm = mm_create();
+	KT_ASSERT(mm != NULL);
+	mmap_lock(mm);
+	KT_ASSERT_EQ(vm_mmap_region(mm, base, 2 * PAGE_SIZE, rw, NULL, 0, true), (long)base);
+	mmap_unlock(mm);
+	KT_ASSERT_EQ(vm_copy_to(mm, base, "first", 6), 0);
+	KT_ASSERT_EQ(vm_copy_to(mm, base + PAGE_SIZE, "second", 7), 0);
+	mmap_lock(mm);
+	KT_ASSERT_EQ(pageout_range(mm, vma_lookup(&mm->vmas, base), base, base + 2 * PAGE_SIZE), 2);
+	mmap_unlock(mm);
+	KT_ASSERT(is_swapped(mm, base, &slot));
+	/* The device fails reads of the first page's slot. */
+	blkdev_inject_read_error(vda, slot * (PAGE_SIZE / 512), PAGE_SIZE / 512);
+	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_SIGBUS);
+	KT_ASSERT(arch_get_swap(mm->pgd, base, &entry) && entry == SWP_ERROR_MARKER);
+	blkdev_inject_read_error(vda, 0, 0);		/* the disk is fine again ... */
+	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_SIGBUS);	/* ... the data stays lost */
+	/* A child forked now inherits the marker, and only there. */
+	child = mm_dup(mm);
+	KT_ASSERT(child != NULL);
+	KT_ASSERT_EQ(vm_fault(child, base, 0), VM_FAULT_SIGBUS);
+	KT_ASSERT_EQ(vm_fault(child, base + PAGE_SIZE, 0), VM_FAULT_OK);
+	vm_copy_from(child, buf, base + PAGE_SIZE, sizeof(buf));
+	KT_ASSERT_EQ(strcmp(buf, "second"), 0);
+	KT_ASSERT_EQ(vm_fault(mm, base + PAGE_SIZE, 0), VM_FAULT_OK);
+	vm_copy_from(mm, buf, base + PAGE_SIZE, sizeof(buf));
+	KT_ASSERT_EQ(strcmp(buf, "second"), 0);
+	mm_put(child);
+	mm_put(mm);
+	swap_totals(&total, &free);
+	KT_ASSERT_EQ(total, free);			/* markers hold no slot */
+	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
+	kfree(saved);
+	kfree(h);
+	return KT_PASS;
+}
