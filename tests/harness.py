@@ -208,6 +208,7 @@ BOOTS = (
                extra=("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
                       "-device", "virtio-blk-pci,drive=d0"),
                required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
+                         "vm_swap_test/read_error_poisons_page",
                          "vm_swap_test/swapoff_brings_pages_back"),
                must_log=(r"^init exited with status 0$",)),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,

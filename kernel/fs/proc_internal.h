@@ -136,6 +136,7 @@ ssize_t proc_kpageflags_read(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos
 loff_t proc_kpage_size(void);		/* max_pfn * 8 */
 /* /proc/pagoda/rmap: answer "PID ADDR" (format: proc_rmap.c). May sleep. */
 int proc_rmap_query(struct proc_buf *b, const char *req);
+int proc_blk_inject_query(struct proc_buf *b, const char *req);
 
 /* Mount table as /proc/mounts lines into @buf (super.c); the length. Takes vfs_ns_lock. */
 size_t mounts_print(char *buf, size_t size);

@@ -66,6 +66,7 @@
  * up here; mm/rmap.c is the reverse map itself; user/bin/rmap.c prints it.
  */
 #include <linux/kernel-page-flags.h>
+#include "kernel/drivers/blkdev.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/fs/proc_internal.h"
@@ -352,5 +353,41 @@ int proc_rmap_query(struct proc_buf *b, const char *req)
 	rmap_show_page(b, mm, &r);
 	mmap_unlock(mm);
 	mm_put(mm);
+	return 0;
+}
+
+/*
+ * pagoda/blk_inject: the block layer's read-error knob for user tests.
+ * Write "DISK START COUNT" (sector numbers, decimal): reads of those
+ * sectors of /dev/DISK fail with EIO until "DISK 0 0". The answer is the
+ * setting made. Pagoda's own; Linux has no such file.
+ */
+int proc_blk_inject_query(struct proc_buf *b, const char *req)
+{
+	char name[16];
+	unsigned long start = 0, count = 0;
+	const char *p = req;
+	size_t n = 0;
+	struct blkdev *d;
+
+	while (*p && *p != ' ' && n < sizeof(name) - 1)
+		name[n++] = *p++;
+	name[n] = 0;
+	while (*p == ' ')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+		start = start * 10 + (*p - '0');
+	while (*p == ' ')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+		count = count * 10 + (*p - '0');
+	if (!n || *p)
+		return -EINVAL;
+	d = blkdev_get(name);
+	if (!d)
+		return -ENODEV;
+	blkdev_inject_read_error(d, start, count);
+	proc_printf(b, "%s: reads of sectors %lu..%lu fail\n", name, start,
+		    count ? start + count - 1 : start);
 	return 0;
 }

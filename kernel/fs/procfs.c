@@ -75,6 +75,7 @@ _Static_assert(ARRAY_SIZE(proc_root_files) <= 14, "proc_ino(): root files are in
 /* pagoda/: Pagoda's own views (global; the directory has pid 0). */
 static const struct proc_entry proc_pagoda_files[] = {
 	{ "rmap", PROC_QUERY, .query = proc_rmap_query, .mode = 0600 },
+	{ "blk_inject", PROC_QUERY, .query = proc_blk_inject_query, .mode = 0600 },
 };
 _Static_assert(ARRAY_SIZE(proc_pagoda_files) < 16, "proc_ino() gives pagoda/ 15 files");
 

@@ -133,6 +133,61 @@ static void shared_with_child(void)
 	EXPECT(check() < 0, "parent saw wrong data");
 }
 
+/*
+ * A swap read that fails (Pagoda's knob /proc/pagoda/blk_inject makes the
+ * disk fail reads of chosen sectors) must not map garbage: the page reads
+ * as SIGBUS at exactly its address - in the parent and in a child forked
+ * after the failure - and the page next to it is fine.
+ */
+static int set_knob(const char *req)
+{
+	int fd = open("/proc/pagoda/blk_inject", O_RDWR);
+	int ok = fd >= 0 && write(fd, req, strlen(req)) == (ssize_t)strlen(req);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+static void read_error_poisons_page(void)
+{
+	char *a = region, *b = region + PAGE;
+	struct vm_fault pr;
+	char req[64];
+	uint64_t e;
+	pid_t pid;
+	int st;
+
+	fill();
+	EXPECT(madvise(region, 2 * PAGE, MADV_PAGEOUT) == 0, "MADV_PAGEOUT: %s", strerror(errno));
+	EXPECT(vm_pagemap(a, &e) == 0 && (e & PM_SWAP), "page not swapped out");
+	/* Swap offset (bits 5-54) -> the slot's 8 sectors fail. */
+	snprintf(req, sizeof(req), "vda %llu 8",
+		 (unsigned long long)(((e & PM_PFN_MASK) >> 5) * (PAGE / 512)));
+	EXPECT(set_knob(req) == 0, "writing the knob: %s", strerror(errno));
+	vm_probe_here(a, VM_READ, &pr);
+	EXPECT(pr.sig == SIGBUS && pr.addr == a, "parent: signal %d at %p, want SIGBUS at %p",
+	       pr.sig, pr.addr, a);
+	EXPECT(set_knob("vda 0 0") == 0, "clearing the knob");
+	vm_probe_here(a, VM_READ, &pr);
+	EXPECT(pr.sig == SIGBUS, "the lost page came back after the disk recovered");
+	pid = fork();
+	if (pid == 0) {
+		vm_probe_here(a, VM_READ, &pr);
+		if (pr.sig != SIGBUS || pr.addr != a)
+			_exit(1);
+		_exit(((uint64_t *)b)[0] == pattern(1, 0) ? 0 : 2);
+	}
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid, "fork/wait: %s", strerror(errno));
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x (1: no SIGBUS, 2: "
+	       "neighbour wrong)", st);
+	EXPECT(((uint64_t *)b)[0] == pattern(1, 0), "the neighbouring page is wrong");
+	/* Unmap the poisoned page so later cases start clean. */
+	munmap(a, PAGE);
+	EXPECT(mmap(a, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		    -1, 0) == a, "remapping the page: %s", strerror(errno));
+}
+
 static void swapoff_brings_pages_back(void)
 {
 	fill();
@@ -166,6 +221,7 @@ int main(void)
 	if (swap_on) {
 		RUN(pageout_and_back);
 		RUN(shared_with_child);
+		RUN(read_error_poisons_page);
 		RUN(swapoff_brings_pages_back);
 	}
 	if (swap_on)
