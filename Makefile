@@ -37,7 +37,7 @@ RESET_KCMDLINE    := ktest=acpi_tables after_tests=reboot debugexit
 USER_KCMDLINE     := init=/tests/runall debugexit
 FORK200_KCMDLINE  := init=/tests/fork200 debugexit
 SHELL_KCMDLINE    := init=/bin/sh debugexit -- /tests/pipeline.sh
-SWAP_KCMDLINE     := init=/tests/vm_swap_test debugexit
+SWAP_KCMDLINE     := init=/tests/vm_swap_test debugexit -- fill
 # Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.

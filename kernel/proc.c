@@ -31,6 +31,7 @@
 #include "mm/vm.h"
 #include <arch/acpi.h>
 #include <arch/context.h>
+#include "mm/vmscan.h"
 #include <arch/cpu.h>
 #include <arch/pgtable.h>
 #include <arch/trap.h>
@@ -614,5 +615,6 @@ __noreturn void start_init(const char *path, char *const argv[])
 		panic("start_init: cannot create the init task");
 	if (init_task->pid != 1)
 		panic("start_init: init got pid %d", init_task->pid);
+	vmscan_init();		/* kswapd: after init, which must be pid 1 */
 	cpu_idle();
 }

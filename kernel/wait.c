@@ -87,6 +87,11 @@ void mutex_unlock(struct mutex *m)
 	wake_up(&m->wq);
 }
 
+bool mutex_trylock(struct mutex *m)
+{
+	return mutex_try(m);
+}
+
 bool mutex_is_locked(const struct mutex *m)
 {
 	return READ_ONCE(m->owner) != NULL;

@@ -94,6 +94,7 @@ struct mutex {
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
+bool mutex_trylock(struct mutex *m);	/* true: now held; never sleeps */
 bool mutex_is_locked(const struct mutex *m);
 
 /* A counting semaphore. */

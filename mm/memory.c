@@ -39,6 +39,7 @@
 #include "mm/page_alloc.h"
 #include "mm/rmap.h"
 #include "mm/swap.h"
+#include "mm/vmscan.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
 
@@ -130,6 +131,8 @@ static int install_page(struct mm *mm, struct vma *v, unsigned long addr, struct
 		return err;
 	if (!is_zero_page(p))
 		page_add_map(mm, p);
+	if (page_test_flag(p, PG_anon))
+		lru_add(p);
 	if (v->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, 1);
 	return 0;
@@ -300,17 +303,27 @@ static enum vm_fault_result fault_swapin(struct mm *mm, struct vma *v, unsigned 
 	if (IS_ERR(p))
 		return VM_FAULT_OOM;
 	count_vm_event(PGMAJFAULT);
-	if (!page_test_flag(p, PG_anon)) {		/* first mapper since it was read */
-		if (anon_vma_prepare(v)) {
-			put_page(p);
-			return VM_FAULT_OOM;
-		}
-		page_set_flag(p, PG_anon);
-		page_set_anon_rmap(p, v, addr);
+	if (anon_vma_prepare(v)) {
+		put_page(p);
+		return VM_FAULT_OOM;
 	}
-	arch_clear_swap(mm->pgd, addr);
 	/* Ours alone: no other swap PTE for the slot and no PTE on the frame. */
 	exclusive = swap_count(slot) == 1 && !__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED);
+	/*
+	 * First mapper since the page was read, or since every PTE on it went
+	 * away: (re)file it for rmap. A page left in the swap cache by a
+	 * process that has since exited still points at that process's
+	 * anon_vma, which may be freed; reclaim walking it would lock freed
+	 * memory. Shared with the rest of the fork family: under the root.
+	 */
+	if (!__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED)) {
+		page_set_flag(p, PG_anon);
+		if (exclusive)
+			page_set_anon_rmap(p, v, addr);
+		else
+			page_set_shared_anon_rmap(p, v, addr);
+	}
+	arch_clear_swap(mm->pgd, addr);
 	add_mm_counter(mm, MM_SWAPENTS, -1);
 	swap_free(slot);			/* may drop the cache's reference */
 	if (install_page(mm, v, addr, p, exclusive && !(v->flags & VM_SHARED))) {
@@ -371,8 +384,10 @@ enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int fl
 	enum vm_fault_result r;
 
 	count_vm_event(PGFAULT);
-	if (!(flags & FAULT_NOLOCK))
+	if (!(flags & FAULT_NOLOCK)) {
+		reclaim_if_short();
 		mmap_lock(mm);
+	}
 	r = handle_fault_locked(mm, addr, flags);
 	if (!(flags & FAULT_NOLOCK))
 		mmap_unlock(mm);
@@ -532,6 +547,15 @@ void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
 	arch_unmap(v->mm->pgd, addr, PAGE_SIZE);
 	if (v->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, -1);
+	page_remove_map(v->mm, p);
+}
+
+/* Reclaim (mm/vmscan.c): replace the PTE mapping @p at @addr of @v by swap entry @slot. */
+void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot)
+{
+	arch_unmap(v->mm->pgd, addr, PAGE_SIZE);
+	arch_set_swap(v->mm->pgd, addr, slot);
+	add_mm_counter(v->mm, MM_SWAPENTS, 1);
 	page_remove_map(v->mm, p);
 }
 

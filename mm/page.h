@@ -36,6 +36,7 @@ enum page_flag_bits {
 	PG_swapbacked,
 	PG_secret,		/* removed from the direct map (secretmem) */
 	PG_swapcache,		/* in the swap cache: private = its swap slot */
+	PG_lru,			/* on the anonymous LRU list (mm/vmscan.c) */
 };
 
 struct kmem_cache;

@@ -15,6 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "mm/vmscan.h"
 
 struct page *memmap;
 pfn_t max_pfn;
@@ -95,6 +96,8 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 	struct page *p = buddy_alloc(&zone, order);
 
 	spin_unlock_irqrestore(&zone_lock, flags);
+	if (ready && zone.free_pages < watermark_low)
+		wakeup_kswapd();
 	if (p && (gfp & GFP_ZERO))
 		memset(page_address(p), 0, PAGE_SIZE << order);
 	return p;
@@ -134,6 +137,8 @@ void put_page(struct page *page)
 	if (__atomic_sub_fetch(&page->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
 	/* The last user is gone: forget what the frame was, then free it. */
+	if (page_test_flag(page, PG_lru))
+		lru_del(page);
 	page->flags = 0;
 	page->mapping = NULL;
 	page->index = 0;

@@ -49,6 +49,17 @@ static inline void get_page(struct page *page)
 	__atomic_add_fetch(&page->refcount, 1, __ATOMIC_RELAXED);
 }
 
+/* Take a reference unless the count already dropped to 0 (being freed). */
+static inline bool page_get_unless_zero(struct page *page)
+{
+	int c = __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
+
+	while (c && !__atomic_compare_exchange_n(&page->refcount, &c, c + 1, false,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		;
+	return c != 0;
+}
+
 void put_page(struct page *page);
 
 static inline int page_count(const struct page *page)

@@ -5,6 +5,13 @@
  * Locking: the VMA-side functions run under the mmap lock of the VMA's mm
  * and take the anon_vma root's mutex (or the inode's i_mmap_lock) while
  * they change a tree; rmap_walk takes the same lock while it walks.
+ * Reclaim (mm/vmscan.c) walks with no mmap lock and only trylocks the
+ * mappers' mmap locks from inside the walk:
+ *
+ *   mmap lock
+ *     anon_vma root lock / i_mmap_lock
+ *       lru_lock, swap map_lock, zone_lock
+ *         (alloc_pages may wake kswapd: a waitqueue lock, the run queue)
  */
 #include "mm/rmap.h"
 #include "kernel/errno.h"
@@ -253,6 +260,12 @@ struct anon_vma *page_anon_vma(const struct page *p)
 void page_set_anon_rmap(struct page *p, struct vma *v, unsigned long addr)
 {
 	p->mapping = (void *)((unsigned long)v->anon_vma | PAGE_MAPPING_ANON);
+	p->index = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+}
+
+void page_set_shared_anon_rmap(struct page *p, struct vma *v, unsigned long addr)
+{
+	p->mapping = (void *)((unsigned long)v->anon_vma->root | PAGE_MAPPING_ANON);
 	p->index = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
 }
 

@@ -69,6 +69,14 @@ void unmap_mapping_range(struct inode *inode, unsigned long first_index);
 struct anon_vma *page_anon_vma(const struct page *p);
 /* Make @p an anonymous page of @v at @addr (mapping = anon_vma | 1, index). */
 void page_set_anon_rmap(struct page *p, struct vma *v, unsigned long addr);
+/*
+ * The same for a page other processes of @v's fork family may map too (a
+ * swap-cache page): file it under the family's root anon_vma, whose tree
+ * holds every VMA forked from @v's ancestors, so rmap_walk finds them all
+ * and the anon_vma lives as long as any of them (Linux: __folio_set_anon
+ * with !exclusive).
+ */
+void page_set_shared_anon_rmap(struct page *p, struct vma *v, unsigned long addr);
 
 /*
  * Call @fn for every (vma, address) whose page table maps @p right now;

@@ -13,8 +13,9 @@
  *
  * Pages go out by MADV_PAGEOUT (mm/memory.c pageout_range) and come back
  * on the next fault (fault_swapin); swapoff faults every remaining entry
- * of every process back in first. Reclaim under memory pressure (LRU,
- * kswapd) is the next step.
+ * of every process back in first. Under memory pressure reclaim
+ * (mm/vmscan.c) swaps pages out too, and drops swap-cache pages no PTE
+ * maps any more (swap_cache_drop).
  */
 #include "mm/swap.h"
 #include "kernel/cred.h"
@@ -170,6 +171,32 @@ struct page *swap_readpage(unsigned long slot)
 		free_page(fresh);
 	}
 	return p;
+}
+
+/*
+ * Reclaim: take @p out of the swap cache if nothing but the cache and the
+ * caller's reference hold it (no PTE maps it, no swap-in is using it). Its
+ * data is still on its slot, so nothing is written; the next fault on the
+ * slot reads it again. Returns true when dropped: the caller's reference
+ * is then the last one, and its put_page() frees the frame. Never sleeps.
+ */
+bool swap_cache_drop(struct page *p)
+{
+	unsigned long irq = spin_lock_irqsave(&map_lock);
+	bool drop = page_test_flag(p, PG_swapcache) && page_count(p) == 2 &&
+		    !__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED) &&
+		    page_tree_lookup(&swap_cache, p->private) == p;
+
+	if (drop) {
+		page_tree_remove(&swap_cache, p->private);
+		page_clear_flag(p, PG_swapcache);
+	}
+	spin_unlock_irqrestore(&map_lock, irq);
+	if (!drop)
+		return false;
+	mod_vm_stat(NR_SWAPCACHE, -1);
+	put_page(p);			/* the cache's reference */
+	return true;
 }
 
 static uint32_t rd32(const uint8_t *p)

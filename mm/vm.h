@@ -125,6 +125,7 @@ void change_vma_protection(struct mm *mm, struct vma *v);
 long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
 void zap_file_pages_from(struct vma *v, unsigned long first_index);
 void unmap_page_at(struct vma *v, unsigned long addr, struct page *p);
+void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot);
 
 /* For /proc: sizes in KiB. */
 void mm_stats_kb(struct mm *mm, unsigned long *vsz, unsigned long *rss);

@@ -35,4 +35,7 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[PSWPIN] = "pswpin",
 	[PSWPOUT] = "pswpout",
 	[SWAPIN_ERROR] = "swapin_error",
+	[PGSCAN] = "pgscan_anon",
+	[PGSTEAL] = "pgsteal_anon",
+	[KSWAPD_RUN] = "kswapd_run",
 };

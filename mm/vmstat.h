@@ -42,6 +42,9 @@ enum vm_event_item {
 	PSWPIN,			/* pages read from swap */
 	PSWPOUT,		/* pages written to swap */
 	SWAPIN_ERROR,		/* swap-ins that failed and left a poisoned marker */
+	PGSCAN,			/* LRU pages looked at by reclaim */
+	PGSTEAL,		/* LRU pages reclaimed to swap */
+	KSWAPD_RUN,		/* reclaim rounds done by kswapd */
 	NR_VM_EVENT_ITEMS
 };
 

@@ -203,12 +203,14 @@ BOOTS = (
                          "virtio_blk_bytes_and_devnode", "swap_swapon_swapoff_vda",
                          "swap_pageout_fork_swapin", "swap_read_error_marker_survives_fork")),
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
-    # swaps on, pages 8 MiB out and back, shares it with a child, swaps off.
+    # swaps on, pages 8 MiB out and back, shares it with a child, fills
+    # 160 MiB so that reclaim must swap (about 25 s under TCG), swaps off.
     BootConfig("swap", image="swap", summary="user", memory="48M",
-               extra=("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
+               extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
                       "-device", "virtio-blk-pci,drive=d0"),
                required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
                          "vm_swap_test/read_error_poisons_page",
+                         "vm_swap_test/fill_more_than_ram",
                          "vm_swap_test/swapoff_brings_pages_back"),
                must_log=(r"^init exited with status 0$",)),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,

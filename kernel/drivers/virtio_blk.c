@@ -79,7 +79,15 @@ struct virtio_blk {
 	struct blkdev bdev;
 	struct virtio_dev vdev;
 	struct virtqueue vq;
-	struct waitqueue wq;		/* completions and free descriptors */
+	struct waitqueue wq;		/* completions, free descriptors, the reserve */
+	/*
+	 * One request kept back for when the cache cannot allocate: reclaim
+	 * writes pages out (and faults read them back) exactly when memory is
+	 * short, and a read failed for want of 32 bytes would poison a user
+	 * page for good (Linux: the bio mempools).
+	 */
+	struct vblk_req *reserve;
+	bool reserve_busy;
 	unsigned int max_segs;
 	char name[8];
 };
@@ -191,6 +199,35 @@ static int vblk_submit_wait(struct virtio_blk *vb, const struct virtq_buf *bufs,
 	return 0;
 }
 
+static bool vblk_reserve_try(struct virtio_blk *vb)
+{
+	return !__atomic_exchange_n(&vb->reserve_busy, true, __ATOMIC_ACQUIRE);
+}
+
+/* A request: from the cache, else the reserve (waiting for it if need be). */
+static struct vblk_req *vblk_req_alloc(struct virtio_blk *vb)
+{
+	struct vblk_req *req = kmem_cache_alloc(vblk_req_cache, 0);
+
+	if (req || !vb->reserve)
+		return req;
+	if (vblk_can_sleep(vb))
+		wait_event(&vb->wq, vblk_reserve_try(vb));
+	else if (!vblk_reserve_try(vb))
+		return NULL;
+	return vb->reserve;
+}
+
+static void vblk_req_free(struct virtio_blk *vb, struct vblk_req *req)
+{
+	if (req != vb->reserve) {
+		kmem_cache_free(vblk_req_cache, req);
+		return;
+	}
+	__atomic_store_n(&vb->reserve_busy, false, __ATOMIC_RELEASE);
+	wake_up(&vb->wq);
+}
+
 /* blkdev_ops.transfer: one request of at most bd->max_sectors. */
 static int vblk_transfer(struct blkdev *bd, uint64_t sector, void *buf, size_t nsectors,
 			 bool write)
@@ -200,7 +237,7 @@ static int vblk_transfer(struct blkdev *bd, uint64_t sector, void *buf, size_t n
 	struct vblk_req *req;
 	int n, err;
 
-	req = kmem_cache_alloc(vblk_req_cache, 0);
+	req = vblk_req_alloc(vb);
 	if (!req)
 		return -EIO;
 	req->hdr = (struct virtio_blk_outhdr){
@@ -222,7 +259,7 @@ static int vblk_transfer(struct blkdev *bd, uint64_t sector, void *buf, size_t n
 	if (!err && READ_ONCE(req->status) != VIRTIO_BLK_S_OK)
 		err = -EIO;
 out_free:
-	kmem_cache_free(vblk_req_cache, req);
+	vblk_req_free(vb, req);
 	return err ? -EIO : 0;
 }
 
@@ -272,6 +309,7 @@ static int vblk_probe(struct pci_dev *pci)
 	if (!vb)
 		return -ENOMEM;
 	waitqueue_init(&vb->wq);
+	vb->reserve = kmem_cache_alloc(vblk_req_cache, 0);	/* none: run without */
 	err = virtio_pci_init(&vb->vdev, pci);
 	if (err)
 		goto err_free;
@@ -304,6 +342,8 @@ static int vblk_probe(struct pci_dev *pci)
 err_fail:
 	virtio_fail(&vb->vdev);
 err_free:
+	if (vb->reserve)
+		kmem_cache_free(vblk_req_cache, vb->reserve);
 	kfree(vb);		/* no queue is live, no vector points at it */
 	return err;
 }

@@ -2,7 +2,9 @@
  * vm_swap_test.c - swapping anonymous memory to a virtio disk and back:
  * swapon of a disk this program formats itself (the mkswap header),
  * MADV_PAGEOUT, pagemap's swapped bit, the data read back correct, pages
- * shared with a forked child, swapoff with pages still out.
+ * shared with a forked child, swapoff with pages still out, and (asked for
+ * by an argument) reclaim: 160 MiB of anonymous memory filled on a 48 MiB
+ * machine, so that kswapd and direct reclaim must push pages out.
  *
  * It needs a spare disk it may overwrite: Pagoda with a virtio disk
  * (/dev/vda; the "swap" boot of tests/harness.py). On Linux, and on Pagoda
@@ -188,6 +190,74 @@ static void read_error_poisons_page(void)
 		    -1, 0) == a, "remapping the page: %s", strerror(errno));
 }
 
+/*
+ * Reclaim under pressure: fill FILL_MB of anonymous memory (more than the
+ * machine's RAM: the tests boot with -m 48M), read it all back, then let a
+ * forked child read it all too (the pages it swaps in are shared with the
+ * parent's swap entries). Nothing calls MADV_PAGEOUT: only reclaim (kswapd
+ * and direct reclaim in the fault path) makes room. With "progress" it
+ * prints a line every 16 MiB, to see a stall as it happens.
+ */
+#define FILL_MB		160
+#define FILL_PAGES	(FILL_MB * 256ul)
+
+static int progress;
+
+static uint64_t *fill_word(char *big, unsigned long p, unsigned long w)
+{
+	return (uint64_t *)(big + p * PAGE) + w;
+}
+
+static long fill_check(char *big)
+{
+	for (unsigned long p = 0; p < FILL_PAGES; p++)
+		for (unsigned long w = 0; w < PAGE / 8; w += 128)
+			if (*fill_word(big, p, w) != pattern(p, w))
+				return (long)p;
+	return -1;
+}
+
+static void fill_report(const char *what, unsigned long mb)
+{
+	if (progress)
+		printf("fill: %s %lu MiB: pgscan %lld pgsteal %lld pswpout %lld pswpin %lld\n",
+		       what, mb, vm_vmstat("pgscan_anon"), vm_vmstat("pgsteal_anon"),
+		       vm_vmstat("pswpout"), vm_vmstat("pswpin"));
+	fflush(stdout);
+}
+
+static void fill_more_than_ram(void)
+{
+	char *big = mmap(NULL, FILL_PAGES * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+	long bad;
+	int st;
+
+	EXPECT(big != MAP_FAILED, "mmap %d MiB: %s", FILL_MB, strerror(errno));
+	madvise(big, FILL_PAGES * PAGE, MADV_NOHUGEPAGE);
+	for (unsigned long p = 0; p < FILL_PAGES; p++) {
+		for (unsigned long w = 0; w < PAGE / 8; w += 128)
+			*fill_word(big, p, w) = pattern(p, w);
+		if ((p + 1) % (16 * 256) == 0)
+			fill_report("filled", (p + 1) / 256);
+	}
+	bad = fill_check(big);
+	fill_report("checked", FILL_MB);
+	EXPECT(bad < 0, "page %ld of the fill read back wrong", bad);
+	EXPECT(vm_vmstat("pgsteal_anon") > 0, "nothing was reclaimed (pgsteal_anon 0)");
+	pid = fork();
+	if (pid == 0)
+		_exit(fill_check(big) < 0 ? 0 : 1);
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid, "fork/wait: %s", strerror(errno));
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child saw wrong data (status %#x)", st);
+	fill_report("child checked", FILL_MB);
+	printf("fill: pgscan %lld pgsteal %lld pswpout %lld pswpin %lld\n",
+	       vm_vmstat("pgscan_anon"), vm_vmstat("pgsteal_anon"), vm_vmstat("pswpout"),
+	       vm_vmstat("pswpin"));
+	munmap(big, FILL_PAGES * PAGE);
+}
+
 static void swapoff_brings_pages_back(void)
 {
 	fill();
@@ -201,8 +271,20 @@ static void swapoff_brings_pages_back(void)
 	       vm_meminfo_kb("SwapTotal"));
 }
 
-int main(void)
+/*
+ * Arguments (after " -- " on the kernel command line): "fill" adds the
+ * reclaim case, "progress" adds it and prints its progress.
+ */
+int main(int argc, char **argv)
 {
+	int fill_case = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "progress"))
+			fill_case = progress = 1;
+		else if (!strcmp(argv[i], "fill"))
+			fill_case = 1;
+	}
 	int usable = ut_on_pagoda() && access(DISK, R_OK | W_OK) == 0;
 
 	ut_begin("vm_swap_test");
@@ -222,6 +304,8 @@ int main(void)
 		RUN(pageout_and_back);
 		RUN(shared_with_child);
 		RUN(read_error_poisons_page);
+		if (fill_case)
+			RUN(fill_more_than_ram);
 		RUN(swapoff_brings_pages_back);
 	}
 	if (swap_on)
