@@ -90,6 +90,27 @@ KTEST(swap_swapon_swapoff_vda)
 	return KT_PASS;
 }
 
+/*
+ * Save the disk's first page, write a 1024-page swap header and swap on.
+ * Returns the saved page (the caller writes it back and frees it), or NULL.
+ */
+static uint8_t *swap_on_scratch_disk(struct blkdev *vda)
+{
+	uint8_t *saved = kmalloc(PAGE_SIZE, 0), *h = kmalloc(PAGE_SIZE, 0);
+	bool ok = saved && h && !blkdev_rw(vda, 0, saved, 8, false);
+
+	if (ok) {
+		make_header(h, 1023, NULL, 0);
+		ok = !blkdev_rw(vda, 0, h, 8, true) && swapon_kernel("/dev/vda") == 0;
+	}
+	kfree(h);
+	if (!ok) {
+		kfree(saved);
+		return NULL;
+	}
+	return saved;
+}
+
 static bool is_swapped(struct mm *mm, unsigned long va, uint64_t *slot)
 {
 	return arch_get_swap(mm->pgd, va, slot);
@@ -103,18 +124,13 @@ KTEST(swap_pageout_fork_swapin)
 	unsigned long total, free, free_pages;
 	struct mm *mm, *child;
 	uint64_t slot;
-	uint8_t *h, *saved;
+	uint8_t *saved;
 	char buf[16];
 
 	if (!vda)
 		KT_SKIP("no virtio disk");
-	saved = kmalloc(PAGE_SIZE, 0);
-	h = kmalloc(PAGE_SIZE, 0);
-	KT_ASSERT(saved && h);
-	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, false), 0);
-	make_header(h, 1023, NULL, 0);
-	KT_ASSERT_EQ(blkdev_rw(vda, 0, h, 8, true), 0);
-	KT_ASSERT_EQ(swapon_kernel("/dev/vda"), 0);
+	saved = swap_on_scratch_disk(vda);
+	KT_ASSERT(saved != NULL);
 
 	mm = mm_create();
 	KT_ASSERT(mm != NULL);
@@ -172,7 +188,6 @@ KTEST(swap_pageout_fork_swapin)
 	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
 	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
 	kfree(saved);
-	kfree(h);
 	return KT_PASS;
 }
 
@@ -184,18 +199,13 @@ KTEST(swap_read_error_marker_survives_fork)
 	unsigned long total, free;
 	struct mm *mm, *child;
 	uint64_t slot, entry;
-	uint8_t *h, *saved;
+	uint8_t *saved;
 	char buf[16];
 
 	if (!vda)
 		KT_SKIP("no virtio disk");
-	saved = kmalloc(PAGE_SIZE, 0);
-	h = kmalloc(PAGE_SIZE, 0);
-	KT_ASSERT(saved && h);
-	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, false), 0);
-	make_header(h, 1023, NULL, 0);
-	KT_ASSERT_EQ(blkdev_rw(vda, 0, h, 8, true), 0);
-	KT_ASSERT_EQ(swapon_kernel("/dev/vda"), 0);
+	saved = swap_on_scratch_disk(vda);
+	KT_ASSERT(saved != NULL);
 	mm = mm_create();
 	KT_ASSERT(mm != NULL);
 	mmap_lock(mm);
@@ -230,6 +240,5 @@ KTEST(swap_read_error_marker_survives_fork)
 	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
 	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
 	kfree(saved);
-	kfree(h);
 	return KT_PASS;
 }
