@@ -100,6 +100,43 @@ static struct trap_frame *task_user_regs(struct task *t)
 #define CLONE_PROCESS_OK (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
 			  CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS)
 
+/* The child's resources: FPU state, address space, files, cwd. 0 or -ENOMEM. */
+static int copy_resources(struct task *c, struct task *p, unsigned long flags)
+{
+	c->fpu = kmalloc(sizeof(*c->fpu), 0);
+	if (!c->fpu)
+		return -ENOMEM;
+	arch_fpu_save(p->fpu);
+	memcpy(c->fpu, p->fpu, sizeof(*c->fpu));
+	if (flags & CLONE_VM) {
+		c->mm = p->mm;
+		__atomic_add_fetch(&c->mm->refcount, 1, __ATOMIC_RELAXED);
+	} else {
+		c->mm = mm_dup(p->mm);
+		if (!c->mm)
+			return -ENOMEM;
+	}
+	c->files = files_dup(p->files);
+	c->fs = fs_struct_dup(p->fs);
+	return c->files && c->fs ? 0 : -ENOMEM;
+}
+
+/* What a child inherits as plain values: names, groups, limits, signals. */
+static void copy_attributes(struct task *c, struct task *p)
+{
+	memcpy(c->comm, p->comm, sizeof(c->comm));
+	c->pgid = p->pgid;
+	c->sid = p->sid;
+	c->umask = p->umask;
+	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
+	c->cap_effective = p->cap_effective;
+	c->cap_permitted = p->cap_permitted;
+	c->cap_inheritable = p->cap_inheritable;
+	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
+	c->blocked = p->blocked;
+	c->altstack = p->altstack;
+}
+
 static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 		    int __user *ctid, uint64_t tls)
 {
@@ -115,34 +152,9 @@ static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 	c = task_alloc();
 	if (!c)
 		return -ENOMEM;
-	c->fpu = kmalloc(sizeof(*c->fpu), 0);
-	if (!c->fpu)
+	if (copy_resources(c, p, flags))
 		goto nomem;
-	arch_fpu_save(p->fpu);
-	memcpy(c->fpu, p->fpu, sizeof(*c->fpu));
-	if (flags & CLONE_VM) {
-		c->mm = p->mm;
-		__atomic_add_fetch(&c->mm->refcount, 1, __ATOMIC_RELAXED);
-	} else {
-		c->mm = mm_dup(p->mm);
-		if (!c->mm)
-			goto nomem;
-	}
-	c->files = files_dup(p->files);
-	c->fs = fs_struct_dup(p->fs);
-	if (!c->files || !c->fs)
-		goto nomem;
-	memcpy(c->comm, p->comm, sizeof(c->comm));
-	c->pgid = p->pgid;
-	c->sid = p->sid;
-	c->umask = p->umask;
-	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
-	c->cap_effective = p->cap_effective;
-	c->cap_permitted = p->cap_permitted;
-	c->cap_inheritable = p->cap_inheritable;
-	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
-	c->blocked = p->blocked;
-	c->altstack = p->altstack;
+	copy_attributes(c, p);
 	c->fs_base = (flags & CLONE_SETTLS) ? tls : p->fs_base;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ctid;

@@ -85,11 +85,6 @@ static void page_remove_map(struct mm *mm, struct page *p)
 	put_page(p);
 }
 
-static unsigned long linear_page_index(const struct vma *v, unsigned long addr)
-{
-	return v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
-}
-
 /* MMU flags of a PTE in @v; @writable says whether this PTE may be written. */
 static unsigned int pte_flags(const struct vma *v, bool writable)
 {
@@ -357,19 +352,19 @@ static enum vm_fault_result handle_fault_locked(struct mm *mm, unsigned long add
 	struct vma *v = vma_lookup(&mm->vmas, addr);
 	struct mmu_mapping m;
 	bool write = flags & FAULT_WRITE;
+	uint64_t entry;
+	int state;
 
 	addr &= PAGE_MASK;
 	if (!v)
 		return VM_FAULT_SEGV_MAPERR;
 	if (!access_permitted(v, flags))
 		return VM_FAULT_SEGV_ACCERR;
-	if (arch_query(mm->pgd, addr, &m)) {
-		uint64_t entry;
-
-		if (arch_get_swap(mm->pgd, addr, &entry))
-			return fault_swapin(mm, v, addr, entry, write);
+	state = arch_query_or_swap(mm->pgd, addr, &m, &entry);	/* one page-table walk */
+	if (state == 1)
+		return fault_swapin(mm, v, addr, entry, write);
+	if (state < 0)
 		return fault_absent(mm, v, addr, write);
-	}
 	if (m.flags & MMU_PROTNONE) {		/* left over from PROT_NONE: refresh */
 		arch_protect(mm->pgd, addr, pte_flags(v, false));
 		return VM_FAULT_OK;

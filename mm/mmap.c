@@ -41,11 +41,6 @@ static void vm_caches_init(void)
 		panic("vm: no memory for the vma/mm caches");
 }
 
-static unsigned long vma_pages(const struct vma *v)
-{
-	return (v->end - v->start) >> PAGE_SHIFT;
-}
-
 /* ---- struct mm ---- */
 
 struct mm *mm_create(void)
@@ -111,7 +106,7 @@ static struct vma *vma_dup(struct vma *v, struct mm *mm, unsigned long start,
 	n->mm = mm;
 	n->start = start;
 	n->end = end;
-	n->pgoff = v->pgoff + ((start - v->start) >> PAGE_SHIFT);
+	n->pgoff = linear_page_index(v, start);
 	INIT_LIST_HEAD(&n->anon_vma_chain);
 	if (fork ? anon_vma_fork(n, v) : anon_vma_clone(n, v)) {
 		kmem_cache_free(vma_cache, n);
@@ -989,7 +984,7 @@ static long sys_mincore(unsigned long start, unsigned long len, unsigned char __
 			if (!buf[i] && v->file) {
 				/* File pages count when they are in the page cache. */
 				struct inode *inode = v->file->inode;
-				unsigned long idx = v->pgoff + ((a - v->start) >> PAGE_SHIFT);
+				unsigned long idx = linear_page_index(v, a);
 				unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
 
 				buf[i] = page_tree_lookup(&inode->pages, idx) != NULL;

@@ -36,11 +36,6 @@ static bool rmap_caches_ready(void)
 	return anon_vma_cache && avc_cache;
 }
 
-static unsigned long vma_last_pgoff(const struct vma *v)
-{
-	return v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
-}
-
 /* ---- anon_vma objects ---- */
 
 static struct anon_vma *anon_vma_alloc(struct anon_vma *parent)
@@ -260,13 +255,13 @@ struct anon_vma *page_anon_vma(const struct page *p)
 void page_set_anon_rmap(struct page *p, struct vma *v, unsigned long addr)
 {
 	p->mapping = (void *)((unsigned long)v->anon_vma | PAGE_MAPPING_ANON);
-	p->index = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+	p->index = linear_page_index(v, addr);
 }
 
 void page_set_shared_anon_rmap(struct page *p, struct vma *v, unsigned long addr)
 {
 	p->mapping = (void *)((unsigned long)v->anon_vma->root | PAGE_MAPPING_ANON);
-	p->index = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+	p->index = linear_page_index(v, addr);
 }
 
 /* Does @v's page table map @p at the address where @p's index would be? */

@@ -255,7 +255,7 @@ static struct blkdev *file_blkdev(struct file *f)
 	return NULL;
 }
 
-static long do_swapon(const char *path)
+long swapon_kernel(const char *path)
 {
 	struct file *f = file_open_kernel(path, O_RDWR);
 	struct blkdev *bd;
@@ -306,11 +306,6 @@ out:
 	return usable;
 }
 
-long swapon_kernel(const char *path)
-{
-	return do_swapon(path);
-}
-
 /* swapoff's unuse pass: fault every swap entry of @mm back in. */
 static int unuse_one(vaddr_t va, uint64_t slot, void *arg)
 {
@@ -354,7 +349,7 @@ static void unuse_all(void)
 	}
 }
 
-static long do_swapoff(const char *path)
+long swapoff_kernel(const char *path)
 {
 	long ret = -EINVAL;
 
@@ -376,12 +371,8 @@ static long do_swapoff(const char *path)
 	return ret;
 }
 
-long swapoff_kernel(const char *path)
-{
-	return do_swapoff(path);
-}
-
-static long sys_swapon(const char __user *upath, long flags)
+/* swapon(2)/swapoff(2): root's business (CAP_SYS_ADMIN), then by path. */
+static long swap_syscall(const char __user *upath, long (*op)(const char *path))
 {
 	char path[64];
 	long n;
@@ -391,20 +382,17 @@ static long sys_swapon(const char __user *upath, long flags)
 	n = strncpy_from_user(path, upath, sizeof(path));
 	if (n < 0)
 		return n;
-	return do_swapon(path);
+	return op(path);
+}
+
+static long sys_swapon(const char __user *upath, long flags)
+{
+	return swap_syscall(upath, swapon_kernel);
 }
 SYSCALL(__NR_swapon, sys_swapon);
 
 static long sys_swapoff(const char __user *upath)
 {
-	char path[64];
-	long n;
-
-	if (!capable(CAP_SYS_ADMIN_BIT))
-		return -EPERM;
-	n = strncpy_from_user(path, upath, sizeof(path));
-	if (n < 0)
-		return n;
-	return do_swapoff(path);
+	return swap_syscall(upath, swapoff_kernel);
 }
 SYSCALL(__NR_swapoff, sys_swapoff);

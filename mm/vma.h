@@ -21,6 +21,7 @@
 #ifndef MM_VMA_H
 #define MM_VMA_H
 
+#include <arch/memlayout.h>
 #include "kernel/lib/interval_tree.h"
 #include "kernel/lib/list.h"
 #include "kernel/lib/rbtree.h"
@@ -75,6 +76,24 @@ struct vma {
 	unsigned long gap;		/* own gap: v->start - (prev ? prev->end : t->low) */
 	unsigned long subtree_gap;	/* largest gap in front of any VMA in this subtree */
 };
+
+/* Pages a VMA covers. */
+static inline unsigned long vma_pages(const struct vma *v)
+{
+	return (v->end - v->start) >> PAGE_SHIFT;
+}
+
+/* The page offset (file page, or anon index) that @addr of @v maps. */
+static inline unsigned long linear_page_index(const struct vma *v, unsigned long addr)
+{
+	return v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+}
+
+/* The last page offset @v covers: its interval in the rmap trees is [pgoff, this]. */
+static inline unsigned long vma_last_pgoff(const struct vma *v)
+{
+	return v->pgoff + vma_pages(v) - 1;
+}
 
 struct vma_tree {
 	struct rb_root root;

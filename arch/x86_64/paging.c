@@ -238,6 +238,38 @@ int arch_set_swap(phys_addr_t root, vaddr_t va, uint64_t entry)
 	return err;
 }
 
+int arch_query_or_swap(phys_addr_t root, vaddr_t va, struct mmu_mapping *out,
+		       uint64_t *entry)
+{
+	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	pte_t *table = table_va(root);
+	int ret = -ENOENT;
+
+	for (int l = 3; l >= 0; l--) {
+		pte_t e = table[pt_index(va, l)];
+		size_t sz = level_size(l);
+
+		if (l == 0 && is_swap_pte(e)) {
+			*entry = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+			ret = 1;
+			break;
+		}
+		if (!(e & PTE_PRESENT) && !(l == 0 && (e & PTE_PROTNONE)))
+			break;
+		if (l == 0 || (e & PTE_HUGE)) {
+			out->va = ALIGN_DOWN(va, sz);
+			out->pa = e & PTE_ADDR_MASK & ~(sz - 1);
+			out->size = sz;
+			out->flags = pte_to_mmu_flags(e);
+			ret = 0;
+			break;
+		}
+		table = table_va(e);
+	}
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return ret;
+}
+
 bool arch_get_swap(phys_addr_t root, vaddr_t va, uint64_t *entry)
 {
 	unsigned long irq = spin_lock_irqsave(&pt_lock);

@@ -60,11 +60,6 @@ int proc_show_vmstat(struct proc_buf *b, const struct proc_ctx *unused)
 
 /* ---- reading the address space ---- */
 
-static unsigned long vma_pages(const struct vma *v)
-{
-	return (v->end - v->start) >> PAGE_SHIFT;
-}
-
 /* Linux's vma_is_initial_stack(); Pagoda's stack VMA has no VM_GROWSDOWN. */
 static bool vma_is_stack(const struct mm *mm, const struct vma *v)
 {

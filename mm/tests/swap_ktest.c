@@ -111,6 +111,25 @@ static uint8_t *swap_on_scratch_disk(struct blkdev *vda)
 	return saved;
 }
 
+/* A fresh address space with @pages of private anonymous memory at @base. */
+static struct mm *anon_mm(unsigned long base, unsigned long pages)
+{
+	const unsigned long rw = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	struct mm *mm = mm_create();
+	long r;
+
+	if (!mm)
+		return NULL;
+	mmap_lock(mm);
+	r = vm_mmap_region(mm, base, pages * PAGE_SIZE, rw, NULL, 0, true);
+	mmap_unlock(mm);
+	if (r != (long)base) {
+		mm_put(mm);
+		return NULL;
+	}
+	return mm;
+}
+
 static bool is_swapped(struct mm *mm, unsigned long va, uint64_t *slot)
 {
 	return arch_get_swap(mm->pgd, va, slot);
@@ -120,7 +139,6 @@ KTEST(swap_pageout_fork_swapin)
 {
 	struct blkdev *vda = blkdev_get("vda");
 	const unsigned long base = 0x50000000ul, pages = 8;
-	const unsigned long rw = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	unsigned long total, free, free_pages;
 	struct mm *mm, *child;
 	uint64_t slot;
@@ -131,12 +149,8 @@ KTEST(swap_pageout_fork_swapin)
 		KT_SKIP("no virtio disk");
 	saved = swap_on_scratch_disk(vda);
 	KT_ASSERT(saved != NULL);
-
-	mm = mm_create();
+	mm = anon_mm(base, pages);
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
-	KT_ASSERT_EQ(vm_mmap_region(mm, base, pages * PAGE_SIZE, rw, NULL, 0, true), (long)base);
-	mmap_unlock(mm);
 	for (unsigned long i = 0; i < pages; i++) {
 		snprintf(buf, sizeof(buf), "page %lu", i);
 		KT_ASSERT_EQ(vm_copy_to(mm, base + i * PAGE_SIZE, buf, sizeof(buf)), 0);
@@ -195,7 +209,6 @@ KTEST(swap_read_error_marker_survives_fork)
 {
 	struct blkdev *vda = blkdev_get("vda");
 	const unsigned long base = 0x50000000ul;
-	const unsigned long rw = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	unsigned long total, free;
 	struct mm *mm, *child;
 	uint64_t slot, entry;
@@ -206,11 +219,8 @@ KTEST(swap_read_error_marker_survives_fork)
 		KT_SKIP("no virtio disk");
 	saved = swap_on_scratch_disk(vda);
 	KT_ASSERT(saved != NULL);
-	mm = mm_create();
+	mm = anon_mm(base, 2);
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
-	KT_ASSERT_EQ(vm_mmap_region(mm, base, 2 * PAGE_SIZE, rw, NULL, 0, true), (long)base);
-	mmap_unlock(mm);
 	KT_ASSERT_EQ(vm_copy_to(mm, base, "first", 6), 0);
 	KT_ASSERT_EQ(vm_copy_to(mm, base + PAGE_SIZE, "second", 7), 0);
 	mmap_lock(mm);

@@ -107,6 +107,12 @@ bool arch_unmap_noflush(phys_addr_t root, vaddr_t va);
 int arch_set_swap(phys_addr_t root, vaddr_t va, uint64_t entry);
 /* The swap entry at @va, if the PTE holds one: true and *entry. */
 bool arch_get_swap(phys_addr_t root, vaddr_t va, uint64_t *entry);
+/*
+ * arch_query and arch_get_swap in one walk (the fault path): 0 and *out for
+ * a mapping, 1 and *entry for a swap entry, -ENOENT for an empty PTE.
+ */
+int arch_query_or_swap(phys_addr_t root, vaddr_t va, struct mmu_mapping *out,
+		       uint64_t *entry);
 void arch_clear_swap(phys_addr_t root, vaddr_t va);
 /* Call @fn for every swap entry in [start, end), in address order. */
 int arch_walk_swap(phys_addr_t root, vaddr_t start, vaddr_t end,
