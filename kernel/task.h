@@ -83,6 +83,7 @@ struct task {
 	struct waitqueue child_exit;	/* wait4 sleeps here */
 	int exit_status;		/* wait4 status word once ZOMBIE */
 	bool vfork_done;
+	bool in_reclaim;		/* in direct reclaim (mm/vmscan.c): not again */
 	struct waitqueue vfork_wait;
 
 	/* Resources (NULL for a kernel thread) */

@@ -107,7 +107,7 @@ static struct page *new_anon_page(struct vma *v, unsigned long addr, bool zero)
 
 	if (anon_vma_prepare(v))
 		return NULL;
-	p = alloc_page(zero ? GFP_ZERO : 0);
+	p = alloc_page((zero ? GFP_ZERO : 0) | GFP_RECLAIM);
 	if (!p)
 		return NULL;
 	page_set_flag(p, PG_anon);
@@ -191,8 +191,8 @@ static enum vm_fault_result fault_absent(struct mm *mm, struct vma *v, unsigned 
 	}
 
 	p = tmpfs_fault_page(v->file->inode, linear_page_index(v, addr));
-	if (IS_ERR(p))
-		return PTR_ERR(p) == -ENXIO ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+	if (IS_ERR(p))	/* beyond EOF, or its swap slot could not be read */
+		return PTR_ERR(p) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	count_vm_event(FILE_FAULT);
 	if (!write)
 		fault_around(mm, v, addr);
@@ -379,13 +379,23 @@ enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int fl
 	enum vm_fault_result r;
 
 	count_vm_event(PGFAULT);
-	if (!(flags & FAULT_NOLOCK)) {
+	/*
+	 * Reclaim needs the mmap lock of every mm it takes pages from, so
+	 * reclaim before taking ours, and when the fault ran out of memory
+	 * with it held, reclaim with it dropped and try again (a few times).
+	 */
+	for (int tries = 0; ; tries++) {
+		if (flags & FAULT_NOLOCK) {
+			r = handle_fault_locked(mm, addr, flags);
+			break;
+		}
 		reclaim_if_short();
 		mmap_lock(mm);
-	}
-	r = handle_fault_locked(mm, addr, flags);
-	if (!(flags & FAULT_NOLOCK))
+		r = handle_fault_locked(mm, addr, flags);
 		mmap_unlock(mm);
+		if (r != VM_FAULT_OOM || tries == 3 || !reclaim_pages(32))
+			break;
+	}
 	if (r == VM_FAULT_SEGV_MAPERR || r == VM_FAULT_SEGV_ACCERR)
 		count_vm_event(SIGSEGV_FAULT);
 	else if (r == VM_FAULT_SIGBUS)
@@ -536,9 +546,13 @@ void zap_file_pages_from(struct vma *v, unsigned long first_index)
 	zap_walk(&c, v->start, v->end);
 }
 
-/* rmap: remove the PTE mapping @p at @addr of @v. */
+/* rmap: remove the PTE mapping @p at @addr of @v; a dirty PTE dirties @p. */
 void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
 {
+	struct mmu_mapping m;
+
+	if (arch_query(v->mm->pgd, addr, &m) == 0 && (m.flags & MMU_DIRTY))
+		page_set_flag(p, PG_dirty);
 	arch_unmap(v->mm->pgd, addr, PAGE_SIZE);
 	if (v->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, -1);
@@ -656,6 +670,29 @@ long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 		return 0;				/* anonymous private memory only */
 	arch_walk(mm->pgd, start, end, pageout_one, &c);
 	return c.done ? c.done : c.err;
+}
+
+/*
+ * MADV_COLD on [start, end) of @v: each page only this PTE maps loses its
+ * accessed bit and goes to the head of the inactive list, so reclaim takes
+ * it before pages still in use - Linux's madvise_cold: nothing is freed or
+ * written now, and pages shared with other mappings are left alone.
+ */
+static int cold_one(const struct mmu_mapping *m, void *arg)
+{
+	struct mm *mm = arg;
+	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
+
+	if (is_zero_page(p) || READ_ONCE(p->mapcount) != 1)
+		return 0;
+	arch_clear_flags(mm->pgd, m->va, MMU_ACCESSED);
+	lru_deactivate(p);
+	return 0;
+}
+
+void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
+{
+	arch_walk(mm->pgd, start, end, cold_one, mm);
 }
 
 /* ---- get_user_pages and kernel access to other address spaces ---- */

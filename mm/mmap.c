@@ -937,9 +937,17 @@ static long sys_madvise(unsigned long start, unsigned long len, long advice)
 			}
 			break;
 		}
+		case MADV_COLD:
 		case MADV_PAGEOUT:
-			/* Reclaim now: anonymous pages go to swap (if any is on). */
-			pageout_range(mm, v, a, e);
+			/* Locked memory cannot be reclaimed: EINVAL, as Linux. */
+			if (v->flags & VM_LOCKED) {
+				ret = -EINVAL;
+				goto out;
+			}
+			if (advice == MADV_COLD)
+				cold_range(mm, v, a, e);	/* oldest on the LRU */
+			else
+				pageout_range(mm, v, a, e);	/* to swap now (if on) */
 			break;
 		default:
 			break;		/* hints Pagoda does not act on */

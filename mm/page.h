@@ -36,7 +36,9 @@ enum page_flag_bits {
 	PG_swapbacked,
 	PG_secret,		/* removed from the direct map (secretmem) */
 	PG_swapcache,		/* in the swap cache: private = its swap slot */
-	PG_lru,			/* on the anonymous LRU list (mm/vmscan.c) */
+	PG_lru,			/* on an LRU list (mm/vmscan.c) */
+	PG_active,		/* ... the active one */
+	PG_referenced,		/* used by read/write(2) since reclaim last looked */
 };
 
 struct kmem_cache;

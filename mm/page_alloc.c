@@ -90,13 +90,32 @@ bool page_alloc_ready(void)
 	return ready;
 }
 
-struct page *alloc_pages(unsigned int gfp, unsigned int order)
+static struct page *buddy_alloc_locked(unsigned int order)
 {
 	unsigned long flags = spin_lock_irqsave(&zone_lock);
 	struct page *p = buddy_alloc(&zone, order);
 
 	spin_unlock_irqrestore(&zone_lock, flags);
-	if (ready && zone.free_pages < watermark_low)
+	return p;
+}
+
+/*
+ * Below watermark_low kswapd is woken; a GFP_RECLAIM caller that finds
+ * fewer than watermark_min free pages, or none of its order, reclaims a
+ * batch itself first (mm/vmscan.c direct_reclaim) and tries again.
+ */
+struct page *alloc_pages(unsigned int gfp, unsigned int order)
+{
+	struct page *p;
+
+	if ((gfp & GFP_RECLAIM) && ready && READ_ONCE(zone.free_pages) < watermark_min)
+		direct_reclaim();
+	p = buddy_alloc_locked(order);
+	if (!p && (gfp & GFP_RECLAIM) && ready) {
+		direct_reclaim();
+		p = buddy_alloc_locked(order);
+	}
+	if (ready && READ_ONCE(zone.free_pages) < watermark_low)
 		wakeup_kswapd();
 	if (p && (gfp & GFP_ZERO))
 		memset(page_address(p), 0, PAGE_SIZE << order);

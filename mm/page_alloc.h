@@ -5,7 +5,8 @@
  * first struct page, or NULL; free_pages() gives them back. Frames are
  * reached through the direct map (page_address()). All functions take the
  * zone lock with interrupts off and never sleep, so they may be called from
- * interrupt context.
+ * interrupt context - except an allocation with GFP_RECLAIM, which may
+ * reclaim (and sleep) before it returns.
  */
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
@@ -18,6 +19,12 @@
 enum gfp_flags {
 	GFP_KERNEL = 0,
 	GFP_ZERO = 1u << 0,		/* clear the memory */
+	/*
+	 * The caller may sleep and holds no spinlock, anon_vma lock or swap
+	 * lock: when memory is short the allocator reclaims some pages itself
+	 * first (direct reclaim, mm/vmscan.c) - user pages and page cache.
+	 */
+	GFP_RECLAIM = 1u << 1,
 };
 
 extern struct page *memmap;		/* struct page for every pfn < max_pfn */

@@ -46,6 +46,8 @@ void swap_free(unsigned long slot);		/* a swap PTE went away */
 unsigned int swap_count(unsigned long slot);
 int swap_writepage(struct page *p, unsigned long slot);	/* 0 / -EIO */
 struct page *swap_readpage(unsigned long slot);	/* referenced page or ERR_PTR */
+int swap_read_slot(struct page *p, unsigned long slot);	/* tmpfs swap-in: 0 / -EIO */
+bool swap_writable(void);			/* a slot can be taken now */
 bool swap_cache_drop(struct page *p);		/* reclaim: see swapfile.c */
 
 /* swapon(2)/swapoff(2) for kernel code and tests: 0 or -errno. */

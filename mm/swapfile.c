@@ -12,8 +12,9 @@
  * both need CAP_SYS_ADMIN (EPERM without it).
  *
  * Pages go out by MADV_PAGEOUT (mm/memory.c pageout_range) and come back
- * on the next fault (fault_swapin); swapoff faults every remaining entry
- * of every process back in first. Under memory pressure reclaim
+ * on the next fault (fault_swapin); swapoff stops new slots being taken,
+ * then reads every swapped tmpfs page back (shmem_unuse) and faults every
+ * remaining entry of every process back in. Under memory pressure reclaim
  * (mm/vmscan.c) swaps pages out too, and drops swap-cache pages no PTE
  * maps any more (swap_cache_drop).
  */
@@ -46,6 +47,7 @@ struct swap_area {
 	unsigned long inuse;
 	uint8_t *map;			/* use count per slot */
 	bool active;
+	bool writeok;			/* new slots may be taken (not while swapoff runs) */
 };
 
 static struct mutex swap_lock = MUTEX_INIT(swap_lock);
@@ -66,7 +68,7 @@ long swap_alloc_slot(void)
 	unsigned long irq = spin_lock_irqsave(&map_lock);
 	long slot = -ENOSPC;
 
-	if (area.active && area.inuse < area.usable) {
+	if (area.writeok && area.inuse < area.usable) {
 		for (unsigned long n = 0; n < area.last_page; n++) {
 			unsigned long s = next_slot;
 
@@ -126,6 +128,21 @@ int swap_writepage(struct page *p, unsigned long slot)
 			 true) ? -EIO : 0;
 }
 
+/* Read slot @slot into @p (a tmpfs page's swap-in: no swap cache). 0 or -EIO. */
+int swap_read_slot(struct page *p, unsigned long slot)
+{
+	if (!area.active || slot > area.last_page ||
+	    blkdev_rw(area.bdev, slot * (PAGE_SIZE / 512), page_address(p), PAGE_SIZE / 512, false))
+		return -EIO;
+	count_vm_event(PSWPIN);
+	return 0;
+}
+
+bool swap_writable(void)
+{
+	return area.writeok && area.inuse < area.usable;
+}
+
 /*
  * The page holding swap slot @slot, with a reference: from the swap cache,
  * or read from the device and added to it. ERR_PTR(-EIO) when the read
@@ -143,7 +160,7 @@ struct page *swap_readpage(unsigned long slot)
 	spin_unlock_irqrestore(&map_lock, irq);
 	if (p)
 		return p;
-	fresh = alloc_page(0);
+	fresh = alloc_page(GFP_RECLAIM);
 	if (!fresh)
 		return ERR_PTR(-ENOMEM);
 	if (blkdev_rw(area.bdev, slot * (PAGE_SIZE / 512), page_address(fresh), PAGE_SIZE / 512,
@@ -298,6 +315,7 @@ long swapon_kernel(const char *path)
 	area.inuse = 0;
 	strlcpy(area.path, path, sizeof(area.path));
 	area.active = true;
+	area.writeok = true;
 	printk("swap: %s: %lu KiB of swap\n", path, usable * (PAGE_SIZE / 1024));
 	usable = 0;
 out:
@@ -355,13 +373,18 @@ long swapoff_kernel(const char *path)
 
 	mutex_lock(&swap_lock);
 	if (area.active && !strcmp(area.path, path)) {
-		if (area.inuse)
+		area.writeok = false;			/* reclaim takes no new slots */
+		ret = shmem_unuse();
+		if (!ret && area.inuse)
 			unuse_all();
-		ret = area.inuse ? -EBUSY : 0;		/* a page could not be read back */
+		if (!ret)
+			ret = area.inuse ? -EBUSY : 0;	/* a page could not be read back */
+		if (ret)
+			area.writeok = true;
 		if (!ret) {
 			unsigned long irq = spin_lock_irqsave(&map_lock);
 
-			page_tree_truncate(&swap_cache, 0);	/* frees its nodes (empty now) */
+			page_tree_truncate(&swap_cache, 0, NULL);	/* frees its nodes (empty now) */
 			kfree(area.map);
 			memset(&area, 0, sizeof(area));
 			spin_unlock_irqrestore(&map_lock, irq);

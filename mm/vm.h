@@ -123,6 +123,8 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v);
 void change_vma_protection(struct mm *mm, struct vma *v);
 long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
+/* MADV_COLD: deactivate the pages only this mapping maps (memory.c). */
+void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
 void zap_file_pages_from(struct vma *v, unsigned long first_index);
 void unmap_page_at(struct vma *v, unsigned long addr, struct page *p);
 void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot);

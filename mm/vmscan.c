@@ -1,33 +1,59 @@
 /*
- * vmscan.c - reclaim: the LRU list of anonymous pages, the second-chance
- * scan, and kswapd.
+ * vmscan.c - reclaim: the LRU lists, the scan that picks pages to swap
+ * out, kswapd and direct reclaim.
  *
- * Every anonymous page gets on the list (PG_lru) when a PTE first maps it
- * (install_page) and leaves it when its last reference goes (put_page).
- * Reclaim takes pages from the tail, the oldest end:
+ * Four lists, as Linux keeps per node (the head is the young end):
  *
- *   mapped by nobody  a swap-cache page its mappers left behind: drop it
- *                     from the cache (its data is on its slot); its
- *                     anon_vma may be freed, so it is never rmap-walked
- *   referenced        the accessed bit was set in some PTE since the last
- *                     look (page_referenced clears it): second chance, back
- *                     to the head
- *   otherwise         trylock the mmap lock of every mm mapping it, write
- *                     it to a new slot (a swap-cache page keeps its slot,
- *                     nothing written), replace every PTE by the swap entry
+ *   inactive anon  <- new anonymous pages and tmpfs/shmem pages start here
+ *   active anon    <- pages found referenced on the inactive list
+ *   inactive file, active file
+ *                  page cache that can simply be dropped or written back
+ *                  to its own file; Pagoda's only file system is tmpfs,
+ *                  whose pages are swap-backed and so live on the anon
+ *                  lists (as in Linux), which leaves these two empty
+ *
+ * A page is on a list (PG_lru, PG_active says which) from when it is first
+ * mapped (anonymous) or created (tmpfs) until its last reference goes
+ * (put_page). Reclaim works from the inactive tail, the oldest end:
+ *
+ *   swap cache only  an anonymous swap-cache page no PTE maps: drop it from
+ *                    the cache (its data is on its slot); its anon_vma may
+ *                    be freed, so it is never rmap-walked
+ *   referenced       a PTE's accessed bit was set since the last look
+ *                    (page_referenced clears them): to the active list;
+ *                    only used by read/write(2) (PG_referenced): another
+ *                    round on the inactive list
+ *   otherwise        anonymous: trylock the mmap lock of every mm mapping
+ *                    it, write it to a slot, replace every PTE by the swap
+ *                    entry; tmpfs: unmap it from every mapper (the dirty
+ *                    bits go to PG_dirty), write it to a slot, and leave the
+ *                    slot in the file in its place (shmem_writeout) - so
+ *                    dirty shared pages are written before the frame is
+ *                    reused, never lost
+ *
+ * When the inactive list is shorter than the active one, pages move from
+ * the active tail to the inactive head with their accessed bits cleared
+ * (aging): a page must be used again during its time on the inactive list
+ * to stay. MADV_COLD moves pages there at once (lru_deactivate).
  *
  * kswapd wakes when an allocation leaves fewer than watermark_low free
- * pages and reclaims until watermark_high; a fault finding fewer than
- * watermark_low / 2 reclaims a batch itself first (direct reclaim), before
- * it takes its own mmap lock. Only trylocks are taken on mmap locks here,
- * so reclaim never waits for a task that may be waiting for memory.
+ * pages and reclaims until watermark_high. An allocation that may sleep
+ * (GFP_RECLAIM) and finds fewer than watermark_min reclaims a batch itself
+ * first: direct reclaim. Only trylocks are taken on mmap locks here, so
+ * reclaim never waits for a task that may be waiting for memory - but the
+ * allocating task's own mm is locked when it faults, so the fault path
+ * also reclaims before taking its lock (reclaim_if_short) and after an
+ * allocation failure with it dropped. Linux needs neither: its reclaim
+ * works under page-table locks, not mmap_lock.
  *
- * Lock order: mmap lock (trylock) -> anon_vma root lock -> lru_lock.
- * Neighbours: the fault path and swap entries in memory.c, rmap_walk in
- * rmap.c, slots and the swap cache in swapfile.c.
+ * Lock order: mmap lock (trylock) -> anon_vma root lock / i_mmap_lock ->
+ * lru_lock. Neighbours: the fault path and swap entries in memory.c,
+ * rmap_walk in rmap.c, slots and the swap cache in swapfile.c, tmpfs
+ * swap entries in kernel/fs/tmpfs.c.
  */
 #include "mm/vmscan.h"
 #include "kernel/errno.h"
+#include "kernel/fs/fs.h"
 #include "kernel/lib/list.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
@@ -40,20 +66,45 @@
 #include <arch/pgtable.h>
 
 /* 0 until vmscan_init(): no reclaim during boot and the in-kernel tests. */
-unsigned long watermark_low, watermark_high;
+unsigned long watermark_min, watermark_low, watermark_high;
 static spinlock_t lru_lock = SPINLOCK_INIT;
-static LIST_HEAD(lru_list);
+static struct list_head lru[NR_LRU_LISTS] = {
+	LIST_HEAD_INIT(lru[0]), LIST_HEAD_INIT(lru[1]), LIST_HEAD_INIT(lru[2]), LIST_HEAD_INIT(lru[3]),
+};
+static unsigned long lru_nr[NR_LRU_LISTS];
 static struct waitqueue kswapd_wq = WAITQUEUE_INIT(kswapd_wq);
-static bool kswapd_started;
+static struct task *kswapd_task;
+
+/* The list @p belongs on: anon or file by what backs it, then PG_active. */
+static enum lru_list page_lru(const struct page *p)
+{
+	bool file = !page_test_flag(p, PG_anon) && !page_test_flag(p, PG_swapbacked);
+
+	return (file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON) + page_test_flag(p, PG_active);
+}
+
+static void lru_add_locked(struct page *p)
+{
+	enum lru_list l = page_lru(p);
+
+	page_set_flag(p, PG_lru);
+	list_add(&p->lru, &lru[l]);
+	lru_nr[l]++;
+}
+
+static void lru_del_locked(struct page *p)
+{
+	list_del_init(&p->lru);
+	lru_nr[page_lru(p)]--;
+	page_clear_flag(p, PG_lru);
+}
 
 void lru_add(struct page *p)
 {
 	unsigned long irq = spin_lock_irqsave(&lru_lock);
 
-	if (!page_test_flag(p, PG_lru)) {
-		page_set_flag(p, PG_lru);
-		list_add(&p->lru, &lru_list);
-	}
+	if (!page_test_flag(p, PG_lru))
+		lru_add_locked(p);
 	spin_unlock_irqrestore(&lru_lock, irq);
 }
 
@@ -61,22 +112,57 @@ void lru_del(struct page *p)
 {
 	unsigned long irq = spin_lock_irqsave(&lru_lock);
 
-	if (page_test_flag(p, PG_lru)) {
-		list_del_init(&p->lru);
-		page_clear_flag(p, PG_lru);
+	if (page_test_flag(p, PG_lru))
+		lru_del_locked(p);
+	spin_unlock_irqrestore(&lru_lock, irq);
+}
+
+unsigned long lru_pages(enum lru_list l)
+{
+	return READ_ONCE(lru_nr[l]);
+}
+
+/* read/write(2) used @p: a second use while inactive activates it (Linux's two touches). */
+void mark_page_accessed(struct page *p)
+{
+	unsigned long irq = spin_lock_irqsave(&lru_lock);
+
+	if (!page_test_flag(p, PG_referenced)) {
+		page_set_flag(p, PG_referenced);
+	} else if (page_test_flag(p, PG_lru) && !page_test_flag(p, PG_active)) {
+		lru_del_locked(p);
+		page_set_flag(p, PG_active);
+		page_clear_flag(p, PG_referenced);
+		lru_add_locked(p);
+		count_vm_event(PGACTIVATE);
 	}
 	spin_unlock_irqrestore(&lru_lock, irq);
 }
 
-static struct page *lru_isolate_tail(void)
+/* MADV_COLD: to the head of the inactive list, not referenced any more. */
+void lru_deactivate(struct page *p)
+{
+	unsigned long irq = spin_lock_irqsave(&lru_lock);
+
+	page_clear_flag(p, PG_referenced);
+	if (page_test_flag(p, PG_lru) && page_test_flag(p, PG_active)) {
+		lru_del_locked(p);
+		page_clear_flag(p, PG_active);
+		lru_add_locked(p);
+		count_vm_event(PGDEACTIVATE);
+	}
+	spin_unlock_irqrestore(&lru_lock, irq);
+}
+
+/* Take the oldest page of list @l off it, with a reference; NULL if empty. */
+static struct page *lru_isolate_tail(enum lru_list l)
 {
 	unsigned long irq = spin_lock_irqsave(&lru_lock);
 	struct page *p = NULL;
 
-	while (!p && !list_empty(&lru_list)) {
-		p = list_entry(lru_list.prev, struct page, lru);
-		list_del_init(&p->lru);
-		page_clear_flag(p, PG_lru);
+	while (!p && !list_empty(&lru[l])) {
+		p = list_entry(lru[l].prev, struct page, lru);
+		lru_del_locked(p);
 		/* A page whose last put_page() is under way is not ours to take. */
 		if (!page_get_unless_zero(p))
 			p = NULL;
@@ -122,6 +208,15 @@ static bool lock_mm(struct swapout_ctx *c, struct mm *mm)
 	}
 	c->locked[c->nlocked++] = mm;
 	return true;
+}
+
+static void unlock_mms(struct swapout_ctx *c)
+{
+	for (unsigned int i = 0; i < c->nlocked; i++) {
+		mutex_unlock(&c->locked[i]->lock);
+		mm_put(c->locked[i]);
+	}
+	c->nlocked = 0;
 }
 
 static bool check_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
@@ -192,50 +287,133 @@ static int shrink_page(struct page *p)
 	if (cached && !swap_cache_drop(p))
 		err = -EBUSY;		/* unmapped, but someone still holds it */
 out:
-	for (unsigned int i = 0; i < c.nlocked; i++) {
-		mutex_unlock(&c.locked[i]->lock);
-		mm_put(c.locked[i]);
-	}
+	unlock_mms(&c);
 	return err;
 }
 
+static bool unmap_shmem_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
+{
+	unmap_page_at(v, addr, p);	/* a dirty PTE leaves PG_dirty behind */
+	return true;
+}
+
 /*
- * Reclaim up to @nr pages from the LRU tail, looking at no more than
- * 4 * nr + 32. Returns the pages freed. Takes no lock on entry; sleeps in
+ * Swap tmpfs page @p out: unmap it from every process (all mmap locks
+ * taken first, or none is touched), then shmem_writeout() writes it and
+ * puts the slot in the file. 0 when done (the caller's reference is then
+ * the last), -EBUSY, -ENOSPC or -EIO.
+ */
+static int shrink_shmem_page(struct page *p)
+{
+	struct swapout_ctx c = { 0 };
+	struct inode *inode = p->mapping;
+	int err = -EBUSY;
+
+	if (!inode)
+		return -EINVAL;		/* truncated while isolated */
+	inode_get(inode);		/* the write sleeps: keep the file */
+	if (READ_ONCE(p->mapcount)) {
+		rmap_walk(p, check_one, &c);
+		if (!c.busy)
+			rmap_walk(p, unmap_shmem_one, &c);
+	}
+	unlock_mms(&c);
+	if (!c.busy && !READ_ONCE(p->mapcount))
+		err = shmem_writeout(p);
+	inode_put(inode);
+	return err;
+}
+
+/* What reclaim did with one inactive page. */
+enum reclaim_result { RECLAIMED, KEPT, DROPPED };
+
+/* Decide about isolated inactive page @p (see the top of the file). */
+static enum reclaim_result reclaim_one(struct page *p)
+{
+	bool mapped = READ_ONCE(p->mapcount) > 0;
+	bool shmem = !page_test_flag(p, PG_anon);
+	bool used = page_test_flag(p, PG_referenced);
+	int err;
+
+	if (shmem && !p->mapping)
+		return DROPPED;		/* truncated: it is leaving anyway */
+	if (!shmem && !mapped)
+		/* Only the swap cache keeps it; or leave it off until it is mapped. */
+		return swap_cache_drop(p) ? RECLAIMED : DROPPED;
+	page_clear_flag(p, PG_referenced);
+	if (mapped && page_referenced(p)) {
+		page_set_flag(p, PG_active);
+		count_vm_event(PGACTIVATE);
+		return KEPT;
+	}
+	if (used)
+		return KEPT;		/* read or written since: another round */
+	err = shmem ? shrink_shmem_page(p) : shrink_page(p);
+	if (!err)
+		return RECLAIMED;
+	return shmem || READ_ONCE(p->mapcount) ? KEPT : DROPPED;
+}
+
+/*
+ * Age up to @nr pages of the active anon list: clear their accessed bits
+ * and move them to the inactive head, where they must be used again to
+ * come back (Linux's shrink_active_list; it keeps only executable file
+ * pages active, and those are not on the anon list).
+ */
+static void shrink_active(unsigned long nr)
+{
+	while (nr--) {
+		struct page *p = lru_isolate_tail(LRU_ACTIVE_ANON);
+
+		if (!p)
+			return;
+		count_vm_event(PGREFILL);
+		if (READ_ONCE(p->mapcount) && (page_test_flag(p, PG_anon) || p->mapping))
+			page_referenced(p);
+		page_clear_flag(p, PG_active);
+		page_clear_flag(p, PG_referenced);
+		count_vm_event(PGDEACTIVATE);
+		if (READ_ONCE(p->mapcount) || (!page_test_flag(p, PG_anon) && p->mapping))
+			lru_add(p);
+		put_page(p);
+	}
+}
+
+/*
+ * Reclaim up to @nr pages from the inactive anon tail, looking at no more
+ * than 4 * nr + 32, aging the active list whenever it outgrows the
+ * inactive one. Returns the pages freed. Takes no lock on entry; sleeps in
  * the swap writes.
  */
 unsigned long reclaim_pages(unsigned long nr)
 {
 	unsigned long reclaimed = 0, scanned = 0, budget = nr * 4 + 32;
-	unsigned long total, free;
+	bool by_kswapd = current() == kswapd_task;
 
-	swap_totals(&total, &free);
-	if (!free)
+	if (!swap_writable())
 		return 0;
 	while (reclaimed < nr && scanned < budget) {
-		struct page *p = lru_isolate_tail();
+		struct page *p;
 
+		if (lru_pages(LRU_INACTIVE_ANON) < lru_pages(LRU_ACTIVE_ANON))
+			shrink_active(32);
+		p = lru_isolate_tail(LRU_INACTIVE_ANON);
 		if (!p)
 			break;
 		scanned++;
 		count_vm_event(PGSCAN);
-		if (!__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED)) {
-			/*
-			 * No PTE maps it: only the swap cache keeps it (its
-			 * anon_vma may be gone, so no rmap walk). Drop it from
-			 * the cache, or leave it off the LRU until it is mapped.
-			 */
-			if (swap_cache_drop(p)) {
-				reclaimed++;
-				count_vm_event(PGSTEAL);
-			}
-		} else if (page_referenced(p)) {
-			lru_add(p);
-		} else if (shrink_page(p) == 0) {
+		count_vm_event(by_kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT);
+		switch (reclaim_one(p)) {
+		case RECLAIMED:
 			reclaimed++;
 			count_vm_event(PGSTEAL);
-		} else if (__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED)) {
+			count_vm_event(by_kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
+			break;
+		case KEPT:
 			lru_add(p);
+			break;
+		case DROPPED:
+			break;
 		}
 		put_page(p);
 	}
@@ -244,13 +422,31 @@ unsigned long reclaim_pages(unsigned long nr)
 
 void reclaim_if_short(void)
 {
-	if (pmm_free_pages() < watermark_low / 2)
+	if (pmm_free_pages() < watermark_min)
 		reclaim_pages(32);
+}
+
+/*
+ * The allocator's direct reclaim for a GFP_RECLAIM allocation that found
+ * memory short: reclaim a batch in the caller's own time. Never recurses
+ * (the reclaim path allocates nothing with GFP_RECLAIM, and a task already
+ * reclaiming is not let in again).
+ */
+void direct_reclaim(void)
+{
+	struct task *t = current();
+
+	if (!watermark_min || !t || t->in_reclaim || t == kswapd_task)
+		return;
+	t->in_reclaim = true;
+	count_vm_event(ALLOCSTALL);
+	reclaim_pages(32);
+	t->in_reclaim = false;
 }
 
 void wakeup_kswapd(void)
 {
-	if (kswapd_started)
+	if (kswapd_task)
 		wake_up(&kswapd_wq);
 }
 
@@ -273,9 +469,12 @@ static int kswapd(void *unused)
 void vmscan_init(void)
 {
 	unsigned long managed = pmm_managed_pages();
+	struct task *t;
 
 	watermark_low = MAX(managed / 64, 256ul);
+	watermark_min = watermark_low / 2;
 	watermark_high = watermark_low * 2;
-	if (!IS_ERR(kthread_create("kswapd", kswapd, NULL)))
-		kswapd_started = true;
+	t = kthread_create("kswapd", kswapd, NULL);
+	if (!IS_ERR(t))
+		kswapd_task = t;
 }

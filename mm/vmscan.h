@@ -1,5 +1,5 @@
 /*
- * vmscan.h - the anonymous LRU list and reclaim to swap (mm/vmscan.c).
+ * vmscan.h - the LRU lists and reclaim to swap (mm/vmscan.c).
  */
 #ifndef MM_VMSCAN_H
 #define MM_VMSCAN_H
@@ -8,11 +8,27 @@
 
 struct page;
 
-/* Free-page levels (pages): kswapd wakes below low and works up to high. */
-extern unsigned long watermark_low, watermark_high;
+/*
+ * Free-page levels (pages): kswapd wakes below low and works up to high;
+ * below min a GFP_RECLAIM allocation reclaims directly.
+ */
+extern unsigned long watermark_min, watermark_low, watermark_high;
 
-void lru_add(struct page *p);		/* a new anonymous page is mapped */
+/* Linux's order; the file lists stay empty (tmpfs pages are swap-backed). */
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	NR_LRU_LISTS
+};
+
+void lru_add(struct page *p);		/* a new anonymous page is mapped, a tmpfs page made */
 void lru_del(struct page *p);		/* its last reference is going */
+unsigned long lru_pages(enum lru_list l);	/* for /proc/meminfo */
+void mark_page_accessed(struct page *p);	/* read/write(2) used it */
+void lru_deactivate(struct page *p);	/* MADV_COLD */
+void direct_reclaim(void);		/* the allocator, for GFP_RECLAIM */
 void wakeup_kswapd(void);		/* any context */
 /* Reclaim up to @nr pages to swap; returns how many were freed. May sleep. */
 unsigned long reclaim_pages(unsigned long nr);

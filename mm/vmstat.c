@@ -37,5 +37,13 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[SWAPIN_ERROR] = "swapin_error",
 	[PGSCAN] = "pgscan_anon",
 	[PGSTEAL] = "pgsteal_anon",
+	[PGSCAN_KSWAPD] = "pgscan_kswapd",
+	[PGSCAN_DIRECT] = "pgscan_direct",
+	[PGSTEAL_KSWAPD] = "pgsteal_kswapd",
+	[PGSTEAL_DIRECT] = "pgsteal_direct",
+	[PGREFILL] = "pgrefill",
+	[PGACTIVATE] = "pgactivate",
+	[PGDEACTIVATE] = "pgdeactivate",
+	[ALLOCSTALL] = "allocstall_normal",
 	[KSWAPD_RUN] = "kswapd_run",
 };

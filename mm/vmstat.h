@@ -42,8 +42,16 @@ enum vm_event_item {
 	PSWPIN,			/* pages read from swap */
 	PSWPOUT,		/* pages written to swap */
 	SWAPIN_ERROR,		/* swap-ins that failed and left a poisoned marker */
-	PGSCAN,			/* LRU pages looked at by reclaim */
-	PGSTEAL,		/* LRU pages reclaimed to swap */
+	PGSCAN,			/* inactive anon/shmem pages looked at by reclaim */
+	PGSTEAL,		/* of which reclaimed (written to swap or dropped) */
+	PGSCAN_KSWAPD,		/* PGSCAN by kswapd ... */
+	PGSCAN_DIRECT,		/* ... and by direct reclaim */
+	PGSTEAL_KSWAPD,
+	PGSTEAL_DIRECT,
+	PGREFILL,		/* active pages aged (looked at) */
+	PGACTIVATE,		/* inactive -> active (referenced again) */
+	PGDEACTIVATE,		/* active -> inactive (aged, or MADV_COLD) */
+	ALLOCSTALL,		/* allocations that reclaimed directly */
 	KSWAPD_RUN,		/* reclaim rounds done by kswapd */
 	NR_VM_EVENT_ITEMS
 };

@@ -76,6 +76,7 @@ struct inode *inode_alloc(struct super_block *sb, umode_t mode)
 	mutex_init(&inode->lock);
 	spin_lock_init(&inode->pages_lock);
 	spin_lock_init(&inode->i_mmap_lock);
+	INIT_LIST_HEAD(&inode->swaplist);
 	inode->atime = inode->mtime = inode->ctime = fs_now();
 	return inode;
 }

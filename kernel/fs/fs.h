@@ -91,12 +91,40 @@ struct page_tree {
 };
 
 struct page;
+/* A swapped-out tmpfs page's entry: its swap slot, tagged (page_tree.c). */
+static inline bool page_tree_is_swap(const void *e)
+{
+	return (uintptr_t)e & 1;
+}
+
+static inline void *page_tree_swap_entry(unsigned long slot)
+{
+	return (void *)((slot << 1) | 1);
+}
+
+static inline unsigned long page_tree_swap_slot(const void *e)
+{
+	return (uintptr_t)e >> 1;
+}
+
+/* The page at @index; NULL for a hole or a swap entry. */
 struct page *page_tree_lookup(const struct page_tree *t, unsigned long index);
-/* Store @page at @index; 0 or -ENOMEM. The slot must be empty. */
-int page_tree_insert(struct page_tree *t, unsigned long index, struct page *page);
-/* Drop the tree's reference on every page at index >= @first (freeing
- * those nobody else holds) and the nodes left empty; returns pages dropped. */
-unsigned long page_tree_truncate(struct page_tree *t, unsigned long first);
+/* Whatever @index holds: a page, a swap entry or NULL. */
+void *page_tree_load(const struct page_tree *t, unsigned long index);
+/* The first entry at an index >= *index (set to it), or NULL. */
+void *page_tree_next(const struct page_tree *t, unsigned long *index);
+/* Store @entry at @index; 0 or -ENOMEM. The slot must be empty. */
+int page_tree_insert(struct page_tree *t, unsigned long index, void *entry);
+/* Swap the entry at @index for @entry (never allocates); the old one, or NULL if none. */
+void *page_tree_replace(struct page_tree *t, unsigned long index, void *entry);
+/*
+ * Drop everything at index >= @first: the tree's reference on each page
+ * (freeing those nobody else holds) and each swap entry's slot, and the
+ * nodes left empty. Returns the pages dropped; *swapped (may be NULL) the
+ * swap entries.
+ */
+unsigned long page_tree_truncate(struct page_tree *t, unsigned long first,
+				 unsigned long *swapped);
 /* Take the page at @index out of the tree (no reference dropped); NULL if none. */
 struct page *page_tree_remove(struct page_tree *t, unsigned long index);
 
@@ -156,8 +184,10 @@ struct inode {
 	 */
 	spinlock_t pages_lock;
 	loff_t size;
-	unsigned long nr_pages;		/* pages in @pages, for st_blocks */
+	unsigned long nr_pages;		/* pages and swap entries in @pages, for st_blocks */
+	unsigned long swapped;		/* of which swap entries */
 	struct page_tree pages;		/* data of a tmpfs regular file */
+	struct list_head swaplist;	/* on tmpfs.c's list while it may hold swap entries */
 
 	/* Mappers: the VMAs mapping this file, by page range (mm/rmap.h), under i_mmap_lock. */
 	spinlock_t i_mmap_lock;
@@ -387,6 +417,10 @@ extern unsigned long tmpfs_total_pages;
 struct page *tmpfs_fault_page(struct inode *inode, unsigned long index);
 /* The cached page at @index with a reference, or NULL (a hole): no allocation. */
 struct page *tmpfs_find_page(struct inode *inode, unsigned long index);
+/* Reclaim: write an unmapped tmpfs page to swap (tmpfs.c). */
+int shmem_writeout(struct page *p);
+/* swapoff: bring every swapped tmpfs page back. */
+int shmem_unuse(void);
 /* An unlinked tmpfs file (shared anonymous memory, memfd): a new open file. */
 struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags);		/* atomic: meminfo Shmem */
 /* Character devices (devtmpfs.c). */

@@ -15,12 +15,22 @@
  * never written are NULL: a hole, which reads as zeros. Nodes are 512-byte
  * kmalloc objects; the pages come from the buddy allocator.
  *
+ * A slot holds a struct page *, or - for a tmpfs page that reclaim wrote
+ * to swap - a swap entry: the slot number shifted left by one with bit 0
+ * set (struct pages are aligned, so a page pointer never has it), as
+ * Linux's xarray keeps "value entries":
+ *
+ *   | swap slot number ........................................ | 1 |
+ *
+ * page_tree_lookup() sees pages only; page_tree_load() sees both.
+ *
  * The caller serialises all calls on one tree (tmpfs holds inode->lock).
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/swap.h"
 
 #define PT_SHIFT	6
 #define PT_SLOTS	(1u << PT_SHIFT)
@@ -49,7 +59,7 @@ static unsigned int pt_slot(unsigned long index, unsigned int level)
 	return (index >> ((level - 1) * PT_SHIFT)) & (PT_SLOTS - 1);
 }
 
-struct page *page_tree_lookup(const struct page_tree *t, unsigned long index)
+void *page_tree_load(const struct page_tree *t, unsigned long index)
 {
 	void *n = t->root;
 
@@ -58,6 +68,45 @@ struct page *page_tree_lookup(const struct page_tree *t, unsigned long index)
 	for (unsigned int level = t->height; level > 0 && n; level--)
 		n = ((struct pt_node *)n)->slot[pt_slot(index, level)];
 	return n;
+}
+
+struct page *page_tree_lookup(const struct page_tree *t, unsigned long index)
+{
+	void *e = page_tree_load(t, index);
+
+	return page_tree_is_swap(e) ? NULL : e;
+}
+
+/* The next entry at index >= *index in subtree @n (from @base at @level). */
+static void *pt_next(struct pt_node *n, unsigned int level, unsigned long base,
+		     unsigned long *index)
+{
+	unsigned long step = 1ul << ((level - 1) * PT_SHIFT);
+
+	for (unsigned int i = pt_slot(*index > base ? *index : base, level); i < PT_SLOTS; i++) {
+		unsigned long lo = base + i * step;
+		void *e = n->slot[i];
+
+		if (!e)
+			continue;
+		if (level == 1) {
+			*index = lo;
+			return e;
+		}
+		if (*index < lo)
+			*index = lo;
+		e = pt_next(e, level - 1, lo, index);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+void *page_tree_next(const struct page_tree *t, unsigned long *index)
+{
+	if (!t->root || !pt_fits(t->height, *index))
+		return NULL;
+	return pt_next(t->root, t->height, 0, index);
 }
 
 /* Add levels on top until @index fits. */
@@ -80,7 +129,7 @@ static int pt_grow(struct page_tree *t, unsigned long index)
 	return 0;
 }
 
-int page_tree_insert(struct page_tree *t, unsigned long index, struct page *page)
+int page_tree_insert(struct page_tree *t, unsigned long index, void *entry)
 {
 	void **slot = &t->root;
 	int err = pt_grow(t, index);
@@ -95,7 +144,7 @@ int page_tree_insert(struct page_tree *t, unsigned long index, struct page *page
 		}
 		slot = &((struct pt_node *)*slot)->slot[pt_slot(index, level)];
 	}
-	*slot = page;
+	*slot = entry;
 	return 0;
 }
 
@@ -105,7 +154,7 @@ int page_tree_insert(struct page_tree *t, unsigned long index, struct page *page
  * and @n has been freed.
  */
 static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long base,
-			 unsigned long first, unsigned long *freed)
+			 unsigned long first, unsigned long *freed, unsigned long *swapped)
 {
 	unsigned long step = 1ul << ((level - 1) * PT_SHIFT);
 	bool empty = true;
@@ -117,8 +166,15 @@ static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long ba
 		if (!n->slot[i])
 			continue;
 		if (level == 1) {
-			if (whole) {
-				put_page(n->slot[i]);	/* mappers may still hold it */
+			if (whole && page_tree_is_swap(n->slot[i])) {
+				swap_free(page_tree_swap_slot(n->slot[i]));
+				n->slot[i] = NULL;
+				(*swapped)++;
+			} else if (whole) {
+				struct page *p = n->slot[i];
+
+				p->mapping = NULL;	/* out of the file: rmap and reclaim let go */
+				put_page(p);		/* mappers may still hold it */
 				n->slot[i] = NULL;
 				(*freed)++;
 			} else {
@@ -128,7 +184,7 @@ static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long ba
 		}
 		/* Partly kept subtrees (first inside them) are walked too. */
 		if (whole || first < lo + step) {
-			if (pt_free_from(n->slot[i], level - 1, lo, first, freed))
+			if (pt_free_from(n->slot[i], level - 1, lo, first, freed, swapped))
 				n->slot[i] = NULL;
 			else
 				empty = false;
@@ -141,36 +197,62 @@ static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long ba
 	return empty;
 }
 
-unsigned long page_tree_truncate(struct page_tree *t, unsigned long first)
+unsigned long page_tree_truncate(struct page_tree *t, unsigned long first,
+				 unsigned long *swapped)
 {
-	unsigned long freed = 0;
+	unsigned long freed = 0, dummy;
 
+	if (!swapped)
+		swapped = &dummy;
+	*swapped = 0;
 	if (!t->root) {
 		t->height = 0;
 		return 0;
 	}
 	if (!pt_fits(t->height, first))
 		return 0;	/* nothing stored at or beyond @first */
-	if (pt_free_from(t->root, t->height, 0, first, &freed)) {
+	if (pt_free_from(t->root, t->height, 0, first, &freed, swapped)) {
 		t->root = NULL;
 		t->height = 0;
 	}
 	return freed;
 }
 
-struct page *page_tree_remove(struct page_tree *t, unsigned long index)
+/* The leaf slot for @index, or NULL when no node holds it. */
+static void **pt_leaf_slot(struct page_tree *t, unsigned long index)
 {
 	struct pt_node *n = t->root;
-	struct page *p;
 
 	if (!n || !pt_fits(t->height, index))
 		return NULL;
 	for (unsigned int level = t->height; level > 1; level--) {
-		n = n->slot[(index >> ((level - 1) * PT_SHIFT)) & (PT_SLOTS - 1)];
+		n = n->slot[pt_slot(index, level)];
 		if (!n)
 			return NULL;
 	}
-	p = n->slot[index & (PT_SLOTS - 1)];
-	n->slot[index & (PT_SLOTS - 1)] = NULL;	/* emptied nodes stay until truncate */
+	return &n->slot[pt_slot(index, 1)];
+}
+
+void *page_tree_replace(struct page_tree *t, unsigned long index, void *entry)
+{
+	void **slot = pt_leaf_slot(t, index);
+	void *old;
+
+	if (!slot || !*slot)
+		return NULL;
+	old = *slot;
+	*slot = entry;
+	return old;
+}
+
+struct page *page_tree_remove(struct page_tree *t, unsigned long index)
+{
+	void **slot = pt_leaf_slot(t, index);
+	struct page *p;
+
+	if (!slot)
+		return NULL;
+	p = *slot;
+	*slot = NULL;			/* emptied nodes stay until truncate */
 	return p;
 }

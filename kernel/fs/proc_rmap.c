@@ -17,8 +17,10 @@
  *   kpageflags  Linux's KPF_* bits (<linux/kernel-page-flags.h>) for what
  *               Pagoda knows:
  *
- *                 PG_locked LOCKED 0    PG_uptodate UPTODATE 3
- *                 PG_dirty  DIRTY 4     PG_slab     SLAB 7
+ *                 PG_locked LOCKED 0    PG_referenced REFERENCED 2
+ *                 PG_uptodate UPTODATE 3  PG_dirty DIRTY 4
+ *                 PG_lru    LRU 5       PG_active   ACTIVE 6
+ *                 PG_slab   SLAB 7      PG_swapcache SWAPCACHE 13
  *                 PG_buddy  BUDDY 10    mapcount>0  MMAP 11
  *                 PG_anon   ANON 12     PG_swapbacked SWAPBACKED 14
  *                 zero page ZERO_PAGE 24
@@ -129,6 +131,10 @@ static const struct {
 	{ PG_anon, KPF_ANON },
 	{ PG_swapbacked, KPF_SWAPBACKED },
 	{ PG_reserved, KPF_RESERVED },
+	{ PG_lru, KPF_LRU },
+	{ PG_active, KPF_ACTIVE },
+	{ PG_referenced, KPF_REFERENCED },
+	{ PG_swapcache, KPF_SWAPCACHE },
 };
 
 /* Linux's stable_page_flags() for what Pagoda has. */

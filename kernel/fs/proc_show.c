@@ -19,6 +19,7 @@
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/swap.h"
+#include "mm/vmscan.h"
 #include "mm/vmstat.h"
 
 #define USER_HZ		100
@@ -62,12 +63,12 @@ int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 	meminfo_line(b, "Buffers", 0);
 	meminfo_line(b, "Cached", read_vm_stat(NR_FILE_PAGES));	/* shmem included, as Linux */
 	meminfo_line(b, "SwapCached", read_vm_stat(NR_SWAPCACHE));
-	meminfo_line(b, "Active", 0);
-	meminfo_line(b, "Inactive", 0);
-	meminfo_line(b, "Active(anon)", 0);
-	meminfo_line(b, "Inactive(anon)", 0);
-	meminfo_line(b, "Active(file)", 0);
-	meminfo_line(b, "Inactive(file)", 0);
+	meminfo_line(b, "Active", lru_pages(LRU_ACTIVE_ANON) + lru_pages(LRU_ACTIVE_FILE));
+	meminfo_line(b, "Inactive", lru_pages(LRU_INACTIVE_ANON) + lru_pages(LRU_INACTIVE_FILE));
+	meminfo_line(b, "Active(anon)", lru_pages(LRU_ACTIVE_ANON));
+	meminfo_line(b, "Inactive(anon)", lru_pages(LRU_INACTIVE_ANON));
+	meminfo_line(b, "Active(file)", lru_pages(LRU_ACTIVE_FILE));
+	meminfo_line(b, "Inactive(file)", lru_pages(LRU_INACTIVE_FILE));
 	meminfo_line(b, "Unevictable", mlock);
 	meminfo_line(b, "Mlocked", mlock);
 	meminfo_line(b, "SwapTotal", swap_total);

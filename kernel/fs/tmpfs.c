@@ -18,6 +18,11 @@
  * happen with it held); the page tree and the size are also guarded by the
  * pages_lock spinlock, which is all the page-fault path takes.
  *
+ * Under memory pressure reclaim writes tmpfs pages to swap (shmem_writeout)
+ * and the tree keeps the swap slot where the page was; the next read,
+ * write or fault of that index reads it back (shmem_swapin). Shared
+ * anonymous memory and memfds are tmpfs files, so they swap the same way.
+ *
  * Time stamps: FS_EPOCH_SEC plus the time since boot (fs_now(), fs.h).
  */
 #include "kernel/errno.h"
@@ -25,6 +30,8 @@
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 #include "mm/rmap.h"
+#include "mm/swap.h"
+#include "mm/vmscan.h"
 #include "mm/vmstat.h"
 
 #define TMPFS_MAX_BYTES	(1ll << 40)	/* s_maxbytes: 1 TiB */
@@ -36,27 +43,79 @@ static const struct inode_operations tmpfs_special_iops;	/* nothing to do */
 
 /* ---- regular file data ---- */
 
-/* The cached page at @index with a reference, or NULL for a hole. */
-static struct page *cache_find(struct inode *inode, unsigned long index)
-{
-	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
-	struct page *p = page_tree_lookup(&inode->pages, index);
+/*
+ * Inodes holding swap entries, for swapoff (shmem_unuse). Lock order:
+ * pages_lock -> shmem_swaplist_lock -> swap map_lock.
+ */
+static spinlock_t shmem_swaplist_lock = SPINLOCK_INIT;
+static LIST_HEAD(shmem_swaplist);
 
-	if (p)
-		get_page(p);
+/* A page joins (+1) or leaves (-1) memory as data of a tmpfs file. */
+static void shmem_account(long d)
+{
+	__atomic_add_fetch(&tmpfs_total_pages, d, __ATOMIC_RELAXED);
+	mod_vm_stat(NR_FILE_PAGES, d);
+	mod_vm_stat(NR_SHMEM, d);
+}
+
+/* @p becomes the page at @index of @inode (pages_lock held). */
+static void shmem_page_init(struct inode *inode, struct page *p, unsigned long index)
+{
+	p->mapping = inode;
+	p->index = index;
+	page_set_flag(p, PG_swapbacked);	/* shmem: anonymous-like file data */
+	page_set_flag(p, PG_uptodate);
+	shmem_account(1);
+}
+
+/*
+ * Bring the page at @index back from swap entry @e: read the slot into a
+ * new page and, if @index still holds @e (truncate or another reader may
+ * have been faster while this one slept), put the page in its place and
+ * free the slot - the only copy is in memory again, so the page is dirty,
+ * as Linux's shmem_swapin_folio leaves it. Returns the page with a
+ * reference, NULL when the entry changed (look again), ERR_PTR(-EIO) when
+ * the device failed (the entry stays: a later access tries again) or
+ * ERR_PTR(-ENOMEM).
+ */
+static struct page *shmem_swapin(struct inode *inode, unsigned long index, void *e)
+{
+	struct page *p = alloc_page(GFP_RECLAIM);
+	unsigned long irq;
+	int err;
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	err = swap_read_slot(p, page_tree_swap_slot(e));
+	irq = spin_lock_irqsave(&inode->pages_lock);
+	if (page_tree_load(&inode->pages, index) != e || err) {
+		spin_unlock_irqrestore(&inode->pages_lock, irq);
+		free_page(p);
+		return err ? ERR_PTR(-EIO) : NULL;
+	}
+	page_tree_replace(&inode->pages, index, p);
+	inode->swapped--;
+	shmem_page_init(inode, p, index);
+	page_set_flag(p, PG_dirty);
+	get_page(p);				/* the caller's; the tree keeps the first */
 	spin_unlock_irqrestore(&inode->pages_lock, irq);
+	swap_free(page_tree_swap_slot(e));
+	lru_add(p);
 	return p;
 }
 
 /*
- * The page at @index with a reference, allocating a zeroed one for a hole;
- * only at offsets below @limit (the size, for faults; anything, for write).
- * ERR_PTR(-ENXIO) beyond the limit, ERR_PTR(-ENOMEM).
+ * The page at @index with a reference, swapped back in if it was out.
+ * A hole gives NULL, or with @create a new zeroed page (only below the
+ * size when @check_size: faults). ERR_PTR(-ENXIO) beyond the size,
+ * ERR_PTR(-EIO) when swap-in failed, ERR_PTR(-ENOMEM).
  */
-static struct page *cache_get(struct inode *inode, unsigned long index, bool check_size)
+static struct page *cache_get(struct inode *inode, unsigned long index, bool create,
+			      bool check_size)
 {
 	struct page *fresh = NULL, *p;
 	unsigned long irq;
+	void *e;
 
 	for (;;) {
 		irq = spin_lock_irqsave(&inode->pages_lock);
@@ -64,7 +123,17 @@ static struct page *cache_get(struct inode *inode, unsigned long index, bool che
 			p = ERR_PTR(-ENXIO);
 			goto out;
 		}
-		p = page_tree_lookup(&inode->pages, index);
+		e = page_tree_load(&inode->pages, index);
+		if (page_tree_is_swap(e)) {
+			spin_unlock_irqrestore(&inode->pages_lock, irq);
+			p = shmem_swapin(inode, index, e);
+			if (!p)
+				continue;
+			if (fresh)
+				free_page(fresh);
+			return p;
+		}
+		p = e;
 		if (!p && fresh) {
 			if (page_tree_insert(&inode->pages, index, fresh)) {
 				p = ERR_PTR(-ENOMEM);
@@ -72,21 +141,21 @@ static struct page *cache_get(struct inode *inode, unsigned long index, bool che
 			}
 			p = fresh;
 			fresh = NULL;
-			p->mapping = inode;
-			p->index = index;
-			page_set_flag(p, PG_swapbacked);	/* shmem: anonymous-like file data */
-			page_set_flag(p, PG_uptodate);
+			shmem_page_init(inode, p, index);
 			inode->nr_pages++;
-			__atomic_add_fetch(&tmpfs_total_pages, 1, __ATOMIC_RELAXED);
-			mod_vm_stat(NR_FILE_PAGES, 1);
-			mod_vm_stat(NR_SHMEM, 1);
+			get_page(p);
+			spin_unlock_irqrestore(&inode->pages_lock, irq);
+			lru_add(p);
+			return p;
 		}
 		if (p) {
 			get_page(p);
 			goto out;
 		}
+		if (!create)
+			goto out;
 		spin_unlock_irqrestore(&inode->pages_lock, irq);
-		fresh = alloc_page(GFP_ZERO);	/* outside the lock, then retry */
+		fresh = alloc_page(GFP_ZERO | GFP_RECLAIM);	/* outside the lock, then retry */
 		if (!fresh)
 			return ERR_PTR(-ENOMEM);
 	}
@@ -99,12 +168,126 @@ out:
 
 struct page *tmpfs_fault_page(struct inode *inode, unsigned long index)
 {
-	return cache_get(inode, index, true);
+	return cache_get(inode, index, true, true);
 }
 
+/* Fault-around: a page already in memory, or NULL (holes and swap stay). */
 struct page *tmpfs_find_page(struct inode *inode, unsigned long index)
 {
-	return cache_find(inode, index);
+	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
+	struct page *p = page_tree_lookup(&inode->pages, index);
+
+	if (p)
+		get_page(p);
+	spin_unlock_irqrestore(&inode->pages_lock, irq);
+	return p;
+}
+
+/*
+ * Reclaim (mm/vmscan.c) of tmpfs page @p, which no PTE maps any more and
+ * the caller holds (its reference and the file's are the only ones):
+ * write it to a new swap slot and leave the slot's entry in the file in
+ * its place - Linux's shmem_writepage. The write sleeps; if anyone took
+ * the page meanwhile (a fault mapped it, read(2) or write(2) used it,
+ * truncate cut it), or dirtied it, the page stays and the slot is freed.
+ * 0 when the file's reference is dropped (the caller's is then the last),
+ * -EBUSY, -ENOSPC or -EIO. The caller pins the inode.
+ */
+int shmem_writeout(struct page *p)
+{
+	struct inode *inode = p->mapping;
+	long slot = swap_alloc_slot();
+	unsigned long irq;
+	bool done = false;
+
+	if (slot < 0)
+		return (int)slot;
+	page_clear_flag(p, PG_dirty);
+	if (swap_writepage(p, slot)) {
+		page_set_flag(p, PG_dirty);
+		swap_free(slot);
+		return -EIO;
+	}
+	irq = spin_lock_irqsave(&inode->pages_lock);
+	if (p->mapping == inode && page_count(p) == 2 && !READ_ONCE(p->mapcount) &&
+	    !page_test_flag(p, PG_dirty) && page_tree_load(&inode->pages, p->index) == p) {
+		page_tree_replace(&inode->pages, p->index, page_tree_swap_entry(slot));
+		inode->swapped++;
+		__spin_lock(&shmem_swaplist_lock);	/* irqs are off already */
+		if (list_empty(&inode->swaplist))
+			list_add_tail(&inode->swaplist, &shmem_swaplist);
+		__spin_unlock(&shmem_swaplist_lock);
+		p->mapping = NULL;
+		shmem_account(-1);
+		done = true;
+	}
+	spin_unlock_irqrestore(&inode->pages_lock, irq);
+	if (!done) {
+		page_set_flag(p, PG_dirty);
+		swap_free(slot);
+		return -EBUSY;
+	}
+	put_page(p);				/* the file's reference */
+	return 0;
+}
+
+static void swaplist_del(struct inode *inode)
+{
+	unsigned long irq = spin_lock_irqsave(&shmem_swaplist_lock);
+
+	if (!list_empty(&inode->swaplist))
+		list_del_init(&inode->swaplist);
+	spin_unlock_irqrestore(&shmem_swaplist_lock, irq);
+}
+
+/* Swap every page of @inode back in; 0 or -EIO / -ENOMEM. */
+static int shmem_unuse_inode(struct inode *inode)
+{
+	unsigned long index = 0;
+
+	for (;;) {
+		unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
+		void *e = inode->swapped ? page_tree_next(&inode->pages, &index) : NULL;
+		struct page *p;
+
+		while (e && !page_tree_is_swap(e)) {
+			index++;
+			e = page_tree_next(&inode->pages, &index);
+		}
+		spin_unlock_irqrestore(&inode->pages_lock, irq);
+		if (!e)
+			return 0;
+		p = shmem_swapin(inode, index, e);
+		if (IS_ERR(p))
+			return (int)PTR_ERR(p);
+		if (p)
+			put_page(p);
+	}
+}
+
+/*
+ * swapoff: bring every swapped tmpfs page back into memory (Linux's
+ * shmem_unuse). 0, or the first error; the swap area then stays on.
+ */
+int shmem_unuse(void)
+{
+	for (;;) {
+		struct inode *inode = NULL;
+		unsigned long irq = spin_lock_irqsave(&shmem_swaplist_lock);
+		int err;
+
+		if (!list_empty(&shmem_swaplist))
+			inode = inode_get(list_entry(shmem_swaplist.next, struct inode, swaplist));
+		spin_unlock_irqrestore(&shmem_swaplist_lock, irq);
+		if (!inode)
+			return 0;
+		err = shmem_unuse_inode(inode);
+		if (!err)
+			swaplist_del(inode);
+		inode_put(inode);
+		if (err)
+			return err;
+	}
 }
 
 static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *pos)
@@ -117,10 +300,13 @@ static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *p
 	while (done < n && *pos < inode->size) {
 		size_t off = *pos & ~PAGE_MASK;
 		size_t chunk = MIN(PAGE_SIZE - off, n - done);
-		struct page *p = cache_find(inode, *pos >> PAGE_SHIFT);
+		struct page *p = cache_get(inode, *pos >> PAGE_SHIFT, false, false);
 
 		chunk = MIN(chunk, (size_t)(inode->size - *pos));
-		if (p) {
+		if (IS_ERR(p)) {
+			err = (int)PTR_ERR(p);
+		} else if (p) {
+			mark_page_accessed(p);
 			err = fsbuf_copy_out(buf, done, (char *)page_address(p) + off, chunk);
 			put_page(p);
 		} else {
@@ -165,12 +351,13 @@ static ssize_t tmpfs_write(struct file *f, struct fs_buf buf, size_t n, loff_t *
 	while (done < n) {
 		size_t off = *pos & ~PAGE_MASK;
 		size_t chunk = MIN(PAGE_SIZE - off, n - done);
-		struct page *p = cache_get(inode, *pos >> PAGE_SHIFT, false);
+		struct page *p = cache_get(inode, *pos >> PAGE_SHIFT, true, false);
 
 		if (IS_ERR(p)) {
-			err = -ENOSPC;
+			err = PTR_ERR(p) == -EIO ? -EIO : -ENOSPC;
 			break;
 		}
+		mark_page_accessed(p);
 		err = fsbuf_copy_in((char *)page_address(p) + off, buf, done, chunk);
 		if (!err)
 			page_set_flag(p, PG_dirty);
@@ -192,13 +379,12 @@ out_unlock:
 static void tmpfs_free_from(struct inode *inode, unsigned long first)
 {
 	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
-	unsigned long freed = page_tree_truncate(&inode->pages, first);
+	unsigned long swapped, freed = page_tree_truncate(&inode->pages, first, &swapped);
 
-	inode->nr_pages -= freed;
+	inode->nr_pages -= freed + swapped;
+	inode->swapped -= swapped;
 	spin_unlock_irqrestore(&inode->pages_lock, irq);
-	__atomic_sub_fetch(&tmpfs_total_pages, freed, __ATOMIC_RELAXED);
-	mod_vm_stat(NR_FILE_PAGES, -(long)freed);
-	mod_vm_stat(NR_SHMEM, -(long)freed);
+	shmem_account(-(long)freed);
 }
 
 /*
@@ -219,8 +405,8 @@ static int tmpfs_setsize(struct inode *inode, loff_t size)
 		set_size(inode, size);		/* new faults past it now fail */
 		unmap_mapping_range(inode, first);
 		tmpfs_free_from(inode, first);
-		p = off ? cache_find(inode, size >> PAGE_SHIFT) : NULL;
-		if (p) {
+		p = off ? cache_get(inode, size >> PAGE_SHIFT, false, false) : NULL;
+		if (!IS_ERR_OR_NULL(p)) {
 			memset((char *)page_address(p) + off, 0, PAGE_SIZE - off);
 			put_page(p);
 		}
@@ -234,6 +420,7 @@ static int tmpfs_setsize(struct inode *inode, loff_t size)
 static void tmpfs_evict(struct inode *inode)
 {
 	tmpfs_free_from(inode, 0);
+	swaplist_del(inode);
 }
 
 /*
