@@ -201,7 +201,8 @@ BOOTS = (
                required=("pci_enumerate", "virtio_blk_pci_caps", "virtio_blk_rw",
                          "virtio_blk_inject_error", "virtio_blk_concurrent",
                          "virtio_blk_bytes_and_devnode", "swap_swapon_swapoff_vda",
-                         "swap_pageout_fork_swapin", "swap_read_error_marker_survives_fork")),
+                         "swap_pageout_fork_swapin", "swap_read_error_marker_survives_fork",
+                         "swap_shmem_out_and_back")),
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
     # swaps on, pages 8 MiB out and back, shares it with a child, fills
     # 160 MiB so that reclaim must swap (about 25 s under TCG), swaps off.
@@ -211,7 +212,10 @@ BOOTS = (
                required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
                          "vm_swap_test/read_error_poisons_page",
                          "vm_swap_test/fill_more_than_ram",
-                         "vm_swap_test/swapoff_brings_pages_back"),
+                         "vm_swap_test/shmem_file_larger_than_ram",
+                         "vm_swap_test/shared_anon_larger_than_ram",
+                         "vm_swap_test/swapoff_brings_pages_back",
+                         "vm_swap_test/no_page_leak_after_swapoff"),
                must_log=(r"^init exited with status 0$",)),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",)),

@@ -1,10 +1,12 @@
 /*
  * swap_ktest.c - swap areas: the mkswap header is checked the way Linux
  * checks it, and swapon/swapoff on a virtio disk publish and withdraw the
- * area (the disk's first page is saved and restored around the test).
+ * area (the disk's first page is saved and restored around the test);
+ * pages go out and come back (anonymous, and tmpfs/shmem); the LRU lists.
  */
 #include "kernel/drivers/blkdev.h"
 #include "kernel/errno.h"
+#include "kernel/fs/fs.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
@@ -13,6 +15,8 @@
 #include <arch/pgtable.h>
 #include "mm/slab.h"
 #include "mm/swap.h"
+#include "mm/vmscan.h"
+#include "mm/vmstat.h"
 #include <arch/memlayout.h>
 
 static void wr32(uint8_t *p, uint32_t v)
@@ -250,5 +254,95 @@ KTEST(swap_read_error_marker_survives_fork)
 	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
 	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
 	kfree(saved);
+	return KT_PASS;
+}
+
+/*
+ * tmpfs pages go to swap too: reclaim writes the unmapped pages of a
+ * shmem file out and leaves swap entries in the file; a lookup reads a
+ * page back (one pswpin each), swapoff reads back the rest.
+ */
+KTEST(swap_shmem_out_and_back)
+{
+	const unsigned long n = 16;
+	struct blkdev *vda = blkdev_get("vda");
+	unsigned long total, free, in0;
+	struct inode *inode;
+	struct file *f;
+	struct page *p;
+	uint8_t *saved;
+	char want[32];
+
+	if (!vda)
+		KT_SKIP("no virtio disk");
+	saved = swap_on_scratch_disk(vda);
+	KT_ASSERT(saved);
+	f = shmem_file_create("ktest-shmem", n * PAGE_SIZE, 0);
+	KT_ASSERT(!IS_ERR(f));
+	inode = f->inode;
+	for (unsigned long i = 0; i < n; i++) {
+		p = tmpfs_fault_page(inode, i);
+		KT_ASSERT(!IS_ERR(p));
+		snprintf(page_address(p), 32, "shmem page %lu", i);
+		put_page(p);
+	}
+	/* Other LRU pages may come first: a few rounds until all n are out. */
+	for (int round = 0; inode->swapped < n && round < 64; round++)
+		reclaim_pages(64);
+	KT_ASSERT_EQ(inode->swapped, n);
+	KT_ASSERT(page_tree_lookup(&inode->pages, 3) == NULL);
+	KT_ASSERT(page_tree_is_swap(page_tree_load(&inode->pages, 3)));
+	in0 = vm_events[PSWPIN];
+	for (unsigned long i = 0; i < n / 2; i++) {
+		p = tmpfs_fault_page(inode, i);
+		KT_ASSERT(!IS_ERR(p));
+		snprintf(want, sizeof(want), "shmem page %lu", i);
+		KT_ASSERT_EQ(strcmp(page_address(p), want), 0);
+		KT_ASSERT(page_test_flag(p, PG_dirty) && page_test_flag(p, PG_lru));
+		put_page(p);
+	}
+	KT_ASSERT_EQ(vm_events[PSWPIN] - in0, n / 2);
+	KT_ASSERT_EQ(inode->swapped, n / 2);
+	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);	/* shmem_unuse: the rest */
+	KT_ASSERT_EQ(inode->swapped, 0);
+	for (unsigned long i = n / 2; i < n; i++) {
+		p = tmpfs_find_page(inode, i);		/* in memory, no read */
+		KT_ASSERT(p);
+		snprintf(want, sizeof(want), "shmem page %lu", i);
+		KT_ASSERT_EQ(strcmp(page_address(p), want), 0);
+		put_page(p);
+	}
+	fput(f);
+	swap_totals(&total, &free);
+	KT_ASSERT_EQ(total, 0);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
+	kfree(saved);
+	return KT_PASS;
+}
+
+/* The lists a page moves between: two uses activate it, MADV_COLD's
+ * deactivation brings it back, the last put takes it off. */
+KTEST(lru_activate_deactivate)
+{
+	unsigned long inact = lru_pages(LRU_INACTIVE_ANON), act = lru_pages(LRU_ACTIVE_ANON);
+	struct page *p = alloc_page(GFP_ZERO);
+
+	KT_ASSERT(p);
+	page_set_flag(p, PG_anon);
+	lru_add(p);
+	KT_ASSERT_EQ(lru_pages(LRU_INACTIVE_ANON), inact + 1);
+	mark_page_accessed(p);			/* first use: referenced */
+	KT_ASSERT(page_test_flag(p, PG_referenced) && !page_test_flag(p, PG_active));
+	mark_page_accessed(p);			/* second: active */
+	KT_ASSERT(page_test_flag(p, PG_active) && !page_test_flag(p, PG_referenced));
+	KT_ASSERT_EQ(lru_pages(LRU_INACTIVE_ANON), inact);
+	KT_ASSERT_EQ(lru_pages(LRU_ACTIVE_ANON), act + 1);
+	lru_deactivate(p);
+	KT_ASSERT(!page_test_flag(p, PG_active) && page_test_flag(p, PG_lru));
+	KT_ASSERT_EQ(lru_pages(LRU_INACTIVE_ANON), inact + 1);
+	KT_ASSERT_EQ(lru_pages(LRU_ACTIVE_ANON), act);
+	KT_ASSERT_EQ(lru_pages(LRU_INACTIVE_FILE) + lru_pages(LRU_ACTIVE_FILE), 0);
+	put_page(p);				/* off the list, freed */
+	KT_ASSERT_EQ(lru_pages(LRU_INACTIVE_ANON), inact);
 	return KT_PASS;
 }
