@@ -472,6 +472,9 @@ static int zap_one(const struct mmu_mapping *m, void *arg)
 		return 0;
 	if (c->vma->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, -1);
+	/* A file page written through this PTE keeps that news (Linux's set_page_dirty). */
+	if ((m->flags & MMU_DIRTY) && !is_zero_page(p) && !page_test_flag(p, PG_anon))
+		page_set_flag(p, PG_dirty);
 	if (c->unmap) {
 		arch_unmap_noflush(c->tlb.mm->pgd, m->va);
 		tlb_remove_page(&c->tlb, m->va, p);
@@ -621,10 +624,12 @@ int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 }
 
 /*
- * MADV_PAGEOUT on [start, end) of @v: write each exclusively owned
- * anonymous page to swap and replace its PTE by the swap entry (shared
- * pages stay, as on Linux). Returns the pages swapped out, or -ENOSPC /
- * -EIO when nothing could be written.
+ * MADV_PAGEOUT on [start, end) of @v: write each page only this PTE maps
+ * to swap now - an anonymous page's PTE becomes its swap entry, a tmpfs
+ * page (MAP_SHARED memory, memfd, a tmpfs file) leaves its slot in the
+ * file (vmscan.c). Pages shared with other mappings stay, as on Linux.
+ * Returns the pages swapped out, or -ENOSPC / -EIO when nothing could be
+ * written.
  */
 struct pageout_ctx {
 	struct mm *mm;
@@ -633,15 +638,10 @@ struct pageout_ctx {
 	int err;
 };
 
-static int pageout_one(const struct mmu_mapping *m, void *arg)
+static int pageout_anon_one(struct pageout_ctx *c, const struct mmu_mapping *m, struct page *p)
 {
-	struct pageout_ctx *c = arg;
-	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
-	long slot;
+	long slot = swap_alloc_slot();
 
-	if (!page_exclusive_anon(p) || (m->flags & MMU_PROTNONE))
-		return 0;
-	slot = swap_alloc_slot();
 	if (slot < 0)
 		return c->err = (int)slot;		/* no swap (left): stop */
 	if (swap_writepage(p, slot)) {
@@ -662,12 +662,36 @@ static int pageout_one(const struct mmu_mapping *m, void *arg)
 	return 0;
 }
 
+static int pageout_one(const struct mmu_mapping *m, void *arg)
+{
+	struct pageout_ctx *c = arg;
+	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
+	int err;
+
+	if (m->flags & MMU_PROTNONE)
+		return 0;
+	if (!c->vma->file)
+		return page_exclusive_anon(p) ? pageout_anon_one(c, m, p) : 0;
+	if (page_test_flag(p, PG_anon) || READ_ONCE(p->mapcount) != 1)
+		return 0;		/* a private COW copy of a file page, or shared */
+	err = pageout_shmem_page(p, c->mm);
+	if (!err)
+		c->done++;
+	else if (err == -ENOSPC)
+		return c->err = err;
+	else if (err == -EIO)
+		c->err = err;
+	return 0;
+}
+
 long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
 {
 	struct pageout_ctx c = { mm, v, 0, 0 };
 
-	if (v->file || (v->flags & (VM_LOCKED | VM_SHARED)))
-		return 0;				/* anonymous private memory only */
+	if (v->flags & VM_LOCKED)
+		return 0;
+	if (!v->file && (v->flags & VM_SHARED))
+		return 0;			/* (shared anonymous memory has a file) */
 	arch_walk(mm->pgd, start, end, pageout_one, &c);
 	return c.done ? c.done : c.err;
 }

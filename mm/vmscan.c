@@ -178,6 +178,7 @@ struct swapout_ctx {
 	struct mm *locked[16];		/* mmap locks held, each mm pinned */
 	unsigned int nlocked;
 	bool busy;			/* a lock was taken or VM_LOCKED: skip the page */
+	struct mm *held;		/* locked by our caller already (MADV_PAGEOUT) */
 };
 
 /* A reference on @mm unless its last user is already tearing it down. */
@@ -197,6 +198,8 @@ static bool mm_get_unless_zero(struct mm *mm)
  */
 static bool lock_mm(struct swapout_ctx *c, struct mm *mm)
 {
+	if (mm == c->held)
+		return true;
 	for (unsigned int i = 0; i < c->nlocked; i++)
 		if (c->locked[i] == mm)
 			return true;
@@ -303,15 +306,15 @@ static bool unmap_shmem_one(struct page *p, struct vma *v, unsigned long addr, v
  * puts the slot in the file. 0 when done (the caller's reference is then
  * the last), -EBUSY, -ENOSPC or -EIO.
  */
-static int shrink_shmem_page(struct page *p)
+static int shrink_shmem_page(struct page *p, struct mm *held)
 {
-	struct swapout_ctx c = { 0 };
+	struct swapout_ctx c = { .held = held };
 	struct inode *inode = p->mapping;
 	int err = -EBUSY;
 
 	if (!inode)
 		return -EINVAL;		/* truncated while isolated */
-	inode_get(inode);		/* the write sleeps: keep the file */
+	shmem_writeout_begin(inode);	/* the write sleeps: keep the inode */
 	if (READ_ONCE(p->mapcount)) {
 		rmap_walk(p, check_one, &c);
 		if (!c.busy)
@@ -320,7 +323,29 @@ static int shrink_shmem_page(struct page *p)
 	unlock_mms(&c);
 	if (!c.busy && !READ_ONCE(p->mapcount))
 		err = shmem_writeout(p);
-	inode_put(inode);
+	shmem_writeout_end(inode);
+	return err;
+}
+
+/*
+ * MADV_PAGEOUT of tmpfs page @p, which only @mm maps and whose mmap lock
+ * the caller holds: off the LRU and out to swap now. 0 or -errno.
+ */
+int pageout_shmem_page(struct page *p, struct mm *mm)
+{
+	unsigned long irq = spin_lock_irqsave(&lru_lock);
+	bool ours = page_test_flag(p, PG_lru) && page_get_unless_zero(p);
+	int err;
+
+	if (ours)
+		lru_del_locked(p);
+	spin_unlock_irqrestore(&lru_lock, irq);
+	if (!ours)
+		return -EBUSY;
+	err = shrink_shmem_page(p, mm);
+	if (err && p->mapping)
+		lru_add(p);
+	put_page(p);
 	return err;
 }
 
@@ -348,7 +373,7 @@ static enum reclaim_result reclaim_one(struct page *p)
 	}
 	if (used)
 		return KEPT;		/* read or written since: another round */
-	err = shmem ? shrink_shmem_page(p) : shrink_page(p);
+	err = shmem ? shrink_shmem_page(p, NULL) : shrink_page(p);
 	if (!err)
 		return RECLAIMED;
 	return shmem || READ_ONCE(p->mapcount) ? KEPT : DROPPED;

@@ -186,6 +186,7 @@ struct inode {
 	loff_t size;
 	unsigned long nr_pages;		/* pages and swap entries in @pages, for st_blocks */
 	unsigned long swapped;		/* of which swap entries */
+	int writeouts;			/* reclaim writing its pages (atomic) */
 	struct page_tree pages;		/* data of a tmpfs regular file */
 	struct list_head swaplist;	/* on tmpfs.c's list while it may hold swap entries */
 
@@ -417,8 +418,10 @@ extern unsigned long tmpfs_total_pages;
 struct page *tmpfs_fault_page(struct inode *inode, unsigned long index);
 /* The cached page at @index with a reference, or NULL (a hole): no allocation. */
 struct page *tmpfs_find_page(struct inode *inode, unsigned long index);
-/* Reclaim: write an unmapped tmpfs page to swap (tmpfs.c). */
+/* Reclaim: write an unmapped tmpfs page to swap (tmpfs.c), pinning its inode. */
+void shmem_writeout_begin(struct inode *inode);
 int shmem_writeout(struct page *p);
+void shmem_writeout_end(struct inode *inode);
 /* swapoff: bring every swapped tmpfs page back. */
 int shmem_unuse(void);
 /* An unlinked tmpfs file (shared anonymous memory, memfd): a new open file. */

@@ -49,6 +49,8 @@ static const struct inode_operations tmpfs_special_iops;	/* nothing to do */
  */
 static spinlock_t shmem_swaplist_lock = SPINLOCK_INIT;
 static LIST_HEAD(shmem_swaplist);
+/* Evicting an inode waits here for reclaim's writes of its pages to end. */
+static struct waitqueue shmem_writeout_wq = WAITQUEUE_INIT(shmem_writeout_wq);
 
 /* A page joins (+1) or leaves (-1) memory as data of a tmpfs file. */
 static void shmem_account(long d)
@@ -184,14 +186,33 @@ struct page *tmpfs_find_page(struct inode *inode, unsigned long index)
 }
 
 /*
- * Reclaim (mm/vmscan.c) of tmpfs page @p, which no PTE maps any more and
- * the caller holds (its reference and the file's are the only ones):
- * write it to a new swap slot and leave the slot's entry in the file in
- * its place - Linux's shmem_writepage. The write sleeps; if anyone took
- * the page meanwhile (a fault mapped it, read(2) or write(2) used it,
- * truncate cut it), or dirtied it, the page stays and the slot is freed.
- * 0 when the file's reference is dropped (the caller's is then the last),
- * -EBUSY, -ENOSPC or -EIO. The caller pins the inode.
+ * Reclaim (mm/vmscan.c) of tmpfs page @p: shmem_writeout_begin() pins
+ * the inode for the writes to come. It is called without sleeping since
+ * @p was seen in the file (p->mapping set), so the inode is alive: its
+ * eviction first truncates (clearing every page's mapping), then waits
+ * for writeouts to end - so unlink(2) frees the memory and the swap of a
+ * file at once, as on Linux, rather than when reclaim lets go of it.
+ */
+void shmem_writeout_begin(struct inode *inode)
+{
+	__atomic_add_fetch(&inode->writeouts, 1, __ATOMIC_RELAXED);
+}
+
+void shmem_writeout_end(struct inode *inode)
+{
+	if (!__atomic_sub_fetch(&inode->writeouts, 1, __ATOMIC_ACQ_REL))
+		wake_up(&shmem_writeout_wq);	/* last touch of @inode */
+}
+
+/*
+ * Write tmpfs page @p, which no PTE maps any more and the caller holds
+ * (its reference and the file's are the only ones), to a new swap slot
+ * and leave the slot's entry in the file in its place - Linux's
+ * shmem_writepage. The write sleeps; if anyone took the page meanwhile (a
+ * fault mapped it, read(2) or write(2) used it, truncate cut it), or
+ * dirtied it, the page stays and the slot is freed. 0 when the file's
+ * reference is dropped (the caller's is then the last), -EBUSY, -ENOSPC
+ * or -EIO. Between shmem_writeout_begin() and _end().
  */
 int shmem_writeout(struct page *p)
 {
@@ -420,6 +441,7 @@ static int tmpfs_setsize(struct inode *inode, loff_t size)
 static void tmpfs_evict(struct inode *inode)
 {
 	tmpfs_free_from(inode, 0);
+	wait_event(&shmem_writeout_wq, !READ_ONCE(inode->writeouts));
 	swaplist_del(inode);
 }
 

@@ -3,8 +3,10 @@
  * swapon of a disk this program formats itself (the mkswap header),
  * MADV_PAGEOUT, pagemap's swapped bit, the data read back correct, pages
  * shared with a forked child, swapoff with pages still out, and (asked for
- * by an argument) reclaim: 160 MiB of anonymous memory filled on a 48 MiB
- * machine, so that kswapd and direct reclaim must push pages out.
+ * by an argument) reclaim on a 48 MiB machine: 160 MiB of anonymous memory,
+ * a 96 MiB tmpfs file and 64 MiB of shared anonymous memory, each more than
+ * RAM, so that kswapd and direct reclaim must push pages out; then, after
+ * swapoff, MemFree must be exactly what it was before swapon.
  *
  * It needs a spare disk it may overwrite: Pagoda with a virtio disk
  * (/dev/vda; the "swap" boot of tests/harness.py). On Linux, and on Pagoda
@@ -188,33 +190,77 @@ static void read_error_poisons_page(void)
 	munmap(a, PAGE);
 	EXPECT(mmap(a, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 		    -1, 0) == a, "remapping the page: %s", strerror(errno));
+	madvise(a, PAGE, MADV_NOHUGEPAGE);	/* like the rest: region is one VMA again */
 }
 
 /*
- * Reclaim under pressure: fill FILL_MB of anonymous memory (more than the
- * machine's RAM: the tests boot with -m 48M), read it all back, then let a
- * forked child read it all too (the pages it swaps in are shared with the
- * parent's swap entries). Nothing calls MADV_PAGEOUT: only reclaim (kswapd
- * and direct reclaim in the fault path) makes room. With "progress" it
- * prints a line every 16 MiB, to see a stall as it happens.
+ * The big cases run in forked children (in_child): this process must never
+ * map their ranges itself, because Pagoda frees a process's page tables
+ * only when it exits - 160 MiB mapped and unmapped here would leave some
+ * 80 page-table pages behind, and no_page_leak_after_swapoff needs this
+ * process to end exactly as big as it began. A child function returns
+ * NULL, or a message (CHILD_FAIL) that comes back through a pipe and
+ * becomes the case's failure.
  */
-#define FILL_MB		160
-#define FILL_PAGES	(FILL_MB * 256ul)
+static char child_msg[256];
+
+#define CHILD_FAIL(...) do {						\
+	snprintf(child_msg, sizeof(child_msg), __VA_ARGS__);		\
+	return child_msg;						\
+} while (0)
+
+/* Run @fn in a child; 0 if it succeeded, else fail the case (naming @what) and -1. */
+static int in_child(const char *what, const char *(*fn)(void))
+{
+	char msg[sizeof(child_msg)] = "";
+	int pp[2], st = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pp) < 0) {
+		ut_fail("%s: pipe: %s", what, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		const char *m;
+
+		close(pp[0]);
+		m = fn();
+		fflush(stdout);
+		if (m && write(pp[1], m, strlen(m)) < 0)
+			_exit(2);
+		_exit(m ? 1 : 0);
+	}
+	close(pp[1]);
+	n = pid > 0 ? read(pp[0], msg, sizeof(msg) - 1) : 0;
+	close(pp[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+		ut_fail("%s: fork/wait: %s", what, strerror(errno));
+		return -1;
+	}
+	msg[n > 0 ? n : 0] = 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	ut_fail("%s (status %#x): %s", what, st, msg[0] ? msg : "died");
+	return -1;
+}
+
+/*
+ * The big fills store one word per KiB: word w (a multiple of 128) of
+ * page p holds pattern(p, w) ^ salt. Each kind of memory has its own
+ * salt, so a page that came back from another one's stale swap slot is
+ * caught even at the same page index.
+ */
+#define SALT_ANON	0ull
+#define SALT_FILE	0xf11ef11ef11ef11eull
+#define SALT_SHARED	0x5ea4ed5ea4ed5ea4ull
 
 static int progress;
 
 static uint64_t *fill_word(char *big, unsigned long p, unsigned long w)
 {
 	return (uint64_t *)(big + p * PAGE) + w;
-}
-
-static long fill_check(char *big)
-{
-	for (unsigned long p = 0; p < FILL_PAGES; p++)
-		for (unsigned long w = 0; w < PAGE / 8; w += 128)
-			if (*fill_word(big, p, w) != pattern(p, w))
-				return (long)p;
-	return -1;
 }
 
 static void fill_report(const char *what, unsigned long mb)
@@ -226,7 +272,40 @@ static void fill_report(const char *what, unsigned long mb)
 	fflush(stdout);
 }
 
-static void fill_more_than_ram(void)
+/* Write the salted pattern into @npages pages at @big; @what names the progress lines. */
+static void big_fill(char *big, unsigned long npages, uint64_t salt, const char *what)
+{
+	for (unsigned long p = 0; p < npages; p++) {
+		for (unsigned long w = 0; w < PAGE / 8; w += 128)
+			*fill_word(big, p, w) = pattern(p, w) ^ salt;
+		if ((p + 1) % (16 * 256) == 0)
+			fill_report(what, (p + 1) / 256);
+	}
+}
+
+/* First page of @big that does not hold the salted pattern, or -1. */
+static long big_check(char *big, unsigned long npages, uint64_t salt)
+{
+	for (unsigned long p = 0; p < npages; p++)
+		for (unsigned long w = 0; w < PAGE / 8; w += 128)
+			if (*fill_word(big, p, w) != (pattern(p, w) ^ salt))
+				return (long)p;
+	return -1;
+}
+
+/*
+ * Reclaim under pressure: fill FILL_MB of anonymous memory (more than the
+ * machine's RAM: the tests boot with -m 48M), read it all back, then let a
+ * forked child read it all too (the pages it swaps in are shared with the
+ * filler's swap entries). Nothing calls MADV_PAGEOUT: only reclaim (kswapd
+ * and direct reclaim in the fault path) makes room. With "progress" it
+ * prints a line every 16 MiB, to see a stall as it happens. The filler is
+ * a child of the test (see in_child).
+ */
+#define FILL_MB		160
+#define FILL_PAGES	(FILL_MB * 256ul)
+
+static const char *fill_child(void)
 {
 	char *big = mmap(NULL, FILL_PAGES * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -234,28 +313,217 @@ static void fill_more_than_ram(void)
 	long bad;
 	int st;
 
-	EXPECT(big != MAP_FAILED, "mmap %d MiB: %s", FILL_MB, strerror(errno));
+	if (big == MAP_FAILED)
+		CHILD_FAIL("mmap %d MiB: %s", FILL_MB, strerror(errno));
 	madvise(big, FILL_PAGES * PAGE, MADV_NOHUGEPAGE);
-	for (unsigned long p = 0; p < FILL_PAGES; p++) {
-		for (unsigned long w = 0; w < PAGE / 8; w += 128)
-			*fill_word(big, p, w) = pattern(p, w);
-		if ((p + 1) % (16 * 256) == 0)
-			fill_report("filled", (p + 1) / 256);
-	}
-	bad = fill_check(big);
+	big_fill(big, FILL_PAGES, SALT_ANON, "filled");
+	bad = big_check(big, FILL_PAGES, SALT_ANON);
 	fill_report("checked", FILL_MB);
-	EXPECT(bad < 0, "page %ld of the fill read back wrong", bad);
-	EXPECT(vm_vmstat("pgsteal_anon") > 0, "nothing was reclaimed (pgsteal_anon 0)");
+	if (bad >= 0)
+		CHILD_FAIL("page %ld of the fill read back wrong", bad);
+	if (vm_vmstat("pgsteal_anon") <= 0)
+		CHILD_FAIL("nothing was reclaimed (pgsteal_anon 0)");
 	pid = fork();
 	if (pid == 0)
-		_exit(fill_check(big) < 0 ? 0 : 1);
-	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid, "fork/wait: %s", strerror(errno));
-	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child saw wrong data (status %#x)", st);
+		_exit(big_check(big, FILL_PAGES, SALT_ANON) < 0 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		CHILD_FAIL("fork/wait: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		CHILD_FAIL("the filler's child saw wrong data (status %#x)", st);
 	fill_report("child checked", FILL_MB);
 	printf("fill: pgscan %lld pgsteal %lld pswpout %lld pswpin %lld\n",
 	       vm_vmstat("pgscan_anon"), vm_vmstat("pgsteal_anon"), vm_vmstat("pswpout"),
 	       vm_vmstat("pswpin"));
 	munmap(big, FILL_PAGES * PAGE);
+	return NULL;
+}
+
+static void fill_more_than_ram(void)
+{
+	in_child("filler", fill_child);
+}
+
+/*
+ * A tmpfs file twice the size of RAM: BIG_MB written through a MAP_SHARED
+ * mapping (by a child: see in_child), then read back with pread(2) in
+ * 64 KiB chunks by this process. Its pages can only have gone to swap -
+ * pswpout must have grown by at least the part that cannot fit in RAM, and
+ * Shmem (tmpfs pages in memory) stays below the file's size - and once the
+ * file is unlinked, SwapFree must be back where it was before the file
+ * was created, give or take SWAP_SLACK_KB: the slots of a deleted file are
+ * freed. (The slack is for this process's own pages, which the pressure
+ * may push out and which stay out; by now the fill above has already
+ * pushed out everything else that is cold.)
+ */
+#define BIG_FILE	"/tmp/swap-big"
+#define BIG_MB		96
+#define BIG_PAGES	(BIG_MB * 256ul)
+#define CHUNK_PAGES	16		/* 64 KiB per pread */
+#define SWAP_SLACK_KB	64
+
+static uint64_t big_chunk[CHUNK_PAGES * PAGE / 8];
+
+static const char *shmem_write_child(void)
+{
+	int fd = open(BIG_FILE, O_RDWR | O_CREAT | O_EXCL, 0600);
+	char *m;
+
+	if (fd < 0)
+		CHILD_FAIL("create %s: %s", BIG_FILE, strerror(errno));
+	if (ftruncate(fd, BIG_PAGES * PAGE) < 0)
+		CHILD_FAIL("ftruncate to %d MiB: %s", BIG_MB, strerror(errno));
+	m = mmap(NULL, BIG_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		CHILD_FAIL("mmap %d MiB: %s", BIG_MB, strerror(errno));
+	big_fill(m, BIG_PAGES, SALT_FILE, "file written");
+	if (munmap(m, BIG_PAGES * PAGE) < 0)
+		CHILD_FAIL("munmap: %s", strerror(errno));
+	close(fd);
+	return NULL;
+}
+
+/* First page of BIG_FILE that pread(2) shows wrong; -1 if none, -2 (errno) if a read failed. */
+static long big_file_check(int fd)
+{
+	for (unsigned long p = 0; p < BIG_PAGES; p += CHUNK_PAGES) {
+		if (pread(fd, big_chunk, sizeof(big_chunk), p * PAGE) != sizeof(big_chunk))
+			return -2;
+		for (unsigned long i = 0; i < CHUNK_PAGES; i++)
+			for (unsigned long w = 0; w < PAGE / 8; w += 128)
+				if (big_chunk[i * (PAGE / 8) + w] !=
+				    (pattern(p + i, w) ^ SALT_FILE))
+					return (long)(p + i);
+		if ((p + CHUNK_PAGES) % (16 * 256) == 0)
+			fill_report("file read", (p + CHUNK_PAGES) / 256);
+	}
+	return -1;
+}
+
+static void shmem_file_phases(long long out0)
+{
+	long total = vm_meminfo_kb("MemTotal"), shmem, bad;
+	long long out, need = (BIG_MB * 1024l - total) / 4;
+	int fd, err;
+
+	if (need < 1)
+		need = 1;
+	if (in_child("writer", shmem_write_child))
+		return;
+	shmem = vm_meminfo_kb("Shmem");
+	out = vm_vmstat("pswpout") - out0;
+	EXPECT(shmem >= 0 && shmem < BIG_MB * 1024l, "Shmem %ld kB after writing the %d MiB "
+	       "file", shmem, BIG_MB);
+	EXPECT(out >= need, "pswpout +%lld while writing %d MiB with %ld kB of RAM, want at "
+	       "least +%lld", out, BIG_MB, total, need);
+	fd = open(BIG_FILE, O_RDONLY);
+	EXPECT(fd >= 0, "reopening %s: %s", BIG_FILE, strerror(errno));
+	bad = big_file_check(fd);
+	err = errno;
+	close(fd);
+	EXPECT(bad != -2, "pread of %s: %s", BIG_FILE, strerror(err));
+	EXPECT(bad < 0, "page %ld of %s reads back wrong", bad, BIG_FILE);
+}
+
+static void shmem_file_larger_than_ram(void)
+{
+	long free0, free1;
+
+	unlink(BIG_FILE);
+	free0 = vm_meminfo_kb("SwapFree");
+	shmem_file_phases(vm_vmstat("pswpout"));
+	/* Unlink in any case: the cases after this one need the memory. */
+	if (unlink(BIG_FILE) < 0 && !ut_case_failed)
+		ut_fail("unlink %s: %s", BIG_FILE, strerror(errno));
+	if (ut_case_failed)
+		return;
+	free1 = vm_meminfo_kb("SwapFree");
+	EXPECT(free0 >= 0 && free1 >= free0 - SWAP_SLACK_KB, "SwapFree %ld kB before the file, "
+	       "%ld kB just after unlink(2): the file's swap slots were not freed by it",
+	       free0, free1);
+}
+
+/*
+ * Shared anonymous memory larger than RAM: SHARED_MB of MAP_SHARED |
+ * MAP_ANONYMOUS, written all over by a forked child (it exits, and the
+ * pages, which nobody maps any more, can only live in swap), then read
+ * back by the parent. Both are children of the test (see in_child).
+ */
+#define SHARED_MB	64
+#define SHARED_PAGES	(SHARED_MB * 256ul)
+
+static const char *shared_anon_child(void)
+{
+	char *s = mmap(NULL, SHARED_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+	long bad;
+	int st;
+
+	if (s == MAP_FAILED)
+		CHILD_FAIL("mmap %d MiB: %s", SHARED_MB, strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		big_fill(s, SHARED_PAGES, SALT_SHARED, "shared written");
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		CHILD_FAIL("fork/wait: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		CHILD_FAIL("the writer died (status %#x)", st);
+	bad = big_check(s, SHARED_PAGES, SALT_SHARED);
+	fill_report("shared checked", SHARED_MB);
+	if (munmap(s, SHARED_PAGES * PAGE) < 0)
+		CHILD_FAIL("munmap: %s", strerror(errno));
+	if (bad >= 0)
+		CHILD_FAIL("page %ld of the shared memory reads back wrong", bad);
+	return NULL;
+}
+
+static void shared_anon_larger_than_ram(void)
+{
+	in_child("shared memory", shared_anon_child);
+}
+
+/*
+ * MADV_PAGEOUT of shared memory (a tmpfs file underneath, as on Linux):
+ * pages only this process maps go to swap now, mincore shows them gone,
+ * and reading them brings the data back. In a child (see in_child).
+ */
+#define POUT_PAGES	64
+
+static const char *pageout_shared_child(void)
+{
+	char *s = mmap(NULL, POUT_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned char vec[POUT_PAGES];
+	long long out0 = vm_vmstat("pswpout");
+	unsigned long resident = 0;
+	long bad;
+
+	if (s == MAP_FAILED)
+		CHILD_FAIL("mmap: %s", strerror(errno));
+	big_fill(s, POUT_PAGES, SALT_SHARED, "pageout");
+	if (madvise(s, POUT_PAGES * PAGE, MADV_PAGEOUT))
+		CHILD_FAIL("MADV_PAGEOUT: %s", strerror(errno));
+	if (mincore(s, POUT_PAGES * PAGE, vec))
+		CHILD_FAIL("mincore: %s", strerror(errno));
+	for (int i = 0; i < POUT_PAGES; i++)
+		resident += vec[i] & 1;
+	if (resident)
+		CHILD_FAIL("%lu of %d pages still resident after MADV_PAGEOUT", resident,
+			   POUT_PAGES);
+	if (vm_vmstat("pswpout") - out0 < POUT_PAGES)
+		CHILD_FAIL("pswpout +%lld, want +%d", vm_vmstat("pswpout") - out0, POUT_PAGES);
+	bad = big_check(s, POUT_PAGES, SALT_SHARED);
+	if (bad >= 0)
+		CHILD_FAIL("page %ld reads back wrong", bad);
+	munmap(s, POUT_PAGES * PAGE);
+	return NULL;
+}
+
+static void pageout_shared_memory(void)
+{
+	in_child("pageout", pageout_shared_child);
 }
 
 static void swapoff_brings_pages_back(void)
@@ -272,8 +540,75 @@ static void swapoff_brings_pages_back(void)
 }
 
 /*
+ * No page leaked by the whole swap cycle: MemFree after swapoff is exactly
+ * MemFree before swapon (Pagoda's slab gives empty slabs straight back, so
+ * nothing should stay behind; runall checks the same over a whole run).
+ * For that, this process is made as big as it will ever be before the
+ * first figure is taken (settle_footprint) and every big mapping lives in
+ * a child; swapoff brings back whatever of this process was out.
+ */
+static long memfree_before;
+
+static void __attribute__((noinline)) touch_stack(void)
+{
+	volatile char pad[64 * 1024];
+
+	for (size_t i = 0; i < sizeof(pad); i += PAGE)
+		pad[i] = 0;
+}
+
+/*
+ * Fault in now everything this process will ever touch: region (filled),
+ * every page of its other private writable mappings (data and bss: vm_buf,
+ * big_chunk, stdio's buffer), 64 KiB of stack below this frame; and make
+ * one pipe and one fork, so first-use allocations happen before the count.
+ */
+static void settle_footprint(void)
+{
+	unsigned long here = (unsigned long)&here;
+	char *line, *next;
+	struct vm_map m;
+	int pp[2];
+	pid_t pid;
+
+	fill();
+	touch_stack();
+	if (vm_read_file("/proc/self/maps", vm_buf, sizeof(vm_buf)) > 0) {
+		for (line = vm_buf; *line; line = next) {
+			next = strchr(line, '\n');
+			next = next ? next + 1 : line + strlen(line);
+			if (vm_maps_parse(line, &m) || strcmp(m.perms, "rw-p") ||
+			    (m.start <= here && here < m.end))
+				continue;	/* not private writable, or the stack */
+			for (unsigned long a = m.start; a < m.end; a += PAGE)
+				*(volatile char *)a = *(volatile char *)a;
+		}
+	}
+	if (pipe(pp) == 0) {
+		close(pp[0]);
+		close(pp[1]);
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static void no_page_leak_after_swapoff(void)
+{
+	long after = vm_meminfo_kb("MemFree");
+
+	ut_say("UTEST MEMFREE before %ld after %ld\n", memfree_before, after);
+	EXPECT(!swap_on, "swap is still on");
+	EXPECT(memfree_before > 0 && after == memfree_before, "MemFree %ld kB before swapon, "
+	       "%ld kB after swapoff (%+ld kB)", memfree_before, after, after - memfree_before);
+}
+
+/*
  * Arguments (after " -- " on the kernel command line): "fill" adds the
- * reclaim case, "progress" adds it and prints its progress.
+ * reclaim cases and the leak check, "progress" adds them and prints the
+ * progress of the big ones.
  */
 int main(int argc, char **argv)
 {
@@ -299,16 +634,24 @@ int main(int argc, char **argv)
 		       DISK);
 		return ut_end();
 	}
+	settle_footprint();
+	memfree_before = vm_meminfo_kb("MemFree");
 	RUN(swapon_formatted_disk);
 	if (swap_on) {
 		RUN(pageout_and_back);
 		RUN(shared_with_child);
 		RUN(read_error_poisons_page);
-		if (fill_case)
+		RUN(pageout_shared_memory);
+		if (fill_case) {
 			RUN(fill_more_than_ram);
+			RUN(shmem_file_larger_than_ram);
+			RUN(shared_anon_larger_than_ram);
+		}
 		RUN(swapoff_brings_pages_back);
 	}
-	if (swap_on)
-		swapoff(DISK);
+	if (swap_on && swapoff(DISK) == 0)
+		swap_on = 0;
+	if (fill_case)
+		RUN(no_page_leak_after_swapoff);
 	return ut_end();
 }
