@@ -334,6 +334,12 @@ static const char *fill_child(void)
 	printf("fill: pgscan %lld pgsteal %lld pswpout %lld pswpin %lld\n",
 	       vm_vmstat("pgscan_anon"), vm_vmstat("pgsteal_anon"), vm_vmstat("pswpout"),
 	       vm_vmstat("pswpin"));
+	printf("fill: pgscan_kswapd %lld pgscan_direct %lld pgsteal_kswapd %lld "
+	       "pgsteal_direct %lld allocstall_normal %lld pgactivate %lld pgdeactivate %lld\n",
+	       vm_vmstat("pgscan_kswapd"), vm_vmstat("pgscan_direct"),
+	       vm_vmstat("pgsteal_kswapd"), vm_vmstat("pgsteal_direct"),
+	       vm_vmstat("allocstall_normal"), vm_vmstat("pgactivate"),
+	       vm_vmstat("pgdeactivate"));
 	munmap(big, FILL_PAGES * PAGE);
 	return NULL;
 }
