@@ -288,7 +288,7 @@ static void smaps_account(struct smaps_stats *s, struct page *p, unsigned int mm
 	if (page_test_flag(p, PG_anon))
 		s->anonymous += PAGE_SIZE;
 	s->resident += PAGE_SIZE;
-	if (mmu_flags & MMU_ACCESSED)
+	if ((mmu_flags & MMU_ACCESSED) || page_test_flag(p, PG_referenced))
 		s->referenced += PAGE_SIZE;
 	if (shared)
 		pss /= mapcount;

@@ -301,6 +301,29 @@ static void madvise_cold_clears_referenced(void)
 }
 
 /*
+ * MADV_COLD clears the accessed ("young") bit of every page only this
+ * process maps, as Linux's madvise_cold does: smaps' Referenced (pages
+ * with a young PTE or the page's referenced flag) drops from all of the
+ * VMA to nothing, while Rss stays.
+ */
+static void madvise_cold_clears_young(void)
+{
+	char *p = vm_anon(16);
+	long ref0, ref1;
+
+	EXPECT(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	put_pattern(p, 16, 7, 64);
+	ref0 = vm_smaps_kb(p, "Referenced");
+	EXPECT(ref0 == 16 * PAGE / 1024, "Referenced %ld kB after writing 16 pages", ref0);
+	EXPECT_OK(madvise(p, 16 * PAGE, MADV_COLD));
+	ref1 = vm_smaps_kb(p, "Referenced");
+	EXPECT(ref1 == 0, "Referenced %ld kB after MADV_COLD, want 0", ref1);
+	EXPECT(vm_smaps_kb(p, "Rss") == 16 * PAGE / 1024, "Rss %ld kB after MADV_COLD",
+	       vm_smaps_kb(p, "Rss"));
+	vm_unmap_guarded(p, 16);
+}
+
+/*
  * A shared file mapping is the file: 4 MiB written only through the
  * mapping read back with pread(2) after munmap, and a pwrite(2) is seen
  * through a new mapping at once.
@@ -408,6 +431,7 @@ int main(void)
 	RUN(madvise_cold_keeps_data);
 	RUN(madvise_cold_pageout_einval_on_locked);
 	RUN(madvise_cold_clears_referenced);
+	RUN(madvise_cold_clears_young);
 	RUN(shared_file_mapping_read_back);
 	RUN(shared_anon_across_fork);
 	return ut_end();
