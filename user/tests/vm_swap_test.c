@@ -16,6 +16,7 @@
 #include "vm_util.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
 
@@ -532,6 +533,60 @@ static void pageout_shared_memory(void)
 	in_child("pageout", pageout_shared_child);
 }
 
+/*
+ * Two writers at once on shared memory larger than what is free: two
+ * grandchildren each write half of TWO_MB of MAP_SHARED | MAP_ANONYMOUS
+ * memory, then read the other's half; the scheduler interleaves their
+ * faults with each other's swap-ins and with reclaim unmapping the same
+ * pages from both. Then their parent reads it all. (in_child, as above.)
+ */
+#define TWO_MB		48
+#define TWO_HALF	(TWO_MB * 128ul)	/* pages per half */
+
+static int two_writer(char *s, volatile int *done, int i)
+{
+	big_fill(s + i * TWO_HALF * PAGE, TWO_HALF, SALT_SHARED ^ (uint64_t)(i + 1), "writer");
+	__atomic_store_n(&done[i], 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&done[1 - i], __ATOMIC_ACQUIRE))
+		sched_yield();
+	return big_check(s + (1 - i) * TWO_HALF * PAGE, TWO_HALF,
+			 SALT_SHARED ^ (uint64_t)(2 - i)) < 0 ? 0 : 1;
+}
+
+static const char *two_writers_child(void)
+{
+	char *s = mmap(NULL, 2 * TWO_HALF * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int *done = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid[2];
+	int st;
+
+	if (s == MAP_FAILED || done == MAP_FAILED)
+		CHILD_FAIL("mmap: %s", strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0)
+			_exit(two_writer(s, done, i));
+		if (pid[i] < 0)
+			CHILD_FAIL("fork: %s", strerror(errno));
+	}
+	for (int i = 0; i < 2; i++) {
+		if (waitpid(pid[i], &st, 0) != pid[i])
+			CHILD_FAIL("wait: %s", strerror(errno));
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			CHILD_FAIL("writer %d saw the other half wrong (status %#x)", i, st);
+	}
+	for (int i = 0; i < 2; i++)
+		if (big_check(s + i * TWO_HALF * PAGE, TWO_HALF, SALT_SHARED ^ (uint64_t)(i + 1)) >= 0)
+			CHILD_FAIL("half %d reads back wrong in the parent", i);
+	return NULL;
+}
+
+static void shared_anon_two_writers(void)
+{
+	in_child("two writers", two_writers_child);
+}
+
 static void swapoff_brings_pages_back(void)
 {
 	fill();
@@ -652,6 +707,7 @@ int main(int argc, char **argv)
 			RUN(fill_more_than_ram);
 			RUN(shmem_file_larger_than_ram);
 			RUN(shared_anon_larger_than_ram);
+			RUN(shared_anon_two_writers);
 		}
 		RUN(swapoff_brings_pages_back);
 	}
