@@ -374,28 +374,35 @@ static enum vm_fault_result handle_fault_locked(struct mm *mm, unsigned long add
 	return VM_FAULT_OK;		/* another path fixed it meanwhile */
 }
 
-enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
+/*
+ * Reclaim needs the mmap lock of every mm it takes pages from, so a fault
+ * reclaims before taking ours, and when it ran out of memory with the lock
+ * held, reclaims with it dropped and tries again (a few times).
+ */
+static enum vm_fault_result fault_with_reclaim(struct mm *mm, unsigned long addr,
+					       unsigned int flags)
 {
 	enum vm_fault_result r;
 
-	count_vm_event(PGFAULT);
-	/*
-	 * Reclaim needs the mmap lock of every mm it takes pages from, so
-	 * reclaim before taking ours, and when the fault ran out of memory
-	 * with it held, reclaim with it dropped and try again (a few times).
-	 */
 	for (int tries = 0; ; tries++) {
-		if (flags & FAULT_NOLOCK) {
-			r = handle_fault_locked(mm, addr, flags);
-			break;
-		}
 		reclaim_if_short();
 		mmap_lock(mm);
 		r = handle_fault_locked(mm, addr, flags);
 		mmap_unlock(mm);
 		if (r != VM_FAULT_OOM || tries == 3 || !reclaim_pages(32))
-			break;
+			return r;
 	}
+}
+
+enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
+{
+	enum vm_fault_result r;
+
+	count_vm_event(PGFAULT);
+	if (flags & FAULT_NOLOCK)
+		r = handle_fault_locked(mm, addr, flags);
+	else
+		r = fault_with_reclaim(mm, addr, flags);
 	if (r == VM_FAULT_SEGV_MAPERR || r == VM_FAULT_SEGV_ACCERR)
 		count_vm_event(SIGSEGV_FAULT);
 	else if (r == VM_FAULT_SIGBUS)
@@ -684,14 +691,11 @@ static int pageout_one(const struct mmu_mapping *m, void *arg)
 	return 0;
 }
 
+/* The caller (madvise) has refused VM_LOCKED VMAs already. */
 long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
 {
 	struct pageout_ctx c = { mm, v, 0, 0 };
 
-	if (v->flags & VM_LOCKED)
-		return 0;
-	if (!v->file && (v->flags & VM_SHARED))
-		return 0;			/* (shared anonymous memory has a file) */
 	arch_walk(mm->pgd, start, end, pageout_one, &c);
 	return c.done ? c.done : c.err;
 }

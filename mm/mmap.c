@@ -421,42 +421,59 @@ static bool over_mlock_limit(struct mm *mm, unsigned long pages)
 /* Largest file offset + 1 (Linux MAX_LFS_FILESIZE), in pages. */
 #define MAX_FILE_PAGES	((unsigned long)INT64_MAX >> PAGE_SHIFT)
 
-static long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
-		    unsigned long flags, struct file *file, unsigned long pgoff)
+/* The VM_* flags of a new mapping from mmap's @prot and @flags. */
+static unsigned long mmap_vm_flags(unsigned long prot, unsigned long flags)
 {
-	struct mm *mm = current()->mm;
-	unsigned long type = flags & MAP_TYPE, vm_flags;
-	struct file *shm = NULL;
-	long ret;
+	unsigned long vm_flags = prot_to_vm(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 
-	vm_flags = prot_to_vm(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
-	if (file && type == MAP_SHARED_VALIDATE && (flags & ~MAP_VALIDATE_MASK) &&
-	    !is_dev_zero(file))
-		return -EOPNOTSUPP;
 	if (flags & MAP_LOCKED)
 		vm_flags |= VM_LOCKED;
 	if (flags & MAP_NORESERVE)
 		vm_flags |= VM_NORESERVE;
 	if (flags & MAP_GROWSDOWN)
 		vm_flags |= VM_GROWSDOWN;	/* recorded; the VMA does not grow (documented) */
+	return vm_flags;
+}
+
+/* Linux's checks of @file's open mode for a @type mapping; adjusts *vm_flags. 0 or -errno. */
+static int file_vm_flags(struct file *file, unsigned long type, unsigned long prot,
+			 unsigned long *vm_flags)
+{
+	unsigned int acc = file->flags & O_ACCMODE;
+
+	if (!file_mappable(file))
+		return -ENODEV;
+	if (acc == O_WRONLY)
+		return -EACCES;
+	if (type == MAP_PRIVATE)
+		return 0;
+	if ((prot & PROT_WRITE) && acc != O_RDWR)
+		return -EACCES;
+	if ((prot & PROT_WRITE) && (file->flags & O_APPEND))
+		return -EACCES;
+	*vm_flags |= VM_SHARED | VM_MAYSHARE;
+	if (acc != O_RDWR)
+		*vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+	return 0;
+}
+
+static long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
+		    unsigned long flags, struct file *file, unsigned long pgoff)
+{
+	struct mm *mm = current()->mm;
+	unsigned long type = flags & MAP_TYPE, vm_flags = mmap_vm_flags(prot, flags);
+	struct file *shm = NULL;
+	long ret;
+
+	if (file && type == MAP_SHARED_VALIDATE && (flags & ~MAP_VALIDATE_MASK) &&
+	    !is_dev_zero(file))
+		return -EOPNOTSUPP;
 	if (file && is_dev_zero(file))
 		file = NULL;			/* /dev/zero maps anonymous memory */
 	if (file) {
-		unsigned int acc = file->flags & O_ACCMODE;
-
-		if (!file_mappable(file))
-			return -ENODEV;
-		if (acc == O_WRONLY)
-			return -EACCES;
-		if (type != MAP_PRIVATE) {
-			if ((prot & PROT_WRITE) && acc != O_RDWR)
-				return -EACCES;
-			if ((prot & PROT_WRITE) && (file->flags & O_APPEND))
-				return -EACCES;
-			vm_flags |= VM_SHARED | VM_MAYSHARE;
-			if (acc != O_RDWR)
-				vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
-		}
+		ret = file_vm_flags(file, type, prot, &vm_flags);
+		if (ret)
+			return ret;
 	} else if (type != MAP_PRIVATE) {
 		/* Shared anonymous memory: an unlinked tmpfs file, as Linux's shmem. */
 		shm = shmem_file_create("dev/zero", ALIGN_UP(len, PAGE_SIZE), 0);
@@ -875,23 +892,57 @@ static long sys_msync(unsigned long start, unsigned long len, unsigned long flag
 }
 SYSCALL(__NR_msync, sys_msync);
 
-static long sys_madvise(unsigned long start, unsigned long len, long advice)
+/* Advice values Linux knows that Pagoda accepts (acting on some of them). */
+static bool madvise_known(long advice)
 {
-	struct mm *mm = current()->mm;
-	unsigned long end;
-	long ret = 0;
-
-	if (start & ~PAGE_MASK)
-		return -EINVAL;
 	switch (advice) {
 	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
 	case MADV_DONTNEED: case MADV_FREE: case MADV_DONTFORK: case MADV_DOFORK:
 	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
 	case MADV_COLD: case MADV_PAGEOUT:
-		break;
+		return true;
 	default:
-		return -EINVAL;
+		return false;
 	}
+}
+
+/* Apply @advice to [a, e) of @v (mmap lock held): 0 or -errno. */
+static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned long e,
+			long advice)
+{
+	unsigned long bit;
+	bool set;
+
+	switch (advice) {
+	case MADV_DONTNEED: case MADV_FREE: case MADV_COLD: case MADV_PAGEOUT:
+		/* Locked memory cannot be dropped or reclaimed: EINVAL, as Linux. */
+		if (v->flags & VM_LOCKED)
+			return -EINVAL;
+		if (advice == MADV_COLD)
+			cold_range(mm, v, a, e);	/* oldest on the LRU */
+		else if (advice == MADV_PAGEOUT)
+			pageout_range(mm, v, a, e);	/* to swap now (if on) */
+		else	/* anonymous private: refault as zeros; file: from the file */
+			zap_vma_range(mm, v, a, e, true);
+		return 0;
+	case MADV_DONTFORK: case MADV_DOFORK: case MADV_DONTDUMP: case MADV_DODUMP:
+		bit = advice == MADV_DONTFORK || advice == MADV_DOFORK ? VM_DONTCOPY : VM_DONTDUMP;
+		set = advice == MADV_DONTFORK || advice == MADV_DONTDUMP;
+		v = vma_change_flags(mm, v, a, e, set ? v->flags | bit : v->flags & ~bit);
+		return IS_ERR(v) ? PTR_ERR(v) : 0;
+	default:
+		return 0;		/* hints Pagoda does not act on */
+	}
+}
+
+static long sys_madvise(unsigned long start, unsigned long len, long advice)
+{
+	struct mm *mm = current()->mm;
+	unsigned long end;
+	long ret = 0, err;
+
+	if ((start & ~PAGE_MASK) || !madvise_known(advice))
+		return -EINVAL;
 	end = start + ALIGN_UP(len, PAGE_SIZE);
 	if (end < start)
 		return -EINVAL;
@@ -912,49 +963,13 @@ static long sys_madvise(unsigned long start, unsigned long len, long advice)
 			continue;
 		}
 		e = MIN(end, v->end);
-		switch (advice) {
-		case MADV_DONTNEED:
-		case MADV_FREE:
-			if (v->flags & VM_LOCKED) {
-				ret = -EINVAL;
-				goto out;
-			}
-			/* Anonymous private: refault as zeros; file: refault from the file. */
-			zap_vma_range(mm, v, a, e, true);
+		err = madvise_vma(mm, v, a, e, advice);
+		if (err) {
+			ret = err;
 			break;
-		case MADV_DONTFORK:
-		case MADV_DOFORK:
-		case MADV_DONTDUMP:
-		case MADV_DODUMP: {
-			unsigned long bit = advice == MADV_DONTFORK || advice == MADV_DOFORK ?
-					    VM_DONTCOPY : VM_DONTDUMP;
-			bool set = advice == MADV_DONTFORK || advice == MADV_DONTDUMP;
-
-			v = vma_change_flags(mm, v, a, e, set ? v->flags | bit : v->flags & ~bit);
-			if (IS_ERR(v)) {
-				ret = PTR_ERR(v);
-				goto out;
-			}
-			break;
-		}
-		case MADV_COLD:
-		case MADV_PAGEOUT:
-			/* Locked memory cannot be reclaimed: EINVAL, as Linux. */
-			if (v->flags & VM_LOCKED) {
-				ret = -EINVAL;
-				goto out;
-			}
-			if (advice == MADV_COLD)
-				cold_range(mm, v, a, e);	/* oldest on the LRU */
-			else
-				pageout_range(mm, v, a, e);	/* to swap now (if on) */
-			break;
-		default:
-			break;		/* hints Pagoda does not act on */
 		}
 		a = e;
 	}
-out:
 	mmap_unlock(mm);
 	return ret;
 }

@@ -63,12 +63,17 @@ static spinlock_t map_lock = SPINLOCK_INIT;
 static struct page_tree swap_cache;
 static unsigned long next_slot = 1;
 
+bool swap_writable(void)
+{
+	return area.writeok && area.inuse < area.usable;
+}
+
 long swap_alloc_slot(void)
 {
 	unsigned long irq = spin_lock_irqsave(&map_lock);
 	long slot = -ENOSPC;
 
-	if (area.writeok && area.inuse < area.usable) {
+	if (swap_writable()) {
 		for (unsigned long n = 0; n < area.last_page; n++) {
 			unsigned long s = next_slot;
 
@@ -128,7 +133,7 @@ int swap_writepage(struct page *p, unsigned long slot)
 			 true) ? -EIO : 0;
 }
 
-/* Read slot @slot into @p (a tmpfs page's swap-in: no swap cache). 0 or -EIO. */
+/* Read slot @slot into @p (counted in pswpin). 0 or -EIO. */
 int swap_read_slot(struct page *p, unsigned long slot)
 {
 	if (!area.active || slot > area.last_page ||
@@ -136,11 +141,6 @@ int swap_read_slot(struct page *p, unsigned long slot)
 		return -EIO;
 	count_vm_event(PSWPIN);
 	return 0;
-}
-
-bool swap_writable(void)
-{
-	return area.writeok && area.inuse < area.usable;
 }
 
 /*
@@ -163,12 +163,10 @@ struct page *swap_readpage(unsigned long slot)
 	fresh = alloc_page(GFP_RECLAIM);
 	if (!fresh)
 		return ERR_PTR(-ENOMEM);
-	if (blkdev_rw(area.bdev, slot * (PAGE_SIZE / 512), page_address(fresh), PAGE_SIZE / 512,
-		      false)) {
+	if (swap_read_slot(fresh, slot)) {
 		free_page(fresh);
 		return ERR_PTR(-EIO);
 	}
-	count_vm_event(PSWPIN);
 	irq = spin_lock_irqsave(&map_lock);
 	p = page_tree_lookup(&swap_cache, slot);	/* raced with another reader? */
 	if (p) {

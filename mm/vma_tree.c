@@ -442,6 +442,46 @@ struct check_state {
 #define CHECK_MAX_DEPTH	128		/* 2 log2(n + 1) for any n in memory */
 
 /*
+ * The in-order visit of @v, right after the VMA that ended at s->prev_end:
+ * non-empty, aligned, ordered, below t->high, its cached gap right.
+ * false with s->why filled in.
+ */
+static bool check_inorder(struct check_state *s, const struct vma *v)
+{
+	unsigned long own = v->start - s->prev_end;
+
+	if (v->start >= v->end) {
+		snprintf(s->why, s->len, "vma [%#lx, %#lx): empty or reversed",
+			 v->start, v->end);
+		return false;
+	}
+	if (!IS_ALIGNED(v->start, PAGE_SIZE) || !IS_ALIGNED(v->end, PAGE_SIZE)) {
+		snprintf(s->why, s->len, "vma [%#lx, %#lx): not page aligned",
+			 v->start, v->end);
+		return false;
+	}
+	if (v->start < s->prev_end) {
+		snprintf(s->why, s->len,
+			 "vma [%#lx, %#lx): out of order or overlaps the one ending at %#lx%s",
+			 v->start, v->end, s->prev_end, s->count ? "" : " (t->low)");
+		return false;
+	}
+	if (v->end > s->t->high) {
+		snprintf(s->why, s->len, "vma [%#lx, %#lx): above t->high %#lx",
+			 v->start, v->end, s->t->high);
+		return false;
+	}
+	if (v->gap != own) {
+		snprintf(s->why, s->len, "vma %#lx: cached gap %#lx, should be %#lx",
+			 v->start, v->gap, own);
+		return false;
+	}
+	s->prev_end = v->end;
+	s->count++;
+	return true;
+}
+
+/*
  * Check subtree @n (whose parent must be @parent) in order. Returns its
  * black height (empty links count 1), or -1 with s->why filled in. Sets
  * *gap to the true largest gap(v) in the subtree.
@@ -449,7 +489,7 @@ struct check_state {
 static int check_subtree(struct check_state *s, const struct rb_node *n,
 			 const struct rb_node *parent, int depth, unsigned long *gap)
 {
-	unsigned long lgap, rgap, own;
+	unsigned long lgap, rgap;
 	const struct vma *v;
 	int lbh, rbh;
 
@@ -473,37 +513,8 @@ static int check_subtree(struct check_state *s, const struct rb_node *n,
 	if (lbh < 0)
 		return -1;
 
-	/* In-order visit: v comes right after the VMA that ended at prev_end. */
-	if (v->start >= v->end) {
-		snprintf(s->why, s->len, "vma [%#lx, %#lx): empty or reversed",
-			 v->start, v->end);
+	if (!check_inorder(s, v))
 		return -1;
-	}
-	if (!IS_ALIGNED(v->start, PAGE_SIZE) || !IS_ALIGNED(v->end, PAGE_SIZE)) {
-		snprintf(s->why, s->len, "vma [%#lx, %#lx): not page aligned",
-			 v->start, v->end);
-		return -1;
-	}
-	if (v->start < s->prev_end) {
-		snprintf(s->why, s->len,
-			 "vma [%#lx, %#lx): out of order or overlaps the one ending at %#lx%s",
-			 v->start, v->end, s->prev_end, s->count ? "" : " (t->low)");
-		return -1;
-	}
-	if (v->end > s->t->high) {
-		snprintf(s->why, s->len, "vma [%#lx, %#lx): above t->high %#lx",
-			 v->start, v->end, s->t->high);
-		return -1;
-	}
-	own = v->start - s->prev_end;
-	if (v->gap != own) {
-		snprintf(s->why, s->len, "vma %#lx: cached gap %#lx, should be %#lx",
-			 v->start, v->gap, own);
-		return -1;
-	}
-	s->prev_end = v->end;
-	s->count++;
-
 	rbh = check_subtree(s, n->rb_right, n, depth + 1, &rgap);
 	if (rbh < 0)
 		return -1;
@@ -512,7 +523,7 @@ static int check_subtree(struct check_state *s, const struct rb_node *n,
 			 v->start, lbh, rbh);
 		return -1;
 	}
-	*gap = MAX(own, MAX(lgap, rgap));
+	*gap = MAX(v->gap, MAX(lgap, rgap));
 	if (v->subtree_gap != *gap) {
 		snprintf(s->why, s->len, "vma %#lx: subtree_gap %#lx, should be %#lx",
 			 v->start, v->subtree_gap, *gap);

@@ -328,6 +328,16 @@ static int shrink_shmem_page(struct page *p, struct mm *held)
 }
 
 /*
+ * Does isolated page @p still belong on an LRU list? While a PTE maps it,
+ * or, for a tmpfs page, while it is in its file; otherwise it is leaving
+ * (its last mapping or truncate is under way) and goes when put.
+ */
+static bool lru_keeps(const struct page *p)
+{
+	return READ_ONCE(p->mapcount) || (!page_test_flag(p, PG_anon) && p->mapping);
+}
+
+/*
  * MADV_PAGEOUT of tmpfs page @p, which only @mm maps and whose mmap lock
  * the caller holds: off the LRU and out to swap now. 0 or -errno.
  */
@@ -343,7 +353,7 @@ int pageout_shmem_page(struct page *p, struct mm *mm)
 	if (!ours)
 		return -EBUSY;
 	err = shrink_shmem_page(p, mm);
-	if (err && p->mapping)
+	if (err && lru_keeps(p))
 		lru_add(p);
 	put_page(p);
 	return err;
@@ -376,7 +386,7 @@ static enum reclaim_result reclaim_one(struct page *p)
 	err = shmem ? shrink_shmem_page(p, NULL) : shrink_page(p);
 	if (!err)
 		return RECLAIMED;
-	return shmem || READ_ONCE(p->mapcount) ? KEPT : DROPPED;
+	return lru_keeps(p) ? KEPT : DROPPED;
 }
 
 /*
@@ -393,12 +403,12 @@ static void shrink_active(unsigned long nr)
 		if (!p)
 			return;
 		count_vm_event(PGREFILL);
-		if (READ_ONCE(p->mapcount) && (page_test_flag(p, PG_anon) || p->mapping))
-			page_referenced(p);
+		if (READ_ONCE(p->mapcount))
+			page_referenced(p);	/* clears the accessed bits */
 		page_clear_flag(p, PG_active);
 		page_clear_flag(p, PG_referenced);
 		count_vm_event(PGDEACTIVATE);
-		if (READ_ONCE(p->mapcount) || (!page_test_flag(p, PG_anon) && p->mapping))
+		if (lru_keeps(p))
 			lru_add(p);
 		put_page(p);
 	}

@@ -264,9 +264,7 @@ static void swaplist_del(struct inode *inode)
 /* Swap every page of @inode back in; 0 or -EIO / -ENOMEM. */
 static int shmem_unuse_inode(struct inode *inode)
 {
-	unsigned long index = 0;
-
-	for (;;) {
+	for (unsigned long index = 0; ; index++) {
 		unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
 		void *e = inode->swapped ? page_tree_next(&inode->pages, &index) : NULL;
 		struct page *p;
@@ -278,7 +276,7 @@ static int shmem_unuse_inode(struct inode *inode)
 		spin_unlock_irqrestore(&inode->pages_lock, irq);
 		if (!e)
 			return 0;
-		p = shmem_swapin(inode, index, e);
+		p = cache_get(inode, index, false, false);	/* reads it back */
 		if (IS_ERR(p))
 			return (int)PTR_ERR(p);
 		if (p)
