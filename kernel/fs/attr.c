@@ -18,56 +18,18 @@
 /* (dirfd, path) -> dentry with a reference; "" with AT_EMPTY_PATH is dirfd itself. */
 static int attr_path(int dirfd, const char __user *upath, int flags, struct dentry **res)
 {
-	struct at_path ap;
-	int err;
+	struct dentry *root;
+	int empty = at_empty_path(upath, flags);
 
-	if (flags & AT_EMPTY_PATH) {
-		struct file *f;
-		char *name = upath ? getname(upath, true) : NULL;
-		bool empty = !name || (!IS_ERR(name) && !name[0]);
-
-		if (IS_ERR(name))
-			return PTR_ERR(name);
-		putname(name);
-		if (empty && dirfd == AT_FDCWD) {
-			fs_get_root_cwd(&ap.root, res);
-			dentry_put(ap.root);
-			return 0;
-		}
-		if (empty) {
-			f = fget(dirfd);
-			if (!f)
-				return -EBADF;
-			err = f->dentry ? 0 : -EBADF;
-			if (!err)
-				*res = dentry_get(f->dentry);
-			fput(f);
-			return err;
-		}
-	}
-	err = at_path_get(dirfd, upath, false, &ap);
-	if (err)
-		return err;
-	mutex_lock(&vfs_ns_lock);
-	err = namei_walk(ap.root, ap.start, ap.name, res);
-	mutex_unlock(&vfs_ns_lock);
-	at_path_put(&ap);
-	return err;
-}
-
-/* The dentry of an open fd (reference), -EBADF for none or a pipe. */
-static int attr_fd(int fd, struct dentry **res)
-{
-	struct file *f = fget(fd);
-	int err;
-
-	if (!f)
-		return -EBADF;
-	err = f->dentry ? 0 : -EBADF;
-	if (!err)
-		*res = dentry_get(f->dentry);
-	fput(f);
-	return err;
+	if (empty < 0)
+		return empty;
+	if (!empty)
+		return user_path_at(dirfd, upath, res);
+	if (dirfd != AT_FDCWD)
+		return fd_dentry(dirfd, res);
+	fs_get_root_cwd(&root, res);
+	dentry_put(root);
+	return 0;
 }
 
 /* ---- chmod ---- */
@@ -107,7 +69,7 @@ SYSCALL(__NR_chmod, sys_chmod);
 static long sys_fchmod(int fd, umode_t mode)
 {
 	struct dentry *d = NULL;
-	int err = attr_fd(fd, &d);
+	int err = fd_dentry(fd, &d);
 
 	return do_chmod(err, d, mode);
 }
@@ -161,7 +123,7 @@ SYSCALL(__NR_lchown, sys_lchown);
 static long sys_fchown(int fd, unsigned int uid, unsigned int gid)
 {
 	struct dentry *d = NULL;
-	int err = attr_fd(fd, &d);
+	int err = fd_dentry(fd, &d);
 
 	return do_chown(err, d, uid, gid);
 }
@@ -206,7 +168,7 @@ static long sys_utimensat(int dirfd, const char __user *path,
 		return -EFAULT;
 	if (!valid_time(&t[0]) || !valid_time(&t[1]))
 		return -EINVAL;
-	err = path ? attr_path(dirfd, path, flags, &d) : attr_fd(dirfd, &d);
+	err = path ? attr_path(dirfd, path, flags, &d) : fd_dentry(dirfd, &d);
 	if (err)
 		return err;
 	mutex_lock(&d->inode->lock);

@@ -346,6 +346,12 @@ struct at_path {
  */
 int at_path_get(int dirfd, const char __user *upath, bool allow_empty, struct at_path *ap);
 void at_path_put(struct at_path *ap);
+/* Resolve (@dirfd, @upath) to a dentry with a reference: 0 or -errno. */
+int user_path_at(int dirfd, const char __user *upath, struct dentry **res);
+/* With AT_EMPTY_PATH in @flags, is @upath "" (or NULL)? 1, 0, or -errno (-EFAULT ...). */
+int at_empty_path(const char __user *upath, int flags);
+/* The dentry of open fd @fd (a reference); -EBADF for none or a pipe. */
+int fd_dentry(int fd, struct dentry **res);
 
 extern const struct file_operations empty_fops;	/* no operations at all */
 

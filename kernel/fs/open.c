@@ -305,8 +305,7 @@ SYSCALL(__NR_creat, sys_creat);
 
 /* ---- lookups without opening ---- */
 
-/* Resolve (@dirfd, @upath) to a dentry with a reference. */
-static int user_path_at(int dirfd, const char __user *upath, struct dentry **res)
+int user_path_at(int dirfd, const char __user *upath, struct dentry **res)
 {
 	struct at_path ap;
 	int err = at_path_get(dirfd, upath, false, &ap);
@@ -317,6 +316,35 @@ static int user_path_at(int dirfd, const char __user *upath, struct dentry **res
 	err = namei_walk(ap.root, ap.start, ap.name, res);
 	mutex_unlock(&vfs_ns_lock);
 	at_path_put(&ap);
+	return err;
+}
+
+int at_empty_path(const char __user *upath, int flags)
+{
+	char *name;
+	bool empty;
+
+	if (!(flags & AT_EMPTY_PATH))
+		return 0;
+	name = upath ? getname(upath, true) : NULL;
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	empty = !name || !name[0];
+	putname(name);
+	return empty;
+}
+
+int fd_dentry(int fd, struct dentry **res)
+{
+	struct file *f = fget(fd);
+	int err;
+
+	if (!f)
+		return -EBADF;
+	err = f->dentry ? 0 : -EBADF;
+	if (!err)
+		*res = dentry_get(f->dentry);
+	fput(f);
 	return err;
 }
 

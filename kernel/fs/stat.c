@@ -71,27 +71,14 @@ static int fd_kstat(int fd, struct kstat *ks)
 /* (dirfd, path) with AT_EMPTY_PATH meaning "dirfd itself" for "". */
 static int kstat_at(int dirfd, const char __user *upath, int flags, struct kstat *ks)
 {
-	struct at_path ap;
 	struct dentry *d;
-	int err;
+	int err = at_empty_path(upath, flags);
 
-	if (flags & AT_EMPTY_PATH) {
-		char *name = upath ? getname(upath, true) : NULL;
-		bool empty = !name || (!IS_ERR(name) && !name[0]);
-
-		if (IS_ERR(name))
-			return PTR_ERR(name);
-		putname(name);
-		if (empty)
-			return fd_kstat(dirfd, ks);
-	}
-	err = at_path_get(dirfd, upath, false, &ap);
-	if (err)
+	if (err < 0)
 		return err;
-	mutex_lock(&vfs_ns_lock);
-	err = namei_walk(ap.root, ap.start, ap.name, &d);
-	mutex_unlock(&vfs_ns_lock);
-	at_path_put(&ap);
+	if (err)
+		return fd_kstat(dirfd, ks);
+	err = user_path_at(dirfd, upath, &d);
 	if (err)
 		return err;
 	inode_kstat(d->inode, ks);
