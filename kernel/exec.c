@@ -252,11 +252,55 @@ static void push_word(struct stack_builder *sb, uint64_t v)
 	push_bytes(sb, &v, sizeof(v));
 }
 
+/*
+ * Fill @ptrs with the user addresses of argv[], NULL, envp[], NULL (the
+ * strings start at @strings) and record the argument and environment
+ * ranges in @mm.
+ */
+static void fill_arg_ptrs(struct mm *mm, struct exec_args *a, uint64_t strings,
+			  uint64_t *ptrs)
+{
+	uint64_t s = strings;
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < a->argc; i++) {
+		ptrs[k++] = s;
+		s += strlen(a->buf + (s - strings)) + 1;
+	}
+	ptrs[k++] = 0;
+	mm->arg_start = strings;
+	mm->arg_end = s;
+	mm->env_start = s;
+	for (unsigned int i = 0; i < a->envc; i++) {
+		ptrs[k++] = s;
+		s += strlen(a->buf + (s - strings)) + 1;
+	}
+	ptrs[k++] = 0;
+	mm->env_end = s;
+}
+
+/* Push the envp and argv pointer arrays, then argc, onto the new stack. */
+static int push_arg_vectors(struct stack_builder *sb, struct exec_args *a, uint64_t strings)
+{
+	unsigned int nptrs = a->argc + a->envc;
+	uint64_t *ptrs;
+
+	ptrs = kmalloc((nptrs + 2) * sizeof(uint64_t), 0);
+	if (!ptrs)
+		return -ENOMEM;
+	fill_arg_ptrs(sb->mm, a, strings, ptrs);
+	push_bytes(sb, ptrs + a->argc + 1, (a->envc + 1) * sizeof(uint64_t));
+	push_bytes(sb, ptrs, (a->argc + 1) * sizeof(uint64_t));
+	push_word(sb, a->argc);
+	kfree(ptrs);
+	return 0;
+}
+
 static int build_stack(struct mm *mm, struct exec_args *a, const char *execfn,
 		       struct elf_image *im, uint64_t phdr_addr, uint64_t *sp_out)
 {
 	struct stack_builder sb = { mm, STACK_TOP, 0 };
-	uint64_t strings, random, platform, fn, *ptrs;
+	uint64_t strings, random, platform, fn;
 	unsigned int nptrs = a->argc + a->envc;
 	uint8_t rnd[16];
 	uint64_t auxv[][2] = {
@@ -268,6 +312,7 @@ static int build_stack(struct mm *mm, struct exec_args *a, const char *execfn,
 		{ AT_RANDOM, 0 }, { AT_PLATFORM, 0 }, { AT_EXECFN, 0 }, { AT_NULL, 0 },
 	};
 	const unsigned int nauxv = ARRAY_SIZE(auxv);
+	int err;
 
 	fn = push_bytes(&sb, execfn, strlen(execfn) + 1);
 	strings = push_bytes(&sb, a->buf, a->len);
@@ -283,32 +328,9 @@ static int build_stack(struct mm *mm, struct exec_args *a, const char *execfn,
 	if ((1 + nptrs + 2 + nauxv * 2) % 2)
 		sb.sp -= 8;
 	push_bytes(&sb, auxv, sizeof(auxv));
-	ptrs = kmalloc((nptrs + 2) * sizeof(uint64_t), 0);
-	if (!ptrs)
-		return -ENOMEM;
-	{
-		uint64_t s = strings;
-		unsigned int k = 0;
-
-		for (unsigned int i = 0; i < a->argc; i++) {
-			ptrs[k++] = s;
-			s += strlen(a->buf + (s - strings)) + 1;
-		}
-		ptrs[k++] = 0;
-		mm->arg_start = strings;
-		mm->arg_end = s;
-		mm->env_start = s;
-		for (unsigned int i = 0; i < a->envc; i++) {
-			ptrs[k++] = s;
-			s += strlen(a->buf + (s - strings)) + 1;
-		}
-		ptrs[k++] = 0;
-		mm->env_end = s;
-	}
-	push_bytes(&sb, ptrs + a->argc + 1, (a->envc + 1) * sizeof(uint64_t));
-	push_bytes(&sb, ptrs, (a->argc + 1) * sizeof(uint64_t));
-	push_word(&sb, a->argc);
-	kfree(ptrs);
+	err = push_arg_vectors(&sb, a, strings);
+	if (err)
+		return err;
 	if (sb.sp < STACK_TOP - STACK_SIZE + PAGE_SIZE)
 		return -E2BIG;
 	*sp_out = sb.sp;
@@ -349,57 +371,59 @@ static void flush_old_state(struct task *t, const char *path)
 		files_close_on_exec(t->files);
 }
 
-static long do_execve(const char *path, struct exec_args *a)
+/*
+ * Check that @f may be executed and read and validate its ELF headers into
+ * a newly allocated image, returned in @imp.
+ */
+static long exec_read_image(struct file *f, struct elf_image **imp)
 {
-	struct task *t = current();
-	struct trap_frame *tf = (struct trap_frame *)((char *)t->kstack + KSTACK_SIZE) - 1;
-	struct elf_image *im = NULL;
-	struct mm *mm = NULL, *old;
-	struct file *f;
-	uint64_t sp, phdr_addr;
-	long err, top;
+	struct elf_image *im;
+	long err;
 
-	f = file_open_kernel(path, O_RDONLY);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	err = -EACCES;
 	if (!file_is_regular(f) || !file_may_exec(f))
-		goto out;
-	err = -ENOMEM;
+		return -EACCES;
 	im = kmalloc(sizeof(*im), 0);
 	if (!im)
-		goto out;
+		return -ENOMEM;
 	err = elf_read_headers(f, im);
 	if (!err)
 		err = elf_check_segments(im);
-	if (err)
-		goto out;
-	err = -ENOMEM;
-	mm = mm_create();
-	if (!mm)
-		goto out;
-	top = elf_load(f, im, mm, &phdr_addr);
-	if (top >= 0) {
-		mm->start_brk = mm->brk = ALIGN_UP((uint64_t)top, PAGE_SIZE);
-		mmap_lock(mm);
-		top = vm_mmap_region(mm, STACK_TOP - STACK_SIZE, STACK_SIZE,
-				     VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
-				     VM_GROWSDOWN | VM_ACCOUNT | (im->exec_stack ? VM_EXEC : 0),
-				     NULL, 0, true);
-		mmap_unlock(mm);
+	if (err) {
+		kfree(im);
+		return err;
 	}
-	if (top < 0) {
-		err = top;
-		goto out;
-	}
-	err = build_stack(mm, a, path, im, phdr_addr, &sp);
-	if (err)
-		goto out;
+	*imp = im;
+	return 0;
+}
 
-	/* Point of no return: the new image replaces the old one. */
+/* Map the program's segments, set up the brk and map the stack VMA into @mm. */
+static long exec_map_image(struct file *f, struct elf_image *im, struct mm *mm,
+			   uint64_t *phdr_addr)
+{
+	long top;
+
+	top = elf_load(f, im, mm, phdr_addr);
+	if (top < 0)
+		return top;
+	mm->start_brk = mm->brk = ALIGN_UP((uint64_t)top, PAGE_SIZE);
+	mmap_lock(mm);
+	top = vm_mmap_region(mm, STACK_TOP - STACK_SIZE, STACK_SIZE,
+			     VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
+			     VM_GROWSDOWN | VM_ACCOUNT | (im->exec_stack ? VM_EXEC : 0),
+			     NULL, 0, true);
+	mmap_unlock(mm);
+	return top < 0 ? top : 0;
+}
+
+/* Replace @t's image with @mm and set the trap frame to enter the program. */
+static void exec_commit(struct task *t, struct mm *mm, const char *path,
+			struct elf_image *im, uint64_t sp)
+{
+	struct trap_frame *tf = (struct trap_frame *)((char *)t->kstack + KSTACK_SIZE) - 1;
+	struct mm *old;
+
 	old = t->mm;
 	t->mm = mm;
-	mm = NULL;
 	vm_activate(t->mm);
 	if (old)
 		mm_put(old);
@@ -411,6 +435,35 @@ static long do_execve(const char *path, struct exec_args *a)
 	tf->ss = USER_DS;
 	tf->rflags = RFLAGS_IF | 0x2;
 	proc_exec_done(t);
+}
+
+static long do_execve(const char *path, struct exec_args *a)
+{
+	struct elf_image *im = NULL;
+	struct mm *mm = NULL;
+	struct file *f;
+	uint64_t sp, phdr_addr;
+	long err;
+
+	f = file_open_kernel(path, O_RDONLY);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	err = exec_read_image(f, &im);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	mm = mm_create();
+	if (!mm)
+		goto out;
+	err = exec_map_image(f, im, mm, &phdr_addr);
+	if (err)
+		goto out;
+	err = build_stack(mm, a, path, im, phdr_addr, &sp);
+	if (err)
+		goto out;
+	/* Point of no return: the new image replaces the old one. */
+	exec_commit(current(), mm, path, im, sp);
+	mm = NULL;
 	err = 0;
 out:
 	if (mm)

@@ -261,14 +261,9 @@ static __noreturn void init_died(int status)
 	panic("init exited and power-off failed");
 }
 
-__noreturn void do_exit(int status)
+/* Drop what an exiting task holds: clear_child_tid, files, fs, mm, alarm. */
+static void exit_release(struct task *t)
 {
-	struct task *t = current();
-	struct task *parent;
-	unsigned long irq;
-
-	if (t == init_task)
-		init_died(status);
 	if (t->clear_child_tid) {
 		int zero = 0;
 
@@ -291,6 +286,16 @@ __noreturn void do_exit(int status)
 		mm_put(mm);
 	}
 	t->alarm_at_ns = 0;
+}
+
+/*
+ * Under the tasklist lock: hand the children to init and become a zombie,
+ * or, with no parent to reap us, a dead task off the task list.
+ */
+static void exit_unhash(struct task *t, int status)
+{
+	struct task *parent;
+	unsigned long irq;
 
 	irq = spin_lock_irqsave(&tasklist_lock);
 	reparent_children(t);
@@ -309,17 +314,32 @@ __noreturn void do_exit(int status)
 	if (!t->parent)
 		list_del(&t->all_node);		/* freed by the next task to run */
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	if (t->parent) {
-		struct siginfo si;
+}
 
-		memset(&si, 0, sizeof(si));
-		si.si_signo = SIGCHLD;
-		si.si_code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
-		si.si_pid = t->pid;
-		si.si_status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
-		send_signal(t->parent, SIGCHLD, &si);
-		wake_up(&t->parent->child_exit);
-	}
+/* Send the parent SIGCHLD for @t's exit with @status and wake its wait4. */
+static void exit_notify_parent(struct task *t, int status)
+{
+	struct siginfo si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGCHLD;
+	si.si_code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+	si.si_pid = t->pid;
+	si.si_status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
+	send_signal(t->parent, SIGCHLD, &si);
+	wake_up(&t->parent->child_exit);
+}
+
+__noreturn void do_exit(int status)
+{
+	struct task *t = current();
+
+	if (t == init_task)
+		init_died(status);
+	exit_release(t);
+	exit_unhash(t, status);
+	if (t->parent)
+		exit_notify_parent(t, status);
 	schedule();		/* a zombie or dead task never runs again */
 	panic("do_exit: zombie %d scheduled", t->pid);
 }

@@ -197,31 +197,28 @@ static bool on_altstack(struct task *t, uint64_t sp)
 	return t->altstack.ss_size && sp > base && sp - base <= t->altstack.ss_size;
 }
 
-static int setup_frame(struct task *t, int sig, struct trap_frame *tf)
+/*
+ * Pick the user stack for @ka's handler frame: returns the frame's address
+ * and sets @fx_user to where the FPU state goes above it.
+ */
+static uint64_t sigframe_sp(struct task *t, struct k_sigaction *ka, struct trap_frame *tf,
+			    uint64_t *fx_user)
 {
-	struct k_sigaction *ka = &t->sigaction[sig - 1];
 	uint64_t sp = tf->rsp - 128;	/* skip the red zone */
-	struct rt_sigframe frame;
-	uint8_t fx[FXSAVE_SIZE] __attribute__((aligned(16)));
-	uint64_t fx_user;
-	struct rt_sigframe *uframe;
 
 	if ((ka->sa.sa_flags & SA_ONSTACK) && t->altstack.ss_size &&
 	    !(t->altstack.ss_flags & SS_DISABLE) && !on_altstack(t, tf->rsp))
 		sp = (uint64_t)t->altstack.ss_sp + t->altstack.ss_size;
 	sp = (sp - FXSAVE_SIZE) & ~63ul;
-	fx_user = sp;
+	*fx_user = sp;
 	sp -= sizeof(struct rt_sigframe);
 	sp = (sp & ~15ul) - 8;		/* (sp + 8) % 16 == 0 at handler entry */
-	uframe = (struct rt_sigframe *)sp;
+	return sp;
+}
 
-	memset(&frame, 0, sizeof(frame));
-	frame.pretcode = (uint64_t)ka->sa.sa_restorer;
-	frame.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-	frame.uc.uc_stack = t->altstack;
-	frame.uc.uc_stack.ss_flags = t->altstack.ss_size ?
-		(on_altstack(t, tf->rsp) ? SS_ONSTACK : 0) : SS_DISABLE;
-	struct sigcontext *sc = &frame.uc.uc_mcontext;
+/* Save the interrupted registers of @tf into the signal context @sc. */
+static void save_sigcontext(struct sigcontext *sc, const struct trap_frame *tf)
+{
 	sc->r8 = tf->r8; sc->r9 = tf->r9; sc->r10 = tf->r10; sc->r11 = tf->r11;
 	sc->r12 = tf->r12; sc->r13 = tf->r13; sc->r14 = tf->r14; sc->r15 = tf->r15;
 	sc->rdi = tf->rdi; sc->rsi = tf->rsi; sc->rbp = tf->rbp; sc->rbx = tf->rbx;
@@ -229,18 +226,34 @@ static int setup_frame(struct task *t, int sig, struct trap_frame *tf)
 	sc->rip = tf->rip; sc->eflags = tf->rflags; sc->cs = tf->cs; sc->ss = tf->ss;
 	sc->trapno = tf->vector < 32 ? tf->vector : 0;
 	sc->err = tf->vector < 32 ? tf->error : 0;
+}
+
+/* Build in @frame the rt_sigframe for @sig (ucontext, saved mask, siginfo). */
+static void fill_sigframe(struct task *t, int sig, struct trap_frame *tf,
+			  struct rt_sigframe *frame, uint64_t fx_user)
+{
+	struct k_sigaction *ka = &t->sigaction[sig - 1];
+	struct sigcontext *sc = &frame->uc.uc_mcontext;
+
+	memset(frame, 0, sizeof(*frame));
+	frame->pretcode = (uint64_t)ka->sa.sa_restorer;
+	frame->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	frame->uc.uc_stack = t->altstack;
+	frame->uc.uc_stack.ss_flags = t->altstack.ss_size ?
+		(on_altstack(t, tf->rsp) ? SS_ONSTACK : 0) : SS_DISABLE;
+	save_sigcontext(sc, tf);
 	sc->oldmask = t->blocked;
 	sc->cr2 = (uint64_t)t->siginfo[sig - 1].addr;
 	sc->fpstate = (struct _fpstate *)fx_user;
-	frame.uc.uc_sigmask = t->restore_saved_mask ? t->saved_mask : t->blocked;
+	frame->uc.uc_sigmask = t->restore_saved_mask ? t->saved_mask : t->blocked;
 	t->restore_saved_mask = false;
-	expand_siginfo(&t->siginfo[sig - 1], &frame.info);
+	expand_siginfo(&t->siginfo[sig - 1], &frame->info);
+}
 
-	arch_fpu_save(fx);
-	if (copy_to_user((void *)fx_user, fx, sizeof(fx)) ||
-	    copy_to_user(uframe, &frame, sizeof(frame)))
-		return -EFAULT;
-
+/* Point @tf at @ka's handler, called as handler(sig, &info, &uc) on stack @sp. */
+static void enter_handler(struct trap_frame *tf, struct k_sigaction *ka, int sig,
+			  uint64_t sp, struct rt_sigframe *uframe)
+{
 	tf->rip = (uint64_t)ka->sa.sa_handler;
 	tf->rsp = sp;
 	tf->rdi = sig;
@@ -250,13 +263,38 @@ static int setup_frame(struct task *t, int sig, struct trap_frame *tf)
 	tf->rflags &= ~((1ul << 10) | (1ul << 8));	/* DF, TF */
 	tf->cs = USER_CS;
 	tf->ss = USER_DS;
+}
 
+/* Block the signals @ka asks for while its handler runs; SA_RESETHAND resets it. */
+static void block_for_handler(struct task *t, struct k_sigaction *ka, int sig)
+{
 	t->blocked |= ka->sa.sa_mask;
 	if (!(ka->sa.sa_flags & SA_NODEFER))
 		t->blocked |= SIGBIT(sig);
 	t->blocked &= ~UNBLOCKABLE;
 	if (ka->sa.sa_flags & SA_RESETHAND)
 		ka->sa.sa_handler = SIG_DFL;
+}
+
+static int setup_frame(struct task *t, int sig, struct trap_frame *tf)
+{
+	struct k_sigaction *ka = &t->sigaction[sig - 1];
+	struct rt_sigframe frame;
+	uint8_t fx[FXSAVE_SIZE] __attribute__((aligned(16)));
+	uint64_t sp, fx_user;
+	struct rt_sigframe *uframe;
+
+	sp = sigframe_sp(t, ka, tf, &fx_user);
+	uframe = (struct rt_sigframe *)sp;
+	fill_sigframe(t, sig, tf, &frame, fx_user);
+
+	arch_fpu_save(fx);
+	if (copy_to_user((void *)fx_user, fx, sizeof(fx)) ||
+	    copy_to_user(uframe, &frame, sizeof(frame)))
+		return -EFAULT;
+
+	enter_handler(tf, ka, sig, sp, uframe);
+	block_for_handler(t, ka, sig);
 	return 0;
 }
 

@@ -47,6 +47,64 @@ KTEST(pmm_counters)
  * is taken, written through the direct map, checked and freed in a shuffled
  * order, which must coalesce completely again.
  */
+/*
+ * Take one frame from the fresh private zone @z over [@base, base + 2^MAX):
+ * it must be @base and leave one free block of every lower order; freeing it
+ * must coalesce back to one order-MAX block.
+ */
+static bool split_and_coalesce_one(struct buddy_zone *z, pfn_t base, char *why, size_t len)
+{
+	struct page *one = buddy_alloc(z, 0);
+
+	if (!one || buddy_page_to_pfn(z, one) != base)
+		return false;
+	for (unsigned int o = 0; o < MAX_ORDER; o++)
+		if (z->area[o].nr_free != 1)
+			return false;
+	if (z->area[MAX_ORDER].nr_free != 0 || !buddy_check(z, why, len))
+		return false;
+	buddy_free(z, one, 0);
+	return z->area[MAX_ORDER].nr_free == 1 && z->area[0].nr_free == 0;
+}
+
+/* Take all @n frames of @z into @taken, writing each frame's pfn into it. */
+static bool take_every_frame(struct buddy_zone *z, struct page **taken, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		taken[i] = buddy_alloc(z, 0);
+		if (!taken[i])
+			return false;
+		*(uint64_t *)phys_to_virt(buddy_page_to_pfn(z, taken[i]) << PAGE_SHIFT) =
+			buddy_page_to_pfn(z, taken[i]);
+	}
+	return buddy_alloc(z, 0) == NULL && z->free_pages == 0;
+}
+
+/* Shuffle the @n pages in @taken (Fisher-Yates, with rnd()). */
+static void shuffle_pages(struct page **taken, unsigned int n)
+{
+	for (unsigned int i = n - 1; i > 0; i--) {
+		unsigned int j = rnd() % (i + 1);
+		struct page *t = taken[i];
+
+		taken[i] = taken[j];
+		taken[j] = t;
+	}
+}
+
+/* Check that each of the @n frames in @taken still holds its pfn, and free it. */
+static bool check_and_free_frames(struct buddy_zone *z, struct page **taken, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		pfn_t pfn = buddy_page_to_pfn(z, taken[i]);
+
+		if (*(uint64_t *)phys_to_virt(pfn << PAGE_SHIFT) != pfn)
+			return false;
+		buddy_free(z, taken[i], 0);
+	}
+	return true;
+}
+
 KTEST(pmm_split_coalesce)
 {
 	const unsigned int n = 1u << MAX_ORDER;
@@ -64,43 +122,13 @@ KTEST(pmm_split_coalesce)
 	buddy_release_range(&z, base, base + n);
 	if (z.area[MAX_ORDER].nr_free != 1 || z.free_pages != n)
 		goto fail;
-
-	struct page *one = buddy_alloc(&z, 0);
-
-	if (!one || buddy_page_to_pfn(&z, one) != base)
+	if (!split_and_coalesce_one(&z, base, why, sizeof(why)))
 		goto fail;
-	for (unsigned int o = 0; o < MAX_ORDER; o++)
-		if (z.area[o].nr_free != 1)
-			goto fail;
-	if (z.area[MAX_ORDER].nr_free != 0 || !buddy_check(&z, why, sizeof(why)))
+	if (!take_every_frame(&z, taken, n))
 		goto fail;
-	buddy_free(&z, one, 0);
-	if (z.area[MAX_ORDER].nr_free != 1 || z.area[0].nr_free != 0)
+	shuffle_pages(taken, n);
+	if (!check_and_free_frames(&z, taken, n))
 		goto fail;
-
-	for (unsigned int i = 0; i < n; i++) {
-		taken[i] = buddy_alloc(&z, 0);
-		if (!taken[i])
-			goto fail;
-		*(uint64_t *)phys_to_virt(buddy_page_to_pfn(&z, taken[i]) << PAGE_SHIFT) =
-			buddy_page_to_pfn(&z, taken[i]);
-	}
-	if (buddy_alloc(&z, 0) != NULL || z.free_pages != 0)
-		goto fail;
-	for (unsigned int i = n - 1; i > 0; i--) {	/* Fisher-Yates shuffle */
-		unsigned int j = rnd() % (i + 1);
-		struct page *t = taken[i];
-
-		taken[i] = taken[j];
-		taken[j] = t;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		pfn_t pfn = buddy_page_to_pfn(&z, taken[i]);
-
-		if (*(uint64_t *)phys_to_virt(pfn << PAGE_SHIFT) != pfn)
-			goto fail;
-		buddy_free(&z, taken[i], 0);
-	}
 	if (z.area[MAX_ORDER].nr_free == 1 && z.free_pages == n &&
 	    buddy_check(&z, why, sizeof(why)))
 		r = KT_PASS;

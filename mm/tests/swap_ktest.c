@@ -139,26 +139,24 @@ static bool is_swapped(struct mm *mm, unsigned long va, uint64_t *slot)
 	return arch_get_swap(mm->pgd, va, slot);
 }
 
-KTEST(swap_pageout_fork_swapin)
+/* Write "page <i>" at the start of each of the @pages pages at @base. */
+static enum ktest_result fill_pages(struct mm *mm, unsigned long base, unsigned long pages)
 {
-	struct blkdev *vda = blkdev_get("vda");
-	const unsigned long base = 0x50000000ul, pages = 8;
-	unsigned long total, free, free_pages;
-	struct mm *mm, *child;
-	uint64_t slot;
-	uint8_t *saved;
 	char buf[16];
 
-	if (!vda)
-		KT_SKIP("no virtio disk");
-	saved = swap_on_scratch_disk(vda);
-	KT_ASSERT(saved != NULL);
-	mm = anon_mm(base, pages);
-	KT_ASSERT(mm != NULL);
 	for (unsigned long i = 0; i < pages; i++) {
 		snprintf(buf, sizeof(buf), "page %lu", i);
 		KT_ASSERT_EQ(vm_copy_to(mm, base + i * PAGE_SIZE, buf, sizeof(buf)), 0);
 	}
+	return KT_PASS;
+}
+
+/* Page out all @pages at @base: frames freed, swap entries counted (one in @slot). */
+static enum ktest_result pageout_all(struct mm *mm, unsigned long base, unsigned long pages,
+				     uint64_t *slot)
+{
+	unsigned long total, free, free_pages;
+
 	free_pages = pmm_free_pages();
 	/* Out: every page becomes a swap entry and its frame is freed. */
 	mmap_lock(mm);
@@ -166,14 +164,21 @@ KTEST(swap_pageout_fork_swapin)
 		     (long)pages);
 	mmap_unlock(mm);
 	KT_ASSERT_EQ(pmm_free_pages(), free_pages + pages);
-	KT_ASSERT(is_swapped(mm, base, &slot));
+	KT_ASSERT(is_swapped(mm, base, slot));
 	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);
 	KT_ASSERT_EQ(mm->rss[MM_SWAPENTS], (long)pages);
 	swap_totals(&total, &free);
 	KT_ASSERT_EQ(total - free, pages);
-	/* fork shares the slots; both sides read the data back from one frame. */
-	child = mm_dup(mm);
-	KT_ASSERT(child != NULL);
+	return KT_PASS;
+}
+
+/* Fault @base in on both sides of a fork: one frame from the swap cache, COW-shared. */
+static enum ktest_result swapin_shared(struct mm *mm, struct mm *child, unsigned long base,
+				       uint64_t slot)
+{
+	struct mmu_mapping a, b;
+	char buf[16];
+
 	KT_ASSERT_EQ(swap_count(slot), 2);
 	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_OK);
 	KT_ASSERT_EQ(vm_fault(child, base, 0), VM_FAULT_OK);
@@ -182,13 +187,19 @@ KTEST(swap_pageout_fork_swapin)
 	KT_ASSERT_EQ(strcmp(buf, "page 0"), 0);
 	vm_copy_from(child, buf, base, sizeof(buf));
 	KT_ASSERT_EQ(strcmp(buf, "page 0"), 0);
-	{
-		struct mmu_mapping a, b;
+	KT_ASSERT(arch_query(mm->pgd, base, &a) == 0 && arch_query(child->pgd, base, &b) == 0);
+	KT_ASSERT_EQ(a.pa, b.pa);			/* the swap cache shared it */
+	KT_ASSERT(!(a.flags & MMU_WRITE));		/* still COW-shared */
+	return KT_PASS;
+}
 
-		KT_ASSERT(arch_query(mm->pgd, base, &a) == 0 && arch_query(child->pgd, base, &b) == 0);
-		KT_ASSERT_EQ(a.pa, b.pa);			/* the swap cache shared it */
-		KT_ASSERT(!(a.flags & MMU_WRITE));		/* still COW-shared */
-	}
+/* A child write breaks COW on page 0; the child's page 7 still swaps in. */
+static enum ktest_result child_write_and_swapin(struct mm *mm, struct mm *child,
+						unsigned long base)
+{
+	uint64_t slot;
+	char buf[16];
+
 	/* A write in the child breaks COW; the parent keeps its data. */
 	KT_ASSERT_EQ(vm_copy_to(child, base, "child", 6), 0);
 	vm_copy_from(mm, buf, base, sizeof(buf));
@@ -198,6 +209,40 @@ KTEST(swap_pageout_fork_swapin)
 	KT_ASSERT_EQ(vm_fault(child, base + 7 * PAGE_SIZE, 0), VM_FAULT_OK);
 	vm_copy_from(child, buf, base + 7 * PAGE_SIZE, sizeof(buf));
 	KT_ASSERT_EQ(strcmp(buf, "page 7"), 0);
+	return KT_PASS;
+}
+
+KTEST(swap_pageout_fork_swapin)
+{
+	struct blkdev *vda = blkdev_get("vda");
+	const unsigned long base = 0x50000000ul, pages = 8;
+	unsigned long total, free;
+	enum ktest_result r;
+	struct mm *mm, *child;
+	uint64_t slot;
+	uint8_t *saved;
+
+	if (!vda)
+		KT_SKIP("no virtio disk");
+	saved = swap_on_scratch_disk(vda);
+	KT_ASSERT(saved != NULL);
+	mm = anon_mm(base, pages);
+	KT_ASSERT(mm != NULL);
+	r = fill_pages(mm, base, pages);
+	if (r != KT_PASS)
+		return r;
+	r = pageout_all(mm, base, pages, &slot);
+	if (r != KT_PASS)
+		return r;
+	/* fork shares the slots; both sides read the data back from one frame. */
+	child = mm_dup(mm);
+	KT_ASSERT(child != NULL);
+	r = swapin_shared(mm, child, base, slot);
+	if (r != KT_PASS)
+		return r;
+	r = child_write_and_swapin(mm, child, base);
+	if (r != KT_PASS)
+		return r;
 	mm_put(child);
 	mm_put(mm);
 	/* Every slot came back; swapoff succeeds with nothing left to unuse. */

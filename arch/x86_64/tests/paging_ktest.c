@@ -144,20 +144,76 @@ static struct page *frame_in_page_of(size_t want, struct page **held, unsigned i
 	return NULL;
 }
 
+/* Free the @n order-MAX blocks in @held, last taken first. */
+static void release_held(struct page **held, unsigned int n)
+{
+	while (n)
+		free_pages(held[--n], MAX_ORDER);
+}
+
+/*
+ * With frame @pg (direct-mapped at @w) just invalidated: it must fault,
+ * while its neighbours and the far end of its old large page stay mapped.
+ * Records the failure reason and returns false otherwise.
+ */
+static bool frame_unmapped_alone(struct page *pg, pfn_t pfn, volatile uint64_t *w)
+{
+	uint64_t v;
+	long got;
+
+	/* The frame is gone from the direct map: a probe gets -EFAULT. */
+	got = arch_probe_read(&v, (const void *)w, sizeof(v));
+	if (got != -EFAULT || arch_direct_map_page_size(pfn) != 0) {
+		ktest_fail_reason(__FILE__, __LINE__, "frame still readable (%ld)", got);
+		return false;
+	}
+	/* Its neighbours are still there, now as 4 KiB pages. */
+	if (arch_direct_map_page_size(pfn - 1) != PAGE_SIZE ||
+	    arch_direct_map_page_size(pfn + 1) != PAGE_SIZE ||
+	    arch_probe_read(&v, page_address(pg + 1), 8) != 0 ||
+	    arch_probe_read(&v, page_address(pg - 1), 8) != 0) {
+		ktest_fail_reason(__FILE__, __LINE__, "neighbours not mapped as 4 KiB pages");
+		return false;
+	}
+	/* Frames far away in the old large page kept their mapping too. */
+	if (arch_direct_map_page_size(pfn - 7 + (1u << MAX_ORDER) - 1) == 0) {
+		ktest_fail_reason(__FILE__, __LINE__, "far frame lost its mapping");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * With frame @pfn (direct-mapped at @w) just made valid again: its data
+ * must read back through a 4 KiB mapping. Records the reason if not.
+ */
+static bool frame_restored(pfn_t pfn, volatile uint64_t *w)
+{
+	uint64_t v;
+
+	if (arch_probe_read(&v, (const void *)w, sizeof(v)) != 0 ||
+	    v != 0xfeedfacecafebeefull || w[511] != pfn) {
+		ktest_fail_reason(__FILE__, __LINE__, "data not readable after restore");
+		return false;
+	}
+	if (arch_direct_map_page_size(pfn) != PAGE_SIZE) {
+		ktest_fail_reason(__FILE__, __LINE__, "restored frame not a 4 KiB mapping");
+		return false;
+	}
+	return true;
+}
+
 static enum ktest_result dmap_surgery(size_t want, const char *what)
 {
 	static struct page *held[1024];
 	unsigned int n = 0;
-	long got;
-	uint64_t v;
 	enum ktest_result r = KT_FAIL;
 	struct page *pg = frame_in_page_of(want, held, &n, ARRAY_SIZE(held));
 	volatile uint64_t *w;
 	pfn_t pfn;
 
 	if (!pg) {
-		while (n)
-			free_pages(held[--n], MAX_ORDER);
+		release_held(held, n);
 		KT_SKIP("no free frame inside a %s direct-map page (RAM layout or CPU)", what);
 	}
 	pfn = page_to_pfn(pg);
@@ -169,42 +225,17 @@ static enum ktest_result dmap_surgery(size_t want, const char *what)
 		ktest_fail_reason(__FILE__, __LINE__, "invalidate failed");
 		goto out;
 	}
-	/* The frame is gone from the direct map: a probe gets -EFAULT. */
-	got = arch_probe_read(&v, (const void *)w, sizeof(v));
-	if (got != -EFAULT || arch_direct_map_page_size(pfn) != 0) {
-		ktest_fail_reason(__FILE__, __LINE__, "frame still readable (%ld)", got);
+	if (!frame_unmapped_alone(pg, pfn, w))
 		goto out;
-	}
-	/* Its neighbours are still there, now as 4 KiB pages. */
-	if (arch_direct_map_page_size(pfn - 1) != PAGE_SIZE ||
-	    arch_direct_map_page_size(pfn + 1) != PAGE_SIZE ||
-	    arch_probe_read(&v, page_address(pg + 1), 8) != 0 ||
-	    arch_probe_read(&v, page_address(pg - 1), 8) != 0) {
-		ktest_fail_reason(__FILE__, __LINE__, "neighbours not mapped as 4 KiB pages");
-		goto out;
-	}
-	/* Frames far away in the old large page kept their mapping too. */
-	if (arch_direct_map_page_size(pfn - 7 + (1u << MAX_ORDER) - 1) == 0) {
-		ktest_fail_reason(__FILE__, __LINE__, "far frame lost its mapping");
-		goto out;
-	}
 	if (arch_set_direct_map_valid(pfn, true)) {
 		ktest_fail_reason(__FILE__, __LINE__, "restore failed");
 		goto out;
 	}
-	if (arch_probe_read(&v, (const void *)w, sizeof(v)) != 0 ||
-	    v != 0xfeedfacecafebeefull || w[511] != pfn) {
-		ktest_fail_reason(__FILE__, __LINE__, "data not readable after restore");
+	if (!frame_restored(pfn, w))
 		goto out;
-	}
-	if (arch_direct_map_page_size(pfn) != PAGE_SIZE) {
-		ktest_fail_reason(__FILE__, __LINE__, "restored frame not a 4 KiB mapping");
-		goto out;
-	}
 	r = KT_PASS;
 out:
-	while (n)
-		free_pages(held[--n], MAX_ORDER);
+	release_held(held, n);
 	return r;
 }
 
