@@ -671,35 +671,62 @@ static unsigned int storm_order(void)
 	return MAX_ORDER + 1 + (unsigned int)rng_below(3);	/* too big */
 }
 
+/* One storm operation: free or allocate, with the alloc share by phase. */
+static void storm_step(struct env *e, long op, unsigned long *ok,
+		       unsigned long *nulls)
+{
+	/* Phases shift the alloc/free balance to reach exhaustion too. */
+	unsigned long phase = (unsigned long)(op / 4000) % 4;
+	unsigned long alloc_pct = phase == 0 ? 70 : phase == 1 ? 40 :
+				  phase == 2 ? 90 : 20;
+
+	if (e->nallocs && rng_below(100) >= alloc_pct) {
+		do_free(e, rng_below(e->nallocs));
+	} else {
+		unsigned int o = storm_order();
+
+		if (o > MAX_ORDER) {
+			EXPECT(buddy_alloc(&e->z, o) == NULL,
+			       "op %ld: order %u allocated", op, o);
+		} else if (do_alloc(e, o)) {
+			ok[o]++;
+		} else {
+			(*nulls)++;
+		}
+	}
+}
+
+/* Check the drained zone @e is coalesced exactly like a fresh one. */
+static void expect_like_fresh_zone(struct env *e)
+{
+	struct env fresh;
+	unsigned long fresh_nr[MAX_ORDER + 1];
+
+	/* Fully coalesced: the same per-order counts as a fresh zone. */
+	env_standard(&fresh);
+	snapshot_nr_free(&fresh.z, fresh_nr);
+	expect_nr_free(&e->z, fresh_nr, "after storm vs fresh zone");
+	for (unsigned long i = 0; i < ZEND - ZSTART && !reason[0]; i++) {
+		const struct page *a = &e->memmap[i], *b = &fresh.memmap[i];
+		bool ha = page_test_flag(a, PG_buddy), hb = page_test_flag(b, PG_buddy);
+
+		EXPECT(ha == hb && (!ha || a->order == b->order),
+		       "pfn %lu: block head %d/order %u vs fresh %d/order %u",
+		       ZSTART + i, ha, a->order, hb, b->order);
+	}
+	env_destroy(&fresh);
+}
+
 static void t_storm(void)
 {
-	struct env e, fresh;
+	struct env e;
 	unsigned long initial, nulls = 0, ok[MAX_ORDER + 1] = { 0 };
-	unsigned long fresh_nr[MAX_ORDER + 1];
 
 	rng_seed(0x5eed1234abcdull);
 	env_standard(&e);
 	initial = e.z.free_pages;
 	for (long op = 0; op < STORM_OPS && !reason[0]; op++) {
-		/* Phases shift the alloc/free balance to reach exhaustion too. */
-		unsigned long phase = (unsigned long)(op / 4000) % 4;
-		unsigned long alloc_pct = phase == 0 ? 70 : phase == 1 ? 40 :
-					  phase == 2 ? 90 : 20;
-
-		if (e.nallocs && rng_below(100) >= alloc_pct) {
-			do_free(&e, rng_below(e.nallocs));
-		} else {
-			unsigned int o = storm_order();
-
-			if (o > MAX_ORDER) {
-				EXPECT(buddy_alloc(&e.z, o) == NULL,
-				       "op %ld: order %u allocated", op, o);
-			} else if (do_alloc(&e, o)) {
-				ok[o]++;
-			} else {
-				nulls++;
-			}
-		}
+		storm_step(&e, op, ok, &nulls);
 		if (op % STORM_CHECK_EVERY == 0) {
 			char when[48];
 
@@ -719,19 +746,7 @@ static void t_storm(void)
 	       e.z.free_pages, initial);
 	EXPECT(e.z.managed_pages == initial, "managed_pages changed to %lu",
 	       e.z.managed_pages);
-	/* Fully coalesced: the same per-order counts as a fresh zone. */
-	env_standard(&fresh);
-	snapshot_nr_free(&fresh.z, fresh_nr);
-	expect_nr_free(&e.z, fresh_nr, "after storm vs fresh zone");
-	for (unsigned long i = 0; i < ZEND - ZSTART && !reason[0]; i++) {
-		const struct page *a = &e.memmap[i], *b = &fresh.memmap[i];
-		bool ha = page_test_flag(a, PG_buddy), hb = page_test_flag(b, PG_buddy);
-
-		EXPECT(ha == hb && (!ha || a->order == b->order),
-		       "pfn %lu: block head %d/order %u vs fresh %d/order %u",
-		       ZSTART + i, ha, a->order, hb, b->order);
-	}
-	env_destroy(&fresh);
+	expect_like_fresh_zone(&e);
 	env_destroy(&e);
 }
 
@@ -786,121 +801,159 @@ static struct page *listed_block(struct buddy_zone *z, unsigned int min,
 	return NULL;
 }
 
-static void t_check_detects_corruption(void)
+/* Fragment @e a little so there are free blocks of many orders. */
+static void fragment_zone(struct env *e)
 {
-	struct env e;
+	for (int i = 0; i < 300; i++)
+		do_alloc(e, (unsigned int)rng_below(6));
+	for (int i = 0; i < 100 && e->nallocs; i++)
+		do_free(e, rng_below(e->nallocs));
+	expect_check_ok(e, "baseline");
+}
+
+/* Corrupt the nr_free and free_pages counters; each must be noticed. */
+static void corrupt_counters(struct env *e)
+{
+	/* 1. nr_free of one order off by one (both directions). */
+	for (unsigned int o = 0; o <= MAX_ORDER && !reason[0]; o++) {
+		e->z.area[o].nr_free++;
+		expect_check_fails(&e->z, "nr_free bumped");
+		e->z.area[o].nr_free -= 2;
+		expect_check_fails(&e->z, "nr_free lowered");
+		e->z.area[o].nr_free++;
+	}
+	expect_check_ok(e, "nr_free");
+
+	/* 2. free_pages off by one. */
+	e->z.free_pages++;
+	expect_check_fails(&e->z, "free_pages bumped");
+	e->z.free_pages--;
+	expect_check_ok(e, "free_pages");
+}
+
+/* Corrupt the first listed block's PG_buddy and order; false if none. */
+static bool corrupt_listed_block(struct env *e)
+{
 	struct page *p;
 	unsigned int o;
 
-	rng_seed(99);
-	env_standard(&e);
-	/* Fragment a little so there are blocks of many orders. */
-	for (int i = 0; i < 300; i++)
-		do_alloc(&e, (unsigned int)rng_below(6));
-	for (int i = 0; i < 100 && e.nallocs; i++)
-		do_free(&e, rng_below(e.nallocs));
-	expect_check_ok(&e, "baseline");
-
-	/* 1. nr_free of one order off by one (both directions). */
-	for (o = 0; o <= MAX_ORDER && !reason[0]; o++) {
-		e.z.area[o].nr_free++;
-		expect_check_fails(&e.z, "nr_free bumped");
-		e.z.area[o].nr_free -= 2;
-		expect_check_fails(&e.z, "nr_free lowered");
-		e.z.area[o].nr_free++;
-	}
-	expect_check_ok(&e, "nr_free");
-
-	/* 2. free_pages off by one. */
-	e.z.free_pages++;
-	expect_check_fails(&e.z, "free_pages bumped");
-	e.z.free_pages--;
-	expect_check_ok(&e, "free_pages");
-
 	/* 3. PG_buddy cleared on a listed block. */
-	p = listed_block(&e.z, 0, &o);
+	p = listed_block(&e->z, 0, &o);
 	if (!p) {
 		fail("no free block to corrupt");
-		env_destroy(&e);
-		return;
+		return false;
 	}
 	page_clear_flag(p, PG_buddy);
-	expect_check_fails(&e.z, "PG_buddy cleared on a listed block");
+	expect_check_fails(&e->z, "PG_buddy cleared on a listed block");
 	page_set_flag(p, PG_buddy);
-	expect_check_ok(&e, "PG_buddy");
+	expect_check_ok(e, "PG_buddy");
 
 	/* 4. Wrong order recorded in a listed block. */
 	p->order = o == MAX_ORDER ? 0 : o + 1;
-	expect_check_fails(&e.z, "listed block with wrong order");
+	expect_check_fails(&e->z, "listed block with wrong order");
 	p->order = o;
-	expect_check_ok(&e, "order field");
+	expect_check_ok(e, "order field");
+	return true;
+}
 
-	/* 5. PG_buddy set on a frame inside a free block. */
-	p = listed_block(&e.z, 1, &o);
+/* 5. PG_buddy set on a frame inside a free block. */
+static void corrupt_inner_frame(struct env *e)
+{
+	unsigned int o;
+	struct page *p = listed_block(&e->z, 1, &o);
+
 	if (p) {
 		struct page *inner = p + BLOCK(o) - 1;
 
 		page_set_flag(inner, PG_buddy);
-		expect_check_fails(&e.z, "PG_buddy inside a free block");
+		expect_check_fails(&e->z, "PG_buddy inside a free block");
 		page_clear_flag(inner, PG_buddy);
-		expect_check_ok(&e, "inner PG_buddy");
+		expect_check_ok(e, "inner PG_buddy");
 	} else {
 		fail("no free block of order >= 1 to corrupt");
 	}
+}
 
-	/* 6. Two free buddies left unmerged: split a block by hand. */
-	p = listed_block(&e.z, 1, &o);
+/* 6. Two free buddies left unmerged: split a block by hand. */
+static void corrupt_unmerged_buddies(struct env *e)
+{
+	unsigned int o;
+	struct page *p = listed_block(&e->z, 1, &o);
+
 	if (p) {
-		pfn_t pfn = buddy_page_to_pfn(&e.z, p);
+		pfn_t pfn = buddy_page_to_pfn(&e->z, p);
 
-		del_free_block(&e.z, p, o);
-		add_free_block(&e.z, p, o - 1);
-		add_free_block(&e.z, buddy_pfn_to_page(&e.z, pfn + BLOCK(o - 1)),
+		del_free_block(&e->z, p, o);
+		add_free_block(&e->z, p, o - 1);
+		add_free_block(&e->z, buddy_pfn_to_page(&e->z, pfn + BLOCK(o - 1)),
 			       o - 1);
-		expect_check_fails(&e.z, "two free buddies unmerged");
-		del_free_block(&e.z, buddy_pfn_to_page(&e.z, pfn + BLOCK(o - 1)),
+		expect_check_fails(&e->z, "two free buddies unmerged");
+		del_free_block(&e->z, buddy_pfn_to_page(&e->z, pfn + BLOCK(o - 1)),
 			       o - 1);
-		del_free_block(&e.z, p, o - 1);
-		add_free_block(&e.z, p, o);
-		expect_check_ok(&e, "unmerged buddies");
+		del_free_block(&e->z, p, o - 1);
+		add_free_block(&e->z, p, o);
+		expect_check_ok(e, "unmerged buddies");
 	}
+}
 
-	/* 7. A misaligned block: an odd order-0 block moved to the order-1 list. */
-	{
-		struct list_head *pos;
-		struct page *odd = NULL;
+/* 7. A misaligned block: an odd order-0 block moved to the order-1 list. */
+static void corrupt_misaligned_block(struct env *e)
+{
+	struct list_head *pos;
+	struct page *odd = NULL;
 
-		list_for_each(pos, &e.z.area[0].free_list) {
-			struct page *q = list_entry(pos, struct page, lru);
+	list_for_each(pos, &e->z.area[0].free_list) {
+		struct page *q = list_entry(pos, struct page, lru);
 
-			if (buddy_page_to_pfn(&e.z, q) & 1) {
-				odd = q;
-				break;
-			}
-		}
-		if (odd && buddy_page_to_pfn(&e.z, odd) + 1 < e.end) {
-			del_free_block(&e.z, odd, 0);
-			add_free_block(&e.z, odd, 1);
-			e.z.free_pages += 1;	/* keep the totals consistent */
-			expect_check_fails(&e.z, "misaligned block");
-			e.z.free_pages -= 1;
-			del_free_block(&e.z, odd, 1);
-			add_free_block(&e.z, odd, 0);
-			expect_check_ok(&e, "misaligned block");
-		} else {
-			fail("no odd order-0 free block to corrupt");
+		if (buddy_page_to_pfn(&e->z, q) & 1) {
+			odd = q;
+			break;
 		}
 	}
+	if (odd && buddy_page_to_pfn(&e->z, odd) + 1 < e->end) {
+		del_free_block(&e->z, odd, 0);
+		add_free_block(&e->z, odd, 1);
+		e->z.free_pages += 1;	/* keep the totals consistent */
+		expect_check_fails(&e->z, "misaligned block");
+		e->z.free_pages -= 1;
+		del_free_block(&e->z, odd, 1);
+		add_free_block(&e->z, odd, 0);
+		expect_check_ok(e, "misaligned block");
+	} else {
+		fail("no odd order-0 free block to corrupt");
+	}
+}
 
+/* Random allocs and frees after the corruption tests, then drain. */
+static void exercise_after_corruption(struct env *e)
+{
 	/* The allocator still works normally afterwards. */
 	for (int i = 0; i < 500 && !reason[0]; i++) {
-		if (e.nallocs && rng_below(2))
-			do_free(&e, rng_below(e.nallocs));
+		if (e->nallocs && rng_below(2))
+			do_free(e, rng_below(e->nallocs));
 		else
-			do_alloc(&e, (unsigned int)rng_below(5));
+			do_alloc(e, (unsigned int)rng_below(5));
 	}
-	free_all_random(&e);
-	cross_check(&e, "after corruption tests");
+	free_all_random(e);
+	cross_check(e, "after corruption tests");
+}
+
+static void t_check_detects_corruption(void)
+{
+	struct env e;
+
+	rng_seed(99);
+	env_standard(&e);
+	fragment_zone(&e);
+	corrupt_counters(&e);
+	if (!corrupt_listed_block(&e)) {
+		env_destroy(&e);
+		return;
+	}
+	corrupt_inner_frame(&e);
+	corrupt_unmerged_buddies(&e);
+	corrupt_misaligned_block(&e);
+	exercise_after_corruption(&e);
 	env_destroy(&e);
 }
 

@@ -1038,6 +1038,90 @@ static uint32_t pick_interesting(void)
 	return interesting[rng_below(sizeof(interesting) / sizeof(interesting[0]))];
 }
 
+/* Apply one random mutation to @m, a copy of @base. */
+static void fuzz_mutate_one(struct mb *m, const struct mb *base)
+{
+	uint32_t len = base->len;
+	uint32_t off;
+
+	switch (rng_below(6)) {
+	case 0:		/* flip one bit */
+		off = rng_below(len);
+		m->b[off] ^= (uint8_t)(1u << rng_below(8));
+		break;
+	case 1:		/* random byte */
+		m->b[off = rng_below(len)] = (uint8_t)rng();
+		break;
+	case 2: {	/* a tag's size field */
+		unsigned int t = rng_below(base->ntags);
+		uint32_t v = rng_below(2) ?
+			pick_interesting() :
+			base->tag[t].size + rng_below(33) - 16;
+
+		w32(m->b + base->tag[t].off + 4, v);
+		break;
+	}
+	case 3: {	/* an interesting value at any 4-aligned spot */
+		off = rng_below(len / 4) * 4;
+		w32(m->b + off, pick_interesting());
+		break;
+	}
+	case 4:		/* total_size */
+		w32(m->b, rng_below(2) ? rng_below(len + 16) :
+			  pick_interesting());
+		break;
+	default:	/* a payload field right after a tag header */
+		off = base->tag[rng_below(base->ntags)].off + 8;
+		if (off + 4 <= len)
+			w32(m->b + off, rng_below(2) ? (uint32_t)rng() :
+				  pick_interesting());
+		break;
+	}
+}
+
+/* Run mb2_parse() on @m with @avail bytes available, into bi. */
+static int fuzz_parse(const struct mb *m, uint32_t avail, int iter)
+{
+	/*
+	 * The parser may read min(total_size, avail) bytes; give it a
+	 * buffer of exactly that (at least the 8-byte header).
+	 */
+	uint32_t total = r32(m->b);
+	uint32_t readable = total < avail ? total : avail;
+
+	if (readable < 8)		/* the header itself */
+		readable = avail < 8 ? avail : 8;
+	snprintf(crash_note, sizeof(crash_note),
+		 "at fuzz iteration %d (seed 0x6d62326675a2a2)", iter);
+	uint8_t *raw = malloc(readable ? readable : 1);
+
+	memcpy(raw, m->b, readable);
+	memset(&bi, 0xcc, sizeof(bi));
+	int r = mb2_parse(raw, avail, &bi);
+
+	free(raw);
+	return r;
+}
+
+/* Check the boot_info that mb2_parse() filled in from accepted input. */
+static void fuzz_check_accepted(int iter, uint32_t avail)
+{
+	EXPECT(bi.nr_mmap <= BOOT_MAX_MMAP &&
+	       bi.nr_modules <= BOOT_MAX_MODULES &&
+	       bi.rsdp_len <= sizeof(bi.rsdp) &&
+	       bi.rsdp_version >= 0 && bi.rsdp_version <= 2 &&
+	       bi.mbi_size <= avail && bi.mbi_size >= 16,
+	       "iteration %d: inconsistent boot_info", iter);
+	EXPECT(str_ok(bi.cmdline, sizeof(bi.cmdline)) &&
+	       str_ok(bi.loader, sizeof(bi.loader)),
+	       "iteration %d: unterminated string", iter);
+	for (unsigned int i = 0; i < bi.nr_modules &&
+	     i < BOOT_MAX_MODULES; i++)
+		EXPECT(str_ok(bi.modules[i].cmdline, BOOT_NAME_MAX) &&
+		       bi.modules[i].end >= bi.modules[i].start,
+		       "iteration %d: bad module %u", iter, i);
+}
+
 static void t_fuzz(void)
 {
 	static uint64_t fuzz_store[MB_CAP / 8];
@@ -1053,83 +1137,18 @@ static void t_fuzz(void)
 		int nmut = rng_below(4) ? 1 : 2 + (int)rng_below(3);
 
 		memcpy(m.b, base.b, base.len);
-		for (int k = 0; k < nmut; k++) {
-			uint32_t off;
-
-			switch (rng_below(6)) {
-			case 0:		/* flip one bit */
-				off = rng_below(len);
-				m.b[off] ^= (uint8_t)(1u << rng_below(8));
-				break;
-			case 1:		/* random byte */
-				m.b[off = rng_below(len)] = (uint8_t)rng();
-				break;
-			case 2: {	/* a tag's size field */
-				unsigned int t = rng_below(base.ntags);
-				uint32_t v = rng_below(2) ?
-					pick_interesting() :
-					base.tag[t].size + rng_below(33) - 16;
-
-				w32(m.b + base.tag[t].off + 4, v);
-				break;
-			}
-			case 3: {	/* an interesting value at any 4-aligned spot */
-				off = rng_below(len / 4) * 4;
-				w32(m.b + off, pick_interesting());
-				break;
-			}
-			case 4:		/* total_size */
-				w32(m.b, rng_below(2) ? rng_below(len + 16) :
-					 pick_interesting());
-				break;
-			default:	/* a payload field right after a tag header */
-				off = base.tag[rng_below(base.ntags)].off + 8;
-				if (off + 4 <= len)
-					w32(m.b + off, rng_below(2) ? (uint32_t)rng() :
-						 pick_interesting());
-				break;
-			}
-		}
-		/*
-		 * The parser may read min(total_size, avail) bytes; give it a
-		 * buffer of exactly that (at least the 8-byte header).
-		 */
+		for (int k = 0; k < nmut; k++)
+			fuzz_mutate_one(&m, &base);
 		uint32_t avail = rng_below(4) ? len : rng_below(len + 1);
-		uint32_t total = r32(m.b);
-		uint32_t readable = total < avail ? total : avail;
+		int r = fuzz_parse(&m, avail, iter);
 
-		if (readable < 8)		/* the header itself */
-			readable = avail < 8 ? avail : 8;
-		snprintf(crash_note, sizeof(crash_note),
-			 "at fuzz iteration %d (seed 0x6d62326675a2a2)", iter);
-		uint8_t *raw = malloc(readable ? readable : 1);
-
-		memcpy(raw, m.b, readable);
-		memset(&bi, 0xcc, sizeof(bi));
-		int r = mb2_parse(raw, avail, &bi);
-
-		free(raw);
 		if (r == 0)
 			ok++;
 		else if (r == -EINVAL)
 			inval++;
 		EXPECT(r == 0 || r == -EINVAL, "iteration %d returned %d", iter, r);
-		if (r == 0) {
-			EXPECT(bi.nr_mmap <= BOOT_MAX_MMAP &&
-			       bi.nr_modules <= BOOT_MAX_MODULES &&
-			       bi.rsdp_len <= sizeof(bi.rsdp) &&
-			       bi.rsdp_version >= 0 && bi.rsdp_version <= 2 &&
-			       bi.mbi_size <= avail && bi.mbi_size >= 16,
-			       "iteration %d: inconsistent boot_info", iter);
-			EXPECT(str_ok(bi.cmdline, sizeof(bi.cmdline)) &&
-			       str_ok(bi.loader, sizeof(bi.loader)),
-			       "iteration %d: unterminated string", iter);
-			for (unsigned int i = 0; i < bi.nr_modules &&
-			     i < BOOT_MAX_MODULES; i++)
-				EXPECT(str_ok(bi.modules[i].cmdline, BOOT_NAME_MAX) &&
-				       bi.modules[i].end >= bi.modules[i].start,
-				       "iteration %d: bad module %u", iter, i);
-		}
+		if (r == 0)
+			fuzz_check_accepted(iter, avail);
 	}
 	crash_note[0] = 0;
 	/* A fuzzer that never reaches both outcomes is not testing much. */

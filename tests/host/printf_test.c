@@ -466,6 +466,72 @@ static int lfmt_case(char *buf, size_t size, const struct trunc_case *tc)
 	}
 }
 
+enum { TRUNC_GUARD = 16 };	/* guard bytes on each side of the buffer */
+
+/* Format @tc into an exact-size heap buffer of @size (ASan sees overruns). */
+static void check_trunc_exact(const struct trunc_case *tc, size_t size, int n)
+{
+	char *exact = malloc(size ? size : 1);
+	int r;
+
+	/* Exact-size heap buffer: ASan faults on any write past it. */
+	r = kfmt_case(size ? exact : NULL, size, tc);
+	EXPECT(r == n, "\"%s\" size %zu: returned %d, want %d",
+	       tc->fmt, size, r, n);
+	free(exact);
+}
+
+/* Format @tc into a guarded buffer of @size; check guards and prefix. */
+static void check_trunc_guarded(const struct trunc_case *tc, size_t size,
+				int n, const char *full)
+{
+	char guarded[OUT_MAX + 2 * TRUNC_GUARD], lb[OUT_MAX];
+	char *buf = guarded + TRUNC_GUARD;
+	size_t keep = !size ? 0 : (size_t)n < size - 1 ? (size_t)n :
+		      size - 1;
+	int r;
+
+	memset(guarded, 0xa5, sizeof(guarded));
+	memset(lb, 0xa5, sizeof(lb));
+	r = kfmt_case(buf, size, tc);
+	lfmt_case(lb, size, tc);
+	EXPECT(r == n, "\"%s\" size %zu: returned %d, want %d",
+	       tc->fmt, size, r, n);
+	for (int g = 0; g < TRUNC_GUARD; g++)
+		EXPECT((unsigned char)guarded[g] == 0xa5,
+		       "\"%s\" size %zu: wrote before the buffer",
+		       tc->fmt, size);
+	for (size_t k = size; k < OUT_MAX + TRUNC_GUARD; k++)
+		EXPECT((unsigned char)buf[k] == 0xa5,
+		       "\"%s\" size %zu: wrote byte %zu past the end",
+		       tc->fmt, size, k);
+	if (size) {
+		EXPECT(buf[keep] == 0, "\"%s\" size %zu: not "
+		       "NUL-terminated at %zu", tc->fmt, size, keep);
+		EXPECT(!memcmp(buf, full, keep) && !memcmp(buf, lb, keep + 1),
+		       "\"%s\" size %zu: kept prefix differs", tc->fmt,
+		       size);
+	}
+}
+
+/* Check @tc in full, at size 0 and at every size up to past its length. */
+static void check_trunc_case(const struct trunc_case *tc)
+{
+	char full[OUT_MAX], kfull[OUT_MAX];
+	int n = lfmt_case(full, sizeof(full), tc);
+
+	EXPECT(kfmt_case(kfull, sizeof(kfull), tc) == n &&
+	       !memcmp(kfull, full, (size_t)n + 1),
+	       "\"%s\": full output differs from glibc's", tc->fmt);
+	/* size 0: nothing written, even through a NULL pointer. */
+	EXPECT(kfmt_case(NULL, 0, tc) == n, "\"%s\": size 0 with NULL "
+	       "returned %d, want %d", tc->fmt, kfmt_case(NULL, 0, tc), n);
+	for (size_t size = 0; size <= (size_t)n + 3 && !reason[0]; size++) {
+		check_trunc_exact(tc, size, n);
+		check_trunc_guarded(tc, size, n, full);
+	}
+}
+
 static void t_truncation(void)
 {
 	static const struct trunc_case cases[] = {
@@ -478,56 +544,9 @@ static void t_truncation(void)
 		{ "%40lld|%#o", 1 },
 		{ "a%cb%5cc", 2 },	/* embedded NULs */
 	};
-	enum { G = 16 };
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) && !reason[0]; i++) {
-		const struct trunc_case *tc = &cases[i];
-		char full[OUT_MAX], kfull[OUT_MAX];
-		int n = lfmt_case(full, sizeof(full), tc);
-
-		EXPECT(kfmt_case(kfull, sizeof(kfull), tc) == n &&
-		       !memcmp(kfull, full, (size_t)n + 1),
-		       "\"%s\": full output differs from glibc's", tc->fmt);
-		/* size 0: nothing written, even through a NULL pointer. */
-		EXPECT(kfmt_case(NULL, 0, tc) == n, "\"%s\": size 0 with NULL "
-		       "returned %d, want %d", tc->fmt, kfmt_case(NULL, 0, tc), n);
-		for (size_t size = 0; size <= (size_t)n + 3 && !reason[0]; size++) {
-			char guarded[OUT_MAX + 2 * G], lb[OUT_MAX];
-			char *buf = guarded + G;
-			char *exact = malloc(size ? size : 1);
-			size_t keep = !size ? 0 : (size_t)n < size - 1 ? (size_t)n :
-				      size - 1;
-			int r;
-
-			/* Exact-size heap buffer: ASan faults on any write past it. */
-			r = kfmt_case(size ? exact : NULL, size, tc);
-			EXPECT(r == n, "\"%s\" size %zu: returned %d, want %d",
-			       tc->fmt, size, r, n);
-			free(exact);
-
-			memset(guarded, 0xa5, sizeof(guarded));
-			memset(lb, 0xa5, sizeof(lb));
-			r = kfmt_case(buf, size, tc);
-			lfmt_case(lb, size, tc);
-			EXPECT(r == n, "\"%s\" size %zu: returned %d, want %d",
-			       tc->fmt, size, r, n);
-			for (int g = 0; g < G; g++)
-				EXPECT((unsigned char)guarded[g] == 0xa5,
-				       "\"%s\" size %zu: wrote before the buffer",
-				       tc->fmt, size);
-			for (size_t k = size; k < OUT_MAX + G; k++)
-				EXPECT((unsigned char)buf[k] == 0xa5,
-				       "\"%s\" size %zu: wrote byte %zu past the end",
-				       tc->fmt, size, k);
-			if (size) {
-				EXPECT(buf[keep] == 0, "\"%s\" size %zu: not "
-				       "NUL-terminated at %zu", tc->fmt, size, keep);
-				EXPECT(!memcmp(buf, full, keep) && !memcmp(buf, lb, keep + 1),
-				       "\"%s\" size %zu: kept prefix differs", tc->fmt,
-				       size);
-			}
-		}
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) && !reason[0]; i++)
+		check_trunc_case(&cases[i]);
 }
 
 /* ---- randomized differential test --------------------------------------- */
@@ -636,6 +655,130 @@ static void gen_text(char *dst, size_t cap)
 	}
 }
 
+/* What gen_one() has chosen so far for its conversion. */
+struct gen_conv {
+	char conv;
+	bool is_int, is_signed;
+	bool alt;		/* '#' among the flags */
+	const char *len;	/* length modifier */
+	int prec_mode;		/* 0 none, 1 ".", 2 ".N", 3 ".*" */
+};
+
+/* Append @c to the string @spec. */
+static void append_char(char *spec, char c)
+{
+	spec[strlen(spec) + 1] = 0;
+	spec[strlen(spec)] = c;
+}
+
+/* Random flags, in random order, possibly repeated; only defined ones. */
+static void gen_flags(char *spec, struct gen_conv *c)
+{
+	for (unsigned int n = rng_below(4); n; n--) {
+		char f = "-0+ #"[rng_below(5)];
+
+		if (f == '#' && !strchr("xXo", c->conv))
+			continue;
+		if (f == '0' && !c->is_int)
+			continue;
+		if ((f == '+' || f == ' ') && (!c->is_signed && c->conv != 's'))
+			continue;
+		c->alt |= f == '#';
+		append_char(spec, f);
+	}
+}
+
+/* Random width: none, a number or '*' (its value kept in @g). */
+static void gen_width(struct gen *g, char *spec, size_t cap)
+{
+	char num[16];
+
+	switch (rng_below(4)) {
+	case 1:
+		snprintf(num, sizeof(num), "%lu", rng_below(40));
+		if (num[0] != '0')	/* a leading 0 would be a flag */
+			append(spec, cap, num);
+		break;
+	case 2:
+		append(spec, cap, "*");
+		g->wstar = true;
+		g->w = (int)rng_below(81) - 40;
+		break;
+	}
+}
+
+/* Random precision: none, ".", ".N" or ".*" (its value kept in @g). */
+static void gen_precision(struct gen *g, char *spec, size_t cap,
+			  struct gen_conv *c)
+{
+	char num[16];
+
+	c->prec_mode = (int)rng_below(5);
+	if (c->prec_mode > 3)
+		c->prec_mode = 0;
+	if (c->alt && c->conv == 'o')
+		c->prec_mode = 0;		/* see hash_octal_precision */
+	if (c->prec_mode == 1) {
+		append(spec, cap, ".");
+	} else if (c->prec_mode == 2) {
+		snprintf(num, sizeof(num), ".%lu", rng_below(30));
+		append(spec, cap, num);
+	} else if (c->prec_mode == 3) {
+		append(spec, cap, ".*");
+		g->pstar = true;
+		g->p = (int)rng_below(36) - 6;
+	}
+}
+
+/* Pick the argument type for an integer conversion from its length. */
+static void gen_int_kind(struct gen *g, const struct gen_conv *c)
+{
+	const char *len = c->len;
+	bool is_signed = c->is_signed;
+
+	if (!strcmp(len, "l"))
+		g->kind = is_signed ? K_LONG : K_ULONG;
+	else if (!strcmp(len, "ll"))
+		g->kind = is_signed ? K_LLONG : K_ULLONG;
+	else if (!strcmp(len, "z"))
+		g->kind = is_signed ? K_SSIZE : K_SIZE;
+	else if (!strcmp(len, "t"))
+		g->kind = is_signed ? K_PTRDIFF : K_SIZE;
+	else if (!strcmp(len, "j"))
+		g->kind = is_signed ? K_IMAX : K_UMAX;
+	else
+		g->kind = is_signed ? K_INT : K_UINT;	/* also hh, h */
+	/* '#' on a zero hex value: see hash_flag_zero_value. */
+	unsigned long long shown = g->kind != K_UINT ? g->u :
+		!strcmp(len, "hh") ? (unsigned char)g->u :
+		!strcmp(len, "h") ? (unsigned short)g->u : (unsigned int)g->u;
+
+	if (c->alt && c->conv != 'o' && shown == 0)
+		g->u = g->s = 0x10;
+}
+
+/* The argument, typed to match the conversion. */
+static void gen_arg(struct gen *g, const struct gen_conv *c)
+{
+	g->s = (long long)rand_bits();
+	g->u = (unsigned long long)g->s;
+	if (c->is_int) {
+		gen_int_kind(g, c);
+	} else if (c->conv == 's') {
+		g->kind = K_STR;
+		g->str = strs[rng_below(sizeof(strs) / sizeof(strs[0]))];
+		if (c->prec_mode == 0 && rng_below(10) == 0)
+			g->str = NULL;
+	} else if (c->conv == 'p') {
+		g->kind = K_PTR;
+		if (g->u == 0)
+			g->u = 0x1000;		/* NULL differs by design */
+	} else {
+		g->kind = K_CHAR;
+		g->s = (long long)rng_below(256);
+	}
+}
+
 /*
  * One well-defined conversion. Left out: UB (flags '#' or '0' where C does
  * not define them, precision on %c/%p, length modifiers on %s/%c/%p),
@@ -648,109 +791,30 @@ static void gen_one(struct gen *g)
 	static const char convs[] = "diuxXospc%";
 	static const char *const lens[] = { "", "", "", "hh", "h", "l", "ll",
 					    "z", "t", "j" };
-	char spec[64] = "%", num[16];
-	char conv = convs[rng_below(sizeof(convs) - 1)];
-	bool is_int = strchr("diuxXo", conv) != NULL;
-	bool is_signed = conv == 'd' || conv == 'i';
-	bool alt = false;
-	const char *len = "";
-	int prec_mode = 0;		/* 0 none, 1 ".", 2 ".N", 3 ".*" */
+	char spec[64] = "%";
+	struct gen_conv c = { .conv = convs[rng_below(sizeof(convs) - 1)],
+			      .len = "" };
 
+	c.is_int = strchr("diuxXo", c.conv) != NULL;
+	c.is_signed = c.conv == 'd' || c.conv == 'i';
 	memset(g, 0, sizeof(*g));
 	gen_text(g->fmt, sizeof(g->fmt));
-	if (conv == '%') {
+	if (c.conv == '%') {
 		append(g->fmt, sizeof(g->fmt), "%%");
 		gen_text(g->fmt, sizeof(g->fmt));
 		g->kind = K_NONE;
 		return;
 	}
-	/* Flags, in random order, possibly repeated. */
-	for (unsigned int n = rng_below(4); n; n--) {
-		char f = "-0+ #"[rng_below(5)];
-
-		if (f == '#' && !strchr("xXo", conv))
-			continue;
-		if (f == '0' && !is_int)
-			continue;
-		if ((f == '+' || f == ' ') && (!is_signed && conv != 's'))
-			continue;
-		alt |= f == '#';
-		spec[strlen(spec) + 1] = 0;
-		spec[strlen(spec)] = f;
-	}
-	/* Width. */
-	switch (rng_below(4)) {
-	case 1:
-		snprintf(num, sizeof(num), "%lu", rng_below(40));
-		if (num[0] != '0')	/* a leading 0 would be a flag */
-			append(spec, sizeof(spec), num);
-		break;
-	case 2:
-		append(spec, sizeof(spec), "*");
-		g->wstar = true;
-		g->w = (int)rng_below(81) - 40;
-		break;
-	}
+	gen_flags(spec, &c);
+	gen_width(g, spec, sizeof(spec));
 	/* Precision: numbers only (and s). */
-	if (is_int || conv == 's') {
-		prec_mode = (int)rng_below(5);
-		if (prec_mode > 3)
-			prec_mode = 0;
-		if (alt && conv == 'o')
-			prec_mode = 0;		/* see hash_octal_precision */
-		if (prec_mode == 1) {
-			append(spec, sizeof(spec), ".");
-		} else if (prec_mode == 2) {
-			snprintf(num, sizeof(num), ".%lu", rng_below(30));
-			append(spec, sizeof(spec), num);
-		} else if (prec_mode == 3) {
-			append(spec, sizeof(spec), ".*");
-			g->pstar = true;
-			g->p = (int)rng_below(36) - 6;
-		}
-	}
-	if (is_int)
-		len = lens[rng_below(sizeof(lens) / sizeof(lens[0]))];
-	append(spec, sizeof(spec), len);
-	spec[strlen(spec) + 1] = 0;
-	spec[strlen(spec)] = conv;
-
-	/* The argument, typed to match the conversion. */
-	g->s = (long long)rand_bits();
-	g->u = (unsigned long long)g->s;
-	if (is_int) {
-		if (!strcmp(len, "l"))
-			g->kind = is_signed ? K_LONG : K_ULONG;
-		else if (!strcmp(len, "ll"))
-			g->kind = is_signed ? K_LLONG : K_ULLONG;
-		else if (!strcmp(len, "z"))
-			g->kind = is_signed ? K_SSIZE : K_SIZE;
-		else if (!strcmp(len, "t"))
-			g->kind = is_signed ? K_PTRDIFF : K_SIZE;
-		else if (!strcmp(len, "j"))
-			g->kind = is_signed ? K_IMAX : K_UMAX;
-		else
-			g->kind = is_signed ? K_INT : K_UINT;	/* also hh, h */
-		/* '#' on a zero hex value: see hash_flag_zero_value. */
-		unsigned long long shown = g->kind != K_UINT ? g->u :
-			!strcmp(len, "hh") ? (unsigned char)g->u :
-			!strcmp(len, "h") ? (unsigned short)g->u : (unsigned int)g->u;
-
-		if (alt && conv != 'o' && shown == 0)
-			g->u = g->s = 0x10;
-	} else if (conv == 's') {
-		g->kind = K_STR;
-		g->str = strs[rng_below(sizeof(strs) / sizeof(strs[0]))];
-		if (prec_mode == 0 && rng_below(10) == 0)
-			g->str = NULL;
-	} else if (conv == 'p') {
-		g->kind = K_PTR;
-		if (g->u == 0)
-			g->u = 0x1000;		/* NULL differs by design */
-	} else {
-		g->kind = K_CHAR;
-		g->s = (long long)rng_below(256);
-	}
+	if (c.is_int || c.conv == 's')
+		gen_precision(g, spec, sizeof(spec), &c);
+	if (c.is_int)
+		c.len = lens[rng_below(sizeof(lens) / sizeof(lens[0]))];
+	append(spec, sizeof(spec), c.len);
+	append_char(spec, c.conv);
+	gen_arg(g, &c);
 	append(g->fmt, sizeof(g->fmt), spec);
 	gen_text(g->fmt, sizeof(g->fmt));
 }

@@ -22,72 +22,122 @@
 #define HOSTTEST_SUITE "ring"
 #include "hosttest.h"
 
+enum { OPS = 20000 };	/* random operations per run */
+
+/* The ring under test, its storage and the naive oracle next to it. */
+struct ring_run {
+	struct ring r;
+	uint8_t *store;
+	uint32_t size;
+	uint8_t *oracle;	/* every byte written, in order */
+	size_t o_head, o_tail;	/* oracle write and read offsets */
+	uint8_t next;		/* value of the next byte to write */
+	uint8_t tmp[300];
+};
+
+/* Write @n bytes; as many as fit must be taken. */
+static void op_write(struct ring_run *s, int op, size_t n)
+{
+	size_t got, room = s->size - (s->o_head - s->o_tail);
+
+	for (size_t i = 0; i < n; i++)
+		s->tmp[i] = s->next++;
+	got = ring_write(&s->r, s->tmp, n);
+	EXPECT(got == (n < room ? n : room),
+	       "op %d: wrote %zu of %zu", op, got, n);
+	memcpy(s->oracle + s->o_head, s->tmp, got);
+	s->next -= (uint8_t)(n - got);
+	s->o_head += got;
+}
+
+/* Read up to @n bytes; they must be the oldest ones written. */
+static void op_read(struct ring_run *s, int op, size_t n)
+{
+	size_t used = s->o_head - s->o_tail;
+	size_t got = ring_read(&s->r, s->tmp, n);
+
+	EXPECT(got == (n < used ? n : used),
+	       "op %d: read %zu of %zu", op, got, n);
+	EXPECT(memcmp(s->tmp, s->oracle + s->o_tail, got) == 0,
+	       "op %d: wrong bytes", op);
+	s->o_tail += got;
+}
+
+/* Peek at up to @n bytes from a random offset, consuming nothing. */
+static void op_peek(struct ring_run *s, int op, size_t n)
+{
+	size_t used = s->o_head - s->o_tail;
+	size_t off = rng_below(s->size + 1);
+	size_t got = ring_peek(&s->r, off, s->tmp, n);
+
+	if (off >= used)
+		EXPECT(got == 0, "op %d: peek past the end gave %zu", op, got);
+	else
+		EXPECT(got == (n < used - off ? n : used - off) &&
+		       memcmp(s->tmp, s->oracle + s->o_tail + off, got) == 0,
+		       "op %d: peek(%zu, %zu) wrong", op, off, n);
+}
+
+/* Segment read, as the pipe does: consume at most @n bytes of it. */
+static void op_read_seg(struct ring_run *s, int op, size_t n)
+{
+	uint8_t *p;
+	uint32_t seg = ring_read_seg(&s->r, &p);
+
+	EXPECT(seg <= s->o_head - s->o_tail,
+	       "op %d: segment %u too long", op, seg);
+	EXPECT(p >= s->store && p + seg <= s->store + s->size,
+	       "op %d: segment outside", op);
+	EXPECT(memcmp(p, s->oracle + s->o_tail, seg) == 0,
+	       "op %d: segment bytes", op);
+	if (seg > n)
+		seg = (uint32_t)n;
+	ring_consume(&s->r, seg);
+	s->o_tail += seg;
+}
+
+/* The ring's counters must agree with the oracle after every step. */
+static void check_invariants(struct ring_run *s, int op)
+{
+	struct ring *r = &s->r;
+
+	EXPECT(ring_used(r) == s->o_head - s->o_tail,
+	       "op %d: used %u, oracle %zu", op, ring_used(r),
+	       s->o_head - s->o_tail);
+	EXPECT(ring_used(r) + ring_space(r) == s->size,
+	       "op %d: used + space", op);
+	EXPECT(ring_empty(r) == (s->o_head == s->o_tail), "op %d: empty", op);
+}
+
 static void random_ops(uint32_t size, uint32_t start_index)
 {
-	enum { OPS = 20000 };
-	uint8_t *store = malloc(size);
-	uint8_t *oracle = malloc((size_t)OPS * 64 + size);
-	size_t o_head = 0, o_tail = 0;
-	uint8_t next = 0, tmp[300];
-	struct ring r;
+	struct ring_run s = { .size = size };
 
-	ring_init(&r, store, size);
-	r.head = r.tail = start_index;
+	s.store = malloc(size);
+	s.oracle = malloc((size_t)OPS * 64 + size);
+	ring_init(&s.r, s.store, size);
+	s.r.head = s.r.tail = start_index;
 	for (int op = 0; op < OPS && !reason[0]; op++) {
 		size_t n = rng_below(size + 20 < 300 ? size + 20 : 300);
-		size_t got;
 
 		switch (rng_below(4)) {
-		case 0:		/* write */
-			for (size_t i = 0; i < n; i++)
-				tmp[i] = next++;
-			got = ring_write(&r, tmp, n);
-			EXPECT(got == (n < size - (o_head - o_tail) ? n : size - (o_head - o_tail)),
-			       "op %d: wrote %zu of %zu", op, got, n);
-			memcpy(oracle + o_head, tmp, got);
-			next -= (uint8_t)(n - got);
-			o_head += got;
+		case 0:
+			op_write(&s, op, n);
 			break;
-		case 1:		/* read */
-			got = ring_read(&r, tmp, n);
-			EXPECT(got == (n < o_head - o_tail ? n : o_head - o_tail),
-			       "op %d: read %zu of %zu", op, got, n);
-			EXPECT(memcmp(tmp, oracle + o_tail, got) == 0, "op %d: wrong bytes", op);
-			o_tail += got;
+		case 1:
+			op_read(&s, op, n);
 			break;
-		case 2: {	/* peek at an offset */
-			size_t off = rng_below(size + 1);
-
-			got = ring_peek(&r, off, tmp, n);
-			if (off >= o_head - o_tail)
-				EXPECT(got == 0, "op %d: peek past the end gave %zu", op, got);
-			else
-				EXPECT(got == (n < o_head - o_tail - off ? n : o_head - o_tail - off) &&
-				       memcmp(tmp, oracle + o_tail + off, got) == 0,
-				       "op %d: peek(%zu, %zu) wrong", op, off, n);
+		case 2:
+			op_peek(&s, op, n);
+			break;
+		default:
+			op_read_seg(&s, op, n);
 			break;
 		}
-		default: {	/* segment read, as the pipe does */
-			uint8_t *p;
-			uint32_t seg = ring_read_seg(&r, &p);
-
-			EXPECT(seg <= o_head - o_tail, "op %d: segment %u too long", op, seg);
-			EXPECT(p >= store && p + seg <= store + size, "op %d: segment outside", op);
-			EXPECT(memcmp(p, oracle + o_tail, seg) == 0, "op %d: segment bytes", op);
-			if (seg > n)
-				seg = (uint32_t)n;
-			ring_consume(&r, seg);
-			o_tail += seg;
-			break;
-		}
-		}
-		EXPECT(ring_used(&r) == o_head - o_tail, "op %d: used %u, oracle %zu", op,
-		       ring_used(&r), o_head - o_tail);
-		EXPECT(ring_used(&r) + ring_space(&r) == size, "op %d: used + space", op);
-		EXPECT(ring_empty(&r) == (o_head == o_tail), "op %d: empty", op);
+		check_invariants(&s, op);
 	}
-	free(store);
-	free(oracle);
+	free(s.store);
+	free(s.oracle);
 }
 
 static void t_small(void)
