@@ -156,6 +156,67 @@ static int is_fd_prefix(const char *p)
 	return *p == '<' || *p == '>';
 }
 
+/* Lex the operator at *@pp, with its fd-number prefix if any, into @tok. */
+static void lex_op(const char **pp, struct token *tok)
+{
+	const char *p = *pp;
+
+	if (isdigit((unsigned char)*p))
+		tok->fd = strtol(p, (char **)&p, 10);
+	if (p[0] == '&' && p[1] == '&')
+		tok->type = T_AND, p += 2;
+	else if (p[0] == '|' && p[1] == '|')
+		tok->type = T_OR, p += 2;
+	else if (p[0] == '>' && p[1] == '>')
+		tok->type = T_REDIR_APPEND, p += 2;
+	else if (p[0] == '>' && p[1] == '&')
+		tok->type = T_DUP_OUT, p += 2;
+	else if (p[0] == '<' && p[1] == '&')
+		tok->type = T_DUP_IN, p += 2;
+	else if (*p == '|')
+		tok->type = T_PIPE, p++;
+	else if (*p == '&')
+		tok->type = T_AMP, p++;
+	else if (*p == ';')
+		tok->type = T_SEMI, p++;
+	else if (*p == '<')
+		tok->type = T_REDIR_IN, p++;
+	else
+		tok->type = T_REDIR_OUT, p++;
+	*pp = p;
+}
+
+/* Lex the word at *@pp into @tok, quotes kept; -1 on an unterminated quote. */
+static int lex_word(const char **pp, struct token *tok)
+{
+	const char *p = *pp;
+	struct buf w = { 0 };
+
+	tok->type = T_WORD;
+	while (*p && !strchr(" \t\r\n", *p) && !is_op_char(*p)) {
+		char q = *p;
+
+		if (q == '\\' && p[1]) {
+			buf_putc(&w, *p++);
+		} else if (q == '\'' || q == '"') {
+			buf_putc(&w, *p++);
+			while (*p && *p != q) {
+				if (q == '"' && *p == '\\' && p[1])
+					buf_putc(&w, *p++);
+				buf_putc(&w, *p++);
+			}
+			if (!*p) {
+				sh_error("unterminated %c", q);
+				return -1;
+			}
+		}
+		buf_putc(&w, *p++);
+	}
+	tok->text = w.s;
+	*pp = p;
+	return 0;
+}
+
 /*
  * Split @line into tokens (ending with T_END).  Returns the count, or -1
  * after a message for an unterminated quote.
@@ -177,52 +238,9 @@ static int lex(const char *line, struct token **out)
 		if (!*p) {
 			/* T_END */
 		} else if (is_op_char(*p) || is_fd_prefix(p)) {
-			if (isdigit((unsigned char)*p))
-				tok.fd = strtol(p, (char **)&p, 10);
-			if (p[0] == '&' && p[1] == '&')
-				tok.type = T_AND, p += 2;
-			else if (p[0] == '|' && p[1] == '|')
-				tok.type = T_OR, p += 2;
-			else if (p[0] == '>' && p[1] == '>')
-				tok.type = T_REDIR_APPEND, p += 2;
-			else if (p[0] == '>' && p[1] == '&')
-				tok.type = T_DUP_OUT, p += 2;
-			else if (p[0] == '<' && p[1] == '&')
-				tok.type = T_DUP_IN, p += 2;
-			else if (*p == '|')
-				tok.type = T_PIPE, p++;
-			else if (*p == '&')
-				tok.type = T_AMP, p++;
-			else if (*p == ';')
-				tok.type = T_SEMI, p++;
-			else if (*p == '<')
-				tok.type = T_REDIR_IN, p++;
-			else
-				tok.type = T_REDIR_OUT, p++;
-		} else {
-			struct buf w = { 0 };
-
-			tok.type = T_WORD;
-			while (*p && !strchr(" \t\r\n", *p) && !is_op_char(*p)) {
-				char q = *p;
-
-				if (q == '\\' && p[1]) {
-					buf_putc(&w, *p++);
-				} else if (q == '\'' || q == '"') {
-					buf_putc(&w, *p++);
-					while (*p && *p != q) {
-						if (q == '"' && *p == '\\' && p[1])
-							buf_putc(&w, *p++);
-						buf_putc(&w, *p++);
-					}
-					if (!*p) {
-						sh_error("unterminated %c", q);
-						return -1;
-					}
-				}
-				buf_putc(&w, *p++);
-			}
-			tok.text = w.s;
+			lex_op(&p, &tok);
+		} else if (lex_word(&p, &tok) < 0) {
+			return -1;
 		}
 		if (n == cap) {
 			struct token *nt = xalloc(2 * cap * sizeof(*nt));
@@ -745,28 +763,64 @@ static int status_of(int st)
 	return 1;
 }
 
-/* Run one pipeline; returns its status ($?), or 0 if in the background. */
-static int run_pipeline(struct pipeline *pl, int background)
+/* Run @r in the shell itself if a builtin or only assignments; 1 if so. */
+static int run_here(struct ready *r, int *status)
 {
-	struct ready *r = xalloc(pl->ncmds * sizeof(*r));
-	pid_t *pids = xalloc(pl->ncmds * sizeof(pid_t)), pgid = 0;
-	int i, in_fd = 0, st = 0, status = 0;
+	int (*fn)(char **) = find_builtin(r->argv[0]);
+	int i;
 
-	for (i = 0; i < pl->ncmds; i++)
-		if (prepare(&pl->cmds[i], &r[i]) < 0)
-			return 1;
-	if (pl->ncmds == 1 && !background) {
-		int (*fn)(char **) = find_builtin(r[0].argv[0]);
-
-		if (!r[0].argv[0]) {
-			/* Assignments only (perhaps with redirections). */
-			for (i = 0; r[0].assigns[i]; i++)
-				set_assignment(r[0].assigns[i]);
-			return run_builtin_here(builtin_nop, &r[0]);
-		}
-		if (fn)
-			return run_builtin_here(fn, &r[0]);
+	if (!r->argv[0]) {
+		/* Assignments only (perhaps with redirections). */
+		for (i = 0; r->assigns[i]; i++)
+			set_assignment(r->assigns[i]);
+		*status = run_builtin_here(builtin_nop, r);
+		return 1;
 	}
+	if (!fn)
+		return 0;
+	*status = run_builtin_here(fn, r);
+	return 1;
+}
+
+/* Child side of @r: process group, pipe ends, redirections, then exec. */
+static void run_child(struct ready *r, pid_t pgid, int background, int in_fd,
+		      int pfd[2])
+{
+	int (*fn)(char **) = find_builtin(r->argv[0]);
+	int k;
+
+	child_setup(pgid, !background);
+	if (in_fd != 0) {
+		dup2(in_fd, 0);
+		close(in_fd);
+	}
+	if (pfd[1] >= 0) {
+		dup2(pfd[1], 1);
+		close(pfd[1]);
+		close(pfd[0]);
+	}
+	if (apply_redirs(r) < 0)
+		_exit(1);
+	for (k = 0; r->assigns[k]; k++)
+		set_assignment(r->assigns[k]);
+	if (!r->argv[0])
+		_exit(0);
+	if (fn) {
+		int rc = fn(r->argv);
+
+		fflush(stdout);
+		_exit(rc);
+	}
+	exec_command(r->argv);
+}
+
+/* Fork the commands of @pl, piped together; returns how many started. */
+static int start_pipeline(struct pipeline *pl, struct ready *r, pid_t *pids,
+			  int background, pid_t *pgid)
+{
+	int i, in_fd = 0;
+
+	*pgid = 0;
 	fflush(stdout);
 	for (i = 0; i < pl->ncmds; i++) {
 		int pfd[2] = { -1, -1 };
@@ -782,38 +836,12 @@ static int run_pipeline(struct pipeline *pl, int background)
 			close(pfd[1]);
 			break;
 		}
-		if (pids[i] == 0) {
-			int (*fn)(char **) = find_builtin(r[i].argv[0]);
-			int k;
-
-			child_setup(pgid, !background);
-			if (in_fd != 0) {
-				dup2(in_fd, 0);
-				close(in_fd);
-			}
-			if (pfd[1] >= 0) {
-				dup2(pfd[1], 1);
-				close(pfd[1]);
-				close(pfd[0]);
-			}
-			if (apply_redirs(&r[i]) < 0)
-				_exit(1);
-			for (k = 0; r[i].assigns[k]; k++)
-				set_assignment(r[i].assigns[k]);
-			if (!r[i].argv[0])
-				_exit(0);
-			if (fn) {
-				int rc = fn(r[i].argv);
-
-				fflush(stdout);
-				_exit(rc);
-			}
-			exec_command(r[i].argv);
-		}
+		if (pids[i] == 0)
+			run_child(&r[i], *pgid, background, in_fd, pfd);
 		if (job_control) {
-			if (!pgid)
-				pgid = pids[i];
-			setpgid(pids[i], pgid);
+			if (!*pgid)
+				*pgid = pids[i];
+			setpgid(pids[i], *pgid);
 		}
 		if (in_fd != 0)
 			close(in_fd);
@@ -823,20 +851,22 @@ static int run_pipeline(struct pipeline *pl, int background)
 	}
 	if (in_fd > 0)
 		close(in_fd);
-	if (background) {
-		last_bg = pids[i - 1];
-		if (interactive)
-			fprintf(stderr, "[%d]\n", (int)last_bg);
-		return 0;
-	}
+	return i;
+}
+
+/* Wait for the @n started members of a foreground pipeline; returns $?. */
+static int wait_pipeline(const pid_t *pids, int n, int ncmds, pid_t pgid)
+{
+	int st = 0, status = 0;
+
 	if (job_control)
 		tcsetpgrp(0, pgid);
 	else if (!interactive)
 		signal(SIGINT, SIG_IGN);
-	while (i-- > 0) {
-		while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+	while (n-- > 0) {
+		while (waitpid(pids[n], &st, 0) < 0 && errno == EINTR)
 			;
-		if (i == pl->ncmds - 1)
+		if (n == ncmds - 1)
 			status = status_of(st);
 	}
 	if (job_control)
@@ -847,6 +877,28 @@ static int run_pipeline(struct pipeline *pl, int background)
 			kill(getpid(), SIGINT);	/* ^C ends a script too */
 	}
 	return status;
+}
+
+/* Run one pipeline; returns its status ($?), or 0 if in the background. */
+static int run_pipeline(struct pipeline *pl, int background)
+{
+	struct ready *r = xalloc(pl->ncmds * sizeof(*r));
+	pid_t *pids = xalloc(pl->ncmds * sizeof(pid_t)), pgid;
+	int i, n, status;
+
+	for (i = 0; i < pl->ncmds; i++)
+		if (prepare(&pl->cmds[i], &r[i]) < 0)
+			return 1;
+	if (pl->ncmds == 1 && !background && run_here(&r[0], &status))
+		return status;
+	n = start_pipeline(pl, r, pids, background, &pgid);
+	if (background) {
+		last_bg = pids[n - 1];
+		if (interactive)
+			fprintf(stderr, "[%d]\n", (int)last_bg);
+		return 0;
+	}
+	return wait_pipeline(pids, n, pl->ncmds, pgid);
 }
 
 /* Run pipelines @from..@to joined by && and ||; returns the status. */

@@ -142,6 +142,14 @@ static char *describe(int st)
 	       "%s; want execve to fail with %s", describe(st_), #err);	\
 } while (0)
 
+/* Write @im as @name with @mode and run it, its wait status into @st. */
+#define WRITE_AND_RUN(im, name, mode, st) do {				\
+	const char *p_ = ut_path(name);					\
+	EXPECT(write_file(p_, (im)->bytes, (im)->len, (mode)) == 0,	\
+	       "write: %s", strerror(errno));				\
+	(st) = run(p_);							\
+} while (0)
+
 /* The control case: the unmodified image runs and exits 42. */
 static void valid_program_runs(void)
 {
@@ -149,9 +157,7 @@ static void valid_program_runs(void)
 	int st;
 
 	make_elf(&im);
-	EXPECT(write_file(ut_path("good"), im.bytes, im.len, 0755) == 0,
-	       "write: %s", strerror(errno));
-	st = run(ut_path("good"));
+	WRITE_AND_RUN(&im, "good", 0755, st);
 	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 42, "%s; want exit 42",
 	       describe(st));
 }
@@ -243,16 +249,13 @@ static void too_many_phdrs(void)
  */
 static void load_in_kernel_space(void)
 {
-	const char *p = ut_path("kaddr");
 	struct image im;
 	int st;
 
 	make_elf(&im);
 	im.ph[0].p_vaddr = im.ph[0].p_paddr = 0xffff800000000000ul;
 	im.eh.e_entry = 0xffff800000000000ul + CODE_OFF;
-	EXPECT(write_file(p, im.bytes, im.len, 0755) == 0, "write: %s",
-	       strerror(errno));
-	st = run(p);
+	WRITE_AND_RUN(&im, "kaddr", 0755, st);
 	if (ut_on_pagoda())
 		EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 100 + EINVAL,
 		       "%s; want execve to fail with EINVAL", describe(st));
@@ -269,7 +272,6 @@ static void load_in_kernel_space(void)
  */
 static void overlapping_loads(void)
 {
-	const char *p = ut_path("overlap");
 	struct image im;
 	int st;
 
@@ -283,9 +285,7 @@ static void overlapping_loads(void)
 	im.ph[1] = im.ph[0];
 	im.ph[1].p_memsz += 0x100;
 	im.len = im.ph[0].p_filesz;
-	EXPECT(write_file(p, im.bytes, im.len, 0755) == 0, "write: %s",
-	       strerror(errno));
-	st = run(p);
+	WRITE_AND_RUN(&im, "overlap", 0755, st);
 	if (ut_on_pagoda())
 		EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 100 + EINVAL,
 		       "%s; want execve to fail with EINVAL", describe(st));
@@ -297,15 +297,12 @@ static void overlapping_loads(void)
 /* Entry point outside every segment: runs, faults at once (SIGSEGV). */
 static void entry_outside_segments(void)
 {
-	const char *p = ut_path("entry");
 	struct image im;
 	int st;
 
 	make_elf(&im);
 	im.eh.e_entry = 0x10000000ul;
-	EXPECT(write_file(p, im.bytes, im.len, 0755) == 0, "write: %s",
-	       strerror(errno));
-	st = run(p);
+	WRITE_AND_RUN(&im, "entry", 0755, st);
 	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
 	       "%s; want killed by SIGSEGV", describe(st));
 }
@@ -321,14 +318,11 @@ static void empty_file(void)
 
 static void not_executable(void)
 {
-	const char *p = ut_path("noexec");
 	struct image im;
 	int st;
 
 	make_elf(&im);
-	EXPECT(write_file(p, im.bytes, im.len, 0644) == 0, "write: %s",
-	       strerror(errno));
-	st = run(p);
+	WRITE_AND_RUN(&im, "noexec", 0644, st);
 	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 100 + EACCES,
 	       "%s; want EACCES", describe(st));
 }

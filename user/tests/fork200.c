@@ -20,17 +20,8 @@ static void all_children_reaped(void)
 	char seen[NCHILD] = { 0 };
 	int i, st, got = 0, others = 0;
 
-	for (i = 0; i < NCHILD; i++) {
-		pids[i] = fork();
-		if (pids[i] == 0)
-			_exit(i);
-		if (pids[i] < 0) {
-			ut_fail("fork #%d: %s", i, strerror(errno));
-			while (wait4(-1, NULL, 0, NULL) > 0)
-				;
-			return;
-		}
-	}
+	if (ut_fork_children(pids, NCHILD) < 0)
+		return;
 	while (got < NCHILD && (pid = wait4(-1, &st, 0, NULL)) > 0) {
 		for (i = 0; i < NCHILD && pids[i] != pid; i++)
 			;

@@ -63,17 +63,8 @@ static void fork_200_children(void)
 	char seen[N] = { 0 };
 	int i, st, got = 0;
 
-	for (i = 0; i < N; i++) {
-		pids[i] = fork();
-		if (pids[i] == 0)
-			_exit(i);
-		if (pids[i] < 0) {
-			ut_fail("fork #%d: %s", i, strerror(errno));
-			while (wait4(-1, NULL, 0, NULL) > 0)
-				;
-			return;
-		}
-	}
+	if (ut_fork_children(pids, N) < 0)
+		return;
 	for (;;) {
 		pid_t pid = wait4(-1, &st, 0, NULL);
 
@@ -234,15 +225,10 @@ static void zombie_reaping(void)
 
 	EXPECT_OK(pipe(go));
 	EXPECT_OK(pipe(gone));
-	pid = fork();
+	pid = ut_fork_piped(gone, go);
 	EXPECT_OK(pid);
-	if (pid == 0) {
-		close(go[1]);
-		close(gone[0]);
+	if (pid == 0)
 		_exit(read(go[0], &c, 1) == 0 ? 5 : 6);
-	}
-	close(go[0]);
-	close(gone[1]);
 	r = waitpid(pid, &st, WNOHANG);
 	EXPECT(r == 0, "WNOHANG on running child returned %d (%s)", r,
 	       strerror(errno));

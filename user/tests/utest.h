@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *ut_prog;
@@ -195,6 +196,40 @@ static const char __attribute__((unused)) *ut_path(const char *name)
 
 	snprintf(p, 512, "%s/%s", ut_tmpdir(), name);
 	return p;
+}
+
+/* Fork @n children that exit with their index; on error fail, reap, -1. */
+static int __attribute__((unused)) ut_fork_children(pid_t *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			_exit(i);
+		if (pids[i] < 0) {
+			ut_fail("fork #%d: %s", i, strerror(errno));
+			while (wait4(-1, NULL, 0, NULL) > 0)
+				;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* fork(); each side closes its unused ends of pipes @c2p and @p2c. */
+static pid_t __attribute__((unused)) ut_fork_piped(int c2p[2], int p2c[2])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		close(c2p[0]);
+		close(p2c[1]);
+	} else if (pid > 0) {
+		close(c2p[1]);
+		close(p2c[0]);
+	}
+	return pid;
 }
 
 /* Clean up, print the summary and return the exit status for main(). */

@@ -200,6 +200,32 @@ static void cow_child(char *p, int to_parent, int from_parent)
 	_exit(p[0] == 2 ? 0 : 3);
 }
 
+/* cow_fork_pfn's checks while the child lives; parent's last entry in *@e. */
+static void cow_parent_checks(char *p, int from_child, int to_child,
+			      uint64_t *e)
+{
+	uint64_t ec, ec2;
+
+	EXPECT(read(from_child, &ec, 8) == 8, "child did not report");
+	EXPECT(vm_pagemap(p, e) == 0, "pagemap: %s", strerror(errno));
+	EXPECT((*e & PM_PRESENT) && pfn(*e) && pfn(*e) == pfn(ec),
+	       "after fork parent %#llx child %#llx: want same PFN",
+	       (unsigned long long)*e, (unsigned long long)ec);
+	EXPECT(!(*e & PM_EXCLUSIVE) && !(ec & PM_EXCLUSIVE),
+	       "shared COW page marked exclusive: parent %#llx child %#llx",
+	       (unsigned long long)*e, (unsigned long long)ec);
+	EXPECT(write(to_child, "g", 1) == 1 && read(from_child, &ec2, 8) == 8,
+	       "child lost");
+	EXPECT(vm_pagemap(p, e) == 0, "pagemap: %s", strerror(errno));
+	EXPECT(pfn(ec2) != pfn(*e) && (ec2 & PM_EXCLUSIVE),
+	       "child write: child %#llx parent %#llx: want a new exclusive "
+	       "child page", (unsigned long long)ec2, (unsigned long long)*e);
+	EXPECT(pfn(*e) == pfn(ec) && (*e & PM_EXCLUSIVE) && p[0] == 1,
+	       "after the child's write parent has %#llx (was PFN %#llx, "
+	       "byte %d): want same PFN, exclusive, byte 1",
+	       (unsigned long long)*e, pfn(ec), p[0]);
+}
+
 /*
  * Copy-on-write across fork, step by step:
  *
@@ -214,7 +240,7 @@ static void cow_fork_pfn(void)
 	long long cr0 = pagoda_counter("cow_reuse");
 	char *p = vm_anon(1);
 	int c2p[2], p2c[2], st, pinned;
-	uint64_t e, ec, ec2;
+	uint64_t e, ec2;
 	cpu_set_t cpus;
 	pid_t pid;
 
@@ -226,55 +252,11 @@ static void cow_fork_pfn(void)
 	       (unsigned long long)e);
 	EXPECT_OK(pipe(c2p));
 	EXPECT_OK(pipe(p2c));
-	pid = fork();
+	pid = ut_fork_piped(c2p, p2c);
 	EXPECT_OK(pid);
-	if (pid == 0) {
-		close(c2p[0]);
-		close(p2c[1]);
+	if (pid == 0)
 		cow_child(p, c2p[1], p2c[0]);
-	}
-	close(c2p[1]);
-	close(p2c[0]);
-	if (read(c2p[0], &ec, 8) != 8) {
-		ut_fail("child did not report");
-		goto out;
-	}
-	if (vm_pagemap(p, &e)) {
-		ut_fail("pagemap: %s", strerror(errno));
-		goto out;
-	}
-	if (!((e & PM_PRESENT) && pfn(e) && pfn(e) == pfn(ec))) {
-		ut_fail("after fork parent %#llx child %#llx: want same PFN",
-			(unsigned long long)e, (unsigned long long)ec);
-		goto out;
-	}
-	if ((e & PM_EXCLUSIVE) || (ec & PM_EXCLUSIVE)) {
-		ut_fail("shared COW page marked exclusive: parent %#llx "
-			"child %#llx", (unsigned long long)e,
-			(unsigned long long)ec);
-		goto out;
-	}
-	if (write(p2c[1], "g", 1) != 1 || read(c2p[0], &ec2, 8) != 8) {
-		ut_fail("child lost");
-		goto out;
-	}
-	if (vm_pagemap(p, &e)) {
-		ut_fail("pagemap: %s", strerror(errno));
-		goto out;
-	}
-	if (pfn(ec2) == pfn(e) || !(ec2 & PM_EXCLUSIVE)) {
-		ut_fail("child write: child %#llx parent %#llx: want a new "
-			"exclusive child page", (unsigned long long)ec2,
-			(unsigned long long)e);
-		goto out;
-	}
-	if (pfn(e) != pfn(ec) || !(e & PM_EXCLUSIVE) || p[0] != 1) {
-		ut_fail("after the child's write parent has %#llx (was PFN "
-			"%#llx, byte %d): want same PFN, exclusive, byte 1",
-			(unsigned long long)e, pfn(ec), p[0]);
-		goto out;
-	}
-out:
+	cow_parent_checks(p, c2p[0], p2c[1], &e);
 	if (write(p2c[1], "g", 1) < 0)
 		ut_fail("write to child");
 	close(p2c[1]);

@@ -166,15 +166,10 @@ static void truncate_shrink_sigbus(void)
 	EXPECT(p[2 * PAGE] == 't' && p[3 * PAGE] == 't', "content");
 	EXPECT_OK(pipe(c2p));
 	EXPECT_OK(pipe(p2c));
-	pid = fork();
+	pid = ut_fork_piped(c2p, p2c);
 	EXPECT_OK(pid);
-	if (pid == 0) {
-		close(c2p[0]);
-		close(p2c[1]);
+	if (pid == 0)
 		truncate_child(p, c2p[1], p2c[0]);
-	}
-	close(c2p[1]);
-	close(p2c[0]);
 	if (read(c2p[0], &go, 1) != 1)
 		ut_fail("child did not start");
 	else if (ftruncate(fd, PAGE) < 0)

@@ -227,12 +227,45 @@ static int page_flags(int kfd, char *p, unsigned long n, uint64_t *f)
 	return 0;
 }
 
-static void madvise_cold_clears_referenced(void)
+/* Read the flags of the 16 pages at @p; on Pagoda each must be hot iff @hot. */
+static void expect_hot(int kfd, char *p, int hot, const char *kind,
+		       const char *after)
+{
+	uint64_t f[16];
+
+	if (page_flags(kfd, p, 16, f))
+		return;
+	for (unsigned long pg = 0; pg < 16 && ut_on_pagoda(); pg++)
+		EXPECT((f[pg] & HOT) == (hot ? HOT : 0),
+		       "%s page %lu: kpageflags %#llx after %s, want "
+		       "KPF_ACTIVE and KPF_REFERENCED%s", kind, pg,
+		       (unsigned long long)f[pg], after, hot ? "" : " clear");
+}
+
+/* Fill a new memfd (into *@mfdp) with 16 pages by write(2), read twice. */
+static void make_hot_memfd(int *mfdp)
 {
 	static uint64_t buf[WORDS];
+	int mfd = memfd_create("vm_reclaim_hot", 0);
+
+	*mfdp = mfd;
+	EXPECT_OK(mfd);
+	for (unsigned long pg = 0; pg < 16; pg++) {
+		for (unsigned long w = 0; w < WORDS; w++)
+			buf[w] = pat(10, pg, w);
+		EXPECT(pwrite(mfd, buf, PAGE, pg * PAGE) == PAGE, "pwrite: %s",
+		       strerror(errno));
+		for (int i = 0; i < 2; i++)
+			EXPECT(pread(mfd, buf, PAGE, pg * PAGE) == PAGE,
+			       "pread: %s", strerror(errno));
+	}
+}
+
+static void madvise_cold_clears_referenced(void)
+{
 	char *p = vm_anon(16), *s;
 	long long d0, d1, d2;
-	uint64_t e, f[16];
+	uint64_t e;
 	int kfd, mfd;
 	long bad;
 
@@ -248,46 +281,29 @@ static void madvise_cold_clears_referenced(void)
 	d0 = vm_vmstat("pgdeactivate");
 	EXPECT(d0 >= 0, "no pgdeactivate in /proc/vmstat");
 	EXPECT_OK(madvise(p, 16 * PAGE, MADV_COLD));
-	if (page_flags(kfd, p, 16, f))
+	expect_hot(kfd, p, 0, "anonymous", "MADV_COLD");
+	if (ut_case_failed)
 		return;
-	for (unsigned long pg = 0; pg < 16 && ut_on_pagoda(); pg++)
-		EXPECT(!(f[pg] & HOT), "anonymous page %lu: kpageflags %#llx "
-		       "after MADV_COLD, want KPF_ACTIVE and KPF_REFERENCED "
-		       "clear", pg, (unsigned long long)f[pg]);
 	bad = find_bad(p, 16, 6, 1);
 	EXPECT(bad < 0, "page %ld changed by MADV_COLD", bad);
 	vm_unmap_guarded(p, 16);
 
-	mfd = memfd_create("vm_reclaim_hot", 0);
-	EXPECT_OK(mfd);
-	for (unsigned long pg = 0; pg < 16; pg++) {
-		for (unsigned long w = 0; w < WORDS; w++)
-			buf[w] = pat(10, pg, w);
-		EXPECT(pwrite(mfd, buf, PAGE, pg * PAGE) == PAGE, "pwrite: %s",
-		       strerror(errno));
-		for (int i = 0; i < 2; i++)
-			EXPECT(pread(mfd, buf, PAGE, pg * PAGE) == PAGE,
-			       "pread: %s", strerror(errno));
-	}
+	make_hot_memfd(&mfd);
+	if (ut_case_failed)
+		return;
 	s = vm_map_guarded(16, PROT_READ, MAP_SHARED, mfd, 0);
 	EXPECT(s != MAP_FAILED, "mmap memfd: %s", strerror(errno));
 	bad = find_bad(s, 16, 10, 1);
 	EXPECT(bad < 0, "memfd page %ld wrong through the mapping", bad);
-	if (page_flags(kfd, s, 16, f))
+	expect_hot(kfd, s, 1, "memfd", "write(2) and two read(2)s");
+	if (ut_case_failed)
 		return;
-	for (unsigned long pg = 0; pg < 16 && ut_on_pagoda(); pg++)
-		EXPECT((f[pg] & HOT) == HOT, "memfd page %lu: kpageflags %#llx "
-		       "after write(2) and two read(2)s, want KPF_ACTIVE and "
-		       "KPF_REFERENCED", pg, (unsigned long long)f[pg]);
 	d1 = vm_vmstat("pgdeactivate");
 	EXPECT_OK(madvise(s, 16 * PAGE, MADV_COLD));
 	d2 = vm_vmstat("pgdeactivate");
-	if (page_flags(kfd, s, 16, f))
+	expect_hot(kfd, s, 0, "memfd", "MADV_COLD");
+	if (ut_case_failed)
 		return;
-	for (unsigned long pg = 0; pg < 16 && ut_on_pagoda(); pg++)
-		EXPECT(!(f[pg] & HOT), "memfd page %lu: kpageflags %#llx after "
-		       "MADV_COLD, want KPF_ACTIVE and KPF_REFERENCED clear", pg,
-		       (unsigned long long)f[pg]);
 	EXPECT(d0 <= d1 && d1 <= d2, "pgdeactivate went %lld, %lld, %lld",
 	       d0, d1, d2);
 	if (ut_on_pagoda())
