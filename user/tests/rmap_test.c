@@ -429,6 +429,7 @@ static void zero_page(void)
 	struct rmap_view v;
 
 	EXPECT(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	REQUIRE_ZERO_PAGE();
 	(void)*(volatile char *)p;
 	EXPECT_PAGEMAP(p, e);
 	REQUIRE_KPAGE(e & PM_PFN_MASK);

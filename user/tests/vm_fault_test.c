@@ -41,6 +41,7 @@ static void zero_page_shared_pfn(void)
 	uint64_t e0, e1, e2;
 
 	EXPECT(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	REQUIRE_ZERO_PAGE();
 	EXPECT_PAGEMAP(p, e0);
 	EXPECT(!(e0 & PM_PRESENT), "untouched page present: %#llx",
 	       (unsigned long long)e0);

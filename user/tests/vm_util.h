@@ -349,6 +349,53 @@ static void __attribute__((unused)) *vm_anon(size_t npages)
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
+/*
+ * Does this kernel map the shared zero page for read faults on private
+ * anonymous memory?  Linux does on x86 by default but does not promise it
+ * (mm_forbids_zeropage(), and a Linux 6.18 guest was seen giving two
+ * read-only pages two exclusive PFNs), so on Linux a test that asserts
+ * the zero page first asks this and skips when the answer is no.  Pagoda
+ * always maps it: callers assert it there without asking.  Returns 1 yes,
+ * 0 no (with @why filled), -1 when pagemap shows no PFNs (not root).
+ */
+static int __attribute__((unused)) vm_host_maps_zero_page(char *why, size_t n)
+{
+	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t e0 = 0, e1 = 0;
+	int ret;
+
+	if (p == MAP_FAILED) {
+		snprintf(why, n, "probe mmap: %s", strerror(errno));
+		return -1;
+	}
+	(void)*(volatile char *)p;
+	(void)*(volatile char *)(p + PAGE);
+	if (vm_pagemap(p, &e0) < 0 || vm_pagemap(p + PAGE, &e1) < 0 ||
+	    !(e0 & PM_PFN_MASK)) {
+		snprintf(why, n, "pagemap shows no PFN here (needs CAP_SYS_ADMIN)");
+		ret = -1;
+	} else if ((e0 & PM_PFN_MASK) != (e1 & PM_PFN_MASK)) {
+		snprintf(why, n, "this host kernel maps no shared zero page for "
+			 "read faults (two read-only pages, PFNs %#llx and %#llx)",
+			 (unsigned long long)(e0 & PM_PFN_MASK),
+			 (unsigned long long)(e1 & PM_PFN_MASK));
+		ret = 0;
+	} else {
+		ret = 1;
+	}
+	munmap(p, 2 * PAGE);
+	return ret;
+}
+
+/* On Linux, skip the case unless the host maps the zero page (above). */
+#define REQUIRE_ZERO_PAGE() do {					\
+	char zwhy_[160];						\
+	if (!ut_on_pagoda() &&						\
+	    vm_host_maps_zero_page(zwhy_, sizeof(zwhy_)) == 0)		\
+		SKIP("%s", zwhy_);					\
+} while (0)
+
 /* What an access did: signal (0 = none), si_code and si_addr. */
 struct vm_fault {
 	int sig;
