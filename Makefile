@@ -13,6 +13,12 @@
 #                   QUICK=1: 2+2 runs of mmbench --quick and a coarse (8 MiB)
 #                   bisection.  ACCEL=kvm as for run; BENCH_ARGS='...' overrides
 #                   mmbench's arguments (default --size 64).
+#   make linux-selftests
+#                   Linux 6.12's mm selftests (from Debian's linux-source-6.12,
+#                   fetched once, ~150 MB) booted one per boot on Pagoda and
+#                   on Linux 6.1 side by side (tools/linux-selftests); table in
+#                   build/linux-selftests/report.md.  make check runs the ones
+#                   listed in tests/linux-selftests.pass on Pagoda.
 #   make clean
 #
 # Sources are found per directory (ARCH_SRCS, KERNEL_SRCS, MM_SRCS, ...);
@@ -86,7 +92,7 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/poweroff/pagoda.iso $(B)/reset/pagoda.i
 	$(B)/benchsmoke/pagoda.iso $(B)/swap/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 
-.PHONY: all iso run check bench qemu-gdb clean deps host-tests FORCE
+.PHONY: all iso run check bench linux-selftests qemu-gdb clean deps host-tests FORCE
 all: $(ELF) $(ISO)
 iso: $(ISO)
 
@@ -194,11 +200,18 @@ host-tests: $(HOST_TESTS)
 
 # The user test programs also run directly on this Linux host
 # (tests/user-tests-on-linux): that proves each test itself is right.
+# The must-pass Linux selftests (tests/linux-selftests.pass) are a suite:
+# tests/linux-selftests-on-pagoda builds them (cached) and boots each on
+# Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
 check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER)
 	$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
 		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
-		tests/user-tests-on-linux)
+		tests/user-tests-on-linux) --suite tests/linux-selftests-on-pagoda
+
+# Linux 6.12's mm selftests on Pagoda and on Linux 6.1 (tools/linux-selftests).
+linux-selftests: deps $(ELF) $(INITRAMFS)
+	$(PYTHON) tools/linux-selftests run --accel $(ACCEL)
 
 # Pagoda against Linux 6.1 in the same QEMU (tools/bench; the Linux kernel
 # is fetched once into $(B)/linux-cache by tools/linux-qemu-run's code).

@@ -17,7 +17,7 @@ and prints one line per test.  The last line of output is always exactly
 Usage
 -----
   tests/harness.py --iso build/test/pagoda.iso --log-dir build/test/logs \\
-      [--host-test BIN ...] [--boot NAME ...] [--accel tcg|kvm] \\
+      [--host-test BIN ...] [--suite BIN ...] [--boot NAME ...] [--accel tcg|kvm] \\
       [--jobs N] [--timeout SEC] [--list] [--selftest]
 
   --boot NAME     run only these boot configurations (repeatable, or
@@ -34,7 +34,9 @@ Usage
 
 Host tests
 ----------
-Each --host-test binary runs with a 120 s limit.  Every stdout line
+Each --host-test binary runs with a 120 s limit; a --suite binary is a host
+test that boots QEMU itself (tests/linux-selftests-on-pagoda) and gets
+1800 s.  Every stdout line
 `PASS <name>` is a pass, `FAIL <name>: <reason>` a failure; they are printed
 as `PASS host/<name>` / `FAIL host/<name>: <reason>`.  A binary that exits
 non-zero, is killed by a signal (sanitizer abort, segfault), times out or
@@ -131,6 +133,7 @@ OVMF_CODE = os.environ.get("PAGODA_OVMF_CODE", "/usr/share/OVMF/OVMF_CODE.fd")
 OVMF_VARS = os.environ.get("PAGODA_OVMF_VARS", "/usr/share/OVMF/OVMF_VARS.fd")
 
 HOST_TEST_TIMEOUT = 120.0       # seconds per host test binary
+SUITE_TIMEOUT = 1800.0          # seconds per --suite binary (boots QEMU)
 BOOT_TIMEOUT = 180.0            # seconds per boot (default for --timeout)
 POLL_INTERVAL = 0.02            # how often the serial logs are read
 PANIC_GRACE = 3.0               # after PANIC: time to exit QEMU by itself
@@ -1325,6 +1328,8 @@ def parse_args(argv):
     ap.add_argument("--log-dir", default="build/test/logs")
     ap.add_argument("--host-test", action="extend", nargs="+", default=[],
                     metavar="BIN")
+    ap.add_argument("--suite", action="extend", nargs="+", default=[],
+                    metavar="BIN")
     ap.add_argument("--boot", action="extend", nargs="+", default=[],
                     metavar="NAME")
     ap.add_argument("--accel", choices=("tcg", "kvm"), default=DEFAULT_ACCEL)
@@ -1367,8 +1372,9 @@ def main(argv=None):
     passed = failed = 0
     times = {}
     try:
-        for binary in args.host_test:
-            lines, p, f = run_host_test(binary)
+        for binary, limit in ([(b, HOST_TEST_TIMEOUT) for b in args.host_test] +
+                              [(b, SUITE_TIMEOUT) for b in args.suite]):
+            lines, p, f = run_host_test(binary, limit)
             emit(lines)
             passed += p
             failed += f

@@ -9,11 +9,12 @@
 set -e
 
 PACKAGES="gcc make binutils python3 linux-libc-dev grub-common grub-pc-bin
-grub-efi-amd64-bin xorriso mtools ovmf qemu-system-x86 util-linux gdb musl-tools cpio"
+grub-efi-amd64-bin xorriso mtools ovmf qemu-system-x86 util-linux gdb musl-tools cpio
+xz-utils dpkg-dev patch"
 
 # What each package provides, as commands or files we can test for.
 NEEDED="gcc ld make python3 grub-mkrescue xorriso mformat qemu-system-x86_64 setpriv gdb
-musl-gcc cpio
+musl-gcc cpio xz dpkg-source patch
 /usr/include/asm-generic/errno.h /usr/lib/grub/i386-pc/multiboot2.mod
 /usr/lib/grub/x86_64-efi/multiboot2.mod /usr/share/OVMF/OVMF_CODE.fd"
 
