@@ -127,7 +127,7 @@ static int send_user_signal(struct task *t, int sig)
 	si.si_signo = sig;
 	si.si_code = SI_USER;
 	si.si_pid = current()->pid;
-	si.si_uid = 0;
+	si.si_uid = current()->cred.uid;
 	return send_signal(t, sig, &si);
 }
 
@@ -529,17 +529,21 @@ static long sys_kill(long pid, long sig)
 		return sig ? kill_pgrp(-pid, sig) : 0;
 	if (pid == -1) {			/* everyone but init and ourselves */
 		struct task *targets[256];
-		unsigned int n = 0;
+		unsigned int n = 0, denied = 0;
 
 		irq = spin_lock_irqsave(&tasklist_lock);
-		for_each_task(t)
-			if (t->pid > 1 && t != current() && t->mm && t->state != TASK_ZOMBIE &&
-			    n < ARRAY_SIZE(targets))
+		for_each_task(t) {
+			if (t->pid <= 1 || t == current() || !t->mm || t->state == TASK_ZOMBIE)
+				continue;
+			if (!cred_may_signal(t))
+				denied++;
+			else if (n < ARRAY_SIZE(targets))
 				targets[n++] = t;
+		}
 		spin_unlock_irqrestore(&tasklist_lock, irq);
 		for (unsigned int i = 0; i < n; i++)
 			send_user_signal(targets[i], sig);
-		return n ? 0 : -ESRCH;
+		return n ? 0 : denied ? -EPERM : -ESRCH;
 	}
 	irq = spin_lock_irqsave(&tasklist_lock);
 	t = task_find(pid);
@@ -548,6 +552,8 @@ static long sys_kill(long pid, long sig)
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
 		return -ESRCH;
+	if (!cred_may_signal(t))
+		return -EPERM;			/* kill(2): neither uid matches */
 	if (t->state == TASK_ZOMBIE)
 		return 0;			/* Linux: signalling a zombie succeeds */
 	err = send_user_signal(t, sig);
