@@ -356,6 +356,21 @@ int fd_dentry(int fd, struct dentry **res);
 extern const struct file_operations empty_fops;	/* no operations at all */
 
 /*
+ * May the current task access @inode with @mask (MAY_READ|MAY_WRITE|
+ * MAY_EXEC of kernel/cred.h) through its fs ids? 0 or -EACCES; always 0
+ * with no current task (boot). Never sleeps.
+ */
+int inode_permission(struct inode *inode, int mask);
+/*
+ * May the current task remove or rename away @victim from directory @dir?
+ * Write and search permission on @dir (-EACCES), and in a sticky directory
+ * ownership of @victim or @dir, or CAP_FOWNER (-EPERM). 0 when allowed.
+ */
+int may_delete_perm(struct inode *dir, struct inode *victim);
+/* The owner a new inode gets: current's fsuid/fsgid (root with no task). */
+void inode_init_owner(struct inode *inode);
+
+/*
  * Open @path relative to @root/@start like openat(2); @mode is already
  * masked with the umask. Returns a file with one reference or ERR_PTR.
  */

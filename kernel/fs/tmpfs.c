@@ -506,6 +506,7 @@ struct inode *tmpfs_new_inode(struct super_block *sb, umode_t mode, unsigned int
 
 	if (!inode)
 		return NULL;
+	inode_init_owner(inode);		/* the creator's fsuid/fsgid */
 	if (S_ISDIR(mode)) {
 		inode->i_op = &tmpfs_dir_iops;
 		inode->fop = &dir_fops;
