@@ -125,6 +125,9 @@ void *page_tree_replace(struct page_tree *t, unsigned long index, void *entry);
  */
 unsigned long page_tree_truncate(struct page_tree *t, unsigned long first,
 				 unsigned long *swapped);
+/* The same for the indices in [@first, @end) only (fallocate's punch hole). */
+unsigned long page_tree_punch(struct page_tree *t, unsigned long first, unsigned long end,
+			      unsigned long *swapped);
 /* Take the page at @index out of the tree (no reference dropped); NULL if none. */
 struct page *page_tree_remove(struct page_tree *t, unsigned long index);
 
@@ -157,6 +160,11 @@ struct inode_operations {
 	ssize_t (*read)(struct file *f, struct fs_buf buf, size_t n, loff_t *pos);
 	ssize_t (*write)(struct file *f, struct fs_buf buf, size_t n, loff_t *pos);
 	int (*setsize)(struct inode *inode, loff_t size);	/* truncate */
+	/*
+	 * fallocate(2) on a regular file, arguments already checked by the
+	 * VFS (open.c): 0 or -EOPNOTSUPP (mode), -ENOSPC, -EFBIG, -EIO.
+	 */
+	int (*fallocate)(struct inode *inode, int mode, loff_t off, loff_t len);
 
 	void (*evict)(struct inode *inode);	/* last reference gone */
 };

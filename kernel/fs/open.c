@@ -2,7 +2,7 @@
  * open.c - opening files (open, openat, creat, and the kernel's
  * file_open_kernel), and the calls that act on a path or an open file's
  * inode without reading it: access, chdir, fchdir, getcwd, umask,
- * truncate, ftruncate.
+ * truncate, ftruncate, fallocate.
  *
  * An open is two steps:
  *
@@ -24,6 +24,7 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "mm/slab.h"
+#include <linux/falloc.h>
 
 #define F_OK	0
 #define X_OK	1
@@ -568,3 +569,52 @@ static long sys_ftruncate(int fd, loff_t size)
 	return err;
 }
 SYSCALL(__NR_ftruncate, sys_ftruncate);
+
+/* ---- fallocate ---- */
+
+#define FALLOC_KNOWN	(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_NO_HIDE_STALE | \
+			 FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | \
+			 FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
+
+/* Linux's vfs_fallocate() checks, in its order; 0 when @f may go on to i_op. */
+static int check_fallocate(struct file *f, int mode, loff_t off, loff_t len)
+{
+	unsigned int acc = f->flags & O_ACCMODE;
+	umode_t imode = f->inode ? f->inode->mode : S_IFIFO;	/* no inode: a pipe */
+
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~FALLOC_KNOWN)
+		return -EOPNOTSUPP;
+	/* A hole punched must keep the size. */
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if ((f->flags & O_PATH) || (acc != O_WRONLY && acc != O_RDWR))
+		return -EBADF;
+	if (S_ISFIFO(imode))
+		return -ESPIPE;
+	if (S_ISDIR(imode))
+		return -EISDIR;
+	if (!S_ISREG(imode))
+		return -ENODEV;
+	if (off > INT64_MAX - len)
+		return -EFBIG;
+	return 0;
+}
+
+static long sys_fallocate(int fd, int mode, loff_t off, loff_t len)
+{
+	struct file *f = fget(fd);
+	long err;
+
+	if (!f)
+		return -EBADF;
+	err = check_fallocate(f, mode, off, len);
+	if (!err && (!f->inode->i_op || !f->inode->i_op->fallocate))
+		err = -EOPNOTSUPP;
+	if (!err)
+		err = f->inode->i_op->fallocate(f->inode, mode, off, len);
+	fput(f);
+	return err;
+}
+SYSCALL(__NR_fallocate, sys_fallocate);
