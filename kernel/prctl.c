@@ -28,8 +28,10 @@ static long prctl_set_name(const char __user *uname)
 	char comm[TASK_COMM_LEN];
 
 	memset(comm, 0, sizeof(comm));
-	if (strncpy_from_user(comm, uname, sizeof(comm) - 1) < 0)
+	/* Longer names are cut to 15 bytes (-ENAMETOOLONG just says so). */
+	if (strncpy_from_user(comm, uname, sizeof(comm) - 1) == -EFAULT)
 		return -EFAULT;
+	comm[sizeof(comm) - 1] = '\0';
 	memcpy(current()->comm, comm, sizeof(comm));
 	return 0;
 }
