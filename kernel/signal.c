@@ -152,6 +152,32 @@ int kill_pgrp(pid_t pgid, int sig)
 	return found ? 0 : -ESRCH;
 }
 
+/*
+ * kill(2) to process group @pgid: like kill_pgrp, but from user space -
+ * the sender's pid in the siginfo, signal 0 only checks, and each member
+ * must pass kill's permission rule. 0 if any member got it, -EPERM if all
+ * were refused, -ESRCH for an empty group (Linux's __kill_pgrp_info).
+ */
+static int kill_pgrp_user(pid_t pgid, int sig)
+{
+	struct task *t, *targets[64];
+	unsigned int n = 0, denied = 0;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+	for_each_task(t) {
+		if (t->pgid != pgid || !t->mm || t->state == TASK_ZOMBIE)
+			continue;
+		if (!cred_may_signal(t))
+			denied++;
+		else if (n < ARRAY_SIZE(targets))
+			targets[n++] = t;
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	for (unsigned int i = 0; i < n; i++)
+		send_user_signal(targets[i], sig);
+	return n ? 0 : denied ? -EPERM : -ESRCH;
+}
+
 void force_sig_fault(int sig, int code, vaddr_t addr)
 {
 	struct task *t = current();
@@ -524,9 +550,9 @@ static long sys_kill(long pid, long sig)
 	if (sig < 0 || sig > NR_SIGNALS)
 		return -EINVAL;
 	if (pid == 0)
-		return sig ? kill_pgrp(current()->pgid, sig) : 0;
+		return kill_pgrp_user(current()->pgid, sig);
 	if (pid < -1)
-		return sig ? kill_pgrp(-pid, sig) : 0;
+		return kill_pgrp_user(-pid, sig);
 	if (pid == -1) {			/* everyone but init and ourselves */
 		struct task *targets[256];
 		unsigned int n = 0, denied = 0;

@@ -408,9 +408,13 @@ static void exec_keeps_ids_no_caps(void)
 
 static void kill_child(void)
 {
-	pid_t root_pid = getppid();
+	pid_t root_pid = getppid(), root_pgrp = getpgid(root_pid);
 
+	CHILD_CHECK(setpgid(0, 0) == 0, "setpgid: %s", strerror(errno));
 	drop_to_nobody();
+	CHILD_CHECK(FAILS_WITH(kill(-root_pgrp, 0), EPERM), "kill(root's group, 0): %s",
+		    strerror(errno));
+	CHILD_CHECK(kill(0, 0) == 0, "kill(own group, 0): %s", strerror(errno));
 	CHILD_CHECK(FAILS_WITH(kill(root_pid, 0), EPERM), "kill(root parent, 0): %s",
 		    strerror(errno));
 	/* SIGWINCH: harmless to the parent if this check were wrong. */
