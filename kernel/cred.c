@@ -84,11 +84,13 @@ bool cred_in_group(const struct cred *c, gid_t gid)
 	return false;
 }
 
-bool cred_may_signal(const struct task *t)
+bool cred_may_signal(const struct task *t, int sig)
 {
 	const struct cred *me = &current()->cred, *them = &t->cred;
 
 	if (me->cap_effective & CAP_BIT(CAP_KILL))
+		return true;
+	if (sig == SIGCONT && t->sid == current()->sid)
 		return true;
 	return me->euid == them->suid || me->euid == them->uid ||
 	       me->uid == them->suid || me->uid == them->uid;

@@ -55,11 +55,12 @@ bool capable(int cap);			/* in current's effective set? */
 /* Is @gid @c's fsgid or one of its supplementary groups? */
 bool cred_in_group(const struct cred *c, gid_t gid);
 /*
- * May current send a signal to @t (kill(2)'s rule)? True with CAP_KILL,
- * or when current's real or effective uid is @t's real or saved uid.
- * Caller keeps @t alive (tasklist_lock or no sleep since finding it).
+ * May current send signal @sig to @t (kill(2)'s rule)? True with CAP_KILL,
+ * when current's real or effective uid is @t's real or saved uid, or for
+ * SIGCONT within current's session. Caller keeps @t alive (tasklist_lock,
+ * or no sleep since finding it).
  */
-bool cred_may_signal(const struct task *t);
+bool cred_may_signal(const struct task *t, int sig);
 /*
  * The access @c's fs ids and effective capabilities give to an inode with
  * @mode/@uid/@gid; @mask is MAY_READ|MAY_WRITE|MAY_EXEC (the rwx bits).

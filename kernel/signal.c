@@ -167,7 +167,7 @@ static int kill_pgrp_user(pid_t pgid, int sig)
 	for_each_task(t) {
 		if (t->pgid != pgid || !t->mm || t->state == TASK_ZOMBIE)
 			continue;
-		if (!cred_may_signal(t))
+		if (!cred_may_signal(t, sig))
 			denied++;
 		else if (n < ARRAY_SIZE(targets))
 			targets[n++] = t;
@@ -561,7 +561,7 @@ static long sys_kill(long pid, long sig)
 		for_each_task(t) {
 			if (t->pid <= 1 || t == current() || !t->mm || t->state == TASK_ZOMBIE)
 				continue;
-			if (!cred_may_signal(t))
+			if (!cred_may_signal(t, sig))
 				denied++;
 			else if (n < ARRAY_SIZE(targets))
 				targets[n++] = t;
@@ -578,7 +578,7 @@ static long sys_kill(long pid, long sig)
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
 		return -ESRCH;
-	if (!cred_may_signal(t))
+	if (!cred_may_signal(t, sig))
 		return -EPERM;			/* kill(2): neither uid matches */
 	if (t->state == TASK_ZOMBIE)
 		return 0;			/* Linux: signalling a zombie succeeds */
