@@ -307,7 +307,8 @@ static int build_stack(struct mm *mm, struct exec_args *a, const char *execfn,
 		{ AT_PHDR, phdr_addr }, { AT_PHENT, sizeof(Elf64_Phdr) },
 		{ AT_PHNUM, im->eh.e_phnum }, { AT_PAGESZ, PAGE_SIZE },
 		{ AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, im->eh.e_entry + im->bias },
-		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 },
+		{ AT_UID, current()->cred.uid }, { AT_EUID, current()->cred.euid },
+		{ AT_GID, current()->cred.gid }, { AT_EGID, current()->cred.egid },
 		{ AT_SECURE, 0 }, { AT_HWCAP, cpu_hwcap() }, { AT_CLKTCK, 100 },
 		{ AT_RANDOM, 0 }, { AT_PLATFORM, 0 }, { AT_EXECFN, 0 }, { AT_NULL, 0 },
 	};
@@ -364,7 +365,7 @@ static void flush_old_state(struct task *t, const char *path)
 	t->robust_list = NULL;
 	t->fs_base = 0;
 	arch_set_fs_base(0);
-	cred_init_root(t);		/* uid 0 execs with every capability, as Linux */
+	cred_exec(t);			/* ids kept, capabilities recomputed */
 	arch_fpu_init_state(t->fpu);
 	arch_fpu_restore(t->fpu);
 	if (t->files)

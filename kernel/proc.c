@@ -129,9 +129,8 @@ static void copy_attributes(struct task *c, struct task *p)
 	c->sid = p->sid;
 	c->umask = p->umask;
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
-	c->cap_effective = p->cap_effective;
-	c->cap_permitted = p->cap_permitted;
-	c->cap_inheritable = p->cap_inheritable;
+	c->cred = p->cred;
+	c->dumpable = p->dumpable;		/* pdeathsig is not inherited */
 	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
 	c->blocked = p->blocked;
 	c->altstack = p->altstack;
@@ -231,12 +230,19 @@ void proc_exec_done(struct task *t)
 
 /* ---- exit ---- */
 
-static void reparent_children(struct task *t)
+/*
+ * Hand @t's children to init (tasklist_lock held). Those that asked for
+ * PR_SET_PDEATHSIG are collected in @orphans (up to @max) for their signal.
+ */
+static unsigned int reparent_children(struct task *t, struct task **orphans, unsigned int max)
 {
 	struct task *c, *n;
 	bool zombies = false;
+	unsigned int norphans = 0;
 
 	list_for_each_entry_safe(c, n, &t->children, sibling) {
+		if (c->pdeathsig && c->state != TASK_ZOMBIE && norphans < max)
+			orphans[norphans++] = c;
 		list_del(&c->sibling);
 		c->parent = init_task;
 		list_add_tail(&c->sibling, &init_task->children);
@@ -245,6 +251,7 @@ static void reparent_children(struct task *t)
 	}
 	if (zombies)
 		wake_up(&init_task->child_exit);
+	return norphans;
 }
 
 #define WIFSIGNALED_(s)	(((s) & 0x7f) != 0)
@@ -294,11 +301,12 @@ static void exit_release(struct task *t)
  */
 static void exit_unhash(struct task *t, int status)
 {
-	struct task *parent;
+	struct task *parent, *orphans[64];
+	unsigned int norphans;
 	unsigned long irq;
 
 	irq = spin_lock_irqsave(&tasklist_lock);
-	reparent_children(t);
+	norphans = reparent_children(t, orphans, ARRAY_SIZE(orphans));
 	parent = t->parent;
 	t->exit_status = status;
 	if (parent) {
@@ -314,6 +322,9 @@ static void exit_unhash(struct task *t, int status)
 	if (!t->parent)
 		list_del(&t->all_node);		/* freed by the next task to run */
 	spin_unlock_irqrestore(&tasklist_lock, irq);
+	/* No sleep since the unlock: the orphans are still there. */
+	for (unsigned int i = 0; i < norphans; i++)
+		send_signal(orphans[i], orphans[i]->pdeathsig, NULL);
 }
 
 /* Send the parent SIGCHLD for @t's exit with @status and wake its wait4. */
@@ -470,33 +481,7 @@ static long sys_getppid(void)
 }
 SYSCALL(__NR_getppid, sys_getppid);
 
-static long sys_getuid(void) { return 0; }
-SYSCALL(__NR_getuid, sys_getuid);
-static long sys_geteuid(void) { return 0; }
-SYSCALL(__NR_geteuid, sys_geteuid);
-static long sys_getgid(void) { return 0; }
-SYSCALL(__NR_getgid, sys_getgid);
-static long sys_getegid(void) { return 0; }
-SYSCALL(__NR_getegid, sys_getegid);
-
-static long sys_getresuid(unsigned int __user *r, unsigned int __user *e, unsigned int __user *s)
-{
-	return put_user(0u, r) || put_user(0u, e) || put_user(0u, s) ? -EFAULT : 0;
-}
-SYSCALL(__NR_getresuid, sys_getresuid);
-
-static long sys_getresgid(unsigned int __user *r, unsigned int __user *e, unsigned int __user *s)
-{
-	return put_user(0u, r) || put_user(0u, e) || put_user(0u, s) ? -EFAULT : 0;
-}
-SYSCALL(__NR_getresgid, sys_getresgid);
-
-/* Everyone is root with no supplementary groups. */
-static long sys_getgroups(long size, unsigned int __user *list)
-{
-	return size < 0 ? -EINVAL : 0;
-}
-SYSCALL(__NR_getgroups, sys_getgroups);
+/* uids, gids and groups: kernel/cred.c */
 
 static long sys_setpgid(long pid, long pgid)
 {

@@ -13,6 +13,7 @@
  * other CPU can pick up the previous task before its registers are saved.
  */
 #include "kernel/task.h"
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -186,6 +187,7 @@ struct task *task_alloc(void)
 	if (!t)
 		return NULL;
 	memset(t, 0, sizeof(*t));
+	cred_init_root(t);		/* kernel threads are root; fork copies the parent's */
 	t->kstack = kstack_alloc();
 	if (!t->kstack) {
 		kmem_cache_free(task_cache, t);
@@ -312,6 +314,7 @@ void sched_init(void)
 	INIT_LIST_HEAD(&idle->all_node);
 	idle->state = TASK_RUNNING;
 	strlcpy(idle->comm, "idle", sizeof(idle->comm));
+	cred_init_root(idle);		/* the kernel acts as root */
 	/* The boot stack becomes the idle task's; it has no kstack slot. */
 	this_cpu()->current = idle;
 }

@@ -127,7 +127,7 @@ static int send_user_signal(struct task *t, int sig)
 	si.si_signo = sig;
 	si.si_code = SI_USER;
 	si.si_pid = current()->pid;
-	si.si_uid = 0;
+	si.si_uid = current()->cred.uid;
 	return send_signal(t, sig, &si);
 }
 
@@ -150,6 +150,32 @@ int kill_pgrp(pid_t pgid, int sig)
 		found = true;
 	}
 	return found ? 0 : -ESRCH;
+}
+
+/*
+ * kill(2) to process group @pgid: like kill_pgrp, but from user space -
+ * the sender's pid in the siginfo, signal 0 only checks, and each member
+ * must pass kill's permission rule. 0 if any member got it, -EPERM if all
+ * were refused, -ESRCH for an empty group (Linux's __kill_pgrp_info).
+ */
+static int kill_pgrp_user(pid_t pgid, int sig)
+{
+	struct task *t, *targets[64];
+	unsigned int n = 0, denied = 0;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+	for_each_task(t) {
+		if (t->pgid != pgid || !t->mm || t->state == TASK_ZOMBIE)
+			continue;
+		if (!cred_may_signal(t, sig))
+			denied++;
+		else if (n < ARRAY_SIZE(targets))
+			targets[n++] = t;
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	for (unsigned int i = 0; i < n; i++)
+		send_user_signal(targets[i], sig);
+	return n ? 0 : denied ? -EPERM : -ESRCH;
 }
 
 void force_sig_fault(int sig, int code, vaddr_t addr)
@@ -524,22 +550,26 @@ static long sys_kill(long pid, long sig)
 	if (sig < 0 || sig > NR_SIGNALS)
 		return -EINVAL;
 	if (pid == 0)
-		return sig ? kill_pgrp(current()->pgid, sig) : 0;
+		return kill_pgrp_user(current()->pgid, sig);
 	if (pid < -1)
-		return sig ? kill_pgrp(-pid, sig) : 0;
+		return kill_pgrp_user(-pid, sig);
 	if (pid == -1) {			/* everyone but init and ourselves */
 		struct task *targets[256];
-		unsigned int n = 0;
+		unsigned int n = 0, denied = 0;
 
 		irq = spin_lock_irqsave(&tasklist_lock);
-		for_each_task(t)
-			if (t->pid > 1 && t != current() && t->mm && t->state != TASK_ZOMBIE &&
-			    n < ARRAY_SIZE(targets))
+		for_each_task(t) {
+			if (t->pid <= 1 || t == current() || !t->mm || t->state == TASK_ZOMBIE)
+				continue;
+			if (!cred_may_signal(t, sig))
+				denied++;
+			else if (n < ARRAY_SIZE(targets))
 				targets[n++] = t;
+		}
 		spin_unlock_irqrestore(&tasklist_lock, irq);
 		for (unsigned int i = 0; i < n; i++)
 			send_user_signal(targets[i], sig);
-		return n ? 0 : -ESRCH;
+		return n ? 0 : denied ? -EPERM : -ESRCH;
 	}
 	irq = spin_lock_irqsave(&tasklist_lock);
 	t = task_find(pid);
@@ -548,6 +578,8 @@ static long sys_kill(long pid, long sig)
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
 		return -ESRCH;
+	if (!cred_may_signal(t, sig))
+		return -EPERM;			/* kill(2): neither uid matches */
 	if (t->state == TASK_ZOMBIE)
 		return 0;			/* Linux: signalling a zombie succeeds */
 	err = send_user_signal(t, sig);

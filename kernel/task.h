@@ -19,6 +19,7 @@
 #define KERNEL_TASK_H
 
 #include "kernel/compiler.h"
+#include "kernel/cred.h"
 #include "kernel/lib/list.h"
 #include "kernel/uapi.h"
 #include "kernel/wait.h"
@@ -111,10 +112,12 @@ struct task {
 	struct fpu_state *fpu;
 	struct trap_frame *user_regs;	/* top of the kernel stack while in a syscall/trap */
 
-	/* Limits and ids (everyone is root; capabilities in kernel/cred.c) */
-	uint64_t cap_effective, cap_permitted, cap_inheritable;
+	/* Identity, limits and process attributes */
+	struct cred cred;		/* ids and capabilities (kernel/cred.c) */
 	struct rlimit64 rlim[RLIM_NLIMITS];
 	umode_t umask;
+	int pdeathsig;			/* PR_SET_PDEATHSIG: sent when the parent exits; 0 none */
+	bool dumpable;			/* PR_GET_DUMPABLE (Linux keeps it per mm) */
 };
 
 static inline struct task *current(void)

@@ -46,6 +46,8 @@
 #include "kernel/types.h"
 
 typedef int pid_t;
+typedef unsigned int uid_t;
+typedef unsigned int gid_t;
 typedef unsigned int umode_t;
 typedef int64_t loff_t;
 

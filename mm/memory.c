@@ -42,6 +42,7 @@
 #include "mm/vmscan.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
+#include <limits.h>		/* ULONG_MAX; after the UAPI headers (glibc) */
 
 struct page *zero_page;
 
@@ -467,6 +468,8 @@ struct zap_ctx {
 	bool unmap;			/* clear the PTEs too (not needed at exit) */
 	struct inode *only;		/* truncate: only pages of this file, from */
 	unsigned long first_index;	/* ... this file page on (and their COWs) */
+	unsigned long end_index;	/* ... up to this one (exclusive) */
+	bool keep_cows;			/* punch hole: private anonymous copies stay */
 	const struct vma *vma;
 };
 
@@ -475,7 +478,10 @@ static int zap_one(const struct mmu_mapping *m, void *arg)
 	struct zap_ctx *c = arg;
 	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
 
-	if (c->only && linear_page_index(c->vma, m->va) < c->first_index)
+	if (c->only && (linear_page_index(c->vma, m->va) < c->first_index ||
+			linear_page_index(c->vma, m->va) >= c->end_index))
+		return 0;
+	if (c->keep_cows && page_test_flag(p, PG_anon))
 		return 0;
 	if (c->vma->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, -1);
@@ -548,8 +554,15 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 /* Truncation (mm/rmap.c): drop this VMA's pages of file offsets >= @first_index. */
 void zap_file_pages_from(struct vma *v, unsigned long first_index)
 {
+	zap_file_pages_range(v, first_index, ULONG_MAX, /* even_cows= */true);
+}
+
+void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned long end_index,
+			  bool even_cows)
+{
 	struct zap_ctx c = {
-		.unmap = true, .only = v->file->inode, .first_index = first_index, .vma = v,
+		.unmap = true, .only = v->file->inode, .first_index = first_index,
+		.end_index = end_index, .keep_cows = !even_cows, .vma = v,
 	};
 
 	tlb_gather_init(&c.tlb, v->mm);

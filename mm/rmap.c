@@ -231,15 +231,25 @@ void vma_unlink_file(struct vma *v)
 
 void unmap_mapping_range(struct inode *inode, unsigned long first_index)
 {
+	unmap_mapping_pages(inode, first_index, ULONG_MAX, /* even_cows= */true);
+}
+
+void unmap_mapping_pages(struct inode *inode, unsigned long first_index,
+			 unsigned long end_index, bool even_cows)
+{
 	unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
 	struct interval_tree_node *n;
 
-	for (n = interval_tree_iter_first(&inode->i_mmap, first_index, ULONG_MAX); n;
-	     n = interval_tree_iter_next(n, first_index, ULONG_MAX)) {
+	if (first_index >= end_index)
+		goto out;
+	/* The interval tree's bounds are inclusive. */
+	for (n = interval_tree_iter_first(&inode->i_mmap, first_index, end_index - 1); n;
+	     n = interval_tree_iter_next(n, first_index, end_index - 1)) {
 		struct vma *v = container_of(n, struct vma, shared_rb);
 
-		zap_file_pages_from(v, first_index);
+		zap_file_pages_range(v, first_index, end_index, even_cows);
 	}
+out:
 	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
 }
 

@@ -64,6 +64,13 @@ void vma_unlink_file(struct vma *v);
  * private copies (COW) included, as Linux's truncate does.
  */
 void unmap_mapping_range(struct inode *inode, unsigned long first_index);
+/*
+ * Unmap @inode's pages at offsets in [@first_index, @end_index) from every
+ * mapping; private COW copies only with @even_cows (fallocate's punch hole
+ * leaves them, as Linux's). Takes i_mmap_lock; never sleeps.
+ */
+void unmap_mapping_pages(struct inode *inode, unsigned long first_index,
+			 unsigned long end_index, bool even_cows);
 
 /* ---- page side ---- */
 struct anon_vma *page_anon_vma(const struct page *p);

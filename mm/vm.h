@@ -126,6 +126,13 @@ long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 /* MADV_COLD: deactivate the pages only this mapping maps (memory.c). */
 void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
 void zap_file_pages_from(struct vma *v, unsigned long first_index);
+/*
+ * Punch hole: drop this VMA's PTEs of file offsets in [@first_index,
+ * @end_index); private (COW) copies too only with @even_cows. Caller holds
+ * the inode's i_mmap_lock, as for zap_file_pages_from.
+ */
+void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned long end_index,
+			  bool even_cows);
 void unmap_page_at(struct vma *v, unsigned long addr, struct page *p);
 void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot);
 

@@ -1,14 +1,17 @@
 /*
  * attr.c - changing inode attributes: chmod, chown and utimensat families.
  *
- * Everyone is root, so there are no permission checks: the calls only
- * validate their arguments, find the inode (by path or fd) and store the
- * new values under inode->lock, updating ctime as Linux does. The file
- * type bits of a mode never change.
+ * The calls validate their arguments, find the inode (by path or fd),
+ * check Linux's ownership rules (chmod: the owner or CAP_FOWNER; chown:
+ * CAP_CHOWN, or the owner giving the file to one of its own groups) and
+ * store the new values under inode->lock, updating ctime as Linux does.
+ * The file type bits of a mode never change.
  */
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/syscall.h"
+#include "kernel/task.h"
 
 #ifndef UTIME_NOW
 #define UTIME_NOW	((1l << 30) - 1l)
@@ -46,6 +49,10 @@ static long do_chmod(int err, struct dentry *d, umode_t mode)
 {
 	if (err)
 		return err;
+	if (current()->cred.fsuid != d->inode->uid && !capable(CAP_FOWNER_BIT)) {
+		dentry_put(d);
+		return -EPERM;
+	}
 	set_mode(d->inode, mode);
 	dentry_put(d);
 	return 0;
@@ -77,6 +84,20 @@ SYSCALL(__NR_fchmod, sys_fchmod);
 
 /* ---- chown: -1 keeps a value ---- */
 
+/* Linux's chown_ok/chgrp_ok: CAP_CHOWN, or the owner keeping the uid and picking its own group. */
+static bool may_chown(const struct inode *inode, unsigned int uid, unsigned int gid)
+{
+	const struct cred *c = &current()->cred;
+	bool owner = c->fsuid == inode->uid;
+
+	if (capable(CAP_CHOWN_BIT))
+		return true;
+	if (uid != (unsigned int)-1 && !(owner && uid == inode->uid))
+		return false;
+	return gid == (unsigned int)-1 ||
+	       (owner && (gid == inode->gid || cred_in_group(c, gid)));
+}
+
 static long do_chown(int err, struct dentry *d, unsigned int uid, unsigned int gid)
 {
 	struct inode *inode;
@@ -84,6 +105,10 @@ static long do_chown(int err, struct dentry *d, unsigned int uid, unsigned int g
 	if (err)
 		return err;
 	inode = d->inode;
+	if (!may_chown(inode, uid, gid)) {
+		dentry_put(d);
+		return -EPERM;
+	}
 	mutex_lock(&inode->lock);
 	if (uid != (unsigned int)-1)
 		inode->uid = uid;

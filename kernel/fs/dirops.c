@@ -16,6 +16,7 @@
  * 2 + its subdirectories; a removed inode has 0, and a directory with
  * nlink 0 refuses new names and lookups (it is "dead").
  */
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
@@ -211,7 +212,9 @@ int vfs_unlink(struct dentry *root, struct dentry *start, const char *path, bool
 			dentry_put(c);
 		goto out_put;
 	}
-	err = may_delete(c, rmdir, last.trailing_slash);
+	err = may_delete_perm(parent->inode, c->inode);
+	if (!err)
+		err = may_delete(c, rmdir, last.trailing_slash);
 	if (!err)
 		delete_child(parent, c);
 	dentry_put(c);
@@ -346,7 +349,13 @@ static int rename_locked(struct dentry *root, struct rename_op *r, struct dentry
 	r->target = dentry_find_child(r->nparent, r->nlast.name, strlen(r->nlast.name));
 	if (r->target == r->old)
 		return 0;		/* a rename onto itself does nothing */
-	err = check_rename(r);
+	/* Removing the old name, replacing or adding the new one. */
+	err = may_delete_perm(r->oparent->inode, r->old->inode);
+	if (!err)
+		err = r->target ? may_delete_perm(r->nparent->inode, r->target->inode)
+				: inode_permission(r->nparent->inode, MAY_WRITE | MAY_EXEC);
+	if (!err)
+		err = check_rename(r);
 	if (err)
 		return err;
 	err = dentry_set_name(r->old, r->nlast.name);

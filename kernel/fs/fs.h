@@ -125,6 +125,9 @@ void *page_tree_replace(struct page_tree *t, unsigned long index, void *entry);
  */
 unsigned long page_tree_truncate(struct page_tree *t, unsigned long first,
 				 unsigned long *swapped);
+/* The same for the indices in [@first, @end) only (fallocate's punch hole). */
+unsigned long page_tree_punch(struct page_tree *t, unsigned long first, unsigned long end,
+			      unsigned long *swapped);
 /* Take the page at @index out of the tree (no reference dropped); NULL if none. */
 struct page *page_tree_remove(struct page_tree *t, unsigned long index);
 
@@ -157,6 +160,11 @@ struct inode_operations {
 	ssize_t (*read)(struct file *f, struct fs_buf buf, size_t n, loff_t *pos);
 	ssize_t (*write)(struct file *f, struct fs_buf buf, size_t n, loff_t *pos);
 	int (*setsize)(struct inode *inode, loff_t size);	/* truncate */
+	/*
+	 * fallocate(2) on a regular file, arguments already checked by the
+	 * VFS (open.c): 0 or -EOPNOTSUPP (mode), -ENOSPC, -EFBIG, -EIO.
+	 */
+	int (*fallocate)(struct inode *inode, int mode, loff_t off, loff_t len);
 
 	void (*evict)(struct inode *inode);	/* last reference gone */
 };
@@ -354,6 +362,21 @@ int at_empty_path(const char __user *upath, int flags);
 int fd_dentry(int fd, struct dentry **res);
 
 extern const struct file_operations empty_fops;	/* no operations at all */
+
+/*
+ * May the current task access @inode with @mask (MAY_READ|MAY_WRITE|
+ * MAY_EXEC of kernel/cred.h) through its fs ids? 0 or -EACCES; always 0
+ * with no current task (boot). Never sleeps.
+ */
+int inode_permission(struct inode *inode, int mask);
+/*
+ * May the current task remove or rename away @victim from directory @dir?
+ * Write and search permission on @dir (-EACCES), and in a sticky directory
+ * ownership of @victim or @dir, or CAP_FOWNER (-EPERM). 0 when allowed.
+ */
+int may_delete_perm(struct inode *dir, struct inode *victim);
+/* The owner a new inode gets: current's fsuid/fsgid (root with no task). */
+void inode_init_owner(struct inode *inode);
 
 /*
  * Open @path relative to @root/@start like openat(2); @mode is already

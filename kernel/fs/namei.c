@@ -16,6 +16,7 @@
  * Symbolic links do not exist (no symlink system call), so there is no
  * following and no ELOOP.
  */
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
@@ -112,6 +113,11 @@ static int walk_n(struct dentry *root, struct dentry *start, const char *path,
 		if (c - p > NAME_MAX) {
 			dentry_put(d);
 			return -ENAMETOOLONG;
+		}
+		/* Search permission on every directory passed through. */
+		if (dentry_is_dir(d) && inode_permission(d->inode, MAY_EXEC)) {
+			dentry_put(d);
+			return -EACCES;
 		}
 		next = lookup_len(root, d, p, c - p);
 		dentry_put(d);

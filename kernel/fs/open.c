@@ -2,7 +2,7 @@
  * open.c - opening files (open, openat, creat, and the kernel's
  * file_open_kernel), and the calls that act on a path or an open file's
  * inode without reading it: access, chdir, fchdir, getcwd, umask,
- * truncate, ftruncate.
+ * truncate, ftruncate, fallocate.
  *
  * An open is two steps:
  *
@@ -11,15 +11,20 @@
  *      file operations -- the inode's, or a character device's from the
  *      chrdev table -- truncate for O_TRUNC, call fop->open.
  *
- * Everyone is root: permission bits are recorded but only X_OK looks at
- * them (a regular file needs some x bit to be "executable").
+ * Permissions are Linux's (kernel/cred.c cred_permission): the owner,
+ * group or other bits against the fs uid/gid, with CAP_DAC_OVERRIDE and
+ * CAP_DAC_READ_SEARCH as root's bypass. Path walks need search (x) on each
+ * directory, creating and removing names write and search on the parent,
+ * and access(2) asks with the real ids.
  */
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "mm/slab.h"
+#include <linux/falloc.h>
 
 #define F_OK	0
 #define X_OK	1
@@ -107,6 +112,8 @@ struct dentry *vfs_create_locked(struct dentry *parent, const char *name, umode_
 	struct inode *dir = parent->inode, *inode;
 	struct dentry *d;
 
+	int err;
+
 	if (!dir->i_op || !dir->i_op->create)
 		return ERR_PTR(-EACCES);
 	if (dir->nlink == 0)
@@ -116,9 +123,13 @@ struct dentry *vfs_create_locked(struct dentry *parent, const char *name, umode_
 		dentry_put(d);
 		return ERR_PTR(-EEXIST);
 	}
+	err = inode_permission(dir, MAY_WRITE | MAY_EXEC);
+	if (err)
+		return ERR_PTR(err);
 	inode = dir->i_op->create(dir, mode, rdev);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
+	inode_init_owner(inode);
 	d = dentry_alloc(parent, name, inode);
 	if (!d) {
 		inode_put(inode);
@@ -131,9 +142,42 @@ struct dentry *vfs_create_locked(struct dentry *parent, const char *name, umode_
 	return d;
 }
 
+/* ---- permissions ---- */
+
+int inode_permission(struct inode *inode, int mask)
+{
+	struct task *t = current();
+
+	if (!t)
+		return 0;
+	return cred_permission(&t->cred, inode->mode, inode->uid, inode->gid, mask);
+}
+
+int may_delete_perm(struct inode *dir, struct inode *victim)
+{
+	struct task *t = current();
+	int err = inode_permission(dir, MAY_WRITE | MAY_EXEC);
+
+	if (err || !t)
+		return err;
+	/* Sticky directory (/tmp): only the owners or CAP_FOWNER remove names. */
+	if ((dir->mode & S_ISVTX) && t->cred.fsuid != victim->uid &&
+	    t->cred.fsuid != dir->uid && !capable(CAP_FOWNER_BIT))
+		return -EPERM;
+	return 0;
+}
+
+void inode_init_owner(struct inode *inode)
+{
+	struct task *t = current();
+
+	inode->uid = t ? t->cred.fsuid : 0;
+	inode->gid = t ? t->cred.fsgid : 0;
+}
+
 /* The O_CREAT half of an open: find or make the last component. */
 static int open_create(struct dentry *root, struct dentry *start, const char *path,
-		       int flags, umode_t mode, struct dentry **res)
+		       int flags, umode_t mode, struct dentry **res, bool *created)
 {
 	struct last_component last;
 	struct dentry *parent, *d;
@@ -151,6 +195,7 @@ static int open_create(struct dentry *root, struct dentry *start, const char *pa
 		d = ERR_PTR(-EEXIST);
 	} else if (IS_ERR(d) && PTR_ERR(d) == -ENOENT) {
 		d = vfs_create_locked(parent, last.name, S_IFREG | (mode & 07777), 0);
+		*created = !IS_ERR(d);
 	}
 	dentry_put(parent);
 	if (IS_ERR(d))
@@ -169,11 +214,15 @@ static const struct file_operations *open_fops(struct inode *inode)
 	return NULL;		/* FIFOs, sockets, block devices: no driver */
 }
 
-/* may_open(): what the flags ask against what the inode is. */
-static int may_open(struct inode *inode, int flags)
+/*
+ * may_open(): what the flags ask against what the inode is, and against
+ * its permission bits (not for a file this open has just created).
+ */
+static int may_open(struct inode *inode, int flags, bool created)
 {
 	unsigned int acc = flags & O_ACCMODE;
 	bool write = acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC);
+	bool read = acc == O_RDONLY || acc == O_RDWR;
 
 	if ((flags & O_DIRECTORY) && !S_ISDIR(inode->mode))
 		return -ENOTDIR;
@@ -181,20 +230,23 @@ static int may_open(struct inode *inode, int flags)
 		return 0;
 	if (S_ISDIR(inode->mode) && (write || (flags & O_CREAT)))
 		return -EISDIR;
-	return 0;
+	if (created)
+		return 0;
+	return inode_permission(inode, (read ? MAY_READ : 0) | (write ? MAY_WRITE : 0));
 }
 
 /*
- * Open the inode of @d (a reference is taken for the file). Returns the
+ * Open the inode of @d (a reference is taken for the file); @created: this
+ * open made it, so its permission bits are not checked. Returns the
  * file or ERR_PTR(-ENOTDIR/-EISDIR/-ENXIO/-ENOMEM or fop->open's error).
  * May sleep.
  */
-struct file *vfs_open_dentry(struct dentry *d, int flags)
+static struct file *open_dentry(struct dentry *d, int flags, bool created)
 {
 	struct inode *inode = d->inode;
 	const struct file_operations *fop;
 	struct file *f;
-	int err = may_open(inode, flags);
+	int err = may_open(inode, flags, created);
 
 	if (err)
 		return ERR_PTR(err);
@@ -222,24 +274,30 @@ struct file *vfs_open_dentry(struct dentry *d, int flags)
 	return f;
 }
 
+struct file *vfs_open_dentry(struct dentry *d, int flags)
+{
+	return open_dentry(d, flags, /* created= */false);
+}
+
 struct file *vfs_open(struct dentry *root, struct dentry *start, const char *path,
 		      int flags, umode_t mode)
 {
 	struct dentry *d;
 	struct file *f;
+	bool created = false;
 	int err;
 
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return ERR_PTR(-EINVAL);
 	mutex_lock(&vfs_ns_lock);
 	if (flags & O_CREAT)
-		err = open_create(root, start, path, flags, mode, &d);
+		err = open_create(root, start, path, flags, mode, &d, &created);
 	else
 		err = namei_walk(root, start, path, &d);
 	mutex_unlock(&vfs_ns_lock);
 	if (err)
 		return ERR_PTR(err);
-	f = vfs_open_dentry(d, flags);
+	f = open_dentry(d, flags, created);
 	dentry_put(d);
 	return f;
 }
@@ -348,10 +406,14 @@ int fd_dentry(int fd, struct dentry **res)
 	return err;
 }
 
-/* Everyone is root: existence, plus some x bit for X_OK on a non-directory. */
+/*
+ * access(2): the real ids ask (AT_EACCESS: the effective ones), with
+ * root's bypass only for a real uid 0. F_OK is existence alone.
+ */
 static long do_faccessat(int dirfd, const char __user *upath, int mode, int flags)
 {
 	struct dentry *d;
+	struct cred c;
 	long err;
 
 	if (mode & ~(R_OK | W_OK | X_OK))
@@ -361,8 +423,12 @@ static long do_faccessat(int dirfd, const char __user *upath, int mode, int flag
 	err = user_path_at(dirfd, upath, &d);
 	if (err)
 		return err;
-	if ((mode & X_OK) && !S_ISDIR(d->inode->mode) && !(d->inode->mode & 0111))
-		err = -EACCES;
+	if (flags & AT_EACCESS)
+		c = current()->cred;
+	else
+		cred_for_access(&c);
+	if (mode)
+		err = cred_permission(&c, d->inode->mode, d->inode->uid, d->inode->gid, mode);
 	dentry_put(d);
 	return err;
 }
@@ -474,7 +540,7 @@ static long sys_truncate(const char __user *path, loff_t size)
 		err = -EISDIR;
 	else if (!S_ISREG(d->inode->mode))
 		err = -EINVAL;
-	else
+	else if (!(err = inode_permission(d->inode, MAY_WRITE)))
 		err = vfs_truncate(d->inode, size);
 	dentry_put(d);
 	return err;
@@ -503,3 +569,52 @@ static long sys_ftruncate(int fd, loff_t size)
 	return err;
 }
 SYSCALL(__NR_ftruncate, sys_ftruncate);
+
+/* ---- fallocate ---- */
+
+#define FALLOC_KNOWN	(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_NO_HIDE_STALE | \
+			 FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | \
+			 FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
+
+/* Linux's vfs_fallocate() checks, in its order; 0 when @f may go on to i_op. */
+static int check_fallocate(struct file *f, int mode, loff_t off, loff_t len)
+{
+	unsigned int acc = f->flags & O_ACCMODE;
+	umode_t imode = f->inode ? f->inode->mode : S_IFIFO;	/* no inode: a pipe */
+
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~FALLOC_KNOWN)
+		return -EOPNOTSUPP;
+	/* A hole punched must keep the size. */
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if ((f->flags & O_PATH) || (acc != O_WRONLY && acc != O_RDWR))
+		return -EBADF;
+	if (S_ISFIFO(imode))
+		return -ESPIPE;
+	if (S_ISDIR(imode))
+		return -EISDIR;
+	if (!S_ISREG(imode))
+		return -ENODEV;
+	if (off > INT64_MAX - len)
+		return -EFBIG;
+	return 0;
+}
+
+static long sys_fallocate(int fd, int mode, loff_t off, loff_t len)
+{
+	struct file *f = fget(fd);
+	long err;
+
+	if (!f)
+		return -EBADF;
+	err = check_fallocate(f, mode, off, len);
+	if (!err && (!f->inode->i_op || !f->inode->i_op->fallocate))
+		err = -EOPNOTSUPP;
+	if (!err)
+		err = f->inode->i_op->fallocate(f->inode, mode, off, len);
+	fput(f);
+	return err;
+}
+SYSCALL(__NR_fallocate, sys_fallocate);

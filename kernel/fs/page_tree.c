@@ -31,6 +31,7 @@
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/swap.h"
+#include <limits.h>
 
 #define PT_SHIFT	6
 #define PT_SLOTS	(1u << PT_SHIFT)
@@ -150,18 +151,19 @@ int page_tree_insert(struct page_tree *t, unsigned long index, void *entry)
 
 /*
  * Free the pages of subtree @n (covering indices from @base at @level)
- * whose index is >= @first. Returns true if the whole subtree is now empty
- * and @n has been freed.
+ * whose index is in [@first, @end). Returns true if the whole subtree is
+ * now empty and @n has been freed.
  */
-static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long base,
-			 unsigned long first, unsigned long *freed, unsigned long *swapped)
+static bool pt_free_range(struct pt_node *n, unsigned int level, unsigned long base,
+			  unsigned long first, unsigned long end, unsigned long *freed,
+			  unsigned long *swapped)
 {
 	unsigned long step = 1ul << ((level - 1) * PT_SHIFT);
 	bool empty = true;
 
 	for (unsigned int i = 0; i < PT_SLOTS; i++) {
 		unsigned long lo = base + i * step;
-		bool whole = lo >= first;
+		bool whole = lo >= first && lo < end;
 
 		if (!n->slot[i])
 			continue;
@@ -182,9 +184,9 @@ static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long ba
 			}
 			continue;
 		}
-		/* Partly kept subtrees (first inside them) are walked too. */
-		if (whole || first < lo + step) {
-			if (pt_free_from(n->slot[i], level - 1, lo, first, freed, swapped))
+		/* Subtrees meeting the range are walked (partly kept ones too). */
+		if (lo < end && first <= lo + (step - 1)) {
+			if (pt_free_range(n->slot[i], level - 1, lo, first, end, freed, swapped))
 				n->slot[i] = NULL;
 			else
 				empty = false;
@@ -200,6 +202,12 @@ static bool pt_free_from(struct pt_node *n, unsigned int level, unsigned long ba
 unsigned long page_tree_truncate(struct page_tree *t, unsigned long first,
 				 unsigned long *swapped)
 {
+	return page_tree_punch(t, first, ULONG_MAX, swapped);
+}
+
+unsigned long page_tree_punch(struct page_tree *t, unsigned long first, unsigned long end,
+			      unsigned long *swapped)
+{
 	unsigned long freed = 0, dummy;
 
 	if (!swapped)
@@ -209,9 +217,9 @@ unsigned long page_tree_truncate(struct page_tree *t, unsigned long first,
 		t->height = 0;
 		return 0;
 	}
-	if (!pt_fits(t->height, first))
+	if (first >= end || !pt_fits(t->height, first))
 		return 0;	/* nothing stored at or beyond @first */
-	if (pt_free_from(t->root, t->height, 0, first, &freed, swapped)) {
+	if (pt_free_range(t->root, t->height, 0, first, end, &freed, swapped)) {
 		t->root = NULL;
 		t->height = 0;
 	}

@@ -252,6 +252,17 @@ static void status_vm(struct proc_buf *b, const struct proc_mm_stats *vm)
 		proc_printf(b, "%s:\t%8lu kB\n", f[i].name, f[i].pages * KB_PER_PAGE);
 }
 
+/* Uid:/Gid: real, effective, saved, fs; then FDSize and the groups. */
+static void status_ids(struct proc_buf *b, const struct cred *c)
+{
+	proc_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t",
+		    c->uid, c->euid, c->suid, c->fsuid, c->gid, c->egid, c->sgid, c->fsgid,
+		    NR_OPEN_MAX);
+	for (unsigned int i = 0; i < c->ngroups; i++)
+		proc_printf(b, i ? " %u" : "%u", c->groups[i]);
+	proc_printf(b, " \n");		/* Linux's trailing space */
+}
+
 /* Linux's order (fs/proc/array.c); the Vm lines only for a task with an mm. */
 int proc_show_status(struct proc_buf *b, const struct proc_ctx *c)
 {
@@ -263,8 +274,7 @@ int proc_show_status(struct proc_buf *b, const struct proc_ctx *c)
 		    TASK_COMM_LEN, t->comm, t->umask, task_state_char(t), task_state_name(t));
 	proc_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
 		    t->pid, t->pid, task_ppid(t));
-	proc_printf(b, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t \n",
-		    NR_OPEN_MAX);
+	status_ids(b, &t->cred);
 	proc_printf(b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t%d\n",
 		    t->pid, t->pid, t->pgid, t->sid,
 		    !t->mm && t->state != TASK_ZOMBIE);
@@ -274,5 +284,10 @@ int proc_show_status(struct proc_buf *b, const struct proc_ctx *c)
 	proc_printf(b, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
 		    "SigIgn:\t%016lx\nSigCgt:\t%016lx\n",
 		    (unsigned long)t->pending, 0ul, (unsigned long)t->blocked, ign, catch);
+	proc_printf(b, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n"
+		    "CapBnd:\t%016lx\nCapAmb:\t%016lx\nNoNewPrivs:\t%d\n",
+		    (unsigned long)t->cred.cap_inheritable, (unsigned long)t->cred.cap_permitted,
+		    (unsigned long)t->cred.cap_effective, (unsigned long)t->cred.cap_bset, 0ul,
+		    t->cred.no_new_privs);
 	return 0;
 }

@@ -8,6 +8,7 @@
  * links, so lstat is stat and AT_SYMLINK_NOFOLLOW changes nothing. A file
  * without an inode (a pipe end) stats as a FIFO.
  */
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
@@ -205,10 +206,11 @@ bool file_is_regular(struct file *f)
 	return f->inode && S_ISREG(f->inode->mode);
 }
 
-/* A regular file with at least one x bit (everyone is root). */
+/* A regular file the caller may execute (MAY_EXEC; root needs some x bit). */
 bool file_may_exec(struct file *f)
 {
-	return file_is_regular(f) && (f->inode->mode & 0111);
+	/* Root too needs some x bit (CAP_DAC_OVERRIDE's rule for exec). */
+	return file_is_regular(f) && !inode_permission(f->inode, MAY_EXEC);
 }
 
 loff_t file_size(struct file *f)

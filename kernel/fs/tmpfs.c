@@ -33,6 +33,7 @@
 #include "mm/swap.h"
 #include "mm/vmscan.h"
 #include "mm/vmstat.h"
+#include <linux/falloc.h>
 
 #define TMPFS_MAX_BYTES	(1ll << 40)	/* s_maxbytes: 1 TiB */
 
@@ -436,6 +437,98 @@ static int tmpfs_setsize(struct inode *inode, loff_t size)
 	return 0;
 }
 
+/* ---- fallocate ---- */
+
+/* Zero [@from, @to) of the page at @index, if the file has one (swapped in). */
+static void zero_partial_page(struct inode *inode, unsigned long index, size_t from, size_t to)
+{
+	struct page *p = cache_get(inode, index, false, false);
+
+	if (IS_ERR_OR_NULL(p))
+		return;			/* a hole reads as zeros already */
+	memset((char *)page_address(p) + from, 0, to - from);
+	page_set_flag(p, PG_dirty);
+	put_page(p);
+}
+
+/*
+ * FALLOC_FL_PUNCH_HOLE: whole pages of [@off, @off + @len) leave the file -
+ * unmapped from the file's shared mappers first (private COW copies stay,
+ * as Linux's), then dropped with their swap slots - and the partial pages
+ * at either end are zeroed in place. The size never changes.
+ */
+static void tmpfs_punch_hole(struct inode *inode, loff_t off, loff_t len)
+{
+	loff_t end = off + len;
+	unsigned long first = ALIGN_UP((uint64_t)off, PAGE_SIZE) >> PAGE_SHIFT;
+	unsigned long last = (uint64_t)end >> PAGE_SHIFT;	/* exclusive */
+	size_t head = off & ~PAGE_MASK, tail = end & ~PAGE_MASK;
+
+	if (first < last) {
+		unsigned long irq, freed, swapped;
+
+		unmap_mapping_pages(inode, first, last, /* even_cows= */false);
+		irq = spin_lock_irqsave(&inode->pages_lock);
+		freed = page_tree_punch(&inode->pages, first, last, &swapped);
+		inode->nr_pages -= freed + swapped;
+		inode->swapped -= swapped;
+		spin_unlock_irqrestore(&inode->pages_lock, irq);
+		shmem_account(-(long)freed);
+	}
+	if (head && ((uint64_t)off >> PAGE_SHIFT) == ((uint64_t)end >> PAGE_SHIFT)) {
+		zero_partial_page(inode, off >> PAGE_SHIFT, head, tail);	/* one page */
+		return;
+	}
+	if (head)
+		zero_partial_page(inode, off >> PAGE_SHIFT, head, PAGE_SIZE);
+	if (tail)
+		zero_partial_page(inode, end >> PAGE_SHIFT, 0, tail);
+}
+
+/*
+ * Mode 0 and FALLOC_FL_KEEP_SIZE: every page of the range is in the page
+ * cache afterwards (zeroed where it was a hole); mode 0 also extends the
+ * size. A failed allocation leaves the pages already added (Linux takes
+ * them back) and returns -ENOSPC.
+ */
+static int tmpfs_allocate(struct inode *inode, int mode, loff_t off, loff_t len)
+{
+	unsigned long first = (uint64_t)off >> PAGE_SHIFT;
+	unsigned long end = ALIGN_UP((uint64_t)(off + len), PAGE_SIZE) >> PAGE_SHIFT;
+
+	for (unsigned long index = first; index < end; index++) {
+		struct page *p = cache_get(inode, index, true, false);
+
+		if (IS_ERR(p))
+			return PTR_ERR(p) == -EIO ? -EIO : -ENOSPC;
+		put_page(p);
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > inode->size)
+		set_size(inode, off + len);
+	return 0;
+}
+
+/* fallocate(2): see the two helpers above. Takes inode->lock; may sleep. */
+static int tmpfs_fallocate(struct inode *inode, int mode, loff_t off, loff_t len)
+{
+	int err = 0;
+
+	if (off + len > TMPFS_MAX_BYTES)
+		return -EFBIG;			/* s_maxbytes: checked first, as Linux's VFS */
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;		/* ZERO_RANGE, COLLAPSE_RANGE, ...: not shmem's */
+	mutex_lock(&inode->lock);
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		tmpfs_punch_hole(inode, off, len);
+	else
+		err = tmpfs_allocate(inode, mode, off, len);
+	inode->ctime = fs_now();
+	if (!(mode & FALLOC_FL_KEEP_SIZE) || (mode & FALLOC_FL_PUNCH_HOLE))
+		inode->mtime = inode->ctime;
+	mutex_unlock(&inode->lock);
+	return err;
+}
+
 static void tmpfs_evict(struct inode *inode)
 {
 	tmpfs_free_from(inode, 0);
@@ -506,6 +599,7 @@ struct inode *tmpfs_new_inode(struct super_block *sb, umode_t mode, unsigned int
 
 	if (!inode)
 		return NULL;
+	inode_init_owner(inode);		/* the creator's fsuid/fsgid */
 	if (S_ISDIR(mode)) {
 		inode->i_op = &tmpfs_dir_iops;
 		inode->fop = &dir_fops;
@@ -528,6 +622,7 @@ static const struct inode_operations tmpfs_file_iops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 	.setsize = tmpfs_setsize,
+	.fallocate = tmpfs_fallocate,
 	.evict = tmpfs_evict,
 };
 

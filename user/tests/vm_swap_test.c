@@ -534,6 +534,43 @@ static void pageout_shared_memory(void)
 }
 
 /*
+ * fallocate(FALLOC_FL_PUNCH_HOLE) of a memfd whose pages are on swap:
+ * the slots are freed with the pages (SwapFree comes back, st_blocks goes
+ * to 0) and the range reads as zeros.
+ */
+#define PUNCH_PAGES	64
+
+static void punch_hole_frees_swap(void)
+{
+	int fd = syscall(SYS_memfd_create, "punch-swap", 0);
+	long free0, free1, free2;
+	struct stat st;
+	char *s, buf[PAGE];
+
+	EXPECT_OK(fd);
+	EXPECT_OK(ftruncate(fd, PUNCH_PAGES * PAGE));
+	s = mmap(NULL, PUNCH_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT(s != MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(s, 0x5a, PUNCH_PAGES * PAGE);
+	free0 = vm_meminfo_kb("SwapFree");
+	EXPECT_OK(madvise(s, PUNCH_PAGES * PAGE, MADV_PAGEOUT));
+	munmap(s, PUNCH_PAGES * PAGE);
+	free1 = vm_meminfo_kb("SwapFree");
+	EXPECT(free0 - free1 >= (long)(PUNCH_PAGES * PAGE / 1024), "SwapFree %ld -> %ld kB", free0, free1);
+	EXPECT_OK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			    PUNCH_PAGES * PAGE));
+	free2 = vm_meminfo_kb("SwapFree");
+	EXPECT(free2 == free0, "SwapFree %ld kB after the punch, %ld before the pageout", free2,
+	       free0);
+	EXPECT_OK(fstat(fd, &st));
+	EXPECT(st.st_blocks == 0 && st.st_size == PUNCH_PAGES * PAGE, "st_blocks %ld size %ld",
+	       (long)st.st_blocks, (long)st.st_size);
+	EXPECT(pread(fd, buf, PAGE, 5 * PAGE) == PAGE && buf[0] == 0 && buf[PAGE - 1] == 0,
+	       "punched page reads %#x", buf[0]);
+	close(fd);
+}
+
+/*
  * Two writers at once on shared memory larger than what is free: two
  * grandchildren each write half of TWO_MB of MAP_SHARED | MAP_ANONYMOUS
  * memory, then read the other's half; the scheduler interleaves their
@@ -703,6 +740,7 @@ int main(int argc, char **argv)
 		RUN(shared_with_child);
 		RUN(read_error_poisons_page);
 		RUN(pageout_shared_memory);
+		RUN(punch_hole_frees_swap);
 		if (fill_case) {
 			RUN(fill_more_than_ram);
 			RUN(shmem_file_larger_than_ram);

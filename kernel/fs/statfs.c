@@ -1,0 +1,108 @@
+/*
+ * statfs.c - statfs(2) and fstatfs(2): what a file system says about
+ * itself, in Linux's struct statfs (<asm/statfs.h>).
+ *
+ * f_type is the magic number Linux gives the same file system
+ * (<linux/magic.h>): tmpfs and devtmpfs (a tmpfs on Linux) TMPFS_MAGIC,
+ * proc PROC_SUPER_MAGIC, sysfs SYSFS_MAGIC, a pipe PIPEFS_MAGIC. Types
+ * are matched by name, so a file system added later only needs a row.
+ *
+ * Sizes: blocks are pages (f_bsize = f_frsize = 4096). A tmpfs reports
+ * Linux's default size limit, half of RAM, as f_blocks, and that less the
+ * pages all tmpfs files hold (Pagoda counts them globally, not per mount:
+ * memfds and shared anonymous memory included) as f_bfree and f_bavail.
+ * Pseudo file systems (proc, sysfs, pipes) report zero blocks, as Linux.
+ * Mounts carry no flags in Pagoda (all "rw"), so f_flags is ST_VALID.
+ */
+#include "kernel/errno.h"
+#include "kernel/fs/fs.h"
+#include "kernel/lib/string.h"
+#include "kernel/syscall.h"
+#include "mm/page_alloc.h"
+#include <asm/statfs.h>
+#include <linux/magic.h>
+
+#define ST_VALID	0x0020	/* Linux's f_flags bit: "the flags are filled in" */
+
+struct fs_magic {
+	const char *name;		/* fs_type->name */
+	long magic;
+	bool sized;			/* tmpfs-like: blocks from memory */
+};
+
+static const struct fs_magic fs_magics[] = {
+	{ "tmpfs", TMPFS_MAGIC, true },
+	{ "devtmpfs", TMPFS_MAGIC, true },	/* Linux's devtmpfs is a tmpfs */
+	{ "proc", PROC_SUPER_MAGIC, false },
+	{ "sysfs", SYSFS_MAGIC, false },
+};
+
+/* The size limit and usage of a tmpfs, in pages (see the file comment). */
+static void tmpfs_blocks(struct statfs *st)
+{
+	unsigned long limit = pmm_managed_pages() / 2;
+	unsigned long used = __atomic_load_n(&tmpfs_total_pages, __ATOMIC_RELAXED);
+
+	st->f_blocks = limit;
+	st->f_bfree = st->f_bavail = used < limit ? limit - used : 0;
+	st->f_files = limit;			/* Linux's default nr_inodes bound */
+	st->f_ffree = limit;
+}
+
+static void fill_common(struct statfs *st, long magic, unsigned int dev)
+{
+	memset(st, 0, sizeof(*st));
+	st->f_type = magic;
+	st->f_bsize = st->f_frsize = PAGE_SIZE;
+	st->f_namelen = NAME_MAX;
+	st->f_fsid.val[0] = dev;
+	st->f_flags = ST_VALID;
+}
+
+/* Fill @st for super block @sb. */
+static void statfs_sb(struct super_block *sb, struct statfs *st)
+{
+	const struct fs_magic *m = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fs_magics); i++)
+		if (!strcmp(sb->type->name, fs_magics[i].name))
+			m = &fs_magics[i];
+	fill_common(st, m ? m->magic : 0, sb->dev);
+	if (m && m->sized)
+		tmpfs_blocks(st);
+}
+
+static long statfs_to_user(const struct statfs *st, struct statfs __user *ubuf)
+{
+	return copy_to_user(ubuf, st, sizeof(*st)) ? -EFAULT : 0;
+}
+
+static long sys_statfs(const char __user *path, struct statfs __user *ubuf)
+{
+	struct statfs st;
+	struct dentry *d;
+	long err = user_path_at(AT_FDCWD, path, &d);
+
+	if (err)
+		return err;
+	statfs_sb(d->sb, &st);
+	dentry_put(d);
+	return statfs_to_user(&st, ubuf);
+}
+SYSCALL(__NR_statfs, sys_statfs);
+
+static long sys_fstatfs(int fd, struct statfs __user *ubuf)
+{
+	struct statfs st;
+	struct file *f = fget(fd);
+
+	if (!f)
+		return -EBADF;
+	if (f->inode)
+		statfs_sb(f->inode->sb, &st);
+	else
+		fill_common(&st, PIPEFS_MAGIC, 0);	/* the only inode-less files */
+	fput(f);
+	return statfs_to_user(&st, ubuf);
+}
+SYSCALL(__NR_fstatfs, sys_fstatfs);
