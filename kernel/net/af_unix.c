@@ -563,6 +563,8 @@ static int unix_accept(struct socket *sock, struct socket *newsock, bool nonbloc
 	struct unix_sock *u = unix_sk(sock), *e;
 	int err;
 
+	if (u->type == SOCK_DGRAM)
+		return -EOPNOTSUPP;
 	mutex_lock(&u->lock);
 	for (;;) {
 		if (u->state != UNIX_LISTENING) {

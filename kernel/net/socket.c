@@ -76,6 +76,8 @@ static ssize_t sock_rw(struct file *f, struct iovec *iov, int cnt, bool write)
 		m.len += iov[i].iov_len;
 	if (write)
 		return sock->ops->sendmsg(sock, &m);
+	if (!m.len)
+		return 0;			/* as Linux: a 0-byte read takes nothing */
 	ret = sock->ops->recvmsg(sock, &m);
 	sock_msg_drop_files(&m);		/* read(2) has nowhere to put them */
 	return ret;

@@ -327,8 +327,7 @@ static ssize_t unix_dgram_sendmsg(struct unix_sock *u, struct sock_msg *m)
 out_put:
 	unix_sock_put(t);
 out:
-	if (err == -EPIPE && u->type == SOCK_SEQPACKET)
-		unix_sigpipe(m);
+	/* No SIGPIPE here: Linux raises it for stream sockets only. */
 	return err ? err : (ssize_t)m->len;
 }
 

@@ -135,6 +135,8 @@ static void socket_bad_args(void)
 	close(p[1]);
 	EXPECT_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, p));
 	EXPECT_ERRNO(listen(p[0], 1), EOPNOTSUPP);
+	EXPECT_ERRNO(accept(p[0], NULL, NULL), EOPNOTSUPP);
+	EXPECT(read(p[0], buf, 0) == 0, "0-byte read");
 	close(p[0]);
 	close(p[1]);
 }
@@ -536,6 +538,86 @@ static void eintr_read(void)
 	close(sv[1]);
 }
 
+/* What the unconnected and the hung-up sockets of each type report. */
+static void hangup_edges(void)
+{
+	short ev = POLLIN | POLLOUT | POLLRDHUP;
+	int sv[2], s, v;
+	socklen_t len = sizeof(v);
+	char c;
+
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	close(sv[1]);
+	EXPECT_ERRNO(send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
+	EXPECT(poll1(sv[0], ev, 0) == (POLLIN | POLLOUT | POLLHUP | POLLRDHUP),
+	       "seqpacket hung up: %#x", poll1(sv[0], ev, 0));
+	close(sv[0]);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	EXPECT(poll1(s, ev, 0) == (POLLOUT | POLLHUP), "unconnected stream: %#x",
+	       poll1(s, ev, 0));
+	EXPECT_ERRNO(read(s, &c, 1), EINVAL);
+	EXPECT_ERRNO(getsockopt(s, 6 /* IPPROTO_TCP */, 1, &v, &len), EOPNOTSUPP);
+	close(s);
+	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	EXPECT_ERRNO(read(s, &c, 1), ENOTCONN);
+	EXPECT_ERRNO(write(s, &c, 1), ENOTCONN);
+	close(s);
+	s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	EXPECT(poll1(s, ev, 0) == POLLOUT, "unconnected dgram: %#x", poll1(s, ev, 0));
+	close(s);
+	/* SHUT_RD here: we see RDHUP, the peer's writes fail. */
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	EXPECT_OK(shutdown(sv[0], SHUT_RD));
+	EXPECT(poll1(sv[0], ev, 0) == (POLLIN | POLLOUT | POLLRDHUP), "own SHUT_RD: %#x",
+	       poll1(sv[0], ev, 0));
+	EXPECT(poll1(sv[1], ev, 0) == POLLOUT, "peer of SHUT_RD: %#x", poll1(sv[1], ev, 0));
+	EXPECT_ERRNO(send(sv[1], "x", 1, MSG_NOSIGNAL), EPIPE);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * The map_populate selftest's shape: a MAP_PRIVATE|MAP_POPULATE child and
+ * a MAP_SHARED parent of one file, kept in step by ints over a socketpair.
+ */
+static void map_populate_handshake(void)
+{
+	int sv[2], fd, st, token = 0;
+	unsigned long *shared;
+	pid_t pid;
+
+	fd = open(ut_path("populate"), O_CREAT | O_RDWR, 0600);
+	EXPECT(fd >= 0 && ftruncate(fd, 4096) == 0, "file: %s", strerror(errno));
+	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT(shared != MAP_FAILED, "mmap shared");
+	*shared = 0xdeadbabe;
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	if (pid == 0) {
+		unsigned long *priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_POPULATE, fd, 0);
+
+		if (priv == MAP_FAILED || *priv != 0xdeadbabe)
+			_exit(1);
+		if (write(sv[1], &token, sizeof(token)) != sizeof(token) ||
+		    read(sv[1], &token, sizeof(token)) != sizeof(token))
+			_exit(2);
+		/* MAP_POPULATE of a writable private mapping broke COW already. */
+		_exit(*priv == 0xdeadbabe ? 0 : 3);
+	}
+	EXPECT(pid > 0, "fork");
+	EXPECT(read(sv[0], &token, sizeof(token)) == sizeof(token), "child ready");
+	*shared = 0x22222bad;
+	EXPECT_OK(msync(shared, 4096, MS_SYNC));
+	EXPECT(write(sv[0], &token, sizeof(token)) == sizeof(token), "go");
+	EXPECT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st),
+	       "child status %#x", st);
+	munmap(shared, 4096);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* ---- SCM_RIGHTS ---- */
 
 /* Send @n fds over @s with one byte of data. */
@@ -668,6 +750,51 @@ static void scm_rights_errors_and_drops(void)
 	close(sv[1]);
 }
 
+/*
+ * Sockets in flight inside sockets in flight: pass a working socket end
+ * and use it, then build a chain of CHAIN pairs, each pair's ends queued
+ * on the previous pair, and close its head. Everything must be freed
+ * (runall's MEMFREE check) without the kernel recursing CHAIN deep.
+ */
+#define CHAIN	200
+
+static void scm_rights_sockets(void)
+{
+	int head[2], sv[2], next[2], got[4], flags, n;
+	char c;
+
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, next));
+	EXPECT(send_fds(sv[0], &next[1], 1) == 1, "send a socket: %s", strerror(errno));
+	close(next[1]);
+	n = recv_fds(sv[1], got, 4, CMSG_SPACE(4 * sizeof(int)), &flags);
+	EXPECT(n == 1, "received %d", n);
+	EXPECT(send(got[0], "q", 1, 0) == 1 && recv(next[0], &c, 1, 0) == 1 && c == 'q',
+	       "the passed socket works");
+	close(got[0]);
+	close(next[0]);
+	close(sv[0]);
+	close(sv[1]);
+
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, head));
+	sv[0] = head[0];
+	sv[1] = head[1];
+	for (int i = 0; i < CHAIN; i++) {
+		EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, next));
+		EXPECT(send_fds(sv[1], next, 2) == 1, "link %d: %s", i, strerror(errno));
+		if (sv[0] != head[0]) {
+			close(sv[0]);
+			close(sv[1]);
+		}
+		sv[0] = next[0];
+		sv[1] = next[1];
+	}
+	close(sv[0]);
+	close(sv[1]);
+	close(head[1]);
+	close(head[0]);			/* frees the whole chain */
+}
+
 /* ---- options and bad pointers ---- */
 
 static void socket_options(void)
@@ -738,10 +865,13 @@ int main(void)
 	RUN(poll_readiness);
 	RUN(epipe_sigpipe);
 	RUN(econnreset_unread);
+	RUN(hangup_edges);
+	RUN(map_populate_handshake);
 	RUN(nonblocking_eagain);
 	RUN(eintr_read);
 	RUN(scm_rights_across_fork);
 	RUN(scm_rights_errors_and_drops);
+	RUN(scm_rights_sockets);
 	RUN(socket_options);
 	RUN(bad_pointers);
 	return ut_end();
