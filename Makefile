@@ -71,13 +71,13 @@ say = @echo "  $(1)	$(2)"
 endif
 
 ARCH_SRCS   := $(wildcard $(A)/*.c $(A)/*.S $(A)/tests/*.c)
-KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/fs/*.c kernel/drivers/*.c kernel/tests/*.c)
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/fs/*.c kernel/drivers/*.c kernel/net/*.c kernel/tests/*.c)
 MM_SRCS     := $(wildcard mm/*.c mm/tests/*.c)
 KSRCS       := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS)
 KOBJS       := $(patsubst %,$(B)/k/%.o,$(KSRCS))
 
 # Every header must compile on its own (STYLE.md: self-contained headers).
-HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h kernel/fs/*.h kernel/drivers/*.h mm/*.h $(A)/include/arch/*.h)
+HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h kernel/fs/*.h kernel/drivers/*.h kernel/net/*.h mm/*.h $(A)/include/arch/*.h)
 HDRCHECKS   := $(patsubst %,$(B)/hdr/%.o,$(HEADERS))
 
 # The userland (user/user.mk): static musl programs packed into

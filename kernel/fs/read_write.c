@@ -270,12 +270,17 @@ static long do_rwv(int fd, const struct iovec __user *uiov, int cnt, bool write)
 		fput(f);
 		return iov ? PTR_ERR(iov) : 0;
 	}
+	if (f->fop->rw_iov) {
+		ret = f->fop->rw_iov(f, iov, cnt, write);
+		goto out;
+	}
 	pos_lock(f);
 	pos = f->pos;
 	ret = rw_iov(f, iov, cnt, &pos, write);
 	if (ret >= 0)
 		f->pos = pos;
 	pos_unlock(f);
+out:
 	kfree(iov);
 	fput(f);
 	return ret;

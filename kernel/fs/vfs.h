@@ -28,10 +28,13 @@ struct file;
 struct inode;
 struct dentry;
 struct poll_table;
+struct iovec;
 
 struct file_operations {
 	ssize_t (*read)(struct file *f, char __user *buf, size_t n, loff_t *pos);
 	ssize_t (*write)(struct file *f, const char __user *buf, size_t n, loff_t *pos);
+	/* readv/writev in one call (sockets: one message); NULL: per segment. */
+	ssize_t (*rw_iov)(struct file *f, struct iovec *iov, int cnt, bool write);
 	loff_t (*llseek)(struct file *f, loff_t off, int whence);	/* NULL: ESPIPE */
 	/* Fill @buf with struct linux_dirent64 records; bytes written or -errno. */
 	long (*getdents64)(struct file *f, void __user *buf, size_t n);
