@@ -12,6 +12,13 @@
  *
  * The mmap lock (mm->lock) is held across every change of the VMA tree and
  * by the fault path.
+ *
+ * Limits, as Linux: mmap refuses a new mapping when the mm already has
+ * more than max_map_count VMAs, and a split that would add one (mprotect,
+ * madvise, mlock, munmap of a VMA's middle) is refused once the count has
+ * reached it. Accountable VMAs (vma_accounted()) are charged to the
+ * committed total before they are inserted and uncharged when removed
+ * (overcommit.c). Addresses below mmap_min_addr need CAP_SYS_RAWIO.
  */
 #include "mm/vm.h"
 #include "kernel/cred.h"
@@ -22,12 +29,14 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/uapi.h"
+#include "mm/overcommit.h"
 #include "mm/page_alloc.h"
 #include "mm/rmap.h"
 #include "mm/slab.h"
 #include "mm/usercopy.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
+#include <linux/capability.h>
 
 static struct kmem_cache *vma_cache, *mm_cache;
 
@@ -57,7 +66,7 @@ struct mm *mm_create(void)
 		kmem_cache_free(mm_cache, mm);
 		return NULL;
 	}
-	vma_tree_init(&mm->vmas, USER_MIN, USER_END);
+	vma_tree_init(&mm->vmas, 0, USER_END);	/* mmap_min_addr may go down to 0 */
 	mutex_init(&mm->lock);
 	mm->refcount = 1;
 	mm->mmap_base = STACK_TOP - STACK_SIZE - MMAP_GAP;
@@ -136,9 +145,17 @@ static void vma_insert(struct mm *mm, struct vma *v)
 		mm->locked_vm += vma_pages(v);
 }
 
+/* Is @v charged to the committed total for all its pages? */
+static bool vma_accounted(const struct vma *v)
+{
+	return v->flags & (VM_ACCOUNT | VM_SHM_ACCOUNT);
+}
+
 /* Take @v out of the tree and the counters (its pages must be gone). */
 static void vma_remove(struct mm *mm, struct vma *v)
 {
+	if (vma_accounted(v))
+		vm_unacct_memory((long)vma_pages(v));
 	vma_tree_erase(&mm->vmas, v);
 	mm->total_vm -= vma_pages(v);
 	if (v->flags & VM_LOCKED)
@@ -146,8 +163,12 @@ static void vma_remove(struct mm *mm, struct vma *v)
 	vma_free(v);
 }
 
-/* Split @v at @addr (strictly inside): @v keeps the lower part. 0 or -ENOMEM. */
-static int vma_split(struct mm *mm, struct vma *v, unsigned long addr)
+/*
+ * Split @v at @addr (strictly inside): @v keeps the lower part. 0 or
+ * -ENOMEM (no memory, or the mm is at max_map_count, as Linux's
+ * split_vma(); vma_split_nolimit() is __split_vma(), for munmap).
+ */
+static int vma_split_nolimit(struct mm *mm, struct vma *v, unsigned long addr)
 {
 	struct vma *hi = vma_dup(v, mm, addr, v->end, false);
 
@@ -156,6 +177,18 @@ static int vma_split(struct mm *mm, struct vma *v, unsigned long addr)
 	vma_set_end(mm, v, addr);
 	vma_tree_insert(&mm->vmas, hi);
 	return 0;
+}
+
+static bool at_map_count_limit(const struct mm *mm)
+{
+	return (long)mm->vmas.count >= sysctl_max_map_count;
+}
+
+static int vma_split(struct mm *mm, struct vma *v, unsigned long addr)
+{
+	if (at_map_count_limit(mm))
+		return -ENOMEM;
+	return vma_split_nolimit(mm, v, addr);
 }
 
 /*
@@ -225,10 +258,24 @@ static struct vma *vma_merge_around(struct mm *mm, struct vma *v)
 	return v;
 }
 
+/*
+ * Free the page tables that mapped only [start, end) and its free
+ * neighbourhood, as Linux's free_pgtables() (PageTables falls after munmap).
+ */
+static void free_pgtables(struct mm *mm, unsigned long start, unsigned long end)
+{
+	struct vma *next = vma_find(&mm->vmas, end);
+	struct vma *prev = next ? vma_prev(next) : vma_last(&mm->vmas);
+	unsigned long floor = prev ? prev->end : 0, ceiling = next ? next->start : USER_END;
+
+	arch_free_user_tables(mm->pgd, start, end, floor, ceiling);
+}
+
 int vm_munmap(struct mm *mm, unsigned long start, unsigned long len)
 {
 	unsigned long end;
 	struct vma *v;
+	bool any = false;
 
 	len = ALIGN_UP(len, PAGE_SIZE);
 	end = start + len;
@@ -236,16 +283,29 @@ int vm_munmap(struct mm *mm, unsigned long start, unsigned long len)
 		return -EINVAL;
 	while ((v = vma_find(&mm->vmas, start)) && v->start < end) {
 		if (v->start < start) {
-			if (vma_split(mm, v, start))
+			/* Cutting a hole in one VMA adds one: the map-count limit applies. */
+			if ((v->end > end ? vma_split(mm, v, start) :
+					    vma_split_nolimit(mm, v, start)))
 				return -ENOMEM;
 			continue;	/* the upper part is found next time */
 		}
-		if (v->end > end && vma_split(mm, v, end))
+		if (v->end > end && vma_split_nolimit(mm, v, end))
 			return -ENOMEM;
 		zap_vma_range(mm, v, v->start, v->end, true);
 		vma_remove(mm, v);
+		any = true;
 	}
+	if (any)
+		free_pgtables(mm, start, end);
 	return 0;
+}
+
+/* The lowest address mmap hands out without MAP_FIXED (Linux's low_limit). */
+static unsigned long mmap_low(void)
+{
+	unsigned long min = ALIGN_UP((unsigned long)mmap_min_addr, PAGE_SIZE);
+
+	return MAX(min, PAGE_SIZE);
 }
 
 /* A free range of @len bytes: the hint if it is free, else top-down below the stack. */
@@ -253,16 +313,20 @@ static unsigned long get_unmapped_area(struct mm *mm, unsigned long hint, unsign
 {
 	unsigned long a;
 
-	hint = ALIGN_DOWN(hint, PAGE_SIZE);
-	if (hint >= USER_MIN && hint < USER_END && len <= USER_END - hint) {
+	hint = ALIGN_UP(hint, PAGE_SIZE);	/* Linux: PAGE_ALIGN(addr) */
+	/* A hint below mmap_min_addr is ignored, as Linux does. */
+	if (hint && hint >= mmap_low() && hint < USER_END && len <= USER_END - hint) {
 		struct vma *next = vma_find(&mm->vmas, hint);
 
 		if (!next || next->start >= hint + len)
 			return hint;
 	}
-	a = vma_gap_topdown(&mm->vmas, len, USER_MIN, mm->mmap_base);
-	if (!a)
-		a = vma_gap_topdown(&mm->vmas, len, USER_MIN, STACK_TOP - STACK_SIZE);
+	if (len > mm->mmap_base - mmap_low())
+		a = 0;
+	else
+		a = vma_gap_topdown(&mm->vmas, len, mmap_low(), mm->mmap_base);
+	if (!a && len <= STACK_TOP - STACK_SIZE - mmap_low())
+		a = vma_gap_topdown(&mm->vmas, len, mmap_low(), STACK_TOP - STACK_SIZE);
 	return a;
 }
 
@@ -287,26 +351,35 @@ long vm_mmap_region(struct mm *mm, unsigned long start, unsigned long len,
 		    unsigned long vm_flags, struct file *file, unsigned long pgoff, bool fixed)
 {
 	struct vma *v;
-	int err;
+	int err = 0;
 
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len)
 		return -EINVAL;
+	if ((long)mm->vmas.count > sysctl_max_map_count)
+		return -ENOMEM;			/* Linux do_mmap: "too many mappings?" */
 	if (fixed) {
-		if ((start & ~PAGE_MASK) || start < USER_MIN || start >= USER_END ||
-		    len > USER_END - start)
+		if ((start & ~PAGE_MASK) || start >= USER_END || len > USER_END - start)
 			return -EINVAL;
-		err = vm_munmap(mm, start, len);
-		if (err)
-			return err;
 	} else {
 		start = get_unmapped_area(mm, start, len);
 		if (!start)
 			return -ENOMEM;
 	}
-	v = vma_alloc();
-	if (!v)
+	/* Charge before anything is unmapped, so a refusal changes nothing. */
+	if ((vm_flags & (VM_ACCOUNT | VM_SHM_ACCOUNT)) &&
+	    vm_enough_memory(mm, len >> PAGE_SHIFT))
 		return -ENOMEM;
+	v = fixed ? NULL : vma_alloc();
+	if (fixed) {
+		err = vm_munmap(mm, start, len);
+		v = err ? NULL : vma_alloc();
+	}
+	if (!v) {
+		if (vm_flags & (VM_ACCOUNT | VM_SHM_ACCOUNT))
+			vm_unacct_memory((long)(len >> PAGE_SHIFT));
+		return fixed && err ? err : -ENOMEM;
+	}
 	v->start = start;
 	v->end = start + len;
 	v->flags = vm_flags | mm->def_flags;
@@ -345,6 +418,8 @@ struct mm *mm_dup(struct mm *src)
 			break;
 		}
 		n->flags &= ~(VM_LOCKED | VM_LOCKONFAULT);	/* mlock is not inherited */
+		if (vma_accounted(n))
+			vm_acct_memory((long)vma_pages(n));	/* the child's copy */
 		vma_insert(mm, n);
 		err = copy_vma_pages(mm, src, n);
 	}
@@ -428,7 +503,8 @@ static unsigned long mmap_vm_flags(unsigned long prot, unsigned long flags)
 
 	if (flags & MAP_LOCKED)
 		vm_flags |= VM_LOCKED;
-	if (flags & MAP_NORESERVE)
+	/* Linux: in mode 2 (never overcommit) MAP_NORESERVE is ignored. */
+	if ((flags & MAP_NORESERVE) && sysctl_overcommit_memory != OVERCOMMIT_NEVER)
 		vm_flags |= VM_NORESERVE;
 	if (flags & MAP_GROWSDOWN)
 		vm_flags |= VM_GROWSDOWN;	/* recorded; the VMA does not grow (documented) */
@@ -482,12 +558,20 @@ static long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		file = shm;
 		pgoff = 0;
 		vm_flags |= VM_SHARED | VM_MAYSHARE;
+		if (!(vm_flags & VM_NORESERVE))
+			vm_flags |= VM_SHM_ACCOUNT;	/* Linux charges the shmem object */
 	}
 	/* Private writable memory is "accounted" (VmFlags ac), as on Linux. */
 	if ((vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE)
 		vm_flags |= VM_ACCOUNT;
 	if (((vm_flags | mm->def_flags) & VM_LOCKED) && over_mlock_limit(mm, ALIGN_UP(len, PAGE_SIZE) >> PAGE_SHIFT)) {
 		ret = -EAGAIN;
+		goto out;
+	}
+	/* security_mmap_addr(): below mmap_min_addr needs CAP_SYS_RAWIO. */
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
+	    addr < (unsigned long)mmap_min_addr && !capable(CAP_SYS_RAWIO)) {
+		ret = -EPERM;
 		goto out;
 	}
 	mmap_lock(mm);
@@ -611,6 +695,31 @@ static struct vma *vma_change_flags(struct mm *mm, struct vma *v, unsigned long 
 	return vma_merge_around(mm, v);
 }
 
+/*
+ * Give [start, end) of @v @newflags. A private mapping made writable
+ * becomes accounted and is charged now for the pages changed, as Linux's
+ * mprotect_fixup(); it stays charged when made read-only again. 0, or
+ * -ENOMEM (no commit, a split refused). mmap lock held.
+ */
+static int mprotect_one(struct mm *mm, struct vma *v, unsigned long start,
+			unsigned long end, unsigned long newflags)
+{
+	unsigned long charge = 0;
+
+	if ((newflags & (VM_NORESERVE | VM_SHARED | VM_WRITE | VM_ACCOUNT)) == VM_WRITE) {
+		charge = (end - start) >> PAGE_SHIFT;
+		if (vm_enough_memory(mm, charge))
+			return -ENOMEM;
+		newflags |= VM_ACCOUNT;
+	}
+	v = vma_change_flags(mm, v, start, end, newflags);
+	if (IS_ERR(v)) {
+		vm_unacct_memory((long)charge);
+		return PTR_ERR(v);
+	}
+	return 0;
+}
+
 long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot)
 {
 	unsigned long end, newprot, newflags;
@@ -653,13 +762,10 @@ long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned
 			break;
 		}
 		newflags = (v->flags & ~VM_ACCESS_FLAGS) | newprot;
-		if ((newflags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE)
-			newflags |= VM_ACCOUNT;		/* made writable: now accounted */
-		v = vma_change_flags(mm, v, a, MIN(end, v->end), newflags);
-		if (IS_ERR(v)) {
-			ret = PTR_ERR(v);
+		ret = mprotect_one(mm, v, a, MIN(end, v->end), newflags);
+		if (ret)
 			break;
-		}
+		v = vma_lookup(&mm->vmas, a);
 		a = MIN(end, v->end);
 	}
 out:

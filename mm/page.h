@@ -13,6 +13,8 @@
  *   slab           PG_slab; slab_cache, freelist, inuse; lru on the cache's
  *                  partial/full/free list
  *   large kmalloc  PG_head; order = allocation order
+ *   user pgd       private = page-table pages below its user half
+ *                  (arch/x86_64/paging.c; /proc/<pid>/status VmPTE)
  *   mapped (later) mapping (address_space or tagged anon_vma), index (page
  *                  offset used by rmap), mapcount, lru on an LRU list
  *
@@ -54,7 +56,7 @@ struct page {
 	void *freelist;			/* PG_slab: first free object */
 	unsigned int inuse;		/* PG_slab: allocated objects */
 	unsigned int order;		/* PG_buddy / PG_head: block order */
-	unsigned long private;		/* PG_swapcache: the swap slot */
+	unsigned long private;		/* PG_swapcache: the swap slot; pgd: tables */
 };
 _Static_assert(sizeof(struct page) <= 80, "struct page grew: it costs 2% of RAM");
 

@@ -44,7 +44,6 @@ struct mm {
 	unsigned long arg_start, arg_end, env_start, env_end;
 	unsigned long total_vm;		/* pages covered by VMAs */
 	unsigned long locked_vm;	/* pages in VM_LOCKED VMAs */
-	unsigned long pgtables;		/* page-table pages of the user half */
 	long rss[NR_MM_COUNTERS];	/* resident pages by kind */
 	unsigned long def_flags;	/* VM_LOCKED after mlockall(MCL_FUTURE) */
 };

@@ -47,6 +47,12 @@
 #define VM_NORESERVE	0x00200000ul
 #define VM_DONTDUMP	0x04000000ul
 #define VM_SOFTDIRTY	0x08000000ul
+/*
+ * Pagoda's own bit (not shown in smaps): shared anonymous memory charged
+ * to the committed total. Linux charges the shmem object instead; Pagoda
+ * charges the VMA, so a forked copy is charged again (mm/overcommit.c).
+ */
+#define VM_SHM_ACCOUNT	(1ul << 40)
 
 #define VM_ACCESS_FLAGS	(VM_READ | VM_WRITE | VM_EXEC)
 

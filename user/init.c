@@ -7,7 +7,7 @@
  *				power off (handy for scripted boots)
  *
  * Duties of PID 1 that this file owns:
- *  - /proc, /dev and /tmp are mounted unless something already is there
+ *  - /proc, /sys, /dev and /tmp are mounted unless something already is there
  *    (a path whose st_dev differs from its parent's is a mount point);
  *  - fds 0, 1 and 2 are opened on /dev/console if the kernel did not;
  *  - every child is reaped, orphans included, with wait4(-1);
@@ -170,6 +170,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	mount_one("proc", "/proc", 0555);
+	mount_one("sysfs", "/sys", 0555);
 	mount_one("devtmpfs", "/dev", 0755);
 	mount_one("tmpfs", "/tmp", 01777);
 	open_console();

@@ -92,7 +92,7 @@ $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCR
 	$(call say,CPIO,$@)
 	$(Q)rm -rf $(USER_ROOT)
 	$(Q)install -d -m 0755 $(USER_ROOT) $(USER_ROOT)/sbin $(USER_ROOT)/bin \
-		$(USER_ROOT)/tests $(USER_ROOT)/bench $(USER_ROOT)/dev $(USER_ROOT)/proc \
+		$(USER_ROOT)/tests $(USER_ROOT)/bench $(USER_ROOT)/dev $(USER_ROOT)/proc $(USER_ROOT)/sys \
 		$(USER_ROOT)/etc
 	$(Q)install -d -m 1777 $(USER_ROOT)/tmp
 	$(Q)install -m 0755 $(USER_OUT)/init $(USER_ROOT)/sbin/init

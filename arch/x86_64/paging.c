@@ -29,6 +29,7 @@
 #include "kernel/spinlock.h"
 #include "mm/memblock.h"
 #include "mm/page_alloc.h"
+#include "mm/vmstat.h"
 #include "kernel/lib/multiboot2.h"
 #include "kernel/lib/string.h"
 
@@ -112,6 +113,23 @@ static int size_to_level(size_t size)
 }
 
 /*
+ * User page-table pages (PDPT, PD and PT tables of the lower half of a
+ * user pgd, not the pgd itself) are counted twice: per address space in
+ * the pgd's struct page (->private, as Linux's mm->pgtables_bytes) and
+ * globally in NR_PAGETABLE (/proc/meminfo PageTables). pt_lock held.
+ */
+static void user_tables_account(phys_addr_t root, long delta)
+{
+	pfn_to_page(root >> PAGE_SHIFT)->private += delta;
+	mod_vm_stat(NR_PAGETABLE, delta);
+}
+
+static bool is_user_table(phys_addr_t root, vaddr_t va)
+{
+	return root != kernel_pgd && va < USER_END;
+}
+
+/*
  * Walk from @root down to the table of @level that covers @va, creating
  * missing tables when @create. Returns the entry's address, NULL when a
  * table is missing (and !create) or cannot be allocated, or ERR_PTR(-EEXIST)
@@ -129,6 +147,8 @@ static pte_t *walk_to(phys_addr_t root, vaddr_t va, int level, bool create)
 
 			if (!create || !(pa = pgtable_alloc()))
 				return NULL;
+			if (is_user_table(root, va))
+				user_tables_account(root, 1);
 			*e = pa | PTE_PRESENT | PTE_WRITE |
 			     (va < USER_END ? PTE_USER : 0);
 		} else if (*e & PTE_HUGE) {
@@ -449,20 +469,25 @@ phys_addr_t arch_pgd_create(void)
 
 	if (!pgd)
 		return 0;
+	pfn_to_page(pgd >> PAGE_SHIFT)->private = 0;	/* user tables under it */
 	memcpy(table_va(pgd) + PT_ENTRIES / 2, table_va(kernel_pgd) + PT_ENTRIES / 2,
 	       PT_ENTRIES / 2 * sizeof(pte_t));
 	return pgd;
 }
 
-static void free_tables(pte_t *table, int level)
+/* Free @table (of @level) and the tables below it; returns how many. */
+static long free_tables(pte_t *table, int level)
 {
+	long n = 1;
+
 	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
 		pte_t e = table[i];
 
 		if (level > 0 && (e & PTE_PRESENT) && !(e & PTE_HUGE))
-			free_tables(table_va(e), level - 1);
+			n += free_tables(table_va(e), level - 1);
 	}
 	pgtable_free(virt_to_phys(table));
+	return n;
 }
 
 /*
@@ -472,11 +497,95 @@ static void free_tables(pte_t *table, int level)
 void arch_pgd_destroy(phys_addr_t pgd)
 {
 	pte_t *top = table_va(pgd);
+	long n = 0;
 
 	for (unsigned int i = 0; i < PT_ENTRIES / 2; i++)
 		if (top[i] & PTE_PRESENT)
-			free_tables(table_va(top[i]), 2);
+			n += free_tables(table_va(top[i]), 2);
+	mod_vm_stat(NR_PAGETABLE, -n);
 	pgtable_free(pgd);
+}
+
+unsigned long arch_pgd_nr_tables(phys_addr_t pgd)
+{
+	return pfn_to_page(pgd >> PAGE_SHIFT)->private;
+}
+
+static bool table_empty(const pte_t *table)
+{
+	for (unsigned int i = 0; i < PT_ENTRIES; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
+/*
+ * The bounds a user-table prune works in: tables overlapping [start, end)
+ * are looked at, those lying wholly inside [floor, ceiling) may go; freed
+ * ones are chained on @freed (through struct page lru) to be released
+ * after the TLB flush.
+ */
+struct prune_range {
+	vaddr_t start, end, floor, ceiling;
+	struct list_head freed;
+	long nr;
+};
+
+/*
+ * Prune below @table (of @level >= 1) whose first address is @base: the
+ * child tables first, then each child that is now empty and covers only
+ * addresses inside the floor/ceiling window.
+ *
+ *   floor                                               ceiling
+ *     |   [ child ] [ child ] [ child ]   [ child ] [ chi|ld ]
+ *         freed if empty ...........freed if empty   kept: it straddles
+ */
+static void prune_level(struct prune_range *r, pte_t *table, int level, vaddr_t base)
+{
+	size_t span = level_size(level);	/* what one entry maps */
+
+	for (unsigned int i = pt_index(r->start > base ? r->start : base, level);
+	     i < PT_ENTRIES; i++) {
+		vaddr_t cb = base + i * span;
+		pte_t e = table[i];
+
+		if (cb >= r->end)
+			break;
+		if (!(e & PTE_PRESENT) || (e & PTE_HUGE))
+			continue;
+		if (level > 1)
+			prune_level(r, table_va(e), level - 1, cb);
+		if (cb >= r->floor && cb + span <= r->ceiling && table_empty(table_va(e))) {
+			table[i] = 0;
+			list_add(&pfn_to_page((e & PTE_ADDR_MASK) >> PAGE_SHIFT)->lru, &r->freed);
+			r->nr++;
+		}
+	}
+}
+
+void arch_free_user_tables(phys_addr_t pgd, vaddr_t start, vaddr_t end, vaddr_t floor,
+			   vaddr_t ceiling)
+{
+	struct prune_range r = { .start = start, .end = MIN(end, (vaddr_t)USER_END),
+				 .floor = floor, .ceiling = ceiling, .nr = 0 };
+	struct page *p, *n;
+	unsigned long irq;
+
+	if (r.start >= r.end)
+		return;
+	INIT_LIST_HEAD(&r.freed);
+	irq = spin_lock_irqsave(&pt_lock);
+	prune_level(&r, table_va(pgd), 3, 0);
+	if (r.nr)
+		user_tables_account(pgd, -r.nr);
+	spin_unlock_irqrestore(&pt_lock, irq);
+	if (!r.nr)
+		return;
+	arch_flush_tlb_all();		/* paging-structure caches may hold them */
+	list_for_each_entry_safe(p, n, &r.freed, lru) {
+		list_del(&p->lru);
+		pgtable_free(page_to_phys(p));
+	}
 }
 
 /* Change the flags of the 4 KiB mapping at @va; flushes it. 0 or -ENOENT. */

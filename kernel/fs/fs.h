@@ -433,7 +433,7 @@ loff_t llseek_size(struct file *f, loff_t off, int whence, loff_t size);
 
 /* ---- file systems ---- */
 
-extern const struct fs_type tmpfs_type, devtmpfs_type, proc_type;
+extern const struct fs_type tmpfs_type, devtmpfs_type, proc_type, sysfs_type;
 struct inode *tmpfs_new_inode(struct super_block *sb, umode_t mode, unsigned int rdev);
 extern const struct inode_operations tmpfs_dir_iops;
 /* i_op->iterate of directories kept in the dentry tree (tmpfs, devtmpfs). */

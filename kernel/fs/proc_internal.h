@@ -20,6 +20,8 @@
  *   PROC_QUERY   a transaction file: each write(2) is a request that
  *                query() answers into a fresh buffer, no lock held (may
  *                sleep); read(2) on the same open file returns the answer
+ *   PROC_SYSCTL  an integer knob of /proc/sys (proc_sysctl.c): its value
+ *                is generated at open like PROC_GLOBAL; a write(2) sets it
  *
  * Lock order while generating: mmap lock -> vfs_ns_lock (maps paths);
  * mmap lock -> anon_vma lock or i_mmap_lock -> tasklist_lock (rmap).
@@ -66,7 +68,19 @@ struct proc_ctx {
 	struct mm *mm;				/* PROC_MM: mmap lock held */
 };
 
-enum proc_kind { PROC_GLOBAL, PROC_TASK, PROC_MM, PROC_RAW, PROC_QUERY };
+enum proc_kind { PROC_GLOBAL, PROC_TASK, PROC_MM, PROC_RAW, PROC_QUERY, PROC_SYSCTL };
+
+/*
+ * One integer knob of /proc/sys: the variable, the values a write may set
+ * (others: EINVAL), the capability a writer needs (-1: none; lacking it:
+ * EPERM) and what else a write changes (NULL: nothing).
+ */
+struct ctl_knob {
+	long *data;
+	long min, max;
+	int write_cap;
+	void (*written)(long value);
+};
 
 /* The longest request a PROC_QUERY file takes in one write (EINVAL beyond). */
 #define PROC_QUERY_MAX	128
@@ -87,6 +101,7 @@ struct proc_entry {
 	 * one trailing newline removed) into @b; 0, or -errno for write(2).
 	 */
 	int (*query)(struct proc_buf *b, const char *req);
+	const struct ctl_knob *knob;	/* PROC_SYSCTL */
 	umode_t mode;			/* permission bits; 0 means 0444 */
 };
 
@@ -101,6 +116,21 @@ void proc_write(struct proc_buf *b, const void *data, size_t n);
  * there is no such live task. Takes tasklist_lock; does not sleep.
  */
 struct mm *proc_get_task_mm(pid_t pid);
+/* New D_DYNAMIC dentries under @parent: a file of @e, a directory with @iops. */
+struct dentry *proc_file_dentry(struct dentry *parent, const char *name,
+				const struct proc_entry *e, uint64_t ino);
+struct dentry *proc_dir_dentry(struct dentry *parent, const char *name,
+			       const struct inode_operations *iops, uint64_t ino);
+
+/* ---- proc_sysctl.c ---- */
+
+/* /proc/sys: its directory operations and inode number (root lookup). */
+extern const struct inode_operations proc_sys_iops;
+#define PROC_SYS_INO	(1ull << 40)	/* above every (pid + 1) << 4 | file */
+/* A knob's value as text ("65536\n"). */
+int proc_sysctl_show(struct proc_buf *b, const struct ctl_knob *k);
+/* Parse and set a knob from @n bytes at @buf: @n or -EINVAL/-EPERM/-EFAULT. */
+ssize_t proc_sysctl_write(const struct ctl_knob *k, struct fs_buf buf, size_t n);
 
 /* ---- proc_show.c ---- */
 

@@ -16,6 +16,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
+#include "mm/overcommit.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/swap.h"
@@ -88,8 +89,8 @@ int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 	meminfo_line(b, "NFS_Unstable", 0);
 	meminfo_line(b, "Bounce", 0);
 	meminfo_line(b, "WritebackTmp", 0);
-	meminfo_line(b, "CommitLimit", total / 2);	/* overcommit_ratio 50, no swap */
-	meminfo_line(b, "Committed_AS", 0);
+	meminfo_line(b, "CommitLimit", vm_commit_limit());
+	meminfo_line(b, "Committed_AS", vm_committed_pages());
 	meminfo_line(b, "VmallocTotal", 0);
 	meminfo_line(b, "VmallocUsed", 0);
 	meminfo_line(b, "VmallocChunk", 0);

@@ -103,7 +103,7 @@ void proc_mm_stats(struct mm *mm, struct proc_mm_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->total_vm = mm->total_vm;
 	st->locked_vm = mm->locked_vm;
-	st->pgtables = mm->pgtables;
+	st->pgtables = arch_pgd_nr_tables(mm->pgd);
 	st->rss_anon = rss_pages(mm, MM_ANONPAGES);
 	st->rss_file = rss_pages(mm, MM_FILEPAGES);
 	st->rss_shmem = rss_pages(mm, MM_SHMEMPAGES);

@@ -10,6 +10,7 @@
  *   |-- kpagecount kpageflags  8 bytes per physical frame (proc_rmap.c)
  *   |-- pagoda/                Pagoda's own views, not Linux's:
  *   |   `-- rmap               write "PID ADDR", read who maps that page
+ *   |-- sys/vm/                integer knobs, read and written (proc_sysctl.c)
  *   `-- <pid>/                 stat cmdline status maps smaps pagemap
  *
  * Lookups hand out D_DYNAMIC dentries with fresh inodes that are in no
@@ -172,6 +173,22 @@ static struct dentry *proc_dentry(struct dentry *parent, const char *name,
 	return d;
 }
 
+struct dentry *proc_file_dentry(struct dentry *parent, const char *name,
+				const struct proc_entry *e, uint64_t ino)
+{
+	return proc_dentry(parent, name, e, 0, ino);
+}
+
+struct dentry *proc_dir_dentry(struct dentry *parent, const char *name,
+			       const struct inode_operations *iops, uint64_t ino)
+{
+	struct dentry *d = proc_dentry(parent, name, NULL, 0, ino);
+
+	if (!IS_ERR(d))
+		d->inode->i_op = iops;
+	return d;
+}
+
 static bool task_alive(pid_t pid)
 {
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
@@ -209,6 +226,8 @@ static struct dentry *proc_root_lookup(struct dentry *parent, const char *name)
 			return proc_dentry(parent, name, &proc_root_files[i], 0, proc_root_ino(i));
 	if (!strcmp(name, "pagoda"))
 		return proc_dentry(parent, name, NULL, 0, proc_ino(0, -1));
+	if (!strcmp(name, "sys"))
+		return proc_dir_dentry(parent, name, &proc_sys_iops, PROC_SYS_INO);
 	pid = !strcmp(name, "self") ? (t ? t->pid : 0) : parse_pid(name);
 	if (!pid || !task_alive(pid))
 		return ERR_PTR(-ENOENT);
@@ -252,6 +271,10 @@ static int proc_root_iterate(struct file *f, struct dir_context *ctx)
 	if (ctx->pos < DIR_COOKIE_FIRST + 1 + (loff_t)ARRAY_SIZE(proc_root_files) &&
 	    !dir_emit(ctx, "pagoda", 6, proc_ino(0, -1), DT_DIR,
 		      DIR_COOKIE_FIRST + 1 + ARRAY_SIZE(proc_root_files)))
+		return 0;
+	if (ctx->pos < DIR_COOKIE_FIRST + 2 + (loff_t)ARRAY_SIZE(proc_root_files) &&
+	    !dir_emit(ctx, "sys", 3, PROC_SYS_INO, DT_DIR,
+		      DIR_COOKIE_FIRST + 2 + ARRAY_SIZE(proc_root_files)))
 		return 0;
 	pid = ctx->pos > PROC_PID_COOKIE ? (pid_t)(ctx->pos - PROC_PID_COOKIE) : 0;
 	while ((pid = next_pid(pid)) != 0) {
@@ -535,6 +558,8 @@ static int proc_generate(const struct proc_info *info, struct proc_buf *b)
 	case PROC_RAW:
 	case PROC_QUERY:
 		return 0;
+	case PROC_SYSCTL:
+		return proc_sysctl_show(b, info->entry->knob);
 	case PROC_GLOBAL:
 		break;
 	}
@@ -628,6 +653,7 @@ static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *po
 	case PROC_GLOBAL:
 	case PROC_TASK:
 	case PROC_MM:
+	case PROC_SYSCTL:
 		break;
 	}
 	return proc_buf_read_at(f->private_data, buf, n, pos);
@@ -678,11 +704,13 @@ static ssize_t proc_query_write(const struct proc_entry *e, struct proc_query *q
 	return (ssize_t)n;
 }
 
-/* Only PROC_QUERY files take writes; the others say EINVAL, as before. */
+/* Only PROC_QUERY and PROC_SYSCTL files take writes; the others say EINVAL. */
 static ssize_t proc_fop_write(struct file *f, const char __user *buf, size_t n, loff_t *pos)
 {
 	const struct proc_info *info = f->inode->private;
 
+	if (info->entry->kind == PROC_SYSCTL)
+		return proc_sysctl_write(info->entry->knob, fsbuf_user((void __user *)buf), n);
 	if (info->entry->kind != PROC_QUERY)
 		return -EINVAL;
 	return proc_query_write(info->entry, f->private_data, buf, n, pos);
@@ -706,6 +734,7 @@ static loff_t proc_llseek(struct file *f, loff_t off, int whence)
 	case PROC_GLOBAL:
 	case PROC_TASK:
 	case PROC_MM:
+	case PROC_SYSCTL:
 		break;
 	}
 	return llseek_size(f, off, whence, b ? (loff_t)b->len : 0);

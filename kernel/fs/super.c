@@ -35,7 +35,7 @@ static LIST_HEAD(mount_table);
 static unsigned int next_anon_dev = 1;		/* atomic */
 
 static const struct fs_type *const fs_types[] = {
-	&tmpfs_type, &devtmpfs_type, &proc_type,
+	&tmpfs_type, &devtmpfs_type, &proc_type, &sysfs_type,
 };
 
 static const struct fs_type *fs_type_find(const char *name)

@@ -16,7 +16,7 @@
  *
  * A program that runs for more than TIMEOUT_S seconds is killed and
  * counted as failed.  As PID 1 (booted with init=/tests/runall) it mounts
- * /proc, /dev and /tmp itself, starts a session on the console, reaps the
+ * /proc, /sys, /dev and /tmp itself, starts a session on the console, reaps the
  * orphans re-parented to it; when it exits, the kernel prints "init exited
  * with status N" and powers off (or leaves QEMU under the test harness).
  */
@@ -86,6 +86,7 @@ static void setup_as_init(void)
 	int fd;
 
 	mount_one("proc", "/proc", 0555);
+	mount_one("sysfs", "/sys", 0555);
 	mount_one("devtmpfs", "/dev", 0755);
 	mount_one("tmpfs", "/tmp", 01777);
 	setsid();

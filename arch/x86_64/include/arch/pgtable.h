@@ -142,6 +142,16 @@ size_t arch_direct_map_page_size(pfn_t pfn);
 /* User address spaces: a pgd sharing the kernel half, torn down with its tables. */
 phys_addr_t arch_pgd_create(void);		/* 0 when out of memory */
 void arch_pgd_destroy(phys_addr_t pgd);
+/* Page-table pages below @pgd's user half (its VmPTE); not the pgd itself. */
+unsigned long arch_pgd_nr_tables(phys_addr_t pgd);
+/*
+ * After munmap: free the user page tables overlapping [start, end) that
+ * are empty and map nothing outside [floor, ceiling) (the gap between the
+ * neighbouring VMAs), as Linux's free_pgtables(). Flushes the TLB when it
+ * freed any. Takes the page-table lock; does not sleep.
+ */
+void arch_free_user_tables(phys_addr_t pgd, vaddr_t start, vaddr_t end, vaddr_t floor,
+			   vaddr_t ceiling);
 int arch_protect(phys_addr_t root, vaddr_t va, unsigned int flags);
 void arch_switch_pgd(phys_addr_t pgd);
 /* Clear WRITE/ACCESSED/DIRTY on a 4 KiB PTE; returns the old flags (0: none). */
