@@ -809,6 +809,23 @@ static bool range_mapped(struct mm *mm, unsigned long start, unsigned long end)
 	return true;
 }
 
+/* Pages of [start, end) already in VM_LOCKED VMAs (Linux's count_mm_mlocked_page_nr). */
+static unsigned long locked_pages_in(struct mm *mm, unsigned long start, unsigned long end)
+{
+	unsigned long n = 0;
+
+	for (unsigned long a = start; a < end; ) {
+		struct vma *v = vma_lookup(&mm->vmas, a);
+
+		if (!v)
+			break;
+		if (v->flags & VM_LOCKED)
+			n += (MIN(end, v->end) - a) >> PAGE_SHIFT;
+		a = v->end;
+	}
+	return n;
+}
+
 static long do_mlock(unsigned long start, unsigned long len, unsigned long flags)
 {
 	struct mm *mm = current()->mm;
@@ -826,7 +843,9 @@ static long do_mlock(unsigned long start, unsigned long len, unsigned long flags
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (over_mlock_limit(mm, (end - start) >> PAGE_SHIFT)) {
+	/* Re-locking pages already locked costs nothing (mlock-random-test). */
+	if (over_mlock_limit(mm, ((end - start) >> PAGE_SHIFT) -
+			     locked_pages_in(mm, start, end))) {
 		ret = -ENOMEM;
 		goto out;
 	}
