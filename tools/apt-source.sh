@@ -19,8 +19,7 @@
 #                  the same package needs no network.
 # DESTDIR is unpacked with dpkg-source -x (dpkg-dev) into a temporary
 # directory and renamed into place, so a DESTDIR holding debian/control is a
-# complete tree and the script then does nothing. Without dpkg-source it
-# unpacks the tarballs with tar and applies debian/patches/series with patch.
+# complete tree and the script then does nothing.
 # dpkg-source may print "gpgv: Can't check signature: No public key" for the
 # .dsc (no debian-keyring here): harmless, as apt has already checked every
 # downloaded file's hash against the archive's signed Sources index.
@@ -112,42 +111,13 @@ download() {
 	mv "$dl.tmp" "$dl"
 }
 
-# dpkg-source's job done by hand, for formats 3.0 (quilt), 3.0 (native), 1.0.
-unpack_by_hand() {	# dsc dir
-	files=$(awk '/^Files:/ { f = 1; next } /^[^ ]/ { f = 0 } f { print $3 }' "$1")
-	for f in $files; do
-		case "$f" in
-		*.asc | *.debian.tar.*) ;;
-		*.orig-*.tar.*) c=${f##*.orig-}; c=${c%%.tar.*}; mkdir -p "$2/$c"
-			tar -xf "$dl/$f" -C "$2/$c" --strip-components=1 ;;
-		*.tar.*) tar -xf "$dl/$f" -C "$2" --strip-components=1 ;;
-		esac
-	done
-	for f in $files; do
-		case "$f" in
-		*.debian.tar.*) tar -xf "$dl/$f" -C "$2" ;;
-		*.diff.gz) gzip -dc "$dl/$f" | (cd "$2" && patch -s --no-backup-if-mismatch -p1) ;;
-		esac
-	done
-	grep -q '^Format: 3.0 (quilt)' "$1" && [ -f "$2/debian/patches/series" ] || return 0
-	sed 's/#.*//' "$2/debian/patches/series" | while read -r p opt; do
-		if [ -n "$p" ]; then
-			(cd "$2" && patch -s -N --no-backup-if-mismatch "${opt:--p1}" < "debian/patches/$p")
-		fi
-	done
-}
-
 download
 for dsc in "$dl"/*.dsc; do break; done
 rm -rf "$dest.tmp"
 mkdir -p "$(dirname "$dest")"
-if command -v dpkg-source >/dev/null 2>&1; then
-	dpkg-source -q -x "$dsc" "$dest.tmp"
-else
-	echo "apt-source: no dpkg-source (dpkg-dev), unpacking with tar and patch" >&2
-	mkdir -p "$dest.tmp"
-	unpack_by_hand "$dsc" "$dest.tmp"
-fi
+command -v dpkg-source >/dev/null 2>&1 ||
+	die "dpkg-source missing: install dpkg-dev (tools/install-deps.sh does)"
+dpkg-source -q -x "$dsc" "$dest.tmp"
 rm -rf "$dest"
 mv "$dest.tmp" "$dest"
 echo "apt-source: $(basename "$dsc" .dsc) unpacked in $dest"
