@@ -16,7 +16,7 @@
  * Limits, as Linux: mmap refuses a new mapping when the mm already has
  * more than max_map_count VMAs, and a split that would add one (mprotect,
  * madvise, mlock, munmap of a VMA's middle) is refused once the count has
- * reached it. Accountable VMAs (vma_accounted()) are charged to the
+ * reached it. Accountable VMAs (vm_flags_charged()) are charged to the
  * committed total before they are inserted and uncharged when removed
  * (overcommit.c). Addresses below mmap_min_addr need CAP_SYS_RAWIO.
  */
@@ -145,16 +145,16 @@ static void vma_insert(struct mm *mm, struct vma *v)
 		mm->locked_vm += vma_pages(v);
 }
 
-/* Is @v charged to the committed total for all its pages? */
-static bool vma_accounted(const struct vma *v)
+/* Is a VMA with @vm_flags charged to the committed total for all its pages? */
+static bool vm_flags_charged(unsigned long vm_flags)
 {
-	return v->flags & (VM_ACCOUNT | VM_SHM_ACCOUNT);
+	return vm_flags & (VM_ACCOUNT | VM_SHM_ACCOUNT);
 }
 
 /* Take @v out of the tree and the counters (its pages must be gone). */
 static void vma_remove(struct mm *mm, struct vma *v)
 {
-	if (vma_accounted(v))
+	if (vm_flags_charged(v->flags))
 		vm_unacct_memory((long)vma_pages(v));
 	vma_tree_erase(&mm->vmas, v);
 	mm->total_vm -= vma_pages(v);
@@ -164,11 +164,22 @@ static void vma_remove(struct mm *mm, struct vma *v)
 }
 
 /*
- * Split @v at @addr (strictly inside): @v keeps the lower part. 0 or
- * -ENOMEM (no memory, or the mm is at max_map_count, as Linux's
- * split_vma(); vma_split_nolimit() is __split_vma(), for munmap).
+ * Would @adding more VMAs take @mm past max_map_count? Linux's two tests
+ * are this one: mmap refuses once the count already exceeds the limit
+ * (@adding 0), a split that adds a VMA once the count has reached it
+ * (@adding 1).
  */
-static int vma_split_nolimit(struct mm *mm, struct vma *v, unsigned long addr)
+static bool map_count_exceeded(const struct mm *mm, unsigned long adding)
+{
+	return (long)(mm->vmas.count + adding) > sysctl_max_map_count;
+}
+
+/*
+ * Split @v at @addr (strictly inside): @v keeps the lower part. 0 or
+ * -ENOMEM. __vma_split() is Linux's __split_vma() (munmap checks the
+ * limit itself), vma_split() its split_vma(): refused at max_map_count.
+ */
+static int __vma_split(struct mm *mm, struct vma *v, unsigned long addr)
 {
 	struct vma *hi = vma_dup(v, mm, addr, v->end, false);
 
@@ -179,16 +190,11 @@ static int vma_split_nolimit(struct mm *mm, struct vma *v, unsigned long addr)
 	return 0;
 }
 
-static bool at_map_count_limit(const struct mm *mm)
-{
-	return (long)mm->vmas.count >= sysctl_max_map_count;
-}
-
 static int vma_split(struct mm *mm, struct vma *v, unsigned long addr)
 {
-	if (at_map_count_limit(mm))
+	if (map_count_exceeded(mm, 1))
 		return -ENOMEM;
-	return vma_split_nolimit(mm, v, addr);
+	return __vma_split(mm, v, addr);
 }
 
 /*
@@ -281,15 +287,17 @@ int vm_munmap(struct mm *mm, unsigned long start, unsigned long len)
 	end = start + len;
 	if ((start & ~PAGE_MASK) || !len || start >= USER_END || len > USER_END - start)
 		return -EINVAL;
+	/* Cutting a hole in one VMA adds one: the map-count limit applies. */
+	v = vma_find(&mm->vmas, start);
+	if (v && v->start < start && v->end > end && map_count_exceeded(mm, 1))
+		return -ENOMEM;
 	while ((v = vma_find(&mm->vmas, start)) && v->start < end) {
 		if (v->start < start) {
-			/* Cutting a hole in one VMA adds one: the map-count limit applies. */
-			if ((v->end > end ? vma_split(mm, v, start) :
-					    vma_split_nolimit(mm, v, start)))
+			if (__vma_split(mm, v, start))
 				return -ENOMEM;
 			continue;	/* the upper part is found next time */
 		}
-		if (v->end > end && vma_split_nolimit(mm, v, end))
+		if (v->end > end && __vma_split(mm, v, end))
 			return -ENOMEM;
 		zap_vma_range(mm, v, v->start, v->end, true);
 		vma_remove(mm, v);
@@ -351,12 +359,12 @@ long vm_mmap_region(struct mm *mm, unsigned long start, unsigned long len,
 		    unsigned long vm_flags, struct file *file, unsigned long pgoff, bool fixed)
 {
 	struct vma *v;
-	int err = 0;
+	int err;
 
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len)
 		return -EINVAL;
-	if ((long)mm->vmas.count > sysctl_max_map_count)
+	if (map_count_exceeded(mm, 0))
 		return -ENOMEM;			/* Linux do_mmap: "too many mappings?" */
 	if (fixed) {
 		if ((start & ~PAGE_MASK) || start >= USER_END || len > USER_END - start)
@@ -367,18 +375,14 @@ long vm_mmap_region(struct mm *mm, unsigned long start, unsigned long len,
 			return -ENOMEM;
 	}
 	/* Charge before anything is unmapped, so a refusal changes nothing. */
-	if ((vm_flags & (VM_ACCOUNT | VM_SHM_ACCOUNT)) &&
-	    vm_enough_memory(mm, len >> PAGE_SHIFT))
+	if (vm_flags_charged(vm_flags) && vm_enough_memory(mm, len >> PAGE_SHIFT))
 		return -ENOMEM;
-	v = fixed ? NULL : vma_alloc();
-	if (fixed) {
-		err = vm_munmap(mm, start, len);
-		v = err ? NULL : vma_alloc();
-	}
+	err = fixed ? vm_munmap(mm, start, len) : 0;
+	v = err ? NULL : vma_alloc();
 	if (!v) {
-		if (vm_flags & (VM_ACCOUNT | VM_SHM_ACCOUNT))
+		if (vm_flags_charged(vm_flags))
 			vm_unacct_memory((long)(len >> PAGE_SHIFT));
-		return fixed && err ? err : -ENOMEM;
+		return err ? err : -ENOMEM;
 	}
 	v->start = start;
 	v->end = start + len;
@@ -418,7 +422,7 @@ struct mm *mm_dup(struct mm *src)
 			break;
 		}
 		n->flags &= ~(VM_LOCKED | VM_LOCKONFAULT);	/* mlock is not inherited */
-		if (vma_accounted(n))
+		if (vm_flags_charged(n->flags))
 			vm_acct_memory((long)vma_pages(n));	/* the child's copy */
 		vma_insert(mm, n);
 		err = copy_vma_pages(mm, src, n);
@@ -533,6 +537,28 @@ static int file_vm_flags(struct file *file, unsigned long type, unsigned long pr
 	return 0;
 }
 
+/*
+ * The charge a new mapping carries (Linux's accountable_mapping() and
+ * shmem's own charge): private writable memory is VM_ACCOUNT (VmFlags
+ * "ac"), shared anonymous memory (@shm) VM_SHM_ACCOUNT; MAP_NORESERVE
+ * neither.
+ */
+static unsigned long mmap_charge_flags(unsigned long vm_flags, bool shm)
+{
+	if (vm_flags & VM_NORESERVE)
+		return 0;
+	if (shm)
+		return VM_SHM_ACCOUNT;
+	return (vm_flags & (VM_SHARED | VM_WRITE)) == VM_WRITE ? VM_ACCOUNT : 0;
+}
+
+/* security_mmap_addr(): a fixed mapping below mmap_min_addr needs CAP_SYS_RAWIO. */
+static bool mmap_addr_allowed(unsigned long addr, unsigned long flags)
+{
+	return !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) ||
+	       addr >= (unsigned long)mmap_min_addr || capable(CAP_SYS_RAWIO);
+}
+
 static long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		    unsigned long flags, struct file *file, unsigned long pgoff)
 {
@@ -558,19 +584,14 @@ static long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		file = shm;
 		pgoff = 0;
 		vm_flags |= VM_SHARED | VM_MAYSHARE;
-		if (!(vm_flags & VM_NORESERVE))
-			vm_flags |= VM_SHM_ACCOUNT;	/* Linux charges the shmem object */
 	}
-	/* Private writable memory is "accounted" (VmFlags ac), as on Linux. */
-	if ((vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE)
-		vm_flags |= VM_ACCOUNT;
-	if (((vm_flags | mm->def_flags) & VM_LOCKED) && over_mlock_limit(mm, ALIGN_UP(len, PAGE_SIZE) >> PAGE_SHIFT)) {
+	vm_flags |= mmap_charge_flags(vm_flags, shm != NULL);
+	if (((vm_flags | mm->def_flags) & VM_LOCKED) &&
+	    over_mlock_limit(mm, ALIGN_UP(len, PAGE_SIZE) >> PAGE_SHIFT)) {
 		ret = -EAGAIN;
 		goto out;
 	}
-	/* security_mmap_addr(): below mmap_min_addr needs CAP_SYS_RAWIO. */
-	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
-	    addr < (unsigned long)mmap_min_addr && !capable(CAP_SYS_RAWIO)) {
+	if (!mmap_addr_allowed(addr, flags)) {
 		ret = -EPERM;
 		goto out;
 	}
@@ -698,26 +719,25 @@ static struct vma *vma_change_flags(struct mm *mm, struct vma *v, unsigned long 
 /*
  * Give [start, end) of @v @newflags. A private mapping made writable
  * becomes accounted and is charged now for the pages changed, as Linux's
- * mprotect_fixup(); it stays charged when made read-only again. 0, or
- * -ENOMEM (no commit, a split refused). mmap lock held.
+ * mprotect_fixup(); it stays charged when made read-only again. Returns
+ * what vma_change_flags() does: the VMA now covering @start, or
+ * ERR_PTR(-ENOMEM) (no commit, a split refused). mmap lock held.
  */
-static int mprotect_one(struct mm *mm, struct vma *v, unsigned long start,
-			unsigned long end, unsigned long newflags)
+static struct vma *mprotect_one(struct mm *mm, struct vma *v, unsigned long start,
+				unsigned long end, unsigned long newflags)
 {
 	unsigned long charge = 0;
 
 	if ((newflags & (VM_NORESERVE | VM_SHARED | VM_WRITE | VM_ACCOUNT)) == VM_WRITE) {
 		charge = (end - start) >> PAGE_SHIFT;
 		if (vm_enough_memory(mm, charge))
-			return -ENOMEM;
+			return ERR_PTR(-ENOMEM);
 		newflags |= VM_ACCOUNT;
 	}
 	v = vma_change_flags(mm, v, start, end, newflags);
-	if (IS_ERR(v)) {
+	if (IS_ERR(v))
 		vm_unacct_memory((long)charge);
-		return PTR_ERR(v);
-	}
-	return 0;
+	return v;
 }
 
 long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot)
@@ -762,10 +782,11 @@ long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned
 			break;
 		}
 		newflags = (v->flags & ~VM_ACCESS_FLAGS) | newprot;
-		ret = mprotect_one(mm, v, a, MIN(end, v->end), newflags);
-		if (ret)
+		v = mprotect_one(mm, v, a, MIN(end, v->end), newflags);
+		if (IS_ERR(v)) {
+			ret = PTR_ERR(v);
 			break;
-		v = vma_lookup(&mm->vmas, a);
+		}
 		a = MIN(end, v->end);
 	}
 out:
@@ -796,41 +817,38 @@ static long apply_flags(struct mm *mm, unsigned long start, unsigned long end,
 	return 0;
 }
 
-/* Is [start, end) wholly covered by VMAs? */
-static bool range_mapped(struct mm *mm, unsigned long start, unsigned long end)
+/*
+ * Walk the VMAs over [start, end): the pages of it already in VM_LOCKED
+ * VMAs (Linux's count_mm_mlocked_page_nr), or -ENOMEM when part of it is
+ * not mapped. mmap lock held.
+ */
+static long locked_pages_in(struct mm *mm, unsigned long start, unsigned long end)
 {
-	for (unsigned long a = start; a < end; ) {
-		struct vma *v = vma_lookup(&mm->vmas, a);
-
-		if (!v)
-			return false;
-		a = v->end;
-	}
-	return true;
-}
-
-/* Pages of [start, end) already in VM_LOCKED VMAs (Linux's count_mm_mlocked_page_nr). */
-static unsigned long locked_pages_in(struct mm *mm, unsigned long start, unsigned long end)
-{
-	unsigned long n = 0;
+	long n = 0;
 
 	for (unsigned long a = start; a < end; ) {
 		struct vma *v = vma_lookup(&mm->vmas, a);
 
 		if (!v)
-			break;
+			return -ENOMEM;
 		if (v->flags & VM_LOCKED)
-			n += (MIN(end, v->end) - a) >> PAGE_SHIFT;
+			n += (long)((MIN(end, v->end) - a) >> PAGE_SHIFT);
 		a = v->end;
 	}
 	return n;
+}
+
+/* Is [start, end) wholly covered by VMAs? */
+static bool range_mapped(struct mm *mm, unsigned long start, unsigned long end)
+{
+	return locked_pages_in(mm, start, end) >= 0;
 }
 
 static long do_mlock(unsigned long start, unsigned long len, unsigned long flags)
 {
 	struct mm *mm = current()->mm;
 	unsigned long end;
-	long ret;
+	long ret, locked;
 
 	end = ALIGN_UP(start + len, PAGE_SIZE);
 	start = ALIGN_DOWN(start, PAGE_SIZE);
@@ -839,13 +857,13 @@ static long do_mlock(unsigned long start, unsigned long len, unsigned long flags
 	if (end == start)
 		return 0;
 	mmap_lock(mm);
-	if (!range_mapped(mm, start, end)) {
-		ret = -ENOMEM;
+	locked = locked_pages_in(mm, start, end);	/* -ENOMEM on a hole */
+	if (locked < 0) {
+		ret = locked;
 		goto out;
 	}
 	/* Re-locking pages already locked costs nothing (mlock-random-test). */
-	if (over_mlock_limit(mm, ((end - start) >> PAGE_SHIFT) -
-			     locked_pages_in(mm, start, end))) {
+	if (over_mlock_limit(mm, ((end - start) >> PAGE_SHIFT) - (unsigned long)locked)) {
 		ret = -ENOMEM;
 		goto out;
 	}

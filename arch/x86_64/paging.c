@@ -129,6 +129,15 @@ static bool is_user_table(phys_addr_t root, vaddr_t va)
 	return root != kernel_pgd && va < USER_END;
 }
 
+/* Is no entry of @table in use (not even a swap or PROT_NONE entry)? */
+static bool table_empty(const pte_t *table)
+{
+	for (unsigned int i = 0; i < PT_ENTRIES; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
 /*
  * Walk from @root down to the table of @level that covers @va, creating
  * missing tables when @create. Returns the entry's address, NULL when a
@@ -475,19 +484,16 @@ phys_addr_t arch_pgd_create(void)
 	return pgd;
 }
 
-/* Free @table (of @level) and the tables below it; returns how many. */
-static long free_tables(pte_t *table, int level)
+/* Free @table (of @level) and every table below it. */
+static void free_tables(pte_t *table, int level)
 {
-	long n = 1;
-
 	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
 		pte_t e = table[i];
 
 		if (level > 0 && (e & PTE_PRESENT) && !(e & PTE_HUGE))
-			n += free_tables(table_va(e), level - 1);
+			free_tables(table_va(e), level - 1);
 	}
 	pgtable_free(virt_to_phys(table));
-	return n;
 }
 
 /*
@@ -497,26 +503,18 @@ static long free_tables(pte_t *table, int level)
 void arch_pgd_destroy(phys_addr_t pgd)
 {
 	pte_t *top = table_va(pgd);
-	long n = 0;
 
 	for (unsigned int i = 0; i < PT_ENTRIES / 2; i++)
 		if (top[i] & PTE_PRESENT)
-			n += free_tables(table_va(top[i]), 2);
-	mod_vm_stat(NR_PAGETABLE, -n);
+			free_tables(table_va(top[i]), 2);
+	/* The pgd's own count of its user tables says how many went. */
+	mod_vm_stat(NR_PAGETABLE, -(long)arch_pgd_nr_tables(pgd));
 	pgtable_free(pgd);
 }
 
 unsigned long arch_pgd_nr_tables(phys_addr_t pgd)
 {
 	return pfn_to_page(pgd >> PAGE_SHIFT)->private;
-}
-
-static bool table_empty(const pte_t *table)
-{
-	for (unsigned int i = 0; i < PT_ENTRIES; i++)
-		if (table[i])
-			return false;
-	return true;
 }
 
 /*
@@ -618,16 +616,10 @@ void arch_prune_table(phys_addr_t root, vaddr_t va)
 	pte_t *pd_e = walk_to(root, va, 1, false);
 	phys_addr_t pt = 0;
 
-	if (!IS_ERR_OR_NULL(pd_e) && (*pd_e & PTE_PRESENT) && !(*pd_e & PTE_HUGE)) {
-		pte_t *table = table_va(*pd_e);
-		unsigned int i;
-
-		for (i = 0; i < PT_ENTRIES && !table[i]; i++)
-			;
-		if (i == PT_ENTRIES) {
-			pt = *pd_e & PTE_ADDR_MASK;
-			*pd_e = 0;
-		}
+	if (!IS_ERR_OR_NULL(pd_e) && (*pd_e & PTE_PRESENT) && !(*pd_e & PTE_HUGE) &&
+	    table_empty(table_va(*pd_e))) {
+		pt = *pd_e & PTE_ADDR_MASK;
+		*pd_e = 0;
 	}
 	spin_unlock_irqrestore(&pt_lock, irq);
 	if (pt) {

@@ -1,8 +1,9 @@
 /*
  * proc_internal.h - what procfs.c (the /proc tree and its buffers),
  * proc_show.c (the text of the task and system files), proc_vm.c (the
- * memory views: maps, smaps, pagemap, vmstat) and proc_rmap.c (the views
- * of physical frames: kpagecount, kpageflags, pagoda/rmap) share.
+ * memory views: maps, smaps, pagemap, vmstat), proc_rmap.c (the views
+ * of physical frames: kpagecount, kpageflags, pagoda/rmap) and
+ * proc_sysctl.c (the knobs of /proc/sys) share.
  *
  * Most files are generated whole when they are opened: a show function
  * appends text to a proc_buf, a list of page-sized chunks that grows as
@@ -116,11 +117,22 @@ void proc_write(struct proc_buf *b, const void *data, size_t n);
  * there is no such live task. Takes tasklist_lock; does not sleep.
  */
 struct mm *proc_get_task_mm(pid_t pid);
-/* New D_DYNAMIC dentries under @parent: a file of @e, a directory with @iops. */
-struct dentry *proc_file_dentry(struct dentry *parent, const char *name,
-				const struct proc_entry *e, uint64_t ino);
+/* A new D_DYNAMIC directory dentry under @parent, with @iops (their evict: proc_evict). */
 struct dentry *proc_dir_dentry(struct dentry *parent, const char *name,
 			       const struct inode_operations *iops, uint64_t ino);
+/*
+ * A directory of the fixed files @files[@nr], numbered @first_ino + i:
+ * lookup gives a new D_DYNAMIC dentry of @name (file of task @pid, 0 for
+ * global ones) or ERR_PTR(-ENOENT/-ENOMEM); iterate lists ".", ".." and
+ * the files (cookies DIR_COOKIE_FIRST + i). No lock taken; may allocate.
+ */
+struct dentry *proc_table_lookup(struct dentry *parent, const char *name,
+				 const struct proc_entry *files, size_t nr, pid_t pid,
+				 uint64_t first_ino);
+int proc_table_iterate(struct file *f, struct dir_context *ctx,
+		       const struct proc_entry *files, size_t nr, uint64_t first_ino);
+/* i_op->evict of every /proc inode: frees what procfs hung on it. */
+void proc_evict(struct inode *inode);
 
 /* ---- proc_sysctl.c ---- */
 

@@ -28,7 +28,6 @@
 #include "kernel/fs/proc_internal.h"
 #include "kernel/lib/string.h"
 #include "mm/overcommit.h"
-#include "mm/slab.h"
 
 #define PROC_SYS_VM_INO		(PROC_SYS_INO + 1)
 #define PROC_SYS_VM_FILE_INO	(PROC_SYS_INO + 16)
@@ -120,41 +119,24 @@ ssize_t proc_sysctl_write(const struct ctl_knob *k, struct fs_buf buf, size_t n)
 	return (ssize_t)n;
 }
 
-/* ---- the directories ---- */
-
-static void proc_sys_evict(struct inode *inode)
-{
-	kfree(inode->private);
-}
+/* ---- the directories (procfs.c's plumbing for a table of files) ---- */
 
 static struct dentry *proc_sys_vm_lookup(struct dentry *parent, const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(proc_sys_vm_files); i++)
-		if (!strcmp(name, proc_sys_vm_files[i].name))
-			return proc_file_dentry(parent, name, &proc_sys_vm_files[i],
-						PROC_SYS_VM_FILE_INO + i);
-	return ERR_PTR(-ENOENT);
+	return proc_table_lookup(parent, name, proc_sys_vm_files, ARRAY_SIZE(proc_sys_vm_files),
+				 0, PROC_SYS_VM_FILE_INO);
 }
 
 static int proc_sys_vm_iterate(struct file *f, struct dir_context *ctx)
 {
-	if (!dir_emit_dots(f, ctx))
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(proc_sys_vm_files); i++) {
-		const char *n = proc_sys_vm_files[i].name;
-		loff_t cookie = DIR_COOKIE_FIRST + i;
-
-		if (ctx->pos < cookie &&
-		    !dir_emit(ctx, n, strlen(n), PROC_SYS_VM_FILE_INO + i, DT_REG, cookie))
-			return 0;
-	}
-	return 0;
+	return proc_table_iterate(f, ctx, proc_sys_vm_files, ARRAY_SIZE(proc_sys_vm_files),
+				  PROC_SYS_VM_FILE_INO);
 }
 
 static const struct inode_operations proc_sys_vm_iops = {
 	.lookup = proc_sys_vm_lookup,
 	.iterate = proc_sys_vm_iterate,
-	.evict = proc_sys_evict,
+	.evict = proc_evict,
 };
 
 static struct dentry *proc_sys_lookup(struct dentry *parent, const char *name)
@@ -176,5 +158,5 @@ static int proc_sys_iterate(struct file *f, struct dir_context *ctx)
 const struct inode_operations proc_sys_iops = {
 	.lookup = proc_sys_lookup,
 	.iterate = proc_sys_iterate,
-	.evict = proc_sys_evict,
+	.evict = proc_evict,
 };

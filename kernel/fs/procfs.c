@@ -124,7 +124,7 @@ static const struct proc_entry *dir_files(pid_t pid, size_t *nr)
 	return proc_pid_files;
 }
 
-static void proc_evict(struct inode *inode)
+void proc_evict(struct inode *inode)
 {
 	kfree(inode->private);
 }
@@ -173,12 +173,6 @@ static struct dentry *proc_dentry(struct dentry *parent, const char *name,
 	return d;
 }
 
-struct dentry *proc_file_dentry(struct dentry *parent, const char *name,
-				const struct proc_entry *e, uint64_t ino)
-{
-	return proc_dentry(parent, name, e, 0, ino);
-}
-
 struct dentry *proc_dir_dentry(struct dentry *parent, const char *name,
 			       const struct inode_operations *iops, uint64_t ino)
 {
@@ -187,6 +181,32 @@ struct dentry *proc_dir_dentry(struct dentry *parent, const char *name,
 	if (!IS_ERR(d))
 		d->inode->i_op = iops;
 	return d;
+}
+
+struct dentry *proc_table_lookup(struct dentry *parent, const char *name,
+				 const struct proc_entry *files, size_t nr, pid_t pid,
+				 uint64_t first_ino)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(name, files[i].name))
+			return proc_dentry(parent, name, &files[i], pid, first_ino + i);
+	return ERR_PTR(-ENOENT);
+}
+
+int proc_table_iterate(struct file *f, struct dir_context *ctx,
+		       const struct proc_entry *files, size_t nr, uint64_t first_ino)
+{
+	if (!dir_emit_dots(f, ctx))
+		return 0;
+	for (size_t i = 0; i < nr; i++) {
+		const char *n = files[i].name;
+		loff_t cookie = DIR_COOKIE_FIRST + i;
+
+		if (ctx->pos < cookie &&
+		    !dir_emit(ctx, n, strlen(n), first_ino + i, DT_REG, cookie))
+			return 0;
+	}
+	return 0;
 }
 
 static bool task_alive(pid_t pid)
@@ -306,10 +326,7 @@ static struct dentry *proc_pid_lookup(struct dentry *parent, const char *name)
 
 	if (pid && !task_alive(pid))
 		return ERR_PTR(-ENOENT);
-	for (size_t i = 0; i < nr; i++)
-		if (!strcmp(name, files[i].name))
-			return proc_dentry(parent, name, &files[i], pid, proc_ino(pid, i));
-	return ERR_PTR(-ENOENT);
+	return proc_table_lookup(parent, name, files, nr, pid, proc_ino(pid, 0));
 }
 
 static int proc_pid_iterate(struct file *f, struct dir_context *ctx)
@@ -318,17 +335,8 @@ static int proc_pid_iterate(struct file *f, struct dir_context *ctx)
 	size_t nr;
 	const struct proc_entry *files = dir_files(pid, &nr);
 
-	if (!dir_emit_dots(f, ctx))
-		return 0;
-	for (size_t i = 0; i < nr; i++) {
-		const char *n = files[i].name;
-		loff_t cookie = DIR_COOKIE_FIRST + i;
-
-		if (ctx->pos < cookie &&
-		    !dir_emit(ctx, n, strlen(n), proc_ino(pid, i), DT_REG, cookie))
-			return 0;
-	}
-	return 0;
+	/* proc_ino(pid, i) == proc_ino(pid, 0) + i for the 15 files a dir may have. */
+	return proc_table_iterate(f, ctx, files, nr, proc_ino(pid, 0));
 }
 
 static const struct inode_operations proc_pid_iops = {

@@ -11,13 +11,11 @@
  * Each mount builds its own small tree of ordinary linked dentries when
  * it is made (make_sb runs under vfs_ns_lock), listed by tree_iterate;
  * the directories have no create operation, so nothing can be added.
- * Linux's magic number for statfs f_type is SYSFS_MAGIC below (statfs
- * itself lives in stat.c).
+ * statfs's f_type for it (SYSFS_MAGIC) comes from statfs.c's table.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
-
-#define SYSFS_MAGIC	0x62656572	/* <linux/magic.h>: "beer" */
+#include "mm/slab.h"
 
 static const struct inode_operations sysfs_dir_iops = {
 	.iterate = tree_iterate,
@@ -43,6 +41,19 @@ static struct dentry *sysfs_mkdir(struct dentry *parent, const char *name)
 	return d;
 }
 
+/*
+ * Undo a sysfs_make_sb() that ran out of memory half-way: @kernel (if it
+ * was made) holds no child, so unlinking it frees it and its reference on
+ * the root; the root then goes with the super block's reference.
+ */
+static void sysfs_free_sb(struct super_block *sb, struct dentry *kernel)
+{
+	if (kernel)
+		dentry_unlink(kernel);
+	dentry_put(sb->root);
+	kfree(sb);
+}
+
 static struct super_block *sysfs_make_sb(void)
 {
 	struct super_block *sb = sb_alloc(&sysfs_type, &sysfs_dir_iops, &dir_fops);
@@ -51,8 +62,10 @@ static struct super_block *sysfs_make_sb(void)
 	if (!sb)
 		return NULL;
 	kernel = sysfs_mkdir(sb->root, "kernel");
-	if (!kernel || !sysfs_mkdir(kernel, "mm"))
-		return ERR_PTR(-ENOMEM);	/* FIXME: the half-built sb leaks */
+	if (!kernel || !sysfs_mkdir(kernel, "mm")) {
+		sysfs_free_sb(sb, kernel);
+		return ERR_PTR(-ENOMEM);
+	}
 	return sb;
 }
 

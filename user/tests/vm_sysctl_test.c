@@ -512,7 +512,7 @@ static void map_count_munmap(void)
 
 /* ---- sysfs ---- */
 
-/* /sys is sysfs with kernel/mm/, and sysfs can be mounted again elsewhere. */
+/* /sys is sysfs with kernel/mm/, mounted by init or runall (see /proc/mounts). */
 static void sysfs_mounted(void)
 {
 	struct statfs sf;
