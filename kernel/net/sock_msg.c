@@ -21,9 +21,7 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "mm/slab.h"
-#include <arch/memlayout.h>
 
-#define MAX_RW_COUNT	(0x7fffffffl & (long)PAGE_MASK)	/* as read_write.c */
 #define OPTMEM_MAX	20480		/* control buffer bound (Linux optmem_max) */
 
 /* ---- iovec copies -------------------------------------------------------- */
