@@ -17,9 +17,6 @@
 #include "kernel/syscall.h"
 #include "mm/slab.h"
 #include <linux/uio.h>
-#include <arch/memlayout.h>
-
-#define MAX_RW_COUNT	(0x7fffffffl & (long)PAGE_MASK)	/* as Linux: INT_MAX, page aligned */
 
 static bool file_readable(const struct file *f)
 {
@@ -231,11 +228,17 @@ static struct iovec *iov_import(const struct iovec __user *uiov, int cnt)
 	return iov;
 }
 
-/* Each segment in turn; stop at an error or a short transfer. */
+/*
+ * Each segment in turn; stop at an error or a short transfer. A file with
+ * an rw_iov op takes the whole vector at once instead (a socket: one
+ * message), and has no position.
+ */
 static ssize_t rw_iov(struct file *f, struct iovec *iov, int cnt, loff_t *pos, bool write)
 {
 	ssize_t done = 0;
 
+	if (f->fop->rw_iov)
+		return f->fop->rw_iov(f, iov, cnt, write);
 	for (int i = 0; i < cnt; i++) {
 		ssize_t r;
 
@@ -270,17 +273,12 @@ static long do_rwv(int fd, const struct iovec __user *uiov, int cnt, bool write)
 		fput(f);
 		return iov ? PTR_ERR(iov) : 0;
 	}
-	if (f->fop->rw_iov) {
-		ret = f->fop->rw_iov(f, iov, cnt, write);
-		goto out;
-	}
 	pos_lock(f);
 	pos = f->pos;
 	ret = rw_iov(f, iov, cnt, &pos, write);
 	if (ret >= 0)
 		f->pos = pos;
 	pos_unlock(f);
-out:
 	kfree(iov);
 	fput(f);
 	return ret;

@@ -30,6 +30,9 @@ struct dentry;
 struct poll_table;
 struct iovec;
 
+/* The most one read, write or message moves (Linux: INT_MAX, page aligned). */
+#define MAX_RW_COUNT	(0x7fffffffl & (long)PAGE_MASK)
+
 struct file_operations {
 	ssize_t (*read)(struct file *f, char __user *buf, size_t n, loff_t *pos);
 	ssize_t (*write)(struct file *f, const char __user *buf, size_t n, loff_t *pos);

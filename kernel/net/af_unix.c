@@ -93,13 +93,16 @@ static void list_move_all(struct list_head *from, struct list_head *to)
 	}
 }
 
-/* Our peer lost us: it reads EOF (after ECONNRESET if we left data unread). */
-static void unix_peer_hangup(struct unix_sock *peer, bool reset)
+/*
+ * Shut directions @mode of @peer on our behalf (and leave it the pending
+ * error @err, 0 for none); wake whoever sleeps on it.
+ */
+static void unix_shut_peer(struct unix_sock *peer, unsigned int mode, int err)
 {
 	mutex_lock(&peer->lock);
-	peer->shut = SHUTDOWN_MASK;
-	if (reset)
-		peer->err = ECONNRESET;
+	peer->shut |= mode;
+	if (err)
+		peer->err = err;
 	mutex_unlock(&peer->lock);
 	wake_up(&peer->wq);
 }
@@ -129,8 +132,9 @@ static void unix_release_sock(struct unix_sock *u)
 	wake_up(&u->wq);		/* connect() waiting on our backlog, writers */
 
 	if (peer) {
+		/* It reads EOF, after ECONNRESET if we left data unread. */
 		if (u->type != SOCK_DGRAM)
-			unix_peer_hangup(peer, unread);
+			unix_shut_peer(peer, SHUTDOWN_MASK, unread ? ECONNRESET : 0);
 		unix_sock_put(peer);
 	}
 	list_for_each_entry_safe(e, tmp, &embryos, accept_node) {
@@ -149,11 +153,10 @@ static void unix_release_sock(struct unix_sock *u)
 	unix_sock_put(u);
 }
 
+/* The file's last close (socket.c calls it only once sock->sk is set). */
 static void unix_release(struct socket *sock)
 {
-	if (sock->sk)
-		unix_release_sock(sock->sk);
-	sock->sk = NULL;
+	unix_release_sock(unix_sk(sock));
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -621,15 +624,12 @@ static int unix_shutdown(struct socket *sock, int how)
 	/* What we stop receiving, the peer stops sending, and vice versa. */
 	peer_mode = ((mode & RCV_SHUTDOWN) ? SEND_SHUTDOWN : 0) |
 		    ((mode & SEND_SHUTDOWN) ? RCV_SHUTDOWN : 0);
-	mutex_lock(&peer->lock);
-	peer->shut |= peer_mode;
-	mutex_unlock(&peer->lock);
-	wake_up(&peer->wq);
+	unix_shut_peer(peer, peer_mode, 0);
 	unix_sock_put(peer);
 	return 0;
 }
 
-static int unix_getsockopt(struct socket *sock, int opt, void *val, int len)
+static int unix_getsockopt(struct socket *sock, int opt, void *val)
 {
 	struct unix_sock *u = unix_sk(sock);
 	int v;

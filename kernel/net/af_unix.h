@@ -66,8 +66,7 @@ struct unix_msg {
 	size_t len;			/* data bytes */
 	size_t off;			/* of which already read (stream) */
 	size_t truesize;		/* what the queue is charged */
-	struct file **files;		/* SCM_RIGHTS in flight, or NULL */
-	int nfiles;
+	struct scm_files fp;		/* SCM_RIGHTS in flight (files NULL: none) */
 	struct unix_addr from;		/* the sender's name (len 0: unbound) */
 	unsigned char data[];
 };

@@ -1,13 +1,11 @@
 /*
- * net_internal.h - helpers shared by the generic socket sources
- * (socket.c defines the first group, sock_msg.c the second).
+ * net_internal.h - helpers socket.c defines for sock_msg.c, the other
+ * generic socket source (the families see only socket.h).
  */
 #ifndef KERNEL_NET_NET_INTERNAL_H
 #define KERNEL_NET_NET_INTERNAL_H
 
 #include "kernel/net/socket.h"
-
-/* ---- socket.c ---- */
 
 /*
  * The socket behind @fd: its file with a reference (fput it) and *@sock,
@@ -21,10 +19,5 @@ int move_addr_to_kernel(const void __user *uaddr, int len, void *kaddr);
  * stores @klen in *@ulen. 0, -EINVAL (negative *@ulen) or -EFAULT.
  */
 int move_addr_to_user(const void *kaddr, int klen, void __user *uaddr, int __user *ulen);
-
-/* ---- sock_msg.c ---- */
-
-/* Drop the file references a receive left in @m and free the array. May sleep. */
-void sock_msg_drop_files(struct sock_msg *m);
 
 #endif

@@ -21,9 +21,7 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "mm/slab.h"
-#include <arch/memlayout.h>
 
-#define MAX_RW_COUNT	(0x7fffffffl & (long)PAGE_MASK)	/* as read_write.c */
 #define OPTMEM_MAX	20480		/* control buffer bound (Linux optmem_max) */
 
 /* ---- iovec copies -------------------------------------------------------- */
@@ -61,13 +59,12 @@ int sock_msg_copy_in(void *dst, struct sock_msg *m, size_t off, size_t n)
 	return sock_msg_copy(m, off, dst, n, /* out= */false);
 }
 
-void sock_msg_drop_files(struct sock_msg *m)
+void scm_files_drop(struct scm_files *fl)
 {
-	for (int i = 0; i < m->nfiles; i++)
-		fput(m->files[i]);
-	kfree(m->files);
-	m->files = NULL;
-	m->nfiles = 0;
+	for (int i = 0; i < fl->n; i++)
+		fput(fl->files[i]);
+	kfree(fl->files);
+	*fl = (struct scm_files){ .files = NULL, .n = 0 };
 }
 
 /*
@@ -102,22 +99,22 @@ static int sock_msg_import_iov(struct sock_msg *m, const struct iovec __user *ui
 
 /* ---- SCM_RIGHTS out: parse the sender's control buffer ------------------- */
 
-/* Resolve the @n fds at @ufds into references appended to m->files. */
-static int scm_add_fds(struct sock_msg *m, const int *fds, size_t n)
+/* Resolve the @n fds at @fds into references appended to @fp. */
+static int scm_add_fds(struct scm_files *fp, const int *fds, size_t n)
 {
-	if (!m->files) {
-		m->files = kmalloc(SCM_MAX_FD * sizeof(struct file *), 0);
-		if (!m->files)
+	if (!fp->files) {
+		fp->files = kmalloc(SCM_MAX_FD * sizeof(struct file *), 0);
+		if (!fp->files)
 			return -ENOMEM;
 	}
-	if (m->nfiles + n > SCM_MAX_FD)
+	if (fp->n + n > SCM_MAX_FD)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		struct file *f = fget(fds[i]);
 
 		if (!f)
 			return -EBADF;
-		m->files[m->nfiles++] = f;
+		fp->files[fp->n++] = f;
 	}
 	return 0;
 }
@@ -142,7 +139,7 @@ static int scm_parse(struct sock_msg *m, const char *ctl, size_t clen)
 		if (h.cmsg_level == SOL_SOCKET) {
 			switch (h.cmsg_type) {
 			case SCM_RIGHTS:
-				err = scm_add_fds(m, (const int *)(ctl + off + sizeof(h)),
+				err = scm_add_fds(&m->fp, (const int *)(ctl + off + sizeof(h)),
 						  (h.cmsg_len - sizeof(h)) / sizeof(int));
 				if (err)
 					return err;
@@ -192,13 +189,13 @@ static int scm_recv(struct sock_msg *m, void __user *uctl, size_t *clen, bool cl
 	struct cmsghdr h = { .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS };
 	size_t space;
 
-	while (n < m->nfiles && n < room) {
-		fds[n] = fd_install(m->files[n], 0, cloexec);
+	while (n < m->fp.n && n < room) {
+		fds[n] = fd_install(m->fp.files[n], 0, cloexec);
 		if (fds[n] < 0)
 			break;
-		m->files[n++] = NULL;		/* the table has the reference */
+		m->fp.files[n++] = NULL;	/* the table has the reference */
 	}
-	if (n < m->nfiles)
+	if (n < m->fp.n)
 		m->out_flags |= MSG_CTRUNC;
 	if (!n) {
 		*clen = 0;
@@ -218,19 +215,31 @@ static int scm_recv(struct sock_msg *m, void __user *uctl, size_t *clen, bool cl
 
 /* ---- the system calls ---------------------------------------------------- */
 
+/*
+ * The socket behind @fd for message @m, as sockfd_lookup(); the message
+ * does not block if the file is O_NONBLOCK or the call says MSG_DONTWAIT.
+ */
+static struct file *sockfd_lookup_msg(int fd, struct sock_msg *m, struct socket **sock)
+{
+	struct file *f = sockfd_lookup(fd, sock);
+
+	if (!IS_ERR(f))
+		m->nonblock = (f->flags & O_NONBLOCK) || (m->flags & MSG_DONTWAIT);
+	return f;
+}
+
 static ssize_t sock_sendmsg(int fd, struct sock_msg *m, const void __user *uctl, size_t clen)
 {
 	struct socket *sock;
-	struct file *f = sockfd_lookup(fd, &sock);
+	struct file *f = sockfd_lookup_msg(fd, m, &sock);
 	ssize_t ret;
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	m->nonblock = (f->flags & O_NONBLOCK) || (m->flags & MSG_DONTWAIT);
 	ret = scm_send(m, uctl, clen);
 	if (!ret)
 		ret = sock->ops->sendmsg(sock, m);
-	sock_msg_drop_files(m);			/* what the family did not take */
+	scm_files_drop(&m->fp);			/* what the family did not take */
 	fput(f);
 	return ret;
 }
@@ -286,12 +295,11 @@ SYSCALL(__NR_sendmsg, sys_sendmsg);
 static ssize_t sock_recvmsg(int fd, struct sock_msg *m)
 {
 	struct socket *sock;
-	struct file *f = sockfd_lookup(fd, &sock);
+	struct file *f = sockfd_lookup_msg(fd, m, &sock);
 	ssize_t ret;
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	m->nonblock = (f->flags & O_NONBLOCK) || (m->flags & MSG_DONTWAIT);
 	ret = sock->ops->recvmsg(sock, m);
 	fput(f);
 	return ret;
@@ -310,7 +318,7 @@ static long sys_recvfrom(int fd, void __user *buf, size_t len, unsigned int flag
 	if (!access_ok(buf, m.len))
 		return -EFAULT;
 	ret = sock_recvmsg(fd, &m);
-	sock_msg_drop_files(&m);		/* no control buffer to put them in */
+	scm_files_drop(&m.fp);			/* no control buffer to put them in */
 	if (ret >= 0 && uaddr) {
 		err = move_addr_to_user(&addr, m.namelen, uaddr, ulen);
 		if (err)
@@ -358,7 +366,7 @@ static long sys_recvmsg(int fd, struct user_msghdr __user *umsg, unsigned int fl
 		if (err)
 			ret = err;
 	}
-	sock_msg_drop_files(&m);
+	scm_files_drop(&m.fp);
 	kfree(m.iov);
 	return ret;
 }

@@ -62,7 +62,10 @@ struct ucred sock_current_cred(void)
 	return (struct ucred){ .pid = t ? t->pid : 0, .uid = 0, .gid = 0 };
 }
 
-/* A read or write on the fd: one message with one iovec (or several). */
+/*
+ * A read or write on the fd: one message with one iovec, or readv/writev's
+ * several (the file's rw_iov op, so a vector is one datagram).
+ */
 static ssize_t sock_rw(struct file *f, struct iovec *iov, int cnt, bool write)
 {
 	struct socket *sock = f->private_data;
@@ -79,7 +82,7 @@ static ssize_t sock_rw(struct file *f, struct iovec *iov, int cnt, bool write)
 	if (!m.len)
 		return 0;			/* as Linux: a 0-byte read takes nothing */
 	ret = sock->ops->recvmsg(sock, &m);
-	sock_msg_drop_files(&m);		/* read(2) has nowhere to put them */
+	scm_files_drop(&m.fp);			/* read(2) has nowhere to put them */
 	return ret;
 }
 
@@ -95,11 +98,6 @@ static ssize_t sock_write(struct file *f, const char __user *buf, size_t n, loff
 	struct iovec iov = { .iov_base = (void __user *)buf, .iov_len = n };
 
 	return sock_rw(f, &iov, 1, true);
-}
-
-static ssize_t sock_rw_iov(struct file *f, struct iovec *iov, int cnt, bool write)
-{
-	return sock_rw(f, iov, cnt, write);
 }
 
 static unsigned int sock_poll(struct file *f, struct poll_table *pt)
@@ -128,7 +126,7 @@ static void sock_release(struct file *f)
 static const struct file_operations socket_fops = {
 	.read = sock_read,
 	.write = sock_write,
-	.rw_iov = sock_rw_iov,
+	.rw_iov = sock_rw,
 	.poll = sock_poll,
 	.ioctl = sock_ioctl,
 	.release = sock_release,
@@ -300,7 +298,8 @@ SYSCALL(__NR_socketpair, sys_socketpair);
 
 /* ---- bind, connect, listen ---- */
 
-static long sys_bind(int fd, const void __user *uaddr, int len)
+/* bind(2) and connect(2): the same steps around a different family op. */
+static long do_bind_connect(int fd, const void __user *uaddr, int len, bool connect)
 {
 	struct __kernel_sockaddr_storage addr;
 	struct socket *sock;
@@ -310,27 +309,23 @@ static long sys_bind(int fd, const void __user *uaddr, int len)
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	err = move_addr_to_kernel(uaddr, len, &addr);
-	if (!err)
+	if (!err && connect)
+		err = sock->ops->connect(sock, &addr, len, f->flags & O_NONBLOCK);
+	else if (!err)
 		err = sock->ops->bind(sock, &addr, len);
 	fput(f);
 	return err;
+}
+
+static long sys_bind(int fd, const void __user *uaddr, int len)
+{
+	return do_bind_connect(fd, uaddr, len, /* connect= */false);
 }
 SYSCALL(__NR_bind, sys_bind);
 
 static long sys_connect(int fd, const void __user *uaddr, int len)
 {
-	struct __kernel_sockaddr_storage addr;
-	struct socket *sock;
-	struct file *f = sockfd_lookup(fd, &sock);
-	long err;
-
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	err = move_addr_to_kernel(uaddr, len, &addr);
-	if (!err)
-		err = sock->ops->connect(sock, &addr, len, f->flags & O_NONBLOCK);
-	fput(f);
-	return err;
+	return do_bind_connect(fd, uaddr, len, /* connect= */true);
 }
 SYSCALL(__NR_connect, sys_connect);
 
@@ -495,7 +490,7 @@ static long sys_setsockopt(int fd, int level, int opt, const void __user *uval, 
 SYSCALL(__NR_setsockopt, sys_setsockopt);
 
 /* The value of a SOL_SOCKET option into @val; its size or -errno. */
-static int sock_getsockopt(struct socket *sock, int opt, void *val, int len)
+static int sock_getsockopt(struct socket *sock, int opt, void *val)
 {
 	int v;
 
@@ -516,7 +511,7 @@ static int sock_getsockopt(struct socket *sock, int opt, void *val, int len)
 		v = READ_ONCE(sock->rcvbuf);
 		break;
 	default:
-		return sock->ops->getsockopt(sock, opt, val, len);
+		return sock->ops->getsockopt(sock, opt, val);
 	}
 	memcpy(val, &v, sizeof(v));
 	return (int)sizeof(v);
@@ -532,10 +527,14 @@ static long sys_getsockopt(int fd, int level, int opt, void __user *uval, int __
 	f = sockfd_lookup(fd, &sock);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	n = -EOPNOTSUPP;
-	if (level == SOL_SOCKET)
-		n = get_user(len, ulen) ? -EFAULT : len < 0 ? -EINVAL :
-		    sock_getsockopt(sock, opt, &val, len);
+	if (level != SOL_SOCKET)
+		n = -EOPNOTSUPP;
+	else if (get_user(len, ulen))
+		n = -EFAULT;
+	else if (len < 0)
+		n = -EINVAL;
+	else
+		n = sock_getsockopt(sock, opt, &val);
 	fput(f);
 	if (n < 0)
 		return n;

@@ -11,7 +11,8 @@
  *
  * Message data moves through a struct sock_msg: the caller's iovec array
  * (user pointers), an address in kernel memory, and the files of an
- * SCM_RIGHTS control message (already resolved to struct file references).
+ * SCM_RIGHTS control message (already resolved to struct file references,
+ * a struct scm_files that the family moves onto its queued message).
  *
  * The constants below are the Linux x86-64 socket ABI. The UAPI headers
  * (linux-libc-dev) do not carry them -- Linux keeps AF_*, SOCK_*, MSG_* and
@@ -106,12 +107,34 @@ struct ucred {
 struct socket;
 
 /*
+ * The files of one SCM_RIGHTS transfer: references in a kmalloc'd array
+ * (NULL: none). Whoever holds the struct owns the references; handing it
+ * on with scm_files_take() moves them without touching a refcount.
+ */
+struct scm_files {
+	struct file **files;
+	int n;
+};
+
+/* The contents of @fl, which is left empty. */
+static inline struct scm_files scm_files_take(struct scm_files *fl)
+{
+	struct scm_files taken = *fl;
+
+	*fl = (struct scm_files){ .files = NULL, .n = 0 };
+	return taken;
+}
+
+/* Drop the references of @fl and free its array; @fl is left empty. May sleep. */
+void scm_files_drop(struct scm_files *fl);
+
+/*
  * One sendmsg/recvmsg in kernel form. Send: @iov/@len is the data, @name
- * the destination (or NULL), @files the SCM_RIGHTS files (the family takes
- * the references when it returns >= 0; on error the caller still owns
- * them). Receive: @name is a buffer of sizeof(struct sockaddr_un) the
- * family fills (@namelen, 0 for "no address"); @files/@nfiles are the
- * received files, references owned by the caller afterwards.
+ * the destination (or NULL), @fp the SCM_RIGHTS files (the family takes
+ * them when it returns >= 0; on error the caller still owns them).
+ * Receive: @name is a buffer of sizeof(struct sockaddr_un) the family
+ * fills (@namelen, 0 for "no address"); @fp holds the received files,
+ * owned by the caller afterwards.
  */
 struct sock_msg {
 	struct iovec *iov;		/* user buffers */
@@ -119,8 +142,7 @@ struct sock_msg {
 	size_t len;			/* sum of the iov lengths */
 	void *name;			/* kernel sockaddr */
 	int namelen;
-	struct file **files;		/* kmalloc'd array */
-	int nfiles;
+	struct scm_files fp;		/* SCM_RIGHTS files */
 	unsigned int flags;		/* MSG_* asked for */
 	unsigned int out_flags;		/* recv: MSG_TRUNC/MSG_CTRUNC happened */
 	bool nonblock;			/* O_NONBLOCK or MSG_DONTWAIT */
@@ -146,8 +168,9 @@ struct proto_ops {
 	ssize_t (*recvmsg)(struct socket *sock, struct sock_msg *m);
 	int (*shutdown)(struct socket *sock, int how);
 	/* SOL_SOCKET options the family answers (SO_ERROR, SO_PEERCRED...):
-	 * bytes written to @val, -ENOPROTOOPT when not the family's. */
-	int (*getsockopt)(struct socket *sock, int opt, void *val, int len);
+	 * bytes written to @val (room for a struct ucred), -ENOPROTOOPT
+	 * when not the family's. */
+	int (*getsockopt)(struct socket *sock, int opt, void *val);
 	long (*ioctl)(struct socket *sock, unsigned int cmd, unsigned long arg);
 };
 

@@ -53,15 +53,6 @@ static struct unix_msg *unix_msg_alloc(size_t len)
 	return msg;
 }
 
-static void unix_msg_drop_files(struct unix_msg *msg)
-{
-	for (int i = 0; i < msg->nfiles; i++)
-		fput(msg->files[i]);
-	kfree(msg->files);
-	msg->files = NULL;
-	msg->nfiles = 0;
-}
-
 /* Messages whose files still need dropping; see unix_msgs_free(). */
 static spinlock_t unix_gc_lock = SPINLOCK_INIT;
 static LIST_HEAD(unix_gc_list);		/* guarded by unix_gc_lock */
@@ -74,7 +65,7 @@ void unix_msgs_free(struct list_head *msgs)
 
 	list_for_each_entry_safe(msg, tmp, msgs, node) {
 		list_del(&msg->node);
-		if (!msg->files) {
+		if (!msg->fp.files) {
 			kfree(msg);
 			continue;
 		}
@@ -93,7 +84,7 @@ void unix_msgs_free(struct list_head *msgs)
 		msg = list_first_entry(&unix_gc_list, struct unix_msg, node);
 		list_del(&msg->node);
 		spin_unlock_irqrestore(&unix_gc_lock, irq);
-		unix_msg_drop_files(msg);	/* may release sockets: they queue here */
+		scm_files_drop(&msg->fp);	/* may release sockets: they queue here */
 		kfree(msg);
 		irq = spin_lock_irqsave(&unix_gc_lock);
 	}
@@ -101,12 +92,25 @@ void unix_msgs_free(struct list_head *msgs)
 	spin_unlock_irqrestore(&unix_gc_lock, irq);
 }
 
+/* The smallest message: its header and one byte (a stream write's piece). */
+#define UNIX_MIN_TRUESIZE	(sizeof(struct unix_msg) + 1)
+
 /* Does a message of @truesize bytes fit on @r's queue now? */
 static bool unix_has_room(struct unix_sock *r, size_t truesize)
 {
 	size_t queued = READ_ONCE(r->queued);
 
 	return queued == 0 || queued + truesize <= UNIX_QUEUE_MAX;
+}
+
+/*
+ * Should a writer of a @truesize message to @r wake up: there is room, or
+ * @r is gone or shut for reading (the send then fails)? A wait condition.
+ */
+static bool unix_may_write(struct unix_sock *r, size_t truesize)
+{
+	return READ_ONCE(r->dead) || (READ_ONCE(r->shut) & RCV_SHUTDOWN) ||
+	       unix_has_room(r, truesize);
 }
 
 /* Append @msg to @r's queue (lock held) and wake its readers. */
@@ -125,15 +129,6 @@ static void unix_dequeue_locked(struct unix_sock *u, struct unix_msg *msg)
 	wake_up(&u->wq);
 }
 
-/* Hand the files of the send to @msg: it owns the references now. */
-static void unix_msg_take_files(struct unix_msg *msg, struct sock_msg *m)
-{
-	msg->files = m->files;
-	msg->nfiles = m->nfiles;
-	m->files = NULL;
-	m->nfiles = 0;
-}
-
 static void unix_sigpipe(struct sock_msg *m)
 {
 	if (!(m->flags & MSG_NOSIGNAL) && current())
@@ -141,12 +136,6 @@ static void unix_sigpipe(struct sock_msg *m)
 }
 
 /* ---- stream send --------------------------------------------------------- */
-
-static bool unix_stream_may_write(struct unix_sock *peer)
-{
-	return READ_ONCE(peer->dead) || (READ_ONCE(peer->shut) & RCV_SHUTDOWN) ||
-	       unix_has_room(peer, sizeof(struct unix_msg) + 1);
-}
 
 /*
  * Queue the next piece of a stream write on @peer (lock held): as much of
@@ -161,7 +150,7 @@ static ssize_t unix_stream_queue_locked(struct unix_sock *u, struct unix_sock *p
 
 	if (peer->dead || (peer->shut & RCV_SHUTDOWN))
 		return -EPIPE;
-	if (!unix_has_room(peer, sizeof(*msg) + 1))
+	if (!unix_has_room(peer, UNIX_MIN_TRUESIZE))
 		return 0;
 	if (peer->queued)
 		chunk = MIN(chunk, UNIX_QUEUE_MAX - peer->queued - sizeof(*msg));
@@ -174,7 +163,7 @@ static ssize_t unix_stream_queue_locked(struct unix_sock *u, struct unix_sock *p
 	}
 	msg->from = u->addr;
 	if (sent == 0)
-		unix_msg_take_files(msg, m);
+		msg->fp = scm_files_take(&m->fp);	/* with the first piece */
 	unix_enqueue_locked(peer, msg);
 	return (ssize_t)chunk;
 }
@@ -211,7 +200,8 @@ static ssize_t unix_stream_sendmsg(struct unix_sock *u, struct sock_msg *m)
 			ret = -EAGAIN;
 			break;
 		}
-		ret = wait_event_interruptible(&peer->wq, unix_stream_may_write(peer));
+		ret = wait_event_interruptible(&peer->wq,
+					       unix_may_write(peer, UNIX_MIN_TRUESIZE));
 		if (ret)
 			break;
 	}
@@ -257,12 +247,6 @@ static void unix_dgram_forget(struct unix_sock *u, struct unix_sock *t)
 	mutex_unlock(&u->lock);
 }
 
-static bool unix_dgram_may_write(struct unix_sock *t, size_t truesize)
-{
-	return READ_ONCE(t->dead) || (READ_ONCE(t->shut) & RCV_SHUTDOWN) ||
-	       unix_has_room(t, truesize);
-}
-
 /* Queue @msg on @t, waiting for room. 0 or -errno; on error @msg is still ours. */
 static int unix_dgram_deliver(struct unix_sock *u, struct unix_sock *t,
 			      struct unix_msg *msg, struct sock_msg *m)
@@ -282,13 +266,13 @@ static int unix_dgram_deliver(struct unix_sock *u, struct unix_sock *t,
 		else
 			err = -EAGAIN;
 		if (!err) {
-			unix_msg_take_files(msg, m);
+			msg->fp = scm_files_take(&m->fp);
 			unix_enqueue_locked(t, msg);
 		}
 		mutex_unlock(&t->lock);
 		if (err != -EAGAIN || m->nonblock)
 			return err;
-		err = wait_event_interruptible(&t->wq, unix_dgram_may_write(t, msg->truesize));
+		err = wait_event_interruptible(&t->wq, unix_may_write(t, msg->truesize));
 		if (err)
 			return err;
 	}
@@ -384,24 +368,21 @@ static void unix_recv_extras(struct unix_msg *msg, struct sock_msg *m, bool firs
 		memcpy(m->name, msg->from.raw, (size_t)msg->from.len);
 		m->namelen = msg->from.len;
 	}
-	if (!msg->files)
+	if (!msg->fp.files)
 		return;
 	if (!(m->flags & MSG_PEEK)) {
-		m->files = msg->files;
-		m->nfiles = msg->nfiles;
-		msg->files = NULL;
-		msg->nfiles = 0;
+		m->fp = scm_files_take(&msg->fp);
 		return;
 	}
 	/* A peek passes copies: new references, the message keeps its own. */
-	m->files = kmalloc(sizeof(struct file *) * (size_t)msg->nfiles, 0);
-	if (!m->files) {
+	m->fp.files = kmalloc(sizeof(struct file *) * (size_t)msg->fp.n, 0);
+	if (!m->fp.files) {
 		m->out_flags |= MSG_CTRUNC;
 		return;
 	}
-	for (int i = 0; i < msg->nfiles; i++)
-		m->files[i] = file_get(msg->files[i]);
-	m->nfiles = msg->nfiles;
+	for (int i = 0; i < msg->fp.n; i++)
+		m->fp.files[i] = file_get(msg->fp.files[i]);
+	m->fp.n = msg->fp.n;
 }
 
 static ssize_t unix_dgram_recvmsg(struct unix_sock *u, struct sock_msg *m)
@@ -452,7 +433,7 @@ static ssize_t unix_stream_copy_locked(struct unix_sock *u, struct sock_msg *m,
 
 	list_for_each_entry_safe(msg, tmp, &u->queue, node) {
 		size_t n = MIN(msg->len - msg->off, m->len - copied);
-		bool had_files = msg->files != NULL;
+		bool had_files = msg->fp.files != NULL;
 
 		if (had_files && copied) {
 			*stop = true;		/* files come with their own bytes */
@@ -523,7 +504,7 @@ static bool unix_stream_writable(struct unix_sock *u, struct file *f, struct pol
 		return READ_ONCE(u->state) != UNIX_LISTENING;
 	/* The peer pointer of a connected socket is stable until our release. */
 	poll_wait(f, &peer->wq, pt);
-	return unix_stream_may_write(peer);
+	return unix_may_write(peer, UNIX_MIN_TRUESIZE);
 }
 
 /*
@@ -538,7 +519,7 @@ static bool unix_dgram_writable(struct unix_sock *u)
 
 	mutex_lock(&u->lock);
 	if (u->peer)
-		ok = unix_dgram_may_write(u->peer, sizeof(struct unix_msg) + 1);
+		ok = unix_may_write(u->peer, UNIX_MIN_TRUESIZE);
 	mutex_unlock(&u->lock);
 	return ok;
 }
