@@ -235,6 +235,36 @@ int fd_install(struct file *f, int min, bool cloexec)
 	return files ? files_install_below(files, f, min, nofile_limit(), cloexec) : -EMFILE;
 }
 
+/*
+ * Install @pair[0] and @pair[1] as two new fds of the current process and
+ * copy them to @ufds (pipe2, socketpair). Returns 0, or -EMFILE/-EFAULT
+ * with both files dropped and no fd left behind: on failure the caller
+ * owns nothing.
+ */
+int fd_install_pair(struct file *pair[2], bool cloexec, int __user *ufds)
+{
+	int fds[2];
+
+	fds[0] = fd_install(pair[0], 0, cloexec);
+	if (fds[0] < 0) {
+		fput(pair[0]);
+		fput(pair[1]);
+		return fds[0];
+	}
+	fds[1] = fd_install(pair[1], 0, cloexec);
+	if (fds[1] < 0) {
+		fput(pair[1]);
+		files_close(cur_files(), fds[0]);
+		return fds[1];
+	}
+	if (copy_to_user(ufds, fds, sizeof(fds))) {
+		files_close(cur_files(), fds[0]);
+		files_close(cur_files(), fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
 struct file *fget(int fd)
 {
 	struct files_struct *files = cur_files();

@@ -371,12 +371,6 @@ int pipe_create_files(struct file *files[2], unsigned int flags)
 	return 0;
 }
 
-/* Undo an fd_install() when the second end or the copy-out fails. */
-static void pipe_uninstall(int fd)
-{
-	files_close(current()->files, fd);
-}
-
 /* Validate pipe2's flags: only O_CLOEXEC and O_NONBLOCK are known. */
 static int check_pipe2_params(unsigned int flags)
 {
@@ -387,37 +381,18 @@ static int check_pipe2_params(unsigned int flags)
 
 static long do_pipe2(int __user *ufds, unsigned int flags)
 {
-	bool cloexec = flags & O_CLOEXEC;
 	struct file *files[2];
-	int fds[2];
 	int err;
 
 	err = check_pipe2_params(flags);
 	if (err)
 		return err;
-	if (!access_ok(ufds, sizeof(fds)))
+	if (!access_ok(ufds, 2 * sizeof(int)))
 		return -EFAULT;
 	err = pipe_create_files(files, flags);
 	if (err)
 		return err;
-	fds[0] = fd_install(files[0], 0, cloexec);
-	if (fds[0] < 0) {
-		fput(files[0]);
-		fput(files[1]);
-		return fds[0];
-	}
-	fds[1] = fd_install(files[1], 0, cloexec);
-	if (fds[1] < 0) {
-		fput(files[1]);
-		pipe_uninstall(fds[0]);
-		return fds[1];
-	}
-	if (copy_to_user(ufds, fds, sizeof(fds))) {
-		pipe_uninstall(fds[0]);
-		pipe_uninstall(fds[1]);
-		return -EFAULT;
-	}
-	return 0;
+	return fd_install_pair(files, flags & O_CLOEXEC, ufds);
 }
 
 static long sys_pipe2(int __user *fds, unsigned int flags)

@@ -75,6 +75,7 @@ void files_put(struct files_struct *fs);			/* exit */
 void files_close_on_exec(struct files_struct *fs);		/* execve */
 /* Install @f at the lowest free fd >= @min; the table takes the caller's reference. */
 int fd_install(struct file *f, int min, bool cloexec);		/* fd or -EMFILE */
+int fd_install_pair(struct file *pair[2], bool cloexec, int __user *ufds);	/* pipe2, socketpair */
 struct file *fget(int fd);	/* current's fd -> file with a reference, or NULL */
 
 /* Per-process root, working directory and umask (kernel/fs/namei.c). */

@@ -247,52 +247,27 @@ static long sys_socket(int family, int type, int protocol)
 }
 SYSCALL(__NR_socket, sys_socket);
 
-/* Install both ends and copy the fds out; on failure nothing is left open. */
-static long socketpair_install(struct file *a, struct file *b, int type, int __user *usv)
-{
-	bool cloexec = type & SOCK_CLOEXEC;
-	int fds[2];
-
-	fds[0] = fd_install(a, 0, cloexec);
-	if (fds[0] < 0) {
-		fput(a);
-		fput(b);
-		return fds[0];
-	}
-	fds[1] = fd_install(b, 0, cloexec);
-	if (fds[1] < 0) {
-		fput(b);
-		files_close(current()->files, fds[0]);
-		return fds[1];
-	}
-	if (copy_to_user(usv, fds, sizeof(fds))) {
-		files_close(current()->files, fds[0]);
-		files_close(current()->files, fds[1]);
-		return -EFAULT;
-	}
-	return 0;
-}
-
+/* Two connected sockets, both installed and copied out, or nothing left open. */
 static long sys_socketpair(int family, int type, int protocol, int __user *usv)
 {
-	struct file *a, *b;
+	struct file *pair[2];
 	int err;
 
-	a = sock_create(family, type, protocol);
-	if (IS_ERR(a))
-		return PTR_ERR(a);
-	b = sock_create(family, type, protocol);
-	if (IS_ERR(b)) {
-		fput(a);
-		return PTR_ERR(b);
+	pair[0] = sock_create(family, type, protocol);
+	if (IS_ERR(pair[0]))
+		return PTR_ERR(pair[0]);
+	pair[1] = sock_create(family, type, protocol);
+	if (IS_ERR(pair[1])) {
+		fput(pair[0]);
+		return PTR_ERR(pair[1]);
 	}
-	err = unix_proto_ops.socketpair(a->private_data, b->private_data);
+	err = unix_proto_ops.socketpair(pair[0]->private_data, pair[1]->private_data);
 	if (err) {
-		fput(a);
-		fput(b);
+		fput(pair[0]);
+		fput(pair[1]);
 		return err;
 	}
-	return socketpair_install(a, b, type, usv);
+	return fd_install_pair(pair, type & SOCK_CLOEXEC, usv);
 }
 SYSCALL(__NR_socketpair, sys_socketpair);
 
