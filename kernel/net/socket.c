@@ -58,8 +58,10 @@ struct ucred sock_current_cred(void)
 {
 	struct task *t = current();
 
-	/* Everyone is root for now (kernel/cred.h): uid and gid 0. */
-	return (struct ucred){ .pid = t ? t->pid : 0, .uid = 0, .gid = 0 };
+	/* As Linux: the effective ids at connect or socketpair time. */
+	if (!t)
+		return (struct ucred){ 0 };
+	return (struct ucred){ .pid = t->pid, .uid = t->cred.euid, .gid = t->cred.egid };
 }
 
 /*

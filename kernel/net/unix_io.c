@@ -121,12 +121,24 @@ static void unix_enqueue_locked(struct unix_sock *r, struct unix_msg *msg)
 	wake_up(&r->wq);
 }
 
+/*
+ * Pollers of connected datagram sockets waiting for room on their peer's
+ * queue. The peer can be reconnected or freed while such a poller sleeps,
+ * so the wait cannot sit on the peer's own queue (Linux links the poller
+ * into its peer instead: peer_wake). Every dequeue from a datagram socket
+ * wakes this one queue, and each woken poller checks its own peer again:
+ * a spurious wake-up costs one re-poll.
+ */
+static struct waitqueue unix_dgram_room_wq = WAITQUEUE_INIT(unix_dgram_room_wq);
+
 /* Take @msg off @u's queue (lock held); writers may go on. */
 static void unix_dequeue_locked(struct unix_sock *u, struct unix_msg *msg)
 {
 	list_del_init(&msg->node);
 	u->queued -= msg->truesize;
 	wake_up(&u->wq);
+	if (u->type == SOCK_DGRAM)
+		wake_up(&unix_dgram_room_wq);
 }
 
 static void unix_sigpipe(struct sock_msg *m)
@@ -509,14 +521,14 @@ static bool unix_stream_writable(struct unix_sock *u, struct file *f, struct pol
 
 /*
  * A connected datagram socket is writable while its peer has room. Its
- * peer can change under us (connect again), so it is read under the lock
- * and no wait is registered on it: a writer waiting for room is woken by
- * activity on its own socket or by its poll timeout only.
+ * peer can change under us (connect again), so it is read under the lock;
+ * the wait goes on unix_dgram_room_wq, which every datagram dequeue wakes.
  */
-static bool unix_dgram_writable(struct unix_sock *u)
+static bool unix_dgram_writable(struct unix_sock *u, struct file *f, struct poll_table *pt)
 {
 	bool ok = true;
 
+	poll_wait(f, &unix_dgram_room_wq, pt);
 	mutex_lock(&u->lock);
 	if (u->peer)
 		ok = unix_may_write(u->peer, UNIX_MIN_TRUESIZE);
@@ -541,7 +553,7 @@ unsigned int unix_poll(struct socket *sock, struct poll_table *pt)
 	if (!list_empty(&u->queue) || !list_empty(&u->accept_q))
 		mask |= POLLIN | POLLRDNORM;
 	if (u->type == SOCK_DGRAM) {
-		writable = unix_dgram_writable(u);
+		writable = unix_dgram_writable(u, sock->file, pt);
 	} else {
 		if (state == UNIX_UNCONNECTED)
 			mask |= POLLHUP;	/* never connected: Linux says so */

@@ -819,10 +819,72 @@ static void socket_options(void)
 	len = sizeof(cr);
 	EXPECT_OK(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cr, &len));
 	EXPECT(len == sizeof(cr) && cr.pid == getpid(), "SO_PEERCRED pid %d", cr.pid);
+	EXPECT(cr.uid == geteuid() && cr.gid == getegid(), "SO_PEERCRED uid %u gid %u",
+	       cr.uid, cr.gid);
 	len = sizeof(v);
 	EXPECT_ERRNO(getsockopt(sv[0], SOL_SOCKET, 12345, &v, &len), ENOPROTOOPT);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/*
+ * A connected datagram socket whose peer's queue is full polls as not
+ * writable, and wakes with POLLOUT once the peer drains its queue (Linux
+ * waits for the sender's buffer to fall to a quarter: drain it all).
+ */
+static void dgram_pollout_wakeup(void)
+{
+	struct pollfd pfd;
+	int sv[2], n = 0, status;
+	char c = 'x';
+	pid_t pid;
+
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	while (send(sv[0], &c, 1, MSG_DONTWAIT) == 1 && n < 1000000)
+		n++;
+	EXPECT(errno == EAGAIN, "filling the peer: %s after %d", strerror(errno), n);
+	pfd = (struct pollfd){ .fd = sv[0], .events = POLLOUT };
+	EXPECT(poll(&pfd, 1, 0) == 0, "full peer: poll says %#x", pfd.revents);
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		usleep(300 * 1000);	/* let the parent sleep in poll first */
+		while (n > 0 && recv(sv[1], &c, 1, 0) == 1)
+			n--;
+		_exit(n == 0 ? 0 : 1);
+	}
+	EXPECT(poll(&pfd, 1, 10000) == 1 && (pfd.revents & POLLOUT),
+	       "no POLLOUT after the peer drained: revents %#x", pfd.revents);
+	EXPECT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0, "reader child: status %#x", status);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* SO_PEERCRED carries the effective ids: a pair made after setuid(65534). */
+static void peercred_after_setuid(void)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP("needs root to drop to uid 65534");
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct ucred cr;
+		socklen_t len = sizeof(cr);
+		int sv[2];
+
+		if (setgid(65534) < 0 || setuid(65534) < 0 ||
+		    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+		    getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+			_exit(2);
+		_exit(cr.uid == 65534 && cr.gid == 65534 ? 0 : 1);
+	}
+	EXPECT(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "child: status %#x (1: wrong ids, 2: a call failed)", status);
 }
 
 static void bad_pointers(void)
@@ -873,6 +935,8 @@ int main(void)
 	RUN(scm_rights_errors_and_drops);
 	RUN(scm_rights_sockets);
 	RUN(socket_options);
+	RUN(dgram_pollout_wakeup);
+	RUN(peercred_after_setuid);
 	RUN(bad_pointers);
 	return ut_end();
 }
