@@ -171,186 +171,167 @@ static void cred_commit(const struct cred *new)
 	t->cred = *new;
 }
 
-/* Is @id one of the real, effective or saved ids @r, @e, @s? */
-static bool id_among(unsigned int id, unsigned int r, unsigned int e, unsigned int s)
+/*
+ * The uid and gid calls follow the same rules, each on its own four ids
+ * and capability: an id_set names the real, effective, saved and fs id of
+ * one kind inside a struct cred. Only uid changes move capabilities.
+ */
+enum id_kind { UIDS, GIDS };
+
+struct id_set {
+	unsigned int *r, *e, *s, *fs;
+	int cap;			/* what sets any id: CAP_SETUID or CAP_SETGID */
+};
+
+static struct id_set id_set(struct cred *c, enum id_kind kind)
 {
-	return id == r || id == e || id == s;
+	if (kind == UIDS)
+		return (struct id_set){ &c->uid, &c->euid, &c->suid, &c->fsuid, CAP_SETUID };
+	return (struct id_set){ &c->gid, &c->egid, &c->sgid, &c->fsgid, CAP_SETGID };
 }
 
-static long sys_setuid(unsigned int uid)
+/* Is @id one of the real, effective or saved ids of @ids? */
+static bool id_among(unsigned int id, struct id_set ids)
 {
-	struct cred new = current()->cred;
-	const struct cred *old = &current()->cred;
+	return id == *ids.r || id == *ids.e || id == *ids.s;
+}
 
-	if (uid == ID_KEEP)
-		return -EINVAL;
-	if (capable(CAP_SETUID)) {
-		new.uid = new.suid = uid;
-	} else if (uid != old->uid && uid != old->suid) {
-		return -EPERM;
-	}
-	new.euid = new.fsuid = uid;
-	cred_fix_caps(old, &new);
-	cred_commit(&new);
+/* Install @new after a set*id of @kind ids (not setfs*id): uids move the caps. */
+static long commit_setid(struct cred *new, enum id_kind kind)
+{
+	if (kind == UIDS)
+		cred_fix_caps(&current()->cred, new);
+	cred_commit(new);
 	return 0;
 }
+
+/*
+ * setuid/setgid: with the capability, real, effective, saved and fs id all
+ * become @id; without, only the effective and fs ids, to the real or saved one.
+ */
+static long do_setid(enum id_kind kind, unsigned int id)
+{
+	struct cred new = current()->cred;
+	struct id_set n = id_set(&new, kind);
+
+	if (id == ID_KEEP)
+		return -EINVAL;
+	if (capable(n.cap)) {
+		*n.r = *n.s = id;
+	} else if (id != *n.r && id != *n.s) {
+		return -EPERM;
+	}
+	*n.e = *n.fs = id;
+	return commit_setid(&new, kind);
+}
+
+static long sys_setuid(unsigned int uid) { return do_setid(UIDS, uid); }
 SYSCALL(__NR_setuid, sys_setuid);
-
-static long sys_setgid(unsigned int gid)
-{
-	struct cred new = current()->cred;
-	const struct cred *old = &current()->cred;
-
-	if (gid == ID_KEEP)
-		return -EINVAL;
-	if (capable(CAP_SETGID)) {
-		new.gid = new.sgid = gid;
-	} else if (gid != old->gid && gid != old->sgid) {
-		return -EPERM;
-	}
-	new.egid = new.fsgid = gid;
-	cred_commit(&new);
-	return 0;
-}
+static long sys_setgid(unsigned int gid) { return do_setid(GIDS, gid); }
 SYSCALL(__NR_setgid, sys_setgid);
 
 /*
- * setreuid/setregid on the id triple @r/@e/@s (uids or gids of @new): the
- * real id may become the old real or effective one, the effective id any
- * of the three, unless @priv. The saved id follows the new effective one
- * when the real id is set or the effective one leaves the real one.
+ * setreuid/setregid: the real id may become the old real or effective one,
+ * the effective id any of the three, unless privileged. The saved id
+ * follows the new effective one when the real id is set or the effective
+ * one leaves the real one; the fs id follows the effective one.
  */
-static long set_re(unsigned int *r, unsigned int *e, unsigned int *s,
-		   unsigned int rid, unsigned int eid, bool priv)
+static long do_setreid(enum id_kind kind, unsigned int rid, unsigned int eid)
 {
-	unsigned int or = *r, oe = *e, os = *s;
+	struct cred new = current()->cred;
+	struct id_set n = id_set(&new, kind);
+	unsigned int old_r = *n.r, old_e = *n.e;
+	bool priv = capable(n.cap);
 
-	if (rid != ID_KEEP) {
-		if (!priv && rid != or && rid != oe)
-			return -EPERM;
-		*r = rid;
-	}
-	if (eid != ID_KEEP) {
-		if (!priv && !id_among(eid, or, oe, os))
-			return -EPERM;
-		*e = eid;
-	}
-	if (rid != ID_KEEP || (eid != ID_KEEP && eid != or))
-		*s = *e;
-	return 0;
+	if (rid != ID_KEEP && !priv && rid != old_r && rid != old_e)
+		return -EPERM;
+	if (eid != ID_KEEP && !priv && !id_among(eid, n))
+		return -EPERM;
+	if (rid != ID_KEEP)
+		*n.r = rid;
+	if (eid != ID_KEEP)
+		*n.e = eid;
+	if (rid != ID_KEEP || (eid != ID_KEEP && eid != old_r))
+		*n.s = *n.e;
+	*n.fs = *n.e;
+	return commit_setid(&new, kind);
 }
 
 static long sys_setreuid(unsigned int ruid, unsigned int euid)
 {
-	struct cred new = current()->cred;
-	long err = set_re(&new.uid, &new.euid, &new.suid, ruid, euid, capable(CAP_SETUID));
-
-	if (err)
-		return err;
-	new.fsuid = new.euid;
-	cred_fix_caps(&current()->cred, &new);
-	cred_commit(&new);
-	return 0;
+	return do_setreid(UIDS, ruid, euid);
 }
 SYSCALL(__NR_setreuid, sys_setreuid);
 
 static long sys_setregid(unsigned int rgid, unsigned int egid)
 {
-	struct cred new = current()->cred;
-	long err = set_re(&new.gid, &new.egid, &new.sgid, rgid, egid, capable(CAP_SETGID));
-
-	if (err)
-		return err;
-	new.fsgid = new.egid;
-	cred_commit(&new);
-	return 0;
+	return do_setreid(GIDS, rgid, egid);
 }
 SYSCALL(__NR_setregid, sys_setregid);
 
-/* setresuid/setresgid: each id given must be one of the old three unless @priv. */
-static long set_res(unsigned int *r, unsigned int *e, unsigned int *s,
-		    unsigned int rid, unsigned int eid, unsigned int sid, bool priv)
+/*
+ * setresuid/setresgid: each id given must be one of the old three unless
+ * privileged; the fs id follows the effective one.
+ */
+static long do_setresid(enum id_kind kind, unsigned int rid, unsigned int eid,
+			unsigned int sid)
 {
-	unsigned int or = *r, oe = *e, os = *s;
+	struct cred new = current()->cred;
+	struct id_set n = id_set(&new, kind);
 
-	if (!priv && ((rid != ID_KEEP && !id_among(rid, or, oe, os)) ||
-		      (eid != ID_KEEP && !id_among(eid, or, oe, os)) ||
-		      (sid != ID_KEEP && !id_among(sid, or, oe, os))))
+	if (!capable(n.cap) && ((rid != ID_KEEP && !id_among(rid, n)) ||
+				(eid != ID_KEEP && !id_among(eid, n)) ||
+				(sid != ID_KEEP && !id_among(sid, n))))
 		return -EPERM;
 	if (rid != ID_KEEP)
-		*r = rid;
+		*n.r = rid;
 	if (eid != ID_KEEP)
-		*e = eid;
+		*n.e = eid;
 	if (sid != ID_KEEP)
-		*s = sid;
-	return 0;
+		*n.s = sid;
+	*n.fs = *n.e;
+	return commit_setid(&new, kind);
 }
 
 static long sys_setresuid(unsigned int ruid, unsigned int euid, unsigned int suid)
 {
-	struct cred new = current()->cred;
-	long err = set_res(&new.uid, &new.euid, &new.suid, ruid, euid, suid,
-			   capable(CAP_SETUID));
-
-	if (err)
-		return err;
-	new.fsuid = new.euid;
-	cred_fix_caps(&current()->cred, &new);
-	cred_commit(&new);
-	return 0;
+	return do_setresid(UIDS, ruid, euid, suid);
 }
 SYSCALL(__NR_setresuid, sys_setresuid);
 
 static long sys_setresgid(unsigned int rgid, unsigned int egid, unsigned int sgid)
 {
-	struct cred new = current()->cred;
-	long err = set_res(&new.gid, &new.egid, &new.sgid, rgid, egid, sgid,
-			   capable(CAP_SETGID));
-
-	if (err)
-		return err;
-	new.fsgid = new.egid;
-	cred_commit(&new);
-	return 0;
+	return do_setresid(GIDS, rgid, egid, sgid);
 }
 SYSCALL(__NR_setresgid, sys_setresgid);
 
 /*
  * setfsuid/setfsgid never fail: they return the old fs id whether or not
  * the change was allowed (an id among real/effective/saved/fs, or the
- * capability). -1 only asks for the current value.
+ * capability). -1 only asks for the current value. The fsuid moves the
+ * file-system capabilities, not cred_fix_caps's.
  */
-static long sys_setfsuid(unsigned int uid)
+static long do_setfsid(enum id_kind kind, unsigned int id)
 {
 	const struct cred *old = &current()->cred;
 	struct cred new = *old;
-	unsigned int prev = old->fsuid;
+	struct id_set n = id_set(&new, kind);
+	unsigned int prev = *n.fs;
 
-	if (uid == ID_KEEP || uid == prev)
+	if (id == ID_KEEP || id == prev)
 		return prev;
-	if (id_among(uid, old->uid, old->euid, old->suid) || capable(CAP_SETUID)) {
-		new.fsuid = uid;
-		cred_fix_fs_caps(old, &new);
+	if (id_among(id, n) || capable(n.cap)) {
+		*n.fs = id;
+		if (kind == UIDS)
+			cred_fix_fs_caps(old, &new);
 		cred_commit(&new);
 	}
 	return prev;
 }
+
+static long sys_setfsuid(unsigned int uid) { return do_setfsid(UIDS, uid); }
 SYSCALL(__NR_setfsuid, sys_setfsuid);
-
-static long sys_setfsgid(unsigned int gid)
-{
-	const struct cred *old = &current()->cred;
-	struct cred new = *old;
-	unsigned int prev = old->fsgid;
-
-	if (gid == ID_KEEP || gid == prev)
-		return prev;
-	if (id_among(gid, old->gid, old->egid, old->sgid) || capable(CAP_SETGID)) {
-		new.fsgid = gid;
-		cred_commit(&new);
-	}
-	return prev;
-}
+static long sys_setfsgid(unsigned int gid) { return do_setfsid(GIDS, gid); }
 SYSCALL(__NR_setfsgid, sys_setfsgid);
 
 /* ---- reading ids ---- */
@@ -364,25 +345,23 @@ SYSCALL(__NR_getgid, sys_getgid);
 static long sys_getegid(void) { return current()->cred.egid; }
 SYSCALL(__NR_getegid, sys_getegid);
 
-static long put_three(unsigned int a, unsigned int b, unsigned int c, unsigned int __user *ua,
-		      unsigned int __user *ub, unsigned int __user *uc)
+static long do_getresid(enum id_kind kind, unsigned int __user *r, unsigned int __user *e,
+			unsigned int __user *s)
 {
-	return put_user(a, ua) || put_user(b, ub) || put_user(c, uc) ? -EFAULT : 0;
+	struct id_set c = id_set(&current()->cred, kind);
+
+	return put_user(*c.r, r) || put_user(*c.e, e) || put_user(*c.s, s) ? -EFAULT : 0;
 }
 
 static long sys_getresuid(unsigned int __user *r, unsigned int __user *e, unsigned int __user *s)
 {
-	const struct cred *c = &current()->cred;
-
-	return put_three(c->uid, c->euid, c->suid, r, e, s);
+	return do_getresid(UIDS, r, e, s);
 }
 SYSCALL(__NR_getresuid, sys_getresuid);
 
 static long sys_getresgid(unsigned int __user *r, unsigned int __user *e, unsigned int __user *s)
 {
-	const struct cred *c = &current()->cred;
-
-	return put_three(c->gid, c->egid, c->sgid, r, e, s);
+	return do_getresid(GIDS, r, e, s);
 }
 SYSCALL(__NR_getresgid, sys_getresgid);
 
@@ -455,6 +434,18 @@ static long check_header(struct __user_cap_header_struct __user *uh, pid_t *pid)
 	return 0;
 }
 
+/* A 64-bit capability set and the two 32-bit words of the user ABI. */
+static void cap_split(uint64_t set, uint32_t *lo, uint32_t *hi)
+{
+	*lo = (uint32_t)set;
+	*hi = (uint32_t)(set >> 32);
+}
+
+static uint64_t cap_join(uint32_t lo, uint32_t hi)
+{
+	return lo | (uint64_t)hi << 32;
+}
+
 static long sys_capget(struct __user_cap_header_struct __user *uh,
 		       struct __user_cap_data_struct __user *ud)
 {
@@ -472,10 +463,9 @@ static long sys_capget(struct __user_cap_header_struct __user *uh,
 	if (t) {
 		const struct cred *c = &t->cred;
 
-		d[0].effective = c->cap_effective, d[1].effective = c->cap_effective >> 32;
-		d[0].permitted = c->cap_permitted, d[1].permitted = c->cap_permitted >> 32;
-		d[0].inheritable = c->cap_inheritable;
-		d[1].inheritable = c->cap_inheritable >> 32;
+		cap_split(c->cap_effective, &d[0].effective, &d[1].effective);
+		cap_split(c->cap_permitted, &d[0].permitted, &d[1].permitted);
+		cap_split(c->cap_inheritable, &d[0].inheritable, &d[1].inheritable);
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
@@ -501,9 +491,9 @@ static long sys_capset(struct __user_cap_header_struct __user *uh,
 		return -EPERM;			/* only one's own set */
 	if (copy_from_user(d, ud, sizeof(d)))
 		return -EFAULT;
-	eff = d[0].effective | (uint64_t)d[1].effective << 32;
-	perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
-	inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	eff = cap_join(d[0].effective, d[1].effective);
+	perm = cap_join(d[0].permitted, d[1].permitted);
+	inh = cap_join(d[0].inheritable, d[1].inheritable);
 	/* A set can shrink but not grow; effective within permitted. */
 	if ((perm & ~t->cred.cap_permitted) || (eff & ~perm) ||
 	    (inh & ~(t->cred.cap_inheritable | t->cred.cap_permitted)))

@@ -597,8 +597,7 @@ static int init_thread(void *arg)
 	t->fs = fs_struct_root();
 	t->umask = 022;
 	t->pgid = t->sid = 1;
-	init_limits(t);
-	cred_init_root(t);
+	init_limits(t);			/* root with every capability since task_alloc() */
 	t->fpu = kmalloc(sizeof(*t->fpu), 0);
 	if (!t->files || !t->fs || !t->fpu)
 		panic("init: out of memory");

@@ -136,7 +136,6 @@ int kill_pgrp(pid_t pgid, int sig)
 	struct task *t, *targets[64];
 	unsigned int n = 0;
 	unsigned long irq;
-	bool found = false;
 
 	/* Collect under the lock, send outside it (send may wake tasks). */
 	irq = spin_lock_irqsave(&tasklist_lock);
@@ -145,27 +144,44 @@ int kill_pgrp(pid_t pgid, int sig)
 			targets[n++] = t;
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n; i++)
 		send_signal(targets[i], sig, NULL);
-		found = true;
-	}
-	return found ? 0 : -ESRCH;
+	return n ? 0 : -ESRCH;
 }
 
 /*
- * kill(2) to process group @pgid: like kill_pgrp, but from user space -
- * the sender's pid in the siginfo, signal 0 only checks, and each member
- * must pass kill's permission rule. 0 if any member got it, -EPERM if all
- * were refused, -ESRCH for an empty group (Linux's __kill_pgrp_info).
+ * kill(2) to many: a process group (pid 0 or < -1) or everyone but init
+ * and the caller (pid -1). @match picks the tasks (@arg is the group).
  */
-static int kill_pgrp_user(pid_t pgid, int sig)
+typedef bool (*kill_match_fn)(const struct task *t, pid_t arg);
+
+static bool in_pgrp(const struct task *t, pid_t pgid)
 {
-	struct task *t, *targets[64];
+	return t->pgid == pgid;
+}
+
+static bool not_init_or_self(const struct task *t, pid_t unused)
+{
+	(void)unused;
+	return t->pid > 1 && t != current();
+}
+
+#define KILL_MANY_MAX	256	/* targets one kill(2) reaches (on the stack) */
+
+/*
+ * Like kill_pgrp, but from user space: the sender's pid in the siginfo,
+ * signal 0 only checks, and each user task @match accepts must pass
+ * kill's permission rule. 0 if any got it, -EPERM if all were refused,
+ * -ESRCH if none matched (Linux's __kill_pgrp_info, kill_something_info).
+ */
+static int kill_many(kill_match_fn match, pid_t arg, int sig)
+{
+	struct task *t, *targets[KILL_MANY_MAX];
 	unsigned int n = 0, denied = 0;
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	for_each_task(t) {
-		if (t->pgid != pgid || !t->mm || t->state == TASK_ZOMBIE)
+		if (!match(t, arg) || !t->mm || t->state == TASK_ZOMBIE)
 			continue;
 		if (!cred_may_signal(t, sig))
 			denied++;
@@ -545,36 +561,19 @@ static long sys_kill(long pid, long sig)
 {
 	struct task *t;
 	unsigned long irq;
-	int err;
 
 	if (sig < 0 || sig > NR_SIGNALS)
 		return -EINVAL;
 	if (pid == 0)
-		return kill_pgrp_user(current()->pgid, sig);
+		return kill_many(in_pgrp, current()->pgid, sig);
 	if (pid < -1)
-		return kill_pgrp_user(-pid, sig);
-	if (pid == -1) {			/* everyone but init and ourselves */
-		struct task *targets[256];
-		unsigned int n = 0, denied = 0;
-
-		irq = spin_lock_irqsave(&tasklist_lock);
-		for_each_task(t) {
-			if (t->pid <= 1 || t == current() || !t->mm || t->state == TASK_ZOMBIE)
-				continue;
-			if (!cred_may_signal(t, sig))
-				denied++;
-			else if (n < ARRAY_SIZE(targets))
-				targets[n++] = t;
-		}
-		spin_unlock_irqrestore(&tasklist_lock, irq);
-		for (unsigned int i = 0; i < n; i++)
-			send_user_signal(targets[i], sig);
-		return n ? 0 : denied ? -EPERM : -ESRCH;
-	}
+		return kill_many(in_pgrp, -pid, sig);
+	if (pid == -1)
+		return kill_many(not_init_or_self, 0, sig);
 	irq = spin_lock_irqsave(&tasklist_lock);
 	t = task_find(pid);
-	if (t && (t->state == TASK_ZOMBIE || !t->mm))
-		t = t->state == TASK_ZOMBIE ? t : NULL;
+	if (t && !t->mm && t->state != TASK_ZOMBIE)
+		t = NULL;			/* a kernel thread */
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
 		return -ESRCH;
@@ -582,8 +581,7 @@ static long sys_kill(long pid, long sig)
 		return -EPERM;			/* kill(2): neither uid matches */
 	if (t->state == TASK_ZOMBIE)
 		return 0;			/* Linux: signalling a zombie succeeds */
-	err = send_user_signal(t, sig);
-	return err;
+	return send_user_signal(t, sig);
 }
 SYSCALL(__NR_kill, sys_kill);
 

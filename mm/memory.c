@@ -466,9 +466,6 @@ static void tlb_remove_page(struct mmu_gather *tlb, unsigned long va, struct pag
 struct zap_ctx {
 	struct mmu_gather tlb;
 	bool unmap;			/* clear the PTEs too (not needed at exit) */
-	struct inode *only;		/* truncate: only pages of this file, from */
-	unsigned long first_index;	/* ... this file page on (and their COWs) */
-	unsigned long end_index;	/* ... up to this one (exclusive) */
 	bool keep_cows;			/* punch hole: private anonymous copies stay */
 	const struct vma *vma;
 };
@@ -478,9 +475,6 @@ static int zap_one(const struct mmu_mapping *m, void *arg)
 	struct zap_ctx *c = arg;
 	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
 
-	if (c->only && (linear_page_index(c->vma, m->va) < c->first_index ||
-			linear_page_index(c->vma, m->va) >= c->end_index))
-		return 0;
 	if (c->keep_cows && page_test_flag(p, PG_anon))
 		return 0;
 	if (c->vma->flags & VM_LOCKED)
@@ -557,16 +551,34 @@ void zap_file_pages_from(struct vma *v, unsigned long first_index)
 	zap_file_pages_range(v, first_index, ULONG_MAX, /* even_cows= */true);
 }
 
+/*
+ * The addresses of @v that map file pages [@first_index, @end_index):
+ *
+ *   file:   pgoff ....... first_index ######## end_index ....
+ *   @v:     v->start .... *start ############# *end ... v->end
+ *
+ * clamped to @v (*start == *end when they do not meet).
+ */
+static void vma_index_range(const struct vma *v, unsigned long first_index,
+			    unsigned long end_index, unsigned long *start, unsigned long *end)
+{
+	unsigned long n = vma_pages(v);
+	unsigned long lo = first_index > v->pgoff ? MIN(first_index - v->pgoff, n) : 0;
+	unsigned long hi = end_index > v->pgoff ? MIN(end_index - v->pgoff, n) : 0;
+
+	*start = v->start + (lo << PAGE_SHIFT);
+	*end = v->start + (MAX(lo, hi) << PAGE_SHIFT);
+}
+
 void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned long end_index,
 			  bool even_cows)
 {
-	struct zap_ctx c = {
-		.unmap = true, .only = v->file->inode, .first_index = first_index,
-		.end_index = end_index, .keep_cows = !even_cows, .vma = v,
-	};
+	struct zap_ctx c = { .unmap = true, .keep_cows = !even_cows, .vma = v };
+	unsigned long start, end;
 
+	vma_index_range(v, first_index, end_index, &start, &end);
 	tlb_gather_init(&c.tlb, v->mm);
-	zap_walk(&c, v->start, v->end);
+	zap_walk(&c, start, end);
 }
 
 /* rmap: remove the PTE mapping @p at @addr of @v; a dirty PTE dirties @p. */

@@ -237,11 +237,12 @@ void unmap_mapping_range(struct inode *inode, unsigned long first_index)
 void unmap_mapping_pages(struct inode *inode, unsigned long first_index,
 			 unsigned long end_index, bool even_cows)
 {
-	unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
 	struct interval_tree_node *n;
+	unsigned long irq;
 
 	if (first_index >= end_index)
-		goto out;
+		return;
+	irq = spin_lock_irqsave(&inode->i_mmap_lock);
 	/* The interval tree's bounds are inclusive. */
 	for (n = interval_tree_iter_first(&inode->i_mmap, first_index, end_index - 1); n;
 	     n = interval_tree_iter_next(n, first_index, end_index - 1)) {
@@ -249,7 +250,6 @@ void unmap_mapping_pages(struct inode *inode, unsigned long first_index,
 
 		zap_file_pages_range(v, first_index, end_index, even_cows);
 	}
-out:
 	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
 }
 

@@ -49,7 +49,7 @@ static long do_chmod(int err, struct dentry *d, umode_t mode)
 {
 	if (err)
 		return err;
-	if (current()->cred.fsuid != d->inode->uid && !capable(CAP_FOWNER_BIT)) {
+	if (!inode_owner_or_capable(d->inode)) {
 		dentry_put(d);
 		return -EPERM;
 	}

@@ -365,17 +365,18 @@ extern const struct file_operations empty_fops;	/* no operations at all */
 
 /*
  * May the current task access @inode with @mask (MAY_READ|MAY_WRITE|
- * MAY_EXEC of kernel/cred.h) through its fs ids? 0 or -EACCES; always 0
- * with no current task (boot). Never sleeps.
+ * MAY_EXEC of kernel/cred.h) through its fs ids? 0 or -EACCES. Never sleeps.
  */
 int inode_permission(struct inode *inode, int mask);
+/* Does current own @inode (its fsuid) or hold CAP_FOWNER? chmod's rule, Linux's. */
+bool inode_owner_or_capable(const struct inode *inode);
 /*
  * May the current task remove or rename away @victim from directory @dir?
  * Write and search permission on @dir (-EACCES), and in a sticky directory
  * ownership of @victim or @dir, or CAP_FOWNER (-EPERM). 0 when allowed.
  */
 int may_delete_perm(struct inode *dir, struct inode *victim);
-/* The owner a new inode gets: current's fsuid/fsgid (root with no task). */
+/* The owner a new inode gets: current's fsuid/fsgid (the file system's create calls it). */
 void inode_init_owner(struct inode *inode);
 
 /*

@@ -104,14 +104,15 @@ static void touch_dir(struct inode *dir)
  * Make a new name @name in @parent for a new inode of @mode. Returns the
  * dentry (a reference for the caller; the tree holds its own) or
  * ERR_PTR: -EEXIST, -ENOENT (@parent was removed), -EACCES (the file
- * system takes no new names, e.g. /proc), -ENOMEM. vfs_ns_lock held.
+ * system takes no new names, e.g. /proc, or no write and search
+ * permission on @parent), -ENOMEM. The file system's create gives the
+ * inode its owner (inode_init_owner). vfs_ns_lock held.
  */
 struct dentry *vfs_create_locked(struct dentry *parent, const char *name, umode_t mode,
 				 unsigned int rdev)
 {
 	struct inode *dir = parent->inode, *inode;
 	struct dentry *d;
-
 	int err;
 
 	if (!dir->i_op || !dir->i_op->create)
@@ -129,7 +130,6 @@ struct dentry *vfs_create_locked(struct dentry *parent, const char *name, umode_
 	inode = dir->i_op->create(dir, mode, rdev);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	inode_init_owner(inode);
 	d = dentry_alloc(parent, name, inode);
 	if (!d) {
 		inode_put(inode);
@@ -142,37 +142,48 @@ struct dentry *vfs_create_locked(struct dentry *parent, const char *name, umode_
 	return d;
 }
 
-/* ---- permissions ---- */
+/*
+ * ---- permissions ----
+ *
+ * Every check of an inode's mode bits or owner goes through here: the bits
+ * through cred_permission (kernel/cred.c), ownership through
+ * inode_owner_or_capable. Current is never NULL here: sched_init() runs
+ * before vfs_init(), and the kernel's own tasks are root.
+ */
+
+/* @c's access to @inode with @mask; 0 or -EACCES. */
+static int cred_inode_permission(const struct cred *c, const struct inode *inode, int mask)
+{
+	return cred_permission(c, inode->mode, inode->uid, inode->gid, mask);
+}
 
 int inode_permission(struct inode *inode, int mask)
 {
-	struct task *t = current();
+	return cred_inode_permission(&current()->cred, inode, mask);
+}
 
-	if (!t)
-		return 0;
-	return cred_permission(&t->cred, inode->mode, inode->uid, inode->gid, mask);
+bool inode_owner_or_capable(const struct inode *inode)
+{
+	return current()->cred.fsuid == inode->uid || capable(CAP_FOWNER_BIT);
 }
 
 int may_delete_perm(struct inode *dir, struct inode *victim)
 {
-	struct task *t = current();
 	int err = inode_permission(dir, MAY_WRITE | MAY_EXEC);
 
-	if (err || !t)
+	if (err)
 		return err;
 	/* Sticky directory (/tmp): only the owners or CAP_FOWNER remove names. */
-	if ((dir->mode & S_ISVTX) && t->cred.fsuid != victim->uid &&
-	    t->cred.fsuid != dir->uid && !capable(CAP_FOWNER_BIT))
+	if ((dir->mode & S_ISVTX) && current()->cred.fsuid != dir->uid &&
+	    !inode_owner_or_capable(victim))
 		return -EPERM;
 	return 0;
 }
 
 void inode_init_owner(struct inode *inode)
 {
-	struct task *t = current();
-
-	inode->uid = t ? t->cred.fsuid : 0;
-	inode->gid = t ? t->cred.fsgid : 0;
+	inode->uid = current()->cred.fsuid;
+	inode->gid = current()->cred.fsgid;
 }
 
 /* The O_CREAT half of an open: find or make the last component. */
@@ -428,7 +439,7 @@ static long do_faccessat(int dirfd, const char __user *upath, int mode, int flag
 	else
 		cred_for_access(&c);
 	if (mode)
-		err = cred_permission(&c, d->inode->mode, d->inode->uid, d->inode->gid, mode);
+		err = cred_inode_permission(&c, d->inode, mode);
 	dentry_put(d);
 	return err;
 }

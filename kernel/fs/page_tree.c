@@ -163,35 +163,28 @@ static bool pt_free_range(struct pt_node *n, unsigned int level, unsigned long b
 
 	for (unsigned int i = 0; i < PT_SLOTS; i++) {
 		unsigned long lo = base + i * step;
-		bool whole = lo >= first && lo < end;
 
 		if (!n->slot[i])
 			continue;
-		if (level == 1) {
-			if (whole && page_tree_is_swap(n->slot[i])) {
-				swap_free(page_tree_swap_slot(n->slot[i]));
-				n->slot[i] = NULL;
-				(*swapped)++;
-			} else if (whole) {
-				struct page *p = n->slot[i];
-
-				p->mapping = NULL;	/* out of the file: rmap and reclaim let go */
-				put_page(p);		/* mappers may still hold it */
-				n->slot[i] = NULL;
-				(*freed)++;
-			} else {
-				empty = false;
-			}
-			continue;
-		}
-		/* Subtrees meeting the range are walked (partly kept ones too). */
-		if (lo < end && first <= lo + (step - 1)) {
+		/* Slots (leaf entries or subtrees) that meet the range. */
+		if (lo >= end || first > lo + (step - 1)) {
+			empty = false;
+		} else if (level > 1) {
 			if (pt_free_range(n->slot[i], level - 1, lo, first, end, freed, swapped))
 				n->slot[i] = NULL;
 			else
-				empty = false;
+				empty = false;	/* partly kept */
+		} else if (page_tree_is_swap(n->slot[i])) {
+			swap_free(page_tree_swap_slot(n->slot[i]));
+			n->slot[i] = NULL;
+			(*swapped)++;
 		} else {
-			empty = false;
+			struct page *p = n->slot[i];
+
+			p->mapping = NULL;	/* out of the file: rmap and reclaim let go */
+			put_page(p);		/* mappers may still hold it */
+			n->slot[i] = NULL;
+			(*freed)++;
 		}
 	}
 	if (empty)

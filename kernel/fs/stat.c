@@ -206,10 +206,9 @@ bool file_is_regular(struct file *f)
 	return f->inode && S_ISREG(f->inode->mode);
 }
 
-/* A regular file the caller may execute (MAY_EXEC; root needs some x bit). */
+/* A regular file the caller may execute (MAY_EXEC: root too needs some x bit). */
 bool file_may_exec(struct file *f)
 {
-	/* Root too needs some x bit (CAP_DAC_OVERRIDE's rule for exec). */
 	return file_is_regular(f) && !inode_permission(f->inode, MAY_EXEC);
 }
 

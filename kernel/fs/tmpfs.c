@@ -12,6 +12,8 @@
  * A hole (never written, or cut off by truncate and grown again) reads as
  * zeros. Truncating frees the pages wholly past the new size and zeroes the
  * tail of the page that straddles it, so growing the file later shows zeros.
+ * fallocate's PUNCH_HOLE is the same on a range (tmpfs_free_range and
+ * zero_in_page serve both).
  * The pages are the page cache: mmap maps them directly (mm/memory.c), so
  * read/write and every mapping see the same bytes. inode->lock serialises
  * read, write, size changes and times (copies to and from user memory
@@ -34,6 +36,7 @@
 #include "mm/vmscan.h"
 #include "mm/vmstat.h"
 #include <linux/falloc.h>
+#include <limits.h>		/* ULONG_MAX; after the UAPI headers */
 
 #define TMPFS_MAX_BYTES	(1ll << 40)	/* s_maxbytes: 1 TiB */
 
@@ -396,15 +399,36 @@ out_unlock:
 	return done ? (ssize_t)done : err;
 }
 
-static void tmpfs_free_from(struct inode *inode, unsigned long first)
+/*
+ * Drop the pages and swap slots at indices [@first, @end) of @inode: the
+ * core of truncate, punch hole and eviction. Mappers must be gone first
+ * (unmap_mapping_range/_pages) or be unable to fault these pages back in.
+ */
+static void tmpfs_free_range(struct inode *inode, unsigned long first, unsigned long end)
 {
 	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
-	unsigned long swapped, freed = page_tree_truncate(&inode->pages, first, &swapped);
+	unsigned long swapped, freed = page_tree_punch(&inode->pages, first, end, &swapped);
 
 	inode->nr_pages -= freed + swapped;
 	inode->swapped -= swapped;
 	spin_unlock_irqrestore(&inode->pages_lock, irq);
 	shmem_account(-(long)freed);
+}
+
+/*
+ * Zero the bytes [@from, @to) of the file, all inside one page, if the
+ * file has that page (swapped back in if it was out); a hole reads as
+ * zeros already.
+ */
+static void zero_in_page(struct inode *inode, loff_t from, loff_t to)
+{
+	struct page *p = cache_get(inode, (uint64_t)from >> PAGE_SHIFT, false, false);
+
+	if (IS_ERR_OR_NULL(p))
+		return;
+	memset((char *)page_address(p) + (from & ~PAGE_MASK), 0, to - from);
+	page_set_flag(p, PG_dirty);
+	put_page(p);
 }
 
 /*
@@ -418,18 +442,14 @@ static int tmpfs_setsize(struct inode *inode, loff_t size)
 		return -EFBIG;
 	mutex_lock(&inode->lock);
 	if (size < inode->size) {
-		unsigned long first = ALIGN_UP((uint64_t)size, PAGE_SIZE) >> PAGE_SHIFT;
-		size_t off = size & ~PAGE_MASK;
-		struct page *p;
+		loff_t boundary = ALIGN_UP((uint64_t)size, PAGE_SIZE);
+		unsigned long first = (uint64_t)boundary >> PAGE_SHIFT;
 
 		set_size(inode, size);		/* new faults past it now fail */
 		unmap_mapping_range(inode, first);
-		tmpfs_free_from(inode, first);
-		p = off ? cache_get(inode, size >> PAGE_SHIFT, false, false) : NULL;
-		if (!IS_ERR_OR_NULL(p)) {
-			memset((char *)page_address(p) + off, 0, PAGE_SIZE - off);
-			put_page(p);
-		}
+		tmpfs_free_range(inode, first, ULONG_MAX);
+		if (size < boundary)
+			zero_in_page(inode, size, boundary);	/* the straddling page's tail */
 	}
 	set_size(inode, size);
 	inode->mtime = inode->ctime = fs_now();
@@ -439,50 +459,35 @@ static int tmpfs_setsize(struct inode *inode, loff_t size)
 
 /* ---- fallocate ---- */
 
-/* Zero [@from, @to) of the page at @index, if the file has one (swapped in). */
-static void zero_partial_page(struct inode *inode, unsigned long index, size_t from, size_t to)
-{
-	struct page *p = cache_get(inode, index, false, false);
-
-	if (IS_ERR_OR_NULL(p))
-		return;			/* a hole reads as zeros already */
-	memset((char *)page_address(p) + from, 0, to - from);
-	page_set_flag(p, PG_dirty);
-	put_page(p);
-}
-
 /*
- * FALLOC_FL_PUNCH_HOLE: whole pages of [@off, @off + @len) leave the file -
- * unmapped from the file's shared mappers first (private COW copies stay,
- * as Linux's), then dropped with their swap slots - and the partial pages
- * at either end are zeroed in place. The size never changes.
+ * FALLOC_FL_PUNCH_HOLE: truncate's two steps on a range. The whole pages
+ * of [@off, @off + @len) leave the file - unmapped from the file's shared
+ * mappers first (private COW copies stay, as Linux's), then dropped with
+ * their swap slots - and the partial pages at either end are zeroed in
+ * place. The size never changes.
+ *
+ *           off     head_end                 tail_start    end
+ *   pages: [ ....|xxxxxx][xxxxxxxx] ... [xxxxxxxx][xxxxxx|.... ]
+ *                zeroed    whole pages: freed       zeroed
+ *
+ * (off and end inside one page: that page's [off, end) is zeroed once.)
  */
 static void tmpfs_punch_hole(struct inode *inode, loff_t off, loff_t len)
 {
 	loff_t end = off + len;
-	unsigned long first = ALIGN_UP((uint64_t)off, PAGE_SIZE) >> PAGE_SHIFT;
-	unsigned long last = (uint64_t)end >> PAGE_SHIFT;	/* exclusive */
-	size_t head = off & ~PAGE_MASK, tail = end & ~PAGE_MASK;
+	loff_t head_end = ALIGN_UP((uint64_t)off, PAGE_SIZE);
+	loff_t tail_start = ALIGN_DOWN((uint64_t)end, PAGE_SIZE);
+	unsigned long first = (uint64_t)head_end >> PAGE_SHIFT;
+	unsigned long last = (uint64_t)tail_start >> PAGE_SHIFT;	/* exclusive */
 
 	if (first < last) {
-		unsigned long irq, freed, swapped;
-
 		unmap_mapping_pages(inode, first, last, /* even_cows= */false);
-		irq = spin_lock_irqsave(&inode->pages_lock);
-		freed = page_tree_punch(&inode->pages, first, last, &swapped);
-		inode->nr_pages -= freed + swapped;
-		inode->swapped -= swapped;
-		spin_unlock_irqrestore(&inode->pages_lock, irq);
-		shmem_account(-(long)freed);
+		tmpfs_free_range(inode, first, last);
 	}
-	if (head && ((uint64_t)off >> PAGE_SHIFT) == ((uint64_t)end >> PAGE_SHIFT)) {
-		zero_partial_page(inode, off >> PAGE_SHIFT, head, tail);	/* one page */
-		return;
-	}
-	if (head)
-		zero_partial_page(inode, off >> PAGE_SHIFT, head, PAGE_SIZE);
-	if (tail)
-		zero_partial_page(inode, end >> PAGE_SHIFT, 0, tail);
+	if (off < head_end)
+		zero_in_page(inode, off, MIN(end, head_end));
+	if (tail_start >= head_end && tail_start < end)
+		zero_in_page(inode, tail_start, end);	/* not the head's page again */
 }
 
 /*
@@ -531,7 +536,7 @@ static int tmpfs_fallocate(struct inode *inode, int mode, loff_t off, loff_t len
 
 static void tmpfs_evict(struct inode *inode)
 {
-	tmpfs_free_from(inode, 0);
+	tmpfs_free_range(inode, 0, ULONG_MAX);
 	wait_event(&shmem_writeout_wq, !READ_ONCE(inode->writeouts));
 	swaplist_del(inode);
 }

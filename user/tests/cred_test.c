@@ -12,6 +12,7 @@
  * and compares with what the kernel itself reports elsewhere (/proc).
  */
 #include "utest.h"
+#include "cap_util.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -28,15 +29,7 @@
 #define SKIP_STATUS	77
 #define PAGE		4096
 
-/* Linux capability ABI (linux/capability.h), version 3: two data words. */
-struct cap_header {
-	uint32_t version;
-	int pid;
-};
-struct cap_data {
-	uint32_t effective, permitted, inheritable;
-};
-#define CAP_VERSION_3		0x20080522
+/* Capability numbers of <linux/capability.h>. */
 #define CAP_CHOWN_		0
 #define CAP_DAC_OVERRIDE_	1
 #define CAP_SETUID_		7
@@ -87,18 +80,11 @@ static const char *self_path;
 		SKIP("needs root (euid %d)", (int)geteuid());		\
 } while (0)
 
-static int capget_self(struct cap_data d[2])
-{
-	struct cap_header h = { CAP_VERSION_3, 0 };
-
-	return syscall(SYS_capget, &h, d);
-}
-
 static uint64_t cap_eff(void)
 {
 	struct cap_data d[2];
 
-	if (capget_self(d) < 0)
+	if (cap_get_self(d) < 0)
 		return ~0ull;
 	return d[0].effective | (uint64_t)d[1].effective << 32;
 }
@@ -107,7 +93,7 @@ static uint64_t cap_prm(void)
 {
 	struct cap_data d[2];
 
-	if (capget_self(d) < 0)
+	if (cap_get_self(d) < 0)
 		return ~0ull;
 	return d[0].permitted | (uint64_t)d[1].permitted << 32;
 }

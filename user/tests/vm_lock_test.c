@@ -8,11 +8,13 @@
  *
  * RLIMIT_MEMLOCK: CAP_IPC_LOCK bypasses the limit and root has it (on
  * Linux and on Pagoda), so the limit cases first drop CAP_IPC_LOCK from
- * the effective set (raw capget/capset; musl has no <sys/capability.h>).  The cases that change limits,
+ * the effective set (cap_util.h: raw capget/capset, musl has no
+ * <sys/capability.h>).  The cases that change limits,
  * capabilities or MCL_FUTURE run in a child so that nothing leaks into
  * later cases; the child reports a failure as text through a pipe.
  */
 #include "vm_util.h"
+#include "cap_util.h"
 
 #include <sys/resource.h>
 
@@ -283,28 +285,7 @@ static void mlockall_current_future(void)
 	run_in_child(mlockall_child);
 }
 
-/* Linux capability ABI (linux/capability.h), version 3: two data words. */
-struct cap_header {
-	uint32_t version;
-	int pid;
-};
-struct cap_data {
-	uint32_t effective, permitted, inheritable;
-};
-#define CAP_VERSION_3	0x20080522
-#define CAP_IPC_LOCK_	14
-
-/* Drop CAP_IPC_LOCK from this process's effective set; 0 on success. */
-static int drop_cap_ipc_lock(void)
-{
-	struct cap_header h = { CAP_VERSION_3, 0 };
-	struct cap_data d[2];
-
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -1;
-	d[0].effective &= ~(1u << CAP_IPC_LOCK_);
-	return syscall(SYS_capset, &h, d);
-}
+#define CAP_IPC_LOCK_	14	/* <linux/capability.h> */
 
 /*
  * RLIMIT_MEMLOCK = 64 KiB: locking 128 KiB fails with ENOMEM (mlock,
@@ -320,7 +301,7 @@ static const char *rlimit_child(void)
 	if (p == MAP_FAILED)
 		CHILD_FAIL("mmap: %s", strerror(errno));
 	/* Root's CAP_IPC_LOCK would bypass the limit. */
-	if (drop_cap_ipc_lock() < 0)
+	if (cap_drop_effective(CAP_IPC_LOCK_) < 0)
 		CHILD_FAIL("capset: %s", strerror(errno));
 	if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
 		CHILD_FAIL("setrlimit: %s", strerror(errno));
