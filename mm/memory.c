@@ -545,12 +545,6 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 	arch_walk_swap(mm->pgd, start, end, zap_swap_one, &c);
 }
 
-/* Truncation (mm/rmap.c): drop this VMA's pages of file offsets >= @first_index. */
-void zap_file_pages_from(struct vma *v, unsigned long first_index)
-{
-	zap_file_pages_range(v, first_index, ULONG_MAX, /* even_cows= */true);
-}
-
 /*
  * The addresses of @v that map file pages [@first_index, @end_index):
  *

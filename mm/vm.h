@@ -124,11 +124,10 @@ void change_vma_protection(struct mm *mm, struct vma *v);
 long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
 /* MADV_COLD: deactivate the pages only this mapping maps (memory.c). */
 void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
-void zap_file_pages_from(struct vma *v, unsigned long first_index);
 /*
- * Punch hole: drop this VMA's PTEs of file offsets in [@first_index,
- * @end_index); private (COW) copies too only with @even_cows. Caller holds
- * the inode's i_mmap_lock, as for zap_file_pages_from.
+ * Truncate and punch hole (rmap.c's unmap_mapping_pages): drop this VMA's
+ * PTEs of file offsets in [@first_index, @end_index); private (COW) copies
+ * too only with @even_cows. Caller holds the inode's i_mmap_lock.
  */
 void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned long end_index,
 			  bool even_cows);

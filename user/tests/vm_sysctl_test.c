@@ -14,6 +14,7 @@
  * entered while Committed_AS is far below CommitLimit. Without write
  * access to /proc/sys the writing cases SKIP.
  */
+#include "cap_util.h"
 #include "vm_util.h"
 
 #include <stdint.h>
@@ -23,7 +24,6 @@
 #define KNOB_DIR	"/proc/sys/vm/"
 #define SYSFS_MAGIC_	0x62656572
 #define CAP_SYS_RAWIO_	17
-#define CAP_VERSION_3	0x20080522
 #define GIB		(1ul << 30)
 #define TIB		(1ul << 40)
 #define PMD_SPAN	(2ul << 20)
@@ -187,32 +187,12 @@ static void ratio_kbytes(void)
 
 /* ---- mmap_min_addr ---- */
 
-struct cap_header {
-	uint32_t version;
-	int pid;
-};
-struct cap_data {
-	uint32_t effective, permitted, inheritable;
-};
-
 /* Is @cap in this process's effective set? */
 static int have_cap(int cap)
 {
-	struct cap_header h = { CAP_VERSION_3, 0 };
 	struct cap_data d[2];
 
-	return syscall(SYS_capget, &h, d) == 0 && (d[cap / 32].effective >> (cap % 32) & 1);
-}
-
-static int drop_cap(int cap)
-{
-	struct cap_header h = { CAP_VERSION_3, 0 };
-	struct cap_data d[2];
-
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -1;
-	d[cap / 32].effective &= ~(1u << (cap % 32));
-	return syscall(SYS_capset, &h, d);
+	return cap_get_self(d) == 0 && (d[cap / 32].effective >> (cap % 32) & 1);
 }
 
 /* In a child without CAP_SYS_RAWIO: what Linux's cap_mmap_addr() refuses. */
@@ -220,7 +200,7 @@ static int min_addr_child(unsigned long min)
 {
 	void *low = (void *)(min - PAGE), *p;
 
-	if (drop_cap(CAP_SYS_RAWIO_) < 0)
+	if (cap_drop_effective(CAP_SYS_RAWIO_) < 0)
 		return 10;
 	p = mmap(low, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (p != MAP_FAILED || errno != EPERM)
