@@ -156,5 +156,6 @@ static struct super_block *devtmpfs_make_sb(void)
 
 const struct fs_type devtmpfs_type = {
 	.name = "devtmpfs",
+	.magic = TMPFS_MAGIC,		/* Linux's devtmpfs is a tmpfs */
 	.make_sb = devtmpfs_make_sb,
 };

@@ -39,6 +39,7 @@
 #include "kernel/fs/vfs.h"	/* first: kernel/uapi.h before compiler.h */
 #include "kernel/compiler.h"
 #include <linux/fs.h>		/* SEEK_* */
+#include <linux/magic.h>	/* fs_type magic numbers */
 #include "kernel/lib/interval_tree.h"
 #include "kernel/lib/list.h"
 #include "kernel/uapi.h"
@@ -270,6 +271,7 @@ static inline bool dentry_is_dir(const struct dentry *d)
 
 struct fs_type {
 	const char *name;
+	long magic;				/* statfs f_type (<linux/magic.h>) */
 	struct super_block *(*make_sb)(void);	/* new instance or ERR_PTR */
 };
 

@@ -785,5 +785,6 @@ static struct super_block *proc_make_sb(void)
 
 const struct fs_type proc_type = {
 	.name = "proc",
+	.magic = PROC_SUPER_MAGIC,
 	.make_sb = proc_make_sb,
 };

@@ -3,9 +3,10 @@
  * itself, in Linux's struct statfs (<asm/statfs.h>).
  *
  * f_type is the magic number Linux gives the same file system
- * (<linux/magic.h>): tmpfs and devtmpfs (a tmpfs on Linux) TMPFS_MAGIC,
- * proc PROC_SUPER_MAGIC, sysfs SYSFS_MAGIC, a pipe PIPEFS_MAGIC. Types
- * are matched by name, so a file system added later only needs a row.
+ * (<linux/magic.h>), which each struct fs_type carries (Linux's s_magic):
+ * tmpfs and devtmpfs (a tmpfs on Linux) TMPFS_MAGIC, proc
+ * PROC_SUPER_MAGIC, sysfs SYSFS_MAGIC, sockets SOCKFS_MAGIC; a pipe, the
+ * only file without an inode, PIPEFS_MAGIC.
  *
  * Sizes: blocks are pages (f_bsize = f_frsize = 4096). A tmpfs reports
  * Linux's default size limit, half of RAM, as f_blocks, and that less the
@@ -23,19 +24,6 @@
 #include <linux/magic.h>
 
 #define ST_VALID	0x0020	/* Linux's f_flags bit: "the flags are filled in" */
-
-struct fs_magic {
-	const char *name;		/* fs_type->name */
-	long magic;
-	bool sized;			/* tmpfs-like: blocks from memory */
-};
-
-static const struct fs_magic fs_magics[] = {
-	{ "tmpfs", TMPFS_MAGIC, true },
-	{ "devtmpfs", TMPFS_MAGIC, true },	/* Linux's devtmpfs is a tmpfs */
-	{ "proc", PROC_SUPER_MAGIC, false },
-	{ "sysfs", SYSFS_MAGIC, false },
-};
 
 /* The size limit and usage of a tmpfs, in pages (see the file comment). */
 static void tmpfs_blocks(struct statfs *st)
@@ -62,13 +50,8 @@ static void fill_common(struct statfs *st, long magic, unsigned int dev)
 /* Fill @st for super block @sb. */
 static void statfs_sb(struct super_block *sb, struct statfs *st)
 {
-	const struct fs_magic *m = NULL;
-
-	for (size_t i = 0; i < ARRAY_SIZE(fs_magics); i++)
-		if (!strcmp(sb->type->name, fs_magics[i].name))
-			m = &fs_magics[i];
-	fill_common(st, m ? m->magic : 0, sb->dev);
-	if (m && m->sized)
+	fill_common(st, sb->type->magic, sb->dev);
+	if (sb->type->magic == TMPFS_MAGIC)
 		tmpfs_blocks(st);
 }
 

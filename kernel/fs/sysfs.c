@@ -11,7 +11,7 @@
  * Each mount builds its own small tree of ordinary linked dentries when
  * it is made (make_sb runs under vfs_ns_lock), listed by tree_iterate;
  * the directories have no create operation, so nothing can be added.
- * statfs's f_type for it (SYSFS_MAGIC) comes from statfs.c's table.
+ * statfs's f_type for it (SYSFS_MAGIC) is its fs_type's magic.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
@@ -71,5 +71,6 @@ static struct super_block *sysfs_make_sb(void)
 
 const struct fs_type sysfs_type = {
 	.name = "sysfs",
+	.magic = SYSFS_MAGIC,
 	.make_sb = sysfs_make_sb,
 };

@@ -642,5 +642,6 @@ static struct super_block *tmpfs_make_sb(void)
 
 const struct fs_type tmpfs_type = {
 	.name = "tmpfs",
+	.magic = TMPFS_MAGIC,
 	.make_sb = tmpfs_make_sb,
 };

@@ -29,7 +29,9 @@
 
 /* ---- the socket inode's super block ---- */
 
-static const struct fs_type sockfs_type = { .name = "sockfs", .make_sb = NULL };
+static const struct fs_type sockfs_type = {
+	.name = "sockfs", .magic = SOCKFS_MAGIC, .make_sb = NULL
+};
 static struct super_block *sockfs_sb;	/* made once, guarded by sockfs_lock */
 static struct mutex sockfs_lock = MUTEX_INIT(sockfs_lock);
 

@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
@@ -26,6 +27,7 @@
 #define TMPFS_MAGIC		0x01021994
 #define PROC_SUPER_MAGIC	0x9fa0
 #define PIPEFS_MAGIC		0x50495045
+#define SOCKFS_MAGIC		0x534F434B
 #ifndef FALLOC_FL_COLLAPSE_RANGE
 #define FALLOC_FL_COLLAPSE_RANGE	0x08
 #define FALLOC_FL_ZERO_RANGE		0x10
@@ -156,6 +158,18 @@ static void statfs_pipe(void)
 	close(p[0]);
 	close(p[1]);
 	EXPECT(st.f_type == PIPEFS_MAGIC, "pipe f_type %#lx", (long)st.f_type);
+}
+
+static void statfs_socket(void)
+{
+	struct statfs st;
+	int sv[2];
+
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	EXPECT_OK(fstatfs(sv[0], &st));
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT(st.f_type == SOCKFS_MAGIC, "socket f_type %#lx", (long)st.f_type);
 }
 
 static void statfs_errors(void)
@@ -332,6 +346,7 @@ int main(void)
 	RUN(statfs_proc);
 	RUN(statfs_dev);
 	RUN(statfs_pipe);
+	RUN(statfs_socket);
 	RUN(statfs_errors);
 	RUN(fallocate_extends);
 	RUN(fallocate_keep_size);
