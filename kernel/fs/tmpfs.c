@@ -483,6 +483,14 @@ static void tmpfs_punch_hole(struct inode *inode, loff_t off, loff_t len)
 	if (first < last) {
 		unmap_mapping_pages(inode, first, last, /* even_cows= */false);
 		tmpfs_free_range(inode, first, last);
+		/*
+		 * A fault does not take inode->lock: one that found an old
+		 * page before it left the tree may have mapped it while the
+		 * range was freed (free_range can sleep). Unmap again, as
+		 * Linux's truncate_pagecache_range does, so no mapper keeps
+		 * a page that is no longer the file's.
+		 */
+		unmap_mapping_pages(inode, first, last, /* even_cows= */false);
 	}
 	if (off < head_end)
 		zero_in_page(inode, off, MIN(end, head_end));
