@@ -37,9 +37,8 @@ static void touch(struct inode *inode, bool mtime)
 
 /* ---- mkdir / mknod ---- */
 
-/* Create @path of type @mode; EEXIST for "/", "." and ".." and existing names. */
-static int create_node(struct dentry *root, struct dentry *start, const char *path,
-		       umode_t mode, unsigned int rdev)
+struct dentry *vfs_create_at(struct dentry *root, struct dentry *start, const char *path,
+			     umode_t mode, unsigned int rdev)
 {
 	struct last_component last;
 	struct dentry *parent, *d;
@@ -47,27 +46,38 @@ static int create_node(struct dentry *root, struct dentry *start, const char *pa
 
 	mutex_lock(&vfs_ns_lock);
 	err = namei_parent(root, start, path, &parent, &last);
-	if (err)
+	if (err) {
+		d = ERR_PTR(err);
 		goto out_unlock;
+	}
 	d = last.type == LAST_NORM ? namei_lookup_one(root, parent, last.name)
 				   : ERR_PTR(-EEXIST);
 	if (!IS_ERR(d)) {
 		dentry_put(d);
-		err = -EEXIST;
+		d = ERR_PTR(-EEXIST);
 	} else if (PTR_ERR(d) != -ENOENT) {
-		err = PTR_ERR(d);
+		/* d is the lookup's error */
 	} else if (last.trailing_slash && !S_ISDIR(mode)) {
-		err = -ENOENT;
+		d = ERR_PTR(-ENOENT);
 	} else {
 		d = vfs_create_locked(parent, last.name, mode, rdev);
-		err = IS_ERR(d) ? PTR_ERR(d) : 0;
-		if (!err)
-			dentry_put(d);
 	}
 	dentry_put(parent);
 out_unlock:
 	mutex_unlock(&vfs_ns_lock);
-	return err;
+	return d;
+}
+
+/* vfs_create_at without keeping the new dentry: 0 or -errno. */
+static int create_node(struct dentry *root, struct dentry *start, const char *path,
+		       umode_t mode, unsigned int rdev)
+{
+	struct dentry *d = vfs_create_at(root, start, path, mode, rdev);
+
+	if (IS_ERR(d))
+		return (int)PTR_ERR(d);
+	dentry_put(d);
+	return 0;
 }
 
 /* mkdir: 0 or -EEXIST/-ENOENT/-ENOTDIR/-ENAMETOOLONG/-EACCES/-ENOMEM. */

@@ -396,6 +396,15 @@ int vfs_truncate(struct inode *inode, loff_t size);
 ssize_t kernel_write(struct file *f, const void *buf, size_t n, loff_t off);
 
 /* Directory operations for kernel callers (dirops.c), @root/@start as above. */
+/*
+ * Create @path of type @mode (permission bits already masked by the
+ * caller's umask) and return its dentry with a reference, or ERR_PTR:
+ * -EEXIST for "/", "." and ".." and existing names, -ENOENT for "name/"
+ * of a non-directory, or what the lookup or the file system says. Takes
+ * vfs_ns_lock; may sleep. (mkdir, mknod, AF_UNIX bind.)
+ */
+struct dentry *vfs_create_at(struct dentry *root, struct dentry *start, const char *path,
+			     umode_t mode, unsigned int rdev);
 int vfs_mkdir(struct dentry *root, struct dentry *start, const char *path, umode_t mode);
 int vfs_mknod(struct dentry *root, struct dentry *start, const char *path, umode_t mode,
 	      unsigned int rdev);

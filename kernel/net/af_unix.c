@@ -324,35 +324,15 @@ static struct dentry *unix_mknod(const struct unix_addr *ua)
 {
 	struct task *t = current();
 	umode_t mode = S_IFSOCK | (0777 & ~(t ? t->umask : 022));
-	struct dentry *root, *cwd, *parent, *d;
-	struct last_component last;
-	int err;
+	struct dentry *root, *cwd, *d;
 
 	fs_get_root_cwd(&root, &cwd);
-	mutex_lock(&vfs_ns_lock);
-	err = namei_parent(root, cwd, ua->sun.sun_path, &parent, &last);
-	if (err) {
-		d = ERR_PTR(err);
-		goto out_unlock;
-	}
-	if (last.type != LAST_NORM || last.trailing_slash) {
-		d = ERR_PTR(-EADDRINUSE);	/* "/", "." or "dir/": exists */
-	} else {
-		d = namei_lookup_one(root, parent, last.name);
-		if (!IS_ERR(d)) {
-			dentry_put(d);
-			d = ERR_PTR(-EADDRINUSE);
-		} else if (PTR_ERR(d) == -ENOENT) {
-			d = vfs_create_locked(parent, last.name, mode, 0);
-			if (IS_ERR(d) && PTR_ERR(d) == -EEXIST)
-				d = ERR_PTR(-EADDRINUSE);
-		}
-	}
-	dentry_put(parent);
-out_unlock:
-	mutex_unlock(&vfs_ns_lock);
+	d = vfs_create_at(root, cwd, ua->sun.sun_path, mode, 0);
 	dentry_put(root);
 	dentry_put(cwd);
+	/* An existing name, "/", "." or "..": Linux's bind says EADDRINUSE. */
+	if (IS_ERR(d) && PTR_ERR(d) == -EEXIST)
+		d = ERR_PTR(-EADDRINUSE);
 	return d;
 }
 

@@ -303,6 +303,8 @@ static void bind_errors(void)
 	EXPECT_ERRNO(bind(t, (struct sockaddr *)&sa, len), EADDRINUSE);
 	len = mkaddr(&sa, ut_path("nodir/x.sock"));
 	EXPECT_ERRNO(bind(t, (struct sockaddr *)&sa, len), ENOENT);
+	len = mkaddr(&sa, ut_path("slash.sock/"));	/* a name that must be a directory */
+	EXPECT_ERRNO(bind(t, (struct sockaddr *)&sa, len), ENOENT);
 	sa.sun_family = AF_INET;
 	EXPECT_ERRNO(bind(t, (struct sockaddr *)&sa, len), EINVAL);
 	EXPECT_ERRNO(bind(t, (struct sockaddr *)&sa, 200), EINVAL);
