@@ -30,7 +30,7 @@
  * (SEGV_ACCERR); an address no VMA covers is SEGV_MAPERR; a file page at
  * or beyond EOF is SIGBUS.
  */
-#include "mm/vm.h"
+#include "mm/internal.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"

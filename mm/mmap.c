@@ -20,7 +20,7 @@
  * committed total before they are inserted and uncharged when removed
  * (overcommit.c). Addresses below mmap_min_addr need CAP_SYS_RAWIO.
  */
-#include "mm/vm.h"
+#include "mm/internal.h"
 #include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"

@@ -21,7 +21,7 @@
 #include "kernel/panic.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
-#include "mm/vm.h"
+#include "mm/internal.h"
 #include <arch/pgtable.h>
 
 static struct kmem_cache *anon_vma_cache, *avc_cache;

@@ -32,7 +32,7 @@
 #include "mm/slab.h"
 #include "mm/vmstat.h"
 #include "mm/usercopy.h"
-#include "mm/vm.h"
+#include "mm/internal.h"
 #include <arch/memlayout.h>
 #include <arch/pgtable.h>
 

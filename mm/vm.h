@@ -116,24 +116,6 @@ long get_user_pages(struct mm *mm, unsigned long start, unsigned long n, bool wr
 long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages);
 
-/* mm-internal (memory.c, used by mmap.c). */
-void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
-		   bool unmap);
-int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v);
-void change_vma_protection(struct mm *mm, struct vma *v);
-long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
-/* MADV_COLD: deactivate the pages only this mapping maps (memory.c). */
-void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end);
-/*
- * Truncate and punch hole (rmap.c's unmap_mapping_pages): drop this VMA's
- * PTEs of file offsets in [@first_index, @end_index); private (COW) copies
- * too only with @even_cows. Caller holds the inode's i_mmap_lock.
- */
-void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned long end_index,
-			  bool even_cows);
-void unmap_page_at(struct vma *v, unsigned long addr, struct page *p);
-void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot);
-
 /* For /proc: sizes in KiB. */
 void mm_stats_kb(struct mm *mm, unsigned long *vsz, unsigned long *rss);
 

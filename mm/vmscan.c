@@ -61,7 +61,7 @@
 #include "mm/page_alloc.h"
 #include "mm/rmap.h"
 #include "mm/swap.h"
-#include "mm/vm.h"
+#include "mm/internal.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
 

@@ -11,7 +11,7 @@
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
-#include "mm/vm.h"
+#include "mm/internal.h"
 #include <arch/pgtable.h>
 #include "mm/slab.h"
 #include "mm/swap.h"
