@@ -202,8 +202,9 @@ static long elf_load(struct file *f, struct elf_image *im, struct mm *mm,
 			continue;
 		if (p->p_filesz) {
 			mmap_lock(mm);
-			r = vm_mmap_region(mm, map_start, ALIGN_UP(file_end, PAGE_SIZE) - map_start,
-					   flags, f, p->p_offset >> PAGE_SHIFT, true);
+			r = vm_mmap_region_locked(mm, map_start,
+						  ALIGN_UP(file_end, PAGE_SIZE) - map_start, flags, f,
+						  p->p_offset >> PAGE_SHIFT, MAP_REGION_FIXED);
 			mmap_unlock(mm);
 			if (r < 0)
 				return r;
@@ -217,8 +218,8 @@ static long elf_load(struct file *f, struct elf_image *im, struct mm *mm,
 			uint64_t bss = p->p_filesz ? ALIGN_UP(file_end, PAGE_SIZE) : map_start;
 
 			mmap_lock(mm);
-			r = vm_mmap_region(mm, bss, ALIGN_UP(mem_end, PAGE_SIZE) - bss, flags,
-					   NULL, 0, true);
+			r = vm_mmap_region_locked(mm, bss, ALIGN_UP(mem_end, PAGE_SIZE) - bss,
+						  flags, NULL, 0, MAP_REGION_FIXED);
 			mmap_unlock(mm);
 			if (r < 0)
 				return r;
@@ -408,10 +409,10 @@ static long exec_map_image(struct file *f, struct elf_image *im, struct mm *mm,
 		return top;
 	mm->start_brk = mm->brk = ALIGN_UP((uint64_t)top, PAGE_SIZE);
 	mmap_lock(mm);
-	top = vm_mmap_region(mm, STACK_TOP - STACK_SIZE, STACK_SIZE,
-			     VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
-			     VM_GROWSDOWN | VM_ACCOUNT | (im->exec_stack ? VM_EXEC : 0),
-			     NULL, 0, true);
+	top = vm_mmap_region_locked(mm, STACK_TOP - STACK_SIZE, STACK_SIZE,
+				    VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
+				    VM_GROWSDOWN | VM_ACCOUNT | (im->exec_stack ? VM_EXEC : 0),
+				    NULL, 0, MAP_REGION_FIXED);
 	mmap_unlock(mm);
 	return top < 0 ? top : 0;
 }

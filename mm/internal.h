@@ -6,11 +6,82 @@
 #ifndef MM_INTERNAL_H
 #define MM_INTERNAL_H
 
+#include "kernel/uapi.h"
 #include "mm/vm.h"
 
 struct page;
 
 /* --- VMAs and the mapping system calls (vma.c, mmap.c, mprotect.c, mlock.c, madvise.c) --- */
+
+/* Is a VMA with @vm_flags charged to the committed total for all its pages? */
+static inline bool vm_flags_charged(unsigned long vm_flags)
+{
+	return vm_flags & (VM_ACCOUNT | VM_SHM_ACCOUNT);
+}
+
+/* mmap's PROT_READ/WRITE/EXEC as VM_READ/WRITE/EXEC. */
+static inline unsigned long prot_to_vm(unsigned long prot)
+{
+	return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/* Create the vma and mm caches (vm_init(), before the first mm_create()). */
+void vma_init(void);
+void mmap_init(void);
+
+/* A zeroed VMA with an empty anon_vma chain, or NULL. Does not sleep. */
+struct vma *vma_alloc(void);
+/* Unlink @v from the reverse map, drop its file reference and free it. */
+void vma_free(struct vma *v);
+enum vma_dup_kind {
+	VMA_DUP_SPLIT,		/* a part of @v in the same mm: the same anon_vmas */
+	VMA_DUP_FORK,		/* the child's copy: anon_vma_fork() (parent's + a new one) */
+};
+/*
+ * A copy of @v covering [start, end) of it, for @mm: the same file (its
+ * own reference, in the file's i_mmap) and the anon_vmas @kind says. Not
+ * yet in any VMA tree. NULL when out of memory.
+ */
+struct vma *vma_dup(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
+		    enum vma_dup_kind kind);
+/* Insert @v into @mm's tree and counters (total_vm, locked_vm). mmap lock (write). */
+void vma_insert(struct mm *mm, struct vma *v);
+/* Take @v out of the tree and counters, uncharge it, free it (its pages must be gone). */
+void vma_remove(struct mm *mm, struct vma *v);
+/*
+ * Would @adding more VMAs take @mm past max_map_count? Linux's two tests
+ * are this one: mmap refuses once the count already exceeds the limit
+ * (@adding 0), a split that adds a VMA once the count has reached it
+ * (@adding 1).
+ */
+bool map_count_exceeded(const struct mm *mm, unsigned long adding);
+/*
+ * Split @v at @addr (strictly inside): @v keeps the lower part. 0, or
+ * -ENOMEM (no memory, or max_map_count reached). mmap lock (write).
+ */
+int vma_split(struct mm *mm, struct vma *v, unsigned long addr);
+/* Merge @v with its neighbours where Linux would; returns the surviving VMA. */
+struct vma *vma_merge_around(struct mm *mm, struct vma *v);
+/*
+ * Give [start, end) of @v (inside it) the flags @newflags: split off the
+ * parts outside, update counters and PTEs, merge with neighbours. Returns
+ * the VMA now covering @start's part, or ERR_PTR(-ENOMEM). mmap lock (write).
+ */
+struct vma *vma_change_flags(struct mm *mm, struct vma *v, unsigned long start,
+			     unsigned long end, unsigned long newflags);
+
+/* mlock.c: is adding @pages locked pages over RLIMIT_MEMLOCK (no CAP_IPC_LOCK)? */
+bool over_mlock_limit(struct mm *mm, unsigned long pages);
+/* mlock.c: @v becomes locked (@locked) or unlocked: locked_vm and Mlocked follow. */
+void mlock_account(struct mm *mm, struct vma *v, unsigned long locked);
+/*
+ * Fault in the mapped, accessible parts of [start, end) as MAP_POPULATE
+ * and mlock do (writable where a write would not COW a shared mapping);
+ * failures are ignored, as Linux's mm_populate() ignores them. mmap lock
+ * held; may sleep.
+ */
+void populate_range_locked(struct mm *mm, unsigned long start, unsigned long end);
 
 /* --- The page cache, shmem and the swap cache (filemap.c, shmem.c, swap_state.c) --- */
 

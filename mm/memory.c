@@ -48,6 +48,7 @@ struct page *zero_page;
 
 void vm_init(void)
 {
+	mmap_init();
 	zero_page = alloc_page(GFP_ZERO);
 	if (!zero_page)
 		panic("vm_init: no zero page");

@@ -21,6 +21,8 @@
 #define MM_VM_H
 
 #include "kernel/lib/list.h"
+#include "kernel/panic.h"
+#include "kernel/task.h"
 #include "kernel/types.h"
 #include "kernel/wait.h"
 #include "mm/vma.h"
@@ -34,18 +36,22 @@
 /* MM_SWAPENTS counts swap entries in the page tables (VmSwap), not RSS. */
 enum mm_counter { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, NR_MM_COUNTERS };
 
+/*
+ * One address space. Which lock protects what ("mmap lock" = mm->lock;
+ * the whole order of locks is in mm/internal.h):
+ */
 struct mm {
-	phys_addr_t pgd;
-	struct vma_tree vmas;
+	phys_addr_t pgd;		/* set at creation, then constant */
+	struct vma_tree vmas;		/* mmap lock */
 	struct mutex lock;		/* the mmap lock (a reader-writer lock later) */
-	int refcount;			/* tasks using it (vfork/CLONE_VM share) */
-	unsigned long start_brk, brk;
-	unsigned long start_stack, mmap_base;
-	unsigned long arg_start, arg_end, env_start, env_end;
-	unsigned long total_vm;		/* pages covered by VMAs */
-	unsigned long locked_vm;	/* pages in VM_LOCKED VMAs */
-	long rss[NR_MM_COUNTERS];	/* resident pages by kind */
-	unsigned long def_flags;	/* VM_LOCKED after mlockall(MCL_FUTURE) */
+	int refcount;			/* atomic: tasks using it (vfork/CLONE_VM share) */
+	unsigned long start_brk, brk;	/* mmap lock */
+	unsigned long start_stack, mmap_base;			/* set by exec */
+	unsigned long arg_start, arg_end, env_start, env_end;	/* set by exec */
+	unsigned long total_vm;		/* mmap lock: pages covered by VMAs */
+	unsigned long locked_vm;	/* mmap lock: pages in VM_LOCKED VMAs */
+	long rss[NR_MM_COUNTERS];	/* mmap lock (or the rmap walker's trylock of it) */
+	unsigned long def_flags;	/* mmap lock: VM_LOCKED after mlockall(MCL_FUTURE) */
 };
 
 static inline void mmap_lock(struct mm *mm)
@@ -56,6 +62,22 @@ static inline void mmap_lock(struct mm *mm)
 static inline void mmap_unlock(struct mm *mm)
 {
 	mutex_unlock(&mm->lock);
+}
+
+/*
+ * Functions whose name ends in _locked need the mmap lock held and say so
+ * with these (cheap, always checked). The lock is a mutex today, so "held"
+ * and "held for write" are the same test; they part when it becomes a
+ * reader-writer lock (the SMP issue): faults and walks will need only read.
+ */
+static inline void mmap_assert_locked(const struct mm *mm)
+{
+	BUG_ON(READ_ONCE(mm->lock.owner) != current());
+}
+
+static inline void mmap_assert_write_locked(const struct mm *mm)
+{
+	BUG_ON(READ_ONCE(mm->lock.owner) != current());
 }
 
 static inline unsigned long mm_rss(const struct mm *mm)
@@ -71,13 +93,20 @@ void vm_activate(struct mm *mm);	/* load its page tables on this CPU */
 /*
  * Map [start, start + len) with @vm_flags, anonymous (file NULL) or of
  * @file at page offset @pgoff, at exactly @start (replacing what was there)
- * when @fixed, else at a free place found top-down (@start is a hint).
- * Returns the address or -errno. Caller holds the mmap lock.
+ * with MAP_REGION_FIXED in @region_flags, else at a free place found
+ * top-down (@start is a hint). Populates it when it is locked. Returns the
+ * address or -errno. mmap lock held for write; may sleep.
  */
-long vm_mmap_region(struct mm *mm, unsigned long start, unsigned long len,
-		    unsigned long vm_flags, struct file *file, unsigned long pgoff,
-		    bool fixed);
-int vm_munmap(struct mm *mm, unsigned long start, unsigned long len);	/* lock held */
+#define MAP_REGION_FIXED	0x1u
+long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len,
+			   unsigned long vm_flags, struct file *file, unsigned long pgoff,
+			   unsigned int region_flags);
+/*
+ * munmap(2)'s work: remove [start, start + len) (page aligned, may span
+ * several VMAs and holes), freeing the pages and page tables. 0, -EINVAL,
+ * or -ENOMEM (a split refused). mmap lock held for write; may sleep.
+ */
+int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len);
 /* mprotect(2) on @mm (takes the mmap lock). */
 long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot);
 /* Copy into / out of an address space through its page tables (exec, /proc). */
@@ -115,9 +144,6 @@ long get_user_pages(struct mm *mm, unsigned long start, unsigned long n, bool wr
 /* The same with the mmap lock already held. */
 long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages);
-
-/* For /proc: sizes in KiB. */
-void mm_stats_kb(struct mm *mm, unsigned long *vsz, unsigned long *rss);
 
 /* The shared zero page (read faults on untouched anonymous memory). */
 extern struct page *zero_page;

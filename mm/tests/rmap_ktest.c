@@ -18,6 +18,13 @@
 
 #define RW	(VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
 #define BASE	0x40000000ul
+
+/* Map [a, a + len) at exactly @a (mmap lock held), anonymous when @f is NULL. */
+static long map_fixed(struct mm *mm, unsigned long a, unsigned long len, unsigned long flags,
+		      struct file *f)
+{
+	return vm_mmap_region_locked(mm, a, len, flags, f, 0, MAP_REGION_FIXED);
+}
 #define NFORK	8
 
 struct seen {
@@ -55,7 +62,7 @@ KTEST(rmap_walk_after_forks)
 
 	KT_ASSERT(parent != NULL);
 	mmap_lock(parent);
-	KT_ASSERT_EQ(vm_mmap_region(parent, BASE, 16 * PAGE_SIZE, RW, NULL, 0, true), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(parent, BASE, 16 * PAGE_SIZE, RW, NULL), (long)BASE);
 	mmap_unlock(parent);
 	KT_ASSERT_EQ(vm_fault(parent, s.want_addr, FAULT_WRITE), VM_FAULT_OK);
 	p = page_at(parent, s.want_addr);
@@ -69,7 +76,7 @@ KTEST(rmap_walk_after_forks)
 	KT_ASSERT_EQ(__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED), NFORK + 1);
 	/* One child unmaps it: N left. */
 	mmap_lock(child[3]);
-	KT_ASSERT_EQ(vm_munmap(child[3], BASE, 16 * PAGE_SIZE), 0);
+	KT_ASSERT_EQ(vm_munmap_locked(child[3], BASE, 16 * PAGE_SIZE), 0);
 	mmap_unlock(child[3]);
 	s.n = 0;
 	KT_ASSERT_EQ(rmap_walk(p, record, &s), NFORK);
@@ -97,7 +104,7 @@ KTEST(rmap_walk_cost_after_10000_splits)
 
 	KT_ASSERT(mm != NULL);
 	mmap_lock(mm);
-	KT_ASSERT_EQ(vm_mmap_region(mm, BASE, pages * PAGE_SIZE, RW, NULL, 0, true), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(mm, BASE, pages * PAGE_SIZE, RW, NULL), (long)BASE);
 	mmap_unlock(mm);
 	KT_ASSERT_EQ(vm_fault(mm, target, FAULT_WRITE), VM_FAULT_OK);
 	/* Every other page read-only: 10 000 splits, each VMA with its own chain. */
@@ -133,10 +140,10 @@ KTEST(rmap_file_page_referenced_mkclean_unmap)
 
 	KT_ASSERT(!IS_ERR(f) && a && b);
 	mmap_lock(a);
-	KT_ASSERT_EQ(vm_mmap_region(a, BASE, PAGE_SIZE, shared, f, 0, true), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(a, BASE, PAGE_SIZE, shared, f), (long)BASE);
 	mmap_unlock(a);
 	mmap_lock(b);
-	KT_ASSERT_EQ(vm_mmap_region(b, BASE + PAGE_SIZE, PAGE_SIZE, shared, f, 0, true),
+	KT_ASSERT_EQ(map_fixed(b, BASE + PAGE_SIZE, PAGE_SIZE, shared, f),
 		     (long)(BASE + PAGE_SIZE));
 	mmap_unlock(b);
 	KT_ASSERT_EQ(vm_fault(a, BASE, FAULT_WRITE), VM_FAULT_OK);

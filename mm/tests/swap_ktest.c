@@ -125,7 +125,7 @@ static struct mm *anon_mm(unsigned long base, unsigned long pages)
 	if (!mm)
 		return NULL;
 	mmap_lock(mm);
-	r = vm_mmap_region(mm, base, pages * PAGE_SIZE, rw, NULL, 0, true);
+	r = vm_mmap_region_locked(mm, base, pages * PAGE_SIZE, rw, NULL, 0, MAP_REGION_FIXED);
 	mmap_unlock(mm);
 	if (r != (long)base) {
 		mm_put(mm);

@@ -1,6 +1,6 @@
 /*
  * vm_ktest.c - the VM core without a user process: VMA split and merge
- * invariants through vm_mmap_region/vm_munmap on a private mm, the fault
+ * invariants through vm_mmap_region_locked/vm_munmap_locked on a private mm, the fault
  * path (zero page, COW after a fork copy, exclusive reuse), and the page
  * cache of a tmpfs file (mapped pages, truncation, SIGBUS beyond EOF).
  */
@@ -15,6 +15,13 @@
 
 #define RW	(VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
 #define BASE	0x40000000ul
+
+/* Map [a, a + len) at exactly @a (mmap lock held), anonymous when @f is NULL. */
+static long map_fixed(struct mm *mm, unsigned long a, unsigned long len, unsigned long flags,
+		      struct file *f)
+{
+	return vm_mmap_region_locked(mm, a, len, flags, f, 0, MAP_REGION_FIXED);
+}
 
 static unsigned long count_vmas(struct mm *mm)
 {
@@ -41,28 +48,28 @@ KTEST(vm_vma_split_merge)
 	mmap_lock(mm);
 	/* Three adjacent anonymous mappings made separately merge into one. */
 	for (int i = 0; i < 3; i++)
-		KT_ASSERT_EQ(vm_mmap_region(mm, BASE + i * 0x3000, 0x3000, RW, NULL, 0, true),
+		KT_ASSERT_EQ(map_fixed(mm, BASE + i * 0x3000, 0x3000, RW, NULL),
 			     (long)(BASE + i * 0x3000));
 	KT_ASSERT_EQ(count_vmas(mm), 1);
 	v = vma_first(&mm->vmas);
 	KT_ASSERT(v->start == BASE && v->end == BASE + 0x9000 && v->pgoff == BASE >> PAGE_SHIFT);
 	/* A hole in the middle splits it; pgoff of the upper part follows the address. */
-	KT_ASSERT_EQ(vm_munmap(mm, BASE + 0x4000, 0x1000), 0);
+	KT_ASSERT_EQ(vm_munmap_locked(mm, BASE + 0x4000, 0x1000), 0);
 	KT_ASSERT_EQ(count_vmas(mm), 2);
 	v = vma_lookup(&mm->vmas, BASE + 0x5000);
 	KT_ASSERT(v && v->start == BASE + 0x5000 && v->pgoff == (BASE + 0x5000) >> PAGE_SHIFT);
 	KT_ASSERT(tree_ok(mm));
 	/* Filling the hole merges all three pieces back. */
-	KT_ASSERT_EQ(vm_mmap_region(mm, BASE + 0x4000, 0x1000, RW, NULL, 0, true),
+	KT_ASSERT_EQ(map_fixed(mm, BASE + 0x4000, 0x1000, RW, NULL),
 		     (long)(BASE + 0x4000));
 	KT_ASSERT_EQ(count_vmas(mm), 1);
 	/* Different flags never merge. */
-	KT_ASSERT_EQ(vm_mmap_region(mm, BASE + 0x9000, 0x1000, VM_READ | VM_MAYREAD, NULL, 0,
-				    true), (long)(BASE + 0x9000));
+	KT_ASSERT_EQ(map_fixed(mm, BASE + 0x9000, 0x1000, VM_READ | VM_MAYREAD, NULL),
+		     (long)(BASE + 0x9000));
 	KT_ASSERT_EQ(count_vmas(mm), 2);
 	KT_ASSERT_EQ(mm->total_vm, 10);
 	/* Unmapping across both VMAs and a hole. */
-	KT_ASSERT_EQ(vm_munmap(mm, BASE + 0x8000, 0x10000), 0);
+	KT_ASSERT_EQ(vm_munmap_locked(mm, BASE + 0x8000, 0x10000), 0);
 	KT_ASSERT_EQ(count_vmas(mm), 1);
 	KT_ASSERT_EQ(mm->total_vm, 8);
 	KT_ASSERT(tree_ok(mm));
@@ -91,7 +98,7 @@ KTEST(vm_fault_zero_page_and_cow)
 
 	KT_ASSERT(mm != NULL);
 	mmap_lock(mm);
-	KT_ASSERT_EQ(vm_mmap_region(mm, BASE, 0x4000, RW, NULL, 0, true), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(mm, BASE, 0x4000, RW, NULL), (long)BASE);
 	mmap_unlock(mm);
 	/* Read: the shared zero page, read-only. */
 	KT_ASSERT_EQ(vm_fault(mm, BASE, 0), VM_FAULT_OK);
@@ -138,10 +145,10 @@ KTEST(vm_page_cache_mapping_and_truncate)
 	KT_ASSERT(!IS_ERR(f) && a && b);
 	KT_ASSERT_EQ(kernel_write(f, "pagoda", 6, PAGE_SIZE), 6);
 	mmap_lock(a);
-	KT_ASSERT_EQ(vm_mmap_region(a, BASE, 4 * PAGE_SIZE, shared, f, 0, true), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(a, BASE, 4 * PAGE_SIZE, shared, f), (long)BASE);
 	mmap_unlock(a);
 	mmap_lock(b);
-	KT_ASSERT_EQ(vm_mmap_region(b, BASE, 4 * PAGE_SIZE, RW, f, 0, true), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(b, BASE, 4 * PAGE_SIZE, RW, f), (long)BASE);
 	mmap_unlock(b);
 	/* Both map the same cache page; the private one read-only. */
 	KT_ASSERT_EQ(vm_fault(a, BASE + PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
@@ -175,13 +182,13 @@ KTEST(vm_munmap_gathers_tlb_flushes)
 
 	KT_ASSERT(mm != NULL);
 	mmap_lock(mm);
-	KT_ASSERT_EQ(vm_mmap_region(mm, BASE, pages * PAGE_SIZE, RW, NULL, 0, true), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(mm, BASE, pages * PAGE_SIZE, RW, NULL), (long)BASE);
 	mmap_unlock(mm);
 	for (unsigned long i = 0; i < pages; i++)
 		KT_ASSERT_EQ(vm_fault(mm, BASE + i * PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
 	flushes = vm_events[TLB_FLUSH];
 	mmap_lock(mm);
-	KT_ASSERT_EQ(vm_munmap(mm, BASE, pages * PAGE_SIZE), 0);
+	KT_ASSERT_EQ(vm_munmap_locked(mm, BASE, pages * PAGE_SIZE), 0);
 	mmap_unlock(mm);
 	/* 100 pages, 64 per gather: two range flushes, not 100 single ones. */
 	KT_ASSERT_EQ(vm_events[TLB_FLUSH] - flushes, 2);
