@@ -12,7 +12,9 @@
 #                   needs; report in build/bench/report.md (.json, .svg).
 #                   QUICK=1: 2+2 runs of mmbench --quick and a coarse (8 MiB)
 #                   bisection.  ACCEL=kvm as for run; BENCH_ARGS='...' overrides
-#                   mmbench's arguments (default --size 64).
+#                   mmbench's arguments (default --size 64); BASELINE=ISO also
+#                   runs an older Pagoda bench image, interleaved, and reports
+#                   before/after (tools/bench --baseline).
 #   make linux-selftests
 #                   Linux 6.12's mm selftests (from Debian's linux-source-6.12,
 #                   fetched once, ~150 MB) booted one per boot on Pagoda and
@@ -220,7 +222,7 @@ bench: deps $(BENCH_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH_BINS)
 	$(PYTHON) tools/bench --no-build --accel $(ACCEL) --args='$(BENCH_ARGS)' \
 		--iso $(BENCH_ISO) --smoke-iso $(B)/benchsmoke/pagoda.iso \
 		--mmbench $(USER_OUT)/bench/mmbench --elf $(ELF) --out $(B)/bench \
-		$(if $(QUICK),--quick)
+		$(if $(QUICK),--quick) $(if $(BASELINE),--baseline $(BASELINE))
 
 clean:
 	rm -rf $(B)
