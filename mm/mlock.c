@@ -62,6 +62,8 @@ void mlock_account(struct mm *mm, struct vma *v, unsigned long locked)
 {
 	long pages = vma_pages(v), res = resident_pages(mm, v->start, v->end);
 
+	mmap_assert_write_locked(mm);
+
 	mm->locked_vm += locked ? pages : -pages;
 	mod_vm_stat(NR_MLOCK, locked ? res : -res);
 }

@@ -146,6 +146,7 @@ static int __vma_split(struct mm *mm, struct vma *v, unsigned long addr)
 
 int vma_split(struct mm *mm, struct vma *v, unsigned long addr)
 {
+	mmap_assert_write_locked(mm);
 	if (map_count_exceeded(mm, 1))
 		return -ENOMEM;
 	return __vma_split(mm, v, addr);
@@ -208,6 +209,7 @@ struct vma *vma_merge_around(struct mm *mm, struct vma *v)
 {
 	struct vma *prev = vma_prev(v), *next = vma_next(v);
 
+	mmap_assert_write_locked(mm);
 	if (next && vma_can_merge(v, next))
 		vma_absorb(mm, v, next);
 	if (prev && vma_can_merge(prev, v)) {
@@ -218,10 +220,11 @@ struct vma *vma_merge_around(struct mm *mm, struct vma *v)
 }
 
 struct vma *vma_change_flags(struct mm *mm, struct vma *v, unsigned long start,
-				    unsigned long end, unsigned long newflags)
+			     unsigned long end, unsigned long newflags)
 {
 	unsigned long old = v->flags;
 
+	mmap_assert_write_locked(mm);
 	if (newflags == old)
 		return v;
 	if (v->start < start) {
