@@ -85,11 +85,6 @@ static void scrub_free_memory(void)
 	printk("mm: QEMU TCG: wrote %lu free pages once (see page_alloc.c)\n", pages);
 }
 
-bool page_alloc_ready(void)
-{
-	return ready;
-}
-
 static struct page *buddy_alloc_locked(unsigned int order)
 {
 	unsigned long flags = spin_lock_irqsave(&zone_lock);
