@@ -21,7 +21,7 @@ struct page *memmap;
 pfn_t max_pfn;
 
 static struct buddy_zone zone;
-static spinlock_t zone_lock = SPINLOCK_INIT;
+static spinlock_t zone_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ZONE);
 static bool ready;
 
 static void release(phys_addr_t base, phys_addr_t end, void *arg)

@@ -106,7 +106,7 @@ static struct anon_vma *anon_vma_alloc(struct anon_vma *parent)
 	av->root = parent ? parent->root : av;
 	av->parent = parent;
 	av->refcount = 1;		/* the caller's */
-	mutex_init(&av->lock);
+	mutex_init_ranked(&av->lock, LOCK_RANK_ANON_VMA);
 	if (parent) {
 		__atomic_add_fetch(&parent->refcount, 1, __ATOMIC_RELAXED);
 		if (av->root != parent)

@@ -44,7 +44,7 @@
 #define POISON_FREE	0x6b
 
 static LIST_HEAD(slab_caches);		/* every cache; caches_lock */
-static spinlock_t caches_lock = SPINLOCK_INIT;
+static spinlock_t caches_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SLAB_CACHES);
 static struct kmem_cache cache_cache;	/* the cache of struct kmem_cache */
 
 /*
@@ -78,7 +78,7 @@ static void cache_setup(struct kmem_cache *c, const char *name, size_t size, siz
 	while ((PAGE_SIZE << c->order) / c->size < 4 && c->order < 3)
 		c->order++;
 	c->objs_per_slab = (PAGE_SIZE << c->order) / c->size;
-	spin_lock_init(&c->lock);
+	spin_lock_init_ranked(&c->lock, LOCK_RANK_SLAB);
 	INIT_LIST_HEAD(&c->partial);
 	INIT_LIST_HEAD(&c->full);
 	unsigned long f = spin_lock_irqsave(&caches_lock);
