@@ -42,12 +42,6 @@ static struct console fb_console = { .name = "fb0", .write = fbcon_write, .repla
 
 struct boot_info boot_info;
 
-static __noreturn void halt_forever(void)
-{
-	for (;;)
-		__asm__ __volatile__("cli; hlt");
-}
-
 /* Without a sane MBI we cannot even find RAM: say so on the serial port. */
 static void check_boot(uint32_t magic, uint64_t mbi_phys)
 {
@@ -58,7 +52,7 @@ static void check_boot(uint32_t magic, uint64_t mbi_phys)
 	if (mbi_phys == 0 || mbi_phys >= (4ul << 30) - 4096 || (mbi_phys & 7)) {
 		printk("Pagoda: multiboot2 information at bad address 0x%lx "
 		       "(magic 0x%x); halting.\n", mbi_phys, magic);
-		halt_forever();
+		__noreturn_halt();
 	}
 	total = *(uint32_t *)phys_to_virt(mbi_phys);
 	why = mb2_boot_check(magic, phys_to_virt(mbi_phys), MIN(total, 1u << 20),
@@ -66,7 +60,7 @@ static void check_boot(uint32_t magic, uint64_t mbi_phys)
 	if (why) {
 		printk("Pagoda: %s (magic 0x%x, expected 0x%x); halting.\n", why,
 		       magic, MB2_BOOTLOADER_MAGIC);
-		halt_forever();
+		__noreturn_halt();
 	}
 }
 
@@ -249,7 +243,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 		if (cmdline_has("debugexit"))
 			arch_qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
 		printk("ktest: finished; halting.\n");
-		halt_forever();
+		__noreturn_halt();
 	}
 	if (userland_ready)
 		run_init();		/* never returns */

@@ -22,8 +22,7 @@ void panic(const char *fmt, ...)
 
 	arch_irq_disable();
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
-		for (;;)
-			__asm__ __volatile__("cli; hlt");
+		__noreturn_halt();	/* a panic while panicking */
 	console_bust_lock();
 	printk("\nPANIC: ");
 	va_start(ap, fmt);
@@ -35,8 +34,7 @@ void panic(const char *fmt, ...)
 	if (cmdline_has("debugexit"))
 		arch_qemu_exit(QEMU_EXIT_FAIL);
 	printk("System halted.\n");
-	for (;;)
-		__asm__ __volatile__("cli; hlt");
+	__noreturn_halt();
 }
 
 void warn_once_report(const char *file, int line, const char *cond)

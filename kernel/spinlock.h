@@ -6,26 +6,42 @@
  * CPU holds. Hold them briefly and never sleep while holding one. The owner
  * is not recorded yet; SMP bring-up (a later issue) needs nothing more than
  * the atomic exchange below.
+ *
+ * A lock may carry a rank (kernel/lock_order.h): then taking it is checked
+ * against the ranks the current task already holds. Rank 0 costs one test.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
 
 #include <arch/cpu.h>
+#include "kernel/lock_order.h"
 #include <stdint.h>
 
 typedef struct spinlock {
 	volatile uint32_t locked;
+	uint8_t rank;			/* enum lock_rank; 0: not checked */
 } spinlock_t;
 
-#define SPINLOCK_INIT	{ 0 }
+#define SPINLOCK_INIT			{ 0, LOCK_RANK_NONE }
+#define SPINLOCK_INIT_RANKED(r)		{ 0, (r) }
 
 static inline void spin_lock_init(spinlock_t *l)
 {
 	l->locked = 0;
+	l->rank = LOCK_RANK_NONE;
 }
 
+static inline void spin_lock_init_ranked(spinlock_t *l, enum lock_rank r)
+{
+	l->locked = 0;
+	l->rank = r;
+}
+
+/* Interrupts must be off (spin_lock_irqsave, or already off). */
 static inline void __spin_lock(spinlock_t *l)
 {
+	if (l->rank)
+		lock_order_acquire(l, (enum lock_rank)l->rank, /* trylock= */false);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			arch_cpu_relax();
@@ -34,6 +50,8 @@ static inline void __spin_lock(spinlock_t *l)
 static inline void __spin_unlock(spinlock_t *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	if (l->rank)
+		lock_order_release(l);
 }
 
 /* Returns the interrupt state to hand back to spin_unlock_irqrestore(). */

@@ -67,6 +67,7 @@ struct task {
 	bool need_resched;
 	bool on_rq;
 	bool off_cpu;			/* a zombie that has switched away for good */
+	struct held_locks held_locks;	/* ranked locks held (kernel/lock_order.h); own task only */
 
 	/* Identity */
 	pid_t pid;

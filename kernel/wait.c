@@ -60,6 +60,13 @@ void mutex_init(struct mutex *m)
 	spin_lock_init(&m->lock);
 	m->owner = NULL;
 	waitqueue_init(&m->wq);
+	m->rank = LOCK_RANK_NONE;
+}
+
+void mutex_init_ranked(struct mutex *m, enum lock_rank r)
+{
+	mutex_init(m);
+	m->rank = r;
 }
 
 static bool mutex_try(struct mutex *m)
@@ -73,8 +80,11 @@ static bool mutex_try(struct mutex *m)
 	return got;
 }
 
+/* Checked before waiting, so an inversion is caught even without contention. */
 void mutex_lock(struct mutex *m)
 {
+	if (m->rank)
+		lock_order_acquire(m, (enum lock_rank)m->rank, /* trylock= */false);
 	wait_event(&m->wq, mutex_try(m));
 }
 
@@ -84,12 +94,18 @@ void mutex_unlock(struct mutex *m)
 
 	m->owner = NULL;
 	spin_unlock_irqrestore(&m->lock, irq);
+	if (m->rank)
+		lock_order_release(m);
 	wake_up(&m->wq);
 }
 
 bool mutex_trylock(struct mutex *m)
 {
-	return mutex_try(m);
+	bool got = mutex_try(m);
+
+	if (got && m->rank)
+		lock_order_acquire(m, (enum lock_rank)m->rank, /* trylock= */true);
+	return got;
 }
 
 bool mutex_is_locked(const struct mutex *m)

@@ -87,11 +87,15 @@ struct mutex {
 	spinlock_t lock;
 	struct task *owner;
 	struct waitqueue wq;
+	uint8_t rank;			/* enum lock_rank (lock_order.h); 0: not checked */
 };
 
-#define MUTEX_INIT(name)	{ SPINLOCK_INIT, NULL, WAITQUEUE_INIT((name).wq) }
+#define MUTEX_INIT(name)	{ SPINLOCK_INIT, NULL, WAITQUEUE_INIT((name).wq), LOCK_RANK_NONE }
+#define MUTEX_INIT_RANKED(name, r) { SPINLOCK_INIT, NULL, WAITQUEUE_INIT((name).wq), (r) }
 
 void mutex_init(struct mutex *m);
+/* mutex_init() with a lock-order rank: taking it is checked (lock_order.h). */
+void mutex_init_ranked(struct mutex *m, enum lock_rank r);
 void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);	/* true: now held; never sleeps */

@@ -9,6 +9,25 @@
  *
  * Only the first frame of a free block carries PG_buddy and the order;
  * that is enough to test "is my buddy free and whole?" in O(1).
+ *
+ * Invariants (buddy_check() verifies every one of them):
+ *   - a free block of order o starts at a pfn that is a multiple of 2^o;
+ *   - it is on free_area[o].free_list, and nr_free counts that list;
+ *   - no two buddies are both free at the same order (they would have
+ *     been merged into one block of order o + 1);
+ *   - free_pages is the sum of 2^o over every listed block.
+ *
+ * Freeing merges upwards, allocation splits downwards:
+ *
+ *   free pfn 4, order 0, while 5 and [6,7] are free:
+ *     [4][5] -> [4 5] (order 1) ; [4 5][6 7] -> [4 5 6 7] (order 2)
+ *   allocate order 0 from a free order-2 block at p:
+ *     keep [p], give back [p+1] (order 0) and [p+2 p+3] (order 1)
+ *
+ * Locking: none here; page_alloc.c holds zone_lock around every call, so
+ * the PG_buddy bit and the order of a free frame belong to whoever holds
+ * that lock. Nobody else references a free frame (refcount 0), which is
+ * why the plain __page_set_flag() is enough here.
  */
 #include "mm/buddy.h"
 #include "kernel/lib/printf.h"
@@ -24,6 +43,7 @@ void buddy_init(struct buddy_zone *z, struct page *memmap, pfn_t start, pfn_t en
 		INIT_LIST_HEAD(&z->area[o].free_list);
 		z->area[o].nr_free = 0;
 	}
+	/* Everything starts reserved: only buddy_release_range() frees. */
 	for (pfn_t pfn = start; pfn < end; pfn++) {
 		struct page *p = buddy_pfn_to_page(z, pfn);
 
@@ -32,24 +52,27 @@ void buddy_init(struct buddy_zone *z, struct page *memmap, pfn_t start, pfn_t en
 	}
 }
 
+/* Put the block headed by @p on its order's list and mark its first frame. */
 static void add_free_block(struct buddy_zone *z, struct page *p, unsigned int order)
 {
-	page_set_flag(p, PG_buddy);
+	__page_set_flag(p, PG_buddy);
 	p->order = order;
 	list_add(&p->lru, &z->area[order].free_list);
 	z->area[order].nr_free++;
 }
 
+/* Take the block headed by @p off its list: it is being split, merged or handed out. */
 static void del_free_block(struct buddy_zone *z, struct page *p, unsigned int order)
 {
 	list_del_init(&p->lru);
-	page_clear_flag(p, PG_buddy);
+	__page_clear_flag(p, PG_buddy);
 	z->area[order].nr_free--;
 }
 
 /* Is the block at @pfn of @order free as one whole block? */
 static bool is_free_block(const struct buddy_zone *z, pfn_t pfn, unsigned int order)
 {
+	/* A buddy outside the zone (its edges are not 2^MAX_ORDER aligned) never merges. */
 	if (pfn < z->start_pfn || pfn + (1ul << order) > z->end_pfn)
 		return false;
 	const struct page *p = buddy_pfn_to_page(z, pfn);
@@ -57,6 +80,12 @@ static bool is_free_block(const struct buddy_zone *z, pfn_t pfn, unsigned int or
 	return page_test_flag(p, PG_buddy) && p->order == order;
 }
 
+/*
+ * Give the block [pfn, pfn + 2^order) back, merging it with its buddy
+ * while that buddy is free and whole. The buddy of the block at pfn is at
+ * pfn ^ 2^order: flipping that one bit finds the other half of the
+ * enclosing block of order + 1, whichever half we are.
+ */
 static void free_block(struct buddy_zone *z, pfn_t pfn, unsigned int order)
 {
 	z->free_pages += 1ul << order;
@@ -73,8 +102,16 @@ static void free_block(struct buddy_zone *z, pfn_t pfn, unsigned int order)
 	add_free_block(z, buddy_pfn_to_page(z, pfn), order);
 }
 
+/*
+ * Boot-time release of usable RAM. The range need not be aligned: it is
+ * cut into the largest blocks that are aligned at their start, e.g.
+ * [3, 12) -> [3] (order 0), [4 .. 7] (order 2), [8 .. 11] (order 2).
+ * Each block then goes through the normal free path, so neighbouring
+ * ranges merge with each other as if they had been freed one by one.
+ */
 void buddy_release_range(struct buddy_zone *z, pfn_t start, pfn_t end)
 {
+	/* Clip to the zone: memblock may describe RAM the memmap does not cover. */
 	if (start < z->start_pfn)
 		start = z->start_pfn;
 	if (end > z->end_pfn)
@@ -89,7 +126,7 @@ void buddy_release_range(struct buddy_zone *z, pfn_t start, pfn_t end)
 		for (pfn_t i = 0; i < (1ul << order); i++) {
 			struct page *p = buddy_pfn_to_page(z, start + i);
 
-			page_clear_flag(p, PG_reserved);
+			__page_clear_flag(p, PG_reserved);	/* not shared yet: boot */
 			p->refcount = 0;
 		}
 		z->managed_pages += 1ul << order;
@@ -98,6 +135,11 @@ void buddy_release_range(struct buddy_zone *z, pfn_t start, pfn_t end)
 	}
 }
 
+/*
+ * Take from the smallest order >= @order that has a free block. The
+ * head of that list is taken (LIFO: the most recently freed, cache-warm
+ * block), then split in halves until it has the size asked for.
+ */
 struct page *buddy_alloc(struct buddy_zone *z, unsigned int order)
 {
 	unsigned int o;
@@ -118,18 +160,21 @@ struct page *buddy_alloc(struct buddy_zone *z, unsigned int order)
 		add_free_block(z, p + (1ul << o), o);
 	}
 	z->free_pages -= 1ul << order;
-	p->refcount = 1;
-	p->order = 0;
+	p->refcount = 1;		/* the caller's reference */
+	p->order = 0;			/* order only means something while free or PG_head */
 	return p;
 }
 
 void buddy_free(struct buddy_zone *z, struct page *page, unsigned int order)
 {
 	page->refcount = 0;
-	page->flags &= 1ul << PG_reserved;	/* drop slab/head/... state */
+	/* Drop slab/head/... state. Plain store: the last reference is gone,
+	 * so no other CPU may be changing a bit of this frame. */
+	page->flags &= 1ul << PG_reserved;
 	free_block(z, buddy_page_to_pfn(z, page), order);
 }
 
+/* Walk every free list; O(free blocks * block size). Tests and debugging only. */
 bool buddy_check(const struct buddy_zone *z, char *why, size_t len)
 {
 	unsigned long total = 0;

@@ -8,6 +8,15 @@
  * the quadratic search does not matter. Everything here is __init-style:
  * after page_alloc_init() only the lists' contents are read (for /proc-like
  * reports and tests).
+ *
+ * A free range is usable minus reserved (memblock_for_each_free()):
+ *
+ *   usable    [=======)   [====================================)
+ *   reserved  [=== low 1 MiB ===)[== image ==)   [mbi]   [module]
+ *   free                                     [===)   [===)      [==)
+ *
+ * Locking: none. Only the boot CPU runs this, before other CPUs, threads
+ * or interrupts exist.
  */
 #include "mm/memblock.h"
 #include "kernel/compiler.h"
@@ -15,12 +24,22 @@
 #include "kernel/printk.h"
 #include <arch/memlayout.h>
 
+/* RAM the firmware says we may use: sorted by base, disjoint, page-aligned inward. */
 static struct memblock_range usable[MEMBLOCK_MAX];
 static unsigned int nr_usable;
+/* In use: in the order reserved (until memblock_for_each_free() sorts
+ * them), may overlap each other, page-aligned outward. */
 static struct memblock_range reserved[MEMBLOCK_MAX];
 static unsigned int nr_reserved;
+/* memblock_alloc() returns only memory the current page tables map. */
 static phys_addr_t alloc_limit = 4ul << 30;	/* boot page tables map 4 GiB */
 
+/*
+ * Add [base, end) to the usable list. Rounded inward (a partial page is
+ * not usable); firmware maps may list touching or overlapping ranges,
+ * which are merged so the list stays sorted and disjoint. A map with more
+ * than MEMBLOCK_MAX ranges loses the extra ones (RAM we never use).
+ */
 static void add_usable(phys_addr_t base, phys_addr_t end)
 {
 	unsigned int i;
@@ -48,6 +67,7 @@ static void add_usable(phys_addr_t base, phys_addr_t end)
 	}
 }
 
+/* Rounded outward: a partly used page is a used page. Boot only; panics when full. */
 void memblock_reserve(phys_addr_t base, uint64_t size)
 {
 	if (nr_reserved == MEMBLOCK_MAX)
@@ -57,6 +77,7 @@ void memblock_reserve(phys_addr_t base, uint64_t size)
 	};
 }
 
+/* Boot only, before any memblock_alloc(). */
 void memblock_init(const struct boot_info *bi, phys_addr_t mbi_phys)
 {
 	for (unsigned int i = 0; i < bi->nr_mmap; i++)
@@ -72,6 +93,7 @@ void memblock_init(const struct boot_info *bi, phys_addr_t mbi_phys)
 				 bi->modules[i].end - bi->modules[i].start);
 }
 
+/* Raise (or lower) the highest address memblock_alloc() may return, once more is mapped. */
 void memblock_set_limit(phys_addr_t limit)
 {
 	alloc_limit = limit;
@@ -86,6 +108,11 @@ static const struct memblock_range *overlap(phys_addr_t base, phys_addr_t end)
 	return NULL;
 }
 
+/*
+ * First fit from the bottom: try each usable range at its aligned base;
+ * on a collision with a reservation jump past that reservation and try
+ * again. O(usable * reserved^2), fine for the few hundred boot calls.
+ */
 phys_addr_t memblock_alloc(uint64_t size, uint64_t align)
 {
 	size = ALIGN_UP(size, PAGE_SIZE);
@@ -105,6 +132,7 @@ phys_addr_t memblock_alloc(uint64_t size, uint64_t align)
 	return 0;
 }
 
+/* The usable list itself, read-only for the caller. */
 unsigned int memblock_usable(const struct memblock_range **out)
 {
 	*out = usable;
@@ -127,6 +155,11 @@ void memblock_for_each_free(void (*fn)(phys_addr_t, phys_addr_t, void *), void *
 			reserved[j] = reserved[j - 1];
 		reserved[j] = r;
 	}
+	/*
+	 * Sweep each usable range left to right: cur is the first byte not
+	 * yet reported or covered. A reservation starting after cur ends a
+	 * free stretch; overlapping reservations just push cur forward.
+	 */
 	for (unsigned int i = 0; i < nr_usable; i++) {
 		phys_addr_t cur = usable[i].base;
 
@@ -142,16 +175,8 @@ void memblock_for_each_free(void (*fn)(phys_addr_t, phys_addr_t, void *), void *
 	}
 }
 
+/* The usable list is sorted, so its last range ends highest. */
 phys_addr_t memblock_end_of_ram(void)
 {
 	return nr_usable ? usable[nr_usable - 1].end : 0;
-}
-
-uint64_t memblock_reserved_bytes(void)
-{
-	uint64_t sum = 0;
-
-	for (unsigned int i = 0; i < nr_reserved; i++)
-		sum += reserved[i].end - reserved[i].base;
-	return sum;
 }

@@ -41,6 +41,5 @@ void memblock_for_each_free(void (*fn)(phys_addr_t base, phys_addr_t end, void *
 			    void *arg);
 /* One past the last usable byte of RAM. */
 phys_addr_t memblock_end_of_ram(void);
-uint64_t memblock_reserved_bytes(void);
 
 #endif

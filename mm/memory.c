@@ -53,6 +53,7 @@ void vm_init(void)
 	if (!zero_page)
 		panic("vm_init: no zero page");
 	page_set_flag(zero_page, PG_reserved);
+	rmap_init();
 }
 
 static bool is_zero_page(const struct page *p)

@@ -21,7 +21,7 @@ struct page *memmap;
 pfn_t max_pfn;
 
 static struct buddy_zone zone;
-static spinlock_t zone_lock = SPINLOCK_INIT;
+static spinlock_t zone_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ZONE);
 static bool ready;
 
 static void release(phys_addr_t base, phys_addr_t end, void *arg)
@@ -83,11 +83,6 @@ static void scrub_free_memory(void)
 		free_pages(p, p->order);
 	}
 	printk("mm: QEMU TCG: wrote %lu free pages once (see page_alloc.c)\n", pages);
-}
-
-bool page_alloc_ready(void)
-{
-	return ready;
 }
 
 static struct page *buddy_alloc_locked(unsigned int order)

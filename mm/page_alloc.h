@@ -32,7 +32,6 @@ extern pfn_t max_pfn;
 
 /* Build the memmap from memblock and hand free frames to the buddy. */
 void page_alloc_init(void);
-bool page_alloc_ready(void);
 
 struct page *alloc_pages(unsigned int gfp, unsigned int order);
 void free_pages(struct page *page, unsigned int order);
@@ -61,7 +60,7 @@ static inline bool page_get_unless_zero(struct page *page)
 {
 	int c = __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
 
-	while (c && !__atomic_compare_exchange_n(&page->refcount, &c, c + 1, false,
+	while (c && !__atomic_compare_exchange_n(&page->refcount, &c, c + 1, /* weak= */false,
 						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		;
 	return c != 0;

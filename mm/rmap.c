@@ -2,6 +2,53 @@
  * rmap.c - reverse mapping (see mm/rmap.h): anon_vmas and their chains,
  * the files' i_mmap trees, rmap_walk and what is built on it.
  *
+ * The question rmap answers: "which page tables map this frame?" Reclaim
+ * must unmap a page before it can swap it out, and clear accessed bits to
+ * age it; writeback must write-protect it. A page keeps no list of its
+ * PTEs (that would cost memory per mapping); instead it keeps one pointer
+ * (page->mapping) and one number (page->index) from which every VMA that
+ * *might* map it can be found, and each candidate is then checked in its
+ * page table (vma_maps_page()).
+ *
+ * File and shmem pages: mapping is the inode, index the page's offset in
+ * the file. The inode's i_mmap interval tree holds every VMA mapping the
+ * file, keyed by the file pages it covers, so "who maps page i" is a
+ * stabbing query:
+ *
+ *   inode->i_mmap:   vma A [0 ...... 9]
+ *                    vma B       [4 ........ 15]
+ *                    vma C                [12 ... 20]
+ *   page index 5 -> A and B; page 13 -> B and C
+ *
+ * Anonymous pages: mapping is an anon_vma, tagged with PAGE_MAPPING_ANON
+ * so it cannot be mistaken for an inode; index is the page offset the page
+ * was faulted at (linear_page_index: vma->pgoff + the page's number
+ * within the VMA, so the same key scheme as files works).
+ * An anon_vma cannot simply list VMAs: after fork a parent's page is COW-
+ * shared by the child, so one page may be in VMAs of many processes, while
+ * a page the child faults later is the child's alone. Hence the anon_vma
+ * family, with anon_vma_chains (AVCs) as the many-to-many links:
+ *
+ *              anon_vma A (root: its mutex locks the whole family)
+ *              rb_root: { AVC(P), AVC(C) }      pages of P before fork
+ *                ^                  ^
+ *      AVC(P) ---+                  +--- AVC(C)
+ *        |                              |
+ *    parent VMA P                   child VMA C --- AVC(C') ---> anon_vma B
+ *    (->anon_vma = A)               (->anon_vma = B)             rb_root: { AVC(C') }
+ *                                                                pages C made later
+ *
+ * Each VMA lists its own AVCs (vma->anon_vma_chain, via same_vma); each
+ * anon_vma holds its AVCs in an interval tree keyed like i_mmap. A page
+ * of A is looked up in A's tree and finds P and C; a page of B finds C
+ * only. A VMA split (mprotect, munmap of the middle) clones the AVC list
+ * of the original, so both halves stay reachable from every anon_vma.
+ *
+ * Lifetime: an anon_vma counts its AVCs and its children (refcount) and
+ * holds a reference on its parent and root, so a family's root - whose
+ * lock everyone uses - outlives every member, and a page whose mapping
+ * points at a still-referenced anon_vma can always be walked.
+ *
  * Locking: the VMA-side functions run under the mmap lock of the VMA's mm
  * and take the anon_vma root's mutex (or the inode's i_mmap_lock) while
  * they change a tree; rmap_walk takes the same lock while it walks.
@@ -24,20 +71,31 @@
 #include "mm/internal.h"
 #include <arch/pgtable.h>
 
+/* Created once by rmap_init(), before any process exists; read-only after. */
 static struct kmem_cache *anon_vma_cache, *avc_cache;
+/* Sum of interval-tree nodes examined by all walks; atomic adds. */
 unsigned long rmap_walk_visits;
 
-static bool rmap_caches_ready(void)
+/*
+ * Create the slab caches of anon_vmas and anon_vma_chains. Called once at
+ * boot from vm_init(), after slab_init() and before the first process can
+ * fault; panics when the caches cannot be made (nothing could run).
+ */
+void rmap_init(void)
 {
-	if (!anon_vma_cache) {
-		anon_vma_cache = kmem_cache_create("anon_vma", sizeof(struct anon_vma), 8);
-		avc_cache = kmem_cache_create("anon_vma_chain", sizeof(struct anon_vma_chain), 8);
-	}
-	return anon_vma_cache && avc_cache;
+	anon_vma_cache = kmem_cache_create("anon_vma", sizeof(struct anon_vma), 8);
+	avc_cache = kmem_cache_create("anon_vma_chain", sizeof(struct anon_vma_chain), 8);
+	if (!anon_vma_cache || !avc_cache)
+		panic("rmap_init: no memory for the anon_vma caches");
 }
 
 /* ---- anon_vma objects ---- */
 
+/*
+ * A new anon_vma with one reference (the caller's). With @parent it joins
+ * the parent's family: same root, and it pins both parent and root so the
+ * root's lock outlives it. Returns NULL without memory. Never sleeps.
+ */
 static struct anon_vma *anon_vma_alloc(struct anon_vma *parent)
 {
 	struct anon_vma *av = kmem_cache_alloc(anon_vma_cache, 0);
@@ -48,7 +106,7 @@ static struct anon_vma *anon_vma_alloc(struct anon_vma *parent)
 	av->root = parent ? parent->root : av;
 	av->parent = parent;
 	av->refcount = 1;		/* the caller's */
-	mutex_init(&av->lock);
+	mutex_init_ranked(&av->lock, LOCK_RANK_ANON_VMA);
 	if (parent) {
 		__atomic_add_fetch(&parent->refcount, 1, __ATOMIC_RELAXED);
 		if (av->root != parent)
@@ -57,6 +115,11 @@ static struct anon_vma *anon_vma_alloc(struct anon_vma *parent)
 	return av;
 }
 
+/*
+ * Drop one reference; the last one frees @av and drops the references it
+ * held on its parent (and root), iteratively up the family so a deep fork
+ * chain cannot overflow the stack. Called without the root lock.
+ */
 static void anon_vma_put(struct anon_vma *av)
 {
 	while (av && !__atomic_sub_fetch(&av->refcount, 1, __ATOMIC_ACQ_REL)) {
@@ -86,6 +149,11 @@ static int avc_link(struct vma *v, struct anon_vma *av)
 	return 0;
 }
 
+/*
+ * Give @v an anon_vma (its own new family) before its first anonymous page,
+ * unless it has one. Returns 0 or -ENOMEM. Caller holds @v's mmap lock;
+ * takes the new anon_vma's mutex, so it may sleep.
+ */
 int anon_vma_prepare(struct vma *v)
 {
 	struct anon_vma *av;
@@ -93,8 +161,6 @@ int anon_vma_prepare(struct vma *v)
 
 	if (v->anon_vma)
 		return 0;
-	if (!rmap_caches_ready())
-		return -ENOMEM;
 	av = anon_vma_alloc(NULL);
 	if (!av)
 		return -ENOMEM;
@@ -107,6 +173,12 @@ int anon_vma_prepare(struct vma *v)
 	return err;
 }
 
+/*
+ * Link @dst (a new part of @src after a split, or a fork child) into every
+ * anon_vma @src is in, so pages of those anon_vmas find @dst too. Returns 0,
+ * or -ENOMEM with @dst's chain list empty again. Caller holds the mmap
+ * lock; takes each root's mutex in turn, so it may sleep.
+ */
 int anon_vma_clone(struct vma *dst, struct vma *src)
 {
 	struct anon_vma_chain *avc;
@@ -127,6 +199,12 @@ int anon_vma_clone(struct vma *dst, struct vma *src)
 	return 0;
 }
 
+/*
+ * fork: @dst (the child's copy of @src) joins all of @src's anon_vmas, for
+ * the COW-shared pages, and gets a new anon_vma of its own, a child of
+ * @src's, for pages it creates later. Returns 0 or -ENOMEM (with @dst
+ * unlinked). Caller holds both mmap locks; takes root mutexes; may sleep.
+ */
 int anon_vma_fork(struct vma *dst, struct vma *src)
 {
 	struct anon_vma *av;
@@ -156,6 +234,11 @@ int anon_vma_fork(struct vma *dst, struct vma *src)
 	return 0;
 }
 
+/*
+ * @v is going away: remove its AVCs from every tree, free them and drop
+ * their anon_vma references (possibly freeing anon_vmas). Caller holds the
+ * mmap lock (or is the last user of the mm); takes root mutexes; may sleep.
+ */
 void unlink_anon_vmas(struct vma *v)
 {
 	struct anon_vma_chain *avc, *n;
@@ -173,8 +256,20 @@ void unlink_anon_vmas(struct vma *v)
 	v->anon_vma = NULL;
 }
 
-/* ---- keeping interval keys exact when a VMA moves its bounds ---- */
+/*
+ * ---- keeping interval keys exact when a VMA moves its bounds ----
+ *
+ * An interval tree cannot re-key a node in place: the augmented "max end"
+ * of its ancestors would go stale. So a VMA whose start, end or pgoff is
+ * about to change leaves every tree first and comes back with new keys:
+ *
+ *   vma_rmap_pre_update(v);  v->start = ...; v->pgoff = ...;  vma_rmap_post_update(v);
+ *
+ * In between, rmap walks do not see @v; the caller holds the mmap lock,
+ * so no fault can map a new page into it meanwhile.
+ */
 
+/* Take @v out of its anon_vma trees and its file's i_mmap. Caller holds the mmap lock; may sleep. */
 void vma_rmap_pre_update(struct vma *v)
 {
 	struct anon_vma_chain *avc;
@@ -190,6 +285,7 @@ void vma_rmap_pre_update(struct vma *v)
 		vma_unlink_file(v);
 }
 
+/* Put @v back with keys from its new bounds. Caller holds the mmap lock; may sleep. */
 void vma_rmap_post_update(struct vma *v)
 {
 	struct anon_vma_chain *avc;
@@ -209,6 +305,11 @@ void vma_rmap_post_update(struct vma *v)
 
 /* ---- files ---- */
 
+/*
+ * Insert file VMA @v in its inode's i_mmap tree under i_mmap_lock (a
+ * spinlock, irqs off: reclaim walks it). Caller holds the mmap lock.
+ * Never sleeps.
+ */
 void vma_link_file(struct vma *v)
 {
 	struct inode *inode = v->file->inode;
@@ -220,6 +321,7 @@ void vma_link_file(struct vma *v)
 	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
 }
 
+/* Remove @v from its inode's i_mmap tree. Takes i_mmap_lock; never sleeps. */
 void vma_unlink_file(struct vma *v)
 {
 	struct inode *inode = v->file->inode;
@@ -229,11 +331,17 @@ void vma_unlink_file(struct vma *v)
 	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
 }
 
+/* Contract in rmap.h: truncate's unmap, COW copies included. Never sleeps. */
 void unmap_mapping_range(struct inode *inode, unsigned long first_index)
 {
 	unmap_mapping_pages(inode, first_index, ULONG_MAX, /* even_cows= */true);
 }
 
+/*
+ * Contract in rmap.h. The zap of each VMA runs under i_mmap_lock, which
+ * keeps every VMA of the tree alive meanwhile (munmap must take the same
+ * lock to unlink one). Takes i_mmap_lock, then page-table locks inside.
+ */
 void unmap_mapping_pages(struct inode *inode, unsigned long first_index,
 			 unsigned long end_index, bool even_cows)
 {
@@ -255,6 +363,7 @@ void unmap_mapping_pages(struct inode *inode, unsigned long first_index,
 
 /* ---- pages ---- */
 
+/* Returns @p's anon_vma, or NULL for a file, slab or unowned page. No locks. */
 struct anon_vma *page_anon_vma(const struct page *p)
 {
 	unsigned long m = (unsigned long)p->mapping;
@@ -262,12 +371,18 @@ struct anon_vma *page_anon_vma(const struct page *p)
 	return (m & PAGE_MAPPING_ANON) ? (struct anon_vma *)(m & ~PAGE_MAPPING_ANON) : NULL;
 }
 
+/*
+ * Contract in rmap.h. The page goes under @v's own anon_vma, the newest of
+ * its family: a page this process created is in no ancestor's VMA.
+ * Caller holds the mmap lock and @p is not yet mapped; never sleeps.
+ */
 void page_set_anon_rmap(struct page *p, struct vma *v, unsigned long addr)
 {
 	p->mapping = (void *)((unsigned long)v->anon_vma | PAGE_MAPPING_ANON);
 	p->index = linear_page_index(v, addr);
 }
 
+/* Contract in rmap.h. Caller holds the mmap lock and no PTE maps @p; never sleeps. */
 void page_set_shared_anon_rmap(struct page *p, struct vma *v, unsigned long addr)
 {
 	p->mapping = (void *)((unsigned long)v->anon_vma->root | PAGE_MAPPING_ANON);
@@ -285,6 +400,13 @@ static bool vma_maps_page(struct vma *v, struct page *p, unsigned long *addr)
 	return arch_query(v->mm->pgd, *addr, &m) == 0 && m.pa == page_to_phys(p);
 }
 
+/*
+ * Contract in rmap.h. The walk holds the anon_vma root's mutex (may sleep)
+ * or the inode's i_mmap_lock (irqs off: @fn must not sleep then) for its
+ * whole length, so no VMA it finds can be freed under @fn. Caller holds a
+ * reference on @p and no mmap lock it could need in @fn except by trylock
+ * (reclaim's rule, mm/vmscan.c).
+ */
 unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 {
 	struct anon_vma *av = page_anon_vma(p);
@@ -292,6 +414,7 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 	struct interval_tree_node *n;
 
 	if (av) {
+		/* Every tree of a family is under the root's one lock. */
 		struct anon_vma *root = av->root;
 
 		mutex_lock(&root->lock);
@@ -308,6 +431,7 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 		}
 		mutex_unlock(&root->lock);
 	} else if (p->mapping) {
+		/* Not tagged: a file page, mapping is its inode. */
 		struct inode *inode = p->mapping;
 		unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
 
@@ -335,6 +459,10 @@ static bool unmap_one(struct page *p, struct vma *v, unsigned long addr, void *a
 	return true;
 }
 
+/*
+ * Remove every PTE mapping @p (for reclaim). Returns how many were removed.
+ * Locks as rmap_walk, plus page-table locks; may sleep for anon pages.
+ */
 int try_to_unmap(struct page *p)
 {
 	int n = 0;
@@ -350,6 +478,10 @@ static bool referenced_one(struct page *p, struct vma *v, unsigned long addr, vo
 	return true;
 }
 
+/*
+ * Count and clear the accessed bits of every PTE mapping @p: reclaim's
+ * "was it used since I last looked?". Locks as rmap_walk; may sleep.
+ */
 int page_referenced(struct page *p)
 {
 	int n = 0;
@@ -367,6 +499,11 @@ static bool mkclean_one(struct page *p, struct vma *v, unsigned long addr, void 
 	return true;
 }
 
+/*
+ * Write-protect and clean every PTE of @p, then clear PG_dirty, so the next
+ * write faults and dirties the page again (before writeback). Returns the
+ * number of PTEs that were writable or dirty. Locks as rmap_walk; may sleep.
+ */
 int page_mkclean(struct page *p)
 {
 	int n = 0;

@@ -48,6 +48,9 @@ struct anon_vma_chain {
 	struct interval_tree_node rb;	/* in anon_vma->rb_root */
 };
 
+/* Create the anon_vma and anon_vma_chain caches; once, from vm_init(). */
+void rmap_init(void);
+
 /* ---- VMA side (mm/mmap.c calls these under the mmap lock) ---- */
 int anon_vma_prepare(struct vma *v);			/* before the first anon page */
 int anon_vma_clone(struct vma *dst, struct vma *src);	/* split: same anon_vmas */

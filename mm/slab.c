@@ -19,7 +19,20 @@
  * Freed memory is poisoned with 0x6b after the link word, so a
  * use-after-free reads obviously wrong values.
  *
+ * The struct page fields of a slab, all on its first frame ("head"):
+ *
+ *   head->lru        on c->partial or c->full       (cache->lock)
+ *   head->freelist   first free object, NULL if full (cache->lock)
+ *   head->inuse      objects handed out             (cache->lock)
+ *   every frame:     PG_slab, slab_cache = c, mapping = head (fixed while
+ *                    the slab lives, so kfree() reads them unlocked)
+ *
+ * A large kmalloc (above the biggest class) bypasses the caches: it is a
+ * plain buddy block whose first frame has PG_head and order = its order.
+ *
  * Lock order: cache->lock, then the zone lock (alloc_pages) inside it.
+ * caches_lock only guards the list of caches (slab_report, /proc/slabinfo)
+ * and is never held together with a cache lock.
  */
 #include "mm/slab.h"
 #include "mm/page_alloc.h"
@@ -30,10 +43,15 @@
 
 #define POISON_FREE	0x6b
 
-static LIST_HEAD(slab_caches);
-static spinlock_t caches_lock = SPINLOCK_INIT;
+static LIST_HEAD(slab_caches);		/* every cache; caches_lock */
+static spinlock_t caches_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SLAB_CACHES);
 static struct kmem_cache cache_cache;	/* the cache of struct kmem_cache */
 
+/*
+ * kmalloc size classes: powers of two plus 96 and 192, which cut the
+ * waste of the common 65..96 and 129..192 byte requests (as Linux's).
+ * A request goes to the first class that holds it.
+ */
 static const size_t kmalloc_sizes[] = {
 	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
 };
@@ -44,6 +62,11 @@ static const char *const kmalloc_names[] = {
 	"kmalloc-1k", "kmalloc-2k", "kmalloc-4k", "kmalloc-8k",
 };
 
+/*
+ * Fill in @c and publish it on slab_caches. Each object slot is at least a
+ * pointer wide (a free object stores the freelist link in its first word)
+ * and rounded up to @align, so every slot of a page-aligned slab is aligned.
+ */
 static void cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t align)
 {
 	memset(c, 0, sizeof(*c));
@@ -55,7 +78,7 @@ static void cache_setup(struct kmem_cache *c, const char *name, size_t size, siz
 	while ((PAGE_SIZE << c->order) / c->size < 4 && c->order < 3)
 		c->order++;
 	c->objs_per_slab = (PAGE_SIZE << c->order) / c->size;
-	spin_lock_init(&c->lock);
+	spin_lock_init_ranked(&c->lock, LOCK_RANK_SLAB);
 	INIT_LIST_HEAD(&c->partial);
 	INIT_LIST_HEAD(&c->full);
 	unsigned long f = spin_lock_irqsave(&caches_lock);
@@ -64,6 +87,11 @@ static void cache_setup(struct kmem_cache *c, const char *name, size_t size, siz
 	spin_unlock_irqrestore(&caches_lock, f);
 }
 
+/*
+ * Set up the bootstrap caches: cache_cache (which kmem_cache_create()
+ * allocates from, so it cannot itself be created that way) and the static
+ * kmalloc classes. Runs once at boot after page_alloc_init(); never sleeps.
+ */
 void slab_init(void)
 {
 	cache_setup(&cache_cache, "kmem_cache", sizeof(struct kmem_cache), 64);
@@ -76,6 +104,11 @@ void slab_init(void)
 	}
 }
 
+/*
+ * Returns a new cache of @size-byte objects aligned to @align (0: 8), or
+ * NULL for a bad size/alignment or no memory. Takes caches_lock; never
+ * sleeps.
+ */
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align)
 {
 	struct kmem_cache *c;
@@ -99,11 +132,14 @@ static struct page *new_slab(struct kmem_cache *c)
 
 	if (!head)
 		return NULL;
+	/* Fresh from the buddy and not published yet: plain flag writes. */
 	for (unsigned int i = 0; i < (1u << c->order); i++) {
-		page_set_flag(head + i, PG_slab);
+		__page_set_flag(head + i, PG_slab);
 		head[i].slab_cache = c;
 		head[i].mapping = head;
 	}
+	/* Thread the freelist backwards so it hands out obj0, obj1, ... in
+	 * address order: consecutive allocations share cache lines. */
 	base = page_address(head);
 	head->freelist = NULL;
 	for (unsigned int i = c->objs_per_slab; i-- > 0; ) {
@@ -117,6 +153,7 @@ static struct page *new_slab(struct kmem_cache *c)
 	return head;
 }
 
+/* Undo new_slab() and give the frames back (cache lock held, slab empty). */
 static void free_slab(struct kmem_cache *c, struct page *head)
 {
 	for (unsigned int i = 0; i < (1u << c->order); i++) {
@@ -128,6 +165,11 @@ static void free_slab(struct kmem_cache *c, struct page *head)
 	free_pages(head, c->order);
 }
 
+/*
+ * Returns one object of @c (zeroed with GFP_ZERO), or NULL when no slab
+ * can be allocated. Takes c->lock (irqs off) and, for a new slab, the zone
+ * lock inside it; never sleeps, so it is safe from interrupt context.
+ */
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
 {
 	unsigned long f = spin_lock_irqsave(&c->lock);
@@ -144,6 +186,7 @@ void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
 		}
 		list_add(&slab->lru, &c->partial);
 	}
+	/* Pop the first free object; its first word links to the next. */
 	obj = slab->freelist;
 	slab->freelist = *obj;
 	slab->inuse++;
@@ -158,11 +201,18 @@ void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
 	return obj;
 }
 
+/*
+ * Push @obj back on its slab's freelist. The slab moves full -> partial on
+ * its first free object and goes back to the buddy on its last, so an
+ * idle cache holds no memory.
+ */
 static void slab_free(struct kmem_cache *c, struct page *head, void *obj)
 {
 	unsigned long f;
 	char *base = page_address(head);
 
+	/* A pointer into the middle of an object is a caller bug (double
+	 * or wrong free): catch it before it corrupts the freelist. */
 	BUG_ON((size_t)((char *)obj - base) % c->size != 0);
 	if (c->size > sizeof(void *))
 		memset((char *)obj + sizeof(void *), POISON_FREE, c->size - sizeof(void *));
@@ -183,6 +233,7 @@ static void slab_free(struct kmem_cache *c, struct page *head, void *obj)
 	spin_unlock_irqrestore(&c->lock, f);
 }
 
+/* Free @obj, which must come from @c (BUG otherwise). Never sleeps. */
 void kmem_cache_free(struct kmem_cache *c, void *obj)
 {
 	struct page *p = virt_to_page(obj);
@@ -191,6 +242,11 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 	slab_free(c, p->mapping, obj);
 }
 
+/*
+ * Returns 0 after freeing @c, or -EBUSY while objects are still allocated
+ * (then @c stays usable). Empty slabs were freed already, so there is no
+ * memory to give back. Takes c->lock then caches_lock, one after the other.
+ */
 int kmem_cache_destroy(struct kmem_cache *c)
 {
 	unsigned long f = spin_lock_irqsave(&c->lock);
@@ -207,6 +263,7 @@ int kmem_cache_destroy(struct kmem_cache *c)
 	return 0;
 }
 
+/* Returns the kmalloc class cache for @size, or NULL above the largest class. */
 struct kmem_cache *kmalloc_cache_for(size_t size)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(kmalloc_sizes); i++)
@@ -225,6 +282,11 @@ static unsigned int size_to_order(size_t size)
 	return order;
 }
 
+/*
+ * Returns @size bytes (ZERO_SIZE_PTR for 0, NULL when out of memory or
+ * above 2^MAX_ORDER pages). Small sizes come from a class cache, larger
+ * ones straight from the buddy. Never sleeps.
+ */
 void *kmalloc(size_t size, unsigned int gfp)
 {
 	struct kmem_cache *c;
@@ -242,16 +304,18 @@ void *kmalloc(size_t size, unsigned int gfp)
 	p = alloc_pages(gfp, order);
 	if (!p)
 		return NULL;
-	page_set_flag(p, PG_head);
+	__page_set_flag(p, PG_head);	/* ours alone until we return it */
 	p->order = order;
 	return page_address(p);
 }
 
+/* kmalloc() of zeroed memory. */
 void *kzalloc(size_t size)
 {
 	return kmalloc(size, GFP_ZERO);
 }
 
+/* Free what kmalloc() returned; NULL and ZERO_SIZE_PTR are ignored. Never sleeps. */
 void kfree(const void *ptr)
 {
 	struct page *p;
@@ -267,6 +331,7 @@ void kfree(const void *ptr)
 	}
 }
 
+/* Returns the usable size of a kmalloc() block (its class size, not the request). */
 size_t ksize(const void *ptr)
 {
 	struct page *p;
@@ -279,6 +344,7 @@ size_t ksize(const void *ptr)
 	return PAGE_SIZE << p->order;
 }
 
+/* printk one line per cache (the monitor's "slab" command). Takes caches_lock. */
 void slab_report(void)
 {
 	unsigned long f = spin_lock_irqsave(&caches_lock);

@@ -7,12 +7,29 @@
  * maps demand-zero pages and returns; only a fault it cannot resolve lands
  * in the fixup and makes the copy return -EFAULT. With SMAP on, the kernel
  * may touch user pages only between stac and clac.
+ *
+ * Why the fault handler runs first: a user buffer may be valid but not
+ * yet present (demand paging, swapped out, copy-on-write), and the copy
+ * must then behave exactly as the user's own access would. Only what
+ * vm_fault() refuses becomes -EFAULT:
+ *
+ *   rep movsb --#PF--> vm_fault(addr)  resolved: retry the instruction
+ *                                      refused:  fixup -> probe returns -EFAULT
+ *
+ * A partial copy reports -EFAULT like Linux's syscalls do; what was copied
+ * before the fault stays copied. Every function here may sleep (the fault
+ * it takes may read swap) and must not be called with spinlocks held.
  */
 #include "mm/usercopy.h"
 #include "kernel/errno.h"
 #include <arch/cpu.h>
 #include <arch/probe.h>
 
+/*
+ * Open the SMAP window: with CR4.SMAP set, supervisor accesses to user
+ * pages fault unless EFLAGS.AC is set (stac). Keep the window as short as
+ * one copy, so a stray kernel pointer into user memory still faults.
+ */
 static inline void user_access_begin(void)
 {
 	if (cpu_features.smap)
@@ -25,10 +42,12 @@ static inline void user_access_end(void)
 		clac();
 }
 
+/* Returns 0, or -EFAULT when @src is not all readable user memory. May sleep. */
 int copy_from_user(void *dst, const void __user *src, size_t n)
 {
 	long r;
 
+	/* Checked first: the probe would happily read kernel addresses. */
 	if (!access_ok(src, n))
 		return -EFAULT;
 	user_access_begin();
@@ -37,6 +56,7 @@ int copy_from_user(void *dst, const void __user *src, size_t n)
 	return r ? -EFAULT : 0;
 }
 
+/* Returns 0, or -EFAULT when @dst is not all writable user memory. May sleep. */
 int copy_to_user(void __user *dst, const void *src, size_t n)
 {
 	long r;
@@ -49,6 +69,11 @@ int copy_to_user(void __user *dst, const void *src, size_t n)
 	return r ? -EFAULT : 0;
 }
 
+/*
+ * Zero @n user bytes. Copies from a small static zero buffer in chunks
+ * rather than needing a zeroing probe in assembly. Returns 0 or -EFAULT.
+ * May sleep.
+ */
 int clear_user(void __user *dst, size_t n)
 {
 	static const char zeros[256];
@@ -67,6 +92,11 @@ int clear_user(void __user *dst, size_t n)
 	return 0;
 }
 
+/*
+ * Byte by byte, so it never reads past the NUL into a page that may not
+ * exist (a string ending right before an unmapped page is legal). Slow
+ * but simple; paths are short. Contract in usercopy.h. May sleep.
+ */
 long strncpy_from_user(char *dst, const char __user *src, long max)
 {
 	for (long i = 0; i < max; i++) {

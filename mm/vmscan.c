@@ -186,7 +186,7 @@ static bool mm_get_unless_zero(struct mm *mm)
 {
 	int c = __atomic_load_n(&mm->refcount, __ATOMIC_RELAXED);
 
-	while (c && !__atomic_compare_exchange_n(&mm->refcount, &c, c + 1, false,
+	while (c && !__atomic_compare_exchange_n(&mm->refcount, &c, c + 1, /* weak= */false,
 						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		;
 	return c != 0;

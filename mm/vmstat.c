@@ -1,12 +1,28 @@
 /*
  * vmstat.c - the global memory counters of mm/vmstat.h and their names as
  * /proc/meminfo and /proc/vmstat print them.
+ *
+ * The counters need no lock: every update is one relaxed atomic add
+ * (mod_vm_stat, count_vm_event in vmstat.h), and a reader only wants a
+ * recent value, never a consistent snapshot across counters. Linux keeps
+ * per-CPU deltas folded in periodically to spare the cache line; with a
+ * handful of CPUs one shared array is cheap enough and exact.
+ *
+ * A state counter may briefly read negative when a decrement on one CPU
+ * lands before the matching increment on another; read_vm_stat() clamps
+ * it to 0. Events only grow (wrapping after 2^64 is not a concern).
+ *
+ * Adding a counter: add the enum entry in vmstat.h, then its name here.
+ * The designated initialisers keep the two in step, and a missing name
+ * shows up as "(null)" in /proc, not as a shifted table. Use the Linux
+ * name when Linux has the counter: tests and tools compare them.
  */
 #include "mm/vmstat.h"
 
-long vm_stat[NR_VM_STAT_ITEMS];
-unsigned long vm_events[NR_VM_EVENT_ITEMS];
+long vm_stat[NR_VM_STAT_ITEMS];			/* pages in each state; atomic */
+unsigned long vm_events[NR_VM_EVENT_ITEMS];	/* events since boot; atomic */
 
+/* /proc/vmstat names of the state counters (meminfo has its own labels). */
 const char *const vm_stat_names[NR_VM_STAT_ITEMS] = {
 	[NR_ANON_PAGES] = "nr_anon_pages",
 	[NR_FILE_MAPPED] = "nr_mapped",
@@ -17,6 +33,7 @@ const char *const vm_stat_names[NR_VM_STAT_ITEMS] = {
 	[NR_SWAPCACHE] = "nr_swapcached",
 };
 
+/* /proc/vmstat names of the events. */
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[PGFAULT] = "pgfault",
 	[PGMAJFAULT] = "pgmajfault",

@@ -154,7 +154,8 @@ static inline void arch_idle(void)
 	__asm__ __volatile__("sti; hlt" ::: "memory");
 }
 
-static inline void __noreturn_halt(void)
+/* Interrupts off, halt forever: the end of panic() and of a failed boot. */
+static inline __attribute__((noreturn)) void __noreturn_halt(void)
 {
 	for (;;)
 		__asm__ __volatile__("cli; hlt");

@@ -1,0 +1,72 @@
+/*
+ * lock_order.h - lock ranks and the runtime lock-order checker.
+ *
+ * A lock may carry a rank (spin_lock_init_ranked, mutex_init_ranked, or the
+ * _RANKED static initialisers); rank 0 means "not checked". Ranks follow the
+ * lock-order tree of docs/lock-order-draft.md: a task may take a ranked lock
+ * only while every ranked lock it holds has a *lower* rank. Taking one of
+ * equal or higher rank panics with both names:
+ *
+ *   lock order: took anon_vma while holding zone_lock
+ *
+ * Each task keeps a small array of the ranked locks it holds (struct
+ * held_locks in struct task). Spinlocks are held with interrupts off, so an
+ * interrupt handler only ever finds mutexes (lower ranks than every
+ * spinlock) on the interrupted task's array. Trylocks are recorded but not
+ * checked: a trylock cannot deadlock, and reclaim depends on trylocking
+ * mmap locks from inside rmap walks, against the order.
+ *
+ * Freestanding: no kernel dependencies beyond an opaque owner pointer, so
+ * spinlock.h can include it.
+ */
+#ifndef KERNEL_LOCK_ORDER_H
+#define KERNEL_LOCK_ORDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum lock_rank {
+	LOCK_RANK_NONE,			/* not checked */
+	LOCK_RANK_SWAPON,		/* swap_lock (mm/swapfile.c) */
+	LOCK_RANK_INODE,		/* inode->lock */
+	LOCK_RANK_MMAP,			/* mm->lock, the mmap lock */
+	LOCK_RANK_VFS_NS,		/* vfs_ns_lock */
+	LOCK_RANK_ANON_VMA,		/* anon_vma->root->lock */
+	LOCK_RANK_I_MMAP,		/* inode->i_mmap_lock */
+	LOCK_RANK_PAGES,		/* inode->pages_lock */
+	LOCK_RANK_SHMEM_SWAPLIST,	/* shmem_swaplist_lock */
+	LOCK_RANK_SWAP_MAP,		/* swap map_lock */
+	LOCK_RANK_LRU,			/* lru_lock */
+	LOCK_RANK_PT,			/* pt_lock */
+	LOCK_RANK_KSTACK,		/* kstack_lock */
+	LOCK_RANK_SLAB_CACHES,		/* caches_lock */
+	LOCK_RANK_SLAB,			/* kmem_cache->lock */
+	LOCK_RANK_ZONE,			/* zone_lock */
+	NR_LOCK_RANKS
+};
+
+/* Enough for reclaim's 16 trylocked mmap locks plus the locks around them. */
+#define LOCK_HELD_MAX	24
+
+struct held_locks {
+	unsigned int nr;		/* entries in use; more are not recorded */
+	const void *lock[LOCK_HELD_MAX];
+	uint8_t rank[LOCK_HELD_MAX];
+};
+
+/*
+ * Check (unless @trylock) and record that the current task now holds @lock
+ * of @rank. Panics on an order violation unless lock_order_report is set.
+ * Never sleeps; safe with interrupts off.
+ */
+void lock_order_acquire(const void *lock, enum lock_rank rank, bool trylock);
+/* Forget @lock (no-op when it was not recorded). Never sleeps. */
+void lock_order_release(const void *lock);
+/*
+ * Test hook: when set, a violation calls it instead of panicking (and the
+ * lock is still recorded). Only the lock-order ktest sets it.
+ */
+extern void (*lock_order_report)(enum lock_rank taken, enum lock_rank held);
+extern const char *const lock_rank_names[NR_LOCK_RANKS];
+
+#endif
