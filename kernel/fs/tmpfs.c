@@ -8,7 +8,7 @@
  * same bytes, and which reclaim may write to swap. This file keeps the file
  * system side: the read and write loops copying through those pages, the
  * size (truncate calls shmem_truncate, fallocate shmem_punch_hole or
- * shmem_fallocate), times, and eviction.
+ * shmem_fallocate) and times; eviction is shmem_evict_inode.
  *
  * inode->lock serialises read, write, size changes and times (copies to
  * and from user memory happen with it held); the page cache and the size
@@ -160,11 +160,6 @@ static int tmpfs_fallocate(struct inode *inode, int mode, loff_t off, loff_t len
 	return err;
 }
 
-static void tmpfs_evict(struct inode *inode)
-{
-	shmem_evict_inode(inode);
-}
-
 /* ---- directories ---- */
 
 /* List a directory of the dentry tree: ".", "..", then children by cookie. */
@@ -224,7 +219,7 @@ static const struct inode_operations tmpfs_file_iops = {
 	.write = tmpfs_write,
 	.setsize = tmpfs_setsize,
 	.fallocate = tmpfs_fallocate,
-	.evict = tmpfs_evict,
+	.evict = shmem_evict_inode,	/* drops the pages and swap slots */
 };
 
 static struct super_block *tmpfs_make_sb(void)
