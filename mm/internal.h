@@ -84,6 +84,37 @@ void mlock_account(struct mm *mm, struct vma *v, unsigned long locked);
 void populate_range_locked(struct mm *mm, unsigned long start, unsigned long end);
 
 /* --- The page cache, shmem and the swap cache (filemap.c, shmem.c, swap_state.c) --- */
+/*
+ * Public halves: mm/filemap.h, mm/shmem.h, mm/page_tree.h. Lock order:
+ * inode->lock -> inode->pages_lock -> shmem_swaplist_lock -> swap_map_lock.
+ */
+struct inode;
+
+/* filemap.c: insert into a hole (pages_lock held) / drop [first, end) (takes pages_lock). */
+int filemap_add_page_locked(struct inode *inode, struct page *p, unsigned long index);
+unsigned long filemap_remove_range(struct inode *inode, unsigned long first, unsigned long end);
+
+/*
+ * shmem.c, for reclaim (vmscan.c): shmem_writeout_begin() pins the inode
+ * of a page seen in a file, shmem_writeout() writes the unmapped page to
+ * swap (0, -EBUSY, -ENOSPC, -EIO), shmem_writeout_end() lets go. For
+ * swapoff: shmem_unuse() reads every swapped shmem page back (0 or -errno).
+ */
+void shmem_writeout_begin(struct inode *inode);
+int shmem_writeout(struct page *p);
+void shmem_writeout_end(struct inode *inode);
+int shmem_unuse(void);
+
+/*
+ * swap_state.c: the swap cache, under swap_map_lock (defined in
+ * swapfile.c with the slot counts it also guards).
+ */
+extern spinlock_t swap_map_lock;
+struct page *swap_cache_read_page(unsigned long slot);	/* referenced page or ERR_PTR; sleeps */
+bool swap_cache_drop(struct page *p);			/* reclaim: true when dropped */
+struct page *swap_cache_del_locked(unsigned long slot);	/* swap_free; then _release() */
+void swap_cache_release(struct page *p);
+void swap_cache_clear_locked(void);			/* swapoff, all slots free */
 
 /* --- Faults, zapping and copying page tables (memory.c, gup.c) --- */
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,

@@ -33,6 +33,8 @@
 #include "mm/internal.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "mm/filemap.h"
+#include "mm/shmem.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/task.h"
@@ -161,7 +163,7 @@ static void fault_around(struct mm *mm, struct vma *v, unsigned long addr)
 		/* Only below EOF: beyond it the access must raise SIGBUS. */
 		if ((loff_t)(idx << PAGE_SHIFT) >= READ_ONCE(inode->size))
 			break;
-		p = tmpfs_find_page(inode, idx);
+		p = filemap_get_page(inode, idx);
 		if (!p)
 			continue;
 		if (install_page(mm, v, a, p, false))
@@ -193,7 +195,7 @@ static enum vm_fault_result fault_absent(struct mm *mm, struct vma *v, unsigned 
 		return VM_FAULT_OK;
 	}
 
-	p = tmpfs_fault_page(v->file->inode, linear_page_index(v, addr));
+	p = shmem_get_page(v->file->inode, linear_page_index(v, addr), SGP_CACHE);
 	if (IS_ERR(p))	/* beyond EOF, or its swap slot could not be read */
 		return PTR_ERR(p) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	count_vm_event(FILE_FAULT);
@@ -283,7 +285,7 @@ static enum vm_fault_result fault_swapin(struct mm *mm, struct vma *v, unsigned 
 
 	if (slot == SWP_ERROR_MARKER)
 		return VM_FAULT_SIGBUS;		/* the data was lost: never map garbage */
-	p = swap_readpage(slot);
+	p = swap_cache_read_page(slot);
 	if (IS_ERR(p) && PTR_ERR(p) == -EIO) {
 		/*
 		 * The device could not give the page back. Replace this entry by

@@ -27,6 +27,7 @@
 #include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "mm/shmem.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/syscall.h"

@@ -39,16 +39,17 @@ long swap_parse_header(const void *page, uint64_t device_pages, unsigned long *l
 #define SWP_ERROR_MARKER	((1ull << 40) - 1)
 
 struct page;
-/* Swap slots (mm/swapfile.c). A slot's count = swap PTEs referring to it. */
+/*
+ * Swap slots and their I/O (mm/swapfile.c). A slot's count = swap PTEs
+ * referring to it. The swap cache is mm/swap_state.c (mm/internal.h).
+ */
 long swap_alloc_slot(void);			/* a slot with count 1, or -ENOSPC */
 void swap_dup(unsigned long slot);		/* fork copied a swap PTE */
 void swap_free(unsigned long slot);		/* a swap PTE went away */
 unsigned int swap_count(unsigned long slot);
 int swap_writepage(struct page *p, unsigned long slot);	/* 0 / -EIO */
-struct page *swap_readpage(unsigned long slot);	/* referenced page or ERR_PTR */
-int swap_read_slot(struct page *p, unsigned long slot);	/* tmpfs swap-in: 0 / -EIO */
+int swap_read_slot(struct page *p, unsigned long slot);	/* 0 / -EIO */
 bool swap_writable(void);			/* a slot can be taken now */
-bool swap_cache_drop(struct page *p);		/* reclaim: see swapfile.c */
 
 /* swapon(2)/swapoff(2) for kernel code and tests: 0 or -errno. */
 long swapon_kernel(const char *path);

@@ -16,7 +16,8 @@
  * then reads every swapped tmpfs page back (shmem_unuse) and faults every
  * remaining entry of every process back in. Under memory pressure reclaim
  * (mm/vmscan.c) swaps pages out too, and drops swap-cache pages no PTE
- * maps any more (swap_cache_drop).
+ * maps any more (swap_cache_drop). The swap cache itself (slot -> page)
+ * is mm/swap_state.c; swapped shmem pages are mm/shmem.c's.
  */
 #include "mm/swap.h"
 #include "kernel/cred.h"
@@ -54,23 +55,24 @@ static struct mutex swap_lock = MUTEX_INIT(swap_lock);
 static struct swap_area area;
 
 /*
- * Slot counts and the swap cache change under map_lock (a spinlock: the
- * fault path and zap use them). The swap cache maps a slot to the page
- * holding its data while someone is reading it in or it is still shared:
- * every sharer of a swapped COW page finds the same frame there.
+ * Slot counts (area.map, area.inuse) and the swap cache (swap_state.c)
+ * change under swap_map_lock, a spinlock: the fault path and zap use
+ * them. One lock for both, so a slot freed and taken again never finds
+ * its old page still cached.
  */
-static spinlock_t map_lock = SPINLOCK_INIT;
-static struct page_tree swap_cache;
+spinlock_t swap_map_lock = SPINLOCK_INIT;
 static unsigned long next_slot = 1;
 
+/* A slot can be taken now (swapon done, not in swapoff, not full). No lock. */
 bool swap_writable(void)
 {
 	return area.writeok && area.inuse < area.usable;
 }
 
+/* A free slot with count 1, or -ENOSPC. Takes swap_map_lock; never sleeps. */
 long swap_alloc_slot(void)
 {
-	unsigned long irq = spin_lock_irqsave(&map_lock);
+	unsigned long irq = spin_lock_irqsave(&swap_map_lock);
 	long slot = -ENOSPC;
 
 	if (swap_writable()) {
@@ -86,46 +88,43 @@ long swap_alloc_slot(void)
 			}
 		}
 	}
-	spin_unlock_irqrestore(&map_lock, irq);
+	spin_unlock_irqrestore(&swap_map_lock, irq);
 	return slot;
 }
 
+/* fork copied a swap PTE: one more reference. Takes swap_map_lock. */
 void swap_dup(unsigned long slot)
 {
-	unsigned long irq = spin_lock_irqsave(&map_lock);
+	unsigned long irq = spin_lock_irqsave(&swap_map_lock);
 
 	if (area.active && slot <= area.last_page && area.map[slot] && area.map[slot] < SWAP_BAD - 1)
 		area.map[slot]++;
-	spin_unlock_irqrestore(&map_lock, irq);
+	spin_unlock_irqrestore(&swap_map_lock, irq);
 }
 
 /* Drop one reference; the last one frees the slot and its cached page. */
 void swap_free(unsigned long slot)
 {
-	unsigned long irq = spin_lock_irqsave(&map_lock);
+	unsigned long irq = spin_lock_irqsave(&swap_map_lock);
 	struct page *cached = NULL;
 
 	if (area.active && slot <= area.last_page && area.map[slot] &&
 	    area.map[slot] != SWAP_BAD && !--area.map[slot]) {
 		area.inuse--;
-		cached = page_tree_lookup(&swap_cache, slot);
-		if (cached) {
-			page_tree_remove(&swap_cache, slot);
-			page_clear_flag(cached, PG_swapcache);
-		}
+		cached = swap_cache_del_locked(slot);
 	}
-	spin_unlock_irqrestore(&map_lock, irq);
-	if (cached) {
-		mod_vm_stat(NR_SWAPCACHE, -1);
-		put_page(cached);	/* the cache's reference */
-	}
+	spin_unlock_irqrestore(&swap_map_lock, irq);
+	if (cached)
+		swap_cache_release(cached);	/* the cache's reference */
 }
 
+/* The swap PTEs referring to @slot (racy read, for tests and /proc). */
 unsigned int swap_count(unsigned long slot)
 {
 	return area.active && slot <= area.last_page ? area.map[slot] : 0;
 }
 
+/* Write @p to slot @slot (counted in pswpout): 0 or -EIO. Sleeps. */
 int swap_writepage(struct page *p, unsigned long slot)
 {
 	count_vm_event(PSWPOUT);
@@ -141,77 +140,6 @@ int swap_read_slot(struct page *p, unsigned long slot)
 		return -EIO;
 	count_vm_event(PSWPIN);
 	return 0;
-}
-
-/*
- * The page holding swap slot @slot, with a reference: from the swap cache,
- * or read from the device and added to it. ERR_PTR(-EIO) when the read
- * fails, ERR_PTR(-ENOMEM).
- */
-struct page *swap_readpage(unsigned long slot)
-{
-	struct page *p, *fresh;
-	unsigned long irq;
-
-	irq = spin_lock_irqsave(&map_lock);
-	p = page_tree_lookup(&swap_cache, slot);
-	if (p)
-		get_page(p);
-	spin_unlock_irqrestore(&map_lock, irq);
-	if (p)
-		return p;
-	fresh = alloc_page(GFP_RECLAIM);
-	if (!fresh)
-		return ERR_PTR(-ENOMEM);
-	if (swap_read_slot(fresh, slot)) {
-		free_page(fresh);
-		return ERR_PTR(-EIO);
-	}
-	irq = spin_lock_irqsave(&map_lock);
-	p = page_tree_lookup(&swap_cache, slot);	/* raced with another reader? */
-	if (p) {
-		get_page(p);
-	} else if (!page_tree_insert(&swap_cache, slot, fresh)) {
-		p = fresh;			/* the caller's reference is fresh's own */
-		fresh = NULL;
-		page_set_flag(p, PG_swapcache);
-		p->private = slot;
-		get_page(p);			/* and one for the cache */
-		mod_vm_stat(NR_SWAPCACHE, 1);
-	}
-	spin_unlock_irqrestore(&map_lock, irq);
-	if (fresh) {
-		if (!p)
-			return fresh;		/* no room in the cache: a private copy */
-		free_page(fresh);
-	}
-	return p;
-}
-
-/*
- * Reclaim: take @p out of the swap cache if nothing but the cache and the
- * caller's reference hold it (no PTE maps it, no swap-in is using it). Its
- * data is still on its slot, so nothing is written; the next fault on the
- * slot reads it again. Returns true when dropped: the caller's reference
- * is then the last one, and its put_page() frees the frame. Never sleeps.
- */
-bool swap_cache_drop(struct page *p)
-{
-	unsigned long irq = spin_lock_irqsave(&map_lock);
-	bool drop = page_test_flag(p, PG_swapcache) && page_count(p) == 2 &&
-		    !__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED) &&
-		    page_tree_lookup(&swap_cache, p->private) == p;
-
-	if (drop) {
-		page_tree_remove(&swap_cache, p->private);
-		page_clear_flag(p, PG_swapcache);
-	}
-	spin_unlock_irqrestore(&map_lock, irq);
-	if (!drop)
-		return false;
-	mod_vm_stat(NR_SWAPCACHE, -1);
-	put_page(p);			/* the cache's reference */
-	return true;
 }
 
 static uint32_t rd32(const uint8_t *p)
@@ -270,6 +198,11 @@ static struct blkdev *file_blkdev(struct file *f)
 	return NULL;
 }
 
+/*
+ * swapon(2) of the block device at @path: 0, -EINVAL (not a block device
+ * or no swap header), -EBUSY (an area is on), -EIO, -ENOMEM. Takes
+ * swap_lock; sleeps.
+ */
 long swapon_kernel(const char *path)
 {
 	struct file *f = file_open_kernel(path, O_RDWR);
@@ -365,6 +298,11 @@ static void unuse_all(void)
 	}
 }
 
+/*
+ * swapoff(2): bring every shmem and process page back, then drop the
+ * area. 0, -EINVAL (not the active area), -EBUSY or the unuse error (the
+ * area stays on). Takes swap_lock; sleeps.
+ */
 long swapoff_kernel(const char *path)
 {
 	long ret = -EINVAL;
@@ -380,12 +318,12 @@ long swapoff_kernel(const char *path)
 		if (ret)
 			area.writeok = true;
 		if (!ret) {
-			unsigned long irq = spin_lock_irqsave(&map_lock);
+			unsigned long irq = spin_lock_irqsave(&swap_map_lock);
 
-			page_tree_truncate(&swap_cache, 0, NULL);	/* frees its nodes (empty now) */
+			swap_cache_clear_locked();	/* frees its nodes (empty now) */
 			kfree(area.map);
 			memset(&area, 0, sizeof(area));
-			spin_unlock_irqrestore(&map_lock, irq);
+			spin_unlock_irqrestore(&swap_map_lock, irq);
 		}
 	}
 	mutex_unlock(&swap_lock);

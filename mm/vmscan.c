@@ -48,8 +48,8 @@
  *
  * Lock order: mmap lock (trylock) -> anon_vma root lock / i_mmap_lock ->
  * lru_lock. Neighbours: the fault path and swap entries in memory.c,
- * rmap_walk in rmap.c, slots and the swap cache in swapfile.c, tmpfs
- * swap entries in kernel/fs/tmpfs.c.
+ * rmap_walk in rmap.c, slots in swapfile.c, the swap cache in
+ * swap_state.c, shmem writeout and swap entries in shmem.c.
  */
 #include "mm/vmscan.h"
 #include "kernel/errno.h"

@@ -44,6 +44,7 @@
 #include "kernel/lib/list.h"
 #include "kernel/uapi.h"
 #include "kernel/wait.h"
+#include "mm/page_tree.h"		/* struct inode's page cache */
 #include "mm/usercopy.h"
 
 #define NAME_MAX	255		/* bytes in one path component */
@@ -78,59 +79,6 @@ static inline struct fs_buf fsbuf_kernel(void *p)
 int fsbuf_copy_out(struct fs_buf dst, size_t off, const void *src, size_t n);
 int fsbuf_copy_in(void *dst, struct fs_buf src, size_t off, size_t n);
 int fsbuf_zero(struct fs_buf dst, size_t off, size_t n);
-
-/* ---- per-file page index (page_tree.c) ---- */
-
-/*
- * Sparse index -> struct page map, a radix tree with 64 slots per node
- * (the xarray's chunk size). height 0 is empty; height h covers indices
- * below 64^h. This becomes the page cache of a later VM issue.
- */
-struct page_tree {
-	void *root;			/* pt_node, or NULL */
-	unsigned int height;
-};
-
-struct page;
-/* A swapped-out tmpfs page's entry: its swap slot, tagged (page_tree.c). */
-static inline bool page_tree_is_swap(const void *e)
-{
-	return (uintptr_t)e & 1;
-}
-
-static inline void *page_tree_swap_entry(unsigned long slot)
-{
-	return (void *)((slot << 1) | 1);
-}
-
-static inline unsigned long page_tree_swap_slot(const void *e)
-{
-	return (uintptr_t)e >> 1;
-}
-
-/* The page at @index; NULL for a hole or a swap entry. */
-struct page *page_tree_lookup(const struct page_tree *t, unsigned long index);
-/* Whatever @index holds: a page, a swap entry or NULL. */
-void *page_tree_load(const struct page_tree *t, unsigned long index);
-/* The first entry at an index >= *index (set to it), or NULL. */
-void *page_tree_next(const struct page_tree *t, unsigned long *index);
-/* Store @entry at @index; 0 or -ENOMEM. The slot must be empty. */
-int page_tree_insert(struct page_tree *t, unsigned long index, void *entry);
-/* Swap the entry at @index for @entry (never allocates); the old one, or NULL if none. */
-void *page_tree_replace(struct page_tree *t, unsigned long index, void *entry);
-/*
- * Drop everything at index >= @first: the tree's reference on each page
- * (freeing those nobody else holds) and each swap entry's slot, and the
- * nodes left empty. Returns the pages dropped; *swapped (may be NULL) the
- * swap entries.
- */
-unsigned long page_tree_truncate(struct page_tree *t, unsigned long first,
-				 unsigned long *swapped);
-/* The same for the indices in [@first, @end) only (fallocate's punch hole). */
-unsigned long page_tree_punch(struct page_tree *t, unsigned long first, unsigned long end,
-			      unsigned long *swapped);
-/* Take the page at @index out of the tree (no reference dropped); NULL if none. */
-struct page *page_tree_remove(struct page_tree *t, unsigned long index);
 
 /* ---- inodes ---- */
 
@@ -195,9 +143,10 @@ struct inode {
 	loff_t size;
 	unsigned long nr_pages;		/* pages and swap entries in @pages, for st_blocks */
 	unsigned long swapped;		/* of which swap entries */
-	int writeouts;			/* reclaim writing its pages (atomic) */
-	struct page_tree pages;		/* data of a tmpfs regular file */
-	struct list_head swaplist;	/* on tmpfs.c's list while it may hold swap entries */
+	struct page_tree pages;		/* data of a tmpfs regular file (mm/filemap.c) */
+	int writeouts;			/* reclaim writing its pages (atomic; mm/shmem.c) */
+	/* On mm/shmem.c's swaplist while it may hold swap entries, under shmem_swaplist_lock. */
+	struct list_head swaplist;
 
 	/* Mappers: the VMAs mapping this file, by page range (mm/rmap.h), under i_mmap_lock. */
 	spinlock_t i_mmap_lock;
@@ -450,23 +399,6 @@ struct inode *tmpfs_new_inode(struct super_block *sb, umode_t mode, unsigned int
 extern const struct inode_operations tmpfs_dir_iops;
 /* i_op->iterate of directories kept in the dentry tree (tmpfs, devtmpfs). */
 int tree_iterate(struct file *f, struct dir_context *ctx);
-extern unsigned long tmpfs_total_pages;
-/*
- * The page-cache page at @index with a reference for the caller, allocated
- * (zeroed) if it is a hole; ERR_PTR(-ENXIO) at or beyond EOF (SIGBUS),
- * ERR_PTR(-ENOMEM). Never takes inode->lock (see struct inode).
- */
-struct page *tmpfs_fault_page(struct inode *inode, unsigned long index);
-/* The cached page at @index with a reference, or NULL (a hole): no allocation. */
-struct page *tmpfs_find_page(struct inode *inode, unsigned long index);
-/* Reclaim: write an unmapped tmpfs page to swap (tmpfs.c), pinning its inode. */
-void shmem_writeout_begin(struct inode *inode);
-int shmem_writeout(struct page *p);
-void shmem_writeout_end(struct inode *inode);
-/* swapoff: bring every swapped tmpfs page back. */
-int shmem_unuse(void);
-/* An unlinked tmpfs file (shared anonymous memory, memfd): a new open file. */
-struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags);		/* atomic: meminfo Shmem */
 /* Character devices (devtmpfs.c). */
 const struct file_operations *chrdev_lookup(unsigned int dev);
 void devtmpfs_populate(struct super_block *sb);		/* vfs_ns_lock held */

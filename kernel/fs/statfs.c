@@ -17,6 +17,7 @@
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "mm/shmem.h"
 #include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 #include "mm/page_alloc.h"
@@ -29,7 +30,7 @@
 static void tmpfs_blocks(struct statfs *st)
 {
 	unsigned long limit = pmm_managed_pages() / 2;
-	unsigned long used = __atomic_load_n(&tmpfs_total_pages, __ATOMIC_RELAXED);
+	unsigned long used = __atomic_load_n(&shmem_total_pages, __ATOMIC_RELAXED);
 
 	st->f_blocks = limit;
 	st->f_bfree = st->f_bavail = used < limit ? limit - used : 0;

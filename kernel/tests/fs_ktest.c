@@ -10,6 +10,7 @@
  * tree are unmounted again before the test ends.
  */
 #include "kernel/fs/fs.h"
+#include "mm/shmem.h"
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/printf.h"
@@ -101,7 +102,7 @@ KTEST(fs_tmpfs_sparse_truncate)
 {
 	struct dentry *root = test_root();
 	uint8_t buf[64];
-	unsigned long before = tmpfs_total_pages;
+	unsigned long before = shmem_total_pages;
 	struct file *f;
 
 	KT_ASSERT(root);
@@ -111,7 +112,7 @@ KTEST(fs_tmpfs_sparse_truncate)
 	KT_ASSERT_EQ(kernel_write(f, "tail", 4, (1 << 20) + 10), 4);
 	KT_ASSERT_EQ(file_size(f), (1 << 20) + 14);
 	KT_ASSERT_EQ(f->inode->nr_pages, 2);
-	KT_ASSERT_EQ(tmpfs_total_pages, before + 2);
+	KT_ASSERT_EQ(shmem_total_pages, before + 2);
 	memset(buf, 0xff, sizeof(buf));
 	KT_ASSERT_EQ(kernel_read(f, buf, 64, 500000), 64);
 	for (int i = 0; i < 64; i++)
@@ -132,7 +133,7 @@ KTEST(fs_tmpfs_sparse_truncate)
 	KT_ASSERT_EQ(vfs_unlink(root, root, "sparse", false), 0);
 	KT_ASSERT(!exists(root, "sparse"));
 	fput(f);
-	KT_ASSERT_EQ(tmpfs_total_pages, before);
+	KT_ASSERT_EQ(shmem_total_pages, before);
 	dentry_put(root);
 	return KT_PASS;
 }

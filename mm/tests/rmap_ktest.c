@@ -7,6 +7,7 @@
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "mm/shmem.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/interval_tree.h"
 #include "kernel/printk.h"

@@ -7,6 +7,8 @@
 #include "kernel/drivers/blkdev.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "mm/filemap.h"
+#include "mm/shmem.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
@@ -326,7 +328,7 @@ KTEST(swap_shmem_out_and_back)
 	KT_ASSERT(!IS_ERR(f));
 	inode = f->inode;
 	for (unsigned long i = 0; i < n; i++) {
-		p = tmpfs_fault_page(inode, i);
+		p = shmem_get_page(inode, i, SGP_CACHE);
 		KT_ASSERT(!IS_ERR(p));
 		snprintf(page_address(p), 32, "shmem page %lu", i);
 		put_page(p);
@@ -339,7 +341,7 @@ KTEST(swap_shmem_out_and_back)
 	KT_ASSERT(page_tree_is_swap(page_tree_load(&inode->pages, 3)));
 	in0 = vm_events[PSWPIN];
 	for (unsigned long i = 0; i < n / 2; i++) {
-		p = tmpfs_fault_page(inode, i);
+		p = shmem_get_page(inode, i, SGP_CACHE);
 		KT_ASSERT(!IS_ERR(p));
 		snprintf(want, sizeof(want), "shmem page %lu", i);
 		KT_ASSERT_EQ(strcmp(page_address(p), want), 0);
@@ -351,7 +353,7 @@ KTEST(swap_shmem_out_and_back)
 	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);	/* shmem_unuse: the rest */
 	KT_ASSERT_EQ(inode->swapped, 0);
 	for (unsigned long i = n / 2; i < n; i++) {
-		p = tmpfs_find_page(inode, i);		/* in memory, no read */
+		p = filemap_get_page(inode, i);		/* in memory, no read */
 		KT_ASSERT(p);
 		snprintf(want, sizeof(want), "shmem page %lu", i);
 		KT_ASSERT_EQ(strcmp(page_address(p), want), 0);

@@ -6,6 +6,7 @@
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "mm/shmem.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"

@@ -1,5 +1,8 @@
 /*
- * page_tree.c - the sparse page index of a tmpfs file: a small radix tree.
+ * mm/page_tree.c - the sparse page index: a small radix tree mapping a page
+ * index to an entry. Two users: the page cache of each shmem/tmpfs file
+ * (inode->pages, mm/filemap.c and mm/shmem.c) and the swap cache, indexed
+ * by swap slot (mm/swap_state.c).
  *
  * A file's data lives in whole 4 KiB pages found by page index
  * (offset >> PAGE_SHIFT). Files are mostly small and sometimes sparse, so
@@ -11,11 +14,22 @@
  *
  *       index = | 6 bits (level h) | ... | 6 bits (level 1) |
  *
+ *   root (height 2)
+ *   +----+----+-----+----+
+ *   | s0 | s1 | ... | s63|        slot = index bits 11..6
+ *   +----+----+-----+----+
+ *     |    `-> NULL: indices 64..127 are all holes
+ *     v
+ *   +----+----+-----+----+
+ *   | p0 |NULL| ... | e63|        slot = index bits 5..0
+ *   +----+----+-----+----+
+ *    page hole       swap entry
+ *
  * Growing puts the old root into slot 0 of a new root. Slots that were
  * never written are NULL: a hole, which reads as zeros. Nodes are 512-byte
  * kmalloc objects; the pages come from the buddy allocator.
  *
- * A slot holds a struct page *, or - for a tmpfs page that reclaim wrote
+ * A slot holds a struct page *, or - for a shmem page that reclaim wrote
  * to swap - a swap entry: the slot number shifted left by one with bit 0
  * set (struct pages are aligned, so a page pointer never has it), as
  * Linux's xarray keeps "value entries":
@@ -24,53 +38,57 @@
  *
  * page_tree_lookup() sees pages only; page_tree_load() sees both.
  *
- * The caller serialises all calls on one tree (tmpfs holds inode->lock).
+ * No lock here: the caller serialises all calls on one tree (a file's
+ * inode->pages_lock, the swap cache's swap_map_lock). Static helpers carry
+ * the ptree_ prefix (arch/x86_64/paging.c owns pt_).
  */
 #include "kernel/errno.h"
-#include "kernel/fs/fs.h"
 #include "mm/page_alloc.h"
+#include "mm/page_tree.h"
 #include "mm/slab.h"
 #include "mm/swap.h"
 #include <limits.h>
 
-#define PT_SHIFT	6
-#define PT_SLOTS	(1u << PT_SHIFT)
+#define PTREE_SHIFT	6
+#define PTREE_SLOTS	(1u << PTREE_SHIFT)
 
-struct pt_node {
-	void *slot[PT_SLOTS];
+struct ptree_node {
+	void *slot[PTREE_SLOTS];
 };
 
 /* Number of indices a tree of @height can hold (0 = "all of them"). */
-static unsigned long pt_span(unsigned int height)
+static unsigned long ptree_span(unsigned int height)
 {
-	if (height * PT_SHIFT >= 64)
+	if (height * PTREE_SHIFT >= 64)
 		return 0;
-	return 1ul << (height * PT_SHIFT);
+	return 1ul << (height * PTREE_SHIFT);
 }
 
-static bool pt_fits(unsigned int height, unsigned long index)
+static bool ptree_fits(unsigned int height, unsigned long index)
 {
-	unsigned long span = pt_span(height);
+	unsigned long span = ptree_span(height);
 
 	return height && (span == 0 || index < span);
 }
 
-static unsigned int pt_slot(unsigned long index, unsigned int level)
+static unsigned int ptree_slot(unsigned long index, unsigned int level)
 {
-	return (index >> ((level - 1) * PT_SHIFT)) & (PT_SLOTS - 1);
+	return (index >> ((level - 1) * PTREE_SHIFT)) & (PTREE_SLOTS - 1);
 }
 
+/* Whatever @index holds (page, swap entry or NULL). Never sleeps. */
 void *page_tree_load(const struct page_tree *t, unsigned long index)
 {
 	void *n = t->root;
 
-	if (!pt_fits(t->height, index))
+	if (!ptree_fits(t->height, index))
 		return NULL;
 	for (unsigned int level = t->height; level > 0 && n; level--)
-		n = ((struct pt_node *)n)->slot[pt_slot(index, level)];
+		n = ((struct ptree_node *)n)->slot[ptree_slot(index, level)];
 	return n;
 }
 
+/* The page at @index; NULL for a hole or a swap entry. Never sleeps. */
 struct page *page_tree_lookup(const struct page_tree *t, unsigned long index)
 {
 	void *e = page_tree_load(t, index);
@@ -79,12 +97,12 @@ struct page *page_tree_lookup(const struct page_tree *t, unsigned long index)
 }
 
 /* The next entry at index >= *index in subtree @n (from @base at @level). */
-static void *pt_next(struct pt_node *n, unsigned int level, unsigned long base,
+static void *ptree_next(struct ptree_node *n, unsigned int level, unsigned long base,
 		     unsigned long *index)
 {
-	unsigned long step = 1ul << ((level - 1) * PT_SHIFT);
+	unsigned long step = 1ul << ((level - 1) * PTREE_SHIFT);
 
-	for (unsigned int i = pt_slot(*index > base ? *index : base, level); i < PT_SLOTS; i++) {
+	for (unsigned int i = ptree_slot(*index > base ? *index : base, level); i < PTREE_SLOTS; i++) {
 		unsigned long lo = base + i * step;
 		void *e = n->slot[i];
 
@@ -96,25 +114,26 @@ static void *pt_next(struct pt_node *n, unsigned int level, unsigned long base,
 		}
 		if (*index < lo)
 			*index = lo;
-		e = pt_next(e, level - 1, lo, index);
+		e = ptree_next(e, level - 1, lo, index);
 		if (e)
 			return e;
 	}
 	return NULL;
 }
 
+/* The first entry at an index >= *index, which it sets; NULL if none. Never sleeps. */
 void *page_tree_next(const struct page_tree *t, unsigned long *index)
 {
-	if (!t->root || !pt_fits(t->height, *index))
+	if (!t->root || !ptree_fits(t->height, *index))
 		return NULL;
-	return pt_next(t->root, t->height, 0, index);
+	return ptree_next(t->root, t->height, 0, index);
 }
 
 /* Add levels on top until @index fits. */
-static int pt_grow(struct page_tree *t, unsigned long index)
+static int ptree_grow(struct page_tree *t, unsigned long index)
 {
-	while (!pt_fits(t->height, index)) {
-		struct pt_node *n;
+	while (!ptree_fits(t->height, index)) {
+		struct ptree_node *n;
 
 		if (!t->root) {		/* empty: just claim more height */
 			t->height++;
@@ -130,20 +149,24 @@ static int pt_grow(struct page_tree *t, unsigned long index)
 	return 0;
 }
 
+/*
+ * Store @entry at @index, growing the tree and allocating nodes on the
+ * way (kzalloc, which does not sleep): 0 or -ENOMEM. The slot must be empty.
+ */
 int page_tree_insert(struct page_tree *t, unsigned long index, void *entry)
 {
 	void **slot = &t->root;
-	int err = pt_grow(t, index);
+	int err = ptree_grow(t, index);
 
 	if (err)
 		return err;
 	for (unsigned int level = t->height; level > 0; level--) {
 		if (!*slot) {
-			*slot = kzalloc(sizeof(struct pt_node));
+			*slot = kzalloc(sizeof(struct ptree_node));
 			if (!*slot)
 				return -ENOMEM;
 		}
-		slot = &((struct pt_node *)*slot)->slot[pt_slot(index, level)];
+		slot = &((struct ptree_node *)*slot)->slot[ptree_slot(index, level)];
 	}
 	*slot = entry;
 	return 0;
@@ -154,14 +177,14 @@ int page_tree_insert(struct page_tree *t, unsigned long index, void *entry)
  * whose index is in [@first, @end). Returns true if the whole subtree is
  * now empty and @n has been freed.
  */
-static bool pt_free_range(struct pt_node *n, unsigned int level, unsigned long base,
+static bool ptree_free_range(struct ptree_node *n, unsigned int level, unsigned long base,
 			  unsigned long first, unsigned long end, unsigned long *freed,
 			  unsigned long *swapped)
 {
-	unsigned long step = 1ul << ((level - 1) * PT_SHIFT);
+	unsigned long step = 1ul << ((level - 1) * PTREE_SHIFT);
 	bool empty = true;
 
-	for (unsigned int i = 0; i < PT_SLOTS; i++) {
+	for (unsigned int i = 0; i < PTREE_SLOTS; i++) {
 		unsigned long lo = base + i * step;
 
 		if (!n->slot[i])
@@ -170,7 +193,7 @@ static bool pt_free_range(struct pt_node *n, unsigned int level, unsigned long b
 		if (lo >= end || first > lo + (step - 1)) {
 			empty = false;
 		} else if (level > 1) {
-			if (pt_free_range(n->slot[i], level - 1, lo, first, end, freed, swapped))
+			if (ptree_free_range(n->slot[i], level - 1, lo, first, end, freed, swapped))
 				n->slot[i] = NULL;
 			else
 				empty = false;	/* partly kept */
@@ -192,12 +215,18 @@ static bool pt_free_range(struct pt_node *n, unsigned int level, unsigned long b
 	return empty;
 }
 
+/* page_tree_punch() from @first to the end: returns the pages dropped. */
 unsigned long page_tree_truncate(struct page_tree *t, unsigned long first,
 				 unsigned long *swapped)
 {
 	return page_tree_punch(t, first, ULONG_MAX, swapped);
 }
 
+/*
+ * Drop every entry in [@first, @end): pages lose their mapping and the
+ * tree's reference, swap entries their slot; emptied nodes are freed.
+ * Returns the pages dropped, *swapped (may be NULL) the swap entries.
+ */
 unsigned long page_tree_punch(struct page_tree *t, unsigned long first, unsigned long end,
 			      unsigned long *swapped)
 {
@@ -210,9 +239,9 @@ unsigned long page_tree_punch(struct page_tree *t, unsigned long first, unsigned
 		t->height = 0;
 		return 0;
 	}
-	if (first >= end || !pt_fits(t->height, first))
+	if (first >= end || !ptree_fits(t->height, first))
 		return 0;	/* nothing stored at or beyond @first */
-	if (pt_free_range(t->root, t->height, 0, first, end, &freed, swapped)) {
+	if (ptree_free_range(t->root, t->height, 0, first, end, &freed, swapped)) {
 		t->root = NULL;
 		t->height = 0;
 	}
@@ -220,23 +249,24 @@ unsigned long page_tree_punch(struct page_tree *t, unsigned long first, unsigned
 }
 
 /* The leaf slot for @index, or NULL when no node holds it. */
-static void **pt_leaf_slot(struct page_tree *t, unsigned long index)
+static void **ptree_leaf_slot(struct page_tree *t, unsigned long index)
 {
-	struct pt_node *n = t->root;
+	struct ptree_node *n = t->root;
 
-	if (!n || !pt_fits(t->height, index))
+	if (!n || !ptree_fits(t->height, index))
 		return NULL;
 	for (unsigned int level = t->height; level > 1; level--) {
-		n = n->slot[pt_slot(index, level)];
+		n = n->slot[ptree_slot(index, level)];
 		if (!n)
 			return NULL;
 	}
-	return &n->slot[pt_slot(index, 1)];
+	return &n->slot[ptree_slot(index, 1)];
 }
 
+/* Put @entry in the place of the entry at @index; the old one, or NULL (a hole stays one). */
 void *page_tree_replace(struct page_tree *t, unsigned long index, void *entry)
 {
-	void **slot = pt_leaf_slot(t, index);
+	void **slot = ptree_leaf_slot(t, index);
 	void *old;
 
 	if (!slot || !*slot)
@@ -246,9 +276,10 @@ void *page_tree_replace(struct page_tree *t, unsigned long index, void *entry)
 	return old;
 }
 
+/* Take the entry at @index out; NULL if none. Emptied nodes stay until truncate. */
 struct page *page_tree_remove(struct page_tree *t, unsigned long index)
 {
-	void **slot = pt_leaf_slot(t, index);
+	void **slot = ptree_leaf_slot(t, index);
 	struct page *p;
 
 	if (!slot)
