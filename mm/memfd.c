@@ -12,6 +12,7 @@
 #include "kernel/fs/fs.h"
 #include "kernel/syscall.h"
 #include "kernel/uapi.h"
+#include "mm/shmem.h"
 #include "mm/usercopy.h"
 
 static long sys_memfd_create(const char __user *uname, unsigned long flags)

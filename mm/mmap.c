@@ -27,7 +27,6 @@
 #include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
-#include "mm/shmem.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/syscall.h"
@@ -36,6 +35,7 @@
 #include "mm/overcommit.h"
 #include "mm/page_alloc.h"
 #include "mm/rmap.h"
+#include "mm/shmem.h"
 #include "mm/slab.h"
 #include <arch/pgtable.h>
 #include <linux/capability.h>
