@@ -61,8 +61,7 @@ struct mm *mm_create(void)
 	if (!mm)
 		return NULL;
 	memset(mm, 0, sizeof(*mm));
-	mm->pgd = arch_pgd_create();
-	if (!mm->pgd) {
+	if (arch_pgd_create(&mm->pgt)) {
 		kmem_cache_free(mm_cache, mm);
 		return NULL;
 	}
@@ -75,7 +74,7 @@ struct mm *mm_create(void)
 
 void vm_activate(struct mm *mm)
 {
-	arch_switch_pgd(mm->pgd);
+	arch_switch_pgd(mm->pgt.root);
 }
 
 static struct vma *vma_alloc(void)
@@ -91,6 +90,8 @@ static struct vma *vma_alloc(void)
 
 static void vma_free(struct vma *v)
 {
+	if (v->ops && v->ops->close)
+		v->ops->close(v);
 	unlink_anon_vmas(v);
 	if (v->file) {
 		vma_unlink_file(v);
@@ -274,7 +275,7 @@ static void free_pgtables(struct mm *mm, unsigned long start, unsigned long end)
 	struct vma *prev = next ? vma_prev(next) : vma_last(&mm->vmas);
 	unsigned long floor = prev ? prev->end : 0, ceiling = next ? next->start : USER_END;
 
-	arch_free_user_tables(mm->pgd, start, end, floor, ceiling);
+	arch_free_user_tables(&mm->pgt, start, end, floor, ceiling);
 }
 
 int vm_munmap(struct mm *mm, unsigned long start, unsigned long len)
@@ -393,6 +394,7 @@ long vm_mmap_region(struct mm *mm, unsigned long start, unsigned long len,
 		v->file = file_get(file);
 		vma_link_file(v);
 	}
+	vma_set_vm_ops(v);
 	vma_insert(mm, v);
 	v = vma_merge_around(mm, v);
 	if ((vm_flags | mm->def_flags) & VM_LOCKED && !(vm_flags & VM_LOCKONFAULT))
@@ -454,7 +456,7 @@ void mm_put(struct mm *mm)
 		zap_vma_range(mm, v, v->start, v->end, false);
 		vma_remove(mm, v);
 	}
-	arch_pgd_destroy(mm->pgd);
+	arch_pgd_destroy(&mm->pgt);
 	kmem_cache_free(mm_cache, mm);
 }
 
@@ -681,7 +683,7 @@ static long resident_pages(struct mm *mm, unsigned long start, unsigned long end
 {
 	long n = 0;
 
-	arch_walk(mm->pgd, start, end, count_one, &n);
+	arch_walk(&mm->pgt, start, end, count_one, &n);
 	return n;
 }
 
@@ -1146,7 +1148,7 @@ static long sys_mincore(unsigned long start, unsigned long len, unsigned char __
 				ret = -ENOMEM;
 				break;
 			}
-			buf[i] = arch_query(mm->pgd, a, &m) == 0;
+			buf[i] = arch_query(&mm->pgt, a, &m) == 0;
 			if (!buf[i] && v->file) {
 				/* File pages count when they are in the page cache. */
 				struct inode *inode = v->file->inode;
