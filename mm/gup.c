@@ -65,6 +65,10 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
 	return -EFAULT;
 }
 
+/*
+ * Pin @n pages from @start of @mm (see vm.h): n, or -EFAULT with nothing
+ * left pinned. mmap lock held; may sleep (faults).
+ */
 long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages)
 {

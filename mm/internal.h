@@ -14,7 +14,7 @@ struct page;
 
 /* --- The page cache, shmem and the swap cache (filemap.c, shmem.c, swap_state.c) --- */
 
-/* --- Faults, zapping and copying page tables (memory.c, gup.c) --- */
+/* --- Faults, zapping and copying page tables (memory.c, pagewalk.c, gup.c) --- */
 
 /*
  * One fault being resolved (Linux's struct vm_fault): what the generic

@@ -61,6 +61,7 @@
 
 struct page *zero_page;
 
+/* Boot: set up the shared zero page. Panics without memory; may not sleep. */
 void vm_init(void)
 {
 	zero_page = alloc_page(GFP_ZERO);
@@ -74,6 +75,7 @@ static enum mm_counter page_counter(const struct page *p)
 	return page_test_flag(p, PG_anon) ? MM_ANONPAGES : MM_SHMEMPAGES;
 }
 
+/* A PTE of @mm now maps @p (internal.h); takes over the caller's reference. */
 void page_add_map(struct mm *mm, struct page *p)
 {
 	if (__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED) == 0)
@@ -81,6 +83,7 @@ void page_add_map(struct mm *mm, struct page *p)
 	add_mm_counter(mm, page_counter(p), 1);
 }
 
+/* A PTE of @mm stopped mapping @p; drops its reference (may free @p). No sleep. */
 void page_remove_map(struct mm *mm, struct page *p)
 {
 	if (__atomic_sub_fetch(&p->mapcount, 1, __ATOMIC_RELAXED) == 0)
@@ -89,6 +92,7 @@ void page_remove_map(struct mm *mm, struct page *p)
 	put_page(p);
 }
 
+/* The MMU_* flags a PTE of @v gets; MMU_WRITE only when @writable and VM_WRITE. Pure. */
 unsigned int vma_pte_flags(const struct vma *v, bool writable)
 {
 	unsigned int f = MMU_USER;
@@ -103,6 +107,7 @@ unsigned int vma_pte_flags(const struct vma *v, bool writable)
 	return f;
 }
 
+/* May a write reuse @p in place? (anonymous, one PTE, no pin) Pure, lock-free. */
 bool page_exclusive_anon(struct page *p)
 {
 	return !is_zero_page(p) && page_test_flag(p, PG_anon) &&
@@ -291,6 +296,7 @@ static const struct vm_operations shmem_vm_ops = {
 	.fault = shmem_fault,
 };
 
+/* At mmap: shmem_vm_ops for a file, anon_vm_ops otherwise. mmap lock held. */
 void vma_set_vm_ops(struct vma *v)
 {
 	v->ops = v->file ? &shmem_vm_ops : &anon_vm_ops;
@@ -361,6 +367,11 @@ static enum vm_fault_result fault_wp(struct vm_fault *vmf, const struct pte_val 
 	return VM_FAULT_OK;
 }
 
+/*
+ * GUP_FORCE: a private copy of the page at @addr of @v, not made writable.
+ * Returns VM_FAULT_OK (also when there is nothing to copy) or _OOM. mmap
+ * lock held; takes and drops the page-table lock; may sleep.
+ */
 enum vm_fault_result fault_unshare(struct mm *mm, struct vma *v, unsigned long addr)
 {
 	struct vm_fault vmf = { .vma = v, .address = addr & PAGE_MASK,
@@ -490,6 +501,7 @@ static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_
 
 /* ---- the entry points ---- */
 
+/* Does @v allow a FAULT_* @flags access? (x86: write and exec imply read) Pure. */
 bool vma_access_permitted(const struct vma *v, unsigned int flags)
 {
 	if (!(v->flags & VM_ACCESS_FLAGS))
@@ -513,6 +525,12 @@ static enum vm_fault_result do_fault(struct vm_fault *vmf)
 	return r == VM_FAULT_OK ? finish_fault(vmf) : r;
 }
 
+/*
+ * Resolve a fault at @addr of @mm with one page-table walk: the cursor
+ * taken here is handed down to every step. Returns a vm_fault_result;
+ * counts no fault event. mmap lock held; the page-table lock is taken and
+ * always dropped before returning; may sleep (with it dropped).
+ */
 enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
 {
 	struct vma *v = vma_lookup(&mm->vmas, addr);
@@ -574,12 +592,14 @@ static enum vm_fault_result fault_account(enum vm_fault_result r)
 	return r;
 }
 
+/* A CPU fault (trap.c) or a test: takes the mmap lock, reclaims around it; may sleep. */
 enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
 {
 	count_vm_event(PGFAULT);
 	return fault_account(fault_with_reclaim(mm, addr, flags));
 }
 
+/* vm_fault() for a holder of @mm's mmap lock (swapoff): no reclaim retry; may sleep. */
 enum vm_fault_result vm_fault_locked(struct mm *mm, unsigned long addr, unsigned int flags)
 {
 	count_vm_event(PGFAULT);

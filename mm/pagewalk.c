@@ -159,6 +159,11 @@ static int zap_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
 	return 0;
 }
 
+/*
+ * munmap, exit (@unmap false: the tables go next), MADV_DONTNEED: drop the
+ * pages and swap entries of [start, end) of @v. mmap lock held; takes the
+ * page-table lock per table; does not sleep.
+ */
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
 		   bool unmap)
 {
@@ -188,6 +193,11 @@ static void vma_index_range(const struct vma *v, unsigned long first_index,
 	*end = v->start + (MAX(lo, hi) << PAGE_SHIFT);
 }
 
+/*
+ * Truncate / punch hole: unmap file pages [first_index, end_index) from @v
+ * (private COW copies too with @even_cows). i_mmap_lock held (it keeps @v);
+ * takes the page-table lock per table; does not sleep.
+ */
 void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned long end_index,
 			  bool even_cows)
 {
@@ -200,6 +210,11 @@ void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned lon
 	tlb_flush_and_release(&c.tlb);
 }
 
+/*
+ * rmap (try_to_unmap): remove the PTE mapping @p at @addr of @v, moving a
+ * dirty bit to PG_dirty, and drop its reference. anon_vma or i_mmap lock
+ * held; takes @v's page-table lock; one walk; does not sleep.
+ */
 void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
 {
 	struct pte_cursor c;
@@ -215,6 +230,11 @@ void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
 	pte_cursor_unlock(&c);
 }
 
+/*
+ * Reclaim: the PTE mapping @p at @addr of @v becomes swap entry @slot (the
+ * caller's slot reference moves to it). Caller holds @v's mmap lock
+ * (trylocked) and the rmap lock; one walk; does not sleep.
+ */
 void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot)
 {
 	struct pte_cursor c;
@@ -267,6 +287,12 @@ static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte
  * Both cursors move together, a page table at a time; the child's lock is
  * taken first and released last (Linux nests the parent's inside it).
  */
+/*
+ * fork: copy @v's PTEs and swap entries from @src into @dst (0 or -ENOMEM,
+ * the child then being torn down). Both page-table locks are held a table
+ * at a time, @dst's outside @src's; the caller holds @src's mmap lock and
+ * @dst is not yet visible to anyone. Does not sleep.
+ */
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 {
 	struct pte_cursor s, d;
@@ -301,6 +327,11 @@ static int reprotect_one(struct pte_cursor *c, const struct pte_val *pv, void *a
 	return 0;
 }
 
+/*
+ * mprotect: give every page of @v the PTE flags v->flags now call for
+ * (writable only where a write needs no COW). mmap lock held; takes the
+ * page-table lock per table; does not sleep.
+ */
 void change_vma_protection(struct mm *mm, struct vma *v)
 {
 	walk_ptes(&mm->pgt, v->start, v->end, reprotect_one, v);
@@ -375,7 +406,11 @@ static int pageout_one(struct pte_cursor *pc, const struct pte_val *pv, void *ar
 	return 0;
 }
 
-/* The caller (madvise) has refused VM_LOCKED VMAs already. */
+/*
+ * MADV_PAGEOUT: returns the pages written out, or -ENOSPC / -EIO when none
+ * could be. mmap lock held (the caller, madvise, has refused VM_LOCKED
+ * VMAs); the page-table lock is dropped around each write; may sleep.
+ */
 long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
 {
 	struct pageout_ctx c = { mm, v, 0, 0 };
@@ -402,6 +437,7 @@ static int cold_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
 	return 0;
 }
 
+/* MADV_COLD on [start, end) of @v. mmap lock held; page-table lock per table; no sleep. */
 void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
 {
 	walk_ptes(&mm->pgt, start, end, cold_one, v);

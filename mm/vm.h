@@ -88,7 +88,7 @@ int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n);
 
 /*
  * Resolve a fault at @addr (@flags: FAULT_WRITE/EXEC). Returns 0 when
- * the access can be retried, or VM_FAULT_SIGSEGV_MAPERR/_ACCERR,
+ * the access can be retried, or VM_FAULT_SEGV_MAPERR/_ACCERR,
  * VM_FAULT_SIGBUS, VM_FAULT_OOM. Takes the mmap lock (reclaiming around it
  * when memory is short); may sleep.
  */

@@ -89,7 +89,11 @@ struct vm_operations {
 	 * page-table lock not held: may sleep.
 	 */
 	enum vm_fault_result (*fault)(struct vm_fault *vmf);
-	/* The VMA is being freed (munmap, exit). Optional; mmap lock held. */
+	/*
+	 * The VMA is being freed (munmap, exit; also a VMA a merge absorbs,
+	 * so ops with close must refuse merging, as Linux's
+	 * is_mergeable_vma does). Optional; mmap lock held.
+	 */
 	void (*close)(struct vma *v);
 	/*
 	 * Hooks Linux has that later issues add when they need them:

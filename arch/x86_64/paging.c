@@ -165,16 +165,13 @@ static bool is_page_pte(pte_t e)
 }
 
 /*
- * Walk from @root down to the table of @level that covers @va, creating
- * missing tables when @create. Returns the entry's address, NULL when a
- * table is missing (and !create) or cannot be allocated, or ERR_PTR(-EEXIST)
- * when a huge page sits above @level. Tree's lock held.
+ * walk_to() from @table, a table of level @from under @root, on down:
+ * how a cursor fills the hole it stopped at without starting over.
  */
-pte_t *walk_to(phys_addr_t root, vaddr_t va, int level, bool create)
+static pte_t *walk_from(phys_addr_t root, pte_t *table, int from, vaddr_t va, int level,
+			bool create)
 {
-	pte_t *table = table_va(root);
-
-	for (int l = 3; l > level; l--) {
+	for (int l = from; l > level; l--) {
 		pte_t *e = &table[pt_index(va, l)];
 
 		if (!(*e & PTE_PRESENT)) {
@@ -195,11 +192,23 @@ pte_t *walk_to(phys_addr_t root, vaddr_t va, int level, bool create)
 }
 
 /*
+ * Walk from @root down to the table of @level that covers @va, creating
+ * missing tables when @create. Returns the entry's address, NULL when a
+ * table is missing (and !create) or cannot be allocated, or ERR_PTR(-EEXIST)
+ * when a huge page sits above @level. Tree's lock held.
+ */
+pte_t *walk_to(phys_addr_t root, vaddr_t va, int level, bool create)
+{
+	return walk_from(root, table_va(root), 3, va, level, create);
+}
+
+/*
  * ---- The cursor: one walk, then entry operations under the lock ----
  *
  *   pte_cursor_lock     irq off, take pgt->lock, walk PML4 -> PDPT -> PD -> PT
- *     entry ops         read / write *c->pte (an install into a hole walks on
- *                       from the root, allocating: cursor_slot())
+ *     entry ops         read / write *c->pte (an install into a hole goes on
+ *                       down from where the walk stopped, allocating the
+ *                       missing tables: cursor_slot())
  *     next / move       c->pte +- n inside the same PT page: no walk
  *   pte_cursor_unlock   release pgt->lock, irq state restored; c->pte kept
  *   pte_cursor_relock   irq off, take pgt->lock; c->pte reused as is (the
@@ -224,6 +233,8 @@ static void cursor_walk(struct pte_cursor *c)
 
 		if (!(e & PTE_PRESENT) || (e & PTE_HUGE)) {
 			c->pte = NULL;
+			c->hole = table;
+			c->hole_level = l;
 			c->end = ALIGN_DOWN(c->va, level_size(l)) + level_size(l);
 			return;
 		}
@@ -298,7 +309,7 @@ static pte_t *cursor_slot(struct pte_cursor *c)
 
 	if (c->pte)
 		return c->pte;
-	e = walk_to(c->pgt->root, c->va, 0, /* create= */true);
+	e = walk_from(c->pgt->root, c->hole, c->hole_level, c->va, 0, /* create= */true);
 	if (!IS_ERR_OR_NULL(e)) {
 		c->pte = e;
 		c->end = ALIGN_DOWN(c->va, PMD_SIZE) + PMD_SIZE;

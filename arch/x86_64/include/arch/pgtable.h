@@ -130,6 +130,8 @@ struct pte_cursor {
 	vaddr_t va;		/* the page whose PTE this is */
 	vaddr_t end;		/* end of the span the slot's table (or the hole) covers */
 	pte_t *pte;		/* the slot; NULL when no page table covers va yet */
+	pte_t *hole;		/* pte NULL: the table whose entry for va is missing */
+	int hole_level;		/* ... and its level (3 = PML4 .. 1 = PD) */
 	unsigned long irq;	/* interrupt state to restore at unlock */
 };
 
