@@ -288,7 +288,7 @@ static void exit_release(struct task *t)
 	if (t->mm) {
 		struct mm *mm = t->mm;
 
-		arch_switch_pgd(kernel_pgd);
+		arch_switch_pgd(kernel_pgt.root);
 		t->mm = NULL;
 		mm_put(mm);
 	}

@@ -32,8 +32,8 @@ static void unmap_slot(vaddr_t base, unsigned int mapped)
 		struct mmu_mapping m;
 		vaddr_t va = base + (i + 1) * PAGE_SIZE;
 
-		if (arch_query(kernel_pgd, va, &m) == 0) {
-			arch_unmap(kernel_pgd, va, PAGE_SIZE);
+		if (arch_query(&kernel_pgt, va, &m) == 0) {
+			arch_unmap(&kernel_pgt, va, PAGE_SIZE);
 			free_page(pfn_to_page(m.pa >> PAGE_SHIFT));
 		}
 	}
@@ -58,7 +58,7 @@ void *kstack_alloc(void)
 	for (unsigned int i = 0; i < KSTACK_PAGES; i++) {
 		struct page *p = alloc_page(0);
 
-		if (!p || arch_map(kernel_pgd, base + (i + 1) * PAGE_SIZE, page_to_phys(p),
+		if (!p || arch_map(&kernel_pgt, base + (i + 1) * PAGE_SIZE, page_to_phys(p),
 				   PAGE_SIZE, MMU_WRITE)) {
 			if (p)
 				free_page(p);
@@ -78,8 +78,8 @@ void kstack_free(void *stack)
 
 	unmap_slot(base, KSTACK_PAGES);
 	/* A slot may straddle two page tables; free whichever became empty. */
-	arch_prune_table(kernel_pgd, base);
-	arch_prune_table(kernel_pgd, base + SLOT_SIZE - 1);
+	arch_prune_table(&kernel_pgt, base);
+	arch_prune_table(&kernel_pgt, base + SLOT_SIZE - 1);
 	irq = spin_lock_irqsave(&kstack_lock);
 	free_slots[nr_free++] = slot;
 	spin_unlock_irqrestore(&kstack_lock, irq);

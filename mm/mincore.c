@@ -44,7 +44,7 @@ static long sys_mincore(unsigned long start, unsigned long len, unsigned char __
 				ret = -ENOMEM;
 				break;
 			}
-			buf[i] = arch_query(mm->pgd, a, &m) == 0;
+			buf[i] = arch_query(&mm->pgt, a, &m) == 0;
 			if (!buf[i] && v->file) {
 				/* File pages count when they are in the page cache. */
 				struct inode *inode = v->file->inode;

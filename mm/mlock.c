@@ -49,7 +49,7 @@ static long resident_pages(struct mm *mm, unsigned long start, unsigned long end
 {
 	long n = 0;
 
-	arch_walk(mm->pgd, start, end, count_one, &n);
+	arch_walk(&mm->pgt, start, end, count_one, &n);
 	return n;
 }
 

@@ -62,8 +62,7 @@ struct mm *mm_create(void)
 	if (!mm)
 		return NULL;
 	memset(mm, 0, sizeof(*mm));
-	mm->pgd = arch_pgd_create();
-	if (!mm->pgd) {
+	if (arch_pgd_create(&mm->pgt)) {
 		kmem_cache_free(mm_cache, mm);
 		return NULL;
 	}
@@ -77,7 +76,7 @@ struct mm *mm_create(void)
 /* Load @mm's page tables on this CPU (the scheduler, at a switch). */
 void vm_activate(struct mm *mm)
 {
-	arch_switch_pgd(mm->pgd);
+	arch_switch_pgd(mm->pgt.root);
 }
 
 /*
@@ -153,7 +152,7 @@ void mm_put(struct mm *mm)
 		vma_remove(mm, v);
 	}
 	mmap_unlock(mm);
-	arch_pgd_destroy(mm->pgd);
+	arch_pgd_destroy(&mm->pgt);
 	kmem_cache_free(mm_cache, mm);
 }
 
@@ -246,6 +245,7 @@ long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len
 		v->file = file_get(file);
 		vma_link_file(v);
 	}
+	vma_set_vm_ops(v);
 	vma_insert(mm, v);
 	v = vma_merge_around(mm, v);
 	if ((vm_flags | mm->def_flags) & VM_LOCKED && !(vm_flags & VM_LOCKONFAULT))

@@ -397,7 +397,7 @@ static bool vma_maps_page(struct vma *v, struct page *p, unsigned long *addr)
 	if (p->index < v->pgoff || p->index > vma_last_pgoff(v))
 		return false;
 	*addr = v->start + ((p->index - v->pgoff) << PAGE_SHIFT);
-	return arch_query(v->mm->pgd, *addr, &m) == 0 && m.pa == page_to_phys(p);
+	return arch_query(&v->mm->pgt, *addr, &m) == 0 && m.pa == page_to_phys(p);
 }
 
 /*
@@ -473,7 +473,7 @@ int try_to_unmap(struct page *p)
 
 static bool referenced_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
-	if (arch_clear_flags(v->mm->pgd, addr, MMU_ACCESSED) & MMU_ACCESSED)
+	if (arch_clear_flags(&v->mm->pgt, addr, MMU_ACCESSED) & MMU_ACCESSED)
 		(*(int *)arg)++;
 	return true;
 }
@@ -492,7 +492,7 @@ int page_referenced(struct page *p)
 
 static bool mkclean_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
-	unsigned int old = arch_clear_flags(v->mm->pgd, addr, MMU_WRITE | MMU_DIRTY);
+	unsigned int old = arch_clear_flags(&v->mm->pgt, addr, MMU_WRITE | MMU_DIRTY);
 
 	if (old & (MMU_WRITE | MMU_DIRTY))
 		(*(int *)arg)++;

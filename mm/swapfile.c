@@ -255,21 +255,32 @@ out:
 	return usable;
 }
 
-/* swapoff's unuse pass: fault every swap entry of @mm back in. */
-static int unuse_one(vaddr_t va, uint64_t slot, void *arg)
+/*
+ * swapoff's unuse pass: fault every swap entry of @mm back in. The walker
+ * runs under the page-table lock, so it only finds the next entry; the
+ * fault (which may sleep) runs after it returns.
+ */
+static int find_swap_entry(vaddr_t va, uint64_t slot, void *arg)
 {
-	struct mm *mm = arg;
+	vaddr_t *found = arg;
 
-	if (slot != SWP_ERROR_MARKER)		/* markers hold no slot: they stay */
-		vm_fault(mm, va, FAULT_NOLOCK);
-	return 0;
+	if (slot == SWP_ERROR_MARKER)		/* markers hold no slot: they stay */
+		return 0;
+	*found = va;
+	return 1;
 }
 
 static void unuse_mm(struct mm *mm)
 {
 	mmap_lock(mm);
-	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v))
-		arch_walk_swap(mm->pgd, v->start, v->end, unuse_one, mm);
+	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v)) {
+		vaddr_t va = v->start;
+
+		while (va < v->end && arch_walk_swap(&mm->pgt, va, v->end, find_swap_entry, &va)) {
+			vm_fault_locked(mm, va, 0);
+			va += PAGE_SIZE;
+		}
+	}
 	mmap_unlock(mm);
 }
 

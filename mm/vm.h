@@ -26,6 +26,7 @@
 #include "kernel/types.h"
 #include "kernel/wait.h"
 #include "mm/vma.h"
+#include <arch/pgtable.h>
 
 #define STACK_SIZE	(8ul << 20)
 #define STACK_TOP	(USER_END - PAGE_SIZE)	/* leave the last page unmapped */
@@ -41,7 +42,9 @@ enum mm_counter { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, NR_MM_
  * the whole order of locks is in mm/internal.h):
  */
 struct mm {
-	phys_addr_t pgd;		/* set at creation, then constant */
+	struct pgtable pgt;		/* its page tables: pgt.root = the pgd (set at creation,
+					 * then constant); pgt.lock (Linux's page_table_lock)
+					 * guards their entries */
 	struct vma_tree vmas;		/* mmap lock */
 	struct mutex lock;		/* the mmap lock (a reader-writer lock later) */
 	int refcount;			/* atomic: tasks using it (vfork/CLONE_VM share) */
@@ -114,34 +117,29 @@ int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n);
 int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n);
 
 /*
- * Resolve a fault at @addr (@flags: FAULT_WRITE/EXEC/USER). Returns 0 when
- * the access can be retried, or VM_FAULT_SIGSEGV_MAPERR/_ACCERR,
- * VM_FAULT_SIGBUS, VM_FAULT_OOM. Takes the mmap lock.
+ * Resolve a fault at @addr (@flags: FAULT_WRITE/EXEC). Returns 0 when
+ * the access can be retried, or VM_FAULT_SEGV_MAPERR/_ACCERR,
+ * VM_FAULT_SIGBUS, VM_FAULT_OOM. Takes the mmap lock (reclaiming around it
+ * when memory is short); may sleep.
  */
 #define FAULT_WRITE	0x1u
 #define FAULT_EXEC	0x2u
-#define FAULT_USER	0x4u
-#define FAULT_NOLOCK	0x8u	/* caller already holds the mmap lock (GUP) */
-enum vm_fault_result {
-	VM_FAULT_OK = 0,
-	VM_FAULT_SEGV_MAPERR,
-	VM_FAULT_SEGV_ACCERR,
-	VM_FAULT_SIGBUS,
-	VM_FAULT_OOM,
-};
 enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags);
+/*
+ * The same for a caller that already holds @mm's mmap lock (swapoff's
+ * unuse pass): no reclaim retry, counted like vm_fault(). May sleep.
+ */
+enum vm_fault_result vm_fault_locked(struct mm *mm, unsigned long addr, unsigned int flags);
 
 struct page;
-/*
- * Pin the pages of [start, start + n * PAGE_SIZE) of @mm, faulting them in
- * (writable and COW-broken if @write). Fills @pages with referenced pages;
- * release each with put_page(). Returns the number pinned or -EFAULT/-ENOMEM.
- */
-long get_user_pages(struct mm *mm, unsigned long start, unsigned long n, bool write,
-		    struct page **pages);
 #define GUP_WRITE	0x1u
 #define GUP_FORCE	0x2u	/* write even a read-only private VMA (via COW) */
-/* The same with the mmap lock already held. */
+/*
+ * Pin the pages of [start, start + n * PAGE_SIZE) of @mm, faulting them in
+ * (writable and COW-broken with GUP_WRITE). Fills @pages with referenced
+ * pages; release each with put_page(). Returns n or -EFAULT (nothing left
+ * pinned). Caller holds the mmap lock; may sleep (mm/gup.c).
+ */
 long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages);
 

@@ -61,6 +61,8 @@ struct vma *vma_alloc(void)
 
 void vma_free(struct vma *v)
 {
+	if (v->ops && v->ops->close)
+		v->ops->close(v);
 	unlink_anon_vmas(v);
 	if (v->file) {
 		vma_unlink_file(v);
@@ -252,7 +254,7 @@ static void free_pgtables(struct mm *mm, unsigned long start, unsigned long end)
 	struct vma *prev = next ? vma_prev(next) : vma_last(&mm->vmas);
 	unsigned long floor = prev ? prev->end : 0, ceiling = next ? next->start : USER_END;
 
-	arch_free_user_tables(mm->pgd, start, end, floor, ceiling);
+	arch_free_user_tables(&mm->pgt, start, end, floor, ceiling);
 }
 
 int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len)

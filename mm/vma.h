@@ -61,9 +61,48 @@ struct file;
 struct anon_vma;
 struct vma;
 
-/* What a VMA is backed by, beyond plain anonymous memory. */
+struct vm_fault;			/* mm/internal.h */
+
+/* What resolving a fault came to (vm_fault(), vm_operations.fault). */
+enum vm_fault_result {
+	VM_FAULT_OK = 0,		/* retry the access: it will succeed or fault again */
+	VM_FAULT_SEGV_MAPERR,		/* no VMA there */
+	VM_FAULT_SEGV_ACCERR,		/* the VMA forbids this access */
+	VM_FAULT_SIGBUS,		/* no data: beyond EOF, or lost in swap */
+	VM_FAULT_OOM,
+};
+
+/*
+ * What a VMA is backed by: the hooks the generic fault path (mm/memory.c)
+ * and the VMA code call, as Linux's struct vm_operations_struct. Every VMA
+ * has some (vma_set_vm_ops() at mmap time; split and fork copy them):
+ * anon_vm_ops for anonymous memory, shmem_vm_ops for tmpfs/memfd/shared
+ * anonymous files. memfd_secret will bring its own.
+ */
 struct vm_operations {
 	const char *name;		/* for /proc maps when there is no file */
+	/*
+	 * Find the page for a PTE that maps nothing: set vmf->page (a
+	 * reference the new PTE takes over, or the zero page) and
+	 * vmf->writable, and return VM_FAULT_OK; the generic path then
+	 * installs it (finish_fault). Called with the mmap lock held and the
+	 * page-table lock not held: may sleep.
+	 */
+	enum vm_fault_result (*fault)(struct vm_fault *vmf);
+	/*
+	 * The VMA is being freed (munmap, exit; also a VMA a merge absorbs,
+	 * so ops with close must refuse merging, as Linux's
+	 * is_mergeable_vma does). Optional; mmap lock held.
+	 */
+	void (*close)(struct vma *v);
+	/*
+	 * Hooks Linux has that later issues add when they need them:
+	 *   open(v)            a copy of the VMA was made (split, fork)
+	 *   may_split(v, addr) refuse a split at @addr (hugetlb-like VMAs)
+	 *   mremap(v)          the VMA moved (mremap issue)
+	 *   page_mkwrite(vmf)  a shared file page becomes writable
+	 *   map_pages(vmf, ..) fault-around through the VMA's file
+	 */
 };
 
 struct vma {

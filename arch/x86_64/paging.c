@@ -1,59 +1,62 @@
 /*
  * paging.c - x86-64 page tables: the arch half of the mm contract
- * (arch/pgtable.h), the kernel's own tables, ioremap, and direct-map surgery.
- *
- * paging_init() replaces the boot trampoline's tables with the kernel's:
- *
- *   - the direct map: every usable/ACPI range of the memory map at
- *     DIRECT_MAP_BASE + phys, read-write, NX, global, using 1 GiB pages
- *     where the CPU has them and a whole aligned GiB is RAM, else 2 MiB,
- *     else 4 KiB (map_direct_range());
- *   - the kernel image at KERNEL_VIRT in 4 KiB pages with per-section
- *     permissions: .text R+X, .rodata R, .data/.bss R+W (map_kernel_image());
- *   - an empty top-level slot for ioremap, so later mappings there never
- *     need a new PML4 entry (future address spaces copy the kernel half once).
+ * (arch/pgtable.h) - MMU_* flag translation, the page-table cursor, the
+ * one-shot map/unmap/query calls, the range walkers, TLB flushes, and user
+ * address spaces (pgd create/destroy, freeing empty tables). The kernel's
+ * own tables (boot, ioremap, direct-map surgery) are in kernel_pgtable.c.
  *
  * Intermediate entries are always present+writable(+user below USER_END);
  * permissions are decided by the leaf, the only place NX is set.
  *
- * Locking: pt_lock (a spinlock, interrupts off) serialises every change to
- * kernel page tables; walks for queries take it too so a concurrent split
- * is never seen half-done. TLB flushes go through arch_flush_tlb_*(), the
- * one place SMP shoot-down will be added.
+ * Locking, the one rule: every entry of a tree is read and written under
+ * that tree's lock (struct pgtable: a spinlock, interrupts off) - a user
+ * address space's own lock for its user half (mm->pgt.lock), kernel_pgt's
+ * for the kernel half (ioremap, kernel stacks, direct-map splits), which
+ * every pgd shares. Cursors hold it between pte_cursor_lock() and _unlock();
+ * the one-shot calls and the range walkers (arch_walk, arch_walk_swap: the
+ * callback runs under it) take it for their whole duration. Page-table
+ * pages of a user half are freed only under the mmap lock held for writing
+ * (arch_free_user_tables, arch_pgd_destroy), which is what lets a cursor
+ * drop its lock to sleep and re-take it without a new walk. Where the lock
+ * sits among the others: mmap lock -> anon_vma / i_mmap lock -> page-table
+ * lock -> lru_lock, swap map_lock, zone lock.
+ *
+ * TLB flushes go through arch_flush_tlb_*(), the one place SMP shoot-down
+ * will be added.
  */
 #include <arch/pgtable.h>
 #include <arch/cpu.h>
 #include "kernel/errno.h"
 #include "kernel/panic.h"
-#include "kernel/printk.h"
 #include "kernel/spinlock.h"
-#include "mm/memblock.h"
+#include "arch/x86_64/paging_internal.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"
-#include "kernel/lib/multiboot2.h"
 #include "kernel/lib/string.h"
 
-phys_addr_t kernel_pgd;
-static spinlock_t pt_lock = SPINLOCK_INIT;
-static vaddr_t ioremap_next = IOREMAP_BASE;
+struct pgtable kernel_pgt = { .root = 0, .lock = SPINLOCK_INIT };
 
 /* Index of @va in the table of @level (3 = PML4, 2 = PDPT, 1 = PD, 0 = PT). */
-static unsigned int pt_index(vaddr_t va, int level)
+unsigned int pt_index(vaddr_t va, int level)
 {
 	return (va >> (PAGE_SHIFT + 9 * level)) & (PT_ENTRIES - 1);
 }
 
-static size_t level_size(int level)
+size_t level_size(int level)
 {
 	return 1ul << (PAGE_SHIFT + 9 * level);
 }
 
-static pte_t *table_va(pte_t entry_or_phys)
+pte_t *table_va(pte_t entry_or_phys)
 {
 	return phys_to_virt(entry_or_phys & PTE_ADDR_MASK);
 }
 
-/* The one translation from generic MMU_* flags to x86 bits. */
+/*
+ * The one translation from generic MMU_* flags to x86 bits. Accessed and
+ * dirty translate too (pte_cursor_clear_flags() asks for them); mapping
+ * calls strip them first, since the CPU sets them itself.
+ */
 static pte_t mmu_flags_to_pte(unsigned int flags)
 {
 	pte_t pte = PTE_PRESENT;
@@ -71,9 +74,14 @@ static pte_t mmu_flags_to_pte(unsigned int flags)
 		pte |= PTE_GLOBAL;
 	if (!(flags & MMU_EXEC) && cpu_features.nx)
 		pte |= PTE_NX;
+	if (flags & MMU_ACCESSED)
+		pte |= PTE_ACCESSED;
+	if (flags & MMU_DIRTY)
+		pte |= PTE_DIRTY;
 	return pte;
 }
 
+/* ... and the one translation back. */
 static unsigned int pte_to_mmu_flags(pte_t pte)
 {
 	unsigned int f = 0;
@@ -98,6 +106,13 @@ static unsigned int pte_to_mmu_flags(pte_t pte)
 	return f;
 }
 
+/* A new leaf entry: frame @pa with @flags (accessed/dirty left to the CPU). */
+static pte_t make_leaf(phys_addr_t pa, unsigned int flags, int level)
+{
+	return pa | mmu_flags_to_pte(flags & ~(MMU_ACCESSED | MMU_DIRTY)) |
+	       (level ? PTE_HUGE : 0);
+}
+
 static int size_to_level(size_t size)
 {
 	switch (size) {
@@ -116,7 +131,7 @@ static int size_to_level(size_t size)
  * User page-table pages (PDPT, PD and PT tables of the lower half of a
  * user pgd, not the pgd itself) are counted twice: per address space in
  * the pgd's struct page (->private, as Linux's mm->pgtables_bytes) and
- * globally in NR_PAGETABLE (/proc/meminfo PageTables). pt_lock held.
+ * globally in NR_PAGETABLE (/proc/meminfo PageTables). Tree's lock held.
  */
 static void user_tables_account(phys_addr_t root, long delta)
 {
@@ -126,7 +141,7 @@ static void user_tables_account(phys_addr_t root, long delta)
 
 static bool is_user_table(phys_addr_t root, vaddr_t va)
 {
-	return root != kernel_pgd && va < USER_END;
+	return root != kernel_pgt.root && va < USER_END;
 }
 
 /* Is no entry of @table in use (not even a swap or PROT_NONE entry)? */
@@ -138,17 +153,25 @@ static bool table_empty(const pte_t *table)
 	return true;
 }
 
-/*
- * Walk from @root down to the table of @level that covers @va, creating
- * missing tables when @create. Returns the entry's address, NULL when a
- * table is missing (and !create) or cannot be allocated, or ERR_PTR(-EEXIST)
- * when a huge page sits above @level.
- */
-static pte_t *walk_to(phys_addr_t root, vaddr_t va, int level, bool create)
+static bool is_swap_pte(pte_t e)
 {
-	pte_t *table = table_va(root);
+	return (e & PTE_SWAP) && !(e & PTE_PRESENT);
+}
 
-	for (int l = 3; l > level; l--) {
+/* A frame is named: present, or kept inaccessible by PROT_NONE. */
+static bool is_page_pte(pte_t e)
+{
+	return (e & PTE_PRESENT) || (e & PTE_PROTNONE);
+}
+
+/*
+ * walk_to() from @table, a table of level @from under @root, on down:
+ * how a cursor fills the hole it stopped at without starting over.
+ */
+static pte_t *walk_from(phys_addr_t root, pte_t *table, int from, vaddr_t va, int level,
+			bool create)
+{
+	for (int l = from; l > level; l--) {
 		pte_t *e = &table[pt_index(va, l)];
 
 		if (!(*e & PTE_PRESENT)) {
@@ -168,7 +191,210 @@ static pte_t *walk_to(phys_addr_t root, vaddr_t va, int level, bool create)
 	return &table[pt_index(va, level)];
 }
 
-static int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
+/*
+ * Walk from @root down to the table of @level that covers @va, creating
+ * missing tables when @create. Returns the entry's address, NULL when a
+ * table is missing (and !create) or cannot be allocated, or ERR_PTR(-EEXIST)
+ * when a huge page sits above @level. Tree's lock held.
+ */
+pte_t *walk_to(phys_addr_t root, vaddr_t va, int level, bool create)
+{
+	return walk_from(root, table_va(root), 3, va, level, create);
+}
+
+/*
+ * ---- The cursor: one walk, then entry operations under the lock ----
+ *
+ *   pte_cursor_lock     irq off, take pgt->lock, walk PML4 -> PDPT -> PD -> PT
+ *     entry ops         read / write *c->pte (an install into a hole goes on
+ *                       down from where the walk stopped, allocating the
+ *                       missing tables: cursor_slot())
+ *     next / move       c->pte +- n inside the same PT page: no walk
+ *   pte_cursor_unlock   release pgt->lock, irq state restored; c->pte kept
+ *   pte_cursor_relock   irq off, take pgt->lock; c->pte reused as is (the
+ *                       caller's mmap lock kept the table), a hole re-walked
+ */
+
+/*
+ * Find the PTE slot of c->va without creating anything. A missing table
+ * (or a huge page, which user trees never have) leaves c->pte NULL, and
+ * c->end says where that hole ends, so range loops skip it in one step:
+ *
+ *   PML4 -> PDPT -> PD -> PT[i]      c->pte = &PT[i], c->end = next 2 MiB
+ *   PML4 -> PDPT -> PD[j] empty      c->pte = NULL,   c->end = next 2 MiB
+ *   PML4[k] empty                    c->pte = NULL,   c->end = next 512 GiB
+ */
+static void cursor_walk(struct pte_cursor *c)
+{
+	pte_t *table = table_va(c->pgt->root);
+
+	for (int l = 3; l > 0; l--) {
+		pte_t e = table[pt_index(c->va, l)];
+
+		if (!(e & PTE_PRESENT) || (e & PTE_HUGE)) {
+			c->pte = NULL;
+			c->hole = table;
+			c->hole_level = l;
+			c->end = ALIGN_DOWN(c->va, level_size(l)) + level_size(l);
+			return;
+		}
+		table = table_va(e);
+	}
+	c->pte = &table[pt_index(c->va, 0)];
+	c->end = ALIGN_DOWN(c->va, PMD_SIZE) + PMD_SIZE;
+}
+
+void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
+{
+	c->pgt = pgt;
+	c->va = ALIGN_DOWN(va, PAGE_SIZE);
+	c->irq = spin_lock_irqsave(&pgt->lock);
+	cursor_walk(c);
+}
+
+void pte_cursor_unlock(struct pte_cursor *c)
+{
+	spin_unlock_irqrestore(&c->pgt->lock, c->irq);
+}
+
+void pte_cursor_relock(struct pte_cursor *c)
+{
+	c->irq = spin_lock_irqsave(&c->pgt->lock);
+	if (!c->pte)
+		cursor_walk(c);		/* a hole may have been filled meanwhile */
+}
+
+bool pte_cursor_next(struct pte_cursor *c, vaddr_t end)
+{
+	vaddr_t next = c->va + PAGE_SIZE;
+
+	if (!c->pte || next >= end || next >= c->end)
+		return false;
+	c->va = next;
+	c->pte++;
+	return true;
+}
+
+bool pte_cursor_move(struct pte_cursor *c, vaddr_t va)
+{
+	va = ALIGN_DOWN(va, PAGE_SIZE);
+	if (ALIGN_DOWN(va, PMD_SIZE) != ALIGN_DOWN(c->va, PMD_SIZE))
+		return false;
+	if (c->pte)		/* else the same hole: an install creates the table */
+		c->pte += (long)pt_index(va, 0) - (long)pt_index(c->va, 0);
+	c->va = va;
+	return true;
+}
+
+enum pte_kind pte_cursor_get(const struct pte_cursor *c, struct pte_val *v)
+{
+	pte_t e = c->pte ? *c->pte : 0;
+
+	*v = (struct pte_val){ .kind = PTE_KIND_NONE };
+	if (is_swap_pte(e)) {
+		v->kind = PTE_KIND_SWAP;
+		v->swap = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	} else if (is_page_pte(e)) {
+		v->kind = PTE_KIND_PAGE;
+		v->pa = e & PTE_ADDR_MASK;
+		v->flags = pte_to_mmu_flags(e);
+	}
+	return v->kind;
+}
+
+/* The slot, created with its tables if missing: NULL or ERR_PTR as walk_to(). */
+static pte_t *cursor_slot(struct pte_cursor *c)
+{
+	pte_t *e;
+
+	if (c->pte)
+		return c->pte;
+	e = walk_from(c->pgt->root, c->hole, c->hole_level, c->va, 0, /* create= */true);
+	if (!IS_ERR_OR_NULL(e)) {
+		c->pte = e;
+		c->end = ALIGN_DOWN(c->va, PMD_SIZE) + PMD_SIZE;
+	}
+	return e;
+}
+
+/* Store @val in an empty slot: 0, -EEXIST or -ENOMEM. */
+static int cursor_install(struct pte_cursor *c, pte_t val)
+{
+	pte_t *e = cursor_slot(c);
+
+	if (!e)
+		return -ENOMEM;
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	if (*e & (PTE_PRESENT | PTE_PROTNONE | PTE_SWAP))
+		return -EEXIST;
+	*e = val;
+	return 0;
+}
+
+int pte_cursor_set_page(struct pte_cursor *c, phys_addr_t pa, unsigned int flags)
+{
+	return cursor_install(c, make_leaf(pa, flags, 0));
+}
+
+int pte_cursor_set_swap(struct pte_cursor *c, uint64_t entry)
+{
+	return cursor_install(c, (entry << PAGE_SHIFT) | PTE_SWAP);
+}
+
+int pte_cursor_protect(struct pte_cursor *c, unsigned int flags)
+{
+	if (!c->pte || !is_page_pte(*c->pte))
+		return -ENOENT;
+	*c->pte = make_leaf(*c->pte & PTE_ADDR_MASK, flags, 0);
+	arch_flush_tlb_page(c->va);
+	return 0;
+}
+
+unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear)
+{
+	const unsigned int clearable = MMU_WRITE | MMU_ACCESSED | MMU_DIRTY;
+	pte_t bits;
+	unsigned int old;
+
+	if (!c->pte || !(*c->pte & PTE_PRESENT))
+		return 0;
+	old = pte_to_mmu_flags(*c->pte);
+	bits = mmu_flags_to_pte(clear & clearable) & (PTE_WRITE | PTE_ACCESSED | PTE_DIRTY);
+	bits &= *c->pte;
+	*c->pte &= ~bits;
+	if (bits)
+		arch_flush_tlb_page(c->va);
+	return old;
+}
+
+void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush)
+{
+	pte_t old;
+
+	if (!c->pte)
+		return;
+	old = *c->pte;
+	*c->pte = 0;
+	/* A swap entry was never in a TLB; a page is, until flushed. */
+	if (flush == PTE_FLUSH && is_page_pte(old))
+		arch_flush_tlb_page(c->va);
+}
+
+unsigned int arch_clear_flags(struct pgtable *pgt, vaddr_t va, unsigned int clear)
+{
+	struct pte_cursor c;
+	unsigned int old;
+
+	pte_cursor_lock(&c, pgt, va);
+	old = pte_cursor_clear_flags(&c, clear);
+	pte_cursor_unlock(&c);
+	return old;
+}
+
+/* ---- One-shot operations of any page size (kernel mappings, queries) ---- */
+
+int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 		      unsigned int flags)
 {
 	int level = size_to_level(size);
@@ -187,17 +413,17 @@ static int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 		return -EEXIST;
 	if ((flags & MMU_PROTNONE) && level)
 		return -EINVAL;
-	*e = pa | mmu_flags_to_pte(flags) | (level ? PTE_HUGE : 0);
+	*e = make_leaf(pa, flags, level);
 	return 0;
 }
 
-int arch_map(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
+int arch_map(struct pgtable *pgt, vaddr_t va, phys_addr_t pa, size_t size,
 	     unsigned int flags)
 {
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	int err = map_locked(root, va, pa, size, flags);
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	int err = map_locked(pgt->root, va, pa, size, flags);
 
-	spin_unlock_irqrestore(&pt_lock, irq);
+	spin_unlock_irqrestore(&pgt->lock, irq);
 	return err;
 }
 
@@ -224,11 +450,11 @@ static pte_t *find_leaf(phys_addr_t root, vaddr_t va, int *level)
 	return NULL;
 }
 
-int arch_unmap(phys_addr_t root, vaddr_t va, size_t size)
+int arch_unmap(struct pgtable *pgt, vaddr_t va, size_t size)
 {
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
 	int level, err = 0;
-	pte_t *e = find_leaf(root, va, &level);
+	pte_t *e = find_leaf(pgt->root, va, &level);
 
 	if (!e)
 		err = -ENOENT;
@@ -236,89 +462,36 @@ int arch_unmap(phys_addr_t root, vaddr_t va, size_t size)
 		err = -EINVAL;
 	else
 		*e = 0;
-	spin_unlock_irqrestore(&pt_lock, irq);
+	spin_unlock_irqrestore(&pgt->lock, irq);
 	if (!err)
 		arch_flush_tlb_page(ALIGN_DOWN(va, size));
 	return err;
 }
 
-/* ---- swap entries in non-present PTEs ---- */
-
-static vaddr_t canonical(vaddr_t va);
-
-static bool is_swap_pte(pte_t e)
+int arch_query(struct pgtable *pgt, vaddr_t va, struct mmu_mapping *out)
 {
-	return (e & PTE_SWAP) && !(e & PTE_PRESENT);
-}
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	int level;
+	pte_t *e = find_leaf(pgt->root, va, &level);
 
-int arch_set_swap(phys_addr_t root, vaddr_t va, uint64_t entry)
-{
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	pte_t *e = walk_to(root, va, 0, true);
-	int err = 0;
+	if (e) {
+		size_t sz = level_size(level);
 
-	if (!e)
-		err = -ENOMEM;
-	else if (IS_ERR(e) || *e)
-		err = -EEXIST;
-	else
-		*e = (entry << PAGE_SHIFT) | PTE_SWAP;
-	spin_unlock_irqrestore(&pt_lock, irq);
-	return err;
-}
-
-int arch_query_or_swap(phys_addr_t root, vaddr_t va, struct mmu_mapping *out,
-		       uint64_t *entry)
-{
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	pte_t *table = table_va(root);
-	int ret = -ENOENT;
-
-	for (int l = 3; l >= 0; l--) {
-		pte_t e = table[pt_index(va, l)];
-		size_t sz = level_size(l);
-
-		if (l == 0 && is_swap_pte(e)) {
-			*entry = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
-			ret = 1;
-			break;
-		}
-		if (!(e & PTE_PRESENT) && !(l == 0 && (e & PTE_PROTNONE)))
-			break;
-		if (l == 0 || (e & PTE_HUGE)) {
-			out->va = ALIGN_DOWN(va, sz);
-			out->pa = e & PTE_ADDR_MASK & ~(sz - 1);
-			out->size = sz;
-			out->flags = pte_to_mmu_flags(e);
-			ret = 0;
-			break;
-		}
-		table = table_va(e);
+		out->va = ALIGN_DOWN(va, sz);
+		out->pa = (*e & PTE_ADDR_MASK & ~(sz - 1));
+		out->size = sz;
+		out->flags = pte_to_mmu_flags(*e);
 	}
-	spin_unlock_irqrestore(&pt_lock, irq);
-	return ret;
+	spin_unlock_irqrestore(&pgt->lock, irq);
+	return e ? 0 : -ENOENT;
 }
 
-bool arch_get_swap(phys_addr_t root, vaddr_t va, uint64_t *entry)
+/* ---- Range walkers (whole subtrees, lock held throughout) ---- */
+
+/* Sign-extend a 48-bit address (bit 47 copied into bits 63..48). */
+static vaddr_t canonical(vaddr_t va)
 {
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	pte_t *e = walk_to(root, va, 0, false);
-	bool found = !IS_ERR_OR_NULL(e) && is_swap_pte(*e);
-
-	if (found)
-		*entry = (*e & PTE_ADDR_MASK) >> PAGE_SHIFT;
-	spin_unlock_irqrestore(&pt_lock, irq);
-	return found;
-}
-
-void arch_clear_swap(phys_addr_t root, vaddr_t va)
-{
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	pte_t *e = walk_to(root, va, 0, false);
-
-	if (!IS_ERR_OR_NULL(e) && is_swap_pte(*e))
-		*e = 0;			/* never in a TLB: no flush needed */
-	spin_unlock_irqrestore(&pt_lock, irq);
+	return (vaddr_t)((int64_t)(va << 16) >> 16);
 }
 
 static int walk_swap_level(pte_t *table, int level, vaddr_t base, vaddr_t start, vaddr_t end,
@@ -346,58 +519,14 @@ static int walk_swap_level(pte_t *table, int level, vaddr_t base, vaddr_t start,
 	return 0;
 }
 
-int arch_walk_swap(phys_addr_t root, vaddr_t start, vaddr_t end,
+int arch_walk_swap(struct pgtable *pgt, vaddr_t start, vaddr_t end,
 		   int (*fn)(vaddr_t va, uint64_t entry, void *arg), void *arg)
 {
-	return walk_swap_level(table_va(root), 3, 0, start, end, fn, arg);
-}
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	int ret = walk_swap_level(table_va(pgt->root), 3, 0, start, end, fn, arg);
 
-bool arch_unmap_noflush(phys_addr_t root, vaddr_t va)
-{
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	int level;
-	pte_t *e = find_leaf(root, va, &level);
-	bool cleared = e && level == 0;
-
-	if (cleared)
-		*e = 0;
-	spin_unlock_irqrestore(&pt_lock, irq);
-	return cleared;
-}
-
-void arch_flush_tlb_mm_range(phys_addr_t root, vaddr_t start, vaddr_t end)
-{
-	/*
-	 * Only the CPU running this address space can hold its translations
-	 * (one CPU for now; SMP turns this into a shootdown of the CPUs that
-	 * have it loaded). Another address space's entries died with its CR3.
-	 */
-	if ((read_cr3() & PTE_ADDR_MASK) == root)
-		arch_flush_tlb_range(start, end);
-}
-
-int arch_query(phys_addr_t root, vaddr_t va, struct mmu_mapping *out)
-{
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	int level;
-	pte_t *e = find_leaf(root, va, &level);
-
-	if (e) {
-		size_t sz = level_size(level);
-
-		out->va = ALIGN_DOWN(va, sz);
-		out->pa = (*e & PTE_ADDR_MASK & ~(sz - 1));
-		out->size = sz;
-		out->flags = pte_to_mmu_flags(*e);
-	}
-	spin_unlock_irqrestore(&pt_lock, irq);
-	return e ? 0 : -ENOENT;
-}
-
-/* Sign-extend a 48-bit address (bit 47 copied into bits 63..48). */
-static vaddr_t canonical(vaddr_t va)
-{
-	return (vaddr_t)((int64_t)(va << 16) >> 16);
+	spin_unlock_irqrestore(&pgt->lock, irq);
+	return ret;
 }
 
 static int walk_level(pte_t *table, int level, vaddr_t base, vaddr_t start, vaddr_t end,
@@ -431,11 +560,27 @@ static int walk_level(pte_t *table, int level, vaddr_t base, vaddr_t start, vadd
 	return 0;
 }
 
-int arch_walk(phys_addr_t root, vaddr_t start, vaddr_t end,
+int arch_walk(struct pgtable *pgt, vaddr_t start, vaddr_t end,
 	      int (*fn)(const struct mmu_mapping *m, void *arg), void *arg)
 {
-	/* The callback runs without pt_lock: it may call arch_query(). */
-	return walk_level(table_va(root), 3, 0, start, end, fn, arg);
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	int ret = walk_level(table_va(pgt->root), 3, 0, start, end, fn, arg);
+
+	spin_unlock_irqrestore(&pgt->lock, irq);
+	return ret;
+}
+
+/* ---- TLB ---- */
+
+void arch_flush_tlb_mm_range(struct pgtable *pgt, vaddr_t start, vaddr_t end)
+{
+	/*
+	 * Only the CPU running this address space can hold its translations
+	 * (one CPU for now; SMP turns this into a shootdown of the CPUs that
+	 * have it loaded). Another address space's entries died with its CR3.
+	 */
+	if ((read_cr3() & PTE_ADDR_MASK) == pgt->root)
+		arch_flush_tlb_range(start, end);
 }
 
 void arch_flush_tlb_page(vaddr_t va)
@@ -469,19 +614,21 @@ void arch_flush_tlb_all(void)
 
 /*
  * A user pgd: the lower 256 PML4 slots (user half) start empty, the upper
- * 256 are copied from kernel_pgd. Every kernel PML4 slot is created at boot
+ * 256 are copied from kernel_pgt.root. Every kernel PML4 slot is created at boot
  * (direct map, ioremap, kernel stacks, image), so the copies never go stale.
  */
-phys_addr_t arch_pgd_create(void)
+int arch_pgd_create(struct pgtable *pgt)
 {
 	phys_addr_t pgd = pgtable_alloc();
 
 	if (!pgd)
-		return 0;
+		return -ENOMEM;
 	pfn_to_page(pgd >> PAGE_SHIFT)->private = 0;	/* user tables under it */
-	memcpy(table_va(pgd) + PT_ENTRIES / 2, table_va(kernel_pgd) + PT_ENTRIES / 2,
+	memcpy(table_va(pgd) + PT_ENTRIES / 2, table_va(kernel_pgt.root) + PT_ENTRIES / 2,
 	       PT_ENTRIES / 2 * sizeof(pte_t));
-	return pgd;
+	pgt->root = pgd;
+	spin_lock_init(&pgt->lock);
+	return 0;
 }
 
 /* Free @table (of @level) and every table below it. */
@@ -500,21 +647,23 @@ static void free_tables(pte_t *table, int level)
  * Free every page table of the user half and the pgd itself. The frames the
  * leaves pointed at belong to mm/ and must already be released.
  */
-void arch_pgd_destroy(phys_addr_t pgd)
+void arch_pgd_destroy(struct pgtable *pgt)
 {
+	phys_addr_t pgd = pgt->root;
 	pte_t *top = table_va(pgd);
 
 	for (unsigned int i = 0; i < PT_ENTRIES / 2; i++)
 		if (top[i] & PTE_PRESENT)
 			free_tables(table_va(top[i]), 2);
 	/* The pgd's own count of its user tables says how many went. */
-	mod_vm_stat(NR_PAGETABLE, -(long)arch_pgd_nr_tables(pgd));
+	mod_vm_stat(NR_PAGETABLE, -(long)arch_pgd_nr_tables(pgt));
 	pgtable_free(pgd);
+	pgt->root = 0;
 }
 
-unsigned long arch_pgd_nr_tables(phys_addr_t pgd)
+unsigned long arch_pgd_nr_tables(const struct pgtable *pgt)
 {
-	return pfn_to_page(pgd >> PAGE_SHIFT)->private;
+	return pfn_to_page(pgt->root >> PAGE_SHIFT)->private;
 }
 
 /*
@@ -561,7 +710,7 @@ static void prune_level(struct prune_range *r, pte_t *table, int level, vaddr_t 
 	}
 }
 
-void arch_free_user_tables(phys_addr_t pgd, vaddr_t start, vaddr_t end, vaddr_t floor,
+void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vaddr_t floor,
 			   vaddr_t ceiling)
 {
 	struct prune_range r = { .start = start, .end = MIN(end, (vaddr_t)USER_END),
@@ -572,11 +721,11 @@ void arch_free_user_tables(phys_addr_t pgd, vaddr_t start, vaddr_t end, vaddr_t 
 	if (r.start >= r.end)
 		return;
 	INIT_LIST_HEAD(&r.freed);
-	irq = spin_lock_irqsave(&pt_lock);
-	prune_level(&r, table_va(pgd), 3, 0);
+	irq = spin_lock_irqsave(&pgt->lock);
+	prune_level(&r, table_va(pgt->root), 3, 0);
 	if (r.nr)
-		user_tables_account(pgd, -r.nr);
-	spin_unlock_irqrestore(&pt_lock, irq);
+		user_tables_account(pgt->root, -r.nr);
+	spin_unlock_irqrestore(&pgt->lock, irq);
 	if (!r.nr)
 		return;
 	arch_flush_tlb_all();		/* paging-structure caches may hold them */
@@ -586,34 +735,16 @@ void arch_free_user_tables(phys_addr_t pgd, vaddr_t start, vaddr_t end, vaddr_t 
 	}
 }
 
-/* Change the flags of the 4 KiB mapping at @va; flushes it. 0 or -ENOENT. */
-int arch_protect(phys_addr_t root, vaddr_t va, unsigned int flags)
-{
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	int level;
-	pte_t *e = find_leaf(root, va, &level);
-	int err = 0;
-
-	if (!e || level != 0)
-		err = -ENOENT;
-	else
-		*e = (*e & PTE_ADDR_MASK) | mmu_flags_to_pte(flags);
-	spin_unlock_irqrestore(&pt_lock, irq);
-	if (!err)
-		arch_flush_tlb_page(va);
-	return err;
-}
-
 /*
  * Free the 4 KiB-page table that maps @va if none of its 512 entries is in
  * use any more (kernel regions whose mappings come and go, e.g. kernel
  * stacks). The PD above it is shared by every address space, so clearing
  * its entry once is enough; the TLB is flushed for all of it.
  */
-void arch_prune_table(phys_addr_t root, vaddr_t va)
+void arch_prune_table(struct pgtable *pgt, vaddr_t va)
 {
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	pte_t *pd_e = walk_to(root, va, 1, false);
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	pte_t *pd_e = walk_to(pgt->root, va, 1, false);
 	phys_addr_t pt = 0;
 
 	if (!IS_ERR_OR_NULL(pd_e) && (*pd_e & PTE_PRESENT) && !(*pd_e & PTE_HUGE) &&
@@ -621,262 +752,15 @@ void arch_prune_table(phys_addr_t root, vaddr_t va)
 		pt = *pd_e & PTE_ADDR_MASK;
 		*pd_e = 0;
 	}
-	spin_unlock_irqrestore(&pt_lock, irq);
+	spin_unlock_irqrestore(&pgt->lock, irq);
 	if (pt) {
 		arch_flush_tlb_all();
 		pgtable_free(pt);
 	}
 }
 
-/*
- * Clear some of MMU_WRITE / MMU_ACCESSED / MMU_DIRTY on the 4 KiB PTE at
- * @va (rmap: page_referenced, page_mkclean). Returns the flags it had, or
- * 0 when nothing is mapped there. Flushes the TLB entry when it changed.
- */
-unsigned int arch_clear_flags(phys_addr_t root, vaddr_t va, unsigned int clear)
-{
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	int level;
-	pte_t *e = find_leaf(root, va, &level);
-	unsigned int old = 0;
-	pte_t bits = 0;
-
-	if (e && level == 0 && (*e & PTE_PRESENT)) {
-		old = pte_to_mmu_flags(*e);
-		if (clear & MMU_WRITE)
-			bits |= PTE_WRITE;
-		if (clear & MMU_ACCESSED)
-			bits |= PTE_ACCESSED;
-		if (clear & MMU_DIRTY)
-			bits |= PTE_DIRTY;
-		bits &= *e;
-		*e &= ~bits;
-	}
-	spin_unlock_irqrestore(&pt_lock, irq);
-	if (bits)
-		arch_flush_tlb_page(va);
-	return old;
-}
-
 void arch_switch_pgd(phys_addr_t pgd)
 {
 	if (read_cr3() != pgd)
 		write_cr3(pgd);
-}
-
-/* ---- Boot: building the kernel's tables ---- */
-
-static void must_map(vaddr_t va, phys_addr_t pa, size_t size, unsigned int flags)
-{
-	int err = map_locked(kernel_pgd, va, pa, size, flags);
-
-	if (err)
-		panic("paging_init: mapping %lx -> %lx (%lx bytes) failed: %d",
-		      va, pa, size, err);
-}
-
-/* Map [start, end) of physical memory into the direct map, largest pages first. */
-static void map_direct_range(phys_addr_t start, phys_addr_t end)
-{
-	const unsigned int flags = MMU_WRITE | MMU_GLOBAL;
-
-	for (phys_addr_t pa = start; pa < end; ) {
-		size_t sz = PAGE_SIZE;
-
-		if (cpu_features.pdpe1gb && IS_ALIGNED(pa, PUD_SIZE) && pa + PUD_SIZE <= end)
-			sz = PUD_SIZE;
-		else if (IS_ALIGNED(pa, PMD_SIZE) && pa + PMD_SIZE <= end)
-			sz = PMD_SIZE;
-		must_map(DIRECT_MAP_BASE + pa, pa, sz, flags);
-		pa += sz;
-	}
-}
-
-static void map_kernel_image(void)
-{
-	struct {
-		char *start, *end;
-		unsigned int flags;
-	} sec[] = {
-		{ __text_start, __rodata_start, MMU_EXEC | MMU_GLOBAL },
-		{ __rodata_start, __data_start, MMU_GLOBAL },
-		{ __data_start, __kernel_end, MMU_WRITE | MMU_GLOBAL },
-	};
-
-	for (unsigned int i = 0; i < ARRAY_SIZE(sec); i++)
-		for (char *va = sec[i].start; va < sec[i].end; va += PAGE_SIZE)
-			must_map((vaddr_t)va, virt_to_phys(va), PAGE_SIZE, sec[i].flags);
-}
-
-/*
- * Direct-map the memory map's RAM-like ranges: usable RAM plus ACPI
- * reclaimable/NVS (firmware tables). Reserved ranges are left out: on real
- * PCs they include MMIO (PCIe config space, APICs), which must not be
- * mapped write-back. Ranges are rounded out to whole pages and merged.
- */
-static void map_direct(const struct boot_info *bi)
-{
-	phys_addr_t rs[BOOT_MAX_MMAP], re[BOOT_MAX_MMAP];
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < bi->nr_mmap; i++) {
-		const struct boot_mem_region *r = &bi->mmap[i];
-		phys_addr_t s, e;
-		unsigned int j;
-
-		if (r->type != MB2_MEM_AVAILABLE && r->type != MB2_MEM_ACPI_RECLAIM &&
-		    r->type != MB2_MEM_NVS)
-			continue;
-		s = ALIGN_DOWN(r->base, PAGE_SIZE);
-		e = ALIGN_UP(r->base + r->len, PAGE_SIZE);
-		/* Insert sorted by start. */
-		for (j = n; j > 0 && rs[j - 1] > s; j--) {
-			rs[j] = rs[j - 1];
-			re[j] = re[j - 1];
-		}
-		rs[j] = s;
-		re[j] = e;
-		n++;
-	}
-	for (unsigned int i = 0; i < n; ) {
-		phys_addr_t s = rs[i], e = re[i];
-
-		for (i++; i < n && rs[i] <= e; i++)	/* merge touching ranges */
-			e = MAX(e, re[i]);
-		map_direct_range(s, e);
-	}
-}
-
-void paging_init(const struct boot_info *bi)
-{
-	kernel_pgd = pgtable_alloc();
-	if (!kernel_pgd)
-		panic("paging_init: no memory for the top-level table");
-	map_direct(bi);
-	/* Pre-create the ioremap PDPT so the region is shared by construction. */
-	if (IS_ERR_OR_NULL(walk_to(kernel_pgd, IOREMAP_BASE, 2, true)))
-		panic("paging_init: no memory for the ioremap table");
-	/* Same for the kernel-stack region: every user pgd copies these slots. */
-	if (IS_ERR_OR_NULL(walk_to(kernel_pgd, KSTACK_BASE, 2, true)))
-		panic("paging_init: no memory for the kernel-stack table");
-	map_kernel_image();
-	write_cr3(kernel_pgd);
-	arch_flush_tlb_all();
-}
-
-/* ---- ioremap ---- */
-
-static void *ioremap_flags(phys_addr_t pa, size_t size, unsigned int flags)
-{
-	phys_addr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
-	size_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	vaddr_t va = ioremap_next;
-
-	if (size == 0 || va + len > IOREMAP_END) {
-		spin_unlock_irqrestore(&pt_lock, irq);
-		return NULL;
-	}
-	for (size_t off = 0; off < len; off += PAGE_SIZE) {
-		if (map_locked(kernel_pgd, va + off, base + off, PAGE_SIZE, flags)) {
-			spin_unlock_irqrestore(&pt_lock, irq);
-			return NULL;	/* the partial mapping stays: never reused */
-		}
-	}
-	ioremap_next = va + len + PAGE_SIZE;	/* one unmapped guard page */
-	spin_unlock_irqrestore(&pt_lock, irq);
-	return (void *)(va + (pa - base));
-}
-
-void *ioremap(phys_addr_t pa, size_t size)
-{
-	return ioremap_flags(pa, size, MMU_WRITE | MMU_NOCACHE | MMU_GLOBAL);
-}
-
-void *ioremap_cached(phys_addr_t pa, size_t size)
-{
-	return ioremap_flags(pa, size, MMU_WRITE | MMU_GLOBAL);
-}
-
-/* ---- Direct-map surgery ---- */
-
-/*
- * Replace the huge entry *e (mapping level_size(level) bytes) by a table of
- * 512 entries one level down that map the same frames with the same
- * attributes. A 2 MiB leaf loses PS (bit 7 means PAT in a 4 KiB entry; we
- * never set PAT). The new table is filled completely before it is
- * installed, so no CPU can see a half-built table.
- *
- *   before:  PDPT[i] = 1 GiB page @ P          after:  PDPT[i] -> PD
- *                                                      PD[k] = 2 MiB page @ P + k*2M
- */
-static int split_huge(pte_t *e, int level)
-{
-	phys_addr_t tpa = pgtable_alloc();
-	pte_t attrs = *e & ~PTE_ADDR_MASK;
-	phys_addr_t base = *e & PTE_ADDR_MASK & ~(level_size(level) - 1);
-	size_t sub = level_size(level - 1);
-	pte_t *t;
-
-	if (!tpa)
-		return -ENOMEM;
-	if (level - 1 == 0)
-		attrs &= ~PTE_HUGE;
-	t = table_va(tpa);
-	for (unsigned int k = 0; k < PT_ENTRIES; k++)
-		t[k] = (base + k * sub) | attrs;
-	*e = tpa | PTE_PRESENT | PTE_WRITE;
-	return 0;
-}
-
-int arch_set_direct_map_valid(pfn_t pfn, bool valid)
-{
-	vaddr_t va = DIRECT_MAP_BASE + (pfn << PAGE_SHIFT);
-	unsigned long irq = spin_lock_irqsave(&pt_lock);
-	bool split = false;
-	pte_t *table = table_va(kernel_pgd);
-	int err = 0;
-
-	for (int l = 3; l > 0; l--) {
-		pte_t *e = &table[pt_index(va, l)];
-
-		if (!(*e & PTE_PRESENT)) {
-			err = -EINVAL;		/* not RAM we mapped */
-			goto out;
-		}
-		if (l <= 2 && (*e & PTE_HUGE)) {
-			err = split_huge(e, l);
-			if (err)
-				goto out;
-			split = true;
-		}
-		table = table_va(*e);
-	}
-	pte_t *pte = &table[pt_index(va, 0)];
-
-	if (!(*pte & PTE_ADDR_MASK)) {
-		err = -EINVAL;
-		goto out;
-	}
-	if (valid)
-		*pte |= PTE_PRESENT;
-	else
-		*pte &= ~PTE_PRESENT;	/* the frame address stays for restore */
-out:
-	spin_unlock_irqrestore(&pt_lock, irq);
-	/* A page-size change needs a full flush (SDM 4.10.2.3); else one page. */
-	if (split)
-		arch_flush_tlb_all();
-	else if (!err)
-		arch_flush_tlb_page(va);
-	return err;
-}
-
-size_t arch_direct_map_page_size(pfn_t pfn)
-{
-	struct mmu_mapping m;
-
-	if (arch_query(kernel_pgd, DIRECT_MAP_BASE + (pfn << PAGE_SHIFT), &m))
-		return 0;
-	return m.size;
 }

@@ -226,7 +226,7 @@ static bool handle_user_page_fault(struct trap_frame *tf)
 	if (tf->rflags & RFLAGS_IF)
 		arch_irq_enable();		/* the fault path may sleep */
 	r = vm_fault(t->mm, addr, (tf->error & PF_WRITE ? FAULT_WRITE : 0) |
-		     (tf->error & PF_INSTR ? FAULT_EXEC : 0) | (user ? FAULT_USER : 0));
+		     (tf->error & PF_INSTR ? FAULT_EXEC : 0));
 	arch_irq_disable();
 	if (r == VM_FAULT_OK)
 		return true;

@@ -136,7 +136,7 @@ static phys_addr_t kva_to_phys(const void *p)
 
 	if (is_direct_map_addr(va) || va >= KERNEL_VIRT)
 		return virt_to_phys(p);
-	if (arch_query(kernel_pgd, va, &m))
+	if (arch_query(&kernel_pgt, va, &m))
 		return 0;
 	return m.pa + (va - m.va);
 }

@@ -315,7 +315,7 @@ static void rmap_show_page(struct proc_buf *b, struct mm *mm, const struct rmap_
 	bool walk;
 	pfn_t pfn;
 
-	if (arch_query(mm->pgd, page_va, &m)) {
+	if (arch_query(&mm->pgt, page_va, &m)) {
 		proc_printf(b, "error: pid %d maps no page at 0x%lx\n", r->pid, r->addr);
 		return;
 	}

@@ -103,7 +103,7 @@ void proc_mm_stats(struct mm *mm, struct proc_mm_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->total_vm = mm->total_vm;
 	st->locked_vm = mm->locked_vm;
-	st->pgtables = arch_pgd_nr_tables(mm->pgd);
+	st->pgtables = arch_pgd_nr_tables(&mm->pgt);
 	st->rss_anon = rss_pages(mm, MM_ANONPAGES);
 	st->rss_file = rss_pages(mm, MM_FILEPAGES);
 	st->rss_shmem = rss_pages(mm, MM_SHMEMPAGES);
@@ -139,7 +139,7 @@ int proc_show_cmdline(struct proc_buf *b, const struct proc_ctx *c)
 		size_t chunk = MIN(mm->arg_end - addr, PAGE_SIZE - (addr & ~PAGE_MASK));
 		struct mmu_mapping m;
 
-		if (arch_query(mm->pgd, addr, &m)) {
+		if (arch_query(&mm->pgt, addr, &m)) {
 			static const char zeros[64];
 
 			chunk = MIN(chunk, sizeof(zeros));
@@ -365,7 +365,7 @@ static void show_smap(struct proc_buf *b, struct mm *mm, struct vma *v, char *pa
 		.start = v->start, .end = v->end, .locked = v->flags & VM_LOCKED,
 	};
 
-	arch_walk(mm->pgd, v->start, v->end, smaps_pte, &s);
+	arch_walk(&mm->pgt, v->start, v->end, smaps_pte, &s);
 	show_map_vma(b, mm, v, path);
 	smap_kb(b, "Size:", v->end - v->start);
 	smap_kb(b, "KernelPageSize:", PAGE_SIZE);
@@ -473,8 +473,8 @@ static void pagemap_fill(struct mm *mm, struct pagemap_batch *pm)
 	mmap_lock(mm);
 	v = vma_find(&mm->vmas, pm->start);
 	if (v && v->start < pm->end) {
-		arch_walk(mm->pgd, pm->start, pm->end, pagemap_pte, pm);
-		arch_walk_swap(mm->pgd, pm->start, pm->end, pagemap_swap, pm);
+		arch_walk(&mm->pgt, pm->start, pm->end, pagemap_pte, pm);
+		arch_walk_swap(&mm->pgt, pm->start, pm->end, pagemap_swap, pm);
 	}
 	mmap_unlock(mm);
 }

@@ -114,9 +114,9 @@ KTEST(kstack_guard_unmapped)
 	s = kstack_alloc();
 	KT_ASSERT(s != NULL);
 	/* The stack pages are mapped, the page below them is not. */
-	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)s, &m), 0);
-	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)s + KSTACK_SIZE - 1, &m), 0);
-	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)s - 1, &m), -ENOENT);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, (vaddr_t)s, &m), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, (vaddr_t)s + KSTACK_SIZE - 1, &m), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, (vaddr_t)s - 1, &m), -ENOENT);
 	KT_ASSERT(kstack_is_guard((vaddr_t)s - 8));
 	/* Stack pages and any page table made for them all come back. */
 	kstack_free(s);

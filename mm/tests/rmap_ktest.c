@@ -51,7 +51,7 @@ static struct page *page_at(struct mm *mm, unsigned long va)
 {
 	struct mmu_mapping m;
 
-	return arch_query(mm->pgd, va, &m) ? NULL : pfn_to_page(m.pa >> PAGE_SHIFT);
+	return arch_query(&mm->pgt, va, &m) ? NULL : pfn_to_page(m.pa >> PAGE_SHIFT);
 }
 
 KTEST(rmap_walk_after_forks)
@@ -137,6 +137,7 @@ KTEST(rmap_file_page_referenced_mkclean_unmap)
 	struct mm *a = mm_create(), *b = mm_create();
 	const unsigned long shared = RW | VM_SHARED | VM_MAYSHARE;
 	struct mmu_mapping m;
+	struct pte_cursor c;
 	struct page *p;
 
 	KT_ASSERT(!IS_ERR(f) && a && b);
@@ -152,13 +153,15 @@ KTEST(rmap_file_page_referenced_mkclean_unmap)
 	p = page_at(a, BASE);
 	KT_ASSERT(p && p == page_at(b, BASE + PAGE_SIZE));
 	/* Set the accessed bits as a CPU walk would have, then test-and-clear them. */
-	arch_protect(a->pgd, BASE, MMU_USER | MMU_WRITE);
+	pte_cursor_lock(&c, &a->pgt, BASE);
+	pte_cursor_protect(&c, MMU_USER | MMU_WRITE);
+	pte_cursor_unlock(&c);
 	KT_ASSERT(page_referenced(p) <= 2);
 	KT_ASSERT_EQ(page_referenced(p), 0);	/* cleared by the first call */
 	/* mkclean write-protects both mappings. */
 	KT_ASSERT_EQ(page_mkclean(p), 2);
-	KT_ASSERT(arch_query(a->pgd, BASE, &m) == 0 && !(m.flags & MMU_WRITE));
-	KT_ASSERT(arch_query(b->pgd, BASE + PAGE_SIZE, &m) == 0 && !(m.flags & MMU_WRITE));
+	KT_ASSERT(arch_query(&a->pgt, BASE, &m) == 0 && !(m.flags & MMU_WRITE));
+	KT_ASSERT(arch_query(&b->pgt, BASE + PAGE_SIZE, &m) == 0 && !(m.flags & MMU_WRITE));
 	/* try_to_unmap removes it from both address spaces. */
 	KT_ASSERT_EQ(try_to_unmap(p), 2);
 	KT_ASSERT(page_at(a, BASE) == NULL && page_at(b, BASE + PAGE_SIZE) == NULL);

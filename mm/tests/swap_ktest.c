@@ -138,7 +138,14 @@ static struct mm *anon_mm(unsigned long base, unsigned long pages)
 
 static bool is_swapped(struct mm *mm, unsigned long va, uint64_t *slot)
 {
-	return arch_get_swap(mm->pgd, va, slot);
+	struct pte_cursor c;
+	struct pte_val pv;
+
+	pte_cursor_lock(&c, &mm->pgt, va);
+	pte_cursor_get(&c, &pv);
+	pte_cursor_unlock(&c);
+	*slot = pv.swap;
+	return pv.kind == PTE_KIND_SWAP;
 }
 
 /* Write "page <i>" at the start of each of the @pages pages at @base. */
@@ -189,7 +196,7 @@ static enum ktest_result swapin_shared(struct mm *mm, struct mm *child, unsigned
 	KT_ASSERT_EQ(strcmp(buf, "page 0"), 0);
 	vm_copy_from(child, buf, base, sizeof(buf));
 	KT_ASSERT_EQ(strcmp(buf, "page 0"), 0);
-	KT_ASSERT(arch_query(mm->pgd, base, &a) == 0 && arch_query(child->pgd, base, &b) == 0);
+	KT_ASSERT(arch_query(&mm->pgt, base, &a) == 0 && arch_query(&child->pgt, base, &b) == 0);
 	KT_ASSERT_EQ(a.pa, b.pa);			/* the swap cache shared it */
 	KT_ASSERT(!(a.flags & MMU_WRITE));		/* still COW-shared */
 	return KT_PASS;
@@ -281,7 +288,7 @@ KTEST(swap_read_error_marker_survives_fork)
 	/* The device fails reads of the first page's slot. */
 	blkdev_inject_read_error(vda, slot * (PAGE_SIZE / 512), PAGE_SIZE / 512);
 	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_SIGBUS);
-	KT_ASSERT(arch_get_swap(mm->pgd, base, &entry) && entry == SWP_ERROR_MARKER);
+	KT_ASSERT(is_swapped(mm, base, &entry) && entry == SWP_ERROR_MARKER);
 	blkdev_inject_read_error(vda, 0, 0);		/* the disk is fine again ... */
 	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_SIGBUS);	/* ... the data stays lost */
 	/* A child forked now inherits the marker, and only there. */

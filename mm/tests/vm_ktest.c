@@ -83,7 +83,7 @@ static phys_addr_t pa_of(struct mm *mm, unsigned long va, unsigned int *flags)
 {
 	struct mmu_mapping m;
 
-	if (arch_query(mm->pgd, va, &m))
+	if (arch_query(&mm->pgt, va, &m))
 		return 0;
 	if (flags)
 		*flags = m.flags;

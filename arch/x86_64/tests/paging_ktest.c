@@ -26,9 +26,9 @@ KTEST(pt_map_query_unmap_4k)
 
 	KT_ASSERT(pg != NULL);
 	pa = page_to_phys(pg);
-	KT_ASSERT_EQ(arch_query(kernel_pgd, SCRATCH_VA, &m), -ENOENT);
-	KT_ASSERT_EQ(arch_map(kernel_pgd, SCRATCH_VA, pa, PAGE_SIZE, MMU_WRITE), 0);
-	KT_ASSERT_EQ(arch_query(kernel_pgd, SCRATCH_VA + 123, &m), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, SCRATCH_VA, &m), -ENOENT);
+	KT_ASSERT_EQ(arch_map(&kernel_pgt, SCRATCH_VA, pa, PAGE_SIZE, MMU_WRITE), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, SCRATCH_VA + 123, &m), 0);
 	KT_ASSERT_EQ(m.va, SCRATCH_VA);
 	KT_ASSERT_EQ(m.pa, pa);
 	KT_ASSERT_EQ(m.size, PAGE_SIZE);
@@ -40,25 +40,25 @@ KTEST(pt_map_query_unmap_4k)
 	*(volatile uint64_t *)(SCRATCH_VA + 8) = 0x1122334455667788ull;
 	KT_ASSERT_EQ(((uint64_t *)page_address(pg))[1], 0x1122334455667788ull);
 	/* Mapping twice is refused; misaligned requests are invalid. */
-	KT_ASSERT_EQ(arch_map(kernel_pgd, SCRATCH_VA, pa, PAGE_SIZE, 0), -EEXIST);
-	KT_ASSERT_EQ(arch_map(kernel_pgd, SCRATCH_VA + 1, pa, PAGE_SIZE, 0), -EINVAL);
-	KT_ASSERT_EQ(arch_map(kernel_pgd, SCRATCH_VA, pa, 12345, 0), -EINVAL);
-	KT_ASSERT_EQ(arch_unmap(kernel_pgd, SCRATCH_VA, PMD_SIZE), -EINVAL);
-	KT_ASSERT_EQ(arch_unmap(kernel_pgd, SCRATCH_VA, PAGE_SIZE), 0);
-	KT_ASSERT_EQ(arch_query(kernel_pgd, SCRATCH_VA, &m), -ENOENT);
-	KT_ASSERT_EQ(arch_unmap(kernel_pgd, SCRATCH_VA, PAGE_SIZE), -ENOENT);
+	KT_ASSERT_EQ(arch_map(&kernel_pgt, SCRATCH_VA, pa, PAGE_SIZE, 0), -EEXIST);
+	KT_ASSERT_EQ(arch_map(&kernel_pgt, SCRATCH_VA + 1, pa, PAGE_SIZE, 0), -EINVAL);
+	KT_ASSERT_EQ(arch_map(&kernel_pgt, SCRATCH_VA, pa, 12345, 0), -EINVAL);
+	KT_ASSERT_EQ(arch_unmap(&kernel_pgt, SCRATCH_VA, PMD_SIZE), -EINVAL);
+	KT_ASSERT_EQ(arch_unmap(&kernel_pgt, SCRATCH_VA, PAGE_SIZE), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, SCRATCH_VA, &m), -ENOENT);
+	KT_ASSERT_EQ(arch_unmap(&kernel_pgt, SCRATCH_VA, PAGE_SIZE), -ENOENT);
 	/* And the unmapped address now faults (caught, not fatal). */
 	KT_ASSERT_EQ(arch_probe_read(&v, (void *)SCRATCH_VA, 8), -EFAULT);
 
 	/* Read-only + executable round trip. */
-	KT_ASSERT_EQ(arch_map(kernel_pgd, SCRATCH_VA, pa, PAGE_SIZE, MMU_EXEC), 0);
-	KT_ASSERT_EQ(arch_query(kernel_pgd, SCRATCH_VA, &m), 0);
+	KT_ASSERT_EQ(arch_map(&kernel_pgt, SCRATCH_VA, pa, PAGE_SIZE, MMU_EXEC), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, SCRATCH_VA, &m), 0);
 	KT_ASSERT(!(m.flags & MMU_WRITE) && (m.flags & MMU_EXEC));
 	KT_ASSERT_EQ(arch_probe_read(&v, (void *)(SCRATCH_VA + 8), 8), 0);
 	KT_ASSERT_EQ(v, 0x1122334455667788ull);
 	/* CR0.WP: even the kernel cannot write a read-only page. */
 	KT_ASSERT_EQ(arch_probe_write((void *)(SCRATCH_VA + 8), &pa, 8), -EFAULT);
-	KT_ASSERT_EQ(arch_unmap(kernel_pgd, SCRATCH_VA, PAGE_SIZE), 0);
+	KT_ASSERT_EQ(arch_unmap(&kernel_pgt, SCRATCH_VA, PAGE_SIZE), 0);
 	free_page(pg);
 	return KT_PASS;
 }
@@ -84,15 +84,15 @@ KTEST(pt_map_2m_and_walk)
 	struct walk_state ws = { .expect_va = va };
 
 	KT_ASSERT(blk != NULL);
-	KT_ASSERT_EQ(arch_map(kernel_pgd, va, page_to_phys(blk), PMD_SIZE, MMU_WRITE), 0);
-	KT_ASSERT_EQ(arch_query(kernel_pgd, va + PMD_SIZE - 1, &m), 0);
+	KT_ASSERT_EQ(arch_map(&kernel_pgt, va, page_to_phys(blk), PMD_SIZE, MMU_WRITE), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, va + PMD_SIZE - 1, &m), 0);
 	KT_ASSERT_EQ(m.size, PMD_SIZE);
 	KT_ASSERT_EQ(m.pa, page_to_phys(blk));
 	/* A 4 KiB mapping inside a 2 MiB page is refused. */
-	KT_ASSERT_EQ(arch_map(kernel_pgd, va + PAGE_SIZE, 0, PAGE_SIZE, 0), -EEXIST);
-	KT_ASSERT_EQ(arch_walk(kernel_pgd, va, va + PMD_SIZE, count_2m, &ws), 0);
+	KT_ASSERT_EQ(arch_map(&kernel_pgt, va + PAGE_SIZE, 0, PAGE_SIZE, 0), -EEXIST);
+	KT_ASSERT_EQ(arch_walk(&kernel_pgt, va, va + PMD_SIZE, count_2m, &ws), 0);
 	KT_ASSERT_EQ(ws.count, 1);
-	KT_ASSERT_EQ(arch_unmap(kernel_pgd, va, PMD_SIZE), 0);
+	KT_ASSERT_EQ(arch_unmap(&kernel_pgt, va, PMD_SIZE), 0);
 	free_pages(blk, 9);
 	return KT_PASS;
 }
@@ -103,23 +103,23 @@ KTEST(pt_kernel_image_permissions)
 	extern char __text_start[], __rodata_start[], __data_start[];
 	struct mmu_mapping m;
 
-	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)__text_start, &m), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, (vaddr_t)__text_start, &m), 0);
 	KT_ASSERT((m.flags & MMU_EXEC) && !(m.flags & MMU_WRITE));
-	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)__rodata_start, &m), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, (vaddr_t)__rodata_start, &m), 0);
 	KT_ASSERT(!(m.flags & MMU_WRITE));
 	if (cpu_features.nx)
 		KT_ASSERT(!(m.flags & MMU_EXEC));
-	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)__data_start, &m), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, (vaddr_t)__data_start, &m), 0);
 	KT_ASSERT(m.flags & MMU_WRITE);
 	if (cpu_features.nx)
 		KT_ASSERT(!(m.flags & MMU_EXEC));
 	/* The direct map is data: writable, never executable. */
-	KT_ASSERT_EQ(arch_query(kernel_pgd, (vaddr_t)page_address(pfn_to_page(0x200)), &m), 0);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, (vaddr_t)page_address(pfn_to_page(0x200)), &m), 0);
 	KT_ASSERT(m.flags & MMU_WRITE);
 	if (cpu_features.nx)
 		KT_ASSERT(!(m.flags & MMU_EXEC));
 	/* The identity map of the boot trampoline is gone. */
-	KT_ASSERT_EQ(arch_query(kernel_pgd, 0x200000, &m), -ENOENT);
+	KT_ASSERT_EQ(arch_query(&kernel_pgt, 0x200000, &m), -ENOENT);
 	return KT_PASS;
 }
 

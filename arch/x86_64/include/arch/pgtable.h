@@ -20,13 +20,15 @@
  * must then be aligned to that size).
  *
  * Generic code never touches these bits: it asks for MMU_* flags, and
- * paging.c translates them in one place (mmu_flags_to_pte()).
+ * paging.c translates them in one place each way (mmu_flags_to_pte(),
+ * pte_to_mmu_flags()).
  */
 #ifndef ARCH_PGTABLE_H
 #define ARCH_PGTABLE_H
 
 #include "kernel/types.h"
 #include <arch/memlayout.h>
+#include "kernel/spinlock.h"
 
 typedef uint64_t pte_t;
 
@@ -81,52 +83,179 @@ struct mmu_mapping {
 	unsigned int flags;	/* enum mmu_flags */
 };
 
-/* The kernel's own top-level table (PML4), shared by every address space. */
-extern phys_addr_t kernel_pgd;
+/*
+ * One tree of page tables and the lock of its entries. Every struct mm
+ * embeds one (mm->pgt: root = its pgd, lock = Linux's page_table_lock);
+ * kernel_pgt is the kernel's own, whose lock guards the kernel half
+ * (ioremap, kernel stacks, direct-map splits) that every pgd shares.
+ *
+ * Why one lock per address space and not one per page-table page (Linux's
+ * split PTE locks): the lock must also cover allocating intermediate tables
+ * and freeing empty ones (arch_free_user_tables), which span many
+ * page-table pages; one spinlock per mm does that without a second level,
+ * costs no field in struct page (which is full), and is what Linux itself
+ * used before split locks. Two faults of one mm on different CPUs then
+ * contend only for the few instructions a cursor holds it.
+ */
+struct pgtable {
+	phys_addr_t root;	/* top-level table (PML4), physical */
+	spinlock_t lock;	/* every entry below root that this tree owns */
+};
+
+/* The kernel's page tables: root = the top-level table every pgd copies. */
+extern struct pgtable kernel_pgt;
 
 /*
- * Map [va, va+size) to pa in the tree rooted at @root. @size is PAGE_SIZE,
- * PMD_SIZE or PUD_SIZE, and va/pa are aligned to it. Allocates intermediate
- * tables. Returns 0, -EINVAL (alignment/size), -EEXIST (something already
- * mapped there) or -ENOMEM. Takes the page-table lock; does not sleep.
+ * A page-table cursor (Linux's pte_offset_map_lock): one walk finds the
+ * 4 KiB PTE slot of @va and returns it with the tree's lock held; mm reads
+ * and changes the entry through it and unlocks. Entries are spoken of in
+ * MMU_* flags and swap entries, never PTE_* bits.
+ *
+ *   pte_cursor_lock(&c, &mm->pgt, va)       walk root -> PT once, lock
+ *        |   pte_cursor_get / _set_page / _set_swap / _protect /
+ *        |   _clear_flags / _clear          (entry ops, lock held)
+ *        |   pte_cursor_next / _move        (same PT page: no walk)
+ *        v
+ *   pte_cursor_unlock(&c)  ...may sleep...  pte_cursor_relock(&c)
+ *        (the slot pointer survives: user page-table pages are freed only
+ *         under the mmap lock held for writing - munmap, exit - so a caller
+ *         holding the mmap lock across the gap finds the same table; it
+ *         must re-read the entry, as Linux's pte_same(), since reclaim or
+ *         hardware may have changed it meanwhile)
+ *
+ * Opaque to mm/: only ->va may be read (the page the slot maps).
  */
-int arch_map(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
+struct pte_cursor {
+	struct pgtable *pgt;
+	vaddr_t va;		/* the page whose PTE this is */
+	vaddr_t end;		/* end of the span the slot's table (or the hole) covers */
+	pte_t *pte;		/* the slot; NULL when no page table covers va yet */
+	pte_t *hole;		/* pte NULL: the table whose entry for va is missing */
+	int hole_level;		/* ... and its level (3 = PML4 .. 1 = PD) */
+	unsigned long irq;	/* interrupt state to restore at unlock */
+};
+
+/* What a 4 KiB PTE holds, decoded (pte_cursor_get()). */
+enum pte_kind {
+	PTE_KIND_NONE,		/* nothing: never touched, or unmapped */
+	PTE_KIND_PAGE,		/* a frame: present, or kept inaccessible (MMU_PROTNONE) */
+	PTE_KIND_SWAP,		/* a swap entry (mm/swap.h) */
+};
+
+struct pte_val {
+	enum pte_kind kind;
+	phys_addr_t pa;		/* PTE_KIND_PAGE: the frame */
+	unsigned int flags;	/* PTE_KIND_PAGE: enum mmu_flags */
+	uint64_t swap;		/* PTE_KIND_SWAP: the swap entry */
+};
+
+/* Does @a still describe @b? (Linux's pte_same, ignoring accessed/dirty.) */
+static inline bool pte_val_same(const struct pte_val *a, const struct pte_val *b)
+{
+	const unsigned int hw = MMU_ACCESSED | MMU_DIRTY;	/* set by the CPU at will */
+
+	return a->kind == b->kind && a->pa == b->pa && a->swap == b->swap &&
+	       (a->flags & ~hw) == (b->flags & ~hw);
+}
+
+/*
+ * Walk @pgt to the PTE of @va (page aligned down) and take pgt->lock
+ * (interrupts off). Never fails: without a page table the cursor reads
+ * PTE_KIND_NONE and an install creates the tables. Does not sleep; nothing
+ * may sleep until pte_cursor_unlock().
+ */
+void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
+/* Drop the lock (the cursor stays usable for pte_cursor_relock()). */
+void pte_cursor_unlock(struct pte_cursor *c);
+/*
+ * Take the lock again after pte_cursor_unlock(), without a new walk (see
+ * the drawing above: the caller held the mmap lock all along). The entry
+ * may have changed: re-read it.
+ */
+void pte_cursor_relock(struct pte_cursor *c);
+/*
+ * Step to the next page when it is below @end and its PTE is in the same
+ * page-table page: true, without a walk. Else false and the cursor stays.
+ * Range loops restart with pte_cursor_lock() at pte_cursor_span_end().
+ */
+bool pte_cursor_next(struct pte_cursor *c, vaddr_t end);
+/*
+ * Move to @va if its PTE is in the same page-table page (or the same 2 MiB
+ * of a hole), without a walk: true. Else false and the cursor stays.
+ */
+bool pte_cursor_move(struct pte_cursor *c, vaddr_t va);
+/*
+ * Where the page table (or the hole where none is) that the cursor looked
+ * at ends: the next address a range loop must walk to again.
+ */
+static inline vaddr_t pte_cursor_span_end(const struct pte_cursor *c)
+{
+	return c->end;
+}
+/* Decode the entry into *@v; returns v->kind. Lock held. */
+enum pte_kind pte_cursor_get(const struct pte_cursor *c, struct pte_val *v);
+/*
+ * Install a mapping of frame @pa with MMU_* @flags (accessed/dirty are
+ * ignored) in an empty slot, creating missing page tables (no sleep).
+ * Returns 0, -EEXIST (the slot is in use) or -ENOMEM. No TLB flush needed.
+ */
+int pte_cursor_set_page(struct pte_cursor *c, phys_addr_t pa, unsigned int flags);
+/* Install swap entry @entry in an empty slot: 0, -EEXIST or -ENOMEM. */
+int pte_cursor_set_swap(struct pte_cursor *c, uint64_t entry);
+/*
+ * Give the page in the slot new MMU_* @flags (MMU_PROTNONE: keep it
+ * inaccessible) and flush its TLB entry. 0, or -ENOENT when no page.
+ */
+int pte_cursor_protect(struct pte_cursor *c, unsigned int flags);
+/*
+ * Clear some of MMU_WRITE / MMU_ACCESSED / MMU_DIRTY on a present page;
+ * returns the flags it had (0: no present page). Flushes when it changed.
+ */
+unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear);
+/* How pte_cursor_clear() treats the TLB. */
+enum pte_flush {
+	PTE_FLUSH,		/* flush this page's TLB entry now */
+	PTE_NOFLUSH,		/* TLB gather: caller flushes the range later */
+};
+/* Empty the slot (page, PROT_NONE page or swap entry). Swap entries need no flush. */
+void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush);
+
+/*
+ * One-shot operations (each one walk under the tree's lock). Map
+ * [va, va+size) to pa: @size is PAGE_SIZE, PMD_SIZE or PUD_SIZE, va/pa
+ * aligned to it; allocates intermediate tables. Returns 0, -EINVAL
+ * (alignment/size), -EEXIST (something already mapped there) or -ENOMEM.
+ * Does not sleep. Kernel mappings (kstack) and tests; mm/ uses cursors.
+ */
+int arch_map(struct pgtable *pgt, vaddr_t va, phys_addr_t pa, size_t size,
 	     unsigned int flags);
 /*
  * Remove the translation of the page that contains @va and flush it from the
  * TLB. @size must equal the size of that mapping. Returns 0 or -ENOENT
  * (nothing mapped) or -EINVAL (size mismatch). Page tables are not freed.
  */
-int arch_unmap(phys_addr_t root, vaddr_t va, size_t size);
+int arch_unmap(struct pgtable *pgt, vaddr_t va, size_t size);
+/* Describe the translation of @va (any page size). Returns 0 or -ENOENT. */
+int arch_query(struct pgtable *pgt, vaddr_t va, struct mmu_mapping *out);
 /*
- * Clear the 4 KiB PTE of @va *without* a TLB flush (TLB gather: the caller
- * flushes the range once with arch_flush_tlb_mm_range()). True if cleared.
+ * Clear some of MMU_WRITE / MMU_ACCESSED / MMU_DIRTY on the 4 KiB PTE at
+ * @va (rmap: page_referenced, page_mkclean): pte_cursor_clear_flags() on a
+ * cursor of its own. Returns the old flags, 0 when nothing is mapped.
  */
-bool arch_unmap_noflush(phys_addr_t root, vaddr_t va);
-/* Swap entries in user PTEs (see PTE_SWAP). 0 / -EEXIST / -ENOMEM. */
-int arch_set_swap(phys_addr_t root, vaddr_t va, uint64_t entry);
-/* The swap entry at @va, if the PTE holds one: true and *entry. */
-bool arch_get_swap(phys_addr_t root, vaddr_t va, uint64_t *entry);
+unsigned int arch_clear_flags(struct pgtable *pgt, vaddr_t va, unsigned int clear);
 /*
- * arch_query and arch_get_swap in one walk (the fault path): 0 and *out for
- * a mapping, 1 and *entry for a swap entry, -ENOENT for an empty PTE.
+ * Range walkers. Call @fn for every present (or PROT_NONE) leaf mapping
+ * that overlaps [start, end) / for every swap entry in it, in address
+ * order; stop early and return @fn's value when it is non-zero. @fn runs
+ * with pgt->lock held: it must not sleep or touch this tree (collect what
+ * to do, then do it with a cursor).
  */
-int arch_query_or_swap(phys_addr_t root, vaddr_t va, struct mmu_mapping *out,
-		       uint64_t *entry);
-void arch_clear_swap(phys_addr_t root, vaddr_t va);
-/* Call @fn for every swap entry in [start, end), in address order. */
-int arch_walk_swap(phys_addr_t root, vaddr_t start, vaddr_t end,
-		   int (*fn)(vaddr_t va, uint64_t entry, void *arg), void *arg);
-/* Flush [start, end) of the address space @root wherever it may be cached. */
-void arch_flush_tlb_mm_range(phys_addr_t root, vaddr_t start, vaddr_t end);
-/* Describe the translation of @va. Returns 0 or -ENOENT. */
-int arch_query(phys_addr_t root, vaddr_t va, struct mmu_mapping *out);
-/*
- * Call @fn for every present leaf mapping that overlaps [start, end), in
- * address order. Stops early and returns @fn's value when it is non-zero.
- */
-int arch_walk(phys_addr_t root, vaddr_t start, vaddr_t end,
+int arch_walk(struct pgtable *pgt, vaddr_t start, vaddr_t end,
 	      int (*fn)(const struct mmu_mapping *m, void *arg), void *arg);
+int arch_walk_swap(struct pgtable *pgt, vaddr_t start, vaddr_t end,
+		   int (*fn)(vaddr_t va, uint64_t entry, void *arg), void *arg);
+/* Flush [start, end) of the address space @pgt wherever it may be cached. */
+void arch_flush_tlb_mm_range(struct pgtable *pgt, vaddr_t start, vaddr_t end);
 
 /*
  * Direct-map surgery (secretmem): make the direct-map page of frame @pfn
@@ -139,25 +268,28 @@ int arch_set_direct_map_valid(pfn_t pfn, bool valid);
 /* Size of the direct-map page covering @pfn (0 if none). For tests. */
 size_t arch_direct_map_page_size(pfn_t pfn);
 
-/* User address spaces: a pgd sharing the kernel half, torn down with its tables. */
-phys_addr_t arch_pgd_create(void);		/* 0 when out of memory */
-void arch_pgd_destroy(phys_addr_t pgd);
-/* Page-table pages below @pgd's user half (its VmPTE); not the pgd itself. */
-unsigned long arch_pgd_nr_tables(phys_addr_t pgd);
+/*
+ * User address spaces: a pgd sharing the kernel half, torn down with its
+ * tables. arch_pgd_create() fills in @pgt (root and an unlocked lock):
+ * 0 or -ENOMEM.
+ */
+int arch_pgd_create(struct pgtable *pgt);
+void arch_pgd_destroy(struct pgtable *pgt);
+/* Page-table pages below the pgd's user half (its VmPTE); not the pgd itself. */
+unsigned long arch_pgd_nr_tables(const struct pgtable *pgt);
 /*
  * After munmap: free the user page tables overlapping [start, end) that
  * are empty and map nothing outside [floor, ceiling) (the gap between the
  * neighbouring VMAs), as Linux's free_pgtables(). Flushes the TLB when it
- * freed any. Takes the page-table lock; does not sleep.
+ * freed any. Takes pgt->lock; caller holds the mmap lock for writing (the
+ * cursor's promise); does not sleep.
  */
-void arch_free_user_tables(phys_addr_t pgd, vaddr_t start, vaddr_t end, vaddr_t floor,
+void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vaddr_t floor,
 			   vaddr_t ceiling);
-int arch_protect(phys_addr_t root, vaddr_t va, unsigned int flags);
-void arch_switch_pgd(phys_addr_t pgd);
-/* Clear WRITE/ACCESSED/DIRTY on a 4 KiB PTE; returns the old flags (0: none). */
-unsigned int arch_clear_flags(phys_addr_t root, vaddr_t va, unsigned int clear);
-/* Free the page table mapping @va when it has become empty. */
-void arch_prune_table(phys_addr_t root, vaddr_t va);
+/* Load @root (a pgt->root) into CR3 on this CPU. */
+void arch_switch_pgd(phys_addr_t root);
+/* Free the kernel page table mapping @va when it has become empty (kstack). */
+void arch_prune_table(struct pgtable *pgt, vaddr_t va);
 
 /* TLB maintenance; the one place that will shoot down other CPUs later. */
 void arch_flush_tlb_page(vaddr_t va);

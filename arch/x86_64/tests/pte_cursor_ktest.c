@@ -1,0 +1,116 @@
+/*
+ * pte_cursor_ktest.c - contract tests for the page-table cursor and the
+ * per-address-space page-table lock (arch/pgtable.h), on a throw-away user
+ * pgd that no task runs on: what a cursor reads in a hole, after an
+ * install, a protect, a flag clear and a clear; swap entries; stepping
+ * and moving inside one page table without a walk; skipping holes.
+ */
+#include "kernel/ktest.h"
+#include "kernel/errno.h"
+#include "mm/page_alloc.h"
+#include <arch/pgtable.h>
+
+#define TEST_VA		0x40000000ul		/* 1 GiB: 2 MiB aligned, user half */
+
+KTEST(pte_cursor_install_read_clear)
+{
+	struct page *pg = alloc_page(GFP_ZERO);
+	struct pgtable pgt;
+	struct pte_cursor c;
+	struct pte_val v, before;
+
+	KT_ASSERT(pg != NULL);
+	KT_ASSERT_EQ(arch_pgd_create(&pgt), 0);
+	/* A hole: reads as none, the hole spans to the 512 GiB boundary. */
+	pte_cursor_lock(&c, &pgt, TEST_VA + 5);
+	KT_ASSERT(spin_is_locked(&pgt.lock));
+	KT_ASSERT_EQ(c.va, TEST_VA);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_NONE);
+	KT_ASSERT_EQ(pte_cursor_span_end(&c), 512ul << 30);
+	KT_ASSERT(!pte_cursor_next(&c, TEST_VA + 4 * PAGE_SIZE));
+	/* Install: creates PDPT, PD and PT (three user tables). */
+	KT_ASSERT_EQ(pte_cursor_set_page(&c, page_to_phys(pg), MMU_USER | MMU_WRITE), 0);
+	KT_ASSERT_EQ(arch_pgd_nr_tables(&pgt), 3);
+	KT_ASSERT_EQ(pte_cursor_set_page(&c, page_to_phys(pg), MMU_USER), -EEXIST);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_PAGE);
+	KT_ASSERT_EQ(v.pa, page_to_phys(pg));
+	KT_ASSERT((v.flags & (MMU_USER | MMU_WRITE)) == (MMU_USER | MMU_WRITE));
+	KT_ASSERT_EQ(pte_cursor_span_end(&c), TEST_VA + PMD_SIZE);
+	before = v;
+	/* Protect and clear flags keep the frame. */
+	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_USER), 0);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_PAGE);
+	KT_ASSERT(!(v.flags & MMU_WRITE) && v.pa == before.pa);
+	KT_ASSERT(!pte_val_same(&v, &before));
+	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_USER | MMU_WRITE), 0);
+	KT_ASSERT(pte_cursor_clear_flags(&c, MMU_WRITE) & MMU_WRITE);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_PAGE);
+	KT_ASSERT(!(v.flags & MMU_WRITE));
+	/* PROT_NONE keeps the frame but is no longer present. */
+	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_PROTNONE), 0);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_PAGE);
+	KT_ASSERT((v.flags & MMU_PROTNONE) && v.pa == before.pa);
+	KT_ASSERT_EQ(pte_cursor_clear_flags(&c, MMU_ACCESSED), 0);
+	pte_cursor_clear(&c, PTE_FLUSH);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_NONE);
+	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_USER), -ENOENT);
+	pte_cursor_unlock(&c);
+	KT_ASSERT(!spin_is_locked(&pgt.lock));
+	/* One-shot queries see the same tree through the same lock. */
+	KT_ASSERT_EQ(arch_clear_flags(&pgt, TEST_VA, MMU_WRITE), 0);
+	arch_free_user_tables(&pgt, 0, USER_END, 0, USER_END);
+	KT_ASSERT_EQ(arch_pgd_nr_tables(&pgt), 0);
+	arch_pgd_destroy(&pgt);
+	free_page(pg);
+	return KT_PASS;
+}
+
+static int count_swap(vaddr_t va, uint64_t entry, void *arg)
+{
+	(void)va;
+	*(uint64_t *)arg += entry;
+	return 0;
+}
+
+KTEST(pte_cursor_swap_next_move_relock)
+{
+	struct pgtable pgt;
+	struct pte_cursor c;
+	struct pte_val v;
+	uint64_t sum = 0;
+	unsigned int n = 0;
+
+	KT_ASSERT_EQ(arch_pgd_create(&pgt), 0);
+	pte_cursor_lock(&c, &pgt, TEST_VA);
+	/* Swap entries in the first four slots, one at a time by stepping. */
+	do {
+		KT_ASSERT_EQ(pte_cursor_set_swap(&c, 100 + n), 0);
+		n++;
+	} while (pte_cursor_next(&c, TEST_VA + 4 * PAGE_SIZE));
+	KT_ASSERT_EQ(n, 4);
+	KT_ASSERT_EQ(c.va, TEST_VA + 3 * PAGE_SIZE);
+	KT_ASSERT_EQ(pte_cursor_set_swap(&c, 7), -EEXIST);
+	/* Move back without a walk; the table ends at the next 2 MiB. */
+	KT_ASSERT(pte_cursor_move(&c, TEST_VA + PAGE_SIZE));
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_SWAP);
+	KT_ASSERT_EQ(v.swap, 101);
+	KT_ASSERT(!pte_cursor_move(&c, TEST_VA + PMD_SIZE));
+	KT_ASSERT(pte_cursor_move(&c, TEST_VA + PMD_SIZE - PAGE_SIZE));
+	KT_ASSERT(!pte_cursor_next(&c, ~0ul));	/* last slot of the table */
+	/* Unlock and relock: the same slot, no new walk needed. */
+	pte_cursor_unlock(&c);
+	pte_cursor_relock(&c);
+	KT_ASSERT_EQ(c.va, TEST_VA + PMD_SIZE - PAGE_SIZE);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_NONE);
+	pte_cursor_unlock(&c);
+	/* The range walker sees the four entries. */
+	KT_ASSERT_EQ(arch_walk_swap(&pgt, TEST_VA, TEST_VA + PMD_SIZE, count_swap, &sum), 0);
+	KT_ASSERT_EQ(sum, 100 + 101 + 102 + 103);
+	pte_cursor_lock(&c, &pgt, TEST_VA);
+	do
+		pte_cursor_clear(&c, PTE_NOFLUSH);
+	while (pte_cursor_next(&c, TEST_VA + 4 * PAGE_SIZE));
+	pte_cursor_unlock(&c);
+	arch_pgd_destroy(&pgt);
+	return KT_PASS;
+}

@@ -1,0 +1,157 @@
+/*
+ * gup.c - get_user_pages: the kernel reaching into a user address space
+ * through its page tables rather than through the current CR3. Used for
+ * MAP_POPULATE/mlock prefaulting (mmap.c), the ELF loader and
+ * set_tid_address-style stores into another process (vm_copy_to), and
+ * /proc and tests reading another process's memory (vm_copy_from).
+ *
+ * A pinned page is one the caller holds a reference on (get_page): it
+ * cannot be freed while pinned, though reclaim may still unmap it. GUP
+ * faults pages in through the same fault handler a user access takes
+ * (memory.c's handle_mm_fault), without counting a page fault event, and
+ * with the mmap lock already held by the caller:
+ *
+ *   query PTE --absent--> handle_mm_fault(read or write) --+
+ *       |  read-only, write wanted, VMA writable --> write fault
+ *       |  read-only, GUP_FORCE, VMA read-only ----> fault_unshare (COW copy)
+ *       v  present and good enough: pin it      <-----------+ (retry, 4 times)
+ *
+ * Linux's FOLL_FORCE lets ptrace and /proc/<pid>/mem write read-only
+ * private mappings the same way: the write lands in a private copy, never
+ * in the file.
+ */
+#include "mm/internal.h"
+#include "kernel/compiler.h"
+#include "kernel/errno.h"
+#include "kernel/lib/string.h"
+#include "mm/page_alloc.h"
+#include <arch/pgtable.h>
+
+/* Tries before giving up on a page that keeps changing under us. */
+#define GUP_TRIES	4
+
+/*
+ * Make the page at @addr of @v present (and, for @write, writable or
+ * private); *m describes it on success. 0 or -EFAULT / -ENOMEM. mmap lock
+ * held; may sleep.
+ */
+static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool write,
+			unsigned int gup_flags, struct mmu_mapping *m)
+{
+	for (int tries = 0; tries < GUP_TRIES; tries++) {
+		if (arch_query(&mm->pgt, addr, m)) {
+			/* A forced write to a read-only VMA first reads the page in. */
+			bool fw = write && (v->flags & VM_WRITE);
+
+			if (handle_mm_fault(mm, addr, fw ? FAULT_WRITE : 0) != VM_FAULT_OK)
+				return -EFAULT;
+			continue;
+		}
+		if (!write || (m->flags & MMU_WRITE))
+			return 0;
+		if (v->flags & VM_WRITE) {
+			if (handle_mm_fault(mm, addr, FAULT_WRITE) != VM_FAULT_OK)
+				return -EFAULT;
+			continue;
+		}
+		/* GUP_FORCE: write a read-only private VMA through a private copy. */
+		if (!(gup_flags & GUP_FORCE) || (v->flags & VM_SHARED))
+			return -EFAULT;
+		if (page_exclusive_anon(pfn_to_page(m->pa >> PAGE_SHIFT)))
+			return 0;
+		if (fault_unshare(mm, v, addr) != VM_FAULT_OK)
+			return -ENOMEM;
+	}
+	return -EFAULT;
+}
+
+/*
+ * Pin @n pages from @start of @mm (see vm.h): n, or -EFAULT with nothing
+ * left pinned. mmap lock held; may sleep (faults).
+ */
+long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
+			   unsigned int gup_flags, struct page **pages)
+{
+	bool write = gup_flags & GUP_WRITE;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long addr = (start & PAGE_MASK) + i * PAGE_SIZE;
+		struct vma *v = vma_lookup(&mm->vmas, addr);
+		struct mmu_mapping m;
+
+		/* Without GUP_FORCE the VMA must allow the access, as a user's would. */
+		if (!v || (!(gup_flags & GUP_FORCE) &&
+			   !vma_access_permitted(v, write ? FAULT_WRITE : 0)))
+			break;
+		if (!(v->flags & VM_ACCESS_FLAGS))
+			break;			/* PROT_NONE: not even with GUP_FORCE */
+		if (gup_fault_in(mm, v, addr, write, gup_flags, &m))
+			break;
+		pages[i] = pfn_to_page(m.pa >> PAGE_SHIFT);
+		get_page(pages[i]);
+	}
+	if (i == n)
+		return (long)n;
+	while (i--)
+		put_page(pages[i]);
+	return -EFAULT;
+}
+
+/*
+ * Copy into @mm's memory through its page tables, breaking COW even in
+ * read-only private VMAs (like Linux's FOLL_FORCE): the ELF loader uses it
+ * to zero the tail of a file-backed segment (@src NULL: write zeros).
+ * Returns 0 or -EFAULT. Takes the mmap lock; may sleep.
+ */
+int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n)
+{
+	const char *s = src;
+	int err = 0;
+
+	mmap_lock(mm);
+	while (n) {
+		size_t chunk = MIN(n, PAGE_SIZE - (dst & ~PAGE_MASK));
+		struct page *p;
+
+		if (get_user_pages_locked(mm, dst, 1, GUP_WRITE | GUP_FORCE, &p) != 1) {
+			err = -EFAULT;
+			break;
+		}
+		if (s)
+			memcpy((char *)page_address(p) + (dst & ~PAGE_MASK), s, chunk);
+		else
+			memset((char *)page_address(p) + (dst & ~PAGE_MASK), 0, chunk);
+		put_page(p);
+		if (s)
+			s += chunk;
+		dst += chunk;
+		n -= chunk;
+	}
+	mmap_unlock(mm);
+	return err;
+}
+
+/*
+ * Read @mm's memory without faulting anything in (absent pages read as
+ * zeros). Returns 0. The caller keeps @mm's page tables alive (holds the
+ * mmap lock, or the mm is not running); does not sleep.
+ */
+int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n)
+{
+	char *d = dst;
+
+	while (n) {
+		size_t chunk = MIN(n, PAGE_SIZE - (src & ~PAGE_MASK));
+		struct mmu_mapping m;
+
+		if (arch_query(&mm->pgt, src, &m))
+			memset(d, 0, chunk);
+		else
+			memcpy(d, (char *)phys_to_virt(m.pa) + (src - m.va), chunk);
+		d += chunk;
+		src += chunk;
+		n -= chunk;
+	}
+	return 0;
+}

@@ -1,0 +1,444 @@
+/*
+ * pagewalk.c - range operations on a VMA's page tables, each done with
+ * page-table cursors (arch/pgtable.h) one page table at a time: tearing
+ * mappings down (zap: munmap, exit, MADV_DONTNEED, truncate), fork's copy,
+ * mprotect's re-protection, MADV_PAGEOUT / MADV_COLD, and the single-PTE
+ * unmaps rmap and reclaim ask for.
+ *
+ * walk_ptes() is the loop they share: one walk per page table (512 PTEs,
+ * 2 MiB), the cursor stepping from slot to slot without walking again, and
+ * a hole (no table) skipped in one step:
+ *
+ *   start                                                       end
+ *     |--- PT #1 (locked once) ---|--- no table: skip ---|--- PT #3 ---|
+ *      fn fn . fn . . fn fn fn                             fn . fn
+ *
+ * The callback runs with the page-table lock held (spinlock, interrupts
+ * off). Work that may sleep (swap writes, shmem writeout, which rmap-walks
+ * and takes this lock itself) unlocks the cursor around it and re-reads
+ * the entry after re-locking. Every function here needs the mmap lock of
+ * the mm(s) it touches, which keeps page tables from being freed meanwhile.
+ *
+ * The fault path is in memory.c.
+ */
+#include "mm/internal.h"
+#include "kernel/compiler.h"
+#include "mm/page_alloc.h"
+#include "mm/rmap.h"
+#include "mm/swap.h"
+#include "mm/vmscan.h"
+#include "mm/vmstat.h"
+#include "kernel/errno.h"
+#include <arch/pgtable.h>
+
+/* Called for every non-empty PTE; non-zero stops the walk and is returned. */
+typedef int (*pte_fn)(struct pte_cursor *c, const struct pte_val *pv, void *arg);
+
+static int walk_ptes(struct pgtable *pgt, unsigned long start, unsigned long end, pte_fn fn,
+		     void *arg)
+{
+	struct pte_cursor c;
+	int ret = 0;
+
+	for (unsigned long va = start; va < end && !ret; va = pte_cursor_span_end(&c)) {
+		pte_cursor_lock(&c, pgt, va);
+		do {
+			struct pte_val pv;
+
+			if (pte_cursor_get(&c, &pv) != PTE_KIND_NONE)
+				ret = fn(&c, &pv, arg);
+		} while (!ret && pte_cursor_next(&c, end));
+		pte_cursor_unlock(&c);
+	}
+	return ret;
+}
+
+static struct page *pte_page(const struct pte_val *pv)
+{
+	return pfn_to_page(pv->pa >> PAGE_SHIFT);
+}
+
+/* ---- tearing down ---- */
+
+/*
+ * TLB gather: unmapping clears PTEs without flushing each one, collects the
+ * pages, then flushes the TLB once for the whole range and only *then*
+ * drops the pages' mappings (rmap, mapcount) and references, which may
+ * free them. Until the flush another CPU (later, with SMP) may still write
+ * through a stale translation, so the frame must not be reused before:
+ *
+ *   clear PTE, clear PTE, ...  ->  flush TLB [start, end)  ->  put pages
+ */
+#define GATHER_MAX	64
+
+struct mmu_gather {
+	struct mm *mm;
+	unsigned long start, end;	/* range of cleared PTEs still to flush */
+	unsigned int nr;
+	struct page *pages[GATHER_MAX];
+};
+
+static void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm)
+{
+	tlb->mm = mm;
+	tlb->start = ~0ul;
+	tlb->end = 0;
+	tlb->nr = 0;
+}
+
+static void tlb_flush_and_release(struct mmu_gather *tlb)
+{
+	if (tlb->end > tlb->start) {
+		arch_flush_tlb_mm_range(&tlb->mm->pgt, tlb->start, tlb->end);
+		count_vm_event(TLB_FLUSH);
+	}
+	for (unsigned int i = 0; i < tlb->nr; i++)
+		page_remove_map(tlb->mm, tlb->pages[i]);
+	tlb->start = ~0ul;
+	tlb->end = 0;
+	tlb->nr = 0;
+}
+
+static void tlb_remove_page(struct mmu_gather *tlb, unsigned long va, struct page *p)
+{
+	tlb->start = MIN(tlb->start, va);
+	tlb->end = MAX(tlb->end, va + PAGE_SIZE);
+	if (is_zero_page(p))
+		return;
+	tlb->pages[tlb->nr++] = p;
+	if (tlb->nr == GATHER_MAX)
+		tlb_flush_and_release(tlb);
+}
+
+struct zap_ctx {
+	struct mmu_gather tlb;
+	bool unmap;			/* clear the PTEs too (not needed at exit) */
+	bool keep_cows;			/* punch hole: private anonymous copies stay */
+	bool swap;			/* swap entries go too (not for truncate) */
+	const struct vma *vma;
+};
+
+static void zap_page(struct zap_ctx *c, struct pte_cursor *pc, const struct pte_val *pv)
+{
+	struct page *p = pte_page(pv);
+
+	if (c->keep_cows && page_test_flag(p, PG_anon))
+		return;
+	if (c->vma->flags & VM_LOCKED)
+		mod_vm_stat(NR_MLOCK, -1);
+	/* A file page written through this PTE keeps that news (Linux's set_page_dirty). */
+	if ((pv->flags & MMU_DIRTY) && !is_zero_page(p) && !page_test_flag(p, PG_anon))
+		page_set_flag(p, PG_dirty);
+	if (c->unmap) {
+		pte_cursor_clear(pc, PTE_NOFLUSH);
+		tlb_remove_page(&c->tlb, pc->va, p);
+	} else if (!is_zero_page(p)) {
+		page_remove_map(c->tlb.mm, p);	/* exit: the page tables go next */
+	}
+}
+
+/* A swap entry being unmapped: the slot loses one reference. */
+static void zap_swap(struct zap_ctx *c, struct pte_cursor *pc, uint64_t slot)
+{
+	if (c->unmap)
+		pte_cursor_clear(pc, PTE_NOFLUSH);
+	if (slot == SWP_ERROR_MARKER)
+		return;				/* a marker holds no slot */
+	add_mm_counter(c->tlb.mm, MM_SWAPENTS, -1);
+	swap_free(slot);
+}
+
+static int zap_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
+{
+	struct zap_ctx *c = arg;
+
+	if (pv->kind == PTE_KIND_PAGE)
+		zap_page(c, pc, pv);
+	else if (c->swap)
+		zap_swap(c, pc, pv->swap);
+	return 0;
+}
+
+/*
+ * munmap, exit (@unmap false: the tables go next), MADV_DONTNEED: drop the
+ * pages and swap entries of [start, end) of @v. mmap lock held; takes the
+ * page-table lock per table; does not sleep.
+ */
+void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
+		   bool unmap)
+{
+	struct zap_ctx c = { .unmap = unmap, .swap = true, .vma = v };
+
+	tlb_gather_init(&c.tlb, mm);
+	walk_ptes(&mm->pgt, start, end, zap_one, &c);
+	tlb_flush_and_release(&c.tlb);
+}
+
+/*
+ * The addresses of @v that map file pages [@first_index, @end_index):
+ *
+ *   file:   pgoff ....... first_index ######## end_index ....
+ *   @v:     v->start .... *start ############# *end ... v->end
+ *
+ * clamped to @v (*start == *end when they do not meet).
+ */
+static void vma_index_range(const struct vma *v, unsigned long first_index,
+			    unsigned long end_index, unsigned long *start, unsigned long *end)
+{
+	unsigned long n = vma_pages(v);
+	unsigned long lo = first_index > v->pgoff ? MIN(first_index - v->pgoff, n) : 0;
+	unsigned long hi = end_index > v->pgoff ? MIN(end_index - v->pgoff, n) : 0;
+
+	*start = v->start + (lo << PAGE_SHIFT);
+	*end = v->start + (MAX(lo, hi) << PAGE_SHIFT);
+}
+
+/*
+ * Truncate / punch hole: unmap file pages [first_index, end_index) from @v
+ * (private COW copies too with @even_cows). i_mmap_lock held (it keeps @v);
+ * takes the page-table lock per table; does not sleep.
+ */
+void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned long end_index,
+			  bool even_cows)
+{
+	struct zap_ctx c = { .unmap = true, .keep_cows = !even_cows, .vma = v };
+	unsigned long start, end;
+
+	vma_index_range(v, first_index, end_index, &start, &end);
+	tlb_gather_init(&c.tlb, v->mm);
+	walk_ptes(&v->mm->pgt, start, end, zap_one, &c);
+	tlb_flush_and_release(&c.tlb);
+}
+
+/*
+ * rmap (try_to_unmap): remove the PTE mapping @p at @addr of @v, moving a
+ * dirty bit to PG_dirty, and drop its reference. anon_vma or i_mmap lock
+ * held; takes @v's page-table lock; one walk; does not sleep.
+ */
+void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
+{
+	struct pte_cursor c;
+	struct pte_val pv;
+
+	pte_cursor_lock(&c, &v->mm->pgt, addr);
+	if (pte_cursor_get(&c, &pv) == PTE_KIND_PAGE && (pv.flags & MMU_DIRTY))
+		page_set_flag(p, PG_dirty);
+	pte_cursor_clear(&c, PTE_FLUSH);
+	if (v->flags & VM_LOCKED)
+		mod_vm_stat(NR_MLOCK, -1);
+	page_remove_map(v->mm, p);
+	pte_cursor_unlock(&c);
+}
+
+/*
+ * Reclaim: the PTE mapping @p at @addr of @v becomes swap entry @slot (the
+ * caller's slot reference moves to it). Caller holds @v's mmap lock
+ * (trylocked) and the rmap lock; one walk; does not sleep.
+ */
+void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot)
+{
+	struct pte_cursor c;
+
+	pte_cursor_lock(&c, &v->mm->pgt, addr);
+	pte_cursor_clear(&c, PTE_FLUSH);
+	pte_cursor_set_swap(&c, slot);		/* the table is there: cannot fail */
+	add_mm_counter(v->mm, MM_SWAPENTS, 1);
+	page_remove_map(v->mm, p);
+	pte_cursor_unlock(&c);
+}
+
+/* ---- fork ---- */
+
+/*
+ * Copy one PTE of the parent (@s) into the child (@d, same address).
+ * Private pages become copy-on-write: read-only on both sides. A swap
+ * entry gives the child one more reference on the slot.
+ */
+static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte_val *pv,
+		    const struct vma *v, struct mm *dst)
+{
+	unsigned int flags = pv->flags & (MMU_USER | MMU_WRITE | MMU_EXEC | MMU_PROTNONE);
+	struct page *p;
+
+	if (pv->kind == PTE_KIND_SWAP) {
+		if (pte_cursor_set_swap(d, pv->swap))
+			return -ENOMEM;
+		if (pv->swap == SWP_ERROR_MARKER)
+			return 0;		/* the child inherits the poison, as on Linux */
+		swap_dup(pv->swap);
+		add_mm_counter(dst, MM_SWAPENTS, 1);
+		return 0;
+	}
+	if (!(v->flags & VM_SHARED) && (flags & MMU_WRITE)) {
+		flags &= ~MMU_WRITE;
+		pte_cursor_protect(s, flags);
+	}
+	if (pte_cursor_set_page(d, pv->pa, flags))
+		return -ENOMEM;
+	p = pte_page(pv);
+	if (!is_zero_page(p)) {
+		get_page(p);
+		page_add_map(dst, p);
+	}
+	return 0;
+}
+
+/*
+ * Both cursors move together, a page table at a time; the child's lock is
+ * taken first and released last (Linux nests the parent's inside it).
+ */
+/*
+ * fork: copy @v's PTEs and swap entries from @src into @dst (0 or -ENOMEM,
+ * the child then being torn down). Both page-table locks are held a table
+ * at a time, @dst's outside @src's; the caller holds @src's mmap lock and
+ * @dst is not yet visible to anyone. Does not sleep.
+ */
+int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
+{
+	struct pte_cursor s, d;
+	int err = 0;
+
+	for (unsigned long va = v->start; va < v->end && !err; va = pte_cursor_span_end(&s)) {
+		pte_cursor_lock(&d, &dst->pgt, va);
+		pte_cursor_lock(&s, &src->pgt, va);
+		do {
+			struct pte_val pv;
+
+			if (pte_cursor_get(&s, &pv) != PTE_KIND_NONE && pte_cursor_move(&d, s.va))
+				err = copy_one(&s, &d, &pv, v, dst);
+		} while (!err && pte_cursor_next(&s, v->end));
+		pte_cursor_unlock(&s);
+		pte_cursor_unlock(&d);
+	}
+	return err;
+}
+
+/* ---- mprotect ---- */
+
+static int reprotect_one(struct pte_cursor *c, const struct pte_val *pv, void *arg)
+{
+	struct vma *v = arg;
+	bool writable;
+
+	if (pv->kind != PTE_KIND_PAGE)
+		return 0;
+	writable = (v->flags & VM_SHARED) || page_exclusive_anon(pte_page(pv));
+	pte_cursor_protect(c, vma_pte_flags(v, writable));
+	return 0;
+}
+
+/*
+ * mprotect: give every page of @v the PTE flags v->flags now call for
+ * (writable only where a write needs no COW). mmap lock held; takes the
+ * page-table lock per table; does not sleep.
+ */
+void change_vma_protection(struct mm *mm, struct vma *v)
+{
+	walk_ptes(&mm->pgt, v->start, v->end, reprotect_one, v);
+}
+
+/* ---- MADV_PAGEOUT and MADV_COLD ---- */
+
+/*
+ * MADV_PAGEOUT on [start, end) of @v: write each page only this PTE maps
+ * to swap now - an anonymous page's PTE becomes its swap entry, a tmpfs
+ * page (MAP_SHARED memory, memfd, a tmpfs file) leaves its slot in the
+ * file (vmscan.c). Pages shared with other mappings stay, as on Linux.
+ */
+struct pageout_ctx {
+	struct mm *mm;
+	struct vma *vma;
+	long done;
+	int err;
+};
+
+/* Swap out exclusive anonymous page @p (cursor locked; unlocked for the write). */
+static int pageout_anon_one(struct pageout_ctx *c, struct pte_cursor *pc,
+			    const struct pte_val *pv, struct page *p)
+{
+	long slot = swap_alloc_slot();
+	struct pte_val now;
+	int err;
+
+	if (slot < 0)
+		return c->err = (int)slot;		/* no swap (left): stop */
+	get_page(p);					/* ours while unlocked */
+	pte_cursor_unlock(pc);
+	err = swap_writepage(p, slot);
+	pte_cursor_relock(pc);
+	if (err || pte_cursor_get(pc, &now) != PTE_KIND_PAGE || !pte_val_same(&now, pv)) {
+		swap_free(slot);
+		put_page(p);
+		if (err)
+			c->err = -EIO;
+		return 0;
+	}
+	pte_cursor_clear(pc, PTE_FLUSH);
+	pte_cursor_set_swap(pc, slot);			/* the table is there: cannot fail */
+	add_mm_counter(c->mm, MM_SWAPENTS, 1);
+	put_page(p);
+	page_remove_map(c->mm, p);			/* frees the frame */
+	c->done++;
+	return 0;
+}
+
+static int pageout_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
+{
+	struct pageout_ctx *c = arg;
+	struct page *p = pte_page(pv);
+	int err;
+
+	if (pv->kind != PTE_KIND_PAGE || (pv->flags & MMU_PROTNONE))
+		return 0;
+	if (!c->vma->file)
+		return page_exclusive_anon(p) ? pageout_anon_one(c, pc, pv, p) : 0;
+	if (page_test_flag(p, PG_anon) || READ_ONCE(p->mapcount) != 1)
+		return 0;		/* a private COW copy of a file page, or shared */
+	pte_cursor_unlock(pc);		/* writeout rmap-walks: it unmaps through us */
+	err = pageout_shmem_page(p, c->mm);
+	pte_cursor_relock(pc);
+	if (!err)
+		c->done++;
+	else if (err == -ENOSPC)
+		return c->err = err;
+	else if (err == -EIO)
+		c->err = err;
+	return 0;
+}
+
+/*
+ * MADV_PAGEOUT: returns the pages written out, or -ENOSPC / -EIO when none
+ * could be. mmap lock held (the caller, madvise, has refused VM_LOCKED
+ * VMAs); the page-table lock is dropped around each write; may sleep.
+ */
+long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
+{
+	struct pageout_ctx c = { mm, v, 0, 0 };
+
+	walk_ptes(&mm->pgt, start, end, pageout_one, &c);
+	return c.done ? c.done : c.err;
+}
+
+/*
+ * MADV_COLD on [start, end) of @v: each page only this PTE maps loses its
+ * accessed bit and goes to the head of the inactive list, so reclaim takes
+ * it before pages still in use - Linux's madvise_cold: nothing is freed or
+ * written now, and pages shared with other mappings are left alone.
+ */
+static int cold_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
+{
+	struct page *p = pte_page(pv);
+
+	(void)arg;
+	if (pv->kind != PTE_KIND_PAGE || is_zero_page(p) || READ_ONCE(p->mapcount) != 1)
+		return 0;
+	pte_cursor_clear_flags(pc, MMU_ACCESSED);
+	lru_deactivate(p);
+	return 0;
+}
+
+/* MADV_COLD on [start, end) of @v. mmap lock held; page-table lock per table; no sleep. */
+void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
+{
+	walk_ptes(&mm->pgt, start, end, cold_one, v);
+}
