@@ -23,7 +23,7 @@
  * -> swap_map_lock.
  *
  * This file is the file-system-neutral part: lookup, insertion and
- * removal. What is special to shmem - allocating pages for holes, pages
+ * removal, and mapping cached pages at fault-around (filemap_map_pages). What is special to shmem - allocating pages for holes, pages
  * going out to swap and coming back, accounting - is in mm/shmem.c; the
  * swap cache is in mm/swap_state.c.
  */
@@ -31,6 +31,7 @@
 #include "mm/filemap.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "mm/vmstat.h"
 
 /*
  * The cached page at @index with a reference, or NULL (hole or swapped
@@ -92,4 +93,54 @@ void i_size_write(struct inode *inode, loff_t size)
 
 	inode->size = size;
 	spin_unlock_irqrestore(&inode->pages_lock, irq);
+}
+
+/* ---- mapping cached pages: fault-around ---- */
+
+/* Is the PTE of @a (in the window of @vmf) empty? Cursor unlocked around. */
+static bool around_slot_empty(struct vm_fault *vmf, unsigned long a)
+{
+	struct pte_val pv;
+	bool empty;
+
+	pte_cursor_relock(&vmf->pte);
+	empty = pte_cursor_move(&vmf->pte, a) && pte_cursor_get(&vmf->pte, &pv) == PTE_KIND_NONE;
+	pte_cursor_unlock(&vmf->pte);
+	return empty;
+}
+
+/*
+ * vm_operations.map_pages of file VMAs (Linux's filemap_map_pages): map
+ * the pages of [start, end) that are in the page cache below EOF, read-only,
+ * into the slots still empty. It never reads swap or allocates: a page not
+ * cached stays for its own fault. The cache is looked up with the cursor
+ * unlocked; a slot that filled meanwhile keeps what it got.
+ */
+void filemap_map_pages(struct vm_fault *vmf, unsigned long start, unsigned long end)
+{
+	struct vma *v = vmf->vma;
+	struct inode *inode = v->file->inode;
+
+	for (unsigned long a = start; a < end; a += PAGE_SIZE) {
+		unsigned long idx = linear_page_index(v, a);
+		struct page *p;
+		int err = -EEXIST;
+
+		if (a == vmf->address || !around_slot_empty(vmf, a))
+			continue;
+		/* Only below EOF: beyond it the access must raise SIGBUS. */
+		if ((loff_t)(idx << PAGE_SHIFT) >= READ_ONCE(inode->size))
+			break;
+		p = filemap_get_page(inode, idx);
+		if (!p)
+			continue;
+		pte_cursor_relock(&vmf->pte);
+		if (pte_cursor_move(&vmf->pte, a))
+			err = install_page(&vmf->pte, v, p, false);
+		pte_cursor_unlock(&vmf->pte);
+		if (err)
+			put_page(p);
+		else
+			count_vm_event(FAULT_AROUND);
+	}
 }

@@ -106,6 +106,15 @@ void shmem_writeout_end(struct inode *inode);
 int shmem_unuse(void);
 
 /*
+ * Mapping the page cache: shmem_vm_ops (shmem.c; its ->fault is
+ * shmem_fault) are the vm_operations of every file VMA; their map_pages
+ * is filemap_map_pages (filemap.c), fault-around over cached pages.
+ */
+struct vm_fault;
+extern const struct vm_operations shmem_vm_ops;
+void filemap_map_pages(struct vm_fault *vmf, unsigned long start, unsigned long end);
+
+/*
  * swap_state.c: the swap cache, under swap_map_lock (defined in
  * swapfile.c with the slot counts it also guards).
  */
@@ -138,6 +147,12 @@ static inline bool is_zero_page(const struct page *p)
 	return p == zero_page;
 }
 
+/*
+ * Map @p in the empty slot under locked cursor @c, in @v (writable when
+ * @writable and VM_WRITE); the PTE takes the caller's reference. 0,
+ * -EEXIST (the slot filled meanwhile) or -ENOMEM. Does not sleep.
+ */
+int install_page(struct pte_cursor *c, struct vma *v, struct page *p, bool writable);
 /*
  * Give a VMA made by mmap its vm_operations: shmem's for a file (every
  * mappable file is tmpfs-backed), anonymous memory's otherwise. Called by

@@ -1,6 +1,7 @@
 /*
  * memory.c - the page-fault handler: demand paging, copy-on-write, swap-in,
- * and the vm_operations of anonymous and shmem (tmpfs file) VMAs.
+ * fault-around, and the vm_operations of anonymous VMAs (a file VMA's are
+ * shmem_vm_ops, in shmem.c).
  *
  * Page states and who holds a reference (page->refcount):
  *
@@ -26,9 +27,11 @@
  *                                      else copy (COW break)
  *   PTE holds a swap entry          -> read the page back, map it
  *
- * "PTE absent" goes through the VMA's vm_operations.fault (anon_fault,
- * shmem_fault below; memfd_secret will add its own), which only finds the
- * page; finish_fault() maps it. Write faults on a VMA without VM_WRITE,
+ * "PTE absent" goes through the VMA's vm_operations.fault (anon_fault
+ * below, shmem_fault in shmem.c; memfd_secret will add its own), which
+ * only finds the page; do_fault() maps the cached neighbours of a read
+ * (->map_pages), copies a file page for a private write, and
+ * finish_fault() maps it. Write faults on a VMA without VM_WRITE,
  * exec faults without VM_EXEC and any access to a PROT_NONE VMA are
  * refused before any of this (SEGV_ACCERR); an address no VMA covers is
  * SEGV_MAPERR; a file page at or beyond EOF is SIGBUS.
@@ -134,11 +137,8 @@ static struct page *new_anon_page(struct vma *v, unsigned long addr, bool zero)
 	return p;
 }
 
-/*
- * Map @p in the empty slot under cursor @c (locked) of @v; the PTE takes
- * the caller's reference. 0, -EEXIST (the slot filled meanwhile) or -ENOMEM.
- */
-static int install_page(struct pte_cursor *c, struct vma *v, struct page *p, bool writable)
+/* Map @p in the empty slot under locked cursor @c of @v (internal.h). */
+int install_page(struct pte_cursor *c, struct vma *v, struct page *p, bool writable)
 {
 	int err = pte_cursor_set_page(c, page_to_phys(p), vma_pte_flags(v, writable));
 
@@ -202,102 +202,6 @@ static enum vm_fault_result anon_fault(struct vm_fault *vmf)
 
 static const struct vm_operations anon_vm_ops = {
 	.fault = anon_fault,
-};
-
-/* ---- shmem and tmpfs files: shmem_vm_ops (moves to shmem.c with the page cache) ---- */
-
-/*
- * Fault-around (as Linux's do_fault_around): a read fault on a file also
- * maps the neighbouring pages of its aligned 16-page window that are
- * already in the page cache, read-only, so a sequential reader takes one
- * fault per 64 KiB instead of one per page. A later write still faults
- * (COW for private mappings, dirty tracking for shared ones). The window
- * lies inside one page table, so the fault's cursor just moves over it;
- * the cache is looked up with the cursor unlocked.
- */
-#define FAULT_AROUND_PAGES	16
-
-/* Is the PTE of @a (in the window of @vmf) empty? Cursor unlocked around. */
-static bool around_slot_empty(struct vm_fault *vmf, unsigned long a)
-{
-	struct pte_val pv;
-	bool empty;
-
-	pte_cursor_relock(&vmf->pte);
-	empty = pte_cursor_move(&vmf->pte, a) && pte_cursor_get(&vmf->pte, &pv) == PTE_KIND_NONE;
-	pte_cursor_unlock(&vmf->pte);
-	return empty;
-}
-
-static void fault_around(struct vm_fault *vmf)
-{
-	struct vma *v = vmf->vma;
-	unsigned long addr = vmf->address;
-	unsigned long lo = MAX(v->start, ALIGN_DOWN(addr, FAULT_AROUND_PAGES * PAGE_SIZE));
-	unsigned long hi = MIN(v->end, lo + FAULT_AROUND_PAGES * PAGE_SIZE);
-	struct inode *inode = v->file->inode;
-
-	for (unsigned long a = lo; a < hi; a += PAGE_SIZE) {
-		unsigned long idx = linear_page_index(v, a);
-		struct page *p;
-		int err = -EEXIST;
-
-		if (a == addr || !around_slot_empty(vmf, a))
-			continue;
-		/* Only below EOF: beyond it the access must raise SIGBUS. */
-		if ((loff_t)(idx << PAGE_SHIFT) >= READ_ONCE(inode->size))
-			break;
-		p = filemap_get_page(inode, idx);
-		if (!p)
-			continue;
-		pte_cursor_relock(&vmf->pte);
-		if (pte_cursor_move(&vmf->pte, a))
-			err = install_page(&vmf->pte, v, p, false);
-		pte_cursor_unlock(&vmf->pte);
-		if (err)
-			put_page(p);
-		else
-			count_vm_event(FAULT_AROUND);
-	}
-	pte_cursor_move(&vmf->pte, addr);	/* back to the faulting page */
-}
-
-/*
- * A PTE absent in a file mapping: the page-cache page (read in from swap
- * if need be); a private write gets its own copy at once (COW), a shared
- * write dirties the file page.
- */
-static enum vm_fault_result shmem_fault(struct vm_fault *vmf)
-{
-	struct vma *v = vmf->vma;
-	bool write = vmf->flags & FAULT_WRITE, shared = v->flags & VM_SHARED;
-	struct page *p = shmem_get_page(v->file->inode, vmf->pgoff, SGP_CACHE), *copy;
-
-	if (IS_ERR(p))	/* beyond EOF, or its swap slot could not be read */
-		return PTR_ERR(p) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-	count_vm_event(FILE_FAULT);
-	if (!write)
-		fault_around(vmf);
-	if (write && !shared) {
-		copy = new_anon_page(v, vmf->address, false);
-		if (!copy) {
-			put_page(p);
-			return VM_FAULT_OOM;
-		}
-		memcpy(page_address(copy), page_address(p), PAGE_SIZE);
-		put_page(p);
-		count_vm_event(COW_FAULT);
-		p = copy;
-	} else if (write) {
-		page_set_flag(p, PG_dirty);
-	}
-	vmf->page = p;
-	vmf->writable = write || shared;
-	return VM_FAULT_OK;
-}
-
-static const struct vm_operations shmem_vm_ops = {
-	.fault = shmem_fault,
 };
 
 /* At mmap: shmem_vm_ops for a file, anon_vm_ops otherwise. mmap lock held. */
@@ -517,16 +421,70 @@ bool vma_access_permitted(const struct vma *v, unsigned int flags)
 	return true;
 }
 
-/* A PTE absent: the VMA's ->fault finds the page, finish_fault maps it. */
+/*
+ * Fault-around (Linux's do_fault_around): a read fault on a file also
+ * maps the neighbouring pages of its aligned 16-page window that are
+ * already in the page cache, read-only, so a sequential reader takes one
+ * fault per 64 KiB instead of one per page. A later write still faults
+ * (COW for private mappings, dirty tracking for shared ones). The window
+ * lies inside one page table and the VMA; ops->map_pages fills it.
+ */
+#define FAULT_AROUND_PAGES	16
+
+static void do_fault_around(struct vm_fault *vmf)
+{
+	struct vma *v = vmf->vma;
+	unsigned long lo = MAX(v->start, ALIGN_DOWN(vmf->address, FAULT_AROUND_PAGES * PAGE_SIZE));
+	unsigned long hi = MIN(v->end, lo + FAULT_AROUND_PAGES * PAGE_SIZE);
+
+	v->ops->map_pages(vmf, lo, hi);
+	pte_cursor_move(&vmf->pte, vmf->address);	/* back to the faulting page */
+}
+
+/*
+ * A private write to a file page (Linux's do_cow_fault): map a copy of
+ * vmf->page, an anonymous page of this VMA, instead of the page itself.
+ */
+static enum vm_fault_result cow_file_page(struct vm_fault *vmf)
+{
+	struct page *copy = new_anon_page(vmf->vma, vmf->address, false);
+
+	if (!copy) {
+		put_page(vmf->page);
+		return VM_FAULT_OOM;
+	}
+	memcpy(page_address(copy), page_address(vmf->page), PAGE_SIZE);
+	put_page(vmf->page);
+	count_vm_event(COW_FAULT);
+	vmf->page = copy;
+	vmf->writable = true;
+	return VM_FAULT_OK;
+}
+
+/*
+ * A PTE absent: the VMA's ->fault finds the page; a read maps the cached
+ * neighbours too, a private write to a file page copies it; finish_fault
+ * maps the result.
+ */
 static enum vm_fault_result do_fault(struct vm_fault *vmf)
 {
 	const struct vm_operations *ops = vmf->vma->ops;
+	bool write = vmf->flags & FAULT_WRITE;
 	enum vm_fault_result r;
 
 	if (!ops || !ops->fault)
 		ops = &anon_vm_ops;		/* a VMA made without vma_set_vm_ops() */
 	r = ops->fault(vmf);
-	return r == VM_FAULT_OK ? finish_fault(vmf) : r;
+	if (r != VM_FAULT_OK)
+		return r;
+	if (!write && ops->map_pages)
+		do_fault_around(vmf);
+	if (write && !(vmf->vma->flags & VM_SHARED) && !page_test_flag(vmf->page, PG_anon)) {
+		r = cow_file_page(vmf);
+		if (r != VM_FAULT_OK)
+			return r;
+	}
+	return finish_fault(vmf);
 }
 
 /*

@@ -440,3 +440,33 @@ struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags
 	}
 	return f;
 }
+
+/* ---- mapping shmem: shmem_vm_ops ---- */
+
+/*
+ * vm_operations.fault of tmpfs, memfd and shared anonymous VMAs: the
+ * page-cache page of vmf->pgoff, read back from swap or allocated for a
+ * hole if need be. A shared write dirties it; a private write gets a copy
+ * made by the generic path (mm/memory.c's do_fault), so the file page is
+ * only read. SIGBUS at or beyond EOF or when its swap slot is unreadable.
+ */
+static enum vm_fault_result shmem_fault(struct vm_fault *vmf)
+{
+	struct vma *v = vmf->vma;
+	bool write = vmf->flags & FAULT_WRITE, shared = v->flags & VM_SHARED;
+	struct page *p = shmem_get_page(v->file->inode, vmf->pgoff, SGP_CACHE);
+
+	if (IS_ERR(p))
+		return PTR_ERR(p) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	count_vm_event(FILE_FAULT);
+	if (write && shared)
+		page_set_flag(p, PG_dirty);
+	vmf->page = p;
+	vmf->writable = write || shared;
+	return VM_FAULT_OK;
+}
+
+const struct vm_operations shmem_vm_ops = {
+	.fault = shmem_fault,
+	.map_pages = filemap_map_pages,
+};

@@ -96,12 +96,18 @@ struct vm_operations {
 	 */
 	void (*close)(struct vma *v);
 	/*
+	 * Fault-around: after a read fault's ->fault, map read-only whatever
+	 * pages of [start, end) (one page table, inside the VMA) are cached
+	 * already, into empty slots, through vmf->pte. Optional; may sleep
+	 * only with the cursor unlocked.
+	 */
+	void (*map_pages)(struct vm_fault *vmf, unsigned long start, unsigned long end);
+	/*
 	 * Hooks Linux has that later issues add when they need them:
 	 *   open(v)            a copy of the VMA was made (split, fork)
 	 *   may_split(v, addr) refuse a split at @addr (hugetlb-like VMAs)
 	 *   mremap(v)          the VMA moved (mremap issue)
 	 *   page_mkwrite(vmf)  a shared file page becomes writable
-	 *   map_pages(vmf, ..) fault-around through the VMA's file
 	 */
 };
 
