@@ -22,9 +22,9 @@ const char *const lock_rank_names[NR_LOCK_RANKS] = {
 	[LOCK_RANK_I_MMAP] = "i_mmap_lock",
 	[LOCK_RANK_PAGES] = "pages_lock",
 	[LOCK_RANK_SHMEM_SWAPLIST] = "shmem_swaplist_lock",
-	[LOCK_RANK_SWAP_MAP] = "swap map_lock",
+	[LOCK_RANK_SWAP_MAP] = "swap_map_lock",
 	[LOCK_RANK_LRU] = "lru_lock",
-	[LOCK_RANK_PT] = "pt_lock",
+	[LOCK_RANK_PT] = "page-table lock",
 	[LOCK_RANK_KSTACK] = "kstack_lock",
 	[LOCK_RANK_SLAB_CACHES] = "slab caches_lock",
 	[LOCK_RANK_SLAB] = "kmem_cache lock",
@@ -39,19 +39,19 @@ static struct held_locks *held_here(void)
 	return t ? &t->held_locks : NULL;
 }
 
-void lock_order_acquire(const void *lock, enum lock_rank rank, bool trylock)
+void lock_order_acquire(const void *lock, enum lock_rank rank, enum lock_acquire how)
 {
 	unsigned long irq = arch_irq_save();
 	struct held_locks *h = held_here();
 
 	if (!h)
 		goto out;
-	if (!trylock) {
+	if (how != LOCK_ACQ_TRY) {
 		/* The highest rank held decides; report it by name. */
-		unsigned int worst = 0;
+		unsigned int worst = 0, limit = how == LOCK_ACQ_NESTED ? rank + 1 : rank;
 
 		for (unsigned int i = 0; i < h->nr; i++)
-			if (h->rank[i] >= rank && h->rank[i] > worst)
+			if (h->rank[i] >= limit && h->rank[i] > worst)
 				worst = h->rank[i];
 		if (worst) {
 			if (!lock_order_report)

@@ -3,7 +3,7 @@
  *
  * A lock may carry a rank (spin_lock_init_ranked, mutex_init_ranked, or the
  * _RANKED static initialisers); rank 0 means "not checked". Ranks follow the
- * lock-order tree of docs/lock-order-draft.md: a task may take a ranked lock
+ * lock order written in mm/internal.h: a task may take a ranked lock
  * only while every ranked lock it holds has a *lower* rank. Taking one of
  * equal or higher rank panics with both names:
  *
@@ -34,10 +34,10 @@ enum lock_rank {
 	LOCK_RANK_ANON_VMA,		/* anon_vma->root->lock */
 	LOCK_RANK_I_MMAP,		/* inode->i_mmap_lock */
 	LOCK_RANK_PAGES,		/* inode->pages_lock */
+	LOCK_RANK_PT,			/* mm->pgt.lock, kernel_pgt.lock (never nested) */
 	LOCK_RANK_SHMEM_SWAPLIST,	/* shmem_swaplist_lock */
-	LOCK_RANK_SWAP_MAP,		/* swap map_lock */
+	LOCK_RANK_SWAP_MAP,		/* swap_map_lock */
 	LOCK_RANK_LRU,			/* lru_lock */
-	LOCK_RANK_PT,			/* pt_lock */
 	LOCK_RANK_KSTACK,		/* kstack_lock */
 	LOCK_RANK_SLAB_CACHES,		/* caches_lock */
 	LOCK_RANK_SLAB,			/* kmem_cache->lock */
@@ -55,11 +55,24 @@ struct held_locks {
 };
 
 /*
- * Check (unless @trylock) and record that the current task now holds @lock
- * of @rank. Panics on an order violation unless lock_order_report is set.
- * Never sleeps; safe with interrupts off.
+ * How a lock is being taken. LOCK_ACQ_NESTED is the one declared exception
+ * (Linux's *_lock_nested): a second lock of the same rank whose nesting
+ * cannot deadlock because of how the two are chosen - fork's child mm
+ * under its parent's (nobody else can reach the child yet). Only a lock of
+ * a *higher* rank held is then an error.
  */
-void lock_order_acquire(const void *lock, enum lock_rank rank, bool trylock);
+enum lock_acquire {
+	LOCK_ACQ_WAIT,		/* checked: every rank held must be lower */
+	LOCK_ACQ_TRY,		/* recorded, not checked: a trylock cannot deadlock */
+	LOCK_ACQ_NESTED,	/* checked: ranks held may be lower or equal */
+};
+
+/*
+ * Check and record that the current task now holds @lock of @rank, taken
+ * as @how says. Panics on an order violation unless lock_order_report is
+ * set. Never sleeps; safe with interrupts off.
+ */
+void lock_order_acquire(const void *lock, enum lock_rank rank, enum lock_acquire how);
 /* Forget @lock (no-op when it was not recorded). Never sleeps. */
 void lock_order_release(const void *lock);
 /*

@@ -604,9 +604,9 @@ static int init_thread(void *arg)
 	arch_fpu_init_state(t->fpu);
 	con = file_open_kernel("/dev/console", O_RDWR);
 	if (!IS_ERR(con)) {
-		fd_install(con, 0, false);
-		fd_install(file_get(con), 0, false);
-		fd_install(file_get(con), 0, false);
+		fd_install(con, 0, /* cloexec= */false);
+		fd_install(file_get(con), 0, /* cloexec= */false);
+		fd_install(file_get(con), 0, /* cloexec= */false);
 	} else {
 		printk("init: cannot open /dev/console (%ld)\n", PTR_ERR(con));
 	}

@@ -38,13 +38,24 @@ static inline void spin_lock_init_ranked(spinlock_t *l, enum lock_rank r)
 }
 
 /* Interrupts must be off (spin_lock_irqsave, or already off). */
-static inline void __spin_lock(spinlock_t *l)
+static inline void __spin_lock_how(spinlock_t *l, enum lock_acquire how)
 {
 	if (l->rank)
-		lock_order_acquire(l, (enum lock_rank)l->rank, /* trylock= */false);
+		lock_order_acquire(l, (enum lock_rank)l->rank, how);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			arch_cpu_relax();
+}
+
+static inline void __spin_lock(spinlock_t *l)
+{
+	__spin_lock_how(l, LOCK_ACQ_WAIT);
+}
+
+/* __spin_lock of a second lock of the rank already held (lock_order.h). */
+static inline void __spin_lock_nested(spinlock_t *l)
+{
+	__spin_lock_how(l, LOCK_ACQ_NESTED);
 }
 
 static inline void __spin_unlock(spinlock_t *l)

@@ -84,7 +84,14 @@ static bool mutex_try(struct mutex *m)
 void mutex_lock(struct mutex *m)
 {
 	if (m->rank)
-		lock_order_acquire(m, (enum lock_rank)m->rank, /* trylock= */false);
+		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_WAIT);
+	wait_event(&m->wq, mutex_try(m));
+}
+
+void mutex_lock_nested(struct mutex *m)
+{
+	if (m->rank)
+		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_NESTED);
 	wait_event(&m->wq, mutex_try(m));
 }
 
@@ -104,7 +111,7 @@ bool mutex_trylock(struct mutex *m)
 	bool got = mutex_try(m);
 
 	if (got && m->rank)
-		lock_order_acquire(m, (enum lock_rank)m->rank, /* trylock= */true);
+		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_TRY);
 	return got;
 }
 

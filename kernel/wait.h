@@ -97,6 +97,8 @@ void mutex_init(struct mutex *m);
 /* mutex_init() with a lock-order rank: taking it is checked (lock_order.h). */
 void mutex_init_ranked(struct mutex *m, enum lock_rank r);
 void mutex_lock(struct mutex *m);
+/* mutex_lock() of a second mutex of the rank already held (lock_order.h). */
+void mutex_lock_nested(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);	/* true: now held; never sleeps */
 bool mutex_is_locked(const struct mutex *m);

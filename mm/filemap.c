@@ -19,11 +19,11 @@
  * size and the counters nr_pages and swapped. The fault path takes only
  * pages_lock, never inode->lock (a read(2) into a mapping of the same file
  * would deadlock), so everything a fault may look at changes under
- * pages_lock. Lock order: inode->lock -> pages_lock -> shmem_swaplist_lock
- * -> swap_map_lock.
+ * pages_lock (its place in the lock order: mm/internal.h).
  *
  * This file is the file-system-neutral part: lookup, insertion and
- * removal, and mapping cached pages at fault-around (filemap_map_pages). What is special to shmem - allocating pages for holes, pages
+ * removal, and mapping cached pages at fault-around (filemap_map_pages).
+ * What is special to shmem - allocating pages for holes, pages
  * going out to swap and coming back, accounting - is in mm/shmem.c; the
  * swap cache is in mm/swap_state.c.
  */
@@ -136,7 +136,7 @@ void filemap_map_pages(struct vm_fault *vmf, unsigned long start, unsigned long 
 			continue;
 		pte_cursor_relock(&vmf->pte);
 		if (pte_cursor_move(&vmf->pte, a))
-			err = install_page(&vmf->pte, v, p, false);
+			err = install_page(&vmf->pte, v, p, /* writable= */false);
 		pte_cursor_unlock(&vmf->pte);
 		if (err)
 			put_page(p);

@@ -75,6 +75,7 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 	bool write = gup_flags & GUP_WRITE;
 	unsigned long i;
 
+	mmap_assert_locked(mm);
 	for (i = 0; i < n; i++) {
 		unsigned long addr = (start & PAGE_MASK) + i * PAGE_SIZE;
 		struct vma *v = vma_lookup(&mm->vmas, addr);

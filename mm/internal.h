@@ -2,6 +2,60 @@
  * mm/internal.h - what the files of mm/ share with each other and nothing
  * outside mm/ needs. The public interface of user memory is mm/vm.h; this
  * header is included only by the .c files of mm/ and by mm/tests/.
+ *
+ * THE LOCK ORDER of everything user memory touches - the one place it is
+ * written. Outermost first: holding a lock, you may take only locks below
+ * it in this list; a lock never nests in itself (another mm's mmap lock,
+ * another inode's pages_lock: trylock only). Every ranked lock carries its
+ * place as an enum lock_rank (kernel/lock_order.h, same order) and every
+ * boot checks it: a lock taken out of order panics "lock order: took X
+ * while holding Y" (kernel/tests/lock_order_ktest.c tests the checker).
+ *
+ *   lock                 kind   guards                           where
+ *   swap_lock            mutex  swapon/swapoff, the area table   swapfile.c
+ *   inode->lock     (u)  mutex  a file's size, times, data;      fs.h, tmpfs.c
+ *                               read/write fault under it
+ *   mm->lock             mutex  "the mmap lock": VMAs, struct mm vm.h
+ *                               fields, which page tables exist
+ *   vfs_ns_lock     (u)  mutex  names (maps prints paths)        fs.h
+ *   anon_vma->root->lock mutex  a fork family's anon_vma trees   rmap.c
+ *   inode->i_mmap_lock   spin   a file's tree of VMAs            rmap.c
+ *   inode->pages_lock    spin   a file's page cache, its size    filemap.c
+ *   mm->pgt.lock         spin   the mm's page-table entries      arch/pgtable.h
+ *     (kernel_pgt.lock: the kernel's; never held with an mm's)
+ *   shmem_swaplist_lock  spin   inodes holding swap entries      shmem.c
+ *   swap_map_lock        spin   slot counts, the swap cache      swapfile.c
+ *   lru_lock             spin   the LRU lists and PG_lru/active  vmscan.c
+ *   kstack_lock          spin   free kernel-stack slots          kstack.c
+ *   caches_lock          spin   the list of slab caches          slab.c
+ *   kmem_cache->lock     spin   one cache's slabs                slab.c
+ *   zone_lock            spin   the buddy free lists             page_alloc.c
+ *
+ * The real nestings are fewer than the list allows; these are the ones
+ * the code has: swap_lock -> tasklist_lock (swapoff collects mms) and ->
+ * the mmap lock and pages_lock (unuse); inode->lock -> mmap lock (a fault
+ * in copy_to_user) and -> i_mmap_lock (truncate unmaps); mmap lock ->
+ * anon_vma / i_mmap_lock -> page-table lock (rmap unmaps); mmap lock ->
+ * page-table lock -> swap_map_lock, lru_lock, zone_lock (faults, zap, COW,
+ * swap-out); pages_lock -> shmem_swaplist_lock, swap_map_lock, lru_lock;
+ * any allocation -> kmem_cache->lock -> zone_lock.
+ *
+ * Against the order, and legal only because they are trylocks (recorded,
+ * not checked): reclaim trylocks each mapper's mmap lock from inside an
+ * rmap walk (anon_vma or i_mmap_lock held; mm/vmscan.c), up to 16 at once.
+ *
+ * (u) unranked, so not checked yet: a directory's inode->lock is taken
+ * under vfs_ns_lock (only to touch its times, a leaf), a regular file's
+ * above the mmap lock - two classes in one field, which need two ranks
+ * (by inode type) before the checker can cover them; vfs_ns_lock is taken
+ * under the mmap lock by /proc/PID/maps only. Not in the order at all,
+ * because nothing is taken inside them: a mutex's own spinlock, wait-queue
+ * locks, the scheduler's rq_lock and sleep_lock, console_lock,
+ * tasklist_lock (for mm purposes), a /proc query's lock.
+ *
+ * Under any spinlock nothing may sleep: allocations there are never
+ * GFP_RECLAIM, and a page-table cursor is unlocked around anything that
+ * sleeps (memory.c draws it).
  */
 #ifndef MM_INTERNAL_H
 #define MM_INTERNAL_H
@@ -85,8 +139,7 @@ void populate_range_locked(struct mm *mm, unsigned long start, unsigned long end
 
 /* --- The page cache, shmem and the swap cache (filemap.c, shmem.c, swap_state.c) --- */
 /*
- * Public halves: mm/filemap.h, mm/shmem.h, mm/page_tree.h. Lock order:
- * inode->lock -> inode->pages_lock -> shmem_swaplist_lock -> swap_map_lock.
+ * Public halves: mm/filemap.h, mm/shmem.h, mm/page_tree.h.
  */
 struct inode;
 
@@ -200,10 +253,12 @@ static inline void add_mm_counter(struct mm *mm, enum mm_counter c, long d)
  * pageout_range (swap writes).
  *
  * zap_vma_range: drop every page and swap entry mapped in [start, end) of
- * @v; @unmap clears the PTEs too (not needed at exit, where the tables go).
+ * @v; ZAP_CLEAR clears the PTEs too, ZAP_EXIT leaves them (exit: the
+ * tables are freed next).
  */
+enum zap_mode { ZAP_CLEAR, ZAP_EXIT };
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
-		   bool unmap);
+		   enum zap_mode mode);
 /* fork: map @v's pages into @dst as in @src, private ones COW. 0 or -ENOMEM. */
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v);
 /* mprotect: recompute the PTE flags of every page of @v from v->flags. */

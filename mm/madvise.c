@@ -54,7 +54,7 @@ static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned 
 		else if (advice == MADV_PAGEOUT)
 			pageout_range(mm, v, a, e);	/* to swap now (if on) */
 		else	/* anonymous private: refault as zeros; file: from the file */
-			zap_vma_range(mm, v, a, e, true);
+			zap_vma_range(mm, v, a, e, ZAP_CLEAR);
 		return 0;
 	case MADV_DONTFORK: case MADV_DOFORK: case MADV_DONTDUMP: case MADV_DODUMP:
 		bit = advice == MADV_DONTFORK || advice == MADV_DOFORK ? VM_DONTCOPY : VM_DONTDUMP;

@@ -192,7 +192,7 @@ static enum vm_fault_result anon_fault(struct vm_fault *vmf)
 		vmf->writable = false;
 		return VM_FAULT_OK;
 	}
-	vmf->page = new_anon_page(v, vmf->address, true);
+	vmf->page = new_anon_page(v, vmf->address, /* zero= */true);
 	if (!vmf->page)
 		return VM_FAULT_OOM;
 	count_vm_event(ANON_FAULT);
@@ -248,7 +248,7 @@ static enum vm_fault_result cow_copy(struct vm_fault *vmf, const struct pte_val 
 		put_page(old);			/* our hold; the PTE's goes next */
 		page_remove_map(v->mm, old);
 	}
-	err = install_page(&vmf->pte, v, copy, true);
+	err = install_page(&vmf->pte, v, copy, /* writable= */true);
 	pte_cursor_unlock(&vmf->pte);
 	if (err) {
 		put_page(copy);
@@ -270,7 +270,7 @@ static enum vm_fault_result fault_wp(struct vm_fault *vmf, const struct pte_val 
 	} else {
 		return cow_copy(vmf, seen, old);
 	}
-	pte_cursor_protect(&vmf->pte, vma_pte_flags(v, true));
+	pte_cursor_protect(&vmf->pte, vma_pte_flags(v, /* writable= */true));
 	pte_cursor_unlock(&vmf->pte);
 	return VM_FAULT_OK;
 }
@@ -287,6 +287,7 @@ enum vm_fault_result fault_unshare(struct mm *mm, struct vma *v, unsigned long a
 	struct pte_val pv;
 	struct page *p;
 
+	mmap_assert_locked(mm);
 	pte_cursor_lock(&vmf.pte, &mm->pgt, vmf.address);
 	if (pte_cursor_get(&vmf.pte, &pv) != PTE_KIND_PAGE) {
 		pte_cursor_unlock(&vmf.pte);
@@ -447,7 +448,7 @@ static void do_fault_around(struct vm_fault *vmf)
  */
 static enum vm_fault_result cow_file_page(struct vm_fault *vmf)
 {
-	struct page *copy = new_anon_page(vmf->vma, vmf->address, false);
+	struct page *copy = new_anon_page(vmf->vma, vmf->address, /* zero= */false);
 
 	if (!copy) {
 		put_page(vmf->page);
@@ -499,6 +500,7 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
 	struct vm_fault vmf;
 	struct pte_val pv;
 
+	mmap_assert_locked(mm);
 	if (!v)
 		return VM_FAULT_SEGV_MAPERR;
 	if (!vma_access_permitted(v, flags))
@@ -517,7 +519,7 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
 		break;
 	}
 	if (pv.flags & MMU_PROTNONE)		/* left over from PROT_NONE: refresh */
-		pte_cursor_protect(&vmf.pte, vma_pte_flags(v, false));
+		pte_cursor_protect(&vmf.pte, vma_pte_flags(v, /* writable= */false));
 	else if ((flags & FAULT_WRITE) && !(pv.flags & MMU_WRITE))
 		return fault_wp(&vmf, &pv);
 	pte_cursor_unlock(&vmf.pte);
@@ -564,6 +566,8 @@ enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int fl
 /* vm_fault() for a holder of @mm's mmap lock (swapoff): no reclaim retry; may sleep. */
 enum vm_fault_result vm_fault_locked(struct mm *mm, unsigned long addr, unsigned int flags)
 {
+	mmap_assert_locked(mm);
+
 	count_vm_event(PGFAULT);
 	return fault_account(handle_mm_fault(mm, addr, flags));
 }

@@ -67,7 +67,7 @@ struct mm *mm_create(void)
 		return NULL;
 	}
 	vma_tree_init(&mm->vmas, 0, USER_END);	/* mmap_min_addr may go down to 0 */
-	mutex_init(&mm->lock);
+	mutex_init_ranked(&mm->lock, LOCK_RANK_MMAP);
 	mm->refcount = 1;
 	mm->mmap_base = STACK_TOP - STACK_SIZE - MMAP_GAP;
 	return mm;
@@ -85,7 +85,7 @@ void vm_activate(struct mm *mm)
  * copy-on-write, both sides' PTEs write-protected; file pages are mapped
  * again; swap entries get one more user). Locks are not inherited; the
  * child's charged VMAs are charged again. Takes both mmap locks (the
- * child's is private to us, so the order cannot deadlock). NULL when out
+ * child's is private to us: mmap_lock_nested). NULL when out
  * of memory, with nothing left behind. May sleep.
  */
 struct mm *mm_dup(struct mm *src)
@@ -97,7 +97,7 @@ struct mm *mm_dup(struct mm *src)
 	if (!mm)
 		return NULL;
 	mmap_lock(src);
-	mmap_lock(mm);
+	mmap_lock_nested(mm);
 	for (v = vma_first(&src->vmas); v && !err; v = vma_next(v)) {
 		struct vma *n;
 
@@ -148,7 +148,7 @@ void mm_put(struct mm *mm)
 		return;
 	mmap_lock(mm);
 	while ((v = vma_first(&mm->vmas))) {
-		zap_vma_range(mm, v, v->start, v->end, false);
+		zap_vma_range(mm, v, v->start, v->end, ZAP_EXIT);
 		vma_remove(mm, v);
 	}
 	mmap_unlock(mm);

@@ -22,8 +22,8 @@
  *
  * Locking. Each field below names what protects it, xv6-style. The flag
  * word is the exception: its bits belong to different owners under
- * different locks (PG_lru under lru_lock, PG_swapcache under the swap
- * map_lock, PG_dirty under the mmap lock or the file's pages_lock ...), so
+ * different locks (PG_lru under lru_lock, PG_swapcache under
+ * swap_map_lock, PG_dirty under the mmap lock or the file's pages_lock ...), so
  * two CPUs may change two bits of one word at the same time. That is why
  * page_set_flag() and page_clear_flag() are atomic read-modify-writes
  * (lock bts / lock btr): a plain "flags |= bit" could write back a stale
@@ -52,7 +52,7 @@ enum page_flag_bits {
 	PG_swapbacked,		/* shmem: set once before publishing */
 	PG_secret,		/* removed from the direct map (secretmem); not set yet */
 	PG_swapcache,		/* in the swap cache: private = its swap slot;
-				 * swap map_lock */
+				 * swap_map_lock */
 	PG_lru,			/* on an LRU list (mm/vmscan.c): lru_lock */
 	PG_active,		/* ... the active one: lru_lock */
 	PG_referenced,		/* used by read/write(2) since reclaim last
@@ -90,8 +90,8 @@ struct page {
 	/* PG_buddy: block order, under zone_lock. PG_head: allocation
 	 * order, set once by the allocating kmalloc (the owner). */
 	unsigned int order;
-	/* PG_swapcache: the swap slot, under the swap map_lock.
-	 * A user pgd: its page-table pages, under pt_lock. */
+	/* PG_swapcache: the swap slot, under swap_map_lock.
+	 * A user pgd: its page-table pages, under that mm->pgt.lock. */
 	unsigned long private;
 };
 _Static_assert(sizeof(struct page) <= 80, "struct page grew: it costs 2% of RAM");

@@ -160,15 +160,16 @@ static int zap_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
 }
 
 /*
- * munmap, exit (@unmap false: the tables go next), MADV_DONTNEED: drop the
+ * munmap, exit (ZAP_EXIT: the tables go next), MADV_DONTNEED: drop the
  * pages and swap entries of [start, end) of @v. mmap lock held; takes the
  * page-table lock per table; does not sleep.
  */
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
-		   bool unmap)
+		   enum zap_mode mode)
 {
-	struct zap_ctx c = { .unmap = unmap, .swap = true, .vma = v };
+	struct zap_ctx c = { .unmap = mode == ZAP_CLEAR, .swap = true, .vma = v };
 
+	mmap_assert_locked(mm);
 	tlb_gather_init(&c.tlb, mm);
 	walk_ptes(&mm->pgt, start, end, zap_one, &c);
 	tlb_flush_and_release(&c.tlb);
@@ -284,23 +285,22 @@ static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte
 }
 
 /*
- * Both cursors move together, a page table at a time; the child's lock is
- * taken first and released last (Linux nests the parent's inside it).
- */
-/*
  * fork: copy @v's PTEs and swap entries from @src into @dst (0 or -ENOMEM,
- * the child then being torn down). Both page-table locks are held a table
- * at a time, @dst's outside @src's; the caller holds @src's mmap lock and
- * @dst is not yet visible to anyone. Does not sleep.
+ * the child then being torn down). Both cursors move together, a page
+ * table at a time, holding both page-table locks: the child's first and
+ * released last, the parent's nested inside it (as Linux does). The caller
+ * holds both mmap locks; @dst is not yet visible to anyone. Does not sleep.
  */
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 {
 	struct pte_cursor s, d;
 	int err = 0;
 
+	mmap_assert_locked(dst);
+	mmap_assert_locked(src);
 	for (unsigned long va = v->start; va < v->end && !err; va = pte_cursor_span_end(&s)) {
 		pte_cursor_lock(&d, &dst->pgt, va);
-		pte_cursor_lock(&s, &src->pgt, va);
+		pte_cursor_lock_nested(&s, &src->pgt, va);
 		do {
 			struct pte_val pv;
 
@@ -334,6 +334,8 @@ static int reprotect_one(struct pte_cursor *c, const struct pte_val *pv, void *a
  */
 void change_vma_protection(struct mm *mm, struct vma *v)
 {
+	mmap_assert_locked(mm);
+
 	walk_ptes(&mm->pgt, v->start, v->end, reprotect_one, v);
 }
 
@@ -415,6 +417,7 @@ long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 {
 	struct pageout_ctx c = { mm, v, 0, 0 };
 
+	mmap_assert_locked(mm);
 	walk_ptes(&mm->pgt, start, end, pageout_one, &c);
 	return c.done ? c.done : c.err;
 }
@@ -440,5 +443,7 @@ static int cold_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
 /* MADV_COLD on [start, end) of @v. mmap lock held; page-table lock per table; no sleep. */
 void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
 {
+	mmap_assert_locked(mm);
+
 	walk_ptes(&mm->pgt, start, end, cold_one, v);
 }

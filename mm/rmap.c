@@ -53,12 +53,8 @@
  * and take the anon_vma root's mutex (or the inode's i_mmap_lock) while
  * they change a tree; rmap_walk takes the same lock while it walks.
  * Reclaim (mm/vmscan.c) walks with no mmap lock and only trylocks the
- * mappers' mmap locks from inside the walk:
- *
- *   mmap lock
- *     anon_vma root lock / i_mmap_lock
- *       lru_lock, swap map_lock, zone_lock
- *         (alloc_pages may wake kswapd: a waitqueue lock, the run queue)
+ * mappers' mmap locks from inside the walk. Where these locks sit among
+ * the others: the lock order in mm/internal.h.
  */
 #include "mm/rmap.h"
 #include "kernel/errno.h"

@@ -21,9 +21,9 @@
  *
  * Inodes that may hold swap entries are on the swaplist, so swapoff
  * (mm/swapfile.c) can bring every page back (shmem_unuse) without
- * walking every file. Lock order: inode->lock -> inode->pages_lock ->
- * shmem_swaplist_lock -> swap_map_lock (mm/filemap.c explains
- * pages_lock). The file system side (names, read/write loops, sizes,
+ * walking every file. The locks (inode->lock, pages_lock,
+ * shmem_swaplist_lock, swap_map_lock) nest as mm/internal.h's lock order
+ * says; mm/filemap.c explains pages_lock. The file system side (names, read/write loops, sizes,
  * times) is kernel/fs/tmpfs.c.
  */
 #include "kernel/errno.h"
@@ -41,7 +41,7 @@
 unsigned long shmem_total_pages;	/* atomic */
 
 /* Inodes holding swap entries (inode->swaplist), for swapoff. */
-static spinlock_t shmem_swaplist_lock = SPINLOCK_INIT;
+static spinlock_t shmem_swaplist_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SHMEM_SWAPLIST);
 static LIST_HEAD(shmem_swaplist);	/* under shmem_swaplist_lock */
 /* Evicting an inode waits here for reclaim's writes of its pages to end. */
 static struct waitqueue shmem_writeout_wq = WAITQUEUE_INIT(shmem_writeout_wq);

@@ -30,8 +30,8 @@
  * A large kmalloc (above the biggest class) bypasses the caches: it is a
  * plain buddy block whose first frame has PG_head and order = its order.
  *
- * Lock order: cache->lock, then the zone lock (alloc_pages) inside it.
- * caches_lock only guards the list of caches (slab_report, /proc/slabinfo)
+ * Locks (their place: mm/internal.h's lock order): cache->lock, then the
+ * zone lock (alloc_pages) inside it. caches_lock only guards the list of caches (slab_report, /proc/slabinfo)
  * and is never held together with a cache lock.
  */
 #include "mm/slab.h"

@@ -51,7 +51,7 @@ struct swap_area {
 	bool writeok;			/* new slots may be taken (not while swapoff runs) */
 };
 
-static struct mutex swap_lock = MUTEX_INIT(swap_lock);
+static struct mutex swap_lock = MUTEX_INIT_RANKED(swap_lock, LOCK_RANK_SWAPON);
 static struct swap_area area;
 
 /*
@@ -60,7 +60,7 @@ static struct swap_area area;
  * them. One lock for both, so a slot freed and taken again never finds
  * its old page still cached.
  */
-spinlock_t swap_map_lock = SPINLOCK_INIT;
+spinlock_t swap_map_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SWAP_MAP);
 static unsigned long next_slot = 1;
 
 /* A slot can be taken now (swapon done, not in swapoff, not full). No lock. */
@@ -136,7 +136,7 @@ int swap_writepage(struct page *p, unsigned long slot)
 int swap_read_slot(struct page *p, unsigned long slot)
 {
 	if (!area.active || slot > area.last_page ||
-	    blkdev_rw(area.bdev, slot * (PAGE_SIZE / 512), page_address(p), PAGE_SIZE / 512, false))
+	    blkdev_rw(area.bdev, slot * (PAGE_SIZE / 512), page_address(p), PAGE_SIZE / 512, /* write= */false))
 		return -EIO;
 	count_vm_event(PSWPIN);
 	return 0;
@@ -225,7 +225,7 @@ long swapon_kernel(const char *path)
 	hdr = kmalloc(PAGE_SIZE, 0);
 	if (!hdr)
 		goto out;
-	usable = blkdev_rw(bd, 0, hdr, PAGE_SIZE / 512, false) ? -EIO : 0;
+	usable = blkdev_rw(bd, 0, hdr, PAGE_SIZE / 512, /* write= */false) ? -EIO : 0;
 	if (!usable)
 		usable = swap_parse_header(hdr, bd->sectors / (PAGE_SIZE / 512), &last);
 	if (usable <= 0) {

@@ -62,6 +62,16 @@ static inline void mmap_lock(struct mm *mm)
 	mutex_lock(&mm->lock);
 }
 
+/*
+ * Lock an mm nobody else can reach yet while holding another mm's lock
+ * (fork's child; Linux's mmap_write_lock_nested): the lock-order checker
+ * allows this one nesting of two mmap locks (kernel/lock_order.h).
+ */
+static inline void mmap_lock_nested(struct mm *mm)
+{
+	mutex_lock_nested(&mm->lock);
+}
+
 static inline void mmap_unlock(struct mm *mm)
 {
 	mutex_unlock(&mm->lock);

@@ -280,7 +280,7 @@ int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len)
 		}
 		if (v->end > end && __vma_split(mm, v, end))
 			return -ENOMEM;
-		zap_vma_range(mm, v, v->start, v->end, true);
+		zap_vma_range(mm, v, v->start, v->end, ZAP_CLEAR);
 		vma_remove(mm, v);
 		any = true;
 	}

@@ -111,18 +111,25 @@ struct vm_operations {
 	 */
 };
 
+/*
+ * One mapping of an mm. Every field is written only under the mmap lock
+ * of @mm, held (rmap walkers read start/end/pgoff/mm under the anon_vma
+ * or i_mmap lock instead, which every writer of those also takes while
+ * the VMA is in a tree: mm/rmap.c).
+ */
 struct vma {
-	unsigned long start, end;	/* [start, end), page aligned */
-	unsigned long flags;		/* VM_* */
-	unsigned long pgoff;		/* file offset in pages; start >> PAGE_SHIFT for anon */
-	struct mm *mm;
-	struct file *file;		/* NULL: anonymous (a reference when set) */
-	struct anon_vma *anon_vma;	/* where its new anonymous pages go (mm/rmap.h) */
-	struct list_head anon_vma_chain;	/* its anon_vma_chains (mm/rmap.h) */
-	const struct vm_operations *ops;
-	struct interval_tree_node shared_rb;	/* in the file's i_mmap tree */
+	unsigned long start, end;	/* [start, end), page aligned; + rmap lock when linked */
+	unsigned long flags;		/* VM_*; mmap lock */
+	unsigned long pgoff;		/* file offset in pages; start >> PAGE_SHIFT for anon;
+					 * + rmap lock when linked */
+	struct mm *mm;			/* set at creation, then constant */
+	struct file *file;		/* NULL: anonymous (a reference when set); constant */
+	struct anon_vma *anon_vma;	/* mmap lock + root lock: where new anon pages go */
+	struct list_head anon_vma_chain;	/* mmap lock + root locks: its AVCs (mm/rmap.h) */
+	const struct vm_operations *ops;	/* set once by vma_set_vm_ops() */
+	struct interval_tree_node shared_rb;	/* the file's i_mmap_lock: its i_mmap node */
 
-	/* Tree bookkeeping (mm/vma_tree.c only). */
+	/* Tree bookkeeping (mm/vma_tree.c only; mmap lock). */
 	struct rb_node rb;
 	unsigned long gap;		/* own gap: v->start - (prev ? prev->end : t->low) */
 	unsigned long subtree_gap;	/* largest gap in front of any VMA in this subtree */

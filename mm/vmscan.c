@@ -46,8 +46,9 @@
  * allocation failure with it dropped. Linux needs neither: its reclaim
  * works under page-table locks, not mmap_lock.
  *
- * Lock order: mmap lock (trylock) -> anon_vma root lock / i_mmap_lock ->
- * lru_lock. Neighbours: the fault path and swap entries in memory.c,
+ * Locks: mm/internal.h's order; the mmap locks here are trylocks taken
+ * inside rmap walks, against that order, which is why they must stay
+ * trylocks. Neighbours: the fault path and swap entries in memory.c,
  * rmap_walk in rmap.c, slots in swapfile.c, the swap cache in
  * swap_state.c, shmem writeout and swap entries in shmem.c.
  */
@@ -67,7 +68,7 @@
 
 /* 0 until vmscan_init(): no reclaim during boot and the in-kernel tests. */
 unsigned long watermark_min, watermark_low, watermark_high;
-static spinlock_t lru_lock = SPINLOCK_INIT;
+static spinlock_t lru_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_LRU);
 static struct list_head lru[NR_LRU_LISTS] = {
 	LIST_HEAD_INIT(lru[0]), LIST_HEAD_INIT(lru[1]), LIST_HEAD_INIT(lru[2]), LIST_HEAD_INIT(lru[3]),
 };

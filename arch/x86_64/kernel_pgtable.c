@@ -117,10 +117,10 @@ void paging_init(const struct boot_info *bi)
 		panic("paging_init: no memory for the top-level table");
 	map_direct(bi);
 	/* Pre-create the ioremap PDPT so the region is shared by construction. */
-	if (IS_ERR_OR_NULL(walk_to(kernel_pgt.root, IOREMAP_BASE, 2, true)))
+	if (IS_ERR_OR_NULL(walk_to(kernel_pgt.root, IOREMAP_BASE, 2, /* create= */true)))
 		panic("paging_init: no memory for the ioremap table");
 	/* Same for the kernel-stack region: every user pgd copies these slots. */
-	if (IS_ERR_OR_NULL(walk_to(kernel_pgt.root, KSTACK_BASE, 2, true)))
+	if (IS_ERR_OR_NULL(walk_to(kernel_pgt.root, KSTACK_BASE, 2, /* create= */true)))
 		panic("paging_init: no memory for the kernel-stack table");
 	map_kernel_image();
 	write_cr3(kernel_pgt.root);

@@ -18,8 +18,7 @@
  * pages of a user half are freed only under the mmap lock held for writing
  * (arch_free_user_tables, arch_pgd_destroy), which is what lets a cursor
  * drop its lock to sleep and re-take it without a new walk. Where the lock
- * sits among the others: mmap lock -> anon_vma / i_mmap lock -> page-table
- * lock -> lru_lock, swap map_lock, zone lock.
+ * sits among the others: the lock order in mm/internal.h.
  *
  * TLB flushes go through arch_flush_tlb_*(), the one place SMP shoot-down
  * will be added.
@@ -34,7 +33,7 @@
 #include "mm/vmstat.h"
 #include "kernel/lib/string.h"
 
-struct pgtable kernel_pgt = { .root = 0, .lock = SPINLOCK_INIT };
+struct pgtable kernel_pgt = { .root = 0, .lock = SPINLOCK_INIT_RANKED(LOCK_RANK_PT) };
 
 /* Index of @va in the table of @level (3 = PML4, 2 = PDPT, 1 = PD, 0 = PT). */
 unsigned int pt_index(vaddr_t va, int level)
@@ -252,6 +251,15 @@ void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 	cursor_walk(c);
 }
 
+void pte_cursor_lock_nested(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
+{
+	c->pgt = pgt;
+	c->va = ALIGN_DOWN(va, PAGE_SIZE);
+	c->irq = arch_irq_save();
+	__spin_lock_nested(&pgt->lock);
+	cursor_walk(c);
+}
+
 void pte_cursor_unlock(struct pte_cursor *c)
 {
 	spin_unlock_irqrestore(&c->pgt->lock, c->irq);
@@ -404,7 +412,7 @@ int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 		return -EINVAL;
 	if (level == 2 && !cpu_features.pdpe1gb)
 		return -EINVAL;
-	e = walk_to(root, va, level, true);
+	e = walk_to(root, va, level, /* create= */true);
 	if (!e)
 		return -ENOMEM;
 	if (IS_ERR(e))
@@ -627,7 +635,7 @@ int arch_pgd_create(struct pgtable *pgt)
 	memcpy(table_va(pgd) + PT_ENTRIES / 2, table_va(kernel_pgt.root) + PT_ENTRIES / 2,
 	       PT_ENTRIES / 2 * sizeof(pte_t));
 	pgt->root = pgd;
-	spin_lock_init(&pgt->lock);
+	spin_lock_init_ranked(&pgt->lock, LOCK_RANK_PT);
 	return 0;
 }
 
@@ -744,7 +752,7 @@ void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vadd
 void arch_prune_table(struct pgtable *pgt, vaddr_t va)
 {
 	unsigned long irq = spin_lock_irqsave(&pgt->lock);
-	pte_t *pd_e = walk_to(pgt->root, va, 1, false);
+	pte_t *pd_e = walk_to(pgt->root, va, 1, /* create= */false);
 	phys_addr_t pt = 0;
 
 	if (!IS_ERR_OR_NULL(pd_e) && (*pd_e & PTE_PRESENT) && !(*pd_e & PTE_HUGE) &&

@@ -74,8 +74,8 @@ struct inode *inode_alloc(struct super_block *sb, umode_t mode)
 	inode->ino = __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
 	inode->nlink = S_ISDIR(mode) ? 2 : 1;
 	mutex_init(&inode->lock);
-	spin_lock_init(&inode->pages_lock);
-	spin_lock_init(&inode->i_mmap_lock);
+	spin_lock_init_ranked(&inode->pages_lock, LOCK_RANK_PAGES);
+	spin_lock_init_ranked(&inode->i_mmap_lock, LOCK_RANK_I_MMAP);
 	INIT_LIST_HEAD(&inode->swaplist);
 	inode->atime = inode->mtime = inode->ctime = fs_now();
 	return inode;

@@ -118,7 +118,7 @@ static umode_t current_umask(void)
 static long sys_mkdirat(int dirfd, const char __user *path, umode_t mode)
 {
 	struct at_path ap;
-	int err = at_path_get(dirfd, path, false, &ap);
+	int err = at_path_get(dirfd, path, /* allow_empty= */false, &ap);
 
 	if (err)
 		return err;
@@ -143,7 +143,7 @@ static long sys_mknodat(int dirfd, const char __user *path, umode_t mode, unsign
 
 	if (minor > 0xff || major > 0xffffff)
 		return -EINVAL;		/* MKDEV() keeps 8 bits of minor */
-	err = at_path_get(dirfd, path, false, &ap);
+	err = at_path_get(dirfd, path, /* allow_empty= */false, &ap);
 	if (err)
 		return err;
 	err = vfs_mknod(ap.root, ap.start, ap.name, mode & ~current_umask(),
@@ -186,8 +186,8 @@ static void delete_child(struct dentry *parent, struct dentry *c)
 	} else {
 		c->inode->nlink--;
 	}
-	touch(c->inode, false);
-	touch(parent->inode, true);
+	touch(c->inode, /* mtime= */false);
+	touch(parent->inode, /* mtime= */true);
 	dentry_unlink(c);
 }
 
@@ -242,7 +242,7 @@ static long sys_unlinkat(int dirfd, const char __user *path, int flags)
 
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	err = at_path_get(dirfd, path, false, &ap);
+	err = at_path_get(dirfd, path, /* allow_empty= */false, &ap);
 	if (err)
 		return err;
 	err = vfs_unlink(ap.root, ap.start, ap.name, flags & AT_REMOVEDIR);
@@ -336,9 +336,9 @@ static void rename_move(struct rename_op *r)
 	}
 	d->cookie = r->nparent->next_cookie++;
 	list_add_tail(&d->child, &r->nparent->children);
-	touch(from->inode, true);
-	touch(r->nparent->inode, true);
-	touch(d->inode, false);
+	touch(from->inode, /* mtime= */true);
+	touch(r->nparent->inode, /* mtime= */true);
+	touch(d->inode, /* mtime= */false);
 }
 
 static int rename_locked(struct dentry *root, struct rename_op *r, struct dentry *ostart,
@@ -412,10 +412,10 @@ static long sys_renameat2(int odirfd, const char __user *oldpath, int ndirfd,
 
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL;		/* RENAME_EXCHANGE/WHITEOUT: not supported */
-	err = at_path_get(odirfd, oldpath, false, &o);
+	err = at_path_get(odirfd, oldpath, /* allow_empty= */false, &o);
 	if (err)
 		return err;
-	err = at_path_get(ndirfd, newpath, false, &n);
+	err = at_path_get(ndirfd, newpath, /* allow_empty= */false, &n);
 	if (!err) {
 		err = vfs_rename(o.root, o.start, o.name, n.start, n.name,
 				 flags & RENAME_NOREPLACE);

@@ -340,7 +340,7 @@ static long do_openat(int dirfd, const char __user *upath, int flags, umode_t mo
 {
 	struct at_path ap;
 	struct file *f;
-	int fd = at_path_get(dirfd, upath, false, &ap);
+	int fd = at_path_get(dirfd, upath, /* allow_empty= */false, &ap);
 
 	if (fd)
 		return fd;
@@ -377,7 +377,7 @@ SYSCALL(__NR_creat, sys_creat);
 int user_path_at(int dirfd, const char __user *upath, struct dentry **res)
 {
 	struct at_path ap;
-	int err = at_path_get(dirfd, upath, false, &ap);
+	int err = at_path_get(dirfd, upath, /* allow_empty= */false, &ap);
 
 	if (err)
 		return err;
@@ -395,7 +395,7 @@ int at_empty_path(const char __user *upath, int flags)
 
 	if (!(flags & AT_EMPTY_PATH))
 		return 0;
-	name = upath ? getname(upath, true) : NULL;
+	name = upath ? getname(upath, /* allow_empty= */true) : NULL;
 	if (IS_ERR(name))
 		return PTR_ERR(name);
 	empty = !name || !name[0];

@@ -24,8 +24,9 @@
  *   PROC_SYSCTL  an integer knob of /proc/sys (proc_sysctl.c): its value
  *                is generated at open like PROC_GLOBAL; a write(2) sets it
  *
- * Lock order while generating: mmap lock -> vfs_ns_lock (maps paths);
- * mmap lock -> anon_vma lock or i_mmap_lock -> tasklist_lock (rmap).
+ * Locks taken while generating (maps: the mmap lock, then vfs_ns_lock for
+ * paths; rmap: anon_vma or i_mmap_lock, then tasklist_lock) follow the
+ * lock order in mm/internal.h.
  */
 #ifndef KERNEL_FS_PROC_INTERNAL_H
 #define KERNEL_FS_PROC_INTERNAL_H

@@ -290,7 +290,7 @@ static long sys_mount(const char __user *source, const char __user *target,
 	err = strncpy_from_user(fstype, type, sizeof(fstype));
 	if (err < 0)
 		return err == -ENAMETOOLONG ? -ENODEV : err;
-	path = getname(target, false);
+	path = getname(target, /* allow_empty= */false);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
 	fs_get_root_cwd(&root, &cwd);
@@ -316,7 +316,7 @@ static long sys_umount2(const char __user *target, int flags)
 
 	if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
 		return -EINVAL;
-	path = getname(target, false);
+	path = getname(target, /* allow_empty= */false);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
 	fs_get_root_cwd(&root, &cwd);

@@ -421,7 +421,7 @@ static ssize_t unix_dgram_recvmsg(struct unix_sock *u, struct sock_msg *m)
 	}
 	if (msg->len > n)
 		m->out_flags |= MSG_TRUNC;
-	unix_recv_extras(msg, m, true);
+	unix_recv_extras(msg, m, /* first= */true);
 	/* MSG_TRUNC asks for the real length of the datagram. */
 	ret = (m->flags & MSG_TRUNC) ? (ssize_t)msg->len : (ssize_t)n;
 	if (!(m->flags & MSG_PEEK)) {

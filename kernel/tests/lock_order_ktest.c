@@ -112,3 +112,40 @@ KTEST(lock_order_trylock)
 	KT_ASSERT_EQ(reports, 0);
 	return KT_PASS;
 }
+
+/*
+ * A declared nesting of equal rank (fork: the child's mmap lock and
+ * page-table lock under the parent's) is allowed; nesting under a higher
+ * rank is still reported.
+ */
+KTEST(lock_order_nested)
+{
+	struct mutex parent, child;
+	spinlock_t pt_child, pt_parent, lru;
+	unsigned long irq;
+
+	mutex_init_ranked(&parent, LOCK_RANK_MMAP);
+	mutex_init_ranked(&child, LOCK_RANK_MMAP);
+	spin_lock_init_ranked(&pt_child, LOCK_RANK_PT);
+	spin_lock_init_ranked(&pt_parent, LOCK_RANK_PT);
+	spin_lock_init_ranked(&lru, LOCK_RANK_LRU);
+	hook_on();
+	mutex_lock(&parent);
+	mutex_lock_nested(&child);
+	irq = spin_lock_irqsave(&pt_child);
+	__spin_lock_nested(&pt_parent);
+	__spin_unlock(&pt_parent);
+	spin_unlock_irqrestore(&pt_child, irq);
+	mutex_unlock(&child);
+	mutex_unlock(&parent);
+	KT_ASSERT_EQ(reports, 0);
+	irq = spin_lock_irqsave(&lru);
+	__spin_lock_nested(&pt_parent);		/* a higher rank is held: reported */
+	__spin_unlock(&pt_parent);
+	spin_unlock_irqrestore(&lru, irq);
+	lock_order_report = NULL;
+	KT_ASSERT_EQ(reports, 1);
+	KT_ASSERT_EQ(seen_taken, LOCK_RANK_PT);
+	KT_ASSERT_EQ(seen_held, LOCK_RANK_LRU);
+	return KT_PASS;
+}

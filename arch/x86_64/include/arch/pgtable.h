@@ -165,6 +165,12 @@ static inline bool pte_val_same(const struct pte_val *a, const struct pte_val *b
  * may sleep until pte_cursor_unlock().
  */
 void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
+/*
+ * pte_cursor_lock() of a second tree while one tree's lock is held (fork:
+ * the parent's inside the child's, as Linux's spin_lock_nested): the
+ * lock-order checker allows this one nesting of equal rank.
+ */
+void pte_cursor_lock_nested(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
 /* Drop the lock (the cursor stays usable for pte_cursor_relock()). */
 void pte_cursor_unlock(struct pte_cursor *c);
 /*
