@@ -13,6 +13,8 @@
 #include "kernel/fs/fs.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
+#include "mm/filemap.h"
+#include "mm/page_alloc.h"
 #include "mm/usercopy.h"
 #include <arch/pgtable.h>
 
@@ -47,12 +49,12 @@ static long sys_mincore(unsigned long start, unsigned long len, unsigned char __
 			buf[i] = arch_query(&mm->pgt, a, &m) == 0;
 			if (!buf[i] && v->file) {
 				/* File pages count when they are in the page cache. */
-				struct inode *inode = v->file->inode;
-				unsigned long idx = linear_page_index(v, a);
-				unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
+				struct page *p = filemap_get_page(v->file->inode,
+								  linear_page_index(v, a));
 
-				buf[i] = page_tree_lookup(&inode->pages, idx) != NULL;
-				spin_unlock_irqrestore(&inode->pages_lock, irq);
+				buf[i] = p != NULL;
+				if (p)
+					put_page(p);
 			}
 		}
 		mmap_unlock(mm);
