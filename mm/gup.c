@@ -1,7 +1,7 @@
 /*
  * gup.c - get_user_pages: the kernel reaching into a user address space
  * through its page tables rather than through the current CR3. Used for
- * MAP_POPULATE/mlock prefaulting (mmap.c), the ELF loader and
+ * MAP_POPULATE/mlock prefaulting (populate_range_locked, here), the ELF loader and
  * set_tid_address-style stores into another process (vm_copy_to), and
  * /proc and tests reading another process's memory (vm_copy_from).
  *
@@ -97,6 +97,24 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 	while (i--)
 		put_page(pages[i]);
 	return -EFAULT;
+}
+
+/* Fault in [start, end) as MAP_POPULATE and mlock do (internal.h). */
+void populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
+{
+	mmap_assert_locked(mm);
+	for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
+		bool write = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+
+		if (!(v->flags & VM_ACCESS_FLAGS))
+			continue;
+		for (unsigned long a = MAX(start, v->start); a < MIN(end, v->end); a += PAGE_SIZE) {
+			struct page *p;
+
+			if (get_user_pages_locked(mm, a, 1, write ? GUP_WRITE : 0, &p) == 1)
+				put_page(p);
+		}
+	}
 }
 
 /*

@@ -130,7 +130,7 @@ bool over_mlock_limit(struct mm *mm, unsigned long pages);
 /* mlock.c: @v becomes locked (@locked) or unlocked: locked_vm and Mlocked follow. */
 void mlock_account(struct mm *mm, struct vma *v, unsigned long locked);
 /*
- * Fault in the mapped, accessible parts of [start, end) as MAP_POPULATE
+ * gup.c: fault in the mapped, accessible parts of [start, end) as MAP_POPULATE
  * and mlock do (writable where a write would not COW a shared mapping);
  * failures are ignored, as Linux's mm_populate() ignores them. mmap lock
  * held; may sleep.

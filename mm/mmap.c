@@ -186,23 +186,6 @@ static unsigned long get_unmapped_area(struct mm *mm, unsigned long hint, unsign
 	return a;
 }
 
-void populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
-{
-	mmap_assert_locked(mm);
-	for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
-		bool write = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
-
-		if (!(v->flags & VM_ACCESS_FLAGS))
-			continue;
-		for (unsigned long a = MAX(start, v->start); a < MIN(end, v->end); a += PAGE_SIZE) {
-			struct page *p;
-
-			if (get_user_pages_locked(mm, a, 1, write ? GUP_WRITE : 0, &p) == 1)
-				put_page(p);
-		}
-	}
-}
-
 long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len,
 			   unsigned long vm_flags, struct file *file, unsigned long pgoff,
 			   unsigned int region_flags)
