@@ -50,8 +50,8 @@ SWAP_KCMDLINE     := init=/tests/vm_swap_test debugexit -- fill
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
 BENCH_ARGS          ?= $(if $(QUICK),--quick,--size 64)
-BENCH_KCMDLINE      := init=/bench/mmbench -- $(BENCH_ARGS)
-BENCHSMOKE_KCMDLINE := init=/bench/mmbench -- --quick
+BENCH_KCMDLINE      := lockcheck=off init=/bench/mmbench -- $(BENCH_ARGS)
+BENCHSMOKE_KCMDLINE := lockcheck=off init=/bench/mmbench -- --quick
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
 # no red zone (interrupts push onto the kernel stack), top-2-GiB code model.

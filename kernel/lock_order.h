@@ -76,6 +76,19 @@ void lock_order_acquire(const void *lock, enum lock_rank rank, enum lock_acquire
 /* Forget @lock (no-op when it was not recorded). Never sleeps. */
 void lock_order_release(const void *lock);
 /*
+ * The checker runs unless the kernel command line says lockcheck=off (the
+ * benchmark image does, as a benchmarked Linux has no lockdep): set once
+ * in kmain before any lock is held, then read-only.
+ */
+extern bool lock_order_on;
+
+/* Is taking a lock of @rank checked and recorded? */
+static inline bool lock_order_checked(uint8_t rank)
+{
+	return rank && lock_order_on;
+}
+
+/*
  * Test hook: when set, a violation calls it instead of panicking (and the
  * lock is still recorded). Only the lock-order ktest sets it.
  */

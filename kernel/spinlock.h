@@ -40,7 +40,7 @@ static inline void spin_lock_init_ranked(spinlock_t *l, enum lock_rank r)
 /* Interrupts must be off (spin_lock_irqsave, or already off). */
 static inline void __spin_lock_how(spinlock_t *l, enum lock_acquire how)
 {
-	if (l->rank)
+	if (lock_order_checked(l->rank))
 		lock_order_acquire(l, (enum lock_rank)l->rank, how);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
@@ -61,7 +61,7 @@ static inline void __spin_lock_nested(spinlock_t *l)
 static inline void __spin_unlock(spinlock_t *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	if (l->rank)
+	if (lock_order_checked(l->rank))
 		lock_order_release(l);
 }
 

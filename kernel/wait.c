@@ -83,14 +83,14 @@ static bool mutex_try(struct mutex *m)
 /* Checked before waiting, so an inversion is caught even without contention. */
 void mutex_lock(struct mutex *m)
 {
-	if (m->rank)
+	if (lock_order_checked(m->rank))
 		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_WAIT);
 	wait_event(&m->wq, mutex_try(m));
 }
 
 void mutex_lock_nested(struct mutex *m)
 {
-	if (m->rank)
+	if (lock_order_checked(m->rank))
 		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_NESTED);
 	wait_event(&m->wq, mutex_try(m));
 }
@@ -101,7 +101,7 @@ void mutex_unlock(struct mutex *m)
 
 	m->owner = NULL;
 	spin_unlock_irqrestore(&m->lock, irq);
-	if (m->rank)
+	if (lock_order_checked(m->rank))
 		lock_order_release(m);
 	wake_up(&m->wq);
 }
@@ -110,7 +110,7 @@ bool mutex_trylock(struct mutex *m)
 {
 	bool got = mutex_try(m);
 
-	if (got && m->rank)
+	if (got && lock_order_checked(m->rank))
 		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_TRY);
 	return got;
 }

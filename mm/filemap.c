@@ -97,50 +97,40 @@ void i_size_write(struct inode *inode, loff_t size)
 
 /* ---- mapping cached pages: fault-around ---- */
 
-/* Is the PTE of @a (in the window of @vmf) empty? Cursor unlocked around. */
-static bool around_slot_empty(struct vm_fault *vmf, unsigned long a)
-{
-	struct pte_val pv;
-	bool empty;
-
-	pte_cursor_relock(&vmf->pte);
-	empty = pte_cursor_move(&vmf->pte, a) && pte_cursor_get(&vmf->pte, &pv) == PTE_KIND_NONE;
-	pte_cursor_unlock(&vmf->pte);
-	return empty;
-}
-
 /*
  * vm_operations.map_pages of file VMAs (Linux's filemap_map_pages): map
  * the pages of [start, end) that are in the page cache below EOF, read-only,
- * into the slots still empty. It never reads swap or allocates: a page not
- * cached stays for its own fault. The cache is looked up with the cursor
- * unlocked; a slot that filled meanwhile keeps what it got.
+ * into the slots still empty. It never reads swap or allocates a page: a
+ * page not cached stays for its own fault. The whole window is done under
+ * two locks taken once - pages_lock, then the page-table lock inside it,
+ * as the lock order allows (mm/internal.h) - so the tree, the size and the
+ * slots cannot change while it looks.
  */
 void filemap_map_pages(struct vm_fault *vmf, unsigned long start, unsigned long end)
 {
 	struct vma *v = vmf->vma;
 	struct inode *inode = v->file->inode;
+	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
 
+	pte_cursor_relock(&vmf->pte);
 	for (unsigned long a = start; a < end; a += PAGE_SIZE) {
 		unsigned long idx = linear_page_index(v, a);
+		struct pte_val pv;
 		struct page *p;
-		int err = -EEXIST;
 
-		if (a == vmf->address || !around_slot_empty(vmf, a))
-			continue;
 		/* Only below EOF: beyond it the access must raise SIGBUS. */
-		if ((loff_t)(idx << PAGE_SHIFT) >= READ_ONCE(inode->size))
+		if ((loff_t)(idx << PAGE_SHIFT) >= inode->size)
 			break;
-		p = filemap_get_page(inode, idx);
-		if (!p)
+		p = page_tree_lookup(&inode->pages, idx);
+		if (a == vmf->address || !p || !pte_cursor_move(&vmf->pte, a) ||
+		    pte_cursor_get(&vmf->pte, &pv) != PTE_KIND_NONE)
 			continue;
-		pte_cursor_relock(&vmf->pte);
-		if (pte_cursor_move(&vmf->pte, a))
-			err = install_page(&vmf->pte, v, p, /* writable= */false);
-		pte_cursor_unlock(&vmf->pte);
-		if (err)
-			put_page(p);
+		get_page(p);			/* the PTE's reference */
+		if (install_page(&vmf->pte, v, p, /* writable= */false))
+			put_page(p);		/* the cache still holds one: not freed */
 		else
 			count_vm_event(FAULT_AROUND);
 	}
+	pte_cursor_unlock(&vmf->pte);
+	spin_unlock_irqrestore(&inode->pages_lock, irq);
 }

@@ -42,6 +42,7 @@
 
 static struct kmem_cache *mm_cache;	/* every struct mm; created by mmap_init() */
 
+/* Boot (vm_init): create the vma and mm caches. Panics without memory. */
 void mmap_init(void)
 {
 	vma_init();
@@ -186,6 +187,7 @@ static unsigned long get_unmapped_area(struct mm *mm, unsigned long hint, unsign
 	return a;
 }
 
+/* Map a new region in @mm (vm.h has the contract). mmap lock held for write. */
 long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len,
 			   unsigned long vm_flags, struct file *file, unsigned long pgoff,
 			   unsigned int region_flags)

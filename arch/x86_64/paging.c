@@ -325,11 +325,12 @@ static pte_t *cursor_slot(struct pte_cursor *c)
 	return e;
 }
 
-/* Store @val in an empty slot: 0, -EEXIST or -ENOMEM. */
-static int cursor_install(struct pte_cursor *c, pte_t val)
+/*
+ * Store @val in slot @e that a creating walk returned (NULL: no memory for
+ * a table, or an ERR_PTR) when it is empty: 0, -EEXIST, -ENOMEM or the error.
+ */
+static int store_if_empty(pte_t *e, pte_t val)
 {
-	pte_t *e = cursor_slot(c);
-
 	if (!e)
 		return -ENOMEM;
 	if (IS_ERR(e))
@@ -338,6 +339,12 @@ static int cursor_install(struct pte_cursor *c, pte_t val)
 		return -EEXIST;
 	*e = val;
 	return 0;
+}
+
+/* Store @val in the cursor's slot, creating tables: as store_if_empty(). */
+static int cursor_install(struct pte_cursor *c, pte_t val)
+{
+	return store_if_empty(cursor_slot(c), val);
 }
 
 int pte_cursor_set_page(struct pte_cursor *c, phys_addr_t pa, unsigned int flags)
@@ -406,23 +413,15 @@ int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 		      unsigned int flags)
 {
 	int level = size_to_level(size);
-	pte_t *e;
 
 	if (level < 0 || !IS_ALIGNED(va, size) || !IS_ALIGNED(pa, size))
 		return -EINVAL;
 	if (level == 2 && !cpu_features.pdpe1gb)
 		return -EINVAL;
-	e = walk_to(root, va, level, /* create= */true);
-	if (!e)
-		return -ENOMEM;
-	if (IS_ERR(e))
-		return PTR_ERR(e);
-	if (*e & (PTE_PRESENT | PTE_PROTNONE | PTE_SWAP))
-		return -EEXIST;
 	if ((flags & MMU_PROTNONE) && level)
 		return -EINVAL;
-	*e = make_leaf(pa, flags, level);
-	return 0;
+	return store_if_empty(walk_to(root, va, level, /* create= */true),
+			      make_leaf(pa, flags, level));
 }
 
 int arch_map(struct pgtable *pgt, vaddr_t va, phys_addr_t pa, size_t size,
