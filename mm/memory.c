@@ -37,15 +37,16 @@
  * SEGV_MAPERR; a file page at or beyond EOF is SIGBUS.
  *
  * One page-table walk per fault: handle_mm_fault() takes a cursor on the
- * PTE (arch/pgtable.h) and every step works through it. Whatever may sleep
- * (allocating, reading swap, the file's page cache) runs with the cursor
- * unlocked but the mmap lock held, so the page table stays; after
- * re-locking, the entry is compared with what was read (pte_val_same, as
- * Linux's pte_same) and the fault is simply retried when it changed:
+ * PTE (arch/pgtable.h) and every step works through it. The walk itself
+ * takes no lock (the mmap lock keeps the tables; Linux reads the PTE the
+ * same way), and whatever may sleep (allocating, reading swap, the file's
+ * page cache) runs with the cursor unlocked; after locking, the entry is
+ * read again or compared with what was read (pte_val_same, as Linux's
+ * pte_same) and the fault is simply retried when it changed:
  *
- *   handle_mm_fault      lock ---- read entry ---- unlock
- *   ->fault / swap-in                                  alloc, I/O (sleeps)
- *   finish / swap-in                                   relock, same? install, unlock
+ *   handle_mm_fault      walk, read entry (no lock)
+ *   ->fault / swap-in                        alloc, I/O (sleeps)
+ *   finish / swap-in                         lock, still empty/same? install, unlock
  *
  * Range operations (zap, fork's copy, mprotect, MADV_PAGEOUT/COLD) are in
  * pagewalk.c; get_user_pages in gup.c.
@@ -508,7 +509,16 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
 	addr &= PAGE_MASK;
 	vmf = (struct vm_fault){ .vma = v, .address = addr, .flags = flags,
 				 .pgoff = linear_page_index(v, addr) };
-	pte_cursor_lock(&vmf.pte, &mm->pgt, addr);	/* the fault's one page-table walk */
+	/*
+	 * The fault's one page-table walk, unlocked (as Linux's
+	 * handle_pte_fault reads the PTE): an empty slot goes straight to
+	 * ->fault, and finish_fault() checks it again under the lock. Any
+	 * other entry is re-read under the lock before it is acted on.
+	 */
+	pte_cursor_map(&vmf.pte, &mm->pgt, addr);
+	if (pte_cursor_get(&vmf.pte, &pv) == PTE_KIND_NONE)
+		return do_fault(&vmf);
+	pte_cursor_relock(&vmf.pte);
 	switch (pte_cursor_get(&vmf.pte, &pv)) {
 	case PTE_KIND_NONE:
 		pte_cursor_unlock(&vmf.pte);

@@ -251,6 +251,13 @@ void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 	cursor_walk(c);
 }
 
+void pte_cursor_map(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
+{
+	c->pgt = pgt;
+	c->va = ALIGN_DOWN(va, PAGE_SIZE);
+	cursor_walk(c);
+}
+
 void pte_cursor_lock_nested(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 {
 	c->pgt = pgt;
@@ -296,7 +303,7 @@ bool pte_cursor_move(struct pte_cursor *c, vaddr_t va)
 
 enum pte_kind pte_cursor_get(const struct pte_cursor *c, struct pte_val *v)
 {
-	pte_t e = c->pte ? *c->pte : 0;
+	pte_t e = c->pte ? READ_ONCE(*c->pte) : 0;	/* one load: also read unlocked */
 
 	*v = (struct pte_val){ .kind = PTE_KIND_NONE };
 	if (is_swap_pte(e)) {

@@ -114,3 +114,38 @@ KTEST(pte_cursor_swap_next_move_relock)
 	arch_pgd_destroy(&pgt);
 	return KT_PASS;
 }
+
+/*
+ * pte_cursor_map walks without the lock: a hole reads as none, an install
+ * made under the lock is seen, and relock then works on the same slot.
+ */
+KTEST(pte_cursor_map_unlocked)
+{
+	struct page *pg = alloc_page(GFP_ZERO);
+	struct pgtable pgt;
+	struct pte_cursor c;
+	struct pte_val v;
+
+	KT_ASSERT(pg != NULL);
+	KT_ASSERT_EQ(arch_pgd_create(&pgt), 0);
+	pte_cursor_map(&c, &pgt, TEST_VA + PAGE_SIZE + 7);
+	KT_ASSERT(!spin_is_locked(&pgt.lock));
+	KT_ASSERT_EQ(c.va, TEST_VA + PAGE_SIZE);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_NONE);
+	/* Install through the unlocked hole: relock re-walks, then creates. */
+	pte_cursor_relock(&c);
+	KT_ASSERT(spin_is_locked(&pgt.lock));
+	KT_ASSERT_EQ(pte_cursor_set_page(&c, page_to_phys(pg), MMU_USER), 0);
+	pte_cursor_unlock(&c);
+	pte_cursor_map(&c, &pgt, TEST_VA + PAGE_SIZE);
+	KT_ASSERT(!spin_is_locked(&pgt.lock));
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_PAGE);
+	KT_ASSERT_EQ(v.pa, page_to_phys(pg));
+	pte_cursor_relock(&c);
+	pte_cursor_clear(&c, PTE_FLUSH);
+	pte_cursor_unlock(&c);
+	arch_free_user_tables(&pgt, 0, USER_END, 0, USER_END);
+	arch_pgd_destroy(&pgt);
+	free_page(pg);
+	return KT_PASS;
+}

@@ -166,6 +166,14 @@ static inline bool pte_val_same(const struct pte_val *a, const struct pte_val *b
  */
 void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
 /*
+ * The same walk without taking the lock (Linux's pte_offset_map): the
+ * cursor starts unlocked, as after pte_cursor_unlock(). Only for a caller
+ * holding the mmap lock (so no table under @va is freed); what
+ * pte_cursor_get() reads so is a hint, to be read again after
+ * pte_cursor_relock() before anything is changed on its strength.
+ */
+void pte_cursor_map(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
+/*
  * pte_cursor_lock() of a second tree while one tree's lock is held (fork:
  * the parent's inside the child's, as Linux's spin_lock_nested): the
  * lock-order checker allows this one nesting of equal rank.
