@@ -233,7 +233,8 @@ long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len
 	vma_set_vm_ops(v);
 	vma_insert(mm, v);
 	v = vma_merge_around(mm, v);
-	if ((vm_flags | mm->def_flags) & VM_LOCKED && !(vm_flags & VM_LOCKONFAULT))
+	/* Locked, by MAP_LOCKED or mlockall(MCL_FUTURE): populate unless on fault. */
+	if ((v->flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED)
 		populate_range_locked(mm, start, start + len);
 	return (long)start;
 }

@@ -285,6 +285,37 @@ static void mlockall_current_future(void)
 	run_in_child(mlockall_child);
 }
 
+/*
+ * mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT): a later mapping is locked
+ * but populated only as it is touched (Linux: nothing present at first).
+ */
+static const char *mlockall_onfault_child(void)
+{
+	char *p;
+
+	raise_memlock_limit();
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+		CHILD_FAIL("mlockall: %s", strerror(errno));
+	p = mmap(NULL, 64 * PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		CHILD_FAIL("mmap under MCL_FUTURE|MCL_ONFAULT: %s", strerror(errno));
+	if (!has_lo(p))
+		CHILD_FAIL("MCL_ONFAULT mapping not locked");
+	if (pages_present(p, 64, 0, child_msg, sizeof(child_msg)))
+		return child_msg;
+	p[3 * PAGE] = 1;
+	if (pages_present(p + 3 * PAGE, 1, 1, child_msg, sizeof(child_msg)) ||
+	    pages_present(p + 4 * PAGE, 60, 0, child_msg, sizeof(child_msg)))
+		return child_msg;
+	munlockall();
+	return NULL;
+}
+
+static void mlockall_onfault_future(void)
+{
+	run_in_child(mlockall_onfault_child);
+}
+
 #define CAP_IPC_LOCK_	14	/* <linux/capability.h> */
 
 /*
@@ -409,6 +440,7 @@ int main(void)
 	RUN(mlock_errors);
 	RUN(locked_range_refusals);
 	RUN(mlockall_current_future);
+	RUN(mlockall_onfault_future);
 	RUN(rlimit_memlock);
 	RUN(mincore_anon);
 	RUN(mincore_file);
