@@ -241,20 +241,31 @@ static bool on_altstack(struct task *t, uint64_t sp)
 
 /*
  * Pick the user stack for @ka's handler frame: returns the frame's address
- * and sets @fx_user to where the FPU state goes above it.
+ * and sets @fx_user to where the FPU state goes above it; 0 when the frame
+ * does not fit on the alternate stack it must go on.
  */
 static uint64_t sigframe_sp(struct task *t, struct k_sigaction *ka, struct trap_frame *tf,
 			    uint64_t *fx_user)
 {
 	uint64_t sp = tf->rsp - 128;	/* skip the red zone */
+	bool nested = on_altstack(t, tf->rsp), entering = false;
 
 	if ((ka->sa.sa_flags & SA_ONSTACK) && t->altstack.ss_size &&
-	    !(t->altstack.ss_flags & SS_DISABLE) && !on_altstack(t, tf->rsp))
+	    !(t->altstack.ss_flags & SS_DISABLE) && !nested) {
 		sp = (uint64_t)t->altstack.ss_sp + t->altstack.ss_size;
+		entering = true;
+	}
 	sp = (sp - FXSAVE_SIZE) & ~63ul;
 	*fx_user = sp;
 	sp -= sizeof(struct rt_sigframe);
 	sp = (sp & ~15ul) - 8;		/* (sp + 8) % 16 == 0 at handler entry */
+	/*
+	 * A frame on the alternate stack that would run off its bottom is
+	 * not built (Linux's get_sigframe): the caller kills the task with
+	 * SIGSEGV rather than write below the stack the user gave.
+	 */
+	if ((nested || entering) && !on_altstack(t, sp))
+		return 0;
 	return sp;
 }
 
@@ -327,6 +338,8 @@ static int setup_frame(struct task *t, int sig, struct trap_frame *tf)
 	struct rt_sigframe *uframe;
 
 	sp = sigframe_sp(t, ka, tf, &fx_user);
+	if (!sp)
+		return -EFAULT;		/* overflows the alternate stack */
 	uframe = (struct rt_sigframe *)sp;
 	fill_sigframe(t, sig, tf, &frame, fx_user);
 

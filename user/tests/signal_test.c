@@ -485,6 +485,71 @@ static void sigreturn_noncanonical_rip(void)
 	       "child status %#x, want killed by SIGSEGV", st);
 }
 
+/*
+ * A SIGSEGV handler on a 32 KiB alternate stack that faults again
+ * (SA_NODEFER): frames nest down the alternate stack until one no longer
+ * fits; then the child dies of SIGSEGV at once, and nothing is written
+ * below the stack. The 64 KiB region is shared so the parent can check
+ * the lower half, filled with a pattern, after the child is gone.
+ */
+#define ALT_REGION	(64 * 1024)
+#define ALT_PATTERN	0x5a
+
+static char *alt_ro_page;
+
+static void refault(int sig)
+{
+	(void)sig;
+	*(volatile char *)alt_ro_page = 1;	/* faults again, nests again */
+}
+
+static void altstack_overflow_kills(void)
+{
+	char *region = mmap(NULL, ALT_REGION, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct sigaction sa;
+	stack_t ss;
+	pid_t pid;
+	int st, bad = -1, used = 0;
+
+	EXPECT(region != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (region == MAP_FAILED)
+		return;
+	memset(region, ALT_PATTERN, ALT_REGION / 2);
+	alt_ro_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(alt_ro_page != MAP_FAILED, "mmap: %s", strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		alarm(20);		/* a delivery loop would end here, not hang */
+		ss.ss_sp = region + ALT_REGION / 2;
+		ss.ss_size = ALT_REGION / 2;
+		ss.ss_flags = 0;
+		if (sigaltstack(&ss, NULL))
+			_exit(2);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = refault;
+		sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+		sigaction(SIGSEGV, &sa, NULL);
+		*(volatile char *)alt_ro_page = 1;
+		_exit(3);		/* must not get here */
+	}
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid, "fork/wait: %s", strerror(errno));
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	       "child status %#x, want killed by SIGSEGV", st);
+	for (int i = 0; i < ALT_REGION / 2; i++)
+		if (region[i] != ALT_PATTERN) {
+			bad = i;
+			break;
+		}
+	EXPECT(bad < 0, "byte %d below the alternate stack was overwritten", bad);
+	/* The alternate stack itself was used, down to its lowest page. */
+	for (int i = ALT_REGION / 2; i < ALT_REGION / 2 + 4096; i++)
+		used |= region[i] != 0;
+	EXPECT(used, "the frames did not nest down the alternate stack");
+	munmap(alt_ro_page, 4096);
+	munmap(region, ALT_REGION);
+}
+
 int main(void)
 {
 	ut_begin("signal_test");
@@ -503,5 +568,6 @@ int main(void)
 	RUN(sigsuspend_wakes);
 	RUN(sigreturn_restores_registers);
 	RUN(sigreturn_noncanonical_rip);
+	RUN(altstack_overflow_kills);
 	return ut_end();
 }
