@@ -81,18 +81,21 @@ static bool mutex_try(struct mutex *m)
 }
 
 /* Checked before waiting, so an inversion is caught even without contention. */
-void mutex_lock(struct mutex *m)
+static void mutex_lock_how(struct mutex *m, enum lock_acquire how)
 {
 	if (lock_order_checked(m->rank))
-		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_WAIT);
+		lock_order_acquire(m, (enum lock_rank)m->rank, how);
 	wait_event(&m->wq, mutex_try(m));
+}
+
+void mutex_lock(struct mutex *m)
+{
+	mutex_lock_how(m, LOCK_ACQ_WAIT);
 }
 
 void mutex_lock_nested(struct mutex *m)
 {
-	if (lock_order_checked(m->rank))
-		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_NESTED);
-	wait_event(&m->wq, mutex_try(m));
+	mutex_lock_how(m, LOCK_ACQ_NESTED);
 }
 
 void mutex_unlock(struct mutex *m)

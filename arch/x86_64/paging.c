@@ -243,14 +243,6 @@ static void cursor_walk(struct pte_cursor *c)
 	c->end = ALIGN_DOWN(c->va, PMD_SIZE) + PMD_SIZE;
 }
 
-void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
-{
-	c->pgt = pgt;
-	c->va = ALIGN_DOWN(va, PAGE_SIZE);
-	c->irq = spin_lock_irqsave(&pgt->lock);
-	cursor_walk(c);
-}
-
 void pte_cursor_map(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 {
 	c->pgt = pgt;
@@ -258,13 +250,17 @@ void pte_cursor_map(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 	cursor_walk(c);
 }
 
+void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
+{
+	c->irq = spin_lock_irqsave(&pgt->lock);
+	pte_cursor_map(c, pgt, va);
+}
+
 void pte_cursor_lock_nested(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 {
-	c->pgt = pgt;
-	c->va = ALIGN_DOWN(va, PAGE_SIZE);
 	c->irq = arch_irq_save();
 	__spin_lock_nested(&pgt->lock);
-	cursor_walk(c);
+	pte_cursor_map(c, pgt, va);
 }
 
 void pte_cursor_unlock(struct pte_cursor *c)
