@@ -23,6 +23,7 @@ struct task;
 #define CAP_SETUID_BIT		7	/* CAP_SETUID */
 #define CAP_SETPCAP_BIT		8	/* CAP_SETPCAP */
 #define CAP_IPC_LOCK_BIT	14	/* CAP_IPC_LOCK */
+#define CAP_SYS_RESOURCE_BIT	24	/* CAP_SYS_RESOURCE */
 
 /*
  * Supplementary groups a task can hold. Linux allows NGROUPS_MAX (65536);

@@ -14,6 +14,7 @@
  * fork copies the address space eagerly (mm_dup); copy-on-write comes with
  * the VM issue. Threads (CLONE_THREAD and friends) are refused with EINVAL.
  */
+#include "kernel/pidfd.h"
 #include "kernel/task.h"
 #include "kernel/cred.h"
 #include "kernel/errno.h"
@@ -131,6 +132,8 @@ static void copy_attributes(struct task *c, struct task *p)
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	c->cred = p->cred;
 	c->dumpable = p->dumpable;		/* pdeathsig is not inherited */
+	c->oom_score_adj = p->oom_score_adj;
+	c->oom_score_adj_min = p->oom_score_adj_min;
 	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
 	c->blocked = p->blocked;
 	c->altstack = p->altstack;
@@ -351,6 +354,7 @@ __noreturn void do_exit(int status)
 	exit_unhash(t, status);
 	if (t->parent)
 		exit_notify_parent(t, status);
+	pidfd_notify_exit();
 	schedule();		/* a zombie or dead task never runs again */
 	panic("do_exit: zombie %d scheduled", t->pid);
 }

@@ -131,6 +131,12 @@ void sched_yield_current(void)
 	schedule();
 }
 
+void cond_resched(void)
+{
+	if (need_resched())
+		schedule();
+}
+
 void wake_up_task(struct task *t)
 {
 	unsigned long irq = spin_lock_irqsave(&rq_lock);

@@ -118,6 +118,9 @@ struct task {
 	struct rlimit64 rlim[RLIM_NLIMITS];
 	umode_t umask;
 	int pdeathsig;			/* PR_SET_PDEATHSIG: sent when the parent exits; 0 none */
+	short oom_score_adj;		/* /proc/PID/oom_score_adj, -1000..1000; inherited */
+	short oom_score_adj_min;	/* lowest an unprivileged write may set (Linux's) */
+	bool oom_victim;		/* killed by the OOM killer (mm/oom_kill.c) */
 	bool dumpable;			/* PR_GET_DUMPABLE (Linux keeps it per mm) */
 };
 
@@ -126,10 +129,33 @@ static inline struct task *current(void)
 	return (struct task *)this_cpu()->current;
 }
 
+/*
+ * Is @t being killed (SIGKILL pending; it cannot be blocked or caught)? A
+ * long system call checks this and gives up, so kill -9 always works, and
+ * the allocator does not reclaim or OOM-kill for a task about to exit
+ * (Linux's fatal_signal_pending).
+ */
+/* Is the time slice over (the tick asked for a schedule)? */
+static inline bool need_resched(void)
+{
+	return READ_ONCE(current()->need_resched);
+}
+
+static inline bool fatal_signal_pending(const struct task *t)
+{
+	return t && (READ_ONCE(t->pending) & (1ul << (SIGKILL - 1)));
+}
+
 /* Scheduler (kernel/sched.c) */
 void sched_init(void);
 void schedule(void);
 void sched_yield_current(void);
+/*
+ * A preemption point for long loops in system calls (Linux's cond_resched):
+ * give up the CPU if the time slice is over. Only where the caller may
+ * sleep (no spinlock held).
+ */
+void cond_resched(void);
 void wake_up_task(struct task *t);	/* make runnable (from any state but dead) */
 void sched_tick(void);			/* from the timer interrupt */
 uint64_t task_cpu_time_ns(struct task *t);

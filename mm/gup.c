@@ -35,23 +35,32 @@
  * private); *m describes it on success. 0 or -EFAULT / -ENOMEM. mmap lock
  * held; may sleep.
  */
+static int gup_fault_error(enum vm_fault_result r)
+{
+	return r == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+}
+
 static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool write,
 			unsigned int gup_flags, struct mmu_mapping *m)
 {
+	enum vm_fault_result r;
+
 	for (int tries = 0; tries < GUP_TRIES; tries++) {
 		if (arch_query(&mm->pgt, addr, m)) {
 			/* A forced write to a read-only VMA first reads the page in. */
 			bool fw = write && (v->flags & VM_WRITE);
 
-			if (handle_mm_fault(mm, addr, fw ? FAULT_WRITE : 0) != VM_FAULT_OK)
-				return -EFAULT;
+			r = handle_mm_fault(mm, addr, fw ? FAULT_WRITE : 0);
+			if (r != VM_FAULT_OK)
+				return gup_fault_error(r);
 			continue;
 		}
 		if (!write || (m->flags & MMU_WRITE))
 			return 0;
 		if (v->flags & VM_WRITE) {
-			if (handle_mm_fault(mm, addr, FAULT_WRITE) != VM_FAULT_OK)
-				return -EFAULT;
+			r = handle_mm_fault(mm, addr, FAULT_WRITE);
+			if (r != VM_FAULT_OK)
+				return gup_fault_error(r);
 			continue;
 		}
 		/* GUP_FORCE: write a read-only private VMA through a private copy. */
@@ -66,13 +75,16 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
 }
 
 /*
- * Pin @n pages from @start of @mm (see vm.h): n, or -EFAULT with nothing
- * left pinned. mmap lock held; may sleep (faults).
+ * Pin @n pages from @start of @mm (see vm.h): n, or with nothing left
+ * pinned -EFAULT (no access), -ENOMEM (out of memory) or -EINTR (the
+ * caller is being killed: a long pin gives up, as Linux's does). mmap
+ * lock held; may sleep (faults, and a cond_resched() per page).
  */
 long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages)
 {
 	bool write = gup_flags & GUP_WRITE;
+	long err = -EFAULT;
 	unsigned long i;
 
 	mmap_assert_locked(mm);
@@ -81,13 +93,20 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 		struct vma *v = vma_lookup(&mm->vmas, addr);
 		struct mmu_mapping m;
 
+		if (fatal_signal_pending(current())) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+
 		/* Without GUP_FORCE the VMA must allow the access, as a user's would. */
 		if (!v || (!(gup_flags & GUP_FORCE) &&
 			   !vma_access_permitted(v, write ? FAULT_WRITE : 0)))
 			break;
 		if (!(v->flags & VM_ACCESS_FLAGS))
 			break;			/* PROT_NONE: not even with GUP_FORCE */
-		if (gup_fault_in(mm, v, addr, write, gup_flags, &m))
+		err = gup_fault_in(mm, v, addr, write, gup_flags, &m);
+		if (err)
 			break;
 		pages[i] = pfn_to_page(m.pa >> PAGE_SHIFT);
 		get_page(pages[i]);
@@ -96,11 +115,17 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 		return (long)n;
 	while (i--)
 		put_page(pages[i]);
-	return -EFAULT;
+	return err;
 }
 
-/* Fault in [start, end) as MAP_POPULATE and mlock do (internal.h). */
-void populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
+/*
+ * Fault in [start, end) as MAP_POPULATE and mlock do (internal.h). A VMA
+ * whose page fails is left at that page (Linux's __mm_populate goes on
+ * with the next VMA); a fatal signal ends it all with -EINTR, so a
+ * populate larger than memory, whose task the OOM killer picks, unwinds
+ * at once.
+ */
+int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
 {
 	mmap_assert_locked(mm);
 	for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
@@ -110,11 +135,16 @@ void populate_range_locked(struct mm *mm, unsigned long start, unsigned long end
 			continue;
 		for (unsigned long a = MAX(start, v->start); a < MIN(end, v->end); a += PAGE_SIZE) {
 			struct page *p;
+			long r = get_user_pages_locked(mm, a, 1, write ? GUP_WRITE : 0, &p);
 
-			if (get_user_pages_locked(mm, a, 1, write ? GUP_WRITE : 0, &p) == 1)
-				put_page(p);
+			if (r == -EINTR)
+				return -EINTR;
+			if (r != 1)
+				break;
+			put_page(p);
 		}
 	}
+	return 0;
 }
 
 /*

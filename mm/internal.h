@@ -131,11 +131,12 @@ bool over_mlock_limit(struct mm *mm, unsigned long pages);
 void mlock_account(struct mm *mm, struct vma *v, unsigned long locked);
 /*
  * gup.c: fault in the mapped, accessible parts of [start, end) as MAP_POPULATE
- * and mlock do (writable where a write would not COW a shared mapping);
- * failures are ignored, as Linux's mm_populate() ignores them. mmap lock
- * held; may sleep.
+ * and mlock do (writable where a write would not COW a shared mapping).
+ * A failing VMA is left at its first failing page, as Linux's mm_populate()
+ * does, and callers ignore that; -EINTR when a fatal signal arrived, else
+ * 0. mmap lock held; may sleep.
  */
-void populate_range_locked(struct mm *mm, unsigned long start, unsigned long end);
+int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end);
 
 /* --- The page cache, shmem and the swap cache (filemap.c, shmem.c, swap_state.c) --- */
 /*
@@ -250,7 +251,8 @@ static inline void add_mm_counter(struct mm *mm, enum mm_counter c, long d)
 /*
  * Range operations on a VMA's page tables through cursors (pagewalk.c).
  * All need the mmap lock of the mm(s) held; none sleeps except
- * pageout_range (swap writes).
+ * pageout_range (swap writes) and the preemption points (cond_resched)
+ * of zap_vma_range and copy_vma_pages.
  *
  * zap_vma_range: drop every page and swap entry mapped in [start, end) of
  * @v; ZAP_CLEAR clears the PTEs too, ZAP_EXIT leaves them (exit: the
@@ -259,7 +261,10 @@ static inline void add_mm_counter(struct mm *mm, enum mm_counter c, long d)
 enum zap_mode { ZAP_CLEAR, ZAP_EXIT };
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
 		   enum zap_mode mode);
-/* fork: map @v's pages into @dst as in @src, private ones COW. 0 or -ENOMEM. */
+/*
+ * fork: map @v's pages into @dst as in @src, private ones COW. 0, -ENOMEM,
+ * or -EINTR when the forking task is being killed.
+ */
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v);
 /* mprotect: recompute the PTE flags of every page of @v from v->flags. */
 void change_vma_protection(struct mm *mm, struct vma *v);

@@ -15,6 +15,8 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "kernel/task.h"
+#include "mm/oom.h"
 #include "mm/vmscan.h"
 
 struct page *memmap;
@@ -95,21 +97,50 @@ static struct page *buddy_alloc_locked(unsigned int order)
 }
 
 /*
+ * A GFP_RECLAIM allocation that found nothing: reclaim a batch and try
+ * again; when reclaim frees nothing, the OOM killer frees memory by
+ * killing a process (mm/oom_kill.c) and we try again, a bounded number of
+ * times. A task being killed (SIGKILL pending) does neither: its
+ * allocation fails at once, so that it unwinds to its exit (Linux's
+ * __alloc_pages_slowpath, without the costly orders' retries).
+ */
+#define OOM_RETRIES		8
+#define COSTLY_ORDER		3	/* above it Linux does not OOM-kill either */
+
+static struct page *alloc_pages_slow(unsigned int order)
+{
+	for (int tries = 0; ; tries++) {
+		struct page *p;
+
+		unsigned long reclaimed;
+
+		if (fatal_signal_pending(current()))
+			return NULL;
+		reclaimed = direct_reclaim();
+		p = buddy_alloc_locked(order);
+		if (p || order > COSTLY_ORDER || tries == OOM_RETRIES)
+			return p;
+		if (!reclaimed && !out_of_memory())
+			return NULL;
+	}
+}
+
+/*
  * Below watermark_low kswapd is woken; a GFP_RECLAIM caller that finds
- * fewer than watermark_min free pages, or none of its order, reclaims a
- * batch itself first (mm/vmscan.c direct_reclaim) and tries again.
+ * fewer than watermark_min free pages reclaims a batch itself first
+ * (mm/vmscan.c direct_reclaim), and one that finds none of its order
+ * goes the slow way above.
  */
 struct page *alloc_pages(unsigned int gfp, unsigned int order)
 {
 	struct page *p;
 
-	if ((gfp & GFP_RECLAIM) && ready && READ_ONCE(zone.free_pages) < watermark_min)
+	if ((gfp & GFP_RECLAIM) && ready && READ_ONCE(zone.free_pages) < watermark_min &&
+	    !fatal_signal_pending(current()))
 		direct_reclaim();
 	p = buddy_alloc_locked(order);
-	if (!p && (gfp & GFP_RECLAIM) && ready) {
-		direct_reclaim();
-		p = buddy_alloc_locked(order);
-	}
+	if (!p && (gfp & GFP_RECLAIM) && ready)
+		p = alloc_pages_slow(order);
 	if (ready && READ_ONCE(zone.free_pages) < watermark_low)
 		wakeup_kswapd();
 	if (p && (gfp & GFP_ZERO))

@@ -159,10 +159,16 @@ static int zap_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
 	return 0;
 }
 
+/* How much zap_vma_range walks between two preemption points. */
+#define ZAP_CHUNK	(64ul << 20)
+
 /*
- * munmap, exit (ZAP_EXIT: the tables go next), MADV_DONTNEED: drop the
- * pages and swap entries of [start, end) of @v. mmap lock held; takes the
- * page-table lock per table; does not sleep.
+ * munmap, exit (ZAP_EXIT: the tables go next), MADV_DONTNEED, the OOM
+ * reaper: drop the pages and swap entries of [start, end) of @v. A huge
+ * range is walked ZAP_CHUNK at a time with a cond_resched() between (after
+ * a flush, so no page waits in the gather across a sleep): unmapping a
+ * terabyte does not keep other tasks off the CPU. mmap lock held; takes
+ * the page-table lock per table; may sleep.
  */
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
 		   enum zap_mode mode)
@@ -171,7 +177,18 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 
 	mmap_assert_locked(mm);
 	tlb_gather_init(&c.tlb, mm);
-	walk_ptes(&mm->pgt, start, end, zap_one, &c);
+	while (start < end) {
+		unsigned long next = (start & ~(ZAP_CHUNK - 1)) + ZAP_CHUNK;
+
+		if (next > end || next < start)
+			next = end;
+		walk_ptes(&mm->pgt, start, next, zap_one, &c);
+		start = next;
+		if (start < end && need_resched()) {
+			tlb_flush_and_release(&c.tlb);
+			cond_resched();
+		}
+	}
 	tlb_flush_and_release(&c.tlb);
 }
 
@@ -299,6 +316,10 @@ int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 	mmap_assert_locked(dst);
 	mmap_assert_locked(src);
 	for (unsigned long va = v->start; va < v->end && !err; va = pte_cursor_span_end(&s)) {
+		/* A huge fork yields, and gives up when the parent is being killed. */
+		if (fatal_signal_pending(current()))
+			return -EINTR;
+		cond_resched();
 		pte_cursor_lock(&d, &dst->pgt, va);
 		pte_cursor_lock_nested(&s, &src->pgt, va);
 		do {

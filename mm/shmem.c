@@ -262,6 +262,9 @@ static int shmem_unuse_inode(struct inode *inode)
 		spin_unlock_irqrestore(&inode->pages_lock, irq);
 		if (!e)
 			return 0;
+		if (signal_pending_current())
+			return -EINTR;		/* swapoff is interrupted, as Linux's */
+		cond_resched();
 		p = shmem_get_page(inode, index, SGP_READ);	/* reads it back */
 		if (IS_ERR(p))
 			return (int)PTR_ERR(p);
@@ -272,7 +275,8 @@ static int shmem_unuse_inode(struct inode *inode)
 
 /*
  * swapoff: bring every swapped shmem page back into memory (Linux's
- * shmem_unuse). 0, or the first error; the swap area then stays on.
+ * shmem_unuse). 0, or the first error (-EINTR for a signal); the swap
+ * area then stays on.
  * Takes shmem_swaplist_lock and each inode's pages_lock; sleeps.
  */
 int shmem_unuse(void)

@@ -270,22 +270,34 @@ static int find_swap_entry(vaddr_t va, uint64_t slot, void *arg)
 	return 1;
 }
 
-static void unuse_mm(struct mm *mm)
+/*
+ * A signal to the swapoff caller ends the pass with -EINTR (Linux's
+ * try_to_unuse): swapping a gigabyte back in must not make it unkillable.
+ */
+static int unuse_mm(struct mm *mm)
 {
+	int err = 0;
+
 	mmap_lock(mm);
-	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v)) {
+	for (struct vma *v = vma_first(&mm->vmas); v && !err; v = vma_next(v)) {
 		vaddr_t va = v->start;
 
 		while (va < v->end && arch_walk_swap(&mm->pgt, va, v->end, find_swap_entry, &va)) {
+			if (signal_pending_current()) {
+				err = -EINTR;
+				break;
+			}
+			cond_resched();
 			vm_fault_locked(mm, va, 0);
 			va += PAGE_SIZE;
 		}
 	}
 	mmap_unlock(mm);
+	return err;
 }
 
-/* Bring every swapped page of every process back into memory. */
-static void unuse_all(void)
+/* Bring every swapped page of every process back into memory: 0 or -EINTR. */
+static int unuse_all(void)
 {
 	for (;;) {
 		struct mm *mms[32];
@@ -300,19 +312,24 @@ static void unuse_all(void)
 			}
 		}
 		spin_unlock_irqrestore(&tasklist_lock, irq);
+		int err = 0;
+
 		for (unsigned int i = 0; i < n; i++) {
-			unuse_mm(mms[i]);
+			if (!err)
+				err = unuse_mm(mms[i]);
 			mm_put(mms[i]);
 		}
+		if (err)
+			return err;
 		if (n < ARRAY_SIZE(mms) || !area.inuse)
-			return;
+			return 0;
 	}
 }
 
 /*
  * swapoff(2): bring every shmem and process page back, then drop the
- * area. 0, -EINVAL (not the active area), -EBUSY or the unuse error (the
- * area stays on). Takes swap_lock; sleeps.
+ * area. 0, -EINVAL (not the active area), -EBUSY or the unuse error
+ * (-EINTR when a signal came; the area stays on). Takes swap_lock; sleeps.
  */
 long swapoff_kernel(const char *path)
 {
@@ -323,7 +340,7 @@ long swapoff_kernel(const char *path)
 		area.writeok = false;			/* reclaim takes no new slots */
 		ret = shmem_unuse();
 		if (!ret && area.inuse)
-			unuse_all();
+			ret = unuse_all();
 		if (!ret)
 			ret = area.inuse ? -EBUSY : 0;	/* a page could not be read back */
 		if (ret)

@@ -55,6 +55,8 @@ struct mm {
 	unsigned long locked_vm;	/* mmap lock: pages in VM_LOCKED VMAs */
 	long rss[NR_MM_COUNTERS];	/* mmap lock (or the rmap walker's trylock of it) */
 	unsigned long def_flags;	/* mmap lock: VM_LOCKED after mlockall(MCL_FUTURE) */
+	bool oom_reaped;		/* mmap lock: its private memory was reaped
+					 * (Linux's MMF_OOM_SKIP); never picked again */
 };
 
 static inline void mmap_lock(struct mm *mm)

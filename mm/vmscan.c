@@ -468,16 +468,18 @@ void reclaim_if_short(void)
  * (the reclaim path allocates nothing with GFP_RECLAIM, and a task already
  * reclaiming is not let in again).
  */
-void direct_reclaim(void)
+unsigned long direct_reclaim(void)
 {
 	struct task *t = current();
+	unsigned long n;
 
 	if (!watermark_min || !t || t->in_reclaim || t == kswapd_task)
-		return;
+		return 0;
 	t->in_reclaim = true;
 	count_vm_event(ALLOCSTALL);
-	reclaim_pages(32);
+	n = reclaim_pages(32);
 	t->in_reclaim = false;
+	return n;
 }
 
 void wakeup_kswapd(void)

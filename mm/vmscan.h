@@ -28,7 +28,7 @@ void lru_del(struct page *p);		/* its last reference is going */
 unsigned long lru_pages(enum lru_list l);	/* for /proc/meminfo */
 void mark_page_accessed(struct page *p);	/* read/write(2) used it */
 void lru_deactivate(struct page *p);	/* MADV_COLD */
-void direct_reclaim(void);		/* the allocator, for GFP_RECLAIM */
+unsigned long direct_reclaim(void);	/* the allocator, for GFP_RECLAIM: pages freed */
 struct mm;
 /* MADV_PAGEOUT of a tmpfs page only @mm maps (its mmap lock held): 0 or -errno. */
 int pageout_shmem_page(struct page *p, struct mm *mm);

@@ -63,4 +63,5 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[PGDEACTIVATE] = "pgdeactivate",
 	[ALLOCSTALL] = "allocstall_normal",
 	[KSWAPD_RUN] = "kswapd_run",
+	[OOM_KILL] = "oom_kill",
 };

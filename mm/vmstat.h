@@ -53,6 +53,7 @@ enum vm_event_item {
 	PGDEACTIVATE,		/* active -> inactive (aged, or MADV_COLD) */
 	ALLOCSTALL,		/* allocations that reclaimed directly */
 	KSWAPD_RUN,		/* reclaim rounds done by kswapd */
+	OOM_KILL,		/* processes killed by the OOM killer (mm/oom_kill.c) */
 	NR_VM_EVENT_ITEMS
 };
 

@@ -29,6 +29,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/task.h"
+#include "mm/oom.h"
 #include "mm/vm.h"
 #include <arch/context.h>
 
@@ -234,6 +235,13 @@ static bool handle_user_page_fault(struct trap_frame *tf)
 		return false;			/* a user copy: the exception table says -EFAULT */
 	switch (r) {
 	case VM_FAULT_OOM:
+		/*
+		 * Linux's pagefault_out_of_memory: a dying task just goes to its
+		 * exit; else the OOM killer frees memory (perhaps by killing us)
+		 * and the access is retried on return.
+		 */
+		if (fatal_signal_pending(t) || out_of_memory())
+			break;
 		printk("pid %d (%s): out of memory at %lx, killed\n", t->pid, t->comm, addr);
 		send_signal(t, SIGKILL, NULL);
 		break;

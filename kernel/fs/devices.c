@@ -25,6 +25,7 @@
 #include "kernel/fs/vfs.h"
 #include "kernel/printk.h"
 #include "kernel/random.h"
+#include "kernel/task.h"
 
 #define DEVICE_MODE_RW_ALL	0666
 #define DEVICE_MODE_CONSOLE	0600
@@ -58,11 +59,27 @@ static ssize_t sink_write(struct file *f, const char __user *buf, size_t n, loff
 	return (ssize_t)n;
 }
 
+/*
+ * A page at a time (Linux's read_zero): a gigabyte read yields the CPU
+ * between pages and stops at a signal with what it has done, or -EINTR.
+ */
 static ssize_t zero_read(struct file *f, char __user *buf, size_t n, loff_t *pos)
 {
-	if (clear_user(buf, n))
-		return -EFAULT;
-	return (ssize_t)n;
+	size_t done = 0;
+
+	while (done < n) {
+		size_t chunk = PAGE_SIZE - ((uintptr_t)(buf + done) & (PAGE_SIZE - 1));
+
+		if (chunk > n - done)
+			chunk = n - done;
+		if (clear_user(buf + done, chunk))
+			return done ? (ssize_t)done : -EFAULT;
+		done += chunk;
+		if (done < n && signal_pending_current())
+			break;
+		cond_resched();
+	}
+	return (ssize_t)done;
 }
 
 static ssize_t random_read(struct file *f, char __user *buf, size_t n, loff_t *pos)

@@ -104,8 +104,19 @@ struct proc_entry {
 	 */
 	int (*query)(struct proc_buf *b, const char *req);
 	const struct ctl_knob *knob;	/* PROC_SYSCTL */
+	/*
+	 * PROC_TASK files that take a write (a decimal number, as
+	 * oom_score_adj): set it on live task @t (tasklist_lock held);
+	 * 0 or -errno. NULL: writes give EINVAL.
+	 */
+	int (*store)(struct task *t, long value);
 	umode_t mode;			/* permission bits; 0 means 0444 */
 };
+
+/* ---- proc_show.c: the writable task files ---- */
+int proc_show_oom_score(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_oom_score_adj(struct proc_buf *b, const struct proc_ctx *c);
+int proc_store_oom_score_adj(struct task *t, long value);
 
 /* ---- procfs.c ---- */
 
@@ -142,6 +153,8 @@ extern const struct inode_operations proc_sys_iops;
 #define PROC_SYS_INO	(1ull << 40)	/* above every (pid + 1) << 4 | file */
 /* A knob's value as text ("65536\n"). */
 int proc_sysctl_show(struct proc_buf *b, const struct ctl_knob *k);
+/* "  -12\n" -> -12; false for anything that is not one decimal number. */
+bool proc_parse_long(const char *s, long *out);
 /* Parse and set a knob from @n bytes at @buf: @n or -EINVAL/-EPERM/-EFAULT. */
 ssize_t proc_sysctl_write(const struct ctl_knob *k, struct fs_buf buf, size_t n);
 

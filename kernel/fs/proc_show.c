@@ -9,6 +9,7 @@
  * mmap lock. Times: USER_HZ is 100 ticks per second, the kernel's HZ as
  * well. Tree, buffers and locking: procfs.c; memory views: proc_vm.c.
  */
+#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/fs/proc_internal.h"
@@ -16,6 +17,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
+#include "mm/oom.h"
 #include "mm/overcommit.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -262,6 +264,36 @@ static void status_ids(struct proc_buf *b, const struct cred *c)
 	for (unsigned int i = 0; i < c->ngroups; i++)
 		proc_printf(b, i ? " %u" : "%u", c->groups[i]);
 	proc_printf(b, " \n");		/* Linux's trailing space */
+}
+
+/* /proc/PID/oom_score: how likely the OOM killer picks it (mm/oom_kill.c). */
+int proc_show_oom_score(struct proc_buf *b, const struct proc_ctx *c)
+{
+	proc_printf(b, "%lu\n", oom_score_locked(c->task));
+	return 0;
+}
+
+int proc_show_oom_score_adj(struct proc_buf *b, const struct proc_ctx *c)
+{
+	proc_printf(b, "%d\n", c->task->oom_score_adj);
+	return 0;
+}
+
+/*
+ * Linux's __set_oom_adj: -1000..1000; going below the floor set by the
+ * last privileged writer (oom_score_adj_min, 0 at first) needs
+ * CAP_SYS_RESOURCE, and a privileged write moves that floor.
+ */
+int proc_store_oom_score_adj(struct task *t, long value)
+{
+	if (value < OOM_SCORE_ADJ_MIN || value > OOM_SCORE_ADJ_MAX)
+		return -EINVAL;
+	if (value < t->oom_score_adj_min && !capable(CAP_SYS_RESOURCE_BIT))
+		return -EACCES;
+	t->oom_score_adj = (short)value;
+	if (capable(CAP_SYS_RESOURCE_BIT))
+		t->oom_score_adj_min = (short)value;
+	return 0;
 }
 
 /* Linux's order (fs/proc/array.c); the Vm lines only for a task with an mm. */

@@ -76,8 +76,7 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
-/* "  -12\n" -> -12; false for anything that is not one decimal number. */
-static bool parse_long(const char *s, long *out)
+bool proc_parse_long(const char *s, long *out)
 {
 	bool neg = false, digits = false;
 	unsigned long v = 0;
@@ -111,7 +110,7 @@ ssize_t proc_sysctl_write(const struct ctl_knob *k, struct fs_buf buf, size_t n)
 	if (fsbuf_copy_in(text, buf, 0, n))
 		return -EFAULT;
 	text[n] = 0;
-	if (!parse_long(text, &v) || v < k->min || v > k->max)
+	if (!proc_parse_long(text, &v) || v < k->min || v > k->max)
 		return -EINVAL;
 	__atomic_store_n(k->data, v, __ATOMIC_RELAXED);
 	if (k->written)

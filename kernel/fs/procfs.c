@@ -88,6 +88,9 @@ static const struct proc_entry proc_pid_files[] = {
 	{ "maps", PROC_MM, .show = proc_show_maps },
 	{ "smaps", PROC_MM, .show = proc_show_smaps },
 	{ "pagemap", PROC_RAW, .read = proc_pagemap_read, .size = proc_pagemap_size },
+	{ "oom_score", PROC_TASK, .show = proc_show_oom_score },
+	{ "oom_score_adj", PROC_TASK, .show = proc_show_oom_score_adj,
+	  .store = proc_store_oom_score_adj, .mode = 0644 },
 };
 _Static_assert(ARRAY_SIZE(proc_pid_files) < 16, "proc_ino() gives a <pid> dir 15 files");
 
@@ -146,6 +149,20 @@ static struct inode *proc_inode(struct super_block *sb, const struct proc_entry 
 	info->pid = pid;
 	inode->private = info;
 	inode->ino = ino;
+	if (pid) {
+		/*
+		 * A task's files belong to its effective ids, or to root once it
+		 * is not dumpable (Linux's task_dump_owner).
+		 */
+		unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+		struct task *t = task_find(pid);
+
+		if (t && t->dumpable) {
+			inode->uid = t->cred.euid;
+			inode->gid = t->cred.egid;
+		}
+		spin_unlock_irqrestore(&tasklist_lock, irq);
+	}
 	if (e) {
 		inode->i_op = &proc_file_iops;
 		inode->fop = &proc_file_fops;
@@ -712,13 +729,44 @@ static ssize_t proc_query_write(const struct proc_entry *e, struct proc_query *q
 	return (ssize_t)n;
 }
 
-/* Only PROC_QUERY and PROC_SYSCTL files take writes; the others say EINVAL. */
+/*
+ * A PROC_TASK file with a store(): the write is one decimal number (a sign,
+ * spaces and one newline allowed, as Linux's kstrtoint), given to store()
+ * with the task held by tasklist_lock. @n, or -EINVAL, -EFAULT, -ESRCH or
+ * store()'s error.
+ */
+static ssize_t proc_task_store(const struct proc_info *info, const char __user *ubuf, size_t n)
+{
+	char req[24];
+	struct task *t;
+	unsigned long irq;
+	long value;
+	int err;
+
+	if (n >= sizeof(req))
+		return -EINVAL;
+	if (fsbuf_copy_in(req, fsbuf_user((void __user *)ubuf), 0, n))
+		return -EFAULT;
+	req[n] = 0;
+	if (!proc_parse_long(req, &value))
+		return -EINVAL;
+	irq = spin_lock_irqsave(&tasklist_lock);
+	t = task_find(info->pid);
+	err = !t || t->state == TASK_DEAD || t->state == TASK_ZOMBIE ? -ESRCH
+								      : info->entry->store(t, value);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return err ? err : (ssize_t)n;
+}
+
+/* PROC_QUERY, PROC_SYSCTL and storing PROC_TASK files take writes; others: EINVAL. */
 static ssize_t proc_fop_write(struct file *f, const char __user *buf, size_t n, loff_t *pos)
 {
 	const struct proc_info *info = f->inode->private;
 
 	if (info->entry->kind == PROC_SYSCTL)
 		return proc_sysctl_write(info->entry->knob, fsbuf_user((void __user *)buf), n);
+	if (info->entry->kind == PROC_TASK && info->entry->store)
+		return proc_task_store(info, buf, n);
 	if (info->entry->kind != PROC_QUERY)
 		return -EINVAL;
 	return proc_query_write(info->entry, f->private_data, buf, n, pos);

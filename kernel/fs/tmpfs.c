@@ -20,6 +20,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
+#include "kernel/task.h"
 #include "mm/filemap.h"
 #include "mm/page_alloc.h"
 #include "mm/shmem.h"
@@ -43,8 +44,15 @@ static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *p
 	while (done < n && *pos < inode->size) {
 		size_t off = *pos & ~PAGE_MASK;
 		size_t chunk = MIN(PAGE_SIZE - off, n - done);
-		struct page *p = shmem_get_page(inode, *pos >> PAGE_SHIFT, SGP_READ);
+		struct page *p;
 
+		/* A huge read yields, and ends when the reader is being killed. */
+		if (fatal_signal_pending(current())) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+		p = shmem_get_page(inode, *pos >> PAGE_SHIFT, SGP_READ);
 		chunk = MIN(chunk, (size_t)(inode->size - *pos));
 		if (IS_ERR(p)) {
 			err = (int)PTR_ERR(p);
@@ -86,8 +94,14 @@ static ssize_t tmpfs_write(struct file *f, struct fs_buf buf, size_t n, loff_t *
 	while (done < n) {
 		size_t off = *pos & ~PAGE_MASK;
 		size_t chunk = MIN(PAGE_SIZE - off, n - done);
-		struct page *p = shmem_get_page(inode, *pos >> PAGE_SHIFT, SGP_WRITE);
+		struct page *p;
 
+		if (fatal_signal_pending(current())) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+		p = shmem_get_page(inode, *pos >> PAGE_SHIFT, SGP_WRITE);
 		if (IS_ERR(p)) {
 			err = PTR_ERR(p) == -EIO ? -EIO : -ENOSPC;
 			break;

@@ -106,6 +106,9 @@ struct ucred {
 
 struct socket;
 
+/* Boot: make the super block every socket inode belongs to (socket.c). */
+void sockfs_init(void);
+
 /*
  * The files of one SCM_RIGHTS transfer: references in a kmalloc'd array
  * (NULL: none). Whoever holds the struct owns the references; handing it
