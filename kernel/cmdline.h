@@ -17,5 +17,10 @@ const char *cmdline_raw(void);
 bool cmdline_has(const char *key);
 /* Copy the value of key=value into @buf; returns false when absent. */
 bool cmdline_get(const char *key, char *buf, size_t size);
+/*
+ * Parse the value of key=N (decimal) into @out. Returns false, leaving
+ * @out alone, when the key is absent or its value is not a number.
+ */
+bool cmdline_get_ulong(const char *key, unsigned long *out);
 
 #endif
