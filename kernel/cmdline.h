@@ -4,6 +4,8 @@
  * Options Pagoda understands (see README "Kernel command line"):
  *   ktest=all|<name>[,<name>...]  run in-kernel tests, then stop
  *   debugexit                     leave QEMU via isa-debug-exit (tests, panic)
+ *   softlockup=N, nosoftlockup,   soft-lockup detector (kernel/watchdog.h)
+ *   softlockup_panic=0|1
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
