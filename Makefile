@@ -36,16 +36,23 @@ PYTHON  := python3
 VERSION := 0.1.0
 
 KCMDLINE      ?=
-TEST_KCMDLINE := ktest=all debugexit
-# Images the harness boots to see a panic, a power-off and a reset.
-PANIC_KCMDLINE    := ktest=fault_selftest debugexit
-POWEROFF_KCMDLINE := ktest=acpi_tables after_tests=poweroff debugexit
-RESET_KCMDLINE    := ktest=acpi_tables after_tests=reboot debugexit
+# Every image make check boots turns a soft lockup (a task stuck in the
+# kernel for 10 s, kernel/watchdog.c) into a panic: a hang becomes a
+# failure with a backtrace instead of a timeout. Not in make run's image
+# nor the bench images.
+CHECK_KCMDLINE := softlockup_panic=1 debugexit
+TEST_KCMDLINE := ktest=all $(CHECK_KCMDLINE)
+# Images the harness boots to see a panic, a soft-lockup panic, a power-off
+# and a reset.
+PANIC_KCMDLINE      := ktest=fault_selftest $(CHECK_KCMDLINE)
+SOFTLOCKUP_KCMDLINE := softlockup=2 ktest=softlockup_spin $(CHECK_KCMDLINE)
+POWEROFF_KCMDLINE   := ktest=acpi_tables after_tests=poweroff $(CHECK_KCMDLINE)
+RESET_KCMDLINE      := ktest=acpi_tables after_tests=reboot $(CHECK_KCMDLINE)
 # User-level tests: pid 1 is the test runner, a fork storm, or a shell script.
-USER_KCMDLINE     := init=/tests/runall debugexit
-FORK200_KCMDLINE  := init=/tests/fork200 debugexit
-SHELL_KCMDLINE    := init=/bin/sh debugexit -- /tests/pipeline.sh
-SWAP_KCMDLINE     := init=/tests/vm_swap_test debugexit -- fill
+USER_KCMDLINE     := init=/tests/runall $(CHECK_KCMDLINE)
+FORK200_KCMDLINE  := init=/tests/fork200 $(CHECK_KCMDLINE)
+SHELL_KCMDLINE    := init=/bin/sh $(CHECK_KCMDLINE) -- /tests/pipeline.sh
+SWAP_KCMDLINE     := init=/tests/vm_swap_test $(CHECK_KCMDLINE) -- fill
 # Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
@@ -89,9 +96,10 @@ include user/user.mk
 ELF := $(B)/pagoda.elf
 ISO := $(B)/pagoda.iso
 TEST_ISO := $(B)/test/pagoda.iso
-EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso \
-	$(B)/utest/pagoda.iso $(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso \
-	$(B)/benchsmoke/pagoda.iso $(B)/swap/pagoda.iso
+EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso \
+	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
+	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
+	$(B)/swap/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 
 .PHONY: all iso run check bench linux-selftests qemu-gdb clean deps host-tests FORCE
@@ -147,6 +155,7 @@ $(B)/%/cmdline.txt: FORCE
 CMDLINE_FOR_iso := $(KCMDLINE)
 CMDLINE_FOR_test := $(TEST_KCMDLINE)
 CMDLINE_FOR_panic := $(PANIC_KCMDLINE)
+CMDLINE_FOR_softlockup := $(SOFTLOCKUP_KCMDLINE)
 CMDLINE_FOR_poweroff := $(POWEROFF_KCMDLINE)
 CMDLINE_FOR_reset := $(RESET_KCMDLINE)
 CMDLINE_FOR_utest := $(USER_KCMDLINE)

@@ -56,3 +56,19 @@ bool cmdline_get(const char *key, char *buf, size_t size)
 	buf[n] = '\0';
 	return true;
 }
+
+bool cmdline_get_ulong(const char *key, unsigned long *out)
+{
+	char buf[24];
+	unsigned long v = 0;
+
+	if (!cmdline_get(key, buf, sizeof(buf)) || !buf[0])
+		return false;
+	for (const char *p = buf; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (~0ul - 9) / 10)
+			return false;		/* not a number, or too big */
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	*out = v;
+	return true;
+}

@@ -4,6 +4,8 @@
  * Options Pagoda understands (see README "Kernel command line"):
  *   ktest=all|<name>[,<name>...]  run in-kernel tests, then stop
  *   debugexit                     leave QEMU via isa-debug-exit (tests, panic)
+ *   softlockup=N, nosoftlockup,   soft-lockup detector (kernel/watchdog.h)
+ *   softlockup_panic=0|1
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
@@ -17,5 +19,10 @@ const char *cmdline_raw(void);
 bool cmdline_has(const char *key);
 /* Copy the value of key=value into @buf; returns false when absent. */
 bool cmdline_get(const char *key, char *buf, size_t size);
+/*
+ * Parse the value of key=N (decimal) into @out. Returns false, leaving
+ * @out alone, when the key is absent or its value is not a number.
+ */
+bool cmdline_get_ulong(const char *key, unsigned long *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include "kernel/ktest.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
+#include "kernel/watchdog.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 
@@ -73,6 +74,12 @@ int ktest_run(const char *sel)
 		if (!selected(sel, t))
 			continue;
 		reason[0] = '\0';
+		/*
+		 * Tests run on the boot task, in the kernel, one after another:
+		 * each gets a fresh soft-lockup budget (kernel/watchdog.c), so
+		 * only a single test that hangs is reported.
+		 */
+		touch_softlockup_watchdog();
 		switch (t->fn()) {
 		case KT_PASS:
 			printk("KTEST PASS %s\n", t->name);

@@ -6,7 +6,8 @@
  *     2. CPU: features, GDT/TSS, IDT (faults are reported from here on)
  *     3. memory: memblock -> kernel page tables (direct map) -> buddy -> slab
  *     4. framebuffer console (replays the boot log)
- *     5. ACPI, local APIC, I/O APIC, timer tick, serial input interrupt
+ *     5. soft-lockup options, then ACPI, local APIC, I/O APIC, timer tick,
+ *        serial input interrupt
  *     6. in-kernel tests (ktest=...) or the boot monitor on the console
  *
  * Each step only relies on the ones before it; the order is the design.
@@ -26,6 +27,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/time.h"
+#include "kernel/watchdog.h"
 #include "mm/memblock.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -224,6 +226,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	       cpu_features.brand);
 	mem_init(mbi_phys);
 	console_fb_init();
+	watchdog_init();		/* before the first tick can check */
 	interrupts_init();
 	if (clock_tsc_khz())
 		printk("boot: kernel ready %lu ms after kmain\n",

@@ -10,6 +10,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
 #include "kernel/time.h"
+#include "kernel/watchdog.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include <arch/acpi.h>
@@ -78,8 +79,10 @@ static int getc_blocking(void)
 {
 	int c;
 
-	while ((c = uart_getc()) < 0)
+	while ((c = uart_getc()) < 0) {
+		touch_softlockup_watchdog();	/* waiting for a key is idling */
 		arch_idle();		/* sti; hlt: wake on the next interrupt */
+	}
 	return c;
 }
 

@@ -6,7 +6,9 @@
  * empty. The timer tick marks the running task need_resched when others
  * wait; the flag is acted on when the task next returns to user mode
  * (exit_to_user), so kernel code is never preempted in the middle: it gives
- * up the CPU only by sleeping or calling schedule().
+ * up the CPU only by sleeping or calling schedule(). Kernel code that does
+ * neither for 10 s is reported by the soft-lockup detector (watchdog.c);
+ * schedule() and the idle loop count as progress for it.
  *
  * Switching hands the run-queue lock over: schedule() takes it, switches,
  * and the task that starts running releases it (sched_finish_switch), so no
@@ -20,6 +22,7 @@
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/time.h"
+#include "kernel/watchdog.h"
 #include "mm/kstack.h"
 #include "mm/slab.h"
 #include "mm/vm.h"
@@ -99,9 +102,12 @@ void sched_finish_switch(void)
 
 void schedule(void)
 {
-	unsigned long irq = spin_lock_irqsave(&rq_lock);
+	unsigned long irq;
 	struct task *prev = current(), *next;
 
+	/* Offering the CPU is progress, whether or not another task takes it. */
+	touch_softlockup_watchdog();
+	irq = spin_lock_irqsave(&rq_lock);
 	prev->need_resched = false;
 	if (prev->state == TASK_RUNNING)
 		enqueue(prev);
@@ -329,6 +335,7 @@ void sched_init(void)
 __noreturn void cpu_idle(void)
 {
 	for (;;) {
+		touch_softlockup_watchdog();	/* idling is not a lockup */
 		arch_irq_disable();
 		if (READ_ONCE(nr_queued)) {
 			arch_irq_enable();

@@ -30,6 +30,7 @@
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
 #include "kernel/time.h"
+#include "kernel/watchdog.h"
 #include "mm/usercopy.h"
 #include <arch/context.h>
 #include <arch/memlayout.h>
@@ -442,6 +443,7 @@ void exit_to_user(struct trap_frame *tf)
 		}
 		break;
 	}
+	touch_softlockup_watchdog();	/* back to user: the kernel episode ends */
 }
 
 /* ---- alarms (ITIMER_REAL), checked from the timer tick ---- */

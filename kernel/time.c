@@ -8,6 +8,7 @@
  */
 #include "kernel/time.h"
 #include "kernel/sched.h"
+#include "kernel/watchdog.h"
 #include "kernel/compiler.h"
 #include <arch/cpu.h>
 
@@ -24,6 +25,7 @@ void time_tick(void)
 {
 	__atomic_add_fetch(&jiffies, 1, __ATOMIC_RELAXED);
 	sched_timer_tick();		/* timed sleepers, time slices, alarms */
+	watchdog_tick();		/* stuck in the kernel? (watchdog.c) */
 }
 
 void clock_init_tsc(uint64_t khz)

@@ -180,6 +180,14 @@ BOOTS = (
                must_log=(r"Exception 14 \(page fault\)", r"CR2 = ffffc800dead0000",
                          r"not-present page on read in kernel mode",
                          r"Call trace:", r"ktest_fn_fault_selftest\+0x")),
+    # A ktest spins in the kernel with softlockup=2: the timer tick must
+    # report it (Linux's wording) with the interrupted RIP inside the loop
+    # (the handler's own trace never names it), then panic.
+    BootConfig("softlockup", image="softlockup", expect="panic",
+               must_log=(r"^BUG: soft lockup - CPU#0 stuck for [2-9]s! \[idle:0\]$",
+                         r"^\s*\[<[0-9a-f]+>\] softlockup_spin_loop\+0x",
+                         r"^\s*\[<[0-9a-f]+>\] ktest_fn_softlockup_spin\+0x",
+                         r"PANIC: softlockup: hung tasks")),
     BootConfig("poweroff", image="poweroff", expect="poweroff", no_reboot=False,
                must_log=(r"Powering off",)),
     BootConfig("reset", image="reset", expect="reset", no_reboot=False,

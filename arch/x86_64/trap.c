@@ -26,6 +26,7 @@
 #include <arch/memlayout.h>
 #include "kernel/errno.h"
 #include "kernel/ksyms.h"
+#include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/task.h"
@@ -146,10 +147,8 @@ static void print_symbol(uint64_t addr)
  * Each frame is read with arch_probe_read() so a corrupt chain ends the
  * trace instead of faulting again.
  */
-void arch_backtrace(uint64_t rbp)
+static void walk_frames(uint64_t rbp)
 {
-
-	printk("Call trace:\n");
 	for (int depth = 0; depth < 32 && rbp; depth++) {
 		uint64_t frame[2];
 
@@ -163,6 +162,61 @@ void arch_backtrace(uint64_t rbp)
 			break;
 		rbp = frame[0];
 	}
+}
+
+void arch_backtrace(uint64_t rbp)
+{
+	printk("Call trace:\n");
+	walk_frames(rbp);
+}
+
+static bool in_kernel_text(uint64_t addr)
+{
+	return addr >= (uint64_t)__text_start && addr < (uint64_t)__text_end;
+}
+
+#define OP_CALL_REL32	0xe8		/* call rel32: e8 <4-byte displacement> */
+#define CALLER_SCAN_WORDS	16
+
+/*
+ * The return address into the caller of the interrupted function, when
+ * that function has no frame of its own; 0 otherwise. GCC omits the frame
+ * of a leaf function (one that calls nothing), and an interrupt can land
+ * before a prologue: either way rbp is still the caller's, and the chain
+ * from rbp starts at the caller's caller. The return address then lies
+ * between rsp and rbp:
+ *
+ *     rbp -> | caller's saved rbp |   the chain walk starts here
+ *            |        ...         |
+ *            | return address     |   <- this one: it follows a direct
+ *            |  (pushes, if any)  |      "call fn", fn = the interrupted
+ *     rsp -> |                    |      function's start (from ksyms)
+ *
+ * A function with its own frame has only locals between rsp and rbp, so
+ * nothing matches and nothing is printed twice.
+ */
+static uint64_t frameless_caller(const struct trap_frame *tf)
+{
+	uint64_t off, fn;
+
+	if (!ksyms_lookup(tf->rip, &off))
+		return 0;
+	fn = tf->rip - off;
+	for (uint64_t sp = tf->rsp; sp < tf->rbp && sp < tf->rsp + 8 * CALLER_SCAN_WORDS;
+	     sp += 8) {
+		uint64_t ret;
+		uint8_t call[5];
+		int32_t disp;
+
+		if (arch_probe_read(&ret, (void *)sp, sizeof(ret)) ||
+		    !in_kernel_text(ret) || !in_kernel_text(ret - sizeof(call)) ||
+		    arch_probe_read(call, (void *)(ret - sizeof(call)), sizeof(call)))
+			continue;
+		memcpy(&disp, call + 1, sizeof(disp));
+		if (call[0] == OP_CALL_REL32 && ret + (int64_t)disp == fn)
+			return ret;
+	}
+	return 0;
 }
 
 static void decode_page_fault(uint64_t err)
@@ -188,6 +242,11 @@ void trap_dump(const struct trap_frame *tf)
 		printk("  CR2 = %016lx\n", read_cr2());
 		decode_page_fault(tf->error);
 	}
+	arch_show_regs(tf);
+}
+
+void arch_show_regs(const struct trap_frame *tf)
+{
 	printk("  RIP %04lx:%016lx  RFLAGS %016lx\n", tf->cs, tf->rip, tf->rflags);
 	print_symbol(tf->rip);
 	printk("  RSP %04lx:%016lx  RBP %016lx\n", tf->ss, tf->rsp, tf->rbp);
@@ -198,8 +257,14 @@ void trap_dump(const struct trap_frame *tf)
 	printk("  R10 %016lx R11 %016lx R12 %016lx R13 %016lx\n",
 	       tf->r10, tf->r11, tf->r12, tf->r13);
 	printk("  R14 %016lx R15 %016lx CR3 %016lx\n", tf->r14, tf->r15, read_cr3());
-	if (!trap_from_user(tf))
-		arch_backtrace(tf->rbp);
+	if (!trap_from_user(tf)) {
+		uint64_t caller = frameless_caller(tf);
+
+		printk("Call trace:\n");
+		if (caller)
+			print_symbol(caller);
+		walk_frames(tf->rbp);
+	}
 }
 
 /*
@@ -309,8 +374,23 @@ static void handle_exception(struct trap_frame *tf)
 	      tf->rip);
 }
 
+/*
+ * The frame of the interrupt each CPU is handling, for handlers that look
+ * at what they interrupted (the soft-lockup check in the timer tick). An
+ * exception handler that re-enables interrupts (the page-fault path) can
+ * be interrupted, so the previous value is put back on the way out.
+ */
+static struct trap_frame *irq_regs[MAX_CPUS];
+
+struct trap_frame *get_irq_regs(void)
+{
+	return irq_regs[this_cpu()->index];
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
+	struct trap_frame **slot, *outer;
+
 	if (tf->vector < 32) {
 		handle_exception(tf);
 		return;
@@ -318,7 +398,11 @@ void trap_dispatch(struct trap_frame *tf)
 	if (tf->vector == IRQ_VECTOR_SPURIOUS)
 		return;				/* no EOI for spurious interrupts */
 	irq_table[tf->vector].count++;
+	slot = &irq_regs[this_cpu()->index];
+	outer = *slot;
+	*slot = tf;
 	if (irq_table[tf->vector].fn)
 		irq_table[tf->vector].fn(irq_table[tf->vector].arg);
+	*slot = outer;
 	lapic_eoi();
 }

@@ -74,7 +74,19 @@ static inline bool trap_from_user(const struct trap_frame *tf)
 void trap_init(void);
 void gdt_init(void);
 void arch_backtrace(uint64_t rbp);
+/* Report an exception: its name, CR2 for a #PF, then arch_show_regs(). */
 void trap_dump(const struct trap_frame *tf);
+/*
+ * Print the interrupted context of @tf: RIP (also symbolised), the general
+ * registers and, when it was kernel code, the call chain starting from the
+ * interrupted frame pointer (not from the caller's own stack).
+ */
+void arch_show_regs(const struct trap_frame *tf);
+/*
+ * Inside a device or timer interrupt handler: the frame the interrupt
+ * pushed on this CPU (Linux's get_irq_regs()). NULL outside one.
+ */
+struct trap_frame *get_irq_regs(void);
 /* Search the exception table: resume address for a faulting rip, or 0. */
 uint64_t extable_fixup(uint64_t rip);
 
