@@ -227,6 +227,7 @@ BOOTS = (
                          "vm_swap_test/shmem_file_larger_than_ram",
                          "vm_swap_test/shared_anon_larger_than_ram",
                          "vm_swap_test/shared_anon_two_writers",
+                         "vm_swap_test/swapoff_killable",
                          "vm_swap_test/swapoff_brings_pages_back",
                          "vm_swap_test/no_page_leak_after_swapoff"),
                must_log=(r"^init exited with status 0$",)),

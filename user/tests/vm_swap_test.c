@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define DISK		"/dev/vda"
 #define NPAGES		2048		/* 8 MiB */
@@ -624,6 +625,59 @@ static void shared_anon_two_writers(void)
 	in_child("two writers", two_writers_child);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * kill -9 of a task in the middle of swapoff (reading 8 MiB back) ends it
+ * within a second or so, and the area stays on (Linux's try_to_unuse
+ * returns -EINTR). Kill latency bound: generous for TCG; measured ~0.1 s.
+ */
+static void swapoff_killable(void)
+{
+	unsigned long still_out;
+	int go[2];
+	double t;
+	pid_t pid;
+	char c;
+	int st;
+
+	fill();
+	EXPECT(madvise(region, NPAGES * PAGE, MADV_PAGEOUT) == 0, "MADV_PAGEOUT: %s",
+	       strerror(errno));
+	EXPECT(pipe(go) == 0, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		if (write(go[1], "g", 1) != 1)
+			_exit(3);
+		_exit(swapoff(DISK) == 0 ? 0 : errno == EINTR ? 1 : 2);
+	}
+	EXPECT(read(go[0], &c, 1) == 1, "child did not start");
+	usleep(200000);
+	t = now_s();
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	t = now_s() - t;
+	still_out = swapped_pages();
+	close(go[0]);
+	close(go[1]);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		swap_on = swapon(DISK, 0) == 0;		/* for the cases that follow */
+		SKIP("swapoff finished within 200 ms, before the kill");
+	}
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "swapoff child status %#x", st);
+	EXPECT(t < 5.0, "kill -9 took %.2f s", t);
+	EXPECT(vm_meminfo_kb("SwapTotal") > 0, "the area went off although swapoff was killed");
+	EXPECT(check() < 0, "data wrong after the interrupted swapoff");
+	ut_say("# swapoff_killable: kill -9 took %.3f s, %lu of %d pages were still out\n", t,
+	       still_out, NPAGES);
+}
+
 static void swapoff_brings_pages_back(void)
 {
 	fill();
@@ -747,6 +801,7 @@ int main(int argc, char **argv)
 			RUN(shared_anon_larger_than_ram);
 			RUN(shared_anon_two_writers);
 		}
+		RUN(swapoff_killable);
 		RUN(swapoff_brings_pages_back);
 	}
 	if (swap_on && swapoff(DISK) == 0)
