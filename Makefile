@@ -36,16 +36,21 @@ PYTHON  := python3
 VERSION := 0.1.0
 
 KCMDLINE      ?=
-TEST_KCMDLINE := ktest=all debugexit
+# Every image make check boots runs with the debug allocator (poisoned
+# free memory, slab redzones, free tracking, leak scan: mm/debug_alloc.c);
+# make run and the bench images do not. make check DEBUG_KCMDLINE= boots
+# the same images without it (to compare times).
+DEBUG_KCMDLINE ?= debug_alloc=1
+TEST_KCMDLINE := $(DEBUG_KCMDLINE) ktest=all debugexit
 # Images the harness boots to see a panic, a power-off and a reset.
-PANIC_KCMDLINE    := ktest=fault_selftest debugexit
-POWEROFF_KCMDLINE := ktest=acpi_tables after_tests=poweroff debugexit
-RESET_KCMDLINE    := ktest=acpi_tables after_tests=reboot debugexit
+PANIC_KCMDLINE    := $(DEBUG_KCMDLINE) ktest=fault_selftest debugexit
+POWEROFF_KCMDLINE := $(DEBUG_KCMDLINE) ktest=acpi_tables after_tests=poweroff debugexit
+RESET_KCMDLINE    := $(DEBUG_KCMDLINE) ktest=acpi_tables after_tests=reboot debugexit
 # User-level tests: pid 1 is the test runner, a fork storm, or a shell script.
-USER_KCMDLINE     := init=/tests/runall debugexit
-FORK200_KCMDLINE  := init=/tests/fork200 debugexit
-SHELL_KCMDLINE    := init=/bin/sh debugexit -- /tests/pipeline.sh
-SWAP_KCMDLINE     := init=/tests/vm_swap_test debugexit -- fill
+USER_KCMDLINE     := $(DEBUG_KCMDLINE) init=/tests/runall debugexit
+FORK200_KCMDLINE  := $(DEBUG_KCMDLINE) init=/tests/fork200 debugexit
+SHELL_KCMDLINE    := $(DEBUG_KCMDLINE) init=/bin/sh debugexit -- /tests/pipeline.sh
+SWAP_KCMDLINE     := $(DEBUG_KCMDLINE) init=/tests/vm_swap_test debugexit -- fill
 # Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
@@ -206,9 +211,10 @@ host-tests: $(HOST_TESTS)
 # tests/linux-selftests-on-pagoda builds them (cached) and boots each on
 # Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
 check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER)
-	$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
+	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE)' $(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
-		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
+		--accel $(ACCEL) $(if $(DEBUG_KCMDLINE),--debug-alloc) \
+		$(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
 		tests/user-tests-on-linux) --suite tests/linux-selftests-on-pagoda
 
 # Linux 6.12's mm selftests on Pagoda and on Linux 6.1 (tools/linux-selftests).
