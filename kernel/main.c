@@ -21,6 +21,7 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/net/socket.h"
 #include "kernel/drivers/blkdev.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -153,6 +154,7 @@ static void processes_init(void)
 	sched_init();
 	syscall_init();
 	vfs_init();
+	sockfs_init();
 	devices_init();
 	blkdev_init();
 	for (unsigned int i = 0; i < boot_info.nr_modules; i++) {

@@ -203,4 +203,7 @@ int sock_msg_copy_in(void *dst, struct sock_msg *m, size_t off, size_t n);
 /* The task-independent part of SO_PEERCRED for the current task. */
 struct ucred sock_current_cred(void);
 
+/* Boot, after vfs_init(): create the sockets' super block (sockfs). */
+void sockfs_init(void);
+
 #endif
