@@ -4,6 +4,7 @@
  * Options Pagoda understands (see README "Kernel command line"):
  *   ktest=all|<name>[,<name>...]  run in-kernel tests, then stop
  *   debugexit                     leave QEMU via isa-debug-exit (tests, panic)
+ *   debug_alloc=1                 the debug allocator (mm/debug_alloc.h)
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
