@@ -37,10 +37,13 @@ VERSION := 0.1.0
 
 KCMDLINE      ?=
 # Every image make check boots turns a soft lockup (a task stuck in the
-# kernel for 10 s, kernel/watchdog.c) into a panic: a hang becomes a
-# failure with a backtrace instead of a timeout. Not in make run's image
-# nor the bench images.
-CHECK_KCMDLINE := softlockup_panic=1 debugexit
+# kernel for 10 s, kernel/watchdog.c) into a panic - a hang becomes a
+# failure with a backtrace instead of a timeout - and runs with the debug
+# allocator (poisoned free memory, slab redzones, free tracking, leak scan:
+# mm/debug_alloc.c). Not make run's image nor the bench images.
+# make check DEBUG_KCMDLINE= boots the same images without the allocator.
+DEBUG_KCMDLINE ?= debug_alloc=1
+CHECK_KCMDLINE := $(DEBUG_KCMDLINE) softlockup_panic=1 debugexit
 TEST_KCMDLINE := ktest=all $(CHECK_KCMDLINE)
 # Images the harness boots to see a panic, a soft-lockup panic, a power-off
 # and a reset.
@@ -215,9 +218,10 @@ host-tests: $(HOST_TESTS)
 # tests/linux-selftests-on-pagoda builds them (cached) and boots each on
 # Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
 check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER)
-	$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
+	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE)' $(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
-		--accel $(ACCEL) $(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
+		--accel $(ACCEL) $(if $(DEBUG_KCMDLINE),--debug-alloc) \
+		$(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
 		tests/user-tests-on-linux) --suite tests/linux-selftests-on-pagoda
 
 # Linux 6.12's mm selftests on Pagoda and on Linux 6.1 (tools/linux-selftests).

@@ -6,6 +6,7 @@
  *   debugexit                     leave QEMU via isa-debug-exit (tests, panic)
  *   softlockup=N, nosoftlockup,   soft-lockup detector (kernel/watchdog.h)
  *   softlockup_panic=0|1
+ *   debug_alloc=1                 the debug allocator (mm/debug_alloc.h)
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H

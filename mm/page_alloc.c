@@ -6,10 +6,14 @@
  * unreserved frame is then released to the buddy allocator (mm/buddy.c).
  * The zone lock is a spinlock taken with interrupts off.
  *
+ * With debug_alloc=1 (mm/debug_alloc.c) free_pages() poisons what it frees
+ * and alloc_pages() checks the poison before handing frames out.
+ *
  * Neighbours: memblock.c runs before this, slab.c builds on it.
  */
 #include "mm/page_alloc.h"
 #include <arch/cpu.h>
+#include "mm/debug_alloc.h"
 #include "mm/memblock.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -47,6 +51,7 @@ void page_alloc_init(void)
 	if (!pa)
 		panic("page_alloc_init: no room for a %lu KiB memmap", bytes >> 10);
 	memmap = phys_to_virt(pa);
+	debug_alloc_init();		/* its frame table comes from memblock too */
 	buddy_init(&zone, memmap, 0, max_pfn);
 	memblock_for_each_free(release, NULL);
 	ready = true;
@@ -72,7 +77,9 @@ static void scrub_free_memory(void)
 
 	for (int order = MAX_ORDER; order >= 0; order--) {
 		while ((p = alloc_pages(0, order))) {
-			memset(page_address(p), 0, PAGE_SIZE << order);
+			/* With debug_alloc the free below writes the poison. */
+			if (!debug_alloc_on())
+				memset(page_address(p), 0, PAGE_SIZE << order);
 			p->order = order;
 			*(struct page **)page_address(p) = head;
 			head = p;
@@ -143,6 +150,8 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 		p = alloc_pages_slow(order);
 	if (ready && READ_ONCE(zone.free_pages) < watermark_low)
 		wakeup_kswapd();
+	if (p && debug_alloc_on())
+		debug_page_alloc(p, order);	/* before GFP_ZERO clears the evidence */
 	if (p && (gfp & GFP_ZERO))
 		memset(page_address(p), 0, PAGE_SIZE << order);
 	return p;
@@ -152,6 +161,9 @@ void free_pages(struct page *page, unsigned int order)
 {
 	unsigned long flags;
 
+	/* Before the BUG_ON: a double free is reported with both chains. */
+	if (debug_alloc_on() && !debug_page_free(page, order))
+		return;				/* a double free a test caught */
 	BUG_ON(page_test_flag(page, PG_reserved) || page_test_flag(page, PG_buddy));
 	flags = spin_lock_irqsave(&zone_lock);
 	buddy_free(&zone, page, order);
@@ -179,7 +191,15 @@ bool pmm_check(char *why, size_t len)
 
 void put_page(struct page *page)
 {
-	if (__atomic_sub_fetch(&page->refcount, 1, __ATOMIC_ACQ_REL))
+	int count = __atomic_sub_fetch(&page->refcount, 1, __ATOMIC_ACQ_REL);
+
+	if (unlikely(count < 0)) {
+		/* One put too many: the page was freed already. */
+		debug_page_refcount_underflow(page);
+		__atomic_add_fetch(&page->refcount, 1, __ATOMIC_RELAXED);	/* a test caught it */
+		return;
+	}
+	if (count)
 		return;
 	/* The last user is gone: forget what the frame was, then free it. */
 	if (page_test_flag(page, PG_lru))

@@ -17,7 +17,11 @@
  * the free-frame count returns exactly to where it was once every object
  * is freed (the user tests check this after every run).
  * Freed memory is poisoned with 0x6b after the link word, so a
- * use-after-free reads obviously wrong values.
+ * use-after-free reads obviously wrong values. With debug_alloc=1 each
+ * object slot grows a redzone and a meta block (the freelist link moves
+ * there, c->free_off), and slab_debug.c checks poison, redzones and
+ * double frees and records who allocated and freed each object; the
+ * hooks below are all behind c->debug.
  *
  * The struct page fields of a slab, all on its first frame ("head"):
  *
@@ -31,10 +35,12 @@
  * plain buddy block whose first frame has PG_head and order = its order.
  *
  * Locks (their place: mm/internal.h's lock order): cache->lock, then the
- * zone lock (alloc_pages) inside it. caches_lock only guards the list of caches (slab_report, /proc/slabinfo)
- * and is never held together with a cache lock.
+ * zone lock (alloc_pages) inside it. caches_lock only guards the list of
+ * caches (slab_report, /proc/slabinfo); /proc/slabinfo and the leak scan
+ * take a cache's lock inside it, never the other way round.
  */
 #include "mm/slab.h"
+#include "mm/debug_alloc.h"
 #include "mm/page_alloc.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
@@ -74,6 +80,7 @@ static void cache_setup(struct kmem_cache *c, const char *name, size_t size, siz
 	c->object_size = size;
 	c->align = align;
 	c->size = ALIGN_UP(MAX(size, sizeof(void *)), align);
+	slab_debug_layout(c);		/* wider slots with debug_alloc=1 */
 	/* Smallest slab that holds at least 4 objects (order 0 for <= 1 KiB). */
 	while ((PAGE_SIZE << c->order) / c->size < 4 && c->order < 3)
 		c->order++;
@@ -124,6 +131,12 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 	return c;
 }
 
+/* A free object's freelist link: its first word, or in the debug meta block. */
+static inline void **freeptr(const struct kmem_cache *c, void *obj)
+{
+	return (void **)((char *)obj + c->free_off);
+}
+
 /* Allocate and format a new slab for @c (cache lock held). */
 static struct page *new_slab(struct kmem_cache *c)
 {
@@ -143,9 +156,11 @@ static struct page *new_slab(struct kmem_cache *c)
 	base = page_address(head);
 	head->freelist = NULL;
 	for (unsigned int i = c->objs_per_slab; i-- > 0; ) {
-		void **obj = (void **)(base + i * c->size);
+		void *obj = base + i * c->size;
 
-		*obj = head->freelist;
+		if (c->debug)
+			slab_debug_init_object(c, obj);
+		*freeptr(c, obj) = head->freelist;
 		head->freelist = obj;
 	}
 	head->inuse = 0;
@@ -166,15 +181,16 @@ static void free_slab(struct kmem_cache *c, struct page *head)
 }
 
 /*
- * Returns one object of @c (zeroed with GFP_ZERO), or NULL when no slab
- * can be allocated. Takes c->lock (irqs off) and, for a new slab, the zone
- * lock inside it; never sleeps, so it is safe from interrupt context.
+ * One object of @c for a request of @orig_size bytes (the debug redzone
+ * starts there). Not inlined, so that the debug call chains skip a fixed
+ * number of allocator frames (slab_debug.c).
  */
-void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
+static __attribute__((noinline)) void *slab_alloc(struct kmem_cache *c, unsigned int gfp,
+						  size_t orig_size)
 {
 	unsigned long f = spin_lock_irqsave(&c->lock);
 	struct page *slab;
-	void **obj;
+	void *obj;
 
 	if (!list_empty(&c->partial)) {
 		slab = list_first_entry(&c->partial, struct page, lru);
@@ -188,7 +204,9 @@ void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
 	}
 	/* Pop the first free object; its first word links to the next. */
 	obj = slab->freelist;
-	slab->freelist = *obj;
+	slab->freelist = *freeptr(c, obj);
+	if (c->debug)
+		slab_debug_alloc(c, obj, orig_size);
 	slab->inuse++;
 	c->active_objs++;
 	if (!slab->freelist) {
@@ -197,16 +215,30 @@ void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
 	}
 	spin_unlock_irqrestore(&c->lock, f);
 	if (gfp & GFP_ZERO)
-		memset(obj, 0, c->object_size);
+		memset(obj, 0, c->debug ? orig_size : c->object_size);
+	return obj;
+}
+
+/*
+ * Returns one object of @c (zeroed with GFP_ZERO), or NULL when no slab
+ * can be allocated. Takes c->lock (irqs off) and, for a new slab, the zone
+ * lock inside it; never sleeps, so it is safe from interrupt context.
+ */
+void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
+{
+	void *obj = slab_alloc(c, gfp, c->object_size);
+
+	barrier();	/* no tail call: debug call chains count this frame */
 	return obj;
 }
 
 /*
  * Push @obj back on its slab's freelist. The slab moves full -> partial on
  * its first free object and goes back to the buddy on its last, so an
- * idle cache holds no memory.
+ * idle cache holds no memory. Not inlined: see slab_alloc().
  */
-static void slab_free(struct kmem_cache *c, struct page *head, void *obj)
+static __attribute__((noinline)) void slab_free(struct kmem_cache *c, struct page *head,
+						void *obj)
 {
 	unsigned long f;
 	char *base = page_address(head);
@@ -214,15 +246,19 @@ static void slab_free(struct kmem_cache *c, struct page *head, void *obj)
 	/* A pointer into the middle of an object is a caller bug (double
 	 * or wrong free): catch it before it corrupts the freelist. */
 	BUG_ON((size_t)((char *)obj - base) % c->size != 0);
-	if (c->size > sizeof(void *))
+	if (!c->debug && c->size > sizeof(void *))
 		memset((char *)obj + sizeof(void *), POISON_FREE, c->size - sizeof(void *));
 	f = spin_lock_irqsave(&c->lock);
+	if (c->debug && !slab_debug_free(c, obj)) {
+		spin_unlock_irqrestore(&c->lock, f);	/* a double free a test caught */
+		return;
+	}
 	BUG_ON(head->inuse == 0);
 	if (!head->freelist) {			/* was full: now partial */
 		list_del_init(&head->lru);
 		list_add(&head->lru, &c->partial);
 	}
-	*(void **)obj = head->freelist;
+	*freeptr(c, obj) = head->freelist;
 	head->freelist = obj;
 	head->inuse--;
 	c->active_objs--;
@@ -240,6 +276,7 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 
 	BUG_ON(!page_test_flag(p, PG_slab) || p->slab_cache != c);
 	slab_free(c, p->mapping, obj);
+	barrier();	/* no tail call: debug call chains count this frame */
 }
 
 /*
@@ -296,8 +333,12 @@ void *kmalloc(size_t size, unsigned int gfp)
 	if (size == 0)
 		return ZERO_SIZE_PTR;
 	c = kmalloc_cache_for(size);
-	if (c)
-		return kmem_cache_alloc(c, gfp);
+	if (c) {
+		void *obj = slab_alloc(c, gfp, size);
+
+		barrier();	/* no tail call: debug call chains count this frame */
+		return obj;
+	}
 	if (size > (PAGE_SIZE << MAX_ORDER))
 		return NULL;
 	order = size_to_order(size);
@@ -325,6 +366,7 @@ void kfree(const void *ptr)
 	p = virt_to_page(ptr);
 	if (page_test_flag(p, PG_slab)) {
 		slab_free(p->slab_cache, p->mapping, (void *)ptr);
+		barrier();	/* no tail call: debug call chains count this frame */
 	} else {
 		BUG_ON(!page_test_flag(p, PG_head));
 		free_pages(p, p->order);
@@ -339,6 +381,9 @@ size_t ksize(const void *ptr)
 	if (!ptr || ptr == ZERO_SIZE_PTR)
 		return 0;
 	p = virt_to_page(ptr);
+	/* With debug_alloc=1 the bytes past the request are redzone. */
+	if (page_test_flag(p, PG_slab) && p->slab_cache->debug)
+		return slab_debug_orig_size(p->slab_cache, ptr);
 	if (page_test_flag(p, PG_slab))
 		return p->slab_cache->object_size;
 	return PAGE_SIZE << p->order;
@@ -357,4 +402,47 @@ void slab_report(void)
 		       c->name, c->size, c->objs_per_slab, c->nr_slabs, c->active_objs);
 	}
 	spin_unlock_irqrestore(&caches_lock, f);
+}
+
+size_t slab_snapshot(struct slab_stat *out, size_t max)
+{
+	unsigned long f = spin_lock_irqsave(&caches_lock);
+	struct kmem_cache *c;
+	size_t n = 0;
+
+	list_for_each_entry(c, &slab_caches, list) {
+		if (n < max) {
+			struct slab_stat *st = &out[n];
+			unsigned long cf = spin_lock_irqsave(&c->lock);
+
+			strlcpy(st->name, c->name, sizeof(st->name));
+			st->active_objs = c->active_objs;
+			st->num_objs = c->nr_slabs * c->objs_per_slab;
+			st->object_size = c->object_size;
+			st->size = c->size;
+			st->objs_per_slab = c->objs_per_slab;
+			st->pages_per_slab = 1u << c->order;
+			st->nr_slabs = c->nr_slabs;
+			spin_unlock_irqrestore(&c->lock, cf);
+		}
+		n++;
+	}
+	spin_unlock_irqrestore(&caches_lock, f);
+	return n;
+}
+
+int slab_leaks_by_name(const char *name, uint64_t mark, struct slab_leak_report *r)
+{
+	unsigned long f = spin_lock_irqsave(&caches_lock);
+	struct kmem_cache *c;
+	int ret = -ENOENT;
+
+	list_for_each_entry(c, &slab_caches, list) {
+		if (strcmp(c->name, name) == 0) {
+			ret = slab_debug_leaks(c, mark, r);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&caches_lock, f);
+	return ret;
 }

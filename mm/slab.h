@@ -13,6 +13,7 @@
 #include "kernel/lib/list.h"
 #include "kernel/spinlock.h"
 #include <stddef.h>
+#include <stdint.h>
 
 #define ZERO_SIZE_PTR	((void *)16)
 #define KMALLOC_MAX_CACHE_SIZE	8192
@@ -20,8 +21,14 @@
 struct kmem_cache {
 	char name[32];
 	size_t object_size;		/* what the user asked for */
-	size_t size;			/* stride: object_size rounded to align */
+	size_t size;			/* stride: object_size rounded to align
+					 * (plus redzone and meta when debug) */
 	size_t align;
+	/* Fixed at setup. debug: the debug_alloc layout (mm/slab_debug.c);
+	 * free_off: where a free object keeps its freelist link (0, or past
+	 * the redzone when debug). */
+	bool debug;
+	size_t free_off;
 	unsigned int order;		/* each slab is 2^order frames */
 	unsigned int objs_per_slab;
 	spinlock_t lock;		/* guards the lists and counters below */
@@ -49,5 +56,31 @@ size_t ksize(const void *p);
 struct kmem_cache *kmalloc_cache_for(size_t size);
 /* Each cache's counters, one line per cache (for tests and debugging). */
 void slab_report(void);
+
+/* One cache's figures, as /proc/slabinfo prints them. */
+struct slab_stat {
+	char name[32];
+	unsigned long active_objs;	/* allocated objects */
+	unsigned long num_objs;		/* objects the cache's slabs hold */
+	size_t object_size;		/* what the user asked for */
+	size_t size;			/* slot stride */
+	unsigned int objs_per_slab;
+	unsigned int pages_per_slab;
+	unsigned long nr_slabs;
+};
+/*
+ * Copy the figures of up to @max caches into @out, in creation order;
+ * returns how many caches there are (may be more than @max). Takes
+ * caches_lock and each cache's lock in turn; never sleeps.
+ */
+size_t slab_snapshot(struct slab_stat *out, size_t max);
+
+struct slab_leak_report;
+/*
+ * slab_debug_leaks() (mm/debug_alloc.h) for the cache called @name: 0,
+ * -ENOENT for no such cache, -ENODEV without debug_alloc=1. Takes
+ * caches_lock, then the cache's lock; never sleeps.
+ */
+int slab_leaks_by_name(const char *name, uint64_t mark, struct slab_leak_report *r);
 
 #endif

@@ -18,7 +18,7 @@ Usage
 -----
   tests/harness.py --iso build/test/pagoda.iso --log-dir build/test/logs \\
       [--host-test BIN ...] [--suite BIN ...] [--boot NAME ...] [--accel tcg|kvm] \\
-      [--jobs N] [--timeout SEC] [--list] [--selftest]
+      [--jobs N] [--timeout SEC] [--debug-alloc] [--list] [--selftest]
 
   --boot NAME     run only these boot configurations (repeatable, or
                   comma-separated); default: all of them.  --list shows them.
@@ -26,6 +26,10 @@ Usage
                   machine is unreliable, so KVM is only used when asked.)
   --jobs N        boots run in parallel, default os.cpu_count().
   --timeout SEC   per-boot limit, default 180 s (UEFI under TCG is slow).
+  --debug-alloc   the images boot with debug_alloc=1 (make check): every
+                  boot but bench-smoke must print the kernel's line
+                  `debug_alloc: page poisoning, slab redzones+poison, free
+                  tracking on` (anywhere in the log), or it fails.
   --selftest      check the harness itself: feeds synthetic serial logs and
                   exit codes to the classification code, runs tiny fake
                   host tests, checks the QEMU command lines.  Needs no ISO.
@@ -164,6 +168,8 @@ class BootConfig:
     no_reboot: bool = True          # -no-reboot (off where a reset is expected)
     summary: str = "ktest"          # "ktest": KTEST DONE line; "user": UTEST DONE/ALL lines;
                                     # "none": no test lines expected (judged by must_log)
+    debug_alloc: bool = True        # with --debug-alloc: its image boots with
+                                    # debug_alloc=1 and must print DEBUG_ALLOC_RE
 
 
 # One line per configuration.  Order = order of the printed result blocks.
@@ -195,7 +201,7 @@ BOOTS = (
     # User-level tests: pid 1 is /tests/runall (every program in /tests),
     # /tests/fork200, or the shell running /tests/pipeline.sh.
     BootConfig("user", image="utest", summary="user",
-               required=("runall/memfree_restored",),
+               required=("runall/memfree_restored", "runall/no_slab_leaks"),
                must_log=(r"^init exited with status 0$",)),
     BootConfig("fork200", image="fork200", summary="user",
                must_log=(r"^init exited with status 0$",)),
@@ -232,7 +238,7 @@ BOOTS = (
                          "vm_swap_test/no_page_leak_after_swapoff"),
                must_log=(r"^init exited with status 0$",)),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
-               summary="none", must_log=(r"^BENCH DONE$",)),
+               summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
 )
 
 
@@ -355,6 +361,9 @@ DONE_RE = re.compile(r"(?<![\w])KTEST DONE (\d+) passed, (\d+) failed")
 UDONE_RE = re.compile(r"(?<![\w])UTEST DONE (\S+) (\d+) passed, (\d+) failed")
 UALL_RE = re.compile(r"(?<![\w])UTEST ALL (\d+) programs passed, (\d+) failed")
 PANIC_RE = re.compile(r"PANIC:")
+# The kernel's boot line when debug_alloc=1 took effect (mm/debug_alloc.c).
+DEBUG_ALLOC_RE = re.compile(r"^debug_alloc: page poisoning, slab redzones\+poison, "
+                            r"free tracking on")
 
 
 def clean_line(raw):
@@ -386,6 +395,7 @@ class SerialParser:
         self.udone = []             # (program, passed, failed) per user program
         self.uall = None            # (programs passed, failed) from runall
         self.panic = None           # the first line containing PANIC:
+        self.debug_alloc = None     # the debug_alloc "on" line, wherever it is
 
     def feed(self, data):
         self._buf += data
@@ -422,6 +432,8 @@ class SerialParser:
                     self.done = (int(m.group(1)), int(m.group(2)))
             if self.panic is None and PANIC_RE.search(line):
                 self.panic = line
+            if self.debug_alloc is None and DEBUG_ALLOC_RE.search(line):
+                self.debug_alloc = line
 
 
 def parse_serial_text(data):
@@ -562,6 +574,8 @@ def classify(cfg, parser, run):
     for rx in cfg.must_log:
         if not any(re.search(rx, line) for line in parser.tail):
             problems.append(f"no serial line matches /{rx}/")
+    if not early:
+        problems += check_debug_alloc(cfg, parser)
 
     if parser.banner is None and not early:
         problems.append("no `Pagoda ` banner line on serial" if parser.tail
@@ -577,6 +591,14 @@ def classify(cfg, parser, run):
     return Verdict(tests, True,
                    f"banner after {run.banner_time:.2f}s, {n_pass + n_fail} "
                    f"tests, exit {status}", details, n_pass + n_fail)
+
+
+def check_debug_alloc(cfg, parser):
+    """make check boots with debug_alloc=1: the kernel must say it is on."""
+    if cfg.debug_alloc and parser.debug_alloc is None:
+        return ["no `debug_alloc: ... on` line although the image boots with "
+                "debug_alloc=1"]
+    return []
 
 
 def check_user_summary(parser, tests):
@@ -634,6 +656,7 @@ def classify_expected(cfg, parser, run, tests, details):
             problems.append(f"{parser.banner_count} banners (a reset, not a power-off?)")
     if cfg.expect == "reset" and parser.banner_count < 2:
         problems.append("the kernel did not boot a second time (no reset seen)")
+    problems += check_debug_alloc(cfg, parser)
     for rx in cfg.must_log:
         if not any(re.search(rx, line) for line in parser.tail):
             problems.append(f"no serial line matches /{rx}/")
@@ -948,15 +971,16 @@ def run_host_test(path, timeout=HOST_TEST_TIMEOUT):
 # Self test
 # --------------------------------------------------------------------------
 
-def _cfg(name):
-    return next(c for c in BOOTS if c.name == name)
+def _cfg(name, debug_alloc=False):
+    return dataclasses.replace(next(c for c in BOOTS if c.name == name),
+                               debug_alloc=debug_alloc)
 
 
 def _verdict(serial, status=EXIT_PASS, cfg="bios-cdrom", banner_time=1.25,
-             **kw):
+             debug_alloc=False, **kw):
     parser = parse_serial_text(serial)
     run = RunInfo(exit_status=status, banner_time=banner_time, **kw)
-    return classify(_cfg(cfg), parser, run), parser
+    return classify(_cfg(cfg, debug_alloc), parser, run), parser
 
 
 GOOD_LOG = ("SeaBIOS (version x)\r\n"
@@ -1218,6 +1242,23 @@ def st_expect_poweroff_bench():
                           cfg="poweroff")[0], "did not all pass")
 
 
+def st_debug_alloc_line():
+    on = "debug_alloc: page poisoning, slab redzones+poison, free tracking on (frame table 3072 KiB)\r\n"
+    # Early in a long log (beyond the kept tail) still counts.
+    log = GOOD_LOG.replace("Pagoda 0.1 (x86_64) test build\r\n",
+                           "Pagoda 0.1 (x86_64) test build\r\n" + on + "x\r\n" * 300)
+    v, p = _verdict(log, debug_alloc=True)
+    assert v.ok and p.debug_alloc, v.why
+    _expect_fail(_verdict(GOOD_LOG, debug_alloc=True)[0], "no `debug_alloc: ... on` line")
+    assert _verdict(GOOD_LOG)[0].ok                 # not asked for: not needed
+    _expect_fail(_verdict(PANIC_LOG, status=EXIT_FAIL, cfg="panic", debug_alloc=True)[0],
+                 "no `debug_alloc: ... on` line")
+    # bench-smoke never boots with it, whatever make check passes.
+    args = parse_args(["--debug-alloc"])
+    assert {c.name for c in args.configs if not c.debug_alloc} == {"bench-smoke"}
+    assert not any(c.debug_alloc for c in parse_args([]).configs)
+
+
 def st_qemu_commands():
     cmds = {c.name: qemu_command(c, "t.iso", "L", "tcg") for c in BOOTS}
     for name, cmd in cmds.items():
@@ -1300,7 +1341,8 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_required_failed, st_done_mismatch, st_no_done, st_zero_tests,
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
-    st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench)]
+    st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench,
+    st_debug_alloc_line)]
 
 
 def selftest():
@@ -1346,6 +1388,8 @@ def parse_args(argv):
     ap.add_argument("--timeout", type=float, default=BOOT_TIMEOUT, metavar="SEC")
     ap.add_argument("--list", action="store_true",
                     help="list the boot configurations and exit")
+    ap.add_argument("--debug-alloc", action="store_true",
+                    help="the images boot with debug_alloc=1: require its boot line")
     ap.add_argument("--selftest", action="store_true",
                     help="test the harness's own logic and exit")
     args = ap.parse_args(argv)
@@ -1355,7 +1399,8 @@ def parse_args(argv):
     if unknown:
         ap.error(f"unknown boot configuration(s) {', '.join(unknown)}; "
                  f"known: {', '.join(c.name for c in BOOTS)}")
-    args.configs = [c for c in BOOTS if not names or c.name in names]
+    args.configs = [dataclasses.replace(c, debug_alloc=c.debug_alloc and args.debug_alloc)
+                    for c in BOOTS if not names or c.name in names]
     if args.jobs < 1 or args.timeout <= 0:
         ap.error("--jobs and --timeout must be positive")
     return args

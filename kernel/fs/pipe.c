@@ -37,6 +37,7 @@
 #include "kernel/fs/poll.h"
 #include "kernel/lib/ring.h"
 #include "kernel/lib/string.h"
+#include "kernel/panic.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "mm/page_alloc.h"
@@ -285,10 +286,20 @@ static long pipe_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/* Every struct pipe (its 64 KiB ring is a kmalloc of its own). */
+static struct kmem_cache *pipe_cache;
+
+void pipe_cache_init(void)
+{
+	pipe_cache = kmem_cache_create("pipe", sizeof(struct pipe), 8);
+	if (!pipe_cache)
+		panic("pipe_cache_init: no memory");
+}
+
 static void pipe_free(struct pipe *p)
 {
 	kfree(p->ring.buf);
-	kfree(p);
+	kmem_cache_free(pipe_cache, p);
 }
 
 static void pipe_release(struct file *f)
@@ -327,14 +338,14 @@ static const struct file_operations pipe_write_fops = {
 
 static struct pipe *pipe_alloc(void)
 {
-	struct pipe *p = kzalloc(sizeof(*p));
+	struct pipe *p = kmem_cache_alloc(pipe_cache, GFP_ZERO);
 	void *buf;
 
 	if (!p)
 		return NULL;
 	buf = kmalloc(PIPE_SIZE, GFP_KERNEL);
 	if (!buf) {
-		kfree(p);
+		kmem_cache_free(pipe_cache, p);
 		return NULL;
 	}
 	mutex_init(&p->lock);

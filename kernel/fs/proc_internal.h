@@ -194,6 +194,13 @@ loff_t proc_kpage_size(void);		/* max_pfn * 8 */
 int proc_rmap_query(struct proc_buf *b, const char *req);
 int proc_blk_inject_query(struct proc_buf *b, const char *req);
 
+/* ---- proc_slab.c ---- */
+
+/* /proc/slabinfo, Linux's format (version 2.1); takes caches_lock. */
+int proc_show_slabinfo(struct proc_buf *b, const struct proc_ctx *c);
+/* /proc/pagoda/slab_leaks: "mark" / "check MARK CACHE..." (format: proc_slab.c). */
+int proc_slab_leaks_query(struct proc_buf *b, const char *req);
+
 /* Mount table as /proc/mounts lines into @buf (super.c); the length. Takes vfs_ns_lock. */
 size_t mounts_print(char *buf, size_t size);
 

@@ -6,10 +6,12 @@
  *
  *   /proc                      root: fixed entries + one dir per live task
  *   |-- self                   the caller's own <pid> directory
- *   |-- meminfo uptime mounts version vmstat
+ *   |-- meminfo uptime mounts version vmstat swaps slabinfo
  *   |-- kpagecount kpageflags  8 bytes per physical frame (proc_rmap.c)
  *   |-- pagoda/                Pagoda's own views, not Linux's:
- *   |   `-- rmap               write "PID ADDR", read who maps that page
+ *   |   |-- rmap               write "PID ADDR", read who maps that page
+ *   |   |-- blk_inject         make reads of some disk sectors fail
+ *   |   `-- slab_leaks         objects a test left allocated (proc_slab.c)
  *   |-- sys/vm/                integer knobs, read and written (proc_sysctl.c)
  *   `-- <pid>/                 stat cmdline status maps smaps pagemap
  *
@@ -66,6 +68,7 @@ static const struct proc_entry proc_root_files[] = {
 	{ "version", PROC_GLOBAL, .show = proc_show_version },
 	{ "vmstat", PROC_GLOBAL, .show = proc_show_vmstat },
 	{ "swaps", PROC_GLOBAL, .show = proc_show_swaps },
+	{ "slabinfo", PROC_GLOBAL, .show = proc_show_slabinfo, .mode = 0400 },
 	{ "kpagecount", PROC_RAW, .read = proc_kpagecount_read, .size = proc_kpage_size,
 	  .mode = 0400 },
 	{ "kpageflags", PROC_RAW, .read = proc_kpageflags_read, .size = proc_kpage_size,
@@ -77,6 +80,7 @@ _Static_assert(ARRAY_SIZE(proc_root_files) <= 14, "proc_ino(): root files are in
 static const struct proc_entry proc_pagoda_files[] = {
 	{ "rmap", PROC_QUERY, .query = proc_rmap_query, .mode = 0600 },
 	{ "blk_inject", PROC_QUERY, .query = proc_blk_inject_query, .mode = 0600 },
+	{ "slab_leaks", PROC_QUERY, .query = proc_slab_leaks_query, .mode = 0600 },
 };
 _Static_assert(ARRAY_SIZE(proc_pagoda_files) < 16, "proc_ino() gives pagoda/ 15 files");
 

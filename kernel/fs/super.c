@@ -246,8 +246,11 @@ size_t mounts_print(char *buf, size_t size)
 void vfs_init(void)
 {
 	static const char *const dirs[] = { "dev", "proc", "tmp" };
-	struct super_block *sb = tmpfs_type.make_sb();
+	struct super_block *sb;
 
+	file_cache_init();
+	pipe_cache_init();
+	sb = tmpfs_type.make_sb();
 	if (IS_ERR_OR_NULL(sb)) {
 		printk("vfs: cannot create the root file system\n");
 		return;

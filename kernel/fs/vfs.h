@@ -59,6 +59,9 @@ struct file {
 	struct mutex pos_lock;		/* serialises read/write on this file */
 };
 
+/* Boot (vfs_init): create the caches of struct file and of pipes. */
+void file_cache_init(void);
+void pipe_cache_init(void);
 /* Allocate a file with refcount 1; ERR_PTR(-ENOMEM). */
 struct file *file_alloc(const struct file_operations *fop, unsigned int flags);
 struct file *file_get(struct file *f);	/* take a reference */

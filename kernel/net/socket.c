@@ -35,6 +35,20 @@ static const struct fs_type sockfs_type = {
 static struct super_block *sockfs_sb;	/* made once, guarded by sockfs_lock */
 static struct mutex sockfs_lock = MUTEX_INIT(sockfs_lock);
 
+/*
+ * Boot: make the super block now, as Linux mounts sockfs in sock_init(),
+ * so that the first socket a program creates allocates only its own
+ * objects (the user tests' leak check compares free memory around them).
+ * Failure is not fatal: sock_inode_alloc() tries again.
+ */
+void sockfs_init(void)
+{
+	mutex_lock(&sockfs_lock);
+	if (!sockfs_sb)
+		sockfs_sb = sb_alloc(&sockfs_type, NULL, NULL);
+	mutex_unlock(&sockfs_lock);
+}
+
 static struct inode *sock_inode_alloc(void)
 {
 	struct super_block *sb;
@@ -45,20 +59,6 @@ static struct inode *sock_inode_alloc(void)
 	sb = sockfs_sb;
 	mutex_unlock(&sockfs_lock);
 	return sb ? inode_alloc(sb, S_IFSOCK | 0777) : NULL;
-}
-
-/*
- * Made at boot rather than by the first socket(2): a super block allocated
- * half-way through the user tests would stay allocated after the program
- * that made it (runall's free-memory check counts it as a leak, or not,
- * depending on how full its slab happened to be).
- */
-void sockfs_init(void)
-{
-	struct inode *inode = sock_inode_alloc();
-
-	if (inode)
-		inode_put(inode);
 }
 
 /* ---- socket files ---- */

@@ -106,9 +106,6 @@ struct ucred {
 
 struct socket;
 
-/* Boot: make the super block every socket inode belongs to (socket.c). */
-void sockfs_init(void);
-
 /*
  * The files of one SCM_RIGHTS transfer: references in a kmalloc'd array
  * (NULL: none). Whoever holds the struct owns the references; handing it
@@ -205,5 +202,8 @@ int sock_msg_copy_in(void *dst, struct sock_msg *m, size_t off, size_t n);
 
 /* The task-independent part of SO_PEERCRED for the current task. */
 struct ucred sock_current_cred(void);
+
+/* Boot, after vfs_init(): create the sockets' super block (sockfs). */
+void sockfs_init(void);
 
 #endif

@@ -14,6 +14,20 @@
  *	UTEST MEMFREE before <kB> after <kB>
  *	UTEST ALL <p> programs passed, <f> failed
  *
+ * On Pagoda each program is also checked for kernel objects it left
+ * behind: once it has exited and been reaped, the slab caches that must be
+ * back where they were (LEAK_CACHES: tasks, address spaces, VMAs, files,
+ * pipes) must hold no object allocated while it ran. With debug_alloc=1
+ * /proc/pagoda/slab_leaks answers that exactly and names where each such
+ * object was allocated; without it the live counts in /proc/slabinfo are
+ * compared. Either way a leak prints
+ *
+ *	leak: cache <name>: <n> objects (allocated at <chain>)
+ *
+ * and fails runall/no_slab_leaks. Caches that legitimately grow (page
+ * cache, the inodes and dentries of files a test left in /tmp, kmalloc)
+ * are not checked.
+ *
  * A program that runs for more than TIMEOUT_S seconds is killed and
  * counted as failed.  As PID 1 (booted with init=/tests/runall) it mounts
  * /proc, /sys, /dev and /tmp itself, starts a session on the console, reaps the
@@ -38,6 +52,9 @@
 
 #define TIMEOUT_S	300
 #define MAX_PROGS	128
+/* Caches a finished test program must leave as it found them. */
+#define LEAK_CACHES	"task mm vma anon_vma anon_vma_chain file pipe"
+#define LEAK_PATH	"/proc/pagoda/slab_leaks"
 
 static volatile sig_atomic_t timed_out;
 
@@ -61,6 +78,118 @@ static long mem_free_kb(void)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* ---- the slab leak check ---- */
+
+static int pagoda;			/* on_pagoda(): check at all */
+static int leak_fd = -1;		/* LEAK_PATH, open for the whole run */
+
+/* Ask LEAK_PATH @req; the answer in @out. Returns its length or -1. */
+static int leak_query(const char *req, char *out, size_t len)
+{
+	ssize_t n;
+
+	if (write(leak_fd, req, strlen(req)) < 0)
+		return -1;
+	n = pread(leak_fd, out, len - 1, 0);
+	if (n < 0)
+		return -1;
+	out[n] = '\0';
+	return (int)n;
+}
+
+/* Sum of the live objects of LEAK_CACHES in /proc/slabinfo, per cache. */
+static int slabinfo_counts(long *counts)
+{
+	static const char *const names[] = { "task", "mm", "vma", "anon_vma",
+					     "anon_vma_chain", "file", "pipe" };
+	char line[256], name[64];
+	long active;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	if (!f)
+		return -1;
+	memset(counts, 0, 7 * sizeof(*counts));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", name, &active) == 2)
+			for (int i = 0; i < 7; i++)
+				if (!strcmp(name, names[i]))
+					counts[i] = active;
+	fclose(f);
+	return 0;
+}
+
+/* Where the leak check stands between leak_begin() and leak_end(). */
+struct leak_mark {
+	unsigned long seq;		/* slab_leaks "mark" (debug_alloc=1) */
+	long counts[7];			/* else: the slabinfo counts */
+	int how;			/* 0: none possible, 1: seq, 2: counts */
+};
+
+static void leak_begin(struct leak_mark *m)
+{
+	char ans[64];
+
+	m->how = 0;
+	if (!pagoda)
+		return;
+	if (leak_fd >= 0 && leak_query("mark", ans, sizeof(ans)) > 0 &&
+	    sscanf(ans, "mark %lu", &m->seq) == 1)
+		m->how = 1;
+	else if (slabinfo_counts(m->counts) == 0)
+		m->how = 2;
+}
+
+/* Reap orphans that exited meanwhile (we are their parent as pid 1). */
+static void reap_orphans(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/*
+ * After @name has been reaped: did it leave objects behind? Prints the
+ * leak lines and returns 1 if so. Orphans and deferred frees get up to a
+ * second to finish first.
+ */
+static int leak_end(const struct leak_mark *m, const char *name)
+{
+	static char ans[8192];
+	char req[128];
+	long now[7];
+	int tries, leaked = 0;
+
+	for (tries = 0; tries < 10; tries++) {
+		if (tries)
+			usleep(100 * 1000);
+		reap_orphans();
+		leaked = 0;
+		if (m->how == 1) {
+			snprintf(req, sizeof(req), "check %lu " LEAK_CACHES, m->seq);
+			leaked = leak_query(req, ans, sizeof(ans)) > 0 &&
+				 strncmp(ans, "no leaks", 8) != 0;
+		} else if (m->how == 2 && slabinfo_counts(now) == 0) {
+			for (int i = 0; i < 7; i++)
+				leaked |= now[i] > m->counts[i];
+		}
+		if (!leaked)
+			return 0;
+	}
+	printf("runall: %s left kernel objects behind:\n", name);
+	if (m->how == 1) {
+		fputs(ans, stdout);
+	} else {
+		static const char *const names[] = { "task", "mm", "vma", "anon_vma",
+						     "anon_vma_chain", "file", "pipe" };
+
+		for (int i = 0; i < 7; i++)
+			if (now[i] > m->counts[i])
+				printf("leak: cache %s: %ld objects (boot with debug_alloc=1 "
+				       "to see where)\n", names[i], now[i] - m->counts[i]);
+	}
+	fflush(stdout);
+	return 1;
 }
 
 /* Mount @fstype on @dir unless something is mounted there already. */
@@ -136,15 +265,18 @@ static int list_programs(const char *dir, char **names)
  * Run one program and return its wait status.  Any other child that
  * turns up meanwhile (an orphan, when we are PID 1) is simply reaped.
  */
-static int run_one(const char *dir, const char *name)
+static int run_one(const char *dir, const char *name, int *leaked)
 {
+	struct leak_mark mark;
 	char path[512];
 	char *argv[2];
 	int st = 0;
 	pid_t pid, r;
 
+	*leaked = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fflush(stdout);
+	leak_begin(&mark);
 	pid = fork();
 	if (pid < 0) {
 		printf("UTEST FAIL runall/%s: fork: %s\n", name, strerror(errno));
@@ -177,6 +309,7 @@ static int run_one(const char *dir, const char *name)
 		}
 	}
 	alarm(0);
+	*leaked = mark.how && st != -1 ? leak_end(&mark, name) : 0;
 	return st;
 }
 
@@ -192,9 +325,11 @@ int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "/tests";
 	struct sigaction sa;
-	char *names[MAX_PROGS];
-	int n, i, st, npass = 0, nfail = 0;
+	char *names[MAX_PROGS], leakers[512] = "";
+	int n, i, st, leaked, npass = 0, nfail = 0;
 	long before, after;
+
+	pagoda = on_pagoda();
 
 	if (getpid() == 1)
 		setup_as_init();
@@ -209,8 +344,16 @@ int main(int argc, char **argv)
 		nfail++;
 	}
 	before = mem_free_kb();
+	/* Opened after "before" and closed before "after": its last answer
+	 * is memory of ours, not of the tests. */
+	if (pagoda)
+		leak_fd = open(LEAK_PATH, O_RDWR | O_CLOEXEC);	/* -1: use slabinfo */
 	for (i = 0; i < n; i++) {
-		st = run_one(dir, names[i]);
+		st = run_one(dir, names[i], &leaked);
+		if (pagoda && leaked && strlen(leakers) + strlen(names[i]) + 2 < sizeof(leakers)) {
+			strcat(leakers, " ");
+			strcat(leakers, names[i]);
+		}
 		if (st != -1 && WIFEXITED(st)) {
 			printf("UTEST PROG %s exit %d\n", names[i],
 			       WEXITSTATUS(st));
@@ -225,6 +368,8 @@ int main(int argc, char **argv)
 		else
 			nfail++;
 	}
+	if (leak_fd >= 0)
+		close(leak_fd);
 	after = mem_free_kb();
 	printf("UTEST MEMFREE before %ld after %ld\n", before, after);
 	/*
@@ -232,7 +377,14 @@ int main(int argc, char **argv)
 	 * returns empty slabs at once). Linux keeps caches, so there the
 	 * figures are only printed.
 	 */
-	if (on_pagoda()) {
+	if (pagoda) {
+		if (!leakers[0]) {
+			printf("UTEST PASS runall/no_slab_leaks\n");
+		} else {
+			printf("UTEST FAIL runall/no_slab_leaks: objects left behind by%s\n",
+			       leakers);
+			nfail++;
+		}
 		if (before == after && before > 0) {
 			printf("UTEST PASS runall/memfree_restored\n");
 		} else {
