@@ -1178,9 +1178,12 @@ def st_expect_panic():
 
 
 def st_expect_poweroff_reset():
-    ok = ("Pagoda 0.1\r\nKTEST PASS acpi_tables\r\nKTEST DONE 1 passed, 0 failed\r\n")
+    ok = ("Pagoda 0.1\r\ntsc: 2694858 kHz calibrated against HPET (100 ms window)\r\n"
+          "KTEST PASS acpi_tables\r\nKTEST DONE 1 passed, 0 failed\r\n")
     v, _ = _verdict(ok + "Powering off.\r\n", status=0, cfg="poweroff")
     assert v.ok, v.why
+    _expect_fail(_verdict(ok.replace("HPET", "a guess") + "Powering off.\r\n", status=0,
+                          cfg="poweroff")[0], "tsc:")
     _expect_fail(_verdict(ok + "Powering off.\r\n" + ok, status=0, cfg="poweroff")[0],
                  "2 banners")
     _expect_fail(_verdict(ok, status=0, cfg="poweroff")[0], "Powering off")
