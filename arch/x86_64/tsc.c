@@ -225,18 +225,20 @@ uint64_t tsc_measure(const struct refclock *ref, unsigned int window_ms, uint64_
 
 #define PIT_SAMPLES	4
 #define PIT_SAMPLE_US	25000
-#define PIT_CLEAN_PPM	1000		/* port reads are slow: allow 0.1 % */
+#define PIT_CLEAN_PPM	4000		/* port reads are slow (tens of us under TCG): 0.4 % */
 
 /*
  * One countdown of PIT_SAMPLE_US: TSC ticks from opening the gate to the
  * output going high. The start is bracketed by the outb that opens the
  * gate; the end lies between the start of the last poll that saw the
  * output low and the end of the first that saw it high. Returns the
- * ticks; *width gets the sum of both brackets.
+ * ticks; *width gets the sum of both brackets. Interrupts are off for the
+ * 25 ms, so only the host descheduling the vCPU can stretch a bracket.
  */
 static uint64_t pit_sample(uint16_t count, uint64_t *width)
 {
 	uint64_t a0, a1, low0, b1;
+	unsigned long irq = arch_irq_save();	/* no handler between the polls */
 	bool high;
 
 	pit_ch2_arm(count);
@@ -253,6 +255,7 @@ static uint64_t pit_sample(uint16_t count, uint64_t *width)
 			break;
 		low0 = b0;
 	}
+	arch_irq_restore(irq);
 	*width = (a1 - a0) + (b1 - low0);
 	return (low0 + (b1 - low0) / 2) - (a0 + (a1 - a0) / 2);
 }
