@@ -2,8 +2,11 @@
  * time.h - the tick and the monotonic clock.
  *
  * jiffies counts timer ticks (HZ per second) since the tick started.
- * clock_ns() is nanoseconds since boot from the TSC, calibrated against the
- * PIT at boot; it never goes backwards. Before calibration it returns 0.
+ * clock_ns() is nanoseconds since boot from the TSC, whose frequency the
+ * arch code measures at boot against a reference clock (HPET, PM timer,
+ * CPUID or PIT) and may correct later; a correction changes the clock's
+ * rate from that moment on, never its value, so it neither steps nor goes
+ * backwards. Before calibration it returns 0.
  */
 #ifndef KERNEL_TIME_H
 #define KERNEL_TIME_H
@@ -20,6 +23,13 @@ uint64_t clock_ns(void);
 void time_init_realtime(void);
 /* Start clock_ns() from a TSC frequency measured by the arch code. */
 void clock_init_tsc(uint64_t tsc_khz);
+/*
+ * Run clock_ns() at @tsc_khz from now on, continuing from its present
+ * value (a rebase: no step either way). Returns the frequency it replaces
+ * (0 if the clock had not started; then it starts at 0 ns). Takes a
+ * spinlock with interrupts off; callable from any context, never sleeps.
+ */
+uint64_t clock_set_tsc_khz(uint64_t tsc_khz);
 uint64_t clock_tsc_khz(void);
 /* Busy-wait for @ns nanoseconds on clock_ns(). */
 void ndelay_busy(uint64_t ns);

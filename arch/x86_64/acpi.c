@@ -1,5 +1,6 @@
 /*
- * acpi.c - just enough ACPI: RSDP -> RSDT/XSDT -> MADT, FADT (+ DSDT \_S5).
+ * acpi.c - just enough ACPI: RSDP -> RSDT/XSDT -> MADT, FADT (+ DSDT \_S5),
+ * HPET.
  *
  *   RSDP "RSD PTR " --rsdt_addr (32-bit)--> RSDT: header + u32 table addrs
  *                   --xsdt_addr (64-bit)--> XSDT: header + u64 table addrs
@@ -174,6 +175,70 @@ static void find_s5(const struct acpi_header *dsdt)
 	}
 }
 
+/*
+ * Generic Address Structure, how ACPI 2.0+ names a register:
+ *
+ *   byte 0      1          2          3            4 ........ 11
+ *   +--------+---------+----------+-----------+-------------------+
+ *   | space  | bit     | bit      | access    | address (64-bit)  |
+ *   | 0 mem  | width   | offset   | size      |                   |
+ *   | 1 I/O  |         |          |           |                   |
+ *   +--------+---------+----------+-----------+-------------------+
+ */
+/*
+ * The PM timer's block (FADT offsets, ACPI 6.5 table 5.9):
+ *
+ *    76  PM_TMR_BLK    u32 I/O port (ACPI 1.0)
+ *    91  PM_TMR_LEN    u8, 4 when the timer exists
+ *   112  Flags         bit 8 TMR_VAL_EXT: the counter is 32 bits, else 24
+ *   208  X_PM_TMR_BLK  GAS (ACPI 2.0+), wins when its address is non-zero
+ */
+#define FADT_FLAG_TMR_VAL_EXT	(1u << 8)
+
+static void parse_fadt_pm_timer(const uint8_t *p, uint32_t len, uint32_t flags)
+{
+	uint32_t port = 0;
+
+	if (len >= 92 && p[91] == 4)
+		memcpy(&port, p + 76, 4);
+	if (len >= 220) {
+		uint64_t x;
+
+		memcpy(&x, p + 212, 8);
+		if (x && (p[208] == ACPI_GAS_SPACE_IO || p[208] == ACPI_GAS_SPACE_MEMORY)) {
+			acpi.has_pm_tmr = true;
+			acpi.pm_tmr_space = p[208];
+			acpi.pm_tmr_addr = x;
+		}
+	}
+	if (!acpi.has_pm_tmr && port) {
+		acpi.has_pm_tmr = true;
+		acpi.pm_tmr_space = ACPI_GAS_SPACE_IO;
+		acpi.pm_tmr_addr = port;
+	}
+	acpi.pm_tmr_32bit = flags & FADT_FLAG_TMR_VAL_EXT;
+}
+
+/*
+ * HPET description table (IA-PC HPET spec 1.0a, table 3):
+ *
+ *   0   header (36 bytes, signature "HPET")
+ *   36  event timer block id (u32: hardware rev, comparators, vendor)
+ *   40  base address (GAS; the space must be memory)
+ *   52  HPET sequence number, 53 minimum tick, 55 page protection
+ */
+static void parse_hpet(const struct acpi_header *h)
+{
+	const uint8_t *p = (const uint8_t *)h;
+	uint64_t addr;
+
+	if (h->length < 56 || p[40] != ACPI_GAS_SPACE_MEMORY)
+		return;
+	memcpy(&addr, p + 44, 8);
+	if (p[52] == 0)			/* block 0 is the one whose counter we read */
+		acpi.hpet_addr = addr;
+}
+
 static void parse_fadt(const struct acpi_header *h)
 {
 	const uint8_t *p = (const uint8_t *)h;
@@ -202,6 +267,7 @@ static void parse_fadt(const struct acpi_header *h)
 		memcpy(&acpi.reset_addr, p + 120, 8);
 		acpi.reset_value = p[128];
 	}
+	parse_fadt_pm_timer(p, len, flags);
 	if (len >= 148) {			/* X_DSDT wins when present */
 		uint64_t x;
 
@@ -259,12 +325,16 @@ int acpi_init(const void *rsdp_copy, unsigned int len)
 			parse_madt(t);
 		else if (memcmp(t->signature, "FACP", 4) == 0)
 			parse_fadt(t);
+		else if (memcmp(t->signature, "HPET", 4) == 0)
+			parse_hpet(t);
 	}
 	acpi.present = true;
 	printk("acpi: %s rev %d OEM '%s': %u CPU(s), %u I/O APIC(s), %u override(s), "
-	       "S5 %s, reset %s\n", xsdt ? "XSDT" : "RSDT", acpi.revision, acpi.oem,
-	       acpi.nr_cpus, acpi.nr_ioapics, acpi.nr_overrides,
-	       acpi.has_s5 ? "yes" : "no", acpi.has_reset_reg ? "yes" : "no");
+	       "S5 %s, reset %s, PM timer %s, HPET %s\n", xsdt ? "XSDT" : "RSDT",
+	       acpi.revision, acpi.oem, acpi.nr_cpus, acpi.nr_ioapics, acpi.nr_overrides,
+	       acpi.has_s5 ? "yes" : "no", acpi.has_reset_reg ? "yes" : "no",
+	       !acpi.has_pm_tmr ? "no" : acpi.pm_tmr_32bit ? "32-bit" : "24-bit",
+	       acpi.hpet_addr ? "yes" : "no");
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /*
- * apic.c - local APIC, I/O APIC, the legacy PIC/PIT and the timer tick.
+ * apic.c - local APIC, I/O APIC, the legacy PIC and the timer tick.
  *
  * Interrupt path on a PC:
  *
@@ -9,8 +9,11 @@
  *
  * The 8259 PICs are remapped away from the exception vectors and fully
  * masked: everything comes through the APICs. The LAPIC timer runs at an
- * unknown bus frequency, so it is calibrated against PIT channel 2 (fixed
- * 1.193182 MHz); the TSC is calibrated in the same window for clock_ns().
+ * unknown bus frequency, so it is calibrated against the TSC, which tsc.c
+ * has just measured against the best reference clock (CPUID, HPET, ACPI
+ * PM timer or PIT; see there). Both ends of the 50 ms LAPIC window are
+ * read between two TSC reads, so a vCPU descheduled in between cannot
+ * stretch it.
  *
  * LAPIC registers (xAPIC MMIO, 16-byte aligned, 32-bit access):
  *   0x020 ID   0x0b0 EOI   0x0f0 spurious vector / enable
@@ -24,6 +27,7 @@
 #include <arch/irq.h>
 #include <arch/percpu.h>
 #include <arch/pgtable.h>
+#include <arch/tsc.h>
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -45,11 +49,6 @@
 #define LVT_MASKED	(1u << 16)
 #define LVT_PERIODIC	(1u << 17)
 #define DCR_DIV16	0x3
-
-#define PIT_HZ		1193182u
-#define PIT_CH2		0x42
-#define PIT_CMD		0x43
-#define PORT_B		0x61		/* bit 0: ch2 gate, bit 1: speaker, bit 5: ch2 out */
 
 static volatile uint8_t *lapic;
 static uint64_t lapic_ticks_per_tick;
@@ -110,68 +109,57 @@ void lapic_init(void)
 	this_cpu()->apic_id = lapic_id();
 }
 
-/*
- * Program PIT channel 2 for @count ticks in mode 0 and open its gate; the
- * channel's output (port 0x61 bit 5) goes high when the count runs out.
- */
-static void pit_ch2_start(uint16_t count)
-{
-	uint8_t b = inb(PORT_B) & ~0x03;
-
-	outb(PORT_B, b);			/* gate low, speaker off */
-	outb(PIT_CMD, 0xb0);			/* ch2, lo/hi byte, mode 0, binary */
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);
-	outb(PORT_B, b | 0x01);			/* gate high: start counting */
-}
-
-static void pit_ch2_wait(void)
-{
-	while (!(inb(PORT_B) & 0x20))
-		arch_cpu_relax();
-}
-
-void pit_delay_us(unsigned int us)
-{
-	while (us) {
-		unsigned int chunk = us > 50000 ? 50000 : us;
-
-		pit_ch2_start((uint16_t)((uint64_t)chunk * PIT_HZ / 1000000));
-		pit_ch2_wait();
-		us -= chunk;
-	}
-}
-
 static void timer_irq(void *arg)
 {
 	(void)arg;
 	time_tick();
+	tsc_recheck_tick();
+}
+
+#define LAPIC_CAL_MS	50
+
+/* The LAPIC timer's current count, read between two close TSC reads. */
+static void lapic_count_point(uint64_t *tsc, uint32_t *count)
+{
+	uint64_t best = ~0ull;
+
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = rdtsc_ordered();
+		uint32_t c = lapic_read(LAPIC_TIMER_CCR);
+		uint64_t t1 = rdtsc_ordered();
+
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*tsc = t0 + (t1 - t0) / 2;
+			*count = c;
+		}
+	}
 }
 
 void lapic_timer_init(unsigned int hz)
 {
-	const unsigned int window_us = 20000;
-	uint64_t tsc0, tsc1;
-	uint32_t elapsed;
+	uint64_t tsc0, tsc1, tsc_khz, lapic_khz;
+	uint32_t c0, c1;
 
-	/* Count LAPIC and TSC ticks across 20 ms of PIT time. */
+	tsc_calibrate();
+	tsc_khz = clock_tsc_khz();
+
+	/* Count LAPIC ticks (bus clock / 16) across LAPIC_CAL_MS of TSC time. */
 	lapic_write(LAPIC_TIMER_DCR, DCR_DIV16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
-	pit_ch2_start((uint16_t)((uint64_t)window_us * PIT_HZ / 1000000));
 	lapic_write(LAPIC_TIMER_ICR, 0xffffffff);
-	tsc0 = rdtsc();
-	pit_ch2_wait();
-	tsc1 = rdtsc();
-	elapsed = 0xffffffff - lapic_read(LAPIC_TIMER_CCR);
+	lapic_count_point(&tsc0, &c0);
+	while (rdtsc() - tsc0 < tsc_khz * LAPIC_CAL_MS)
+		arch_cpu_relax();
+	lapic_count_point(&tsc1, &c1);
 	lapic_write(LAPIC_TIMER_ICR, 0);
 
-	lapic_ticks_per_tick = (uint64_t)elapsed * (1000000 / window_us) / hz;
+	lapic_khz = mul_u64_u64_div_u64(c0 - c1, tsc_khz, tsc1 - tsc0);
+	lapic_ticks_per_tick = lapic_khz * 1000 / hz;
 	if (lapic_ticks_per_tick == 0)
 		panic("lapic_timer_init: LAPIC timer did not count during calibration");
-	clock_init_tsc((tsc1 - tsc0) * 1000 / window_us);
 	printk("timer: LAPIC %lu kHz (bus/16), TSC %lu kHz, tick %u Hz\n",
-	       (unsigned long)elapsed / (window_us / 1000),
-	       (unsigned long)clock_tsc_khz(), hz);
+	       (unsigned long)lapic_khz, (unsigned long)tsc_khz, hz);
 
 	irq_register_vector(IRQ_VECTOR_TIMER, timer_irq, NULL);
 	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | IRQ_VECTOR_TIMER);

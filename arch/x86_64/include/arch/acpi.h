@@ -2,8 +2,10 @@
  * arch/acpi.h - what Pagoda reads from the ACPI tables.
  *
  * MADT: the CPUs (local APIC ids), I/O APICs and ISA interrupt overrides.
- * FADT: the PM1 control ports and \_S5 sleep type for power-off, and the
- * reset register for restart.
+ * FADT: the PM1 control ports and \_S5 sleep type for power-off, the
+ * reset register for restart, and the PM timer (a reference clock).
+ * HPET: the base address of the event timer block (a reference clock).
+ * The clocks themselves are driven by arch/x86_64/refclock.c.
  */
 #ifndef ARCH_ACPI_H
 #define ARCH_ACPI_H
@@ -25,6 +27,10 @@ struct acpi_override {
 	uint32_t gsi;
 	uint16_t flags;		/* MPS INTI flags: polarity bits 1:0, trigger 3:2 */
 };
+
+/* Generic Address Structure address spaces (drawn in acpi.c). */
+#define ACPI_GAS_SPACE_MEMORY	0
+#define ACPI_GAS_SPACE_IO	1
 
 struct acpi_info {
 	bool present;
@@ -48,6 +54,13 @@ struct acpi_info {
 	uint8_t reset_space;		/* GAS address space: 0 memory, 1 I/O */
 	uint64_t reset_addr;
 	uint8_t reset_value;
+	/* FADT PM timer (3.579545 MHz up-counter): X_PM_TMR_BLK if usable, else PM_TMR_BLK */
+	bool has_pm_tmr;
+	uint8_t pm_tmr_space;		/* GAS address space: 0 memory, 1 I/O */
+	uint64_t pm_tmr_addr;
+	bool pm_tmr_32bit;		/* FADT flag TMR_VAL_EXT: 32 bits, else 24 */
+	/* HPET table: event timer block 0 (always memory space) */
+	uint64_t hpet_addr;		/* 0: no HPET table */
 };
 
 extern struct acpi_info acpi;

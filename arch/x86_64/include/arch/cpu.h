@@ -105,6 +105,35 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * a * b / c with a 128-bit intermediate product (mul, then div of the
+ * 128-bit rdx:rax by c): the kernel has no libgcc for __int128 division.
+ * A quotient too large for 64 bits (div would fault) saturates.
+ */
+static inline uint64_t mul_u64_u64_div_u64(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t hi, lo, q, r;
+
+	__asm__("mulq %3" : "=a"(lo), "=d"(hi) : "a"(a), "rm"(b));
+	if (hi >= c)
+		return ~0ull;
+	__asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(c));
+	return q;
+}
+
+/*
+ * rdtsc that does not run ahead of the instructions before it: rdtsc is
+ * not ordered, and lfence waits until earlier instructions have completed
+ * (always on Intel; on AMD only with DE_CFG bit 1 set, which Pagoda leaves
+ * to the firmware). Used to bracket a device read between two TSC values
+ * (arch/x86_64/tsc.c).
+ */
+static inline uint64_t rdtsc_ordered(void)
+{
+	__asm__ __volatile__("lfence" ::: "memory");
+	return rdtsc();
+}
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t f;

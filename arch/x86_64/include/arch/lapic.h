@@ -1,5 +1,6 @@
 /*
- * arch/lapic.h - local APIC, I/O APIC, PIT and the timer tick.
+ * arch/lapic.h - local APIC, I/O APIC and the timer tick (the PIT is in
+ * arch/refclock.h).
  */
 #ifndef ARCH_LAPIC_H
 #define ARCH_LAPIC_H
@@ -10,8 +11,8 @@
 void lapic_init(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);
-/* Calibrate the LAPIC timer and TSC against the PIT and start a periodic
- * tick of @hz per second on IRQ_VECTOR_TIMER. */
+/* Calibrate the TSC (tsc_calibrate) and the LAPIC timer against it, and
+ * start a periodic tick of @hz per second on IRQ_VECTOR_TIMER. */
 void lapic_timer_init(unsigned int hz);
 
 /* I/O APIC: send global system interrupt @gsi to @vector on the boot CPU. */
@@ -23,8 +24,5 @@ struct ioapic_route {
 void ioapic_init(void);
 int ioapic_route(uint32_t gsi, const struct ioapic_route *r);
 int ioapic_mask(uint32_t gsi, int masked);
-
-/* Busy-wait using PIT channel 2 (before the tick exists). */
-void pit_delay_us(unsigned int us);
 
 #endif
