@@ -56,6 +56,9 @@ USER_KCMDLINE     := init=/tests/runall $(CHECK_KCMDLINE)
 FORK200_KCMDLINE  := init=/tests/fork200 $(CHECK_KCMDLINE)
 SHELL_KCMDLINE    := init=/bin/sh $(CHECK_KCMDLINE) -- /tests/pipeline.sh
 SWAP_KCMDLINE     := init=/tests/vm_swap_test $(CHECK_KCMDLINE) -- fill
+# The user tests again with 1 % of their allocations failed on purpose
+# (mm/fail_alloc.h): judged on the kernel surviving and leaking nothing.
+FAILINJ_KCMDLINE  := init=/tests/runall fail_alloc=1 $(CHECK_KCMDLINE) -- --fail-inject
 # Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
@@ -102,7 +105,7 @@ TEST_ISO := $(B)/test/pagoda.iso
 EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso \
 	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
-	$(B)/swap/pagoda.iso
+	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 
 .PHONY: all iso run check bench linux-selftests qemu-gdb clean deps host-tests FORCE
@@ -165,6 +168,7 @@ CMDLINE_FOR_utest := $(USER_KCMDLINE)
 CMDLINE_FOR_fork200 := $(FORK200_KCMDLINE)
 CMDLINE_FOR_shell := $(SHELL_KCMDLINE)
 CMDLINE_FOR_swap := $(SWAP_KCMDLINE)
+CMDLINE_FOR_failinj := $(FAILINJ_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
 

@@ -23,6 +23,7 @@
 #include "kernel/task.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/net/socket.h"
+#include "mm/fail_alloc.h"
 #include "kernel/drivers/blkdev.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -127,6 +128,7 @@ static void mem_init(uint64_t mbi_phys)
 	cpu_enable_features();
 	paging_init(&boot_info);
 	page_alloc_init();
+	fail_alloc_init();
 	slab_init();
 	vm_init();
 	printk("mm: %lu MiB managed by the buddy allocator, %lu MiB free; "

@@ -134,6 +134,7 @@ static void copy_attributes(struct task *c, struct task *p)
 	c->dumpable = p->dumpable;		/* pdeathsig is not inherited */
 	c->oom_score_adj = p->oom_score_adj;
 	c->oom_score_adj_min = p->oom_score_adj_min;
+	c->make_it_fail = p->make_it_fail;
 	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
 	c->blocked = p->blocked;
 	c->altstack = p->altstack;

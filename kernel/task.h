@@ -121,6 +121,8 @@ struct task {
 	short oom_score_adj;		/* /proc/PID/oom_score_adj, -1000..1000; inherited */
 	short oom_score_adj_min;	/* lowest an unprivileged write may set (Linux's) */
 	bool oom_victim;		/* killed by the OOM killer (mm/oom_kill.c) */
+	bool make_it_fail;		/* /proc/PID/make-it-fail: allocations may be
+					 * failed on purpose (mm/fail_alloc.h); inherited */
 	bool dumpable;			/* PR_GET_DUMPABLE (Linux keeps it per mm) */
 };
 

@@ -20,6 +20,7 @@
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/task.h"
+#include "mm/fail_alloc.h"
 #include "mm/oom.h"
 #include "mm/vmscan.h"
 
@@ -142,6 +143,8 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 {
 	struct page *p;
 
+	if (should_fail_alloc())
+		return NULL;			/* injected (mm/fail_alloc.h) */
 	if ((gfp & GFP_RECLAIM) && ready && READ_ONCE(zone.free_pages) < watermark_min &&
 	    !fatal_signal_pending(current()))
 		direct_reclaim();

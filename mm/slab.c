@@ -46,6 +46,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "mm/fail_alloc.h"
 
 #define POISON_FREE	0x6b
 
@@ -188,10 +189,13 @@ static void free_slab(struct kmem_cache *c, struct page *head)
 static __attribute__((noinline)) void *slab_alloc(struct kmem_cache *c, unsigned int gfp,
 						  size_t orig_size)
 {
-	unsigned long f = spin_lock_irqsave(&c->lock);
+	unsigned long f;
 	struct page *slab;
 	void *obj;
 
+	if (should_fail_alloc())
+		return NULL;			/* injected (mm/fail_alloc.h) */
+	f = spin_lock_irqsave(&c->lock);
 	if (!list_empty(&c->partial)) {
 		slab = list_first_entry(&c->partial, struct page, lru);
 	} else {

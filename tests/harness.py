@@ -241,6 +241,13 @@ BOOTS = (
                          "vm_swap_test/swapoff_brings_pages_back",
                          "vm_swap_test/no_page_leak_after_swapoff"),
                must_log=(r"^init exited with status 0$",)),
+    # The user tests once more with 1 % of their allocations failed on
+    # purpose (fail_alloc=1, runall --fail-inject): every program must end,
+    # leave no kernel object behind and give back every frame; the kernel
+    # must not panic.
+    BootConfig("failinj", image="failinj", summary="user",
+               must_log=(r"^fail_alloc: 1% of allocations fail", r"^# fail_alloc: probability 1",
+                         r"^init exited with status 0$")),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
 )

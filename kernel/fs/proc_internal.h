@@ -110,6 +110,11 @@ struct proc_entry {
 	 * 0 or -errno. NULL: writes give EINVAL.
 	 */
 	int (*store)(struct task *t, long value);
+	/*
+	 * PROC_GLOBAL files that take a write: apply the text written
+	 * (NUL-terminated, at most PROC_QUERY_MAX bytes); 0 or -errno.
+	 */
+	int (*set)(const char *req);
 	umode_t mode;			/* permission bits; 0 means 0444 */
 };
 
@@ -117,6 +122,9 @@ struct proc_entry {
 int proc_show_oom_score(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_oom_score_adj(struct proc_buf *b, const struct proc_ctx *c);
 int proc_store_oom_score_adj(struct task *t, long value);
+int proc_show_make_it_fail(struct proc_buf *b, const struct proc_ctx *c);
+int proc_store_make_it_fail(struct task *t, long value);
+int proc_show_fail_alloc(struct proc_buf *b, const struct proc_ctx *c);
 
 /* ---- procfs.c ---- */
 

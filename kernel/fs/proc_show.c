@@ -17,6 +17,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
+#include "mm/fail_alloc.h"
 #include "mm/oom.h"
 #include "mm/overcommit.h"
 #include "mm/page_alloc.h"
@@ -294,6 +295,26 @@ int proc_store_oom_score_adj(struct task *t, long value)
 	if (capable(CAP_SYS_RESOURCE_BIT))
 		t->oom_score_adj_min = (short)value;
 	return 0;
+}
+
+/* /proc/PID/make-it-fail: the task filter of allocation-failure injection. */
+int proc_show_make_it_fail(struct proc_buf *b, const struct proc_ctx *c)
+{
+	proc_printf(b, "%d\n", c->task->make_it_fail);
+	return 0;
+}
+
+int proc_store_make_it_fail(struct task *t, long value)
+{
+	if (value < 0 || value > 1)
+		return -EINVAL;
+	t->make_it_fail = value;
+	return 0;
+}
+
+int proc_show_fail_alloc(struct proc_buf *b, const struct proc_ctx *c)
+{
+	return fail_alloc_show(b);
 }
 
 /* Linux's order (fs/proc/array.c); the Vm lines only for a task with an mm. */

@@ -42,6 +42,7 @@
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
+#include "mm/fail_alloc.h"
 #include "mm/slab.h"
 #include "mm/vm.h"
 
@@ -80,6 +81,8 @@ _Static_assert(ARRAY_SIZE(proc_root_files) <= 14, "proc_ino(): root files are in
 static const struct proc_entry proc_pagoda_files[] = {
 	{ "rmap", PROC_QUERY, .query = proc_rmap_query, .mode = 0600 },
 	{ "blk_inject", PROC_QUERY, .query = proc_blk_inject_query, .mode = 0600 },
+	{ "fail_alloc", PROC_GLOBAL, .show = proc_show_fail_alloc, .set = fail_alloc_set,
+	  .mode = 0600 },
 	{ "slab_leaks", PROC_QUERY, .query = proc_slab_leaks_query, .mode = 0600 },
 };
 _Static_assert(ARRAY_SIZE(proc_pagoda_files) < 16, "proc_ino() gives pagoda/ 15 files");
@@ -95,6 +98,8 @@ static const struct proc_entry proc_pid_files[] = {
 	{ "oom_score", PROC_TASK, .show = proc_show_oom_score },
 	{ "oom_score_adj", PROC_TASK, .show = proc_show_oom_score_adj,
 	  .store = proc_store_oom_score_adj, .mode = 0644 },
+	{ "make-it-fail", PROC_TASK, .show = proc_show_make_it_fail,
+	  .store = proc_store_make_it_fail, .mode = 0644 },
 };
 _Static_assert(ARRAY_SIZE(proc_pid_files) < 16, "proc_ino() gives a <pid> dir 15 files");
 
@@ -762,7 +767,22 @@ static ssize_t proc_task_store(const struct proc_info *info, const char __user *
 	return err ? err : (ssize_t)n;
 }
 
-/* PROC_QUERY, PROC_SYSCTL and storing PROC_TASK files take writes; others: EINVAL. */
+/* A PROC_GLOBAL file with a set(): the whole write is the request. */
+static ssize_t proc_global_set(const struct proc_info *info, const char __user *ubuf, size_t n)
+{
+	char req[PROC_QUERY_MAX + 1];
+	int err;
+
+	if (n > PROC_QUERY_MAX)
+		return -EINVAL;
+	if (fsbuf_copy_in(req, fsbuf_user((void __user *)ubuf), 0, n))
+		return -EFAULT;
+	req[n] = 0;
+	err = info->entry->set(req);
+	return err ? err : (ssize_t)n;
+}
+
+/* PROC_QUERY, PROC_SYSCTL and storing PROC_TASK/_GLOBAL files take writes; others: EINVAL. */
 static ssize_t proc_fop_write(struct file *f, const char __user *buf, size_t n, loff_t *pos)
 {
 	const struct proc_info *info = f->inode->private;
@@ -771,6 +791,8 @@ static ssize_t proc_fop_write(struct file *f, const char __user *buf, size_t n, 
 		return proc_sysctl_write(info->entry->knob, fsbuf_user((void __user *)buf), n);
 	if (info->entry->kind == PROC_TASK && info->entry->store)
 		return proc_task_store(info, buf, n);
+	if (info->entry->kind == PROC_GLOBAL && info->entry->set)
+		return proc_global_set(info, buf, n);
 	if (info->entry->kind != PROC_QUERY)
 		return -EINVAL;
 	return proc_query_write(info->entry, f->private_data, buf, n, pos);

@@ -2,7 +2,7 @@
  * runall.c - the user test runner: run every program in /tests, one at a
  * time, and summarise.
  *
- *	runall [dir]		(default dir: /tests)
+ *	runall [--fail-inject] [dir]	(default dir: /tests)
  *
  * Programs run in name order (runall itself skipped), with stdout passed
  * straight through, so the log holds every UTEST line followed by
@@ -28,6 +28,19 @@
  * cache, the inodes and dentries of files a test left in /tmp, kmalloc)
  * are not checked.
  *
+ * runall --fail-inject [dir] runs the same programs with allocation
+ * failures injected (a kernel booted with fail_alloc=..., mm/fail_alloc.h):
+ * each program's process is marked in /proc/PID/make-it-fail once its
+ * execve has succeeded, and its output goes to /dev/null, since its own verdicts mean
+ * nothing when the kernel refuses memory at random. What is judged is the
+ * kernel: the program ends (or SIGKILL ends it after FAILINJ_TIMEOUT_S:
+ * a test may wait forever for a child an injected failure killed), no
+ * kernel object is left behind, and - once the files it left in /tmp are
+ * removed - MemFree is exactly what it was before it started:
+ *
+ *	UTEST PASS failinj/<name>	(or FAIL, with the figures)
+ *	UTEST DONE failinj <p> passed, <f> failed
+ *
  * A program that runs for more than TIMEOUT_S seconds is killed and
  * counted as failed.  As PID 1 (booted with init=/tests/runall) it mounts
  * /proc, /sys, /dev and /tmp itself, starts a session on the console, reaps the
@@ -51,12 +64,14 @@
 #include <unistd.h>
 
 #define TIMEOUT_S	300
+#define FAILINJ_TIMEOUT_S	20	/* a whole normal run takes ~16 s */
 #define MAX_PROGS	128
 /* Caches a finished test program must leave as it found them. */
 #define LEAK_CACHES	"task mm vma anon_vma anon_vma_chain file pipe"
 #define LEAK_PATH	"/proc/pagoda/slab_leaks"
 
 static volatile sig_atomic_t timed_out;
+static int fail_inject;			/* --fail-inject */
 
 static void on_alarm(int sig)
 {
@@ -270,13 +285,18 @@ static int run_one(const char *dir, const char *name, int *leaked)
 	struct leak_mark mark;
 	char path[512];
 	char *argv[2];
-	int st = 0;
+	int st = 0, execd[2] = { -1, -1 };
 	pid_t pid, r;
 
 	*leaked = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fflush(stdout);
 	leak_begin(&mark);
+	/* --fail-inject: the write end closes when execve has succeeded. */
+	if (fail_inject && pipe2(execd, O_CLOEXEC)) {
+		printf("UTEST FAIL failinj/%s: pipe2: %s\n", name, strerror(errno));
+		return -1;
+	}
 	pid = fork();
 	if (pid < 0) {
 		printf("UTEST FAIL runall/%s: fork: %s\n", name, strerror(errno));
@@ -284,6 +304,16 @@ static int run_one(const char *dir, const char *name, int *leaked)
 	}
 	if (pid == 0) {
 		signal(SIGALRM, SIG_DFL);
+		if (fail_inject) {
+			int null = open("/dev/null", O_WRONLY);
+
+			close(execd[0]);
+			if (null >= 0) {
+				dup2(null, 1);
+				dup2(null, 2);
+				close(null);
+			}
+		}
 		argv[0] = path;
 		argv[1] = NULL;
 		execv(path, argv);
@@ -291,15 +321,45 @@ static int run_one(const char *dir, const char *name, int *leaked)
 		fflush(stdout);
 		_exit(127);
 	}
+	if (fail_inject) {
+		char c;
+
+		/*
+		 * Mark the program once it runs, not before execve: failing
+		 * execve itself most of the time would test nothing else.
+		 */
+		close(execd[1]);
+		if (read(execd[0], &c, 1) == 0) {
+			snprintf(path, sizeof(path), "/proc/%d/make-it-fail", pid);
+			int fd = open(path, O_WRONLY);
+
+			if (fd < 0 || write(fd, "1", 1) != 1)
+				printf("# failinj: %s: cannot mark it: %s\n", name, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+		}
+		close(execd[0]);
+	}
 	timed_out = 0;
-	alarm(TIMEOUT_S);
+	alarm(fail_inject ? FAILINJ_TIMEOUT_S : TIMEOUT_S);
 	for (;;) {
 		r = wait4(-1, &st, 0, NULL);
 		if (r == pid)
 			break;
-		if (r < 0 && errno == EINTR && timed_out) {
-			printf("UTEST FAIL runall/%s: timed out after %d s\n",
-			       name, TIMEOUT_S);
+		if (r < 0 && errno == EINTR && timed_out && fail_inject) {
+			/*
+			 * A test whose child died of an injected failure may wait
+			 * for it forever in user space (a pipe nobody will write):
+			 * its logic, not the kernel's. That SIGKILL ends it is
+			 * what is judged; one that did not would hang the boot.
+			 */
+			printf("# failinj: %s still running after %d s: killed\n", name,
+			       FAILINJ_TIMEOUT_S);
+			fflush(stdout);
+			kill(pid, SIGKILL);
+			timed_out = 0;
+		} else if (r < 0 && errno == EINTR && timed_out) {
+			printf("UTEST FAIL runall/%s: timed out after %d s\n", name, TIMEOUT_S);
 			fflush(stdout);
 			kill(pid, SIGKILL);
 			timed_out = 0;
@@ -309,6 +369,14 @@ static int run_one(const char *dir, const char *name, int *leaked)
 		}
 	}
 	alarm(0);
+	/*
+	 * --fail-inject: a program that died half-way may leave children
+	 * waiting for a signal that never comes; they are processes, not
+	 * leaks. As pid 1, kill(-1) reaches all of them and spares us.
+	 */
+	if (fail_inject && getpid() == 1 && kill(-1, SIGKILL) == 0)
+		while (waitpid(-1, NULL, 0) > 0)
+			;
 	*leaked = mark.how && st != -1 ? leak_end(&mark, name) : 0;
 	return st;
 }
@@ -321,15 +389,99 @@ static int on_pagoda(void)
 	return uname(&u) == 0 && strstr(u.version, "Pagoda") != NULL;
 }
 
+/* Remove everything under @path (not @path itself); errors are ignored. */
+static void empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char sub[512];
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+			empty_dir(sub);
+			rmdir(sub);
+		} else {
+			unlink(sub);
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * --fail-inject: run every program with failures injected and judge the
+ * kernel only (see the top comment). Returns the number of failures.
+ */
+static int run_fail_inject(const char *dir, char **names, int n)
+{
+	int npass = 0, nfail = 0;
+	char stats[256];
+	int fd;
+
+	for (int i = 0; i < n; i++) {
+		long before, after = -1;
+		int st, leaked;
+
+		empty_dir("/tmp");
+		before = mem_free_kb();
+		st = run_one(dir, names[i], &leaked);
+		empty_dir("/tmp");
+		/* Orphans and deferred frees get up to a second to finish. */
+		for (int tries = 0; tries < 10 && (after = mem_free_kb()) != before; tries++) {
+			usleep(100 * 1000);
+			reap_orphans();
+		}
+		printf("# failinj: %s %s %d\n", names[i],
+		       st != -1 && WIFSIGNALED(st) ? "killed by signal" : "exit",
+		       st == -1 ? -1 : WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		if (st == -1 || leaked || after != before) {
+			printf("UTEST FAIL failinj/%s: %s%sMemFree %ld kB before, %ld kB after\n",
+			       names[i], st == -1 ? "lost, " : "",
+			       leaked ? "kernel objects left behind, " : "", before, after);
+			nfail++;
+		} else {
+			printf("UTEST PASS failinj/%s\n", names[i]);
+			npass++;
+		}
+		fflush(stdout);
+	}
+	fd = open("/proc/pagoda/fail_alloc", O_RDONLY);
+	if (fd >= 0) {
+		ssize_t k = read(fd, stats, sizeof(stats) - 1);
+
+		if (k > 0) {
+			stats[k] = 0;
+			for (char *c = stats; *c; c++)
+				if (*c == '\n')
+					*c = ' ';
+			printf("# fail_alloc: %s\n", stats);
+		}
+		close(fd);
+	}
+	printf("UTEST DONE failinj %d passed, %d failed\n", npass, nfail);
+	return nfail;
+}
+
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "/tests";
+	const char *dir = "/tests";
 	struct sigaction sa;
 	char *names[MAX_PROGS], leakers[512] = "";
 	int n, i, st, leaked, npass = 0, nfail = 0;
 	long before, after;
 
 	pagoda = on_pagoda();
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--fail-inject"))
+			fail_inject = 1;
+		else
+			dir = argv[a];
+	}
 
 	if (getpid() == 1)
 		setup_as_init();
@@ -348,6 +500,12 @@ int main(int argc, char **argv)
 	 * is memory of ours, not of the tests. */
 	if (pagoda)
 		leak_fd = open(LEAK_PATH, O_RDWR | O_CLOEXEC);	/* -1: use slabinfo */
+	if (fail_inject) {
+		nfail += run_fail_inject(dir, names, n);
+		printf("UTEST ALL %d programs passed, %d failed\n", n - nfail, nfail);
+		fflush(stdout);
+		return nfail == 0 ? 0 : 1;
+	}
 	for (i = 0; i < n; i++) {
 		st = run_one(dir, names[i], &leaked);
 		if (pagoda && leaked && strlen(leakers) + strlen(names[i]) + 2 < sizeof(leakers)) {

@@ -352,6 +352,7 @@ static void oom_score_adj_picks_victim(void)
 		if (never == 0)
 			sleeper(-1000, ready[1]);
 	}
+	close(ready[1]);		/* a sleeper that dies early gives EOF, not a hang */
 	EXPECT(read(ready[0], &c1, 1) == 1 && (never < 0 || read(ready[0], &c2, 1) == 1) &&
 	       c1 == 'r' && c2 == 'r', "sleepers not ready (%c%c)", c1, c2);
 	h = fork();
@@ -367,7 +368,6 @@ static void oom_score_adj_picks_victim(void)
 		waitpid(never, &st_never, 0);
 	}
 	close(ready[0]);
-	close(ready[1]);
 	sandbox_remove();
 	EXPECT(st_hog != -1 && WIFSIGNALED(st_hog) && WTERMSIG(st_hog) == SIGKILL,
 	       "hog status %#x", st_hog);
@@ -576,6 +576,7 @@ static void process_mrelease_reaps(void)
 		for (;;)
 			pause();
 	}
+	close(ready[1]);
 	EXPECT(read(ready[0], &c, 1) == 1, "child not ready");
 	fd = (int)syscall(__NR_pidfd_open, pid, 0);
 	EXPECT(fd >= 0, "pidfd_open: %s", strerror(errno));
@@ -594,7 +595,57 @@ static void process_mrelease_reaps(void)
 	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
 	close(fd);
 	close(ready[0]);
-	close(ready[1]);
+}
+
+/*
+ * Pagoda's allocation-failure injection (Linux has it in debugfs, under
+ * other names): with probability 100 and times 1, the next allocation of
+ * a marked task fails - pipe() gives ENOMEM - and only that one; an
+ * unmarked task is never touched; make-it-fail is inherited by fork.
+ */
+static void fail_alloc_knobs(void)
+{
+	char buf[256];
+	pid_t pid;
+	int st;
+
+	if (access("/proc/pagoda/fail_alloc", R_OK))
+		SKIP("no /proc/pagoda/fail_alloc: a Pagoda feature");
+	if (vm_read_file("/proc/pagoda/fail_alloc", buf, sizeof(buf)) <= 0 ||
+	    !strstr(buf, "probability 0\n"))
+		SKIP("injection is already on in this boot (the failinj boot)");
+	EXPECT(vm_read_file("/proc/self/make-it-fail", buf, sizeof(buf)) > 0 && buf[0] == '0',
+	       "make-it-fail starts at %s", buf);
+	EXPECT_ERRNO(write_str("/proc/pagoda/fail_alloc", "probability=101"), EINVAL);
+	EXPECT_ERRNO(write_str("/proc/pagoda/fail_alloc", "bogus=1"), EINVAL);
+	EXPECT_OK(write_str("/proc/pagoda/fail_alloc",
+			    "probability=100 interval=1 times=1 task_filter=1"));
+	pid = fork();
+	if (pid == 0) {
+		int p[2];
+
+		if (write_str("/proc/self/make-it-fail", "1"))
+			_exit(1);
+		errno = 0;
+		if (pipe(p) == 0 || errno != ENOMEM)
+			_exit(2);
+		if (pipe(p))				/* times=1: used up */
+			_exit(3);
+		if (fork() == 0) {
+			char s[8] = "";
+
+			vm_read_file("/proc/self/make-it-fail", s, sizeof(s));
+			_exit(s[0] == '1' ? 0 : 1);
+		}
+		wait(&st);
+		_exit(WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 4);
+	}
+	/* Not marked: this task's allocations go on while injection is armed. */
+	EXPECT(waitpid(pid, &st, 0) == pid, "waitpid: %s", strerror(errno));
+	write_str("/proc/pagoda/fail_alloc", "probability=0 times=-1");
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child step %d failed", WEXITSTATUS(st));
+	EXPECT(vm_read_file("/proc/pagoda/fail_alloc", buf, sizeof(buf)) > 0 &&
+	       strstr(buf, "probability 0\n"), "settings now: %s", buf);
 }
 
 int main(void)
@@ -611,5 +662,6 @@ int main(void)
 	RUN(oom_mlockall_future_mmap_1tib);
 	RUN(oom_mlockall_future_brk);
 	RUN(oom_score_adj_picks_victim);
+	RUN(fail_alloc_knobs);
 	return ut_end();
 }
