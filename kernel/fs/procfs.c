@@ -706,6 +706,20 @@ static ssize_t proc_fop_read(struct file *f, char __user *buf, size_t n, loff_t 
  * or -EINVAL (too long), -EFAULT, -ENOMEM or query()'s error, and then the
  * last answer stays. May sleep.
  */
+/*
+ * Copy a write of @n bytes into @req (@size bytes, room for the NUL kept):
+ * 0, -EINVAL when it does not fit, -EFAULT.
+ */
+static int proc_copy_request(char *req, size_t size, const char __user *ubuf, size_t n)
+{
+	if (n >= size)
+		return -EINVAL;
+	if (fsbuf_copy_in(req, fsbuf_user((void __user *)ubuf), 0, n))
+		return -EFAULT;
+	req[n] = 0;
+	return 0;
+}
+
 static ssize_t proc_query_write(const struct proc_entry *e, struct proc_query *q,
 				const char __user *ubuf, size_t n, loff_t *pos)
 {
@@ -713,11 +727,9 @@ static ssize_t proc_query_write(const struct proc_entry *e, struct proc_query *q
 	struct proc_buf *b;
 	int err;
 
-	if (n > PROC_QUERY_MAX)
-		return -EINVAL;
-	if (fsbuf_copy_in(req, fsbuf_user((void __user *)ubuf), 0, n))
-		return -EFAULT;
-	req[n] = 0;
+	err = proc_copy_request(req, sizeof(req), ubuf, n);
+	if (err)
+		return err;
 	if (n && req[n - 1] == '\n')
 		req[n - 1] = 0;
 	b = kzalloc(sizeof(*b));
@@ -752,11 +764,9 @@ static ssize_t proc_task_store(const struct proc_info *info, const char __user *
 	long value;
 	int err;
 
-	if (n >= sizeof(req))
-		return -EINVAL;
-	if (fsbuf_copy_in(req, fsbuf_user((void __user *)ubuf), 0, n))
-		return -EFAULT;
-	req[n] = 0;
+	err = proc_copy_request(req, sizeof(req), ubuf, n);
+	if (err)
+		return err;
 	if (!proc_parse_long(req, &value))
 		return -EINVAL;
 	irq = spin_lock_irqsave(&tasklist_lock);
@@ -773,12 +783,9 @@ static ssize_t proc_global_set(const struct proc_info *info, const char __user *
 	char req[PROC_QUERY_MAX + 1];
 	int err;
 
-	if (n > PROC_QUERY_MAX)
-		return -EINVAL;
-	if (fsbuf_copy_in(req, fsbuf_user((void __user *)ubuf), 0, n))
-		return -EFAULT;
-	req[n] = 0;
-	err = info->entry->set(req);
+	err = proc_copy_request(req, sizeof(req), ubuf, n);
+	if (!err)
+		err = info->entry->set(req);
 	return err ? err : (ssize_t)n;
 }
 
