@@ -164,6 +164,7 @@ class BootConfig:
     no_reboot: bool = True          # -no-reboot (off where a reset is expected)
     summary: str = "ktest"          # "ktest": KTEST DONE line; "user": UTEST DONE/ALL lines;
                                     # "none": no test lines expected (judged by must_log)
+    no_warnings: bool = False       # fail on any kernel "WARNING:"/"BUG:" line (fuzz)
 
 
 # One line per configuration.  Order = order of the printed result blocks.
@@ -230,6 +231,12 @@ BOOTS = (
                          "vm_swap_test/swapoff_brings_pages_back",
                          "vm_swap_test/no_page_leak_after_swapoff"),
                must_log=(r"^init exited with status 0$",)),
+    # The system-call fuzzer (user/tests/fuzz) as pid 1: a fixed seed, a
+    # bounded number of calls; every worker reaped, not a frame leaked, no
+    # kernel warning, no panic or soft lockup (softlockup_panic=1).
+    BootConfig("fuzz", image="fuzz", summary="user", memory="256M", no_warnings=True,
+               required=("fuzz/run", "fuzz/memfree_restored"),
+               must_log=(r"^FUZZ DONE seed=\d+ calls=\d+ ", r"^init exited with status 0$")),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",)),
 )
@@ -354,6 +361,9 @@ DONE_RE = re.compile(r"(?<![\w])KTEST DONE (\d+) passed, (\d+) failed")
 UDONE_RE = re.compile(r"(?<![\w])UTEST DONE (\S+) (\d+) passed, (\d+) failed")
 UALL_RE = re.compile(r"(?<![\w])UTEST ALL (\d+) programs passed, (\d+) failed")
 PANIC_RE = re.compile(r"PANIC:")
+# What the kernel prints for a recoverable "cannot happen" (WARN_ON_ONCE,
+# pr_warn) or a detected bug that may not panic (soft lockup, poison).
+WARN_RE = re.compile(r"^(WARNING|BUG): ")
 
 
 def clean_line(raw):
@@ -385,6 +395,7 @@ class SerialParser:
         self.udone = []             # (program, passed, failed) per user program
         self.uall = None            # (programs passed, failed) from runall
         self.panic = None           # the first line containing PANIC:
+        self.warnings = []          # the first few WARNING:/BUG: lines
 
     def feed(self, data):
         self._buf += data
@@ -421,6 +432,8 @@ class SerialParser:
                     self.done = (int(m.group(1)), int(m.group(2)))
             if self.panic is None and PANIC_RE.search(line):
                 self.panic = line
+            if len(self.warnings) < 5 and WARN_RE.search(line):
+                self.warnings.append(line)
 
 
 def parse_serial_text(data):
@@ -561,6 +574,9 @@ def classify(cfg, parser, run):
     for rx in cfg.must_log:
         if not any(re.search(rx, line) for line in parser.tail):
             problems.append(f"no serial line matches /{rx}/")
+    if cfg.no_warnings and parser.warnings:
+        problems.append(f'kernel warning: "{parser.warnings[0]}"')
+        details += [f"warning line: {w}" for w in parser.warnings]
 
     if parser.banner is None and not early:
         problems.append("no `Pagoda ` banner line on serial" if parser.tail
@@ -1217,6 +1233,32 @@ def st_expect_poweroff_bench():
                           cfg="poweroff")[0], "did not all pass")
 
 
+FUZZ_LOG = ("Pagoda 0.1\r\nFUZZ START seed=1 calls=100 workers=2 timeout=3\r\n"
+            "FUZZ DONE seed=1 calls=100 workers=3 killed=1 stuck=0 exited=2 orphans=0 "
+            "signals: SIGSEGV:1\r\nFUZZ MEMFREE before 100 after 100\r\n"
+            "UTEST PASS fuzz/run\r\nUTEST PASS fuzz/memfree_restored\r\n"
+            "UTEST DONE fuzz 2 passed, 0 failed\r\ninit exited with status 0\r\n")
+
+
+def st_fuzz():
+    v, _ = _verdict(FUZZ_LOG, cfg="fuzz")
+    assert v.ok, v.why
+    # A kernel warning anywhere in the log fails the fuzz boot ...
+    warned = FUZZ_LOG.replace("FUZZ DONE", "WARNING: mm/vma.c:12: x\r\nFUZZ DONE")
+    _expect_fail(_verdict(warned, cfg="fuzz")[0], 'kernel warning: "WARNING: mm/vma.c:12')
+    _expect_fail(_verdict(FUZZ_LOG.replace("FUZZ DONE", "BUG: poison\r\nFUZZ DONE"),
+                          cfg="fuzz")[0], "kernel warning")
+    # ... as does a leak or a missing summary.
+    leak = FUZZ_LOG.replace("UTEST PASS fuzz/memfree_restored",
+                            "UTEST FAIL fuzz/memfree_restored: 100 kB before, 96 kB after") \
+                   .replace("2 passed, 0 failed", "1 passed, 1 failed")
+    _expect_fail(_verdict(leak, cfg="fuzz")[0], "required test fuzz/memfree_restored failed")
+    _expect_fail(_verdict(FUZZ_LOG.replace("FUZZ DONE", "FUZZ"), cfg="fuzz")[0],
+                 "FUZZ DONE")
+    # Other boots do not judge warnings.
+    assert _verdict(GOOD_LOG + "WARNING: x\r\n")[0].ok
+
+
 def st_qemu_commands():
     cmds = {c.name: qemu_command(c, "t.iso", "L", "tcg") for c in BOOTS}
     for name, cmd in cmds.items():
@@ -1299,7 +1341,7 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_required_failed, st_done_mismatch, st_no_done, st_zero_tests,
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
-    st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench)]
+    st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench, st_fuzz)]
 
 
 def selftest():
