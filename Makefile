@@ -21,7 +21,7 @@
 #                   on Linux 6.1 side by side (tools/linux-selftests); table in
 #                   build/linux-selftests/report.md.  make check runs the ones
 #                   listed in tests/linux-selftests.pass on Pagoda.
-#   make fuzz SEED=n CALLS=n [WORKERS=4 TIMEOUT=3 TRACE=1 VERBOSE=1]
+#   make fuzz SEED=n CALLS=n [WORKERS=4 TIMEOUT=2 TRACE=1 VERBOSE=1]
 #                   boot the system-call fuzzer (user/tests/fuzz) as pid 1 with
 #                   these arguments, judged like make check's fuzz boot (no
 #                   panic, soft lockup, kernel warning or frame leak); prints
@@ -61,11 +61,11 @@ SHELL_KCMDLINE    := init=/bin/sh $(CHECK_KCMDLINE) -- /tests/pipeline.sh
 SWAP_KCMDLINE     := init=/tests/vm_swap_test $(CHECK_KCMDLINE) -- fill
 # The system-call fuzzer as pid 1: make check's bounded run (fixed seed),
 # and make fuzz's, whose arguments come from the command line.
-FUZZ_KCMDLINE     := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed 1 --calls 6000 --workers 4 --timeout 3
+FUZZ_KCMDLINE     := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed 1 --calls 25000 --workers 4 --timeout 2
 SEED    ?= 1
 CALLS   ?= 20000
 WORKERS ?= 4
-TIMEOUT ?= 3
+TIMEOUT ?= 2
 FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed $(SEED) --calls $(CALLS) \
 	--workers $(WORKERS) --timeout $(TIMEOUT) $(if $(TRACE),--trace) $(if $(VERBOSE),--verbose)
 # Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The

@@ -52,7 +52,7 @@
 static struct {
 	uint64_t seed, calls;
 	int workers, timeout_s, trace, verbose;
-} opt = { 1, 2000, 4, 3, 0, 0 };
+} opt = { 1, 2000, 4, 2, 0, 0 };
 
 static struct fz_shared *shared;
 static struct termios console_termios;

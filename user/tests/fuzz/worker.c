@@ -627,15 +627,21 @@ static void setup_fds(void)
 	open_fd("file", O_RDONLY);
 	open_fd("small", O_WRONLY | O_APPEND);
 	open_fd(".", O_RDONLY | O_DIRECTORY);
-	if (pipe2(p, 0) == 0) {
+	/*
+	 * Pipes and sockets: blocking in one generation in five (a read
+	 * there waits for the watchdog), non-blocking otherwise.
+	 */
+	int nb = fz_chance(80) ? O_NONBLOCK : 0;
+
+	if (pipe2(p, nb) == 0) {
 		fz_add_fd(p[0]);
 		fz_add_fd(p[1]);
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | nb, 0, sv) == 0) {
 		fz_add_fd(sv[0]);
 		fz_add_fd(sv[1]);
 	}
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0) {
+	if (socketpair(AF_UNIX, SOCK_DGRAM | nb, 0, sv) == 0) {
 		fz_add_fd(sv[0]);
 		fz_add_fd(sv[1]);
 	}
