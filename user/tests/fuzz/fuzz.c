@@ -1,7 +1,8 @@
 /*
  * fuzz.c - the system-call fuzzer's supervisor (/fuzz/fuzz).
  *
- *	fuzz [--seed S] [--calls N] [--workers W] [--timeout T] [--trace] [--verbose]
+ *	fuzz [--seed S] [--calls N] [--workers W] [--timeout T] [--only K]
+ *	     [--trace] [--verbose]
  *
  * Booted as pid 1 (init=/fuzz/fuzz, the "fuzz" image of make check and
  * make fuzz) it mounts /proc, /sys, /dev and /tmp like runall, then keeps
@@ -25,7 +26,8 @@
  * worker, must come back exactly after every worker and every orphan is
  * gone and the scratch tree /tmp/fz is removed (Pagoda's slab returns
  * empty slabs, so a difference is a leaked frame). --trace prints every
- * call before it is made (for replaying a panic with --workers 1);
+ * call before it is made; --only K runs slot K alone, exactly as it runs
+ * among W workers (its share, its generations), for replaying what it did;
  * --verbose prints the whole call log of each worker that dies.
  */
 #include "fuzz.h"
@@ -51,8 +53,8 @@
 
 static struct {
 	uint64_t seed, calls;
-	int workers, timeout_s, trace, verbose;
-} opt = { 1, 2000, 4, 2, 0, 0 };
+	int workers, timeout_s, trace, verbose, only;
+} opt = { 1, 2000, 4, 2, 0, 0, -1 };
 
 static struct fz_shared *shared;
 static struct termios console_termios;
@@ -299,6 +301,8 @@ static int supervise(void)
 	for (;;) {
 		running = 0;
 		for (int i = 0; i < opt.workers; i++) {
+			if (opt.only >= 0 && i != opt.only)
+				continue;
 			if (!slots[i].pid && shared->slot[i].calls < share_of(i) &&
 			    slots[i].idle_gens < NO_PROGRESS_GENS)
 				spawn(i);
@@ -346,7 +350,7 @@ static void kill_everything(void)
 
 static void usage(void)
 {
-	say("usage: fuzz [--seed S] [--calls N] [--workers W] [--timeout T] "
+	say("usage: fuzz [--seed S] [--calls N] [--workers W] [--timeout T] [--only K] "
 	    "[--trace] [--verbose]\n");
 	exit(2);
 }
@@ -368,11 +372,14 @@ static void parse_args(int argc, char **argv)
 			opt.workers = atoi(v), i++;
 		} else if (v && !strcmp(a, "--timeout")) {
 			opt.timeout_s = atoi(v), i++;
+		} else if (v && !strcmp(a, "--only")) {
+			opt.only = atoi(v), i++;
 		} else {
 			usage();
 		}
 	}
-	if (opt.workers < 1 || opt.workers > FZ_MAX_WORKERS || opt.timeout_s < 1)
+	if (opt.workers < 1 || opt.workers > FZ_MAX_WORKERS || opt.timeout_s < 1 ||
+	    opt.only >= opt.workers)
 		usage();
 }
 
@@ -439,7 +446,7 @@ int main(int argc, char **argv)
 	    (unsigned long)killed, (unsigned long)stats.stuck, (unsigned long)stats.exited,
 	    (unsigned long)stats.other_children, sigs[0] ? sigs : " none");
 	say("FUZZ MEMFREE before %ld after %ld\n", before, after);
-	ok = stalled == 0 && calls >= opt.calls;
+	ok = stalled == 0 && (calls >= opt.calls || opt.only >= 0);
 	say("UTEST %s fuzz/run%s\n", ok ? "PASS" : "FAIL",
 	    ok ? "" : ": a worker slot stalled or calls are missing");
 	if (before > 0 && before == after)
