@@ -121,8 +121,10 @@ static void op_mmap(void)
 	if ((flags & (MAP_POPULATE | MAP_LOCKED)) && len > (8UL << 20))
 		len = fz_chance(90) ? (1 + fz_below(64)) * FZ_PAGE : len;	/* bounded hogs */
 	r = CALL(SYS_mmap, addr, len, fz_gen_prot(), flags, fd, fz_gen_off());
-	if (r > 0 && (uint64_t)r < 0x0000800000000000ULL)
+	if (r > 0 && (uint64_t)r < 0x0000800000000000ULL) {
+		fz_check_new_map(r, len, flags);
 		fz_add_map(r, len);
+	}
 }
 
 /*
@@ -139,6 +141,7 @@ static void op_hog(void)
 		 MAP_PRIVATE | MAP_ANONYMOUS | (fz_chance(50) ? MAP_POPULATE : 0), -1, 0);
 	if (r <= 0 || (uint64_t)r >= 0x0000800000000000ULL)
 		return;
+	fz_check_new_map(r, len, 0);
 	fz_add_map(r, len);
 	if (fz_chance(50))
 		CALL(SYS_madvise, r, len, MADV_POPULATE_WRITE);
@@ -252,8 +255,10 @@ static void op_memfd(void)
 	if (fz_chance(60)) {
 		r = CALL(SYS_mmap, 0, len, fz_gen_prot(), fz_chance(70) ? MAP_SHARED : MAP_PRIVATE,
 			 fd, fz_gen_off());
-		if (r > 0 && (uint64_t)r < 0x0000800000000000ULL)
+		if (r > 0 && (uint64_t)r < 0x0000800000000000ULL) {
+			fz_check_new_map(r, len, 0);
 			fz_add_map(r, len);
+		}
 	}
 }
 

@@ -17,6 +17,8 @@
  *	FUZZ START seed=S calls=N workers=W timeout=T
  *	FUZZ PROGRESS calls=<k> workers=<spawned>			(every tenth)
  *	FUZZ DEATH w<slot>.<gen> <signal> after <k> calls: <last call>	(first few)
+ *	FUZZ ANOMALY w<slot>.<gen>: <what>	a wrong result a worker saw (fails)
+ *	FUZZ CORRUPT slot <k>: ...		its shared counter was overwritten (fails)
  *	FUZZ DONE seed=S calls=<made> workers=<spawned> killed=<by signal>
  *	    stuck=<watchdog kills> exited=<k> faults_caught=... signals: SIGSEGV:<n> ...
  *	FUZZ MEMFREE before <kB> after <kB>
@@ -73,6 +75,10 @@ static struct {
 	uint64_t spawned, exited, stuck, by_signal[65], other_children;
 	int deaths_shown;
 	uint64_t next_progress;
+	uint64_t last_calls[FZ_MAX_WORKERS];
+	int corrupt;
+	uint32_t anomalies_seen[FZ_MAX_WORKERS];
+	uint64_t anomalies;
 } stats;
 
 /* printf to stdout with one write, after putting the console's modes back. */
@@ -282,8 +288,32 @@ static void progress(void)
 {
 	uint64_t calls = 0;
 
-	for (int i = 0; i < opt.workers; i++)
-		calls += shared->slot[i].calls;
+	for (int i = 0; i < opt.workers; i++) {
+		uint64_t c = shared->slot[i].calls;
+
+		/*
+		 * A counter that runs backwards or leaps: someone wrote over the
+		 * shared page - a worker gone astray, or the kernel.
+		 */
+		if ((c < stats.last_calls[i] || c > stats.last_calls[i] + 1000000) &&
+		    stats.corrupt < 4) {
+			stats.corrupt++;
+			say("FUZZ CORRUPT slot %d: calls %lu -> %lu (gen %d)\n", i,
+			    (unsigned long)stats.last_calls[i], (unsigned long)c, slots[i].gen);
+			show_log(i);
+		}
+		stats.last_calls[i] = c;
+		calls += c;
+		if (shared->slot[i].anomalies != stats.anomalies_seen[i]) {
+			stats.anomalies_seen[i] = shared->slot[i].anomalies;
+			if (stats.anomalies++ < 8) {
+				shared->slot[i].anomaly[sizeof(shared->slot[i].anomaly) - 1] = 0;
+				say("FUZZ ANOMALY w%d.%d: %s\n", i, slots[i].gen,
+				    shared->slot[i].anomaly);
+				show_log(i);
+			}
+		}
+	}
 	if (calls < stats.next_progress)
 		return;
 	say("FUZZ PROGRESS calls=%lu workers=%lu\n", (unsigned long)calls,
@@ -424,6 +454,7 @@ int main(int argc, char **argv)
 	before = mem_free_kb();
 
 	stalled = supervise();
+	progress();			/* the last anomalies and corruptions */
 	kill_everything();
 	fz_remove_tree("/tmp/fz", 0);
 	mkdir("/tmp/fz", 0777);
@@ -441,14 +472,16 @@ int main(int argc, char **argv)
 			 signame(s), (unsigned long)stats.by_signal[s]);
 	}
 	say("FUZZ DONE seed=%lu calls=%lu workers=%lu killed=%lu stuck=%lu exited=%lu "
-	    "orphans=%lu signals:%s\n",
+	    "orphans=%lu anomalies=%lu corrupt=%d signals:%s\n",
 	    (unsigned long)opt.seed, (unsigned long)calls, (unsigned long)stats.spawned,
 	    (unsigned long)killed, (unsigned long)stats.stuck, (unsigned long)stats.exited,
-	    (unsigned long)stats.other_children, sigs[0] ? sigs : " none");
+	    (unsigned long)stats.other_children, (unsigned long)stats.anomalies, stats.corrupt,
+	    sigs[0] ? sigs : " none");
 	say("FUZZ MEMFREE before %ld after %ld\n", before, after);
-	ok = stalled == 0 && (calls >= opt.calls || opt.only >= 0);
+	ok = stalled == 0 && (calls >= opt.calls || opt.only >= 0) && !stats.anomalies &&
+	     !stats.corrupt;
 	say("UTEST %s fuzz/run%s\n", ok ? "PASS" : "FAIL",
-	    ok ? "" : ": a worker slot stalled or calls are missing");
+	    ok ? "" : ": a slot stalled, calls are missing, an anomaly or a corrupt counter");
 	if (before > 0 && before == after)
 		say("UTEST PASS fuzz/memfree_restored\n");
 	else

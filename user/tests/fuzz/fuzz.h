@@ -64,6 +64,8 @@ struct fz_slot {
 	uint64_t heartbeat_ms;	/* CLOCK_MONOTONIC ms at the last call start */
 	uint32_t gen;		/* generation now running */
 	uint32_t head;		/* records written (ring index = head % FZ_LOG) */
+	uint32_t anomalies;	/* kernel misbehaviour the worker saw itself */
+	char anomaly[160];	/* ... the first one, in words */
 	struct fz_rec log[FZ_LOG];
 };
 
@@ -196,6 +198,8 @@ uint64_t fz_gen_path(int writable);
 uint64_t fz_gen_prot(void);
 uint64_t fz_gen_off(void);
 pid_t fz_gen_pid(void);
+/* Check a new non-fixed mapping; report it if it overlaps the shared page. */
+void fz_check_new_map(uint64_t addr, uint64_t len, uint64_t flags);
 /* Remember a new mapping / fd / child in the pools. */
 void fz_add_map(uint64_t addr, uint64_t len);
 void fz_forget_maps(uint64_t addr, uint64_t len);

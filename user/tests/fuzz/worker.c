@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,43 @@ pid_t fz_gen_pid(void)
 	if (r < 70)
 		return -fzw.pid;
 	return 0x7ffff000;			/* no such process */
+}
+
+/* ---- anomalies: wrong results the worker can see for itself ----------- */
+
+static void __attribute__((format(printf, 1, 2))) anomaly(const char *fmt, ...)
+{
+	struct fz_slot *s = fzw.slot;
+	va_list ap;
+
+	if (fzw.in_child)
+		return;
+	if (!s->anomalies) {
+		va_start(ap, fmt);
+		vsnprintf(s->anomaly, sizeof(s->anomaly), fmt, ap);
+		va_end(ap);
+	}
+	__atomic_add_fetch(&s->anomalies, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * mmap without MAP_FIXED must place a mapping in a hole. The shared page
+ * is a VMA the worker always has (unless it unmapped it, which mincore
+ * tells), so a new mapping across it means overlapping VMAs.
+ */
+void fz_check_new_map(uint64_t addr, uint64_t len, uint64_t flags)
+{
+	uint64_t lo = (uint64_t)fzw.cfg->shared, hi = lo + sizeof(struct fz_shared);
+	unsigned char vec[8];
+
+	if (flags & MAP_FIXED)
+		return;
+	len = (len + FZ_PAGE - 1) & ~(FZ_PAGE - 1);
+	if (addr < hi && addr + len > lo &&
+	    fz_syscall6(SYS_mincore, lo, FZ_PAGE, (uint64_t)vec, 0, 0, 0) == 0)
+		anomaly("mmap(len %#lx, flags %#lx) = %#lx overlaps the live mapping at %#lx",
+			(unsigned long)len, (unsigned long)flags, (unsigned long)addr,
+			(unsigned long)lo);
 }
 
 /* ---- pools ------------------------------------------------------------- */
