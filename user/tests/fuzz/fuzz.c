@@ -300,7 +300,9 @@ static void progress(void)
 			stats.corrupt++;
 			say("FUZZ CORRUPT slot %d: calls %lu -> %lu (gen %d)\n", i,
 			    (unsigned long)stats.last_calls[i], (unsigned long)c, slots[i].gen);
-			show_log(i);
+			/* The culprit may be any worker: show what each was doing. */
+			for (int k = 0; k < opt.workers; k++)
+				show_log(k);
 		}
 		stats.last_calls[i] = c;
 		calls += c;
