@@ -21,6 +21,13 @@
 #                   on Linux 6.1 side by side (tools/linux-selftests); table in
 #                   build/linux-selftests/report.md.  make check runs the ones
 #                   listed in tests/linux-selftests.pass on Pagoda.
+#   make fuzz SEED=n CALLS=n [WORKERS=4 TIMEOUT=2 ONLY=k TRACE=1 VERBOSE=1]
+#                   boot the system-call fuzzer (user/tests/fuzz) as pid 1 with
+#                   these arguments, judged like make check's fuzz boot (no
+#                   panic, soft lockup, kernel warning or frame leak); prints
+#                   the FUZZ lines. ONLY=k runs worker slot k alone, TRACE=1
+#                   logs every call (together: replay a panic); logs in
+#                   build/fuzzrun/logs.
 #   make clean
 #
 # Sources are found per directory (ARCH_SRCS, KERNEL_SRCS, MM_SRCS, ...);
@@ -59,6 +66,16 @@ SWAP_KCMDLINE     := init=/tests/vm_swap_test $(CHECK_KCMDLINE) -- fill
 # The user tests again with 1 % of their allocations failed on purpose
 # (mm/fail_alloc.h): judged on the kernel surviving and leaking nothing.
 FAILINJ_KCMDLINE  := init=/tests/runall fail_alloc=1 $(CHECK_KCMDLINE) -- --fail-inject
+# The system-call fuzzer as pid 1: make check's bounded run (fixed seed),
+# and make fuzz's, whose arguments come from the command line.
+FUZZ_KCMDLINE     := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed 1 --calls 25000 --workers 4 --timeout 2
+SEED    ?= 1
+CALLS   ?= 20000
+WORKERS ?= 4
+TIMEOUT ?= 2
+FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed $(SEED) --calls $(CALLS) \
+	--workers $(WORKERS) --timeout $(TIMEOUT) $(if $(ONLY),--only $(ONLY)) \
+	$(if $(TRACE),--trace) $(if $(VERBOSE),--verbose)
 # Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
@@ -105,10 +122,11 @@ TEST_ISO := $(B)/test/pagoda.iso
 EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso \
 	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
-	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso
+	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
+	$(B)/fuzz/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 
-.PHONY: all iso run check bench linux-selftests qemu-gdb clean deps host-tests FORCE
+.PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests FORCE
 all: $(ELF) $(ISO)
 iso: $(ISO)
 
@@ -169,6 +187,8 @@ CMDLINE_FOR_fork200 := $(FORK200_KCMDLINE)
 CMDLINE_FOR_shell := $(SHELL_KCMDLINE)
 CMDLINE_FOR_swap := $(SWAP_KCMDLINE)
 CMDLINE_FOR_failinj := $(FAILINJ_KCMDLINE)
+CMDLINE_FOR_fuzz := $(FUZZ_KCMDLINE)
+CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
 
@@ -228,6 +248,18 @@ check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TES
 		$(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
 		tests/user-tests-on-linux) --suite tests/linux-selftests-on-pagoda
 
+# A longer fuzzer run: make check's fuzz boot with SEED, CALLS, ... (see
+# the top). The time limit grows with CALLS (TCG makes about 100 calls/s
+# at worst); the FUZZ lines are printed whatever the verdict.
+FUZZ_LIMIT = $(shell echo $$(( 120 + $(CALLS) / 50 )))
+fuzz: deps $(B)/fuzzrun/pagoda.iso
+	@rm -f $(B)/fuzzrun/logs/fuzz.serial
+	@$(PYTHON) tests/harness.py --iso $(B)/fuzzrun/pagoda.iso --log-dir $(B)/fuzzrun/logs \
+		--image fuzz=$(B)/fuzzrun/pagoda.iso --boot fuzz --accel $(ACCEL) \
+		--timeout $(FUZZ_LIMIT); \
+	status=$$?; grep -a 'FUZZ \|PANIC\|BUG:\|WARNING:' $(B)/fuzzrun/logs/fuzz.serial | \
+		grep -av '^FZT ' | tail -40; exit $$status
+
 # Linux 6.12's mm selftests on Pagoda and on Linux 6.1 (tools/linux-selftests).
 linux-selftests: deps $(ELF) $(INITRAMFS)
 	$(PYTHON) tools/linux-selftests run --accel $(ACCEL)
@@ -245,6 +277,7 @@ clean:
 	rm -rf $(B)
 
 # The recorded command lines are real files, not intermediates to delete.
-.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO))
+.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) \
+	$(B)/fuzzrun/pagoda.iso)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -170,6 +170,7 @@ class BootConfig:
                                     # "none": no test lines expected (judged by must_log)
     debug_alloc: bool = True        # with --debug-alloc: its image boots with
                                     # debug_alloc=1 and must print DEBUG_ALLOC_RE
+    no_warnings: bool = False       # fail on any kernel "WARNING:"/"BUG:" line (fuzz)
 
 
 # One line per configuration.  Order = order of the printed result blocks.
@@ -248,6 +249,12 @@ BOOTS = (
     BootConfig("failinj", image="failinj", summary="user",
                must_log=(r"^fail_alloc: 1% of allocations fail", r"^# fail_alloc: probability 1",
                          r"^init exited with status 0$")),
+    # The system-call fuzzer (user/tests/fuzz) as pid 1: a fixed seed, a
+    # bounded number of calls; every worker reaped, not a frame leaked, no
+    # kernel warning, no panic or soft lockup (softlockup_panic=1).
+    BootConfig("fuzz", image="fuzz", summary="user", memory="256M", no_warnings=True,
+               required=("fuzz/run", "fuzz/memfree_restored"),
+               must_log=(r"^FUZZ DONE seed=\d+ calls=\d+ ", r"^init exited with status 0$")),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
 )
@@ -375,6 +382,9 @@ PANIC_RE = re.compile(r"PANIC:")
 # The kernel's boot line when debug_alloc=1 took effect (mm/debug_alloc.c).
 DEBUG_ALLOC_RE = re.compile(r"^debug_alloc: page poisoning, slab redzones\+poison, "
                             r"free tracking on")
+# What the kernel prints for a recoverable "cannot happen" (WARN_ON_ONCE,
+# pr_warn) or a detected bug that may not panic (soft lockup, poison).
+WARN_RE = re.compile(r"^(WARNING|BUG): ")
 
 
 def clean_line(raw):
@@ -407,6 +417,7 @@ class SerialParser:
         self.uall = None            # (programs passed, failed) from runall
         self.panic = None           # the first line containing PANIC:
         self.debug_alloc = None     # the debug_alloc "on" line, wherever it is
+        self.warnings = []          # the first few WARNING:/BUG: lines
 
     def feed(self, data):
         self._buf += data
@@ -445,6 +456,8 @@ class SerialParser:
                 self.panic = line
             if self.debug_alloc is None and DEBUG_ALLOC_RE.search(line):
                 self.debug_alloc = line
+            if len(self.warnings) < 5 and WARN_RE.search(line):
+                self.warnings.append(line)
 
 
 def parse_serial_text(data):
@@ -587,6 +600,9 @@ def classify(cfg, parser, run):
             problems.append(f"no serial line matches /{rx}/")
     if not early:
         problems += check_debug_alloc(cfg, parser)
+    if cfg.no_warnings and parser.warnings:
+        problems.append(f'kernel warning: "{parser.warnings[0]}"')
+        details += [f"warning line: {w}" for w in parser.warnings]
 
     if parser.banner is None and not early:
         problems.append("no `Pagoda ` banner line on serial" if parser.tail
@@ -1271,6 +1287,30 @@ def st_debug_alloc_line():
     args = parse_args(["--debug-alloc"])
     assert {c.name for c in args.configs if not c.debug_alloc} == {"bench-smoke"}
     assert not any(c.debug_alloc for c in parse_args([]).configs)
+FUZZ_LOG = ("Pagoda 0.1\r\nFUZZ START seed=1 calls=100 workers=2 timeout=3\r\n"
+            "FUZZ DONE seed=1 calls=100 workers=3 killed=1 stuck=0 exited=2 orphans=0 "
+            "signals: SIGSEGV:1\r\nFUZZ MEMFREE before 100 after 100\r\n"
+            "UTEST PASS fuzz/run\r\nUTEST PASS fuzz/memfree_restored\r\n"
+            "UTEST DONE fuzz 2 passed, 0 failed\r\ninit exited with status 0\r\n")
+
+
+def st_fuzz():
+    v, _ = _verdict(FUZZ_LOG, cfg="fuzz")
+    assert v.ok, v.why
+    # A kernel warning anywhere in the log fails the fuzz boot ...
+    warned = FUZZ_LOG.replace("FUZZ DONE", "WARNING: mm/vma.c:12: x\r\nFUZZ DONE")
+    _expect_fail(_verdict(warned, cfg="fuzz")[0], 'kernel warning: "WARNING: mm/vma.c:12')
+    _expect_fail(_verdict(FUZZ_LOG.replace("FUZZ DONE", "BUG: poison\r\nFUZZ DONE"),
+                          cfg="fuzz")[0], "kernel warning")
+    # ... as does a leak or a missing summary.
+    leak = FUZZ_LOG.replace("UTEST PASS fuzz/memfree_restored",
+                            "UTEST FAIL fuzz/memfree_restored: 100 kB before, 96 kB after") \
+                   .replace("2 passed, 0 failed", "1 passed, 1 failed")
+    _expect_fail(_verdict(leak, cfg="fuzz")[0], "required test fuzz/memfree_restored failed")
+    _expect_fail(_verdict(FUZZ_LOG.replace("FUZZ DONE", "FUZZ"), cfg="fuzz")[0],
+                 "FUZZ DONE")
+    # Other boots do not judge warnings.
+    assert _verdict(GOOD_LOG + "WARNING: x\r\n")[0].ok
 
 
 def st_qemu_commands():
@@ -1357,6 +1397,7 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
     st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench,
     st_debug_alloc_line)]
+    st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench, st_fuzz)]
 
 
 def selftest():

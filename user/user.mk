@@ -14,13 +14,15 @@
 #   user/tests/<name>.c  -> /tests/<name>   (runall is the driver)
 #   user/tests/<name>.sh -> /tests/<name>.sh (scripts for sh, mode 0644)
 #   user/bench/<name>.c  -> /bench/<name>   (benchmarks, see mmbench.c)
+#   user/tests/fuzz/*.{c,S} -> /fuzz/fuzz   (the system-call fuzzer: not in
+#                           /tests, so neither runall nor the host pass runs it)
 #
 # The initramfs ($(INITRAMFS)) is cpio "newc", built reproducibly by
 # tools/mkinitramfs.sh from the staging tree $(B)/user/rootfs.  Pass
 # EXTRA_INITRD=<dir> to lay the files under <dir> over it.
 #
 # Exports: INITRAMFS, USER_TEST_BINS (the test programs, without the
-# runner), USER_TEST_RUNNER, USER_BENCH_BINS.  Targets: user, initramfs, user-host-tests.
+# runner), USER_TEST_RUNNER, USER_BENCH_BINS, USER_FUZZ.  Targets: user, initramfs, user-host-tests.
 
 B ?= build
 # Fallbacks for the quiet-build helpers when used without the top Makefile.
@@ -49,6 +51,9 @@ USER_TEST_BINS := $(filter-out $(USER_TEST_RUNNER), \
 USER_TEST_SCRIPTS := $(wildcard user/tests/*.sh)
 # Benchmarks: like the tests, they also run on Linux (tools/linux-qemu-run).
 USER_BENCH_BINS := $(patsubst user/bench/%.c,$(USER_OUT)/bench/%,$(wildcard user/bench/*.c))
+# The fuzzer: several sources, one program, its own directory.
+USER_FUZZ    := $(USER_OUT)/fuzz/fuzz
+USER_FUZZ_SRCS := $(wildcard user/tests/fuzz/*.c user/tests/fuzz/*.S)
 INITRAMFS    := $(B)/initramfs.cpio
 
 # EXTRA_INITRD's files are prerequisites; its name is recorded so that
@@ -59,7 +64,7 @@ USER_EXTRA_FILES := $(if $(EXTRA_INITRD),$(shell find $(EXTRA_INITRD) 2>/dev/nul
 USER_GOAL_BEFORE := $(.DEFAULT_GOAL)
 
 .PHONY: user initramfs user-all user-host-tests user-force
-user: $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_BENCH_BINS)
+user: $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_BENCH_BINS) $(USER_FUZZ)
 initramfs: $(INITRAMFS)
 user-all: user initramfs
 
@@ -81,18 +86,23 @@ $(USER_OUT)/tests/pie_test: user/tests/pie_test.c
 	$(Q)gcc -static-pie -nostdlib -o $@ $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o $@.o \
 		$(MUSL_LIB)/libc.a $$(gcc -print-libgcc-file-name) $(MUSL_LIB)/crtn.o
 
+$(USER_FUZZ): $(USER_FUZZ_SRCS) user/tests/fuzz/fuzz.h
+	@mkdir -p $(dir $@)
+	$(call say,UCC,user/tests/fuzz (fuzzer))
+	$(Q)$(USER_CC) $(USER_CFLAGS) $(USER_FUZZ_SRCS) -o $@
+
 $(USER_OUT)/extra-initrd.txt: user-force
 	@mkdir -p $(dir $@)
 	@echo '$(EXTRA_INITRD)' | cmp -s - $@ || echo '$(EXTRA_INITRD)' > $@
 
 $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCRIPTS) \
-		$(USER_BENCH_BINS) \
+		$(USER_BENCH_BINS) $(USER_FUZZ) \
 		tools/mkinitramfs.sh user/user.mk $(USER_OUT)/extra-initrd.txt \
 		$(USER_EXTRA_FILES)
 	$(call say,CPIO,$@)
 	$(Q)rm -rf $(USER_ROOT)
 	$(Q)install -d -m 0755 $(USER_ROOT) $(USER_ROOT)/sbin $(USER_ROOT)/bin \
-		$(USER_ROOT)/tests $(USER_ROOT)/bench $(USER_ROOT)/dev $(USER_ROOT)/proc $(USER_ROOT)/sys \
+		$(USER_ROOT)/tests $(USER_ROOT)/bench $(USER_ROOT)/fuzz $(USER_ROOT)/dev $(USER_ROOT)/proc $(USER_ROOT)/sys \
 		$(USER_ROOT)/etc
 	$(Q)install -d -m 1777 $(USER_ROOT)/tmp
 	$(Q)install -m 0755 $(USER_OUT)/init $(USER_ROOT)/sbin/init
@@ -100,6 +110,7 @@ $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCR
 	$(Q)install -m 0755 $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_ROOT)/tests/
 	$(Q)install -m 0644 $(USER_TEST_SCRIPTS) $(USER_ROOT)/tests/
 	$(if $(USER_BENCH_BINS),$(Q)install -m 0755 $(USER_BENCH_BINS) $(USER_ROOT)/bench/)
+	$(Q)install -m 0755 $(USER_FUZZ) $(USER_ROOT)/fuzz/
 	$(Q)echo '$(USER_MOTD)' > $(USER_ROOT)/etc/motd
 	$(Q)chmod 0644 $(USER_ROOT)/etc/motd
 	$(Q)tools/mkinitramfs.sh $@ $(USER_ROOT) $(EXTRA_INITRD)

@@ -7,6 +7,7 @@
  * 4 GiB being found and usable when the machine has it.
  */
 #include "kernel/ktest.h"
+#include "kernel/watchdog.h"
 #include "kernel/lib/string.h"
 #include "mm/memblock.h"
 #include "mm/page_alloc.h"
@@ -190,14 +191,23 @@ KTEST(pmm_exhaust_and_recover)
 	unsigned int n = 0;
 	struct page *p;
 
-	while (n < ARRAY_SIZE(blocks) && (p = alloc_pages(GFP_KERNEL, MAX_ORDER)))
+	/*
+	 * With debug_alloc=1 every frame is poison-checked here and poisoned
+	 * again below: on the 6 GiB boot under a loaded host that is more than
+	 * the soft-lockup threshold, so the loops say they are making progress.
+	 */
+	while (n < ARRAY_SIZE(blocks) && (p = alloc_pages(GFP_KERNEL, MAX_ORDER))) {
 		blocks[n++] = p;
+		touch_softlockup_watchdog();
+	}
 	KT_ASSERT(n > 0);
 	if (n < ARRAY_SIZE(blocks))
 		KT_ASSERT(alloc_pages(GFP_KERNEL, MAX_ORDER) == NULL);
 	KT_ASSERT(alloc_pages(GFP_KERNEL, MAX_ORDER + 1) == NULL);
-	while (n)
+	while (n) {
 		free_pages(blocks[--n], MAX_ORDER);
+		touch_softlockup_watchdog();
+	}
 	KT_ASSERT_EQ(pmm_free_pages(), before);
 	return KT_PASS;
 }
@@ -218,6 +228,7 @@ KTEST(pmm_above_4g)
 		if (!p)
 			break;
 		held[n++] = p;
+		touch_softlockup_watchdog();	/* debug_alloc checks 4 MiB per block */
 		if (page_to_pfn(p) >= limit) {
 			high = p;
 			break;
@@ -233,8 +244,10 @@ KTEST(pmm_above_4g)
 			if (w[i] != i * 0x9e3779b97f4a7c15ull)
 				high = (struct page *)1;	/* mark failure */
 	}
-	while (n)
+	while (n) {
 		free_pages(held[--n], MAX_ORDER);
+		touch_softlockup_watchdog();
+	}
 	KT_ASSERT(high != NULL);
 	KT_ASSERT(high != (struct page *)1);
 	return KT_PASS;

@@ -8,6 +8,7 @@
 #include "kernel/ktest.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
+#include "kernel/watchdog.h"
 #include "mm/page_alloc.h"
 #include <arch/probe.h>
 #include <arch/cpu.h>
@@ -137,6 +138,7 @@ static struct page *frame_in_page_of(size_t want, struct page **held, unsigned i
 		if (!p)
 			return NULL;
 		held[(*n)++] = p;
+		touch_softlockup_watchdog();	/* debug_alloc checks 4 MiB per block */
 		/* Use a frame in the middle so both neighbours are in the block. */
 		if (arch_direct_map_page_size(page_to_pfn(p) + 7) == want)
 			return p + 7;
@@ -147,8 +149,10 @@ static struct page *frame_in_page_of(size_t want, struct page **held, unsigned i
 /* Free the @n order-MAX blocks in @held, last taken first. */
 static void release_held(struct page **held, unsigned int n)
 {
-	while (n)
+	while (n) {
 		free_pages(held[--n], MAX_ORDER);
+		touch_softlockup_watchdog();
+	}
 }
 
 /*

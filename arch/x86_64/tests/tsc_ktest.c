@@ -68,13 +68,34 @@ static uint64_t measure(const struct refclock *ref, unsigned int ms, uint64_t fl
 
 KTEST(tsc_khz_matches_every_reference)
 {
-	uint64_t khz = clock_tsc_khz(), hpet, pm, pit = 0;
+	uint64_t khz = clock_tsc_khz(), hpet, pm, pit = 0, pits[5];
+	unsigned int n = 0;
 	bool clean = false;
 
 	hpet = measure(refclock_hpet(), 200, khz / 2);
 	pm = measure(refclock_pm_timer(), 200, khz / 2);
-	for (int i = 0; i < 3 && !clean; i++)
-		pit = tsc_measure_pit(&clean);
+	/*
+	 * The PIT, emulated, is the noisiest: under host load a sample that
+	 * looks clean was once 2.1 % off (1 run in ~10). The median of up to
+	 * five clean samples is what is compared.
+	 */
+	for (int i = 0; i < 8 && n < ARRAY_SIZE(pits); i++) {
+		bool ok = false;
+		uint64_t v = tsc_measure_pit(&ok);
+
+		if (ok)
+			pits[n++] = v;
+	}
+	for (unsigned int i = 1; i < n; i++)		/* insertion sort */
+		for (unsigned int j = i; j && pits[j - 1] > pits[j]; j--) {
+			uint64_t t = pits[j];
+
+			pits[j] = pits[j - 1];
+			pits[j - 1] = t;
+		}
+	clean = n >= 3;
+	if (n)
+		pit = pits[n / 2];
 	printk("tsc_ktest: clock %lu kHz; HPET %lu, PM timer %lu, PIT %lu%s\n",
 	       (unsigned long)khz, (unsigned long)hpet, (unsigned long)pm,
 	       (unsigned long)pit, clean ? "" : " (no clean PIT sample)");

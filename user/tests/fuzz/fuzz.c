@@ -1,0 +1,495 @@
+/*
+ * fuzz.c - the system-call fuzzer's supervisor (/fuzz/fuzz).
+ *
+ *	fuzz [--seed S] [--calls N] [--workers W] [--timeout T] [--only K]
+ *	     [--trace] [--verbose]
+ *
+ * Booted as pid 1 (init=/fuzz/fuzz, the "fuzz" image of make check and
+ * make fuzz) it mounts /proc, /sys, /dev and /tmp like runall, then keeps
+ * W workers (worker.c) running until N calls have been made between them
+ * (each slot makes N/W). A worker that dies - of a signal, of exit(), of
+ * the OOM killer, or SIGKILLed by the watchdog here because no call of
+ * its started for T seconds - is counted and replaced by the next
+ * generation of its slot, which draws from its own reproducible stream.
+ *
+ * Output (kept short: the harness reads the last 200 serial lines):
+ *
+ *	FUZZ START seed=S calls=N workers=W timeout=T
+ *	FUZZ PROGRESS calls=<k> workers=<spawned>			(every tenth)
+ *	FUZZ DEATH w<slot>.<gen> <signal> after <k> calls: <last call>	(first few)
+ *	FUZZ ANOMALY w<slot>.<gen>: <what>	a wrong result a worker saw (fails)
+ *	FUZZ CORRUPT slot <k>: ...		its shared counter was overwritten (fails)
+ *	FUZZ DONE seed=S calls=<made> workers=<spawned> killed=<by signal>
+ *	    stuck=<watchdog kills> exited=<k> faults_caught=... signals: SIGSEGV:<n> ...
+ *	FUZZ MEMFREE before <kB> after <kB>
+ *	UTEST PASS fuzz/run, UTEST PASS|FAIL fuzz/memfree_restored, UTEST DONE ...
+ *
+ * The memory check: MemFree once everything is set up, before the first
+ * worker, must come back exactly after every worker and every orphan is
+ * gone and the scratch tree /tmp/fz is removed (Pagoda's slab returns
+ * empty slabs, so a difference is a leaked frame). --trace prints every
+ * call before it is made; --only K runs slot K alone, exactly as it runs
+ * among W workers (its share, its generations), for replaying what it did;
+ * --verbose prints the whole call log of each worker that dies.
+ */
+#include "fuzz.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEATHS_SHOWN	12	/* FUZZ DEATH lines printed at most */
+#define NO_PROGRESS_GENS 50	/* generations in a row without a call: give up */
+
+static struct {
+	uint64_t seed, calls;
+	int workers, timeout_s, trace, verbose, only;
+} opt = { 1, 2000, 4, 2, 0, 0, -1 };
+
+static struct fz_shared *shared;
+static struct termios console_termios;
+static int have_termios;
+
+/* Supervisor-private view of each slot (the shared one is untrusted). */
+static struct {
+	pid_t pid;
+	int gen;
+	int stuck_killed;	/* we SIGKILLed it for not making progress */
+	int idle_gens;		/* generations in a row that made no call */
+	uint64_t calls_at_spawn;
+} slots[FZ_MAX_WORKERS];
+
+static struct {
+	uint64_t spawned, exited, stuck, by_signal[65], other_children;
+	int deaths_shown;
+	uint64_t next_progress;
+	uint64_t last_calls[FZ_MAX_WORKERS];
+	int corrupt;
+	uint32_t anomalies_seen[FZ_MAX_WORKERS];
+	uint64_t anomalies;
+} stats;
+
+/* printf to stdout with one write, after putting the console's modes back. */
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	int n;
+
+	if (have_termios)
+		tcsetattr(1, TCSANOW, &console_termios);
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (n > 0 && write(1, buf, n) < 0)
+		return;
+}
+
+static const char *signame(int sig)
+{
+	static const char *const names[] = {
+		[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
+		[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL",
+		[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+		[SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
+		[SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN",
+		[SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG", [SIGXCPU] = "SIGXCPU",
+		[SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+		[SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO", [SIGPWR] = "SIGPWR",
+		[SIGSYS] = "SIGSYS",
+	};
+	static char other[16];
+
+	if (sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) && names[sig])
+		return names[sig];
+	snprintf(other, sizeof(other), "SIG%d", sig);
+	return other;
+}
+
+/* ---- pid 1 duties -------------------------------------------------------- */
+
+static long mem_free_kb(void)
+{
+	char buf[4096];
+	long kb = -1;
+	int fd = open("/proc/meminfo", O_RDONLY);
+	ssize_t n;
+	char *p;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "MemFree:");
+	if (p)
+		sscanf(p, "MemFree: %ld kB", &kb);
+	return kb;
+}
+
+static void mount_one(const char *fstype, const char *dir, mode_t mode)
+{
+	char parent[64];
+	struct stat a, b;
+
+	mkdir(dir, mode);
+	snprintf(parent, sizeof(parent), "%s/..", dir);
+	if (stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev)
+		return;
+	mount(fstype, dir, fstype, 0, NULL);
+}
+
+static void setup_as_init(void)
+{
+	int fd;
+
+	mount_one("proc", "/proc", 0555);
+	mount_one("sysfs", "/sys", 0555);
+	mount_one("devtmpfs", "/dev", 0755);
+	mount_one("tmpfs", "/tmp", 01777);
+	/* The console, but not as a controlling tty: no job control for us. */
+	fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+/* ---- workers ------------------------------------------------------------ */
+
+static uint64_t share_of(int slot)
+{
+	uint64_t share = opt.calls / opt.workers;
+
+	return share + ((uint64_t)slot < opt.calls % opt.workers ? 1 : 0);
+}
+
+static void spawn(int i)
+{
+	static struct fz_config cfg;	/* copied by fork, read by the child */
+	pid_t pid;
+
+	cfg.seed = opt.seed;
+	cfg.share = share_of(i);
+	cfg.slot = i;
+	cfg.gen = slots[i].gen;
+	cfg.timeout_s = opt.timeout_s;
+	cfg.trace = opt.trace;
+	cfg.supervisor = getpid();
+	cfg.console_fd = 1;
+	cfg.shared = shared;
+	shared->slot[i].gen = slots[i].gen;
+	shared->slot[i].heartbeat_ms = fz_now_ms();
+	slots[i].calls_at_spawn = shared->slot[i].calls;
+	slots[i].stuck_killed = 0;
+	pid = fork();
+	if (pid == 0)
+		fz_worker_main(&cfg);
+	if (pid < 0) {
+		say("FUZZ fork failed: %s\n", strerror(errno));
+		return;
+	}
+	slots[i].pid = pid;
+	stats.spawned++;
+}
+
+static void show_log(int i)
+{
+	struct fz_slot *s = &shared->slot[i];
+	uint32_t head = s->head;
+	char line[320];
+	int n = opt.verbose ? FZ_LOG : 1;
+
+	for (int k = n; k >= 1; k--) {
+		if (head < (uint32_t)k)
+			continue;
+		fz_format_rec(line, sizeof(line), &s->log[(head - k) % FZ_LOG]);
+		say("FUZZ   w%d #%u %s\n", i, s->log[(head - k) % FZ_LOG].seq, line);
+	}
+}
+
+/* A worker of slot @i ended with wait status @st. */
+static void worker_ended(int i, int st)
+{
+	uint64_t made = shared->slot[i].calls - slots[i].calls_at_spawn;
+
+	if (WIFSIGNALED(st) && slots[i].stuck_killed) {
+		stats.stuck++;
+	} else if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+
+		stats.by_signal[sig < 65 ? sig : 0]++;
+		if (stats.deaths_shown < DEATHS_SHOWN || opt.verbose) {
+			stats.deaths_shown++;
+			say("FUZZ DEATH w%d.%d %s after %lu calls, last:\n", i, slots[i].gen,
+			    signame(sig), (unsigned long)made);
+			show_log(i);
+		}
+	} else {
+		stats.exited++;
+	}
+	if (slots[i].stuck_killed && opt.verbose) {
+		say("FUZZ STUCK w%d.%d, last:\n", i, slots[i].gen);
+		show_log(i);
+	}
+	/* Whatever it left behind in its session goes with it. */
+	kill(-slots[i].pid, SIGKILL);
+	slots[i].idle_gens = made ? 0 : slots[i].idle_gens + 1;
+	slots[i].pid = 0;
+	slots[i].gen++;
+}
+
+static int slot_of(pid_t pid)
+{
+	for (int i = 0; i < opt.workers; i++)
+		if (slots[i].pid == pid)
+			return i;
+	return -1;
+}
+
+static void watchdog(void)
+{
+	uint64_t now = fz_now_ms();
+
+	for (int i = 0; i < opt.workers; i++) {
+		uint64_t hb = __atomic_load_n(&shared->slot[i].heartbeat_ms, __ATOMIC_RELAXED);
+
+		if (slots[i].pid && !slots[i].stuck_killed &&
+		    now > hb + (uint64_t)opt.timeout_s * 1000) {
+			slots[i].stuck_killed = 1;
+			kill(slots[i].pid, SIGKILL);
+		}
+	}
+}
+
+/* A line at every tenth of the calls: where a hang or panic happened. */
+static void progress(void)
+{
+	uint64_t calls = 0;
+
+	for (int i = 0; i < opt.workers; i++) {
+		uint64_t c = shared->slot[i].calls;
+
+		/*
+		 * A counter that runs backwards or leaps: someone wrote over the
+		 * shared page - a worker gone astray, or the kernel.
+		 */
+		if ((c < stats.last_calls[i] || c > stats.last_calls[i] + 1000000) &&
+		    stats.corrupt < 4) {
+			stats.corrupt++;
+			say("FUZZ CORRUPT slot %d: calls %lu -> %lu (gen %d)\n", i,
+			    (unsigned long)stats.last_calls[i], (unsigned long)c, slots[i].gen);
+			/* The culprit may be any worker: show what each was doing. */
+			for (int k = 0; k < opt.workers; k++)
+				show_log(k);
+		}
+		stats.last_calls[i] = c;
+		calls += c;
+		if (shared->slot[i].anomalies != stats.anomalies_seen[i]) {
+			stats.anomalies_seen[i] = shared->slot[i].anomalies;
+			if (stats.anomalies++ < 8) {
+				shared->slot[i].anomaly[sizeof(shared->slot[i].anomaly) - 1] = 0;
+				say("FUZZ ANOMALY w%d.%d: %s\n", i, slots[i].gen,
+				    shared->slot[i].anomaly);
+				show_log(i);
+			}
+		}
+	}
+	if (calls < stats.next_progress)
+		return;
+	say("FUZZ PROGRESS calls=%lu workers=%lu\n", (unsigned long)calls,
+	    (unsigned long)stats.spawned);
+	stats.next_progress = calls + (opt.calls + 9) / 10;
+}
+
+/* Run until every slot has made its share; 0, or -1 if a slot stalls. */
+static int supervise(void)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int st, running, failed = 0;
+	pid_t r;
+
+	for (;;) {
+		running = 0;
+		for (int i = 0; i < opt.workers; i++) {
+			if (opt.only >= 0 && i != opt.only)
+				continue;
+			if (!slots[i].pid && shared->slot[i].calls < share_of(i) &&
+			    slots[i].idle_gens < NO_PROGRESS_GENS)
+				spawn(i);
+			if (slots[i].idle_gens >= NO_PROGRESS_GENS && !(failed & (1 << i))) {
+				say("FUZZ slot %d: %d generations in a row made no call\n", i,
+				    NO_PROGRESS_GENS);
+				failed |= 1 << i;
+			}
+			running += slots[i].pid != 0;
+		}
+		while ((r = waitpid(-1, &st, WNOHANG)) > 0) {
+			int i = slot_of(r);
+
+			if (i >= 0)
+				worker_ended(i, st);
+			else
+				stats.other_children++;
+		}
+		if (!running)
+			break;
+		watchdog();
+		progress();
+		nanosleep(&tick, NULL);
+	}
+	return failed ? -1 : 0;
+}
+
+/* Kill and reap everything but us (we are pid 1: kill(-1) spares us). */
+static void kill_everything(void)
+{
+	int st;
+
+	for (int round = 0; round < 50; round++) {
+		if (getpid() == 1)
+			kill(-1, SIGKILL);
+		while (waitpid(-1, &st, WNOHANG) > 0)
+			;
+		if (waitpid(-1, &st, WNOHANG) < 0 && errno == ECHILD)
+			return;
+		usleep(20000);
+	}
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static void usage(void)
+{
+	say("usage: fuzz [--seed S] [--calls N] [--workers W] [--timeout T] [--only K] "
+	    "[--trace] [--verbose]\n");
+	exit(2);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--trace")) {
+			opt.trace = 1;
+		} else if (!strcmp(a, "--verbose")) {
+			opt.verbose = 1;
+		} else if (v && !strcmp(a, "--seed")) {
+			opt.seed = strtoull(v, NULL, 0), i++;
+		} else if (v && !strcmp(a, "--calls")) {
+			opt.calls = strtoull(v, NULL, 0), i++;
+		} else if (v && !strcmp(a, "--workers")) {
+			opt.workers = atoi(v), i++;
+		} else if (v && !strcmp(a, "--timeout")) {
+			opt.timeout_s = atoi(v), i++;
+		} else if (v && !strcmp(a, "--only")) {
+			opt.only = atoi(v), i++;
+		} else {
+			usage();
+		}
+	}
+	if (opt.workers < 1 || opt.workers > FZ_MAX_WORKERS || opt.timeout_s < 1 ||
+	    opt.only >= opt.workers)
+		usage();
+}
+
+int main(int argc, char **argv)
+{
+	long before, after = -1;
+	uint64_t calls = 0, killed = 0;
+	char sigs[512] = "";
+	int stalled, fd, ok;
+
+	if (getpid() == 1)
+		setup_as_init();
+	parse_args(argc, argv);
+	have_termios = tcgetattr(1, &console_termios) == 0;
+	signal(SIGPIPE, SIG_IGN);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "-1000", 5) < 0)
+			say("FUZZ cannot protect the supervisor from the OOM killer\n");
+		close(fd);
+	}
+	/*
+	 * Far from where mmap places the workers' mappings, so that their
+	 * "address near a mapping" arguments do not land on it.
+	 */
+	shared = mmap((void *)0x200000000000ULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (shared == MAP_FAILED) {
+		say("FUZZ cannot map the shared log: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(shared, 0, sizeof(*shared));
+	/*
+	 * Do once now what the end does (opendir's malloc grows our heap), so
+	 * that the baseline already holds it.
+	 */
+	mkdir("/tmp/fz", 0777);
+	fz_remove_tree("/tmp/fz", 0);
+	mkdir("/tmp/fz", 0777);
+	say("FUZZ START seed=%lu calls=%lu workers=%d timeout=%d\n",
+	    (unsigned long)opt.seed, (unsigned long)opt.calls, opt.workers, opt.timeout_s);
+	before = mem_free_kb();
+
+	stalled = supervise();
+	progress();			/* the last anomalies and corruptions */
+	kill_everything();
+	fz_remove_tree("/tmp/fz", 0);
+	mkdir("/tmp/fz", 0777);
+	/* Frees can trail the last exit by a moment (the OOM reaper): wait for them. */
+	for (int i = 0; i < 50 && (after = mem_free_kb()) != before; i++)
+		usleep(100000);
+
+	for (int i = 0; i < opt.workers; i++)
+		calls += shared->slot[i].calls;
+	for (int s = 0; s < 65; s++) {
+		if (!stats.by_signal[s])
+			continue;
+		killed += stats.by_signal[s];
+		snprintf(sigs + strlen(sigs), sizeof(sigs) - strlen(sigs), " %s:%lu",
+			 signame(s), (unsigned long)stats.by_signal[s]);
+	}
+	say("FUZZ DONE seed=%lu calls=%lu workers=%lu killed=%lu stuck=%lu exited=%lu "
+	    "orphans=%lu anomalies=%lu corrupt=%d signals:%s\n",
+	    (unsigned long)opt.seed, (unsigned long)calls, (unsigned long)stats.spawned,
+	    (unsigned long)killed, (unsigned long)stats.stuck, (unsigned long)stats.exited,
+	    (unsigned long)stats.other_children, (unsigned long)stats.anomalies, stats.corrupt,
+	    sigs[0] ? sigs : " none");
+	say("FUZZ MEMFREE before %ld after %ld\n", before, after);
+	ok = stalled == 0 && (calls >= opt.calls || opt.only >= 0) && !stats.anomalies &&
+	     !stats.corrupt;
+	say("UTEST %s fuzz/run%s\n", ok ? "PASS" : "FAIL",
+	    ok ? "" : ": a slot stalled, calls are missing, an anomaly or a corrupt counter");
+	if (before > 0 && before == after)
+		say("UTEST PASS fuzz/memfree_restored\n");
+	else
+		say("UTEST FAIL fuzz/memfree_restored: %ld kB before, %ld kB after\n", before,
+		    after);
+	ok += before > 0 && before == after;
+	say("UTEST DONE fuzz %d passed, %d failed\n", ok, 2 - ok);
+	return ok == 2 ? 0 : 1;
+}
