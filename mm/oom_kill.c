@@ -28,6 +28,12 @@
  *        |                            | SIGKILL, log
  *        +----- retry <-- reaped -----+ trylock its mmap lock, zap private VMAs
  *
+ * An address space may be shared by several processes (clone(CLONE_VM)
+ * without CLONE_THREAD, vfork): killing one would free nothing, and
+ * reaping the mm would pull the memory from under the others. So, as
+ * Linux's __oom_kill_process, every process sharing the victim's mm is
+ * killed with it, and an mm that pid 1 shares is never reaped.
+ *
  * A task with SIGKILL pending neither reclaims nor calls the killer: its
  * allocations fail at once (fatal_signal_pending), and the system call in
  * progress unwinds, so the task reaches its exit.
@@ -160,14 +166,46 @@ struct oom_victim {
 	short adj;
 	char comm[TASK_COMM_LEN];
 	bool earlier;			/* killed by an earlier call, not yet reaped */
+	bool can_reap;			/* no process that survives shares the mm */
 };
+
+/*
+ * Kill every other user process that shares @ov's mm (tasklist_lock held
+ * by the caller; signals are sent after it is dropped, from @others).
+ * Returns how many were collected; clears can_reap if pid 1 shares it.
+ */
+static unsigned int collect_sharers(struct oom_victim *ov, struct task **others,
+				    unsigned int max)
+{
+	unsigned int n = 0;
+	struct task *t;
+
+	for_each_task(t) {
+		if (t == ov->task || t->mm != ov->mm || t->state == TASK_ZOMBIE ||
+		    t->state == TASK_DEAD)
+			continue;
+		if (t->pid == 1) {
+			ov->can_reap = false;
+			continue;
+		}
+		if (n < max) {
+			t->oom_victim = true;
+			others[n++] = t;
+		} else {
+			ov->can_reap = false;	/* one we could not kill */
+		}
+	}
+	return n;
+}
 
 /*
  * Pick the task with the highest badness, or an earlier victim that is
  * still alive with its memory (then no new one is killed). false if no
  * task may be killed.
  */
-static bool select_victim(struct oom_victim *ov)
+#define OOM_SHARERS_MAX	16
+
+static bool select_victim(struct oom_victim *ov, struct task **others, unsigned int *nothers)
 {
 	unsigned long total = oom_totalpages();
 	long best = LONG_MIN;
@@ -201,6 +239,8 @@ static bool select_victim(struct oom_victim *ov)
 		ov->adj = chosen->oom_score_adj;
 		memcpy(ov->comm, chosen->comm, sizeof(ov->comm));
 		chosen->oom_victim = true;
+		ov->can_reap = true;
+		*nothers = collect_sharers(ov, others, OOM_SHARERS_MAX);
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return chosen != NULL;
@@ -226,13 +266,14 @@ static void log_kill(const struct oom_victim *ov)
  */
 bool out_of_memory(void)
 {
-	struct task *cur = current();
+	struct task *cur = current(), *others[OOM_SHARERS_MAX];
 	struct oom_victim ov = { 0 };
-	bool reaped;
+	unsigned int nothers = 0;
+	bool reaped, dying_ourselves;
 
 	if (!cur || fatal_signal_pending(cur))
 		return false;
-	if (!select_victim(&ov)) {
+	if (!select_victim(&ov, others, &nothers)) {
 		printk("Out of memory and no killable processes\n");
 		return false;
 	}
@@ -240,11 +281,20 @@ bool out_of_memory(void)
 		count_vm_event(OOM_KILL);
 		log_kill(&ov);
 		send_signal(ov.task, SIGKILL, NULL);
+		for (unsigned int i = 0; i < nothers; i++) {
+			printk("oom: killing process %d (%s) sharing memory with %d\n",
+			       others[i]->pid, others[i]->comm, ov.pid);
+			send_signal(others[i], SIGKILL, NULL);
+		}
 	}
-	/* Our own mmap lock we may hold; the victim dies when it unwinds. */
-	reaped = ov.task != cur && oom_try_reap(ov.mm, ov.pid, ov.comm);
+	/*
+	 * We may hold our own mm's lock, or be using it without: an mm we
+	 * share is left to the exits. The victim dies when it unwinds.
+	 */
+	dying_ourselves = ov.task == cur || cur->mm == ov.mm;
+	reaped = !dying_ourselves && ov.can_reap && oom_try_reap(ov.mm, ov.pid, ov.comm);
 	mm_put(ov.mm);
-	if (ov.task == cur)
+	if (dying_ourselves)
 		return false;
 	if (!reaped)
 		schedule();			/* let the victim run to its exit */
@@ -277,9 +327,15 @@ static long sys_process_mrelease(long pidfd, unsigned long flags)
 	irq = spin_lock_irqsave(&tasklist_lock);
 	t = task_find(pid);
 	if (t && t->mm && t->state != TASK_ZOMBIE && mm_tryget(t->mm)) {
+		struct task *s;
+
 		mm = t->mm;
-		dying = fatal_signal_pending(t);
 		memcpy(comm, t->comm, sizeof(comm));
+		/* Linux's task_will_free_mem: every process using the mm is dying. */
+		dying = true;
+		for_each_task(s)
+			if (s->mm == mm && s->state != TASK_ZOMBIE && !fatal_signal_pending(s))
+				dying = false;
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!mm)

@@ -1396,8 +1396,7 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
     st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench,
-    st_debug_alloc_line)]
-    st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench, st_fuzz)]
+    st_debug_alloc_line, st_fuzz)]
 
 
 def selftest():

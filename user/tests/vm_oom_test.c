@@ -18,6 +18,7 @@
 #include "vm_util.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -375,6 +376,70 @@ static void oom_score_adj_picks_victim(void)
 	       "the oom_score_adj 1000 process: status %#x, want killed first", st_first);
 }
 
+static int share_sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+
+/*
+ * Killing a process frees nothing while another process shares its
+ * memory (clone(CLONE_VM) without CLONE_THREAD): the OOM killer kills
+ * every process sharing the victim's mm, as Linux's __oom_kill_process.
+ */
+static void oom_kills_every_sharer(void)
+{
+	int p[2];
+	pid_t mid, c = -1;
+	int st;
+
+	SANDBOX();
+	EXPECT_OK(pipe(p));
+	mid = fork();
+	if (mid == 0) {
+		char *stack = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pid_t s;
+
+		sandbox_join();
+		if (stack == MAP_FAILED)
+			_exit(5);
+		s = clone(share_sleeper, stack + 64 * 1024, CLONE_VM | SIGCHLD, NULL);
+		if (s < 0 || write(p[1], &s, sizeof(s)) != sizeof(s))
+			_exit(6);
+		hog(HOG_POPULATE);
+	}
+	close(p[1]);
+	EXPECT(read(p[0], &c, sizeof(c)) == sizeof(c), "no sharer started");
+	close(p[0]);
+	st = wait_deadline(mid, OOM_DEADLINE_S);
+	EXPECT(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	       "hog status %#x, want killed by SIGKILL", st);
+	/* The sharer, re-parented to init and reaped there, must be gone too. */
+	for (int i = 0; i < 500 && kill(c, 0) == 0; i++) {
+		char path[64], stat[256] = "";
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", c);
+		if (vm_read_file(path, stat, sizeof(stat)) > 0 && strstr(stat, ") Z "))
+			break;			/* killed; init has not reaped it yet */
+		usleep(20000);
+	}
+	{
+		char path[64], stat[256] = "";
+		int alive;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", c);
+		alive = kill(c, 0) == 0 && !(vm_read_file(path, stat, sizeof(stat)) > 0 &&
+					     strstr(stat, ") Z "));
+		if (alive)
+			kill(c, SIGKILL);
+		sandbox_remove();
+		EXPECT(!alive, "process %d, sharing the victim's memory, still runs", c);
+	}
+}
+
 /* /proc/PID/oom_score_adj: range, inheritance, and the unprivileged floor. */
 static void oom_score_adj_file(void)
 {
@@ -698,6 +763,7 @@ int main(void)
 	RUN(oom_mlockall_future_mmap_1tib);
 	RUN(oom_mlockall_future_brk);
 	RUN(oom_score_adj_picks_victim);
+	RUN(oom_kills_every_sharer);
 	RUN(fail_alloc_knobs);
 	return ut_end();
 }
