@@ -258,7 +258,12 @@ static inline void add_mm_counter(struct mm *mm, enum mm_counter c, long d)
  * @v; ZAP_CLEAR clears the PTEs too, ZAP_EXIT leaves them (exit: the
  * tables are freed next).
  */
-enum zap_mode { ZAP_CLEAR, ZAP_EXIT };
+enum zap_mode {
+	ZAP_CLEAR,
+	ZAP_EXIT,
+	ZAP_REAP,	/* ZAP_CLEAR that never sleeps: the OOM reaper holds a
+			 * reference it must not be left to drop last */
+};
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
 		   enum zap_mode mode);
 /*

@@ -108,14 +108,17 @@ static unsigned long kb(long pages)
  * Drop the private memory of @mm (anonymous pages, private COW copies,
  * swap entries): Linux's __oom_reap_task_mm. Shared mappings keep their
  * pages, which belong to a file or to other processes too. The VMAs stay;
- * the exiting owner removes them. mmap lock held; does not sleep.
+ * the exiting owner removes them. mmap lock held; does not sleep - so the
+ * victim cannot exit in between and leave out_of_memory() the last
+ * reference to its mm, whose teardown would take its mmap lock inside
+ * ours.
  */
 static void oom_reap_locked(struct mm *mm)
 {
 	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v)) {
 		if (v->flags & (VM_SHARED | VM_IO))
 			continue;
-		zap_vma_range(mm, v, v->start, v->end, ZAP_CLEAR);
+		zap_vma_range(mm, v, v->start, v->end, ZAP_REAP);
 	}
 	WRITE_ONCE(mm->oom_reaped, true);
 }

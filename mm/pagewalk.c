@@ -173,7 +173,7 @@ static int zap_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
 void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
 		   enum zap_mode mode)
 {
-	struct zap_ctx c = { .unmap = mode == ZAP_CLEAR, .swap = true, .vma = v };
+	struct zap_ctx c = { .unmap = mode != ZAP_EXIT, .swap = true, .vma = v };
 
 	mmap_assert_locked(mm);
 	tlb_gather_init(&c.tlb, mm);
@@ -184,7 +184,7 @@ void zap_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 			next = end;
 		walk_ptes(&mm->pgt, start, next, zap_one, &c);
 		start = next;
-		if (start < end && need_resched()) {
+		if (start < end && mode != ZAP_REAP && need_resched()) {
 			tlb_flush_and_release(&c.tlb);
 			cond_resched();
 		}
@@ -316,10 +316,20 @@ int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 	mmap_assert_locked(dst);
 	mmap_assert_locked(src);
 	for (unsigned long va = v->start; va < v->end && !err; va = pte_cursor_span_end(&s)) {
-		/* A huge fork yields, and gives up when the parent is being killed. */
+		/*
+		 * A huge fork yields, and gives up when the parent is being
+		 * killed. Before yielding, the write-protection done so far is
+		 * flushed (mm_dup flushes the rest at its end): a CLONE_VM
+		 * sibling that runs meanwhile shares this CR3, and a stale
+		 * writable entry would let it write a page now shared with the
+		 * child.
+		 */
 		if (fatal_signal_pending(current()))
 			return -EINTR;
-		cond_resched();
+		if (need_resched()) {
+			arch_flush_tlb_all();
+			cond_resched();
+		}
 		pte_cursor_lock(&d, &dst->pgt, va);
 		pte_cursor_lock_nested(&s, &src->pgt, va);
 		do {

@@ -550,20 +550,39 @@ static void page_tables(void)
 	EXPECT(pte1 - pte2 >= want, "VmPTE after munmap %ld -> %ld kB", pte1, pte2);
 }
 
-/* The global PageTables follows a child's tables: up while it lives, down after exit. */
+/*
+ * The global PageTables follows a child's tables: up while it lives, down
+ * after exit. On a busy host other processes' tables come and go too
+ * (1 run in ~10 saw +1980 kB for +4096): 4096 tables (16 MiB) and up to
+ * three tries keep the signal above that noise.
+ */
+static int page_tables_exit_once(char *why, size_t wn);
+
 static void page_tables_exit(void)
 {
-	const size_t regions = 1024, len = regions * PMD_SPAN;
+	char why[160] = "";
+	int ok = 0;
+
+	for (int tries = 0; tries < 3 && !ok; tries++)
+		ok = page_tables_exit_once(why, sizeof(why));
+	EXPECT(ok, "%s", why);
+}
+
+static int page_tables_exit_once(char *why, size_t wn)
+{
+	const size_t regions = 4096, len = regions * PMD_SPAN;
 	long before = vm_meminfo_kb("PageTables"), during, after, want = (long)regions * 4;
 	int up[2], down[2];
 	pid_t pid;
 	char c;
 
-	EXPECT(before >= 0, "no PageTables in /proc/meminfo");
-	EXPECT_OK(pipe(up));
-	EXPECT_OK(pipe(down));
+	if (before < 0)
+		return snprintf(why, wn, "no PageTables in /proc/meminfo"), 0;
+	if (pipe(up) || pipe(down))
+		return snprintf(why, wn, "pipe: %s", strerror(errno)), 0;
 	pid = fork();
-	EXPECT_OK(pid);
+	if (pid < 0)
+		return snprintf(why, wn, "fork: %s", strerror(errno)), 0;
 	if (pid == 0) {
 		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -595,11 +614,15 @@ static void page_tables_exit(void)
 			break;
 		usleep(100 * 1000);
 	}
-	EXPECT(during >= 0, "the child failed");
+	if (during < 0)
+		return snprintf(why, wn, "the child failed"), 0;
 	/* Half the expected amount: other processes on a host come and go. */
-	EXPECT(during - before >= want / 2, "PageTables %ld -> %ld kB, want about +%ld", before,
-	       during, want);
-	EXPECT(during - after >= want / 2, "PageTables after exit %ld -> %ld kB", during, after);
+	if (during - before < want / 2)
+		return snprintf(why, wn, "PageTables %ld -> %ld kB, want about +%ld", before,
+				during, want), 0;
+	if (during - after < want / 2)
+		return snprintf(why, wn, "PageTables after exit %ld -> %ld kB", during, after), 0;
+	return 1;
 }
 
 int main(void)
