@@ -137,6 +137,8 @@ void mlock_account(struct mm *mm, struct vma *v, unsigned long locked);
  * 0. mmap lock held; may sleep.
  */
 int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end);
+/* vmscan.c: a reference on @mm unless its last user is already tearing it down. */
+bool mm_get_unless_zero(struct mm *mm);
 
 /* --- The page cache, shmem and the swap cache (filemap.c, shmem.c, swap_state.c) --- */
 /*

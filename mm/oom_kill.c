@@ -149,17 +149,6 @@ static bool oom_try_reap(struct mm *mm, pid_t pid, const char *comm)
 	return true;
 }
 
-/* A reference on @mm unless it is already being torn down. */
-static bool mm_tryget(struct mm *mm)
-{
-	int c = __atomic_load_n(&mm->refcount, __ATOMIC_RELAXED);
-
-	while (c && !__atomic_compare_exchange_n(&mm->refcount, &c, c + 1, false,
-						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		;
-	return c != 0;
-}
-
 /* The victim chosen under tasklist_lock, with what the log line needs. */
 struct oom_victim {
 	struct task *task;
@@ -232,7 +221,7 @@ static bool select_victim(struct oom_victim *ov, struct task **others, unsigned 
 			chosen = t;
 		}
 	}
-	if (chosen && !mm_tryget(chosen->mm))
+	if (chosen && !mm_get_unless_zero(chosen->mm))
 		chosen = NULL;
 	if (chosen) {
 		ov->task = chosen;
@@ -329,7 +318,7 @@ static long sys_process_mrelease(long pidfd, unsigned long flags)
 		return err;
 	irq = spin_lock_irqsave(&tasklist_lock);
 	t = task_find(pid);
-	if (t && t->mm && t->state != TASK_ZOMBIE && mm_tryget(t->mm)) {
+	if (t && t->mm && t->state != TASK_ZOMBIE && mm_get_unless_zero(t->mm)) {
 		struct task *s;
 
 		mm = t->mm;

@@ -182,8 +182,7 @@ struct swapout_ctx {
 	struct mm *held;		/* locked by our caller already (MADV_PAGEOUT) */
 };
 
-/* A reference on @mm unless its last user is already tearing it down. */
-static bool mm_get_unless_zero(struct mm *mm)
+bool mm_get_unless_zero(struct mm *mm)
 {
 	int c = __atomic_load_n(&mm->refcount, __ATOMIC_RELAXED);
 
