@@ -21,12 +21,13 @@
 #                   on Linux 6.1 side by side (tools/linux-selftests); table in
 #                   build/linux-selftests/report.md.  make check runs the ones
 #                   listed in tests/linux-selftests.pass on Pagoda.
-#   make fuzz SEED=n CALLS=n [WORKERS=4 TIMEOUT=2 ONLY=k TRACE=1 VERBOSE=1]
+#   make fuzz SEED=n CALLS=n [WORKERS=4 TIMEOUT=2 ONLY=k TRACE=1|S.G VERBOSE=1]
 #                   boot the system-call fuzzer (user/tests/fuzz) as pid 1 with
 #                   these arguments, judged like make check's fuzz boot (no
 #                   panic, soft lockup, kernel warning or frame leak); prints
 #                   the FUZZ lines. ONLY=k runs worker slot k alone, TRACE=1
-#                   logs every call (together: replay a panic); logs in
+#                   logs every call (together: replay a panic), TRACE=S.G
+#                   only the calls of worker slot S, generation G; logs in
 #                   build/fuzzrun/logs.
 #   make clean
 #
@@ -73,9 +74,10 @@ SEED    ?= 1
 CALLS   ?= 20000
 WORKERS ?= 4
 TIMEOUT ?= 2
-FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed $(SEED) --calls $(CALLS) \
+FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) $(KARGS) -- --seed $(SEED) --calls $(CALLS) \
 	--workers $(WORKERS) --timeout $(TIMEOUT) $(if $(ONLY),--only $(ONLY)) \
-	$(if $(TRACE),--trace) $(if $(VERBOSE),--verbose)
+	$(if $(TRACE),$(if $(findstring .,$(TRACE)),--trace-worker $(TRACE),--trace)) \
+	$(if $(VERBOSE),--verbose)
 # Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.

@@ -15,6 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/task.h"
+#include "mm/vm.h"
 #include <arch/context.h>
 #include <arch/trap.h>
 #include "build/gen/syscall_names.h"
@@ -53,6 +54,11 @@ void syscall_dispatch(struct trap_frame *tf)
 	t->user_regs = tf;
 	if (nr < NR_SYSCALLS && table[nr]) {
 		tf->rax = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+		if (unlikely(debug_vm_enabled) && t->mm) {
+			mmap_lock(t->mm);
+			debug_vm_verify(t->mm, syscall_name(nr));
+			mmap_unlock(t->mm);
+		}
 		return;
 	}
 	if (nr < NR_SYSCALLS && !(warned[nr / 8] & (1 << (nr % 8)))) {

@@ -29,9 +29,24 @@
  */
 #include "kernel/errno.h"
 #include "mm/filemap.h"
+#include "mm/debug_alloc.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/vmstat.h"
+
+/*
+ * debug_alloc=1: @p was found at @index of @inode's tree, so it must say
+ * so itself (filemap.h).
+ */
+void debug_check_cached(const struct inode *inode, unsigned long index, const struct page *p)
+{
+	if (debug_alloc_on() && p && (p->mapping != inode || p->index != index ||
+				      page_test_flag(p, PG_anon)))
+		panic("BUG: page cache of inode %p holds pfn %#lx at %#lx, but the page says "
+		      "mapping %p index %#lx flags %#lx count %d",
+		      (void *)inode, (unsigned long)page_to_pfn((struct page *)p), index, p->mapping,
+		      p->index, (unsigned long)p->flags, page_count((struct page *)p));
+}
 
 /*
  * The cached page at @index with a reference, or NULL (hole or swapped
@@ -42,6 +57,7 @@ struct page *filemap_get_page(struct inode *inode, unsigned long index)
 	unsigned long irq = spin_lock_irqsave(&inode->pages_lock);
 	struct page *p = page_tree_lookup(&inode->pages, index);
 
+	debug_check_cached(inode, index, p);
 	if (p)
 		get_page(p);
 	spin_unlock_irqrestore(&inode->pages_lock, irq);
@@ -122,6 +138,7 @@ void filemap_map_pages(struct vm_fault *vmf, unsigned long start, unsigned long 
 		if ((loff_t)(idx << PAGE_SHIFT) >= inode->size)
 			break;
 		p = page_tree_lookup(&inode->pages, idx);
+		debug_check_cached(inode, idx, p);
 		if (a == vmf->address || !p || !pte_cursor_move(&vmf->pte, a) ||
 		    pte_cursor_get(&vmf->pte, &pv) != PTE_KIND_NONE)
 			continue;

@@ -17,6 +17,9 @@
  */
 struct page *filemap_get_page(struct inode *inode, unsigned long index);
 
+/* debug_alloc=1: panic unless @p (if any) names @inode and @index as its place. */
+void debug_check_cached(const struct inode *inode, unsigned long index, const struct page *p);
+
 /*
  * Set the file size @size under inode->pages_lock, so a fault (which
  * checks the size under that lock) sees either the old size with the old

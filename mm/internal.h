@@ -209,6 +209,8 @@ static inline bool is_zero_page(const struct page *p)
  * -EEXIST (the slot filled meanwhile) or -ENOMEM. Does not sleep.
  */
 int install_page(struct pte_cursor *c, struct vma *v, struct page *p, bool writable);
+/* debug_alloc=1: panic unless rmap would find @p at @addr of @v (memory.c). */
+void debug_check_page_at(const struct vma *v, unsigned long addr, const struct page *p);
 /*
  * Give a VMA made by mmap its vm_operations: shmem's for a file (every
  * mappable file is tmpfs-backed), anonymous memory's otherwise. Called by

@@ -52,9 +52,12 @@
  * pagewalk.c; get_user_pages in gup.c.
  */
 #include "mm/internal.h"
+#include "mm/debug_alloc.h"
+#include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
+#include "kernel/printk.h"
 #include "kernel/panic.h"
 #include "mm/filemap.h"
 #include "mm/page_alloc.h"
@@ -76,6 +79,13 @@ void vm_init(void)
 		panic("vm_init: no zero page");
 	page_set_flag(zero_page, PG_reserved);
 	rmap_init();
+	{
+		char val[4];
+
+		debug_vm_enabled = cmdline_get("debug_vm", val, sizeof(val)) && !strcmp(val, "1");
+		if (debug_vm_enabled)
+			printk("debug_vm: every system call ends with a check of the caller's PTEs\n");
+	}
 }
 
 static enum mm_counter page_counter(const struct page *p)
@@ -138,10 +148,105 @@ static struct page *new_anon_page(struct vma *v, unsigned long addr, bool zero)
 	return p;
 }
 
+/*
+ * debug_alloc=1: a page about to be mapped at @addr of @v must be one that
+ * rmap would find there - an anonymous page of @v's anon_vma family at its
+ * linear index, or the page cache page of @v's file at that index. A page
+ * of another file or another index mapped here would let a program read
+ * and write memory it was never given (internal.h).
+ */
+void debug_check_page_at(const struct vma *v, unsigned long addr, const struct page *p)
+{
+	const struct anon_vma *av;
+	bool ok;
+
+	if (!debug_alloc_on() || is_zero_page(p))
+		return;
+	if (page_test_flag(p, PG_anon)) {
+		av = (const void *)((unsigned long)p->mapping & ~PAGE_MAPPING_ANON);
+		ok = ((unsigned long)p->mapping & PAGE_MAPPING_ANON) && v->anon_vma &&
+		     av->root == v->anon_vma->root;
+	} else {
+		ok = v->file && p->mapping == v->file->inode;
+	}
+	if (ok && p->index == linear_page_index(v, addr))
+		return;
+	panic("BUG: mapping pfn %#lx (flags %#lx, mapping %p, index %#lx, count %d, mapcount %d) "
+	      "at %#lx of VMA [%#lx, %#lx) pgoff %#lx flags %#lx file %p anon_vma %p",
+	      (unsigned long)page_to_pfn((struct page *)p), (unsigned long)p->flags, p->mapping,
+	      p->index, page_count((struct page *)p), p->mapcount, addr, v->start, v->end,
+	      v->pgoff, v->flags, v->file ? (void *)v->file->inode : NULL, (void *)v->anon_vma);
+}
+
+/* ---- debug_vm=1: every mapped page where rmap would look for it ---- */
+
+bool debug_vm_enabled;
+
+struct vm_verify {
+	struct mm *mm;
+	unsigned long bad_va;
+	const char *why;
+};
+
+static int vm_verify_one(const struct mmu_mapping *m, void *arg)
+{
+	struct vm_verify *vv = arg;
+	struct vma *v = vma_lookup(&vv->mm->vmas, m->va);
+	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
+	const struct anon_vma *av;
+	bool ok;
+
+	if (!v) {
+		vv->why = "no VMA covers it";
+	} else if (is_zero_page(p)) {
+		return 0;
+	} else if (page_test_flag(p, PG_anon)) {
+		av = (const void *)((unsigned long)p->mapping & ~PAGE_MAPPING_ANON);
+		ok = ((unsigned long)p->mapping & PAGE_MAPPING_ANON) && v->anon_vma &&
+		     av->root == v->anon_vma->root && p->index == linear_page_index(v, m->va);
+		vv->why = ok ? NULL : "an anonymous page of another anon_vma or index";
+	} else {
+		ok = v->file && p->mapping == v->file->inode &&
+		     p->index == linear_page_index(v, m->va);
+		vv->why = ok ? NULL : "a file page of another file or index";
+	}
+	if (!vv->why)
+		return 0;
+	vv->bad_va = m->va;
+	return 1;
+}
+
+/*
+ * Walk every present user PTE of @mm and panic at the first one that is
+ * outside any VMA or maps a page rmap would not find there. @tag says
+ * after what. Caller holds the mmap lock.
+ */
+void debug_vm_verify(struct mm *mm, const char *tag)
+{
+	struct vm_verify vv = { .mm = mm };
+	struct page *p;
+	struct vma *v;
+
+	if (!arch_walk(&mm->pgt, 0, USER_END, vm_verify_one, &vv))
+		return;
+	struct mmu_mapping m;
+
+	arch_query(&mm->pgt, vv.bad_va, &m);
+	p = pfn_to_page(m.pa >> PAGE_SHIFT);
+	v = vma_lookup(&mm->vmas, vv.bad_va);
+	panic("BUG: after %s: PTE at %#lx maps %s (pfn %#lx mapping %p index %#lx flags %#lx; "
+	      "VMA [%#lx, %#lx) pgoff %#lx flags %#lx)", tag, vv.bad_va, vv.why,
+	      (unsigned long)page_to_pfn(p), p->mapping, p->index, (unsigned long)p->flags,
+	      v ? v->start : 0, v ? v->end : 0, v ? v->pgoff : 0, v ? v->flags : 0);
+}
+
 /* Map @p in the empty slot under locked cursor @c of @v (internal.h). */
 int install_page(struct pte_cursor *c, struct vma *v, struct page *p, bool writable)
 {
-	int err = pte_cursor_set_page(c, page_to_phys(p), vma_pte_flags(v, writable));
+	int err;
+
+	debug_check_page_at(v, c->va, p);
+	err = pte_cursor_set_page(c, page_to_phys(p), vma_pte_flags(v, writable));
 
 	if (err)
 		return err;

@@ -204,6 +204,17 @@ void put_page(struct page *page)
 	}
 	if (count)
 		return;
+	/*
+	 * debug_alloc=1: the last reference cannot be a PTE's or the page
+	 * cache's (both hold one), so a frame still mapped or still in a file
+	 * here had a reference dropped twice - and will be reused while
+	 * someone can still reach it.
+	 */
+	if (debug_alloc_on() && (page->mapcount ||
+	    (page->mapping && !((unsigned long)page->mapping & 1) && !page_test_flag(page, PG_slab))))
+		panic("BUG: freeing pfn %#lx still mapped (mapcount %d) or cached (mapping %p index %#lx flags %#lx)",
+		      (unsigned long)page_to_pfn(page), page->mapcount, page->mapping, page->index,
+		      (unsigned long)page->flags);
 	/* The last user is gone: forget what the frame was, then free it. */
 	if (page_test_flag(page, PG_lru))
 		lru_del(page);

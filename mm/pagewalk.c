@@ -291,9 +291,10 @@ static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte
 		flags &= ~MMU_WRITE;
 		pte_cursor_protect(s, flags);
 	}
+	p = pte_page(pv);
+	debug_check_page_at(v, d->va, p);
 	if (pte_cursor_set_page(d, pv->pa, flags))
 		return -ENOMEM;
-	p = pte_page(pv);
 	if (!is_zero_page(p)) {
 		get_page(p);
 		page_add_map(dst, p);

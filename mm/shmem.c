@@ -148,6 +148,7 @@ struct page *shmem_get_page(struct inode *inode, unsigned long index, enum sgp_t
 			return p;
 		}
 		if (p) {
+			debug_check_cached(inode, index, p);
 			get_page(p);
 			goto out;
 		}

@@ -159,4 +159,8 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 extern struct page *zero_page;
 void vm_init(void);
 
+/* debug_vm=1 (mm/memory.c): check the caller's PTEs after every system call. */
+extern bool debug_vm_enabled;
+void debug_vm_verify(struct mm *mm, const char *tag);
+
 #endif

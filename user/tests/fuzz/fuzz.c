@@ -56,7 +56,8 @@
 static struct {
 	uint64_t seed, calls;
 	int workers, timeout_s, trace, verbose, only;
-} opt = { 1, 2000, 4, 2, 0, 0, -1 };
+	int trace_slot, trace_gen;	/* --trace-worker S.G: trace that worker only */
+} opt = { 1, 2000, 4, 2, 0, 0, -1, -1, -1 };
 
 static struct fz_shared *shared;
 static struct termios console_termios;
@@ -124,17 +125,20 @@ static const char *signame(int sig)
 
 /* ---- pid 1 duties -------------------------------------------------------- */
 
-static long mem_free_kb(void)
+static char meminfo_before[4096], meminfo_after[4096];
+
+/* MemFree from /proc/meminfo, whose text is left in @buf (4096 bytes). */
+static long mem_free_kb(char *buf)
 {
-	char buf[4096];
 	long kb = -1;
 	int fd = open("/proc/meminfo", O_RDONLY);
 	ssize_t n;
 	char *p;
 
+	buf[0] = 0;
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, 4095);
 	close(fd);
 	if (n <= 0)
 		return -1;
@@ -143,6 +147,28 @@ static long mem_free_kb(void)
 	if (p)
 		sscanf(p, "MemFree: %ld kB", &kb);
 	return kb;
+}
+
+/* Where did the memory go? Every /proc/meminfo line that changed. */
+static void show_meminfo_diff(void)
+{
+	char *save = NULL, *line;
+
+	for (line = strtok_r(meminfo_after, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[64], *p;
+		long a, b = -1;
+
+		if (sscanf(line, "%63[^:]: %ld", name, &a) != 2)
+			continue;
+		for (p = meminfo_before; (p = strstr(p, name)); p++)
+			if ((p == meminfo_before || p[-1] == '\n') && p[strlen(name)] == ':') {
+				sscanf(p + strlen(name) + 1, " %ld", &b);
+				break;
+			}
+		if (a != b)
+			say("FUZZ   meminfo %s: %ld -> %ld\n", name, b, a);
+	}
 }
 
 static void mount_one(const char *fstype, const char *dir, mode_t mode)
@@ -195,7 +221,7 @@ static void spawn(int i)
 	cfg.slot = i;
 	cfg.gen = slots[i].gen;
 	cfg.timeout_s = opt.timeout_s;
-	cfg.trace = opt.trace;
+	cfg.trace = opt.trace || (i == opt.trace_slot && slots[i].gen == opt.trace_gen);
 	cfg.supervisor = getpid();
 	cfg.console_fd = 1;
 	cfg.shared = shared;
@@ -227,6 +253,120 @@ static void show_log(int i)
 		fz_format_rec(line, sizeof(line), &s->log[(head - k) % FZ_LOG]);
 		say("FUZZ   w%d #%u %s\n", i, s->log[(head - k) % FZ_LOG].seq, line);
 	}
+}
+
+/*
+ * Where did @v, found where a counter should be, come from? Every worker
+ * fills its buffer (fzw.buf) from its own PRNG first thing, so the
+ * supervisor can regenerate each buffer and look for @v in it: a match
+ * names the worker whose data the kernel wrote to the wrong place.
+ */
+static void explain_value(uint64_t v)
+{
+	static uint64_t buf[FZ_BUF / 8];
+	int found = 0;
+
+	for (int i = 0; i < opt.workers; i++)
+		for (int g = 0; g <= slots[i].gen; g++) {
+			uint64_t rng = fz_seed(opt.seed, i, g);
+			unsigned char *b = (unsigned char *)buf, *at;
+
+			for (size_t k = 0; k < FZ_BUF / 8; k++)
+				buf[k] = fz_next(&rng);
+			at = memmem(b, FZ_BUF, &v, sizeof(v));
+			if (at && found++ < 4)
+				say("FUZZ   the value is at byte %#lx of the buffer of w%d.%d\n",
+				    (unsigned long)(at - b), i, g);
+		}
+	if (!found)
+		say("FUZZ   the value %#lx is in no worker's buffer\n", (unsigned long)v);
+}
+
+/* The frame behind @addr in process @pid (0: self), from its pagemap; 0 if none. */
+static uint64_t frame_of(pid_t pid, uint64_t addr)
+{
+	char path[64];
+	uint64_t e = 0;
+	int fd;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/pagemap");
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (off_t)(addr / FZ_PAGE * 8)) != sizeof(e))
+		e = 0;
+	close(fd);
+	return e & (1ULL << 63) ? e & ((1ULL << 55) - 1) : 0;
+}
+
+/*
+ * After a corruption: the first bytes of the log, and which frame each
+ * process sees behind it - they must all see the same one.
+ */
+/*
+ * The workers' fence (worker.c) refuses what would reach the log and only
+ * that: checked once at startup, so a change to it cannot quietly let
+ * workers scribble on the log again (the false "kernel corruption" seed 5
+ * once reported) or stop them unmapping their own memory.
+ */
+static int fence_selftest(void)
+{
+	const uint64_t log = FZ_SHARED_ADDR, lo = fz_fence_lo(), hi = fz_fence_hi();
+	const uint64_t low = 0x10000000, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	const struct {
+		const char *what;
+		long nr;
+		uint64_t a[6];
+		int refused;
+	} cases[] = {
+		{ "MAP_FIXED on the log", SYS_mmap, { log, FZ_PAGE, PROT_READ, anon | MAP_FIXED, -1 }, 1 },
+		{ "a hint in the fence", SYS_mmap, { hi - FZ_PAGE, FZ_PAGE, PROT_READ, anon, -1 }, 1 },
+		{ "munmap of everything", SYS_munmap, { low, 1ULL << 47 }, 1 },
+		{ "MADV_REMOVE ending in the fence", SYS_madvise, { lo - FZ_PAGE, 2 * FZ_PAGE, 9 }, 1 },
+		{ "a wrapping mprotect", SYS_mprotect, { low, ~0ULL, PROT_NONE }, 1 },
+		{ "mremap into the fence", SYS_mremap, { low, FZ_PAGE, FZ_PAGE, 3, hi - 1 }, 1 },
+		{ "brk up to the log", SYS_brk, { log }, 1 },
+		{ "munmap below the fence", SYS_munmap, { lo - 2 * FZ_PAGE, FZ_PAGE }, 0 },
+		{ "mprotect above it", SYS_mprotect, { hi, FZ_PAGE, PROT_NONE }, 0 },
+		{ "a 1 TiB mmap anywhere", SYS_mmap, { 0, 1ULL << 40, PROT_READ, anon, -1 }, 0 },
+		{ "getrandom into the log", SYS_getrandom, { log + 8, 15 }, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t a[6];
+		long nr;
+
+		memcpy(a, cases[i].a, sizeof(a));
+		nr = fz_fence_filter(cases[i].nr, a);
+		if ((nr != cases[i].nr) != cases[i].refused ||
+		    (a[0] >= log && a[0] < log + sizeof(*shared))) {
+			say("FUZZ BUG: the fence around the log is wrong about %s\n", cases[i].what);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void show_shared(void)
+{
+	const unsigned char *b = (const unsigned char *)shared;
+	char line[128];
+
+	for (int off = 0; off < 128; off += 32) {
+		int n = snprintf(line, sizeof(line), "FUZZ   log+%02x:", off);
+
+		for (int k = 0; k < 32; k++)
+			n += snprintf(line + n, sizeof(line) - n, "%s%02x", k % 8 ? "" : " ", b[off + k]);
+		say("%s\n", line);
+	}
+	say("FUZZ   frame of the log: supervisor %#lx", (unsigned long)frame_of(0, (uint64_t)shared));
+	for (int i = 0; i < opt.workers; i++)
+		if (slots[i].pid)
+			say(", w%d %#lx", i, (unsigned long)frame_of(slots[i].pid, (uint64_t)shared));
+	say("\n");
 }
 
 /* A worker of slot @i ended with wait status @st. */
@@ -300,6 +440,8 @@ static void progress(void)
 			stats.corrupt++;
 			say("FUZZ CORRUPT slot %d: calls %lu -> %lu (gen %d)\n", i,
 			    (unsigned long)stats.last_calls[i], (unsigned long)c, slots[i].gen);
+			explain_value(c);
+			show_shared();
 			/* The culprit may be any worker: show what each was doing. */
 			for (int k = 0; k < opt.workers; k++)
 				show_log(k);
@@ -383,7 +525,7 @@ static void kill_everything(void)
 static void usage(void)
 {
 	say("usage: fuzz [--seed S] [--calls N] [--workers W] [--timeout T] [--only K] "
-	    "[--trace] [--verbose]\n");
+	    "[--trace] [--trace-worker S.G] [--verbose]\n");
 	exit(2);
 }
 
@@ -394,6 +536,10 @@ static void parse_args(int argc, char **argv)
 
 		if (!strcmp(a, "--trace")) {
 			opt.trace = 1;
+		} else if (v && !strcmp(a, "--trace-worker")) {
+			if (sscanf(v, "%d.%d", &opt.trace_slot, &opt.trace_gen) != 2)
+				usage();
+			i++;
 		} else if (!strcmp(a, "--verbose")) {
 			opt.verbose = 1;
 		} else if (v && !strcmp(a, "--seed")) {
@@ -433,16 +579,16 @@ int main(int argc, char **argv)
 			say("FUZZ cannot protect the supervisor from the OOM killer\n");
 		close(fd);
 	}
-	/*
-	 * Far from where mmap places the workers' mappings, so that their
-	 * "address near a mapping" arguments do not land on it.
-	 */
-	shared = mmap((void *)0x200000000000ULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+	/* At the address the workers' fence is drawn around (fuzz.h). */
+	shared = mmap((void *)FZ_SHARED_ADDR, sizeof(*shared), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (shared == MAP_FAILED) {
-		say("FUZZ cannot map the shared log: %s\n", strerror(errno));
+	if (shared == MAP_FAILED || (uint64_t)shared != FZ_SHARED_ADDR) {
+		say("FUZZ cannot map the shared log at %#llx: %s\n", FZ_SHARED_ADDR,
+		    shared == MAP_FAILED ? strerror(errno) : "placed elsewhere");
 		return 1;
 	}
+	if (fence_selftest())
+		return 1;
 	memset(shared, 0, sizeof(*shared));
 	/*
 	 * Do once now what the end does (opendir's malloc grows our heap), so
@@ -453,7 +599,7 @@ int main(int argc, char **argv)
 	mkdir("/tmp/fz", 0777);
 	say("FUZZ START seed=%lu calls=%lu workers=%d timeout=%d\n",
 	    (unsigned long)opt.seed, (unsigned long)opt.calls, opt.workers, opt.timeout_s);
-	before = mem_free_kb();
+	before = mem_free_kb(meminfo_before);
 
 	stalled = supervise();
 	progress();			/* the last anomalies and corruptions */
@@ -461,7 +607,7 @@ int main(int argc, char **argv)
 	fz_remove_tree("/tmp/fz", 0);
 	mkdir("/tmp/fz", 0777);
 	/* Frees can trail the last exit by a moment (the OOM reaper): wait for them. */
-	for (int i = 0; i < 50 && (after = mem_free_kb()) != before; i++)
+	for (int i = 0; i < 50 && (after = mem_free_kb(meminfo_after)) != before; i++)
 		usleep(100000);
 
 	for (int i = 0; i < opt.workers; i++)
@@ -484,11 +630,13 @@ int main(int argc, char **argv)
 	     !stats.corrupt;
 	say("UTEST %s fuzz/run%s\n", ok ? "PASS" : "FAIL",
 	    ok ? "" : ": a slot stalled, calls are missing, an anomaly or a corrupt counter");
-	if (before > 0 && before == after)
+	if (before > 0 && before == after) {
 		say("UTEST PASS fuzz/memfree_restored\n");
-	else
+	} else {
+		show_meminfo_diff();
 		say("UTEST FAIL fuzz/memfree_restored: %ld kB before, %ld kB after\n", before,
 		    after);
+	}
 	ok += before > 0 && before == after;
 	say("UTEST DONE fuzz %d passed, %d failed\n", ok, 2 - ok);
 	return ok == 2 ? 0 : 1;

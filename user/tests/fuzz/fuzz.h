@@ -18,12 +18,15 @@
  * PRNG seeded by fz_seed(seed, i, g). Only timing (preemption, the
  * watchdog, the OOM killer) differs between two runs of one seed.
  *
- * Shared memory (one MAP_SHARED region made before the first fork) holds
- * per slot a call counter, a heartbeat and a ring of the last FZ_LOG
- * calls, so the supervisor can say what a worker that died was doing.
- * Workers can scribble on it like on any memory of theirs, so the
- * supervisor only prints it and never trusts it for a decision beyond
- * "this worker looks stuck".
+ * Shared memory (one MAP_SHARED region made before the first fork, at
+ * FZ_SHARED_ADDR) holds per slot a call counter, a heartbeat and a ring of
+ * the last FZ_LOG calls, so the supervisor can say what a worker that died
+ * was doing, and sees the kernel corrupt memory when a counter leaps.
+ * That only holds if no worker writes there itself, so a fence keeps the
+ * workers' random calls away from it (see fz_fence_filter()): no pointer
+ * argument points into it and no mapping call touches it or the FZ_FENCE
+ * bytes around it, which therefore stay unmapped - a copy that starts at
+ * a mapped address elsewhere faults before it can reach the log.
  *
  * Not a UTEST test: it lives outside /tests (runall must not run it) and
  * is never run on the host (tests/user-tests-on-linux runs build/user/tests
@@ -40,6 +43,8 @@
 #define FZ_LOG		16		/* calls remembered per worker slot */
 #define FZ_PENDING	((int64_t)0x7fffffffdeadbeefLL)	/* ret of a call in flight */
 #define FZ_PAGE		4096UL
+#define FZ_SHARED_ADDR	0x200000000000ULL	/* far from where mmap places things */
+#define FZ_FENCE	(1ULL << 30)		/* unmapped on each side of the log */
 
 /* Pseudo-call numbers in the log for things that are not one syscall. */
 enum {
@@ -207,6 +212,18 @@ void fz_add_fd(long fd);
 void fz_add_kid(long pid);
 /* Reap finished children (WNOHANG unless @block). */
 void fz_reap(int block);
+/*
+ * The fence around the shared log, [fz_fence_lo(), fz_fence_hi()): the
+ * system call to make instead of @nr with @args - SYS_getpid if it would
+ * map, unmap, protect or advise memory within the fence, else @nr - with
+ * every argument that points into the log itself made to point at the
+ * worker's PROT_NONE page. fz_fence_meets(): does a mapping there meet it?
+ * No state but fzw.none_page: the supervisor tests them at startup.
+ */
+long fz_fence_filter(long nr, uint64_t *args);
+int fz_fence_meets(uint64_t addr, uint64_t len);
+uint64_t fz_fence_lo(void);
+uint64_t fz_fence_hi(void);
 /* Log, filter and make one system call; its raw result. */
 long fz_call(long nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
 	     uint64_t f);

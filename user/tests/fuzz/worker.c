@@ -73,6 +73,12 @@ int fz_chance(int percent)
 
 /* ---- argument generators ----------------------------------------------- */
 
+/* Is @a in the shared log? (No argument may point there: fz_fence_filter.) */
+static int in_log(uint64_t a)
+{
+	return a >= FZ_SHARED_ADDR && a < FZ_SHARED_ADDR + sizeof(struct fz_shared);
+}
+
 /* Addresses every kernel must refuse or handle: null, kernel, non-canonical. */
 static const uint64_t hostile_addrs[] = {
 	0, 0x1000, 0x10000, 0xffffffff80000000ULL, 0xffffffff80100000ULL,
@@ -105,7 +111,7 @@ static uint64_t pick_map_addr(void)
 	return base + delta * (int64_t)FZ_PAGE;
 }
 
-uint64_t fz_gen_addr(void)
+static uint64_t gen_addr(void)
 {
 	unsigned r = fz_below(100);
 
@@ -126,7 +132,7 @@ uint64_t fz_gen_addr(void)
 	return fz_rnd();
 }
 
-uint64_t fz_gen_ptr(void)
+static uint64_t gen_ptr(void)
 {
 	unsigned r = fz_below(100);
 
@@ -149,6 +155,21 @@ uint64_t fz_gen_ptr(void)
 	if (r < 96)
 		return pick_map_addr() - 8;		/* across a VMA boundary */
 	return fz_rnd();
+}
+
+/* Never into the shared log: for iovecs and the like, which fz_call never sees. */
+uint64_t fz_gen_addr(void)
+{
+	uint64_t a = gen_addr();
+
+	return in_log(a) ? fzw.none_page : a;
+}
+
+uint64_t fz_gen_ptr(void)
+{
+	uint64_t p = gen_ptr();
+
+	return in_log(p) ? fzw.none_page : p;
 }
 
 uint64_t fz_gen_len(void)
@@ -323,7 +344,11 @@ void fz_check_new_map(uint64_t addr, uint64_t len, uint64_t flags)
 
 void fz_add_map(uint64_t addr, uint64_t len)
 {
-	int i = fzw.nmaps < FZ_MAPS ? fzw.nmaps++ : (int)fz_below(FZ_MAPS);
+	int i;
+
+	if (fz_fence_meets(addr, len))
+		return;			/* fz_call unmapped it */
+	i = fzw.nmaps < FZ_MAPS ? fzw.nmaps++ : (int)fz_below(FZ_MAPS);
 
 	fzw.maps[i].addr = addr;
 	fzw.maps[i].len = (len + FZ_PAGE - 1) & ~(FZ_PAGE - 1);
@@ -392,6 +417,9 @@ void fz_reap(int block)
 
 /* ---- the call log ------------------------------------------------------ */
 
+/* --trace: the console, duplicated before stdout became /dev/null. */
+static int console = -1;
+
 struct fz_rec *fz_log_begin(int nr, const uint64_t *args)
 {
 	struct fz_slot *s = fzw.slot;
@@ -414,8 +442,8 @@ struct fz_rec *fz_log_begin(int nr, const uint64_t *args)
 		fz_format_rec(line, sizeof(line) - 1, r);
 		n = strlen(line);
 		line[n++] = '\n';
-		dprintf(fzw.cfg->console_fd, "FZT w%d.%d ", fzw.cfg->slot, fzw.cfg->gen);
-		if (write(fzw.cfg->console_fd, line, n) < 0)
+		dprintf(console, "FZT w%d.%d ", fzw.cfg->slot, fzw.cfg->gen);
+		if (write(console, line, n) < 0)
 			return r;
 	}
 	return r;
@@ -423,8 +451,12 @@ struct fz_rec *fz_log_begin(int nr, const uint64_t *args)
 
 void fz_log_end(struct fz_rec *r, long ret)
 {
-	if (r)
-		r->ret = ret;
+	if (!r)
+		return;
+	r->ret = ret;
+	if (fzw.cfg->trace)
+		dprintf(console, "FZT w%d.%d #%u = %ld\n", fzw.cfg->slot, fzw.cfg->gen, r->seq,
+			ret);
 }
 
 /* ---- names for the log ------------------------------------------------- */
@@ -518,14 +550,69 @@ static int pid_arg(long nr)
 	return -1;
 }
 
+/* ---- the fence around the shared log (fuzz.h) ---------------------------- */
+
+uint64_t fz_fence_lo(void)
+{
+	return FZ_SHARED_ADDR - FZ_FENCE;
+}
+
+uint64_t fz_fence_hi(void)
+{
+	return FZ_SHARED_ADDR + sizeof(struct fz_shared) + FZ_FENCE;
+}
+
+/* A length that wraps runs to the end; the kernel rounds lengths up a page. */
+int fz_fence_meets(uint64_t addr, uint64_t len)
+{
+	uint64_t end = len >= UINT64_MAX - FZ_PAGE - addr ? UINT64_MAX : addr + len + FZ_PAGE;
+
+	return addr < fz_fence_hi() && end > fz_fence_lo();
+}
+
+/*
+ * Seed 5 once reported the kernel corrupting the log: a worker had called
+ * getrandom(log, 15) with an address from its pool (a mapping the kernel
+ * had placed right below the log). The fence keeps such self-inflicted
+ * writes out, and with them unmaps, MADV_REMOVE and MAP_FIXED over it.
+ */
+long fz_fence_filter(long nr, uint64_t *a)
+{
+	int refuse = 0;
+
+	switch (nr) {
+	case SYS_mmap: case SYS_munmap: case SYS_mprotect: case SYS_pkey_mprotect:
+	case SYS_madvise: case SYS_msync: case SYS_mlock: case SYS_munlock:
+	case SYS_mlock2: case SYS_remap_file_pages: case SYS_mbind:
+	case 453 /* map_shadow_stack */:
+		refuse = fz_fence_meets(a[0], a[1]);
+		break;
+	case SYS_mremap:		/* grows in place, or moves to a[4] */
+		refuse = fz_fence_meets(a[0], a[1] > a[2] ? a[1] : a[2]) ||
+			 fz_fence_meets(a[4], a[2]);
+		break;
+	case SYS_brk:			/* the heap would grow up to a[0] */
+		refuse = a[0] >= fz_fence_lo();
+		break;
+	case SYS_shmat:			/* the segment's size is not an argument */
+		refuse = fz_fence_meets(a[1], 1ULL << 36);
+		break;
+	}
+	for (int i = 0; i < 6; i++)
+		if (in_log(a[i]))
+			a[i] = fzw.none_page;
+	return refuse ? SYS_getpid : nr;
+}
+
 long fz_call(long nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
 	     uint64_t f)
 {
 	uint64_t args[6] = { a, b, c, d, e, f };
 	struct fz_rec *r;
-	long ret;
+	long ret, asked = nr;
 	int pa;
 
+	nr = fz_fence_filter(nr, args);
 	if (forbidden(nr)) {
 		nr = SYS_getpid;
 	} else if ((pa = pid_arg(nr)) >= 0) {
@@ -542,7 +629,12 @@ long fz_call(long nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e
 	r = fz_log_begin(nr, args);
 	ret = fz_syscall6(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
 	fz_log_end(r, ret);
-	return ret;
+	/* A mapping the kernel placed inside the fence goes again at once. */
+	if ((nr == SYS_mmap || nr == SYS_mremap) && ret > 0 && (uint64_t)ret < 0x800000000000ULL &&
+	    fz_fence_meets(ret, nr == SYS_mmap ? args[1] : args[2]))
+		fz_syscall6(SYS_munmap, ret, nr == SYS_mmap ? args[1] : args[2], 0, 0, 0, 0);
+	/* Refused (forbidden, or at the fence): the getpid made instead is no answer. */
+	return nr != asked && nr == SYS_getpid ? -EPERM : ret;
 }
 
 /* ---- touching memory ---------------------------------------------------- */
@@ -763,13 +855,15 @@ void fz_worker_main(const struct fz_config *cfg)
 			_exit(121);
 		close(fd);
 	}
+	/* The trace goes to the console, kept above the fds the pools use. */
+	console = cfg->trace ? fcntl(cfg->console_fd, F_DUPFD_CLOEXEC, 200) : -1;
 	fd = open("/dev/null", O_RDWR);
 	dup2(fd, 0);
 	dup2(fd, 1);
 	dup2(fd, 2);
 	if (fd > 2)
 		close(fd);
-	if (!cfg->trace && cfg->console_fd > 2)
+	if (cfg->console_fd > 2)
 		close(cfg->console_fd);
 
 	fzw.buf = malloc(FZ_BUF);
