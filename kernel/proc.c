@@ -22,6 +22,7 @@
 #include "mm/kstack.h"
 #include "kernel/exec.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/net/socket.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -637,5 +638,6 @@ __noreturn void start_init(const char *path, char *const argv[])
 	if (init_task->pid != 1)
 		panic("start_init: init got pid %d", init_task->pid);
 	vmscan_init();		/* kswapd: after init, which must be pid 1 */
+	unix_gc_init();		/* its thread too */
 	cpu_idle();
 }

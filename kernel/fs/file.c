@@ -65,7 +65,9 @@ struct file *file_get(struct file *f)
 /* Drop a reference; the last one releases the file. May sleep. */
 void fput(struct file *f)
 {
-	if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL))
+	if (!f)
+		return;
+	if (f->fop->put ? f->fop->put(f) : __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (f->fop->release)
 		f->fop->release(f);

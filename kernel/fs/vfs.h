@@ -46,6 +46,8 @@ struct file_operations {
 	unsigned int (*poll)(struct file *f, struct poll_table *pt);
 	int (*open)(struct inode *inode, struct file *f);
 	void (*release)(struct file *f);	/* last reference dropped */
+	/* Optional: drop one reference, return how many remain (sockets). */
+	int (*put)(struct file *f);
 };
 
 struct file {

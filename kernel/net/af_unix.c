@@ -64,6 +64,9 @@ static struct unix_sock *unix_sock_alloc(int type)
 	INIT_LIST_HEAD(&u->accept_q);
 	INIT_LIST_HEAD(&u->accept_node);
 	INIT_LIST_HEAD(&u->bound_node);
+	INIT_LIST_HEAD(&u->inflight_node);
+	INIT_LIST_HEAD(&u->fp_msgs);
+	INIT_LIST_HEAD(&u->gc_node);
 	u->peercred = (struct ucred){ .pid = 0, .uid = ~0u, .gid = ~0u };
 	return u;
 }
@@ -124,6 +127,7 @@ static void unix_release_sock(struct unix_sock *u)
 	peer = u->peer;
 	u->peer = NULL;
 	unread = !list_empty(&u->queue);
+	unix_inflight_del_all(u);
 	list_move_all(&u->queue, &msgs);
 	u->queued = 0;
 	list_move_all(&u->accept_q, &embryos);
@@ -157,6 +161,12 @@ static void unix_release_sock(struct unix_sock *u)
 static void unix_release(struct socket *sock)
 {
 	unix_release_sock(unix_sk(sock));
+}
+
+/* Every fput() of a unix socket's file: counted against its files in flight. */
+static int unix_put_file(struct socket *sock, struct file *f)
+{
+	return unix_file_put(unix_sk(sock), f);
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -639,6 +649,7 @@ static int unix_getsockopt(struct socket *sock, int opt, void *val)
 const struct proto_ops unix_proto_ops = {
 	.family = AF_UNIX,
 	.release = unix_release,
+	.put_file = unix_put_file,
 	.bind = unix_bind,
 	.connect = unix_connect,
 	.socketpair = unix_socketpair,

@@ -67,6 +67,8 @@ struct unix_msg {
 	size_t off;			/* of which already read (stream) */
 	size_t truesize;		/* what the queue is charged */
 	struct scm_files fp;		/* SCM_RIGHTS in flight (files NULL: none) */
+	struct list_head fp_node;	/* on the receiver's fp_msgs while queued with
+					   files (unix_gc_lock, unix_gc.c) */
 	struct unix_addr from;		/* the sender's name (len 0: unbound) */
 	unsigned char data[];
 };
@@ -101,6 +103,14 @@ struct unix_sock {
 	struct unix_addr addr;
 	struct dentry *path;		/* a path name's dentry (reference), or NULL */
 	struct list_head bound_node;	/* on the bound table while bound */
+
+	/* Guarded by unix_gc_lock (unix_gc.c): SCM_RIGHTS accounting */
+	int inflight;			/* references to our file in queued messages */
+	struct file *file;		/* that file while inflight > 0 (no reference) */
+	struct list_head inflight_node;	/* on unix_inflight_list while inflight > 0 */
+	struct list_head fp_msgs;	/* our queued messages that carry files */
+	int gc_state, gc_refs;		/* during a collector pass */
+	struct list_head gc_node;	/* during a collector pass */
 };
 
 static inline struct unix_sock *unix_sk(struct socket *sock)
@@ -134,5 +144,20 @@ long unix_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
  * sockets in flight, ... never recurses deeper than one level. May sleep.
  */
 void unix_msgs_free(struct list_head *msgs);
+
+/* ---- unix_gc.c: files in flight and the cycle collector ---- */
+
+/* @msg (with or without files) joins @r's queue; @r's lock held. */
+void unix_inflight_add(struct unix_sock *r, struct unix_msg *msg);
+/* A reader takes @msg's files, or @msg leaves the queue with them. */
+void unix_inflight_del(struct unix_msg *msg);
+/* Release: every message queued on @u stops counting; @u's lock held. */
+void unix_inflight_del_all(struct unix_sock *u);
+/* MSG_PEEK: new references to @msg's files into @copies (fp.n of them). */
+void unix_inflight_peek(struct unix_msg *msg, struct file **copies);
+/* fput() of @u's file @f: drop one reference, return how many remain. */
+int unix_file_put(struct unix_sock *u, struct file *f);
+/* One collector pass; returns the sockets freed as garbage. May sleep. */
+unsigned long unix_gc(void);
 
 #endif

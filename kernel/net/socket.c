@@ -141,6 +141,15 @@ static void sock_release(struct file *f)
 	kfree(sock);
 }
 
+static int sock_put(struct file *f)
+{
+	struct socket *sock = f->private_data;
+
+	if (sock->ops && sock->sk && sock->ops->put_file)
+		return sock->ops->put_file(sock, f);
+	return __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL);
+}
+
 static const struct file_operations socket_fops = {
 	.read = sock_read,
 	.write = sock_write,
@@ -148,6 +157,7 @@ static const struct file_operations socket_fops = {
 	.poll = sock_poll,
 	.ioctl = sock_ioctl,
 	.release = sock_release,
+	.put = sock_put,
 };
 
 /*

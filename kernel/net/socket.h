@@ -155,6 +155,8 @@ struct sock_msg {
 struct proto_ops {
 	int family;
 	void (*release)(struct socket *sock);		/* last close */
+	/* Optional: drop a reference to the file @f; how many remain. */
+	int (*put_file)(struct socket *sock, struct file *f);
 	int (*bind)(struct socket *sock, const void *addr, int len);
 	int (*connect)(struct socket *sock, const void *addr, int len, bool nonblock);
 	int (*socketpair)(struct socket *a, struct socket *b);
@@ -186,6 +188,8 @@ extern const struct proto_ops unix_proto_ops;
 
 /* The family's constructor: fill @sock->sk for @type; 0 or -errno. */
 int unix_create(struct socket *sock, int type, int protocol);
+/* Boot: start AF_UNIX's collector of SCM_RIGHTS cycles (unix_gc.c). */
+void unix_gc_init(void);
 
 /*
  * A socket file's struct socket, or NULL if @f is not a socket. No

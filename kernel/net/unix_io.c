@@ -27,8 +27,8 @@
  * a message freed unread drops them. Those fput()s go through one
  * deferred list (unix_msgs_free), because dropping a socket in flight can
  * free more messages with more sockets in flight. A socket sent over
- * itself (a cycle) is not collected: Linux's garbage collector is not
- * implemented, and such a cycle stays allocated.
+ * itself (a cycle), which no close can free, is collected by unix_gc.c;
+ * every queued message with files is counted there (unix_inflight_*).
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
@@ -48,15 +48,16 @@ static struct unix_msg *unix_msg_alloc(size_t len)
 		return NULL;
 	memset(msg, 0, sizeof(*msg));
 	INIT_LIST_HEAD(&msg->node);
+	INIT_LIST_HEAD(&msg->fp_node);
 	msg->len = len;
 	msg->truesize = sizeof(*msg) + len;
 	return msg;
 }
 
 /* Messages whose files still need dropping; see unix_msgs_free(). */
-static spinlock_t unix_gc_lock = SPINLOCK_INIT;
-static LIST_HEAD(unix_gc_list);		/* guarded by unix_gc_lock */
-static bool unix_gc_running;		/* guarded by unix_gc_lock */
+static spinlock_t unix_drop_lock = SPINLOCK_INIT;
+static LIST_HEAD(unix_drop_list);		/* guarded by unix_drop_lock */
+static bool unix_drop_running;		/* guarded by unix_drop_lock */
 
 void unix_msgs_free(struct list_head *msgs)
 {
@@ -69,27 +70,27 @@ void unix_msgs_free(struct list_head *msgs)
 			kfree(msg);
 			continue;
 		}
-		irq = spin_lock_irqsave(&unix_gc_lock);
-		list_add_tail(&msg->node, &unix_gc_list);
-		spin_unlock_irqrestore(&unix_gc_lock, irq);
+		irq = spin_lock_irqsave(&unix_drop_lock);
+		list_add_tail(&msg->node, &unix_drop_list);
+		spin_unlock_irqrestore(&unix_drop_lock, irq);
 	}
 	/* Whoever runs the loop first drains everything, nested frees included. */
-	irq = spin_lock_irqsave(&unix_gc_lock);
-	if (unix_gc_running) {
-		spin_unlock_irqrestore(&unix_gc_lock, irq);
+	irq = spin_lock_irqsave(&unix_drop_lock);
+	if (unix_drop_running) {
+		spin_unlock_irqrestore(&unix_drop_lock, irq);
 		return;
 	}
-	unix_gc_running = true;
-	while (!list_empty(&unix_gc_list)) {
-		msg = list_first_entry(&unix_gc_list, struct unix_msg, node);
+	unix_drop_running = true;
+	while (!list_empty(&unix_drop_list)) {
+		msg = list_first_entry(&unix_drop_list, struct unix_msg, node);
 		list_del(&msg->node);
-		spin_unlock_irqrestore(&unix_gc_lock, irq);
+		spin_unlock_irqrestore(&unix_drop_lock, irq);
 		scm_files_drop(&msg->fp);	/* may release sockets: they queue here */
 		kfree(msg);
-		irq = spin_lock_irqsave(&unix_gc_lock);
+		irq = spin_lock_irqsave(&unix_drop_lock);
 	}
-	unix_gc_running = false;
-	spin_unlock_irqrestore(&unix_gc_lock, irq);
+	unix_drop_running = false;
+	spin_unlock_irqrestore(&unix_drop_lock, irq);
 }
 
 /* The smallest message: its header and one byte (a stream write's piece). */
@@ -118,6 +119,7 @@ static void unix_enqueue_locked(struct unix_sock *r, struct unix_msg *msg)
 {
 	list_add_tail(&msg->node, &r->queue);
 	r->queued += msg->truesize;
+	unix_inflight_add(r, msg);
 	wake_up(&r->wq);
 }
 
@@ -383,6 +385,7 @@ static void unix_recv_extras(struct unix_msg *msg, struct sock_msg *m, bool firs
 	if (!msg->fp.files)
 		return;
 	if (!(m->flags & MSG_PEEK)) {
+		unix_inflight_del(msg);
 		m->fp = scm_files_take(&msg->fp);
 		return;
 	}
@@ -392,8 +395,7 @@ static void unix_recv_extras(struct unix_msg *msg, struct sock_msg *m, bool firs
 		m->out_flags |= MSG_CTRUNC;
 		return;
 	}
-	for (int i = 0; i < msg->fp.n; i++)
-		m->fp.files[i] = file_get(msg->fp.files[i]);
+	unix_inflight_peek(msg, m->fp.files);
 	m->fp.n = msg->fp.n;
 }
 

@@ -4,7 +4,8 @@
  * connect/accept by path and by abstract name, the errors of each, poll
  * readiness and hang-up, EPIPE/SIGPIPE and MSG_NOSIGNAL, non-blocking
  * EAGAIN, EINTR, SCM_RIGHTS passing a pipe and a memfd to another
- * process, socket options, and EFAULT on bad pointers.
+ * process, cycles of sockets in flight collected (and reachable ones
+ * kept), socket options, and EFAULT on bad pointers.
  *
  * Everything here is Linux behaviour the man pages promise (unix(7),
  * socket(7), recv(2), send(2)); the same binary passes on the host.
@@ -797,6 +798,90 @@ static void scm_rights_sockets(void)
 	close(head[0]);			/* frees the whole chain */
 }
 
+/*
+ * A cycle of sockets in flight, which no close can free: the garbage
+ * collector must (Linux's unix_gc). Two pairs, each end queued on the
+ * other's queue, the first also carrying a pipe's write end; once every
+ * fd of the sockets is closed, only the collector can close that pipe
+ * end, which its read end sees as EOF. A socket pair opened and closed
+ * afterwards is Linux's cue to collect (unix_release_sock); Pagoda
+ * collects when the last fd of an in-flight socket goes.
+ */
+static void nudge_collector(void)
+{
+	int sv[2];
+
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Wait up to @ms for EOF on @rfd: 1 if seen, 0 if not. */
+static int eof_within(int rfd, int ms)
+{
+	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
+	char c;
+
+	return poll(&pfd, 1, ms) == 1 && read(rfd, &c, 1) == 0;
+}
+
+static void scm_rights_cycle_collected(void)
+{
+	int a[2], b[2], p[2];
+
+	EXPECT_OK(pipe(p));
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, a));
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, b));
+	/* a[0] and the pipe end queued on a[1]; a[1] on b[1]; b[0], b[1] on a[0]. */
+	EXPECT(send_fds(a[0], (int[]){ a[0], p[1] }, 2) == 1, "send 1: %s", strerror(errno));
+	EXPECT(send_fds(b[0], (int[]){ a[1] }, 1) == 1, "send 2: %s", strerror(errno));
+	EXPECT(send_fds(a[1], (int[]){ b[0], b[1] }, 2) == 1, "send 3: %s", strerror(errno));
+	close(p[1]);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	EXPECT(!eof_within(p[0], 100), "collected while b[1] was still open");
+	close(b[1]);
+	nudge_collector();
+	EXPECT(eof_within(p[0], 5000), "the cycle's pipe end was never closed");
+	close(p[0]);
+}
+
+/*
+ * The collector must not touch sockets a live socket's queue can still
+ * hand back: s[0] (with a pipe end) queued on s[1], s[1] queued on live
+ * q[1]. After a collection, receiving them back must work end to end.
+ */
+static void scm_rights_reachable_kept(void)
+{
+	int q[2], s[2], p[2], got[4], flags;
+	char c;
+
+	EXPECT_OK(pipe(p));
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, q));
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, s));
+	EXPECT(send_fds(s[0], (int[]){ s[0], p[1] }, 2) == 1, "send 1: %s", strerror(errno));
+	EXPECT(send_fds(q[0], (int[]){ s[1] }, 1) == 1, "send 2: %s", strerror(errno));
+	close(p[1]);
+	close(s[0]);
+	close(s[1]);
+	nudge_collector();
+	EXPECT(!eof_within(p[0], 200), "a reachable socket was collected");
+	EXPECT(recv_fds(q[1], got, 4, CMSG_SPACE(4 * sizeof(int)), &flags) == 1, "get s[1]");
+	EXPECT(recv_fds(got[0], &got[1], 3, CMSG_SPACE(4 * sizeof(int)), &flags) == 2,
+	       "get s[0] and the pipe end back");
+	EXPECT(write(got[2], "k", 1) == 1 && read(p[0], &c, 1) == 1 && c == 'k',
+	       "the pipe end still works");
+	EXPECT(send(got[1], "x", 1, 0) == 1 && recv(got[0], &c, 1, 0) == 1 && c == 'x',
+	       "the sockets still work");
+	for (int i = 0; i < 3; i++)
+		close(got[i]);
+	close(q[0]);
+	close(q[1]);
+	EXPECT(eof_within(p[0], 1000), "pipe end closed with its last fd");
+	close(p[0]);
+}
+
 /* ---- options and bad pointers ---- */
 
 static void socket_options(void)
@@ -936,6 +1021,8 @@ int main(void)
 	RUN(scm_rights_across_fork);
 	RUN(scm_rights_errors_and_drops);
 	RUN(scm_rights_sockets);
+	RUN(scm_rights_cycle_collected);
+	RUN(scm_rights_reachable_kept);
 	RUN(socket_options);
 	RUN(dgram_pollout_wakeup);
 	RUN(peercred_after_setuid);

@@ -34,6 +34,7 @@
  */
 #include "fuzz.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -126,6 +127,76 @@ static const char *signame(int sig)
 /* ---- pid 1 duties -------------------------------------------------------- */
 
 static char meminfo_before[4096], meminfo_after[4096];
+static char slabinfo_before[16384], slabinfo_after[16384];
+static char leak_req[1024], leak_answer[8192];
+
+static void read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n, got = 0;
+
+	while (fd >= 0 && (size_t)got < size - 1 && (n = read(fd, buf + got, size - 1 - got)) > 0)
+		got += n;
+	buf[got] = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+static int leak_fd = -1;		/* /proc/pagoda/slab_leaks (debug_alloc=1) */
+static char leak_mark[64];		/* its answer to "mark" at the start */
+
+/* Ask /proc/pagoda/slab_leaks @req (proc_slab.c); the answer in @out. */
+static int leak_query(const char *req, char *out, size_t len)
+{
+	ssize_t n;
+
+	if (leak_fd < 0 || write(leak_fd, req, strlen(req)) < 0)
+		return -1;
+	n = pread(leak_fd, out, len - 1, 0);
+	if (n < 0)
+		return -1;
+	out[n] = 0;
+	return (int)n;
+}
+
+/*
+ * Kernel objects still alive: each /proc/slabinfo cache whose count
+ * changed, and with debug_alloc=1 where the objects of those caches that
+ * are younger than the start were allocated.
+ */
+static void show_slabinfo_diff(void)
+{
+	char *save = NULL, *line, *req = leak_req, *answer = leak_answer;
+	uint64_t mark;
+	int n;
+
+	n = sscanf(leak_mark, "mark %lu", (unsigned long *)&mark) == 1 ?
+	    snprintf(req, sizeof(leak_req), "check %lu", (unsigned long)mark) : -1;
+
+	read_text("/proc/slabinfo", slabinfo_after, sizeof(slabinfo_after));
+	for (line = strtok_r(slabinfo_after, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[64], *p;
+		long a, b = -1;
+
+		if (sscanf(line, "%63s %ld", name, &a) != 2)
+			continue;
+		for (p = slabinfo_before; (p = strstr(p, name)); p++)
+			if ((p == slabinfo_before || p[-1] == '\n') && p[strlen(name)] == ' ') {
+				sscanf(p + strlen(name), " %ld", &b);
+				break;
+			}
+		if (a == b)
+			continue;
+		say("FUZZ   slab %s: %ld -> %ld objects\n", name, b, a);
+		if (n > 0 && n + strlen(name) + 2 < sizeof(leak_req))
+			n += snprintf(req + n, sizeof(leak_req) - n, " %s", name);
+	}
+	if (n > 0 && leak_query(req, answer, sizeof(leak_answer)) > 0)
+		for (line = strtok_r(answer, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			say("FUZZ   %s\n", line);
+}
 
 /* MemFree from /proc/meminfo, whose text is left in @buf (4096 bytes). */
 static long mem_free_kb(char *buf)
@@ -147,6 +218,38 @@ static long mem_free_kb(char *buf)
 	if (p)
 		sscanf(p, "MemFree: %ld kB", &kb);
 	return kb;
+}
+
+static struct timespec run_start;	/* CLOCK_REALTIME at FUZZ START */
+static int new_files_shown;
+
+/* Files a worker made or changed outside its scratch tree: tmpfs memory too. */
+static void show_new_files(const char *dir, int depth)
+{
+	char sub[512];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (depth > 12 || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)) != NULL && new_files_shown < 20) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", strcmp(dir, "/") ? dir : "", de->d_name);
+		if (!strcmp(sub, "/proc") || !strcmp(sub, "/tmp/fz") || lstat(sub, &st) < 0)
+			continue;
+		if (st.st_ctim.tv_sec > run_start.tv_sec ||
+		    (st.st_ctim.tv_sec == run_start.tv_sec &&
+		     st.st_ctim.tv_nsec >= run_start.tv_nsec)) {
+			new_files_shown++;
+			say("FUZZ   changed during the run: %s (mode %o, %ld bytes)\n", sub,
+			    (unsigned)st.st_mode, (long)st.st_size);
+		}
+		if (S_ISDIR(st.st_mode))
+			show_new_files(sub, depth + 1);
+	}
+	closedir(d);
 }
 
 /* Where did the memory go? Every /proc/meminfo line that changed. */
@@ -599,6 +702,16 @@ int main(int argc, char **argv)
 	mkdir("/tmp/fz", 0777);
 	say("FUZZ START seed=%lu calls=%lu workers=%d timeout=%d\n",
 	    (unsigned long)opt.seed, (unsigned long)opt.calls, opt.workers, opt.timeout_s);
+	/* What the end's diagnostics use is in memory before the baseline. */
+	memset(meminfo_after, 0, sizeof(meminfo_after));
+	memset(slabinfo_after, 0, sizeof(slabinfo_after));
+	memset(leak_req, 0, sizeof(leak_req));
+	memset(leak_answer, 0, sizeof(leak_answer));
+	clock_gettime(CLOCK_REALTIME, &run_start);
+	leak_fd = open("/proc/pagoda/slab_leaks", O_RDWR | O_CLOEXEC);	/* -1: not Pagoda */
+	if (leak_query("mark", leak_mark, sizeof(leak_mark)) < 0)
+		leak_mark[0] = 0;
+	read_text("/proc/slabinfo", slabinfo_before, sizeof(slabinfo_before));
 	before = mem_free_kb(meminfo_before);
 
 	stalled = supervise();
@@ -634,6 +747,8 @@ int main(int argc, char **argv)
 		say("UTEST PASS fuzz/memfree_restored\n");
 	} else {
 		show_meminfo_diff();
+		show_slabinfo_diff();
+		show_new_files("/", 0);
 		say("UTEST FAIL fuzz/memfree_restored: %ld kB before, %ld kB after\n", before,
 		    after);
 	}
