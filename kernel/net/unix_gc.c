@@ -58,7 +58,6 @@ enum { GC_NONE, GC_CANDIDATE, GC_REACHABLE };
 
 static spinlock_t unix_gc_lock = SPINLOCK_INIT;
 static LIST_HEAD(unix_inflight_list);	/* sockets with inflight > 0; unix_gc_lock */
-static unsigned long unix_tot_inflight;	/* sum of inflight; unix_gc_lock */
 
 static struct waitqueue unix_gc_wq = WAITQUEUE_INIT(unix_gc_wq);
 static bool unix_gc_wanted;		/* atomic: wake-up flag of the thread */
@@ -90,7 +89,6 @@ void unix_inflight_add(struct unix_sock *r, struct unix_msg *msg)
 			s->file = msg->fp.files[i];
 			list_add_tail(&s->inflight_node, &unix_inflight_list);
 		}
-		unix_tot_inflight++;
 	}
 	spin_unlock_irqrestore(&unix_gc_lock, irq);
 }
@@ -108,7 +106,6 @@ static void unix_inflight_del_locked(struct unix_msg *msg)
 			s->file = NULL;
 			list_del_init(&s->inflight_node);
 		}
-		unix_tot_inflight--;
 	}
 }
 

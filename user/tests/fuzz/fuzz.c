@@ -130,6 +130,7 @@ static char meminfo_before[4096], meminfo_after[4096];
 static char slabinfo_before[16384], slabinfo_after[16384];
 static char leak_req[1024], leak_answer[8192];
 
+/* @path's contents (as much as fits) in @buf, NUL-terminated. */
 static void read_text(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);
@@ -140,6 +141,30 @@ static void read_text(const char *path, char *buf, size_t size)
 	buf[got] = 0;
 	if (fd >= 0)
 		close(fd);
+}
+
+/*
+ * In @text, a table of "name<sep> value ..." lines: the value of @name's
+ * line, or -1 when there is none.
+ */
+static long value_of(const char *text, const char *name, char sep)
+{
+	size_t len = strlen(name);
+	long v = -1;
+
+	for (const char *p = text; (p = strstr(p, name)); p++)
+		if ((p == text || p[-1] == '\n') && p[len] == sep) {
+			sscanf(p + len + 1, " %ld", &v);
+			break;
+		}
+	return v;
+}
+
+/* MemFree from /proc/meminfo, whose text is left in @buf (4096 bytes). */
+static long mem_free_kb(char *buf)
+{
+	read_text("/proc/meminfo", buf, 4096);
+	return value_of(buf, "MemFree", ':');
 }
 
 static int leak_fd = -1;		/* /proc/pagoda/slab_leaks (debug_alloc=1) */
@@ -176,17 +201,12 @@ static void show_slabinfo_diff(void)
 	read_text("/proc/slabinfo", slabinfo_after, sizeof(slabinfo_after));
 	for (line = strtok_r(slabinfo_after, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char name[64], *p;
-		long a, b = -1;
+		char name[64];
+		long a, b;
 
 		if (sscanf(line, "%63s %ld", name, &a) != 2)
 			continue;
-		for (p = slabinfo_before; (p = strstr(p, name)); p++)
-			if ((p == slabinfo_before || p[-1] == '\n') && p[strlen(name)] == ' ') {
-				sscanf(p + strlen(name), " %ld", &b);
-				break;
-			}
-		if (a == b)
+		if ((b = value_of(slabinfo_before, name, ' ')) == a)
 			continue;
 		say("FUZZ   slab %s: %ld -> %ld objects\n", name, b, a);
 		if (n > 0 && n + strlen(name) + 2 < sizeof(leak_req))
@@ -196,28 +216,6 @@ static void show_slabinfo_diff(void)
 		for (line = strtok_r(answer, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
 			say("FUZZ   %s\n", line);
-}
-
-/* MemFree from /proc/meminfo, whose text is left in @buf (4096 bytes). */
-static long mem_free_kb(char *buf)
-{
-	long kb = -1;
-	int fd = open("/proc/meminfo", O_RDONLY);
-	ssize_t n;
-	char *p;
-
-	buf[0] = 0;
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, 4095);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strstr(buf, "MemFree:");
-	if (p)
-		sscanf(p, "MemFree: %ld kB", &kb);
-	return kb;
 }
 
 static struct timespec run_start;	/* CLOCK_REALTIME at FUZZ START */
@@ -259,17 +257,12 @@ static void show_meminfo_diff(void)
 
 	for (line = strtok_r(meminfo_after, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char name[64], *p;
-		long a, b = -1;
+		char name[64];
+		long a, b;
 
 		if (sscanf(line, "%63[^:]: %ld", name, &a) != 2)
 			continue;
-		for (p = meminfo_before; (p = strstr(p, name)); p++)
-			if ((p == meminfo_before || p[-1] == '\n') && p[strlen(name)] == ':') {
-				sscanf(p + strlen(name) + 1, " %ld", &b);
-				break;
-			}
-		if (a != b)
+		if ((b = value_of(meminfo_before, name, ':')) != a)
 			say("FUZZ   meminfo %s: %ld -> %ld\n", name, b, a);
 	}
 }
