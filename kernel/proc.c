@@ -189,9 +189,18 @@ static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 		/* Written into the child's memory (shared when CLONE_VM). */
 		vm_copy_to(c->mm, (vaddr_t)ctid, &pid, sizeof(pid));
 	}
+	if (flags & CLONE_VFORK) {
+		p->vfork_released = false;
+		c->vfork_parent = p;
+	}
 	sched_start_task(c);
+	/*
+	 * Not on the child: once released it may exit and, with SIGCHLD
+	 * ignored, be freed before we run again (the fuzzer found the
+	 * parent spinning on a freed child's queue).
+	 */
 	if (flags & CLONE_VFORK)
-		wait_event(&c->vfork_wait, READ_ONCE(c->vfork_done));
+		wait_event(&p->vfork_wait, READ_ONCE(p->vfork_released));
 	return pid;
 nomem:
 	if (c->mm)
@@ -227,9 +236,12 @@ SYSCALL(__NR_clone, sys_clone);
 /* Called by execve once the new image is in place: release a vfork parent. */
 void proc_exec_done(struct task *t)
 {
-	if (!t->vfork_done) {
-		t->vfork_done = true;
-		wake_up(&t->vfork_wait);
+	struct task *p = t->vfork_parent;
+
+	if (p) {
+		t->vfork_parent = NULL;
+		WRITE_ONCE(p->vfork_released, true);
+		wake_up(&p->vfork_wait);
 	}
 }
 

@@ -84,9 +84,15 @@ struct task {
 	struct list_head all_node;	/* on the list of every task */
 	struct waitqueue child_exit;	/* wait4 sleeps here */
 	int exit_status;		/* wait4 status word once ZOMBIE */
-	bool vfork_done;
+	/*
+	 * vfork: the child points at its parent until its execve or exit
+	 * releases it; the parent sleeps on its *own* queue for that, never
+	 * on the child's, which an auto-reaped child frees at exit.
+	 */
+	struct task *vfork_parent;	/* in the child, until released */
+	bool vfork_released;		/* in the parent: the child let go */
 	bool in_reclaim;		/* in direct reclaim (mm/vmscan.c): not again */
-	struct waitqueue vfork_wait;
+	struct waitqueue vfork_wait;	/* the parent waits here */
 
 	/* Resources (NULL for a kernel thread) */
 	struct mm *mm;

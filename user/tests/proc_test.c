@@ -99,6 +99,32 @@ static void vfork_exit(void)
 	EXPECT(touched == 1, "vfork child did not share memory");
 }
 
+/*
+ * A vfork child that exits with SIGCHLD ignored is reaped at once: the
+ * kernel must not touch it after it released the parent (it once waited
+ * on the freed child's queue and, with the debug allocator's poison,
+ * spun there forever).
+ */
+static void vfork_autoreaped(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	pid_t pid;
+
+	EXPECT_OK(sigaction(SIGCHLD, &ign, &old));
+	for (int i = 0; i < 20; i++) {
+		pid = vfork();
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0)
+			break;
+	}
+	/* With SIGCHLD ignored, wait sleeps until every child is gone: ECHILD. */
+	errno = 0;
+	EXPECT(pid > 0 && waitpid(-1, NULL, 0) == -1 && errno == ECHILD,
+	       "vfork or wait: %s", strerror(errno));
+	sigaction(SIGCHLD, &old, NULL);
+}
+
 /* The --exec-child mode: verify argv and envp, answer with exit code. */
 static int exec_child(int argc, char **argv)
 {
@@ -277,6 +303,7 @@ int main(int argc, char **argv)
 	RUN(fork_killed_status);
 	RUN(fork_200_children);
 	RUN(vfork_exit);
+	RUN(vfork_autoreaped);
 	RUN(execve_argv_envp);
 	RUN(execve_enoent);
 	RUN(ids);
