@@ -30,16 +30,25 @@
 /* Tries before giving up on a page that keeps changing under us. */
 #define GUP_TRIES	4
 
-/*
- * Make the page at @addr of @v present (and, for @write, writable or
- * private); *m describes it on success. 0 or -EFAULT / -ENOMEM. mmap lock
- * held; may sleep.
- */
+/* A fault's failure as an errno, as Linux's faultin_page() maps it. */
 static int gup_fault_error(enum vm_fault_result r)
 {
-	return r == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+	switch (r) {
+	case VM_FAULT_OOM:
+		return -ENOMEM;
+	case VM_FAULT_HWPOISON:
+		return -EHWPOISON;
+	default:
+		return -EFAULT;		/* SIGBUS or SIGSEGV */
+	}
 }
 
+/*
+ * Make the page at @addr of @v present (and, for @write, writable or
+ * private); *m describes it on success. Only what is missing is faulted:
+ * a present page good enough for the access costs one PTE lookup. 0 or
+ * -EFAULT / -ENOMEM / -EHWPOISON. mmap lock held; may sleep.
+ */
 static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool write,
 			unsigned int gup_flags, struct mmu_mapping *m)
 {
@@ -106,6 +115,8 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 		if (!(v->flags & VM_ACCESS_FLAGS))
 			break;			/* PROT_NONE: not even with GUP_FORCE */
 		err = gup_fault_in(mm, v, addr, write, gup_flags, &m);
+		if (err == -EHWPOISON)
+			err = -EFAULT;		/* GUP's callers know no poison */
 		if (err)
 			break;
 		pages[i] = pfn_to_page(m.pa >> PAGE_SHIFT);
@@ -119,11 +130,36 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 }
 
 /*
+ * The populate loop (internal.h), which MAP_POPULATE, mlock and
+ * MADV_POPULATE_* share, as Linux's share __get_user_pages(): page by
+ * page over [start, end) of @v, each faulted in only if missing (or, for
+ * @write, not writable: a write fault allocates a file hole or breaks
+ * COW), nothing pinned. A fatal signal ends it with -EINTR, so a populate
+ * larger than memory, whose task the OOM killer picks, unwinds at once;
+ * a cond_resched() per page lets others run.
+ */
+int populate_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
+		       bool write)
+{
+	struct mmu_mapping m;
+	int err;
+
+	mmap_assert_locked(mm);
+	for (unsigned long a = start; a < end; a += PAGE_SIZE) {
+		if (fatal_signal_pending(current()))
+			return -EINTR;
+		cond_resched();
+		err = gup_fault_in(mm, v, a, write, 0, &m);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
  * Fault in [start, end) as MAP_POPULATE and mlock do (internal.h). A VMA
- * whose page fails is left at that page (Linux's __mm_populate goes on
- * with the next VMA); a fatal signal ends it all with -EINTR, so a
- * populate larger than memory, whose task the OOM killer picks, unwinds
- * at once.
+ * whose page fails is left at that page and the error hidden (Linux's
+ * __mm_populate goes on with the next VMA); only -EINTR is passed on.
  */
 int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
 {
@@ -133,16 +169,9 @@ int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
 
 		if (!(v->flags & VM_ACCESS_FLAGS))
 			continue;
-		for (unsigned long a = MAX(start, v->start); a < MIN(end, v->end); a += PAGE_SIZE) {
-			struct page *p;
-			long r = get_user_pages_locked(mm, a, 1, write ? GUP_WRITE : 0, &p);
-
-			if (r == -EINTR)
-				return -EINTR;
-			if (r != 1)
-				break;
-			put_page(p);
-		}
+		if (populate_vma_range(mm, v, MAX(start, v->start), MIN(end, v->end), write) ==
+		    -EINTR)
+			return -EINTR;
 	}
 	return 0;
 }

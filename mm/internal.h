@@ -137,6 +137,15 @@ void mlock_account(struct mm *mm, struct vma *v, unsigned long locked);
  * 0. mmap lock held; may sleep.
  */
 int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end);
+/*
+ * gup.c: the one populate loop: fault in [start, end) of @v (readable, or
+ * writable with @write), only where the PTE is missing or read-only.
+ * 0, or the first failure: -EFAULT (SIGBUS/SIGSEGV), -EHWPOISON (a lost
+ * swap page), -ENOMEM, -EINTR (fatal signal). Callers check the VMA's
+ * permissions. mmap lock held; may sleep.
+ */
+int populate_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
+		       bool write);
 /* vmscan.c: a reference on @mm unless its last user is already tearing it down. */
 bool mm_get_unless_zero(struct mm *mm);
 

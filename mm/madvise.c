@@ -14,9 +14,10 @@
  *   hints                   NORMAL, RANDOM, SEQUENTIAL, WILLNEED, HUGEPAGE,
  *                           NOHUGEPAGE: accepted, nothing to do
  *
+ *   prefault               MADV_POPULATE_READ/WRITE (madvise_populate())
+ *
  * A hole in the range gives ENOMEM after the rest has been advised, as on
- * Linux; unknown advice gives EINVAL. MADV_POPULATE_READ/WRITE belong here
- * too (issue on MADV_POPULATE), on get_user_pages (gup.c).
+ * Linux; unknown advice gives EINVAL.
  */
 #include "mm/internal.h"
 #include "kernel/errno.h"
@@ -30,7 +31,7 @@ static bool madvise_known(long advice)
 	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
 	case MADV_DONTNEED: case MADV_FREE: case MADV_DONTFORK: case MADV_DOFORK:
 	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
-	case MADV_COLD: case MADV_PAGEOUT:
+	case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
 		return true;
 	default:
 		return false;
@@ -66,6 +67,51 @@ static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned 
 	}
 }
 
+/*
+ * MADV_POPULATE_READ/WRITE (Linux's madvise_populate): prefault [start,
+ * end) readable, or writable (breaking COW, allocating file holes), VMA
+ * by VMA through the populate loop that MAP_POPULATE and mlock use
+ * (populate_vma_range). Unlike theirs, failures are reported, and the
+ * range is done in order up to the first one:
+ *
+ *   a hole ............................... ENOMEM (what precedes is done)
+ *   a VMA without read (READ) or write
+ *   (WRITE) permission, PROT_NONE, VM_IO,
+ *   VM_PFNMAP ............................ EINVAL (Linux's check_vma_flags)
+ *   an access that would raise SIGBUS
+ *   or SIGSEGV (beyond EOF) .............. EFAULT
+ *   a page lost to a swap-in error ....... EHWPOISON (left as it is)
+ *   out of memory ........................ ENOMEM
+ *   a fatal signal ....................... EINTR
+ *
+ * Locking: the mmap lock (Pagoda's is a mutex, taken by sys_madvise) is
+ * held across the whole range; faults that wait for swap-in I/O or
+ * reclaim sleep with it held. Linux holds it for reading and drops it
+ * while a fault sleeps, revalidating the VMA after; Pagoda will once the
+ * mmap lock becomes a reader/writer lock (the SMP issue).
+ */
+static long madvise_populate(struct mm *mm, unsigned long start, unsigned long end, bool write)
+{
+	const unsigned long need = write ? VM_WRITE : VM_READ;
+
+	for (unsigned long a = start; a < end; ) {
+		struct vma *v = vma_lookup(&mm->vmas, a);
+		unsigned long e;
+		int err;
+
+		if (!v)
+			return -ENOMEM;
+		if (!(v->flags & need) || (v->flags & (VM_IO | VM_PFNMAP)))
+			return -EINVAL;
+		e = MIN(end, v->end);
+		err = populate_vma_range(mm, v, a, e, write);
+		if (err)
+			return err;
+		a = e;
+	}
+	return 0;
+}
+
 static long sys_madvise(unsigned long start, unsigned long len, long advice)
 {
 	struct mm *mm = current()->mm;
@@ -80,6 +126,11 @@ static long sys_madvise(unsigned long start, unsigned long len, long advice)
 	if (end == start)
 		return 0;
 	mmap_lock(mm);
+	if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE) {
+		ret = madvise_populate(mm, start, end, advice == MADV_POPULATE_WRITE);
+		mmap_unlock(mm);
+		return ret;
+	}
 	for (unsigned long a = start; a < end; ) {
 		struct vma *v = vma_lookup(&mm->vmas, a);
 		unsigned long e;

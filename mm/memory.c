@@ -484,7 +484,7 @@ static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_
 
 	pte_cursor_unlock(&vmf->pte);
 	if (slot == SWP_ERROR_MARKER)
-		return VM_FAULT_SIGBUS;		/* the data was lost: never map garbage */
+		return VM_FAULT_HWPOISON;	/* the data was lost: never map garbage */
 	p = swap_cache_read_page(slot);
 	if (IS_ERR(p) && PTR_ERR(p) == -EIO) {
 		pte_cursor_relock(&vmf->pte);
@@ -492,7 +492,7 @@ static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_
 			swapin_poison(vmf, slot);
 		else
 			pte_cursor_unlock(&vmf->pte);
-		return VM_FAULT_SIGBUS;
+		return VM_FAULT_HWPOISON;
 	}
 	if (IS_ERR(p))
 		return VM_FAULT_OOM;
@@ -666,7 +666,7 @@ static enum vm_fault_result fault_account(enum vm_fault_result r)
 {
 	if (r == VM_FAULT_SEGV_MAPERR || r == VM_FAULT_SEGV_ACCERR)
 		count_vm_event(SIGSEGV_FAULT);
-	else if (r == VM_FAULT_SIGBUS)
+	else if (r == VM_FAULT_SIGBUS || r == VM_FAULT_HWPOISON)
 		count_vm_event(SIGBUS_FAULT);
 	return r;
 }

@@ -38,6 +38,7 @@
 #define VM_MAYEXEC	0x00000040ul
 #define VM_MAYSHARE	0x00000080ul
 #define VM_GROWSDOWN	0x00000100ul
+#define VM_PFNMAP	0x00000400ul	/* frames without struct page (no user of it yet) */
 #define VM_LOCKED	0x00002000ul
 #define VM_IO		0x00004000ul
 #define VM_DONTCOPY	0x00020000ul
@@ -68,7 +69,8 @@ enum vm_fault_result {
 	VM_FAULT_OK = 0,		/* retry the access: it will succeed or fault again */
 	VM_FAULT_SEGV_MAPERR,		/* no VMA there */
 	VM_FAULT_SEGV_ACCERR,		/* the VMA forbids this access */
-	VM_FAULT_SIGBUS,		/* no data: beyond EOF, or lost in swap */
+	VM_FAULT_SIGBUS,		/* no data: beyond EOF */
+	VM_FAULT_HWPOISON,		/* the data is lost: a swap-in error (poison) marker */
 	VM_FAULT_OOM,
 };
 

@@ -313,6 +313,9 @@ static bool handle_user_page_fault(struct trap_frame *tf)
 	case VM_FAULT_SIGBUS:
 		force_sig_fault(SIGBUS, BUS_ADRERR, addr);
 		break;
+	case VM_FAULT_HWPOISON:		/* Linux >= 6.5: the swap-in error marker is poison */
+		force_sig_fault(SIGBUS, BUS_MCEERR_AR, addr);
+		break;
 	default:
 		force_sig_fault(SIGSEGV, r == VM_FAULT_SEGV_ACCERR ? SEGV_ACCERR : SEGV_MAPERR,
 				addr);

@@ -287,14 +287,14 @@ KTEST(swap_read_error_marker_survives_fork)
 	KT_ASSERT(is_swapped(mm, base, &slot));
 	/* The device fails reads of the first page's slot. */
 	blkdev_inject_read_error(vda, slot * (PAGE_SIZE / 512), PAGE_SIZE / 512);
-	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_SIGBUS);
+	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_HWPOISON);
 	KT_ASSERT(is_swapped(mm, base, &entry) && entry == SWP_ERROR_MARKER);
 	blkdev_inject_read_error(vda, 0, 0);		/* the disk is fine again ... */
-	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_SIGBUS);	/* ... the data stays lost */
+	KT_ASSERT_EQ(vm_fault(mm, base, 0), VM_FAULT_HWPOISON);	/* ... the data stays lost */
 	/* A child forked now inherits the marker, and only there. */
 	child = mm_dup(mm);
 	KT_ASSERT(child != NULL);
-	KT_ASSERT_EQ(vm_fault(child, base, 0), VM_FAULT_SIGBUS);
+	KT_ASSERT_EQ(vm_fault(child, base, 0), VM_FAULT_HWPOISON);
 	KT_ASSERT_EQ(vm_fault(child, base + PAGE_SIZE, 0), VM_FAULT_OK);
 	vm_copy_from(child, buf, base + PAGE_SIZE, sizeof(buf));
 	KT_ASSERT_EQ(strcmp(buf, "second"), 0);

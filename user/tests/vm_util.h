@@ -47,6 +47,13 @@
 #define PM_EXCLUSIVE	(1ull << 56)	/* mapped by exactly one PTE */
 #define PM_PFN_MASK	((1ull << 55) - 1)
 #define TMPFS_MAGIC_	0x01021994
+#ifndef MADV_POPULATE_READ		/* Linux 5.14; older libc headers lack them */
+#define MADV_POPULATE_READ	22
+#define MADV_POPULATE_WRITE	23
+#endif
+#ifndef EHWPOISON
+#define EHWPOISON		133
+#endif
 
 /* A big buffer for whole /proc files (smaps can be tens of kB). */
 static char vm_buf[1 << 18];
