@@ -493,7 +493,7 @@ static void oom_score_adj_file(void)
 
 /* ---- kill -9 reaches a long system call ---- */
 
-enum long_op { OP_POPULATE_READ_1GIB, OP_DEVZERO_READ_1GIB };
+enum long_op { OP_POPULATE_READ_1GIB, OP_MADV_POPULATE_READ_1GIB, OP_DEVZERO_READ_1GIB };
 
 /*
  * Start @op in a child, kill it 100 ms in, and return how long the kill
@@ -516,7 +516,7 @@ static double kill_latency(enum long_op op, char *why, size_t wn)
 		sandbox_join();
 		close(go[0]);
 		close(done[0]);
-		p = mmap(NULL, GIB, op == OP_POPULATE_READ_1GIB ? PROT_READ : PROT_READ | PROT_WRITE,
+		p = mmap(NULL, GIB, op == OP_DEVZERO_READ_1GIB ? PROT_READ | PROT_WRITE : PROT_READ,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p == MAP_FAILED)
 			_exit(2);
@@ -526,6 +526,10 @@ static double kill_latency(enum long_op op, char *why, size_t wn)
 			/* Read-populate: the zero page, so only page tables are used. */
 			if (mmap(p, GIB, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
 				 MAP_NORESERVE | MAP_POPULATE, -1, 0) == MAP_FAILED)
+				_exit(4);
+		} else if (op == OP_MADV_POPULATE_READ_1GIB) {
+			/* The same through madvise, which reports what it did. */
+			if (madvise(p, GIB, MADV_POPULATE_READ) < 0)
 				_exit(4);
 		} else {
 			int fd = open("/dev/zero", O_RDONLY);
@@ -581,6 +585,11 @@ static void kill9_latency_case(enum long_op op)
 static void kill9_during_populate_1gib(void)
 {
 	kill9_latency_case(OP_POPULATE_READ_1GIB);
+}
+
+static void kill9_during_madv_populate_1gib(void)
+{
+	kill9_latency_case(OP_MADV_POPULATE_READ_1GIB);
 }
 
 static void kill9_during_devzero_read_1gib(void)
@@ -756,6 +765,7 @@ int main(void)
 	RUN(pidfd_open_and_poll);
 	RUN(process_mrelease_reaps);
 	RUN(kill9_during_populate_1gib);
+	RUN(kill9_during_madv_populate_1gib);
 	RUN(kill9_during_devzero_read_1gib);
 	RUN(oom_map_populate_1tib);
 	RUN(oom_mlock_1tib);
