@@ -233,9 +233,9 @@ void vma_set_vm_ops(struct vma *v);
 enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned int flags);
 /*
  * GUP_FORCE (memory.c): give @addr of the private VMA @v a page of its own
- * without making it writable (Linux's FAULT_FLAG_UNSHARE): copies a shared
- * or zero page, leaves an exclusive anonymous page alone. mmap lock held;
- * may sleep. VM_FAULT_OK or VM_FAULT_OOM.
+ * without making it writable: handle_mm_fault(FAULT_UNSHARE), which copies
+ * a shared or zero page and leaves an exclusive anonymous page alone (an
+ * absent one is read in first). mmap lock held; may sleep.
  */
 enum vm_fault_result fault_unshare(struct mm *mm, struct vma *v, unsigned long addr);
 /*

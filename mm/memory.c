@@ -354,7 +354,8 @@ static enum vm_fault_result cow_copy(struct vm_fault *vmf, const struct pte_val 
 		put_page(old);			/* our hold; the PTE's goes next */
 		page_remove_map(v->mm, old);
 	}
-	err = install_page(&vmf->pte, v, copy, /* writable= */true);
+	/* An unshare gives a private page, not a writable one (Linux's wp_page_copy). */
+	err = install_page(&vmf->pte, v, copy, !(vmf->flags & FAULT_UNSHARE));
 	pte_cursor_unlock(&vmf->pte);
 	if (err) {
 		put_page(copy);
@@ -382,29 +383,25 @@ static enum vm_fault_result fault_wp(struct vm_fault *vmf, const struct pte_val 
 }
 
 /*
- * GUP_FORCE: a private copy of the page at @addr of @v, not made writable.
- * Returns VM_FAULT_OK (also when there is nothing to copy) or _OOM. mmap
- * lock held; takes and drops the page-table lock; may sleep.
+ * FAULT_UNSHARE on a present page (cursor locked; unlocked on return): a
+ * private copy unless the page is already this mm's alone, mapped with
+ * the permissions it had - never made writable here.
  */
-enum vm_fault_result fault_unshare(struct mm *mm, struct vma *v, unsigned long addr)
+static enum vm_fault_result fault_unshare_page(struct vm_fault *vmf, const struct pte_val *seen)
 {
-	struct vm_fault vmf = { .vma = v, .address = addr & PAGE_MASK,
-				.pgoff = linear_page_index(v, addr & PAGE_MASK) };
-	struct pte_val pv;
-	struct page *p;
+	struct page *p = pfn_to_page(seen->pa >> PAGE_SHIFT);
 
-	mmap_assert_locked(mm);
-	pte_cursor_lock(&vmf.pte, &mm->pgt, vmf.address);
-	if (pte_cursor_get(&vmf.pte, &pv) != PTE_KIND_PAGE) {
-		pte_cursor_unlock(&vmf.pte);
-		return VM_FAULT_OK;		/* the caller faults it in first */
-	}
-	p = pfn_to_page(pv.pa >> PAGE_SHIFT);
 	if (page_exclusive_anon(p)) {
-		pte_cursor_unlock(&vmf.pte);
+		pte_cursor_unlock(&vmf->pte);
 		return VM_FAULT_OK;
 	}
-	return cow_copy(&vmf, &pv, p);
+	return cow_copy(vmf, seen, p);
+}
+
+enum vm_fault_result fault_unshare(struct mm *mm, struct vma *v, unsigned long addr)
+{
+	(void)v;
+	return handle_mm_fault(mm, addr, FAULT_UNSHARE);
 }
 
 /* ---- faults on swap entries ---- */
@@ -594,6 +591,55 @@ static enum vm_fault_result do_fault(struct vm_fault *vmf)
 	return finish_fault(vmf);
 }
 
+/* A private mapping that may be written: copy-on-write (Linux's is_cow_mapping). */
+static bool is_cow_mapping(unsigned long vm_flags)
+{
+	return (vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+/*
+ * Linux's sanitize_fault_flags: fault flags no caller may pass. A CPU
+ * fault's access was checked by fault_with_reclaim() already, so what is
+ * left is a kernel bug, refused before any page-table work with a
+ * one-line warning (once per kind):
+ *
+ *   FAULT_WRITE | FAULT_UNSHARE          both at once
+ *   FAULT_WRITE, VMA without VM_MAYWRITE a mapping that can never be written
+ *   FAULT_WRITE, read-only, not COW      a shared mapping written through
+ *                                        a read-only VMA
+ *
+ * FAULT_UNSHARE of a mapping that is not copy-on-write has nothing to
+ * unshare: it is dropped, as Linux does, and the fault is a read.
+ */
+static enum vm_fault_result sanitize_fault_flags(const struct vma *v, unsigned int *flags)
+{
+	static const char *const bug[] = {
+		"FAULT_WRITE together with FAULT_UNSHARE",
+		"FAULT_WRITE on a VMA that may never be written",
+		"FAULT_WRITE on a read-only VMA that is not copy-on-write",
+	};
+	static bool warned[3];
+	int b = -1;
+
+	if (*flags & FAULT_UNSHARE) {
+		if (*flags & FAULT_WRITE)
+			b = 0;
+		else if (!is_cow_mapping(v->flags))
+			*flags &= ~FAULT_UNSHARE;
+	} else if (*flags & FAULT_WRITE) {
+		if (!(v->flags & VM_MAYWRITE))
+			b = 1;
+		else if (!(v->flags & VM_WRITE) && !is_cow_mapping(v->flags))
+			b = 2;
+	}
+	if (b < 0)
+		return VM_FAULT_OK;
+	if (!__atomic_exchange_n(&warned[b], true, __ATOMIC_RELAXED))
+		printk("WARNING: mm/memory.c: %s (VMA %#lx-%#lx flags %#lx)\n", bug[b], v->start,
+		       v->end, v->flags);
+	return VM_FAULT_SEGV_ACCERR;
+}
+
 /*
  * Resolve a fault at @addr of @mm with one page-table walk: the cursor
  * taken here is handed down to every step. Returns a vm_fault_result;
@@ -609,6 +655,8 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
 	mmap_assert_locked(mm);
 	if (!v)
 		return VM_FAULT_SEGV_MAPERR;
+	if (sanitize_fault_flags(v, &flags) != VM_FAULT_OK)
+		return VM_FAULT_SEGV_ACCERR;
 	if (!vma_access_permitted(v, flags))
 		return VM_FAULT_SEGV_ACCERR;
 	addr &= PAGE_MASK;
@@ -635,10 +683,27 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
 	}
 	if (pv.flags & MMU_PROTNONE)		/* left over from PROT_NONE: refresh */
 		pte_cursor_protect(&vmf.pte, vma_pte_flags(v, /* writable= */false));
+	else if (flags & FAULT_UNSHARE)
+		return fault_unshare_page(&vmf, &pv);
 	else if ((flags & FAULT_WRITE) && !(pv.flags & MMU_WRITE))
 		return fault_wp(&vmf, &pv);
 	pte_cursor_unlock(&vmf.pte);
 	return VM_FAULT_OK;		/* (or another path fixed it meanwhile) */
+}
+
+/*
+ * A CPU fault's first check, which Linux makes in arch code (access_error):
+ * a VMA is there and allows the access. A user writing to a read-only
+ * mapping gets SIGSEGV from here; handle_mm_fault() never sees the write.
+ */
+static enum vm_fault_result cpu_fault_allowed(struct mm *mm, unsigned long addr,
+					      unsigned int flags)
+{
+	struct vma *v = vma_lookup(&mm->vmas, addr);
+
+	if (!v)
+		return VM_FAULT_SEGV_MAPERR;
+	return vma_access_permitted(v, flags) ? VM_FAULT_OK : VM_FAULT_SEGV_ACCERR;
 }
 
 /*
@@ -654,7 +719,9 @@ static enum vm_fault_result fault_with_reclaim(struct mm *mm, unsigned long addr
 	for (int tries = 0; ; tries++) {
 		reclaim_if_short();
 		mmap_lock(mm);
-		r = handle_mm_fault(mm, addr, flags);
+		r = cpu_fault_allowed(mm, addr, flags);
+		if (r == VM_FAULT_OK)
+			r = handle_mm_fault(mm, addr, flags);
 		mmap_unlock(mm);
 		if (r != VM_FAULT_OOM || tries == 3 || !reclaim_pages(32))
 			return r;
@@ -681,8 +748,10 @@ enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int fl
 /* vm_fault() for a holder of @mm's mmap lock (swapoff): no reclaim retry; may sleep. */
 enum vm_fault_result vm_fault_locked(struct mm *mm, unsigned long addr, unsigned int flags)
 {
-	mmap_assert_locked(mm);
+	enum vm_fault_result r;
 
+	mmap_assert_locked(mm);
 	count_vm_event(PGFAULT);
-	return fault_account(handle_mm_fault(mm, addr, flags));
+	r = cpu_fault_allowed(mm, addr, flags);
+	return fault_account(r == VM_FAULT_OK ? handle_mm_fault(mm, addr, flags) : r);
 }

@@ -136,6 +136,12 @@ int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n);
  */
 #define FAULT_WRITE	0x1u
 #define FAULT_EXEC	0x2u
+/*
+ * Not for CPU faults: give a copy-on-write page of a private mapping to
+ * this mm alone, without making it writable (Linux's FAULT_FLAG_UNSHARE,
+ * for GUP_FORCE writes and read-only pins). Never with FAULT_WRITE.
+ */
+#define FAULT_UNSHARE	0x4u
 enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags);
 /*
  * The same for a caller that already holds @mm's mmap lock (swapoff's

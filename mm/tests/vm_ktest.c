@@ -9,6 +9,7 @@
 #include "mm/shmem.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/string.h"
+#include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/vm.h"
 #include "mm/vmstat.h"
@@ -128,6 +129,62 @@ KTEST(vm_fault_zero_page_and_cow)
 	KT_ASSERT(fl & MMU_WRITE);
 	/* Faults the VMA cannot explain. */
 	KT_ASSERT_EQ(vm_fault(mm, BASE + 0x10000, 0), VM_FAULT_SEGV_MAPERR);
+	mm_put(child);
+	mm_put(mm);
+	KT_ASSERT_EQ(pmm_free_pages(), free_before);
+	return KT_PASS;
+}
+
+/*
+ * handle_mm_fault's early checks (sanitize_fault_flags) refuse flags no
+ * caller may pass before any page-table work; FAULT_UNSHARE gives a
+ * page COW-shared after fork a private copy without making it writable,
+ * so the unsharing side no longer sees the other side's writes (what a
+ * read-only pin needs: the CVE-2020-29374 class).
+ */
+KTEST(vm_fault_flags_checked_and_unshare)
+{
+	const unsigned long ro = VM_READ | VM_MAYREAD;	/* can never be written */
+	unsigned long free_before = pmm_free_pages();
+	struct mm *mm = mm_create(), *child;
+	const unsigned long rw = BASE + 0x10000;
+	unsigned int fl = 0;
+	phys_addr_t pa, pa2;
+
+	KT_ASSERT(mm != NULL);
+	mmap_lock(mm);
+	KT_ASSERT_EQ(map_fixed(mm, BASE, 0x1000, ro, NULL), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(mm, rw, 0x1000, RW, NULL), (long)rw);
+	printk("ktest: the next two WARNING lines (mm/memory.c) are expected\n");
+	KT_ASSERT_EQ(handle_mm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_SEGV_ACCERR);
+	KT_ASSERT_EQ(handle_mm_fault(mm, rw, FAULT_WRITE | FAULT_UNSHARE), VM_FAULT_SEGV_ACCERR);
+	mmap_unlock(mm);
+	KT_ASSERT_EQ(pa_of(mm, BASE, NULL), 0);		/* refused before any table work */
+	KT_ASSERT_EQ(pa_of(mm, rw, NULL), 0);
+
+	KT_ASSERT_EQ(vm_fault(mm, rw, FAULT_WRITE), VM_FAULT_OK);
+	pa = pa_of(mm, rw, NULL);
+	memset(phys_to_virt(pa), 'o', PAGE_SIZE);
+	child = mm_dup(mm);
+	KT_ASSERT(child != NULL);
+	KT_ASSERT_EQ(pa_of(child, rw, NULL), pa);
+	mmap_lock(child);
+	KT_ASSERT_EQ(handle_mm_fault(child, rw, FAULT_UNSHARE), VM_FAULT_OK);
+	mmap_unlock(child);
+	pa2 = pa_of(child, rw, &fl);
+	KT_ASSERT(pa2 && pa2 != pa);
+	KT_ASSERT(!(fl & MMU_WRITE));			/* private, not writable */
+	KT_ASSERT_EQ(pfn_to_page(pa >> PAGE_SHIFT)->mapcount, 1);
+	/* The parent writes in place (exclusive again); the child keeps its copy. */
+	KT_ASSERT_EQ(vm_fault(mm, rw, FAULT_WRITE), VM_FAULT_OK);
+	KT_ASSERT_EQ(pa_of(mm, rw, NULL), pa);
+	memset(phys_to_virt(pa), 'n', PAGE_SIZE);
+	KT_ASSERT_EQ(*(char *)phys_to_virt(pa2), 'o');
+	/* Unsharing an exclusive page changes nothing. */
+	mmap_lock(child);
+	KT_ASSERT_EQ(handle_mm_fault(child, rw, FAULT_UNSHARE), VM_FAULT_OK);
+	mmap_unlock(child);
+	KT_ASSERT_EQ(pa_of(child, rw, NULL), pa2);
 	mm_put(child);
 	mm_put(mm);
 	KT_ASSERT_EQ(pmm_free_pages(), free_before);
