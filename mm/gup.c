@@ -8,7 +8,7 @@
  * A pinned page is one the caller holds a reference on (get_page): it
  * cannot be freed while pinned, though reclaim may still unmap it. GUP
  * faults pages in through the same fault handler a user access takes
- * (memory.c's handle_mm_fault), without counting a page fault event, and
+ * (memory.c's handle_mm_fault, which counts it in pgfault as Linux's does), and
  * with the mmap lock already held by the caller:
  *
  *   query PTE --absent--> handle_mm_fault(read or write) --+

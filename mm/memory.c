@@ -643,8 +643,10 @@ static enum vm_fault_result sanitize_fault_flags(const struct vma *v, unsigned i
 /*
  * Resolve a fault at @addr of @mm with one page-table walk: the cursor
  * taken here is handed down to every step. Returns a vm_fault_result;
- * counts no fault event. mmap lock held; the page-table lock is taken and
- * always dropped before returning; may sleep (with it dropped).
+ * counts it in pgfault, as Linux's does (CPU faults, and the faults that
+ * get_user_pages and populate make). mmap lock held; the page-table lock
+ * is taken and always dropped before returning; may sleep (with it
+ * dropped).
  */
 enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
 {
@@ -655,6 +657,7 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
 	mmap_assert_locked(mm);
 	if (!v)
 		return VM_FAULT_SEGV_MAPERR;
+	count_vm_event(PGFAULT);
 	if (sanitize_fault_flags(v, &flags) != VM_FAULT_OK)
 		return VM_FAULT_SEGV_ACCERR;
 	if (!vma_access_permitted(v, flags))
@@ -741,7 +744,6 @@ static enum vm_fault_result fault_account(enum vm_fault_result r)
 /* A CPU fault (trap.c) or a test: takes the mmap lock, reclaims around it; may sleep. */
 enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
 {
-	count_vm_event(PGFAULT);
 	return fault_account(fault_with_reclaim(mm, addr, flags));
 }
 
@@ -751,7 +753,6 @@ enum vm_fault_result vm_fault_locked(struct mm *mm, unsigned long addr, unsigned
 	enum vm_fault_result r;
 
 	mmap_assert_locked(mm);
-	count_vm_event(PGFAULT);
 	r = cpu_fault_allowed(mm, addr, flags);
 	return fault_account(r == VM_FAULT_OK ? handle_mm_fault(mm, addr, flags) : r);
 }

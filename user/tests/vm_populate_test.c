@@ -76,13 +76,17 @@ static void read_anon_maps_zero_page(void)
 	vm_unmap_guarded(p, 8);
 }
 
-/* WRITE allocates private pages: Rss and Anonymous cover the range. */
+/* WRITE allocates private pages: Rss and Anonymous cover the range; pgfault counts them. */
 static void write_anon_allocates(void)
 {
 	char *p = vm_anon(8);
+	long long f0 = vm_vmstat("pgfault");
 
 	EXPECT(p != MAP_FAILED, "mmap: %s", strerror(errno));
 	EXPECT_OK(madvise(p, 8 * PAGE, MADV_POPULATE_WRITE));
+	/* Its faults are page faults, as Linux counts them (in handle_mm_fault). */
+	EXPECT(f0 >= 0 && vm_vmstat("pgfault") - f0 >= 8, "pgfault %lld -> %lld: want +8", f0,
+	       vm_vmstat("pgfault"));
 	EXPECT(all_present(p, 8, 1), "not every page is present after POPULATE_WRITE");
 	EXPECT(vm_smaps_kb(p, "Rss") == 32 && vm_smaps_kb(p, "Anonymous") == 32,
 	       "Rss %ld kB, Anonymous %ld kB, want 32 and 32", vm_smaps_kb(p, "Rss"),
