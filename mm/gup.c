@@ -13,7 +13,7 @@
  *
  *   query PTE --absent--> handle_mm_fault(read or write) --+
  *       |  read-only, write wanted, VMA writable --> write fault
- *       |  read-only, GUP_FORCE, VMA read-only ----> fault_unshare (COW copy)
+ *       |  read-only, GUP_FORCE, VMA read-only ----> FAULT_UNSHARE (COW copy)
  *       v  present and good enough: pin it      <-----------+ (retry, 4 times)
  *
  * Linux's FOLL_FORCE lets ptrace and /proc/<pid>/mem write read-only
@@ -77,7 +77,7 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
 			return -EFAULT;
 		if (page_exclusive_anon(pfn_to_page(m->pa >> PAGE_SHIFT)))
 			return 0;
-		if (fault_unshare(mm, v, addr) != VM_FAULT_OK)
+		if (handle_mm_fault(mm, addr, FAULT_UNSHARE) != VM_FAULT_OK)
 			return -ENOMEM;
 	}
 	return -EFAULT;

@@ -227,17 +227,13 @@ void debug_check_page_at(const struct vma *v, unsigned long addr, const struct p
  */
 void vma_set_vm_ops(struct vma *v);
 /*
- * The fault handler itself, for callers that hold @mm's mmap lock and do
- * their own accounting (GUP). Returns as vm_fault(); may sleep.
+ * The fault handler itself, for callers that hold @mm's mmap lock (GUP,
+ * populate). Returns as vm_fault(); may sleep. FAULT_UNSHARE (GUP_FORCE)
+ * gives a private page without making it writable: it copies a shared or
+ * zero page, leaves an exclusive anonymous page alone, reads an absent one
+ * in first.
  */
 enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned int flags);
-/*
- * GUP_FORCE (memory.c): give @addr of the private VMA @v a page of its own
- * without making it writable: handle_mm_fault(FAULT_UNSHARE), which copies
- * a shared or zero page and leaves an exclusive anonymous page alone (an
- * absent one is read in first). mmap lock held; may sleep.
- */
-enum vm_fault_result fault_unshare(struct mm *mm, struct vma *v, unsigned long addr);
 /*
  * Does @v allow an access of FAULT_* @flags at all? (x86: write and exec
  * imply read; a PROT_NONE VMA allows nothing.) Pure.

@@ -149,27 +149,37 @@ static struct page *new_anon_page(struct vma *v, unsigned long addr, bool zero)
 }
 
 /*
+ * Would rmap find @p at @addr of @v? An anonymous page of @v's anon_vma
+ * family at its linear index, or the page cache page of @v's file at that
+ * index (the zero page anywhere). NULL if so, else what is wrong.
+ */
+static const char *page_misplaced(const struct vma *v, unsigned long addr, const struct page *p)
+{
+	const struct anon_vma *av;
+
+	if (is_zero_page(p))
+		return NULL;
+	if (page_test_flag(p, PG_anon)) {
+		av = (const void *)((unsigned long)p->mapping & ~PAGE_MAPPING_ANON);
+		if (!((unsigned long)p->mapping & PAGE_MAPPING_ANON) || !v->anon_vma ||
+		    av->root != v->anon_vma->root || p->index != linear_page_index(v, addr))
+			return "an anonymous page of another anon_vma or index";
+	} else if (!v->file || p->mapping != v->file->inode ||
+		   p->index != linear_page_index(v, addr)) {
+		return "a file page of another file or index";
+	}
+	return NULL;
+}
+
+/*
  * debug_alloc=1: a page about to be mapped at @addr of @v must be one that
- * rmap would find there - an anonymous page of @v's anon_vma family at its
- * linear index, or the page cache page of @v's file at that index. A page
- * of another file or another index mapped here would let a program read
- * and write memory it was never given (internal.h).
+ * rmap would find there. A page of another file or another index mapped
+ * here would let a program read and write memory it was never given
+ * (internal.h).
  */
 void debug_check_page_at(const struct vma *v, unsigned long addr, const struct page *p)
 {
-	const struct anon_vma *av;
-	bool ok;
-
-	if (!debug_alloc_on() || is_zero_page(p))
-		return;
-	if (page_test_flag(p, PG_anon)) {
-		av = (const void *)((unsigned long)p->mapping & ~PAGE_MAPPING_ANON);
-		ok = ((unsigned long)p->mapping & PAGE_MAPPING_ANON) && v->anon_vma &&
-		     av->root == v->anon_vma->root;
-	} else {
-		ok = v->file && p->mapping == v->file->inode;
-	}
-	if (ok && p->index == linear_page_index(v, addr))
+	if (!debug_alloc_on() || !page_misplaced(v, addr, p))
 		return;
 	panic("BUG: mapping pfn %#lx (flags %#lx, mapping %p, index %#lx, count %d, mapcount %d) "
 	      "at %#lx of VMA [%#lx, %#lx) pgoff %#lx flags %#lx file %p anon_vma %p",
@@ -184,36 +194,21 @@ bool debug_vm_enabled;
 
 struct vm_verify {
 	struct mm *mm;
-	unsigned long bad_va;
-	const char *why;
+	unsigned long bad_va;		/* the first bad PTE: its address, */
+	struct page *page;		/* the page it maps, */
+	struct vma *vma;		/* its VMA (or NULL) */
+	const char *why;		/* and what is wrong */
 };
 
 static int vm_verify_one(const struct mmu_mapping *m, void *arg)
 {
 	struct vm_verify *vv = arg;
-	struct vma *v = vma_lookup(&vv->mm->vmas, m->va);
-	struct page *p = pfn_to_page(m->pa >> PAGE_SHIFT);
-	const struct anon_vma *av;
-	bool ok;
 
-	if (!v) {
-		vv->why = "no VMA covers it";
-	} else if (is_zero_page(p)) {
-		return 0;
-	} else if (page_test_flag(p, PG_anon)) {
-		av = (const void *)((unsigned long)p->mapping & ~PAGE_MAPPING_ANON);
-		ok = ((unsigned long)p->mapping & PAGE_MAPPING_ANON) && v->anon_vma &&
-		     av->root == v->anon_vma->root && p->index == linear_page_index(v, m->va);
-		vv->why = ok ? NULL : "an anonymous page of another anon_vma or index";
-	} else {
-		ok = v->file && p->mapping == v->file->inode &&
-		     p->index == linear_page_index(v, m->va);
-		vv->why = ok ? NULL : "a file page of another file or index";
-	}
-	if (!vv->why)
-		return 0;
+	vv->vma = vma_lookup(&vv->mm->vmas, m->va);
+	vv->page = pfn_to_page(m->pa >> PAGE_SHIFT);
+	vv->why = vv->vma ? page_misplaced(vv->vma, m->va, vv->page) : "no VMA covers it";
 	vv->bad_va = m->va;
-	return 1;
+	return vv->why != NULL;
 }
 
 /*
@@ -229,11 +224,8 @@ void debug_vm_verify(struct mm *mm, const char *tag)
 
 	if (!arch_walk(&mm->pgt, 0, USER_END, vm_verify_one, &vv))
 		return;
-	struct mmu_mapping m;
-
-	arch_query(&mm->pgt, vv.bad_va, &m);
-	p = pfn_to_page(m.pa >> PAGE_SHIFT);
-	v = vma_lookup(&mm->vmas, vv.bad_va);
+	p = vv.page;
+	v = vv.vma;
 	panic("BUG: after %s: PTE at %#lx maps %s (pfn %#lx mapping %p index %#lx flags %#lx; "
 	      "VMA [%#lx, %#lx) pgoff %#lx flags %#lx)", tag, vv.bad_va, vv.why,
 	      (unsigned long)page_to_pfn(p), p->mapping, p->index, (unsigned long)p->flags,
@@ -398,11 +390,6 @@ static enum vm_fault_result fault_unshare_page(struct vm_fault *vmf, const struc
 	return cow_copy(vmf, seen, p);
 }
 
-enum vm_fault_result fault_unshare(struct mm *mm, struct vma *v, unsigned long addr)
-{
-	(void)v;
-	return handle_mm_fault(mm, addr, FAULT_UNSHARE);
-}
 
 /* ---- faults on swap entries ---- */
 
@@ -648,15 +635,12 @@ static enum vm_fault_result sanitize_fault_flags(const struct vma *v, unsigned i
  * is taken and always dropped before returning; may sleep (with it
  * dropped).
  */
-enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
+static enum vm_fault_result handle_vma_fault(struct mm *mm, struct vma *v, unsigned long addr,
+					    unsigned int flags)
 {
-	struct vma *v = vma_lookup(&mm->vmas, addr);
 	struct vm_fault vmf;
 	struct pte_val pv;
 
-	mmap_assert_locked(mm);
-	if (!v)
-		return VM_FAULT_SEGV_MAPERR;
 	count_vm_event(PGFAULT);
 	if (sanitize_fault_flags(v, &flags) != VM_FAULT_OK)
 		return VM_FAULT_SEGV_ACCERR;
@@ -694,19 +678,29 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
 	return VM_FAULT_OK;		/* (or another path fixed it meanwhile) */
 }
 
+enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
+{
+	struct vma *v = vma_lookup(&mm->vmas, addr);
+
+	mmap_assert_locked(mm);
+	return v ? handle_vma_fault(mm, v, addr, flags) : VM_FAULT_SEGV_MAPERR;
+}
+
 /*
- * A CPU fault's first check, which Linux makes in arch code (access_error):
- * a VMA is there and allows the access. A user writing to a read-only
- * mapping gets SIGSEGV from here; handle_mm_fault() never sees the write.
+ * A CPU fault: first the check Linux makes in arch code (access_error), a
+ * VMA there that allows the access - a user writing to a read-only
+ * mapping gets SIGSEGV here, and the fault handler never sees the write -
+ * then the fault, on the VMA found once. mmap lock held.
  */
-static enum vm_fault_result cpu_fault_allowed(struct mm *mm, unsigned long addr,
-					      unsigned int flags)
+static enum vm_fault_result cpu_fault(struct mm *mm, unsigned long addr, unsigned int flags)
 {
 	struct vma *v = vma_lookup(&mm->vmas, addr);
 
 	if (!v)
 		return VM_FAULT_SEGV_MAPERR;
-	return vma_access_permitted(v, flags) ? VM_FAULT_OK : VM_FAULT_SEGV_ACCERR;
+	if (!vma_access_permitted(v, flags))
+		return VM_FAULT_SEGV_ACCERR;
+	return handle_vma_fault(mm, v, addr, flags);
 }
 
 /*
@@ -722,9 +716,7 @@ static enum vm_fault_result fault_with_reclaim(struct mm *mm, unsigned long addr
 	for (int tries = 0; ; tries++) {
 		reclaim_if_short();
 		mmap_lock(mm);
-		r = cpu_fault_allowed(mm, addr, flags);
-		if (r == VM_FAULT_OK)
-			r = handle_mm_fault(mm, addr, flags);
+		r = cpu_fault(mm, addr, flags);
 		mmap_unlock(mm);
 		if (r != VM_FAULT_OOM || tries == 3 || !reclaim_pages(32))
 			return r;
@@ -750,9 +742,6 @@ enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int fl
 /* vm_fault() for a holder of @mm's mmap lock (swapoff): no reclaim retry; may sleep. */
 enum vm_fault_result vm_fault_locked(struct mm *mm, unsigned long addr, unsigned int flags)
 {
-	enum vm_fault_result r;
-
 	mmap_assert_locked(mm);
-	r = cpu_fault_allowed(mm, addr, flags);
-	return fault_account(r == VM_FAULT_OK ? handle_mm_fault(mm, addr, flags) : r);
+	return fault_account(cpu_fault(mm, addr, flags));
 }

@@ -267,6 +267,25 @@ static void show_meminfo_diff(void)
 	}
 }
 
+/*
+ * MemFree before the first worker, with what a mismatch at the end will
+ * be explained by (meminfo, slabinfo, a slab_leaks mark). The buffers the
+ * end's diagnostics use are touched first, so they are in the baseline.
+ */
+static long memory_baseline(void)
+{
+	memset(meminfo_after, 0, sizeof(meminfo_after));
+	memset(slabinfo_after, 0, sizeof(slabinfo_after));
+	memset(leak_req, 0, sizeof(leak_req));
+	memset(leak_answer, 0, sizeof(leak_answer));
+	clock_gettime(CLOCK_REALTIME, &run_start);
+	leak_fd = open("/proc/pagoda/slab_leaks", O_RDWR | O_CLOEXEC);	/* -1: not Pagoda */
+	if (leak_query("mark", leak_mark, sizeof(leak_mark)) < 0)
+		leak_mark[0] = 0;
+	read_text("/proc/slabinfo", slabinfo_before, sizeof(slabinfo_before));
+	return mem_free_kb(meminfo_before);
+}
+
 static void mount_one(const char *fstype, const char *dir, mode_t mode)
 {
 	char parent[64];
@@ -695,17 +714,7 @@ int main(int argc, char **argv)
 	mkdir("/tmp/fz", 0777);
 	say("FUZZ START seed=%lu calls=%lu workers=%d timeout=%d\n",
 	    (unsigned long)opt.seed, (unsigned long)opt.calls, opt.workers, opt.timeout_s);
-	/* What the end's diagnostics use is in memory before the baseline. */
-	memset(meminfo_after, 0, sizeof(meminfo_after));
-	memset(slabinfo_after, 0, sizeof(slabinfo_after));
-	memset(leak_req, 0, sizeof(leak_req));
-	memset(leak_answer, 0, sizeof(leak_answer));
-	clock_gettime(CLOCK_REALTIME, &run_start);
-	leak_fd = open("/proc/pagoda/slab_leaks", O_RDWR | O_CLOEXEC);	/* -1: not Pagoda */
-	if (leak_query("mark", leak_mark, sizeof(leak_mark)) < 0)
-		leak_mark[0] = 0;
-	read_text("/proc/slabinfo", slabinfo_before, sizeof(slabinfo_before));
-	before = mem_free_kb(meminfo_before);
+	before = memory_baseline();
 
 	stalled = supervise();
 	progress();			/* the last anomalies and corruptions */
