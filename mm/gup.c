@@ -24,6 +24,7 @@
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
+#include "kernel/panic.h"
 #include "mm/page_alloc.h"
 #include <arch/pgtable.h>
 
@@ -44,6 +45,23 @@ static int gup_fault_error(enum vm_fault_result r)
 }
 
 /*
+ * Must a read-only pin of @p (mapped by @v) unshare it first? (Linux's
+ * gup_must_unshare.) Only in a copy-on-write mapping: an anonymous page
+ * another mm or reference shares, whose owner's next write would copy it
+ * away from the pin (the CVE-2020-29374 class: a pin seeing the other
+ * side's data); for a long-term pin, also a page-cache page or the zero
+ * page, which the owner's next write would replace the same way.
+ */
+static bool gup_must_unshare(const struct vma *v, struct page *p, unsigned int gup_flags)
+{
+	if (!is_cow_mapping(v->flags))
+		return false;
+	if (page_test_flag(p, PG_anon) && !is_zero_page(p))
+		return !page_exclusive_anon(p);
+	return gup_flags & GUP_LONGTERM;
+}
+
+/*
  * Make the page at @addr of @v present (and, for @write, writable or
  * private); *m describes it on success. Only what is missing is faulted:
  * a present page good enough for the access costs one PTE lookup. 0 or
@@ -60,6 +78,13 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
 			bool fw = write && (v->flags & VM_WRITE);
 
 			r = handle_mm_fault(mm, addr, fw ? FAULT_WRITE : 0);
+			if (r != VM_FAULT_OK)
+				return gup_fault_error(r);
+			continue;
+		}
+		if (!write && (gup_flags & GUP_PIN) &&
+		    gup_must_unshare(v, pfn_to_page(m->pa >> PAGE_SHIFT), gup_flags)) {
+			r = handle_mm_fault(mm, addr, FAULT_UNSHARE);
 			if (r != VM_FAULT_OK)
 				return gup_fault_error(r);
 			continue;
@@ -121,12 +146,27 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			break;
 		pages[i] = pfn_to_page(m.pa >> PAGE_SHIFT);
 		get_page(pages[i]);
+		if (gup_flags & GUP_PIN)
+			__atomic_fetch_add(&pages[i]->pincount, 1, __ATOMIC_RELAXED);
 	}
 	if (i == n)
 		return (long)n;
-	while (i--)
-		put_page(pages[i]);
+	while (i--) {
+		if (gup_flags & GUP_PIN)
+			unpin_user_page(pages[i]);
+		else
+			put_page(pages[i]);
+	}
 	return err;
+}
+
+/* Contract in vm.h. */
+void unpin_user_page(struct page *p)
+{
+	int was = __atomic_fetch_sub(&p->pincount, 1, __ATOMIC_RELAXED);
+
+	BUG_ON(was <= 0);
+	put_page(p);
 }
 
 /*

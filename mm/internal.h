@@ -239,7 +239,7 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
  * imply read; a PROT_NONE VMA allows nothing.) Pure.
  */
 bool vma_access_permitted(const struct vma *v, unsigned int flags);
-/* Only this PTE maps @p and nobody pinned it: a write may reuse it in place. */
+/* Only this PTE (and pins) hold @p: a write may reuse it in place. */
 bool page_exclusive_anon(struct page *p);
 /* MMU flags of a PTE in @v; @writable says whether this PTE may be written. */
 unsigned int vma_pte_flags(const struct vma *v, bool writable);

@@ -125,11 +125,20 @@ unsigned int vma_pte_flags(const struct vma *v, bool writable)
 	return f;
 }
 
-/* May a write reuse @p in place? (anonymous, one PTE, no pin) Pure, lock-free. */
+/*
+ * May a write reuse @p in place? Anonymous, one PTE, and no reference but
+ * that PTE's and the pins' (GUP_PIN): a pinned page stays its owner's, so
+ * the pin keeps seeing the owner's writes (fork copies it for the child:
+ * copy_vma_pages). Any other reference - a swap-cache entry, a plain
+ * get_user_pages - may be a reader that must not see later writes, so
+ * the write copies. Linux decides with PageAnonExclusive; Pagoda counts.
+ * Pure, lock-free.
+ */
 bool page_exclusive_anon(struct page *p)
 {
 	return !is_zero_page(p) && page_test_flag(p, PG_anon) &&
-	       __atomic_load_n(&p->mapcount, __ATOMIC_RELAXED) == 1 && page_count(p) == 1;
+	       __atomic_load_n(&p->mapcount, __ATOMIC_RELAXED) == 1 &&
+	       page_count(p) == 1 + page_pincount(p);
 }
 
 /* A new anonymous page for @addr of @v, filed under the VMA's anon_vma. May sleep. */
@@ -576,12 +585,6 @@ static enum vm_fault_result do_fault(struct vm_fault *vmf)
 			return r;
 	}
 	return finish_fault(vmf);
-}
-
-/* A private mapping that may be written: copy-on-write (Linux's is_cow_mapping). */
-static bool is_cow_mapping(unsigned long vm_flags)
-{
-	return (vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
 }
 
 /*

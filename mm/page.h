@@ -86,7 +86,13 @@ struct page {
 	unsigned long index;
 	struct kmem_cache *slab_cache;	/* PG_slab: owning cache; fixed for the slab's life */
 	void *freelist;			/* PG_slab: first free object; cache->lock */
-	unsigned int inuse;		/* PG_slab: allocated objects; cache->lock */
+	union {
+		unsigned int inuse;	/* PG_slab: allocated objects; cache->lock */
+		/* A user page: the pins (get_user_pages with GUP_PIN) held on
+		 * it, each also one reference. Atomic; 0 while free (a slab
+		 * frame goes back with inuse 0). Linux's folio->_pincount. */
+		int pincount;
+	};
 	/* PG_buddy: block order, under zone_lock. PG_head: allocation
 	 * order, set once by the allocating kmalloc (the owner). */
 	unsigned int order;

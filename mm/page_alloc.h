@@ -73,6 +73,12 @@ static inline int page_count(const struct page *page)
 	return __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
 }
 
+/* GUP_PIN pins held on a user page (mm/gup.c), each also counted in page_count. */
+static inline int page_pincount(const struct page *page)
+{
+	return __atomic_load_n(&page->pincount, __ATOMIC_RELAXED);
+}
+
 static inline pfn_t page_to_pfn(const struct page *p)
 {
 	return (pfn_t)(p - memmap);

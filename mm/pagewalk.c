@@ -23,6 +23,7 @@
  */
 #include "mm/internal.h"
 #include "kernel/compiler.h"
+#include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 #include "mm/rmap.h"
 #include "mm/swap.h"
@@ -268,12 +269,40 @@ void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsig
 /* ---- fork ---- */
 
 /*
- * Copy one PTE of the parent (@s) into the child (@d, same address).
- * Private pages become copy-on-write: read-only on both sides. A swap
- * entry gives the child one more reference on the slot.
+ * A pinned anonymous page (GUP_PIN) is not shared with the child: sharing
+ * it would make the parent's next write copy it away from the pin, which
+ * would then no longer see the parent's data (Linux's
+ * page_needs_cow_for_dma). The child gets its own copy now, in
+ * @*prealloc (taken; -EAGAIN asks the caller for one, allocated with the
+ * locks dropped), and the parent's PTE stays as it was.
+ */
+static int copy_pinned_one(struct pte_cursor *d, struct page *p, struct vma *v,
+			   struct page **prealloc)
+{
+	struct page *copy = *prealloc;
+	int err;
+
+	if (!copy)
+		return -EAGAIN;
+	*prealloc = NULL;
+	memcpy(page_address(copy), page_address(p), PAGE_SIZE);
+	page_set_flag(copy, PG_anon);
+	page_set_anon_rmap(copy, v, d->va);
+	count_vm_event(PGALLOC);
+	err = install_page(d, v, copy, /* writable= */true);
+	if (err)
+		put_page(copy);
+	return err;
+}
+
+/*
+ * Copy one PTE of the parent (@s) into the child (@d, same address; @v
+ * is the child's VMA). Private pages become copy-on-write: read-only on
+ * both sides (pinned ones are copied: copy_pinned_one). A swap entry
+ * gives the child one more reference on the slot.
  */
 static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte_val *pv,
-		    const struct vma *v, struct mm *dst)
+		    struct vma *v, struct mm *dst, struct page **prealloc)
 {
 	unsigned int flags = pv->flags & (MMU_USER | MMU_WRITE | MMU_EXEC | MMU_PROTNONE);
 	struct page *p;
@@ -287,11 +316,13 @@ static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte
 		add_mm_counter(dst, MM_SWAPENTS, 1);
 		return 0;
 	}
+	p = pte_page(pv);
+	if (!(v->flags & VM_SHARED) && page_test_flag(p, PG_anon) && page_pincount(p))
+		return copy_pinned_one(d, p, v, prealloc);
 	if (!(v->flags & VM_SHARED) && (flags & MMU_WRITE)) {
 		flags &= ~MMU_WRITE;
 		pte_cursor_protect(s, flags);
 	}
-	p = pte_page(pv);
 	debug_check_page_at(v, d->va, p);
 	if (pte_cursor_set_page(d, pv->pa, flags))
 		return -ENOMEM;
@@ -311,12 +342,13 @@ static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte
  */
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 {
+	struct page *prealloc = NULL;
 	struct pte_cursor s, d;
 	int err = 0;
 
 	mmap_assert_locked(dst);
 	mmap_assert_locked(src);
-	for (unsigned long va = v->start; va < v->end && !err; va = pte_cursor_span_end(&s)) {
+	for (unsigned long va = v->start; va < v->end && !err; ) {
 		/*
 		 * A huge fork yields, and gives up when the parent is being
 		 * killed. Before yielding, the write-protection done so far is
@@ -337,11 +369,19 @@ int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 			struct pte_val pv;
 
 			if (pte_cursor_get(&s, &pv) != PTE_KIND_NONE && pte_cursor_move(&d, s.va))
-				err = copy_one(&s, &d, &pv, v, dst);
+				err = copy_one(&s, &d, &pv, v, dst, &prealloc);
 		} while (!err && pte_cursor_next(&s, v->end));
 		pte_cursor_unlock(&s);
 		pte_cursor_unlock(&d);
+		va = pte_cursor_span_end(&s);
+		if (err == -EAGAIN) {		/* a pinned page: copy it into a new frame */
+			prealloc = alloc_page(GFP_RECLAIM);
+			err = prealloc ? 0 : -ENOMEM;
+			va = s.va;		/* and go on from that page */
+		}
 	}
+	if (prealloc)
+		put_page(prealloc);
 	return err;
 }
 

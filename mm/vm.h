@@ -153,13 +153,26 @@ struct page;
 #define GUP_WRITE	0x1u
 #define GUP_FORCE	0x2u	/* write even a read-only private VMA (via COW) */
 /*
- * Pin the pages of [start, start + n * PAGE_SIZE) of @mm, faulting them in
+ * A pin (Linux's FOLL_PIN), for a user of the page's data (vmsplice's
+ * pipe, DMA): counted in page->pincount, released with unpin_user_page().
+ * A read-only pin of an anonymous page some other mm (or reference) shares
+ * first unshares it, so the pin sees this mm's later writes and never
+ * another's. GUP_LONGTERM (FOLL_LONGTERM: held for an unbounded time)
+ * unshares a page-cache or zero page of a private mapping too.
+ */
+#define GUP_PIN		0x4u
+#define GUP_LONGTERM	0x8u
+/*
+ * Take the pages of [start, start + n * PAGE_SIZE) of @mm, faulting them in
  * (writable and COW-broken with GUP_WRITE). Fills @pages with referenced
- * pages; release each with put_page(). Returns n or -EFAULT (nothing left
- * pinned). Caller holds the mmap lock; may sleep (mm/gup.c).
+ * pages; release each with put_page() (unpin_user_page() for GUP_PIN).
+ * Returns n or -EFAULT / -ENOMEM / -EINTR (nothing left held). Caller
+ * holds the mmap lock; may sleep (mm/gup.c).
  */
 long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages);
+/* Release a page taken with GUP_PIN. Never sleeps. */
+void unpin_user_page(struct page *p);
 
 /* The shared zero page (read faults on untouched anonymous memory). */
 extern struct page *zero_page;

@@ -137,6 +137,12 @@ struct vma {
 	unsigned long subtree_gap;	/* largest gap in front of any VMA in this subtree */
 };
 
+/* A private mapping that may be written: copy-on-write (Linux's is_cow_mapping). */
+static inline bool is_cow_mapping(unsigned long vm_flags)
+{
+	return (vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
 /* Pages a VMA covers. */
 static inline unsigned long vma_pages(const struct vma *v)
 {

@@ -191,6 +191,109 @@ KTEST(vm_fault_flags_checked_and_unshare)
 	return KT_PASS;
 }
 
+/* get_user_pages_locked() on @mm with its mmap lock: one page. */
+static struct page *pin_one(struct mm *mm, unsigned long va, unsigned int gup_flags)
+{
+	struct page *p = NULL;
+	long n;
+
+	mmap_lock(mm);
+	n = get_user_pages_locked(mm, va, 1, gup_flags, &p);
+	mmap_unlock(mm);
+	return n == 1 ? p : NULL;
+}
+
+/*
+ * A read-only pin (GUP_PIN) of a page COW-shared after fork unshares it
+ * first: the pinning side gets its own copy, so the pin never sees the
+ * other side's later writes, but does see its own (a write reuses a page
+ * only pins hold in place). A fork copies a pinned page for the child
+ * rather than sharing it. A long-term pin unshares the zero page and a
+ * private file mapping's page-cache page too.
+ */
+KTEST(vm_gup_read_pin_unshares)
+{
+	unsigned long free_before = pmm_free_pages();
+	struct file *f = shmem_file_create("ktest-pin", PAGE_SIZE, 0);
+	struct mm *mm = mm_create(), *child, *grandchild;
+	const unsigned long file_va = BASE + 0x10000, zero_va = BASE + 0x20000;
+	struct page *pin, *pin2;
+	unsigned int fl = 0;
+	phys_addr_t pa;
+
+	KT_ASSERT(mm != NULL && !IS_ERR(f));
+	KT_ASSERT_EQ(kernel_write(f, "file", 4, 0), 4);
+	mmap_lock(mm);
+	KT_ASSERT_EQ(map_fixed(mm, BASE, PAGE_SIZE, RW, NULL), (long)BASE);
+	KT_ASSERT_EQ(map_fixed(mm, file_va, PAGE_SIZE, RW, f), (long)file_va);
+	KT_ASSERT_EQ(map_fixed(mm, zero_va, PAGE_SIZE, RW, NULL), (long)zero_va);
+	mmap_unlock(mm);
+	KT_ASSERT_EQ(vm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_OK);
+	pa = pa_of(mm, BASE, NULL);
+	memset(phys_to_virt(pa), 'o', PAGE_SIZE);
+
+	/* The child pins the shared page read-only: it gets its own copy. */
+	child = mm_dup(mm);
+	KT_ASSERT(child != NULL);
+	pin = pin_one(child, BASE, GUP_PIN);
+	KT_ASSERT(pin != NULL);
+	KT_ASSERT(page_to_phys(pin) != pa);
+	KT_ASSERT_EQ(pa_of(child, BASE, &fl), page_to_phys(pin));
+	KT_ASSERT(!(fl & MMU_WRITE));			/* unshared, not made writable */
+	KT_ASSERT_EQ(page_pincount(pin), 1);
+	/* The parent writes in place: the pin still sees the old data. */
+	KT_ASSERT_EQ(vm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_OK);
+	KT_ASSERT_EQ(pa_of(mm, BASE, NULL), pa);
+	memset(phys_to_virt(pa), 'n', PAGE_SIZE);
+	KT_ASSERT_EQ(*(char *)page_address(pin), 'o');
+	/* The child writes: the pinned page is reused, and the pin sees it. */
+	KT_ASSERT_EQ(vm_fault(child, BASE, FAULT_WRITE), VM_FAULT_OK);
+	KT_ASSERT_EQ(pa_of(child, BASE, &fl), page_to_phys(pin));
+	KT_ASSERT(fl & MMU_WRITE);
+	memset(page_address(pin), 'c', PAGE_SIZE);
+	/* A fork of the pinning side copies the pinned page for its child. */
+	grandchild = mm_dup(child);
+	KT_ASSERT(grandchild != NULL);
+	KT_ASSERT_EQ(pa_of(child, BASE, &fl), page_to_phys(pin));
+	KT_ASSERT(fl & MMU_WRITE);			/* not even write-protected */
+	KT_ASSERT(pa_of(grandchild, BASE, NULL) != page_to_phys(pin));
+	KT_ASSERT_EQ(*(char *)phys_to_virt(pa_of(grandchild, BASE, NULL)), 'c');
+	/* Pinning it again takes the same page: pins do not unshare from pins. */
+	pin2 = pin_one(child, BASE, GUP_PIN);
+	KT_ASSERT_EQ(pin2, pin);
+	KT_ASSERT_EQ(page_pincount(pin), 2);
+	unpin_user_page(pin2);
+	unpin_user_page(pin);
+	KT_ASSERT_EQ(page_pincount(pin), 0);
+
+	/* The zero page: a short pin takes it, a long-term one unshares it. */
+	KT_ASSERT_EQ(vm_fault(mm, zero_va, 0), VM_FAULT_OK);
+	pin = pin_one(mm, zero_va, GUP_PIN);
+	KT_ASSERT_EQ(pin, zero_page);
+	unpin_user_page(pin);
+	pin = pin_one(mm, zero_va, GUP_PIN | GUP_LONGTERM);
+	KT_ASSERT(pin != NULL && pin != zero_page && page_test_flag(pin, PG_anon));
+	KT_ASSERT_EQ(pa_of(mm, zero_va, NULL), page_to_phys(pin));
+	KT_ASSERT_EQ(*(char *)page_address(pin), 0);
+	unpin_user_page(pin);
+	/* A private file page: a long-term pin takes a private copy, not the cache's page. */
+	KT_ASSERT_EQ(vm_fault(mm, file_va, 0), VM_FAULT_OK);
+	KT_ASSERT(!page_test_flag(pfn_to_page(pa_of(mm, file_va, NULL) >> PAGE_SHIFT), PG_anon));
+	pin = pin_one(mm, file_va, GUP_PIN | GUP_LONGTERM);
+	KT_ASSERT(pin != NULL && page_test_flag(pin, PG_anon));
+	KT_ASSERT_EQ(memcmp(page_address(pin), "file", 4), 0);
+	KT_ASSERT_EQ(kernel_write(f, "FILE", 4, 0), 4);	/* the file moves on; the pin does not */
+	KT_ASSERT_EQ(memcmp(page_address(pin), "file", 4), 0);
+	unpin_user_page(pin);
+
+	mm_put(grandchild);
+	mm_put(child);
+	mm_put(mm);
+	fput(f);
+	KT_ASSERT_EQ(pmm_free_pages(), free_before);
+	return KT_PASS;
+}
+
 KTEST(vm_page_cache_mapping_and_truncate)
 {
 	unsigned long free_before = pmm_free_pages();
