@@ -392,6 +392,14 @@ loff_t generic_llseek(struct file *f, loff_t off, int whence);
 /* lseek arithmetic against @size; sets f->pos. Caller holds f->pos_lock. */
 loff_t llseek_size(struct file *f, loff_t off, int whence, loff_t size);
 
+/*
+ * readv/writev/vmsplice: copy and check a user iovec array: 0 <= cnt <=
+ * UIO_MAXIOV, every length a non-negative ssize_t and their sum too.
+ * Returns the array (kfree it), NULL for cnt == 0, or
+ * ERR_PTR(-EINVAL/-EFAULT/-ENOMEM). May sleep (read_write.c).
+ */
+struct iovec *iov_import(const struct iovec __user *uiov, int cnt);
+
 /* ---- file systems ---- */
 
 extern const struct fs_type tmpfs_type, devtmpfs_type, proc_type, sysfs_type;

@@ -197,12 +197,8 @@ SYSCALL(__NR_pwrite64, sys_pwrite64);
 
 /* ---- readv/writev ---- */
 
-/*
- * Copy and check the iovec array: 0 < cnt <= UIO_MAXIOV, every length a
- * non-negative ssize_t and their sum too. Returns the array (kfree it),
- * NULL for cnt == 0, or ERR_PTR(-EINVAL/-EFAULT/-ENOMEM).
- */
-static struct iovec *iov_import(const struct iovec __user *uiov, int cnt)
+/* Contract in fs.h. */
+struct iovec *iov_import(const struct iovec __user *uiov, int cnt)
 {
 	struct iovec *iov;
 	size_t total = 0;
