@@ -26,6 +26,9 @@
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "mm/page_alloc.h"
+#include "mm/swap.h"
+#include "mm/vmscan.h"
+#include "mm/vmstat.h"
 #include <arch/pgtable.h>
 
 /* Tries before giving up on a page that keeps changing under us. */
@@ -62,10 +65,52 @@ static bool gup_must_unshare(const struct vma *v, struct page *p, unsigned int g
 }
 
 /*
+ * A populate about to fault @addr in (mmap lock held, nothing else): if
+ * its PTE is a swap entry whose page is not in the swap cache, read the
+ * slot into the cache with the mmap lock dropped, so that reclaim and
+ * others can take it while the I/O sleeps (Linux's faultin_page drops it
+ * the same way: VM_FAULT_RETRY). One more reference on the slot keeps it
+ * from being freed and reused meanwhile. Returns true when the lock was
+ * dropped and retaken: every VMA pointer is then stale.
+ */
+static bool gup_swapin_unlocked(struct mm *mm, unsigned long addr)
+{
+	struct pte_cursor c;
+	struct pte_val pv;
+	unsigned long slot;
+	struct page *p;
+
+	pte_cursor_lock(&c, &mm->pgt, addr);
+	if (pte_cursor_get(&c, &pv) != PTE_KIND_SWAP || pv.swap == SWP_ERROR_MARKER) {
+		pte_cursor_unlock(&c);
+		return false;
+	}
+	slot = pv.swap;
+	p = swap_cache_lookup(slot);
+	if (p) {
+		put_page(p);			/* cached: the fault needs no I/O */
+		pte_cursor_unlock(&c);
+		return false;
+	}
+	swap_dup(slot);
+	pte_cursor_unlock(&c);
+	count_vm_event(POPULATE_UNLOCKED);
+	mmap_unlock(mm);
+	p = swap_cache_read_page(slot);		/* an error is the fault's to report */
+	if (!IS_ERR(p))
+		put_page(p);			/* the cache keeps it for the fault */
+	swap_free(slot);
+	mmap_lock(mm);
+	return true;
+}
+
+/*
  * Make the page at @addr of @v present (and, for @write, writable or
  * private); *m describes it on success. Only what is missing is faulted:
  * a present page good enough for the access costs one PTE lookup. 0 or
- * -EFAULT / -ENOMEM / -EHWPOISON. mmap lock held; may sleep.
+ * -EFAULT / -ENOMEM / -EHWPOISON, or with GUP_UNLOCKABLE -EAGAIN: the
+ * mmap lock was dropped (for swap-in I/O) and retaken, @v may be gone.
+ * mmap lock held; may sleep.
  */
 static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool write,
 			unsigned int gup_flags, struct mmu_mapping *m)
@@ -76,6 +121,9 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
 		if (arch_query(&mm->pgt, addr, m)) {
 			/* A forced write to a read-only VMA first reads the page in. */
 			bool fw = write && (v->flags & VM_WRITE);
+
+			if ((gup_flags & GUP_UNLOCKABLE) && gup_swapin_unlocked(mm, addr))
+				return -EAGAIN;
 
 			r = handle_mm_fault(mm, addr, fw ? FAULT_WRITE : 0);
 			if (r != VM_FAULT_OK)
@@ -172,46 +220,91 @@ void unpin_user_page(struct page *p)
 /*
  * The populate loop (internal.h), which MAP_POPULATE, mlock and
  * MADV_POPULATE_* share, as Linux's share __get_user_pages(): page by
- * page over [start, end) of @v, each faulted in only if missing (or, for
- * @write, not writable: a write fault allocates a file hole or breaks
+ * page from ps->addr to @end of @v, each faulted in only if missing (or,
+ * for @write, not writable: a write fault allocates a file hole or breaks
  * COW), nothing pinned. A fatal signal ends it with -EINTR, so a populate
  * larger than memory, whose task the OOM killer picks, unwinds at once;
- * a cond_resched() per page lets others run.
+ * a cond_resched() per page lets others run. A page on swap is read in
+ * with the mmap lock dropped, once per page (gup_swapin_unlocked):
+ * -EAGAIN then tells the caller to look the VMA up again at ps->addr.
  */
-int populate_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
-		       bool write)
+int populate_vma_range(struct mm *mm, struct vma *v, unsigned long end, bool write,
+		       struct populate_state *ps)
 {
 	struct mmu_mapping m;
 	int err;
 
 	mmap_assert_locked(mm);
-	for (unsigned long a = start; a < end; a += PAGE_SIZE) {
+	for (; ps->addr < end; ps->addr += PAGE_SIZE) {
+		unsigned int flags = ps->dropped_at == ps->addr ? 0 : GUP_UNLOCKABLE;
+
 		if (fatal_signal_pending(current()))
 			return -EINTR;
 		cond_resched();
-		err = gup_fault_in(mm, v, a, write, 0, &m);
+		err = gup_fault_in(mm, v, ps->addr, write, flags, &m);
+		if (err == -EAGAIN)
+			ps->dropped_at = ps->addr;
 		if (err)
 			return err;
+		ps->reclaims = 0;
 	}
 	return 0;
+}
+
+/*
+ * After populate_vma_range() ran out of memory at ps->addr: reclaim with
+ * the mmap lock dropped (reclaim needs the lock of every mm it takes
+ * pages from, ours included), as a CPU fault does (memory.c). True when
+ * the page is worth another try (pages were freed; at most 3 rounds a
+ * page); the lock is retaken either way, the VMA to be looked up again.
+ */
+bool populate_reclaim(struct mm *mm, struct populate_state *ps)
+{
+	bool freed;
+
+	if (ps->reclaims++ == 3)
+		return false;
+	count_vm_event(POPULATE_UNLOCKED);
+	mmap_unlock(mm);
+	freed = reclaim_pages(32) > 0;
+	mmap_lock(mm);
+	return freed;
 }
 
 /*
  * Fault in [start, end) as MAP_POPULATE and mlock do (internal.h). A VMA
  * whose page fails is left at that page and the error hidden (Linux's
  * __mm_populate goes on with the next VMA); only -EINTR is passed on.
+ * The mmap lock may be dropped and retaken meanwhile (populate_vma_range).
  */
 int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
 {
-	mmap_assert_locked(mm);
-	for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
-		bool write = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+	struct populate_state ps = { .addr = start, .dropped_at = -1ul };
+	bool skip = false;		/* the VMA at ps.addr failed: go past it */
 
-		if (!(v->flags & VM_ACCESS_FLAGS))
+	mmap_assert_locked(mm);
+	while (ps.addr < end) {
+		struct vma *v = vma_find(&mm->vmas, ps.addr);
+		bool write;
+		int err;
+
+		if (!v || v->start >= end)
+			break;
+		if ((skip && v->start <= ps.addr) || !(v->flags & VM_ACCESS_FLAGS)) {
+			ps.addr = MIN(end, v->end);	/* failed (hidden), or PROT_NONE */
+			skip = false;
 			continue;
-		if (populate_vma_range(mm, v, MAX(start, v->start), MIN(end, v->end), write) ==
-		    -EINTR)
+		}
+		ps.addr = MAX(ps.addr, v->start);
+		write = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+		err = populate_vma_range(mm, v, MIN(end, v->end), write, &ps);
+		if (err == -EINTR)
 			return -EINTR;
+		if (err == -ENOMEM)
+			skip = !populate_reclaim(mm, &ps);	/* the lock was dropped */
+		else if (err && err != -EAGAIN)
+			skip = true;
+		/* Look the VMA up again: it may have changed while unlocked. */
 	}
 	return 0;
 }

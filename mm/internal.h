@@ -137,15 +137,24 @@ void mlock_account(struct mm *mm, struct vma *v, unsigned long locked);
  * 0. mmap lock held; may sleep.
  */
 int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end);
+/* Where a populate is: the next page, and its lock drops and reclaims so far. */
+struct populate_state {
+	unsigned long addr;		/* the next page to fault in */
+	unsigned long dropped_at;	/* the page last read in unlocked (-1: none) */
+	int reclaims;			/* reclaim rounds for this page */
+};
 /*
- * gup.c: the one populate loop: fault in [start, end) of @v (readable, or
- * writable with @write), only where the PTE is missing or read-only.
- * 0, or the first failure: -EFAULT (SIGBUS/SIGSEGV), -EHWPOISON (a lost
- * swap page), -ENOMEM, -EINTR (fatal signal). Callers check the VMA's
- * permissions. mmap lock held; may sleep.
+ * gup.c: the one populate loop: fault in [ps->addr, end) of @v (readable,
+ * or writable with @write), only where the PTE is missing or read-only;
+ * ps->addr advances. 0, or the first failure: -EFAULT (SIGBUS/SIGSEGV),
+ * -EHWPOISON (a lost swap page), -ENOMEM (try populate_reclaim()),
+ * -EINTR (fatal signal), or -EAGAIN: the mmap lock was dropped and
+ * retaken (swap-in I/O), look the VMA at ps->addr up again and go on.
+ * Callers check the VMA's permissions. mmap lock held; may sleep.
  */
-int populate_vma_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end,
-		       bool write);
+int populate_vma_range(struct mm *mm, struct vma *v, unsigned long end, bool write,
+		       struct populate_state *ps);
+bool populate_reclaim(struct mm *mm, struct populate_state *ps);
 /* vmscan.c: a reference on @mm unless its last user is already tearing it down. */
 bool mm_get_unless_zero(struct mm *mm);
 
@@ -185,6 +194,7 @@ void filemap_map_pages(struct vm_fault *vmf, unsigned long start, unsigned long 
  */
 extern spinlock_t swap_map_lock;
 struct page *swap_cache_read_page(unsigned long slot);	/* referenced page or ERR_PTR; sleeps */
+struct page *swap_cache_lookup(unsigned long slot);	/* referenced cached page or NULL */
 bool swap_cache_drop(struct page *p);			/* reclaim: true when dropped */
 struct page *swap_cache_del_locked(unsigned long slot);	/* swap_free; then _release() */
 void swap_cache_release(struct page *p);

@@ -84,30 +84,34 @@ static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned 
  *   out of memory ........................ ENOMEM
  *   a fatal signal ....................... EINTR
  *
- * Locking: the mmap lock (Pagoda's is a mutex, taken by sys_madvise) is
- * held across the whole range; faults that wait for swap-in I/O or
- * reclaim sleep with it held. Linux holds it for reading and drops it
- * while a fault sleeps, revalidating the VMA after; Pagoda will once the
- * mmap lock becomes a reader/writer lock (the SMP issue).
+ * Locking (as Linux's): the mmap lock is held (sys_madvise takes it;
+ * Pagoda's is a mutex, Linux's a reader/writer lock taken for reading)
+ * except while a fault would sleep for long: a page on swap is read in
+ * with the lock dropped, and when memory runs out the lock is dropped to
+ * reclaim (populate_vma_range, populate_reclaim). Once it is retaken,
+ * nothing learnt before holds: the VMA at the current address is looked
+ * up and checked again, and the populate goes on from there - a VMA
+ * unmapped or mprotect()ed meanwhile gives the error it would have given
+ * at the start.
  */
 static long madvise_populate(struct mm *mm, unsigned long start, unsigned long end, bool write)
 {
 	const unsigned long need = write ? VM_WRITE : VM_READ;
+	struct populate_state ps = { .addr = start, .dropped_at = -1ul };
 
-	for (unsigned long a = start; a < end; ) {
-		struct vma *v = vma_lookup(&mm->vmas, a);
-		unsigned long e;
+	while (ps.addr < end) {
+		struct vma *v = vma_lookup(&mm->vmas, ps.addr);
 		int err;
 
 		if (!v)
 			return -ENOMEM;
 		if (!(v->flags & need) || (v->flags & (VM_IO | VM_PFNMAP)))
 			return -EINVAL;
-		e = MIN(end, v->end);
-		err = populate_vma_range(mm, v, a, e, write);
+		err = populate_vma_range(mm, v, MIN(end, v->end), write, &ps);
+		if (err == -EAGAIN || (err == -ENOMEM && populate_reclaim(mm, &ps)))
+			continue;		/* the lock was dropped: look again */
 		if (err)
 			return err;
-		a = e;
 	}
 	return 0;
 }

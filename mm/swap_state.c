@@ -61,8 +61,8 @@ void swap_cache_release(struct page *p)
 	put_page(p);
 }
 
-/* The cached page of @slot with a reference for the caller, or NULL. */
-static struct page *swap_cache_lookup(unsigned long slot)
+/* The cached page of @slot with a reference for the caller, or NULL. Never sleeps. */
+struct page *swap_cache_lookup(unsigned long slot)
 {
 	unsigned long irq = spin_lock_irqsave(&swap_map_lock);
 	struct page *p = page_tree_lookup(&swap_cache, slot);

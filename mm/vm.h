@@ -162,6 +162,8 @@ struct page;
  */
 #define GUP_PIN		0x4u
 #define GUP_LONGTERM	0x8u
+/* Populate only: the fault may drop the mmap lock for swap-in (-EAGAIN). */
+#define GUP_UNLOCKABLE	0x10u
 /*
  * Take the pages of [start, start + n * PAGE_SIZE) of @mm, faulting them in
  * (writable and COW-broken with GUP_WRITE). Fills @pages with referenced

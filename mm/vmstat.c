@@ -52,6 +52,7 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[PSWPIN] = "pswpin",
 	[PSWPOUT] = "pswpout",
 	[SWAPIN_ERROR] = "swapin_error",
+	[POPULATE_UNLOCKED] = "populate_unlocked",
 	[PGSCAN] = "pgscan_anon",
 	[PGSTEAL] = "pgsteal_anon",
 	[PGSCAN_KSWAPD] = "pgscan_kswapd",

@@ -42,6 +42,7 @@ enum vm_event_item {
 	PSWPIN,			/* pages read from swap */
 	PSWPOUT,		/* pages written to swap */
 	SWAPIN_ERROR,		/* swap-ins that failed and left a poisoned marker */
+	POPULATE_UNLOCKED,	/* populate faults that dropped the mmap lock (Pagoda's) */
 	PGSCAN,			/* inactive anon/shmem pages looked at by reclaim */
 	PGSTEAL,		/* of which reclaimed (written to swap or dropped) */
 	PGSCAN_KSWAPD,		/* PGSCAN by kswapd ... */

@@ -139,6 +139,64 @@ static void shared_with_child(void)
 	EXPECT(check() < 0, "parent saw wrong data");
 }
 
+/* Pages of the region pagemap shows present. */
+static unsigned long present_pages(void)
+{
+	unsigned long n = 0;
+	uint64_t e;
+
+	for (unsigned long p = 0; p < NPAGES; p++)
+		if (vm_pagemap(region + p * PAGE, &e) == 0 && (e & PM_PRESENT))
+			n++;
+	return n;
+}
+
+/*
+ * MADV_POPULATE_READ/WRITE over swapped-out pages read them back in,
+ * with the mmap lock dropped around each read (Pagoda's counter
+ * populate_unlocked); the data is right. A child forked with the pages
+ * out populates its own copy for writing; the parent's stay out.
+ */
+static void populate_swapped_pages(void)
+{
+	long long in0 = vm_vmstat("pswpin"), unlocked0 = vm_vmstat("populate_unlocked");
+	pid_t pid;
+	int st;
+
+	fill();
+	EXPECT(madvise(region, NPAGES * PAGE, MADV_PAGEOUT) == 0, "MADV_PAGEOUT: %s",
+	       strerror(errno));
+	EXPECT(swapped_pages() == NPAGES, "%lu pages swapped", swapped_pages());
+	EXPECT(madvise(region, NPAGES * PAGE, MADV_POPULATE_READ) == 0, "POPULATE_READ: %s",
+	       strerror(errno));
+	EXPECT(present_pages() == NPAGES && swapped_pages() == 0, "%lu present, %lu swapped",
+	       present_pages(), swapped_pages());
+	EXPECT(vm_vmstat("pswpin") - in0 >= NPAGES, "pswpin +%lld", vm_vmstat("pswpin") - in0);
+	EXPECT(vm_vmstat("populate_unlocked") - unlocked0 >= NPAGES, "populate_unlocked +%lld",
+	       vm_vmstat("populate_unlocked") - unlocked0);
+	EXPECT(check() < 0, "page %ld read back wrong", check());
+
+	EXPECT(madvise(region, NPAGES * PAGE, MADV_PAGEOUT) == 0, "MADV_PAGEOUT: %s",
+	       strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		if (madvise(region, NPAGES * PAGE, MADV_POPULATE_WRITE))
+			_exit(2);
+		if (present_pages() != NPAGES || check() >= 0)
+			_exit(3);
+		memset(region, 0, PAGE);	/* its own copy now */
+		_exit(0);
+	}
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid, "fork/wait: %s", strerror(errno));
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status %#x", st);
+	EXPECT(swapped_pages() == NPAGES, "parent: %lu of %d pages still swapped",
+	       swapped_pages(), NPAGES);
+	EXPECT(madvise(region, NPAGES * PAGE, MADV_POPULATE_WRITE) == 0, "POPULATE_WRITE: %s",
+	       strerror(errno));
+	EXPECT(present_pages() == NPAGES, "%lu present", present_pages());
+	EXPECT(check() < 0, "parent: page %ld wrong after the child's write", check());
+}
+
 /*
  * A swap read that fails (Pagoda's knob /proc/pagoda/blk_inject makes the
  * disk fail reads of chosen sectors) must not map garbage: the page reads
@@ -815,6 +873,7 @@ int main(int argc, char **argv)
 	if (swap_on) {
 		RUN(pageout_and_back);
 		RUN(shared_with_child);
+		RUN(populate_swapped_pages);
 		RUN(read_error_poisons_page);
 		RUN(pageout_shared_memory);
 		RUN(punch_hole_frees_swap);
