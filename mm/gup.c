@@ -11,10 +11,14 @@
  * (memory.c's handle_mm_fault, which counts it in pgfault as Linux's does), and
  * with the mmap lock already held by the caller:
  *
- *   query PTE --absent--> handle_mm_fault(read or write) --+
+ *   query PTE --absent--> handle_vma_fault(read or write) --+
  *       |  read-only, write wanted, VMA writable --> write fault
  *       |  read-only, GUP_FORCE, VMA read-only ----> FAULT_UNSHARE (COW copy)
+ *       |  GUP_PIN read-only, COW-shared ----------> FAULT_UNSHARE (gup_must_unshare)
  *       v  present and good enough: pin it      <-----------+ (retry, 4 times)
+ *
+ * A populate (no page wanted back) stops as soon as the fault it needed
+ * succeeded: one PTE query and one fault per missing page, no re-query.
  *
  * Linux's FOLL_FORCE lets ptrace and /proc/<pid>/mem write read-only
  * private mappings the same way: the write lands in a private copy, never
@@ -113,8 +117,9 @@ static bool gup_swapin_unlocked(struct mm *mm, unsigned long addr)
  * mmap lock held; may sleep.
  */
 static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool write,
-			unsigned int gup_flags, struct mmu_mapping *m)
+			unsigned int gup_flags, struct mmu_mapping *out)
 {
+	struct mmu_mapping scratch, *m = out ? out : &scratch;
 	enum vm_fault_result r;
 
 	for (int tries = 0; tries < GUP_TRIES; tries++) {
@@ -124,15 +129,17 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
 
 			if ((gup_flags & GUP_UNLOCKABLE) && gup_swapin_unlocked(mm, addr))
 				return -EAGAIN;
-
-			r = handle_mm_fault(mm, addr, fw ? FAULT_WRITE : 0);
+			r = handle_vma_fault(mm, v, addr, fw ? FAULT_WRITE : 0);
 			if (r != VM_FAULT_OK)
 				return gup_fault_error(r);
+			/* A populate needs no PTE back: the fault did what it asked. */
+			if (!out && fw == write)
+				return 0;
 			continue;
 		}
 		if (!write && (gup_flags & GUP_PIN) &&
 		    gup_must_unshare(v, pfn_to_page(m->pa >> PAGE_SHIFT), gup_flags)) {
-			r = handle_mm_fault(mm, addr, FAULT_UNSHARE);
+			r = handle_vma_fault(mm, v, addr, FAULT_UNSHARE);
 			if (r != VM_FAULT_OK)
 				return gup_fault_error(r);
 			continue;
@@ -140,9 +147,11 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
 		if (!write || (m->flags & MMU_WRITE))
 			return 0;
 		if (v->flags & VM_WRITE) {
-			r = handle_mm_fault(mm, addr, FAULT_WRITE);
+			r = handle_vma_fault(mm, v, addr, FAULT_WRITE);
 			if (r != VM_FAULT_OK)
 				return gup_fault_error(r);
+			if (!out)
+				return 0;
 			continue;
 		}
 		/* GUP_FORCE: write a read-only private VMA through a private copy. */
@@ -150,7 +159,7 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
 			return -EFAULT;
 		if (page_exclusive_anon(pfn_to_page(m->pa >> PAGE_SHIFT)))
 			return 0;
-		if (handle_mm_fault(mm, addr, FAULT_UNSHARE) != VM_FAULT_OK)
+		if (handle_vma_fault(mm, v, addr, FAULT_UNSHARE) != VM_FAULT_OK)
 			return -ENOMEM;
 	}
 	return -EFAULT;
@@ -222,7 +231,9 @@ void unpin_user_page(struct page *p)
  * MADV_POPULATE_* share, as Linux's share __get_user_pages(): page by
  * page from ps->addr to @end of @v, each faulted in only if missing (or,
  * for @write, not writable: a write fault allocates a file hole or breaks
- * COW), nothing pinned. A fatal signal ends it with -EINTR, so a populate
+ * COW), nothing pinned. The range is walked once per page-table page (a
+ * cursor stepping along it), and a missing page is faulted on that cursor
+ * (handle_vma_fault_at): no second walk. A fatal signal ends it with -EINTR, so a populate
  * larger than memory, whose task the OOM killer picks, unwinds at once;
  * a cond_resched() per page lets others run. A page on swap is read in
  * with the mmap lock dropped, once per page (gup_swapin_unlocked):
@@ -231,17 +242,42 @@ void unpin_user_page(struct page *p)
 int populate_vma_range(struct mm *mm, struct vma *v, unsigned long end, bool write,
 		       struct populate_state *ps)
 {
-	struct mmu_mapping m;
+	const unsigned int fault = write ? FAULT_WRITE : 0;
+	bool walked = false;
+	struct pte_cursor c;
+	struct pte_val pv;
 	int err;
 
 	mmap_assert_locked(mm);
 	for (; ps->addr < end; ps->addr += PAGE_SIZE) {
 		unsigned int flags = ps->dropped_at == ps->addr ? 0 : GUP_UNLOCKABLE;
+		enum pte_kind kind;
 
 		if (fatal_signal_pending(current()))
 			return -EINTR;
 		cond_resched();
-		err = gup_fault_in(mm, v, ps->addr, write, flags, &m);
+		/* One walk per page-table page; the cursor steps within it. */
+		if (!walked || c.va + PAGE_SIZE != ps->addr || !pte_cursor_next(&c, end))
+			pte_cursor_map(&c, &mm->pgt, ps->addr);
+		walked = true;
+		kind = pte_cursor_get(&c, &pv);		/* a hint: the fault re-reads it */
+		if (kind == PTE_KIND_PAGE && !(pv.flags & MMU_PROTNONE) &&
+		    (!write || (pv.flags & MMU_WRITE))) {
+			ps->reclaims = 0;
+			continue;			/* good enough already */
+		}
+		if (kind == PTE_KIND_NONE) {		/* missing: fault it on our cursor */
+			enum vm_fault_result r = handle_vma_fault_at(mm, v, ps->addr, fault, &c);
+
+			if (r != VM_FAULT_OK)
+				return gup_fault_error(r);
+			walked = c.pte != NULL;		/* tables made: walk again */
+			ps->reclaims = 0;
+			continue;
+		}
+		/* On swap, read-only for a write, PROT_NONE left over: the general path. */
+		err = gup_fault_in(mm, v, ps->addr, write, flags, NULL);
+		walked = false;				/* the lock may have been dropped */
 		if (err == -EAGAIN)
 			ps->dropped_at = ps->addr;
 		if (err)

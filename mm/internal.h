@@ -244,6 +244,12 @@ void vma_set_vm_ops(struct vma *v);
  * in first.
  */
 enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned int flags);
+/* handle_mm_fault() on @v, which the caller looked up (mmap lock held). */
+enum vm_fault_result handle_vma_fault(struct mm *mm, struct vma *v, unsigned long addr,
+				      unsigned int flags);
+/* ... with @walked, a cursor the caller mapped at @addr, instead of a walk. */
+enum vm_fault_result handle_vma_fault_at(struct mm *mm, struct vma *v, unsigned long addr,
+					 unsigned int flags, const struct pte_cursor *walked);
 /*
  * Does @v allow an access of FAULT_* @flags at all? (x86: write and exec
  * imply read; a PROT_NONE VMA allows nothing.) Pure.

@@ -638,8 +638,19 @@ static enum vm_fault_result sanitize_fault_flags(const struct vma *v, unsigned i
  * is taken and always dropped before returning; may sleep (with it
  * dropped).
  */
-static enum vm_fault_result handle_vma_fault(struct mm *mm, struct vma *v, unsigned long addr,
-					    unsigned int flags)
+enum vm_fault_result handle_vma_fault(struct mm *mm, struct vma *v, unsigned long addr,
+				      unsigned int flags)
+{
+	return handle_vma_fault_at(mm, v, addr, flags, NULL);
+}
+
+/*
+ * The fault itself; @walked, when not NULL, is a cursor the caller mapped
+ * (unlocked) at @addr, used instead of a walk of our own: a populate that
+ * walks its range hands each missing page's cursor down.
+ */
+enum vm_fault_result handle_vma_fault_at(struct mm *mm, struct vma *v, unsigned long addr,
+					 unsigned int flags, const struct pte_cursor *walked)
 {
 	struct vm_fault vmf;
 	struct pte_val pv;
@@ -658,7 +669,10 @@ static enum vm_fault_result handle_vma_fault(struct mm *mm, struct vma *v, unsig
 	 * ->fault, and finish_fault() checks it again under the lock. Any
 	 * other entry is re-read under the lock before it is acted on.
 	 */
-	pte_cursor_map(&vmf.pte, &mm->pgt, addr);
+	if (walked)
+		vmf.pte = *walked;
+	else
+		pte_cursor_map(&vmf.pte, &mm->pgt, addr);
 	if (pte_cursor_get(&vmf.pte, &pv) == PTE_KIND_NONE)
 		return do_fault(&vmf);
 	pte_cursor_relock(&vmf.pte);
