@@ -242,6 +242,11 @@ BOOTS = (
                          "vm_swap_test/swapoff_brings_pages_back",
                          "vm_swap_test/no_page_leak_after_swapoff"),
                must_log=(r"^init exited with status 0$",)),
+    # A populate of 1 GiB on a 64 MiB machine, killed (vm_populate_test
+    # small-machine): the process dies of SIGKILL, the kernel lives on.
+    BootConfig("populate-64M", image="populate64", summary="user", memory="64M",
+               required=("vm_populate_test/kill9_populate_write_beyond_ram",),
+               must_log=(r"^init exited with status 0$",)),
     # The user tests once more with 1 % of their allocations failed on
     # purpose (fail_alloc=1, runall --fail-inject): every program must end,
     # leave no kernel object behind and give back every frame; the kernel

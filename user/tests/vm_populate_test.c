@@ -268,9 +268,52 @@ static void write_breaks_cow_after_fork(void)
 	vm_unmap_guarded(p, 4);
 }
 
-int main(void)
+/*
+ * MADV_POPULATE_WRITE of 1 GiB of MAP_NORESERVE memory on a machine with
+ * 64 MiB: the populate runs out of memory within milliseconds. The OOM
+ * killer (the allocation's last resort, as on Linux) or our SIGKILL 100 ms
+ * in, whichever comes first, ends the process; either way it dies of
+ * SIGKILL, and the memory it had comes back.
+ */
+static void kill9_populate_write_beyond_ram(void)
+{
+	long free0 = vm_meminfo_kb("MemFree");
+	int go[2], st = 0;
+	pid_t pid;
+	char c;
+
+	EXPECT_OK(pipe(go));
+	pid = fork();
+	if (pid == 0) {
+		char *p = mmap(NULL, 1ul << 30, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+
+		if (p == MAP_FAILED || write(go[1], "g", 1) != 1)
+			_exit(2);
+		madvise(p, 1ul << 30, MADV_POPULATE_WRITE);
+		_exit(3);			/* it returned: not what Linux does */
+	}
+	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	EXPECT(read(go[0], &c, 1) == 1, "the child did not start");
+	usleep(100000);
+	kill(pid, SIGKILL);
+	alarm(120);
+	EXPECT(waitpid(pid, &st, 0) == pid, "waitpid: %s", strerror(errno));
+	alarm(0);
+	EXPECT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child status %#x", st);
+	EXPECT(vm_meminfo_kb("MemFree") > free0 - 1024, "MemFree %ld kB, was %ld kB",
+	       vm_meminfo_kb("MemFree"), free0);
+	close(go[0]);
+	close(go[1]);
+}
+
+int main(int argc, char **argv)
 {
 	ut_begin("vm_populate_test");
+	if (argc > 1 && !strcmp(argv[1], "small-machine")) {
+		RUN(kill9_populate_write_beyond_ram);
+		return ut_end();
+	}
 	RUN(args_and_empty_ranges);
 	RUN(read_anon_maps_zero_page);
 	RUN(write_anon_allocates);
