@@ -450,12 +450,16 @@ static long do_execve(const char *path, struct exec_args *a)
 	f = file_open_kernel(path, O_RDONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	err = exec_read_image(f, &im);
-	if (err)
-		goto out;
 	err = -ENOMEM;
 	mm = mm_create();
 	if (!mm)
+		goto out;
+	/* Denied to writers while it runs; a file open for writing: ETXTBSY. */
+	err = mm_set_exe_file(mm, f);
+	if (err)
+		goto out;
+	err = exec_read_image(f, &im);
+	if (err)
 		goto out;
 	err = exec_map_image(f, im, mm, &phdr_addr);
 	if (err)

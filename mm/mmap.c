@@ -81,6 +81,30 @@ void vm_activate(struct mm *mm)
 }
 
 /*
+ * Make @f (or nothing) the program of @mm, whose file is then denied to
+ * writers (ETXTBSY) while @mm lives; the old one is released. 0, or
+ * -ETXTBSY when @f is open for writing (nothing changed). May sleep.
+ */
+int mm_set_exe_file(struct mm *mm, struct file *f)
+{
+	struct file *old = mm->exe_file;
+
+	if (f) {
+		int err = deny_write_access(f->inode);
+
+		if (err)
+			return err;
+		file_get(f);
+	}
+	mm->exe_file = f;
+	if (old) {
+		allow_write_access(old->inode);
+		fput(old);
+	}
+	return 0;
+}
+
+/*
  * fork(2): a copy of @src. Every VMA but VM_DONTCOPY ones is copied with
  * its page tables (copy_vma_pages(): anonymous pages are shared
  * copy-on-write, both sides' PTEs write-protected; file pages are mapped
@@ -115,6 +139,8 @@ struct mm *mm_dup(struct mm *src)
 		vma_insert(mm, n);
 		err = copy_vma_pages(mm, src, n);
 	}
+	if (!err && src->exe_file)
+		err = mm_set_exe_file(mm, src->exe_file);	/* denied already: 0 */
 	mm->start_brk = src->start_brk;
 	mm->brk = src->brk;
 	mm->start_stack = src->start_stack;
@@ -154,6 +180,7 @@ void mm_put(struct mm *mm)
 	}
 	mmap_unlock(mm);
 	arch_pgd_destroy(&mm->pgt);
+	mm_set_exe_file(mm, NULL);
 	kmem_cache_free(mm_cache, mm);
 }
 

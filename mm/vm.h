@@ -57,6 +57,10 @@ struct mm {
 	unsigned long def_flags;	/* mmap lock: VM_LOCKED after mlockall(MCL_FUTURE) */
 	bool oom_reaped;		/* mmap lock: its private memory was reaped
 					 * (Linux's MMF_OOM_SKIP); never picked again */
+	/* The program exec mapped: a reference, and its inode's write denial
+	 * (deny_write_access: ETXTBSY for writers) until the mm goes.
+	 * Set once before the mm runs (exec, fork); NULL for a kernel mm. */
+	struct file *exe_file;
 };
 
 static inline void mmap_lock(struct mm *mm)
@@ -103,6 +107,9 @@ static inline unsigned long mm_rss(const struct mm *mm)
 struct mm *mm_create(void);		/* empty address space, or NULL */
 void mm_put(struct mm *mm);		/* drop a reference; free at zero */
 struct mm *mm_dup(struct mm *src);	/* fork: VMAs shared copy-on-write */
+struct file;
+/* Set @mm's program file, denying it to writers while @mm lives (mm/mmap.c). */
+int mm_set_exe_file(struct mm *mm, struct file *f);
 void vm_activate(struct mm *mm);	/* load its page tables on this CPU */
 
 /*

@@ -71,6 +71,8 @@ void fput(struct file *f)
 		return;
 	if (f->fop->release)
 		f->fop->release(f);
+	if (f->writer)
+		put_write_access(f->inode);
 	if (f->dentry)
 		dentry_put(f->dentry);
 	if (f->inode)

@@ -38,6 +38,7 @@
 
 #include "kernel/fs/vfs.h"	/* first: kernel/uapi.h before compiler.h */
 #include "kernel/compiler.h"
+#include "kernel/errno.h"
 #include <linux/fs.h>		/* SEEK_* */
 #include <linux/magic.h>	/* fs_type magic numbers */
 #include "kernel/lib/interval_tree.h"
@@ -127,6 +128,12 @@ struct inode {
 	const struct file_operations *fop;	/* what open() installs */
 	unsigned int rdev;		/* MKDEV() of a device node */
 	void *private;			/* file system's own */
+	/*
+	 * Atomic (Linux's i_writecount): > 0, the files open for writing;
+	 * < 0, the address spaces running it as their program (exec's
+	 * denial). One excludes the other: ETXTBSY (get_write_access()).
+	 */
+	int i_writecount;
 
 	/* Guarded by vfs_ns_lock */
 	unsigned int nlink;
@@ -391,6 +398,47 @@ extern const struct file_operations generic_file_fops;
 loff_t generic_llseek(struct file *f, loff_t off, int whence);
 /* lseek arithmetic against @size; sets f->pos. Caller holds f->pos_lock. */
 loff_t llseek_size(struct file *f, loff_t off, int whence, loff_t size);
+
+/*
+ * A running program's file cannot be written, nor an open-for-writing file
+ * run (Linux's rule, ETXTBSY). get_write_access() before a regular file
+ * is opened for writing or truncated by path; deny_write_access() when
+ * exec maps it (held by the mm: mm->exe_file). Each returns 0 or
+ * -ETXTBSY and is undone by put_/allow_write_access(). Never sleep.
+ */
+static inline int get_write_access(struct inode *inode)
+{
+	int v = __atomic_load_n(&inode->i_writecount, __ATOMIC_RELAXED);
+
+	do {
+		if (v < 0)
+			return -ETXTBSY;
+	} while (!__atomic_compare_exchange_n(&inode->i_writecount, &v, v + 1, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static inline void put_write_access(struct inode *inode)
+{
+	__atomic_sub_fetch(&inode->i_writecount, 1, __ATOMIC_RELEASE);
+}
+
+static inline int deny_write_access(struct inode *inode)
+{
+	int v = __atomic_load_n(&inode->i_writecount, __ATOMIC_RELAXED);
+
+	do {
+		if (v > 0)
+			return -ETXTBSY;
+	} while (!__atomic_compare_exchange_n(&inode->i_writecount, &v, v - 1, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static inline void allow_write_access(struct inode *inode)
+{
+	__atomic_add_fetch(&inode->i_writecount, 1, __ATOMIC_RELEASE);
+}
 
 /*
  * readv/writev/vmsplice: copy and check a user iovec array: 0 <= cnt <=

@@ -256,6 +256,8 @@ static struct file *open_dentry(struct dentry *d, int flags, bool created)
 {
 	struct inode *inode = d->inode;
 	const struct file_operations *fop;
+	bool writer = !(flags & O_PATH) && (flags & O_ACCMODE) != O_RDONLY &&
+		      S_ISREG(inode->mode);
 	struct file *f;
 	int err = may_open(inode, flags, created);
 
@@ -264,14 +266,19 @@ static struct file *open_dentry(struct dentry *d, int flags, bool created)
 	fop = (flags & O_PATH) ? &empty_fops : open_fops(inode);
 	if (!fop)
 		return ERR_PTR(-ENXIO);
+	/* Not the file of a running program (ETXTBSY), which O_TRUNC would cut. */
+	if (writer && (err = get_write_access(inode)))
+		return ERR_PTR(err);
 	if ((flags & O_TRUNC) && !(flags & O_PATH) && S_ISREG(inode->mode)) {
 		err = vfs_truncate(inode, 0);
 		if (err)
-			return ERR_PTR(err);
+			goto undo;
 	}
 	f = file_alloc(fop, (flags & ~OPEN_ONLY_FLAGS) | O_LARGEFILE);
-	if (IS_ERR(f))
-		return f;
+	err = IS_ERR(f) ? (int)PTR_ERR(f) : 0;
+	if (err)
+		goto undo;
+	f->writer = writer;		/* fput() puts the write access */
 	f->inode = inode_get(inode);
 	f->dentry = dentry_get(d);
 	if (fop->open) {
@@ -283,6 +290,10 @@ static struct file *open_dentry(struct dentry *d, int flags, bool created)
 		}
 	}
 	return f;
+undo:
+	if (writer)
+		put_write_access(inode);
+	return ERR_PTR(err);
 }
 
 struct file *vfs_open_dentry(struct dentry *d, int flags)
@@ -551,8 +562,11 @@ static long sys_truncate(const char __user *path, loff_t size)
 		err = -EISDIR;
 	else if (!S_ISREG(d->inode->mode))
 		err = -EINVAL;
-	else if (!(err = inode_permission(d->inode, MAY_WRITE)))
+	else if (!(err = inode_permission(d->inode, MAY_WRITE)) &&
+		 !(err = get_write_access(d->inode))) {	/* ETXTBSY: a running program */
 		err = vfs_truncate(d->inode, size);
+		put_write_access(d->inode);
+	}
 	dentry_put(d);
 	return err;
 }

@@ -58,6 +58,7 @@ struct file {
 	struct inode *inode;		/* NULL for a pipe end without an inode */
 	struct dentry *dentry;		/* NULL when opened without a path */
 	void *private_data;		/* the file's owner's state (pipe, tty) */
+	bool writer;			/* holds write access to inode (get_write_access) */
 	struct mutex pos_lock;		/* serialises read/write on this file */
 };
 
