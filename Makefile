@@ -66,6 +66,8 @@ SHELL_KCMDLINE    := init=/bin/sh $(CHECK_KCMDLINE) -- /tests/pipeline.sh
 SWAP_KCMDLINE     := init=/tests/vm_swap_test $(CHECK_KCMDLINE) -- fill
 # A 1 GiB MADV_POPULATE_WRITE killed on a 64 MiB machine (harness: populate-64M).
 POPULATE64_KCMDLINE := init=/tests/vm_populate_test $(CHECK_KCMDLINE) -- small-machine
+# execve with 127 KiB of arguments in fragmented memory, 128 MiB (harness: exec-128M).
+EXEC128_KCMDLINE  := init=/tests/exec_args_test $(CHECK_KCMDLINE) -- fragment
 # The user tests again with 1 % of their allocations failed on purpose
 # (mm/fail_alloc.h): judged on the kernel surviving and leaking nothing.
 FAILINJ_KCMDLINE  := init=/tests/runall fail_alloc=1 $(CHECK_KCMDLINE) -- --fail-inject
@@ -127,7 +129,7 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso \
 	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
-	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso
+	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 
 .PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests FORCE
@@ -191,6 +193,7 @@ CMDLINE_FOR_fork200 := $(FORK200_KCMDLINE)
 CMDLINE_FOR_shell := $(SHELL_KCMDLINE)
 CMDLINE_FOR_swap := $(SWAP_KCMDLINE)
 CMDLINE_FOR_populate64 := $(POPULATE64_KCMDLINE)
+CMDLINE_FOR_exec128 := $(EXEC128_KCMDLINE)
 CMDLINE_FOR_failinj := $(FAILINJ_KCMDLINE)
 CMDLINE_FOR_fuzz := $(FUZZ_KCMDLINE)
 CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)

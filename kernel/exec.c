@@ -30,6 +30,7 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/uapi.h"
+#include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/usercopy.h"
 #include "mm/vm.h"
@@ -38,70 +39,98 @@
 #include <arch/pgtable.h>
 #include <arch/trap.h>
 
-#define ARG_BUF_MAX	(128ul << 10)	/* argv + envp strings (musl's ARG_MAX) */
 #define MAX_PHNUM	64
 #define ELF_ET_DYN_BASE	0x555555554000ul
 
-/* argv/envp gathered into one kernel buffer: "a\0b\0" plus counts. */
-struct exec_args {
-	char *buf;
-	size_t len;
-	unsigned int argc, envc;
+/*
+ * Linux's limits on what execve copies (fs/exec.c): each string at most
+ * MAX_ARG_STRLEN bytes with its NUL; all strings and their pointers at
+ * most a quarter of RLIMIT_STACK, but not below ARG_MIN_LIMIT (Linux's
+ * ARG_MAX) nor above ARG_MAX_LIMIT (3/4 of _STK_LIM). More is E2BIG.
+ */
+/*
+ * Every buffer execve needs is one page from the buddy allocator
+ * (page_buf_alloc), never a kmalloc of a page or more, whose slab would
+ * take 4 pages at once: exec must work when free memory is fragmented.
+ */
+static void *page_buf_alloc(void)
+{
+	struct page *p = alloc_page(0);
+
+	return p ? page_address(p) : NULL;
+}
+
+static void page_buf_free(void *buf)
+{
+	if (buf)
+		free_page(virt_to_page(buf));
+}
+
+#define MAX_ARG_STRLEN	(32 * PAGE_SIZE)
+#define MAX_ARG_STRINGS	0x7fffffffu
+#define ARG_MIN_LIMIT	(128ul << 10)
+#define ARG_MAX_LIMIT	(6ul << 20)
+
+/*
+ * argv or envp: a user array (execve) or a kernel one (starting init),
+ * and how many strings it has. The strings are never gathered in the
+ * kernel: they go straight from the caller's memory onto the new stack,
+ * a page at a time (no allocation above order 0, as on Linux).
+ */
+struct arg_vec {
+	char *const __user *uv;
+	char *const *kv;
+	unsigned int n;
 };
 
-static int args_add(struct exec_args *a, const char *s, size_t n)
+static int arg_get(const struct arg_vec *v, unsigned int i, const char **s)
 {
-	if (a->len + n + 1 > ARG_BUF_MAX)
-		return -E2BIG;
-	memcpy(a->buf + a->len, s, n);
-	a->buf[a->len + n] = 0;
-	a->len += n + 1;
-	return 0;
-}
-
-static int args_from_kernel(struct exec_args *a, char *const v[], unsigned int *count)
-{
-	for (; v && *v; v++, (*count)++) {
-		int err = args_add(a, *v, strlen(*v));
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int args_from_user(struct exec_args *a, char *const __user *v, unsigned int *count)
-{
-	if (!v)
+	if (v->kv) {
+		*s = v->kv[i];
 		return 0;
-	for (;; v++, (*count)++) {
-		char *p;
-		long n;
-
-		if (get_user(p, v))
-			return -EFAULT;
-		if (!p)
-			return 0;
-		if (a->len >= ARG_BUF_MAX)
-			return -E2BIG;
-		n = strncpy_from_user(a->buf + a->len, p, ARG_BUF_MAX - a->len);
-		if (n == -ENAMETOOLONG)
-			return -E2BIG;
-		if (n < 0)
-			return n;
-		a->len += n + 1;
 	}
+	return get_user(*s, (const char *const __user *)(v->uv + i)) ? -EFAULT : 0;
+}
+
+/* Count @v's strings (a NULL array is empty, as Linux allows). */
+static int arg_count(struct arg_vec *v)
+{
+	const char *s;
+
+	v->n = 0;
+	if (!v->uv && !v->kv)
+		return 0;
+	for (;;) {
+		if (arg_get(v, v->n, &s))
+			return -EFAULT;
+		if (!s)
+			return 0;
+		if (v->n == MAX_ARG_STRINGS)
+			return -E2BIG;
+		v->n++;
+		if (fatal_signal_pending(current()))
+			return -EINTR;
+	}
+}
+
+/* The length of string @s of @v with its NUL: > MAX_ARG_STRLEN, or 0 on a fault. */
+static size_t arg_strlen(const struct arg_vec *v, const char *s)
+{
+	if (v->kv)
+		return strnlen(s, MAX_ARG_STRLEN) + 1;
+	return (size_t)strnlen_user((const char __user *)s, MAX_ARG_STRLEN);
 }
 
 /* ---- ELF checks ---- */
 
-struct elf_image {
+struct elf_image {		/* one page: page_buf_alloc() */
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[MAX_PHNUM];
 	loff_t size;
 	uint64_t bias;
 	bool exec_stack;
 };
+_Static_assert(sizeof(struct elf_image) <= PAGE_SIZE, "an ELF image's headers fit a page");
 
 static int elf_read_headers(struct file *f, struct elf_image *im)
 {
@@ -248,61 +277,132 @@ static uint64_t push_bytes(struct stack_builder *sb, const void *p, size_t n)
 	return sb->sp;
 }
 
-static void push_word(struct stack_builder *sb, uint64_t v)
-{
-	push_bytes(sb, &v, sizeof(v));
-}
-
 /*
- * Fill @ptrs with the user addresses of argv[], NULL, envp[], NULL (the
- * strings start at @strings) and record the argument and environment
- * ranges in @mm.
+ * Copy the @v->n strings of @v onto the new stack, last first, each below
+ * the one before (Linux's copy_strings), through @bounce (one page): a
+ * string moves a page at a time, its last byte forced to NUL whatever the
+ * caller did to it meanwhile. *@room: bytes the limit still allows.
+ * 0, -E2BIG, -EFAULT, -EINTR, -ENOMEM.
  */
-static void fill_arg_ptrs(struct mm *mm, struct exec_args *a, uint64_t strings,
-			  uint64_t *ptrs)
+static int push_strings(struct stack_builder *sb, const struct arg_vec *v, char *bounce,
+			size_t *room)
 {
-	uint64_t s = strings;
-	unsigned int k = 0;
+	for (unsigned int i = v->n; i-- > 0; ) {
+		const char *s;
+		size_t len, done;
 
-	for (unsigned int i = 0; i < a->argc; i++) {
-		ptrs[k++] = s;
-		s += strlen(a->buf + (s - strings)) + 1;
+		if (fatal_signal_pending(current()))
+			return -EINTR;
+		cond_resched();
+		if (arg_get(v, i, &s) || !s)
+			return -EFAULT;		/* the array changed under us */
+		len = arg_strlen(v, s);
+		if (!len)
+			return -EFAULT;
+		if (len > MAX_ARG_STRLEN || len > *room)
+			return -E2BIG;
+		*room -= len;
+		sb->sp -= len;
+		for (done = len; done; ) {	/* from the end: [off, done) */
+			size_t off = done > PAGE_SIZE ? done - PAGE_SIZE : 0;
+			size_t n = done - off;
+
+			if (v->kv)
+				memcpy(bounce, s + off, n);
+			else if (copy_from_user(bounce, (const char __user *)s + off, n))
+				return -EFAULT;
+			if (done == len)
+				bounce[n - 1] = 0;
+			if (vm_copy_to(sb->mm, sb->sp + off, bounce, n))
+				return -EFAULT;
+			done = off;
+		}
 	}
-	ptrs[k++] = 0;
-	mm->arg_start = strings;
-	mm->arg_end = s;
-	mm->env_start = s;
-	for (unsigned int i = 0; i < a->envc; i++) {
-		ptrs[k++] = s;
-		s += strlen(a->buf + (s - strings)) + 1;
-	}
-	ptrs[k++] = 0;
-	mm->env_end = s;
-}
-
-/* Push the envp and argv pointer arrays, then argc, onto the new stack. */
-static int push_arg_vectors(struct stack_builder *sb, struct exec_args *a, uint64_t strings)
-{
-	unsigned int nptrs = a->argc + a->envc;
-	uint64_t *ptrs;
-
-	ptrs = kmalloc((nptrs + 2) * sizeof(uint64_t), 0);
-	if (!ptrs)
-		return -ENOMEM;
-	fill_arg_ptrs(sb->mm, a, strings, ptrs);
-	push_bytes(sb, ptrs + a->argc + 1, (a->envc + 1) * sizeof(uint64_t));
-	push_bytes(sb, ptrs, (a->argc + 1) * sizeof(uint64_t));
-	push_word(sb, a->argc);
-	kfree(ptrs);
 	return 0;
 }
 
-static int build_stack(struct mm *mm, struct exec_args *a, const char *execfn,
-		       struct elf_image *im, uint64_t phdr_addr, uint64_t *sp_out)
+/*
+ * Write argc, argv[] + NULL, envp[] + NULL upward from @sp on the new
+ * stack: each pointer found by walking the strings copied at
+ * [@strings, @end) (read back a page at a time into @buf), the pointers
+ * written a page at a time from @out. Records the argument and
+ * environment ranges in the mm (/proc/PID/cmdline, environ).
+ */
+struct ptr_writer {
+	struct mm *mm;
+	uint64_t *out;			/* a page of pointers waiting */
+	unsigned int n;
+	uint64_t at;			/* where out[0] goes */
+	int err;
+};
+
+static void ptr_flush(struct ptr_writer *w)
+{
+	if (w->n && vm_copy_to(w->mm, w->at, w->out, w->n * sizeof(uint64_t)))
+		w->err = -EFAULT;
+	w->at += w->n * sizeof(uint64_t);
+	w->n = 0;
+}
+
+static void ptr_put(struct ptr_writer *w, uint64_t p)
+{
+	w->out[w->n++] = p;
+	if (w->n == PAGE_SIZE / sizeof(uint64_t))
+		ptr_flush(w);
+}
+
+static int write_arg_vectors(struct mm *mm, uint64_t sp, unsigned int argc, unsigned int envc,
+			     uint64_t strings, uint64_t end, char *buf, uint64_t *out)
+{
+	struct ptr_writer w = { .mm = mm, .out = out, .at = sp };
+	uint64_t pos = strings, chunk = 0, chunk_len = 0;
+
+	ptr_put(&w, argc);
+	mm->arg_start = strings;
+	for (unsigned int i = 0; i < argc + envc; i++) {
+		if (i == argc) {
+			ptr_put(&w, 0);
+			mm->arg_end = mm->env_start = pos;
+		}
+		ptr_put(&w, pos);
+		for (;;) {			/* past this string's NUL */
+			if (pos >= end)
+				return -EFAULT;
+			if (pos >= chunk + chunk_len) {
+				chunk = pos;
+				chunk_len = MIN(end - pos, (uint64_t)PAGE_SIZE);
+				vm_copy_from(mm, buf, chunk, chunk_len);
+			}
+			if (!buf[pos++ - chunk])
+				break;
+		}
+	}
+	if (envc == 0) {
+		ptr_put(&w, 0);
+		mm->arg_end = mm->env_start = pos;
+	}
+	ptr_put(&w, 0);
+	mm->env_end = pos;
+	ptr_flush(&w);
+	return w.err;
+}
+
+/*
+ * The new program's stack (see the drawing at the top): the strings from
+ * the caller's memory, then the auxiliary vector, the pointer arrays and
+ * argc. Returns 0 with *@sp_out, or -E2BIG (past the limit, see
+ * MAX_ARG_STRLEN), -EFAULT, -EINTR, -ENOMEM.
+ */
+static int build_stack(struct mm *mm, struct arg_vec *argv, struct arg_vec *envp,
+		       const char *execfn, struct elf_image *im, uint64_t phdr_addr,
+		       uint64_t *sp_out)
 {
 	struct stack_builder sb = { mm, STACK_TOP, 0 };
-	uint64_t strings, random, platform, fn;
-	unsigned int nptrs = a->argc + a->envc;
+	uint64_t strings, strings_end, random, platform, fn;
+	unsigned int nptrs = argv->n + envp->n;
+	unsigned long limit = current()->rlim[RLIMIT_STACK].rlim_cur / 4;
+	size_t ptr_size = (MAX(argv->n, 1u) + (size_t)envp->n) * sizeof(void *);
+	char *buf = NULL, *buf2 = NULL;
 	uint8_t rnd[16];
 	uint64_t auxv[][2] = {
 		{ AT_PHDR, phdr_addr }, { AT_PHENT, sizeof(Elf64_Phdr) },
@@ -314,10 +414,26 @@ static int build_stack(struct mm *mm, struct exec_args *a, const char *execfn,
 		{ AT_RANDOM, 0 }, { AT_PLATFORM, 0 }, { AT_EXECFN, 0 }, { AT_NULL, 0 },
 	};
 	const unsigned int nauxv = ARRAY_SIZE(auxv);
+	size_t room;
 	int err;
 
+	limit = MIN(MAX(limit, ARG_MIN_LIMIT), ARG_MAX_LIMIT);
+	if (limit <= ptr_size)
+		return -E2BIG;
+	room = limit - ptr_size;
+	buf = page_buf_alloc();
+	buf2 = page_buf_alloc();
+	err = -ENOMEM;
+	if (!buf || !buf2)
+		goto out;
 	fn = push_bytes(&sb, execfn, strlen(execfn) + 1);
-	strings = push_bytes(&sb, a->buf, a->len);
+	strings_end = sb.sp;
+	err = push_strings(&sb, envp, buf, &room);
+	if (!err)
+		err = push_strings(&sb, argv, buf, &room);
+	if (err)
+		goto out;
+	strings = sb.sp;
 	get_random_bytes(rnd, sizeof(rnd));
 	random = push_bytes(&sb, rnd, sizeof(rnd));
 	platform = push_bytes(&sb, "x86_64", 7);
@@ -330,14 +446,20 @@ static int build_stack(struct mm *mm, struct exec_args *a, const char *execfn,
 	if ((1 + nptrs + 2 + nauxv * 2) % 2)
 		sb.sp -= 8;
 	push_bytes(&sb, auxv, sizeof(auxv));
-	err = push_arg_vectors(&sb, a, strings);
-	if (err)
-		return err;
+	sb.sp -= (1 + (uint64_t)nptrs + 2) * sizeof(uint64_t);
+	err = -E2BIG;
 	if (sb.sp < STACK_TOP - STACK_SIZE + PAGE_SIZE)
-		return -E2BIG;
+		goto out;
+	err = sb.err;
+	if (!err)
+		err = write_arg_vectors(mm, sb.sp, argv->n, envp->n, strings, strings_end, buf,
+					(uint64_t *)buf2);
 	*sp_out = sb.sp;
 	mm->start_stack = sb.sp;
-	return sb.err;
+out:
+	page_buf_free(buf);
+	page_buf_free(buf2);
+	return err;
 }
 
 /* ---- putting it together ---- */
@@ -384,14 +506,14 @@ static long exec_read_image(struct file *f, struct elf_image **imp)
 
 	if (!file_is_regular(f) || !file_may_exec(f))
 		return -EACCES;
-	im = kmalloc(sizeof(*im), 0);
+	im = page_buf_alloc();
 	if (!im)
 		return -ENOMEM;
 	err = elf_read_headers(f, im);
 	if (!err)
 		err = elf_check_segments(im);
 	if (err) {
-		kfree(im);
+		page_buf_free(im);
 		return err;
 	}
 	*imp = im;
@@ -439,7 +561,7 @@ static void exec_commit(struct task *t, struct mm *mm, const char *path,
 	proc_exec_done(t);
 }
 
-static long do_execve(const char *path, struct exec_args *a)
+static long do_execve(const char *path, struct arg_vec *argv, struct arg_vec *envp)
 {
 	struct elf_image *im = NULL;
 	struct mm *mm = NULL;
@@ -450,6 +572,11 @@ static long do_execve(const char *path, struct exec_args *a)
 	f = file_open_kernel(path, O_RDONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	err = arg_count(argv);		/* after the lookup, as Linux's order */
+	if (!err)
+		err = arg_count(envp);
+	if (err)
+		goto out;
 	err = -ENOMEM;
 	mm = mm_create();
 	if (!mm)
@@ -464,7 +591,7 @@ static long do_execve(const char *path, struct exec_args *a)
 	err = exec_map_image(f, im, mm, &phdr_addr);
 	if (err)
 		goto out;
-	err = build_stack(mm, a, path, im, phdr_addr, &sp);
+	err = build_stack(mm, argv, envp, path, im, phdr_addr, &sp);
 	if (err)
 		goto out;
 	/* Point of no return: the new image replaces the old one. */
@@ -474,52 +601,34 @@ static long do_execve(const char *path, struct exec_args *a)
 out:
 	if (mm)
 		mm_put(mm);
-	kfree(im);
+	page_buf_free(im);
 	fput(f);
 	return err;
 }
 
 long kernel_execve(const char *path, char *const argv[], char *const envp[])
 {
-	struct exec_args a = { 0 };
-	long err;
+	static char *const none[] = { NULL };
+	struct arg_vec a = { .kv = argv ? argv : none }, e = { .kv = envp ? envp : none };
 
-	a.buf = kmalloc(ARG_BUF_MAX, 0);
-	if (!a.buf)
-		return -ENOMEM;
-	err = args_from_kernel(&a, argv, &a.argc);
-	if (!err)
-		err = args_from_kernel(&a, envp, &a.envc);
-	if (!err)
-		err = do_execve(path, &a);
-	kfree(a.buf);
-	return err;
+	return do_execve(path, &a, &e);
 }
 
 static long sys_execve(const char __user *upath, char *const __user *argv,
 		       char *const __user *envp)
 {
-	struct exec_args a = { 0 };
-	char *path;
+	struct arg_vec a = { .uv = argv }, e = { .uv = envp };
+	char *path = page_buf_alloc();
 	long err;
 
-	path = kmalloc(PATH_MAX, 0);
-	a.buf = kmalloc(ARG_BUF_MAX, 0);
-	err = -ENOMEM;
-	if (!path || !a.buf)
-		goto out;
+	if (!path)
+		return -ENOMEM;
 	err = strncpy_from_user(path, upath, PATH_MAX);
 	if (err >= 0 && !path[0])
 		err = -ENOENT;
 	if (err >= 0)
-		err = args_from_user(&a, argv, &a.argc);
-	if (err >= 0)
-		err = args_from_user(&a, envp, &a.envc);
-	if (err >= 0)
-		err = do_execve(path, &a);
-out:
-	kfree(path);
-	kfree(a.buf);
+		err = do_execve(path, &a, &e);
+	page_buf_free(path);
 	return err;
 }
 SYSCALL(__NR_execve, sys_execve);

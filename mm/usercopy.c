@@ -21,6 +21,7 @@
  * it takes may read swap) and must not be called with spinlocks held.
  */
 #include "mm/usercopy.h"
+#include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include <arch/cpu.h>
 #include <arch/probe.h>
@@ -97,6 +98,27 @@ int clear_user(void __user *dst, size_t n)
  * exist (a string ending right before an unmapped page is legal). Slow
  * but simple; paths are short. Contract in usercopy.h. May sleep.
  */
+long strnlen_user(const char __user *src, long max)
+{
+	char buf[256];
+	long n = 0;
+
+	while (n < max) {
+		unsigned long a = (unsigned long)src + (unsigned long)n;
+		/* Within one page: a chunk never reaches an unmapped page past the NUL. */
+		long chunk = MIN((long)sizeof(buf), (long)(PAGE_SIZE - (a & (PAGE_SIZE - 1))));
+
+		chunk = MIN(chunk, max - n);
+		if (copy_from_user(buf, src + n, (size_t)chunk))
+			return 0;
+		for (long i = 0; i < chunk; i++)
+			if (!buf[i])
+				return n + i + 1;
+		n += chunk;
+	}
+	return max + 1;
+}
+
 long strncpy_from_user(char *dst, const char __user *src, long max)
 {
 	for (long i = 0; i < max; i++) {

@@ -33,6 +33,12 @@ int clear_user(void __user *dst, size_t n);
  * NUL is found within @max bytes.
  */
 long strncpy_from_user(char *dst, const char __user *src, long max);
+/*
+ * The length of the user string at @src including its NUL (Linux's
+ * strnlen_user): 0 on a fault, more than @max when no NUL is within @max
+ * bytes. Reads a chunk at a time, never past the page the NUL is in.
+ */
+long strnlen_user(const char __user *src, long max);
 
 /* Typed single values: get_user(x, uptr) / put_user(x, uptr) -> 0 / -EFAULT. */
 #define get_user(x, ptr)	copy_from_user(&(x), (ptr), sizeof(*(ptr)))

@@ -247,6 +247,11 @@ BOOTS = (
     BootConfig("populate-64M", image="populate64", summary="user", memory="64M",
                required=("vm_populate_test/kill9_populate_write_beyond_ram",),
                must_log=(r"^init exited with status 0$",)),
+    # execve of 127 KiB of arguments after free memory was cut into single
+    # pages (exec_args_test fragment): no allocation above a page.
+    BootConfig("exec-128M", image="exec128", summary="user", memory="128M",
+               required=("exec_args_test/exec_when_fragmented",),
+               must_log=(r"^init exited with status 0$",)),
     # The user tests once more with 1 % of their allocations failed on
     # purpose (fail_alloc=1, runall --fail-inject): every program must end,
     # leave no kernel object behind and give back every frame; the kernel
