@@ -386,8 +386,7 @@ unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear)
 			return 0;
 		if (clear & MMU_SOFTDIRTY)
 			*c->pte &= ~PTE_SOFT_DIRTY;
-		return is_swap_pte(e) ? ((e & PTE_SOFT_DIRTY) ? MMU_SOFTDIRTY : 0)
-				      : pte_to_mmu_flags(e);
+		return (e & PTE_SOFT_DIRTY) ? MMU_SOFTDIRTY : 0;
 	}
 	bits = mmu_flags_to_pte(clear & clearable) &
 	       (PTE_WRITE | PTE_ACCESSED | PTE_DIRTY | PTE_SOFT_DIRTY);

@@ -248,8 +248,9 @@ int pte_cursor_protect(struct pte_cursor *c, unsigned int flags);
 /*
  * Clear some of MMU_WRITE / MMU_ACCESSED / MMU_DIRTY / MMU_SOFTDIRTY on a
  * present page; of a PROT_NONE page or a swap entry only MMU_SOFTDIRTY
- * can be cleared. Returns the flags it had (0: nothing there; a swap
- * entry: MMU_SOFTDIRTY or 0). Flushes when a present page changed.
+ * can be cleared. Returns the flags a present page had; for a PROT_NONE
+ * page or a swap entry MMU_SOFTDIRTY or 0; 0 for an empty slot. Flushes
+ * when a present page changed.
  */
 unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear);
 /* How pte_cursor_clear() treats the TLB. */
