@@ -216,6 +216,27 @@ struct vm_fault {
 	bool writable;			/* out: map it writable */
 };
 
+/*
+ * Soft-dirty (Documentation/admin-guide/mm/soft-dirty.rst): a VMA tracks
+ * writes page by page once clear_refs "4" has taken its VM_SOFTDIRTY away
+ * (Linux's vma_soft_dirty_enabled()). Pure.
+ */
+static inline bool vma_soft_dirty_enabled(const struct vma *v)
+{
+	return !(v->flags & VM_SOFTDIRTY);
+}
+
+/*
+ * Must a PTE with MMU_* @mmu_flags in @v stay write-protected so that
+ * the next write faults and marks it? (Linux's pte_needs_soft_dirty_wp().)
+ * Code that makes PTEs writable ahead of a write (mprotect, swap-in,
+ * shared read faults) asks this first. Pure.
+ */
+static inline bool pte_needs_soft_dirty_wp(const struct vma *v, unsigned int mmu_flags)
+{
+	return vma_soft_dirty_enabled(v) && !(mmu_flags & MMU_SOFTDIRTY);
+}
+
 /* The shared zero page? (never counted, never freed) */
 static inline bool is_zero_page(const struct page *p)
 {

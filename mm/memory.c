@@ -27,6 +27,13 @@
  *                                      else copy (COW break)
  *   PTE holds a swap entry          -> read the page back, map it
  *
+ * Soft-dirty: every PTE made writable for a write here is also marked
+ * MMU_SOFTDIRTY (Linux's pte_mkdirty does both), so after clear_refs "4"
+ * has write-protected and cleaned a VMA's PTEs (pagewalk.c), the first
+ * write to each page faults, reuses or copies it as above, and marks it.
+ * Making a PTE writable ahead of a write (a shared read, a swap-in)
+ * asks pte_needs_soft_dirty_wp() first.
+ *
  * "PTE absent" goes through the VMA's vm_operations.fault (anon_fault
  * below, shmem_fault in shmem.c; memfd_secret will add its own), which
  * only finds the page; do_fault() maps the cached neighbours of a read
@@ -241,13 +248,17 @@ void debug_vm_verify(struct mm *mm, const char *tag)
 	      v ? v->start : 0, v ? v->end : 0, v ? v->pgoff : 0, v ? v->flags : 0);
 }
 
-/* Map @p in the empty slot under locked cursor @c of @v (internal.h). */
-int install_page(struct pte_cursor *c, struct vma *v, struct page *p, bool writable)
+/*
+ * install_page() with the PTE's MMU_* @flags decided by the caller (a
+ * swap-in or an unshare carries the old entry's soft-dirty bit over).
+ */
+static int __install_page(struct pte_cursor *c, struct vma *v, struct page *p,
+			  unsigned int flags)
 {
 	int err;
 
 	debug_check_page_at(v, c->va, p);
-	err = pte_cursor_set_page(c, page_to_phys(p), vma_pte_flags(v, writable));
+	err = pte_cursor_set_page(c, page_to_phys(p), flags);
 
 	if (err)
 		return err;
@@ -258,6 +269,21 @@ int install_page(struct pte_cursor *c, struct vma *v, struct page *p, bool writa
 	if (v->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, 1);
 	return 0;
+}
+
+/*
+ * Map @p in the empty slot under locked cursor @c of @v (internal.h). A
+ * writable PTE is made for a write (or where no write needs tracking: a
+ * shared mapping whose VMA is wholly soft-dirty), so it is soft-dirty, as
+ * Linux's pte_mkdirty makes it: a write through it can fault no more.
+ */
+int install_page(struct pte_cursor *c, struct vma *v, struct page *p, bool writable)
+{
+	unsigned int flags = vma_pte_flags(v, writable);
+
+	if (flags & MMU_WRITE)
+		flags |= MMU_SOFTDIRTY;
+	return __install_page(c, v, p, flags);
 }
 
 /* Put back a page a fault found but did not map. */
@@ -355,8 +381,15 @@ static enum vm_fault_result cow_copy(struct vm_fault *vmf, const struct pte_val 
 		put_page(old);			/* our hold; the PTE's goes next */
 		page_remove_map(v->mm, old);
 	}
-	/* An unshare gives a private page, not a writable one (Linux's wp_page_copy). */
-	err = install_page(&vmf->pte, v, copy, !(vmf->flags & FAULT_UNSHARE));
+	/*
+	 * An unshare gives a private page, not a writable one, with the old
+	 * entry's soft-dirty bit (Linux's wp_page_copy); a write, a dirty one.
+	 */
+	if (vmf->flags & FAULT_UNSHARE)
+		err = __install_page(&vmf->pte, v, copy, vma_pte_flags(v, /* writable= */false) |
+							 (seen->flags & MMU_SOFTDIRTY));
+	else
+		err = install_page(&vmf->pte, v, copy, /* writable= */true);
 	pte_cursor_unlock(&vmf->pte);
 	if (err) {
 		put_page(copy);
@@ -365,7 +398,12 @@ static enum vm_fault_result cow_copy(struct vm_fault *vmf, const struct pte_val 
 	return VM_FAULT_OK;
 }
 
-/* A write to a present, read-only PTE of a writable VMA. Cursor locked; unlocked on return. */
+/*
+ * A write to a present, read-only PTE of a writable VMA. Cursor locked;
+ * unlocked on return. Reused in place (a shared page; an anonymous page
+ * only this PTE maps - also one clear_refs write-protected), the PTE
+ * becomes writable and soft-dirty.
+ */
 static enum vm_fault_result fault_wp(struct vm_fault *vmf, const struct pte_val *seen)
 {
 	struct vma *v = vmf->vma;
@@ -378,7 +416,7 @@ static enum vm_fault_result fault_wp(struct vm_fault *vmf, const struct pte_val 
 	} else {
 		return cow_copy(vmf, seen, old);
 	}
-	pte_cursor_protect(&vmf->pte, vma_pte_flags(v, /* writable= */true));
+	pte_cursor_protect(&vmf->pte, vma_pte_flags(v, /* writable= */true) | MMU_SOFTDIRTY);
 	pte_cursor_unlock(&vmf->pte);
 	return VM_FAULT_OK;
 }
@@ -407,11 +445,12 @@ static enum vm_fault_result fault_unshare_page(struct vm_fault *vmf, const struc
  * (locked, still @slot) by a poisoned marker and drop the slot, so every
  * later access, and the same address in a child forked from now on, gets
  * SIGBUS instead of a page of garbage (Linux: the swapin error PTE marker).
+ * The marker keeps the entry's soft-dirty bit (@flags).
  */
-static void swapin_poison(struct vm_fault *vmf, uint64_t slot)
+static void swapin_poison(struct vm_fault *vmf, uint64_t slot, unsigned int flags)
 {
 	pte_cursor_clear(&vmf->pte, PTE_NOFLUSH);	/* a swap entry: no TLB entry */
-	pte_cursor_set_swap(&vmf->pte, SWP_ERROR_MARKER);
+	pte_cursor_set_swap(&vmf->pte, SWP_ERROR_MARKER, flags);
 	pte_cursor_unlock(&vmf->pte);
 	add_mm_counter(vmf->vma->mm, MM_SWAPENTS, -1);
 	swap_free(slot);
@@ -423,15 +462,20 @@ static void swapin_poison(struct vm_fault *vmf, uint64_t slot)
  * Cursor locked on entry (entry re-checked by the caller); unlocked on
  * return unless a write still has to break COW (then locked, *wp set).
  * While others still refer to the slot the page is mapped read-only, so a
- * write breaks COW as before swapping.
+ * write breaks COW as before swapping. The PTE keeps the entry's
+ * soft-dirty bit; it is made writable early only where a write need not
+ * be seen (Linux's do_swap_page and pte_needs_soft_dirty_wp()).
  */
-static enum vm_fault_result swapin_map(struct vm_fault *vmf, uint64_t slot, struct page *p,
-				       bool *wp)
+static enum vm_fault_result swapin_map(struct vm_fault *vmf, const struct pte_val *seen,
+				       struct page *p, bool *wp)
 {
 	struct vma *v = vmf->vma;
+	uint64_t slot = seen->swap;
 	/* Ours alone: no other swap PTE for the slot and no PTE on the frame. */
 	bool exclusive = swap_count(slot) == 1 && !__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED);
-	bool writable = exclusive && !(v->flags & VM_SHARED);
+	bool writable = exclusive && !(v->flags & VM_SHARED) &&
+			!pte_needs_soft_dirty_wp(v, seen->flags);
+	unsigned int flags = vma_pte_flags(v, writable) | (seen->flags & MMU_SOFTDIRTY);
 
 	/*
 	 * First mapper since the page was read, or since every PTE on it went
@@ -450,12 +494,14 @@ static enum vm_fault_result swapin_map(struct vm_fault *vmf, uint64_t slot, stru
 	pte_cursor_clear(&vmf->pte, PTE_NOFLUSH);
 	add_mm_counter(v->mm, MM_SWAPENTS, -1);
 	swap_free(slot);			/* may drop the cache's reference */
-	if (install_page(&vmf->pte, v, p, writable)) {
+	if ((flags & MMU_WRITE) && (vmf->flags & FAULT_WRITE))
+		flags |= MMU_SOFTDIRTY;			/* written now: pte_mkdirty */
+	if (__install_page(&vmf->pte, v, p, flags)) {
 		pte_cursor_unlock(&vmf->pte);
 		put_page(p);
 		return VM_FAULT_OOM;
 	}
-	*wp = (vmf->flags & FAULT_WRITE) && !(vma_pte_flags(v, writable) & MMU_WRITE);
+	*wp = (vmf->flags & FAULT_WRITE) && !(flags & MMU_WRITE);
 	if (!*wp)
 		pte_cursor_unlock(&vmf->pte);
 	return VM_FAULT_OK;
@@ -482,7 +528,7 @@ static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_
 	if (IS_ERR(p) && PTR_ERR(p) == -EIO) {
 		pte_cursor_relock(&vmf->pte);
 		if (pte_cursor_get(&vmf->pte, &now) == PTE_KIND_SWAP && pte_val_same(&now, seen))
-			swapin_poison(vmf, slot);
+			swapin_poison(vmf, slot, now.flags);
 		else
 			pte_cursor_unlock(&vmf->pte);
 		return VM_FAULT_HWPOISON;
@@ -500,7 +546,7 @@ static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_
 		put_page(p);
 		return VM_FAULT_OK;
 	}
-	r = swapin_map(vmf, slot, p, &wp);
+	r = swapin_map(vmf, seen, p, &wp);
 	if (r != VM_FAULT_OK || !wp)
 		return r;
 	pte_cursor_get(&vmf->pte, &pv);		/* still locked: no walk */

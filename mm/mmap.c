@@ -250,7 +250,8 @@ long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len
 	}
 	v->start = start;
 	v->end = start + len;
-	v->flags = vm_flags | mm->def_flags;
+	/* Everything in a new VMA counts as written (soft-dirty), as on Linux. */
+	v->flags = vm_flags | mm->def_flags | VM_SOFTDIRTY;
 	v->pgoff = file ? pgoff : start >> PAGE_SHIFT;
 	v->mm = mm;
 	if (file) {

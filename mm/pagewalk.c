@@ -2,8 +2,8 @@
  * pagewalk.c - range operations on a VMA's page tables, each done with
  * page-table cursors (arch/pgtable.h) one page table at a time: tearing
  * mappings down (zap: munmap, exit, MADV_DONTNEED, truncate), fork's copy,
- * mprotect's re-protection, MADV_PAGEOUT / MADV_COLD, and the single-PTE
- * unmaps rmap and reclaim ask for.
+ * mprotect's re-protection, MADV_PAGEOUT / MADV_COLD, /proc/PID/clear_refs,
+ * and the single-PTE unmaps rmap and reclaim ask for.
  *
  * walk_ptes() is the loop they share: one walk per page table (512 PTEs,
  * 2 MiB), the cursor stepping from slot to slot without walking again, and
@@ -252,15 +252,18 @@ void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
 /*
  * Reclaim: the PTE mapping @p at @addr of @v becomes swap entry @slot (the
  * caller's slot reference moves to it). Caller holds @v's mmap lock
- * (trylocked) and the rmap lock; one walk; does not sleep.
+ * (trylocked) and the rmap lock; one walk; does not sleep. The entry keeps
+ * the PTE's soft-dirty bit.
  */
 void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot)
 {
 	struct pte_cursor c;
+	struct pte_val pv;
 
 	pte_cursor_lock(&c, &v->mm->pgt, addr);
+	pte_cursor_get(&c, &pv);
 	pte_cursor_clear(&c, PTE_FLUSH);
-	pte_cursor_set_swap(&c, slot);		/* the table is there: cannot fail */
+	pte_cursor_set_swap(&c, slot, pv.flags);	/* the table is there: cannot fail */
 	add_mm_counter(v->mm, MM_SWAPENTS, 1);
 	page_remove_map(v->mm, p);
 	pte_cursor_unlock(&c);
@@ -299,16 +302,18 @@ static int copy_pinned_one(struct pte_cursor *d, struct page *p, struct vma *v,
  * Copy one PTE of the parent (@s) into the child (@d, same address; @v
  * is the child's VMA). Private pages become copy-on-write: read-only on
  * both sides (pinned ones are copied: copy_pinned_one). A swap entry
- * gives the child one more reference on the slot.
+ * gives the child one more reference on the slot. Soft-dirty bits are
+ * copied as they are (Linux's copy_present_pte/copy_nonpresent_pte).
  */
 static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte_val *pv,
 		    struct vma *v, struct mm *dst, struct page **prealloc)
 {
-	unsigned int flags = pv->flags & (MMU_USER | MMU_WRITE | MMU_EXEC | MMU_PROTNONE);
+	unsigned int flags = pv->flags & (MMU_USER | MMU_WRITE | MMU_EXEC | MMU_PROTNONE |
+					  MMU_SOFTDIRTY);
 	struct page *p;
 
 	if (pv->kind == PTE_KIND_SWAP) {
-		if (pte_cursor_set_swap(d, pv->swap))
+		if (pte_cursor_set_swap(d, pv->swap, pv->flags))
 			return -ENOMEM;
 		if (pv->swap == SWP_ERROR_MARKER)
 			return 0;		/* the child inherits the poison, as on Linux */
@@ -394,14 +399,17 @@ static int reprotect_one(struct pte_cursor *c, const struct pte_val *pv, void *a
 
 	if (pv->kind != PTE_KIND_PAGE)
 		return 0;
-	writable = (v->flags & VM_SHARED) || page_exclusive_anon(pte_page(pv));
-	pte_cursor_protect(c, vma_pte_flags(v, writable));
+	/* Linux's can_change_pte_writable(): no COW, and no write to record. */
+	writable = ((v->flags & VM_SHARED) || page_exclusive_anon(pte_page(pv))) &&
+		   !pte_needs_soft_dirty_wp(v, pv->flags);
+	pte_cursor_protect(c, vma_pte_flags(v, writable));	/* keeps soft-dirty */
 	return 0;
 }
 
 /*
  * mprotect: give every page of @v the PTE flags v->flags now call for
- * (writable only where a write needs no COW). mmap lock held; takes the
+ * (writable only where a write needs no COW and, while soft-dirty tracks
+ * @v, only where the PTE is soft-dirty already). mmap lock held; takes the
  * page-table lock per table; does not sleep.
  */
 void change_vma_protection(struct mm *mm, struct vma *v)
@@ -448,7 +456,7 @@ static int pageout_anon_one(struct pageout_ctx *c, struct pte_cursor *pc,
 		return 0;
 	}
 	pte_cursor_clear(pc, PTE_FLUSH);
-	pte_cursor_set_swap(pc, slot);			/* the table is there: cannot fail */
+	pte_cursor_set_swap(pc, slot, pv->flags);	/* keeps soft-dirty; cannot fail */
 	add_mm_counter(c->mm, MM_SWAPENTS, 1);
 	put_page(p);
 	page_remove_map(c->mm, p);			/* frees the frame */
@@ -518,4 +526,41 @@ void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long
 	mmap_assert_locked(mm);
 
 	walk_ptes(&mm->pgt, start, end, cold_one, v);
+}
+
+/* ---- /proc/PID/clear_refs ---- */
+
+/*
+ * One entry of clear_refs_vma(). Soft-dirty ("4"): a present PTE is made
+ * clean and write-protected (a writable VMA's next write faults and marks
+ * it again, memory.c); the hardware dirty bit stays, so a shared file
+ * page still reaches PG_dirty when it is unmapped. A PROT_NONE page or a
+ * swap entry is only made clean. Otherwise ("1" to "3"): a mapped page
+ * loses its accessed bit and PG_referenced (the zero page is nobody's).
+ */
+static int clear_refs_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
+{
+	const enum clear_refs_type *type = arg;
+	struct page *p;
+
+	if (*type == CLEAR_REFS_SOFT_DIRTY) {
+		pte_cursor_clear_flags(pc, MMU_WRITE | MMU_SOFTDIRTY);
+		return 0;
+	}
+	if (pv->kind != PTE_KIND_PAGE || (pv->flags & MMU_PROTNONE))
+		return 0;
+	p = pte_page(pv);
+	if (is_zero_page(p))
+		return 0;
+	pte_cursor_clear_flags(pc, MMU_ACCESSED);
+	page_clear_flag(p, PG_referenced);
+	return 0;
+}
+
+void clear_refs_vma(struct mm *mm, struct vma *v, enum clear_refs_type type)
+{
+	mmap_assert_write_locked(mm);
+	if (type == CLEAR_REFS_SOFT_DIRTY)
+		v->flags &= ~VM_SOFTDIRTY;
+	walk_ptes(&mm->pgt, v->start, v->end, clear_refs_one, &type);
 }

@@ -467,7 +467,13 @@ static enum vm_fault_result shmem_fault(struct vm_fault *vmf)
 	if (write && shared)
 		page_set_flag(p, PG_dirty);
 	vmf->page = p;
-	vmf->writable = write || shared;
+	/*
+	 * A shared read maps the page writable (a later write sets the PTE's
+	 * dirty bit, which unmapping moves to the page), unless soft-dirty
+	 * tracks this VMA: then the first write must fault, to be recorded
+	 * (Linux's vma_wants_writenotify()).
+	 */
+	vmf->writable = write || (shared && !vma_soft_dirty_enabled(v));
 	return VM_FAULT_OK;
 }
 

@@ -260,10 +260,11 @@ out:
  * runs under the page-table lock, so it only finds the next entry; the
  * fault (which may sleep) runs after it returns.
  */
-static int find_swap_entry(vaddr_t va, uint64_t slot, void *arg)
+static int find_swap_entry(vaddr_t va, uint64_t slot, unsigned int flags, void *arg)
 {
 	vaddr_t *found = arg;
 
+	(void)flags;
 	if (slot == SWP_ERROR_MARKER)		/* markers hold no slot: they stay */
 		return 0;
 	*found = va;

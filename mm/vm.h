@@ -129,6 +129,27 @@ long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len
  * or -ENOMEM (a split refused). mmap lock held for write; may sleep.
  */
 int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len);
+/*
+ * /proc/PID/clear_refs: what a write of 1..5 asks for (Linux's enum
+ * clear_refs_types, same numbers).
+ */
+enum clear_refs_type {
+	CLEAR_REFS_ALL = 1,		/* accessed bits of every mapped page */
+	CLEAR_REFS_ANON,		/* ... of anonymous VMAs only */
+	CLEAR_REFS_MAPPED,		/* ... of file VMAs only */
+	CLEAR_REFS_SOFT_DIRTY,		/* soft-dirty bits, VM_SOFTDIRTY; write-protect */
+	CLEAR_REFS_MM_HIWATER_RSS,	/* peak RSS := RSS (Pagoda keeps no peak) */
+};
+/*
+ * clear_refs on one VMA of @mm (pagewalk.c): for CLEAR_REFS_SOFT_DIRTY
+ * drop VM_SOFTDIRTY, make every PTE and swap entry clean and write-protect
+ * the present ones; for CLEAR_REFS_ALL/_ANON/_MAPPED clear the accessed
+ * bit and PG_referenced of each mapped page (the caller picks the VMAs).
+ * Flushes what it changes. mmap lock held for write; takes the page-table
+ * lock per table; does not sleep.
+ */
+struct vma;
+void clear_refs_vma(struct mm *mm, struct vma *v, enum clear_refs_type type);
 /* mprotect(2) on @mm (takes the mmap lock). */
 long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot);
 /* Copy into / out of an address space through its page tables (exec, /proc). */

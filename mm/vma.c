@@ -169,9 +169,14 @@ static bool anon_vma_compatible(const struct vma *a, const struct vma *b)
 	return false;
 }
 
+/*
+ * Linux's is_mergeable_vma(): VM_SOFTDIRTY does not keep two VMAs apart
+ * (vma_absorb() keeps it when either had it).
+ */
 static bool vma_can_merge(const struct vma *a, const struct vma *b)
 {
-	return a->end == b->start && a->flags == b->flags && a->file == b->file &&
+	return a->end == b->start && !((a->flags ^ b->flags) & ~VM_SOFTDIRTY) &&
+	       a->file == b->file &&
 	       anon_vma_compatible(a, b) && a->ops == b->ops &&
 	       a->pgoff + vma_pages(a) == b->pgoff;
 }
@@ -200,6 +205,7 @@ static void vma_absorb(struct mm *mm, struct vma *keep, struct vma *gone)
 	}
 	if (gone->start < keep->start)
 		keep->pgoff = gone->pgoff;
+	keep->flags |= gone->flags & VM_SOFTDIRTY;	/* either's pages may be dirty */
 	keep->start = start;
 	keep->end = end;
 	vma_rmap_post_update(keep);

@@ -232,6 +232,7 @@ BOOTS = (
                extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
                       "-device", "virtio-blk-pci,drive=d0"),
                required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
+                         "vm_swap_test/softdirty_survives_swap",
                          "vm_swap_test/read_error_poisons_page",
                          "vm_swap_test/pageout_shared_memory",
                          "vm_swap_test/fill_more_than_ram",

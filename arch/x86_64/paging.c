@@ -59,9 +59,10 @@ pte_t *table_va(pte_t entry_or_phys)
 static pte_t mmu_flags_to_pte(unsigned int flags)
 {
 	pte_t pte = PTE_PRESENT;
+	pte_t sd = (flags & MMU_SOFTDIRTY) ? PTE_SOFT_DIRTY : 0;
 
 	if (flags & MMU_PROTNONE)
-		return PTE_PROTNONE | PTE_USER | (cpu_features.nx ? PTE_NX : 0);
+		return PTE_PROTNONE | PTE_USER | (cpu_features.nx ? PTE_NX : 0) | sd;
 
 	if (flags & MMU_WRITE)
 		pte |= PTE_WRITE;
@@ -77,16 +78,16 @@ static pte_t mmu_flags_to_pte(unsigned int flags)
 		pte |= PTE_ACCESSED;
 	if (flags & MMU_DIRTY)
 		pte |= PTE_DIRTY;
-	return pte;
+	return pte | sd;
 }
 
 /* ... and the one translation back. */
 static unsigned int pte_to_mmu_flags(pte_t pte)
 {
-	unsigned int f = 0;
+	unsigned int f = (pte & PTE_SOFT_DIRTY) ? MMU_SOFTDIRTY : 0;
 
 	if (!(pte & PTE_PRESENT))
-		return (pte & PTE_PROTNONE) ? MMU_PROTNONE | MMU_USER : 0;
+		return (pte & PTE_PROTNONE) ? f | MMU_PROTNONE | MMU_USER : 0;
 
 	if (pte & PTE_WRITE)
 		f |= MMU_WRITE;
@@ -305,6 +306,7 @@ enum pte_kind pte_cursor_get(const struct pte_cursor *c, struct pte_val *v)
 	if (is_swap_pte(e)) {
 		v->kind = PTE_KIND_SWAP;
 		v->swap = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+		v->flags = (e & PTE_SOFT_DIRTY) ? MMU_SOFTDIRTY : 0;
 	} else if (is_page_pte(e)) {
 		v->kind = PTE_KIND_PAGE;
 		v->pa = e & PTE_ADDR_MASK;
@@ -355,35 +357,44 @@ int pte_cursor_set_page(struct pte_cursor *c, phys_addr_t pa, unsigned int flags
 	return cursor_install(c, make_leaf(pa, flags, 0));
 }
 
-int pte_cursor_set_swap(struct pte_cursor *c, uint64_t entry)
+int pte_cursor_set_swap(struct pte_cursor *c, uint64_t entry, unsigned int flags)
 {
-	return cursor_install(c, (entry << PAGE_SHIFT) | PTE_SWAP);
+	return cursor_install(c, (entry << PAGE_SHIFT) | PTE_SWAP |
+				 ((flags & MMU_SOFTDIRTY) ? PTE_SOFT_DIRTY : 0));
 }
 
 int pte_cursor_protect(struct pte_cursor *c, unsigned int flags)
 {
+	pte_t old;
+
 	if (!c->pte || !is_page_pte(*c->pte))
 		return -ENOENT;
-	*c->pte = make_leaf(*c->pte & PTE_ADDR_MASK, flags, 0);
+	old = *c->pte;
+	*c->pte = make_leaf(old & PTE_ADDR_MASK, flags, 0) | (old & PTE_SOFT_DIRTY);
 	arch_flush_tlb_page(c->va);
 	return 0;
 }
 
 unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear)
 {
-	const unsigned int clearable = MMU_WRITE | MMU_ACCESSED | MMU_DIRTY;
-	pte_t bits;
-	unsigned int old;
+	const unsigned int clearable = MMU_WRITE | MMU_ACCESSED | MMU_DIRTY | MMU_SOFTDIRTY;
+	pte_t e = c->pte ? *c->pte : 0, bits;
 
-	if (!c->pte || !(*c->pte & PTE_PRESENT))
-		return 0;
-	old = pte_to_mmu_flags(*c->pte);
-	bits = mmu_flags_to_pte(clear & clearable) & (PTE_WRITE | PTE_ACCESSED | PTE_DIRTY);
-	bits &= *c->pte;
+	if (!(e & PTE_PRESENT)) {
+		/* PROT_NONE page or swap entry: only soft-dirty, never in a TLB. */
+		if (!is_page_pte(e) && !is_swap_pte(e))
+			return 0;
+		if (clear & MMU_SOFTDIRTY)
+			*c->pte &= ~PTE_SOFT_DIRTY;
+		return (e & PTE_SOFT_DIRTY) ? MMU_SOFTDIRTY : 0;
+	}
+	bits = mmu_flags_to_pte(clear & clearable) &
+	       (PTE_WRITE | PTE_ACCESSED | PTE_DIRTY | PTE_SOFT_DIRTY);
+	bits &= e;
 	*c->pte &= ~bits;
 	if (bits)
 		arch_flush_tlb_page(c->va);
-	return old;
+	return pte_to_mmu_flags(e);
 }
 
 void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush)
@@ -505,7 +516,7 @@ static vaddr_t canonical(vaddr_t va)
 }
 
 static int walk_swap_level(pte_t *table, int level, vaddr_t base, vaddr_t start, vaddr_t end,
-			   int (*fn)(vaddr_t, uint64_t, void *), void *arg)
+			   int (*fn)(vaddr_t, uint64_t, unsigned int, void *), void *arg)
 {
 	size_t sz = level_size(level);
 
@@ -518,7 +529,8 @@ static int walk_swap_level(pte_t *table, int level, vaddr_t base, vaddr_t start,
 			continue;
 		if (level == 0) {
 			if (is_swap_pte(e))
-				ret = fn(va, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, arg);
+				ret = fn(va, (e & PTE_ADDR_MASK) >> PAGE_SHIFT,
+					 (e & PTE_SOFT_DIRTY) ? MMU_SOFTDIRTY : 0, arg);
 		} else if ((e & PTE_PRESENT) && !(e & PTE_HUGE)) {
 			ret = walk_swap_level(table_va(e), level - 1, base + i * sz, start, end,
 					      fn, arg);
@@ -530,7 +542,8 @@ static int walk_swap_level(pte_t *table, int level, vaddr_t base, vaddr_t start,
 }
 
 int arch_walk_swap(struct pgtable *pgt, vaddr_t start, vaddr_t end,
-		   int (*fn)(vaddr_t va, uint64_t entry, void *arg), void *arg)
+		   int (*fn)(vaddr_t va, uint64_t entry, unsigned int flags, void *arg),
+		   void *arg)
 {
 	unsigned long irq = spin_lock_irqsave(&pgt->lock);
 	int ret = walk_swap_level(table_va(pgt->root), 3, 0, start, end, fn, arg);

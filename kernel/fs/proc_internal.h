@@ -14,7 +14,8 @@
  *   PROC_TASK    tasklist_lock held (a spinlock): must not sleep; gets the
  *                live task and a snapshot of its memory counters
  *   PROC_MM      the task's mm, referenced, with the mmap lock held; may
- *                sleep, must not touch the task (it may be gone)
+ *                sleep, must not touch the task (it may be gone); or,
+ *                write-only (clear_refs), a number written for the mm
  *   PROC_RAW     nothing generated: read() looks up just the bytes asked
  *                for, in the task's page tables (pagemap) or in the
  *                memmap (kpagecount, kpageflags: pid 0); may sleep
@@ -111,6 +112,12 @@ struct proc_entry {
 	 */
 	int (*store)(struct task *t, long value);
 	/*
+	 * PROC_MM files that take a write and have no text (clear_refs):
+	 * apply @value, already parsed as Linux's kstrtoint, to the task's
+	 * @mm (referenced; no lock held, may sleep); 0 or -errno.
+	 */
+	int (*mm_store)(struct mm *mm, long value);
+	/*
 	 * PROC_GLOBAL files that take a write: apply the text written
 	 * (NUL-terminated, at most PROC_QUERY_MAX bytes); 0 or -errno.
 	 */
@@ -185,6 +192,8 @@ int proc_show_cmdline(struct proc_buf *b, const struct proc_ctx *c);
 ssize_t proc_pagemap_read(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos);
 /* The size of the pagemap file: 8 bytes per page of the user half. */
 loff_t proc_pagemap_size(void);
+/* <pid>/clear_refs: a write of 1..5 (enum clear_refs_type), else -EINVAL. */
+int proc_clear_refs(struct mm *mm, long value);
 /* Fill @st from @mm; mmap lock held. */
 void proc_mm_stats(struct mm *mm, struct proc_mm_stats *st);
 

@@ -1,6 +1,8 @@
 /*
  * proc_vm.c - the /proc views of memory: <pid>/maps, smaps, pagemap and
- * cmdline, the memory counters of <pid>/status and stat, and /proc/vmstat.
+ * cmdline, the memory counters of <pid>/status and stat, and /proc/vmstat;
+ * and <pid>/clear_refs, which resets the accessed and soft-dirty bits
+ * those views report.
  *
  * Everything here reads real state rather than bookkeeping: maps walks the
  * VMA tree, smaps and pagemap walk the page tables (arch_walk()) and look
@@ -17,10 +19,12 @@
  *            (Documentation/admin-guide/mm/pagemap.rst):
  *
  *              bit 63      present (a PROT_NONE page too, as on Linux)
- *              bit 62      swapped (never: no swap)
+ *              bit 62      swapped (then bits 0-4 type 0, 5-54 the slot)
  *              bit 61      file page or shared anonymous (not PG_anon)
  *              bit 56      exclusively mapped (mapcount 1)
- *              bit 55      soft-dirty (never)
+ *              bit 55      soft-dirty: the PTE or swap entry is
+ *                          (MMU_SOFTDIRTY), or the page lies in a VMA
+ *                          with VM_SOFTDIRTY, present or not
  *              bits 0-54   PFN (everyone is root: always shown)
  *
  * The shared zero page is not a "normal" page (Linux's vm_normal_page()):
@@ -411,6 +415,7 @@ int proc_show_smaps(struct proc_buf *b, const struct proc_ctx *c)
 #define PM_ENTRY_BYTES	8
 #define PM_BATCH	512			/* entries per mmap-lock hold: 2 MiB of VA */
 #define PM_PFN_MASK	((1ull << 55) - 1)
+#define PM_SOFT_DIRTY	(1ull << 55)
 #define PM_MMAP_EXCLUSIVE (1ull << 56)
 #define PM_FILE		(1ull << 61)
 #define PM_SWAP		(1ull << 62)	/* bits 0-4 swap type, 5-54 offset */
@@ -423,12 +428,14 @@ struct pagemap_batch {
 	uint64_t *entries;		/* one per page of [start, end) */
 };
 
-/* Linux's pte_to_pagemap_entry() for a present (or PROT_NONE) PTE. */
-static uint64_t pagemap_entry(phys_addr_t pa)
+/* Linux's pte_to_pagemap_entry() for a present (or PROT_NONE) PTE with MMU_* @flags. */
+static uint64_t pagemap_entry(phys_addr_t pa, unsigned int flags)
 {
 	struct page *p = normal_page(pa);
 	uint64_t e = PM_PRESENT | ((pa >> PAGE_SHIFT) & PM_PFN_MASK);
 
+	if (flags & MMU_SOFTDIRTY)
+		e |= PM_SOFT_DIRTY;
 	if (!p)
 		return e;
 	if (!page_test_flag(p, PG_anon))
@@ -445,19 +452,42 @@ static int pagemap_pte(const struct mmu_mapping *m, void *arg)
 
 	for (; va < end; va += PAGE_SIZE)
 		pm->entries[(va - pm->start) >> PAGE_SHIFT] =
-			pagemap_entry(m->pa + (va - m->va));
+			pagemap_entry(m->pa + (va - m->va), m->flags);
 	return 0;
 }
 
-/* A swap entry: bit 62, type 0 in bits 0-4, the slot in bits 5-54 (Linux's layout). */
-static int pagemap_swap(vaddr_t va, uint64_t slot, void *arg)
+/*
+ * A swap entry: bit 62, type 0 in bits 0-4, the slot in bits 5-54 (Linux's
+ * layout), and its soft-dirty bit. A swap-error marker holds no slot: it
+ * shows only that bit.
+ */
+static int pagemap_swap(vaddr_t va, uint64_t slot, unsigned int flags, void *arg)
 {
 	struct pagemap_batch *pm = arg;
+	uint64_t e = (flags & MMU_SOFTDIRTY) ? PM_SOFT_DIRTY : 0;
 
-	if (va >= pm->start && va < pm->end && slot != SWP_ERROR_MARKER)
-		pm->entries[(va - pm->start) >> PAGE_SHIFT] = PM_SWAP |
-			((slot << 5) & PM_PFN_MASK);
+	if (va < pm->start || va >= pm->end)
+		return 0;
+	if (slot != SWP_ERROR_MARKER)
+		e |= PM_SWAP | ((slot << 5) & PM_PFN_MASK);
+	pm->entries[(va - pm->start) >> PAGE_SHIFT] = e;
 	return 0;
+}
+
+/*
+ * Every page of a VMA with VM_SOFTDIRTY is soft-dirty, mapped or not
+ * (Linux's pagemap_pte_hole and pte_to_pagemap_entry).
+ */
+static void pagemap_vma_softdirty(struct vma *v, struct pagemap_batch *pm)
+{
+	for (; v && v->start < pm->end; v = vma_next(v)) {
+		unsigned long va = MAX(v->start, pm->start), end = MIN(v->end, pm->end);
+
+		if (!(v->flags & VM_SOFTDIRTY))
+			continue;
+		for (; va < end; va += PAGE_SIZE)
+			pm->entries[(va - pm->start) >> PAGE_SHIFT] |= PM_SOFT_DIRTY;
+	}
 }
 
 loff_t proc_pagemap_size(void)
@@ -475,6 +505,7 @@ static void pagemap_fill(struct mm *mm, struct pagemap_batch *pm)
 	if (v && v->start < pm->end) {
 		arch_walk(&mm->pgt, pm->start, pm->end, pagemap_pte, pm);
 		arch_walk_swap(&mm->pgt, pm->start, pm->end, pagemap_swap, pm);
+		pagemap_vma_softdirty(v, pm);
 	}
 	mmap_unlock(mm);
 }
@@ -530,4 +561,34 @@ ssize_t proc_pagemap_read(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos)
 		return -EFAULT;
 	*pos += done;
 	return (ssize_t)done;
+}
+
+/* ---- clear_refs ---- */
+
+/*
+ * Write @value to /proc/PID/clear_refs of @mm (Linux's clear_refs_write):
+ * 1 every VMA's accessed bits, 2 anonymous VMAs', 3 file VMAs'; 4 the
+ * soft-dirty bits of all, each VMA losing VM_SOFTDIRTY and each present
+ * PTE its write permission (mm/pagewalk.c: clear_refs_vma); 5 resets the
+ * peak RSS, which Pagoda does not keep (VmHWM is VmRSS): nothing to do.
+ * Anything else: -EINVAL. Takes the mmap lock; may sleep.
+ */
+int proc_clear_refs(struct mm *mm, long value)
+{
+	enum clear_refs_type type = (enum clear_refs_type)value;
+
+	if (value < CLEAR_REFS_ALL || value > CLEAR_REFS_MM_HIWATER_RSS)
+		return -EINVAL;
+	if (type == CLEAR_REFS_MM_HIWATER_RSS)
+		return 0;
+	mmap_lock(mm);
+	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v)) {
+		if (v->flags & VM_PFNMAP)
+			continue;
+		if ((type == CLEAR_REFS_ANON && v->file) || (type == CLEAR_REFS_MAPPED && !v->file))
+			continue;
+		clear_refs_vma(mm, v, type);
+	}
+	mmap_unlock(mm);
+	return 0;
 }

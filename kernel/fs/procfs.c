@@ -14,6 +14,7 @@
  *   |   `-- slab_leaks         objects a test left allocated (proc_slab.c)
  *   |-- sys/vm/                integer knobs, read and written (proc_sysctl.c)
  *   `-- <pid>/                 stat cmdline status maps smaps pagemap
+ *                              clear_refs (write-only) ...
  *
  * Lookups hand out D_DYNAMIC dentries with fresh inodes that are in no
  * children list; they go away with their last reference. A file's text is
@@ -95,6 +96,7 @@ static const struct proc_entry proc_pid_files[] = {
 	{ "maps", PROC_MM, .show = proc_show_maps },
 	{ "smaps", PROC_MM, .show = proc_show_smaps },
 	{ "pagemap", PROC_RAW, .read = proc_pagemap_read, .size = proc_pagemap_size },
+	{ "clear_refs", PROC_MM, .mm_store = proc_clear_refs, .mode = 0200 },
 	{ "oom_score", PROC_TASK, .show = proc_show_oom_score },
 	{ "oom_score_adj", PROC_TASK, .show = proc_show_oom_score_adj,
 	  .store = proc_store_oom_score_adj, .mode = 0644 },
@@ -542,6 +544,10 @@ static int proc_generate_mm(const struct proc_info *info, struct proc_buf *b)
 		return PTR_ERR(mm);
 	if (!mm)
 		return 0;
+	if (!info->entry->show) {		/* write-only: nothing to generate */
+		mm_put(mm);
+		return 0;
+	}
 	mmap_lock(mm);
 	err = info->entry->show(b, &c);
 	mmap_unlock(mm);
@@ -690,6 +696,8 @@ static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *po
 	case PROC_SYSCTL:
 		break;
 	}
+	if (!info->entry->show && info->entry->kind == PROC_MM)
+		return -EINVAL;		/* write-only, as Linux's clear_refs */
 	return proc_buf_read_at(f->private_data, buf, n, pos);
 }
 
@@ -777,6 +785,37 @@ static ssize_t proc_task_store(const struct proc_info *info, const char __user *
 	return err ? err : (ssize_t)n;
 }
 
+/*
+ * A PROC_MM file with an mm_store() (clear_refs), parsed as Linux's
+ * clear_refs_write(): at most the first 12 bytes count, surrounding
+ * blanks are stripped, the rest must be a decimal int (else -EINVAL, or
+ * -ERANGE beyond an int). The task gone: -ESRCH; without an mm: nothing
+ * to do. Returns the bytes taken (at most 12) or mm_store()'s error.
+ */
+static ssize_t proc_mm_store(const struct proc_info *info, const char __user *ubuf, size_t n)
+{
+	char req[13];		/* Linux's PROC_NUMBUF */
+	struct mm *mm;
+	long value;
+	int err;
+
+	n = MIN(n, sizeof(req) - 1);
+	err = proc_copy_request(req, sizeof(req), ubuf, n);
+	if (err)
+		return err;
+	if (!proc_parse_long(req, &value))
+		return -EINVAL;
+	if (value < INT32_MIN || value > INT32_MAX)
+		return -ERANGE;
+	mm = proc_get_task_mm(info->pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	err = mm ? info->entry->mm_store(mm, value) : 0;
+	if (mm)
+		mm_put(mm);
+	return err ? err : (ssize_t)n;
+}
+
 /* A PROC_GLOBAL file with a set(): the whole write is the request. */
 static ssize_t proc_global_set(const struct proc_info *info, const char __user *ubuf, size_t n)
 {
@@ -789,7 +828,7 @@ static ssize_t proc_global_set(const struct proc_info *info, const char __user *
 	return err ? err : (ssize_t)n;
 }
 
-/* PROC_QUERY, PROC_SYSCTL and storing PROC_TASK/_GLOBAL files take writes; others: EINVAL. */
+/* PROC_QUERY, PROC_SYSCTL and storing PROC_TASK/_MM/_GLOBAL files take writes; others: EINVAL. */
 static ssize_t proc_fop_write(struct file *f, const char __user *buf, size_t n, loff_t *pos)
 {
 	const struct proc_info *info = f->inode->private;
@@ -798,6 +837,8 @@ static ssize_t proc_fop_write(struct file *f, const char __user *buf, size_t n, 
 		return proc_sysctl_write(info->entry->knob, fsbuf_user((void __user *)buf), n);
 	if (info->entry->kind == PROC_TASK && info->entry->store)
 		return proc_task_store(info, buf, n);
+	if (info->entry->kind == PROC_MM && info->entry->mm_store)
+		return proc_mm_store(info, buf, n);
 	if (info->entry->kind == PROC_GLOBAL && info->entry->set)
 		return proc_global_set(info, buf, n);
 	if (info->entry->kind != PROC_QUERY)

@@ -2,7 +2,8 @@
  * vm_swap_test.c - swapping anonymous memory to a virtio disk and back:
  * swapon of a disk this program formats itself (the mkswap header),
  * MADV_PAGEOUT, pagemap's swapped bit, the data read back correct, pages
- * shared with a forked child, swapoff with pages still out, and (asked for
+ * shared with a forked child, soft-dirty bits kept in swap entries,
+ * swapoff with pages still out, and (asked for
  * by an argument) reclaim on a 48 MiB machine: 160 MiB of anonymous memory,
  * a 96 MiB tmpfs file and 64 MiB of shared anonymous memory, each more than
  * RAM, so that kswapd and direct reclaim must push pages out; then, after
@@ -121,6 +122,46 @@ static void pageout_and_back(void)
 	EXPECT(bad < 0, "page %ld read back wrong", bad);
 	EXPECT(swapped_pages() == 0, "%lu pages still swapped after reading", swapped_pages());
 	EXPECT(vm_vmstat("pswpin") - in0 >= NPAGES, "pswpin +%lld", vm_vmstat("pswpin") - in0);
+}
+
+/*
+ * Soft-dirty survives swap: of two written pages, clear_refs "4" cleans
+ * both, one is written again; both go out; the swap entries show the
+ * bits (pagemap 55 with 62); read back, the pages keep them, and the
+ * clean one is write-protected: its first write marks it.
+ */
+static int softdirty_bit(const char *p)
+{
+	uint64_t e = 0;
+
+	return vm_pagemap(p, &e) == 0 && (e & (1ull << 55));
+}
+
+static void softdirty_survives_swap(void)
+{
+	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	int fd;
+	uint64_t e0 = 0, e1 = 0;
+
+	EXPECT(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(p, 's', 2 * PAGE);
+	fd = open("/proc/self/clear_refs", O_WRONLY);
+	EXPECT(fd >= 0 && write(fd, "4", 1) == 1, "clear_refs 4: %s", strerror(errno));
+	close(fd);
+	p[PAGE] = 't';
+	EXPECT(!softdirty_bit(p) && softdirty_bit(p + PAGE), "bits before pageout");
+	EXPECT(madvise(p, 2 * PAGE, MADV_PAGEOUT) == 0, "MADV_PAGEOUT: %s", strerror(errno));
+	EXPECT(vm_pagemap(p, &e0) == 0 && vm_pagemap(p + PAGE, &e1) == 0, "pagemap");
+	EXPECT((e0 & PM_SWAP) && (e1 & PM_SWAP), "not swapped: %#llx %#llx",
+	       (unsigned long long)e0, (unsigned long long)e1);
+	EXPECT(!(e0 & (1ull << 55)) && (e1 & (1ull << 55)), "swap entries' bits: %#llx %#llx",
+	       (unsigned long long)e0, (unsigned long long)e1);
+	EXPECT(p[0] == 's' && p[PAGE] == 't', "data read back wrong");
+	EXPECT(!softdirty_bit(p) && softdirty_bit(p + PAGE), "bits after swap-in");
+	p[1] = 'u';
+	EXPECT(softdirty_bit(p), "a write after swap-in left the page clean");
+	munmap(p, 2 * PAGE);
 }
 
 static void shared_with_child(void)
@@ -874,6 +915,7 @@ int main(int argc, char **argv)
 		RUN(pageout_and_back);
 		RUN(shared_with_child);
 		RUN(populate_swapped_pages);
+		RUN(softdirty_survives_swap);
 		RUN(read_error_poisons_page);
 		RUN(pageout_shared_memory);
 		RUN(punch_hole_frees_swap);

@@ -3,7 +3,8 @@
  * per-address-space page-table lock (arch/pgtable.h), on a throw-away user
  * pgd that no task runs on: what a cursor reads in a hole, after an
  * install, a protect, a flag clear and a clear; swap entries; stepping
- * and moving inside one page table without a walk; skipping holes.
+ * and moving inside one page table without a walk; skipping holes; the
+ * soft-dirty bit through protect, PROT_NONE, swap entries and clears.
  */
 #include "kernel/ktest.h"
 #include "kernel/errno.h"
@@ -65,9 +66,10 @@ KTEST(pte_cursor_install_read_clear)
 	return KT_PASS;
 }
 
-static int count_swap(vaddr_t va, uint64_t entry, void *arg)
+static int count_swap(vaddr_t va, uint64_t entry, unsigned int flags, void *arg)
 {
 	(void)va;
+	(void)flags;
 	*(uint64_t *)arg += entry;
 	return 0;
 }
@@ -84,12 +86,12 @@ KTEST(pte_cursor_swap_next_move_relock)
 	pte_cursor_lock(&c, &pgt, TEST_VA);
 	/* Swap entries in the first four slots, one at a time by stepping. */
 	do {
-		KT_ASSERT_EQ(pte_cursor_set_swap(&c, 100 + n), 0);
+		KT_ASSERT_EQ(pte_cursor_set_swap(&c, 100 + n, 0), 0);
 		n++;
 	} while (pte_cursor_next(&c, TEST_VA + 4 * PAGE_SIZE));
 	KT_ASSERT_EQ(n, 4);
 	KT_ASSERT_EQ(c.va, TEST_VA + 3 * PAGE_SIZE);
-	KT_ASSERT_EQ(pte_cursor_set_swap(&c, 7), -EEXIST);
+	KT_ASSERT_EQ(pte_cursor_set_swap(&c, 7, 0), -EEXIST);
 	/* Move back without a walk; the table ends at the next 2 MiB. */
 	KT_ASSERT(pte_cursor_move(&c, TEST_VA + PAGE_SIZE));
 	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_SWAP);
@@ -143,6 +145,73 @@ KTEST(pte_cursor_map_unlocked)
 	KT_ASSERT_EQ(v.pa, page_to_phys(pg));
 	pte_cursor_relock(&c);
 	pte_cursor_clear(&c, PTE_FLUSH);
+	pte_cursor_unlock(&c);
+	arch_free_user_tables(&pgt, 0, USER_END, 0, USER_END);
+	arch_pgd_destroy(&pgt);
+	free_page(pg);
+	return KT_PASS;
+}
+
+static int swap_softdirty(vaddr_t va, uint64_t entry, unsigned int flags, void *arg)
+{
+	(void)va;
+	(void)entry;
+	*(unsigned int *)arg |= flags;
+	return 0;
+}
+
+/*
+ * MMU_SOFTDIRTY: set only when asked for, kept by protect (also through
+ * PROT_NONE and back), cleared by clear_flags alone, carried by a swap
+ * entry without changing the entry, never confused with the hardware bits.
+ */
+KTEST(pte_cursor_softdirty)
+{
+	struct page *pg = alloc_page(GFP_ZERO);
+	struct pgtable pgt;
+	struct pte_cursor c;
+	struct pte_val v;
+	unsigned int seen = 0;
+
+	KT_ASSERT(pg != NULL);
+	KT_ASSERT_EQ(arch_pgd_create(&pgt), 0);
+	pte_cursor_lock(&c, &pgt, TEST_VA);
+	KT_ASSERT_EQ(pte_cursor_set_page(&c, page_to_phys(pg), MMU_USER), 0);
+	pte_cursor_get(&c, &v);
+	KT_ASSERT(!(v.flags & MMU_SOFTDIRTY));
+	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_USER | MMU_WRITE | MMU_SOFTDIRTY), 0);
+	pte_cursor_get(&c, &v);
+	KT_ASSERT((v.flags & (MMU_WRITE | MMU_SOFTDIRTY)) == (MMU_WRITE | MMU_SOFTDIRTY));
+	/* A protect without it keeps it, PROT_NONE included. */
+	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_USER), 0);
+	pte_cursor_get(&c, &v);
+	KT_ASSERT(v.flags & MMU_SOFTDIRTY);
+	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_PROTNONE), 0);
+	pte_cursor_get(&c, &v);
+	KT_ASSERT((v.flags & (MMU_PROTNONE | MMU_SOFTDIRTY)) == (MMU_PROTNONE | MMU_SOFTDIRTY));
+	KT_ASSERT(pte_cursor_clear_flags(&c, MMU_SOFTDIRTY) & MMU_SOFTDIRTY);
+	pte_cursor_get(&c, &v);
+	KT_ASSERT((v.flags & MMU_PROTNONE) && !(v.flags & MMU_SOFTDIRTY) &&
+		  v.pa == page_to_phys(pg));
+	/* Clearing write and soft-dirty together (clear_refs 4). */
+	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_USER | MMU_WRITE | MMU_SOFTDIRTY), 0);
+	KT_ASSERT(pte_cursor_clear_flags(&c, MMU_WRITE | MMU_SOFTDIRTY) & MMU_SOFTDIRTY);
+	pte_cursor_get(&c, &v);
+	KT_ASSERT(!(v.flags & (MMU_WRITE | MMU_SOFTDIRTY)) && (v.flags & MMU_USER));
+	pte_cursor_clear(&c, PTE_FLUSH);
+	/* A soft-dirty swap entry: the entry is unchanged, the bit clears alone. */
+	KT_ASSERT_EQ(pte_cursor_set_swap(&c, 0x12345, MMU_SOFTDIRTY), 0);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_SWAP);
+	KT_ASSERT(v.swap == 0x12345 && v.flags == MMU_SOFTDIRTY);
+	pte_cursor_unlock(&c);
+	KT_ASSERT_EQ(arch_walk_swap(&pgt, TEST_VA, TEST_VA + PAGE_SIZE, swap_softdirty, &seen), 0);
+	KT_ASSERT_EQ(seen, MMU_SOFTDIRTY);
+	pte_cursor_lock(&c, &pgt, TEST_VA);
+	KT_ASSERT_EQ(pte_cursor_clear_flags(&c, MMU_WRITE | MMU_SOFTDIRTY), MMU_SOFTDIRTY);
+	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_SWAP);
+	KT_ASSERT(v.swap == 0x12345 && v.flags == 0);
+	KT_ASSERT_EQ(pte_cursor_clear_flags(&c, MMU_SOFTDIRTY), 0);
+	pte_cursor_clear(&c, PTE_NOFLUSH);
 	pte_cursor_unlock(&c);
 	arch_free_user_tables(&pgt, 0, USER_END, 0, USER_END);
 	arch_pgd_destroy(&pgt);

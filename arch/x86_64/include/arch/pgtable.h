@@ -53,10 +53,21 @@ typedef uint64_t pte_t;
  *
  *   63      52 51                      12 11 10  9     1  0
  *   +---------+--------------------------+--+--+--+-----+--+
- *   |    0    |   swap entry (40 bits)   | 0| 1| 0|  0  | 0|
+ *   |    0    |   swap entry (40 bits)   |SD| 1| 0|  0  | 0|
  *   +---------+--------------------------+--+--+--+-----+--+
+ *
+ * (SD: PTE_SOFT_DIRTY, below.)
  */
 #define PTE_SWAP	(1ull << 10)
+/*
+ * Software bit: soft-dirty (Documentation/admin-guide/mm/soft-dirty.rst),
+ * bit 11 as Linux's _PAGE_SOFT_DIRTY. The kernel sets it whenever it makes
+ * a PTE writable for a write (MMU_SOFTDIRTY); /proc/PID/clear_refs clears
+ * it. It means the same in a present PTE, a PROT_NONE PTE and a swap
+ * entry (where Linux uses bit 1 instead: here bit 11 is free in all three,
+ * so one bit serves and nothing moves when a page goes to swap and back).
+ */
+#define PTE_SOFT_DIRTY	(1ull << 11)
 #define PTE_NX		(1ull << 63)
 #define PTE_ADDR_MASK	0x000ffffffffff000ull
 
@@ -73,6 +84,13 @@ enum mmu_flags {
 	MMU_ACCESSED	= 1u << 5,	/* reported by query; ignored by map */
 	MMU_DIRTY	= 1u << 6,	/* reported by query; ignored by map */
 	MMU_PROTNONE	= 1u << 7,	/* 4 KiB only: kept but inaccessible (PROT_NONE) */
+	/*
+	 * 4 KiB user PTEs only: written since /proc/PID/clear_refs last said
+	 * "4" (soft-dirty). Kept by pte_cursor_protect(), set by asking for
+	 * it, cleared only by pte_cursor_clear_flags(); a swap entry carries
+	 * it too (pte_val.flags of a PTE_KIND_SWAP, pte_cursor_set_swap()).
+	 */
+	MMU_SOFTDIRTY	= 1u << 8,
 };
 
 /* One translation as reported by arch_query()/arch_walk(). */
@@ -145,7 +163,8 @@ enum pte_kind {
 struct pte_val {
 	enum pte_kind kind;
 	phys_addr_t pa;		/* PTE_KIND_PAGE: the frame */
-	unsigned int flags;	/* PTE_KIND_PAGE: enum mmu_flags */
+	unsigned int flags;	/* PTE_KIND_PAGE: enum mmu_flags; PTE_KIND_SWAP:
+				 * MMU_SOFTDIRTY or 0 */
 	uint64_t swap;		/* PTE_KIND_SWAP: the swap entry */
 };
 
@@ -214,16 +233,24 @@ enum pte_kind pte_cursor_get(const struct pte_cursor *c, struct pte_val *v);
  * Returns 0, -EEXIST (the slot is in use) or -ENOMEM. No TLB flush needed.
  */
 int pte_cursor_set_page(struct pte_cursor *c, phys_addr_t pa, unsigned int flags);
-/* Install swap entry @entry in an empty slot: 0, -EEXIST or -ENOMEM. */
-int pte_cursor_set_swap(struct pte_cursor *c, uint64_t entry);
+/*
+ * Install swap entry @entry in an empty slot, soft-dirty when @flags has
+ * MMU_SOFTDIRTY (other flags are ignored): 0, -EEXIST or -ENOMEM.
+ */
+int pte_cursor_set_swap(struct pte_cursor *c, uint64_t entry, unsigned int flags);
 /*
  * Give the page in the slot new MMU_* @flags (MMU_PROTNONE: keep it
- * inaccessible) and flush its TLB entry. 0, or -ENOENT when no page.
+ * inaccessible) and flush its TLB entry. The soft-dirty bit is kept (as
+ * Linux's pte_modify keeps it), and set when @flags has MMU_SOFTDIRTY.
+ * 0, or -ENOENT when no page.
  */
 int pte_cursor_protect(struct pte_cursor *c, unsigned int flags);
 /*
- * Clear some of MMU_WRITE / MMU_ACCESSED / MMU_DIRTY on a present page;
- * returns the flags it had (0: no present page). Flushes when it changed.
+ * Clear some of MMU_WRITE / MMU_ACCESSED / MMU_DIRTY / MMU_SOFTDIRTY on a
+ * present page; of a PROT_NONE page or a swap entry only MMU_SOFTDIRTY
+ * can be cleared. Returns the flags a present page had; for a PROT_NONE
+ * page or a swap entry MMU_SOFTDIRTY or 0; 0 for an empty slot. Flushes
+ * when a present page changed.
  */
 unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear);
 /* How pte_cursor_clear() treats the TLB. */
@@ -266,8 +293,10 @@ unsigned int arch_clear_flags(struct pgtable *pgt, vaddr_t va, unsigned int clea
  */
 int arch_walk(struct pgtable *pgt, vaddr_t start, vaddr_t end,
 	      int (*fn)(const struct mmu_mapping *m, void *arg), void *arg);
+/* (@flags of a swap entry: MMU_SOFTDIRTY or 0.) */
 int arch_walk_swap(struct pgtable *pgt, vaddr_t start, vaddr_t end,
-		   int (*fn)(vaddr_t va, uint64_t entry, void *arg), void *arg);
+		   int (*fn)(vaddr_t va, uint64_t entry, unsigned int flags, void *arg),
+		   void *arg);
 /* Flush [start, end) of the address space @pgt wherever it may be cached. */
 void arch_flush_tlb_mm_range(struct pgtable *pgt, vaddr_t start, vaddr_t end);
 
