@@ -190,9 +190,11 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 		}
 		cond_resched();
 
+		/* Secret memory is out of the kernel's reach (Linux's check_vma_flags). */
+		if (!v || vma_is_secretmem(v))
+			break;
 		/* Without GUP_FORCE the VMA must allow the access, as a user's would. */
-		if (!v || (!(gup_flags & GUP_FORCE) &&
-			   !vma_access_permitted(v, write ? FAULT_WRITE : 0)))
+		if (!(gup_flags & GUP_FORCE) && !vma_access_permitted(v, write ? FAULT_WRITE : 0))
 			break;
 		if (!(v->flags & VM_ACCESS_FLAGS))
 			break;			/* PROT_NONE: not even with GUP_FORCE */
@@ -326,8 +328,10 @@ int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
 
 		if (!v || v->start >= end)
 			break;
-		if ((skip && v->start <= ps.addr) || !(v->flags & VM_ACCESS_FLAGS)) {
-			ps.addr = MIN(end, v->end);	/* failed (hidden), or PROT_NONE */
+		if ((skip && v->start <= ps.addr) || !(v->flags & VM_ACCESS_FLAGS) ||
+		    vma_is_secretmem(v)) {
+			/* failed (hidden), PROT_NONE, or secret: faulted by its owner only */
+			ps.addr = MIN(end, v->end);
 			skip = false;
 			continue;
 		}
@@ -392,8 +396,9 @@ int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n)
 		size_t chunk = MIN(n, PAGE_SIZE - (src & ~PAGE_MASK));
 		struct mmu_mapping m;
 
-		if (arch_query(&mm->pgt, src, &m))
-			memset(d, 0, chunk);
+		if (arch_query(&mm->pgt, src, &m) ||
+		    page_test_flag(pfn_to_page(m.pa >> PAGE_SHIFT), PG_secret))
+			memset(d, 0, chunk);	/* absent, or secret: not in the direct map */
 		else
 			memcpy(d, (char *)phys_to_virt(m.pa) + (src - m.va), chunk);
 		d += chunk;

@@ -200,6 +200,14 @@ struct page *swap_cache_del_locked(unsigned long slot);	/* swap_free; then _rele
 void swap_cache_release(struct page *p);
 void swap_cache_clear_locked(void);			/* swapoff, all slots free */
 
+/* secretmem.c: is @inode a memfd_secret file; the mmap checks of one. */
+struct inode;
+bool inode_is_secretmem(const struct inode *inode);
+int secretmem_mmap_flags(unsigned long type, unsigned long prot, unsigned long *vm_flags);
+struct file *secretmem_file_create(void);
+struct page *secret_page_alloc(void);		/* out of the direct map, or NULL */
+void secret_page_restore(struct page *p);	/* back in it, zeroed */
+
 /* --- Faults, zapping and copying page tables (memory.c, pagewalk.c, gup.c) --- */
 
 /*

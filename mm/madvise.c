@@ -77,7 +77,7 @@ static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned 
  *   a hole ............................... ENOMEM (what precedes is done)
  *   a VMA without read (READ) or write
  *   (WRITE) permission, PROT_NONE, VM_IO,
- *   VM_PFNMAP ............................ EINVAL (Linux's check_vma_flags)
+ *   VM_PFNMAP, secretmem ................. EINVAL (Linux's check_vma_flags)
  *   an access that would raise SIGBUS
  *   or SIGSEGV (beyond EOF) .............. EFAULT
  *   a page lost to a swap-in error ....... EHWPOISON (left as it is)
@@ -105,7 +105,7 @@ static long madvise_populate(struct mm *mm, unsigned long start, unsigned long e
 
 		if (!v)
 			return -ENOMEM;
-		if (!(v->flags & need) || (v->flags & (VM_IO | VM_PFNMAP)))
+		if (!(v->flags & need) || (v->flags & (VM_IO | VM_PFNMAP)) || vma_is_secretmem(v))
 			return -EINVAL;
 		err = populate_vma_range(mm, v, MIN(end, v->end), write, &ps);
 		if (err == -EAGAIN || (err == -ENOMEM && populate_reclaim(mm, &ps)))

@@ -337,10 +337,13 @@ static const struct vm_operations anon_vm_ops = {
 	.fault = anon_fault,
 };
 
-/* At mmap: shmem_vm_ops for a file, anon_vm_ops otherwise. mmap lock held. */
+/* At mmap: shmem_vm_ops for a file (secretmem's for memfd_secret), anon_vm_ops otherwise. */
 void vma_set_vm_ops(struct vma *v)
 {
-	v->ops = v->file ? &shmem_vm_ops : &anon_vm_ops;
+	if (v->file && inode_is_secretmem(v->file->inode))
+		v->ops = &secretmem_vm_ops;
+	else
+		v->ops = v->file ? &shmem_vm_ops : &anon_vm_ops;
 }
 
 /* ---- faults on present PTEs: copy-on-write ---- */

@@ -77,6 +77,10 @@ static long apply_flags(struct mm *mm, unsigned long start, unsigned long end,
 
 		if (!v)
 			return -ENOMEM;
+		if (vma_is_secretmem(v)) {	/* locked for life (Linux's mlock_fixup) */
+			a = MIN(end, v->end);
+			continue;
+		}
 		v = vma_change_flags(mm, v, a, MIN(end, v->end), (v->flags & ~clear) | set);
 		if (IS_ERR(v))
 			return PTR_ERR(v);

@@ -371,6 +371,8 @@ static long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		file = NULL;			/* /dev/zero maps anonymous memory */
 	if (file) {
 		ret = file_vm_flags(file, type, prot, &vm_flags);
+		if (!ret && inode_is_secretmem(file->inode))
+			ret = secretmem_mmap_flags(type, prot, &vm_flags);
 		if (ret)
 			return ret;
 	} else if (type != MAP_PRIVATE) {

@@ -137,6 +137,13 @@ struct vma {
 	unsigned long subtree_gap;	/* largest gap in front of any VMA in this subtree */
 };
 
+/* A memfd_secret mapping (mm/secretmem.c): out of the kernel's reach. */
+extern const struct vm_operations secretmem_vm_ops;
+static inline bool vma_is_secretmem(const struct vma *v)
+{
+	return v->ops == &secretmem_vm_ops;
+}
+
 /* A private mapping that may be written: copy-on-write (Linux's is_cow_mapping). */
 static inline bool is_cow_mapping(unsigned long vm_flags)
 {

@@ -31,6 +31,8 @@ const char *const vm_stat_names[NR_VM_STAT_ITEMS] = {
 	[NR_MLOCK] = "nr_mlock",
 	[NR_PAGETABLE] = "nr_page_table_pages",
 	[NR_SWAPCACHE] = "nr_swapcached",
+	[NR_SECRETMEM] = "nr_secretmem",
+	[NR_DIRECT_MAP_TABLES] = "nr_direct_map_split_tables",
 };
 
 /* /proc/vmstat names of the events. */

@@ -20,6 +20,8 @@ enum vm_stat_item {
 	NR_MLOCK,		/* pages in VM_LOCKED mappings */
 	NR_PAGETABLE,		/* user page-table pages */
 	NR_SWAPCACHE,		/* pages in the swap cache */
+	NR_SECRETMEM,		/* memfd_secret pages, out of the direct map */
+	NR_DIRECT_MAP_TABLES,	/* page-table pages made by direct-map splits (never freed) */
 	NR_VM_STAT_ITEMS
 };
 

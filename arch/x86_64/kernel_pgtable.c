@@ -22,6 +22,7 @@
 #include "kernel/spinlock.h"
 #include "mm/memblock.h"
 #include "mm/page_alloc.h"
+#include "mm/vmstat.h"
 #include "kernel/lib/multiboot2.h"
 #include "kernel/lib/string.h"
 
@@ -189,6 +190,7 @@ static int split_huge(pte_t *e, int level)
 	for (unsigned int k = 0; k < PT_ENTRIES; k++)
 		t[k] = (base + k * sub) | attrs;
 	*e = tpa | PTE_PRESENT | PTE_WRITE;
+	mod_vm_stat(NR_DIRECT_MAP_TABLES, 1);	/* kept for good: /proc/vmstat shows it */
 	return 0;
 }
 
@@ -242,4 +244,42 @@ size_t arch_direct_map_page_size(pfn_t pfn)
 	if (arch_query(&kernel_pgt, DIRECT_MAP_BASE + (pfn << PAGE_SHIFT), &m))
 		return 0;
 	return m.size;
+}
+
+/* Count the direct map's leaves below @t (a table of @level) by size, in KiB. */
+static void count_direct_leaves(const pte_t *t, int level, unsigned long kb[3])
+{
+	for (unsigned int k = 0; k < PT_ENTRIES; k++) {
+		pte_t e = t[k];
+
+		if (!(e & PTE_ADDR_MASK))
+			continue;		/* never mapped (a secret page keeps its address) */
+		if (level == 0 || (e & PTE_HUGE))
+			kb[level < 3 ? level : 2] += level_size(level) >> 10;
+		else if (e & PTE_PRESENT)
+			count_direct_leaves(table_va(e), level - 1, kb);
+	}
+}
+
+/*
+ * /proc/meminfo's DirectMap4k/2M/1G (Linux's): KiB of RAM the direct map
+ * maps with each page size - 4 KiB pages grow as secretmem splits it.
+ */
+void arch_direct_map_sizes(unsigned long *k4, unsigned long *m2, unsigned long *g1)
+{
+	unsigned long kb[3] = { 0, 0, 0 };
+	unsigned long irq = spin_lock_irqsave(&kernel_pgt.lock);
+	const pte_t *pml4 = table_va(kernel_pgt.root);
+
+	for (vaddr_t va = DIRECT_MAP_BASE; va < DIRECT_MAP_BASE + DIRECT_MAP_SIZE;
+	     va += level_size(3)) {
+		pte_t e = pml4[pt_index(va, 3)];
+
+		if (e & PTE_PRESENT)
+			count_direct_leaves(table_va(e), 2, kb);
+	}
+	spin_unlock_irqrestore(&kernel_pgt.lock, irq);
+	*k4 = kb[0];
+	*m2 = kb[1];
+	*g1 = kb[2];
 }

@@ -19,6 +19,7 @@
 #include "kernel/time.h"
 #include "mm/fail_alloc.h"
 #include "mm/oom.h"
+#include <arch/pgtable.h>
 #include "mm/overcommit.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -58,7 +59,7 @@ int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 {
 	unsigned long total = pmm_managed_pages(), free = pmm_free_pages();
 	unsigned long mlock = read_vm_stat(NR_MLOCK);
-	unsigned long swap_total, swap_free;
+	unsigned long swap_total, swap_free, dm[3];
 
 	swap_totals(&swap_total, &swap_free);
 	meminfo_line(b, "MemTotal", total);
@@ -107,6 +108,10 @@ int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 		    "HugePages_Rsvd: %8lu\nHugePages_Surp: %8lu\n", 0ul, 0ul, 0ul, 0ul);
 	meminfo_kb(b, "Hugepagesize", PMD_SIZE / 1024);
 	meminfo_kb(b, "Hugetlb", 0);
+	arch_direct_map_sizes(&dm[0], &dm[1], &dm[2]);
+	meminfo_kb(b, "DirectMap4k", dm[0]);
+	meminfo_kb(b, "DirectMap2M", dm[1]);
+	meminfo_kb(b, "DirectMap1G", dm[2]);
 	return 0;
 }
 

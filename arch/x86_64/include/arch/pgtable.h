@@ -310,6 +310,8 @@ void arch_flush_tlb_mm_range(struct pgtable *pgt, vaddr_t start, vaddr_t end);
 int arch_set_direct_map_valid(pfn_t pfn, bool valid);
 /* Size of the direct-map page covering @pfn (0 if none). For tests. */
 size_t arch_direct_map_page_size(pfn_t pfn);
+/* KiB of the direct map mapped by 4 KiB, 2 MiB and 1 GiB pages (/proc/meminfo). */
+void arch_direct_map_sizes(unsigned long *k4, unsigned long *m2, unsigned long *g1);
 
 /*
  * User address spaces: a pgd sharing the kernel half, torn down with its
