@@ -514,10 +514,9 @@ static bool mm_get_not_zero(struct mm *mm)
 }
 
 /*
- * exit and exec clear or replace t->mm before dropping their reference,
- * so an mm seen here under tasklist_lock still has a count above zero on
- * one CPU. FIXME: with several CPUs, they must swap t->mm under
- * tasklist_lock for this to be safe.
+ * exit and exec clear or replace t->mm under tasklist_lock before
+ * dropping their reference, so an mm seen here under tasklist_lock still
+ * has a count above zero, on any number of CPUs.
  */
 struct mm *proc_get_task_mm(pid_t pid)
 {
