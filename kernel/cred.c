@@ -96,6 +96,23 @@ bool cred_may_signal(const struct task *t, int sig)
 	       me->uid == them->suid || me->uid == them->uid;
 }
 
+bool ptrace_may_access(const struct task *t, unsigned int mode)
+{
+	const struct cred *me = &current()->cred, *them = &t->cred;
+	uid_t uid = mode & PTRACE_MODE_FSCREDS ? me->fsuid : me->uid;
+	gid_t gid = mode & PTRACE_MODE_FSCREDS ? me->fsgid : me->gid;
+	bool cap = me->cap_effective & CAP_BIT(CAP_SYS_PTRACE);
+
+	if (t == current())
+		return true;
+	/* Every id of the target must be the caller's: no set-id process. */
+	if (!cap && (uid != them->uid || uid != them->euid || uid != them->suid ||
+		     gid != them->gid || gid != them->egid || gid != them->sgid))
+		return false;
+	/* A process that gave up being dumpable (or changed ids) is off limits. */
+	return t->dumpable || cap;
+}
+
 int cred_permission(const struct cred *c, umode_t mode, uid_t uid, gid_t gid, int mask)
 {
 	unsigned int bits = mode;

@@ -63,6 +63,18 @@ bool cred_in_group(const struct cred *c, gid_t gid);
  */
 bool cred_may_signal(const struct task *t, int sig);
 /*
+ * May current reach into @t's memory (Linux's ptrace_may_access() with
+ * PTRACE_MODE_ATTACH: process_vm_readv/writev, /proc/PID/mem)? @mode says
+ * which of current's ids are compared: PTRACE_MODE_REALCREDS the real
+ * uid/gid, PTRACE_MODE_FSCREDS the fs ones. True for current itself;
+ * otherwise those ids must equal all three of @t's uids (real, effective,
+ * saved) and gids, and @t must be dumpable, unless current has
+ * CAP_SYS_PTRACE. Caller keeps @t alive (tasklist_lock); does not sleep.
+ */
+#define PTRACE_MODE_FSCREDS	0x04	/* Linux's values */
+#define PTRACE_MODE_REALCREDS	0x08
+bool ptrace_may_access(const struct task *t, unsigned int mode);
+/*
  * The access @c's fs ids and effective capabilities give to an inode with
  * @mode/@uid/@gid; @mask is MAY_READ|MAY_WRITE|MAY_EXEC (the rwx bits).
  * Returns 0 or -EACCES. CAP_DAC_OVERRIDE passes read and write always and

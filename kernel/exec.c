@@ -545,9 +545,13 @@ static void exec_commit(struct task *t, struct mm *mm, const char *path,
 {
 	struct trap_frame *tf = (struct trap_frame *)((char *)t->kstack + KSTACK_SIZE) - 1;
 	struct mm *old;
+	unsigned long irq;
 
+	/* Swapped under tasklist_lock, as exit clears it (kernel/proc.c). */
+	irq = spin_lock_irqsave(&tasklist_lock);
 	old = t->mm;
 	t->mm = mm;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
 	vm_activate(t->mm);
 	if (old)
 		mm_put(old);

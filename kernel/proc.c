@@ -305,8 +305,16 @@ static void exit_release(struct task *t)
 	if (t->mm) {
 		struct mm *mm = t->mm;
 
+		unsigned long irq;
+
 		arch_switch_pgd(kernel_pgt.root);
+		/*
+		 * Under tasklist_lock: whoever finds our mm there (mm_access,
+		 * /proc) takes its reference before ours can be the last.
+		 */
+		irq = spin_lock_irqsave(&tasklist_lock);
 		t->mm = NULL;
+		spin_unlock_irqrestore(&tasklist_lock, irq);
 		mm_put(mm);
 	}
 	t->alarm_at_ns = 0;

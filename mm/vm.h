@@ -25,6 +25,7 @@
 #include "kernel/task.h"
 #include "kernel/types.h"
 #include "kernel/wait.h"
+#include "mm/usercopy.h"
 #include "mm/vma.h"
 #include <arch/pgtable.h>
 
@@ -203,6 +204,27 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages);
 /* Release a page taken with GUP_PIN. Never sleeps. */
 void unpin_user_page(struct page *p);
+
+/*
+ * Process @pid's mm with a reference (drop it with mm_put()) if current
+ * may reach into it (Linux's mm_access(): ptrace_may_access() with @mode,
+ * PTRACE_MODE_REALCREDS or _FSCREDS; always for current's own mm), NULL
+ * when it has none (a zombie or kernel thread), ERR_PTR(-ESRCH) when
+ * there is no such process, ERR_PTR(-EACCES) when access is refused.
+ * Takes tasklist_lock; does not sleep (mm/process_vm_access.c).
+ */
+struct mm *mm_access(pid_t pid, unsigned int mode);
+/*
+ * Copy @len bytes between [addr, addr + len) of @mm and the caller's
+ * buffer @ubuf: out of @mm, or into it with GUP_WRITE in @gup_flags
+ * (GUP_FORCE: as /proc/PID/mem, even through read-only private VMAs, by
+ * COW). A page at a time, pinned under @mm's mmap lock and copied with no
+ * mmap lock held. Returns the bytes copied; when short, *@local_fault
+ * says whether @ubuf faulted (else @mm's page could not be had). Caller
+ * holds a reference on @mm and no mmap lock; may sleep.
+ */
+size_t remote_vm_copy(struct mm *mm, unsigned long addr, void __user *ubuf, size_t len,
+		      unsigned int gup_flags, bool *local_fault);
 
 /* The shared zero page (read faults on untouched anonymous memory). */
 extern struct page *zero_page;

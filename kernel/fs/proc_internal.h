@@ -24,6 +24,9 @@
  *                sleep); read(2) on the same open file returns the answer
  *   PROC_SYSCTL  an integer knob of /proc/sys (proc_sysctl.c): its value
  *                is generated at open like PROC_GLOBAL; a write(2) sets it
+ *   PROC_MEM     <pid>/mem (proc_mem.c): the open file holds the task's
+ *                mm (access checked at open); read/write at the position
+ *                reach that address through get_user_pages; may sleep
  *
  * Locks taken while generating (maps: the mmap lock, then vfs_ns_lock for
  * paths; rmap: anon_vma or i_mmap_lock, then tasklist_lock) follow the
@@ -71,7 +74,7 @@ struct proc_ctx {
 	struct mm *mm;				/* PROC_MM: mmap lock held */
 };
 
-enum proc_kind { PROC_GLOBAL, PROC_TASK, PROC_MM, PROC_RAW, PROC_QUERY, PROC_SYSCTL };
+enum proc_kind { PROC_GLOBAL, PROC_TASK, PROC_MM, PROC_RAW, PROC_QUERY, PROC_SYSCTL, PROC_MEM };
 
 /*
  * One integer knob of /proc/sys: the variable, the values a write may set
@@ -196,6 +199,26 @@ loff_t proc_pagemap_size(void);
 int proc_clear_refs(struct mm *mm, long value);
 /* Fill @st from @mm; mmap lock held. */
 void proc_mm_stats(struct mm *mm, struct proc_mm_stats *st);
+
+/* ---- proc_mem.c: <pid>/mem ---- */
+
+/*
+ * Open: the caller may attach to task @pid (else -EACCES; -ESRCH when it
+ * is gone); f->private_data becomes its mm, referenced (NULL: it has none).
+ * Takes tasklist_lock; does not sleep.
+ */
+int proc_mem_open(pid_t pid, struct file *f);
+/*
+ * Read or write @n bytes at address *@pos of the file's mm, GUP_FORCE,
+ * advancing *@pos by what was copied. Returns the bytes, 0 when there is
+ * no mm or no task uses it any more, -EIO when nothing at *@pos could be
+ * had, -EFAULT when @buf faulted. No lock held; may sleep.
+ */
+ssize_t proc_mem_rw(struct file *f, char __user *buf, size_t n, loff_t *pos, bool write);
+/* lseek: SEEK_SET/SEEK_CUR to any (unsigned) position; else -EINVAL. */
+loff_t proc_mem_llseek(struct file *f, loff_t off, int whence);
+/* Drop the mm reference taken at open. May sleep (the last one frees it). */
+void proc_mem_release(struct file *f);
 
 /* ---- proc_rmap.c ---- */
 

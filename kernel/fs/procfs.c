@@ -14,7 +14,7 @@
  *   |   `-- slab_leaks         objects a test left allocated (proc_slab.c)
  *   |-- sys/vm/                integer knobs, read and written (proc_sysctl.c)
  *   `-- <pid>/                 stat cmdline status maps smaps pagemap
- *                              clear_refs (write-only) ...
+ *                              clear_refs (write-only) mem ...
  *
  * Lookups hand out D_DYNAMIC dentries with fresh inodes that are in no
  * children list; they go away with their last reference. A file's text is
@@ -102,6 +102,7 @@ static const struct proc_entry proc_pid_files[] = {
 	  .store = proc_store_oom_score_adj, .mode = 0644 },
 	{ "make-it-fail", PROC_TASK, .show = proc_show_make_it_fail,
 	  .store = proc_store_make_it_fail, .mode = 0644 },
+	{ "mem", PROC_MEM, .mode = 0600 },
 };
 _Static_assert(ARRAY_SIZE(proc_pid_files) < 16, "proc_ino() gives a <pid> dir 15 files");
 
@@ -514,10 +515,9 @@ static bool mm_get_not_zero(struct mm *mm)
 }
 
 /*
- * exit and exec clear or replace t->mm before dropping their reference,
- * so an mm seen here under tasklist_lock still has a count above zero on
- * one CPU. FIXME: with several CPUs, they must swap t->mm under
- * tasklist_lock for this to be safe.
+ * exit and exec clear or replace t->mm under tasklist_lock before
+ * dropping their reference, so an mm seen here under tasklist_lock still
+ * has a count above zero, on any number of CPUs.
  */
 struct mm *proc_get_task_mm(pid_t pid)
 {
@@ -597,6 +597,7 @@ static int proc_generate(const struct proc_info *info, struct proc_buf *b)
 		return proc_generate_mm(info, b);
 	case PROC_RAW:
 	case PROC_QUERY:
+	case PROC_MEM:
 		return 0;
 	case PROC_SYSCTL:
 		return proc_sysctl_show(b, info->entry->knob);
@@ -643,6 +644,8 @@ static int proc_open(struct inode *inode, struct file *f)
 		return info->pid ? proc_raw_open_task(info->pid) : 0;
 	if (info->entry->kind == PROC_QUERY)
 		return proc_query_open(f);
+	if (info->entry->kind == PROC_MEM)
+		return proc_mem_open(info->pid, f);
 	b = kzalloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -690,6 +693,8 @@ static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *po
 		return info->entry->read(info->pid, buf, n, pos);
 	case PROC_QUERY:
 		return proc_query_read(f->private_data, buf, n, pos);
+	case PROC_MEM:
+		return -EINVAL;		/* kernel_read(): it reads user buffers only */
 	case PROC_GLOBAL:
 	case PROC_TASK:
 	case PROC_MM:
@@ -703,6 +708,10 @@ static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *po
 
 static ssize_t proc_fop_read(struct file *f, char __user *buf, size_t n, loff_t *pos)
 {
+	const struct proc_info *info = f->inode->private;
+
+	if (info->entry->kind == PROC_MEM)
+		return proc_mem_rw(f, buf, n, pos, /* write= */false);
 	return proc_read(f, fsbuf_user(buf), n, pos);
 }
 
@@ -833,6 +842,8 @@ static ssize_t proc_fop_write(struct file *f, const char __user *buf, size_t n, 
 {
 	const struct proc_info *info = f->inode->private;
 
+	if (info->entry->kind == PROC_MEM)
+		return proc_mem_rw(f, (char __user *)buf, n, pos, /* write= */true);
 	if (info->entry->kind == PROC_SYSCTL)
 		return proc_sysctl_write(info->entry->knob, fsbuf_user((void __user *)buf), n);
 	if (info->entry->kind == PROC_TASK && info->entry->store)
@@ -856,6 +867,8 @@ static loff_t proc_llseek(struct file *f, loff_t off, int whence)
 	switch (info->entry->kind) {
 	case PROC_RAW:
 		return llseek_size(f, off, whence, info->entry->size());
+	case PROC_MEM:
+		return proc_mem_llseek(f, off, whence);
 	case PROC_QUERY:
 		mutex_lock(&q->lock);
 		size = q->answer ? (loff_t)q->answer->len : 0;
@@ -878,6 +891,10 @@ static void proc_release(struct file *f)
 	if (info->entry->kind == PROC_QUERY) {
 		proc_buf_free(q->answer);
 		kfree(q);
+		return;
+	}
+	if (info->entry->kind == PROC_MEM) {
+		proc_mem_release(f);
 		return;
 	}
 	proc_buf_free(f->private_data);
