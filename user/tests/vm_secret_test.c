@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #ifndef __NR_memfd_secret
 #define __NR_memfd_secret 447
@@ -141,6 +142,49 @@ static void shared_with_child(void)
 	close(fd);
 }
 
+/*
+ * The kernel's remote-access paths cannot read it: process_vm_readv and
+ * process_vm_writev of it fail with EFAULT (get_user_pages refuses it),
+ * /proc/PID/mem with EIO - from this process and from a child.
+ */
+static void remote_access_refused(void)
+{
+	int fd = secret_fd(1), st;
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	pid_t pid;
+
+	EXPECT(fd >= 0 && p != MAP_FAILED, "setup: %s", strerror(errno));
+	if (p == MAP_FAILED)
+		return;
+	memset(p, 'S', PAGE);
+	pid = fork();
+	if (pid == 0) {
+		char buf[16], path[64];
+		struct iovec l = { buf, sizeof(buf) }, r = { p, sizeof(buf) };
+		int mfd;
+
+		/* The parent's secret page, from the child. */
+		if (process_vm_readv(getppid(), &l, 1, &r, 1, 0) != -1 || errno != EFAULT)
+			_exit(2);
+		if (process_vm_writev(getppid(), &l, 1, &r, 1, 0) != -1 || errno != EFAULT)
+			_exit(3);
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)getppid());
+		mfd = open(path, O_RDONLY);
+		if (mfd < 0)
+			_exit(4);
+		if (pread(mfd, buf, sizeof(buf), (off_t)(uintptr_t)p) != -1 || errno != EIO)
+			_exit(5);
+		_exit(0);
+	}
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st),
+	       "child status %#x", st);
+	EXPECT(WEXITSTATUS(st) == 0, "child: %d (2/3: process_vm_readv/writev not EFAULT, "
+	       "4: open mem, 5: /proc/PID/mem read not EIO)", WEXITSTATUS(st));
+	EXPECT(p[0] == 'S' && p[PAGE - 1] == 'S', "the secret changed");
+	munmap(p, PAGE);
+	close(fd);
+}
+
 /* Without CAP_IPC_LOCK, a mapping beyond RLIMIT_MEMLOCK is EAGAIN. */
 static void memlock_limit(void)
 {
@@ -211,6 +255,7 @@ int main(void)
 	RUN(mapping_rules);
 	RUN(sigbus_beyond_eof);
 	RUN(shared_with_child);
+	RUN(remote_access_refused);
 	RUN(memlock_limit);
 	RUN(direct_map_and_frames);
 	return ut_end();
