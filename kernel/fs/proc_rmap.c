@@ -41,7 +41,7 @@
  * EINVAL when malformed or ADDR is not a user address), then read the
  * answer from the same open file:
  *
- *   pfn 0x<pfn> mapcount <n> refcount <n> <anon|file|zero|other> index 0x<index>
+ *   pfn 0x<pfn> mapcount <n> refcount <n> <anon|file|secret|zero|other> index 0x<index>
  *   <pid> <comm> 0x<address>          one line per mapping rmap_walk() finds,
  *   ...                               one per task using that mm (vfork and
  *                                     CLONE_VM share one); "- -" when no task
@@ -49,7 +49,8 @@
  *
  * or, when there is nothing to show, one line "error: <why>" (no such
  * process, no address space, no page at ADDR, a frame without a struct
- * page). The page is the frame PID's page tables map at ADDR (it need not
+ * page). "secret" is a memfd_secret page, a file's but taken out of the
+ * kernel's direct map (mm/secretmem.c). The page is the frame PID's page tables map at ADDR (it need not
  * be in the page cache or on any list), found with arch_query(); "other"
  * is a frame that is neither anonymous nor a file's nor the zero page
  * (reserved kernel memory: not mapped into user space today). The zero
@@ -297,6 +298,10 @@ static const char *rmap_page_kind(const struct page *p, bool *walk)
 	if (page_test_flag(p, PG_anon)) {
 		*walk = true;
 		return "anon";
+	}
+	if (page_test_flag(p, PG_secret)) {	/* a memfd_secret page: out of the direct map */
+		*walk = true;
+		return "secret";
 	}
 	if (!page_never_mapped(p->flags) && p->mapping) {
 		*walk = true;

@@ -228,6 +228,18 @@ static void direct_map_and_frames(void)
 	for (int i = 0; i < N; i++)
 		p[i * PAGE] = (char)i;
 	k4 = vm_meminfo_kb("DirectMap4k");
+	if (ut_on_pagoda()) {		/* Pagoda's own rmap view names secret frames */
+		char req[64], ans[512] = "";
+		int rfd = open("/proc/pagoda/rmap", O_RDWR), len;
+		ssize_t n = -1;
+
+		len = snprintf(req, sizeof(req), "%d %lx\n", (int)getpid(), (unsigned long)p);
+		if (rfd >= 0 && write(rfd, req, (size_t)len) == len)
+			n = read(rfd, ans, sizeof(ans) - 1);
+		if (rfd >= 0)
+			close(rfd);
+		EXPECT(n > 0 && strstr(ans, " secret index 0x0\n"), "/proc/pagoda/rmap: %s", ans);
+	}
 	EXPECT(k4 >= N * 4, "DirectMap4k %ld kB with %d secret pages", k4, N);
 	if (ut_on_pagoda())		/* a host's MemFree moves on its own */
 		EXPECT(vm_meminfo_kb("MemFree") <= free0 - N * 4 + 64, "MemFree %ld kB, was %ld kB",
