@@ -322,6 +322,27 @@ static int push_strings(struct stack_builder *sb, const struct arg_vec *v, char 
 }
 
 /*
+ * Both vectors' strings onto the new stack, envp's above argv's, within
+ * Linux's limit for strings and pointers together (see MAX_ARG_STRLEN).
+ * 0, -E2BIG, -EFAULT, -EINTR, -ENOMEM.
+ */
+static int push_arg_strings(struct stack_builder *sb, const struct arg_vec *argv,
+			    const struct arg_vec *envp, char *bounce)
+{
+	unsigned long limit = current()->rlim[RLIMIT_STACK].rlim_cur / 4;
+	size_t ptr_size = (MAX(argv->n, 1u) + (size_t)envp->n) * sizeof(void *);
+	size_t room;
+	int err;
+
+	limit = MIN(MAX(limit, ARG_MIN_LIMIT), ARG_MAX_LIMIT);
+	if (limit <= ptr_size)
+		return -E2BIG;
+	room = limit - ptr_size;
+	err = push_strings(sb, envp, bounce, &room);
+	return err ? err : push_strings(sb, argv, bounce, &room);
+}
+
+/*
  * Write argc, argv[] + NULL, envp[] + NULL upward from @sp on the new
  * stack: each pointer found by walking the strings copied at
  * [@strings, @end) (read back a page at a time into @buf), the pointers
@@ -400,9 +421,7 @@ static int build_stack(struct mm *mm, struct arg_vec *argv, struct arg_vec *envp
 	struct stack_builder sb = { mm, STACK_TOP, 0 };
 	uint64_t strings, strings_end, random, platform, fn;
 	unsigned int nptrs = argv->n + envp->n;
-	unsigned long limit = current()->rlim[RLIMIT_STACK].rlim_cur / 4;
-	size_t ptr_size = (MAX(argv->n, 1u) + (size_t)envp->n) * sizeof(void *);
-	char *buf = NULL, *buf2 = NULL;
+	char *buf = page_buf_alloc(), *buf2 = page_buf_alloc();
 	uint8_t rnd[16];
 	uint64_t auxv[][2] = {
 		{ AT_PHDR, phdr_addr }, { AT_PHENT, sizeof(Elf64_Phdr) },
@@ -414,23 +433,13 @@ static int build_stack(struct mm *mm, struct arg_vec *argv, struct arg_vec *envp
 		{ AT_RANDOM, 0 }, { AT_PLATFORM, 0 }, { AT_EXECFN, 0 }, { AT_NULL, 0 },
 	};
 	const unsigned int nauxv = ARRAY_SIZE(auxv);
-	size_t room;
-	int err;
+	int err = -ENOMEM;
 
-	limit = MIN(MAX(limit, ARG_MIN_LIMIT), ARG_MAX_LIMIT);
-	if (limit <= ptr_size)
-		return -E2BIG;
-	room = limit - ptr_size;
-	buf = page_buf_alloc();
-	buf2 = page_buf_alloc();
-	err = -ENOMEM;
 	if (!buf || !buf2)
 		goto out;
 	fn = push_bytes(&sb, execfn, strlen(execfn) + 1);
 	strings_end = sb.sp;
-	err = push_strings(&sb, envp, buf, &room);
-	if (!err)
-		err = push_strings(&sb, argv, buf, &room);
+	err = push_arg_strings(&sb, argv, envp, buf);
 	if (err)
 		goto out;
 	strings = sb.sp;

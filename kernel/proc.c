@@ -304,7 +304,6 @@ static void exit_release(struct task *t)
 	proc_exec_done(t);			/* a vfork parent may go on */
 	if (t->mm) {
 		struct mm *mm = t->mm;
-
 		unsigned long irq;
 
 		arch_switch_pgd(kernel_pgt.root);

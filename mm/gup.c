@@ -235,8 +235,9 @@ void unpin_user_page(struct page *p)
  * for @write, not writable: a write fault allocates a file hole or breaks
  * COW), nothing pinned. The range is walked once per page-table page (a
  * cursor stepping along it), and a missing page is faulted on that cursor
- * (handle_vma_fault_at): no second walk. A fatal signal ends it with -EINTR, so a populate
- * larger than memory, whose task the OOM killer picks, unwinds at once;
+ * (handle_vma_fault_at): no second walk. A fatal signal ends it with
+ * -EINTR, so a populate larger than memory, whose task the OOM killer
+ * picks, unwinds at once;
  * a cond_resched() per page lets others run. A page on swap is read in
  * with the mmap lock dropped, once per page (gup_swapin_unlocked):
  * -EAGAIN then tells the caller to look the VMA up again at ps->addr.
@@ -252,38 +253,33 @@ int populate_vma_range(struct mm *mm, struct vma *v, unsigned long end, bool wri
 
 	mmap_assert_locked(mm);
 	for (; ps->addr < end; ps->addr += PAGE_SIZE) {
-		unsigned int flags = ps->dropped_at == ps->addr ? 0 : GUP_UNLOCKABLE;
 		enum pte_kind kind;
 
 		if (fatal_signal_pending(current()))
 			return -EINTR;
 		cond_resched();
 		/* One walk per page-table page; the cursor steps within it. */
-		if (!walked || c.va + PAGE_SIZE != ps->addr || !pte_cursor_next(&c, end))
+		if (!walked || !pte_cursor_next(&c, end))
 			pte_cursor_map(&c, &mm->pgt, ps->addr);
 		walked = true;
 		kind = pte_cursor_get(&c, &pv);		/* a hint: the fault re-reads it */
-		if (kind == PTE_KIND_PAGE && !(pv.flags & MMU_PROTNONE) &&
-		    (!write || (pv.flags & MMU_WRITE))) {
-			ps->reclaims = 0;
-			continue;			/* good enough already */
-		}
 		if (kind == PTE_KIND_NONE) {		/* missing: fault it on our cursor */
 			enum vm_fault_result r = handle_vma_fault_at(mm, v, ps->addr, fault, &c);
 
 			if (r != VM_FAULT_OK)
 				return gup_fault_error(r);
 			walked = c.pte != NULL;		/* tables made: walk again */
-			ps->reclaims = 0;
-			continue;
-		}
-		/* On swap, read-only for a write, PROT_NONE left over: the general path. */
-		err = gup_fault_in(mm, v, ps->addr, write, flags, NULL);
-		walked = false;				/* the lock may have been dropped */
-		if (err == -EAGAIN)
-			ps->dropped_at = ps->addr;
-		if (err)
-			return err;
+		} else if (kind == PTE_KIND_SWAP || (pv.flags & MMU_PROTNONE) ||
+			   (write && !(pv.flags & MMU_WRITE))) {
+			/* On swap, read-only for a write, PROT_NONE left over: the general path. */
+			err = gup_fault_in(mm, v, ps->addr, write,
+					   ps->dropped_at == ps->addr ? 0 : GUP_UNLOCKABLE, NULL);
+			walked = false;			/* the lock may have been dropped */
+			if (err == -EAGAIN)
+				ps->dropped_at = ps->addr;
+			if (err)
+				return err;
+		}					/* else good enough already */
 		ps->reclaims = 0;
 	}
 	return 0;

@@ -35,7 +35,7 @@
  * asks pte_needs_soft_dirty_wp() first.
  *
  * "PTE absent" goes through the VMA's vm_operations.fault (anon_fault
- * below, shmem_fault in shmem.c; memfd_secret will add its own), which
+ * below, shmem_fault in shmem.c, secretmem_fault in secretmem.c), which
  * only finds the page; do_fault() maps the cached neighbours of a read
  * (->map_pages), copies a file page for a private write, and
  * finish_fault() maps it. Write faults on a VMA without VM_WRITE,

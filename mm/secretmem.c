@@ -42,6 +42,7 @@
 #include "kernel/uapi.h"
 #include "mm/page_alloc.h"
 #include "mm/page_tree.h"
+#include "mm/shmem.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
 
@@ -184,9 +185,7 @@ static const struct inode_operations secretmem_iops = {
  * Files: no read/write (EINVAL) and no seeking (ESPIPE, pread too), as
  * Linux's; mmap goes through mm/mmap.c's secretmem checks.
  */
-static const struct file_operations secretmem_fops = {
-	.release = NULL,
-};
+static const struct file_operations secretmem_fops = {};
 
 /*
  * mmap of a secretmem file (called by do_mmap): MAP_SHARED only, never
@@ -218,22 +217,12 @@ static bool secretmem_enabled(void)
 struct file *secretmem_file_create(void)
 {
 	struct inode *inode = tmpfs_new_inode(vfs_root->sb, S_IFREG | 0600, 0);
-	struct dentry *d;
-	struct file *f;
 
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
 	inode->i_op = &secretmem_iops;
 	inode->fop = &secretmem_fops;
-	inode->nlink = 0;
-	d = dentry_alloc(vfs_root, "secretmem", inode);
-	if (!d) {
-		inode_put(inode);
-		return ERR_PTR(-ENOMEM);
-	}
-	f = vfs_open_dentry(d, O_RDWR);
-	dentry_put(d);
-	return f;
+	return open_unlinked_inode(inode, "secretmem", O_RDWR);
 }
 
 /* memfd_secret(2): flags may only be O_CLOEXEC (FD_CLOEXEC, 1, is EINVAL too). */

@@ -417,6 +417,28 @@ void shmem_evict_inode(struct inode *inode)
 }
 
 /*
+ * Open the new inode @inode (its reference goes to the file) as an
+ * unlinked file called @name: its dentry is in no directory, so
+ * /proc/<pid>/maps shows "/<name> (deleted)", as Linux does. The file or
+ * ERR_PTR(-ENOMEM); may sleep. shmem_file_create and memfd_secret use it.
+ */
+struct file *open_unlinked_inode(struct inode *inode, const char *name, int flags)
+{
+	struct dentry *d;
+	struct file *f;
+
+	inode->nlink = 0;
+	d = dentry_alloc(vfs_root, name, inode);
+	if (!d) {
+		inode_put(inode);
+		return ERR_PTR(-ENOMEM);
+	}
+	f = vfs_open_dentry(d, flags);
+	dentry_put(d);
+	return f;
+}
+
+/*
  * An unlinked tmpfs file for shared anonymous memory ("dev/zero") and
  * memfd_create ("memfd:<name>"): a new open file or ERR_PTR(-ENOMEM);
  * may sleep. The file's dentry is in no directory, so /proc/<pid>/maps shows
@@ -426,19 +448,11 @@ void shmem_evict_inode(struct inode *inode)
 struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags)
 {
 	struct inode *inode = tmpfs_new_inode(vfs_root->sb, S_IFREG | 0777, 0);
-	struct dentry *d;
 	struct file *f;
 
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	inode->nlink = 0;
-	d = dentry_alloc(vfs_root, name, inode);
-	if (!d) {
-		inode_put(inode);
-		return ERR_PTR(-ENOMEM);
-	}
-	f = vfs_open_dentry(d, O_RDWR | (flags & O_CLOEXEC));
-	dentry_put(d);
+	f = open_unlinked_inode(inode, name, O_RDWR | (flags & O_CLOEXEC));
 	if (!IS_ERR(f) && size && inode->i_op->setsize(inode, size)) {
 		fput(f);
 		return ERR_PTR(-ENOMEM);

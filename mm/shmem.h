@@ -73,5 +73,7 @@ void shmem_evict_inode(struct inode *inode);
  * O_CLOEXEC from @flags): a new open file or ERR_PTR(-ENOMEM). May sleep.
  */
 struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags);
+/* Open new inode @inode as the unlinked file @name (mm/shmem.c). */
+struct file *open_unlinked_inode(struct inode *inode, const char *name, int flags);
 
 #endif
