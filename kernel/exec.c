@@ -565,7 +565,13 @@ static void exec_commit(struct task *t, struct mm *mm, const char *path,
 	if (old)
 		mm_put(old);
 	flush_old_state(t, path);
-	memset(tf, 0, sizeof(*tf));
+	{
+		uint64_t vector = tf->vector, orig = tf->error;
+
+		memset(tf, 0, sizeof(*tf));
+		tf->vector = vector;	/* still the execve call's frame, for ptrace */
+		tf->error = orig;
+	}
 	tf->rip = im->eh.e_entry + im->bias;
 	tf->rsp = sp;
 	tf->cs = USER_CS;
@@ -642,6 +648,8 @@ static long sys_execve(const char __user *upath, char *const __user *argv,
 	if (err >= 0)
 		err = do_execve(path, &a, &e);
 	page_buf_free(path);
+	if (!err)
+		ptrace_exec_notify(current()->pid);
 	return err;
 }
 SYSCALL(__NR_execve, sys_execve);

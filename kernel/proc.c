@@ -92,7 +92,14 @@ void proc_register_kthread(struct task *t)
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 }
 
-static struct trap_frame *task_user_regs(struct task *t)
+/* Contract in task.h. */
+struct task *task_init(void)
+{
+	return init_task;
+}
+
+/* Contract in task.h. */
+struct trap_frame *task_user_regs(struct task *t)
 {
 	return (struct trap_frame *)((char *)t->kstack + KSTACK_SIZE) - 1;
 }
@@ -320,8 +327,30 @@ static void exit_release(struct task *t)
 }
 
 /*
+ * Contract in task.h: SIGCHLD for @t's exit to whoever waits for it first
+ * (its tracer, else its parent), and a wake-up for their wait4.
+ */
+void exit_notify_locked(struct task *t)
+{
+	struct task *to = t->tracer ? t->tracer : t->parent;
+	int status = t->exit_status;
+	struct siginfo si;
+
+	if (!to)
+		return;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGCHLD;
+	si.si_code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+	si.si_pid = t->pid;
+	si.si_status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
+	send_signal(to, SIGCHLD, &si);
+	wake_up(&to->child_exit);
+}
+
+/*
  * Under the tasklist lock: hand the children to init and become a zombie,
- * or, with no parent to reap us, a dead task off the task list.
+ * or, with no parent to reap us, a dead task off the task list. A tracee
+ * of another process stays a zombie for its tracer's wait4 either way.
  */
 static void exit_unhash(struct task *t, int status)
 {
@@ -333,6 +362,8 @@ static void exit_unhash(struct task *t, int status)
 	norphans = reparent_children(t, orphans, ARRAY_SIZE(orphans));
 	parent = t->parent;
 	t->exit_status = status;
+	if (t->tracer && t->tracer == parent)
+		ptrace_unlink(t);		/* the parent sees the exit as a parent */
 	if (parent) {
 		struct k_sigaction *ka = &parent->sigaction[SIGCHLD - 1];
 
@@ -342,27 +373,14 @@ static void exit_unhash(struct task *t, int status)
 			t->parent = NULL;
 		}
 	}
-	t->state = t->parent ? TASK_ZOMBIE : TASK_DEAD;
-	if (!t->parent)
+	t->state = t->parent || t->tracer ? TASK_ZOMBIE : TASK_DEAD;
+	if (t->state == TASK_DEAD)
 		list_del(&t->all_node);		/* freed by the next task to run */
+	exit_notify_locked(t);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	/* No sleep since the unlock: the orphans are still there. */
 	for (unsigned int i = 0; i < norphans; i++)
 		send_signal(orphans[i], orphans[i]->pdeathsig, NULL);
-}
-
-/* Send the parent SIGCHLD for @t's exit with @status and wake its wait4. */
-static void exit_notify_parent(struct task *t, int status)
-{
-	struct siginfo si;
-
-	memset(&si, 0, sizeof(si));
-	si.si_signo = SIGCHLD;
-	si.si_code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
-	si.si_pid = t->pid;
-	si.si_status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
-	send_signal(t->parent, SIGCHLD, &si);
-	wake_up(&t->parent->child_exit);
 }
 
 __noreturn void do_exit(int status)
@@ -371,10 +389,11 @@ __noreturn void do_exit(int status)
 
 	if (t == init_task)
 		init_died(status);
+	if (t->ptrace_flags & PTRACE_O_TRACEEXIT)
+		ptrace_stop(SIGTRAP, PTRACE_EVENT_EXIT, (unsigned long)status);
 	exit_release(t);
+	exit_ptrace(t);
 	exit_unhash(t, status);
-	if (t->parent)
-		exit_notify_parent(t, status);
 	pidfd_notify_exit();
 	schedule();		/* a zombie or dead task never runs again */
 	panic("do_exit: zombie %d scheduled", t->pid);
@@ -406,81 +425,135 @@ static bool wait_matches(struct task *p, struct task *c, pid_t pid)
 }
 
 /*
- * Look for a matching zombie child and reap it. Returns its pid, 0 if there
- * are matching children but none has exited, -ECHILD if there are none.
+ * One wait4 pass over current's children and tracees, under tasklist_lock.
+ * What it may report, in Linux's order per task (kernel/exit.c,
+ * wait_consider_task):
+ *
+ *   task                   exited (zombie)              stopped / continued
+ *   our tracee             its exit (a child of ours:   its ptrace stop, always
+ *                          reaped; else handed back to
+ *                          its parent)
+ *   child, untraced        reaped                       WUNTRACED: the stop;
+ *                                                       WCONTINUED: the continue
+ *   child, traced by       not yet: the tracer first    nothing
+ *   another
+ *
+ * Each report is given once. With @consume false nothing is changed and
+ * the result only says whether a wait4 would return now.
  */
-static long try_reap(pid_t pid, int *status)
+struct wait_result {
+	pid_t pid;			/* > 0 found; 0 none yet; -ECHILD none to wait for */
+	int status;
+	struct task *reaped;		/* to free, after the unlock */
+};
+
+static bool wait_eligible(struct task *p, struct task *c, pid_t pid, long options)
 {
-	struct task *p = current(), *c, *found = NULL;
+	if (!wait_matches(p, c, pid))
+		return false;
+	/* No clone children exist (exit signal always SIGCHLD): __WCLONE alone waits for none. */
+	return c->tracer == p || (options & __WALL) || !(options & __WCLONE);
+}
+
+/* Report @c's exit to @p, which reaps it or (a tracer only) hands it on. */
+static void wait_exit(struct task *p, struct task *c, struct wait_result *r)
+{
+	r->pid = c->pid;
+	r->status = c->exit_status;
+	if (c->tracer == p && c->parent != p) {
+		ptrace_unlink(c);
+		ptrace_return_zombie(c);
+		return;
+	}
+	if (c->tracer == p)
+		ptrace_unlink(c);
+	list_del(&c->sibling);
+	list_del(&c->all_node);
+	r->reaped = c;
+}
+
+static bool wait_consider(struct task *p, struct task *c, long options, bool consume,
+			  struct wait_result *r)
+{
+	bool traced_by_us = c->tracer == p;
+
+	if (c->state == TASK_ZOMBIE) {
+		if (!c->off_cpu || (c->tracer && !traced_by_us))
+			return false;
+		if (consume)
+			wait_exit(p, c, r);
+		return true;
+	}
+	if (traced_by_us || !c->tracer)
+		return wait_task_stopped(c, traced_by_us, options, consume, &r->status);
+	return false;
+}
+
+static void wait_scan(pid_t pid, long options, bool consume, struct wait_result *r)
+{
+	struct task *p = current(), *c;
 	bool any = false;
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
+	r->pid = 0;
+	r->reaped = NULL;
 	list_for_each_entry(c, &p->children, sibling) {
-		if (!wait_matches(p, c, pid))
+		if (!wait_eligible(p, c, pid, options))
 			continue;
 		any = true;
-		if (c->state == TASK_ZOMBIE && c->off_cpu) {
-			found = c;
-			break;
+		if (wait_consider(p, c, options, consume, r)) {
+			r->pid = c->pid;
+			goto out;
 		}
 	}
-	if (found) {
-		list_del(&found->sibling);
-		list_del(&found->all_node);
+	list_for_each_entry(c, &p->ptraced, ptrace_node) {
+		if (c->parent == p || !wait_eligible(p, c, pid, options))
+			continue;
+		any = true;
+		if (wait_consider(p, c, options, consume, r)) {
+			r->pid = c->pid;
+			goto out;
+		}
 	}
+	if (!any)
+		r->pid = -ECHILD;
+out:
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	if (!found)
-		return any ? 0 : -ECHILD;
-	*status = found->exit_status;
-	pid = found->pid;
-	task_free(found);
-	return pid;
 }
 
-static bool try_reap_ready(struct task *p, pid_t pid)
+static bool wait_ready(pid_t pid, long options)
 {
-	struct task *c;
-	bool ready = true;		/* no matching child: wake to say ECHILD */
-	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct wait_result r;
 
-	list_for_each_entry(c, &p->children, sibling) {
-		if (!wait_matches(p, c, pid))
-			continue;
-		ready = false;
-		if (c->state == TASK_ZOMBIE && c->off_cpu) {
-			ready = true;
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&tasklist_lock, irq);
-	return ready;
+	wait_scan(pid, options, false, &r);
+	return r.pid != 0;
 }
 
 static long sys_wait4(long pid, int __user *wstatus, long options, void __user *rusage)
 {
 	struct task *p = current();
-	int status = 0;
-	long ret;
+	struct wait_result r;
 
 	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD))
 		return -EINVAL;
 	if (pid == INT32_MIN)
 		return -ESRCH;
 	for (;;) {
-		ret = try_reap(pid, &status);
-		if (ret != 0 || (options & WNOHANG))
+		wait_scan(pid, options, true, &r);
+		if (r.pid != 0 || (options & WNOHANG))
 			break;
-		ret = wait_event_interruptible(&p->child_exit, try_reap_ready(p, pid));
-		if (ret)
-			return ret;		/* -EINTR */
+		if (wait_event_interruptible(&p->child_exit, wait_ready(pid, options)))
+			return -ERESTARTSYS;	/* a stop and continue waits on */
 	}
-	if (ret > 0) {
-		if (wstatus && put_user(status, wstatus))
+	if (r.reaped)
+		task_free(r.reaped);
+	if (r.pid > 0) {
+		if (wstatus && put_user(r.status, wstatus))
 			return -EFAULT;
 		if (rusage && clear_user(rusage, 144))	/* sizeof(struct rusage) */
 			return -EFAULT;
 	}
-	return ret;
+	return r.pid;
 }
 SYSCALL(__NR_wait4, sys_wait4);
 

@@ -88,12 +88,10 @@ void sched_finish_switch(void)
 	/* The previous task's stack is no longer in use: it may go now. */
 	if (prev && prev->state == TASK_ZOMBIE) {
 		unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-		struct task *parent = prev->parent;
 
 		prev->off_cpu = true;
+		notify_waiters(prev);		/* its parent, or its tracer first */
 		spin_unlock_irqrestore(&tasklist_lock, irq);
-		if (parent)
-			wake_up(&parent->child_exit);
 	} else if (prev && prev->state == TASK_DEAD) {
 		task_free(prev);
 	}
@@ -155,6 +153,19 @@ void wake_up_task(struct task *t)
 	spin_unlock_irqrestore(&rq_lock, irq);
 }
 
+/* Contract in task.h. */
+void wake_up_stopped(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&rq_lock);
+
+	if (t->state == TASK_STOPPED || t->state == TASK_TRACED) {
+		t->state = TASK_RUNNING;
+		if (t != current())
+			enqueue(t);
+	}
+	spin_unlock_irqrestore(&rq_lock, irq);
+}
+
 /* Enqueue a task that has never run (new kernel thread or fork child). */
 void sched_start_task(struct task *t)
 {
@@ -209,6 +220,8 @@ struct task *task_alloc(void)
 	INIT_LIST_HEAD(&t->children);
 	INIT_LIST_HEAD(&t->sibling);
 	INIT_LIST_HEAD(&t->all_node);
+	INIT_LIST_HEAD(&t->ptraced);
+	INIT_LIST_HEAD(&t->ptrace_node);
 	waitqueue_init(&t->child_exit);
 	waitqueue_init(&t->vfork_wait);
 	t->state = TASK_UNINTERRUPTIBLE;

@@ -19,9 +19,24 @@
  *
  * When the handler returns it "returns" into sa_restorer, which calls
  * rt_sigreturn; the kernel finds the frame at rsp - 8 and restores
- * everything from it. Stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are
- * not implemented as job control yet: their default action is ignored.
- * Interrupted system calls return EINTR (no SA_RESTART restarts yet).
+ * everything from it.
+ *
+ * Job control: the default action of SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU
+ * stops the process (TASK_STOPPED; the three terminal ones are discarded in
+ * an orphaned process group) and tells the parent (SIGCHLD with
+ * CLD_STOPPED unless SA_NOCLDSTOP, wait4 with WUNTRACED). SIGCONT, sent
+ * to a stopped process, continues it whatever its disposition (CLD_CONTINUED,
+ * WCONTINUED) and discards pending stop signals; a stop signal discards a
+ * pending SIGCONT. While stopped, other signals wait; SIGKILL does not.
+ *
+ * A traced process (kernel/ptrace.c) stops before each signal is acted on
+ * (signal-delivery stop, ptrace_signal()): the tracer decides which signal,
+ * if any, goes on.
+ *
+ * Interrupted system calls return a restart code (ERESTARTSYS, ...; see
+ * kernel/uapi.h), which becomes EINTR or a restart of the call here:
+ * stepping the user rip back over the syscall instruction with the
+ * number back in rax (restart_syscall()).
  */
 #include "kernel/task.h"
 #include "kernel/errno.h"
@@ -38,12 +53,18 @@
 
 #define SIGBIT(sig)	(1ul << ((sig) - 1))
 #define UNBLOCKABLE	(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define STOP_SIGNALS	(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 #define FXSAVE_SIZE	512
 #define MXCSR_MASK	0x0000ffbfu
 /* RFLAGS bits user code may change through sigreturn: CF PF AF ZF SF TF DF OF AC. */
 #define RFLAGS_USER	0x40dd5ul
 
-static spinlock_t sig_lock = SPINLOCK_INIT;
+/*
+ * Guards every task's pending set and siginfo, and the stop state (the
+ * job-control and ptrace fields of struct task). Taken inside
+ * tasklist_lock, never around it.
+ */
+spinlock_t sig_lock = SPINLOCK_INIT;
 
 struct rt_sigframe {
 	uint64_t pretcode;
@@ -79,18 +100,56 @@ static bool sig_ignored(struct task *t, int sig)
 	return h == SIG_DFL && default_action(sig) == SD_IGN;
 }
 
+/*
+ * Tell @t's parent that @t stopped or continued (@why CLD_STOPPED or
+ * CLD_CONTINUED; @sig the stop signal, or SIGCONT): SIGCHLD unless the
+ * parent asked for SA_NOCLDSTOP, and a wake-up for its wait4.
+ */
+static void notify_parent_cldstop(struct task *t, int why, int sig)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct task *parent = t->parent;
+
+	if (parent) {
+		if (!(parent->sigaction[SIGCHLD - 1].sa.sa_flags & SA_NOCLDSTOP)) {
+			struct siginfo si;
+
+			memset(&si, 0, sizeof(si));
+			si.si_signo = SIGCHLD;
+			si.si_code = why;
+			si.si_pid = t->pid;
+			si.si_status = sig;
+			send_signal(parent, SIGCHLD, &si);
+		}
+		wake_up(&parent->child_exit);
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+}
+
 int send_signal(struct task *t, int sig, const struct siginfo *info)
 {
 	unsigned long irq;
+	bool continued = false;
 
 	if (sig < 1 || sig > NR_SIGNALS)
 		return -EINVAL;
 	if (!t->mm)
 		return 0;			/* kernel threads take no signals */
 	irq = spin_lock_irqsave(&sig_lock);
+	/* Job control acts when the signal is sent, whatever its disposition. */
+	if (sig == SIGCONT) {
+		t->pending &= ~STOP_SIGNALS;
+		if (t->group_stopped) {
+			t->group_stopped = false;
+			t->wait_report = WAIT_REPORT_CONTINUED;
+			continued = true;
+		}
+	} else if (SIGBIT(sig) & STOP_SIGNALS) {
+		t->pending &= ~SIGBIT(SIGCONT);
+	}
 	if (sig_ignored(t, sig) && !(t->blocked & SIGBIT(sig))) {
 		spin_unlock_irqrestore(&sig_lock, irq);
-		return 0;			/* discarded, as Linux does */
+		goto out;			/* discarded, as Linux does */
 	}
 	if (!(t->pending & SIGBIT(sig))) {
 		struct ksiginfo *si = &t->siginfo[sig - 1];
@@ -114,6 +173,13 @@ int send_signal(struct task *t, int sig, const struct siginfo *info)
 	if (t->state == TASK_INTERRUPTIBLE &&
 	    ((t->pending & ~t->blocked) || sig == SIGKILL))
 		wake_up_task(t);
+	if (sig == SIGKILL)
+		wake_up_stopped(t);		/* out of a stop, to die */
+out:
+	if (continued) {
+		wake_up_stopped(t);
+		notify_parent_cldstop(t, CLD_CONTINUED, SIGCONT);
+	}
 	return 0;
 }
 
@@ -371,18 +437,242 @@ static int dequeue_signal(struct task *t)
 	return sig;
 }
 
+/* ---- stops: job control and ptrace ---- */
+
+/*
+ * Would @t's process group be orphaned (no member has a parent outside the
+ * group but inside the session, init aside)? Then the terminal stop signals
+ * are discarded: nobody is left to continue the group (POSIX; Linux's
+ * is_current_pgrp_orphaned).
+ */
+static bool pgrp_orphaned(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	bool orphaned = true;
+	struct task *m;
+
+	for_each_task(m) {
+		struct task *p = m->parent;
+
+		if (m->pgid != t->pgid || m->state == TASK_ZOMBIE || !p || p->pid == 1)
+			continue;
+		if (p->pgid != t->pgid && p->sid == t->sid) {
+			orphaned = false;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return orphaned;
+}
+
+/*
+ * Sleep in @state while @stopped (a field of current, under sig_lock) says
+ * so and no SIGKILL came; also returns once a tracer attaches to a
+ * job-control stop (@stop_on_attach), so that it stops for the tracer.
+ */
+static void stop_sleep(int state, bool *stopped, bool stop_on_attach)
+{
+	struct task *t = current();
+
+	for (;;) {
+		unsigned long irq = spin_lock_irqsave(&sig_lock);
+
+		if (!*stopped || fatal_signal_pending(t) ||
+		    (stop_on_attach && (t->ptrace_flags & PT_PTRACED))) {
+			spin_unlock_irqrestore(&sig_lock, irq);
+			return;
+		}
+		t->state = state;		/* wake_up_stopped() undoes this */
+		spin_unlock_irqrestore(&sig_lock, irq);
+		schedule();
+	}
+}
+
+/* Contract in task.h. */
+int ptrace_stop(int code, int event, unsigned long message)
+{
+	struct task *t = current();
+	unsigned long irq = spin_lock_irqsave(&sig_lock);
+	int ret;
+
+	if (!(t->ptrace_flags & PT_PTRACED) || fatal_signal_pending(t)) {
+		spin_unlock_irqrestore(&sig_lock, irq);
+		return code;
+	}
+	t->ptrace_code = code;
+	t->ptrace_event = event;
+	t->ptrace_message = message;
+	t->ptrace_stopped = true;
+	spin_unlock_irqrestore(&sig_lock, irq);
+	ptrace_notify_tracer(t, code);
+
+	stop_sleep(TASK_TRACED, &t->ptrace_stopped, false);
+
+	irq = spin_lock_irqsave(&sig_lock);
+	t->ptrace_stopped = false;
+	ret = t->ptrace_code;
+	t->ptrace_code = 0;
+	t->ptrace_event = 0;
+	spin_unlock_irqrestore(&sig_lock, irq);
+	return fatal_signal_pending(t) ? 0 : ret;
+}
+
+/*
+ * The default action of a stop signal. Traced, the stop is reported to the
+ * tracer instead (a group stop; PTRACE_EVENT_STOP for a seized tracee) and
+ * lasts until the tracer resumes it.
+ */
+static void do_signal_stop(struct task *t, int sig)
+{
+	unsigned long irq;
+
+	if (t->ptrace_flags & PT_PTRACED) {
+		ptrace_stop(sig, (t->ptrace_flags & PT_SEIZED) ? PTRACE_EVENT_STOP : 0, 0);
+		return;
+	}
+	irq = spin_lock_irqsave(&sig_lock);
+	t->group_stopped = true;
+	t->stop_sig = sig;
+	t->wait_report = WAIT_REPORT_STOPPED;
+	spin_unlock_irqrestore(&sig_lock, irq);
+	notify_parent_cldstop(t, CLD_STOPPED, sig);
+
+	stop_sleep(TASK_STOPPED, &t->group_stopped, true);
+
+	irq = spin_lock_irqsave(&sig_lock);
+	if (t->group_stopped && (t->ptrace_flags & PT_PTRACED)) {
+		/* Attached while stopped: now the tracer's stop, until it resumes us. */
+		t->group_stopped = false;
+		t->wait_report = 0;
+		spin_unlock_irqrestore(&sig_lock, irq);
+		ptrace_stop(sig, (t->ptrace_flags & PT_SEIZED) ? PTRACE_EVENT_STOP : 0, 0);
+		return;
+	}
+	t->group_stopped = false;
+	spin_unlock_irqrestore(&sig_lock, irq);
+}
+
+/*
+ * Signal-delivery stop: a traced task shows @sig to its tracer before acting
+ * on it. Returns the signal to act on: 0 when the tracer suppressed it,
+ * another one it injected (with a siginfo naming the tracer), or a blocked
+ * one put back on the pending set (then 0).
+ */
+static int ptrace_signal(struct task *t, int sig)
+{
+	int nsig = ptrace_stop(sig, 0, 0);
+	unsigned long irq;
+
+	if (!nsig || nsig > NR_SIGNALS || fatal_signal_pending(t))
+		return 0;
+	irq = spin_lock_irqsave(&sig_lock);
+	if (nsig != sig) {
+		struct ksiginfo *si = &t->siginfo[nsig - 1];
+		struct task *tracer = t->tracer;
+
+		memset(si, 0, sizeof(*si));
+		si->signo = nsig;
+		si->code = SI_USER;
+		si->pid = tracer ? tracer->pid : 0;
+	}
+	if (t->blocked & SIGBIT(nsig)) {
+		t->pending |= SIGBIT(nsig);
+		nsig = 0;
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+	return nsig;
+}
+
+/* Contract in task.h. */
+bool wait_task_stopped(struct task *c, bool by_tracer, long options, bool consume, int *status)
+{
+	unsigned long irq = spin_lock_irqsave(&sig_lock);
+	bool found = false;
+
+	if (by_tracer) {
+		if (c->ptrace_stopped && c->ptrace_code) {
+			*status = (c->ptrace_code << 8) | 0x7f | (c->ptrace_event << 16);
+			if (consume)
+				c->ptrace_code = 0;	/* the resume request sets the signal */
+			found = true;
+		}
+	} else if ((options & WUNTRACED) && c->group_stopped &&
+		   (c->wait_report & WAIT_REPORT_STOPPED)) {
+		*status = (c->stop_sig << 8) | 0x7f;
+		if (consume)
+			c->wait_report &= ~WAIT_REPORT_STOPPED;
+		found = true;
+	} else if ((options & WCONTINUED) && (c->wait_report & WAIT_REPORT_CONTINUED)) {
+		*status = 0xffff;
+		if (consume)
+			c->wait_report &= ~WAIT_REPORT_CONTINUED;
+		found = true;
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+	return found;
+}
+
+/* ---- system-call restart ---- */
+
+/* Run the interrupted system call again: back over the syscall instruction. */
+static void restart_syscall(struct trap_frame *tf)
+{
+	tf->rax = tf->error;
+	tf->rip -= SYSCALL_INSN_LEN;
+}
+
+/*
+ * @tf returns from a system call that a signal interrupted. With a handler
+ * about to run (@ka), the restart codes become EINTR or a restart as
+ * kernel/uapi.h tabulates; with none (@ka NULL), every one restarts.
+ */
+static void syscall_restart(struct trap_frame *tf, const struct k_sigaction *ka)
+{
+	if (!trap_is_syscall(tf))
+		return;
+	switch ((long)tf->rax) {
+	case -ERESTARTNOHAND:
+		if (ka)
+			tf->rax = -EINTR;
+		else
+			restart_syscall(tf);
+		break;
+	case -ERESTARTSYS:
+		if (ka && !(ka->sa.sa_flags & SA_RESTART))
+			tf->rax = -EINTR;
+		else
+			restart_syscall(tf);
+		break;
+	case -ERESTARTNOINTR:
+		restart_syscall(tf);
+		break;
+	default:
+		return;
+	}
+	tf->error = (uint64_t)-1;	/* decided: no second restart */
+}
+
 static void handle_signals(struct trap_frame *tf)
 {
 	struct task *t = current();
 	int sig;
 
 	while ((sig = dequeue_signal(t))) {
-		__sighandler_t h = t->sigaction[sig - 1].sa.sa_handler;
+		__sighandler_t h;
 
+		if (sig != SIGKILL && (t->ptrace_flags & PT_PTRACED)) {
+			sig = ptrace_signal(t, sig);
+			if (!sig)
+				continue;
+		}
+		h = t->sigaction[sig - 1].sa.sa_handler;
 		if (sig == SIGKILL || h == SIG_DFL) {
 			switch (default_action(sig)) {
 			case SD_IGN:
+				continue;
 			case SD_STOP:
+				if (sig == SIGSTOP || !pgrp_orphaned(t))
+					do_signal_stop(t, sig);
 				continue;
 			case SD_TERM:
 			case SD_CORE:
@@ -391,6 +681,7 @@ static void handle_signals(struct trap_frame *tf)
 		}
 		if (h == SIG_IGN)
 			continue;
+		syscall_restart(tf, &t->sigaction[sig - 1]);
 		if (setup_frame(t, sig, tf)) {
 			printk("pid %d (%s): cannot build a signal frame, killed by SIGSEGV\n",
 			       t->pid, t->comm);
@@ -398,6 +689,7 @@ static void handle_signals(struct trap_frame *tf)
 		}
 		return;		/* one handler frame at a time */
 	}
+	syscall_restart(tf, NULL);
 	if (t->restore_saved_mask) {
 		t->blocked = t->saved_mask;
 		t->restore_saved_mask = false;
@@ -443,6 +735,8 @@ void exit_to_user(struct trap_frame *tf)
 		}
 		break;
 	}
+	/* Interrupted, but the signal has gone (taken by a wait): just restart. */
+	syscall_restart(tf, NULL);
 	touch_softlockup_watchdog();	/* back to user: the kernel episode ends */
 }
 
@@ -564,6 +858,7 @@ static long sys_rt_sigreturn(void)
 	tf->rflags = (tf->rflags & ~RFLAGS_USER) | (sc->eflags & RFLAGS_USER) | RFLAGS_IF;
 	tf->cs = USER_CS;
 	tf->ss = USER_DS;
+	tf->error = (uint64_t)-1;	/* not a call to restart (Linux's orig_ax = -1) */
 	t->blocked = frame.uc.uc_sigmask & ~UNBLOCKABLE;
 	return sc->rax;			/* the dispatcher puts this back in rax */
 bad:
@@ -661,7 +956,7 @@ static long sys_rt_sigsuspend(const sigset_t __user *mask, unsigned long sigsets
 	t->restore_saved_mask = true;
 	t->blocked = m & ~UNBLOCKABLE;
 	wait_event_interruptible(&never, false);
-	return -EINTR;
+	return -ERESTARTNOHAND;		/* EINTR after a handler; a stop resumes the wait */
 }
 SYSCALL(__NR_rt_sigsuspend, sys_rt_sigsuspend);
 
@@ -670,7 +965,7 @@ static long sys_pause(void)
 	struct waitqueue never = WAITQUEUE_INIT(never);
 
 	wait_event_interruptible(&never, false);
-	return -EINTR;
+	return -ERESTARTNOHAND;
 }
 SYSCALL(__NR_pause, sys_pause);
 

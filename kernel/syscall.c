@@ -23,6 +23,7 @@
 extern const struct syscall_desc __syscalls_start[], __syscalls_end[];
 
 static syscall_fn_t table[NR_SYSCALLS];
+static void syscall_call(struct trap_frame *tf, uint64_t nr);
 static uint8_t warned[NR_SYSCALLS / 8];
 
 void syscall_init(void)
@@ -46,12 +47,43 @@ const char *syscall_name(unsigned int nr)
 	return "?";
 }
 
+/*
+ * A traced task resumed with PTRACE_SYSCALL stops on the way in (rax is
+ * -ENOSYS there, as on Linux) and on the way out. At the entry stop the
+ * tracer may change the number and arguments, or set the number to -1 to
+ * skip the call (then rax is the result).
+ */
+static bool syscall_trace_enter(struct trap_frame *tf)
+{
+	tf->rax = -ENOSYS;
+	ptrace_syscall_stop();
+	return (int64_t)tf->error != -1 && !fatal_signal_pending(current());
+}
+
 void syscall_dispatch(struct trap_frame *tf)
 {
 	uint64_t nr = tf->rax;
 	struct task *t = current();
 
 	t->user_regs = tf;
+	tf->error = nr;			/* orig_rax: restarts and ptrace read it */
+	if (unlikely(t->ptrace_flags & PT_SYSCALL)) {
+		if (syscall_trace_enter(tf)) {
+			nr = tf->error;
+			syscall_call(tf, nr);
+		}
+		if (t->ptrace_flags & PT_SYSCALL)
+			ptrace_syscall_stop();
+		return;
+	}
+	syscall_call(tf, nr);
+}
+
+/* Run system call @nr with the arguments in @tf; the result goes to rax. */
+static void syscall_call(struct trap_frame *tf, uint64_t nr)
+{
+	struct task *t = current();
+
 	if (nr < NR_SYSCALLS && table[nr]) {
 		tf->rax = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 		if (unlikely(debug_vm_enabled) && t->mm) {

@@ -9,7 +9,8 @@
  * Lifecycle:
  *
  *   task_create / fork --> RUNNING <--> (IN)INTERRUPTIBLE (sleeping)
- *                             |
+ *                             |    <--> STOPPED (job control: SIGSTOP ... SIGCONT)
+ *                             |    <--> TRACED  (a ptrace stop: ... PTRACE_CONT)
  *                          do_exit --> ZOMBIE --wait4 by parent--> freed
  *
  * Children of an exiting task are handed to init (pid 1), which reaps them.
@@ -27,6 +28,8 @@
 
 #define TASK_ZOMBIE	3	/* exited, waiting for the parent's wait4 */
 #define TASK_DEAD	4	/* reaped; memory about to be freed */
+#define TASK_STOPPED	5	/* job-control stop, until SIGCONT or SIGKILL */
+#define TASK_TRACED	6	/* ptrace stop, until the tracer resumes it */
 
 #define TASK_COMM_LEN	16
 #define NR_SIGNALS		64	/* signals 1..64; bit (sig-1) of a sigset_t */
@@ -108,6 +111,35 @@ struct task {
 	sigset_t saved_mask;		/* restored after a sigsuspend-like wait */
 	bool restore_saved_mask;
 
+	/*
+	 * Job control (kernel/signal.c), under sig_lock: a stopped task
+	 * sleeps in TASK_STOPPED until SIGCONT or SIGKILL; its parent's
+	 * wait4 reports the stop (WUNTRACED) and the continue (WCONTINUED)
+	 * once each.
+	 */
+	bool group_stopped;		/* in a job-control stop */
+	uint8_t stop_sig;		/* the signal that stopped it */
+	uint8_t wait_report;		/* WAIT_REPORT_STOPPED / _CONTINUED, unreported */
+
+	/*
+	 * ptrace (kernel/ptrace.c). The links are under tasklist_lock; the
+	 * stop fields under sig_lock. While traced, wait4 in the tracer sees
+	 * the tracee's stops and its exit before its real parent does.
+	 */
+	struct task *tracer;		/* NULL when not traced */
+	struct list_head ptraced;	/* our tracees, via ptrace_node */
+	struct list_head ptrace_node;
+	unsigned int ptrace_flags;	/* PT_* below, and PTRACE_O_* options */
+	bool ptrace_stopped;		/* in a ptrace stop (TASK_TRACED) */
+	/*
+	 * Linux's exit_code: set to the stop's signal (or SIGTRAP|0x80...)
+	 * when the stop begins, cleared when the tracer's wait4 reports it,
+	 * set to the signal to deliver by the request that resumes.
+	 */
+	int ptrace_code;
+	int ptrace_event;		/* PTRACE_EVENT_* of an event stop, else 0 */
+	unsigned long ptrace_message;	/* PTRACE_GETEVENTMSG */
+
 	/* Timers */
 	uint64_t alarm_at_ns;		/* ITIMER_REAL expiry, 0 = none */
 	uint64_t alarm_interval_ns;
@@ -131,6 +163,14 @@ struct task {
 					 * failed on purpose (mm/fail_alloc.h); inherited */
 	bool dumpable;			/* PR_GET_DUMPABLE (Linux keeps it per mm) */
 };
+
+#define WAIT_REPORT_STOPPED	1
+#define WAIT_REPORT_CONTINUED	2
+
+/* ptrace_flags: the PTRACE_O_* options (low bits, bit 20) and these. */
+#define PT_PTRACED	(1u << 24)	/* attached (TRACEME, ATTACH or SEIZE) */
+#define PT_SEIZED	(1u << 25)	/* by PTRACE_SEIZE: no SIGSTOP, event-style group stops */
+#define PT_SYSCALL	(1u << 26)	/* resumed by PTRACE_SYSCALL: stop at entry and exit */
 
 static inline struct task *current(void)
 {
@@ -165,6 +205,8 @@ void sched_yield_current(void);
  */
 void cond_resched(void);
 void wake_up_task(struct task *t);	/* make runnable (from any state but dead) */
+/* Make @t runnable if it sleeps in TASK_STOPPED or TASK_TRACED. */
+void wake_up_stopped(struct task *t);
 void sched_tick(void);			/* from the timer interrupt */
 uint64_t task_cpu_time_ns(struct task *t);
 
@@ -185,9 +227,51 @@ extern bool init_exit_quits_qemu;
 /* Start /init (or the init= program); never returns. */
 __noreturn void start_init(const char *path, char *const argv[]);
 
+/* The process pid 1 (init), which reaps orphans. */
+struct task *task_init(void);
+/* The user-mode registers of @t: the trap frame at the top of its kernel stack. */
+struct trap_frame *task_user_regs(struct task *t);
+/* SIGCHLD and a wake-up for @t's exit to its tracer, else its parent. tasklist_lock held. */
+void exit_notify_locked(struct task *t);
+
 /* Signals (kernel/signal.c) */
+extern spinlock_t sig_lock;		/* pending sets, siginfo, stop state; inside tasklist_lock */
 int send_signal(struct task *t, int sig, const struct siginfo *info);
 int kill_pgrp(pid_t pgid, int sig);	/* 0, or -ESRCH if no member */
 void force_sig_fault(int sig, int code, vaddr_t addr);	/* to current */
+/*
+ * Stop current in a ptrace stop reporting @code (a signal, or SIGTRAP |
+ * 0x80 for a syscall stop) with @event (PTRACE_EVENT_*, 0) and
+ * @message; returns the signal the tracer resumes it with (0: none).
+ * Returns @code at once when not traced or being killed.
+ */
+int ptrace_stop(int code, int event, unsigned long message);
+/* From the syscall path (kernel/syscall.c): a PTRACE_SYSCALL stop. */
+void ptrace_syscall_stop(void);
+/* A traced task finished execve (kernel/exec.c): event stop or SIGTRAP. */
+void ptrace_exec_notify(pid_t old_tid);
+/*
+ * do_exit of a tracer: detach every tracee; one stopped runs on with the
+ * signal its stop still holds, PTRACE_O_EXITKILL ones get SIGKILL.
+ */
+void exit_ptrace(struct task *tracer);
+/*
+ * Wake @t's waiters (its parent, and its tracer if another process) for
+ * a stop, continue or exit to report. Caller holds tasklist_lock.
+ */
+void notify_waiters(struct task *t);
+/* SIGCHLD (CLD_TRAPPED, @code) and a wake-up to @t's tracer for a ptrace stop. */
+void ptrace_notify_tracer(struct task *t, int code);
+/* Detach @t from its tracer (tasklist_lock held); a stopped @t stays stopped. */
+void ptrace_unlink(struct task *t);
+/* A zombie ex-tracee goes back to its parent (or init) for reaping. tasklist_lock held. */
+void ptrace_return_zombie(struct task *t);
+/*
+ * For wait4 (tasklist_lock held): does @c have a stop to report, to its
+ * tracer (@by_tracer: its ptrace stop) or to its parent (WUNTRACED: a
+ * job-control stop, WCONTINUED: a continue, per @options)? Sets @status;
+ * with @consume the report is given (not repeated).
+ */
+bool wait_task_stopped(struct task *c, bool by_tracer, long options, bool consume, int *status);
 
 #endif

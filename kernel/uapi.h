@@ -41,6 +41,7 @@
 #include <linux/signal.h>
 #include <linux/sched.h>
 #include <linux/limits.h>
+#include <linux/ptrace.h>
 #pragma pop_macro("__unused")
 
 #include "kernel/types.h"
@@ -71,7 +72,21 @@ struct linux_dirent64 {
 #define DT_LNK		10
 #define DT_SOCK		12
 
-/* Kernel-internal "restart the call" codes never reach user space. */
+/*
+ * Kernel-internal "restart the call" codes never reach user space: a system
+ * call interrupted by a signal returns one, and the signal code
+ * (kernel/signal.c, handle_signals) turns it into a restart of the call or
+ * into EINTR:
+ *
+ *   code              no handler runs      a handler runs
+ *   ERESTARTSYS       restart              restart if SA_RESTART, else EINTR
+ *   ERESTARTNOINTR    restart              restart
+ *   ERESTARTNOHAND    restart              EINTR
+ *
+ * "No handler" covers a stop and continue, an ignored or suppressed signal.
+ */
 #define ERESTARTSYS	512
+#define ERESTARTNOINTR	513
+#define ERESTARTNOHAND	514
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * process_vm_access.c - one process reaching into another's memory:
- * process_vm_readv(2) and process_vm_writev(2), and the page loop that
- * /proc/PID/mem shares with them (kernel/fs/proc_mem.c).
+ * process_vm_readv(2) and process_vm_writev(2), and the page loops that
+ * /proc/PID/mem (kernel/fs/proc_mem.c) and ptrace's PEEK/POKE
+ * (kernel/ptrace.c, access_remote_vm) share with them.
  *
  * The target is never touched through its CR3. Its pages are taken one
  * at a time with get_user_pages_locked() under the target's mmap lock
@@ -36,6 +37,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "mm/internal.h"
@@ -58,6 +60,16 @@ struct mm *mm_access(pid_t pid, unsigned int mode)
 		mm = ERR_PTR(-EACCES);
 	else if (t->mm && mm_get_unless_zero(t->mm))
 		mm = t->mm;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return mm;
+}
+
+/* Contract in vm.h. */
+struct mm *get_task_mm(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct mm *mm = t->mm && mm_get_unless_zero(t->mm) ? t->mm : NULL;
+
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return mm;
 }
@@ -98,6 +110,38 @@ size_t remote_vm_copy(struct mm *mm, unsigned long addr, void __user *ubuf, size
 			*local_fault = true;
 			break;
 		}
+		done += chunk;
+		addr += chunk;
+	}
+	return done;
+}
+
+/* Contract in vm.h. */
+size_t access_remote_vm(struct mm *mm, unsigned long addr, void *buf, size_t len,
+			unsigned int gup_flags)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t chunk = MIN(len - done, PAGE_SIZE - (addr & ~PAGE_MASK));
+		struct page *p;
+		char *kaddr;
+		long got;
+
+		mmap_lock(mm);
+		got = get_user_pages_locked(mm, addr & PAGE_MASK, 1, gup_flags | GUP_PIN, &p);
+		mmap_unlock(mm);
+		if (got != 1)
+			break;
+		kaddr = (char *)page_address(p) + (addr & ~PAGE_MASK);
+		if (gup_flags & GUP_WRITE) {
+			memcpy(kaddr, (char *)buf + done, chunk);
+			if (!page_test_flag(p, PG_anon))
+				page_set_flag(p, PG_dirty);
+		} else {
+			memcpy((char *)buf + done, kaddr, chunk);
+		}
+		unpin_user_page(p);
 		done += chunk;
 		addr += chunk;
 	}

@@ -214,6 +214,8 @@ void unpin_user_page(struct page *p);
  * Takes tasklist_lock; does not sleep (mm/process_vm_access.c).
  */
 struct mm *mm_access(pid_t pid, unsigned int mode);
+/* @t's mm with a reference (mm_put() it), or NULL when it has none left. */
+struct mm *get_task_mm(struct task *t);
 /*
  * Copy @len bytes between [addr, addr + len) of @mm and the caller's
  * buffer @ubuf: out of @mm, or into it with GUP_WRITE in @gup_flags
@@ -225,6 +227,13 @@ struct mm *mm_access(pid_t pid, unsigned int mode);
  */
 size_t remote_vm_copy(struct mm *mm, unsigned long addr, void __user *ubuf, size_t len,
 		      unsigned int gup_flags, bool *local_fault);
+
+/*
+ * remote_vm_copy() with a kernel buffer @buf (Linux's access_remote_vm;
+ * ptrace PEEKDATA/POKEDATA): returns the bytes copied. Same rules.
+ */
+size_t access_remote_vm(struct mm *mm, unsigned long addr, void *buf, size_t len,
+			unsigned int gup_flags);
 
 /* The shared zero page (read faults on untouched anonymous memory). */
 extern struct page *zero_page;

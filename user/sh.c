@@ -10,7 +10,7 @@
  * pipelines of any length; redirections <, >, >>, N>, N>>, N<, N>&M,
  * N<&M (so 2>&1); lists with ;, &, && and ||; NAME=value assignments,
  * alone or before a command; # comments; builtins cd, exit, export,
- * unset and wait.  No globbing, no control flow, no functions.
+ * unset, wait and fg.  No globbing, no control flow, no functions.
  *
  * A line goes through three stages, each its own section below:
  *
@@ -24,7 +24,10 @@
  * runs (errors ignored, so a console without job control still works).
  * The shell never dies of ^C: at the prompt it abandons the line, and
  * while a job runs it waits on; children get the default SIGINT.
- * Finished background jobs are reported before each prompt.
+ * ^Z (SIGTSTP) stops the foreground job and gives the prompt back; the
+ * last stopped job is remembered, and fg continues it (SIGCONT to its
+ * group) in the foreground. Finished background jobs are reported before
+ * each prompt.
  *
  * Memory for one line comes from an arena freed when the line is done.
  */
@@ -50,6 +53,16 @@ static int interactive;		/* reading commands from a terminal */
 static int job_control;		/* interactive and owns the terminal */
 static pid_t shell_pgid;
 static volatile sig_atomic_t got_sigint;
+
+/* The last job ^Z stopped, for fg: its group and the members not yet reaped. */
+#define STOPPED_MAX	16
+static struct {
+	pid_t pgid;
+	pid_t pids[STOPPED_MAX];
+	int n, ncmds;
+} stopped;
+
+static int wait_pipeline(const pid_t *pids, int n, int ncmds, pid_t pgid);
 
 static void on_sigint(int sig)
 {
@@ -554,10 +567,27 @@ static int builtin_wait(char **argv)
 	return 0;
 }
 
+/* fg: continue the stopped job in the foreground and wait for it. */
+static int builtin_fg(char **argv)
+{
+	pid_t pids[STOPPED_MAX], pgid = stopped.pgid;
+
+	(void)argv;
+	if (!pgid) {
+		sh_error("fg: no stopped job");
+		return 1;
+	}
+	memcpy(pids, stopped.pids, sizeof(pids));
+	stopped.pgid = 0;
+	killpg(pgid, SIGCONT);
+	return wait_pipeline(pids, stopped.n, stopped.ncmds, pgid);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(char **argv);
 } builtins[] = {
+	{ "fg", builtin_fg },
 	{ "cd", builtin_cd },
 	{ "exit", builtin_exit },
 	{ "export", builtin_export },
@@ -864,8 +894,18 @@ static int wait_pipeline(const pid_t *pids, int n, int ncmds, pid_t pgid)
 	else if (!interactive)
 		signal(SIGINT, SIG_IGN);
 	while (n-- > 0) {
-		while (waitpid(pids[n], &st, 0) < 0 && errno == EINTR)
+		while (waitpid(pids[n], &st, job_control ? WUNTRACED : 0) < 0 && errno == EINTR)
 			;
+		if (WIFSTOPPED(st) && n < STOPPED_MAX) {
+			/* ^Z: the job stays stopped; fg continues it. */
+			stopped.pgid = pgid;
+			stopped.n = n + 1;
+			stopped.ncmds = ncmds;
+			memcpy(stopped.pids, pids, (n + 1) * sizeof(pid_t));
+			fprintf(stderr, "\n[%d] Stopped (fg continues it)\n", (int)pgid);
+			status = 128 + WSTOPSIG(st);
+			break;
+		}
 		if (n == ncmds - 1)
 			status = status_of(st);
 	}

@@ -330,7 +330,7 @@ static int tty_copy_out(struct tty_dst *d, size_t off, const void *src, size_t n
 }
 
 /*
- * Sleep until input is readable, a signal arrives (-EINTR) or @timeout_ns
+ * Sleep until input is readable, a signal arrives (-ERESTARTSYS) or @timeout_ns
  * passes (-ETIMEDOUT; 0 means no timeout).
  */
 static int tty_wait_input(struct tty *tty, uint64_t timeout_ns)
@@ -346,7 +346,7 @@ static int tty_wait_input(struct tty *tty, uint64_t timeout_ns)
 			break;
 		}
 		if (signal_pending_current()) {
-			ret = -EINTR;
+			ret = -ERESTARTSYS;
 			break;
 		}
 		if (!timeout_ns) {

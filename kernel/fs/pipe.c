@@ -20,7 +20,7 @@
  *     all of it fits, so it never interleaves with another writer's bytes.
  *     Longer writes go in pieces as room appears.
  *   - writing with no reader left: SIGPIPE to the writer and -EPIPE.
- *   - a signal during a wait: the bytes moved so far, or -EINTR if none.
+ *   - a signal during a wait: the bytes moved so far, or -ERESTARTSYS if none (EINTR or a restart, kernel/uapi.h).
  *
  * Locking: pipe->lock (a mutex) serialises every data move and guards
  * readers/writers. It is dropped around each sleep; the wait conditions
@@ -235,8 +235,10 @@ static ssize_t pipe_do_read(struct file *f, struct pipe_buf *b, size_t n, bool n
 		mutex_unlock(&p->lock);
 		ret = wait_event_interruptible(&p->rd_wait, pipe_readable(p));
 		mutex_lock(&p->lock);
-		if (ret)
-			break;			/* -EINTR with nothing read */
+		if (ret) {
+			ret = -ERESTARTSYS;	/* a signal before any byte */
+			break;
+		}
 	}
 	if (ret > 0)
 		wake_up(&p->wr_wait);
@@ -298,8 +300,10 @@ static ssize_t pipe_do_write(struct file *f, struct pipe_buf *b, size_t n)
 		mutex_unlock(&p->lock);
 		ret = wait_event_interruptible(&p->wr_wait, pipe_writable(p, n - done));
 		mutex_lock(&p->lock);
-		if (ret)
-			break;			/* -EINTR */
+		if (ret) {
+			ret = -ERESTARTSYS;	/* the bytes written so far, if any */
+			break;
+		}
 	}
 	mutex_unlock(&p->lock);
 	return done ? (ssize_t)done : ret;
@@ -515,7 +519,7 @@ SYSCALL(__NR_pipe, sys_pipe);
 /*
  * Queue the user pages of [addr, addr + n) behind the ring's head, each
  * pinned read-only, as far as room allows (lock held). Returns the bytes
- * queued, or -EFAULT / -ENOMEM / -EINTR when none were.
+ * queued, or -EFAULT / -ENOMEM / -ERESTARTSYS when none were.
  */
 static ssize_t pipe_splice_user_locked(struct pipe *p, unsigned long addr, size_t n)
 {
@@ -580,8 +584,10 @@ static ssize_t vmsplice_to_pipe(struct file *f, const struct iovec *iov, int cnt
 		mutex_unlock(&p->lock);
 		r = wait_event_interruptible(&p->wr_wait, pipe_splice_room(p));
 		mutex_lock(&p->lock);
-		if (r)
-			goto out;		/* -EINTR */
+		if (r) {
+			r = -ERESTARTSYS;
+			goto out;
+		}
 	}
 	for (int i = 0; i < cnt; i++) {
 		if (!iov[i].iov_len)

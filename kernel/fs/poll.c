@@ -25,10 +25,11 @@
  * Timeouts use clock_ns() deadlines and schedule_timeout(). ppoll, select
  * and pselect6 write the time left back, as Linux does; poll's int
  * milliseconds are not written back. The signal mask of ppoll/pselect6 is
- * honoured: it is installed for the wait, and when the wait ends with
- * -EINTR the old mask is parked in task->saved_mask with
- * restore_saved_mask set, so the handler runs under the temporary mask and
- * signal delivery puts the old one back (as sigsuspend does).
+ * honoured: it is installed for the wait, and when the wait ends with a
+ * signal (-ERESTARTNOHAND: EINTR once a handler runs, else a restart) the
+ * old mask is parked in task->saved_mask with restore_saved_mask set, so
+ * the handler runs under the temporary mask and signal delivery puts the
+ * old one back (as sigsuspend does).
  *
  * Poll table layout: kernel/fs/poll.h. Pipes and the TTY: pipe.c, tty.c.
  */
@@ -185,7 +186,7 @@ long do_poll(struct pollfd *fds, unsigned int nfds, uint64_t deadline,
 			break;
 		}
 		if (signal_pending_current()) {
-			ret = -EINTR;
+			ret = -ERESTARTNOHAND;	/* EINTR after a handler, even SA_RESTART */
 			break;
 		}
 		now = clock_ns();
@@ -293,7 +294,7 @@ static void sigmask_restore(struct sigmask_swap *sw, long ret)
 
 	if (!sw->active)
 		return;
-	if (ret == -EINTR) {
+	if (ret == -ERESTARTNOHAND) {
 		t->saved_mask = sw->saved;
 		t->restore_saved_mask = true;
 	} else {

@@ -163,6 +163,8 @@ static char task_state_char(const struct task *t)
 	case TASK_INTERRUPTIBLE:	return 'S';
 	case TASK_UNINTERRUPTIBLE:	return 'D';
 	case TASK_ZOMBIE:		return 'Z';
+	case TASK_STOPPED:		return 'T';
+	case TASK_TRACED:		return 't';
 	}
 	return 'X';
 }
@@ -174,6 +176,8 @@ static const char *task_state_name(const struct task *t)
 	case TASK_INTERRUPTIBLE:	return "sleeping";
 	case TASK_UNINTERRUPTIBLE:	return "disk sleep";
 	case TASK_ZOMBIE:		return "zombie";
+	case TASK_STOPPED:		return "stopped";
+	case TASK_TRACED:		return "tracing stop";
 	}
 	return "dead";
 }
@@ -195,6 +199,13 @@ static void task_sig_masks(const struct task *t, unsigned long *ign, unsigned lo
 static pid_t task_ppid(const struct task *t)
 {
 	return t->parent ? t->parent->pid : 0;
+}
+
+static pid_t task_tracer_pid(const struct task *t)
+{
+	const struct task *tr = READ_ONCE(t->tracer);
+
+	return tr ? tr->pid : 0;
 }
 
 /*
@@ -331,8 +342,8 @@ int proc_show_status(struct proc_buf *b, const struct proc_ctx *c)
 	task_sig_masks(t, &ign, &catch);
 	proc_printf(b, "Name:\t%.*s\nUmask:\t%04o\nState:\t%c (%s)\n",
 		    TASK_COMM_LEN, t->comm, t->umask, task_state_char(t), task_state_name(t));
-	proc_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-		    t->pid, t->pid, task_ppid(t));
+	proc_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n",
+		    t->pid, t->pid, task_ppid(t), task_tracer_pid(t));
 	status_ids(b, &t->cred);
 	proc_printf(b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t%d\n",
 		    t->pid, t->pid, t->pgid, t->sid,

@@ -427,7 +427,7 @@ static bool unix_backlog_open(struct unix_sock *l)
 
 /*
  * Queue embryo @e, already wired to @u, on listener @l; sleeps while the
- * backlog is full. 0, -ECONNREFUSED, -EAGAIN or -EINTR. u->lock held.
+ * backlog is full. 0, -ECONNREFUSED, -EAGAIN or -ERESTARTSYS. u->lock held.
  */
 static int unix_enqueue_embryo(struct unix_sock *u, struct unix_sock *l,
 			       struct unix_sock *e, bool nonblock)
@@ -447,7 +447,7 @@ static int unix_enqueue_embryo(struct unix_sock *u, struct unix_sock *l,
 			return -EAGAIN;
 		err = wait_event_interruptible(&l->wq, unix_backlog_open(l));
 		if (err)
-			return err;
+			return -ERESTARTSYS;
 	}
 	/* Wire both ends: each peer pointer holds a reference. */
 	e->state = UNIX_CONNECTED;
@@ -571,7 +571,7 @@ static int unix_accept(struct socket *sock, struct socket *newsock, bool nonbloc
 			return -EAGAIN;
 		err = wait_event_interruptible(&u->wq, unix_acceptable(u));
 		if (err)
-			return err;
+			return -ERESTARTSYS;
 		mutex_lock(&u->lock);
 	}
 	e = list_first_entry(&u->accept_q, struct unix_sock, accept_node);

@@ -10,7 +10,7 @@
  *               bytes across messages, but never past a message that
  *               carries files, so the files arrive with their own bytes.
  *               A write waits until everything is queued (or a signal
- *               arrives: then it returns what it sent, or -EINTR).
+ *               arrives: then it returns what it sent, or -ERESTARTSYS).
  *   dgram and   one message per send, at most UNIX_DGRAM_MAX bytes
  *   seqpacket:  (EMSGSIZE), queued whole once it fits; a read takes one
  *               message and drops what does not fit (MSG_TRUNC).
@@ -216,8 +216,10 @@ static ssize_t unix_stream_sendmsg(struct unix_sock *u, struct sock_msg *m)
 		}
 		ret = wait_event_interruptible(&peer->wq,
 					       unix_may_write(peer, UNIX_MIN_TRUESIZE));
-		if (ret)
+		if (ret) {
+			ret = -ERESTARTSYS;
 			break;
+		}
 	}
 	unix_sock_put(peer);
 	if (ret == -EPIPE && !sent)
@@ -288,7 +290,7 @@ static int unix_dgram_deliver(struct unix_sock *u, struct unix_sock *t,
 			return err;
 		err = wait_event_interruptible(&t->wq, unix_may_write(t, msg->truesize));
 		if (err)
-			return err;
+			return -ERESTARTSYS;
 	}
 }
 
@@ -349,7 +351,7 @@ static bool unix_readable(struct unix_sock *u)
 /*
  * Wait until @u has a message, EOF or an error (lock held, dropped while
  * asleep). 1: a message is there; 0: EOF; -errno (pending error,
- * -EAGAIN, -EINTR).
+ * -EAGAIN, -ERESTARTSYS).
  */
 static int unix_wait_data_locked(struct unix_sock *u, bool nonblock)
 {
@@ -371,7 +373,7 @@ static int unix_wait_data_locked(struct unix_sock *u, bool nonblock)
 		err = wait_event_interruptible(&u->wq, unix_readable(u));
 		mutex_lock(&u->lock);
 		if (err)
-			return err;
+			return -ERESTARTSYS;
 	}
 }
 

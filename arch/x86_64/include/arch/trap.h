@@ -28,6 +28,20 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/*
+ * A system call's frame (switch.S) has vector SYSCALL_VECTOR, and its error
+ * slot holds the call's number (Linux's orig_rax): syscall_dispatch puts it
+ * there, ptrace shows and changes it, and the signal code restarts the call
+ * from it. -1 there means "no call to restart" (rt_sigreturn, ptrace).
+ */
+#define SYSCALL_VECTOR	0x100
+#define SYSCALL_INSN_LEN 2		/* the syscall instruction: 0f 05 */
+
+static inline bool trap_is_syscall(const struct trap_frame *tf)
+{
+	return tf->vector == SYSCALL_VECTOR && (int64_t)tf->error >= 0;
+}
+
 /* Exception vectors (Intel SDM vol. 3A, table 6-1). */
 #define T_DE	0	/* divide error */
 #define T_DB	1
