@@ -71,8 +71,11 @@ struct user_regs {
 _Static_assert(sizeof(struct user_regs) == 216, "struct user_regs_struct");
 _Static_assert(__builtin_offsetof(struct user_regs, orig_rax) == 120, "ORIG_RAX");
 
-/* struct user (<sys/user.h>): its size and where u_debugreg[8] starts. */
-#define USER_AREA_SIZE		912
+/*
+ * The kernel's struct user (Linux's asm/user_64.h: <sys/user.h>'s, then
+ * error_code and fault_address): its size and where u_debugreg[8] starts.
+ */
+#define USER_AREA_SIZE		928
 #define USER_DEBUGREG_OFF	848
 
 /* The RFLAGS bits a tracer may change: CF PF AF ZF SF DF OF AC (no TF: no single-step). */

@@ -3,8 +3,10 @@
  * file of size 0 sized once by ftruncate, no read or write through the
  * file, MAP_SHARED only and never executable, locked (RLIMIT_MEMLOCK)
  * and kept out of core dumps, SIGBUS beyond EOF, MADV_POPULATE refused,
- * shared with a forked child, every secret frame mapped by a 4 KiB page
- * of the direct map (DirectMap4k) while it exists and free again after.
+ * shared with a forked child, out of reach of process_vm_readv/writev,
+ * /proc/PID/mem and ptrace PEEKDATA/POKEDATA, every secret frame mapped
+ * by a 4 KiB page of the direct map (DirectMap4k) while it exists and
+ * free again after.
  *
  * On a Linux without secretmem (ENOSYS, or secretmem.enable=0) every
  * case is skipped.
@@ -12,6 +14,7 @@
 #include "vm_util.h"
 #include "cap_util.h"
 
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -185,6 +188,49 @@ static void remote_access_refused(void)
 	close(fd);
 }
 
+/*
+ * A tracer cannot peek or poke a tracee's secret page (EIO, as for an
+ * unmapped address), though the word next to it in ordinary memory it can.
+ */
+static void ptrace_peek_refused(void)
+{
+	int fd = secret_fd(1), st;
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	static long plain = 0x5ec12e7;
+	long word;
+	pid_t pid;
+
+	EXPECT(fd >= 0 && p != MAP_FAILED, "setup: %s", strerror(errno));
+	if (p == MAP_FAILED)
+		return;
+	memset(p, 'S', PAGE);
+	pid = fork();
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			_exit(2);
+		raise(SIGSTOP);
+		_exit(p[0] == 'S' ? 0 : 3);
+	}
+	EXPECT(pid > 0 && waitpid(pid, &st, 0) == pid && WIFSTOPPED(st),
+	       "tracee not stopped: %#x", st);
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pid, &plain, 0);
+	EXPECT(errno == 0 && word == plain, "PEEKDATA of plain memory: %ld (%s)", word,
+	       strerror(errno));
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pid, p, 0);
+	EXPECT(word == -1 && errno == EIO, "PEEKDATA of the secret: %ld (%s)", word,
+	       strerror(errno));
+	EXPECT(ptrace(PTRACE_POKEDATA, pid, p, 0x4141414141414141l) == -1 && errno == EIO,
+	       "POKEDATA of the secret: %s", strerror(errno));
+	EXPECT(ptrace(PTRACE_CONT, pid, 0, 0) == 0, "CONT: %s", strerror(errno));
+	EXPECT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "tracee status %#x", st);
+	EXPECT(p[0] == 'S' && p[7] == 'S', "the secret changed");
+	munmap(p, PAGE);
+	close(fd);
+}
+
 /* Without CAP_IPC_LOCK, a mapping beyond RLIMIT_MEMLOCK is EAGAIN. */
 static void memlock_limit(void)
 {
@@ -268,6 +314,7 @@ int main(void)
 	RUN(sigbus_beyond_eof);
 	RUN(shared_with_child);
 	RUN(remote_access_refused);
+	RUN(ptrace_peek_refused);
 	RUN(memlock_limit);
 	RUN(direct_map_and_frames);
 	return ut_end();
