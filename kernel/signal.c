@@ -36,7 +36,7 @@
  * Interrupted system calls return a restart code (ERESTARTSYS, ...; see
  * kernel/uapi.h), which becomes EINTR or a restart of the call here:
  * stepping the user rip back over the syscall instruction with the
- * number back in rax (restart_syscall()).
+ * number back in rax (syscall_rewind()).
  */
 #include "kernel/task.h"
 #include "kernel/errno.h"
@@ -615,7 +615,7 @@ bool wait_task_stopped(struct task *c, bool by_tracer, long options, bool consum
 /* ---- system-call restart ---- */
 
 /* Run the interrupted system call again: back over the syscall instruction. */
-static void restart_syscall(struct trap_frame *tf)
+static void syscall_rewind(struct trap_frame *tf)
 {
 	tf->rax = tf->error;
 	tf->rip -= SYSCALL_INSN_LEN;
@@ -635,16 +635,24 @@ static void syscall_restart(struct trap_frame *tf, const struct k_sigaction *ka)
 		if (ka)
 			tf->rax = -EINTR;
 		else
-			restart_syscall(tf);
+			syscall_rewind(tf);
+		break;
+	case -ERESTART_RESTARTBLOCK:
+		if (ka) {
+			tf->rax = -EINTR;
+		} else {
+			tf->rax = __NR_restart_syscall;
+			tf->rip -= SYSCALL_INSN_LEN;
+		}
 		break;
 	case -ERESTARTSYS:
 		if (ka && !(ka->sa.sa_flags & SA_RESTART))
 			tf->rax = -EINTR;
 		else
-			restart_syscall(tf);
+			syscall_rewind(tf);
 		break;
 	case -ERESTARTNOINTR:
-		restart_syscall(tf);
+		syscall_rewind(tf);
 		break;
 	default:
 		return;

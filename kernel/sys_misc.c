@@ -152,6 +152,27 @@ static long sleep_until(uint64_t deadline, uint64_t *left)
 	}
 }
 
+/* restart_syscall(2) after a relative sleep was stopped: sleep out the rest. */
+static long sleep_restart(struct task *t)
+{
+	uint64_t left;
+
+	return sleep_until(t->restart_deadline_ns, &left) ? -ERESTART_RESTARTBLOCK : 0;
+}
+
+/*
+ * The call a stop interrupted, going on (Linux's restart_syscall): what the
+ * task's restart block says, or EINTR when there is none.
+ */
+static long sys_restart_syscall(void)
+{
+	struct task *t = current();
+	long (*fn)(struct task *) = t->restart_fn;
+
+	return fn ? fn(t) : -EINTR;
+}
+SYSCALL(__NR_restart_syscall, sys_restart_syscall);
+
 static long sys_clock_nanosleep(long clk, long flags, const struct __kernel_timespec __user *ureq,
 				struct __kernel_timespec __user *urem)
 {
@@ -178,6 +199,12 @@ static long sys_clock_nanosleep(long clk, long flags, const struct __kernel_time
 		ns_to_ts(left, &rem);
 		if (copy_to_user(urem, &rem, sizeof(rem)))
 			return -EFAULT;
+	}
+	if (err == -EINTR) {
+		/* EINTR if a handler runs; after a stop the sleep goes on to its deadline. */
+		current()->restart_fn = sleep_restart;
+		current()->restart_deadline_ns = deadline;
+		return -ERESTART_RESTARTBLOCK;
 	}
 	return err;
 }

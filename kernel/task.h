@@ -140,6 +140,13 @@ struct task {
 	int ptrace_event;		/* PTRACE_EVENT_* of an event stop, else 0 */
 	unsigned long ptrace_message;	/* PTRACE_GETEVENTMSG */
 
+	/*
+	 * A call interrupted with -ERESTART_RESTARTBLOCK says here how
+	 * restart_syscall(2) goes on (kernel/sys_misc.c).
+	 */
+	long (*restart_fn)(struct task *t);
+	uint64_t restart_deadline_ns;	/* a sleep's clock_ns() deadline */
+
 	/* Timers */
 	uint64_t alarm_at_ns;		/* ITIMER_REAL expiry, 0 = none */
 	uint64_t alarm_interval_ns;

@@ -82,11 +82,15 @@ struct linux_dirent64 {
  *   ERESTARTSYS       restart              restart if SA_RESTART, else EINTR
  *   ERESTARTNOINTR    restart              restart
  *   ERESTARTNOHAND    restart              EINTR
+ *   ERESTART_RESTARTBLOCK  restart_syscall  EINTR
  *
  * "No handler" covers a stop and continue, an ignored or suppressed signal.
+ * restart_syscall(2) goes on with what the call left in the task's
+ * restart block (a sleep's deadline: kernel/sys_misc.c).
  */
 #define ERESTARTSYS	512
 #define ERESTARTNOINTR	513
 #define ERESTARTNOHAND	514
+#define ERESTART_RESTARTBLOCK 516
 
 #endif

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <time.h>
 
 #define WATCHDOG_S	20
 #define MAXKIDS		8
@@ -763,6 +764,52 @@ static void syscall_restart_after_stop(void)
 	       "3: not its child's exit)", st_str(st));
 }
 
+/*
+ * Says it is ready, then sleeps 3 s: exits 0 when nanosleep returned 0, 1
+ * for EINTR with time left in rem, 2 otherwise. With @arg, a SIGUSR1
+ * handler (SA_RESTART) reports 'h' on @up first.
+ */
+static void sleeper_body(int up, int down, long arg)
+{
+	struct timespec req = { 3, 0 }, rem = { 0, 0 };
+	int r;
+
+	(void)down;
+	hfd = up;
+	if ((arg && set_handler(SIGUSR1, on_report, SA_RESTART) < 0) || write(up, "r", 1) != 1)
+		_exit(90);
+	r = nanosleep(&req, &rem);
+	if (r == 0)
+		_exit(0);
+	_exit(errno == EINTR && (rem.tv_sec || rem.tv_nsec) ? 1 : 2);
+}
+
+/*
+ * nanosleep stopped and continued sleeps on (Linux restarts it through
+ * restart_syscall with the time left) and returns 0; a handler ends it
+ * with EINTR and the time left, SA_RESTART or not.
+ */
+static void nanosleep_after_stop(void)
+{
+	int from, to, st;
+	pid_t pid;
+	char c;
+
+	pid = start_kid(sleeper_body, 0, &from, &to);
+	EXPECT(pid > 0, "%s", start_err);
+	EXPECT_NULL(stop_and_continue(pid));
+	wait_kid(pid, &st, 0);
+	EXPECT(is_exit(st, 0), "stopped sleeper: %s, want exited 0 (1: EINTR)", st_str(st));
+
+	pid = start_kid(sleeper_body, 1, &from, &to);
+	EXPECT(pid > 0, "%s", start_err);
+	EXPECT(kill(pid, SIGUSR1) == 0 && read(from, &c, 1) == 1 && c == 'h',
+	       "the handler did not run");
+	wait_kid(pid, &st, 0);
+	EXPECT(is_exit(st, 1), "sleeper with a handler: %s, want exited 1 (EINTR, time left)",
+	       st_str(st));
+}
+
 /* A reader with a SIGUSR1 handler (on_report) of flags @arg; exits read_verdict(). */
 static void usr1_reader_body(int up, int down, long arg)
 {
@@ -923,6 +970,7 @@ int main(void)
 	CASE(syscall_restart_after_stop);
 	CASE(handler_interrupts_read);
 	CASE(pause_sigsuspend_eintr_only_after_handler);
+	CASE(nanosleep_after_stop);
 	CASE(wait4_flags);
 	return ut_end();
 }
