@@ -115,6 +115,19 @@ bool map_count_exceeded(const struct mm *mm, unsigned long adding);
  * -ENOMEM (no memory, or max_map_count reached). mmap lock (write).
  */
 int vma_split(struct mm *mm, struct vma *v, unsigned long addr);
+/*
+ * A copy of @v for [start, end) at file/anon offset @pgoff (mremap's
+ * destination), not yet in the tree: in @anon_from's anon_vmas (NULL: none
+ * yet), in the file's i_mmap. NULL without memory. May sleep.
+ */
+struct vma *vma_copy_at(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
+			unsigned long pgoff, struct vma *anon_from);
+/* Grow @v up to @end in place (mremap): trees, total_vm and locked_vm follow. */
+void vma_expand_end(struct mm *mm, struct vma *v, unsigned long end);
+/* mmap.c: a free range of @len bytes: the hint if free, else top-down below the stack; 0 none. */
+unsigned long get_unmapped_area(struct mm *mm, unsigned long hint, unsigned long len);
+/* Would @a and @b (adjacent, @a below) merge into one VMA? */
+bool vma_can_merge(const struct vma *a, const struct vma *b);
 /* Merge @v with its neighbours where Linux would; returns the surviving VMA. */
 struct vma *vma_merge_around(struct mm *mm, struct vma *v);
 /*

@@ -192,8 +192,8 @@ static unsigned long mmap_low(void)
 	return MAX(min, PAGE_SIZE);
 }
 
-/* A free range of @len bytes: the hint if it is free, else top-down below the stack. */
-static unsigned long get_unmapped_area(struct mm *mm, unsigned long hint, unsigned long len)
+/* Contract in internal.h. */
+unsigned long get_unmapped_area(struct mm *mm, unsigned long hint, unsigned long len)
 {
 	unsigned long a;
 

@@ -357,6 +357,38 @@ void unmap_mapping_pages(struct inode *inode, unsigned long first_index,
 	spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
 }
 
+/* ---- mremap's relocation (MREMAP_RELOCATE_ANON, mm/mremap.c) ---- */
+
+/*
+ * Contract in rmap.h. Linux's !vma_maybe_has_shared_anon_folios(): @v's
+ * anon_vma is a root with no child anon_vmas (refcount counts its AVCs and
+ * children), @v is in no other anon_vma, and every VMA in its tree is of
+ * @v's mm (so no other process can map its pages).
+ */
+bool anon_vma_private_to_mm(struct vma *v)
+{
+	struct anon_vma *av = v->anon_vma;
+	struct interval_tree_node *n;
+	long avcs = 0;
+	bool ok = true;
+
+	if (!av || av->root != av || v->anon_vma_chain.next != v->anon_vma_chain.prev)
+		return false;
+	mutex_lock(&av->lock);
+	for (n = interval_tree_iter_first(&av->rb_root, 0, ~0ul); n;
+	     n = interval_tree_iter_next(n, 0, ~0ul)) {
+		struct anon_vma_chain *avc = container_of(n, struct anon_vma_chain, rb);
+
+		avcs++;
+		if (avc->vma->mm != v->mm)
+			ok = false;
+	}
+	if (__atomic_load_n(&av->refcount, __ATOMIC_RELAXED) != avcs)
+		ok = false;		/* a child anon_vma (or a walker's reference) */
+	mutex_unlock(&av->lock);
+	return ok;
+}
+
 /* ---- pages ---- */
 
 /* Returns @p's anon_vma, or NULL for a file, slab or unowned page. No locks. */
@@ -413,7 +445,19 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 		/* Every tree of a family is under the root's one lock. */
 		struct anon_vma *root = av->root;
 
+		/*
+		 * A reference keeps @av (and so its root) alive while we may
+		 * sleep on the lock: its last VMA may go meanwhile. Taken with
+		 * no sleep since reading p->mapping (one CPU; SMP needs RCU).
+		 */
+		__atomic_add_fetch(&av->refcount, 1, __ATOMIC_RELAXED);
 		mutex_lock(&root->lock);
+		if (page_anon_vma(p) != av) {
+			/* mremap relocated it meanwhile (under the lock): walk its new family. */
+			mutex_unlock(&root->lock);
+			anon_vma_put(av);
+			return rmap_walk(p, fn, arg);
+		}
 		for (n = interval_tree_iter_first(&av->rb_root, p->index, p->index); n;
 		     n = interval_tree_iter_next(n, p->index, p->index)) {
 			struct anon_vma_chain *avc = container_of(n, struct anon_vma_chain, rb);
@@ -426,6 +470,7 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 				break;
 		}
 		mutex_unlock(&root->lock);
+		anon_vma_put(av);
 	} else if (p->mapping) {
 		/* Not tagged: a file page, mapping is its inode. */
 		struct inode *inode = p->mapping;

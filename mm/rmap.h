@@ -75,6 +75,12 @@ void unmap_mapping_range(struct inode *inode, unsigned long first_index);
 void unmap_mapping_pages(struct inode *inode, unsigned long first_index,
 			 unsigned long end_index, bool even_cows);
 
+/*
+ * mremap RELOCATE_ANON: are @v's anonymous pages surely @v's mm's alone (no
+ * fork relatives, parents or children)? Takes the root's mutex; may sleep.
+ */
+bool anon_vma_private_to_mm(struct vma *v);
+
 /* ---- page side ---- */
 struct anon_vma *page_anon_vma(const struct page *p);
 /* Make @p an anonymous page of @v at @addr (mapping = anon_vma | 1, index). */

@@ -95,6 +95,32 @@ struct vma *vma_dup(struct vma *v, struct mm *mm, unsigned long start, unsigned 
 	return n;
 }
 
+/* Contract in internal.h. */
+struct vma *vma_copy_at(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
+			unsigned long pgoff, struct vma *anon_from)
+{
+	struct vma *n = vma_alloc();
+
+	if (!n)
+		return NULL;
+	*n = *v;
+	n->mm = mm;
+	n->start = start;
+	n->end = end;
+	n->pgoff = pgoff;
+	INIT_LIST_HEAD(&n->anon_vma_chain);
+	n->anon_vma = anon_from ? anon_from->anon_vma : NULL;
+	if (anon_from && anon_vma_clone(n, anon_from)) {
+		kmem_cache_free(vma_cache, n);
+		return NULL;
+	}
+	if (n->file) {
+		file_get(n->file);
+		vma_link_file(n);
+	}
+	return n;
+}
+
 /* Move @v's end (merge, split), keeping the VMA tree and the rmap trees exact. */
 static void vma_set_end(struct mm *mm, struct vma *v, unsigned long end)
 {
@@ -123,6 +149,18 @@ void vma_remove(struct mm *mm, struct vma *v)
 	if (v->flags & VM_LOCKED)
 		mm->locked_vm -= vma_pages(v);
 	vma_free(v);
+}
+
+/* Contract in internal.h. */
+void vma_expand_end(struct mm *mm, struct vma *v, unsigned long end)
+{
+	unsigned long add = (end - v->end) >> PAGE_SHIFT;
+
+	mmap_assert_write_locked(mm);
+	vma_set_end(mm, v, end);
+	mm->total_vm += add;
+	if (v->flags & VM_LOCKED)
+		mm->locked_vm += add;
 }
 
 bool map_count_exceeded(const struct mm *mm, unsigned long adding)
@@ -170,10 +208,10 @@ static bool anon_vma_compatible(const struct vma *a, const struct vma *b)
 }
 
 /*
- * Linux's is_mergeable_vma(): VM_SOFTDIRTY does not keep two VMAs apart
- * (vma_absorb() keeps it when either had it).
+ * Contract in internal.h. Linux's is_mergeable_vma(): VM_SOFTDIRTY does
+ * not keep two VMAs apart (vma_absorb() keeps it when either had it).
  */
-static bool vma_can_merge(const struct vma *a, const struct vma *b)
+bool vma_can_merge(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && !((a->flags ^ b->flags) & ~VM_SOFTDIRTY) &&
 	       a->file == b->file &&

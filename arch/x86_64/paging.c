@@ -410,6 +410,67 @@ void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush)
 		arch_flush_tlb_page(c->va);
 }
 
+/*
+ * mremap's moves. An entry moves as it is (accessed, dirty, protection,
+ * the frame or swap entry), marked soft-dirty so a tracker sees the move
+ * (Linux's move_soft_dirty_pte):
+ *
+ *   from: PT_a[i] = frame|flags  ->  0
+ *   to:   PT_b[j] = 0            ->  frame|flags|SD
+ */
+int pte_cursor_move_entry(struct pte_cursor *from, struct pte_cursor *to)
+{
+	pte_t e = from->pte ? *from->pte : 0, *slot;
+
+	if (!is_page_pte(e) && !is_swap_pte(e))
+		return 0;
+	slot = cursor_slot(to);
+	if (!slot)
+		return -ENOMEM;
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+	if (*slot & (PTE_PRESENT | PTE_PROTNONE | PTE_SWAP))
+		return -EEXIST;
+	*slot = e | PTE_SOFT_DIRTY;
+	*from->pte = 0;
+	return 0;
+}
+
+/*
+ * The 2 MiB fast path (Linux's move_pgt_entry): the PD entry that points
+ * at the page table moves, and with it 512 PTEs at once.
+ *
+ *   PD(old)[i] = PT page  ->  0
+ *   PD(new)[j] = 0        ->  PT page        (PML4/PDPT/PD created as needed)
+ */
+int arch_move_pte_table(struct pgtable *pgt, vaddr_t old, vaddr_t new)
+{
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	pte_t *from = walk_to(pgt->root, old, 1, false), *to;
+	int err = 0;
+
+	if (IS_ERR_OR_NULL(from) || !(*from & PTE_PRESENT)) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (*from & PTE_HUGE) {
+		err = -EINVAL;
+		goto out;
+	}
+	to = walk_to(pgt->root, new, 1, true);
+	if (!to) {
+		err = -ENOMEM;
+	} else if (IS_ERR(to) || (*to & PTE_PRESENT)) {
+		err = -EEXIST;
+	} else {
+		*to = *from;
+		*from = 0;
+	}
+out:
+	spin_unlock_irqrestore(&pgt->lock, irq);
+	return err;
+}
+
 unsigned int arch_clear_flags(struct pgtable *pgt, vaddr_t va, unsigned int clear)
 {
 	struct pte_cursor c;

@@ -18,9 +18,11 @@
  *
  * Lookups hand out D_DYNAMIC dentries with fresh inodes that are in no
  * children list; they go away with their last reference. A file's text is
- * generated once, when it is opened (proc_show.c, proc_vm.c), into a
- * chunked buffer that hangs off the open file, so reads at any offset see
- * one consistent snapshot and lseek works. pagemap, kpagecount and
+ * generated (proc_show.c, proc_vm.c) into a chunked buffer that hangs off
+ * the open file: at open, which so fails for a task that has gone, and
+ * again by every read from offset 0, so that a read sees the present
+ * (rewind() included, as Linux's seq_file) and reads further on see the
+ * same text as the first, which lseek can revisit. pagemap, kpagecount and
  * kpageflags are the exceptions (PROC_RAW): pagemap is 2^35 entries long,
  * so each read looks up just the range asked for. pagoda/rmap is a
  * transaction file (PROC_QUERY, as Linux's simple_transaction): each
@@ -703,6 +705,20 @@ static ssize_t proc_read(struct file *f, struct fs_buf buf, size_t n, loff_t *po
 	}
 	if (!info->entry->show && info->entry->kind == PROC_MM)
 		return -EINVAL;		/* write-only, as Linux's clear_refs */
+	if (*pos == 0 && f->private_data) {
+		/* A read from the start: the text of now, not of open(). */
+		struct proc_buf *b = kzalloc(sizeof(*b));
+		int err = b ? proc_generate(info, b) : -ENOMEM;
+
+		if (!err)
+			err = b->err;
+		if (err) {
+			proc_buf_free(b);
+			return err;
+		}
+		proc_buf_free(f->private_data);
+		f->private_data = b;
+	}
 	return proc_buf_read_at(f->private_data, buf, n, pos);
 }
 
