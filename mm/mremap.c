@@ -38,8 +38,9 @@
  * ordinary merge would not happen and the pages are surely this process's
  * alone (no fork relatives, none pinned or shared), the moved pages are
  * re-filed: index = their new linear index, anon_vma = that of the
- * mergeable neighbour (else a fresh one), and the new VMA's pgoff = new
- * address >> PAGE_SHIFT - then the merge happens. Everything is checked
+ * adjacent anonymous neighbour whose offsets they continue (else a fresh
+ * one), and the new VMA's pgoff = new address >> PAGE_SHIFT - then the
+ * merge happens, now or when an mprotect makes the flags agree. Everything is checked
  * before anything changes, and the re-filing happens in one section under
  * the anon_vma locks, so no rmap walk ever sees a page whose index points
  * nowhere. When the checks fail, RELOCATE moves ordinarily and MUST fails
@@ -186,6 +187,17 @@ static bool would_merge(struct vma *tmp, struct vma *prev, struct vma *next)
 	return (prev && vma_can_merge(prev, tmp)) || (next && vma_can_merge(tmp, next));
 }
 
+/*
+ * Can a relocated part of @v join neighbour @nb's anon_vma: @nb private
+ * anonymous like @v, its offsets continuing into the new ones (@contiguous),
+ * and its pages its mm's alone?
+ */
+static bool anon_continues(struct vma *nb, struct vma *v, bool contiguous)
+{
+	return contiguous && nb->anon_vma && !nb->file && nb->ops == v->ops &&
+	       !(nb->flags & (VM_SHARED | VM_MAYSHARE)) && vma_relocatable(nb);
+}
+
 /* The plan for one VMA's move. */
 struct move_plan {
 	unsigned long pgoff;		/* of the new VMA */
@@ -221,17 +233,20 @@ static int plan_move(struct vma *v, unsigned long old, unsigned long len, unsign
 		return 0;			/* an ordinary move merges already */
 	if (!vma_relocatable(v) || !pages_relocatable(v, old, old + len))
 		return (flags & MREMAP_MUST_RELOCATE_ANON) ? -EFAULT : 0;
-	/* Relocate into a mergeable neighbour's family if there is one. */
+	/*
+	 * Relocate into an adjacent neighbour's family when it is private
+	 * anonymous memory continuing the new offsets (its flags may differ:
+	 * an mprotect that makes them agree merges them later), else into a
+	 * fresh anon_vma.
+	 */
 	plan->relocate = true;
 	plan->pgoff = new_addr >> PAGE_SHIFT;
 	plan->anon_from = NULL;
-	tmp.pgoff = plan->pgoff;
-	tmp.anon_vma = NULL;
-	INIT_LIST_HEAD(&tmp.anon_vma_chain);
-	if (prev && vma_can_merge(prev, &tmp) && (!prev->anon_vma || vma_relocatable(prev)))
-		plan->anon_from = prev->anon_vma ? prev : NULL;
-	else if (next && vma_can_merge(&tmp, next) && (!next->anon_vma || vma_relocatable(next)))
-		plan->anon_from = next->anon_vma ? next : NULL;
+	if (prev && anon_continues(prev, v, prev->pgoff + vma_pages(prev) == plan->pgoff))
+		plan->anon_from = prev;
+	else if (next && anon_continues(next, v, plan->pgoff + (new_len >> PAGE_SHIFT) ==
+					 next->pgoff))
+		plan->anon_from = next;
 	return 0;
 }
 
@@ -358,7 +373,8 @@ static int resize_ok(struct vma *v, unsigned long addr, unsigned long old_len,
 /*
  * Linux 6.17's multi-VMA move (R6): FIXED, old_len == new_len, the range
  * over several VMAs and the gaps between them. Each VMA's part moves to
- * the same offset from @new_addr; gaps stay gaps. May stop part way.
+ * the same offset from @new_addr, replacing only what is mapped there;
+ * what the destination has across from a gap stays. May stop part way.
  */
 static long move_multi(struct mm *mm, unsigned long addr, unsigned long len,
 		       unsigned long new_addr, unsigned long flags)
@@ -372,6 +388,10 @@ static long move_multi(struct mm *mm, unsigned long addr, unsigned long len,
 
 		if (v->flags & (VM_DONTEXPAND | VM_PFNMAP))
 			return -EFAULT;
+		ret = vm_munmap_locked(mm, new_addr + (s - addr), e - s);
+		if (ret)
+			return ret;
+		v = vma_lookup(&mm->vmas, s);	/* the unmap does not touch the source */
 		ret = move_vma(v, s, e - s, new_addr + (s - addr), e - s, flags);
 		if (ret < 0)
 			return ret;
@@ -397,13 +417,16 @@ static long mremap_to(struct mm *mm, unsigned long addr, unsigned long old_len,
 
 	if (map_count_exceeded(mm, 2 + 3))
 		return -ENOMEM;			/* Linux: map_count + 2 >= max - 3 */
+	if ((flags & MREMAP_FIXED) && old_len == new_len && !one_vma(mm, addr, old_len))
+		return move_multi(mm, addr, old_len, new_addr, flags);
+	/* Checked before anything is unmapped (as Linux 6.17): a refusal changes nothing. */
+	err = resize_ok(vma_lookup(&mm->vmas, addr), addr, MIN(old_len, new_len), new_len, flags);
+	if (err)
+		return err;
 	if (flags & MREMAP_FIXED) {
 		err = vm_munmap_locked(mm, new_addr, new_len);	/* R2 */
 		if (err)
 			return err;
-		if (old_len == new_len && old_len && !one_vma(mm, addr, old_len) &&
-		    vma_lookup(&mm->vmas, addr))
-			return move_multi(mm, addr, old_len, new_addr, flags);
 	}
 	if (old_len > new_len) {
 		err = vm_munmap_locked(mm, addr + new_len, old_len - new_len);
@@ -467,11 +490,29 @@ static bool align_len(unsigned long *len)
 	return true;
 }
 
+/* Contract in vm.h. */
+long vm_mremap_locked(struct mm *mm, unsigned long addr, unsigned long old_len,
+		      unsigned long new_len, unsigned long flags, unsigned long new_addr)
+{
+	struct vma *v;
+
+	mmap_assert_write_locked(mm);
+	v = vma_lookup(&mm->vmas, addr);
+	if (!v)
+		return -EFAULT;
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return mremap_to(mm, addr, old_len, new_addr, new_len, flags);
+	if (old_len == new_len)
+		return (long)addr;
+	if (old_len > new_len)			/* R5: the tail may span several VMAs */
+		return vm_munmap_locked(mm, addr + new_len, old_len - new_len) ?: (long)addr;
+	return mremap_grow(mm, v, addr, old_len, new_len, flags);
+}
+
 static long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len,
 		       unsigned long flags, unsigned long new_addr)
 {
 	struct mm *mm = current()->mm;
-	struct vma *v;
 	long ret;
 
 	/* R1, in Linux's order (check_mremap_params). */
@@ -482,28 +523,19 @@ static long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long 
 	if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP | MREMAP_RELOCATE_FLAGS)) &&
 	    !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
-	if (!align_len(&old_len) || !align_len(&new_len) || !new_len)
+	if (!align_len(&old_len) || !align_len(&new_len) || !new_len || new_len > USER_END)
 		return -EINVAL;
 	if ((flags & MREMAP_DONTUNMAP) && old_len != new_len)
 		return -EINVAL;
-	if (flags & MREMAP_FIXED) {
+	/* DONTUNMAP's new_address is checked too, though only a hint without FIXED. */
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		if ((new_addr & ~PAGE_MASK) || new_len > USER_END || new_addr > USER_END - new_len)
 			return -EINVAL;
 		if (addr < new_addr + new_len && new_addr < addr + old_len)
 			return -EINVAL;		/* the two ranges overlap */
 	}
 	mmap_lock(mm);
-	v = vma_lookup(&mm->vmas, addr);
-	if (!v)
-		ret = -EFAULT;
-	else if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
-		ret = mremap_to(mm, addr, old_len, new_addr, new_len, flags);
-	else if (old_len == new_len)
-		ret = (long)addr;
-	else if (old_len > new_len)		/* R5: the tail may span several VMAs */
-		ret = vm_munmap_locked(mm, addr + new_len, old_len - new_len) ?: (long)addr;
-	else
-		ret = mremap_grow(mm, v, addr, old_len, new_len, flags);
+	ret = vm_mremap_locked(mm, addr, old_len, new_len, flags, new_addr);
 	mmap_unlock(mm);
 	return ret;
 }

@@ -235,6 +235,13 @@ size_t remote_vm_copy(struct mm *mm, unsigned long addr, void __user *ubuf, size
 size_t access_remote_vm(struct mm *mm, unsigned long addr, void *buf, size_t len,
 			unsigned int gup_flags);
 
+/*
+ * mremap(2) on @mm after the argument checks (mm/mremap.c): the new address
+ * or -errno. mmap lock held for writing; may sleep.
+ */
+long vm_mremap_locked(struct mm *mm, unsigned long addr, unsigned long old_len,
+		      unsigned long new_len, unsigned long flags, unsigned long new_addr);
+
 /* The shared zero page (read faults on untouched anonymous memory). */
 extern struct page *zero_page;
 void vm_init(void);
