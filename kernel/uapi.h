@@ -44,6 +44,15 @@
 #include <linux/ptrace.h>
 #pragma pop_macro("__unused")
 
+/*
+ * Numbers newer than Debian 12's headers (Linux 6.1), with the values of
+ * Linux's arch/x86/entry/syscalls/syscall_64.tbl: the one place they are
+ * defined (tools/gen-syscall-names.sh names them for the logs).
+ */
+#ifndef __NR_mseal
+#define __NR_mseal	462	/* Linux 6.10 */
+#endif
+
 #include "kernel/types.h"
 
 typedef int pid_t;

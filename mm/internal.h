@@ -138,6 +138,22 @@ struct vma *vma_merge_around(struct mm *mm, struct vma *v);
 struct vma *vma_change_flags(struct mm *mm, struct vma *v, unsigned long start,
 			     unsigned long end, unsigned long newflags);
 
+/*
+ * mseal.c: does a sealed VMA of @mm overlap [start, end)? Holes are
+ * skipped. Every call that would unmap, move or re-protect a range asks
+ * this before it changes anything (munmap, MAP_FIXED, mprotect; mremap
+ * for its source and its destination) and fails with -EPERM when true.
+ * mmap lock held. Does not sleep.
+ */
+bool vma_range_sealed(struct mm *mm, unsigned long start, unsigned long end);
+/*
+ * mseal.c: would madvise(@advice) on @v discard what a sealed mapping
+ * holds (Linux 6.12's !can_modify_vma_madv())? True for a sealed, private
+ * anonymous, unwritable @v and an advice that drops pages or keeps them
+ * from a fork child. Pure.
+ */
+bool vma_madvise_sealed(const struct vma *v, long advice);
+
 /* mlock.c: is adding @pages locked pages over RLIMIT_MEMLOCK (no CAP_IPC_LOCK)? */
 bool over_mlock_limit(struct mm *mm, unsigned long pages);
 /* mlock.c: @v becomes locked (@locked) or unlocked: locked_vm and Mlocked follow. */

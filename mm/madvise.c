@@ -18,6 +18,14 @@
  *
  * A hole in the range gives ENOMEM after the rest has been advised, as on
  * Linux; unknown advice gives EINVAL.
+ *
+ * Sealed VMAs (mm/mseal.c): advice that would discard the contents of a
+ * sealed private anonymous VMA without write permission (DONTNEED, FREE,
+ * DONTFORK here) gets EPERM. Linux 6.12 finds such a VMA during its walk,
+ * after advising the VMAs before it; Pagoda looks first
+ * (madvise_hits_seal()) and refuses the whole call, changing nothing. The
+ * look stops where Linux's walk would have failed otherwise (a locked VMA
+ * for the advice that drops pages), so the errno is Linux's.
  */
 #include "mm/internal.h"
 #include "kernel/errno.h"
@@ -38,6 +46,37 @@ static bool madvise_known(long advice)
 	}
 }
 
+/* Locked memory cannot be dropped or reclaimed: EINVAL, as Linux. */
+static bool madvise_locked_refused(const struct vma *v, long advice)
+{
+	switch (advice) {
+	case MADV_DONTNEED: case MADV_FREE: case MADV_COLD: case MADV_PAGEOUT:
+		return v->flags & VM_LOCKED;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Would the walk of sys_madvise() over [start, end) reach a sealed VMA
+ * that refuses @advice (vma_madvise_sealed()) before a VMA that fails it
+ * with EINVAL? Holes do not stop the walk: Linux advises past them. mmap
+ * lock held.
+ */
+static bool madvise_hits_seal(struct mm *mm, unsigned long start, unsigned long end,
+			      long advice)
+{
+	struct vma *v;
+
+	for (v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
+		if (vma_madvise_sealed(v, advice))
+			return true;
+		if (madvise_locked_refused(v, advice))
+			return false;
+	}
+	return false;
+}
+
 /* Apply @advice to [a, e) of @v (mmap lock held): 0 or -errno. */
 static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned long e,
 			long advice)
@@ -45,11 +84,10 @@ static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned 
 	unsigned long bit;
 	bool set;
 
+	if (madvise_locked_refused(v, advice))
+		return -EINVAL;
 	switch (advice) {
 	case MADV_DONTNEED: case MADV_FREE: case MADV_COLD: case MADV_PAGEOUT:
-		/* Locked memory cannot be dropped or reclaimed: EINVAL, as Linux. */
-		if (v->flags & VM_LOCKED)
-			return -EINVAL;
 		if (advice == MADV_COLD)
 			cold_range(mm, v, a, e);	/* oldest on the LRU */
 		else if (advice == MADV_PAGEOUT)
@@ -134,6 +172,10 @@ static long sys_madvise(unsigned long start, unsigned long len, long advice)
 		ret = madvise_populate(mm, start, end, advice == MADV_POPULATE_WRITE);
 		mmap_unlock(mm);
 		return ret;
+	}
+	if (madvise_hits_seal(mm, start, end, advice)) {
+		mmap_unlock(mm);
+		return -EPERM;
 	}
 	for (unsigned long a = start; a < end; ) {
 		struct vma *v = vma_lookup(&mm->vmas, a);

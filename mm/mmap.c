@@ -233,6 +233,9 @@ long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len
 	if (fixed) {
 		if ((start & ~PAGE_MASK) || start >= USER_END || len > USER_END - start)
 			return -EINVAL;
+		/* Over a sealed VMA: refused before anything is charged or unmapped. */
+		if (vma_range_sealed(mm, start, start + len))
+			return -EPERM;
 	} else {
 		start = get_unmapped_area(mm, start, len);
 		if (!start)
@@ -477,10 +480,11 @@ SYSCALL(__NR_munmap, sys_munmap);
  * brk(2): move the end of the heap. The heap is an ordinary anonymous VMA
  * from start_brk (just above the program's bss) up to brk rounded up to a
  * page; shrinking unmaps its top, growing maps more at a fixed address
- * (and so merges with the heap VMA below). Linux's rule: the return value
- * is the new break, or the old one when the request is refused (below
- * start_brk, into the mmap area, or no guard page left below the next
- * mapping).
+ * (and so merges with the heap VMA below, unless that one is sealed).
+ * Linux's rule: the return value is the new break, or the old one when the
+ * request is refused (below start_brk, into the mmap area, no guard page
+ * left below the next mapping, or shrinking over a sealed part: munmap's
+ * EPERM).
  */
 static long sys_brk(unsigned long brk)
 {

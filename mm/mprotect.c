@@ -14,6 +14,20 @@
  * Like Linux, the VMAs before a hole in the range are changed and then
  * ENOMEM is returned. A private mapping made writable becomes accountable
  * (VM_ACCOUNT) and is charged to the committed total at that moment.
+ *
+ * A sealed VMA (mm/mseal.c) refuses any mprotect, even one that changes
+ * nothing, with EPERM. Linux 6.12 finds it VMA by VMA and may have
+ * changed the VMAs in front; Pagoda looks first (mprotect_hits_seal()),
+ * so a refused call changes nothing, and the walk stops where Linux's
+ * would have stopped with ENOMEM or EACCES instead:
+ *
+ *   [ rw-p ][ r--p sealed ]  mprotect(both, PROT_READ)  -> EPERM, nothing changed
+ *   [ rw-p ]  hole  [ sealed ]  ............................ -> rw-p changed, ENOMEM
+ *
+ * pkey_mprotect is mprotect as Linux gives it on an x86 CPU without
+ * protection keys (no OSPKE), which is what Pagoda is to programs: key -1
+ * (none) is accepted; no key, not even 0, is ever allocated there, so any
+ * other key is EINVAL.
  */
 #include "mm/internal.h"
 #include "kernel/errno.h"
@@ -45,8 +59,40 @@ static struct vma *mprotect_one(struct mm *mm, struct vma *v, unsigned long star
 	return v;
 }
 
-/* mprotect(2) on @mm: takes its mmap lock. 0 or -EINVAL/-ENOMEM/-EACCES. */
-long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot)
+/* Does @v forbid @newprot (more than its VM_MAY* bits allow: EACCES)? */
+static bool mprotect_denied(const struct vma *v, unsigned long newprot)
+{
+	return (newprot & ~(v->flags >> 4)) & VM_ACCESS_FLAGS;
+}
+
+/*
+ * Would vm_mprotect()'s loop over [start, end) meet a sealed VMA before
+ * a hole or a VMA that denies @newprot stops it? Then the call is refused
+ * whole. (A failure to split or to charge is not foreseen here: after
+ * one, Linux has changed the VMAs before it; Pagoda answers EPERM.) mmap
+ * lock held.
+ */
+static bool mprotect_hits_seal(struct mm *mm, unsigned long start, unsigned long end,
+			       unsigned long newprot)
+{
+	for (unsigned long a = start; a < end; ) {
+		struct vma *v = vma_lookup(&mm->vmas, a);
+
+		if (!v || mprotect_denied(v, newprot))
+			return false;
+		if (vma_is_sealed(v))
+			return true;
+		a = v->end;
+	}
+	return false;
+}
+
+/*
+ * mprotect(2) and pkey_mprotect(2) on @mm: takes its mmap lock. 0 or
+ * -EINVAL/-ENOMEM/-EACCES/-EPERM.
+ */
+static long do_mprotect_pkey(struct mm *mm, unsigned long start, unsigned long len,
+			     unsigned long prot, int pkey)
 {
 	unsigned long end, newprot, newflags;
 	struct vma *v;
@@ -66,6 +112,11 @@ long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned
 		return 0;
 	newprot = prot_to_vm(prot);
 	mmap_lock(mm);
+	/* Linux's mm_pkey_is_allocated() without protection keys: none is. */
+	if (pkey != -1) {
+		ret = -EINVAL;
+		goto out;
+	}
 	v = vma_lookup(&mm->vmas, start);
 	if (!v) {
 		ret = -ENOMEM;
@@ -73,6 +124,10 @@ long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned
 	}
 	if ((prot & PROT_GROWSDOWN) && !(v->flags & VM_GROWSDOWN)) {
 		ret = -EINVAL;
+		goto out;
+	}
+	if (mprotect_hits_seal(mm, start, end, newprot)) {
+		ret = -EPERM;
 		goto out;
 	}
 	/* Like Linux: VMAs before a hole are changed, then ENOMEM. */
@@ -83,7 +138,7 @@ long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned
 			break;
 		}
 		/* Asking for more than the mapping may ever have: EACCES. */
-		if ((newprot & ~(v->flags >> 4)) & VM_ACCESS_FLAGS) {
+		if (mprotect_denied(v, newprot)) {
 			ret = -EACCES;
 			break;
 		}
@@ -100,8 +155,20 @@ out:
 	return ret;
 }
 
+long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot)
+{
+	return do_mprotect_pkey(mm, start, len, prot, -1);
+}
+
 static long sys_mprotect(unsigned long start, unsigned long len, unsigned long prot)
 {
 	return vm_mprotect(current()->mm, start, len, prot);
 }
 SYSCALL(__NR_mprotect, sys_mprotect);
+
+static long sys_pkey_mprotect(unsigned long start, unsigned long len, unsigned long prot,
+			      int pkey)
+{
+	return do_mprotect_pkey(current()->mm, start, len, prot, pkey);
+}
+SYSCALL(__NR_pkey_mprotect, sys_pkey_mprotect);

@@ -116,7 +116,8 @@ void vm_activate(struct mm *mm);	/* load its page tables on this CPU */
 /*
  * Map [start, start + len) with @vm_flags, anonymous (file NULL) or of
  * @file at page offset @pgoff, at exactly @start (replacing what was there)
- * with MAP_REGION_FIXED in @region_flags, else at a free place found
+ * with MAP_REGION_FIXED in @region_flags (-EPERM, nothing changed, when
+ * a sealed VMA is there: mm/mseal.c), else at a free place found
  * top-down (@start is a hint). Populates it when it is locked. Returns the
  * address or -errno. mmap lock held for write; may sleep.
  */
@@ -127,7 +128,8 @@ long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len
 /*
  * munmap(2)'s work: remove [start, start + len) (page aligned, may span
  * several VMAs and holes), freeing the pages and page tables. 0, -EINVAL,
- * or -ENOMEM (a split refused). mmap lock held for write; may sleep.
+ * -ENOMEM (a split refused) or -EPERM (a sealed VMA in the range: nothing
+ * changed; mm/mseal.c). mmap lock held for write; may sleep.
  */
 int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len);
 /*
@@ -151,7 +153,7 @@ enum clear_refs_type {
  */
 struct vma;
 void clear_refs_vma(struct mm *mm, struct vma *v, enum clear_refs_type type);
-/* mprotect(2) on @mm (takes the mmap lock). */
+/* mprotect(2) on @mm (takes the mmap lock); -EPERM, nothing changed, if sealed. */
 long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot);
 /* Copy into / out of an address space through its page tables (exec, /proc). */
 int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n);

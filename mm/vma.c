@@ -23,6 +23,10 @@
  * bracketed by vma_rmap_pre_update()/vma_rmap_post_update() so rmap walks
  * never see a stale key.
  *
+ * Sealed VMAs (mseal.c) are never unmapped: vm_munmap_locked() refuses
+ * the whole range with EPERM before it splits anything, as Linux's
+ * vms_gather_munmap_vmas() does.
+ *
  * Limits, as Linux: a split that would add a VMA (mprotect, madvise, mlock,
  * munmap of a VMA's middle) is refused once the count has reached
  * max_map_count. Accountable VMAs (vm_flags_charged()) are charged to the
@@ -316,6 +320,9 @@ int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len)
 	v = vma_find(&mm->vmas, start);
 	if (v && v->start < start && v->end > end && map_count_exceeded(mm, 1))
 		return -ENOMEM;
+	/* A sealed VMA anywhere in the range: nothing is split or unmapped (mseal.c). */
+	if (vma_range_sealed(mm, start, end))
+		return -EPERM;
 	while ((v = vma_find(&mm->vmas, start)) && v->start < end) {
 		if (v->start < start) {
 			if (__vma_split(mm, v, start))

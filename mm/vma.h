@@ -54,6 +54,13 @@
  * charges the VMA, so a forked copy is charged again (mm/overcommit.c).
  */
 #define VM_SHM_ACCOUNT	(1ul << 40)
+/*
+ * mseal(2) sealed the VMA (Linux 6.10+: VM_SEALED = _BITUL(63) on 64-bit,
+ * smaps "sl"): no munmap, mprotect, MAP_FIXED, mremap or discarding
+ * madvise of it until the mm goes (mm/mseal.c). Being a flag, it keeps a
+ * sealed VMA from merging with an unsealed neighbour.
+ */
+#define VM_SEALED	(1ul << 63)
 
 #define VM_ACCESS_FLAGS	(VM_READ | VM_WRITE | VM_EXEC)
 
@@ -142,6 +149,12 @@ extern const struct vm_operations secretmem_vm_ops;
 static inline bool vma_is_secretmem(const struct vma *v)
 {
 	return v->ops == &secretmem_vm_ops;
+}
+
+/* Has mseal(2) sealed @v? (Linux's vma_is_sealed; what it refuses: mm/mseal.c) */
+static inline bool vma_is_sealed(const struct vma *v)
+{
+	return v->flags & VM_SEALED;
 }
 
 /* A private mapping that may be written: copy-on-write (Linux's is_cow_mapping). */

@@ -347,11 +347,13 @@ static const char *const vm_flag_names[64] = {
 	[21] = "nr",	/* VM_NORESERVE */
 	[26] = "dd",	/* VM_DONTDUMP */
 	[27] = "sd",	/* VM_SOFTDIRTY */
+	[63] = "sl",	/* VM_SEALED (mseal) */
 };
 _Static_assert(VM_GROWSDOWN == 1ul << 8 && VM_LOCKED == 1ul << 13 && VM_IO == 1ul << 14 &&
 	       VM_DONTCOPY == 1ul << 17 && VM_LOCKONFAULT == 1ul << 19 &&
 	       VM_NORESERVE == 1ul << 21 && VM_DONTDUMP == 1ul << 26 &&
-	       VM_SOFTDIRTY == 1ul << 27, "vm_flag_names[] follows Linux's VM_* bits");
+	       VM_SOFTDIRTY == 1ul << 27 && VM_SEALED == 1ul << 63,
+	       "vm_flag_names[] follows Linux's VM_* bits");
 
 static void show_vm_flags(struct proc_buf *b, unsigned long flags)
 {
