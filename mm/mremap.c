@@ -388,6 +388,8 @@ static long move_multi(struct mm *mm, unsigned long addr, unsigned long len,
 
 		if (v->flags & (VM_DONTEXPAND | VM_PFNMAP))
 			return -EFAULT;
+		if (vma_is_sealed(v))
+			return -EPERM;
 		ret = vm_munmap_locked(mm, new_addr + (s - addr), e - s);
 		if (ret)
 			return ret;
@@ -500,6 +502,8 @@ long vm_mremap_locked(struct mm *mm, unsigned long addr, unsigned long old_len,
 	v = vma_lookup(&mm->vmas, addr);
 	if (!v)
 		return -EFAULT;
+	if (vma_is_sealed(v))
+		return -EPERM;			/* mseal: the source stays (a sealed target: munmap says so) */
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return mremap_to(mm, addr, old_len, new_addr, new_len, flags);
 	if (old_len == new_len)

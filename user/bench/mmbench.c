@@ -25,6 +25,9 @@
  *   madv_populate_write/read  madvise(MADV_POPULATE_*) of a fresh region
  *   mremap_move               MREMAP_MAYMOVE|MREMAP_FIXED of a populated
  *                             region onto a PROT_NONE reservation and back
+ *   mremap_relocate           the same with Pagoda's MREMAP_RELOCATE_ANON
+ *                             (8): every page re-filed at its new index
+ *                             (EINVAL on Linux, which lacks it)
  *   mremap_grow               grow a mapping 4 KiB at a time from one page
  *                             to SIZE with MREMAP_MAYMOVE, writing each new
  *                             page; the time per call includes that write
@@ -573,9 +576,8 @@ static int bench_populate_read(void)
  * replaces it) and back to where it was, which the first move left
  * free; nothing maps in between, so the old range is still free.
  */
-static int bench_mremap_move(void)
+static int mremap_move(int flags)
 {
-	const int flags = MREMAP_MAYMOVE | MREMAP_FIXED;
 	double v[MAX_REPS];
 	char *a, *b, *q;
 	long bad;
@@ -608,6 +610,18 @@ static int bench_mremap_move(void)
 		return wrong_data("moved region lost its data", bad, a);
 	report("us/call", v, cfg.reps);
 	return 0;
+}
+
+static int bench_mremap_move(void)
+{
+	return mremap_move(MREMAP_MAYMOVE | MREMAP_FIXED);
+}
+
+#define MREMAP_RELOCATE_ANON	8	/* Pagoda's extension */
+
+static int bench_mremap_relocate(void)
+{
+	return mremap_move(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_RELOCATE_ANON);
 }
 
 /* Grow one page at a time; the registry follows the mapping as it moves. */
@@ -949,6 +963,7 @@ static void run_all(void)
 	run_group(ONE("madv_populate_write"), bench_populate_write);
 	run_group(ONE("madv_populate_read"), bench_populate_read);
 	run_group(ONE("mremap_move"), bench_mremap_move);
+	run_group(ONE("mremap_relocate"), bench_mremap_relocate);
 	run_group(ONE("mremap_grow"), bench_mremap_grow);
 	run_group(fork_names, bench_fork);
 	run_group(ONE("memfd_shared_read_fault"), bench_memfd_read);
