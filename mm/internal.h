@@ -122,6 +122,11 @@ int vma_split(struct mm *mm, struct vma *v, unsigned long addr);
  */
 struct vma *vma_copy_at(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
 			unsigned long pgoff, struct vma *anon_from);
+/*
+ * vm_munmap_locked() of a range whose page tables map nothing any more
+ * (mremap moved every entry away): VMAs and tables go, no PTE is looked at.
+ */
+int vm_munmap_emptied_locked(struct mm *mm, unsigned long start, unsigned long len);
 /* Grow @v up to @end in place (mremap): trees, total_vm and locked_vm follow. */
 void vma_expand_end(struct mm *mm, struct vma *v, unsigned long end);
 /* mmap.c: a free range of @len bytes: the hint if free, else top-down below the stack; 0 none. */

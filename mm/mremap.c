@@ -77,8 +77,7 @@ static unsigned long move_ptes(struct mm *mm, unsigned long old, unsigned long n
 
 	while (done < len) {
 		unsigned long o = old + done, n = new + done, chunk;
-		struct pte_cursor from, to;
-		int err = 0;
+		int err;
 
 		/* The fast path: a whole page table, both sides 2 MiB aligned. */
 		if (!(o & (PMD_SIZE - 1)) && !(n & (PMD_SIZE - 1)) && len - done >= PMD_SIZE) {
@@ -93,17 +92,7 @@ static unsigned long move_ptes(struct mm *mm, unsigned long old, unsigned long n
 		/* Up to the end of whichever page table (or hole) ends first. */
 		chunk = MIN(len - done, ALIGN_DOWN(o, PMD_SIZE) + PMD_SIZE - o);
 		chunk = MIN(chunk, ALIGN_DOWN(n, PMD_SIZE) + PMD_SIZE - n);
-		pte_cursor_lock(&from, &mm->pgt, o);
-		pte_cursor_map(&to, &mm->pgt, n);	/* under from's lock: one per tree */
-		for (unsigned long off = 0; off < chunk && !err; off += PAGE_SIZE) {
-			if (off) {
-				pte_cursor_move(&from, o + off);
-				pte_cursor_move(&to, n + off);
-			}
-			err = pte_cursor_move_entry(&from, &to);
-		}
-		pte_cursor_unlock(&from);
-		if (err)
+		if (arch_move_ptes(&mm->pgt, o, n, chunk))
 			return done;		/* -ENOMEM; -EEXIST cannot be: the target is empty */
 		done += chunk;
 	}
@@ -337,7 +326,7 @@ static long move_vma(struct vma *v, unsigned long old, unsigned long old_len,
 			vma_change_flags(mm, v, old, old + old_len,
 					 v->flags & ~(VM_LOCKED | VM_LOCKONFAULT));
 	} else if (old_len) {
-		vm_munmap_locked(mm, old, old_len);	/* no PTE left there: VMAs and tables go */
+		vm_munmap_emptied_locked(mm, old, old_len);	/* no PTE left: VMAs, tables go */
 	}
 	n = vma_merge_around(mm, n);
 	if ((n->flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED && new_len > old_len)

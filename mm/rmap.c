@@ -265,7 +265,10 @@ void unlink_anon_vmas(struct vma *v)
  * so no fault can map a new page into it meanwhile.
  */
 
-/* Take @v out of its anon_vma trees and its file's i_mmap. Caller holds the mmap lock; may sleep. */
+/*
+ * Take @v out of its anon_vma trees and its file's i_mmap. Caller holds the mmap lock;
+ * may sleep.
+ */
 void vma_rmap_pre_update(struct vma *v)
 {
 	struct anon_vma_chain *avc;

@@ -305,7 +305,7 @@ static void free_pgtables(struct mm *mm, unsigned long start, unsigned long end)
 	arch_free_user_tables(&mm->pgt, start, end, floor, ceiling);
 }
 
-int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len)
+static int do_munmap(struct mm *mm, unsigned long start, unsigned long len, bool zap)
 {
 	unsigned long end;
 	struct vma *v;
@@ -331,11 +331,23 @@ int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len)
 		}
 		if (v->end > end && __vma_split(mm, v, end))
 			return -ENOMEM;
-		zap_vma_range(mm, v, v->start, v->end, ZAP_CLEAR);
+		if (zap)
+			zap_vma_range(mm, v, v->start, v->end, ZAP_CLEAR);
 		vma_remove(mm, v);
 		any = true;
 	}
 	if (any)
 		free_pgtables(mm, start, end);
 	return 0;
+}
+
+int vm_munmap_locked(struct mm *mm, unsigned long start, unsigned long len)
+{
+	return do_munmap(mm, start, len, true);
+}
+
+/* Contract in internal.h. */
+int vm_munmap_emptied_locked(struct mm *mm, unsigned long start, unsigned long len)
+{
+	return do_munmap(mm, start, len, false);
 }

@@ -234,6 +234,7 @@ BOOTS = (
                required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
                          "vm_swap_test/softdirty_survives_swap",
                          "vm_swap_test/read_error_poisons_page",
+                         "vm_swap_test/mremap_swapped_pages",
                          "vm_swap_test/pageout_shared_memory",
                          "vm_swap_test/fill_more_than_ram",
                          "vm_swap_test/shmem_file_larger_than_ram",

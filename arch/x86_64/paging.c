@@ -418,22 +418,41 @@ void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush)
  *   from: PT_a[i] = frame|flags  ->  0
  *   to:   PT_b[j] = 0            ->  frame|flags|SD
  */
-int pte_cursor_move_entry(struct pte_cursor *from, struct pte_cursor *to)
-{
-	pte_t e = from->pte ? *from->pte : 0, *slot;
 
-	if (!is_page_pte(e) && !is_swap_pte(e))
-		return 0;
-	slot = cursor_slot(to);
-	if (!slot)
-		return -ENOMEM;
-	if (IS_ERR(slot))
-		return PTR_ERR(slot);
-	if (*slot & (PTE_PRESENT | PTE_PROTNONE | PTE_SWAP))
-		return -EEXIST;
-	*slot = e | PTE_SOFT_DIRTY;
-	*from->pte = 0;
-	return 0;
+/*
+ * mremap's entry-by-entry move over [old, old + len), where neither side
+ * crosses a page table (the caller cuts it so): both PT pages found once,
+ * then a plain loop over the slots.
+ */
+long arch_move_ptes(struct pgtable *pgt, vaddr_t old, vaddr_t new, size_t len)
+{
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	pte_t *from = walk_to(pgt->root, old, 0, false), *to;
+	size_t n = len >> PAGE_SHIFT;
+	long err = 0;
+
+	if (IS_ERR_OR_NULL(from))
+		goto out;			/* no table: nothing to move */
+	to = walk_to(pgt->root, new, 0, true);
+	if (!to || IS_ERR(to)) {
+		err = to ? PTR_ERR(to) : -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pte_t e = from[i];
+
+		if (!is_page_pte(e) && !is_swap_pte(e))
+			continue;
+		if (to[i] & (PTE_PRESENT | PTE_PROTNONE | PTE_SWAP)) {
+			err = -EEXIST;
+			break;
+		}
+		to[i] = e | PTE_SOFT_DIRTY;
+		from[i] = 0;
+	}
+out:
+	spin_unlock_irqrestore(&pgt->lock, irq);
+	return err;
 }
 
 /*

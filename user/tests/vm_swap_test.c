@@ -3,8 +3,9 @@
  * swapon of a disk this program formats itself (the mkswap header),
  * MADV_PAGEOUT, pagemap's swapped bit, the data read back correct, pages
  * shared with a forked child, soft-dirty bits kept in swap entries,
- * swapoff with pages still out, and (asked for
- * by an argument) reclaim on a 48 MiB machine: 160 MiB of anonymous memory,
+ * swapped pages and a swap-in error marker moved by mremap (plain and
+ * with Pagoda's MREMAP_RELOCATE_ANON), swapoff with pages still out, and
+ * (asked for by an argument) reclaim on a 48 MiB machine: 160 MiB of anonymous memory,
  * a 96 MiB tmpfs file and 64 MiB of shared anonymous memory, each more than
  * RAM, so that kswapd and direct reclaim must push pages out; then, after
  * swapoff, MemFree must be exactly what it was before swapon.
@@ -352,6 +353,97 @@ static int in_child(const char *what, const char *(*fn)(void))
 		return 0;
 	ut_fail("%s (status %#x): %s", what, st, msg[0] ? msg : "died");
 	return -1;
+}
+
+/*
+ * mremap moves swap entries and swap-in error markers with the page
+ * tables: 8 pages paged out, the first one's slot made unreadable and its
+ * error marker planted by a read (SIGBUS), then the region moved - plainly
+ * and, on Pagoda, with MREMAP_RELOCATE_ANON (8). At the new address the
+ * marker is still SIGBUS BUS_MCEERR_AR, in this process and in a forked
+ * child, the other pages are still swap entries (pagemap) and read back
+ * right; the old range is gone. Runs in a child (the note above in_child).
+ */
+#define MOVE_PAGES	8
+
+static const char *moved_region_ok(char *m, const char *how)
+{
+	struct vm_fault pr;
+	unsigned long swapped = 0;
+	uint64_t e;
+	pid_t pid;
+	int st;
+
+	vm_probe_here(m, VM_READ, &pr);
+	if (pr.sig != SIGBUS || pr.addr != m || pr.code != BUS_MCEERR_AR)
+		CHILD_FAIL("%s: the marker at the new address: signal %d code %d", how, pr.sig,
+			   pr.code);
+	for (unsigned long p = 1; p < MOVE_PAGES; p++)
+		if (vm_pagemap(m + p * PAGE, &e) == 0 && (e & PM_SWAP) && !(e & PM_PRESENT))
+			swapped++;
+	if (swapped != MOVE_PAGES - 1)
+		CHILD_FAIL("%s: %lu of %d pages still swap entries after the move", how, swapped,
+			   MOVE_PAGES - 1);
+	pid = fork();
+	if (pid == 0) {
+		vm_probe_here(m, VM_READ, &pr);
+		_exit(pr.sig == SIGBUS && pr.addr == m ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		CHILD_FAIL("%s: the child did not get SIGBUS at the moved marker (%#x)", how, st);
+	for (unsigned long p = 1; p < MOVE_PAGES; p++)
+		if (((uint64_t *)(m + p * PAGE))[64] != pattern(p, 64))
+			CHILD_FAIL("%s: page %lu read back wrong after the move", how, p);
+	return NULL;
+}
+
+static const char *mremap_child(void)
+{
+	const unsigned long len = MOVE_PAGES * PAGE;
+	char *dst = mmap(NULL, 4 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct vm_fault pr;
+	const char *m;
+
+	if (dst == MAP_FAILED)
+		CHILD_FAIL("mmap: %s", strerror(errno));
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned long flags = MREMAP_MAYMOVE | MREMAP_FIXED | (pass ? 8 : 0);
+		char *src = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0), *to = dst + pass * 2 * len;
+		const char *how = pass ? "RELOCATE_ANON move" : "plain move";
+		char req[64];
+		uint64_t e;
+		void *r;
+
+		if (src == MAP_FAILED)
+			CHILD_FAIL("mmap: %s", strerror(errno));
+		madvise(src, len, MADV_NOHUGEPAGE);
+		for (unsigned long p = 0; p < MOVE_PAGES; p++)
+			((uint64_t *)(src + p * PAGE))[64] = pattern(p, 64);
+		if (madvise(src, len, MADV_PAGEOUT) || vm_pagemap(src, &e) || !(e & PM_SWAP))
+			CHILD_FAIL("%s: page not swapped out", how);
+		snprintf(req, sizeof(req), "vda %llu 8",
+			 (unsigned long long)(((e & PM_PFN_MASK) >> 5) * (PAGE / 512)));
+		if (set_knob(req))
+			CHILD_FAIL("writing the knob: %s", strerror(errno));
+		vm_probe_here(src, VM_READ, &pr);	/* plants the marker */
+		set_knob("vda 0 0");
+		if (pr.sig != SIGBUS)
+			CHILD_FAIL("%s: no SIGBUS for the unreadable slot", how);
+		r = (void *)syscall(SYS_mremap, src, len, len, flags, to);
+		if (r != to)
+			CHILD_FAIL("%s: mremap gave %p (%s)", how, r, strerror(errno));
+		if (vm_pagemap(src, &e) || (e & (PM_SWAP | PM_PRESENT)))
+			CHILD_FAIL("%s: the old range still maps something", how);
+		if ((m = moved_region_ok(to, how)))
+			return m;
+	}
+	return NULL;
+}
+
+static void mremap_swapped_pages(void)
+{
+	in_child("mremap of swapped pages", mremap_child);
 }
 
 /*
@@ -917,6 +1009,7 @@ int main(int argc, char **argv)
 		RUN(populate_swapped_pages);
 		RUN(softdirty_survives_swap);
 		RUN(read_error_poisons_page);
+		RUN(mremap_swapped_pages);
 		RUN(pageout_shared_memory);
 		RUN(punch_hole_frees_swap);
 		if (fill_case) {

@@ -261,14 +261,14 @@ enum pte_flush {
 /* Empty the slot (page, PROT_NONE page or swap entry). Swap entries need no flush. */
 void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush);
 /*
- * mremap: move the entry in @from's slot (page, PROT_NONE page or swap
- * entry, bits as they are, plus soft-dirty) into @to's empty slot,
- * creating @to's tables. @to is a cursor of the same tree made with
- * pte_cursor_map() while @from holds the lock (one lock guards the tree).
- * 0 (also when @from is empty), -EEXIST or -ENOMEM. No TLB flush: the
- * caller flushes the old range once.
+ * mremap: move every entry (page, PROT_NONE page or swap entry, bits as
+ * they are, plus soft-dirty) of [old, old + len) to the empty slots of
+ * [new, new + len), in one pass: neither range may cross a 2 MiB
+ * boundary. Creates @new's tables; takes the lock. 0, -ENOMEM or -EEXIST
+ * (then the entries before the occupied slot have moved). No TLB flush:
+ * the caller flushes the old range once.
  */
-int pte_cursor_move_entry(struct pte_cursor *from, struct pte_cursor *to);
+long arch_move_ptes(struct pgtable *pgt, vaddr_t old, vaddr_t new, size_t len);
 /*
  * mremap's fast path: move the page table mapping the 2 MiB at @old (2 MiB
  * aligned) to @new (likewise) by moving its PD entry. 0; -ENOENT when
