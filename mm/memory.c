@@ -722,8 +722,12 @@ enum vm_fault_result handle_vma_fault_at(struct mm *mm, struct vma *v, unsigned 
 		vmf.pte = *walked;
 	else
 		pte_cursor_map(&vmf.pte, &mm->pgt, addr);
-	if (pte_cursor_get(&vmf.pte, &pv) == PTE_KIND_NONE)
+	if (pte_cursor_get(&vmf.pte, &pv) == PTE_KIND_NONE) {
+		/* The page table first, from a reclaiming allocation (Linux's pte_alloc). */
+		if (pte_cursor_prepare(&vmf.pte))
+			return VM_FAULT_OOM;
 		return do_fault(&vmf);
+	}
 	pte_cursor_relock(&vmf.pte);
 	switch (pte_cursor_get(&vmf.pte, &pv)) {
 	case PTE_KIND_NONE:

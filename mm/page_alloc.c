@@ -231,6 +231,14 @@ void pgtable_free(phys_addr_t pa)
 	free_page(pfn_to_page(pa >> PAGE_SHIFT));
 }
 
+/* A zeroed page-table page from an allocation that may reclaim and OOM-kill (may sleep). */
+phys_addr_t pgtable_alloc_reclaim(void)
+{
+	struct page *p = alloc_page(GFP_RECLAIM | GFP_ZERO);
+
+	return p ? page_to_phys(p) : 0;
+}
+
 phys_addr_t pgtable_alloc(void)
 {
 	phys_addr_t pa;

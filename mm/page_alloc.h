@@ -116,6 +116,8 @@ bool pmm_check(char *why, size_t len);
  * from the buddy after. Returns its physical address, or 0 when out of memory.
  */
 phys_addr_t pgtable_alloc(void);
+/* The same from an allocation that may reclaim and OOM-kill: only with no spinlock held. */
+phys_addr_t pgtable_alloc_reclaim(void);
 /* Free a table from pgtable_alloc() (after boot: buddy frames only). */
 void pgtable_free(phys_addr_t pa);
 

@@ -276,6 +276,31 @@ void pte_cursor_relock(struct pte_cursor *c)
 		cursor_walk(c);		/* a hole may have been filled meanwhile */
 }
 
+int pte_cursor_prepare(struct pte_cursor *c)
+{
+	while (!c->pte) {
+		phys_addr_t pa = pgtable_alloc_reclaim();	/* may sleep: reclaim, OOM */
+		unsigned long irq;
+
+		if (!pa)
+			return -ENOMEM;
+		irq = spin_lock_irqsave(&c->pgt->lock);
+		cursor_walk(c);
+		if (!c->pte && !(c->hole[pt_index(c->va, c->hole_level)] & PTE_PRESENT)) {
+			if (is_user_table(c->pgt->root, c->va))
+				user_tables_account(c->pgt->root, 1);
+			c->hole[pt_index(c->va, c->hole_level)] =
+				pa | PTE_PRESENT | PTE_WRITE | (c->va < USER_END ? PTE_USER : 0);
+			pa = 0;
+			cursor_walk(c);
+		}
+		spin_unlock_irqrestore(&c->pgt->lock, irq);
+		if (pa)
+			pgtable_free(pa);	/* someone else filled the hole */
+	}
+	return 0;
+}
+
 bool pte_cursor_next(struct pte_cursor *c, vaddr_t end)
 {
 	vaddr_t next = c->va + PAGE_SIZE;

@@ -1840,6 +1840,85 @@ static void relocate_anon_mprotect_merges(void)
 	arena_free(&ar);
 }
 
+/*
+ * The call of the syzkaller report against Linux's RELOCATE_ANON series
+ * ("sleeping function called from invalid context in
+ * __relocate_anon_folios": a page lock taken under a page-table lock),
+ * replayed with Pagoda's sleep-in-atomic check on: MAYMOVE | FIXED |
+ * DONTUNMAP | RELOCATE_ANON of two faulted private anonymous pages; then
+ * the same with a forked child still mapping them (relocation falls back,
+ * MUST is EFAULT) and with a page pinned by vmsplice (likewise; the pipe
+ * still reads the data). Each time the data is at the new address and the
+ * source, still mapped, reads zeros.
+ */
+static void relocate_dontunmap_replay(void)
+{
+	const unsigned long flags = MOVE_TO | MREMAP_DONTUNMAP | MREMAP_RELOCATE_ANON;
+	struct arena ar;
+	char *p, *d, buf[16];
+	int pp[2], st = 0;
+	pid_t pid;
+
+	REQUIRE_RELOCATE_ANON();
+	ar = arena_get(ARENA);
+	p = hole_pages(&ar, 2);
+	d = hole_pages(&ar, 2);
+	EXPECT_HOLE(p && d);
+
+	/* The report's call. */
+	EXPECT_MAPPED(map_at(p, 2, RW), p);
+	fill(p, 2, 4100);
+	EXPECT_AT(sys_mremap(p, 2 * PAGE, 2 * PAGE, flags, d), d);
+	EXPECT_DATA(d, 2, 4100);
+	EXPECT_ZERO(p, 2);
+	munmap(d, 2 * PAGE);
+
+	/* With a forked child that still maps the pages. */
+	fill(p, 2, 4200);
+	EXPECT_OK(pipe(pp));
+	pid = fork();
+	EXPECT_OK(pid);
+	if (pid == 0) {
+		char c;
+
+		close(pp[1]);
+		if (read(pp[0], &c, 1) != 1)
+			_exit(2);
+		_exit(bad_page(p, 2, 4200) < 0 ? 0 : 1);
+	}
+	close(pp[0]);
+	errno = 0;
+	EXPECT(sys_mremap(p, 2 * PAGE, 2 * PAGE, flags | MREMAP_MUST_RELOCATE_ANON, d) ==
+	       MAP_FAILED && errno == EFAULT, "MUST with a fork child: %s", strerror(errno));
+	EXPECT_AT(sys_mremap(p, 2 * PAGE, 2 * PAGE, flags, d), d);
+	EXPECT(write(pp[1], "x", 1) == 1, "pipe: %s", strerror(errno));
+	close(pp[1]);
+	EXPECT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "the child saw its pages change: %#x", st);
+	EXPECT_DATA(d, 2, 4200);
+	EXPECT_ZERO(p, 2);
+	munmap(d, 2 * PAGE);
+
+	/* With a page pinned in a pipe by vmsplice. */
+	fill(p, 2, 4300);
+	{
+		struct iovec iov = { p, PAGE };
+
+		EXPECT_OK(pipe(pp));
+		EXPECT(vmsplice(pp[1], &iov, 1, 0) == PAGE, "vmsplice: %s", strerror(errno));
+	}
+	errno = 0;
+	EXPECT(sys_mremap(p, 2 * PAGE, 2 * PAGE, flags | MREMAP_MUST_RELOCATE_ANON, d) ==
+	       MAP_FAILED && errno == EFAULT, "MUST with a pinned page: %s", strerror(errno));
+	EXPECT_AT(sys_mremap(p, 2 * PAGE, 2 * PAGE, flags, d), d);
+	EXPECT_DATA(d, 2, 4300);
+	EXPECT(read(pp[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf) &&
+	       !memcmp(buf, d, sizeof(buf)), "the pipe lost the pinned page's data");
+	close(pp[0]);
+	close(pp[1]);
+	arena_free(&ar);
+}
+
 int main(void)
 {
 	ut_begin("vm_mremap_test");
@@ -1887,5 +1966,6 @@ int main(void)
 	RUN(must_relocate_after_fork);
 	RUN(must_relocate_unshared_ok);
 	RUN(relocate_anon_mprotect_merges);
+	RUN(relocate_dontunmap_replay);
 	return ut_end();
 }

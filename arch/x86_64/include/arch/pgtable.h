@@ -198,6 +198,14 @@ void pte_cursor_map(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
  * lock-order checker allows this one nesting of equal rank.
  */
 void pte_cursor_lock_nested(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
+/*
+ * Make sure the page table under an unlocked cursor (pte_cursor_map)
+ * exists, allocating what is missing with an allocation that may reclaim
+ * and OOM-kill (Linux's pte_alloc before a fault allocates its page): a
+ * fault that then fails for memory failed for its page, and the page
+ * allocator has dealt with that. 0 or -ENOMEM. May sleep; no lock held.
+ */
+int pte_cursor_prepare(struct pte_cursor *c);
 /* Drop the lock (the cursor stays usable for pte_cursor_relock()). */
 void pte_cursor_unlock(struct pte_cursor *c);
 /*
