@@ -12,6 +12,12 @@
  *   vector >= 32  device or timer interrupt: call the registered handler,
  *                 then acknowledge the local APIC (not for spurious 0xff).
  *
+ * A device/timer handler and an NMI run in hardirq context: the CPU's
+ * atomic count carries HARDIRQ_OFFSET meanwhile, so anything that might
+ * sleep there is reported (kernel/might_sleep.h). Exceptions run in the
+ * context they interrupted: a page fault on a user address may sleep,
+ * exactly when the interrupted code could have.
+ *
  * IDT gate descriptor (16 bytes, Intel SDM vol. 3A, 6.14.1):
  *
  *   127..96 reserved | 95..64 offset 63:32
@@ -27,6 +33,7 @@
 #include "kernel/errno.h"
 #include "kernel/ksyms.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/task.h"
@@ -394,6 +401,12 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	struct trap_frame **slot, *outer;
 
+	if (tf->vector == T_NMI) {
+		hardirq_enter();
+		handle_exception(tf);
+		hardirq_exit();
+		return;
+	}
 	if (tf->vector < 32) {
 		handle_exception(tf);
 		return;
@@ -404,8 +417,10 @@ void trap_dispatch(struct trap_frame *tf)
 	slot = &irq_regs[this_cpu()->index];
 	outer = *slot;
 	*slot = tf;
+	hardirq_enter();
 	if (irq_table[tf->vector].fn)
 		irq_table[tf->vector].fn(irq_table[tf->vector].arg);
+	hardirq_exit();
 	*slot = outer;
 	lapic_eoi();
 }

@@ -1,0 +1,172 @@
+/*
+ * might_sleep_ktest.c - the sleep-in-atomic checker (kernel/might_sleep.h)
+ * reports a might_sleep() under a spinlock or with interrupts off, with
+ * the right file, line and atomic count; stays silent where sleeping is
+ * allowed; and the count every spinlock raises comes back down on unlock
+ * and survives context switches. The checker's test hook records the
+ * report instead of panicking, for the duration of each test. The same
+ * check inside an interrupt handler: arch/x86_64/tests/trap_ktest.c.
+ */
+#include "kernel/errno.h"
+#include "kernel/ktest.h"
+#include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
+#include "kernel/spinlock.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
+#include "kernel/wait.h"
+
+static struct might_sleep_report rep;
+
+/* Interrupts on, no spinlock: where the tests run, and where sleeping is fine. */
+KTEST(might_sleep_silent_when_sleepable)
+{
+	unsigned int before = atomic_count();
+
+	KT_ASSERT_EQ(before, 0);
+	KT_ASSERT(arch_irqs_enabled());
+	might_sleep_record(&rep);
+	might_sleep();
+	might_sleep_if(true);
+	might_fault();
+	might_sleep_record(NULL);
+	KT_ASSERT_EQ(rep.nr, 0);
+	KT_ASSERT_EQ(atomic_count(), before);
+	return KT_PASS;
+}
+
+/* The bug the checker exists for: a might_sleep() with a spinlock held. */
+KTEST(might_sleep_under_spinlock)
+{
+	spinlock_t l = SPINLOCK_INIT;
+	unsigned int before = atomic_count(), locked;
+	unsigned long irq;
+	int line;
+
+	might_sleep_record(&rep);
+	irq = spin_lock_irqsave(&l);
+	locked = atomic_count();
+	line = __LINE__ + 1;
+	might_sleep();
+	spin_unlock_irqrestore(&l, irq);
+	might_sleep_record(NULL);
+	KT_ASSERT_EQ(locked, before + 1);
+	KT_ASSERT_EQ(rep.nr, 1);
+	KT_ASSERT(rep.file && strcmp(rep.file, __FILE__) == 0);
+	KT_ASSERT_EQ(rep.line, line);
+	KT_ASSERT_EQ(rep.count, before + 1);
+	KT_ASSERT(rep.irqs_disabled);		/* every Pagoda spinlock turns them off */
+	KT_ASSERT_EQ(atomic_count(), before);
+	return KT_PASS;
+}
+
+/* Each nested lock counts; each unlock, in any order, takes one back. */
+KTEST(might_sleep_nested_spinlocks_count)
+{
+	spinlock_t a = SPINLOCK_INIT, b = SPINLOCK_INIT;
+	unsigned int before = atomic_count(), both, one;
+	unsigned long irq;
+	int line;
+
+	might_sleep_record(&rep);
+	irq = spin_lock_irqsave(&a);
+	__spin_lock(&b);
+	both = atomic_count();
+	line = __LINE__ + 1;
+	might_sleep();
+	__spin_unlock(&a);			/* out of order on purpose */
+	one = atomic_count();
+	__spin_unlock(&b);
+	arch_irq_restore(irq);
+	might_sleep_record(NULL);
+	KT_ASSERT_EQ(both, before + 2);
+	KT_ASSERT_EQ(one, before + 1);
+	KT_ASSERT_EQ(rep.nr, 1);
+	KT_ASSERT_EQ(rep.line, line);
+	KT_ASSERT_EQ(rep.count, before + 2);
+	KT_ASSERT_EQ(atomic_count(), before);
+	return KT_PASS;
+}
+
+/* Interrupts off without a lock: not counted, but seen by the check. */
+KTEST(might_sleep_irqs_off)
+{
+	unsigned int before = atomic_count();
+	unsigned long irq;
+	int line;
+
+	might_sleep_record(&rep);
+	irq = arch_irq_save();
+	line = __LINE__ + 1;
+	might_sleep();
+	arch_irq_restore(irq);
+	might_sleep_record(NULL);
+	KT_ASSERT_EQ(rep.nr, 1);
+	KT_ASSERT_EQ(rep.line, line);
+	KT_ASSERT_EQ(rep.count, before);
+	KT_ASSERT(rep.irqs_disabled);
+	return KT_PASS;
+}
+
+/*
+ * The count goes with the task across switches: a new thread starts at 0
+ * (the run-queue lock its first switch handed over is released against
+ * the count that took it), yields and sleeps keep it at 0, and the test's
+ * own count is what it was before.
+ */
+#define SWITCH_ROUNDS	20
+
+static struct waitqueue sw_wq = WAITQUEUE_INIT(sw_wq);
+static volatile int sw_turn, sw_done;
+static volatile unsigned int sw_worst;
+
+static void sw_note(void)
+{
+	unsigned int c = atomic_count();
+
+	if (c > sw_worst)
+		sw_worst = c;
+}
+
+static int switcher(void *arg)
+{
+	sw_note();
+	for (int i = 0; i < SWITCH_ROUNDS; i++) {
+		schedule();
+		sw_note();
+		wait_event(&sw_wq, sw_turn == 1);
+		sw_note();
+		sw_turn = 0;
+		wake_up(&sw_wq);
+	}
+	sw_done = 1;
+	wake_up(&sw_wq);
+	return 0;
+}
+
+KTEST(might_sleep_count_survives_switch)
+{
+	unsigned int before = atomic_count();
+	uint64_t end = clock_ns() + 5000000000ul;
+
+	KT_ASSERT_EQ(before, 0);		/* sw_worst compares both sides with 0 */
+	sw_turn = 0;
+	sw_done = 0;
+	sw_worst = 0;
+	might_sleep_record(&rep);		/* armed: a switch in atomic context is recorded */
+	KT_ASSERT(!IS_ERR(kthread_create("switcher", switcher, NULL)));
+	while (!sw_done && clock_ns() < end) {
+		if (sw_turn == 0) {
+			sw_turn = 1;
+			wake_up(&sw_wq);
+		}
+		schedule();
+		sw_note();
+	}
+	might_sleep_record(NULL);
+	KT_ASSERT_EQ(sw_done, 1);
+	KT_ASSERT_EQ(sw_worst, 0);
+	KT_ASSERT_EQ(rep.nr, 0);
+	KT_ASSERT_EQ(atomic_count(), before);
+	return KT_PASS;
+}
