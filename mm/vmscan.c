@@ -56,6 +56,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/list.h"
+#include "kernel/might_sleep.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/task.h"
@@ -425,6 +426,7 @@ unsigned long reclaim_pages(unsigned long nr)
 	unsigned long reclaimed = 0, scanned = 0, budget = nr * 4 + 32;
 	bool by_kswapd = current() == kswapd_task;
 
+	might_sleep();			/* swap writes, whether or not any happen */
 	if (!swap_writable())
 		return 0;
 	while (reclaimed < nr && scanned < budget) {

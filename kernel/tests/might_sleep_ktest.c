@@ -15,6 +15,9 @@
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "kernel/wait.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/usercopy.h"
 
 static struct might_sleep_report rep;
 
@@ -109,6 +112,93 @@ KTEST(might_sleep_irqs_off)
 }
 
 /*
+ * The sleeping primitives carry the check themselves: each one, called
+ * under a spinlock where it happens not to block (free mutex, semaphore
+ * with a unit left, a user copy refused before it touches memory, a
+ * GFP_RECLAIM allocation with plenty of memory), is reported in its own
+ * file.
+ */
+static struct mutex prim_mutex = MUTEX_INIT(prim_mutex);
+
+static const char *reported_file_under_lock(int which)
+{
+	spinlock_t l = SPINLOCK_INIT;
+	struct semaphore sem;
+	unsigned long irq;
+	char byte = 0;
+	struct page *p = NULL;
+	void *obj = NULL;
+
+	sema_init(&sem, 1);
+	might_sleep_record(&rep);
+	irq = spin_lock_irqsave(&l);
+	switch (which) {
+	case 0:
+		mutex_lock(&prim_mutex);
+		mutex_unlock(&prim_mutex);
+		break;
+	case 1:
+		down(&sem);
+		up(&sem);
+		break;
+	case 2:
+		/* A kernel address: access_ok() refuses it, after might_fault(). */
+		(void)copy_to_user((void __user *)&byte, &byte, 1);
+		break;
+	case 3:
+		p = alloc_page(GFP_RECLAIM);
+		break;
+	case 4:
+		obj = kmalloc(64, GFP_RECLAIM);
+		break;
+	}
+	spin_unlock_irqrestore(&l, irq);
+	might_sleep_record(NULL);
+	if (p)
+		free_page(p);
+	kfree(obj);
+	return rep.nr ? rep.file : "(no report)";
+}
+
+KTEST(might_sleep_primitives_checked)
+{
+	static const char *const want[] = {
+		"kernel/wait.c", "kernel/wait.c", "mm/usercopy.c", "mm/page_alloc.c", "mm/slab.c",
+	};
+	unsigned int before = atomic_count();
+
+	for (int i = 0; i < (int)ARRAY_SIZE(want); i++) {
+		const char *got = reported_file_under_lock(i);
+
+		if (strcmp(got, want[i])) {
+			ktest_fail_reason(__FILE__, __LINE__, "primitive %d reported at %s, not %s",
+					  i, got, want[i]);
+			return KT_FAIL;
+		}
+	}
+	KT_ASSERT_EQ(atomic_count(), before);
+	/* The same allocations without GFP_RECLAIM never sleep: silent. */
+	{
+		spinlock_t l = SPINLOCK_INIT;
+		unsigned long irq;
+		struct page *p;
+		void *obj;
+
+		might_sleep_record(&rep);
+		irq = spin_lock_irqsave(&l);
+		p = alloc_page(0);
+		obj = kmalloc(64, 0);
+		spin_unlock_irqrestore(&l, irq);
+		might_sleep_record(NULL);
+		if (p)
+			free_page(p);
+		kfree(obj);
+		KT_ASSERT_EQ(rep.nr, 0);
+	}
+	return KT_PASS;
+}
+
+/*
  * The count goes with the task across switches: a new thread starts at 0
  * (the run-queue lock its first switch handed over is released against
  * the count that took it), yields and sleeps keep it at 0, and the test's
@@ -170,3 +260,4 @@ KTEST(might_sleep_count_survives_switch)
 	KT_ASSERT_EQ(atomic_count(), before);
 	return KT_PASS;
 }
+
