@@ -10,6 +10,7 @@
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/string.h"
+#include "kernel/lock_order.h"
 #include "kernel/might_sleep.h"
 #include "kernel/spinlock.h"
 #include "kernel/task.h"
@@ -261,3 +262,24 @@ KTEST(might_sleep_count_survives_switch)
 	return KT_PASS;
 }
 
+/*
+ * The real thing, unhooked (ktest=might_sleep_report_panics only; the
+ * harness's "sleep-in-atomic" boot): a might_sleep() under a ranked
+ * spinlock prints the BUG line with this file and line, the count, where
+ * the lock was taken, the ranked locks held and the call chain, then
+ * panics. Never returns.
+ */
+KTEST_MANUAL(might_sleep_report_panics)
+{
+	spinlock_t l;
+	unsigned long irq;
+
+	spin_lock_init_ranked(&l, LOCK_RANK_LRU);
+	might_sleep_record(NULL);		/* armed by debug_atomic_sleep=1 */
+	irq = spin_lock_irqsave(&l);
+	might_sleep();
+	spin_unlock_irqrestore(&l, irq);
+	ktest_fail_reason(__FILE__, __LINE__, "might_sleep() under a spinlock did not panic "
+			  "(is debug_atomic_sleep=1 on the command line?)");
+	return KT_FAIL;
+}
