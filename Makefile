@@ -51,12 +51,19 @@ KCMDLINE      ?=
 # mm/debug_alloc.c). Not make run's image nor the bench images.
 # make check DEBUG_KCMDLINE= boots the same images without the allocator.
 DEBUG_KCMDLINE ?= debug_alloc=1
-CHECK_KCMDLINE := $(DEBUG_KCMDLINE) softlockup_panic=1 debugexit
+# Every image make check boots, the bench smoke image included, also arms
+# the sleep-in-atomic checker: a might_sleep() with a spinlock held, in an
+# interrupt handler or with interrupts off is a BUG report and a panic
+# (kernel/might_sleep.h). It costs a load and a branch per might_sleep().
+SLEEPCHECK_KCMDLINE := debug_atomic_sleep=1
+CHECK_KCMDLINE := $(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE) softlockup_panic=1 debugexit
 TEST_KCMDLINE := ktest=all $(CHECK_KCMDLINE)
-# Images the harness boots to see a panic, a soft-lockup panic, a power-off
-# and a reset.
+# Images the harness boots to see a panic, a soft-lockup panic, a
+# sleep-in-atomic panic, a power-off and a reset.
 PANIC_KCMDLINE      := ktest=fault_selftest $(CHECK_KCMDLINE)
 SOFTLOCKUP_KCMDLINE := softlockup=2 ktest=softlockup_spin $(CHECK_KCMDLINE)
+# ...and one that sleeps under a spinlock: the checker's report, then a panic.
+SLEEPBUG_KCMDLINE   := ktest=might_sleep_report_panics $(CHECK_KCMDLINE)
 POWEROFF_KCMDLINE   := ktest=acpi_tables after_tests=poweroff $(CHECK_KCMDLINE)
 RESET_KCMDLINE      := ktest=acpi_tables after_tests=reboot $(CHECK_KCMDLINE)
 # User-level tests: pid 1 is the test runner, a fork storm, or a shell script.
@@ -87,7 +94,7 @@ FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) $(KARGS) -- --seed $(SEED
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
 BENCH_ARGS          ?= $(if $(QUICK),--quick,--size 64)
 BENCH_KCMDLINE      := lockcheck=off init=/bench/mmbench -- $(BENCH_ARGS)
-BENCHSMOKE_KCMDLINE := lockcheck=off init=/bench/mmbench -- --quick
+BENCHSMOKE_KCMDLINE := lockcheck=off $(SLEEPCHECK_KCMDLINE) init=/bench/mmbench -- --quick
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
 # no red zone (interrupts push onto the kernel stack), top-2-GiB code model.
@@ -125,7 +132,7 @@ include user/user.mk
 ELF := $(B)/pagoda.elf
 ISO := $(B)/pagoda.iso
 TEST_ISO := $(B)/test/pagoda.iso
-EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso \
+EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pagoda.iso \
 	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
@@ -186,6 +193,7 @@ CMDLINE_FOR_iso := $(KCMDLINE)
 CMDLINE_FOR_test := $(TEST_KCMDLINE)
 CMDLINE_FOR_panic := $(PANIC_KCMDLINE)
 CMDLINE_FOR_softlockup := $(SOFTLOCKUP_KCMDLINE)
+CMDLINE_FOR_sleepbug := $(SLEEPBUG_KCMDLINE)
 CMDLINE_FOR_poweroff := $(POWEROFF_KCMDLINE)
 CMDLINE_FOR_reset := $(RESET_KCMDLINE)
 CMDLINE_FOR_utest := $(USER_KCMDLINE)
@@ -250,9 +258,10 @@ host-tests: $(HOST_TESTS)
 # tests/linux-selftests-on-pagoda builds them (cached) and boots each on
 # Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
 check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER)
-	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE)' $(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
+	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE)' \
+		$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
-		--accel $(ACCEL) $(if $(DEBUG_KCMDLINE),--debug-alloc) \
+		--accel $(ACCEL) $(if $(DEBUG_KCMDLINE),--debug-alloc) --atomic-sleep \
 		$(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
 		tests/user-tests-on-linux) --suite tests/linux-selftests-on-pagoda
 

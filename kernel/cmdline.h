@@ -7,6 +7,7 @@
  *   softlockup=N, nosoftlockup,   soft-lockup detector (kernel/watchdog.h)
  *   softlockup_panic=0|1
  *   debug_alloc=1                 the debug allocator (mm/debug_alloc.h)
+ *   debug_atomic_sleep=1          the sleep-in-atomic checker (kernel/might_sleep.h)
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H

@@ -2,13 +2,16 @@
  * main.c - kmain(), the C entry point, and the order in which Pagoda boots.
  *
  *   boot.S (32-bit -> long mode) -> kmain(magic, mbi_phys)
+ *     0. GS -> this CPU's struct cpu (every spinlock counts itself there)
  *     1. serial console, multiboot2 checks and parsing, banner
  *     2. CPU: features, GDT/TSS, IDT (faults are reported from here on)
  *     3. memory: memblock -> kernel page tables (direct map) -> buddy -> slab
  *     4. framebuffer console (replays the boot log)
  *     5. soft-lockup options, then ACPI, local APIC, I/O APIC, timer tick,
  *        serial input interrupt
- *     6. in-kernel tests (ktest=...) or the boot monitor on the console
+ *     6. scheduler (from here on the sleep-in-atomic check may be armed),
+ *        system calls, file systems, initramfs
+ *     7. in-kernel tests (ktest=...), init, or the boot monitor on the console
  *
  * Each step only relies on the ones before it; the order is the design.
  */
@@ -17,6 +20,7 @@
 #include "kernel/ktest.h"
 #include "kernel/lib/multiboot2.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/monitor.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
@@ -156,6 +160,8 @@ static void processes_init(void)
 {
 	time_init_realtime();
 	sched_init();
+	/* debug_atomic_sleep=1: there is a task to sleep now, interrupts are on. */
+	might_sleep_init();
 	syscall_init();
 	vfs_init();
 	sockfs_init();
@@ -213,6 +219,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	uint64_t tsc_at_entry = rdtsc();
 	char sel[128];
 
+	percpu_boot_init();
 	uart_init();
 	console_register(&uart_console);
 	check_boot(magic, mbi_phys);

@@ -37,6 +37,11 @@ void panic(const char *fmt, ...)
 	__noreturn_halt();
 }
 
+bool panic_in_progress(void)
+{
+	return __atomic_load_n(&panicking, __ATOMIC_RELAXED);
+}
+
 void warn_once_report(const char *file, int line, const char *cond)
 {
 	printk("WARNING: %s:%d: %s\n", file, line, cond);

@@ -17,6 +17,9 @@
 /* Print "PANIC: <message>", a backtrace, stop; exit QEMU if asked to. */
 void panic(const char *fmt, ...) __noreturn __printf(1, 2);
 
+/* Has panic() begun? Checkers stay quiet then (kernel/might_sleep.c). */
+bool panic_in_progress(void);
+
 #define BUG_ON(cond)							\
 	do {								\
 		if (unlikely(cond))					\

@@ -13,11 +13,21 @@
  * Switching hands the run-queue lock over: schedule() takes it, switches,
  * and the task that starts running releases it (sched_finish_switch), so no
  * other CPU can pick up the previous task before its registers are saved.
+ *
+ * The CPU's atomic count (kernel/might_sleep.h) goes with the task: the
+ * switch saves it in prev and the task switched to puts its own back
+ * before it releases the run-queue lock. A correct switch always happens
+ * with the count at SWITCH_ATOMIC_COUNT (schedule() is might_sleep, then
+ * takes rq_lock), and a new task starts with that value, so the handed-over
+ * rq_lock is released against the count that took it. Saving instead of
+ * assuming means a task that did schedule in atomic context (a reported
+ * bug) keeps its count to itself rather than leaking it to the next.
  */
 #include "kernel/task.h"
 #include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
@@ -31,6 +41,8 @@
 #include <arch/trap.h>
 
 static spinlock_t rq_lock = SPINLOCK_INIT;
+/* The atomic count at switch_to(): rq_lock, nothing else (see the top). */
+#define SWITCH_ATOMIC_COUNT	1
 static LIST_HEAD(run_queue);
 static unsigned int nr_queued;
 static struct task idle_tasks[MAX_CPUS];
@@ -76,6 +88,7 @@ void sched_finish_switch(void)
 	struct task *t = current();
 	struct task *prev = prev_task[this_cpu()->index];
 
+	atomic_count_set(t->saved_atomic_count);
 	if (t->mm)
 		vm_activate(t->mm);
 	if (t->kstack)
@@ -103,6 +116,8 @@ void schedule(void)
 	unsigned long irq;
 	struct task *prev = current(), *next;
 
+	/* Sleeping or yielding: never with a spinlock held or interrupts off. */
+	might_sleep();
 	/* Offering the CPU is progress, whether or not another task takes it. */
 	touch_softlockup_watchdog();
 	irq = spin_lock_irqsave(&rq_lock);
@@ -124,6 +139,7 @@ void schedule(void)
 	}
 	this_cpu()->current = next;
 	prev_task[this_cpu()->index] = prev;
+	prev->saved_atomic_count = atomic_count();
 	switch_to(&prev->saved_rsp, next->saved_rsp);
 	/* Back in prev, switched to by someone's schedule(). */
 	sched_finish_switch();
@@ -137,6 +153,7 @@ void sched_yield_current(void)
 
 void cond_resched(void)
 {
+	might_sleep();
 	if (need_resched())
 		schedule();
 }
@@ -225,6 +242,7 @@ struct task *task_alloc(void)
 	waitqueue_init(&t->child_exit);
 	waitqueue_init(&t->vfork_wait);
 	t->state = TASK_UNINTERRUPTIBLE;
+	t->saved_atomic_count = SWITCH_ATOMIC_COUNT;	/* its first switch_to() */
 	t->start_ns = clock_ns();
 	return t;
 }

@@ -9,12 +9,20 @@
  *
  * A lock may carry a rank (kernel/lock_order.h): then taking it is checked
  * against the ranks the current task already holds. Rank 0 costs one test.
+ *
+ * Holding a spinlock is atomic context: each acquisition raises this CPU's
+ * atomic count and each release lowers it (kernel/might_sleep.h), so a
+ * might_sleep() under the lock is reported. The count goes up before the
+ * lock is spun for and down after it is released. The taking side is
+ * always inlined, so the place the outermost lock was taken, which a
+ * report prints, is the caller's code and not a shared copy.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
 
 #include <arch/cpu.h>
 #include "kernel/lock_order.h"
+#include "kernel/might_sleep.h"
 #include <stdint.h>
 
 typedef struct spinlock {
@@ -38,8 +46,10 @@ static inline void spin_lock_init_ranked(spinlock_t *l, enum lock_rank r)
 }
 
 /* Interrupts must be off (spin_lock_irqsave, or already off). */
-static inline void __spin_lock_how(spinlock_t *l, enum lock_acquire how)
+static inline __attribute__((always_inline)) void __spin_lock_how(spinlock_t *l,
+								   enum lock_acquire how)
 {
+	atomic_count_spin_enter();
 	if (lock_order_checked(l->rank))
 		lock_order_acquire(l, (enum lock_rank)l->rank, how);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
@@ -47,13 +57,13 @@ static inline void __spin_lock_how(spinlock_t *l, enum lock_acquire how)
 			arch_cpu_relax();
 }
 
-static inline void __spin_lock(spinlock_t *l)
+static inline __attribute__((always_inline)) void __spin_lock(spinlock_t *l)
 {
 	__spin_lock_how(l, LOCK_ACQ_WAIT);
 }
 
 /* __spin_lock of a second lock of the rank already held (lock_order.h). */
-static inline void __spin_lock_nested(spinlock_t *l)
+static inline __attribute__((always_inline)) void __spin_lock_nested(spinlock_t *l)
 {
 	__spin_lock_how(l, LOCK_ACQ_NESTED);
 }
@@ -63,10 +73,11 @@ static inline void __spin_unlock(spinlock_t *l)
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	if (lock_order_checked(l->rank))
 		lock_order_release(l);
+	atomic_count_spin_exit();
 }
 
 /* Returns the interrupt state to hand back to spin_unlock_irqrestore(). */
-static inline unsigned long spin_lock_irqsave(spinlock_t *l)
+static inline __attribute__((always_inline)) unsigned long spin_lock_irqsave(spinlock_t *l)
 {
 	unsigned long flags = arch_irq_save();
 

@@ -71,6 +71,8 @@ struct task {
 	bool on_rq;
 	bool off_cpu;			/* a zombie that has switched away for good */
 	struct held_locks held_locks;	/* ranked locks held (kernel/lock_order.h); own task only */
+	unsigned int saved_atomic_count;	/* the CPU's atomic count while switched out
+						 * (kernel/might_sleep.h); under rq_lock */
 
 	/* Identity */
 	pid_t pid;

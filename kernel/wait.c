@@ -3,6 +3,7 @@
  */
 #include "kernel/wait.h"
 #include "kernel/errno.h"
+#include "kernel/might_sleep.h"
 #include "kernel/task.h"
 
 void waitqueue_init(struct waitqueue *wq)
@@ -13,7 +14,10 @@ void waitqueue_init(struct waitqueue *wq)
 
 void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state)
 {
-	unsigned long irq = spin_lock_irqsave(&wq->lock);
+	unsigned long irq;
+
+	might_sleep();			/* the schedule() that follows */
+	irq = spin_lock_irqsave(&wq->lock);
 
 	if (!e->node.next) {			/* not queued yet */
 		e->task = current();
@@ -83,6 +87,7 @@ static bool mutex_try(struct mutex *m)
 /* Checked before waiting, so an inversion is caught even without contention. */
 static void mutex_lock_how(struct mutex *m, enum lock_acquire how)
 {
+	might_sleep();
 	if (lock_order_checked(m->rank))
 		lock_order_acquire(m, (enum lock_rank)m->rank, how);
 	wait_event(&m->wq, mutex_try(m));
@@ -145,11 +150,13 @@ static bool sema_try(struct semaphore *s)
 
 void down(struct semaphore *s)
 {
+	might_sleep();
 	wait_event(&s->wq, sema_try(s));
 }
 
 int down_interruptible(struct semaphore *s)
 {
+	might_sleep();
 	return wait_event_interruptible(&s->wq, sema_try(s));
 }
 

@@ -15,11 +15,17 @@
  * RUNNING again and schedule() returns at once.
  *
  * An interruptible wait ends early with -EINTR when a signal is pending.
+ *
+ * Everything here that can block - prepare_to_wait(), the wait_event
+ * macros, mutex_lock(), down() - is might_sleep() (kernel/might_sleep.h):
+ * calling it with a spinlock held or interrupts off is a reported bug.
+ * wake_up(), mutex_unlock(), mutex_trylock() and up() never sleep.
  */
 #ifndef KERNEL_WAIT_H
 #define KERNEL_WAIT_H
 
 #include "kernel/lib/list.h"
+#include "kernel/might_sleep.h"
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
 
@@ -41,7 +47,7 @@ struct waitqueue {
 #define WAITQUEUE_INIT(name)	{ SPINLOCK_INIT, LIST_HEAD_INIT((name).waiters) }
 
 void waitqueue_init(struct waitqueue *wq);
-/* Queue @e (for the current task) on @wq and set the task's state. */
+/* Queue @e (for the current task) on @wq and set the task's state. Might sleep. */
 void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
 /* Take @e off @wq and make the current task runnable. */
 void finish_wait(struct waitqueue *wq, struct wait_entry *e);
@@ -56,6 +62,7 @@ bool signal_pending_current(void);
 #define wait_event_interruptible(wq, cond) ({				\
 	struct wait_entry __we = WAIT_ENTRY_INIT;						\
 	int __ret = 0;							\
+	might_sleep();							\
 	for (;;) {							\
 		prepare_to_wait((wq), &__we, TASK_INTERRUPTIBLE);	\
 		if (cond)						\
@@ -73,6 +80,7 @@ bool signal_pending_current(void);
 /* Sleep until @cond is true; signals do not end the wait. */
 #define wait_event(wq, cond) ({						\
 	struct wait_entry __we = WAIT_ENTRY_INIT;						\
+	might_sleep();							\
 	for (;;) {							\
 		prepare_to_wait((wq), &__we, TASK_UNINTERRUPTIBLE);	\
 		if (cond)						\

@@ -64,6 +64,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
 #include "mm/filemap.h"
@@ -806,6 +807,7 @@ static enum vm_fault_result fault_account(enum vm_fault_result r)
 /* A CPU fault (trap.c) or a test: takes the mmap lock, reclaims around it; may sleep. */
 enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
 {
+	might_sleep();
 	return fault_account(fault_with_reclaim(mm, addr, flags));
 }
 

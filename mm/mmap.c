@@ -28,6 +28,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/panic.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
@@ -171,6 +172,7 @@ void mm_put(struct mm *mm)
 {
 	struct vma *v;
 
+	might_sleep();			/* Linux's mmput(): even when not the last */
 	if (__atomic_sub_fetch(&mm->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
 	mmap_lock(mm);

@@ -45,6 +45,7 @@
 #include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/pidfd.h"
 #include "kernel/printk.h"
 #include "kernel/syscall.h"
@@ -263,6 +264,7 @@ bool out_of_memory(void)
 	unsigned int nothers = 0;
 	bool reaped, dying_ourselves;
 
+	might_sleep();
 	if (!cur || fatal_signal_pending(cur))
 		return false;
 	if (!select_victim(&ov, others, &nothers)) {

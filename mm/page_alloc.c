@@ -16,6 +16,7 @@
 #include "mm/debug_alloc.h"
 #include "mm/memblock.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
@@ -143,6 +144,7 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 {
 	struct page *p;
 
+	might_sleep_if(gfp & GFP_RECLAIM);	/* whether or not memory is short now */
 	if (should_fail_alloc())
 		return NULL;			/* injected (mm/fail_alloc.h) */
 	if ((gfp & GFP_RECLAIM) && ready && READ_ONCE(zone.free_pages) < watermark_min &&

@@ -44,6 +44,7 @@
 #include "mm/page_alloc.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/fail_alloc.h"
@@ -230,7 +231,10 @@ static __attribute__((noinline)) void *slab_alloc(struct kmem_cache *c, unsigned
  */
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned int gfp)
 {
-	void *obj = slab_alloc(c, gfp, c->object_size);
+	void *obj;
+
+	might_sleep_if(gfp & GFP_RECLAIM);	/* Linux's might_alloc() */
+	obj = slab_alloc(c, gfp, c->object_size);
 
 	barrier();	/* no tail call: debug call chains count this frame */
 	return obj;
@@ -334,6 +338,7 @@ void *kmalloc(size_t size, unsigned int gfp)
 	struct page *p;
 	unsigned int order;
 
+	might_sleep_if(gfp & GFP_RECLAIM);	/* Linux's might_alloc() */
 	if (size == 0)
 		return ZERO_SIZE_PTR;
 	c = kmalloc_cache_for(size);

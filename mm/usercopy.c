@@ -18,11 +18,14 @@
  *
  * A partial copy reports -EFAULT like Linux's syscalls do; what was copied
  * before the fault stays copied. Every function here may sleep (the fault
- * it takes may read swap) and must not be called with spinlocks held.
+ * it takes may read swap) and must not be called with spinlocks held: each
+ * says so with might_fault() (kernel/might_sleep.h), whether or not this
+ * particular copy faults, so a copy under a lock is caught the first time.
  */
 #include "mm/usercopy.h"
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
+#include "kernel/might_sleep.h"
 #include <arch/cpu.h>
 #include <arch/probe.h>
 
@@ -48,6 +51,7 @@ int copy_from_user(void *dst, const void __user *src, size_t n)
 {
 	long r;
 
+	might_fault();
 	/* Checked first: the probe would happily read kernel addresses. */
 	if (!access_ok(src, n))
 		return -EFAULT;
@@ -62,6 +66,7 @@ int copy_to_user(void __user *dst, const void *src, size_t n)
 {
 	long r;
 
+	might_fault();
 	if (!access_ok(dst, n))
 		return -EFAULT;
 	user_access_begin();
@@ -80,6 +85,7 @@ int clear_user(void __user *dst, size_t n)
 	static const char zeros[256];
 	char *d = dst;
 
+	might_fault();
 	if (!access_ok(dst, n))
 		return -EFAULT;
 	while (n) {
@@ -103,6 +109,7 @@ long strnlen_user(const char __user *src, long max)
 	char buf[256];
 	long n = 0;
 
+	might_fault();
 	while (n < max) {
 		unsigned long a = (unsigned long)src + (unsigned long)n;
 		/* Within one page: a chunk never reaches an unmapped page past the NUL. */
@@ -121,6 +128,7 @@ long strnlen_user(const char __user *src, long max)
 
 long strncpy_from_user(char *dst, const char __user *src, long max)
 {
+	might_fault();
 	for (long i = 0; i < max; i++) {
 		if (copy_from_user(&dst[i], src + i, 1))
 			return -EFAULT;

@@ -56,6 +56,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/list.h"
+#include "kernel/might_sleep.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/task.h"
@@ -180,6 +181,7 @@ struct swapout_ctx {
 	unsigned int nlocked;
 	bool busy;			/* a lock was taken or VM_LOCKED: skip the page */
 	struct mm *held;		/* locked by our caller already (MADV_PAGEOUT) */
+	struct mm *busy_mm;		/* pinned, its lock taken: unpinned after the walk */
 };
 
 bool mm_get_unless_zero(struct mm *mm)
@@ -195,6 +197,10 @@ bool mm_get_unless_zero(struct mm *mm)
 /*
  * Trylock @mm's mmap lock (once per mm) and pin the mm: the lock is held
  * across the swap write, and an exiting task's mm_put() does not take it.
+ * Runs inside an rmap walk, which for a tmpfs page holds the i_mmap
+ * spinlock: when the trylock fails the pin is not dropped here (mm_put()
+ * may be the last and sleep) but by unlock_mms() after the walk - which
+ * ends at the first failure, so one slot is enough.
  */
 static bool lock_mm(struct swapout_ctx *c, struct mm *mm)
 {
@@ -206,13 +212,14 @@ static bool lock_mm(struct swapout_ctx *c, struct mm *mm)
 	if (c->nlocked == ARRAY_SIZE(c->locked) || !mm_get_unless_zero(mm))
 		return false;
 	if (!mutex_trylock(&mm->lock)) {
-		mm_put(mm);
+		c->busy_mm = mm;
 		return false;
 	}
 	c->locked[c->nlocked++] = mm;
 	return true;
 }
 
+/* After the walks: release the mmap locks taken and every pin. May sleep. */
 static void unlock_mms(struct swapout_ctx *c)
 {
 	for (unsigned int i = 0; i < c->nlocked; i++) {
@@ -220,6 +227,9 @@ static void unlock_mms(struct swapout_ctx *c)
 		mm_put(c->locked[i]);
 	}
 	c->nlocked = 0;
+	if (c->busy_mm)
+		mm_put(c->busy_mm);
+	c->busy_mm = NULL;
 }
 
 static bool check_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
@@ -425,6 +435,7 @@ unsigned long reclaim_pages(unsigned long nr)
 	unsigned long reclaimed = 0, scanned = 0, budget = nr * 4 + 32;
 	bool by_kswapd = current() == kswapd_task;
 
+	might_sleep();			/* swap writes, whether or not any happen */
 	if (!swap_writable())
 		return 0;
 	while (reclaimed < nr && scanned < budget) {

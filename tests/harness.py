@@ -18,7 +18,8 @@ Usage
 -----
   tests/harness.py --iso build/test/pagoda.iso --log-dir build/test/logs \\
       [--host-test BIN ...] [--suite BIN ...] [--boot NAME ...] [--accel tcg|kvm] \\
-      [--jobs N] [--timeout SEC] [--debug-alloc] [--list] [--selftest]
+      [--jobs N] [--timeout SEC] [--debug-alloc] [--atomic-sleep] [--list]
+      [--selftest]
 
   --boot NAME     run only these boot configurations (repeatable, or
                   comma-separated); default: all of them.  --list shows them.
@@ -30,6 +31,10 @@ Usage
                   boot but bench-smoke must print the kernel's line
                   `debug_alloc: page poisoning, slab redzones+poison, free
                   tracking on` (anywhere in the log), or it fails.
+  --atomic-sleep  the images boot with debug_atomic_sleep=1 (make check):
+                  every boot must print the kernel's line `might_sleep:
+                  sleep-in-atomic checks on` (kernel/might_sleep.c), or it
+                  fails; a report itself ends in a PANIC line.
   --selftest      check the harness itself: feeds synthetic serial logs and
                   exit codes to the classification code, runs tiny fake
                   host tests, checks the QEMU command lines.  Needs no ISO.
@@ -170,6 +175,8 @@ class BootConfig:
                                     # "none": no test lines expected (judged by must_log)
     debug_alloc: bool = True        # with --debug-alloc: its image boots with
                                     # debug_alloc=1 and must print DEBUG_ALLOC_RE
+    atomic_sleep: bool = True       # with --atomic-sleep: its image boots with
+                                    # debug_atomic_sleep=1 and must print ATOMIC_SLEEP_RE
     no_warnings: bool = False       # fail on any kernel "WARNING:"/"BUG:" line (fuzz)
 
 
@@ -195,6 +202,19 @@ BOOTS = (
                          r"^\s*\[<[0-9a-f]+>\] softlockup_spin_loop\+0x",
                          r"^\s*\[<[0-9a-f]+>\] ktest_fn_softlockup_spin\+0x",
                          r"PANIC: softlockup: hung tasks")),
+    # A ktest sleeps under a ranked spinlock with debug_atomic_sleep=1: the
+    # checker's report (Linux's wording) names the file and line, the
+    # count, where the lock was taken, the lock, and the call chain.
+    BootConfig("sleep-in-atomic", image="sleepbug", expect="panic",
+               must_log=(r"^BUG: sleeping function called from invalid context at "
+                         r"kernel/tests/might_sleep_ktest\.c:\d+$",
+                         r"^in_atomic\(\): 1, irqs_disabled\(\): 1, pid: 0, name: idle$",
+                         r"^atomic count: 0x1 \(1 spinlock held, hardirq depth 0\)$",
+                         r"^first spinlock taken at: \[<[0-9a-f]+>\] "
+                         r"ktest_fn_might_sleep_report_panics\+0x",
+                         r"^ranked locks held: lru_lock$",
+                         r"PANIC: might_sleep: sleeping function called from invalid context",
+                         r"^\s*\[<[0-9a-f]+>\] ktest_fn_might_sleep_report_panics\+0x")),
     BootConfig("poweroff", image="poweroff", expect="poweroff", no_reboot=False,
                must_log=(r"Powering off",
                          # the TSC's reference clock (arch/x86_64/tsc.c); a short log, so
@@ -394,6 +414,8 @@ PANIC_RE = re.compile(r"PANIC:")
 # The kernel's boot line when debug_alloc=1 took effect (mm/debug_alloc.c).
 DEBUG_ALLOC_RE = re.compile(r"^debug_alloc: page poisoning, slab redzones\+poison, "
                             r"free tracking on")
+# The kernel's boot line when debug_atomic_sleep=1 took effect (kernel/might_sleep.c).
+ATOMIC_SLEEP_RE = re.compile(r"^might_sleep: sleep-in-atomic checks on")
 # What the kernel prints for a recoverable "cannot happen" (WARN_ON_ONCE,
 # pr_warn) or a detected bug that may not panic (soft lockup, poison).
 WARN_RE = re.compile(r"^(WARNING|BUG): ")
@@ -429,6 +451,7 @@ class SerialParser:
         self.uall = None            # (programs passed, failed) from runall
         self.panic = None           # the first line containing PANIC:
         self.debug_alloc = None     # the debug_alloc "on" line, wherever it is
+        self.atomic_sleep = None    # the might_sleep "on" line, wherever it is
         self.warnings = []          # the first few WARNING:/BUG: lines
 
     def feed(self, data):
@@ -468,6 +491,8 @@ class SerialParser:
                 self.panic = line
             if self.debug_alloc is None and DEBUG_ALLOC_RE.search(line):
                 self.debug_alloc = line
+            if self.atomic_sleep is None and ATOMIC_SLEEP_RE.search(line):
+                self.atomic_sleep = line
             if len(self.warnings) < 5 and WARN_RE.search(line):
                 self.warnings.append(line)
 
@@ -611,7 +636,7 @@ def classify(cfg, parser, run):
         if not any(re.search(rx, line) for line in parser.tail):
             problems.append(f"no serial line matches /{rx}/")
     if not early:
-        problems += check_debug_alloc(cfg, parser)
+        problems += check_debug_options(cfg, parser)
     if cfg.no_warnings and parser.warnings:
         problems.append(f'kernel warning: "{parser.warnings[0]}"')
         details += [f"warning line: {w}" for w in parser.warnings]
@@ -632,12 +657,17 @@ def classify(cfg, parser, run):
                    f"tests, exit {status}", details, n_pass + n_fail)
 
 
-def check_debug_alloc(cfg, parser):
-    """make check boots with debug_alloc=1: the kernel must say it is on."""
+def check_debug_options(cfg, parser):
+    """make check boots with debug_alloc=1 and debug_atomic_sleep=1: the
+    kernel must say that each is on."""
+    problems = []
     if cfg.debug_alloc and parser.debug_alloc is None:
-        return ["no `debug_alloc: ... on` line although the image boots with "
-                "debug_alloc=1"]
-    return []
+        problems.append("no `debug_alloc: ... on` line although the image boots with "
+                        "debug_alloc=1")
+    if cfg.atomic_sleep and parser.atomic_sleep is None:
+        problems.append("no `might_sleep: ... on` line although the image boots with "
+                        "debug_atomic_sleep=1")
+    return problems
 
 
 def check_user_summary(parser, tests):
@@ -695,7 +725,7 @@ def classify_expected(cfg, parser, run, tests, details):
             problems.append(f"{parser.banner_count} banners (a reset, not a power-off?)")
     if cfg.expect == "reset" and parser.banner_count < 2:
         problems.append("the kernel did not boot a second time (no reset seen)")
-    problems += check_debug_alloc(cfg, parser)
+    problems += check_debug_options(cfg, parser)
     for rx in cfg.must_log:
         if not any(re.search(rx, line) for line in parser.tail):
             problems.append(f"no serial line matches /{rx}/")
@@ -1010,16 +1040,16 @@ def run_host_test(path, timeout=HOST_TEST_TIMEOUT):
 # Self test
 # --------------------------------------------------------------------------
 
-def _cfg(name, debug_alloc=False):
+def _cfg(name, debug_alloc=False, atomic_sleep=False):
     return dataclasses.replace(next(c for c in BOOTS if c.name == name),
-                               debug_alloc=debug_alloc)
+                               debug_alloc=debug_alloc, atomic_sleep=atomic_sleep)
 
 
 def _verdict(serial, status=EXIT_PASS, cfg="bios-cdrom", banner_time=1.25,
-             debug_alloc=False, **kw):
+             debug_alloc=False, atomic_sleep=False, **kw):
     parser = parse_serial_text(serial)
     run = RunInfo(exit_status=status, banner_time=banner_time, **kw)
-    return classify(_cfg(cfg, debug_alloc), parser, run), parser
+    return classify(_cfg(cfg, debug_alloc, atomic_sleep), parser, run), parser
 
 
 GOOD_LOG = ("SeaBIOS (version x)\r\n"
@@ -1299,6 +1329,28 @@ def st_debug_alloc_line():
     args = parse_args(["--debug-alloc"])
     assert {c.name for c in args.configs if not c.debug_alloc} == {"bench-smoke"}
     assert not any(c.debug_alloc for c in parse_args([]).configs)
+
+
+def st_atomic_sleep_line():
+    on = "might_sleep: sleep-in-atomic checks on (debug_atomic_sleep=1)\r\n"
+    log = GOOD_LOG.replace("Pagoda 0.1 (x86_64) test build\r\n",
+                           "Pagoda 0.1 (x86_64) test build\r\n" + on + "x\r\n" * 300)
+    v, p = _verdict(log, atomic_sleep=True)
+    assert v.ok and p.atomic_sleep, v.why
+    _expect_fail(_verdict(GOOD_LOG, atomic_sleep=True)[0], "no `might_sleep: ... on` line")
+    assert _verdict(GOOD_LOG)[0].ok                 # not asked for: not needed
+    _expect_fail(_verdict(PANIC_LOG, status=EXIT_FAIL, cfg="panic", atomic_sleep=True)[0],
+                 "no `might_sleep: ... on` line")
+    # Every make check boot has it, bench-smoke included (no debug_alloc there).
+    args = parse_args(["--atomic-sleep"])
+    assert all(c.atomic_sleep for c in args.configs)
+    assert not any(c.atomic_sleep for c in parse_args([]).configs)
+    # A report is a BUG line and then a panic.
+    bug = GOOD_LOG.replace("KTEST PASS pmm_alloc\r\n",
+                           "BUG: sleeping function called from invalid context at mm/x.c:1\r\n"
+                           "PANIC: might_sleep: sleeping function called from invalid "
+                           "context at mm/x.c:1\r\n")
+    _expect_fail(_verdict(bug, status=EXIT_FAIL)[0], "PANIC")
 FUZZ_LOG = ("Pagoda 0.1\r\nFUZZ START seed=1 calls=100 workers=2 timeout=3\r\n"
             "FUZZ DONE seed=1 calls=100 workers=3 killed=1 stuck=0 exited=2 orphans=0 "
             "signals: SIGSEGV:1\r\nFUZZ MEMFREE before 100 after 100\r\n"
@@ -1408,7 +1460,7 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
     st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench,
-    st_debug_alloc_line, st_fuzz)]
+    st_debug_alloc_line, st_atomic_sleep_line, st_fuzz)]
 
 
 def selftest():
@@ -1456,6 +1508,8 @@ def parse_args(argv):
                     help="list the boot configurations and exit")
     ap.add_argument("--debug-alloc", action="store_true",
                     help="the images boot with debug_alloc=1: require its boot line")
+    ap.add_argument("--atomic-sleep", action="store_true",
+                    help="the images boot with debug_atomic_sleep=1: require its boot line")
     ap.add_argument("--selftest", action="store_true",
                     help="test the harness's own logic and exit")
     args = ap.parse_args(argv)
@@ -1465,7 +1519,8 @@ def parse_args(argv):
     if unknown:
         ap.error(f"unknown boot configuration(s) {', '.join(unknown)}; "
                  f"known: {', '.join(c.name for c in BOOTS)}")
-    args.configs = [dataclasses.replace(c, debug_alloc=c.debug_alloc and args.debug_alloc)
+    args.configs = [dataclasses.replace(c, debug_alloc=c.debug_alloc and args.debug_alloc,
+                                        atomic_sleep=c.atomic_sleep and args.atomic_sleep)
                     for c in BOOTS if not names or c.name in names]
     if args.jobs < 1 or args.timeout <= 0:
         ap.error("--jobs and --timeout must be positive")

@@ -57,14 +57,27 @@ static void set_tss_descriptor(uint64_t *gdt, struct tss *tss)
 	gdt[TSS_SEL / 8 + 1] = base >> 32;
 }
 
-/* Load the GDT and TSS of the boot CPU and point GS at its struct cpu. */
+/*
+ * Point GS at the boot CPU's struct cpu: the first thing kmain does, since
+ * every spinlock counts itself there (kernel/might_sleep.h). Until now the
+ * GS base is 0, and %gs-relative accesses would land in low memory.
+ */
+void percpu_boot_init(void)
+{
+	struct cpu *c = &cpus[0];
+
+	memset(c, 0, sizeof(*c));
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+/* Load the GDT and TSS of the boot CPU (GS already points at its struct cpu). */
 void gdt_init(void)
 {
 	struct cpu *c = &cpus[0];
 	struct gdt_ptr p;
 
-	memset(c, 0, sizeof(*c));
-	c->self = c;
 	c->gdt[1] = SEG_CODE64(0);
 	c->gdt[2] = SEG_DATA(0);
 	c->gdt[3] = SEG_CODE32(3);
@@ -90,6 +103,4 @@ void gdt_init(void)
 		"ltr %w3"
 		: : "m"(p), "r"(KERNEL_DS), "i"(KERNEL_CS), "r"(TSS_SEL)
 		: "rax", "memory");
-	wrmsr(MSR_GS_BASE, (uint64_t)c);
-	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }

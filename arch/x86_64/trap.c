@@ -12,6 +12,12 @@
  *   vector >= 32  device or timer interrupt: call the registered handler,
  *                 then acknowledge the local APIC (not for spurious 0xff).
  *
+ * A device/timer handler and an NMI run in hardirq context: the CPU's
+ * atomic count carries HARDIRQ_OFFSET meanwhile, so anything that might
+ * sleep there is reported (kernel/might_sleep.h). Exceptions run in the
+ * context they interrupted: a page fault on a user address may sleep,
+ * exactly when the interrupted code could have.
+ *
  * IDT gate descriptor (16 bytes, Intel SDM vol. 3A, 6.14.1):
  *
  *   127..96 reserved | 95..64 offset 63:32
@@ -27,6 +33,7 @@
 #include "kernel/errno.h"
 #include "kernel/ksyms.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/task.h"
@@ -268,36 +275,11 @@ void arch_show_regs(const struct trap_frame *tf)
 }
 
 /*
- * A page fault on a user address: let mm resolve it (demand paging). In
- * user mode an unresolved fault becomes SIGSEGV; in kernel mode (a copy to
- * or from user memory) the caller falls back to the exception table.
+ * What an unresolved fault in user mode becomes. Called with interrupts
+ * on, as the fault itself ran: the OOM killer may sleep.
  */
-static bool handle_user_page_fault(struct trap_frame *tf)
+static void user_fault_error(struct task *t, enum vm_fault_result r, uint64_t addr)
 {
-	uint64_t addr = read_cr2();
-	struct task *t = current();
-	bool user = trap_from_user(tf);
-	enum vm_fault_result r;
-
-	if (user && addr >= USER_END) {
-		/* The kernel half, from user mode: SEGV_MAPERR, as Linux reports it. */
-		force_sig_fault(SIGSEGV, SEGV_MAPERR, addr);
-		return true;
-	}
-	if (addr >= USER_END || !t || !t->mm)
-		return false;
-	/* Kernel code may touch user memory only inside a stac/clac window. */
-	if (!user && cpu_features.smap && !(tf->rflags & RFLAGS_AC))
-		return false;
-	if (tf->rflags & RFLAGS_IF)
-		arch_irq_enable();		/* the fault path may sleep */
-	r = vm_fault(t->mm, addr, (tf->error & PF_WRITE ? FAULT_WRITE : 0) |
-		     (tf->error & PF_INSTR ? FAULT_EXEC : 0));
-	arch_irq_disable();
-	if (r == VM_FAULT_OK)
-		return true;
-	if (!user)
-		return false;			/* a user copy: the exception table says -EFAULT */
 	switch (r) {
 	case VM_FAULT_OOM:
 		/*
@@ -321,7 +303,41 @@ static bool handle_user_page_fault(struct trap_frame *tf)
 				addr);
 		break;
 	}
-	return true;
+}
+
+/*
+ * A page fault on a user address: let mm resolve it (demand paging). In
+ * user mode an unresolved fault becomes SIGSEGV; in kernel mode (a copy to
+ * or from user memory) the caller falls back to the exception table.
+ * Interrupts are on for the whole of it when the faulting code had them
+ * on (always, from user mode), and off again before the return.
+ */
+static bool handle_user_page_fault(struct trap_frame *tf)
+{
+	uint64_t addr = read_cr2();
+	struct task *t = current();
+	bool user = trap_from_user(tf);
+	enum vm_fault_result r;
+
+	if (user && addr >= USER_END) {
+		/* The kernel half, from user mode: SEGV_MAPERR, as Linux reports it. */
+		force_sig_fault(SIGSEGV, SEGV_MAPERR, addr);
+		return true;
+	}
+	if (addr >= USER_END || !t || !t->mm)
+		return false;
+	/* Kernel code may touch user memory only inside a stac/clac window. */
+	if (!user && cpu_features.smap && !(tf->rflags & RFLAGS_AC))
+		return false;
+	if (tf->rflags & RFLAGS_IF)
+		arch_irq_enable();		/* the fault path may sleep */
+	r = vm_fault(t->mm, addr, (tf->error & PF_WRITE ? FAULT_WRITE : 0) |
+		     (tf->error & PF_INSTR ? FAULT_EXEC : 0));
+	if (r != VM_FAULT_OK && user)
+		user_fault_error(t, r, addr);	/* before the cli: it may sleep */
+	arch_irq_disable();
+	/* Unresolved in a user copy: the exception table makes it -EFAULT. */
+	return r == VM_FAULT_OK || user;
 }
 
 /* A CPU exception in user mode becomes the signal Linux would send. */
@@ -394,6 +410,12 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	struct trap_frame **slot, *outer;
 
+	if (tf->vector == T_NMI) {
+		hardirq_enter();
+		handle_exception(tf);
+		hardirq_exit();
+		return;
+	}
 	if (tf->vector < 32) {
 		handle_exception(tf);
 		return;
@@ -404,8 +426,10 @@ void trap_dispatch(struct trap_frame *tf)
 	slot = &irq_regs[this_cpu()->index];
 	outer = *slot;
 	*slot = tf;
+	hardirq_enter();
 	if (irq_table[tf->vector].fn)
 		irq_table[tf->vector].fn(irq_table[tf->vector].arg);
+	hardirq_exit();
 	*slot = outer;
 	lapic_eoi();
 }

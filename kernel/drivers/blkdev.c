@@ -33,6 +33,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "kernel/printk.h"
 #include "mm/page_alloc.h"
 
@@ -131,6 +132,11 @@ int blkdev_rw(struct blkdev *d, uint64_t sector, void *buf, size_t nsectors, boo
 {
 	uint8_t *p = buf;
 
+	/*
+	 * The driver waits for the device: it sleeps, or polls only while
+	 * sleeping is impossible (boot, before the scheduler).
+	 */
+	might_sleep();
 	if (nsectors == 0)
 		return 0;
 	/* Past the end, or wrapping around: Linux fails such bios with EIO. */

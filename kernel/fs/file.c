@@ -16,6 +16,7 @@
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "kernel/might_sleep.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/panic.h"
@@ -65,6 +66,7 @@ struct file *file_get(struct file *f)
 /* Drop a reference; the last one releases the file. May sleep. */
 void fput(struct file *f)
 {
+	might_sleep();			/* whether or not this is the last reference */
 	if (!f)
 		return;
 	if (f->fop->put ? f->fop->put(f) : __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL))

@@ -12,6 +12,7 @@
 #include "kernel/ktest.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
+#include "kernel/might_sleep.h"
 #include "mm/page_alloc.h"
 #include "mm/internal.h"
 #include <arch/pgtable.h>
@@ -371,6 +372,59 @@ KTEST(swap_shmem_out_and_back)
 	KT_ASSERT_EQ(total, 0);
 	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
 	kfree(saved);
+	return KT_PASS;
+}
+
+/*
+ * Regression (found by the sleep-in-atomic checker, kernel/might_sleep.h):
+ * reclaim pins each mapper's mm and trylocks its mmap lock from inside the
+ * rmap walk, which for a tmpfs page holds the inode's i_mmap spinlock. When
+ * the trylock failed, the pin was dropped there and then - mm_put(), which
+ * frees the mm if that was the last reference, and that sleeps. Now the
+ * pin is dropped after the walk. Here: a tmpfs page mapped by @a (whose
+ * lock the pageout holds, as MADV_PAGEOUT does) and @b (whose lock is
+ * taken, so reclaim must give up): -EBUSY, no report, @b's count intact.
+ */
+KTEST(reclaim_busy_mm_put_outside_i_mmap_lock)
+{
+	const unsigned long va = 0x60000000ul;
+	const unsigned long shared = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE |
+				     VM_SHARED | VM_MAYSHARE;
+	struct file *f = shmem_file_create("ktest-busy-mm", PAGE_SIZE, 0);
+	struct mm *a = mm_create(), *b = mm_create();
+	struct might_sleep_report rep;
+	struct mmu_mapping m;
+	struct page *p;
+	int refs, err;
+
+	KT_ASSERT(!IS_ERR(f) && a && b);
+	mmap_lock(a);
+	KT_ASSERT_EQ(vm_mmap_region_locked(a, va, PAGE_SIZE, shared, f, 0, MAP_REGION_FIXED),
+		     (long)va);
+	mmap_unlock(a);
+	mmap_lock(b);
+	KT_ASSERT_EQ(vm_mmap_region_locked(b, va, PAGE_SIZE, shared, f, 0, MAP_REGION_FIXED),
+		     (long)va);
+	mmap_unlock(b);
+	KT_ASSERT_EQ(vm_fault(a, va, FAULT_WRITE), VM_FAULT_OK);
+	KT_ASSERT_EQ(vm_fault(b, va, 0), VM_FAULT_OK);
+	KT_ASSERT_EQ(arch_query(&a->pgt, va, &m), 0);
+	p = pfn_to_page(m.pa >> PAGE_SHIFT);
+	KT_ASSERT(page_test_flag(p, PG_lru));		/* else pageout gives up before the walk */
+	refs = READ_ONCE(b->refcount);
+	mmap_lock(a);
+	KT_ASSERT(mutex_trylock(&b->lock));		/* busy for reclaim */
+	might_sleep_record(&rep);
+	err = pageout_shmem_page(p, a);
+	might_sleep_record(NULL);
+	mutex_unlock(&b->lock);
+	mmap_unlock(a);
+	KT_ASSERT_EQ(err, -EBUSY);
+	KT_ASSERT_EQ(rep.nr, 0);
+	KT_ASSERT_EQ(READ_ONCE(b->refcount), refs);
+	mm_put(a);
+	mm_put(b);
+	fput(f);
 	return KT_PASS;
 }
 

@@ -1,10 +1,13 @@
 /*
  * trap_ktest.c - exceptions and interrupts: int3 through a hook, page
  * faults and general-protection faults caught by the exception table, the
- * timer tick, serial receive interrupts (UART loopback) and the ACPI tables.
+ * timer tick, serial receive interrupts (UART loopback), interrupt
+ * handlers counted as atomic context (kernel/might_sleep.h) and the ACPI
+ * tables.
  */
 #include "kernel/ktest.h"
 #include "kernel/errno.h"
+#include "kernel/might_sleep.h"
 #include "kernel/time.h"
 #include <arch/acpi.h>
 #include <arch/cpu.h>
@@ -131,6 +134,44 @@ KTEST(uart_rx_interrupt_loopback)
 	KT_ASSERT_EQ(n, 4);
 	KT_ASSERT(got[0] == 'p' && got[1] == 'i' && got[2] == 'n' && got[3] == 'g');
 	KT_ASSERT(uart_irq_count() > irqs0);
+	return KT_PASS;
+}
+
+/*
+ * A handler runs in hardirq context: the atomic count carries
+ * HARDIRQ_OFFSET, and a might_sleep() there is reported with it. The
+ * interrupt is a software "int" on a vector no device uses (PCI vectors
+ * are handed out from 0x30 up), so the test needs no device.
+ */
+#define TEST_IRQ_VECTOR	0xe0
+
+static unsigned int hardirq_seen_count;
+static int hardirq_line;
+
+static void might_sleep_irq(void *arg)
+{
+	hardirq_seen_count = atomic_count();
+	hardirq_line = __LINE__ + 1;
+	might_sleep();
+}
+
+KTEST(might_sleep_in_hardirq)
+{
+	struct might_sleep_report rep;
+	unsigned int before = atomic_count();
+
+	if (irq_register_vector(TEST_IRQ_VECTOR, might_sleep_irq, NULL))
+		KT_SKIP("vector %#x in use", TEST_IRQ_VECTOR);
+	might_sleep_record(&rep);
+	__asm__ __volatile__("int %0" : : "i"(TEST_IRQ_VECTOR) : "memory");
+	might_sleep_record(NULL);
+	irq_register_vector(TEST_IRQ_VECTOR, NULL, NULL);
+	KT_ASSERT_EQ(hardirq_seen_count, before + HARDIRQ_OFFSET);
+	KT_ASSERT_EQ(rep.nr, 1);
+	KT_ASSERT_EQ(rep.line, hardirq_line);
+	KT_ASSERT_EQ(rep.count, before + HARDIRQ_OFFSET);
+	KT_ASSERT(rep.irqs_disabled);		/* an interrupt gate clears IF */
+	KT_ASSERT_EQ(atomic_count(), before);	/* and the way out takes it back */
 	return KT_PASS;
 }
 

@@ -4,11 +4,20 @@
  * Each CPU's GS base points at its struct cpu, whose first field points at
  * itself, so this_cpu() is one "mov %gs:0". There is no global "current":
  * later issues add the running thread here. Only the boot CPU runs for now
- * (cpus[0]); SMP start-up fills the others.
+ * (cpus[0]); SMP start-up fills the others. percpu_boot_init() points GS
+ * at cpus[0] as the very first thing kmain does, so per-CPU data (the
+ * atomic count every spinlock raises) is usable from the first printk; a
+ * CPU started later must point GS at its own struct cpu before its first
+ * lock in the same way.
+ *
+ * this_cpu_add_atomic_count() is one "addl ..., %gs:off": a single
+ * instruction, so an interrupt cannot split its read-modify-write, and no
+ * this_cpu() pointer is held across it (kernel/might_sleep.h).
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MAX_CPUS	64
@@ -36,6 +45,14 @@ struct cpu {
 	void *current;			/* struct task running here (kernel/task.h) */
 	uint64_t user_rsp;		/* scratch for the syscall entry */
 	uint64_t kernel_rsp;		/* top of current's kernel stack */
+	/*
+	 * Atomic-context bookkeeping (kernel/might_sleep.h), this CPU only:
+	 * spinlocks held plus HARDIRQ_OFFSET per interrupt being handled;
+	 * saved in and restored from the task across a context switch
+	 * (kernel/sched.c). atomic_ip: where the spinlock part last left 0.
+	 */
+	unsigned int atomic_count;
+	uint64_t atomic_ip;
 };
 
 extern struct cpu cpus[MAX_CPUS];
@@ -47,6 +64,48 @@ static inline struct cpu *this_cpu(void)
 
 	__asm__ __volatile__("movq %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/* Point GS at cpus[0] (boot CPU, before anything takes a lock). */
+void percpu_boot_init(void);
+
+static inline unsigned int this_cpu_atomic_count(void)
+{
+	unsigned int v;
+
+	__asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(v)
+			     : "i"(offsetof(struct cpu, atomic_count)) : "memory");
+	return v;
+}
+
+static inline void this_cpu_add_atomic_count(int n)
+{
+	__asm__ __volatile__("addl %1, %%gs:%c0" : : "i"(offsetof(struct cpu, atomic_count)),
+			     "ri"(n) : "memory", "cc");
+}
+
+static inline void this_cpu_set_atomic_count(unsigned int v)
+{
+	__asm__ __volatile__("movl %1, %%gs:%c0" : : "i"(offsetof(struct cpu, atomic_count)),
+			     "r"(v) : "memory");
+}
+
+/* Record this instruction's address (inlined: the caller's) as atomic_ip. */
+static inline __attribute__((always_inline)) void this_cpu_mark_atomic_ip(void)
+{
+	uint64_t ip;
+
+	__asm__ __volatile__("leaq 0(%%rip), %0\n\tmovq %0, %%gs:%c1" : "=&r"(ip)
+			     : "i"(offsetof(struct cpu, atomic_ip)) : "memory");
+}
+
+static inline uint64_t this_cpu_atomic_ip(void)
+{
+	uint64_t ip;
+
+	__asm__ __volatile__("movq %%gs:%c1, %0" : "=r"(ip)
+			     : "i"(offsetof(struct cpu, atomic_ip)) : "memory");
+	return ip;
 }
 
 #endif
