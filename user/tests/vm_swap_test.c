@@ -362,7 +362,9 @@ static int in_child(const char *what, const char *(*fn)(void))
  * and, on Pagoda, with MREMAP_RELOCATE_ANON (8). At the new address the
  * marker is still SIGBUS BUS_MCEERR_AR, in this process and in a forked
  * child, the other pages are still swap entries (pagemap) and read back
- * right; the old range is gone. Runs in a child (the note above in_child).
+ * right; the old range is gone (with MREMAP_DONTUNMAP, the third pass and
+ * the syzkaller report's flags, it stays mapped and empty). Runs in a
+ * child (the note above in_child).
  */
 #define MOVE_PAGES	8
 
@@ -400,17 +402,19 @@ static const char *moved_region_ok(char *m, const char *how)
 static const char *mremap_child(void)
 {
 	const unsigned long len = MOVE_PAGES * PAGE;
-	char *dst = mmap(NULL, 4 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *dst = mmap(NULL, 6 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct vm_fault pr;
 	const char *m;
 
 	if (dst == MAP_FAILED)
 		CHILD_FAIL("mmap: %s", strerror(errno));
-	for (int pass = 0; pass < 2; pass++) {
-		unsigned long flags = MREMAP_MAYMOVE | MREMAP_FIXED | (pass ? 8 : 0);
+	for (int pass = 0; pass < 3; pass++) {
+		unsigned long flags = MREMAP_MAYMOVE | MREMAP_FIXED | (pass ? 8 : 0) |
+				      (pass == 2 ? MREMAP_DONTUNMAP : 0);
 		char *src = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				 -1, 0), *to = dst + pass * 2 * len;
-		const char *how = pass ? "RELOCATE_ANON move" : "plain move";
+		const char *how = pass == 2 ? "DONTUNMAP|RELOCATE_ANON move" :
+				  pass ? "RELOCATE_ANON move" : "plain move";
 		char req[64];
 		uint64_t e;
 		void *r;
