@@ -92,28 +92,6 @@ void notify_waiters(struct task *t)
 		wake_up(&t->tracer->child_exit);
 }
 
-/* Contract in task.h. */
-void ptrace_notify_tracer(struct task *t, int code)
-{
-	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-	struct task *tracer = t->tracer;
-
-	if (tracer) {
-		if (!(tracer->sigaction[SIGCHLD - 1].sa.sa_flags & SA_NOCLDSTOP)) {
-			struct siginfo si;
-
-			memset(&si, 0, sizeof(si));
-			si.si_signo = SIGCHLD;
-			si.si_code = CLD_TRAPPED;
-			si.si_pid = t->pid;
-			si.si_status = code;
-			send_signal(tracer, SIGCHLD, &si);
-		}
-		wake_up(&tracer->child_exit);
-	}
-	spin_unlock_irqrestore(&tasklist_lock, irq);
-}
-
 /* Make @t a tracee of @tracer with @flags. tasklist_lock held. */
 static void ptrace_link(struct task *t, struct task *tracer, unsigned int flags)
 {

@@ -101,27 +101,28 @@ static bool sig_ignored(struct task *t, int sig)
 }
 
 /*
- * Tell @t's parent that @t stopped or continued (@why CLD_STOPPED or
- * CLD_CONTINUED; @sig the stop signal, or SIGCONT): SIGCHLD unless the
- * parent asked for SA_NOCLDSTOP, and a wake-up for its wait4.
+ * Contract in task.h: tell @t's parent (@tracer false) or tracer that @t
+ * stopped or continued (@why CLD_STOPPED, CLD_CONTINUED, CLD_TRAPPED;
+ * @status the stop signal, or SIGCONT): SIGCHLD unless it asked for
+ * SA_NOCLDSTOP, and a wake-up for its wait4.
  */
-static void notify_parent_cldstop(struct task *t, int why, int sig)
+void notify_cldstop(struct task *t, bool tracer, int why, int status)
 {
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-	struct task *parent = t->parent;
+	struct task *to = tracer ? t->tracer : t->parent;
 
-	if (parent) {
-		if (!(parent->sigaction[SIGCHLD - 1].sa.sa_flags & SA_NOCLDSTOP)) {
+	if (to) {
+		if (!(to->sigaction[SIGCHLD - 1].sa.sa_flags & SA_NOCLDSTOP)) {
 			struct siginfo si;
 
 			memset(&si, 0, sizeof(si));
 			si.si_signo = SIGCHLD;
 			si.si_code = why;
 			si.si_pid = t->pid;
-			si.si_status = sig;
-			send_signal(parent, SIGCHLD, &si);
+			si.si_status = status;
+			send_signal(to, SIGCHLD, &si);
 		}
-		wake_up(&parent->child_exit);
+		wake_up(&to->child_exit);
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 }
@@ -178,7 +179,7 @@ int send_signal(struct task *t, int sig, const struct siginfo *info)
 out:
 	if (continued) {
 		wake_up_stopped(t);
-		notify_parent_cldstop(t, CLD_CONTINUED, SIGCONT);
+		notify_cldstop(t, false, CLD_CONTINUED, SIGCONT);
 	}
 	return 0;
 }
@@ -504,7 +505,7 @@ int ptrace_stop(int code, int event, unsigned long message)
 	t->ptrace_message = message;
 	t->ptrace_stopped = true;
 	spin_unlock_irqrestore(&sig_lock, irq);
-	ptrace_notify_tracer(t, code);
+	notify_cldstop(t, true, CLD_TRAPPED, code);
 
 	stop_sleep(TASK_TRACED, &t->ptrace_stopped, false);
 
@@ -535,7 +536,7 @@ static void do_signal_stop(struct task *t, int sig)
 	t->stop_sig = sig;
 	t->wait_report = WAIT_REPORT_STOPPED;
 	spin_unlock_irqrestore(&sig_lock, irq);
-	notify_parent_cldstop(t, CLD_STOPPED, sig);
+	notify_cldstop(t, false, CLD_STOPPED, sig);
 
 	stop_sleep(TASK_STOPPED, &t->group_stopped, true);
 

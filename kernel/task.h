@@ -269,8 +269,11 @@ void exit_ptrace(struct task *tracer);
  * a stop, continue or exit to report. Caller holds tasklist_lock.
  */
 void notify_waiters(struct task *t);
-/* SIGCHLD (CLD_TRAPPED, @code) and a wake-up to @t's tracer for a ptrace stop. */
-void ptrace_notify_tracer(struct task *t, int code);
+/*
+ * SIGCHLD (@why: CLD_STOPPED, CLD_CONTINUED, CLD_TRAPPED; @status) unless
+ * SA_NOCLDSTOP, and a wake-up, to @t's parent or (@tracer) its tracer.
+ */
+void notify_cldstop(struct task *t, bool tracer, int why, int status);
 /* Detach @t from its tracer (tasklist_lock held); a stopped @t stays stopped. */
 void ptrace_unlink(struct task *t);
 /* A zombie ex-tracee goes back to its parent (or init) for reaping. tasklist_lock held. */

@@ -302,6 +302,34 @@ void vma_rmap_post_update(struct vma *v)
 		vma_link_file(v);
 }
 
+/*
+ * Contract in rmap.h. Only the intervals' last page changes, so each node
+ * is re-keyed in place under its tree's lock (no remove and re-insert).
+ */
+void vma_rmap_grow_end(struct vma *v, unsigned long end)
+{
+	struct anon_vma_chain *avc;
+	unsigned long last = v->pgoff + ((end - v->start) >> PAGE_SHIFT) - 1;
+
+	list_for_each_entry(avc, &v->anon_vma_chain, same_vma) {
+		struct anon_vma *root = avc->anon_vma->root;
+
+		mutex_lock(&root->lock);
+		interval_tree_set_last(&avc->rb, &avc->anon_vma->rb_root, last);
+		v->end = end;
+		mutex_unlock(&root->lock);
+	}
+	if (v->file) {
+		struct inode *inode = v->file->inode;
+		unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
+
+		interval_tree_set_last(&v->shared_rb, &inode->i_mmap, last);
+		v->end = end;
+		spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
+	}
+	v->end = end;
+}
+
 /* ---- files ---- */
 
 /*

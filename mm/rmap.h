@@ -60,6 +60,8 @@ void unlink_anon_vmas(struct vma *v);			/* VMA going away */
 void vma_rmap_pre_update(struct vma *v);
 void vma_rmap_post_update(struct vma *v);
 
+/* mremap's grow in place: @v's end moves up to @end, its rmap intervals with it. */
+void vma_rmap_grow_end(struct vma *v, unsigned long end);
 void vma_link_file(struct vma *v);	/* put a file VMA in its inode's i_mmap */
 void vma_unlink_file(struct vma *v);
 /*

@@ -161,7 +161,8 @@ void vma_expand_end(struct mm *mm, struct vma *v, unsigned long end)
 	unsigned long add = (end - v->end) >> PAGE_SHIFT;
 
 	mmap_assert_write_locked(mm);
-	vma_set_end(mm, v, end);
+	vma_rmap_grow_end(v, end);
+	vma_tree_adjust(&mm->vmas, v);
 	mm->total_vm += add;
 	if (v->flags & VM_LOCKED)
 		mm->locked_vm += add;

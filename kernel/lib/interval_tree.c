@@ -139,6 +139,15 @@ void interval_tree_remove(struct interval_tree_node *n, struct interval_tree_roo
 	t->count--;
 }
 
+/* Contract: interval_tree.h. */
+void interval_tree_set_last(struct interval_tree_node *n, struct interval_tree_root *t,
+			    unsigned long last)
+{
+	(void)t;
+	n->last = last;
+	interval_tree_callbacks_propagate(&n->rb, NULL);
+}
+
 /* ---- overlap walks ------------------------------------------------------ */
 
 /*

@@ -80,6 +80,14 @@ void interval_tree_insert(struct interval_tree_node *n, struct interval_tree_roo
 void interval_tree_remove(struct interval_tree_node *n, struct interval_tree_root *t);
 
 /*
+ * Give @n, in @t, a new last (its start, the sort key, stays): the
+ * subtree_last values up the path follow. The caller holds the tree's
+ * lock. O(log n), no rebalancing (mremap's grow in place).
+ */
+void interval_tree_set_last(struct interval_tree_node *n, struct interval_tree_root *t,
+			    unsigned long last);
+
+/*
  * The first node of @t, in order of start, that overlaps [start, last]
  * (n->start <= last && start <= n->last), or NULL if none does or if
  * start > last. interval_tree_iter_next() with the same range gives the

@@ -17,7 +17,9 @@
  * (start, insertion number), which is the order the tree promises (equal
  * starts in insertion order). The storm inserts and removes at random,
  * over a small range of starts so that duplicates, identical and nested
- * intervals are common, with some intervals reaching ULONG_MAX. After
+ * intervals are common, with some intervals reaching ULONG_MAX, and
+ * moves some node's last up in place (interval_tree_set_last, mremap's
+ * grow: the model's order does not change). After
  * every step it runs interval_tree_check() (colours, order, every
  * subtree_last, count), compares the in-order sequence with the model, and
  * asks overlap queries (points, ranges, everything, reversed ranges, the
@@ -337,7 +339,7 @@ static struct item *storm_item(void)
 
 static void t_storm(void)
 {
-	unsigned long target = 0, peak = 0, inserts = 0, removes = 0;
+	unsigned long target = 0, peak = 0, inserts = 0, removes = 0, set_lasts = 0;
 
 	rng_seed(0x1d7e5a11);
 	env_reset();
@@ -352,7 +354,15 @@ static void t_storm(void)
 			insert = false;
 		else
 			insert = rng_below(10) < (nmodel < target ? 7u : 3u);
-		if (insert) {
+		if (nmodel && rng_below(8) == 0) {
+			/* A node's last grows in place: order and count stay. */
+			struct item *x = model[rng_below(nmodel)];
+			unsigned long grow = rng_below(64);
+
+			interval_tree_set_last(&x->it, &tree, x->it.last > ULONG_MAX - grow ?
+					       ULONG_MAX : x->it.last + grow);
+			set_lasts++;
+		} else if (insert) {
 			struct item *x = storm_item();
 
 			random_interval(&x->it.start, &x->it.last);
@@ -369,9 +379,9 @@ static void t_storm(void)
 		random_query(h);
 		random_query(h);
 	}
-	printf("interval_tree: storm %lu ops (%lu inserts, %lu removes), peak %lu nodes, "
-	       "%lu queries, %lu hits (max %lu in one)\n", STORM_OPS, inserts, removes,
-	       peak, storm_queries, storm_hits, storm_max_k);
+	printf("interval_tree: storm %lu ops (%lu inserts, %lu removes, %lu set_last), peak %lu "
+	       "nodes, %lu queries, %lu hits (max %lu in one)\n", STORM_OPS, inserts, removes,
+	       set_lasts, peak, storm_queries, storm_hits, storm_max_k);
 	printf("interval_tree: storm walks: max %lu visits, max visits/((k+1)h) %.2f "
 	       "(bound 4 + 1/h); dearest iter_first %lu, iter_next %lu\n",
 	       storm_max_visits, storm_max_ratio, storm_max_first, storm_max_next);
