@@ -56,56 +56,9 @@
 
 static const char *self_path;		/* this program, for execve */
 
-/* ---- children, pipes and the watchdog ---- */
+/* ---- children, pipes (kids_util.h) and the watchdog ---- */
 
-static pid_t kids[MAXKIDS];		/* forked by this case, not reaped yet */
-static int nkids;
-static int fds[MAXFDS];			/* pipe ends this case still has open */
-static int nfds;
-
-/* fork(), remembering the child so that clean_up() can kill and reap it. */
-static pid_t spawn(void)
-{
-	pid_t pid = fork();
-
-	if (pid > 0 && nkids < MAXKIDS)
-		kids[nkids++] = pid;
-	return pid;
-}
-
-/* waitpid() on a tracked child; once it is reaped it is forgotten. */
-static pid_t wait_kid(pid_t pid, int *st, int flags)
-{
-	pid_t r;
-
-	*st = -1;
-	r = waitpid(pid, st, flags);
-	if (r > 0 && (WIFEXITED(*st) || WIFSIGNALED(*st))) {
-		for (int i = 0; i < nkids; i++)
-			if (kids[i] == r)
-				kids[i] = kids[--nkids];
-	}
-	return r;
-}
-
-/* pipe(), remembering both ends for clean_up(). */
-static int mkpipe(int p[2])
-{
-	if (nfds + 2 > MAXFDS || pipe(p) < 0)
-		return -1;
-	fds[nfds++] = p[0];
-	fds[nfds++] = p[1];
-	return 0;
-}
-
-/* Close a pipe end made by mkpipe() and forget it. */
-static void xclose(int fd)
-{
-	for (int i = 0; i < nfds; i++)
-		if (fds[i] == fd)
-			fds[i] = fds[--nfds];
-	close(fd);
-}
+#include "kids_util.h"
 
 /* After every case: kill all its children first (a tracer may hold a
  * zombie tracee), then reap them, and close its pipes. */
@@ -281,50 +234,6 @@ static void exec_self_exit(int code)
 	snprintf(arg, sizeof(arg), "%d", code);
 	execl(self_path, self_path, "--exit", arg, (char *)NULL);
 }
-
-/*
- * Fork a child that runs @body(up, down, arg) and must not return: it
- * writes to us on @up and reads from us on @down. Our ends come back in
- * *from_kid and *to_kid. -1 on error.
- */
-typedef void body_fn(int up, int down, long arg);
-
-static pid_t spawn_body(body_fn *body, long arg, int *from_kid, int *to_kid)
-{
-	int up[2], down[2];
-	pid_t pid;
-
-	if (mkpipe(up) < 0 || mkpipe(down) < 0)
-		return -1;
-	pid = spawn();
-	if (pid == 0) {
-		/* Only its own ends: a pipe must see EOF when its owners die. */
-		for (int i = 0; i < nfds; i++)
-			if (fds[i] != up[1] && fds[i] != down[0])
-				close(fds[i]);
-		body(up[1], down[0], arg);
-		_exit(99);
-	}
-	if (pid < 0)
-		return -1;
-	xclose(up[1]);
-	xclose(down[0]);
-	*from_kid = up[0];
-	*to_kid = down[1];
-	return pid;
-}
-
-/* How a child's read of one byte went: 0 'x', 1 EINTR, 2 error, 3 EOF, 4 other byte. */
-static int read_verdict(ssize_t n, char c)
-{
-	if (n == 1)
-		return c == 'x' ? 0 : 4;
-	if (n == 0)
-		return 3;
-	return errno == EINTR ? 1 : 2;
-}
-
-#define READ_CODES "1 read gave EINTR, 2 read error, 3 EOF, 4 wrong byte"
 
 /* Says 'r', reads one byte; exits @arg on 'x', else read_verdict(). */
 static void reader_body(int up, int down, long arg)

@@ -291,34 +291,6 @@ static char child_msg[256];
 	}								\
 } while (0)
 
-/* Run @fn in a forked child; fail the case with its message unless NULL. */
-static void run_in_child(const char *(*fn)(void))
-{
-	char msg[256] = "";
-	int pp[2], st = 0;
-	ssize_t n;
-	pid_t pid;
-
-	EXPECT_OK(pipe(pp));
-	pid = fork();
-	EXPECT_OK(pid);
-	if (pid == 0) {
-		const char *m = fn();
-
-		close(pp[0]);
-		if (m && write(pp[1], m, strlen(m)) < 0)
-			_exit(2);
-		_exit(m ? 1 : 0);
-	}
-	close(pp[1]);
-	n = read(pp[0], msg, sizeof(msg) - 1);
-	close(pp[0]);
-	waitpid(pid, &st, 0);
-	msg[n > 0 ? n : 0] = 0;
-	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child (status %#x): %s",
-	       st, msg[0] ? msg : "died");
-}
-
 /* ---- which kernel ---- */
 
 /*

@@ -88,38 +88,6 @@ static char *anon_filled(size_t n, int c, int prot)
 	return p;
 }
 
-/*
- * Run @fn in a child; it returns NULL on success or a message, which is
- * passed back through a pipe and reported as this case's failure.
- */
-static void run_in_child(const char *(*fn)(void))
-{
-	char msg[512] = "";
-	int pp[2], st;
-	ssize_t n;
-	pid_t pid;
-
-	EXPECT_OK(pipe(pp));
-	pid = fork();
-	EXPECT_OK(pid);
-	if (pid == 0) {
-		const char *m;
-
-		close(pp[0]);
-		m = fn();
-		if (m && write(pp[1], m, strlen(m)) < 0)
-			_exit(2);
-		_exit(m ? 1 : 0);
-	}
-	close(pp[1]);
-	n = read(pp[0], msg, sizeof(msg) - 1);
-	close(pp[0]);
-	waitpid(pid, &st, 0);
-	msg[n > 0 ? n : 0] = 0;
-	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child (status %#x): %s",
-	       st, msg[0] ? msg : "died");
-}
-
 static char child_msg[512];
 
 /* In a child function: fail with a message unless @cond holds. */

@@ -56,6 +56,37 @@
 #endif
 
 /* A big buffer for whole /proc files (smaps can be tens of kB). */
+/*
+ * Run @fn in a forked child; it returns NULL on success or a message,
+ * which comes back through a pipe and fails the current case.
+ */
+static void __attribute__((unused)) run_in_child(const char *(*fn)(void))
+{
+	char msg[256] = "";
+	int pp[2], st = 0;
+	ssize_t n;
+	pid_t pid;
+
+	EXPECT_OK(pipe(pp));
+	pid = fork();
+	EXPECT_OK(pid);
+	if (pid == 0) {
+		const char *m = fn();
+
+		close(pp[0]);
+		if (m && write(pp[1], m, strlen(m)) < 0)
+			_exit(2);
+		_exit(m ? 1 : 0);
+	}
+	close(pp[1]);
+	n = read(pp[0], msg, sizeof(msg) - 1);
+	close(pp[0]);
+	waitpid(pid, &st, 0);
+	msg[n > 0 ? n : 0] = 0;
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child (status %#x): %s",
+	       st, msg[0] ? msg : "died");
+}
+
 static char vm_buf[1 << 18];
 
 /*
