@@ -3,7 +3,7 @@
  * split, merge, change flags, and unmap a range (Linux's mm/vma.c).
  *
  * Every system call that changes a mapping (mmap.c, mprotect.c, mlock.c,
- * madvise.c, and mremap later) is built from these few operations on the
+ * madvise.c, mremap.c) is built from these few operations on the
  * per-mm VMA tree (mm/vma_tree.c), all under the mmap lock held for write:
  *
  *   split       [ v              ]   ->  [ v  ][ hi       ]     __vma_split()

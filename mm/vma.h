@@ -115,7 +115,8 @@ struct vm_operations {
 	 * Hooks Linux has that later issues add when they need them:
 	 *   open(v)            a copy of the VMA was made (split, fork)
 	 *   may_split(v, addr) refuse a split at @addr (hugetlb-like VMAs)
-	 *   mremap(v)          the VMA moved (mremap issue)
+	 *   mremap(v)          the VMA moved (mremap.c needs none yet: no
+	 *                      VMA kind that cares exists)
 	 *   page_mkwrite(vmf)  a shared file page becomes writable
 	 */
 };
