@@ -8,7 +8,7 @@
  *     3. memory: memblock -> kernel page tables (direct map) -> buddy -> slab
  *     4. framebuffer console (replays the boot log)
  *     5. soft-lockup options, then ACPI, local APIC, I/O APIC, timer tick,
- *        serial input interrupt
+ *        serial input interrupt; the other CPUs start and park (smp.c)
  *     6. scheduler (from here on the sleep-in-atomic check may be armed),
  *        system calls, file systems, initramfs
  *     7. in-kernel tests (ktest=...), init, or the boot monitor on the console
@@ -40,6 +40,7 @@
 #include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
+#include <arch/smp.h>
 #include <arch/pci.h>
 #include <arch/pgtable.h>
 #include <arch/trap.h>
@@ -237,6 +238,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	console_fb_init();
 	watchdog_init();		/* before the first tick can check */
 	interrupts_init();
+	smp_init();			/* APs start, then park (arch/smp.h) */
 	if (clock_tsc_khz())
 		printk("boot: kernel ready %lu ms after kmain\n",
 		       (unsigned long)((rdtsc() - tsc_at_entry) / clock_tsc_khz()));

@@ -187,7 +187,14 @@ BOOTS = (
     BootConfig("bios-usb", media="usb"),
     BootConfig("mem-64M", memory="64M"),
     BootConfig("mem-6G", memory="6G", required=("pmm_above_4g", "dmap_split_1g")),
-    BootConfig("smp2", smp=2),
+    # Application processors start and park (arch/x86_64/smp.c): each must
+    # report itself online, and the ktest compares them with the MADT.
+    BootConfig("smp2", smp=2, required=("smp_aps_online",),
+               must_log=(r"^smp: CPU 1 \(APIC id 1\) online, parked$",
+                         r"^smp: 2 CPUs, 1 parked$")),
+    BootConfig("smp4", smp=4, required=("smp_aps_online",),
+               must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online, parked$"
+                              for i in (1, 2, 3)) + (r"^smp: 4 CPUs, 3 parked$",)),
     # Images with other command lines (see the Makefile): the kernel must
     # report an unhandled fault and panic, power off, and restart.
     BootConfig("panic", image="panic", expect="panic",

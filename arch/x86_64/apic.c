@@ -19,6 +19,14 @@
  *   0x020 ID   0x0b0 EOI   0x0f0 spurious vector / enable
  *   0x320 LVT timer   0x350 LINT0   0x360 LINT1   0x370 LVT error
  *   0x380 initial count   0x390 current count   0x3e0 divide config
+ *   0x300 ICR low   0x310 ICR high (interrupt command: IPIs, smp.c)
+ *
+ * ICR (Intel SDM vol. 3A, 11.6.1), xAPIC layout:
+ *
+ *   high 63..56 destination APIC id
+ *   low  19..18 shorthand | 15 trigger (1 level) | 14 level (1 assert)
+ *        12 delivery status (1 pending) | 11 dest mode | 10..8 delivery
+ *        mode (101 INIT, 110 Start-up) | 7..0 vector (SIPI: start page)
  */
 #include <arch/lapic.h>
 #include <arch/acpi.h>
@@ -44,6 +52,14 @@
 #define LAPIC_TIMER_CCR	0x390
 #define LAPIC_TIMER_DCR	0x3e0
 #define LAPIC_ESR	0x280
+#define LAPIC_ICR_LO	0x300
+#define LAPIC_ICR_HI	0x310
+
+#define ICR_INIT	(5u << 8)
+#define ICR_STARTUP	(6u << 8)
+#define ICR_PENDING	(1u << 12)
+#define ICR_ASSERT	(1u << 14)
+#define ICR_LEVEL	(1u << 15)
 
 #define SVR_ENABLE	(1u << 8)
 #define LVT_MASKED	(1u << 16)
@@ -107,6 +123,52 @@ void lapic_init(void)
 	lapic_write(LAPIC_ESR, 0);
 	lapic_write(LAPIC_EOI, 0);
 	this_cpu()->apic_id = lapic_id();
+}
+
+/*
+ * Enable an AP's own local APIC: the same MMIO page as the boot CPU's
+ * (each CPU sees its own LAPIC there), software-enabled with the spurious
+ * vector, timer masked. Runs on the AP with interrupts off; takes no lock.
+ */
+uint32_t lapic_ap_init(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
+	lapic_write(LAPIC_SVR, SVR_ENABLE | IRQ_VECTOR_SPURIOUS);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_write(LAPIC_LINT0, LVT_MASKED);
+	lapic_write(LAPIC_LINT1, LVT_MASKED);
+	lapic_write(LAPIC_LVT_ERROR, IRQ_VECTOR_ERROR);
+	lapic_write(LAPIC_ESR, 0);
+	lapic_write(LAPIC_EOI, 0);
+	return lapic_id();
+}
+
+/* Send one IPI and wait (bounded) until the LAPIC has taken it. */
+static int lapic_send_ipi(uint32_t apic_id, uint32_t low)
+{
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_LO, low);		/* writing the low word sends */
+	for (int i = 0; i < 100000; i++) {
+		if (!(lapic_read(LAPIC_ICR_LO) & ICR_PENDING))
+			return 0;
+		arch_cpu_relax();
+	}
+	return -ETIMEDOUT;
+}
+
+int lapic_send_init(uint32_t apic_id)
+{
+	int err = lapic_send_ipi(apic_id, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
+
+	if (err)
+		return err;
+	/* De-assert: ignored by modern CPUs, needed by the 82489DX era. */
+	return lapic_send_ipi(apic_id, ICR_INIT | ICR_LEVEL);
+}
+
+int lapic_send_startup(uint32_t apic_id, uint8_t page)
+{
+	return lapic_send_ipi(apic_id, ICR_STARTUP | ICR_ASSERT | page);
 }
 
 static void timer_irq(void *arg)

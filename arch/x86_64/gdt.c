@@ -15,7 +15,9 @@
  *   0x30  TSS (16-byte system descriptor, two slots)
  *
  * IST stacks: #DF uses IST1 and NMI uses IST2, so both run on a known-good
- * stack even when the kernel stack overflowed.
+ * stack even when the kernel stack overflowed. Each CPU has its own GDT and
+ * TSS in its struct cpu (a busy TSS cannot be shared); the boot CPU's IST
+ * stacks are static, an AP's come from smp.c.
  */
 #include <arch/percpu.h>
 #include <arch/cpu.h>
@@ -64,10 +66,17 @@ static void set_tss_descriptor(uint64_t *gdt, struct tss *tss)
  */
 void percpu_boot_init(void)
 {
-	struct cpu *c = &cpus[0];
+	percpu_init(&cpus[0], 0);
+}
+
+void percpu_init(struct cpu *c, unsigned int index)
+{
+	uint32_t apic_id = c->apic_id;		/* an AP's is set by smp.c */
 
 	memset(c, 0, sizeof(*c));
 	c->self = c;
+	c->index = index;
+	c->apic_id = apic_id;
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
@@ -75,7 +84,11 @@ void percpu_boot_init(void)
 /* Load the GDT and TSS of the boot CPU (GS already points at its struct cpu). */
 void gdt_init(void)
 {
-	struct cpu *c = &cpus[0];
+	gdt_load_cpu(&cpus[0], ist_df_stack + IST_STACK_SIZE, ist_nmi_stack + IST_STACK_SIZE);
+}
+
+void gdt_load_cpu(struct cpu *c, void *df_stack_top, void *nmi_stack_top)
+{
 	struct gdt_ptr p;
 
 	c->gdt[1] = SEG_CODE64(0);
@@ -83,8 +96,8 @@ void gdt_init(void)
 	c->gdt[3] = SEG_CODE32(3);
 	c->gdt[4] = SEG_DATA(3);
 	c->gdt[5] = SEG_CODE64(3);
-	c->tss.ist[0] = (uint64_t)(ist_df_stack + IST_STACK_SIZE);
-	c->tss.ist[1] = (uint64_t)(ist_nmi_stack + IST_STACK_SIZE);
+	c->tss.ist[0] = (uint64_t)df_stack_top;
+	c->tss.ist[1] = (uint64_t)nmi_stack_top;
 	c->tss.iomap_base = sizeof(struct tss);		/* no I/O bitmap */
 	set_tss_descriptor(c->gdt, &c->tss);
 

@@ -87,19 +87,25 @@ static void set_gate(unsigned int v, uint64_t handler, uint8_t attr, uint8_t ist
 	};
 }
 
-void trap_init(void)
+/* Load the (shared) IDT on this CPU: the boot CPU in trap_init(), each AP in smp.c. */
+void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) p = { sizeof(idt) - 1, (uint64_t)idt };
 
+	__asm__ __volatile__("lidt %0" : : "m"(p));
+}
+
+void trap_init(void)
+{
 	for (unsigned int v = 0; v < 256; v++)
 		set_gate(v, (uint64_t)trap_vectors + 16 * v, GATE_INTR, 0);
 	set_gate(T_BP, (uint64_t)trap_vectors + 16 * T_BP, GATE_INTR_USER, 0);
 	set_gate(T_DF, (uint64_t)trap_vectors + 16 * T_DF, GATE_INTR, IST_DF);
 	set_gate(T_NMI, (uint64_t)trap_vectors + 16 * T_NMI, GATE_INTR, IST_NMI);
-	__asm__ __volatile__("lidt %0" : : "m"(p));
+	idt_load();
 }
 
 void trap_set_hook(unsigned int vector, trap_hook_t hook)

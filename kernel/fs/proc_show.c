@@ -19,7 +19,10 @@
 #include "kernel/time.h"
 #include "mm/fail_alloc.h"
 #include "mm/oom.h"
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <arch/pgtable.h>
+#include <arch/smp.h>
 #include "mm/overcommit.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -151,6 +154,26 @@ int proc_show_swaps(struct proc_buf *b, const struct proc_ctx *unused)
 int proc_show_version(struct proc_buf *b, const struct proc_ctx *unused)
 {
 	proc_printf(b, "Pagoda version %s (x86_64) - a teaching kernel\n", PAGODA_VERSION);
+	return 0;
+}
+
+/*
+ * /proc/cpuinfo: one block per online CPU, in Linux's format
+ * (arch/x86/kernel/cpu/proc.c) but only the fields Pagoda knows; a blank
+ * line ends each block.
+ */
+int proc_show_cpuinfo(struct proc_buf *b, const struct proc_ctx *unused)
+{
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		if (!cpu_online(i))
+			continue;
+		proc_printf(b, "processor\t: %u\n", i);
+		proc_printf(b, "vendor_id\t: %s\n", cpu_features.vendor);
+		proc_printf(b, "model name\t: %s\n", cpu_features.brand);
+		proc_printf(b, "apicid\t\t: %u\n", cpus[i].apic_id);
+		proc_printf(b, "initial apicid\t: %u\n", cpus[i].apic_id);
+		proc_printf(b, "\n");
+	}
 	return 0;
 }
 

@@ -14,6 +14,16 @@ uint32_t lapic_id(void);
 /* Calibrate the TSC (tsc_calibrate) and the LAPIC timer against it, and
  * start a periodic tick of @hz per second on IRQ_VECTOR_TIMER. */
 void lapic_timer_init(unsigned int hz);
+/* On an AP: enable its local APIC (timer masked). Returns its APIC id. */
+uint32_t lapic_ap_init(void);
+/*
+ * IPIs to start an AP (smp.c; xAPIC physical destination @apic_id): INIT
+ * (assert then de-assert) and a Start-up IPI at physical page @page. Each
+ * returns 0 once the local APIC has sent it, -ETIMEDOUT if it stays
+ * pending. Boot CPU, interrupts on or off; never sleeps.
+ */
+int lapic_send_init(uint32_t apic_id);
+int lapic_send_startup(uint32_t apic_id, uint8_t page);
 
 /* I/O APIC: send global system interrupt @gsi to @vector on the boot CPU. */
 struct ioapic_route {

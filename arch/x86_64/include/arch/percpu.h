@@ -3,8 +3,9 @@
  *
  * Each CPU's GS base points at its struct cpu, whose first field points at
  * itself, so this_cpu() is one "mov %gs:0". There is no global "current":
- * later issues add the running thread here. Only the boot CPU runs for now
- * (cpus[0]); SMP start-up fills the others. percpu_boot_init() points GS
+ * later issues add the running thread here. Only the boot CPU runs kernel
+ * code for now (cpus[0]); smp.c starts the others, which fill their own
+ * slot with percpu_init() and park. percpu_boot_init() points GS
  * at cpus[0] as the very first thing kmain does, so per-CPU data (the
  * atomic count every spinlock raises) is usable from the first printk; a
  * CPU started later must point GS at its own struct cpu before its first
@@ -56,7 +57,7 @@ struct cpu {
 };
 
 extern struct cpu cpus[MAX_CPUS];
-extern unsigned int nr_cpus;		/* CPUs listed in the ACPI MADT */
+extern unsigned int nr_cpus;		/* cpus[] slots in use: boot CPU + APs started */
 
 static inline struct cpu *this_cpu(void)
 {
@@ -68,6 +69,16 @@ static inline struct cpu *this_cpu(void)
 
 /* Point GS at cpus[0] (boot CPU, before anything takes a lock). */
 void percpu_boot_init(void);
+/*
+ * Clear @c (keeping its apic_id), number it @index and point this CPU's GS
+ * at it. An AP calls it first thing, before any lock. Never sleeps.
+ */
+void percpu_init(struct cpu *c, unsigned int index);
+/*
+ * Fill @c's GDT and TSS (the #DF and NMI stacks given by their tops) and
+ * load both on this CPU. Never sleeps, takes no lock.
+ */
+void gdt_load_cpu(struct cpu *c, void *df_stack_top, void *nmi_stack_top);
 
 static inline unsigned int this_cpu_atomic_count(void)
 {

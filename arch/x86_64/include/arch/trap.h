@@ -86,6 +86,8 @@ static inline bool trap_from_user(const struct trap_frame *tf)
 }
 
 void trap_init(void);
+/* Load the IDT trap_init() built on this CPU (an AP). */
+void idt_load(void);
 void gdt_init(void);
 void arch_backtrace(uint64_t rbp);
 /* Report an exception: its name, CR2 for a #PF, then arch_show_regs(). */
