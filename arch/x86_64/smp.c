@@ -11,7 +11,7 @@
  *   SIPI, vector = trampoline page ---->   real mode at page * 4096
  *   200 us                                 trampoline.S: -> long mode
  *   SIPI again, unless already online      smp_ap_entry64: kernel CR3, stack
- *   wait <= 1 s for online[i]              smp_ap_main: GS, GDT+TSS, IDT,
+ *   wait <= 10 s for online[i]              smp_ap_main: GS, GDT+TSS, IDT,
  *                                          CR0/CR4/EFER, LAPIC, online[i] = 1
  *                                          cli; hlt forever
  *
@@ -53,7 +53,7 @@
 #define LOW_MEM_END		0x9f000		/* stay below the EBDA */
 #define AP_STACK_ORDER		2		/* 16 KiB kernel stack */
 #define AP_IST_ORDER		1		/* 8 KiB #DF and NMI stacks */
-#define AP_ONLINE_TIMEOUT_NS	1000000000ull
+#define AP_ONLINE_TIMEOUT_NS	10000000000ull	/* 10 s, as Linux waits: TCG under load is slow */
 
 /* Raw page-table bits for the trampoline tables (the rest use MMU_*). */
 #define TR_PTE_PW		0x003		/* present, writable */
