@@ -110,9 +110,9 @@ void ptrace_unlink(struct task *t)
 
 /*
  * Let a stopped tracee go with @sig as the signal its stop hands on (0:
- * none; -1: the one it holds). Returns false when it was not stopped.
+ * none; -1: the one it holds); one that is not stopped is left alone.
  */
-static bool ptrace_resume(struct task *t, int sig)
+static void ptrace_resume(struct task *t, int sig)
 {
 	unsigned long irq = spin_lock_irqsave(&sig_lock);
 	bool was = t->ptrace_stopped;
@@ -125,7 +125,6 @@ static bool ptrace_resume(struct task *t, int sig)
 	spin_unlock_irqrestore(&sig_lock, irq);
 	if (was)
 		wake_up_stopped(t);
-	return was;
 }
 
 /*

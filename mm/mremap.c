@@ -391,27 +391,18 @@ static long move_multi(struct mm *mm, unsigned long addr, unsigned long len,
 	return (long)new_addr;
 }
 
-/* Is [addr, addr + len) covered by one VMA? */
-static bool one_vma(struct mm *mm, unsigned long addr, unsigned long len)
-{
-	struct vma *v = vma_lookup(&mm->vmas, addr);
-
-	return v && len <= v->end - addr;
-}
-
-/* FIXED and/or DONTUNMAP: Linux's mremap_to. */
-static long mremap_to(struct mm *mm, unsigned long addr, unsigned long old_len,
+/* FIXED and/or DONTUNMAP of [addr, addr + old_len), @v at addr: Linux's mremap_to. */
+static long mremap_to(struct mm *mm, struct vma *v, unsigned long addr, unsigned long old_len,
 		      unsigned long new_addr, unsigned long new_len, unsigned long flags)
 {
-	struct vma *v;
 	long err;
 
 	if (map_count_exceeded(mm, 2 + 3))
 		return -ENOMEM;			/* Linux: map_count + 2 >= max - 3 */
-	if ((flags & MREMAP_FIXED) && old_len == new_len && !one_vma(mm, addr, old_len))
+	if ((flags & MREMAP_FIXED) && old_len == new_len && old_len > v->end - addr)
 		return move_multi(mm, addr, old_len, new_addr, flags);
 	/* Checked before anything is unmapped (as Linux 6.17): a refusal changes nothing. */
-	err = resize_ok(vma_lookup(&mm->vmas, addr), addr, MIN(old_len, new_len), new_len, flags);
+	err = resize_ok(v, addr, MIN(old_len, new_len), new_len, flags);
 	if (err)
 		return err;
 	if (flags & MREMAP_FIXED) {
@@ -425,12 +416,8 @@ static long mremap_to(struct mm *mm, unsigned long addr, unsigned long old_len,
 			return err;
 		old_len = new_len;
 	}
-	v = vma_lookup(&mm->vmas, addr);	/* again: the unmaps may have split it */
-	if (!v)
-		return -EFAULT;
-	err = resize_ok(v, addr, old_len, new_len, flags);
-	if (err)
-		return err;
+	/* Found again (the unmaps may have split it); resize_ok() holds still. */
+	v = vma_lookup(&mm->vmas, addr);
 	if (!(flags & MREMAP_FIXED)) {
 		new_addr = get_unmapped_area(mm, 0, new_len);
 		if (!new_addr)
@@ -443,7 +430,7 @@ static long mremap_to(struct mm *mm, unsigned long addr, unsigned long old_len,
 static long mremap_grow(struct mm *mm, struct vma *v, unsigned long addr, unsigned long old_len,
 			unsigned long new_len, unsigned long flags)
 {
-	unsigned long end = addr + new_len;
+	unsigned long end = addr + new_len, new_addr;
 	int err = resize_ok(v, addr, old_len, new_len, flags);
 	struct vma *next;
 
@@ -464,10 +451,10 @@ static long mremap_grow(struct mm *mm, struct vma *v, unsigned long addr, unsign
 	}
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;			/* R3 */
-	end = get_unmapped_area(mm, 0, new_len);
-	if (!end)
+	new_addr = get_unmapped_area(mm, 0, new_len);
+	if (!new_addr)
 		return -ENOMEM;
-	return move_vma(v, addr, old_len, end, new_len, flags);
+	return move_vma(v, addr, old_len, new_addr, new_len, flags);
 }
 
 /* Page-align @len up; false when that overflows. */
@@ -494,7 +481,7 @@ long vm_mremap_locked(struct mm *mm, unsigned long addr, unsigned long old_len,
 	if (vma_is_sealed(v))
 		return -EPERM;			/* mseal: the source stays (a sealed target: munmap says so) */
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
-		return mremap_to(mm, addr, old_len, new_addr, new_len, flags);
+		return mremap_to(mm, v, addr, old_len, new_addr, new_len, flags);
 	if (old_len == new_len)
 		return (long)addr;
 	if (old_len > new_len)			/* R5: the tail may span several VMAs */

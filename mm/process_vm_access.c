@@ -74,37 +74,45 @@ struct mm *get_task_mm(struct task *t)
 	return mm;
 }
 
-/* Contract in vm.h. */
-size_t remote_vm_copy(struct mm *mm, unsigned long addr, void __user *ubuf, size_t len,
-		      unsigned int gup_flags, bool *local_fault)
+/*
+ * The one page loop: copy @len bytes between [addr, addr + len) of @mm and
+ * @buf, a user buffer (@user; a fault on it sets *@local_fault) or a
+ * kernel one. Returns the bytes copied.
+ */
+static size_t remote_copy(struct mm *mm, unsigned long addr, void *buf, size_t len,
+			  unsigned int gup_flags, bool user, bool *local_fault)
 {
 	bool write = gup_flags & GUP_WRITE;
 	size_t done = 0;
 
 	*local_fault = false;
 	while (done < len) {
-		unsigned long ua = (unsigned long)ubuf + done;
+		unsigned long b = (unsigned long)buf + done;
 		size_t chunk = MIN(len - done, PAGE_SIZE - (addr & ~PAGE_MASK));
 		struct page *p;
 		char *kaddr;
 		long got;
-		int err;
+		int err = 0;
 
-		chunk = MIN(chunk, PAGE_SIZE - (ua & ~PAGE_MASK));
+		if (user)	/* end at the user buffer's page boundary too: exact on a fault */
+			chunk = MIN(chunk, PAGE_SIZE - (b & ~PAGE_MASK));
 		mmap_lock(mm);
 		got = get_user_pages_locked(mm, addr & PAGE_MASK, 1, gup_flags | GUP_PIN, &p);
 		mmap_unlock(mm);
 		if (got != 1)
 			break;			/* no access, no memory, or killed */
 		kaddr = (char *)page_address(p) + (addr & ~PAGE_MASK);
-		if (write) {
-			err = copy_from_user(kaddr, (const void __user *)ua, chunk);
-			/* A file page written behind its PTEs' backs must still go out. */
-			if (!err && !page_test_flag(p, PG_anon))
-				page_set_flag(p, PG_dirty);
-		} else {
-			err = copy_to_user((void __user *)ua, kaddr, chunk);
-		}
+		if (write && user)
+			err = copy_from_user(kaddr, (const void __user *)b, chunk);
+		else if (write)
+			memcpy(kaddr, (const void *)b, chunk);
+		else if (user)
+			err = copy_to_user((void __user *)b, kaddr, chunk);
+		else
+			memcpy((void *)b, kaddr, chunk);
+		/* A file page written behind its PTEs' backs must still go out. */
+		if (write && !err && !page_test_flag(p, PG_anon))
+			page_set_flag(p, PG_dirty);
 		unpin_user_page(p);
 		if (err) {
 			*local_fault = true;
@@ -117,35 +125,19 @@ size_t remote_vm_copy(struct mm *mm, unsigned long addr, void __user *ubuf, size
 }
 
 /* Contract in vm.h. */
+size_t remote_vm_copy(struct mm *mm, unsigned long addr, void __user *ubuf, size_t len,
+		      unsigned int gup_flags, bool *local_fault)
+{
+	return remote_copy(mm, addr, (void *)ubuf, len, gup_flags, true, local_fault);
+}
+
+/* Contract in vm.h. */
 size_t access_remote_vm(struct mm *mm, unsigned long addr, void *buf, size_t len,
 			unsigned int gup_flags)
 {
-	size_t done = 0;
+	bool unused;
 
-	while (done < len) {
-		size_t chunk = MIN(len - done, PAGE_SIZE - (addr & ~PAGE_MASK));
-		struct page *p;
-		char *kaddr;
-		long got;
-
-		mmap_lock(mm);
-		got = get_user_pages_locked(mm, addr & PAGE_MASK, 1, gup_flags | GUP_PIN, &p);
-		mmap_unlock(mm);
-		if (got != 1)
-			break;
-		kaddr = (char *)page_address(p) + (addr & ~PAGE_MASK);
-		if (gup_flags & GUP_WRITE) {
-			memcpy(kaddr, (char *)buf + done, chunk);
-			if (!page_test_flag(p, PG_anon))
-				page_set_flag(p, PG_dirty);
-		} else {
-			memcpy((char *)buf + done, kaddr, chunk);
-		}
-		unpin_user_page(p);
-		done += chunk;
-		addr += chunk;
-	}
-	return done;
+	return remote_copy(mm, addr, buf, len, gup_flags, false, &unused);
 }
 
 /* ---- process_vm_readv / process_vm_writev ---- */

@@ -75,35 +75,17 @@ void vma_free(struct vma *v)
 	kmem_cache_free(vma_cache, v);
 }
 
-struct vma *vma_dup(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
-		    enum vma_dup_kind kind)
+/*
+ * A copy of @v for [start, end) of @mm at @pgoff: its anonymous side made
+ * by fork (a new anon_vma of its own, under @v's), by a clone of
+ * @anon_from's chains, or none (@anon_from NULL); its file referenced and
+ * in the i_mmap tree. NULL without memory.
+ */
+static struct vma *vma_copy(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
+			    unsigned long pgoff, bool fork, struct vma *anon_from)
 {
 	struct vma *n = vma_alloc();
-
-	if (!n)
-		return NULL;
-	*n = *v;
-	n->mm = mm;
-	n->start = start;
-	n->end = end;
-	n->pgoff = linear_page_index(v, start);
-	INIT_LIST_HEAD(&n->anon_vma_chain);
-	if (kind == VMA_DUP_FORK ? anon_vma_fork(n, v) : anon_vma_clone(n, v)) {
-		kmem_cache_free(vma_cache, n);
-		return NULL;
-	}
-	if (n->file) {
-		file_get(n->file);
-		vma_link_file(n);
-	}
-	return n;
-}
-
-/* Contract in internal.h. */
-struct vma *vma_copy_at(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
-			unsigned long pgoff, struct vma *anon_from)
-{
-	struct vma *n = vma_alloc();
+	int err = 0;
 
 	if (!n)
 		return NULL;
@@ -114,7 +96,11 @@ struct vma *vma_copy_at(struct vma *v, struct mm *mm, unsigned long start, unsig
 	n->pgoff = pgoff;
 	INIT_LIST_HEAD(&n->anon_vma_chain);
 	n->anon_vma = anon_from ? anon_from->anon_vma : NULL;
-	if (anon_from && anon_vma_clone(n, anon_from)) {
+	if (fork)
+		err = anon_vma_fork(n, v);
+	else if (anon_from)
+		err = anon_vma_clone(n, anon_from);
+	if (err) {
 		kmem_cache_free(vma_cache, n);
 		return NULL;
 	}
@@ -123,6 +109,19 @@ struct vma *vma_copy_at(struct vma *v, struct mm *mm, unsigned long start, unsig
 		vma_link_file(n);
 	}
 	return n;
+}
+
+struct vma *vma_dup(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
+		    enum vma_dup_kind kind)
+{
+	return vma_copy(v, mm, start, end, linear_page_index(v, start), kind == VMA_DUP_FORK, v);
+}
+
+/* Contract in internal.h. */
+struct vma *vma_copy_at(struct vma *v, struct mm *mm, unsigned long start, unsigned long end,
+			unsigned long pgoff, struct vma *anon_from)
+{
+	return vma_copy(v, mm, start, end, pgoff, false, anon_from);
 }
 
 /* Move @v's end (merge, split), keeping the VMA tree and the rmap trees exact. */

@@ -6,7 +6,8 @@
  * and one failure never leaves a process behind to hang the next case.
  *
  * spawn_body() forks a child that talks to the case over two pipes, and
- * read_verdict() is how such a child reports one blocking read. The
+ * read_verdict() is how such a child reports one blocking read;
+ * proc_state() and wait_state() read a child's state letter from /proc. The
  * includer defines MAXKIDS and MAXFDS, and its clean-up walks kids[] and
  * fds[].
  */
@@ -14,6 +15,10 @@
 #define KIDS_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -109,5 +114,45 @@ static int read_verdict(ssize_t n, char c)
 }
 
 #define READ_CODES "1 read gave EINTR, 2 read error, 3 EOF, 4 wrong byte"
+
+/* Did the child exit with @code (a status from wait_kid; -1 when none)? */
+static bool is_exit(int st, int code)
+{
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == code;
+}
+
+/* The state letter in /proc/PID/stat (field 3), or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Poll (at most 5 s) until @pid's state is one of @states; the last one seen. */
+static char wait_state(pid_t pid, const char *states)
+{
+	char s = 0;
+
+	for (int i = 0; i < 5000; i++) {
+		s = proc_state(pid);
+		if (s && strchr(states, s))
+			return s;
+		usleep(1000);
+	}
+	return s ? s : '?';
+}
 
 #endif

@@ -148,45 +148,6 @@ static bool is_stop(int st, int sig)
 	return st != -1 && WIFSTOPPED(st) && WSTOPSIG(st) == sig && (st >> 16) == 0;
 }
 
-static bool is_exit(int st, int code)
-{
-	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == code;
-}
-
-/* The state letter in /proc/PID/stat (field 3), or 0. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-/* Poll (at most 5 s) until @pid's state is one of @states; the last one seen. */
-static char wait_state(pid_t pid, const char *states)
-{
-	char s = 0;
-
-	for (int i = 0; i < 5000; i++) {
-		s = proc_state(pid);
-		if (s && strchr(states, s))
-			return s;
-		usleep(1000);
-	}
-	return s ? s : '?';
-}
-
 /*
  * Why Yama would refuse to let us trace a process, or NULL. A descendant
  * may be traced under ptrace_scope 1; anything else needs scope 0 or

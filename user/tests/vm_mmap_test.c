@@ -34,18 +34,6 @@ static char *free_area(size_t len)
 	return p;
 }
 
-/* Expect the maps line at @a to be exactly [@start, @end) with @perms. */
-#define EXPECT_VMA(a, start_, end_, perms_) do {			\
-	struct vm_map m_;						\
-	EXPECT(vm_maps_find((a), &m_) == 0, "no maps line for %p",	\
-	       (void *)(a));						\
-	EXPECT(m_.start == (unsigned long)(start_) &&			\
-	       m_.end == (unsigned long)(end_) &&			\
-	       !strcmp(m_.perms, (perms_)),				\
-	       "maps line '%s', want %lx-%lx %s", m_.line,		\
-	       (unsigned long)(start_), (unsigned long)(end_), (perms_));	\
-} while (0)
-
 static void mmap_anon_private_and_shared(void)
 {
 	char *p = vm_anon(4);

@@ -231,18 +231,6 @@ static long nonzero_page(const char *p, size_t n)
 
 /* ---- what /proc shows ---- */
 
-/* The maps line at @a must be exactly [@start, @end) with @perms. */
-#define EXPECT_VMA(a, start_, end_, perms_) do {			\
-	struct vm_map m_;						\
-	EXPECT(vm_maps_find((a), &m_) == 0, "no maps line for %p",	\
-	       (void *)(a));						\
-	EXPECT(m_.start == (unsigned long)(start_) &&			\
-	       m_.end == (unsigned long)(end_) &&			\
-	       !strcmp(m_.perms, (perms_)),				\
-	       "maps line '%s', want %lx-%lx %s", m_.line,		\
-	       (unsigned long)(start_), (unsigned long)(end_), (perms_)); \
-} while (0)
-
 /* [@a, @a + @len) must have no maps line, and a read there SEGV_MAPERR. */
 #define EXPECT_GONE(a, len) do {					\
 	EXPECT(vm_maps_count((a), (len)) == 0,				\

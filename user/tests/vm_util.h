@@ -56,6 +56,18 @@
 #endif
 
 /* A big buffer for whole /proc files (smaps can be tens of kB). */
+/* Expect the maps line at @a to be exactly [@start, @end) with @perms. */
+#define EXPECT_VMA(a, start_, end_, perms_) do {			\
+	struct vm_map m_;						\
+	EXPECT(vm_maps_find((a), &m_) == 0, "no maps line for %p",	\
+	       (void *)(a));						\
+	EXPECT(m_.start == (unsigned long)(start_) &&			\
+	       m_.end == (unsigned long)(end_) &&			\
+	       !strcmp(m_.perms, (perms_)),				\
+	       "maps line '%s', want %lx-%lx %s", m_.line,		\
+	       (unsigned long)(start_), (unsigned long)(end_), (perms_)); \
+} while (0)
+
 /*
  * Run @fn in a forked child; it returns NULL on success or a message,
  * which comes back through a pipe and fails the current case.
