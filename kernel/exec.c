@@ -483,7 +483,7 @@ static void flush_old_state(struct task *t, const char *path)
 	strlcpy(t->comm, base, sizeof(t->comm));
 	/* Handlers point into the old image: back to default (ignored stays ignored). */
 	for (int i = 0; i < NR_SIGNALS; i++) {
-		struct sigaction *sa = &t->sigaction[i].sa;
+		struct sigaction *sa = &t->sighand->action[i].sa;
 
 		if (sa->sa_handler != SIG_IGN)
 			sa->sa_handler = SIG_DFL;
@@ -495,6 +495,7 @@ static void flush_old_state(struct task *t, const char *path)
 	t->altstack.ss_flags = SS_DISABLE;
 	t->clear_child_tid = NULL;
 	t->robust_list = NULL;
+	t->kthread = false;		/* init: a kernel thread until now */
 	t->fs_base = 0;
 	arch_set_fs_base(0);
 	cred_exec(t);			/* ids kept, capabilities recomputed */
@@ -613,6 +614,10 @@ static long do_execve(const char *path, struct arg_vec *argv, struct arg_vec *en
 	err = build_stack(mm, argv, envp, path, im, phdr_addr, &sp);
 	if (err)
 		goto out;
+	/* The other threads die first (and we may become the leader). */
+	err = de_thread(current());
+	if (err)
+		goto out;
 	/* Point of no return: the new image replaces the old one. */
 	exec_commit(current(), mm, path, im, sp);
 	mm = NULL;
@@ -638,6 +643,7 @@ static long sys_execve(const char __user *upath, char *const __user *argv,
 {
 	struct arg_vec a = { .uv = argv }, e = { .uv = envp };
 	char *path = page_buf_alloc();
+	pid_t old_tid = current()->pid;	/* a thread's exec takes the leader's pid */
 	long err;
 
 	if (!path)
@@ -649,7 +655,7 @@ static long sys_execve(const char __user *upath, char *const __user *argv,
 		err = do_execve(path, &a, &e);
 	page_buf_free(path);
 	if (!err)
-		ptrace_exec_notify(current()->pid);
+		ptrace_exec_notify(old_tid);
 	return err;
 }
 SYSCALL(__NR_execve, sys_execve);

@@ -11,8 +11,17 @@
  *   exit(n)        status = (n & 0xff) << 8        WIFEXITED, WEXITSTATUS
  *   killed by sig  status = sig                    WIFSIGNALED, WTERMSIG
  *
- * fork copies the address space eagerly (mm_dup); copy-on-write comes with
- * the VM issue. Threads (CLONE_THREAD and friends) are refused with EINVAL.
+ * fork copies the address space copy-on-write (mm_dup). clone with
+ * CLONE_THREAD starts a thread in the caller's process (task.h has the
+ * thread-group model):
+ *
+ *   exit(2)        ends the calling thread only; a non-leader is reaped
+ *                  at once, the leader waits as a zombie for the others
+ *   exit_group(2)  ends every thread (signal->group_exit): each gets
+ *                  SIGKILL, the status is the caller's
+ *   execve(2)      in a multi-threaded process kills the other threads
+ *                  first and, from a non-leader, takes over the leader's
+ *                  pid (de_thread, kernel/exec.c)
  */
 #include "kernel/pidfd.h"
 #include "kernel/task.h"
@@ -29,6 +38,8 @@
 #include "kernel/printk.h"
 #include "kernel/syscall.h"
 #include "kernel/time.h"
+struct mm;
+long futex_wake_mm(struct mm *mm, uint32_t __user *uaddr, int n);	/* FIXME futex.h */
 #include "mm/slab.h"
 #include "mm/vm.h"
 #include <arch/acpi.h>
@@ -83,11 +94,84 @@ static void init_limits(struct task *t)
 	t->rlim[RLIMIT_NPROC].rlim_cur = t->rlim[RLIMIT_NPROC].rlim_max = 4096;
 }
 
+/* ---- thread groups ---- */
+
+static struct sighand *sighand_new(void)
+{
+	struct sighand *sh = kzalloc(sizeof(*sh));
+
+	if (sh)
+		sh->refcount = 1;
+	return sh;
+}
+
+static void sighand_put(struct sighand *sh)
+{
+	if (sh && !__atomic_sub_fetch(&sh->refcount, 1, __ATOMIC_ACQ_REL))
+		kfree(sh);
+}
+
+static struct signal_struct *signal_new(void)
+{
+	struct signal_struct *sig = kzalloc(sizeof(*sig));
+
+	if (!sig)
+		return NULL;
+	sig->refcount = 1;
+	INIT_LIST_HEAD(&sig->threads);
+	waitqueue_init(&sig->thread_exit);
+	return sig;
+}
+
+static void signal_put(struct signal_struct *sig)
+{
+	if (sig && !__atomic_sub_fetch(&sig->refcount, 1, __ATOMIC_ACQ_REL))
+		kfree(sig);
+}
+
+/* Contract in task.h. */
+int task_new_group(struct task *t)
+{
+	t->signal = signal_new();
+	t->sighand = sighand_new();
+	if (!t->signal || !t->sighand)
+		return -ENOMEM;
+	t->group_leader = t;
+	return 0;
+}
+
+/* Contract in task.h. */
+void task_put_group(struct task *t)
+{
+	signal_put(t->signal);
+	sighand_put(t->sighand);
+	t->signal = NULL;
+	t->sighand = NULL;
+}
+
+/*
+ * Join @t to its group's thread list under tasklist_lock (and sig_lock,
+ * so signal code can walk the list), with its pid already set: a new
+ * group's leader gets tgid = pid.
+ */
+static void thread_link_locked(struct task *t)
+{
+	if (t->group_leader == t)
+		t->tgid = t->pid;
+	else
+		t->tgid = t->group_leader->tgid;
+	__spin_lock(&sig_lock);
+	list_add_tail(&t->thread_node, &t->signal->threads);
+	t->signal->nr_threads++;
+	__spin_unlock(&sig_lock);
+}
+
 void proc_register_kthread(struct task *t)
 {
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	t->pid = alloc_pid();
+	thread_link_locked(t);
 	list_add_tail(&t->all_node, &all_tasks);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 }
@@ -104,12 +188,128 @@ struct trap_frame *task_user_regs(struct task *t)
 	return (struct trap_frame *)((char *)t->kstack + KSTACK_SIZE) - 1;
 }
 
+/*
+ * de_thread from a non-leader @t once @leader is a zombie off its CPU and
+ * @t the only thread: swap pids and hand @t the leader's place in the
+ * process tree. The old leader is freed.
+ */
+static void take_over_leader(struct task *t, struct task *leader)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct task *c;
+	pid_t tid = t->pid;
+
+	__spin_lock(&sig_lock);
+	t->pid = leader->pid;
+	leader->pid = tid;
+	t->group_leader = t;
+	leader->group_leader = t;
+	__spin_unlock(&sig_lock);
+	t->parent = leader->parent;
+	leader->parent = NULL;
+	if (t->parent)
+		list_replace_init(&leader->sibling, &t->sibling);
+	list_for_each_entry(c, &leader->children, sibling)
+		c->parent = t;
+	list_splice_tail_init(&leader->children, &t->children);
+	t->pgid = leader->pgid;
+	t->sid = leader->sid;
+	t->start_ns = leader->start_ns;
+	t->alarm_at_ns = leader->alarm_at_ns;
+	t->alarm_interval_ns = leader->alarm_interval_ns;
+	if (leader->tracer)
+		ptrace_unlink(leader);
+	leader->state = TASK_DEAD;
+	list_del(&leader->all_node);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	task_free(leader);
+}
+
+/*
+ * Contract in task.h. execve in a multi-threaded process (Linux's
+ * de_thread): every other thread is killed and waited for; exec'd from
+ * a thread other than the leader, we then take over the leader's pid,
+ * parent, children and process group, and the old leader (a zombie by
+ * now) is freed without a word to the parent - to it, the process just
+ * exec'd. Handlers shared with another process (CLONE_SIGHAND without
+ * CLONE_THREAD) are unshared. -EAGAIN when the process is already
+ * exiting or exec'ing, -EINTR when killed meanwhile, -ENOMEM.
+ */
+int de_thread(struct task *t)
+{
+	struct signal_struct *ss = t->signal;
+	struct task *leader = t->group_leader;
+	unsigned long irq;
+
+	if (t != leader || !thread_group_empty(t)) {
+		irq = spin_lock_irqsave(&sig_lock);
+		if (ss->group_exit || ss->group_exec_task) {
+			spin_unlock_irqrestore(&sig_lock, irq);
+			return -EAGAIN;
+		}
+		ss->group_exec_task = t;
+		spin_unlock_irqrestore(&sig_lock, irq);
+		zap_other_threads(t);
+		wait_event(&ss->thread_exit, fatal_signal_pending(t) ||
+			   READ_ONCE(ss->nr_threads) == 1);
+		/* The zombie leader leaves its CPU right after its last wake-up. */
+		while (t != leader && !fatal_signal_pending(t) && !READ_ONCE(leader->off_cpu))
+			schedule_timeout(1000000);
+		if (fatal_signal_pending(t)) {
+			WRITE_ONCE(ss->group_exec_task, NULL);
+			return -EINTR;
+		}
+		if (t != leader)
+			take_over_leader(t, leader);
+		WRITE_ONCE(ss->group_exec_task, NULL);
+	}
+	if (READ_ONCE(t->sighand->refcount) > 1) {
+		struct sighand *sh = sighand_new(), *old = t->sighand;
+
+		if (!sh)
+			return -ENOMEM;
+		irq = spin_lock_irqsave(&sig_lock);
+		memcpy(sh->action, old->action, sizeof(sh->action));
+		t->sighand = sh;
+		spin_unlock_irqrestore(&sig_lock, irq);
+		sighand_put(old);
+	}
+	return 0;
+}
+
 /* ---- fork ---- */
 
-#define CLONE_PROCESS_OK (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | \
-			  CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS)
+/*
+ * What clone(2) accepts: a new process (fork, vfork, posix_spawn) or a
+ * thread (musl's pthread_create passes CLONE_VM | CLONE_FS | CLONE_FILES |
+ * CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |
+ * CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED). No
+ * namespaces, no CLONE_PIDFD through clone(2) yet, no System V semaphores
+ * (CLONE_SYSVSEM is accepted: with no semaphores there is no undo list to
+ * share).
+ */
+#define CLONE_OK (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+		  CLONE_THREAD | CLONE_SYSVSEM | CLONE_VFORK | CLONE_PARENT | \
+		  CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | \
+		  CLONE_SETTLS | CLONE_DETACHED)
 
-/* The child's resources: FPU state, address space, files, cwd. 0 or -ENOMEM. */
+/* Linux's rules between the flags (copy_process). 0 or -EINVAL. */
+static int clone_flags_valid(unsigned long flags)
+{
+	if (flags & ~CLONE_OK)
+		return -EINVAL;
+	/* Threads share handlers; shared handlers need a shared address space. */
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	/* A thread has no exit signal; a process's is SIGCHLD (or none). */
+	if (!(flags & CLONE_THREAD) && (flags & CSIGNAL) && (flags & CSIGNAL) != SIGCHLD)
+		return -EINVAL;
+	return 0;
+}
+
+/* The child's resources: FPU state, address space, files, cwd, handlers. 0 or -ENOMEM. */
 static int copy_resources(struct task *c, struct task *p, unsigned long flags)
 {
 	c->fpu = kmalloc(sizeof(*c->fpu), 0);
@@ -125,17 +325,42 @@ static int copy_resources(struct task *c, struct task *p, unsigned long flags)
 		if (!c->mm)
 			return -ENOMEM;
 	}
-	c->files = files_dup(p->files);
-	c->fs = fs_struct_dup(p->fs);
-	return c->files && c->fs ? 0 : -ENOMEM;
+	c->files = (flags & CLONE_FILES) ? files_get(p->files) : files_dup(p->files);
+	c->fs = (flags & CLONE_FS) ? fs_struct_get(p->fs) : fs_struct_dup(p->fs);
+	if (!c->files || !c->fs)
+		return -ENOMEM;
+	if (flags & CLONE_THREAD) {
+		c->signal = p->signal;
+		__atomic_add_fetch(&c->signal->refcount, 1, __ATOMIC_RELAXED);
+		c->group_leader = p->group_leader;
+	} else {
+		c->signal = signal_new();
+		if (!c->signal)
+			return -ENOMEM;
+		c->group_leader = c;
+	}
+	if (flags & CLONE_SIGHAND) {
+		c->sighand = p->sighand;
+		__atomic_add_fetch(&c->sighand->refcount, 1, __ATOMIC_RELAXED);
+	} else {
+		unsigned long irq;
+
+		c->sighand = sighand_new();
+		if (!c->sighand)
+			return -ENOMEM;
+		irq = spin_lock_irqsave(&sig_lock);
+		memcpy(c->sighand->action, p->sighand->action, sizeof(c->sighand->action));
+		spin_unlock_irqrestore(&sig_lock, irq);
+	}
+	return 0;
 }
 
 /* What a child inherits as plain values: names, groups, limits, signals. */
-static void copy_attributes(struct task *c, struct task *p)
+static void copy_attributes(struct task *c, struct task *p, unsigned long flags)
 {
 	memcpy(c->comm, p->comm, sizeof(c->comm));
-	c->pgid = p->pgid;
-	c->sid = p->sid;
+	c->pgid = p->group_leader->pgid;
+	c->sid = p->group_leader->sid;
 	c->umask = p->umask;
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	c->cred = p->cred;
@@ -143,9 +368,38 @@ static void copy_attributes(struct task *c, struct task *p)
 	c->oom_score_adj = p->oom_score_adj;
 	c->oom_score_adj_min = p->oom_score_adj_min;
 	c->make_it_fail = p->make_it_fail;
-	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
 	c->blocked = p->blocked;
-	c->altstack = p->altstack;
+	/* A new thread (CLONE_VM without vfork) must not share our alternate stack. */
+	if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM)
+		c->altstack = p->altstack;
+}
+
+/*
+ * Under tasklist_lock: give @c its pid, its place in the process tree
+ * and its thread group. The parent of a new process is the caller's
+ * group leader (the process: any thread's wait4 reaps it; Linux keeps the
+ * creating thread as real_parent but waits group-wide), or with
+ * CLONE_PARENT the caller's parent. A thread has no parent of its own:
+ * its process's leader answers for it.
+ */
+static pid_t clone_link_locked(struct task *c, struct task *p, unsigned long flags)
+{
+	pid_t pid = alloc_pid();
+
+	if (pid < 0)
+		return pid;
+	c->pid = pid;
+	if (!(flags & CLONE_THREAD)) {
+		struct task *leader = p->group_leader;
+
+		c->parent = (flags & CLONE_PARENT) ? leader->parent : leader;
+		if (!c->parent)
+			c->parent = init_task;
+		list_add_tail(&c->sibling, &c->parent->children);
+	}
+	thread_link_locked(c);
+	list_add_tail(&c->all_node, &all_tasks);
+	return pid;
 }
 
 static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
@@ -155,17 +409,17 @@ static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 	struct trap_frame *tf;
 	unsigned long irq;
 	pid_t pid;
+	long err;
 
-	if (flags & ~CLONE_PROCESS_OK)
-		return -EINVAL;		/* threads and namespaces: later issues */
-	if ((flags & CSIGNAL) && (flags & CSIGNAL) != SIGCHLD)
-		return -EINVAL;
+	err = clone_flags_valid(flags);
+	if (err)
+		return err;
 	c = task_alloc();
 	if (!c)
 		return -ENOMEM;
 	if (copy_resources(c, p, flags))
 		goto nomem;
-	copy_attributes(c, p);
+	copy_attributes(c, p, flags);
 	c->fs_base = (flags & CLONE_SETTLS) ? tls : p->fs_base;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ctid;
@@ -179,16 +433,17 @@ static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 	c->saved_rsp = task_prepare_stack(c, task_entry_user, 0, 0, sizeof(*tf));
 
 	irq = spin_lock_irqsave(&tasklist_lock);
-	pid = alloc_pid();
-	if (pid < 0) {
+	/* No new thread in a process that is exiting or exec'ing (Linux: EINTR-like). */
+	if ((flags & CLONE_THREAD) && (READ_ONCE(p->signal->group_exit) ||
+				       READ_ONCE(p->signal->group_exec_task))) {
 		spin_unlock_irqrestore(&tasklist_lock, irq);
-		goto nomem;
+		err = -ERESTARTNOINTR;
+		goto fail;
 	}
-	c->pid = pid;
-	c->parent = p;
-	list_add_tail(&c->sibling, &p->children);
-	list_add_tail(&c->all_node, &all_tasks);
+	pid = clone_link_locked(c, p, flags);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
+	if (pid < 0)
+		goto nomem;
 
 	if (flags & CLONE_PARENT_SETTID)
 		put_user(pid, ptid);
@@ -210,14 +465,16 @@ static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 		wait_event(&p->vfork_wait, READ_ONCE(p->vfork_released));
 	return pid;
 nomem:
+	err = -ENOMEM;
+fail:
 	if (c->mm)
 		mm_put(c->mm);
 	if (c->files)
 		files_put(c->files);
 	if (c->fs)
 		fs_struct_put(c->fs);
-	task_free(c);
-	return -ENOMEM;
+	task_free(c);			/* drops the group and handlers */
+	return err;
 }
 
 static long sys_fork(void)
@@ -298,7 +555,9 @@ static void exit_release(struct task *t)
 	if (t->clear_child_tid) {
 		int zero = 0;
 
-		copy_to_user(t->clear_child_tid, &zero, sizeof(zero));
+		/* pthread_join waits on this word (CLONE_CHILD_CLEARTID). */
+		if (!copy_to_user(t->clear_child_tid, &zero, sizeof(zero)) && t->mm)
+			futex_wake_mm(t->mm, t->clear_child_tid, 1);
 	}
 	if (t->files) {
 		files_put(t->files);
@@ -323,7 +582,6 @@ static void exit_release(struct task *t)
 		spin_unlock_irqrestore(&tasklist_lock, irq);
 		mm_put(mm);
 	}
-	t->alarm_at_ns = 0;
 }
 
 /*
@@ -344,43 +602,91 @@ void exit_notify_locked(struct task *t)
 	si.si_pid = t->pid;
 	si.si_status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
 	send_signal(to, SIGCHLD, &si);
-	wake_up(&to->child_exit);
+	wake_up(&to->group_leader->child_exit);
 }
 
 /*
- * Under the tasklist lock: hand the children to init and become a zombie,
- * or, with no parent to reap us, a dead task off the task list. A tracee
- * of another process stays a zombie for its tracer's wait4 either way.
+ * The last thread of @leader's process has exited (tasklist_lock held):
+ * the process's exit goes to its parent. The status is exit_group's (or
+ * the fatal signal's) when the group was ended as a whole, else the
+ * leader's own. With SIGCHLD ignored by the parent there is no zombie:
+ * the leader is taken off the task list and returned for freeing, or
+ * NULL. @orphans (up to @max) collect children that asked for a
+ * PR_SET_PDEATHSIG; *@norphans counts them.
  */
-static void exit_unhash(struct task *t, int status)
+static struct task *group_dead_locked(struct task *leader, struct task **orphans,
+				      unsigned int max, unsigned int *norphans)
 {
-	struct task *parent, *orphans[64];
-	unsigned int norphans;
-	unsigned long irq;
+	struct signal_struct *ss = leader->signal;
+	struct task *parent;
+	bool self = leader == current();
 
-	irq = spin_lock_irqsave(&tasklist_lock);
-	norphans = reparent_children(t, orphans, ARRAY_SIZE(orphans));
-	parent = t->parent;
-	t->exit_status = status;
-	if (t->tracer && t->tracer == parent)
-		ptrace_unlink(t);		/* the parent sees the exit as a parent */
+	*norphans = reparent_children(leader, orphans, max);
+	if (ss->group_exit)
+		leader->exit_status = ss->group_exit_code;
+	leader->alarm_at_ns = 0;
+	parent = leader->parent;
+	if (leader->tracer && leader->tracer == parent)
+		ptrace_unlink(leader);		/* the parent sees the exit as a parent */
 	if (parent) {
-		struct k_sigaction *ka = &parent->sigaction[SIGCHLD - 1];
+		struct k_sigaction *ka = &parent->sighand->action[SIGCHLD - 1];
 
 		/* SIGCHLD set to SIG_IGN or SA_NOCLDWAIT: no zombie (autoreap). */
 		if (ka->sa.sa_handler == SIG_IGN || (ka->sa.sa_flags & SA_NOCLDWAIT)) {
-			list_del(&t->sibling);
-			t->parent = NULL;
+			list_del(&leader->sibling);
+			leader->parent = NULL;
 		}
 	}
-	t->state = t->parent || t->tracer ? TASK_ZOMBIE : TASK_DEAD;
-	if (t->state == TASK_DEAD)
-		list_del(&t->all_node);		/* freed by the next task to run */
-	exit_notify_locked(t);
+	leader->state = leader->parent || leader->tracer ? TASK_ZOMBIE : TASK_DEAD;
+	exit_notify_locked(leader);
+	if (leader->state != TASK_DEAD)
+		return NULL;
+	list_del(&leader->all_node);
+	/* Ourselves: freed by the next task to run. A zombie leader: by the caller. */
+	return self ? NULL : leader;
+}
+
+/*
+ * Under the tasklist lock: leave the thread group, and end the process
+ * if we were its last thread. A non-leader thread is reaped here (a dead
+ * task off the task list) unless a tracer waits for it; the leader
+ * stays a zombie until the last thread is gone.
+ */
+static void exit_unhash(struct task *t, int status)
+{
+	struct task *leader = t->group_leader, *orphans[64], *to_free = NULL;
+	struct signal_struct *ss = t->signal;
+	unsigned int norphans = 0;
+	unsigned long irq;
+
+	irq = spin_lock_irqsave(&tasklist_lock);
+	__spin_lock(&sig_lock);
+	t->exit_status = status;
+	t->thread_exited = true;
+	list_del_init(&t->thread_node);
+	ss->nr_threads--;
+	__spin_unlock(&sig_lock);
+	wake_up(&ss->thread_exit);		/* a de_thread waiting for us */
+	if (t != leader) {
+		t->state = t->tracer ? TASK_ZOMBIE : TASK_DEAD;
+		if (t->tracer)
+			exit_notify_locked(t);	/* the tracer's wait4 reaps it */
+		else
+			list_del(&t->all_node);	/* freed by the next task to run */
+		if (!ss->nr_threads && leader->state == TASK_ZOMBIE)
+			to_free = group_dead_locked(leader, orphans, ARRAY_SIZE(orphans),
+						    &norphans);
+	} else if (ss->nr_threads) {
+		t->state = TASK_ZOMBIE;		/* delayed: the others still run */
+	} else {
+		group_dead_locked(t, orphans, ARRAY_SIZE(orphans), &norphans);
+	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	/* No sleep since the unlock: the orphans are still there. */
 	for (unsigned int i = 0; i < norphans; i++)
 		send_signal(orphans[i], orphans[i]->pdeathsig, NULL);
+	if (to_free)
+		task_free(to_free);		/* a leader long off its CPU */
 }
 
 __noreturn void do_exit(int status)
@@ -391,6 +697,7 @@ __noreturn void do_exit(int status)
 		init_died(status);
 	if (t->ptrace_flags & PTRACE_O_TRACEEXIT)
 		ptrace_stop(SIGTRAP, PTRACE_EVENT_EXIT, (unsigned long)status);
+	exit_signals(t);
 	exit_release(t);
 	exit_ptrace(t);
 	exit_unhash(t, status);
@@ -407,7 +714,7 @@ SYSCALL(__NR_exit, sys_exit);
 
 static long sys_exit_group(long code)
 {
-	do_exit((code & 0xff) << 8);
+	do_group_exit((code & 0xff) << 8);
 }
 SYSCALL(__NR_exit_group, sys_exit_group);
 
@@ -447,9 +754,13 @@ struct wait_result {
 	struct task *reaped;		/* to free, after the unlock */
 };
 
+/*
+ * @p is the waiting thread: its process (group leader) is the parent of
+ * the children; a tracer is a thread.
+ */
 static bool wait_eligible(struct task *p, struct task *c, pid_t pid, long options)
 {
-	if (!wait_matches(p, c, pid))
+	if (!wait_matches(p->group_leader, c, pid))
 		return false;
 	/* No clone children exist (exit signal always SIGCHLD): __WCLONE alone waits for none. */
 	return c->tracer == p || (options & __WALL) || !(options & __WCLONE);
@@ -460,8 +771,14 @@ static void wait_exit(struct task *p, struct task *c, struct wait_result *r)
 {
 	r->pid = c->pid;
 	r->status = c->exit_status;
-	if (c->tracer == p && c->parent != p) {
+	if (c->tracer == p && c->parent != p->group_leader) {
 		ptrace_unlink(c);
+		if (c != c->group_leader) {
+			/* A thread: nobody else waits for it. */
+			list_del(&c->all_node);
+			r->reaped = c;
+			return;
+		}
 		ptrace_return_zombie(c);
 		return;
 	}
@@ -480,6 +797,9 @@ static bool wait_consider(struct task *p, struct task *c, long options, bool con
 	if (c->state == TASK_ZOMBIE) {
 		if (!c->off_cpu || (c->tracer && !traced_by_us))
 			return false;
+		/* A leader whose threads still run is not reported yet. */
+		if (c == c->group_leader && c->signal->nr_threads)
+			return false;
 		if (consume)
 			wait_exit(p, c, r);
 		return true;
@@ -497,7 +817,7 @@ static void wait_scan(pid_t pid, long options, bool consume, struct wait_result 
 
 	r->pid = 0;
 	r->reaped = NULL;
-	list_for_each_entry(c, &p->children, sibling) {
+	list_for_each_entry(c, &p->group_leader->children, sibling) {
 		if (!wait_eligible(p, c, pid, options))
 			continue;
 		any = true;
@@ -507,7 +827,7 @@ static void wait_scan(pid_t pid, long options, bool consume, struct wait_result 
 		}
 	}
 	list_for_each_entry(c, &p->ptraced, ptrace_node) {
-		if (c->parent == p || !wait_eligible(p, c, pid, options))
+		if (c->parent == p->group_leader || !wait_eligible(p, c, pid, options))
 			continue;
 		any = true;
 		if (wait_consider(p, c, options, consume, r)) {
@@ -542,7 +862,8 @@ static long sys_wait4(long pid, int __user *wstatus, long options, void __user *
 		wait_scan(pid, options, true, &r);
 		if (r.pid != 0 || (options & WNOHANG))
 			break;
-		if (wait_event_interruptible(&p->child_exit, wait_ready(pid, options)))
+		if (wait_event_interruptible(&p->group_leader->child_exit,
+					     wait_ready(pid, options)))
 			return -ERESTARTSYS;	/* a stop and continue waits on */
 	}
 	if (r.reaped)
@@ -561,7 +882,7 @@ SYSCALL(__NR_wait4, sys_wait4);
 
 static long sys_getpid(void)
 {
-	return current()->pid;
+	return current()->tgid;
 }
 SYSCALL(__NR_getpid, sys_getpid);
 
@@ -573,9 +894,9 @@ SYSCALL(__NR_gettid, sys_gettid);
 
 static long sys_getppid(void)
 {
-	struct task *p = current()->parent;
+	struct task *p = READ_ONCE(current()->group_leader)->parent;
 
-	return p ? p->pid : 0;
+	return p ? p->tgid : 0;
 }
 SYSCALL(__NR_getppid, sys_getppid);
 
@@ -583,7 +904,7 @@ SYSCALL(__NR_getppid, sys_getppid);
 
 static long sys_setpgid(long pid, long pgid)
 {
-	struct task *me = current(), *t;
+	struct task *me = current()->group_leader, *t;
 	unsigned long irq;
 	long ret = 0;
 
@@ -591,6 +912,8 @@ static long sys_setpgid(long pid, long pgid)
 		return -EINVAL;
 	irq = spin_lock_irqsave(&tasklist_lock);
 	t = pid ? task_find(pid) : me;
+	if (t)
+		t = t->group_leader;
 	if (!t || (t != me && t->parent != me)) {
 		ret = -ESRCH;
 		goto out;
@@ -632,6 +955,8 @@ static long get_group_id(long pid, bool want_sid)
 	long ret;
 
 	t = pid ? task_find(pid) : current();
+	if (t)
+		t = t->group_leader;
 	ret = !t ? -ESRCH : want_sid ? t->sid : t->pgid;
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return ret;
@@ -645,7 +970,7 @@ SYSCALL(__NR_getpgid, sys_getpgid);
 
 static long sys_getpgrp(void)
 {
-	return current()->pgid;
+	return current()->group_leader->pgid;
 }
 SYSCALL(__NR_getpgrp, sys_getpgrp);
 
@@ -657,7 +982,7 @@ SYSCALL(__NR_getsid, sys_getsid);
 
 static long sys_setsid(void)
 {
-	struct task *me = current(), *t;
+	struct task *me = current()->group_leader, *t;
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 	long ret = me->pid;
 

@@ -43,6 +43,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
+#include "kernel/sched.h"
 #include "mm/kstack.h"
 #include "mm/usercopy.h"
 #include "mm/vm.h"
@@ -149,17 +150,25 @@ void ptrace_return_zombie(struct task *t)
 /* Contract in task.h. */
 void exit_ptrace(struct task *tracer)
 {
-	struct task *t, *n, *kill[64];
-	unsigned int nkill = 0;
+	struct task *t, *n, *kill[64], *dead[64];
+	unsigned int nkill = 0, ndead = 0;
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	list_for_each_entry_safe(t, n, &tracer->ptraced, ptrace_node) {
 		bool exitkill = t->ptrace_flags & PTRACE_O_EXITKILL;
 
+		if (t->state == TASK_ZOMBIE && t != t->group_leader && ndead == ARRAY_SIZE(dead))
+			continue;		/* left for the tracer's wait4; cannot happen in practice */
 		ptrace_unlink(t);
 		if (t->state == TASK_ZOMBIE) {
-			if (t->parent != tracer)
+			if (t != t->group_leader) {
+				/* An exited thread only we waited for: released. */
+				t->state = TASK_DEAD;
+				list_del(&t->all_node);
+				dead[ndead++] = t;
+			} else if (t->parent != tracer->group_leader) {
 				ptrace_return_zombie(t);
+			}
 			continue;
 		}
 		if (exitkill && nkill < ARRAY_SIZE(kill))
@@ -170,6 +179,8 @@ void exit_ptrace(struct task *tracer)
 	/* No sleep since the unlock: the tracees cannot have been reaped. */
 	for (unsigned int i = 0; i < nkill; i++)
 		send_signal(kill[i], SIGKILL, NULL);
+	for (unsigned int i = 0; i < ndead; i++)
+		task_free(dead[i]);
 }
 
 /* ---- stops the tracee makes ---- */
@@ -183,7 +194,7 @@ void ptrace_syscall_stop(void)
 
 	/* A signal the tracer resumed the call with is sent, as Linux does. */
 	if (sig > 0 && sig <= NR_SIGNALS)
-		send_signal(t, sig, NULL);
+		send_signal_thread(t, sig, NULL);
 }
 
 /* Contract in task.h. */
@@ -196,7 +207,7 @@ void ptrace_exec_notify(pid_t old_tid)
 	if (t->ptrace_flags & PTRACE_O_TRACEEXEC)
 		ptrace_stop(SIGTRAP, PTRACE_EVENT_EXEC, (unsigned long)old_tid);
 	else if (!(t->ptrace_flags & PT_SEIZED))
-		send_signal(t, SIGTRAP, NULL);	/* the legacy post-exec SIGTRAP */
+		send_signal_thread(t, SIGTRAP, NULL);	/* the legacy post-exec SIGTRAP */
 }
 
 /* ---- registers ---- */
@@ -391,7 +402,7 @@ static long ptrace_attach(pid_t pid, bool seize, unsigned long addr, unsigned lo
 	if (ret || seize)
 		return ret;
 	/* No sleep since the unlock: @t is our tracee, alive until we wait for it. */
-	send_signal(t, SIGSTOP, NULL);
+	send_signal_thread(t, SIGSTOP, NULL);
 	wake_up_stopped(t);		/* a job-control stop becomes our stop */
 	return 0;
 }

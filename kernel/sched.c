@@ -239,6 +239,7 @@ struct task *task_alloc(void)
 	INIT_LIST_HEAD(&t->all_node);
 	INIT_LIST_HEAD(&t->ptraced);
 	INIT_LIST_HEAD(&t->ptrace_node);
+	INIT_LIST_HEAD(&t->thread_node);
 	waitqueue_init(&t->child_exit);
 	waitqueue_init(&t->vfork_wait);
 	t->state = TASK_UNINTERRUPTIBLE;
@@ -251,6 +252,7 @@ void task_free(struct task *t)
 {
 	kstack_free(t->kstack);
 	kfree(t->fpu);
+	task_put_group(t);
 	kmem_cache_free(task_cache, t);
 }
 
@@ -277,6 +279,11 @@ struct task *kthread_create(const char *name, int (*fn)(void *), void *arg)
 
 	if (!t)
 		return ERR_PTR(-ENOMEM);
+	if (task_new_group(t)) {
+		task_free(t);
+		return ERR_PTR(-ENOMEM);
+	}
+	t->kthread = true;
 	strlcpy(t->comm, name, sizeof(t->comm));
 	/* Leave room for a user frame at the top: init turns into a process. */
 	t->saved_rsp = task_prepare_stack(t, task_entry_kthread, (uint64_t)fn,
@@ -355,6 +362,8 @@ void sched_init(void)
 	INIT_LIST_HEAD(&idle->children);
 	INIT_LIST_HEAD(&idle->sibling);
 	INIT_LIST_HEAD(&idle->all_node);
+	INIT_LIST_HEAD(&idle->thread_node);
+	idle->kthread = true;
 	idle->state = TASK_RUNNING;
 	strlcpy(idle->comm, "idle", sizeof(idle->comm));
 	cred_init_root(idle);		/* the kernel acts as root */

@@ -2,10 +2,15 @@
  * signal.c - POSIX signals with Linux semantics: sending, masking, the
  * default actions, and delivery to user handlers through an rt_sigframe.
  *
- * A signal is sent by setting its bit in the target's pending set (with its
- * siginfo); it is acted on when the target next returns to user mode
- * (exit_to_user), where the lowest-numbered pending, unblocked signal is
- * taken. A handler runs on a frame Linux programs expect (x86-64):
+ * A signal is sent by setting its bit in a pending set (with its siginfo):
+ * the thread's own for a thread-directed signal (tgkill, a fault, SIGPIPE),
+ * the process's (signal->shared_pending) for a process-directed one (kill,
+ * SIGCHLD, alarms), which then wakes one thread that does not block it.
+ * It is acted on when a thread next returns to user mode (exit_to_user),
+ * where the lowest-numbered pending, unblocked signal is taken, the
+ * thread's own first. Handlers are shared by the threads (struct sighand);
+ * masks are per thread. A fatal signal ends every thread (do_group_exit);
+ * SIGKILL does so as soon as it is sent. A handler runs on a frame Linux programs expect (x86-64):
  *
  *   high  user stack (or sigaltstack), minus the 128-byte red zone
  *         +-------------------------+
@@ -23,7 +28,9 @@
  *
  * Job control: the default action of SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU
  * stops the process (TASK_STOPPED; the three terminal ones are discarded in
- * an orphaned process group) and tells the parent (SIGCHLD with
+ * an orphaned process group): the thread that takes the signal asks every
+ * other thread to stop too (group_stop_pending), and the last one to stop
+ * tells the parent (SIGCHLD with
  * CLD_STOPPED unless SA_NOCLDSTOP, wait4 with WUNTRACED). SIGCONT, sent
  * to a stopped process, continues it whatever its disposition (CLD_CONTINUED,
  * WCONTINUED) and discards pending stop signals; a stop signal discards a
@@ -60,9 +67,11 @@
 #define RFLAGS_USER	0x40dd5ul
 
 /*
- * Guards every task's pending set and siginfo, and the stop state (the
- * job-control and ptrace fields of struct task). Taken inside
- * tasklist_lock, never around it.
+ * Guards every task's pending set and siginfo, the process-wide signal
+ * state (struct signal_struct, struct sighand), and the stop state (the
+ * job-control and ptrace fields of struct task). Thread lists change
+ * under both tasklist_lock and sig_lock, so either lock lets one walk
+ * them. Taken inside tasklist_lock, never around it.
  */
 spinlock_t sig_lock = SPINLOCK_INIT;
 
@@ -89,9 +98,14 @@ static enum sig_default default_action(int sig)
 	}
 }
 
+static struct k_sigaction *sigaction_of(struct task *t, int sig)
+{
+	return &t->sighand->action[sig - 1];
+}
+
 static bool sig_ignored(struct task *t, int sig)
 {
-	__sighandler_t h = t->sigaction[sig - 1].sa.sa_handler;
+	__sighandler_t h = sigaction_of(t, sig)->sa.sa_handler;
 
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return false;
@@ -109,79 +123,212 @@ static bool sig_ignored(struct task *t, int sig)
 void notify_cldstop(struct task *t, bool tracer, int why, int status)
 {
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-	struct task *to = tracer ? t->tracer : t->parent;
+	struct task *to = tracer ? t->tracer : t->group_leader->parent;
 
 	if (to) {
-		if (!(to->sigaction[SIGCHLD - 1].sa.sa_flags & SA_NOCLDSTOP)) {
+		if (!(sigaction_of(to, SIGCHLD)->sa.sa_flags & SA_NOCLDSTOP)) {
 			struct siginfo si;
 
 			memset(&si, 0, sizeof(si));
 			si.si_signo = SIGCHLD;
 			si.si_code = why;
-			si.si_pid = t->pid;
+			si.si_pid = tracer ? t->pid : t->tgid;
 			si.si_status = status;
 			send_signal(to, SIGCHLD, &si);
 		}
-		wake_up(&to->child_exit);
+		wake_up(&to->group_leader->child_exit);
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 }
 
-int send_signal(struct task *t, int sig, const struct siginfo *info)
+static void fill_ksiginfo(struct ksiginfo *si, int sig, const struct siginfo *info)
 {
-	unsigned long irq;
+	memset(si, 0, sizeof(*si));
+	si->signo = sig;
+	si->code = SI_KERNEL;
+	if (info) {
+		si->code = info->si_code;
+		if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+		    sig == SIGTRAP)
+			si->addr = info->si_addr;
+		else
+			si->pid = info->si_pid;
+		if (sig == SIGCHLD)
+			si->status = info->si_status;
+	}
+}
+
+/* Wake @t to look at its signals, if it sleeps interruptibly (sig_lock held). */
+static void signal_wake(struct task *t, bool fatal)
+{
+	if (t->state == TASK_INTERRUPTIBLE)
+		wake_up_task(t);
+	if (fatal)
+		wake_up_stopped(t);		/* out of a stop, to die */
+}
+
+#define for_each_thread(sig, t) list_for_each_entry(t, &(sig)->threads, thread_node)
+
+/*
+ * SIGKILL to every thread of @t's process but @except (sig_lock held):
+ * each dies on its way out of the kernel.
+ */
+static void zap_threads(struct task *t, struct task *except)
+{
+	struct task *o;
+
+	for_each_thread(t->signal, o) {
+		if (o == except || o->thread_exited)
+			continue;
+		o->pending |= SIGBIT(SIGKILL);
+		o->group_stop_pending = false;
+		signal_wake(o, true);
+	}
+}
+
+/* Does thread @o want process-directed @sig now? (sig_lock held) */
+static bool wants_signal(struct task *o, int sig)
+{
+	return !o->thread_exited && o->mm && !(o->blocked & SIGBIT(sig));
+}
+
+/*
+ * Job control acts when the signal is sent, whatever its disposition
+ * (sig_lock held): SIGCONT ends a stop of the whole process and discards
+ * pending stops; a stop signal discards a pending SIGCONT. Returns true
+ * when SIGCONT continued a stopped process.
+ */
+static bool job_control_on_send(struct task *t, int sig)
+{
+	struct signal_struct *ss = t->signal;
 	bool continued = false;
+	struct task *o;
+
+	if (sig == SIGCONT) {
+		ss->shared_pending &= ~STOP_SIGNALS;
+		ss->group_stop_count = 0;
+		for_each_thread(ss, o) {
+			o->pending &= ~STOP_SIGNALS;
+			o->group_stop_pending = false;
+			if (o->group_stopped) {
+				o->group_stopped = false;
+				continued = true;
+				wake_up_stopped(o);
+			}
+		}
+		if (continued)
+			t->group_leader->wait_report = WAIT_REPORT_CONTINUED;
+	} else if (SIGBIT(sig) & STOP_SIGNALS) {
+		ss->shared_pending &= ~SIGBIT(SIGCONT);
+		for_each_thread(ss, o)
+			o->pending &= ~SIGBIT(SIGCONT);
+	}
+	return continued;
+}
+
+/*
+ * Send @sig to @t: to the thread alone (@group false) or to its process.
+ * Kernel threads take no signals.
+ */
+static int __send_signal(struct task *t, int sig, const struct siginfo *info, bool group)
+{
+	struct signal_struct *ss = t->signal;
+	unsigned long irq;
+	bool continued;
 
 	if (sig < 1 || sig > NR_SIGNALS)
 		return -EINVAL;
-	if (!t->mm)
-		return 0;			/* kernel threads take no signals */
+	if (t->kthread || !ss)
+		return 0;
 	irq = spin_lock_irqsave(&sig_lock);
-	/* Job control acts when the signal is sent, whatever its disposition. */
-	if (sig == SIGCONT) {
-		t->pending &= ~STOP_SIGNALS;
-		if (t->group_stopped) {
-			t->group_stopped = false;
-			t->wait_report = WAIT_REPORT_CONTINUED;
-			continued = true;
+	continued = job_control_on_send(t, sig);
+	if (sig == SIGKILL) {
+		/* SIGKILL ends the process, whoever it was sent to (Linux). */
+		if (!ss->group_exit && !ss->group_exec_task) {
+			ss->group_exit = true;
+			ss->group_exit_code = SIGKILL;
 		}
-	} else if (SIGBIT(sig) & STOP_SIGNALS) {
-		t->pending &= ~SIGBIT(SIGCONT);
+		if (!(t->pending & SIGBIT(SIGKILL)))
+			fill_ksiginfo(&t->siginfo[SIGKILL - 1], sig, info);
+		t->pending |= SIGBIT(SIGKILL);
+		signal_wake(t, true);
+		zap_threads(t, t);
+		goto out;
 	}
-	if (sig_ignored(t, sig) && !(t->blocked & SIGBIT(sig))) {
-		spin_unlock_irqrestore(&sig_lock, irq);
+	if (sig_ignored(t, sig) && !(t->blocked & SIGBIT(sig)))
 		goto out;			/* discarded, as Linux does */
-	}
-	if (!(t->pending & SIGBIT(sig))) {
-		struct ksiginfo *si = &t->siginfo[sig - 1];
-
-		memset(si, 0, sizeof(*si));
-		si->signo = sig;
-		si->code = SI_KERNEL;
-		if (info) {
-			si->code = info->si_code;
-			if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-			    sig == SIGTRAP)
-				si->addr = info->si_addr;
-			else
-				si->pid = info->si_pid;
-			if (sig == SIGCHLD)
-				si->status = info->si_status;
+	if (!group) {
+		if (!(t->pending & SIGBIT(sig))) {
+			fill_ksiginfo(&t->siginfo[sig - 1], sig, info);
+			t->pending |= SIGBIT(sig);
 		}
-		t->pending |= SIGBIT(sig);
+		if (!(t->blocked & SIGBIT(sig)))
+			signal_wake(t, false);
+	} else {
+		struct task *o, *to = NULL;
+
+		if (!(ss->shared_pending & SIGBIT(sig))) {
+			fill_ksiginfo(&ss->shared_info[sig - 1], sig, info);
+			ss->shared_pending |= SIGBIT(sig);
+		}
+		/* One thread to take it: the one named if it can, else any that can. */
+		if (wants_signal(t, sig)) {
+			to = t;
+		} else {
+			for_each_thread(ss, o) {
+				if (wants_signal(o, sig)) {
+					to = o;
+					break;
+				}
+			}
+		}
+		if (to)
+			signal_wake(to, false);
+	}
+out:
+	spin_unlock_irqrestore(&sig_lock, irq);
+	if (sig == SIGKILL)
+		wake_up(&ss->thread_exit);	/* an execve waiting in de_thread: killed */
+	if (continued)
+		notify_cldstop(t->group_leader, false, CLD_CONTINUED, SIGCONT);
+	return 0;
+}
+
+int send_signal(struct task *t, int sig, const struct siginfo *info)
+{
+	return __send_signal(t, sig, info, true);
+}
+
+int send_signal_thread(struct task *t, int sig, const struct siginfo *info)
+{
+	return __send_signal(t, sig, info, false);
+}
+
+/* Contract in task.h. */
+__noreturn void do_group_exit(int status)
+{
+	struct task *t = current();
+	struct signal_struct *ss = t->signal;
+	unsigned long irq = spin_lock_irqsave(&sig_lock);
+
+	if (ss->group_exit) {
+		status = ss->group_exit_code;
+	} else if (!ss->group_exec_task) {
+		ss->group_exit = true;
+		ss->group_exit_code = status;
+		zap_threads(t, t);
 	}
 	spin_unlock_irqrestore(&sig_lock, irq);
-	if (t->state == TASK_INTERRUPTIBLE &&
-	    ((t->pending & ~t->blocked) || sig == SIGKILL))
-		wake_up_task(t);
-	if (sig == SIGKILL)
-		wake_up_stopped(t);		/* out of a stop, to die */
-out:
-	if (continued) {
-		wake_up_stopped(t);
-		notify_cldstop(t, false, CLD_CONTINUED, SIGCONT);
-	}
-	return 0;
+	do_exit(status);
+}
+
+/* Contract in task.h. */
+void zap_other_threads(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&sig_lock);
+
+	zap_threads(t, t);
+	spin_unlock_irqrestore(&sig_lock, irq);
 }
 
 /* A signal from user space (kill, tgkill) carries the sender's pid. */
@@ -194,9 +341,15 @@ static int send_user_signal(struct task *t, int sig)
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
 	si.si_code = SI_USER;
-	si.si_pid = current()->pid;
+	si.si_pid = current()->tgid;
 	si.si_uid = current()->cred.uid;
 	return send_signal(t, sig, &si);
+}
+
+/* Is @t a process that has not finished exiting (a group leader with live threads)? */
+static bool process_alive(const struct task *t)
+{
+	return t == t->group_leader && !t->kthread && t->signal && t->signal->nr_threads;
 }
 
 int kill_pgrp(pid_t pgid, int sig)
@@ -208,7 +361,7 @@ int kill_pgrp(pid_t pgid, int sig)
 	/* Collect under the lock, send outside it (send may wake tasks). */
 	irq = spin_lock_irqsave(&tasklist_lock);
 	for_each_task(t) {
-		if (t->pgid == pgid && t->mm && t->state != TASK_ZOMBIE && n < ARRAY_SIZE(targets))
+		if (t->pgid == pgid && process_alive(t) && n < ARRAY_SIZE(targets))
 			targets[n++] = t;
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
@@ -231,7 +384,7 @@ static bool in_pgrp(const struct task *t, pid_t pgid)
 static bool not_init_or_self(const struct task *t, pid_t unused)
 {
 	(void)unused;
-	return t->pid > 1 && t != current();
+	return t->pid > 1 && t != current()->group_leader;
 }
 
 #define KILL_MANY_MAX	256	/* targets one kill(2) reaches (on the stack) */
@@ -249,7 +402,7 @@ static int kill_many(kill_match_fn match, pid_t arg, int sig)
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	for_each_task(t) {
-		if (!match(t, arg) || !t->mm || t->state == TASK_ZOMBIE)
+		if (!match(t, arg) || !process_alive(t))
 			continue;
 		if (!cred_may_signal(t, sig))
 			denied++;
@@ -274,12 +427,12 @@ void force_sig_fault(int sig, int code, vaddr_t addr)
 	si.si_addr = (void *)addr;
 	/* A fault cannot be blocked or ignored: Linux resets it to default. */
 	irq = spin_lock_irqsave(&sig_lock);
-	if ((t->blocked & SIGBIT(sig)) || t->sigaction[sig - 1].sa.sa_handler == SIG_IGN) {
+	if ((t->blocked & SIGBIT(sig)) || sigaction_of(t, sig)->sa.sa_handler == SIG_IGN) {
 		t->blocked &= ~SIGBIT(sig);
-		t->sigaction[sig - 1].sa.sa_handler = SIG_DFL;
+		sigaction_of(t, sig)->sa.sa_handler = SIG_DFL;
 	}
 	spin_unlock_irqrestore(&sig_lock, irq);
-	send_signal(t, sig, &si);
+	send_signal_thread(t, sig, &si);
 }
 
 /* ---- delivery ---- */
@@ -353,7 +506,7 @@ static void save_sigcontext(struct sigcontext *sc, const struct trap_frame *tf)
 static void fill_sigframe(struct task *t, int sig, struct trap_frame *tf,
 			  struct rt_sigframe *frame, uint64_t fx_user)
 {
-	struct k_sigaction *ka = &t->sigaction[sig - 1];
+	struct k_sigaction *ka = sigaction_of(t, sig);
 	struct sigcontext *sc = &frame->uc.uc_mcontext;
 
 	memset(frame, 0, sizeof(*frame));
@@ -399,7 +552,7 @@ static void block_for_handler(struct task *t, struct k_sigaction *ka, int sig)
 
 static int setup_frame(struct task *t, int sig, struct trap_frame *tf)
 {
-	struct k_sigaction *ka = &t->sigaction[sig - 1];
+	struct k_sigaction *ka = sigaction_of(t, sig);
 	struct rt_sigframe frame;
 	uint8_t fx[FXSAVE_SIZE] __attribute__((aligned(16)));
 	uint64_t sp, fx_user;
@@ -421,10 +574,15 @@ static int setup_frame(struct task *t, int sig, struct trap_frame *tf)
 	return 0;
 }
 
-/* Take the next deliverable signal off the pending set (0: none). */
+/*
+ * Take the next deliverable signal off the thread's pending set, else
+ * off the process's (0: none). A process-directed one's siginfo moves
+ * into the thread's slot, free since the thread has no instance pending.
+ */
 static int dequeue_signal(struct task *t)
 {
 	unsigned long irq = spin_lock_irqsave(&sig_lock);
+	struct signal_struct *ss = t->signal;
 	sigset_t ready = t->pending & (~t->blocked | SIGBIT(SIGKILL));
 	int sig = 0;
 
@@ -433,9 +591,24 @@ static int dequeue_signal(struct task *t)
 		if (ready & SIGBIT(SIGKILL))
 			sig = SIGKILL;
 		t->pending &= ~SIGBIT(sig);
+	} else if ((ready = ss->shared_pending & ~t->blocked)) {
+		sig = __builtin_ctzl(ready) + 1;
+		ss->shared_pending &= ~SIGBIT(sig);
+		t->siginfo[sig - 1] = ss->shared_info[sig - 1];
 	}
 	spin_unlock_irqrestore(&sig_lock, irq);
 	return sig;
+}
+
+/* Contract in task.h. */
+bool task_sigpending(const struct task *t)
+{
+	sigset_t p = READ_ONCE(t->pending);
+
+	if (t->signal)
+		p |= READ_ONCE(t->signal->shared_pending);
+	return (p & (~READ_ONCE(t->blocked) | SIGBIT(SIGKILL))) ||
+	       READ_ONCE(t->group_stop_pending);
 }
 
 /* ---- stops: job control and ptrace ---- */
@@ -518,6 +691,8 @@ int ptrace_stop(int code, int event, unsigned long message)
 	return fatal_signal_pending(t) ? 0 : ret;
 }
 
+static void join_group_stop(struct task *t);
+
 /*
  * The default action of a stop signal. Traced, the stop is reported to the
  * tracer instead (a group stop; PTRACE_EVENT_STOP for a seized tracee) and
@@ -532,11 +707,55 @@ static void do_signal_stop(struct task *t, int sig)
 		return;
 	}
 	irq = spin_lock_irqsave(&sig_lock);
+	if (t->signal->group_exit || t->signal->group_exec_task) {
+		spin_unlock_irqrestore(&sig_lock, irq);
+		return;			/* dying or exec'ing: no stop */
+	}
+	if (!t->signal->group_stop_count) {
+		/* Start a group stop: every other live thread is asked to join. */
+		struct task *o;
+
+		t->signal->group_stop_count = 1;
+		list_for_each_entry(o, &t->signal->threads, thread_node) {
+			if (o == t || o->thread_exited || o->group_stopped)
+				continue;
+			o->group_stop_pending = true;
+			t->signal->group_stop_count++;
+			signal_wake(o, false);
+		}
+		t->group_leader->stop_sig = sig;
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+	join_group_stop(t);
+}
+
+/*
+ * @t stops as its part of a group stop; the last thread to stop tells the
+ * parent. Sleeps until SIGCONT or SIGKILL (or a tracer attaches).
+ */
+static void join_group_stop(struct task *t)
+{
+	struct task *leader;
+	unsigned long irq = spin_lock_irqsave(&sig_lock);
+	bool last = false;
+	int sig;
+
+	t->group_stop_pending = false;
+	if (!t->signal->group_stop_count) {
+		spin_unlock_irqrestore(&sig_lock, irq);
+		return;			/* SIGCONT came first */
+	}
+	leader = t->group_leader;
+	sig = leader->stop_sig;
 	t->group_stopped = true;
 	t->stop_sig = sig;
-	t->wait_report = WAIT_REPORT_STOPPED;
+	if (--t->signal->group_stop_count == 0) {
+		leader->wait_report = WAIT_REPORT_STOPPED;
+		last = true;
+	}
 	spin_unlock_irqrestore(&sig_lock, irq);
-	notify_cldstop(t, false, CLD_STOPPED, sig);
+	if (last)
+		notify_cldstop(leader, false, CLD_STOPPED, sig);
 
 	stop_sleep(TASK_STOPPED, &t->group_stopped, true);
 
@@ -574,7 +793,7 @@ static int ptrace_signal(struct task *t, int sig)
 		memset(si, 0, sizeof(*si));
 		si->signo = nsig;
 		si->code = SI_USER;
-		si->pid = tracer ? tracer->pid : 0;
+		si->pid = tracer ? tracer->tgid : 0;
 	}
 	if (t->blocked & SIGBIT(nsig)) {
 		t->pending |= SIGBIT(nsig);
@@ -674,7 +893,7 @@ static void handle_signals(struct trap_frame *tf)
 			if (!sig)
 				continue;
 		}
-		h = t->sigaction[sig - 1].sa.sa_handler;
+		h = sigaction_of(t, sig)->sa.sa_handler;
 		if (sig == SIGKILL || h == SIG_DFL) {
 			switch (default_action(sig)) {
 			case SD_IGN:
@@ -685,12 +904,12 @@ static void handle_signals(struct trap_frame *tf)
 				continue;
 			case SD_TERM:
 			case SD_CORE:
-				do_exit(sig);	/* wait4 status: killed by sig */
+				do_group_exit(sig);	/* wait4 status: killed by sig */
 			}
 		}
 		if (h == SIG_IGN)
 			continue;
-		syscall_restart(tf, &t->sigaction[sig - 1]);
+		syscall_restart(tf, sigaction_of(t, sig));
 		if (setup_frame(t, sig, tf)) {
 			printk("pid %d (%s): cannot build a signal frame, killed by SIGSEGV\n",
 			       t->pid, t->comm);
@@ -735,8 +954,10 @@ void exit_to_user(struct trap_frame *tf)
 			arch_irq_disable();
 			continue;
 		}
-		if (t->pending & (~t->blocked | SIGBIT(SIGKILL))) {
+		if (task_sigpending(t)) {
 			arch_irq_enable();
+			if (READ_ONCE(t->group_stop_pending) && !fatal_signal_pending(t))
+				join_group_stop(t);
 			handle_signals(tf);
 			arch_irq_disable();
 			if (t->need_resched)
@@ -759,7 +980,8 @@ void signal_timer_tick(void)
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	for_each_task(t) {
-		if (t->alarm_at_ns && t->alarm_at_ns <= now && n < ARRAY_SIZE(fire)) {
+		if (t->alarm_at_ns && t->alarm_at_ns <= now && n < ARRAY_SIZE(fire) &&
+		    process_alive(t)) {
 			t->alarm_at_ns = t->alarm_interval_ns ? now + t->alarm_interval_ns : 0;
 			fire[n++] = t;
 		}
@@ -787,13 +1009,18 @@ static long sys_rt_sigaction(long sig, const struct sigaction __user *act,
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
 	irq = spin_lock_irqsave(&sig_lock);
-	old = t->sigaction[sig - 1].sa;
+	old = sigaction_of(t, sig)->sa;
 	if (act) {
 		new.sa_mask &= ~UNBLOCKABLE;
-		t->sigaction[sig - 1].sa = new;
-		/* Setting a signal to be ignored discards a pending instance. */
-		if (sig_ignored(t, sig))
-			t->pending &= ~SIGBIT(sig);
+		sigaction_of(t, sig)->sa = new;
+		/* Setting a signal to be ignored discards pending instances, in every thread. */
+		if (sig_ignored(t, sig)) {
+			struct task *o;
+
+			t->signal->shared_pending &= ~SIGBIT(sig);
+			for_each_thread(t->signal, o)
+				o->pending &= ~SIGBIT(sig);
+		}
 	}
 	spin_unlock_irqrestore(&sig_lock, irq);
 	if (oact && copy_to_user(oact, &old, sizeof(old)))
@@ -801,6 +1028,55 @@ static long sys_rt_sigaction(long sig, const struct sigaction __user *act,
 	return 0;
 }
 SYSCALL(__NR_rt_sigaction, sys_rt_sigaction);
+
+/*
+ * Process-directed signals pending that @t has just blocked (@blocked):
+ * wake another thread that can take them (Linux's retarget_shared_pending).
+ * Also used when a thread exits.
+ */
+static void retarget_shared(struct task *t, sigset_t blocked)
+{
+	unsigned long irq = spin_lock_irqsave(&sig_lock);
+	sigset_t todo = t->signal->shared_pending & blocked;
+	struct task *o;
+
+	for_each_thread(t->signal, o) {
+		sigset_t want;
+
+		if (!todo)
+			break;
+		if (o == t || o->thread_exited || !o->mm)
+			continue;
+		want = todo & ~o->blocked;
+		if (want) {
+			todo &= ~want;
+			signal_wake(o, false);
+		}
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+}
+
+/* Contract in task.h. */
+void exit_signals(struct task *t)
+{
+	unsigned long irq = spin_lock_irqsave(&sig_lock);
+	struct signal_struct *ss = t->signal;
+	struct task *leader = t->group_leader;
+	bool last = false;
+
+	/* A thread leaving a group stop it was asked to join: one fewer to wait for. */
+	if (t->group_stop_pending) {
+		t->group_stop_pending = false;
+		if (ss->group_stop_count && --ss->group_stop_count == 0) {
+			leader->wait_report = WAIT_REPORT_STOPPED;
+			last = true;
+		}
+	}
+	spin_unlock_irqrestore(&sig_lock, irq);
+	if (last)
+		notify_cldstop(leader, false, CLD_STOPPED, leader->stop_sig);
+	retarget_shared(t, ~0ul);
+}
 
 static long sys_rt_sigprocmask(long how, const sigset_t __user *set, sigset_t __user *oset,
 			       unsigned long sigsetsize)
@@ -827,6 +1103,8 @@ static long sys_rt_sigprocmask(long how, const sigset_t __user *set, sigset_t __
 			return -EINVAL;
 		}
 		t->blocked &= ~UNBLOCKABLE;
+		if (t->blocked & ~old)
+			retarget_shared(t, t->blocked & ~old);
 	}
 	if (oset && copy_to_user(oset, &old, sizeof(old)))
 		return -EFAULT;
@@ -836,7 +1114,8 @@ SYSCALL(__NR_rt_sigprocmask, sys_rt_sigprocmask);
 
 static long sys_rt_sigpending(sigset_t __user *set, unsigned long sigsetsize)
 {
-	sigset_t p = current()->pending & current()->blocked;
+	struct task *t = current();
+	sigset_t p = (t->pending | READ_ONCE(t->signal->shared_pending)) & t->blocked;
 
 	if (sigsetsize != sizeof(sigset_t))
 		return -EINVAL;
@@ -891,26 +1170,56 @@ static long sys_kill(long pid, long sig)
 		return kill_many(not_init_or_self, 0, sig);
 	irq = spin_lock_irqsave(&tasklist_lock);
 	t = task_find(pid);
-	if (t && !t->mm && t->state != TASK_ZOMBIE)
+	if (t && t->kthread)
 		t = NULL;			/* a kernel thread */
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
 		return -ESRCH;
 	if (!cred_may_signal(t, sig))
 		return -EPERM;			/* kill(2): neither uid matches */
-	if (t->state == TASK_ZOMBIE)
+	if (!t->signal->nr_threads)
 		return 0;			/* Linux: signalling a zombie succeeds */
-	return send_user_signal(t, sig);
+	return send_user_signal(t, sig);	/* a thread's tid names its process */
 }
 SYSCALL(__NR_kill, sys_kill);
+
+/*
+ * tgkill(tgid, tid, sig) and tkill(tid, sig): a signal for one thread. A
+ * tgid of -1 (tkill) matches any process. A thread that has exited is
+ * gone (ESRCH), even while its zombie leader waits for the others.
+ */
+static long thread_kill(long tgid, long tid, long sig)
+{
+	struct task *t;
+	struct siginfo si;
+	unsigned long irq;
+
+	if (sig < 0 || sig > NR_SIGNALS)
+		return -EINVAL;
+	irq = spin_lock_irqsave(&tasklist_lock);
+	t = task_find(tid);
+	if (t && (t->kthread || t->thread_exited || (tgid != -1 && t->tgid != tgid)))
+		t = NULL;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	if (!t)
+		return -ESRCH;
+	if (!cred_may_signal(t, sig))
+		return -EPERM;
+	if (!sig)
+		return 0;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_TKILL;
+	si.si_pid = current()->tgid;
+	si.si_uid = current()->cred.uid;
+	return send_signal_thread(t, sig, &si);
+}
 
 static long sys_tgkill(long tgid, long tid, long sig)
 {
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != tid)
-		return -ESRCH;			/* one thread per process for now */
-	return sys_kill(tid, sig);
+	return thread_kill(tgid, tid, sig);
 }
 SYSCALL(__NR_tgkill, sys_tgkill);
 
@@ -918,7 +1227,7 @@ static long sys_tkill(long tid, long sig)
 {
 	if (tid <= 0)
 		return -EINVAL;
-	return sys_kill(tid, sig);
+	return thread_kill(-1, tid, sig);
 }
 SYSCALL(__NR_tkill, sys_tkill);
 
@@ -1001,7 +1310,7 @@ static void get_itimer(struct task *t, struct __kernel_old_itimerval *v)
 static long sys_setitimer(long which, const struct __kernel_old_itimerval __user *nv,
 			  struct __kernel_old_itimerval __user *ov)
 {
-	struct task *t = current();
+	struct task *t = current()->group_leader;	/* the timer is the process's */
 	struct __kernel_old_itimerval v, old;
 
 	if (which != ITIMER_REAL)
@@ -1031,14 +1340,14 @@ static long sys_getitimer(long which, struct __kernel_old_itimerval __user *ov)
 
 	if (which != ITIMER_REAL)
 		return -EINVAL;
-	get_itimer(current(), &v);
+	get_itimer(current()->group_leader, &v);
 	return copy_to_user(ov, &v, sizeof(v)) ? -EFAULT : 0;
 }
 SYSCALL(__NR_getitimer, sys_getitimer);
 
 static long sys_alarm(unsigned long secs)
 {
-	struct task *t = current();
+	struct task *t = current()->group_leader;	/* the timer is the process's */
 	uint64_t now = clock_ns();
 	long left = 0;
 

@@ -339,7 +339,7 @@ static long futex_wait(uint32_t __user *uaddr, uint32_t val,
 	return ret;
 }
 
-static long futex_wake(uint32_t __user *uaddr, int n)
+long futex_wake_mm(struct mm *mm, uint32_t __user *uaddr, int n)
 {
 	struct futex_waiter *w;
 	unsigned long irq = spin_lock_irqsave(&futex_lock);
@@ -348,7 +348,7 @@ static long futex_wake(uint32_t __user *uaddr, int n)
 	list_for_each_entry(w, &futex_waiters, node) {
 		if (woken >= n)
 			break;
-		if (w->mm == current()->mm && w->addr == (vaddr_t)uaddr && !w->woken) {
+		if (w->mm == mm && w->addr == (vaddr_t)uaddr && !w->woken) {
 			w->woken = true;
 			wake_up_task(w->task);
 			woken++;
@@ -369,7 +369,7 @@ static long sys_futex(uint32_t __user *uaddr, long op, uint32_t val,
 	case FUTEX_WAIT:
 		return futex_wait(uaddr, val, timeout);
 	case FUTEX_WAKE:
-		return futex_wake(uaddr, (int)val);
+		return futex_wake_mm(current()->mm, uaddr, (int)val);
 	default:
 		return -ENOSYS;
 	}

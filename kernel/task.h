@@ -1,10 +1,20 @@
 /*
  * task.h - processes and kernel threads.
  *
- * One struct task per thread of execution. A user process is a task with an
- * mm (address space), a file table and a file-system context; a kernel
- * thread has none of them. Processes are single-threaded for now, so the
- * task's pid is also its tgid.
+ * One struct task per thread of execution. A user process is a thread
+ * group: one or more tasks sharing an mm (address space), a file table, a
+ * file-system context, signal handlers (struct sighand) and the process's
+ * signal state (struct signal_struct: the process-directed pending set,
+ * the thread list, group exit). A kernel thread has no mm, files or fs.
+ *
+ *   task.pid    the thread id (gettid); unique among all tasks
+ *   task.tgid   the process id (getpid): the pid of the group's leader,
+ *               the thread that started the process (or exec'd last)
+ *
+ * Only group leaders are on their parent's children list and are waited
+ * for; the other threads are reaped at exit by the kernel. A leader that
+ * exits while other threads run stays a zombie, reported to its parent
+ * only once the last thread has gone (Linux's delay_group_leader).
  *
  * Lifecycle:
  *
@@ -61,6 +71,35 @@ struct fpu_state {
 	uint8_t fxsave[512];
 } __attribute__((aligned(16)));
 
+/* Signal handlers, shared by the threads of a process (CLONE_SIGHAND). */
+struct sighand {
+	unsigned int refcount;		/* atomic */
+	struct k_sigaction action[NR_SIGNALS];	/* sig_lock */
+};
+
+/*
+ * The state of a process as a whole, shared by its threads (Linux's
+ * signal_struct). Lives until the last thread is freed.
+ */
+struct signal_struct {
+	unsigned int refcount;		/* atomic: one per task */
+	struct list_head threads;	/* tasks, via thread_node; tasklist_lock */
+	unsigned int nr_threads;	/* threads not yet exited; tasklist_lock */
+	sigset_t shared_pending;	/* process-directed (kill); sig_lock */
+	struct ksiginfo shared_info[NR_SIGNALS];	/* their siginfo; sig_lock */
+	/*
+	 * exit_group, or a fatal signal, is ending every thread; the code
+	 * is the wait4 status word the process exits with. sig_lock.
+	 */
+	bool group_exit;
+	int group_exit_code;
+	/* execve in a multi-threaded process: the thread exec'ing (de_thread). sig_lock */
+	struct task *group_exec_task;
+	/* Threads a group stop still waits for, 0 when none is under way. sig_lock */
+	unsigned int group_stop_count;
+	struct waitqueue thread_exit;	/* de_thread waits here for the others */
+};
+
 struct task {
 	/* Scheduler */
 	int state;			/* TASK_RUNNING, ... */
@@ -69,13 +108,19 @@ struct task {
 	void *kstack;			/* lowest usable byte of the kernel stack */
 	bool need_resched;
 	bool on_rq;
+	bool kthread;			/* a kernel thread (until init's execve) */
 	bool off_cpu;			/* a zombie that has switched away for good */
 	struct held_locks held_locks;	/* ranked locks held (kernel/lock_order.h); own task only */
 	unsigned int saved_atomic_count;	/* the CPU's atomic count while switched out
 						 * (kernel/might_sleep.h); under rq_lock */
 
 	/* Identity */
-	pid_t pid;
+	pid_t pid;			/* thread id */
+	pid_t tgid;			/* process id: the group leader's pid */
+	struct task *group_leader;	/* tasklist_lock (de_thread changes it) */
+	struct list_head thread_node;	/* on signal->threads; tasklist_lock */
+	struct signal_struct *signal;	/* the process; NULL for idle tasks */
+	struct sighand *sighand;	/* handlers; NULL for idle tasks */
 	pid_t pgid, sid;
 	char comm[TASK_COMM_LEN];
 	uint64_t start_ns;		/* clock_ns() at creation */
@@ -104,11 +149,12 @@ struct task {
 	struct files_struct *files;
 	struct fs_struct *fs;
 
-	/* Signals */
-	sigset_t pending;		/* bit sig-1 */
-	sigset_t blocked;
-	struct k_sigaction sigaction[NR_SIGNALS];
+	/* Signals (the process-directed ones are in signal->shared_pending) */
+	sigset_t pending;		/* thread-directed (tgkill, faults); bit sig-1 */
+	sigset_t blocked;		/* per thread */
 	struct ksiginfo siginfo[NR_SIGNALS];	/* info of the pending instance */
+	bool group_stop_pending;	/* sig_lock: join the group stop on the way out */
+	bool thread_exited;		/* left signal->nr_threads; tasklist_lock */
 	stack_t altstack;
 	sigset_t saved_mask;		/* restored after a sigsuspend-like wait */
 	bool restore_saved_mask;
@@ -243,9 +289,35 @@ struct trap_frame *task_user_regs(struct task *t);
 /* SIGCHLD and a wake-up for @t's exit to its tracer, else its parent. tasklist_lock held. */
 void exit_notify_locked(struct task *t);
 
+/*
+ * Thread groups (kernel/proc.c). task_new_group gives @t a process of its
+ * own (signal state and handlers) with @t as leader; 0 or -ENOMEM.
+ * task_put_group drops @t's references to both (task_free does).
+ */
+int task_new_group(struct task *t);
+void task_put_group(struct task *t);
+/* execve's first step in a multi-threaded process (kernel/proc.c). 0 or -errno. */
+int de_thread(struct task *t);
+/* Is @t the only thread of its process? */
+static inline bool thread_group_empty(const struct task *t)
+{
+	return READ_ONCE(t->signal->nr_threads) <= 1;
+}
+
 /* Signals (kernel/signal.c) */
 extern spinlock_t sig_lock;		/* pending sets, siginfo, stop state; inside tasklist_lock */
+/* A process-directed signal to @t's process (kill(2)); any thread not blocking it takes it. */
 int send_signal(struct task *t, int sig, const struct siginfo *info);
+/* A signal for thread @t alone (tgkill(2), faults, SIGPIPE). */
+int send_signal_thread(struct task *t, int sig, const struct siginfo *info);
+/* Does @t have a signal to act on (or a group stop to join)? */
+bool task_sigpending(const struct task *t);
+/* exit_group(2): end every thread of current's process with @status. */
+__noreturn void do_group_exit(int status);
+/* SIGKILL to every other thread of @t's process (execve's de_thread). */
+void zap_other_threads(struct task *t);
+/* An exiting thread hands its part in signals (group stop, pending) to the others. */
+void exit_signals(struct task *t);
 int kill_pgrp(pid_t pgid, int sig);	/* 0, or -ESRCH if no member */
 void force_sig_fault(int sig, int code, vaddr_t addr);	/* to current */
 /*

@@ -51,10 +51,7 @@ void wake_up(struct waitqueue *wq)
 
 bool signal_pending_current(void)
 {
-	struct task *t = current();
-
-	return (t->pending & ~t->blocked) != 0 ||
-	       (t->pending & (1ul << (SIGKILL - 1)));
+	return task_sigpending(current());
 }
 
 /* ---- mutex ---- */

@@ -128,6 +128,12 @@ struct files_struct *files_dup(struct files_struct *src)
 }
 
 /* Drop a reference to the table; the last one closes every descriptor. */
+struct files_struct *files_get(struct files_struct *files)
+{
+	__atomic_add_fetch(&files->refcount, 1, __ATOMIC_RELAXED);
+	return files;
+}
+
 void files_put(struct files_struct *files)
 {
 	if (!files || __atomic_sub_fetch(&files->refcount, 1, __ATOMIC_ACQ_REL))

@@ -245,6 +245,12 @@ struct fs_struct *fs_struct_dup(struct fs_struct *src)
 	return fs;
 }
 
+struct fs_struct *fs_struct_get(struct fs_struct *fs)
+{
+	__atomic_add_fetch(&fs->refcount, 1, __ATOMIC_RELAXED);
+	return fs;
+}
+
 void fs_struct_put(struct fs_struct *fs)
 {
 	if (!fs || __atomic_sub_fetch(&fs->refcount, 1, __ATOMIC_ACQ_REL))

@@ -279,7 +279,7 @@ static ssize_t pipe_do_write(struct file *f, struct pipe_buf *b, size_t n)
 	for (;;) {
 		if (!p->readers) {
 			if (current())
-				send_signal(current(), SIGPIPE, NULL);
+				send_signal_thread(current(), SIGPIPE, NULL);
 			ret = -EPIPE;
 			break;
 		}
@@ -573,7 +573,7 @@ static ssize_t vmsplice_to_pipe(struct file *f, const struct iovec *iov, int cnt
 	mutex_lock(&p->lock);
 	while (!pipe_splice_room(p) || !p->readers) {
 		if (!p->readers) {
-			send_signal(current(), SIGPIPE, NULL);
+			send_signal_thread(current(), SIGPIPE, NULL);
 			r = -EPIPE;
 			goto out;
 		}

@@ -210,7 +210,7 @@ static void task_sig_masks(const struct task *t, unsigned long *ign, unsigned lo
 {
 	*ign = *catch = 0;
 	for (int i = 0; i < NR_SIGNALS && i < 64; i++) {
-		__sighandler_t h = t->sigaction[i].sa.sa_handler;
+		__sighandler_t h = t->sighand->action[i].sa.sa_handler;
 
 		if (h == SIG_IGN)
 			*ign |= 1ul << i;
@@ -221,7 +221,9 @@ static void task_sig_masks(const struct task *t, unsigned long *ign, unsigned lo
 
 static pid_t task_ppid(const struct task *t)
 {
-	return t->parent ? t->parent->pid : 0;
+	const struct task *p = t->group_leader->parent;
+
+	return p ? p->tgid : 0;
 }
 
 static pid_t task_tracer_pid(const struct task *t)
@@ -248,19 +250,21 @@ int proc_show_stat(struct proc_buf *b, const struct proc_ctx *c)
 	 * 8 tpgid, 9 flags, 10 minflt, 11 cminflt, 12 majflt, 13 cmajflt */
 	proc_printf(b, "%d (%.*s) %c %d %d %d 0 -1 0 0 0 0 0 ",
 		    t->pid, TASK_COMM_LEN, t->comm, task_state_char(t), task_ppid(t),
-		    t->pgid, t->sid);
+		    t->group_leader->pgid, t->group_leader->sid);
 	/* CPU time is not split into user and system: all of it is utime.
 	 * 14 utime, 15 stime, 16 cutime, 17 cstime, 18 priority, 19 nice,
 	 * 20 num_threads, 21 itrealvalue, 22 starttime, 23 vsize, 24 rss */
-	proc_printf(b, "%lu %lu 0 0 20 0 1 0 %lu %lu %lu ",
+	proc_printf(b, "%lu %lu 0 0 20 0 %u 0 %lu %lu %lu ",
 		    (unsigned long)(t->exec_ns / NSEC_PER_TICK), 0ul,
+		    READ_ONCE(t->signal->nr_threads),
 		    (unsigned long)(t->start_ns / NSEC_PER_TICK), vm->total_vm * PAGE_SIZE,
 		    vm->rss_anon + vm->rss_file + vm->rss_shmem);
 	/* 25 rsslim, 26 startcode, 27 endcode, 28 startstack, 29 kstkesp,
 	 * 30 kstkeip, 31 signal, 32 blocked, 33 sigignore, 34 sigcatch,
 	 * 35 wchan, 36 nswap, 37 cnswap */
 	proc_printf(b, "%lu 0 0 %lu 0 0 %lu %lu %lu %lu 0 0 0 ",
-		    ~0ul, vm->start_stack, (unsigned long)t->pending,
+		    ~0ul, vm->start_stack,
+		    (unsigned long)(t->pending | READ_ONCE(t->signal->shared_pending)),
 		    (unsigned long)t->blocked, ign, catch);
 	/* 38 exit_signal, 39 processor, 40 rt_priority, 41 policy,
 	 * 42 delayacct_blkio_ticks, 43 guest_time, 44 cguest_time,
@@ -366,17 +370,17 @@ int proc_show_status(struct proc_buf *b, const struct proc_ctx *c)
 	proc_printf(b, "Name:\t%.*s\nUmask:\t%04o\nState:\t%c (%s)\n",
 		    TASK_COMM_LEN, t->comm, t->umask, task_state_char(t), task_state_name(t));
 	proc_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n",
-		    t->pid, t->pid, task_ppid(t), task_tracer_pid(t));
+		    t->tgid, t->pid, task_ppid(t), task_tracer_pid(t));
 	status_ids(b, &t->cred);
 	proc_printf(b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t%d\n",
-		    t->pid, t->pid, t->pgid, t->sid,
-		    !t->mm && t->state != TASK_ZOMBIE);
+		    t->tgid, t->pid, t->group_leader->pgid, t->group_leader->sid, t->kthread);
 	if (c->vm)
 		status_vm(b, c->vm);
-	proc_printf(b, "Threads:\t1\n");
+	proc_printf(b, "Threads:\t%u\n", READ_ONCE(t->signal->nr_threads));
 	proc_printf(b, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
 		    "SigIgn:\t%016lx\nSigCgt:\t%016lx\n",
-		    (unsigned long)t->pending, 0ul, (unsigned long)t->blocked, ign, catch);
+		    (unsigned long)t->pending, (unsigned long)READ_ONCE(t->signal->shared_pending),
+		    (unsigned long)t->blocked, ign, catch);
 	proc_printf(b, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n"
 		    "CapBnd:\t%016lx\nCapAmb:\t%016lx\nNoNewPrivs:\t%d\n",
 		    (unsigned long)t->cred.cap_inheritable, (unsigned long)t->cred.cap_permitted,

@@ -77,6 +77,7 @@ void poll_wait(struct file *f, struct waitqueue *wq, struct poll_table *pt);
 #define NR_OPEN_MAX	256
 struct files_struct *files_new(void);
 struct files_struct *files_dup(struct files_struct *src);	/* fork */
+struct files_struct *files_get(struct files_struct *fs);	/* CLONE_FILES: share */
 void files_put(struct files_struct *fs);			/* exit */
 void files_close_on_exec(struct files_struct *fs);		/* execve */
 /* Install @f at the lowest free fd >= @min; the table takes the caller's reference. */
@@ -87,6 +88,7 @@ struct file *fget(int fd);	/* current's fd -> file with a reference, or NULL */
 /* Per-process root, working directory and umask (kernel/fs/namei.c). */
 struct fs_struct *fs_struct_root(void);				/* for init */
 struct fs_struct *fs_struct_dup(struct fs_struct *src);
+struct fs_struct *fs_struct_get(struct fs_struct *fs);		/* CLONE_FS: share */
 void fs_struct_put(struct fs_struct *fs);
 
 /* Kernel-side access, e.g. for the ELF loader. */

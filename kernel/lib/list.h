@@ -63,6 +63,28 @@ static inline bool list_empty(const struct list_head *h)
 	return h->next == h;
 }
 
+/* Put @n in @old's place in its list; @old is left empty. */
+static inline void list_replace_init(struct list_head *old, struct list_head *n)
+{
+	n->next = old->next;
+	n->prev = old->prev;
+	n->next->prev = n;
+	n->prev->next = n;
+	INIT_LIST_HEAD(old);
+}
+
+/* Move every entry of @from to the tail of @to; @from is left empty. */
+static inline void list_splice_tail_init(struct list_head *from, struct list_head *to)
+{
+	if (list_empty(from))
+		return;
+	from->next->prev = to->prev;
+	to->prev->next = from->next;
+	from->prev->next = to;
+	to->prev = from->prev;
+	INIT_LIST_HEAD(from);
+}
+
 #define list_entry(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define list_first_entry(head, type, member) \

@@ -146,7 +146,7 @@ static void unix_dequeue_locked(struct unix_sock *u, struct unix_msg *msg)
 static void unix_sigpipe(struct sock_msg *m)
 {
 	if (!(m->flags & MSG_NOSIGNAL) && current())
-		send_signal(current(), SIGPIPE, NULL);
+		send_signal_thread(current(), SIGPIPE, NULL);
 }
 
 /* ---- stream send --------------------------------------------------------- */
