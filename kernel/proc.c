@@ -369,6 +369,7 @@ static void copy_attributes(struct task *c, struct task *p, unsigned long flags)
 	c->oom_score_adj_min = p->oom_score_adj_min;
 	c->make_it_fail = p->make_it_fail;
 	c->blocked = p->blocked;
+	c->cpus_allowed = p->cpus_allowed;
 	/* A new thread (CLONE_VM without vfork) must not share our alternate stack. */
 	if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM)
 		c->altstack = p->altstack;

@@ -31,6 +31,9 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
+#include "kernel/syscall.h"
+#include "mm/usercopy.h"
+#include <linux/capability.h>
 #include "kernel/time.h"
 #include "kernel/watchdog.h"
 #include "mm/kstack.h"
@@ -243,6 +246,7 @@ struct task *task_alloc(void)
 	waitqueue_init(&t->child_exit);
 	waitqueue_init(&t->vfork_wait);
 	t->state = TASK_UNINTERRUPTIBLE;
+	t->cpus_allowed = ~0ull;	/* any CPU; fork copies the parent's */
 	t->saved_atomic_count = SWITCH_ATOMIC_COUNT;	/* its first switch_to() */
 	t->start_ns = clock_ns();
 	return t;
@@ -348,6 +352,84 @@ void sched_timer_tick(void)
 	signal_timer_tick();
 	sched_tick();
 }
+
+/* ---- CPU affinity: sched_setaffinity, sched_getaffinity, getcpu ---- */
+
+/*
+ * The CPUs that run tasks. Only the boot CPU schedules so far (the
+ * application processors are started and parked, arch/x86_64/smp.c), so
+ * that is what sched_getaffinity - and musl's sysconf(_SC_NPROCESSORS_ONLN),
+ * which counts its bits - reports.
+ */
+static uint64_t sched_cpus = 1;
+
+/* The task @pid names (0: the caller), if the caller may change it. */
+static long affinity_task(pid_t pid, bool set, struct task **out)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct task *me = current(), *t = pid ? task_find(pid) : me;
+	long err = 0;
+
+	if (!t || t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
+		err = -ESRCH;
+	else if (set && t != me && me->cred.euid != t->cred.uid &&
+		 me->cred.euid != t->cred.euid && !capable(CAP_SYS_NICE))
+		err = -EPERM;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	*out = t;
+	return err;
+}
+
+static long sys_sched_setaffinity(long pid, unsigned long len, const uint64_t __user *umask)
+{
+	uint64_t mask = 0;
+	struct task *t;
+	long err;
+
+	/* A shorter mask is zero-extended, a longer one truncated (Linux). */
+	if (copy_from_user(&mask, umask, len < sizeof(mask) ? len : sizeof(mask)))
+		return -EFAULT;
+	err = affinity_task(pid, true, &t);
+	if (err)
+		return err;
+	if (!(mask & sched_cpus))
+		return -EINVAL;			/* no CPU it could run on */
+	WRITE_ONCE(t->cpus_allowed, mask);
+	return 0;
+}
+SYSCALL(__NR_sched_setaffinity, sys_sched_setaffinity);
+
+/* Returns the size of the mask written, as the raw system call does. */
+static long sys_sched_getaffinity(long pid, unsigned long len, uint64_t __user *umask)
+{
+	struct task *t;
+	uint64_t mask;
+	long err;
+
+	if (len * 8 < MAX_CPUS || (len & (sizeof(long) - 1)))
+		return -EINVAL;
+	err = affinity_task(pid, false, &t);
+	if (err)
+		return err;
+	mask = READ_ONCE(t->cpus_allowed) & sched_cpus;
+	if (copy_to_user(umask, &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
+}
+SYSCALL(__NR_sched_getaffinity, sys_sched_getaffinity);
+
+static long sys_getcpu(unsigned int __user *cpu, unsigned int __user *node, void __user *cache)
+{
+	unsigned int c = this_cpu()->index, n = 0;
+
+	(void)cache;				/* unused since Linux 2.6.24 */
+	if (cpu && put_user(c, cpu))
+		return -EFAULT;
+	if (node && put_user(n, node))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL(__NR_getcpu, sys_getcpu);
 
 /* ---- start-up ---- */
 

@@ -109,6 +109,7 @@ struct task {
 	bool need_resched;
 	bool on_rq;
 	bool kthread;			/* a kernel thread (until init's execve) */
+	uint64_t cpus_allowed;		/* sched_setaffinity: bit n = CPU n may run it */
 	bool off_cpu;			/* a zombie that has switched away for good */
 	struct held_locks held_locks;	/* ranked locks held (kernel/lock_order.h); own task only */
 	unsigned int saved_atomic_count;	/* the CPU's atomic count while switched out

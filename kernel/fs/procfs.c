@@ -4,8 +4,9 @@
  * Nothing in /proc is stored. Names are made up by i_op->lookup when a
  * walk asks for them and listed by i_op->iterate from the task list:
  *
- *   /proc                      root: fixed entries + one dir per live task
- *   |-- self                   the caller's own <pid> directory
+ *   /proc                      root: fixed entries + one dir per live process
+ *   |-- self                   the caller's own <pid> directory (its process)
+ *   |-- thread-self            the calling thread's <tid> directory
  *   |-- meminfo uptime mounts version vmstat swaps slabinfo cpuinfo
  *   |-- kpagecount kpageflags  8 bytes per physical frame (proc_rmap.c)
  *   |-- pagoda/                Pagoda's own views, not Linux's:
@@ -14,7 +15,11 @@
  *   |   `-- slab_leaks         objects a test left allocated (proc_slab.c)
  *   |-- sys/vm/                integer knobs, read and written (proc_sysctl.c)
  *   `-- <pid>/                 stat cmdline status maps smaps pagemap
- *                              clear_refs (write-only) mem ...
+ *       |                      clear_refs (write-only) mem ...
+ *       `-- task/<tid>/        one per live thread, laid out as <pid>/
+ *
+ * A thread's <tid> also resolves at the top (/proc/<tid>), as on Linux,
+ * but only processes are listed there.
  *
  * Lookups hand out D_DYNAMIC dentries with fresh inodes that are in no
  * children list; they go away with their last reference. A file's text is
@@ -107,7 +112,7 @@ static const struct proc_entry proc_pid_files[] = {
 	  .store = proc_store_make_it_fail, .mode = 0644 },
 	{ "mem", PROC_MEM, .mode = 0600 },
 };
-_Static_assert(ARRAY_SIZE(proc_pid_files) < 16, "proc_ino() gives a <pid> dir 15 files");
+_Static_assert(ARRAY_SIZE(proc_pid_files) < 14, "proc_ino() gives a <pid> dir 15 files; the last is task/");
 
 static const struct inode_operations proc_root_iops, proc_pid_iops, proc_file_iops;
 static const struct file_operations proc_file_fops;
@@ -280,7 +285,12 @@ static struct dentry *proc_root_lookup(struct dentry *parent, const char *name)
 		return proc_dentry(parent, name, NULL, 0, proc_ino(0, -1));
 	if (!strcmp(name, "sys"))
 		return proc_dir_dentry(parent, name, &proc_sys_iops, PROC_SYS_INO);
-	pid = !strcmp(name, "self") ? (t ? t->pid : 0) : parse_pid(name);
+	if (!strcmp(name, "self"))
+		pid = t ? t->tgid : 0;
+	else if (!strcmp(name, "thread-self"))
+		pid = t ? t->pid : 0;
+	else
+		pid = parse_pid(name);
 	if (!pid || !task_alive(pid))
 		return ERR_PTR(-ENOENT);
 	return proc_dentry(parent, name, NULL, pid, proc_ino(pid, -1));
@@ -293,8 +303,10 @@ static pid_t next_pid(pid_t after)
 	pid_t best = 0;
 	struct task *t;
 
+	/* Processes only: threads have a name in <pid>/task/ (and /proc/<tid> works). */
 	for_each_task(t)
-		if (t->pid > after && t->state != TASK_DEAD && (!best || t->pid < best))
+		if (t->pid > after && t->state != TASK_DEAD && t == t->group_leader &&
+		    (!best || t->pid < best))
 			best = t->pid;
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return best;
@@ -350,6 +362,65 @@ static pid_t dir_pid(struct dentry *d)
 	return ((struct proc_info *)d->inode->private)->pid;
 }
 
+/*
+ * <pid>/task/: one <tid> directory per live thread of the process, each
+ * like a <pid> directory of its own (stat, status, maps... of that thread).
+ */
+#define PROC_TASK_DIR	14		/* proc_ino(pid, PROC_TASK_DIR): <pid>/task */
+
+static const struct inode_operations proc_task_iops;
+
+/* The smallest tid above @after among the live threads of @pid's process, or 0. */
+static pid_t next_tid(pid_t pid, pid_t after)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct task *t = task_find(pid), *o;
+	pid_t best = 0;
+
+	if (t && t->signal)
+		list_for_each_entry(o, &t->signal->threads, thread_node)
+			if (o->pid > after && (!best || o->pid < best))
+				best = o->pid;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return best;
+}
+
+static struct dentry *proc_task_lookup(struct dentry *parent, const char *name)
+{
+	pid_t pid = dir_pid(parent), tid = parse_pid(name);
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct task *t = task_find(pid), *o = tid ? task_find(tid) : NULL;
+	bool ok = t && o && !o->thread_exited && o->signal == t->signal;
+
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	if (!ok)
+		return ERR_PTR(-ENOENT);
+	return proc_dentry(parent, name, NULL, tid, proc_ino(tid, -1));
+}
+
+static int proc_task_iterate(struct file *f, struct dir_context *ctx)
+{
+	pid_t pid = dir_pid(f->dentry), tid;
+	char name[16];
+
+	if (!dir_emit_dots(f, ctx))
+		return 0;
+	tid = ctx->pos > PROC_PID_COOKIE ? (pid_t)(ctx->pos - PROC_PID_COOKIE) : 0;
+	while ((tid = next_tid(pid, tid)) != 0) {
+		int len = snprintf(name, sizeof(name), "%d", tid);
+
+		if (!dir_emit(ctx, name, len, proc_ino(tid, -1), DT_DIR, PROC_PID_COOKIE + tid))
+			break;
+	}
+	return 0;
+}
+
+static const struct inode_operations proc_task_iops = {
+	.lookup = proc_task_lookup,
+	.iterate = proc_task_iterate,
+	.evict = proc_evict,
+};
+
 static struct dentry *proc_pid_lookup(struct dentry *parent, const char *name)
 {
 	pid_t pid = dir_pid(parent);
@@ -358,6 +429,13 @@ static struct dentry *proc_pid_lookup(struct dentry *parent, const char *name)
 
 	if (pid && !task_alive(pid))
 		return ERR_PTR(-ENOENT);
+	if (pid && !strcmp(name, "task")) {
+		struct dentry *d = proc_dentry(parent, name, NULL, pid, proc_ino(pid, PROC_TASK_DIR));
+
+		if (!IS_ERR(d))
+			d->inode->i_op = &proc_task_iops;
+		return d;
+	}
 	return proc_table_lookup(parent, name, files, nr, pid, proc_ino(pid, 0));
 }
 
@@ -368,7 +446,11 @@ static int proc_pid_iterate(struct file *f, struct dir_context *ctx)
 	const struct proc_entry *files = dir_files(pid, &nr);
 
 	/* proc_ino(pid, i) == proc_ino(pid, 0) + i for the 15 files a dir may have. */
-	return proc_table_iterate(f, ctx, files, nr, proc_ino(pid, 0));
+	proc_table_iterate(f, ctx, files, nr, proc_ino(pid, 0));
+	if (pid && ctx->pos < DIR_COOKIE_FIRST + (loff_t)nr)
+		dir_emit(ctx, "task", 4, proc_ino(pid, PROC_TASK_DIR), DT_DIR,
+			 DIR_COOKIE_FIRST + nr);
+	return 0;
 }
 
 static const struct inode_operations proc_pid_iops = {
