@@ -21,6 +21,7 @@
 #include "kernel/sched.h"
 #include "mm/kstack.h"
 #include "kernel/exec.h"
+#include "kernel/futex.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/net/socket.h"
 #include "kernel/ktest.h"
@@ -299,6 +300,7 @@ static void exit_release(struct task *t)
 		int zero = 0;
 
 		copy_to_user(t->clear_child_tid, &zero, sizeof(zero));
+		futex_wake_user(t->mm, t->clear_child_tid, 1);	/* pthread_join's waiter */
 	}
 	if (t->files) {
 		files_put(t->files);
