@@ -17,6 +17,7 @@
  */
 #include "kernel/cmdline.h"
 #include "kernel/fbcon.h"
+#include "kernel/futex.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/multiboot2.h"
 #include "kernel/lib/string.h"
@@ -164,6 +165,7 @@ static void processes_init(void)
 	/* debug_atomic_sleep=1: there is a task to sleep now, interrupts are on. */
 	might_sleep_init();
 	syscall_init();
+	futex_init();
 	vfs_init();
 	sockfs_init();
 	devices_init();

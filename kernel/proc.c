@@ -30,6 +30,7 @@
 #include "kernel/sched.h"
 #include "mm/kstack.h"
 #include "kernel/exec.h"
+#include "kernel/futex.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/net/socket.h"
 #include "kernel/ktest.h"
@@ -38,8 +39,6 @@
 #include "kernel/printk.h"
 #include "kernel/syscall.h"
 #include "kernel/time.h"
-struct mm;
-long futex_wake_mm(struct mm *mm, uint32_t __user *uaddr, int n);	/* FIXME futex.h */
 #include "mm/slab.h"
 #include "mm/vm.h"
 #include <arch/acpi.h>
@@ -558,7 +557,7 @@ static void exit_release(struct task *t)
 
 		/* pthread_join waits on this word (CLONE_CHILD_CLEARTID). */
 		if (!copy_to_user(t->clear_child_tid, &zero, sizeof(zero)) && t->mm)
-			futex_wake_mm(t->mm, t->clear_child_tid, 1);
+			futex_wake_user(t->mm, t->clear_child_tid, 1);
 	}
 	if (t->files) {
 		files_put(t->files);

@@ -1,6 +1,6 @@
 /*
  * sys_misc.c - the small system calls: time and sleeping, uname, limits,
- * thread-pointer setup, futex, sched_yield, reboot.
+ * thread-pointer setup, sched_yield, reboot. (futex: kernel/futex.c.)
  *
  * Clocks: CLOCK_MONOTONIC/BOOTTIME count from boot (TSC-based clock_ns);
  * CLOCK_REALTIME adds the CMOS RTC time read once at boot; the CPU-time
@@ -36,6 +36,11 @@ void time_init_realtime(void)
 	boot_epoch_ns = secs * NSEC_PER_SEC - MIN(clock_ns(), secs * NSEC_PER_SEC);
 }
 
+uint64_t clock_realtime_ns(void)
+{
+	return boot_epoch_ns + clock_ns();
+}
+
 static int clock_read(long clk, uint64_t *ns)
 {
 	switch (clk) {
@@ -64,7 +69,8 @@ static void ns_to_ts(uint64_t ns, struct __kernel_timespec *ts)
 	ts->tv_nsec = ns % NSEC_PER_SEC;
 }
 
-static int ts_to_ns(const struct __kernel_timespec *ts, uint64_t *ns)
+/* Contract in kernel/time.h. */
+int ts_to_ns(const struct __kernel_timespec *ts, uint64_t *ns)
 {
 	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NSEC_PER_SEC)
 		return -EINVAL;
@@ -267,114 +273,6 @@ static long sys_set_tid_address(int __user *tidptr)
 	return current()->pid;
 }
 SYSCALL(__NR_set_tid_address, sys_set_tid_address);
-
-static long sys_set_robust_list(void __user *head, unsigned long len)
-{
-	if (len != 24)				/* sizeof(struct robust_list_head) */
-		return -EINVAL;
-	current()->robust_list = head;
-	return 0;
-}
-SYSCALL(__NR_set_robust_list, sys_set_robust_list);
-
-/* ---- futex: WAIT and WAKE, keyed by (address space, address) ---- */
-
-struct futex_waiter {
-	struct list_head node;
-	struct mm *mm;
-	vaddr_t addr;
-	struct task *task;
-	bool woken;
-};
-
-static spinlock_t futex_lock = SPINLOCK_INIT;
-static LIST_HEAD(futex_waiters);
-
-static long futex_wait(uint32_t __user *uaddr, uint32_t val,
-		       const struct __kernel_timespec __user *utimeout)
-{
-	struct task *t = current();
-	struct futex_waiter w = { .mm = t->mm, .addr = (vaddr_t)uaddr, .task = t };
-	uint64_t timeout = UINT64_MAX / 2, deadline;
-	unsigned long irq;
-	uint32_t cur;
-	long ret = 0;
-
-	if (utimeout) {
-		struct __kernel_timespec ts;
-
-		if (copy_from_user(&ts, utimeout, sizeof(ts)))
-			return -EFAULT;
-		if (ts_to_ns(&ts, &timeout))
-			return -EINVAL;
-	}
-	deadline = clock_ns() + timeout;
-	irq = spin_lock_irqsave(&futex_lock);
-	list_add_tail(&w.node, &futex_waiters);
-	spin_unlock_irqrestore(&futex_lock, irq);
-	if (get_user(cur, uaddr))
-		ret = -EFAULT;
-	else if (cur != val)
-		ret = -EAGAIN;
-	while (!ret) {
-		uint64_t now = clock_ns();
-
-		t->state = TASK_INTERRUPTIBLE;
-		if (READ_ONCE(w.woken))
-			break;
-		if (signal_pending_current()) {
-			ret = -EINTR;
-			break;
-		}
-		if (now >= deadline) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		schedule_timeout(deadline - now);
-	}
-	t->state = TASK_RUNNING;
-	irq = spin_lock_irqsave(&futex_lock);
-	list_del(&w.node);
-	spin_unlock_irqrestore(&futex_lock, irq);
-	return ret;
-}
-
-long futex_wake_mm(struct mm *mm, uint32_t __user *uaddr, int n)
-{
-	struct futex_waiter *w;
-	unsigned long irq = spin_lock_irqsave(&futex_lock);
-	long woken = 0;
-
-	list_for_each_entry(w, &futex_waiters, node) {
-		if (woken >= n)
-			break;
-		if (w->mm == mm && w->addr == (vaddr_t)uaddr && !w->woken) {
-			w->woken = true;
-			wake_up_task(w->task);
-			woken++;
-		}
-	}
-	spin_unlock_irqrestore(&futex_lock, irq);
-	return woken;
-}
-
-static long sys_futex(uint32_t __user *uaddr, long op, uint32_t val,
-		      const struct __kernel_timespec __user *timeout)
-{
-	int cmd = op & FUTEX_CMD_MASK;
-
-	if ((vaddr_t)uaddr & 3)
-		return -EINVAL;
-	switch (cmd) {
-	case FUTEX_WAIT:
-		return futex_wait(uaddr, val, timeout);
-	case FUTEX_WAKE:
-		return futex_wake_mm(current()->mm, uaddr, (int)val);
-	default:
-		return -ENOSYS;
-	}
-}
-SYSCALL(__NR_futex, sys_futex);
 
 /* ---- resource limits ---- */
 

@@ -31,6 +31,15 @@ void clock_init_tsc(uint64_t tsc_khz);
  */
 uint64_t clock_set_tsc_khz(uint64_t tsc_khz);
 uint64_t clock_tsc_khz(void);
+/* CLOCK_REALTIME: nanoseconds since the epoch (sys_misc.c). */
+uint64_t clock_realtime_ns(void);
+struct __kernel_timespec;
+/*
+ * A timespec from user space in nanoseconds: -EINVAL unless tv_sec >= 0
+ * and 0 <= tv_nsec < 1e9 (Linux's timespec64_valid); seconds too many for
+ * 64 bits of nanoseconds become "forever", UINT64_MAX / 2 (sys_misc.c).
+ */
+int ts_to_ns(const struct __kernel_timespec *ts, uint64_t *ns);
 /* Busy-wait for @ns nanoseconds on clock_ns(). */
 void ndelay_busy(uint64_t ns);
 

@@ -51,7 +51,8 @@
  * under the mmap lock by /proc/PID/maps only. Not in the order at all,
  * because nothing is taken inside them: a mutex's own spinlock, wait-queue
  * locks, the scheduler's rq_lock and sleep_lock, console_lock,
- * tasklist_lock (for mm purposes), a /proc query's lock.
+ * tasklist_lock (for mm purposes), a /proc query's lock, the futex
+ * bucket locks (kernel/futex.c: taken after the mmap lock is dropped).
  *
  * Under any spinlock nothing may sleep: allocations there are never
  * GFP_RECLAIM, and a page-table cursor is unlocked around anything that

@@ -21,6 +21,8 @@
  * it takes may read swap) and must not be called with spinlocks held: each
  * says so with might_fault() (kernel/might_sleep.h), whether or not this
  * particular copy faults, so a copy under a lock is caught the first time.
+ * The one exception is copy_from_user_inatomic(), made for callers under a
+ * spinlock: it never takes the fault path and fails with -EFAULT instead.
  */
 #include "mm/usercopy.h"
 #include "kernel/compiler.h"
@@ -71,6 +73,37 @@ int copy_to_user(void __user *dst, const void *src, size_t n)
 		return -EFAULT;
 	user_access_begin();
 	r = arch_probe_write(dst, src, n);
+	user_access_end();
+	return r ? -EFAULT : 0;
+}
+
+/*
+ * No might_fault(): the caller is in atomic context on purpose, and the
+ * fault handler leaves every fault to the exception table. Contract in
+ * usercopy.h.
+ */
+int copy_from_user_inatomic(void *dst, const void __user *src, size_t n)
+{
+	long r;
+
+	if (!access_ok(src, n))
+		return -EFAULT;
+	user_access_begin();
+	r = arch_probe_read(dst, src, n);
+	user_access_end();
+	return r ? -EFAULT : 0;
+}
+
+/* Contract in usercopy.h. May sleep. */
+int cmpxchg_user_u32(uint32_t __user *uaddr, uint32_t *old, uint32_t new)
+{
+	long r;
+
+	might_fault();
+	if (!access_ok(uaddr, sizeof(*uaddr)))
+		return -EFAULT;
+	user_access_begin();
+	r = arch_probe_cmpxchg32((uint32_t *)uaddr, *old, new, old);
 	user_access_end();
 	return r ? -EFAULT : 0;
 }

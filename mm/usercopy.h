@@ -40,6 +40,27 @@ long strncpy_from_user(char *dst, const char __user *src, long max);
  */
 long strnlen_user(const char __user *src, long max);
 
+/*
+ * copy_from_user() for a caller holding a spinlock, which must not sleep:
+ * no fault is resolved. A page that is not there yet (never touched,
+ * swapped out) gives -EFAULT as if it were unmapped (arch/x86_64/trap.c
+ * sends a kernel fault in atomic context straight to the exception
+ * table); the caller drops its lock, faults the page in with
+ * copy_from_user() and tries again (Linux's pagefault_disable() copies,
+ * as kernel/futex.c reads a futex word under its bucket lock).
+ */
+int copy_from_user_inatomic(void *dst, const void __user *src, size_t n);
+
+/*
+ * Atomically, as one locked instruction on the user word: if *@uaddr
+ * equals *@old, store @new there. Either way *@old becomes the value that
+ * was found, so the caller knows it succeeded when *@old did not change.
+ * Returns 0, or -EFAULT when @uaddr is not writable user memory (a
+ * read-only page fails even when nothing would change). May sleep: the
+ * write fault is resolved like the user's own (demand zero, COW break).
+ */
+int cmpxchg_user_u32(uint32_t __user *uaddr, uint32_t *old, uint32_t new);
+
 /* Typed single values: get_user(x, uptr) / put_user(x, uptr) -> 0 / -EFAULT. */
 #define get_user(x, ptr)	copy_from_user(&(x), (ptr), sizeof(*(ptr)))
 #define put_user(x, ptr)	({ __typeof__(*(ptr)) __v = (x);		\

@@ -8,14 +8,20 @@
  *
  *   long arch_probe_read(void *dst, const void *src, size_t n)
  *   long arch_probe_write(void *dst, const void *src, size_t n)
+ *   long arch_probe_cmpxchg32(uint32_t *p, uint32_t old, uint32_t new,
+ *                             uint32_t *found)
  *
- * Both return 0 or -EFAULT (14). "rep movsb" may fault part-way; the bytes
+ * All return 0 or -EFAULT (14). "rep movsb" may fault part-way; the bytes
  * already copied stay copied, as with Linux's copy_from_kernel_nofault().
+ * arch_probe_cmpxchg32 is one "lock cmpxchg": *p becomes new if it held
+ * old, and *found gets what *p held either way (the futex word operations
+ * of kernel/futex.c; Linux's futex_atomic_cmpxchg_inatomic). It always
+ * writes, so a read-only page faults even when the values differ.
  */
 #define EFAULT 14
 
 	.text
-	.global arch_probe_read, arch_probe_write
+	.global arch_probe_read, arch_probe_write, arch_probe_cmpxchg32
 arch_probe_read:
 arch_probe_write:
 	movq %rdx, %rcx
@@ -25,7 +31,18 @@ arch_probe_write:
 2:	movq $-EFAULT, %rax
 	ret
 
+/* rdi = p, esi = old, edx = new, rcx = found */
+arch_probe_cmpxchg32:
+	movl %esi, %eax
+3:	lock cmpxchgl %edx, (%rdi)
+	movl %eax, (%rcx)
+	xorl %eax, %eax
+	ret
+4:	movq $-EFAULT, %rax
+	ret
+
 	.section .ex_table, "a"
 	.quad 1b, 2b
+	.quad 3b, 4b
 
 	.section .note.GNU-stack, "", @progbits

@@ -16,7 +16,12 @@
  * atomic count carries HARDIRQ_OFFSET meanwhile, so anything that might
  * sleep there is reported (kernel/might_sleep.h). Exceptions run in the
  * context they interrupted: a page fault on a user address may sleep,
- * exactly when the interrupted code could have.
+ * exactly when the interrupted code could have. When it could not (a
+ * kernel access holding a spinlock: copy_from_user_inatomic(), used by
+ * kernel/futex.c under a bucket lock) the fault is not resolved at all
+ * and goes straight to the exception table (Linux's
+ * faulthandler_disabled()): the caller drops its lock, faults the page in
+ * with an ordinary copy and tries again.
  *
  * IDT gate descriptor (16 bytes, Intel SDM vol. 3A, 6.14.1):
  *
@@ -334,6 +339,9 @@ static bool handle_user_page_fault(struct trap_frame *tf)
 		return false;
 	/* Kernel code may touch user memory only inside a stac/clac window. */
 	if (!user && cpu_features.smap && !(tf->rflags & RFLAGS_AC))
+		return false;
+	/* The fault path may sleep: not for a kernel access in atomic context. */
+	if (!user && in_atomic())
 		return false;
 	if (tf->rflags & RFLAGS_IF)
 		arch_irq_enable();		/* the fault path may sleep */

@@ -78,7 +78,7 @@ static void xclose(int fd)
  */
 typedef void body_fn(int up, int down, long arg);
 
-static pid_t spawn_body(body_fn *body, long arg, int *from_kid, int *to_kid)
+static pid_t __attribute__((unused)) spawn_body(body_fn *body, long arg, int *from_kid, int *to_kid)
 {
 	int up[2], down[2];
 	pid_t pid;
@@ -104,7 +104,7 @@ static pid_t spawn_body(body_fn *body, long arg, int *from_kid, int *to_kid)
 }
 
 /* How a child's read of one byte went: 0 'x', 1 EINTR, 2 error, 3 EOF, 4 other byte. */
-static int read_verdict(ssize_t n, char c)
+static int __attribute__((unused)) read_verdict(ssize_t n, char c)
 {
 	if (n == 1)
 		return c == 'x' ? 0 : 4;

@@ -42,6 +42,24 @@ static inline bool trap_is_syscall(const struct trap_frame *tf)
 	return tf->vector == SYSCALL_VECTOR && (int64_t)tf->error >= 0;
 }
 
+/*
+ * Argument @n (0..5) of the system call @tf made, in the x86-64 order
+ * rdi, rsi, rdx, r10, r8, r9 (Linux's syscall_get_arguments). A restart
+ * through restart_syscall(2) still sees the interrupted call's: the
+ * signal code rewinds only rax and rip (kernel/signal.c).
+ */
+static inline unsigned long syscall_get_arg(const struct trap_frame *tf, unsigned int n)
+{
+	switch (n) {
+	case 0: return tf->rdi;
+	case 1: return tf->rsi;
+	case 2: return tf->rdx;
+	case 3: return tf->r10;
+	case 4: return tf->r8;
+	default: return tf->r9;
+	}
+}
+
 /* Exception vectors (Intel SDM vol. 3A, table 6-1). */
 #define T_DE	0	/* divide error */
 #define T_DB	1
