@@ -47,6 +47,14 @@ USER_BINS    := $(USER_OUT)/init $(USER_OUT)/sh $(USER_PROGS)
 USER_TEST_RUNNER := $(USER_OUT)/tests/runall
 USER_TEST_BINS := $(filter-out $(USER_TEST_RUNNER), \
 	$(patsubst user/tests/%.c,$(USER_OUT)/tests/%,$(wildcard user/tests/*.c)))
+# Tests written ahead of the kernel (threads, futexes, SMP): built, and
+# run on this host by runall like every test, but left out of the
+# initramfs, so that no Pagoda boot runs them yet. Every program in the
+# image's /tests is run by runall in the boots (tests/harness.py "user",
+# and make check's fail-injection boot): drop a name from this list once
+# Pagoda passes it.
+USER_TEST_PENDING := $(addprefix $(USER_OUT)/tests/,thread_test vm_smp_test)
+USER_TEST_BOOT_BINS := $(filter-out $(USER_TEST_PENDING),$(USER_TEST_BINS))
 # Shell scripts the tests run with sh (not executables: runall skips them).
 USER_TEST_SCRIPTS := $(wildcard user/tests/*.sh)
 # Benchmarks: like the tests, they also run on Linux (tools/linux-qemu-run).
@@ -107,7 +115,7 @@ $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCR
 	$(Q)install -d -m 1777 $(USER_ROOT)/tmp
 	$(Q)install -m 0755 $(USER_OUT)/init $(USER_ROOT)/sbin/init
 	$(Q)install -m 0755 $(USER_OUT)/sh $(USER_PROGS) $(USER_ROOT)/bin/
-	$(Q)install -m 0755 $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_ROOT)/tests/
+	$(Q)install -m 0755 $(USER_TEST_BOOT_BINS) $(USER_TEST_RUNNER) $(USER_ROOT)/tests/
 	$(Q)install -m 0644 $(USER_TEST_SCRIPTS) $(USER_ROOT)/tests/
 	$(if $(USER_BENCH_BINS),$(Q)install -m 0755 $(USER_BENCH_BINS) $(USER_ROOT)/bench/)
 	$(Q)install -m 0755 $(USER_FUZZ) $(USER_ROOT)/fuzz/
