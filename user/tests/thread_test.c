@@ -446,7 +446,7 @@ static void mutex_counter(void)
 	       counter, MUTEX_THREADS * MUTEX_ITERS);
 }
 
-#define HANDOVERS	10000
+#define HANDOVERS	100000
 #define CONSUMERS	2
 
 static pthread_cond_t not_empty = PTHREAD_COND_INITIALIZER;
