@@ -572,7 +572,7 @@ static void exit_release(struct task *t)
 		struct mm *mm = t->mm;
 		unsigned long irq;
 
-		arch_switch_pgd(kernel_pgt.root);
+		arch_switch_pgt(&kernel_pgt);
 		/*
 		 * Under tasklist_lock: whoever finds our mm there (mm_access,
 		 * /proc) takes its reference before ours can be the last.

@@ -1,9 +1,20 @@
 /*
- * sched.c - a preemptive round-robin scheduler.
+ * sched.c - a preemptive round-robin scheduler for every CPU.
  *
  * One run queue (a FIFO list of runnable tasks that are not running) under
- * one spinlock; each CPU has an idle task that runs when the queue is
- * empty. The timer tick marks the running task need_resched when others
+ * one spinlock, shared by all CPUs; each CPU has an idle task that runs
+ * when the queue has nothing for it. One queue rather than one per CPU:
+ * for the 1-8 CPUs Pagoda runs on, the lock is held for a few list
+ * operations per switch, so it is not where time goes, and a single queue
+ * needs no load balancing - an idle CPU takes the next task (whose
+ * affinity allows it) as soon as one is queued. Queueing a task when a
+ * CPU that may run it is idle sends that CPU a reschedule IPI
+ * (IRQ_VECTOR_RESCHED), so it does not wait for its next tick.
+ *
+ * A task is on_cpu from the moment a CPU picks it until the switch away
+ * from it is complete (the next task clears it in sched_finish_switch);
+ * no other CPU picks an on_cpu task, so a task woken while it is still
+ * running elsewhere is never run twice at once. The timer tick marks the running task need_resched when others
  * wait; the flag is acted on when the task next returns to user mode
  * (exit_to_user), so kernel code is never preempted in the middle: it gives
  * up the CPU only by sleeping or calling schedule(). Kernel code that does
@@ -42,6 +53,9 @@
 #include <arch/context.h>
 #include <arch/cpu.h>
 #include <arch/trap.h>
+#include <arch/irq.h>
+#include <arch/lapic.h>
+#include <arch/percpu.h>
 
 static spinlock_t rq_lock = SPINLOCK_INIT;
 /* The atomic count at switch_to(): rq_lock, nothing else (see the top). */
@@ -56,6 +70,23 @@ bool is_idle_task(const struct task *t)
 	return t >= idle_tasks && t < idle_tasks + MAX_CPUS;
 }
 
+/*
+ * CPUs that run tasks (bit n: cpus[n]), and those of them idle in
+ * cpu_idle() right now, which a newly queued task should wake.
+ */
+static uint64_t sched_cpus = 1;
+static uint64_t idle_cpus;
+
+/* Called with rq_lock held: wake an idle CPU (not this one) that may run @t. */
+static void kick_idle_cpu(struct task *t)
+{
+	uint64_t m = __atomic_load_n(&idle_cpus, __ATOMIC_ACQUIRE) & t->cpus_allowed &
+		     ~(1ull << this_cpu()->index);
+
+	if (m)
+		lapic_send_fixed(cpus[__builtin_ctzll(m)].apic_id, IRQ_VECTOR_RESCHED);
+}
+
 /* Called with rq_lock held: put @t at the tail of the run queue. */
 static void enqueue(struct task *t)
 {
@@ -64,19 +95,51 @@ static void enqueue(struct task *t)
 	list_add_tail(&t->run_node, &run_queue);
 	t->on_rq = true;
 	nr_queued++;
+	kick_idle_cpu(t);
 }
 
-static struct task *pick_next(void)
+/* May this CPU take @t off the queue? (rq_lock held) @prev is ours anyway. */
+static bool can_pick(const struct task *t, const struct task *prev, unsigned int cpu)
 {
+	return (t->cpus_allowed & (1ull << cpu)) && (!t->on_cpu || t == prev);
+}
+
+/* The first task in the queue this CPU may run, dequeued; else its idle task. */
+static struct task *pick_next(struct task *prev)
+{
+	unsigned int cpu = this_cpu()->index;
 	struct task *t;
 
-	if (list_empty(&run_queue))
-		return &idle_tasks[this_cpu()->index];
-	t = list_first_entry(&run_queue, struct task, run_node);
-	list_del_init(&t->run_node);
-	t->on_rq = false;
-	nr_queued--;
-	return t;
+	list_for_each_entry(t, &run_queue, run_node) {
+		if (!can_pick(t, prev, cpu))
+			continue;
+		list_del_init(&t->run_node);
+		t->on_rq = false;
+		nr_queued--;
+		return t;
+	}
+	return &idle_tasks[cpu];
+}
+
+/* Is there a task this CPU could take? (for the idle loop) */
+static bool have_work(void)
+{
+	unsigned int cpu = this_cpu()->index;
+	unsigned long irq;
+	struct task *t;
+	bool found = false;
+
+	if (!READ_ONCE(nr_queued))
+		return false;
+	irq = spin_lock_irqsave(&rq_lock);
+	list_for_each_entry(t, &run_queue, run_node) {
+		if (can_pick(t, NULL, cpu)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&rq_lock, irq);
+	return found;
 }
 
 /*
@@ -92,6 +155,8 @@ void sched_finish_switch(void)
 	struct task *prev = prev_task[this_cpu()->index];
 
 	atomic_count_set(t->saved_atomic_count);
+	if (prev)
+		prev->on_cpu = false;		/* its registers are saved: others may run it */
 	if (t->mm)
 		vm_activate(t->mm);
 	if (t->kstack)
@@ -127,7 +192,7 @@ void schedule(void)
 	prev->need_resched = false;
 	if (prev->state == TASK_RUNNING)
 		enqueue(prev);
-	next = pick_next();
+	next = pick_next(prev);
 	if (next == prev) {
 		spin_unlock_irqrestore(&rq_lock, irq);
 		return;
@@ -141,6 +206,7 @@ void schedule(void)
 		next->last_in_ns = now;
 	}
 	this_cpu()->current = next;
+	next->on_cpu = true;
 	prev_task[this_cpu()->index] = prev;
 	prev->saved_atomic_count = atomic_count();
 	switch_to(&prev->saved_rsp, next->saved_rsp);
@@ -167,7 +233,8 @@ void wake_up_task(struct task *t)
 
 	if (t->state == TASK_INTERRUPTIBLE || t->state == TASK_UNINTERRUPTIBLE) {
 		t->state = TASK_RUNNING;
-		if (t != current())
+		/* Still current somewhere: its own schedule() sees RUNNING and keeps it. */
+		if (!t->on_cpu)
 			enqueue(t);
 	}
 	spin_unlock_irqrestore(&rq_lock, irq);
@@ -180,7 +247,7 @@ void wake_up_stopped(struct task *t)
 
 	if (t->state == TASK_STOPPED || t->state == TASK_TRACED) {
 		t->state = TASK_RUNNING;
-		if (t != current())
+		if (!t->on_cpu)
 			enqueue(t);
 	}
 	spin_unlock_irqrestore(&rq_lock, irq);
@@ -356,12 +423,9 @@ void sched_timer_tick(void)
 /* ---- CPU affinity: sched_setaffinity, sched_getaffinity, getcpu ---- */
 
 /*
- * The CPUs that run tasks. Only the boot CPU schedules so far (the
- * application processors are started and parked, arch/x86_64/smp.c), so
- * that is what sched_getaffinity - and musl's sysconf(_SC_NPROCESSORS_ONLN),
- * which counts its bits - reports.
+ * sched_getaffinity reports the CPUs that run tasks (sched_cpus), which is
+ * what musl's sysconf(_SC_NPROCESSORS_ONLN) counts.
  */
-static uint64_t sched_cpus = 1;
 
 /* The task @pid names (0: the caller), if the caller may change it. */
 static long affinity_task(pid_t pid, bool set, struct task **out)
@@ -433,13 +497,11 @@ SYSCALL(__NR_getcpu, sys_getcpu);
 
 /* ---- start-up ---- */
 
-void sched_init(void)
+/* This CPU's idle task: the code running now, on the stack it has. */
+static void idle_task_init(void)
 {
 	struct task *idle = &idle_tasks[this_cpu()->index];
 
-	task_cache = kmem_cache_create("task", sizeof(struct task), 16);
-	if (!task_cache)
-		panic("sched_init: no task cache");
 	INIT_LIST_HEAD(&idle->run_node);
 	INIT_LIST_HEAD(&idle->children);
 	INIT_LIST_HEAD(&idle->sibling);
@@ -449,21 +511,71 @@ void sched_init(void)
 	idle->state = TASK_RUNNING;
 	strlcpy(idle->comm, "idle", sizeof(idle->comm));
 	cred_init_root(idle);		/* the kernel acts as root */
+	idle->cpus_allowed = 1ull << this_cpu()->index;
+	idle->on_cpu = true;
 	/* The boot stack becomes the idle task's; it has no kstack slot. */
 	this_cpu()->current = idle;
 }
 
-/* The boot CPU ends here once init runs: sleep until there is work. */
+static void resched_irq(void *arg)
+{
+	(void)arg;
+	/* Nothing to do: the idle loop (or the return to user) looks at the queue. */
+	if (current())
+		current()->need_resched = true;
+}
+
+void sched_init(void)
+{
+	task_cache = kmem_cache_create("task", sizeof(struct task), 16);
+	if (!task_cache)
+		panic("sched_init: no task cache");
+	idle_task_init();
+	irq_register_vector(IRQ_VECTOR_RESCHED, resched_irq, NULL);
+}
+
+/* Contract in sched.h. */
+void sched_init_ap(void)
+{
+	idle_task_init();
+}
+
+/* Contract in sched.h. */
+void sched_cpu_online(unsigned int cpu)
+{
+	__atomic_fetch_or(&sched_cpus, 1ull << cpu, __ATOMIC_SEQ_CST);
+}
+
+unsigned int sched_nr_cpus(void)
+{
+	unsigned int n = 0;
+
+	for (uint64_t m = __atomic_load_n(&sched_cpus, __ATOMIC_RELAXED); m; m &= m - 1)
+		n++;
+	return n;
+}
+
+/*
+ * Every CPU ends here once it runs tasks: sleep until there is work. The
+ * CPU is marked idle *before* it looks at the queue, so a task queued
+ * after the look sends it a reschedule IPI, which the sti; hlt pair
+ * cannot miss (the interrupt stays pending across sti).
+ */
 __noreturn void cpu_idle(void)
 {
+	uint64_t bit = 1ull << this_cpu()->index;
+
 	for (;;) {
 		touch_softlockup_watchdog();	/* idling is not a lockup */
 		arch_irq_disable();
-		if (READ_ONCE(nr_queued)) {
+		__atomic_fetch_or(&idle_cpus, bit, __ATOMIC_SEQ_CST);
+		if (have_work()) {
+			__atomic_fetch_and(&idle_cpus, ~bit, __ATOMIC_SEQ_CST);
 			arch_irq_enable();
 			schedule();
 		} else {
 			arch_idle();		/* sti; hlt: wakes on the next interrupt */
+			__atomic_fetch_and(&idle_cpus, ~bit, __ATOMIC_SEQ_CST);
 		}
 	}
 }

@@ -22,6 +22,12 @@ void sched_finish_switch(void);
 bool is_idle_task(const struct task *t);
 unsigned int sched_nr_queued(void);
 __noreturn void cpu_idle(void);
+/* On an AP about to run tasks: make the running code its idle task. */
+void sched_init_ap(void);
+/* cpus[@cpu] takes tasks from now on (affinity masks may name it). */
+void sched_cpu_online(unsigned int cpu);
+/* How many CPUs run tasks. */
+unsigned int sched_nr_cpus(void);
 __noreturn void kthread_exit(int code);
 void proc_register_kthread(struct task *t);	/* give it a pid, list it */
 

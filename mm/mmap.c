@@ -78,7 +78,7 @@ struct mm *mm_create(void)
 /* Load @mm's page tables on this CPU (the scheduler, at a switch). */
 void vm_activate(struct mm *mm)
 {
-	arch_switch_pgd(mm->pgt.root);
+	arch_switch_pgt(&mm->pgt);
 }
 
 /*
@@ -152,7 +152,7 @@ struct mm *mm_dup(struct mm *src)
 	mm->env_end = src->env_end;
 	mmap_unlock(mm);
 	mmap_unlock(src);
-	arch_flush_tlb_all();		/* the parent's PTEs were write-protected */
+	arch_flush_tlb_mm(&src->pgt);	/* the parent's PTEs were write-protected */
 	if (err) {
 		mm_put(mm);
 		return NULL;

@@ -235,6 +235,11 @@ BOOTS = (
     BootConfig("user", image="utest", summary="user",
                required=("runall/memfree_restored", "runall/no_slab_leaks"),
                must_log=(r"^init exited with status 0$",)),
+    # The same user tests with four CPUs running tasks (threads really in
+    # parallel, TLB shootdowns between them).
+    BootConfig("user-smp4", image="utest", summary="user", smp=4,
+               required=("runall/memfree_restored", "runall/no_slab_leaks"),
+               must_log=(r"^init exited with status 0$", r"^smp: 4 CPUs run tasks$")),
     BootConfig("fork200", image="fork200", summary="user",
                must_log=(r"^init exited with status 0$",)),
     BootConfig("shell", image="shell", summary="user",
