@@ -230,11 +230,11 @@ static long elf_load(struct file *f, struct elf_image *im, struct mm *mm,
 		if (p->p_type != PT_LOAD)
 			continue;
 		if (p->p_filesz) {
-			mmap_lock(mm);
+			mmap_write_lock(mm);
 			r = vm_mmap_region_locked(mm, map_start,
 						  ALIGN_UP(file_end, PAGE_SIZE) - map_start, flags, f,
 						  p->p_offset >> PAGE_SHIFT, MAP_REGION_FIXED);
-			mmap_unlock(mm);
+			mmap_write_unlock(mm);
 			if (r < 0)
 				return r;
 			/* The rest of the last file page belongs to the bss: zero it. */
@@ -246,10 +246,10 @@ static long elf_load(struct file *f, struct elf_image *im, struct mm *mm,
 		if (ALIGN_UP(mem_end, PAGE_SIZE) > ALIGN_UP(file_end, PAGE_SIZE)) {
 			uint64_t bss = p->p_filesz ? ALIGN_UP(file_end, PAGE_SIZE) : map_start;
 
-			mmap_lock(mm);
+			mmap_write_lock(mm);
 			r = vm_mmap_region_locked(mm, bss, ALIGN_UP(mem_end, PAGE_SIZE) - bss,
 						  flags, NULL, 0, MAP_REGION_FIXED);
-			mmap_unlock(mm);
+			mmap_write_unlock(mm);
 			if (r < 0)
 				return r;
 		}
@@ -540,12 +540,12 @@ static long exec_map_image(struct file *f, struct elf_image *im, struct mm *mm,
 	if (top < 0)
 		return top;
 	mm->start_brk = mm->brk = ALIGN_UP((uint64_t)top, PAGE_SIZE);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	top = vm_mmap_region_locked(mm, STACK_TOP - STACK_SIZE, STACK_SIZE,
 				    VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
 				    VM_GROWSDOWN | VM_ACCOUNT | (im->exec_stack ? VM_EXEC : 0),
 				    NULL, 0, MAP_REGION_FIXED);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return top < 0 ? top : 0;
 }
 

@@ -204,7 +204,7 @@ static int futex_key_shared(struct mm *mm, vaddr_t addr, enum futex_access rw,
 	struct vma *v;
 	int ret = 0;
 
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	v = vma_lookup(&mm->vmas, addr);
 	if (!v || !(v->flags & VM_READ) || (rw == FUTEX_WRITE && !(v->flags & VM_WRITE))) {
 		ret = -EFAULT;
@@ -224,7 +224,7 @@ static int futex_key_shared(struct mm *mm, vaddr_t addr, enum futex_access rw,
 		k->object = mm;
 		k->offset = addr;
 	}
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	return ret;
 }
 

@@ -90,3 +90,15 @@ void lock_order_release(const void *lock)
 	}
 	arch_irq_restore(irq);
 }
+
+bool lock_order_held(const void *lock)
+{
+	unsigned long irq = arch_irq_save();
+	struct held_locks *h = held_here();
+	bool held = !h || h->nr == LOCK_HELD_MAX;
+
+	for (unsigned int i = 0; !held && i < h->nr; i++)
+		held = h->lock[i] == lock;
+	arch_irq_restore(irq);
+	return held;
+}

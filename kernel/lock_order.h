@@ -29,7 +29,7 @@ enum lock_rank {
 	LOCK_RANK_NONE,			/* not checked */
 	LOCK_RANK_SWAPON,		/* swap_lock (mm/swapfile.c) */
 	LOCK_RANK_INODE,		/* inode->lock */
-	LOCK_RANK_MMAP,			/* mm->lock, the mmap lock */
+	LOCK_RANK_MMAP,			/* mm->mmap_lock (a rw_semaphore) */
 	LOCK_RANK_VFS_NS,		/* vfs_ns_lock */
 	LOCK_RANK_ANON_VMA,		/* anon_vma->root->lock */
 	LOCK_RANK_I_MMAP,		/* inode->i_mmap_lock */
@@ -75,6 +75,14 @@ enum lock_acquire {
 void lock_order_acquire(const void *lock, enum lock_rank rank, enum lock_acquire how);
 /* Forget @lock (no-op when it was not recorded). Never sleeps. */
 void lock_order_release(const void *lock);
+/*
+ * Does the current task's record say it holds @lock (a ranked lock taken
+ * while the checker was on)? Also true when the record is full, since a
+ * lock taken then was not recorded: the answer backs assertions
+ * (rwsem_held_by_current), which must never fail on a lock that is held.
+ * Never sleeps.
+ */
+bool lock_order_held(const void *lock);
 /*
  * The checker runs unless the kernel command line says lockcheck=off (the
  * benchmark image does, as a benchmarked Linux has no lockdep): set once

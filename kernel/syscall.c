@@ -87,9 +87,9 @@ static void syscall_call(struct trap_frame *tf, uint64_t nr)
 	if (nr < NR_SYSCALLS && table[nr]) {
 		tf->rax = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 		if (unlikely(debug_vm_enabled) && t->mm) {
-			mmap_lock(t->mm);
+			mmap_read_lock(t->mm);
 			debug_vm_verify(t->mm, syscall_name(nr));
-			mmap_unlock(t->mm);
+			mmap_read_unlock(t->mm);
 		}
 		return;
 	}

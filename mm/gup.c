@@ -9,16 +9,19 @@
  * cannot be freed while pinned, though reclaim may still unmap it. GUP
  * faults pages in through the same fault handler a user access takes
  * (memory.c's handle_mm_fault, which counts it in pgfault as Linux's does), and
- * with the mmap lock already held by the caller:
+ * with the mmap lock already held by the caller (for reading is enough):
  *
- *   query PTE --absent--> handle_vma_fault(read or write) --+
+ *   lock PTE --absent--> handle_vma_fault(read or write) ---+
  *       |  read-only, write wanted, VMA writable --> write fault
  *       |  read-only, GUP_FORCE, VMA read-only ----> FAULT_UNSHARE (COW copy)
  *       |  GUP_PIN read-only, COW-shared ----------> FAULT_UNSHARE (gup_must_unshare)
- *       v  present and good enough: pin it      <-----------+ (retry, 4 times)
+ *       v  present and good enough: reference it <----------+ (retry, 4 times)
+ *          before the page-table lock goes
  *
- * A populate (no page wanted back) stops as soon as the fault it needed
- * succeeded: one PTE query and one fault per missing page, no re-query.
+ * A fault's success is never taken for the page itself: other tasks of the
+ * mm fault, zap and swap under the same read lock, so the PTE is looked
+ * at again afterwards (a populate of a missing page re-reads the slot
+ * through its cursor, without a new walk).
  *
  * Linux's FOLL_FORCE lets ptrace and /proc/<pid>/mem write read-only
  * private mappings the same way: the write lands in a private copy, never
@@ -69,13 +72,14 @@ static bool gup_must_unshare(const struct vma *v, struct page *p, unsigned int g
 }
 
 /*
- * A populate about to fault @addr in (mmap lock held, nothing else): if
- * its PTE is a swap entry whose page is not in the swap cache, read the
- * slot into the cache with the mmap lock dropped, so that reclaim and
- * others can take it while the I/O sleeps (Linux's faultin_page drops it
- * the same way: VM_FAULT_RETRY). One more reference on the slot keeps it
- * from being freed and reused meanwhile. Returns true when the lock was
- * dropped and retaken: every VMA pointer is then stale.
+ * A populate about to fault @addr in (mmap lock held for reading, nothing
+ * else): if its PTE is a swap entry whose page is not in the swap cache,
+ * read the slot into the cache with the mmap lock dropped, so that
+ * reclaim and writers can take it while the I/O sleeps (Linux's
+ * faultin_page drops it the same way: VM_FAULT_RETRY). One more reference
+ * on the slot keeps it from being freed and reused meanwhile. Returns
+ * true when the lock was dropped and retaken: every VMA pointer is then
+ * stale.
  */
 static bool gup_swapin_unlocked(struct mm *mm, unsigned long addr)
 {
@@ -99,68 +103,84 @@ static bool gup_swapin_unlocked(struct mm *mm, unsigned long addr)
 	swap_dup(slot);
 	pte_cursor_unlock(&c);
 	count_vm_event(POPULATE_UNLOCKED);
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	p = swap_cache_read_page(slot);		/* an error is the fault's to report */
-	if (!IS_ERR(p))
+	if (!IS_ERR_OR_NULL(p))
 		put_page(p);			/* the cache keeps it for the fault */
 	swap_free(slot);
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	return true;
 }
 
 /*
+ * What an access (@write, @gup_flags) still needs from page @p, which the
+ * PTE maps in @v with MMU_* @flags: 0 when the page will do as it is,
+ * FAULT_WRITE or FAULT_UNSHARE for the fault that makes it do, -EFAULT
+ * when nothing can (a write to a read-only VMA without GUP_FORCE, or to a
+ * shared one). Pure; called under the page-table lock.
+ */
+static int gup_needs(const struct vma *v, struct page *p, unsigned int flags, bool write,
+		     unsigned int gup_flags)
+{
+	if (!write)
+		return (gup_flags & GUP_PIN) && gup_must_unshare(v, p, gup_flags) ?
+		       FAULT_UNSHARE : 0;
+	if (flags & MMU_WRITE)
+		return 0;
+	if (v->flags & VM_WRITE)
+		return FAULT_WRITE;
+	/* GUP_FORCE: write a read-only private VMA through a private copy. */
+	if (!(gup_flags & GUP_FORCE) || (v->flags & VM_SHARED))
+		return -EFAULT;
+	return page_exclusive_anon(p) ? 0 : FAULT_UNSHARE;
+}
+
+/*
  * Make the page at @addr of @v present (and, for @write, writable or
- * private); *m describes it on success. Only what is missing is faulted:
- * a present page good enough for the access costs one PTE lookup. 0 or
- * -EFAULT / -ENOMEM / -EHWPOISON, or with GUP_UNLOCKABLE -EAGAIN: the
- * mmap lock was dropped (for swap-in I/O) and retaken, @v may be gone.
- * mmap lock held; may sleep.
+ * private); with @pagep, take a reference on it into *@pagep. Only what
+ * is missing is faulted: a present page good enough for the access costs
+ * one PTE lookup. Whatever a fault did, the PTE is looked at again under
+ * the page-table lock before it counts: under the mmap lock held for
+ * reading another task may fault, zap or swap the same page meanwhile,
+ * and its fault may have won the slot with less than ours asked for (a
+ * zero page for our write). The reference is taken before that lock goes,
+ * so a concurrent zap (MADV_DONTNEED, reclaim) cannot free the page first
+ * (Linux's follow_page_pte). 0 or -EFAULT / -ENOMEM / -EHWPOISON, or with
+ * GUP_UNLOCKABLE -EAGAIN: the mmap lock was dropped (for swap-in I/O) and
+ * retaken, @v may be gone. mmap lock held; may sleep.
  */
 static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool write,
-			unsigned int gup_flags, struct mmu_mapping *out)
+			unsigned int gup_flags, struct page **pagep)
 {
-	struct mmu_mapping scratch, *m = out ? out : &scratch;
-	enum vm_fault_result r;
-
 	for (int tries = 0; tries < GUP_TRIES; tries++) {
-		if (arch_query(&mm->pgt, addr, m)) {
-			/* A forced write to a read-only VMA first reads the page in. */
-			bool fw = write && (v->flags & VM_WRITE);
+		enum vm_fault_result r;
+		struct pte_cursor c;
+		struct pte_val pv;
+		int need;
 
+		pte_cursor_lock(&c, &mm->pgt, addr);
+		if (pte_cursor_get(&c, &pv) != PTE_KIND_PAGE || (pv.flags & MMU_PROTNONE)) {
+			/* Absent, on swap, or PROT_NONE left over: fault it in. */
+			pte_cursor_unlock(&c);
 			if ((gup_flags & GUP_UNLOCKABLE) && gup_swapin_unlocked(mm, addr))
 				return -EAGAIN;
-			r = handle_vma_fault(mm, v, addr, fw ? FAULT_WRITE : 0);
-			if (r != VM_FAULT_OK)
-				return gup_fault_error(r);
-			/* A populate needs no PTE back: the fault did what it asked. */
-			if (!out && fw == write)
-				return 0;
-			continue;
+			/* A forced write to a read-only VMA first reads the page in. */
+			need = write && (v->flags & VM_WRITE) ? FAULT_WRITE : 0;
+		} else {
+			struct page *p = pfn_to_page(pv.pa >> PAGE_SHIFT);
+
+			need = gup_needs(v, p, pv.flags, write, gup_flags);
+			if (!need && pagep) {
+				get_page(p);
+				*pagep = p;
+			}
+			pte_cursor_unlock(&c);
+			if (need <= 0)
+				return need;
 		}
-		if (!write && (gup_flags & GUP_PIN) &&
-		    gup_must_unshare(v, pfn_to_page(m->pa >> PAGE_SHIFT), gup_flags)) {
-			r = handle_vma_fault(mm, v, addr, FAULT_UNSHARE);
-			if (r != VM_FAULT_OK)
-				return gup_fault_error(r);
-			continue;
-		}
-		if (!write || (m->flags & MMU_WRITE))
-			return 0;
-		if (v->flags & VM_WRITE) {
-			r = handle_vma_fault(mm, v, addr, FAULT_WRITE);
-			if (r != VM_FAULT_OK)
-				return gup_fault_error(r);
-			if (!out)
-				return 0;
-			continue;
-		}
-		/* GUP_FORCE: write a read-only private VMA through a private copy. */
-		if (!(gup_flags & GUP_FORCE) || (v->flags & VM_SHARED))
-			return -EFAULT;
-		if (page_exclusive_anon(pfn_to_page(m->pa >> PAGE_SHIFT)))
-			return 0;
-		if (handle_vma_fault(mm, v, addr, FAULT_UNSHARE) != VM_FAULT_OK)
-			return -ENOMEM;
+		r = handle_vma_fault(mm, v, addr, (unsigned int)need);
+		if (r != VM_FAULT_OK)
+			return gup_fault_error(r);
 	}
 	return -EFAULT;
 }
@@ -169,7 +189,9 @@ static int gup_fault_in(struct mm *mm, struct vma *v, unsigned long addr, bool w
  * Pin @n pages from @start of @mm (see vm.h): n, or with nothing left
  * pinned -EFAULT (no access), -ENOMEM (out of memory) or -EINTR (the
  * caller is being killed: a long pin gives up, as Linux's does). mmap
- * lock held; may sleep (faults, and a cond_resched() per page).
+ * lock held (for reading is enough: each page is referenced under the
+ * page-table lock, gup_fault_in); may sleep (faults, and a cond_resched()
+ * per page).
  */
 long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages)
@@ -182,7 +204,6 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 	for (i = 0; i < n; i++) {
 		unsigned long addr = (start & PAGE_MASK) + i * PAGE_SIZE;
 		struct vma *v = vma_lookup(&mm->vmas, addr);
-		struct mmu_mapping m;
 
 		if (fatal_signal_pending(current())) {
 			err = -EINTR;
@@ -198,13 +219,11 @@ long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			break;
 		if (!(v->flags & VM_ACCESS_FLAGS))
 			break;			/* PROT_NONE: not even with GUP_FORCE */
-		err = gup_fault_in(mm, v, addr, write, gup_flags, &m);
+		err = gup_fault_in(mm, v, addr, write, gup_flags, &pages[i]);
 		if (err == -EHWPOISON)
 			err = -EFAULT;		/* GUP's callers know no poison */
 		if (err)
 			break;
-		pages[i] = pfn_to_page(m.pa >> PAGE_SHIFT);
-		get_page(pages[i]);
 		if (gup_flags & GUP_PIN)
 			__atomic_fetch_add(&pages[i]->pincount, 1, __ATOMIC_RELAXED);
 	}
@@ -268,9 +287,17 @@ int populate_vma_range(struct mm *mm, struct vma *v, unsigned long end, bool wri
 
 			if (r != VM_FAULT_OK)
 				return gup_fault_error(r);
-			walked = c.pte != NULL;		/* tables made: walk again */
-		} else if (kind == PTE_KIND_SWAP || (pv.flags & MMU_PROTNONE) ||
-			   (write && !(pv.flags & MMU_WRITE))) {
+			/*
+			 * Ours, or another task's fault that won the slot: look
+			 * (a zero page there does not do for a write). The fault
+			 * made the page table if there was none: walk to it.
+			 */
+			if (!c.pte)
+				pte_cursor_map(&c, &mm->pgt, ps->addr);
+			kind = pte_cursor_get(&c, &pv);
+		}
+		if (kind != PTE_KIND_PAGE || (pv.flags & MMU_PROTNONE) ||
+		    (write && !(pv.flags & MMU_WRITE))) {
 			/* On swap, read-only for a write, PROT_NONE left over: the general path. */
 			err = gup_fault_in(mm, v, ps->addr, write,
 					   ps->dropped_at == ps->addr ? 0 : GUP_UNLOCKABLE, NULL);
@@ -287,8 +314,9 @@ int populate_vma_range(struct mm *mm, struct vma *v, unsigned long end, bool wri
 
 /*
  * After populate_vma_range() ran out of memory at ps->addr: reclaim with
- * the mmap lock dropped (reclaim needs the lock of every mm it takes
- * pages from, ours included), as a CPU fault does (memory.c). True when
+ * the mmap lock (held for reading) dropped, as a CPU fault does
+ * (memory.c): reclaim trylocks the mmap lock of every mm it takes pages
+ * from, and a writer queued on ours would make that fail. True when
  * the page is worth another try (pages were freed; at most 3 rounds a
  * page); the lock is retaken either way, the VMA to be looked up again.
  */
@@ -299,9 +327,9 @@ bool populate_reclaim(struct mm *mm, struct populate_state *ps)
 	if (ps->reclaims++ == 3)
 		return false;
 	count_vm_event(POPULATE_UNLOCKED);
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	freed = reclaim_pages(32) > 0;
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	return freed;
 }
 
@@ -345,18 +373,26 @@ int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end)
 	return 0;
 }
 
+/* Contract in internal.h. */
+void mmap_write_unlock_populate(struct mm *mm, unsigned long start, unsigned long end)
+{
+	mmap_write_downgrade(mm);
+	populate_range_locked(mm, start, end);	/* errors hidden, as Linux's mm_populate */
+	mmap_read_unlock(mm);
+}
+
 /*
  * Copy into @mm's memory through its page tables, breaking COW even in
  * read-only private VMAs (like Linux's FOLL_FORCE): the ELF loader uses it
  * to zero the tail of a file-backed segment (@src NULL: write zeros).
- * Returns 0 or -EFAULT. Takes the mmap lock; may sleep.
+ * Returns 0 or -EFAULT. Takes the mmap lock for reading; may sleep.
  */
 int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n)
 {
 	const char *s = src;
 	int err = 0;
 
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	while (n) {
 		size_t chunk = MIN(n, PAGE_SIZE - (dst & ~PAGE_MASK));
 		struct page *p;
@@ -375,7 +411,7 @@ int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n)
 		dst += chunk;
 		n -= chunk;
 	}
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	return err;
 }
 

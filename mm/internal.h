@@ -15,13 +15,16 @@
  *   swap_lock            mutex  swapon/swapoff, the area table   swapfile.c
  *   inode->lock     (u)  mutex  a file's size, times, data;      fs.h, tmpfs.c
  *                               read/write fault under it
- *   mm->lock             mutex  "the mmap lock": VMAs, struct mm vm.h
- *                               fields, which page tables exist
+ *   mm->mmap_lock        rwsem  "the mmap lock": VMAs, struct mm vm.h
+ *                               fields, which page tables exist;
+ *                               read: faults, GUP, walks; write:
+ *                               changing VMAs (vm.h lists who)
  *   vfs_ns_lock     (u)  mutex  names (maps prints paths)        fs.h
  *   anon_vma->root->lock mutex  a fork family's anon_vma trees   rmap.c
  *   inode->i_mmap_lock   spin   a file's tree of VMAs            rmap.c
  *   inode->pages_lock    spin   a file's page cache, its size    filemap.c
- *   mm->pgt.lock         spin   the mm's page-table entries      arch/pgtable.h
+ *   mm->pgt.lock         spin   the mm's page-table entries,     arch/pgtable.h
+ *                               a VMA's first anon_vma           rmap.c
  *     (kernel_pgt.lock: the kernel's; never held with an mm's)
  *   shmem_swaplist_lock  spin   inodes holding swap entries      shmem.c
  *   swap_map_lock        spin   slot counts, the swap cache      swapfile.c
@@ -35,24 +38,32 @@
  * the code has: swap_lock -> tasklist_lock (swapoff collects mms) and ->
  * the mmap lock and pages_lock (unuse); inode->lock -> mmap lock (a fault
  * in copy_to_user) and -> i_mmap_lock (truncate unmaps); mmap lock ->
- * anon_vma / i_mmap_lock -> page-table lock (rmap unmaps); mmap lock ->
- * page-table lock -> swap_map_lock, lru_lock, zone_lock (faults, zap, COW,
- * swap-out); pages_lock -> shmem_swaplist_lock, swap_map_lock, lru_lock;
- * any allocation -> kmem_cache->lock -> zone_lock.
+ * anon_vma / i_mmap_lock -> page-table lock (rmap unmaps; a fault's
+ * anon_vma_prepare, under the read lock); mmap lock -> page-table lock ->
+ * swap_map_lock, lru_lock, zone_lock (faults, zap, COW, swap-out);
+ * pages_lock -> shmem_swaplist_lock, swap_map_lock, lru_lock; any
+ * allocation -> kmem_cache->lock -> zone_lock. The mmap lock nests in
+ * itself only as fork's declared exception (the child's, write, nested
+ * in the parent's), and a reader never takes it again while holding it:
+ * with a writer queued in between (the lock is FIFO, kernel/rwsem.h) both
+ * would wait for ever, so the checker reports that too.
  *
  * Against the order, and legal only because they are trylocks (recorded,
- * not checked): reclaim trylocks each mapper's mmap lock from inside an
- * rmap walk (anon_vma or i_mmap_lock held; mm/vmscan.c), up to 16 at once.
+ * not checked): reclaim read-trylocks each mapper's mmap lock from inside
+ * an rmap walk (anon_vma or i_mmap_lock held; mm/vmscan.c), up to 16 at
+ * once - its own mm's among them when it reclaims from inside a fault,
+ * which is a second read hold that cannot wait, so it cannot deadlock.
  *
  * (u) unranked, so not checked yet: a directory's inode->lock is taken
  * under vfs_ns_lock (only to touch its times, a leaf), a regular file's
  * above the mmap lock - two classes in one field, which need two ranks
  * (by inode type) before the checker can cover them; vfs_ns_lock is taken
  * under the mmap lock by /proc/PID/maps only. Not in the order at all,
- * because nothing is taken inside them: a mutex's own spinlock, wait-queue
- * locks, the scheduler's rq_lock and sleep_lock, console_lock,
- * tasklist_lock (for mm purposes), a /proc query's lock, the futex
- * bucket locks (kernel/futex.c: taken after the mmap lock is dropped).
+ * because nothing is taken inside them: a mutex's or rw_semaphore's own
+ * spinlock, wait-queue locks, the scheduler's rq_lock and sleep_lock,
+ * console_lock, tasklist_lock (for mm purposes), a /proc query's lock,
+ * the futex bucket locks (kernel/futex.c: taken after the mmap lock is
+ * dropped).
  *
  * Under any spinlock nothing may sleep: allocations there are never
  * GFP_RECLAIM, and a page-table cursor is unlocked around anything that
@@ -169,9 +180,27 @@ void mlock_account(struct mm *mm, struct vma *v, unsigned long locked);
  * and mlock do (writable where a write would not COW a shared mapping).
  * A failing VMA is left at its first failing page, as Linux's mm_populate()
  * does, and callers ignore that; -EINTR when a fatal signal arrived, else
- * 0. mmap lock held; may sleep.
+ * 0. mmap lock held for reading (it is dropped and retaken around swap-in
+ * and reclaim); may sleep.
  */
 int populate_range_locked(struct mm *mm, unsigned long start, unsigned long end);
+/*
+ * Does memory mapped with @vm_flags get populated at once (locked, and
+ * not VM_LOCKONFAULT)? Pure.
+ */
+static inline bool vm_flags_populate_locked(unsigned long vm_flags)
+{
+	return (vm_flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED;
+}
+/*
+ * gup.c: the end of a system call that changed VMAs under the mmap lock
+ * held for writing and must now populate [start, end) (MAP_POPULATE,
+ * mlock, locked memory that mmap, brk or mremap added): the lock is
+ * downgraded to read, so the mm's other users fault on meanwhile, the
+ * range populated (populate_range_locked, errors ignored), and the lock
+ * released. May sleep.
+ */
+void mmap_write_unlock_populate(struct mm *mm, unsigned long start, unsigned long end);
 /* Where a populate is: the next page, and its lock drops and reclaims so far. */
 struct populate_state {
 	unsigned long addr;		/* the next page to fault in */
@@ -228,7 +257,10 @@ void filemap_map_pages(struct vm_fault *vmf, unsigned long start, unsigned long 
  * swapfile.c with the slot counts it also guards).
  */
 extern spinlock_t swap_map_lock;
-struct page *swap_cache_read_page(unsigned long slot);	/* referenced page or ERR_PTR; sleeps */
+/* Referenced page, NULL (the slot is free now) or ERR_PTR; sleeps. */
+struct page *swap_cache_read_page(unsigned long slot);
+/* Is @p still the cached page of @slot? (fault, under the page-table lock) */
+bool swap_cache_page_current(const struct page *p, unsigned long slot);
 struct page *swap_cache_lookup(unsigned long slot);	/* referenced cached page or NULL */
 bool swap_cache_drop(struct page *p);			/* reclaim: true when dropped */
 struct page *swap_cache_del_locked(unsigned long slot);	/* swap_free; then _release() */

@@ -19,6 +19,13 @@
  * A hole in the range gives ENOMEM after the rest has been advised, as on
  * Linux; unknown advice gives EINVAL.
  *
+ * The mmap lock is taken as Linux's madvise_need_mmap_write() says: for
+ * reading by the advice that only looks at, drops or reclaims pages
+ * (DONTNEED, FREE, COLD, PAGEOUT, WILLNEED, POPULATE_*), which then runs
+ * next to the faults of the mm's other tasks (page-table locks and the
+ * fault path's re-checks keep that straight: memory.c), for writing by
+ * the rest, which may split VMAs or change their flags.
+ *
  * Sealed VMAs (mm/mseal.c): advice that would discard the contents of a
  * sealed private anonymous VMA without write permission (DONTNEED, FREE,
  * DONTFORK here) gets EPERM. Linux 6.12 finds such a VMA during its walk,
@@ -43,6 +50,18 @@ static bool madvise_known(long advice)
 		return true;
 	default:
 		return false;
+	}
+}
+
+/* Does @advice need the mmap lock for writing? (Linux's madvise_need_mmap_write.) */
+static bool madvise_need_mmap_write(long advice)
+{
+	switch (advice) {
+	case MADV_WILLNEED: case MADV_DONTNEED: case MADV_FREE: case MADV_COLD:
+	case MADV_PAGEOUT: case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+		return false;
+	default:
+		return true;
 	}
 }
 
@@ -77,7 +96,10 @@ static bool madvise_hits_seal(struct mm *mm, unsigned long start, unsigned long 
 	return false;
 }
 
-/* Apply @advice to [a, e) of @v (mmap lock held): 0 or -errno. */
+/*
+ * Apply @advice to [a, e) of @v: 0 or -errno. mmap lock held as
+ * madvise_need_mmap_write() says.
+ */
 static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned long e,
 			long advice)
 {
@@ -122,10 +144,9 @@ static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned 
  *   out of memory ........................ ENOMEM
  *   a fatal signal ....................... EINTR
  *
- * Locking (as Linux's): the mmap lock is held (sys_madvise takes it;
- * Pagoda's is a mutex, Linux's a reader/writer lock taken for reading)
- * except while a fault would sleep for long: a page on swap is read in
- * with the lock dropped, and when memory runs out the lock is dropped to
+ * Locking (as Linux's): the mmap lock is held for reading (sys_madvise
+ * takes it) except while a fault would sleep for long: a page on swap is
+ * read in with the lock dropped, and when memory runs out it is dropped to
  * reclaim (populate_vma_range, populate_reclaim). Once it is retaken,
  * nothing learnt before holds: the VMA at the current address is looked
  * up and checked again, and the populate goes on from there - a VMA
@@ -157,6 +178,7 @@ static long madvise_populate(struct mm *mm, unsigned long start, unsigned long e
 static long sys_madvise(unsigned long start, unsigned long len, long advice)
 {
 	struct mm *mm = current()->mm;
+	bool write = madvise_need_mmap_write(advice);
 	unsigned long end;
 	long ret = 0, err;
 
@@ -167,15 +189,17 @@ static long sys_madvise(unsigned long start, unsigned long len, long advice)
 		return -EINVAL;
 	if (end == start)
 		return 0;
-	mmap_lock(mm);
+	if (write)
+		mmap_write_lock(mm);
+	else
+		mmap_read_lock(mm);
 	if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE) {
 		ret = madvise_populate(mm, start, end, advice == MADV_POPULATE_WRITE);
-		mmap_unlock(mm);
-		return ret;
+		goto out;
 	}
 	if (madvise_hits_seal(mm, start, end, advice)) {
-		mmap_unlock(mm);
-		return -EPERM;
+		ret = -EPERM;
+		goto out;
 	}
 	for (unsigned long a = start; a < end; ) {
 		struct vma *v = vma_lookup(&mm->vmas, a);
@@ -198,7 +222,11 @@ static long sys_madvise(unsigned long start, unsigned long len, long advice)
 		}
 		a = e;
 	}
-	mmap_unlock(mm);
+out:
+	if (write)
+		mmap_write_unlock(mm);
+	else
+		mmap_read_unlock(mm);
 	return ret;
 }
 SYSCALL(__NR_madvise, sys_madvise);

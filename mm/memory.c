@@ -45,15 +45,19 @@
  *
  * One page-table walk per fault: handle_mm_fault() takes a cursor on the
  * PTE (arch/pgtable.h) and every step works through it. The walk itself
- * takes no lock (the mmap lock keeps the tables; Linux reads the PTE the
- * same way), and whatever may sleep (allocating, reading swap, the file's
- * page cache) runs with the cursor unlocked; after locking, the entry is
- * read again or compared with what was read (pte_val_same, as Linux's
- * pte_same) and the fault is simply retried when it changed:
+ * takes no lock (the mmap lock, held for reading, keeps the tables; Linux
+ * reads the PTE the same way), and whatever may sleep (allocating, reading
+ * swap, the file's page cache) runs with the cursor unlocked; after
+ * locking, the entry is read again or compared with what was read
+ * (pte_val_same, as Linux's pte_same) and the fault is simply retried when
+ * it changed - another task of the mm may have faulted the same page
+ * meanwhile, since faults only read-lock the mmap lock (what a fault may
+ * assume, and what not: above handle_vma_fault_at()):
  *
  *   handle_mm_fault      walk, read entry (no lock)
  *   ->fault / swap-in                        alloc, I/O (sleeps)
  *   finish / swap-in                         lock, still empty/same? install, unlock
+ *                                            else: free ours, drop refs, retry
  *
  * Range operations (zap, fork's copy, mprotect, MADV_PAGEOUT/COLD) are in
  * pagewalk.c; get_user_pages in gup.c.
@@ -308,6 +312,8 @@ static enum vm_fault_result finish_fault(struct vm_fault *vmf)
 	if (pte_cursor_get(&vmf->pte, &now) == PTE_KIND_NONE)
 		err = install_page(&vmf->pte, vmf->vma, vmf->page, vmf->writable);
 	pte_cursor_unlock(&vmf->pte);
+	if (err == -EEXIST)
+		count_vm_event(FAULT_RACED);
 	if (err)
 		drop_page(vmf->page);
 	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_OK;
@@ -373,9 +379,11 @@ static enum vm_fault_result cow_copy(struct vm_fault *vmf, const struct pte_val 
 	    !pte_val_same(&now, seen)) {
 		pte_cursor_unlock(&vmf->pte);
 		drop_page(old);
-		if (copy)
-			put_page(copy);
-		return copy ? VM_FAULT_OK : VM_FAULT_OOM;
+		if (!copy)
+			return VM_FAULT_OOM;
+		count_vm_event(FAULT_RACED);
+		put_page(copy);
+		return VM_FAULT_OK;
 	}
 	count_vm_event(COW_FAULT);
 	pte_cursor_clear(&vmf->pte, PTE_FLUSH);
@@ -514,8 +522,11 @@ static enum vm_fault_result swapin_map(struct vm_fault *vmf, const struct pte_va
 /*
  * The PTE holds a swap entry (@seen; cursor locked on entry, unlocked on
  * return): bring the page back - from the swap cache if another sharer
- * already did, else from the device, with the cursor unlocked - then map
- * it and drop this PTE's reference on the slot.
+ * already did, else from the device, with the cursor unlocked (a second
+ * fault on the same slot meanwhile waits for this one's read in
+ * swap_cache_read_page) - then map it and drop this PTE's reference on
+ * the slot. Whatever happened to the PTE during the sleep, it is read
+ * again under the lock before anything is mapped or poisoned.
  */
 static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_val *seen)
 {
@@ -529,13 +540,19 @@ static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_
 	if (slot == SWP_ERROR_MARKER)
 		return VM_FAULT_HWPOISON;	/* the data was lost: never map garbage */
 	p = swap_cache_read_page(slot);
+	if (!p) {
+		count_vm_event(FAULT_RACED);	/* the slot is gone: so is our entry */
+		return VM_FAULT_OK;
+	}
 	if (IS_ERR(p) && PTR_ERR(p) == -EIO) {
 		pte_cursor_relock(&vmf->pte);
-		if (pte_cursor_get(&vmf->pte, &now) == PTE_KIND_SWAP && pte_val_same(&now, seen))
+		if (pte_cursor_get(&vmf->pte, &now) == PTE_KIND_SWAP && pte_val_same(&now, seen)) {
 			swapin_poison(vmf, slot, now.flags);
-		else
-			pte_cursor_unlock(&vmf->pte);
-		return VM_FAULT_HWPOISON;
+			return VM_FAULT_HWPOISON;
+		}
+		pte_cursor_unlock(&vmf->pte);	/* resolved meanwhile: look again */
+		count_vm_event(FAULT_RACED);
+		return VM_FAULT_OK;
 	}
 	if (IS_ERR(p))
 		return VM_FAULT_OOM;
@@ -545,8 +562,15 @@ static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_
 		return VM_FAULT_OOM;
 	}
 	pte_cursor_relock(&vmf->pte);
-	if (pte_cursor_get(&vmf->pte, &now) != PTE_KIND_SWAP || !pte_val_same(&now, seen)) {
-		pte_cursor_unlock(&vmf->pte);	/* someone else swapped it in */
+	if (pte_cursor_get(&vmf->pte, &now) != PTE_KIND_SWAP || !pte_val_same(&now, seen) ||
+	    !swap_cache_page_current(p, slot)) {
+		/*
+		 * Someone else swapped it in (or dropped it) meanwhile - and
+		 * if the entry looks the same but the page left the cache, the
+		 * slot was freed and taken again: its data is newer than @p.
+		 */
+		pte_cursor_unlock(&vmf->pte);
+		count_vm_event(FAULT_RACED);
 		put_page(p);
 		return VM_FAULT_OK;
 	}
@@ -684,9 +708,43 @@ static enum vm_fault_result sanitize_fault_flags(const struct vma *v, unsigned i
  * Resolve a fault at @addr of @mm with one page-table walk: the cursor
  * taken here is handed down to every step. Returns a vm_fault_result;
  * counts it in pgfault, as Linux's does (CPU faults, and the faults that
- * get_user_pages and populate make). mmap lock held; the page-table lock
- * is taken and always dropped before returning; may sleep (with it
- * dropped).
+ * get_user_pages and populate make). mmap lock held (for reading is
+ * enough); the page-table lock is taken and always dropped before
+ * returning; may sleep (with it dropped).
+ *
+ * What a fault may assume with the mmap lock held only for reading (as
+ * Linux's): other tasks sharing the mm (CLONE_VM, later threads) fault,
+ * GUP, populate, zap (MADV_DONTNEED/FREE, the OOM reaper), page out
+ * (MADV_PAGEOUT/COLD, reclaim's trylock) and swap off in it at the same
+ * time, and on one CPU they do so whenever this fault sleeps - in
+ * pte_cursor_prepare's or a page's reclaiming allocation, in swap-in I/O,
+ * in a shmem page read back from swap.
+ *
+ *   stays          the VMA tree, every VMA's start, end, pgoff, flags,
+ *                  file and ops (all written only under the write lock);
+ *                  the page tables themselves (freed only under it, so a
+ *                  cursor's slot pointer survives a sleep); a VMA's
+ *                  anon_vma once set (anon_vma_prepare sets it once, under
+ *                  mm->pgt.lock, whoever comes first; rmap.c)
+ *   may change     any PTE, the moment the page-table lock is dropped: an
+ *                  empty slot filled by another fault (finish_fault,
+ *                  swapin, cow_copy and filemap_map_pages re-check it
+ *                  under the lock and back out: the page they allocated
+ *                  or read freed, the references they took dropped); a
+ *                  page unmapped or swapped out, a swap entry brought
+ *                  back by someone else (pte_val_same against what was
+ *                  seen); a page's mapcount, refcount and swap count (so
+ *                  "exclusive" - reuse in place, map writable after
+ *                  swap-in - is decided under the page-table lock, never
+ *                  before a sleep); the page cache and swap cache (their
+ *                  own locks: shmem_get_page and swap_cache_read_page
+ *                  insert only into a hole they find under that lock,
+ *                  and drop their page when someone was faster)
+ *   counters       mm->rss[] (add_mm_counter) and the vmstat items are
+ *                  atomic adds; nothing else of struct mm is written by
+ *                  a fault
+ *   never          anything that changes VMAs (splits, merges, flags):
+ *                  that needs the write lock, which no fault takes
  */
 enum vm_fault_result handle_vma_fault(struct mm *mm, struct vma *v, unsigned long addr,
 				      unsigned int flags)
@@ -761,7 +819,7 @@ enum vm_fault_result handle_mm_fault(struct mm *mm, unsigned long addr, unsigned
  * A CPU fault: first the check Linux makes in arch code (access_error), a
  * VMA there that allows the access - a user writing to a read-only
  * mapping gets SIGSEGV here, and the fault handler never sees the write -
- * then the fault, on the VMA found once. mmap lock held.
+ * then the fault, on the VMA found once. mmap lock held (read).
  */
 static enum vm_fault_result cpu_fault(struct mm *mm, unsigned long addr, unsigned int flags)
 {
@@ -775,9 +833,10 @@ static enum vm_fault_result cpu_fault(struct mm *mm, unsigned long addr, unsigne
 }
 
 /*
- * Reclaim needs the mmap lock of every mm it takes pages from, so a fault
- * reclaims before taking ours, and when it ran out of memory with the lock
- * held, reclaims with it dropped and tries again (a few times).
+ * Reclaim read-trylocks the mmap lock of every mm it takes pages from
+ * (which fails while a writer waits for it), so a fault reclaims before
+ * taking ours, and when it ran out of memory with the lock held, reclaims
+ * with it dropped and tries again (a few times).
  */
 static enum vm_fault_result fault_with_reclaim(struct mm *mm, unsigned long addr,
 					       unsigned int flags)
@@ -786,9 +845,9 @@ static enum vm_fault_result fault_with_reclaim(struct mm *mm, unsigned long addr
 
 	for (int tries = 0; ; tries++) {
 		reclaim_if_short();
-		mmap_lock(mm);
+		mmap_read_lock(mm);
 		r = cpu_fault(mm, addr, flags);
-		mmap_unlock(mm);
+		mmap_read_unlock(mm);
 		if (r != VM_FAULT_OOM || tries == 3 || !reclaim_pages(32))
 			return r;
 	}
@@ -804,14 +863,14 @@ static enum vm_fault_result fault_account(enum vm_fault_result r)
 	return r;
 }
 
-/* A CPU fault (trap.c) or a test: takes the mmap lock, reclaims around it; may sleep. */
+/* A CPU fault (trap.c) or a test: takes the mmap lock for reading, reclaims around it; may sleep. */
 enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags)
 {
 	might_sleep();
 	return fault_account(fault_with_reclaim(mm, addr, flags));
 }
 
-/* vm_fault() for a holder of @mm's mmap lock (swapoff): no reclaim retry; may sleep. */
+/* vm_fault() for a holder of @mm's mmap lock, either way (swapoff): no reclaim retry; may sleep. */
 enum vm_fault_result vm_fault_locked(struct mm *mm, unsigned long addr, unsigned int flags)
 {
 	mmap_assert_locked(mm);

@@ -36,7 +36,7 @@ static long sys_mincore(unsigned long start, unsigned long len, unsigned char __
 	for (unsigned long done = 0; done < pages && !ret; ) {
 		unsigned long n = MIN(pages - done, sizeof(buf));
 
-		mmap_lock(mm);
+		mmap_read_lock(mm);
 		for (unsigned long i = 0; i < n; i++) {
 			unsigned long a = start + (done + i) * PAGE_SIZE;
 			struct vma *v = vma_lookup(&mm->vmas, a);
@@ -57,7 +57,7 @@ static long sys_mincore(unsigned long start, unsigned long len, unsigned char __
 					put_page(p);
 			}
 		}
-		mmap_unlock(mm);
+		mmap_read_unlock(mm);
 		if (!ret && copy_to_user(vec + done, buf, n))
 			ret = -EFAULT;
 		done += n;

@@ -10,14 +10,16 @@
  * page when one of them is locked.
  *
  *   mlock(a, len)     split the VMAs at a and a+len, set VM_LOCKED on the
- *                     middle, merge, then populate_range_locked()
+ *                     middle, merge, then populate_range_locked() with the
+ *                     mmap lock downgraded to read (mmap_write_unlock_populate)
  *   munlock(a, len)   the same, clearing VM_LOCKED|VM_LOCKONFAULT
  *   mlockall(flags)   every VMA now (MCL_CURRENT) and mm->def_flags for
  *                     every later mapping (MCL_FUTURE)
  *
  * Two counters follow: mm->locked_vm (pages in locked VMAs, limited by
  * RLIMIT_MEMLOCK unless CAP_IPC_LOCK) and Mlocked in /proc/meminfo
- * (resident pages of locked VMAs). All of it under the mmap lock.
+ * (resident pages of locked VMAs). All of it under the mmap lock held for
+ * writing.
  */
 #include "mm/internal.h"
 #include "kernel/cred.h"
@@ -128,7 +130,7 @@ static long do_mlock(unsigned long start, unsigned long len, unsigned long flags
 		return -EINVAL;
 	if (end == start)
 		return 0;
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	locked = locked_pages_in(mm, start, end);	/* -ENOMEM on a hole */
 	if (locked < 0) {
 		ret = locked;
@@ -140,10 +142,12 @@ static long do_mlock(unsigned long start, unsigned long len, unsigned long flags
 		goto out;
 	}
 	ret = apply_flags(mm, start, end, flags, (VM_LOCKED | VM_LOCKONFAULT) & ~flags);
-	if (!ret && !(flags & VM_LOCKONFAULT))
-		populate_range_locked(mm, start, end);
+	if (!ret && !(flags & VM_LOCKONFAULT)) {
+		mmap_write_unlock_populate(mm, start, end);
+		return 0;
+	}
 out:
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -170,10 +174,10 @@ static long sys_munlock(unsigned long start, unsigned long len)
 	start = ALIGN_DOWN(start, PAGE_SIZE);
 	if (end < start)
 		return -EINVAL;
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	ret = range_mapped(mm, start, end) ?
 	      apply_flags(mm, start, end, 0, VM_LOCKED | VM_LOCKONFAULT) : -ENOMEM;
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }
 SYSCALL(__NR_munlock, sys_munlock);
@@ -189,7 +193,7 @@ static long sys_mlockall(unsigned long flags)
 		return -EINVAL;
 	if (flags & MCL_ONFAULT)
 		set |= VM_LOCKONFAULT;
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	if (flags & MCL_FUTURE)
 		mm->def_flags = set;
 	else
@@ -208,11 +212,13 @@ static long sys_mlockall(unsigned long flags)
 				goto out;
 			}
 		}
-		if (!(flags & MCL_ONFAULT))
-			populate_range_locked(mm, USER_MIN, USER_END);
+		if (!(flags & MCL_ONFAULT)) {
+			mmap_write_unlock_populate(mm, USER_MIN, USER_END);
+			return 0;
+		}
 	}
 out:
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }
 SYSCALL(__NR_mlockall, sys_mlockall);
@@ -221,7 +227,7 @@ static long sys_munlockall(void)
 {
 	struct mm *mm = current()->mm;
 
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	mm->def_flags = 0;
 	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v)) {
 		v = vma_change_flags(mm, v, v->start, v->end,
@@ -229,7 +235,7 @@ static long sys_munlockall(void)
 		if (IS_ERR(v))
 			break;
 	}
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return 0;
 }
 SYSCALL(__NR_munlockall, sys_munlockall);

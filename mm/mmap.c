@@ -11,8 +11,9 @@
  *                             the commit, create the shmem object behind
  *                             MAP_SHARED|MAP_ANONYMOUS
  *   vm_mmap_region_locked     find or clear the place, insert the VMA,
- *                             merge it with its neighbours, populate it
- *                             when it is locked
+ *                             merge it with its neighbours
+ *   mmap_write_unlock_populate  for MAP_POPULATE or locked memory: fault
+ *                             it in with the mmap lock downgraded to read
  *
  * exec (kernel/exec.c) calls the second step directly for ELF segments
  * and the stack. The VMA primitives themselves are in vma.c.
@@ -69,7 +70,7 @@ struct mm *mm_create(void)
 		return NULL;
 	}
 	vma_tree_init(&mm->vmas, 0, USER_END);	/* mmap_min_addr may go down to 0 */
-	mutex_init_ranked(&mm->lock, LOCK_RANK_MMAP);
+	init_rwsem_ranked(&mm->mmap_lock, LOCK_RANK_MMAP);
 	mm->refcount = 1;
 	mm->mmap_base = STACK_TOP - STACK_SIZE - MMAP_GAP;
 	return mm;
@@ -110,8 +111,10 @@ int mm_set_exe_file(struct mm *mm, struct file *f)
  * its page tables (copy_vma_pages(): anonymous pages are shared
  * copy-on-write, both sides' PTEs write-protected; file pages are mapped
  * again; swap entries get one more user). Locks are not inherited; the
- * child's charged VMAs are charged again. Takes both mmap locks (the
- * child's is private to us: mmap_lock_nested). NULL when out
+ * child's charged VMAs are charged again. Takes both mmap locks for
+ * writing, as Linux's dup_mmap (the parent's: no fault may change a PTE
+ * while it is copied and write-protected; the child's is private to us:
+ * mmap_write_lock_nested). NULL when out
  * of memory, with nothing left behind. May sleep.
  */
 struct mm *mm_dup(struct mm *src)
@@ -122,8 +125,8 @@ struct mm *mm_dup(struct mm *src)
 
 	if (!mm)
 		return NULL;
-	mmap_lock(src);
-	mmap_lock_nested(mm);
+	mmap_write_lock(src);
+	mmap_write_lock_nested(mm);
 	for (v = vma_first(&src->vmas); v && !err; v = vma_next(v)) {
 		struct vma *n;
 
@@ -150,9 +153,10 @@ struct mm *mm_dup(struct mm *src)
 	mm->arg_end = src->arg_end;
 	mm->env_start = src->env_start;
 	mm->env_end = src->env_end;
-	mmap_unlock(mm);
-	mmap_unlock(src);
-	arch_flush_tlb_mm(&src->pgt);	/* the parent's PTEs were write-protected */
+	/* The parent's PTEs were write-protected: no CPU may keep writing through old entries. */
+	arch_flush_tlb_mm(&src->pgt);
+	mmap_write_unlock(mm);
+	mmap_write_unlock(src);
 	if (err) {
 		mm_put(mm);
 		return NULL;
@@ -164,9 +168,9 @@ struct mm *mm_dup(struct mm *src)
  * Drop a reference to @mm; the last one tears it down as Linux's
  * exit_mmap(): every VMA's pages released (no PTE clearing needed, the
  * tables go too), every VMA removed, the page tables freed. The mmap lock
- * is taken for the teardown so that the VMA primitives' assertions hold
- * and a reclaim walker that still found the mm (its refcount check comes
- * first) cannot see it half gone. May sleep.
+ * is taken for writing for the teardown so that the VMA primitives'
+ * assertions hold and a reclaim walker that still found the mm (its
+ * refcount check comes first) cannot see it half gone. May sleep.
  */
 void mm_put(struct mm *mm)
 {
@@ -175,12 +179,12 @@ void mm_put(struct mm *mm)
 	might_sleep();			/* Linux's mmput(): even when not the last */
 	if (__atomic_sub_fetch(&mm->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	while ((v = vma_first(&mm->vmas))) {
 		zap_vma_range(mm, v, v->start, v->end, ZAP_EXIT);
 		vma_remove(mm, v);
 	}
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	arch_pgd_destroy(&mm->pgt);
 	mm_set_exe_file(mm, NULL);
 	kmem_cache_free(mm_cache, mm);
@@ -265,10 +269,7 @@ long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len
 	}
 	vma_set_vm_ops(v);
 	vma_insert(mm, v);
-	v = vma_merge_around(mm, v);
-	/* Locked, by MAP_LOCKED or mlockall(MCL_FUTURE): populate unless on fault. */
-	if ((v->flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED)
-		populate_range_locked(mm, start, start + len);
+	vma_merge_around(mm, v);
 	return (long)start;
 }
 
@@ -399,21 +400,29 @@ static long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		ret = -EPERM;
 		goto out;
 	}
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	if (flags & MAP_FIXED_NOREPLACE) {
 		struct vma *v = vma_find(&mm->vmas, addr);
 
 		if (v && v->start < addr + ALIGN_UP(len, PAGE_SIZE)) {
-			mmap_unlock(mm);
+			mmap_write_unlock(mm);
 			ret = -EEXIST;
 			goto out;
 		}
 	}
 	ret = vm_mmap_region_locked(mm, addr, len, vm_flags, file, pgoff,
 				    flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) ? MAP_REGION_FIXED : 0);
-	if (ret >= 0 && (flags & MAP_POPULATE) && !(flags & MAP_NONBLOCK))
-		populate_range_locked(mm, ret, ret + ALIGN_UP(len, PAGE_SIZE));
-	mmap_unlock(mm);
+	/*
+	 * Populated (as Linux's vm_mmap_pgoff: mm_populate) with the lock
+	 * held for reading only, so the rest of the mm's users fault on:
+	 * MAP_POPULATE, and memory locked by MAP_LOCKED or mlockall(MCL_FUTURE)
+	 * unless on fault.
+	 */
+	if (ret >= 0 && (((flags & MAP_POPULATE) && !(flags & MAP_NONBLOCK)) ||
+			 vm_flags_populate_locked(vm_flags | mm->def_flags)))
+		mmap_write_unlock_populate(mm, ret, ret + ALIGN_UP(len, PAGE_SIZE));
+	else
+		mmap_write_unlock(mm);
 out:
 	if (shm)
 		fput(shm);			/* the VMA holds its own reference */
@@ -471,9 +480,9 @@ static long sys_munmap(unsigned long addr, unsigned long len)
 
 	if ((addr & ~PAGE_MASK) || !len)
 		return -EINVAL;
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	ret = vm_munmap_locked(mm, addr, len);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }
 SYSCALL(__NR_munmap, sys_munmap);
@@ -494,7 +503,7 @@ static long sys_brk(unsigned long brk)
 	unsigned long old_end, new_end;
 	long ret;
 
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	ret = mm->brk;
 	if (brk < mm->start_brk)
 		goto out;
@@ -516,8 +525,13 @@ static long sys_brk(unsigned long brk)
 	}
 	mm->brk = brk;
 	ret = brk;
+	/* After mlockall(MCL_FUTURE) the new heap is locked: populated (Linux's brk). */
+	if (new_end > old_end && vm_flags_populate_locked(mm->def_flags)) {
+		mmap_write_unlock_populate(mm, old_end, new_end);
+		return ret;
+	}
 out:
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }
 SYSCALL(__NR_brk, sys_brk);

@@ -111,7 +111,7 @@ static long do_mprotect_pkey(struct mm *mm, unsigned long start, unsigned long l
 	if (!len)
 		return 0;
 	newprot = prot_to_vm(prot);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	/* Linux's mm_pkey_is_allocated() without protection keys: none is. */
 	if (pkey != -1) {
 		ret = -EINVAL;
@@ -151,7 +151,7 @@ static long do_mprotect_pkey(struct mm *mm, unsigned long start, unsigned long l
 		a = MIN(end, v->end);
 	}
 out:
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }
 

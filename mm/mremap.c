@@ -328,9 +328,7 @@ static long move_vma(struct vma *v, unsigned long old, unsigned long old_len,
 	} else if (old_len) {
 		vm_munmap_emptied_locked(mm, old, old_len);	/* no PTE left: VMAs, tables go */
 	}
-	n = vma_merge_around(mm, n);
-	if ((n->flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED && new_len > old_len)
-		populate_range_locked(mm, new_addr + old_len, new_addr + new_len);
+	vma_merge_around(mm, n);
 	return (long)new_addr;
 }
 
@@ -444,9 +442,7 @@ static long mremap_grow(struct mm *mm, struct vma *v, unsigned long addr, unsign
 		if (vm_flags_charged(v->flags) && vm_enough_memory(mm, grow >> PAGE_SHIFT))
 			return -ENOMEM;
 		vma_expand_end(mm, v, end);
-		v = vma_merge_around(mm, v);
-		if ((v->flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED)
-			populate_range_locked(mm, end - grow, end);
+		vma_merge_around(mm, v);
 		return (long)addr;
 	}
 	if (!(flags & MREMAP_MAYMOVE))
@@ -514,9 +510,22 @@ static long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long 
 		if (addr < new_addr + new_len && new_addr < addr + old_len)
 			return -EINVAL;		/* the two ranges overlap */
 	}
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	ret = vm_mremap_locked(mm, addr, old_len, new_len, flags, new_addr);
-	mmap_unlock(mm);
+	/*
+	 * A locked mapping that grew gets its new part populated, with the
+	 * lock held for reading only (Linux's mremap: mm_populate after it).
+	 */
+	if (!IS_ERR_VALUE(ret) && new_len > old_len) {
+		struct vma *v = vma_lookup(&mm->vmas, (unsigned long)ret);
+
+		if (v && vm_flags_populate_locked(v->flags)) {
+			mmap_write_unlock_populate(mm, (unsigned long)ret + old_len,
+						   (unsigned long)ret + new_len);
+			return ret;
+		}
+	}
+	mmap_write_unlock(mm);
 	return ret;
 }
 SYSCALL(__NR_mremap, sys_mremap);

@@ -164,11 +164,11 @@ static long do_mseal(struct mm *mm, unsigned long start, unsigned long len_in,
 		return -EINVAL;
 	if (end == start)
 		return 0;
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	ret = mseal_check_range(mm, start, end);
 	if (!ret)
 		ret = mseal_apply(mm, start, end);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }
 

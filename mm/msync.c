@@ -28,7 +28,7 @@ static long sys_msync(unsigned long start, unsigned long len, unsigned long flag
 	end = start + ALIGN_UP(len, PAGE_SIZE);
 	if (end < start)
 		return -ENOMEM;
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	for (unsigned long a = start; a < end; ) {
 		struct vma *v = vma_lookup(&mm->vmas, a);
 
@@ -43,7 +43,7 @@ static long sys_msync(unsigned long start, unsigned long len, unsigned long flag
 		/* tmpfs: the page cache is the file; there is nothing to write back. */
 		a = v->end;
 	}
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	return ret;
 }
 SYSCALL(__NR_msync, sys_msync);

@@ -17,11 +17,14 @@
  * and reaps it at once: the victim's private pages are dropped while it
  * is still somewhere in the kernel (Linux's oom_reaper), so memory comes
  * back even when the victim sleeps uninterruptibly or is the allocating
- * task itself, far from its exit. Reaping needs the victim's mmap lock;
- * the killer only trylocks it (it may hold its own, and the victim may
- * hold the victim's across a sleep). A victim whose lock is busy is given
- * the CPU to die instead; while it is alive and unreaped, no second victim
- * is chosen (Linux waits for the first one too).
+ * task itself, far from its exit. Reaping needs the victim's mmap lock
+ * for reading, as Linux's: it zaps PTEs under their page-table locks, as
+ * MADV_DONTNEED does, next to any fault still running in the victim (the
+ * killer's own, too, when it is the victim). The killer only trylocks it
+ * (a writer - mmap, munmap - may hold it across a sleep); a victim whose
+ * lock is busy is given the CPU to die instead; while it is alive and
+ * unreaped, no second victim is chosen (Linux waits for the first one
+ * too).
  *
  *   alloc_pages --reclaim failed--> out_of_memory
  *        ^                            | select victim (tasklist_lock)
@@ -109,7 +112,9 @@ static unsigned long kb(long pages)
  * Drop the private memory of @mm (anonymous pages, private COW copies,
  * swap entries): Linux's __oom_reap_task_mm. Shared mappings keep their
  * pages, which belong to a file or to other processes too. The VMAs stay;
- * the exiting owner removes them. mmap lock held; does not sleep - so the
+ * the exiting owner removes them. mmap lock held for reading (two
+ * reapers at once would only find the second round of PTEs empty); does
+ * not sleep - so the
  * victim cannot exit in between and leave out_of_memory() the last
  * reference to its mm, whose teardown would take its mmap lock inside
  * ours.
@@ -140,13 +145,13 @@ static bool oom_try_reap(struct mm *mm, pid_t pid, const char *comm)
 {
 	if (READ_ONCE(mm->oom_reaped))
 		return true;
-	if (!mutex_trylock(&mm->lock))
+	if (!mmap_read_trylock(mm))
 		return false;
-	if (!mm->oom_reaped) {
+	if (!READ_ONCE(mm->oom_reaped)) {
 		oom_reap_locked(mm);
 		log_reaped(pid, comm, mm);
 	}
-	mutex_unlock(&mm->lock);
+	mmap_read_unlock(mm);
 	return true;
 }
 
@@ -339,12 +344,12 @@ static long sys_process_mrelease(long pidfd, unsigned long flags)
 		if (!READ_ONCE(mm->oom_reaped))
 			err = -EINVAL;
 	} else {
-		mmap_lock(mm);
-		if (!mm->oom_reaped) {
+		mmap_read_lock(mm);
+		if (!READ_ONCE(mm->oom_reaped)) {
 			oom_reap_locked(mm);
 			log_reaped(pid, comm, mm);
 		}
-		mmap_unlock(mm);
+		mmap_read_unlock(mm);
 	}
 	mm_put(mm);
 	return err;

@@ -46,8 +46,11 @@ enum page_flag_bits {
 	PG_head,		/* first frame of a multi-frame kmalloc */
 	PG_dirty,		/* data newer than backing store: the mapper's mmap
 				 * lock, or the file's pages_lock / writeback */
-	PG_uptodate,		/* contents valid: set once before publishing */
-	PG_locked,		/* reported by /proc/kpageflags; not used yet */
+	PG_uptodate,		/* contents valid: set once before publishing (a
+				 * swap-cache page: when its read ends) */
+	PG_locked,		/* a swap-cache page whose slot is being read
+				 * (mm/swap_state.c): set before it is published,
+				 * cleared when the read ends; swap_map_lock */
 	PG_anon,		/* anonymous: set before the first PTE maps it */
 	PG_swapbacked,		/* shmem: set once before publishing */
 	PG_secret,		/* removed from the direct map (secretmem); not set yet */

@@ -434,21 +434,30 @@ struct pageout_ctx {
 	int err;
 };
 
-/* Swap out exclusive anonymous page @p (cursor locked; unlocked for the write). */
+/*
+ * Swap out exclusive anonymous page @p (cursor locked; unlocked for the
+ * write). The PTE is write-protected first: the mmap lock is held only
+ * for reading, so the mm's other tasks run meanwhile, and one writing the
+ * page during the I/O must fault - its fault copies the page (our
+ * reference makes it look shared), the PTE changes, and the swap-out
+ * backs out instead of dropping the write.
+ */
 static int pageout_anon_one(struct pageout_ctx *c, struct pte_cursor *pc,
 			    const struct pte_val *pv, struct page *p)
 {
 	long slot = swap_alloc_slot();
-	struct pte_val now;
+	struct pte_val seen, now;
 	int err;
 
 	if (slot < 0)
 		return c->err = (int)slot;		/* no swap (left): stop */
 	get_page(p);					/* ours while unlocked */
+	pte_cursor_clear_flags(pc, MMU_WRITE);
+	pte_cursor_get(pc, &seen);
 	pte_cursor_unlock(pc);
 	err = swap_writepage(p, slot);
 	pte_cursor_relock(pc);
-	if (err || pte_cursor_get(pc, &now) != PTE_KIND_PAGE || !pte_val_same(&now, pv)) {
+	if (err || pte_cursor_get(pc, &now) != PTE_KIND_PAGE || !pte_val_same(&now, &seen)) {
 		swap_free(slot);
 		put_page(p);
 		if (err)
@@ -559,8 +568,11 @@ static int clear_refs_one(struct pte_cursor *pc, const struct pte_val *pv, void 
 
 void clear_refs_vma(struct mm *mm, struct vma *v, enum clear_refs_type type)
 {
-	mmap_assert_write_locked(mm);
-	if (type == CLEAR_REFS_SOFT_DIRTY)
+	if (type == CLEAR_REFS_SOFT_DIRTY) {
+		mmap_assert_write_locked(mm);	/* v->flags changes */
 		v->flags &= ~VM_SOFTDIRTY;
+	} else {
+		mmap_assert_locked(mm);
+	}
 	walk_ptes(&mm->pgt, v->start, v->end, clear_refs_one, &type);
 }

@@ -11,9 +11,9 @@
  * cannot leak into the child), and the lock is dropped before the copy:
  *
  *   target mm                            caller
- *   mmap_lock(target)
+ *   mmap_read_lock(target)
  *   get_user_pages_locked(1 page, PIN)
- *   mmap_unlock(target)
+ *   mmap_read_unlock(target)
  *                 page_address(p) + off <--copy_{to,from}_user--> ubuf
  *   unpin_user_page(p)
  *
@@ -96,9 +96,9 @@ static size_t remote_copy(struct mm *mm, unsigned long addr, void *buf, size_t l
 
 		if (user)	/* end at the user buffer's page boundary too: exact on a fault */
 			chunk = MIN(chunk, PAGE_SIZE - (b & ~PAGE_MASK));
-		mmap_lock(mm);
+		mmap_read_lock(mm);
 		got = get_user_pages_locked(mm, addr & PAGE_MASK, 1, gup_flags | GUP_PIN, &p);
-		mmap_unlock(mm);
+		mmap_read_unlock(mm);
 		if (got != 1)
 			break;			/* no access, no memory, or killed */
 		kaddr = (char *)page_address(p) + (addr & ~PAGE_MASK);

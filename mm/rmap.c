@@ -50,11 +50,15 @@
  * points at a still-referenced anon_vma can always be walked.
  *
  * Locking: the VMA-side functions run under the mmap lock of the VMA's mm
- * and take the anon_vma root's mutex (or the inode's i_mmap_lock) while
- * they change a tree; rmap_walk takes the same lock while it walks.
- * Reclaim (mm/vmscan.c) walks with no mmap lock and only trylocks the
- * mappers' mmap locks from inside the walk. Where these locks sit among
- * the others: the lock order in mm/internal.h.
+ * held for writing and take the anon_vma root's mutex (or the inode's
+ * i_mmap_lock) while they change a tree; rmap_walk takes the same lock
+ * while it walks. One exception runs under the mmap lock held only for
+ * reading: a fault's anon_vma_prepare, which several tasks of one mm may
+ * run at once on one VMA, and which therefore sets vma->anon_vma (and
+ * links the VMA's first chain) under mm->pgt.lock, checking it again
+ * there. Reclaim (mm/vmscan.c) walks with no mmap lock and only
+ * read-trylocks the mappers' mmap locks from inside the walk. Where these
+ * locks sit among the others: the lock order in mm/internal.h.
  */
 #include "mm/rmap.h"
 #include "kernel/errno.h"
@@ -128,13 +132,12 @@ static void anon_vma_put(struct anon_vma *av)
 	}
 }
 
-/* Link @v into @av's tree through a new chain. Caller holds the root lock. */
-static int avc_link(struct vma *v, struct anon_vma *av)
+/*
+ * Link @v into @av's tree through chain @avc (allocated by the caller).
+ * Caller holds the root lock; never sleeps.
+ */
+static void avc_link_prealloc(struct vma *v, struct anon_vma *av, struct anon_vma_chain *avc)
 {
-	struct anon_vma_chain *avc = kmem_cache_alloc(avc_cache, 0);
-
-	if (!avc)
-		return -ENOMEM;
 	avc->vma = v;
 	avc->anon_vma = av;
 	avc->rb.start = v->pgoff;
@@ -142,31 +145,60 @@ static int avc_link(struct vma *v, struct anon_vma *av)
 	list_add_tail(&avc->same_vma, &v->anon_vma_chain);
 	interval_tree_insert(&avc->rb, &av->rb_root);
 	__atomic_add_fetch(&av->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* Link @v into @av's tree through a new chain. Caller holds the root lock. */
+static int avc_link(struct vma *v, struct anon_vma *av)
+{
+	struct anon_vma_chain *avc = kmem_cache_alloc(avc_cache, 0);
+
+	if (!avc)
+		return -ENOMEM;
+	avc_link_prealloc(v, av, avc);
 	return 0;
 }
 
 /*
  * Give @v an anon_vma (its own new family) before its first anonymous page,
- * unless it has one. Returns 0 or -ENOMEM. Caller holds @v's mmap lock;
- * takes the new anon_vma's mutex, so it may sleep.
+ * unless it has one. Returns 0 or -ENOMEM. Caller holds @v's mmap lock,
+ * for reading is enough: faults of several tasks sharing the mm may
+ * prepare the same VMA at once, so, as Linux's __anon_vma_prepare, the
+ * new anon_vma is installed under @v's mm->pgt.lock (Linux's
+ * page_table_lock) after checking again that nobody was first; a loser
+ * frees what it allocated and uses the winner's. Allocates without
+ * reclaim and takes only an uncontended new mutex: does not sleep in
+ * practice, but is might_sleep() (mutex_lock).
  */
 int anon_vma_prepare(struct vma *v)
 {
+	struct pgtable *pgt = &v->mm->pgt;
+	struct anon_vma_chain *avc;
 	struct anon_vma *av;
-	int err;
+	unsigned long irq;
+	bool won = false;
 
-	if (v->anon_vma)
+	if (READ_ONCE(v->anon_vma))
 		return 0;
 	av = anon_vma_alloc(NULL);
-	if (!av)
-		return -ENOMEM;
-	mutex_lock(&av->lock);
-	err = avc_link(v, av);
+	avc = kmem_cache_alloc(avc_cache, 0);
+	if (!av || !avc)
+		goto out;
+	mutex_lock(&av->lock);		/* new: nobody else can hold it */
+	irq = spin_lock_irqsave(&pgt->lock);
+	if (!v->anon_vma) {
+		avc_link_prealloc(v, av, avc);
+		WRITE_ONCE(v->anon_vma, av);
+		avc = NULL;
+		won = true;
+	}
+	spin_unlock_irqrestore(&pgt->lock, irq);
 	mutex_unlock(&av->lock);
-	if (!err)
-		v->anon_vma = av;
-	anon_vma_put(av);		/* the chain holds it now (or nobody) */
-	return err;
+out:
+	if (avc)
+		kmem_cache_free(avc_cache, avc);
+	if (av)
+		anon_vma_put(av);	/* the chain holds it now (or nobody) */
+	return won || READ_ONCE(v->anon_vma) ? 0 : -ENOMEM;
 }
 
 /*

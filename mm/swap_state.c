@@ -12,7 +12,10 @@
  *   PTE (task B): swap 17 --+       (miss: read slot, insert)
  *
  * A cached page carries PG_swapcache, p->private = its slot and one
- * reference for the cache. It leaves the cache when its slot is freed
+ * reference for the cache; it enters the cache before its slot is read
+ * (PG_locked until the read ends, PG_uptodate once it succeeded), so
+ * faults on the same slot at the same time wait for one read instead of
+ * each reading its own copy. It leaves the cache when its slot is freed
  * (the last swap PTE went away: swap_free calls swap_cache_del_locked)
  * or when reclaim finds nothing else holds it (swap_cache_drop): the data
  * is still on the slot, so a later fault just reads it again.
@@ -32,6 +35,8 @@
 #include "mm/vmstat.h"
 
 static struct page_tree swap_cache;	/* under swap_map_lock */
+/* Faults waiting for another's read of a slot into its cache page (PG_locked). */
+static struct waitqueue swap_cache_wq = WAITQUEUE_INIT(swap_cache_wq);
 
 /*
  * Take the page cached for @slot out of the swap cache: returns it with
@@ -74,45 +79,118 @@ struct page *swap_cache_lookup(unsigned long slot)
 }
 
 /*
+ * Wait while @p, a swap-cache page, is being read in by another fault
+ * (PG_locked), then say whether it holds its slot's data: read without
+ * error and still the cache's page of @slot. Caller holds a reference on
+ * @p. May sleep.
+ */
+static bool swap_cache_wait_read(struct page *p, unsigned long slot)
+{
+	wait_event(&swap_cache_wq, !page_test_flag(p, PG_locked));
+	return page_test_flag(p, PG_uptodate) && page_test_flag(p, PG_swapcache) &&
+	       p->private == slot;
+}
+
+/*
  * The page holding swap slot @slot, with a reference: from the swap cache,
- * or read from the device and added to it (when no tree node can be
- * allocated, a private copy outside the cache). ERR_PTR(-EIO) when the
- * read fails, ERR_PTR(-ENOMEM). Takes swap_map_lock; sleeps (the read).
+ * or read from the device into a new page that is in the cache from
+ * before the read starts, so that concurrent faults on the slot - the
+ * same PTE faulted by two tasks of one mm under the mmap lock held for
+ * reading, or PTEs of a fork family - share the one read (Linux's
+ * swapcache_prepare and the locked folio):
+ *
+ *   fault A: miss; insert page (PG_locked) ... read slot ... PG_uptodate,
+ *            unlock, wake
+ *   fault B:              lookup: A's page, locked: sleep ........ use it
+ *
+ * The page is inserted only while the slot is in use; when the slot is
+ * freed meanwhile (the PTE that held it changed: another fault mapped it,
+ * a zap dropped it), swap_free takes the page out of the cache, so a
+ * slot handed out again can never find a stale page here (the caller's
+ * PTE check, swap_cache_page_current, sees that too). Returns the page,
+ * NULL when the slot is no longer in use (look at the PTE again),
+ * ERR_PTR(-EIO) when the read fails (the page leaves the cache, so the
+ * next fault tries again) or ERR_PTR(-ENOMEM). Takes swap_map_lock;
+ * sleeps (allocation, the read, or waiting for another fault's read).
  */
 struct page *swap_cache_read_page(unsigned long slot)
 {
-	struct page *p, *fresh;
+	struct page *p, *fresh = NULL;
 	unsigned long irq;
+	bool dropped = false;
+	int err;
 
-	p = swap_cache_lookup(slot);
-	if (p)
-		return p;
-	fresh = alloc_page(GFP_RECLAIM);
-	if (!fresh)
-		return ERR_PTR(-ENOMEM);
-	if (swap_read_slot(fresh, slot)) {
-		free_page(fresh);
-		return ERR_PTR(-EIO);
-	}
-	irq = spin_lock_irqsave(&swap_map_lock);
-	p = page_tree_lookup(&swap_cache, slot);	/* raced with another reader? */
-	if (p) {
-		get_page(p);
-	} else if (!page_tree_insert(&swap_cache, slot, fresh)) {
-		p = fresh;			/* the caller's reference is fresh's own */
-		fresh = NULL;
-		page_set_flag(p, PG_swapcache);
-		p->private = slot;
-		get_page(p);			/* and one for the cache */
+	for (;;) {
+		irq = spin_lock_irqsave(&swap_map_lock);
+		p = page_tree_lookup(&swap_cache, slot);
+		if (p) {
+			get_page(p);
+			spin_unlock_irqrestore(&swap_map_lock, irq);
+			if (swap_cache_wait_read(p, slot))
+				break;
+			put_page(p);		/* its read failed, or the slot went: again */
+			continue;
+		}
+		if (!swap_count(slot)) {
+			spin_unlock_irqrestore(&swap_map_lock, irq);
+			p = NULL;
+			break;
+		}
+		if (!fresh) {
+			spin_unlock_irqrestore(&swap_map_lock, irq);
+			fresh = alloc_page(GFP_RECLAIM);
+			if (!fresh)
+				return ERR_PTR(-ENOMEM);
+			continue;		/* slept: look again */
+		}
+		if (page_tree_insert(&swap_cache, slot, fresh)) {
+			spin_unlock_irqrestore(&swap_map_lock, irq);
+			p = ERR_PTR(-ENOMEM);	/* no tree node: the fault reclaims, retries */
+			break;
+		}
+		page_set_flag(fresh, PG_locked);
+		page_set_flag(fresh, PG_swapcache);
+		fresh->private = slot;
+		get_page(fresh);		/* the cache's; the caller's is fresh's own */
 		mod_vm_stat(NR_SWAPCACHE, 1);
+		spin_unlock_irqrestore(&swap_map_lock, irq);
+		p = fresh;
+		fresh = NULL;
+		err = swap_read_slot(p, slot);
+		irq = spin_lock_irqsave(&swap_map_lock);
+		if (!err) {
+			page_set_flag(p, PG_uptodate);
+		} else if (page_tree_lookup(&swap_cache, slot) == p) {
+			swap_cache_del_locked(slot);
+			dropped = true;
+		}
+		page_clear_flag(p, PG_locked);
+		spin_unlock_irqrestore(&swap_map_lock, irq);
+		wake_up(&swap_cache_wq);
+		if (dropped)
+			swap_cache_release(p);	/* the cache's reference */
+		if (err) {
+			put_page(p);
+			p = ERR_PTR(-EIO);
+		}
+		break;
 	}
-	spin_unlock_irqrestore(&swap_map_lock, irq);
-	if (fresh) {
-		if (!p)
-			return fresh;		/* no room in the cache: a private copy */
+	if (fresh)
 		free_page(fresh);
-	}
 	return p;
+}
+
+/*
+ * Is @p, which swap_cache_read_page() gave for @slot, still what @slot
+ * holds? True while it is the cache's page of the slot: a slot freed and
+ * taken again meanwhile would have dropped it from the cache first. The
+ * fault asks with the page-table lock held, after finding its PTE still
+ * the swap entry it saw (Linux's folio_test_swapcache and entry check
+ * after pte_same). Never sleeps.
+ */
+bool swap_cache_page_current(const struct page *p, unsigned long slot)
+{
+	return page_test_flag(p, PG_swapcache) && p->private == slot;
 }
 
 /*

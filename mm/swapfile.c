@@ -279,7 +279,7 @@ static int unuse_mm(struct mm *mm)
 {
 	int err = 0;
 
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	for (struct vma *v = vma_first(&mm->vmas); v && !err; v = vma_next(v)) {
 		vaddr_t va = v->start;
 
@@ -293,7 +293,7 @@ static int unuse_mm(struct mm *mm)
 			va += PAGE_SIZE;
 		}
 	}
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	return err;
 }
 

@@ -24,6 +24,7 @@
 #include "kernel/panic.h"
 #include "kernel/task.h"
 #include "kernel/types.h"
+#include "kernel/rwsem.h"
 #include "kernel/wait.h"
 #include "mm/usercopy.h"
 #include "mm/vma.h"
@@ -39,34 +40,83 @@
 enum mm_counter { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, NR_MM_COUNTERS };
 
 /*
- * One address space. Which lock protects what ("mmap lock" = mm->lock;
- * the whole order of locks is in mm/internal.h):
+ * One address space. Which lock protects what ("mmap lock" = mmap_lock,
+ * read = held for reading, write = held for writing; the whole order of
+ * locks is in mm/internal.h, what a fault may assume in mm/memory.c):
  */
 struct mm {
 	struct pgtable pgt;		/* its page tables: pgt.root = the pgd (set at creation,
 					 * then constant); pgt.lock (Linux's page_table_lock)
-					 * guards their entries */
-	struct vma_tree vmas;		/* mmap lock */
-	struct mutex lock;		/* the mmap lock (a reader-writer lock later) */
+					 * guards their entries, and a VMA's first anon_vma */
+	struct vma_tree vmas;		/* write to change, read to look up */
+	struct rw_semaphore mmap_lock;	/* the mmap lock (below) */
 	int refcount;			/* atomic: tasks using it (vfork/CLONE_VM share) */
-	unsigned long start_brk, brk;	/* mmap lock */
+	unsigned long start_brk, brk;	/* write to change, read to look */
 	unsigned long start_stack, mmap_base;			/* set by exec */
 	unsigned long arg_start, arg_end, env_start, env_end;	/* set by exec */
-	unsigned long total_vm;		/* mmap lock: pages covered by VMAs */
-	unsigned long locked_vm;	/* mmap lock: pages in VM_LOCKED VMAs */
-	long rss[NR_MM_COUNTERS];	/* mmap lock (or the rmap walker's trylock of it) */
-	unsigned long def_flags;	/* mmap lock: VM_LOCKED after mlockall(MCL_FUTURE) */
-	bool oom_reaped;		/* mmap lock: its private memory was reaped
-					 * (Linux's MMF_OOM_SKIP); never picked again */
+	unsigned long total_vm;		/* write: pages covered by VMAs */
+	unsigned long locked_vm;	/* write: pages in VM_LOCKED VMAs */
+	/*
+	 * Atomic (add_mm_counter, mm/internal.h): faults, zaps and reclaim
+	 * change them holding the mmap lock only for reading (or, for an
+	 * rmap unmap, the rmap lock alone), several at once. Readers take a
+	 * snapshot with plain loads.
+	 */
+	long rss[NR_MM_COUNTERS];
+	unsigned long def_flags;	/* write: VM_LOCKED after mlockall(MCL_FUTURE) */
+	bool oom_reaped;		/* set by the OOM reaper holding read (WRITE_ONCE):
+					 * its private memory was reaped (Linux's
+					 * MMF_OOM_SKIP); never picked again */
 	/* The program exec mapped: a reference, and its inode's write denial
 	 * (deny_write_access: ETXTBSY for writers) until the mm goes.
 	 * Set once before the mm runs (exec, fork); NULL for a kernel mm. */
 	struct file *exe_file;
 };
 
-static inline void mmap_lock(struct mm *mm)
+/*
+ * The mmap lock: a reader/writer semaphore (kernel/rwsem.h) with Linux's
+ * names. What takes it how (Linux's choices):
+ *
+ *   read    page faults (memory.c), get_user_pages and everything built on
+ *           it (process_vm_readv/writev, /proc/PID/mem, ptrace PEEK/POKE,
+ *           vmsplice, vm_copy_to), populating (MAP_POPULATE, mlock's and
+ *           MADV_POPULATE_*, after any VMA change: mmap_write_downgrade),
+ *           mincore, msync, madvise DONTNEED/FREE/COLD/PAGEOUT/WILLNEED,
+ *           /proc/PID/maps, smaps, pagemap, status, clear_refs 1-3,
+ *           swapoff's unuse pass, the OOM reaper (trylock) and
+ *           process_mrelease, reclaim (trylock, from rmap walks)
+ *   write   everything that changes VMAs or struct mm fields: mmap,
+ *           munmap, mremap, mprotect, brk, mlock/munlock(all), mseal, the
+ *           madvise that split VMAs (DONTFORK, DOFORK, DONTDUMP, DODUMP,
+ *           and hints Linux keeps in vm_flags), clear_refs 4 (soft-dirty),
+ *           exec's new mm, fork (the parent's, and the child's nested),
+ *           the last mm_put (exit_mmap)
+ *
+ * Readers run at once: two tasks sharing the mm (CLONE_VM) may fault the
+ * same page together, so under read nothing that a fault changes is
+ * assumed to stay as it was across a sleep - memory.c says what a fault
+ * may assume. vm_concurrent_fault_test shows it in user space,
+ * kernel/tests/rwsem_ktest.c the semaphore itself.
+ */
+static inline void mmap_read_lock(struct mm *mm)
 {
-	mutex_lock(&mm->lock);
+	down_read(&mm->mmap_lock);
+}
+
+static inline void mmap_read_unlock(struct mm *mm)
+{
+	up_read(&mm->mmap_lock);
+}
+
+/* true: held for reading. Fails while a writer holds or waits for it; never sleeps. */
+static inline bool mmap_read_trylock(struct mm *mm)
+{
+	return down_read_trylock(&mm->mmap_lock);
+}
+
+static inline void mmap_write_lock(struct mm *mm)
+{
+	down_write(&mm->mmap_lock);
 }
 
 /*
@@ -74,30 +124,43 @@ static inline void mmap_lock(struct mm *mm)
  * (fork's child; Linux's mmap_write_lock_nested): the lock-order checker
  * allows this one nesting of two mmap locks (kernel/lock_order.h).
  */
-static inline void mmap_lock_nested(struct mm *mm)
+static inline void mmap_write_lock_nested(struct mm *mm)
 {
-	mutex_lock_nested(&mm->lock);
+	down_write_nested(&mm->mmap_lock);
 }
 
-static inline void mmap_unlock(struct mm *mm)
+static inline void mmap_write_unlock(struct mm *mm)
 {
-	mutex_unlock(&mm->lock);
+	up_write(&mm->mmap_lock);
+}
+
+/* true: held for writing. Fails unless free; never sleeps. */
+static inline bool mmap_write_trylock(struct mm *mm)
+{
+	return down_write_trylock(&mm->mmap_lock);
+}
+
+/* Keep holding it, for reading now (populate after mmap, mlock, mremap). */
+static inline void mmap_write_downgrade(struct mm *mm)
+{
+	downgrade_write(&mm->mmap_lock);
 }
 
 /*
- * Functions whose name ends in _locked need the mmap lock held and say so
- * with these (cheap, always checked). The lock is a mutex today, so "held"
- * and "held for write" are the same test; they part when it becomes a
- * reader-writer lock (the SMP issue): faults and walks will need only read.
+ * Functions whose name ends in _locked need the mmap lock held and say
+ * so with these (cheap, always checked): held by the current task for
+ * reading or writing, or for writing. (A reader is found in the
+ * lock-order checker's record of what the task holds; with lockcheck=off
+ * the first can only check that some reader holds it.)
  */
 static inline void mmap_assert_locked(const struct mm *mm)
 {
-	BUG_ON(READ_ONCE(mm->lock.owner) != current());
+	BUG_ON(!rwsem_held_by_current(&mm->mmap_lock));
 }
 
 static inline void mmap_assert_write_locked(const struct mm *mm)
 {
-	BUG_ON(READ_ONCE(mm->lock.owner) != current());
+	BUG_ON(!rwsem_write_held_by_current(&mm->mmap_lock));
 }
 
 static inline unsigned long mm_rss(const struct mm *mm)
@@ -118,8 +181,11 @@ void vm_activate(struct mm *mm);	/* load its page tables on this CPU */
  * @file at page offset @pgoff, at exactly @start (replacing what was there)
  * with MAP_REGION_FIXED in @region_flags (-EPERM, nothing changed, when
  * a sealed VMA is there: mm/mseal.c), else at a free place found
- * top-down (@start is a hint). Populates it when it is locked. Returns the
- * address or -errno. mmap lock held for write; may sleep.
+ * top-down (@start is a hint). Returns the address or -errno. It does
+ * not populate: a caller that mapped locked memory (VM_LOCKED without
+ * VM_LOCKONFAULT) populates it after, holding the lock for reading only
+ * (mmap_write_unlock_populate, mm/internal.h), as Linux's mm_populate.
+ * mmap lock held for write; may sleep.
  */
 #define MAP_REGION_FIXED	0x1u
 long vm_mmap_region_locked(struct mm *mm, unsigned long start, unsigned long len,
@@ -148,22 +214,26 @@ enum clear_refs_type {
  * drop VM_SOFTDIRTY, make every PTE and swap entry clean and write-protect
  * the present ones; for CLEAR_REFS_ALL/_ANON/_MAPPED clear the accessed
  * bit and PG_referenced of each mapped page (the caller picks the VMAs).
- * Flushes what it changes. mmap lock held for write; takes the page-table
- * lock per table; does not sleep.
+ * Flushes what it changes. mmap lock held for write with
+ * CLEAR_REFS_SOFT_DIRTY (it changes v->flags), else for reading; takes the
+ * page-table lock per table; does not sleep.
  */
 struct vma;
 void clear_refs_vma(struct mm *mm, struct vma *v, enum clear_refs_type type);
 /* mprotect(2) on @mm (takes the mmap lock); -EPERM, nothing changed, if sealed. */
 long vm_mprotect(struct mm *mm, unsigned long start, unsigned long len, unsigned long prot);
-/* Copy into / out of an address space through its page tables (exec, /proc). */
+/*
+ * Copy into / out of an address space through its page tables (exec,
+ * /proc). vm_copy_to() takes the mmap lock for reading (it is GUP).
+ */
 int vm_copy_to(struct mm *mm, unsigned long dst, const void *src, size_t n);
 int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n);
 
 /*
  * Resolve a fault at @addr (@flags: FAULT_WRITE/EXEC). Returns 0 when
  * the access can be retried, or VM_FAULT_SEGV_MAPERR/_ACCERR,
- * VM_FAULT_SIGBUS, VM_FAULT_OOM. Takes the mmap lock (reclaiming around it
- * when memory is short); may sleep.
+ * VM_FAULT_SIGBUS, VM_FAULT_OOM. Takes the mmap lock for reading
+ * (reclaiming around it when memory is short); may sleep.
  */
 #define FAULT_WRITE	0x1u
 #define FAULT_EXEC	0x2u
@@ -175,8 +245,9 @@ int vm_copy_from(struct mm *mm, void *dst, unsigned long src, size_t n);
 #define FAULT_UNSHARE	0x4u
 enum vm_fault_result vm_fault(struct mm *mm, unsigned long addr, unsigned int flags);
 /*
- * The same for a caller that already holds @mm's mmap lock (swapoff's
- * unuse pass): no reclaim retry, counted like vm_fault(). May sleep.
+ * The same for a caller that already holds @mm's mmap lock, for reading
+ * or writing (swapoff's unuse pass): no reclaim retry, counted like
+ * vm_fault(). May sleep.
  */
 enum vm_fault_result vm_fault_locked(struct mm *mm, unsigned long addr, unsigned int flags);
 
@@ -193,14 +264,14 @@ struct page;
  */
 #define GUP_PIN		0x4u
 #define GUP_LONGTERM	0x8u
-/* Populate only: the fault may drop the mmap lock for swap-in (-EAGAIN). */
+/* Populate only: the fault may drop the mmap lock (read) for swap-in (-EAGAIN). */
 #define GUP_UNLOCKABLE	0x10u
 /*
  * Take the pages of [start, start + n * PAGE_SIZE) of @mm, faulting them in
  * (writable and COW-broken with GUP_WRITE). Fills @pages with referenced
  * pages; release each with put_page() (unpin_user_page() for GUP_PIN).
  * Returns n or -EFAULT / -ENOMEM / -EINTR (nothing left held). Caller
- * holds the mmap lock; may sleep (mm/gup.c).
+ * holds the mmap lock (for reading is enough); may sleep (mm/gup.c).
  */
 long get_user_pages_locked(struct mm *mm, unsigned long start, unsigned long n,
 			   unsigned int gup_flags, struct page **pages);

@@ -94,8 +94,12 @@ struct vm_operations {
 	 * Find the page for a PTE that maps nothing: set vmf->page (a
 	 * reference the new PTE takes over, or the zero page) and
 	 * vmf->writable, and return VM_FAULT_OK; the generic path then
-	 * installs it (finish_fault). Called with the mmap lock held and the
-	 * page-table lock not held: may sleep.
+	 * installs it (finish_fault). Called with the mmap lock held (for
+	 * reading is enough: another task's fault may be in ->fault for the
+	 * same page at the same time, so whatever it adds to a shared
+	 * structure - the page cache - it adds only where it finds a hole
+	 * under that structure's lock) and the page-table lock not held: may
+	 * sleep.
 	 */
 	enum vm_fault_result (*fault)(struct vm_fault *vmf);
 	/*
@@ -123,9 +127,13 @@ struct vm_operations {
 
 /*
  * One mapping of an mm. Every field is written only under the mmap lock
- * of @mm, held (rmap walkers read start/end/pgoff/mm under the anon_vma
- * or i_mmap lock instead, which every writer of those also takes while
- * the VMA is in a tree: mm/rmap.c).
+ * of @mm held for writing, and so stays put for anyone holding it for
+ * reading (a fault) - but for the first anon_vma, which a fault sets
+ * (anon_vma_prepare) holding the lock only for reading, under @mm's
+ * page-table lock, and which never changes again but under the write
+ * lock. (rmap walkers read start/end/pgoff/mm under the anon_vma or
+ * i_mmap lock instead, which every writer of those also takes while the
+ * VMA is in a tree: mm/rmap.c.)
  */
 struct vma {
 	unsigned long start, end;	/* [start, end), page aligned; + rmap lock when linked */
@@ -134,8 +142,9 @@ struct vma {
 					 * + rmap lock when linked */
 	struct mm *mm;			/* set at creation, then constant */
 	struct file *file;		/* NULL: anonymous (a reference when set); constant */
-	struct anon_vma *anon_vma;	/* mmap lock + root lock: where new anon pages go */
-	struct list_head anon_vma_chain;	/* mmap lock + root locks: its AVCs (mm/rmap.h) */
+	struct anon_vma *anon_vma;	/* write + root lock, or (NULL -> first one)
+					 * read + pgt.lock: where new anon pages go */
+	struct list_head anon_vma_chain;	/* as anon_vma, + root locks: its AVCs (mm/rmap.h) */
 	const struct vm_operations *ops;	/* set once by vma_set_vm_ops() */
 	struct interval_tree_node shared_rb;	/* the file's i_mmap_lock: its i_mmap node */
 

@@ -23,8 +23,12 @@
  *                    (page_referenced clears them): to the active list;
  *                    only used by read/write(2) (PG_referenced): another
  *                    round on the inactive list
- *   otherwise        anonymous: trylock the mmap lock of every mm mapping
- *                    it, write it to a slot, replace every PTE by the swap
+ *   otherwise        anonymous: read-trylock the mmap lock of every mm
+ *                    mapping it and write-protect its PTEs (a write during
+ *                    the I/O must fault, and copies the page away from
+ *                    us), refuse it if anyone else holds a reference (a
+ *                    get_user_pages user may write it), write it to a
+ *                    slot, replace every PTE still mapping it by the swap
  *                    entry; tmpfs: unmap it from every mapper (the dirty
  *                    bits go to PG_dirty), write it to a slot, and leave the
  *                    slot in the file in its place (shmem_writeout) - so
@@ -39,10 +43,13 @@
  * kswapd wakes when an allocation leaves fewer than watermark_low free
  * pages and reclaims until watermark_high. An allocation that may sleep
  * (GFP_RECLAIM) and finds fewer than watermark_min reclaims a batch itself
- * first: direct reclaim. Only trylocks are taken on mmap locks here, so
- * reclaim never waits for a task that may be waiting for memory - but the
- * allocating task's own mm is locked when it faults, so the fault path
- * also reclaims before taking its lock (reclaim_if_short) and after an
+ * first: direct reclaim. Only read-trylocks are taken on mmap locks here,
+ * so reclaim never waits for a task that may be waiting for memory. Held
+ * for reading, an mmap lock keeps the mm's page tables (freed only under
+ * the write lock) but not its PTEs: the mm's own faults go on meanwhile,
+ * which the write-protection and the re-checks below allow for. A trylock
+ * fails while a writer holds the lock or waits for it, so the fault path
+ * also reclaims before taking its own (reclaim_if_short) and after an
  * allocation failure with it dropped. Linux needs neither: its reclaim
  * works under page-table locks, not mmap_lock.
  *
@@ -177,7 +184,8 @@ static struct page *lru_isolate_tail(enum lru_list l)
 struct swapout_ctx {
 	unsigned long slot;
 	unsigned int mms;		/* mappings found (check) / converted (swapout) */
-	struct mm *locked[16];		/* mmap locks held, each mm pinned */
+	bool wrprotect;			/* check: write-protect each mapping found */
+	struct mm *locked[16];		/* mmap locks held (read), each mm pinned */
 	unsigned int nlocked;
 	bool busy;			/* a lock was taken or VM_LOCKED: skip the page */
 	struct mm *held;		/* locked by our caller already (MADV_PAGEOUT) */
@@ -194,9 +202,21 @@ bool mm_get_unless_zero(struct mm *mm)
 	return c != 0;
 }
 
+/* Was @mm's lock taken by this swap-out (lock_mm), or by our caller? */
+static bool mm_locked_here(const struct swapout_ctx *c, const struct mm *mm)
+{
+	if (mm == c->held)
+		return true;
+	for (unsigned int i = 0; i < c->nlocked; i++)
+		if (c->locked[i] == mm)
+			return true;
+	return false;
+}
+
 /*
- * Trylock @mm's mmap lock (once per mm) and pin the mm: the lock is held
- * across the swap write, and an exiting task's mm_put() does not take it.
+ * Read-trylock @mm's mmap lock (once per mm) and pin the mm: the lock is
+ * held across the swap write, so the mm's page tables stay, and an
+ * exiting task's mm_put() does not take it.
  * Runs inside an rmap walk, which for a tmpfs page holds the i_mmap
  * spinlock: when the trylock fails the pin is not dropped here (mm_put()
  * may be the last and sleep) but by unlock_mms() after the walk - which
@@ -204,14 +224,11 @@ bool mm_get_unless_zero(struct mm *mm)
  */
 static bool lock_mm(struct swapout_ctx *c, struct mm *mm)
 {
-	if (mm == c->held)
+	if (mm_locked_here(c, mm))
 		return true;
-	for (unsigned int i = 0; i < c->nlocked; i++)
-		if (c->locked[i] == mm)
-			return true;
 	if (c->nlocked == ARRAY_SIZE(c->locked) || !mm_get_unless_zero(mm))
 		return false;
-	if (!mutex_trylock(&mm->lock)) {
+	if (!mmap_read_trylock(mm)) {
 		c->busy_mm = mm;
 		return false;
 	}
@@ -223,7 +240,7 @@ static bool lock_mm(struct swapout_ctx *c, struct mm *mm)
 static void unlock_mms(struct swapout_ctx *c)
 {
 	for (unsigned int i = 0; i < c->nlocked; i++) {
-		mutex_unlock(&c->locked[i]->lock);
+		mmap_read_unlock(c->locked[i]);
 		mm_put(c->locked[i]);
 	}
 	c->nlocked = 0;
@@ -240,14 +257,29 @@ static bool check_one(struct page *p, struct vma *v, unsigned long addr, void *a
 		c->busy = true;
 		return false;
 	}
+	/*
+	 * The mm's other tasks may run and fault while the page is written:
+	 * from now on a write to it must fault, and the fault copies the
+	 * page (our reference keeps it from looking exclusive), so whatever
+	 * the slot receives is what every PTE still mapping @p holds.
+	 */
+	if (c->wrprotect)
+		arch_clear_flags(&v->mm->pgt, addr, MMU_WRITE);
 	c->mms++;
 	return true;
 }
 
+/*
+ * Only mms whose lock check_one took: a mapping that appeared since (a
+ * swap-in of this swap-cache page in another mm) stays as it is, and
+ * keeps the page (swap_cache_drop then refuses it).
+ */
 static bool swapout_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
 	struct swapout_ctx *c = arg;
 
+	if (!mm_locked_here(c, v->mm))
+		return true;
 	if (c->mms++)
 		swap_dup(c->slot);
 	unmap_page_to_swap(v, addr, p, c->slot);
@@ -260,7 +292,7 @@ static bool swapout_one(struct page *p, struct vma *v, unsigned long addr, void 
  */
 static int shrink_page(struct page *p)
 {
-	struct swapout_ctx c = { 0 };
+	struct swapout_ctx c = { .wrprotect = true };
 	bool cached = page_test_flag(p, PG_swapcache);
 	long slot;
 	int err = 0;
@@ -268,7 +300,13 @@ static int shrink_page(struct page *p)
 	if (!page_test_flag(p, PG_anon) || p == zero_page || !page_anon_vma(p))
 		return -EINVAL;
 	rmap_walk(p, check_one, &c);
-	if (c.busy || !c.mms) {
+	/*
+	 * References: one per PTE, the swap cache's, ours. Any other is a
+	 * fault at work on it or a get_user_pages user (a pin, a copy into
+	 * it in progress) that may still write it: not now.
+	 */
+	if (c.busy || !c.mms ||
+	    page_count(p) != READ_ONCE(p->mapcount) + 1 + (cached ? 1 : 0)) {
 		err = -EBUSY;
 		goto out;
 	}

@@ -55,6 +55,7 @@ const char *const vm_event_names[NR_VM_EVENT_ITEMS] = {
 	[PSWPOUT] = "pswpout",
 	[SWAPIN_ERROR] = "swapin_error",
 	[POPULATE_UNLOCKED] = "populate_unlocked",
+	[FAULT_RACED] = "fault_raced",
 	[PGSCAN] = "pgscan_anon",
 	[PGSTEAL] = "pgsteal_anon",
 	[PGSCAN_KSWAPD] = "pgscan_kswapd",

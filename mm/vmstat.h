@@ -45,6 +45,8 @@ enum vm_event_item {
 	PSWPOUT,		/* pages written to swap */
 	SWAPIN_ERROR,		/* swap-ins that failed and left a poisoned marker */
 	POPULATE_UNLOCKED,	/* populate faults that dropped the mmap lock (Pagoda's) */
+	FAULT_RACED,		/* faults that, after sleeping, found the PTE resolved
+				 * by another task of the mm and backed out (Pagoda's) */
 	PGSCAN,			/* inactive anon/shmem pages looked at by reclaim */
 	PGSTEAL,		/* of which reclaimed (written to swap or dropped) */
 	PGSCAN_KSWAPD,		/* PGSCAN by kswapd ... */

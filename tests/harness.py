@@ -259,7 +259,9 @@ BOOTS = (
                          "swap_shmem_out_and_back")),
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
     # swaps on, pages 8 MiB out and back, shares it with a child, fills
-    # 160 MiB so that reclaim must swap (about 25 s under TCG), swaps off.
+    # 160 MiB so that reclaim must swap (about 25 s under TCG), has
+    # clone(CLONE_VM) children fault 40 MiB of swapped pages together,
+    # swaps off.
     BootConfig("swap", image="swap", summary="user", memory="48M",
                extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
                       "-device", "virtio-blk-pci,drive=d0"),
@@ -272,6 +274,7 @@ BOOTS = (
                          "vm_swap_test/shmem_file_larger_than_ram",
                          "vm_swap_test/shared_anon_larger_than_ram",
                          "vm_swap_test/shared_anon_two_writers",
+                         "vm_swap_test/concurrent_swapin_clone_vm",
                          "vm_swap_test/swapoff_killable",
                          "vm_swap_test/swapoff_brings_pages_back",
                          "vm_swap_test/no_page_leak_after_swapoff"),

@@ -536,9 +536,9 @@ static ssize_t pipe_splice_user_locked(struct pipe *p, unsigned long addr, size_
 		if (!pp)
 			return done ? (ssize_t)done : -ENOMEM;
 		len = MIN(len, (size_t)(PIPE_SIZE - pipe_used(p)));
-		mmap_lock(mm);
+		mmap_read_lock(mm);
 		got = get_user_pages_locked(mm, a & PAGE_MASK, 1, GUP_PIN, &pg);
-		mmap_unlock(mm);
+		mmap_read_unlock(mm);
 		if (got != 1) {
 			kfree(pp);
 			return done ? (ssize_t)done : got;

@@ -360,9 +360,9 @@ int proc_rmap_query(struct proc_buf *b, const char *req)
 		proc_printf(b, "error: process %d has no address space\n", r.pid);
 		return 0;
 	}
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	rmap_show_page(b, mm, &r);
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	mm_put(mm);
 	return 0;
 }

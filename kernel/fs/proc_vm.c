@@ -502,14 +502,14 @@ static void pagemap_fill(struct mm *mm, struct pagemap_batch *pm)
 {
 	struct vma *v;
 
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	v = vma_find(&mm->vmas, pm->start);
 	if (v && v->start < pm->end) {
 		arch_walk(&mm->pgt, pm->start, pm->end, pagemap_pte, pm);
 		arch_walk_swap(&mm->pgt, pm->start, pm->end, pagemap_swap, pm);
 		pagemap_vma_softdirty(v, pm);
 	}
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 }
 
 /*
@@ -573,17 +573,22 @@ ssize_t proc_pagemap_read(pid_t pid, struct fs_buf buf, size_t n, loff_t *pos)
  * soft-dirty bits of all, each VMA losing VM_SOFTDIRTY and each present
  * PTE its write permission (mm/pagewalk.c: clear_refs_vma); 5 resets the
  * peak RSS, which Pagoda does not keep (VmHWM is VmRSS): nothing to do.
- * Anything else: -EINVAL. Takes the mmap lock; may sleep.
+ * Anything else: -EINVAL. Takes the mmap lock, for writing with 4 (the
+ * VMAs' flags change), else for reading, as Linux's; may sleep.
  */
 int proc_clear_refs(struct mm *mm, long value)
 {
 	enum clear_refs_type type = (enum clear_refs_type)value;
+	bool write = type == CLEAR_REFS_SOFT_DIRTY;
 
 	if (value < CLEAR_REFS_ALL || value > CLEAR_REFS_MM_HIWATER_RSS)
 		return -EINVAL;
 	if (type == CLEAR_REFS_MM_HIWATER_RSS)
 		return 0;
-	mmap_lock(mm);
+	if (write)
+		mmap_write_lock(mm);
+	else
+		mmap_read_lock(mm);
 	for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v)) {
 		if (v->flags & VM_PFNMAP)
 			continue;
@@ -591,6 +596,9 @@ int proc_clear_refs(struct mm *mm, long value)
 			continue;
 		clear_refs_vma(mm, v, type);
 	}
-	mmap_unlock(mm);
+	if (write)
+		mmap_write_unlock(mm);
+	else
+		mmap_read_unlock(mm);
 	return 0;
 }

@@ -633,9 +633,9 @@ static int proc_generate_mm(const struct proc_info *info, struct proc_buf *b)
 		mm_put(mm);
 		return 0;
 	}
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	err = info->entry->show(b, &c);
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	mm_put(mm);
 	return err;
 }
@@ -655,9 +655,9 @@ static int proc_generate_task(const struct proc_info *info, struct proc_buf *b)
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	if (mm) {
-		mmap_lock(mm);
+		mmap_read_lock(mm);
 		proc_mm_stats(mm, &st);
-		mmap_unlock(mm);
+		mmap_read_unlock(mm);
 		mm_put(mm);
 		c.vm = &st;
 	}

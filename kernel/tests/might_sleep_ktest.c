@@ -12,6 +12,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/lock_order.h"
 #include "kernel/might_sleep.h"
+#include "kernel/rwsem.h"
 #include "kernel/spinlock.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
@@ -116,10 +117,11 @@ KTEST(might_sleep_irqs_off)
  * The sleeping primitives carry the check themselves: each one, called
  * under a spinlock where it happens not to block (free mutex, semaphore
  * with a unit left, a user copy refused before it touches memory, a
- * GFP_RECLAIM allocation with plenty of memory), is reported in its own
- * file.
+ * GFP_RECLAIM allocation with plenty of memory, a free reader/writer
+ * semaphore taken either way), is reported in its own file.
  */
 static struct mutex prim_mutex = MUTEX_INIT(prim_mutex);
+static struct rw_semaphore prim_rwsem = RWSEM_INIT(prim_rwsem);
 
 static const char *reported_file_under_lock(int which)
 {
@@ -152,6 +154,14 @@ static const char *reported_file_under_lock(int which)
 	case 4:
 		obj = kmalloc(64, GFP_RECLAIM);
 		break;
+	case 5:
+		down_read(&prim_rwsem);
+		up_read(&prim_rwsem);
+		break;
+	case 6:
+		down_write(&prim_rwsem);
+		up_write(&prim_rwsem);
+		break;
 	}
 	spin_unlock_irqrestore(&l, irq);
 	might_sleep_record(NULL);
@@ -165,6 +175,7 @@ KTEST(might_sleep_primitives_checked)
 {
 	static const char *const want[] = {
 		"kernel/wait.c", "kernel/wait.c", "mm/usercopy.c", "mm/page_alloc.c", "mm/slab.c",
+		"kernel/rwsem.c", "kernel/rwsem.c",
 	};
 	unsigned int before = atomic_count();
 

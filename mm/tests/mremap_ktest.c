@@ -77,9 +77,9 @@ static long remap(struct mm *mm, unsigned long old, unsigned long len, unsigned 
 {
 	long ret;
 
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	ret = vm_mremap_locked(mm, old, len, len, flags, new);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	return ret;
 }
 
@@ -90,9 +90,9 @@ KTEST(mremap_moves_page_tables_rmap_exact)
 	const unsigned long len = NPAGES * PAGE_SIZE;
 
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	KT_ASSERT_EQ(map_fixed(mm, SRC, len), (long)SRC);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	for (unsigned long i = 0; i < NPAGES; i++) {
 		KT_ASSERT_EQ(vm_fault(mm, SRC + i * PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
 		*(unsigned long *)page_address(page_at(mm, SRC + i * PAGE_SIZE)) = i;

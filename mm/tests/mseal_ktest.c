@@ -21,7 +21,7 @@ KTEST(mseal_range_sealed_and_refusals)
 	struct vma *v;
 
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	/*
 	 *   BASE   +P        +2P              +4P      +5P      +6P
 	 *   [ rw  ][ rw sl  ][ rw            ]  hole  [ rw sl  ]
@@ -55,7 +55,7 @@ KTEST(mseal_range_sealed_and_refusals)
 	/* The unsealed parts are ordinary. */
 	KT_ASSERT_EQ(vm_munmap_locked(mm, BASE + 2 * P, 2 * P), 0);
 	KT_ASSERT_EQ(mm->vmas.count, 3);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	mm_put(mm);			/* the teardown ignores seals */
 	return KT_PASS;
 }

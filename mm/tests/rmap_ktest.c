@@ -62,9 +62,9 @@ KTEST(rmap_walk_after_forks)
 	struct page *p;
 
 	KT_ASSERT(parent != NULL);
-	mmap_lock(parent);
+	mmap_write_lock(parent);
 	KT_ASSERT_EQ(map_fixed(parent, BASE, 16 * PAGE_SIZE, RW, NULL), (long)BASE);
-	mmap_unlock(parent);
+	mmap_write_unlock(parent);
 	KT_ASSERT_EQ(vm_fault(parent, s.want_addr, FAULT_WRITE), VM_FAULT_OK);
 	p = page_at(parent, s.want_addr);
 	KT_ASSERT(p && page_anon_vma(p) != NULL);
@@ -76,9 +76,9 @@ KTEST(rmap_walk_after_forks)
 	KT_ASSERT(!s.wrong_addr);
 	KT_ASSERT_EQ(__atomic_load_n(&p->mapcount, __ATOMIC_RELAXED), NFORK + 1);
 	/* One child unmaps it: N left. */
-	mmap_lock(child[3]);
+	mmap_write_lock(child[3]);
 	KT_ASSERT_EQ(vm_munmap_locked(child[3], BASE, 16 * PAGE_SIZE), 0);
-	mmap_unlock(child[3]);
+	mmap_write_unlock(child[3]);
 	s.n = 0;
 	KT_ASSERT_EQ(rmap_walk(p, record, &s), NFORK);
 	for (unsigned long i = 0; i < s.n; i++)
@@ -104,9 +104,9 @@ KTEST(rmap_walk_cost_after_10000_splits)
 	struct page *p;
 
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	KT_ASSERT_EQ(map_fixed(mm, BASE, pages * PAGE_SIZE, RW, NULL), (long)BASE);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	KT_ASSERT_EQ(vm_fault(mm, target, FAULT_WRITE), VM_FAULT_OK);
 	/* Every other page read-only: 10 000 splits, each VMA with its own chain. */
 	for (unsigned long i = 0; i < pages; i += 2)
@@ -141,13 +141,13 @@ KTEST(rmap_file_page_referenced_mkclean_unmap)
 	struct page *p;
 
 	KT_ASSERT(!IS_ERR(f) && a && b);
-	mmap_lock(a);
+	mmap_write_lock(a);
 	KT_ASSERT_EQ(map_fixed(a, BASE, PAGE_SIZE, shared, f), (long)BASE);
-	mmap_unlock(a);
-	mmap_lock(b);
+	mmap_write_unlock(a);
+	mmap_write_lock(b);
 	KT_ASSERT_EQ(map_fixed(b, BASE + PAGE_SIZE, PAGE_SIZE, shared, f),
 		     (long)(BASE + PAGE_SIZE));
-	mmap_unlock(b);
+	mmap_write_unlock(b);
 	KT_ASSERT_EQ(vm_fault(a, BASE, FAULT_WRITE), VM_FAULT_OK);
 	KT_ASSERT_EQ(vm_fault(b, BASE + PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
 	p = page_at(a, BASE);

@@ -64,10 +64,10 @@ KTEST(secretmem_fault_and_gup)
 	KT_ASSERT(!IS_ERR(f) && mm);
 	KT_ASSERT_EQ(vfs_truncate(f->inode, 2 * PAGE_SIZE), 0);
 	KT_ASSERT_EQ(vfs_truncate(f->inode, 3 * PAGE_SIZE), -EINVAL);	/* once only */
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	KT_ASSERT_EQ(vm_mmap_region_locked(mm, BASE, 3 * PAGE_SIZE, SHARED_RW, f, 0,
 					   MAP_REGION_FIXED), (long)BASE);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	KT_ASSERT_EQ(vm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_OK);
 	KT_ASSERT_EQ(arch_query(&mm->pgt, BASE, &m), 0);
 	p = pfn_to_page(m.pa >> PAGE_SHIFT);
@@ -75,10 +75,10 @@ KTEST(secretmem_fault_and_gup)
 	KT_ASSERT(arch_probe_read(buf, page_address(p), sizeof(buf)) != 0);
 	KT_ASSERT(!page_test_flag(p, PG_lru));			/* never reclaimed */
 	/* get_user_pages refuses it; vm_copy_from reads zeros, not the page. */
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	KT_ASSERT_EQ(get_user_pages_locked(mm, BASE, 1, 0, &got), -EFAULT);
 	KT_ASSERT_EQ(get_user_pages_locked(mm, BASE, 1, GUP_WRITE | GUP_FORCE, &got), -EFAULT);
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	memset(buf, 'x', sizeof(buf));
 	vm_copy_from(mm, buf, BASE, sizeof(buf));
 	KT_ASSERT_EQ(buf[0], 0);

@@ -127,9 +127,9 @@ static struct mm *anon_mm(unsigned long base, unsigned long pages)
 
 	if (!mm)
 		return NULL;
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	r = vm_mmap_region_locked(mm, base, pages * PAGE_SIZE, rw, NULL, 0, MAP_REGION_FIXED);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	if (r != (long)base) {
 		mm_put(mm);
 		return NULL;
@@ -169,10 +169,10 @@ static enum ktest_result pageout_all(struct mm *mm, unsigned long base, unsigned
 
 	free_pages = pmm_free_pages();
 	/* Out: every page becomes a swap entry and its frame is freed. */
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	KT_ASSERT_EQ(pageout_range(mm, vma_lookup(&mm->vmas, base), base, base + pages * PAGE_SIZE),
 		     (long)pages);
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	KT_ASSERT_EQ(pmm_free_pages(), free_pages + pages);
 	KT_ASSERT(is_swapped(mm, base, slot));
 	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);
@@ -282,9 +282,9 @@ KTEST(swap_read_error_marker_survives_fork)
 	KT_ASSERT(mm != NULL);
 	KT_ASSERT_EQ(vm_copy_to(mm, base, "first", 6), 0);
 	KT_ASSERT_EQ(vm_copy_to(mm, base + PAGE_SIZE, "second", 7), 0);
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	KT_ASSERT_EQ(pageout_range(mm, vma_lookup(&mm->vmas, base), base, base + 2 * PAGE_SIZE), 2);
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	KT_ASSERT(is_swapped(mm, base, &slot));
 	/* The device fails reads of the first page's slot. */
 	blkdev_inject_read_error(vda, slot * (PAGE_SIZE / 512), PAGE_SIZE / 512);
@@ -382,8 +382,9 @@ KTEST(swap_shmem_out_and_back)
  * the trylock failed, the pin was dropped there and then - mm_put(), which
  * frees the mm if that was the last reference, and that sleeps. Now the
  * pin is dropped after the walk. Here: a tmpfs page mapped by @a (whose
- * lock the pageout holds, as MADV_PAGEOUT does) and @b (whose lock is
- * taken, so reclaim must give up): -EBUSY, no report, @b's count intact.
+ * lock the pageout holds for reading, as MADV_PAGEOUT does) and @b (whose
+ * lock a writer holds, so reclaim's read trylock must give up): -EBUSY,
+ * no report, @b's count intact.
  */
 KTEST(reclaim_busy_mm_put_outside_i_mmap_lock)
 {
@@ -398,27 +399,27 @@ KTEST(reclaim_busy_mm_put_outside_i_mmap_lock)
 	int refs, err;
 
 	KT_ASSERT(!IS_ERR(f) && a && b);
-	mmap_lock(a);
+	mmap_write_lock(a);
 	KT_ASSERT_EQ(vm_mmap_region_locked(a, va, PAGE_SIZE, shared, f, 0, MAP_REGION_FIXED),
 		     (long)va);
-	mmap_unlock(a);
-	mmap_lock(b);
+	mmap_write_unlock(a);
+	mmap_write_lock(b);
 	KT_ASSERT_EQ(vm_mmap_region_locked(b, va, PAGE_SIZE, shared, f, 0, MAP_REGION_FIXED),
 		     (long)va);
-	mmap_unlock(b);
+	mmap_write_unlock(b);
 	KT_ASSERT_EQ(vm_fault(a, va, FAULT_WRITE), VM_FAULT_OK);
 	KT_ASSERT_EQ(vm_fault(b, va, 0), VM_FAULT_OK);
 	KT_ASSERT_EQ(arch_query(&a->pgt, va, &m), 0);
 	p = pfn_to_page(m.pa >> PAGE_SHIFT);
 	KT_ASSERT(page_test_flag(p, PG_lru));		/* else pageout gives up before the walk */
 	refs = READ_ONCE(b->refcount);
-	mmap_lock(a);
-	KT_ASSERT(mutex_trylock(&b->lock));		/* busy for reclaim */
+	mmap_read_lock(a);				/* as MADV_PAGEOUT holds it */
+	KT_ASSERT(mmap_write_trylock(b));		/* busy for reclaim's read trylock */
 	might_sleep_record(&rep);
 	err = pageout_shmem_page(p, a);
 	might_sleep_record(NULL);
-	mutex_unlock(&b->lock);
-	mmap_unlock(a);
+	mmap_write_unlock(b);
+	mmap_read_unlock(a);
 	KT_ASSERT_EQ(err, -EBUSY);
 	KT_ASSERT_EQ(rep.nr, 0);
 	KT_ASSERT_EQ(READ_ONCE(b->refcount), refs);

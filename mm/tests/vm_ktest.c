@@ -47,7 +47,7 @@ KTEST(vm_vma_split_merge)
 	struct vma *v;
 
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	/* Three adjacent anonymous mappings made separately merge into one. */
 	for (int i = 0; i < 3; i++)
 		KT_ASSERT_EQ(map_fixed(mm, BASE + i * 0x3000, 0x3000, RW, NULL),
@@ -75,7 +75,7 @@ KTEST(vm_vma_split_merge)
 	KT_ASSERT_EQ(count_vmas(mm), 1);
 	KT_ASSERT_EQ(mm->total_vm, 8);
 	KT_ASSERT(tree_ok(mm));
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	mm_put(mm);
 	return KT_PASS;
 }
@@ -99,9 +99,9 @@ KTEST(vm_fault_zero_page_and_cow)
 	phys_addr_t pa, pa2;
 
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	KT_ASSERT_EQ(map_fixed(mm, BASE, 0x4000, RW, NULL), (long)BASE);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	/* Read: the shared zero page, read-only. */
 	KT_ASSERT_EQ(vm_fault(mm, BASE, 0), VM_FAULT_OK);
 	KT_ASSERT_EQ(pa_of(mm, BASE, &fl), page_to_phys(zero_page));
@@ -152,13 +152,13 @@ KTEST(vm_fault_flags_checked_and_unshare)
 	phys_addr_t pa, pa2;
 
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	KT_ASSERT_EQ(map_fixed(mm, BASE, 0x1000, ro, NULL), (long)BASE);
 	KT_ASSERT_EQ(map_fixed(mm, rw, 0x1000, RW, NULL), (long)rw);
 	printk("ktest: the next two WARNING lines (mm/memory.c) are expected\n");
 	KT_ASSERT_EQ(handle_mm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_SEGV_ACCERR);
 	KT_ASSERT_EQ(handle_mm_fault(mm, rw, FAULT_WRITE | FAULT_UNSHARE), VM_FAULT_SEGV_ACCERR);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	KT_ASSERT_EQ(pa_of(mm, BASE, NULL), 0);		/* refused before any table work */
 	KT_ASSERT_EQ(pa_of(mm, rw, NULL), 0);
 
@@ -168,9 +168,9 @@ KTEST(vm_fault_flags_checked_and_unshare)
 	child = mm_dup(mm);
 	KT_ASSERT(child != NULL);
 	KT_ASSERT_EQ(pa_of(child, rw, NULL), pa);
-	mmap_lock(child);
+	mmap_read_lock(child);
 	KT_ASSERT_EQ(handle_mm_fault(child, rw, FAULT_UNSHARE), VM_FAULT_OK);
-	mmap_unlock(child);
+	mmap_read_unlock(child);
 	pa2 = pa_of(child, rw, &fl);
 	KT_ASSERT(pa2 && pa2 != pa);
 	KT_ASSERT(!(fl & MMU_WRITE));			/* private, not writable */
@@ -181,9 +181,9 @@ KTEST(vm_fault_flags_checked_and_unshare)
 	memset(phys_to_virt(pa), 'n', PAGE_SIZE);
 	KT_ASSERT_EQ(*(char *)phys_to_virt(pa2), 'o');
 	/* Unsharing an exclusive page changes nothing. */
-	mmap_lock(child);
+	mmap_read_lock(child);
 	KT_ASSERT_EQ(handle_mm_fault(child, rw, FAULT_UNSHARE), VM_FAULT_OK);
-	mmap_unlock(child);
+	mmap_read_unlock(child);
 	KT_ASSERT_EQ(pa_of(child, rw, NULL), pa2);
 	mm_put(child);
 	mm_put(mm);
@@ -197,9 +197,9 @@ static struct page *pin_one(struct mm *mm, unsigned long va, unsigned int gup_fl
 	struct page *p = NULL;
 	long n;
 
-	mmap_lock(mm);
+	mmap_read_lock(mm);
 	n = get_user_pages_locked(mm, va, 1, gup_flags, &p);
-	mmap_unlock(mm);
+	mmap_read_unlock(mm);
 	return n == 1 ? p : NULL;
 }
 
@@ -223,11 +223,11 @@ KTEST(vm_gup_read_pin_unshares)
 
 	KT_ASSERT(mm != NULL && !IS_ERR(f));
 	KT_ASSERT_EQ(kernel_write(f, "file", 4, 0), 4);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	KT_ASSERT_EQ(map_fixed(mm, BASE, PAGE_SIZE, RW, NULL), (long)BASE);
 	KT_ASSERT_EQ(map_fixed(mm, file_va, PAGE_SIZE, RW, f), (long)file_va);
 	KT_ASSERT_EQ(map_fixed(mm, zero_va, PAGE_SIZE, RW, NULL), (long)zero_va);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	KT_ASSERT_EQ(vm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_OK);
 	pa = pa_of(mm, BASE, NULL);
 	memset(phys_to_virt(pa), 'o', PAGE_SIZE);
@@ -305,12 +305,12 @@ KTEST(vm_page_cache_mapping_and_truncate)
 
 	KT_ASSERT(!IS_ERR(f) && a && b);
 	KT_ASSERT_EQ(kernel_write(f, "pagoda", 6, PAGE_SIZE), 6);
-	mmap_lock(a);
+	mmap_write_lock(a);
 	KT_ASSERT_EQ(map_fixed(a, BASE, 4 * PAGE_SIZE, shared, f), (long)BASE);
-	mmap_unlock(a);
-	mmap_lock(b);
+	mmap_write_unlock(a);
+	mmap_write_lock(b);
 	KT_ASSERT_EQ(map_fixed(b, BASE, 4 * PAGE_SIZE, RW, f), (long)BASE);
-	mmap_unlock(b);
+	mmap_write_unlock(b);
 	/* Both map the same cache page; the private one read-only. */
 	KT_ASSERT_EQ(vm_fault(a, BASE + PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
 	KT_ASSERT_EQ(vm_fault(b, BASE + PAGE_SIZE, 0), VM_FAULT_OK);
@@ -342,15 +342,15 @@ KTEST(vm_munmap_gathers_tlb_flushes)
 	const unsigned long pages = 100;
 
 	KT_ASSERT(mm != NULL);
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	KT_ASSERT_EQ(map_fixed(mm, BASE, pages * PAGE_SIZE, RW, NULL), (long)BASE);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	for (unsigned long i = 0; i < pages; i++)
 		KT_ASSERT_EQ(vm_fault(mm, BASE + i * PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
 	flushes = vm_events[TLB_FLUSH];
-	mmap_lock(mm);
+	mmap_write_lock(mm);
 	KT_ASSERT_EQ(vm_munmap_locked(mm, BASE, pages * PAGE_SIZE), 0);
-	mmap_unlock(mm);
+	mmap_write_unlock(mm);
 	/* 100 pages, 64 per gather: two range flushes, not 100 single ones. */
 	KT_ASSERT_EQ(vm_events[TLB_FLUSH] - flushes, 2);
 	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);

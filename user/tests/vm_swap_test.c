@@ -7,15 +7,16 @@
  * with Pagoda's MREMAP_RELOCATE_ANON), swapoff with pages still out, and
  * (asked for by an argument) reclaim on a 48 MiB machine: 160 MiB of anonymous memory,
  * a 96 MiB tmpfs file and 64 MiB of shared anonymous memory, each more than
- * RAM, so that kswapd and direct reclaim must push pages out; then, after
- * swapoff, MemFree must be exactly what it was before swapon.
+ * RAM, so that kswapd and direct reclaim must push pages out, and 40 MiB
+ * swapped out that clone(CLONE_VM) children fault back together; then,
+ * after swapoff, MemFree must be exactly what it was before swapon.
  *
  * It needs a spare disk it may overwrite: Pagoda with a virtio disk
  * (/dev/vda; the "swap" boot of tests/harness.py). On Linux, and on Pagoda
  * without a disk, every case is skipped: the test never formats or swaps
  * on a host's disk.
  */
-#include "vm_util.h"
+#include "vm_clone_util.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -827,6 +828,91 @@ static void shared_anon_two_writers(void)
 	in_child("two writers", two_writers_child);
 }
 
+/*
+ * Tasks sharing one mm (clone(CLONE_VM), vm_clone_util.h) fault the same
+ * swapped-out pages at once: RACE_MB of private anonymous memory, more
+ * than is free, gets its last word per page written (vm_race_tail) and is
+ * paged out; then RACE_KIDS clone children each read and write their own
+ * word of every page, two of them from the first page up and two from the
+ * last down (vm_race_touch). Faults take the mmap lock only for reading,
+ * so while one kid's fault sleeps in the swap-in read, the kid beside it
+ * faults the same page, and reclaim pushes pages out again (write-
+ * protecting them first) under kids still writing. Every word must come
+ * back right, and the fault path must have met the race: /proc/vmstat's
+ * fault_raced counts faults that found their PTE resolved by another task
+ * after sleeping and backed out. (in_child, as above.)
+ */
+#define RACE_MB		40
+#define RACE_KIDS	4
+
+static struct vm_race swap_race;
+
+static int swapin_kid(void *arg)
+{
+	unsigned int kid = (unsigned int)(uintptr_t)arg;
+
+	if (!vm_race_wait_go(&swap_race, 0) || !vm_race_touch(&swap_race, kid, 0))
+		return 1;
+	vm_race_done(&swap_race);
+	return 0;
+}
+
+static const char *concurrent_swapin_child(void)
+{
+	const unsigned long npages = RACE_MB * 256ul;
+	char *r = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	long long raced0, in0;
+	void *stacks[RACE_KIDS];
+	pid_t pids[RACE_KIDS];
+	int started, bad = -1;
+
+	if (r == MAP_FAILED)
+		CHILD_FAIL("mmap: %s", strerror(errno));
+	madvise(r, npages * PAGE, MADV_NOHUGEPAGE);
+	for (unsigned long p = 0; p < npages; p++)
+		((uint64_t *)(r + p * PAGE))[PAGE / 8 - 1] = vm_race_tail(p);
+	if (madvise(r, npages * PAGE, MADV_PAGEOUT))
+		CHILD_FAIL("MADV_PAGEOUT: %s", strerror(errno));
+	raced0 = vm_vmstat("fault_raced");
+	in0 = vm_vmstat("pswpin");
+	swap_race = (struct vm_race){ .region = r, .npages = npages, .kids = RACE_KIDS,
+				      .tailed = true, .round = -1 };
+	for (started = 0; started < RACE_KIDS; started++) {
+		pids[started] = vm_clone_vm(swapin_kid, (void *)(uintptr_t)started,
+					    &stacks[started]);
+		if (pids[started] < 0)
+			break;
+	}
+	if (started == RACE_KIDS) {
+		vm_race_go(&swap_race, 0);
+		vm_race_wait_round(&swap_race, 0);
+	}
+	__atomic_store_n(&swap_race.stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < started; i++)
+		if (vm_clone_wait(pids[i], stacks[i]) != 0 && bad < 0)
+			bad = i;
+	if (started < RACE_KIDS)
+		CHILD_FAIL("clone: %s", strerror(errno));
+	if (swap_race.failed)
+		CHILD_FAIL("%s", swap_race.msg);
+	if (bad >= 0)
+		CHILD_FAIL("clone child %d ended badly", bad);
+	if (vm_vmstat("pswpin") - in0 < (long long)npages)
+		CHILD_FAIL("only %lld pages swapped in for %lu", vm_vmstat("pswpin") - in0, npages);
+	if (vm_vmstat("fault_raced") == raced0)
+		CHILD_FAIL("no fault met another on the same page (fault_raced stayed %lld)",
+			   raced0);
+	if (!vm_race_check(&swap_race, 0))
+		CHILD_FAIL("%s", swap_race.msg);
+	return NULL;
+}
+
+static void concurrent_swapin_clone_vm(void)
+{
+	in_child("concurrent swap-in", concurrent_swapin_child);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1021,6 +1107,7 @@ int main(int argc, char **argv)
 			RUN(shmem_file_larger_than_ram);
 			RUN(shared_anon_larger_than_ram);
 			RUN(shared_anon_two_writers);
+			RUN(concurrent_swapin_clone_vm);
 		}
 		RUN(swapoff_killable);
 		RUN(swapoff_brings_pages_back);

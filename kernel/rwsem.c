@@ -1,0 +1,243 @@
+/*
+ * rwsem.c - reader/writer semaphores (see kernel/rwsem.h for the rules).
+ *
+ * The whole state sits under one spinlock, and a waiter never takes the
+ * lock for itself: the task that releases it decides who comes in next
+ * and hands it over (count and owner set for the newcomers) before
+ * waking them. A woken waiter therefore only has to see that it was
+ * granted, and nobody can overtake the head of the queue between the
+ * release and the wake-up - which is what makes the queue FIFO and keeps
+ * a waiting writer from being starved:
+ *
+ *   releaser (s->lock held)                waiter
+ *                                          queue w; state = UNINTERRUPTIBLE
+ *   count/owner for w; w->granted = true   (checked under s->lock)
+ *   wake_up_task(w->task)                  schedule() ... returns
+ *                                          sees w->granted: holds it
+ *
+ * The waiter sets its sleeping state and reads w->granted under s->lock,
+ * and the releaser sets w->granted and wakes it under the same lock, so
+ * a grant between the check and schedule() finds the task already
+ * runnable again (the same lost-wake-up argument as kernel/wait.h). The
+ * wake-up happens before s->lock is dropped because w lives on the
+ * waiter's stack and the waiter may return as soon as it can see the
+ * grant; after that nothing of w is touched.
+ */
+#include "kernel/rwsem.h"
+#include "kernel/might_sleep.h"
+#include "kernel/panic.h"
+#include "kernel/task.h"
+#include "kernel/wait.h"
+
+enum rwsem_want { RWSEM_WANT_READ, RWSEM_WANT_WRITE };
+
+/* A task in the queue, on its own stack while it sleeps. */
+struct rwsem_waiter {
+	struct list_head node;		/* in s->waiters */
+	struct task *task;
+	enum rwsem_want want;
+	bool granted;			/* set by the releaser: it holds the lock now */
+};
+
+void init_rwsem(struct rw_semaphore *s)
+{
+	spin_lock_init(&s->lock);
+	s->count = 0;
+	s->owner = NULL;
+	INIT_LIST_HEAD(&s->waiters);
+	s->rank = LOCK_RANK_NONE;
+}
+
+void init_rwsem_ranked(struct rw_semaphore *s, enum lock_rank r)
+{
+	init_rwsem(s);
+	s->rank = r;
+}
+
+/* Hand @w the lock (count/owner already set for it) and wake it. s->lock held. */
+static void grant(struct rwsem_waiter *w)
+{
+	struct task *t = w->task;
+
+	list_del(&w->node);
+	WRITE_ONCE(w->granted, true);
+	wake_up_task(t);
+}
+
+/*
+ * The lock just became free, or shared with room for more readers: let
+ * in, in queue order, either the writer at the head (only when it is
+ * free) or the readers at the head up to the first writer. s->lock held;
+ * never sleeps.
+ */
+static void grant_from_head(struct rw_semaphore *s)
+{
+	while (!list_empty(&s->waiters)) {
+		struct rwsem_waiter *w = list_entry(s->waiters.next, struct rwsem_waiter, node);
+
+		if (w->want == RWSEM_WANT_WRITE) {
+			if (s->count != 0)
+				return;
+			s->count = -1;
+			s->owner = w->task;
+			grant(w);
+			return;
+		}
+		if (s->count < 0)
+			return;
+		s->count++;
+		grant(w);
+	}
+}
+
+/*
+ * Queue for @want at the tail and sleep until granted. Entered with
+ * s->lock held (interrupt state @irq), returns with it dropped and the
+ * lock held as asked.
+ */
+static void wait_for_grant(struct rw_semaphore *s, enum rwsem_want want, unsigned long irq)
+{
+	struct rwsem_waiter w = { .task = current(), .want = want };
+
+	list_add_tail(&w.node, &s->waiters);
+	for (;;) {
+		bool granted;
+
+		current()->state = TASK_UNINTERRUPTIBLE;
+		granted = w.granted;
+		spin_unlock_irqrestore(&s->lock, irq);
+		if (granted)
+			break;
+		schedule();
+		irq = spin_lock_irqsave(&s->lock);
+	}
+	current()->state = TASK_RUNNING;
+}
+
+/* Checked before any wait, so an inversion is seen even without contention. */
+static void down_read_how(struct rw_semaphore *s)
+{
+	unsigned long irq;
+
+	might_sleep();
+	if (lock_order_checked(s->rank))
+		lock_order_acquire(s, (enum lock_rank)s->rank, LOCK_ACQ_WAIT);
+	irq = spin_lock_irqsave(&s->lock);
+	if (s->count >= 0 && list_empty(&s->waiters)) {
+		s->count++;
+		spin_unlock_irqrestore(&s->lock, irq);
+		return;
+	}
+	wait_for_grant(s, RWSEM_WANT_READ, irq);
+}
+
+void down_read(struct rw_semaphore *s)
+{
+	down_read_how(s);
+}
+
+static void down_write_how(struct rw_semaphore *s, enum lock_acquire how)
+{
+	unsigned long irq;
+
+	might_sleep();
+	if (lock_order_checked(s->rank))
+		lock_order_acquire(s, (enum lock_rank)s->rank, how);
+	irq = spin_lock_irqsave(&s->lock);
+	if (s->count == 0 && list_empty(&s->waiters)) {
+		s->count = -1;
+		s->owner = current();
+		spin_unlock_irqrestore(&s->lock, irq);
+		return;
+	}
+	wait_for_grant(s, RWSEM_WANT_WRITE, irq);
+}
+
+void down_write(struct rw_semaphore *s)
+{
+	down_write_how(s, LOCK_ACQ_WAIT);
+}
+
+void down_write_nested(struct rw_semaphore *s)
+{
+	down_write_how(s, LOCK_ACQ_NESTED);
+}
+
+void up_read(struct rw_semaphore *s)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	BUG_ON(s->count <= 0);
+	if (--s->count == 0)
+		grant_from_head(s);
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (lock_order_checked(s->rank))
+		lock_order_release(s);
+}
+
+void up_write(struct rw_semaphore *s)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	BUG_ON(s->count != -1 || s->owner != current());
+	s->count = 0;
+	s->owner = NULL;
+	grant_from_head(s);
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (lock_order_checked(s->rank))
+		lock_order_release(s);
+}
+
+bool down_read_trylock(struct rw_semaphore *s)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+	bool got = s->count >= 0 && list_empty(&s->waiters);
+
+	if (got)
+		s->count++;
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (got && lock_order_checked(s->rank))
+		lock_order_acquire(s, (enum lock_rank)s->rank, LOCK_ACQ_TRY);
+	return got;
+}
+
+bool down_write_trylock(struct rw_semaphore *s)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+	bool got = s->count == 0 && list_empty(&s->waiters);
+
+	if (got) {
+		s->count = -1;
+		s->owner = current();
+	}
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (got && lock_order_checked(s->rank))
+		lock_order_acquire(s, (enum lock_rank)s->rank, LOCK_ACQ_TRY);
+	return got;
+}
+
+/* The lock-order record stays as it is: the same lock, the same rank, held. */
+void downgrade_write(struct rw_semaphore *s)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	BUG_ON(s->count != -1 || s->owner != current());
+	s->count = 1;
+	s->owner = NULL;
+	grant_from_head(s);
+	spin_unlock_irqrestore(&s->lock, irq);
+}
+
+bool rwsem_write_held_by_current(const struct rw_semaphore *s)
+{
+	return READ_ONCE(s->owner) == current();
+}
+
+bool rwsem_held_by_current(const struct rw_semaphore *s)
+{
+	if (rwsem_write_held_by_current(s))
+		return true;
+	if (READ_ONCE(s->count) <= 0)
+		return false;
+	return !lock_order_checked(s->rank) || lock_order_held(s);
+}

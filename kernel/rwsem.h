@@ -1,0 +1,100 @@
+/*
+ * rwsem.h - reader/writer semaphores: a sleeping lock that many readers
+ * may hold at once, or one writer alone (Linux's struct rw_semaphore).
+ * The mmap lock (mm/vm.h) is one.
+ *
+ * State, under the semaphore's own spinlock:
+ *
+ *   count  > 0   that many readers hold it
+ *   count == 0   free (and then nobody waits: see the hand-off below)
+ *   count == -1  a writer holds it; owner says which task
+ *
+ * Waiting is strictly first come, first served. A task that cannot have
+ * the lock at once joins the tail of one queue of readers and writers;
+ * whoever releases the lock hands it over from the head - to the first
+ * writer alone, or to the whole run of readers up to the next writer -
+ * and wakes them, already holding it:
+ *
+ *   held by R1,R2      queue: W1 -> R3 -> R4 -> W2 -> R5
+ *   R1, R2 release  -> W1 holds it
+ *   W1 releases     -> R3 and R4 hold it (W2 and R5 still wait)
+ *
+ * So a writer is never starved by a stream of readers: once it waits, a
+ * new reader (down_read, and down_read_trylock too) queues behind it
+ * instead of joining the readers inside. The price is that a reader may
+ * not take the lock again while it holds it (a writer queued in between
+ * would deadlock both); the lock-order checker reports that nesting.
+ *
+ * Like struct mutex (kernel/wait.h): the blocking calls are might_sleep();
+ * a ranked semaphore is checked by the lock-order checker (readers and
+ * writers alike, each task recording what it holds, so "does the current
+ * task hold it?" has an answer: rwsem_held_by_current()). Releasing and
+ * the trylocks never sleep.
+ *
+ * Tests: kernel/tests/rwsem_ktest.c.
+ */
+#ifndef KERNEL_RWSEM_H
+#define KERNEL_RWSEM_H
+
+#include "kernel/lib/list.h"
+#include "kernel/lock_order.h"
+#include "kernel/spinlock.h"
+#include "kernel/types.h"
+
+struct task;
+
+struct rw_semaphore {
+	spinlock_t lock;		/* guards count, owner, waiters */
+	long count;			/* readers inside; -1: a writer; 0: free */
+	struct task *owner;		/* the writer inside, or NULL */
+	struct list_head waiters;	/* struct rwsem_waiter (rwsem.c), oldest first */
+	uint8_t rank;			/* enum lock_rank (lock_order.h); 0: not checked */
+};
+
+#define RWSEM_INIT_RANKED(name, r) \
+	{ SPINLOCK_INIT, 0, NULL, LIST_HEAD_INIT((name).waiters), (r) }
+#define RWSEM_INIT(name)	RWSEM_INIT_RANKED(name, LOCK_RANK_NONE)
+
+void init_rwsem(struct rw_semaphore *s);
+/* init_rwsem() with a lock-order rank: taking it is checked (lock_order.h). */
+void init_rwsem_ranked(struct rw_semaphore *s, enum lock_rank r);
+
+/* Take it shared, sleeping while a writer holds it or waits for it. */
+void down_read(struct rw_semaphore *s);
+void up_read(struct rw_semaphore *s);
+/* Take it exclusive, sleeping until every earlier holder and waiter is done. */
+void down_write(struct rw_semaphore *s);
+/*
+ * down_write() of a second semaphore of the rank already held, whose
+ * nesting cannot deadlock (Linux's down_write_nested: fork's child mm,
+ * which nobody else can reach yet).
+ */
+void down_write_nested(struct rw_semaphore *s);
+void up_write(struct rw_semaphore *s);
+/* true: now held for reading. Fails while a writer holds it or waits. Never sleeps. */
+bool down_read_trylock(struct rw_semaphore *s);
+/* true: now held for writing. Fails unless it is free. Never sleeps. */
+bool down_write_trylock(struct rw_semaphore *s);
+/*
+ * The writer becomes a reader without letting go: readers queued at the
+ * head come in with it, a writer stays queued. Never sleeps.
+ */
+void downgrade_write(struct rw_semaphore *s);
+
+/* Held at all (by anyone, either way)? A hint unless the caller holds it. */
+static inline bool rwsem_is_locked(const struct rw_semaphore *s)
+{
+	return READ_ONCE(s->count) != 0;
+}
+
+/* Does the current task hold it for writing? Exact. */
+bool rwsem_write_held_by_current(const struct rw_semaphore *s);
+/*
+ * Does the current task hold it, either way? Exact for a writer; for a
+ * reader it asks the lock-order checker's record (kernel/lock_order.h),
+ * so with that checker off (lockcheck=off) or the semaphore unranked it
+ * can only say "some reader holds it".
+ */
+bool rwsem_held_by_current(const struct rw_semaphore *s);
+
+#endif
