@@ -207,6 +207,7 @@ void schedule(void)
 	}
 	this_cpu()->current = next;
 	next->on_cpu = true;
+	next->cpu = this_cpu()->index;
 	prev_task[this_cpu()->index] = prev;
 	prev->saved_atomic_count = atomic_count();
 	switch_to(&prev->saved_rsp, next->saved_rsp);
@@ -459,6 +460,17 @@ static long sys_sched_setaffinity(long pid, unsigned long len, const uint64_t __
 	if (!(mask & sched_cpus))
 		return -EINVAL;			/* no CPU it could run on */
 	WRITE_ONCE(t->cpus_allowed, mask);
+	/* Linux returns with the task on an allowed CPU: move now, not at some tick. */
+	if (t == current()) {
+		if (!(mask & (1ull << this_cpu()->index)))
+			schedule();
+	} else {
+		unsigned long irq = spin_lock_irqsave(&rq_lock);
+
+		if (t->on_cpu && !(mask & (1ull << t->cpu)))
+			lapic_send_fixed(cpus[t->cpu].apic_id, IRQ_VECTOR_RESCHED);
+		spin_unlock_irqrestore(&rq_lock, irq);
+	}
 	return 0;
 }
 SYSCALL(__NR_sched_setaffinity, sys_sched_setaffinity);

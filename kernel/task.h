@@ -109,6 +109,7 @@ struct task {
 	bool need_resched;
 	bool on_rq;
 	bool on_cpu;			/* rq_lock: current on some CPU (another may not pick it) */
+	unsigned int cpu;		/* the CPU it last ran on (rq_lock) */
 	bool kthread;			/* a kernel thread (until init's execve) */
 	uint64_t cpus_allowed;		/* sched_setaffinity: bit n = CPU n may run it */
 	bool off_cpu;			/* a zombie that has switched away for good */

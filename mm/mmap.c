@@ -179,7 +179,14 @@ void mm_put(struct mm *mm)
 	might_sleep();			/* Linux's mmput(): even when not the last */
 	if (__atomic_sub_fetch(&mm->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
-	mmap_write_lock(mm);
+	/*
+	 * The last reference: no task uses this mm, so nobody can hold its
+	 * lock while waiting for another - only reclaim's trylocks reach it.
+	 * That makes taking it inside another mm's lock safe, which the OOM
+	 * killer does when its victim exits first (Linux's mmput_async
+	 * avoids the same nesting), so tell the lock-order checker.
+	 */
+	mmap_write_lock_nested(mm);
 	while ((v = vma_first(&mm->vmas))) {
 		zap_vma_range(mm, v, v->start, v->end, ZAP_EXIT);
 		vma_remove(mm, v);

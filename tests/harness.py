@@ -238,8 +238,14 @@ BOOTS = (
     # The same user tests with four CPUs running tasks (threads really in
     # parallel, TLB shootdowns between them).
     BootConfig("user-smp4", image="utest", summary="user", smp=4,
-               required=("runall/memfree_restored", "runall/no_slab_leaks"),
-               must_log=(r"^init exited with status 0$", r"^smp: 4 CPUs run tasks$")),
+               required=("runall/memfree_restored", "runall/no_slab_leaks",
+                         "thread_test/getcpu_pinned",
+                         "vm_smp_test/munmap_no_stale_read",
+                         "vm_smp_test/mprotect_none_no_stale_read",
+                         "vm_smp_test/dontneed_sees_zeros",
+                         "vm_smp_test/cow_after_fork_with_writers",
+                         "vm_smp_test/reclaim_4_threads"),
+               must_log=(r"^init exited with status 0$",)),
     BootConfig("fork200", image="fork200", summary="user",
                must_log=(r"^init exited with status 0$",)),
     BootConfig("shell", image="shell", summary="user",
