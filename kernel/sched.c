@@ -347,6 +347,12 @@ uint64_t task_prepare_stack(struct task *t, void (*entry)(void), uint64_t r12,
 
 struct task *kthread_create(const char *name, int (*fn)(void *), void *arg)
 {
+	return kthread_create_on(name, fn, arg, ~0ull);
+}
+
+struct task *kthread_create_on(const char *name, int (*fn)(void *), void *arg,
+			       uint64_t cpus)
+{
 	struct task *t = task_alloc();
 
 	if (!t)
@@ -356,6 +362,7 @@ struct task *kthread_create(const char *name, int (*fn)(void *), void *arg)
 		return ERR_PTR(-ENOMEM);
 	}
 	t->kthread = true;
+	t->cpus_allowed = cpus;
 	strlcpy(t->comm, name, sizeof(t->comm));
 	/* Leave room for a user frame at the top: init turns into a process. */
 	t->saved_rsp = task_prepare_stack(t, task_entry_kthread, (uint64_t)fn,

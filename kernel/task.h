@@ -273,6 +273,9 @@ uint64_t task_cpu_time_ns(struct task *t);
  * Returns the task or ERR_PTR(-ENOMEM).
  */
 struct task *kthread_create(const char *name, int (*fn)(void *), void *arg);
+/* The same, allowed only on the CPUs of @cpus (bit n: CPU n) from the start. */
+struct task *kthread_create_on(const char *name, int (*fn)(void *), void *arg,
+			       uint64_t cpus);
 
 /* Processes (kernel/proc.c) */
 struct task *task_find(pid_t pid);	/* NULL if none; caller holds tasklist_lock */

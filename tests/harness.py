@@ -187,14 +187,16 @@ BOOTS = (
     BootConfig("bios-usb", media="usb"),
     BootConfig("mem-64M", memory="64M"),
     BootConfig("mem-6G", memory="6G", required=("pmm_above_4g", "dmap_split_1g")),
-    # Application processors start and park (arch/x86_64/smp.c): each must
-    # report itself online, and the ktest compares them with the MADT.
-    BootConfig("smp2", smp=2, required=("smp_aps_online",),
-               must_log=(r"^smp: CPU 1 \(APIC id 1\) online, parked$",
-                         r"^smp: 2 CPUs, 1 parked$")),
-    BootConfig("smp4", smp=4, required=("smp_aps_online",),
-               must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online, parked$"
-                              for i in (1, 2, 3)) + (r"^smp: 4 CPUs, 3 parked$",)),
+    # Application processors start and run tasks (arch/x86_64/smp.c): each
+    # must report itself online, the ktest compares them with the MADT, and
+    # a munmap shoots down the other CPUs in one batch (tlb.c).
+    BootConfig("smp2", smp=2, required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
+               must_log=(r"^smp: CPU 1 \(APIC id 1\) online$",
+                         r"^smp: 2 CPUs online$", r"^smp: 2 CPUs run tasks$")),
+    BootConfig("smp4", smp=4, required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
+               must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online$"
+                              for i in (1, 2, 3)) + (r"^smp: 4 CPUs online$",
+                                                     r"^smp: 4 CPUs run tasks$")),
     # Images with other command lines (see the Makefile): the kernel must
     # report an unhandled fault and panic, power off, and restart.
     BootConfig("panic", image="panic", expect="panic",
@@ -248,6 +250,9 @@ BOOTS = (
                must_log=(r"^init exited with status 0$",)),
     BootConfig("fork200", image="fork200", summary="user",
                must_log=(r"^init exited with status 0$",)),
+    # fork200, swap and the benchmark smoke test again with four CPUs.
+    BootConfig("fork200-smp4", smp=4, image="fork200", summary="user",
+               must_log=(r"^init exited with status 0$",)),
     BootConfig("shell", image="shell", summary="user",
                must_log=(r"^one two three$", r"^appended$", r"^status after false: 1$",
                          r"^init exited with status 0$")),
@@ -269,6 +274,23 @@ BOOTS = (
     # clone(CLONE_VM) children fault 40 MiB of swapped pages together,
     # swaps off.
     BootConfig("swap", image="swap", summary="user", memory="48M",
+               extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
+                      "-device", "virtio-blk-pci,drive=d0"),
+               required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
+                         "vm_swap_test/softdirty_survives_swap",
+                         "vm_swap_test/read_error_poisons_page",
+                         "vm_swap_test/mremap_swapped_pages",
+                         "vm_swap_test/pageout_shared_memory",
+                         "vm_swap_test/fill_more_than_ram",
+                         "vm_swap_test/shmem_file_larger_than_ram",
+                         "vm_swap_test/shared_anon_larger_than_ram",
+                         "vm_swap_test/shared_anon_two_writers",
+                         "vm_swap_test/concurrent_swapin_clone_vm",
+                         "vm_swap_test/swapoff_killable",
+                         "vm_swap_test/swapoff_brings_pages_back",
+                         "vm_swap_test/no_page_leak_after_swapoff"),
+               must_log=(r"^init exited with status 0$",)),
+    BootConfig("swap-smp4", smp=4, image="swap", summary="user", memory="48M",
                extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
                       "-device", "virtio-blk-pci,drive=d0"),
                required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
@@ -309,6 +331,8 @@ BOOTS = (
                required=("fuzz/run", "fuzz/memfree_restored"),
                must_log=(r"^FUZZ DONE seed=\d+ calls=\d+ ", r"^init exited with status 0$")),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
+               summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
+    BootConfig("bench-smoke-smp4", smp=4, image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
 )
 

@@ -273,7 +273,7 @@ void smp_init(void)
 			trampoline_setup(tramp);
 		}
 		if (start_ap(next, id, tramp)) {
-			printk("smp: CPU %u (APIC id %u) online, parked\n", next, id);
+			printk("smp: CPU %u (APIC id %u) online\n", next, id);
 		} else {
 			printk("smp: CPU %u (APIC id %u) did not come up\n", next, id);
 			failed++;
@@ -281,8 +281,7 @@ void smp_init(void)
 		next++;
 	}
 	nr_cpus = next;
-	printk("smp: %u CPU%s, %u parked", num_online_cpus(), num_online_cpus() == 1 ? "" : "s",
-	       num_online_cpus() - 1);
+	printk("smp: %u CPU%s online", num_online_cpus(), num_online_cpus() == 1 ? "" : "s");
 	if (failed)
 		printk(", %u failed to start", failed);
 	printk("\n");
