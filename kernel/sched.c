@@ -298,6 +298,7 @@ struct task *task_alloc(void)
 	if (!t)
 		return NULL;
 	memset(t, 0, sizeof(*t));
+	t->usage = 1;			/* the task list's, dropped by task_free() */
 	cred_init_root(t);		/* kernel threads are root; fork copies the parent's */
 	t->kstack = kstack_alloc();
 	if (!t->kstack) {
@@ -320,12 +321,24 @@ struct task *task_alloc(void)
 	return t;
 }
 
-void task_free(struct task *t)
+void get_task_struct(struct task *t)
 {
+	__atomic_add_fetch(&t->usage, 1, __ATOMIC_RELAXED);
+}
+
+void put_task_struct(struct task *t)
+{
+	if (__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL))
+		return;
 	kstack_free(t->kstack);
 	kfree(t->fpu);
 	task_put_group(t);
 	kmem_cache_free(task_cache, t);
+}
+
+void task_free(struct task *t)
+{
+	put_task_struct(t);
 }
 
 /*
@@ -435,7 +448,10 @@ void sched_timer_tick(void)
  * what musl's sysconf(_SC_NPROCESSORS_ONLN) counts.
  */
 
-/* The task @pid names (0: the caller), if the caller may change it. */
+/*
+ * The task @pid names (0: the caller), if the caller may change it, with
+ * a reference for the caller to put.
+ */
 static long affinity_task(pid_t pid, bool set, struct task **out)
 {
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
@@ -447,6 +463,8 @@ static long affinity_task(pid_t pid, bool set, struct task **out)
 	else if (set && t != me && me->cred.euid != t->cred.uid &&
 		 me->cred.euid != t->cred.euid && !capable(CAP_SYS_NICE))
 		err = -EPERM;
+	if (!err)
+		get_task_struct(t);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	*out = t;
 	return err;
@@ -464,8 +482,10 @@ static long sys_sched_setaffinity(long pid, unsigned long len, const uint64_t __
 	err = affinity_task(pid, true, &t);
 	if (err)
 		return err;
-	if (!(mask & sched_cpus))
+	if (!(mask & sched_cpus)) {
+		put_task_struct(t);
 		return -EINVAL;			/* no CPU it could run on */
+	}
 	WRITE_ONCE(t->cpus_allowed, mask);
 	/* Linux returns with the task on an allowed CPU: move now, not at some tick. */
 	if (t == current()) {
@@ -478,6 +498,7 @@ static long sys_sched_setaffinity(long pid, unsigned long len, const uint64_t __
 			lapic_send_fixed(cpus[t->cpu].apic_id, IRQ_VECTOR_RESCHED);
 		spin_unlock_irqrestore(&rq_lock, irq);
 	}
+	put_task_struct(t);
 	return 0;
 }
 SYSCALL(__NR_sched_setaffinity, sys_sched_setaffinity);
@@ -495,6 +516,7 @@ static long sys_sched_getaffinity(long pid, unsigned long len, uint64_t __user *
 	if (err)
 		return err;
 	mask = READ_ONCE(t->cpus_allowed) & sched_cpus;
+	put_task_struct(t);
 	if (copy_to_user(umask, &mask, sizeof(mask)))
 		return -EFAULT;
 	return sizeof(mask);
@@ -593,6 +615,11 @@ __noreturn void cpu_idle(void)
 			arch_irq_enable();
 			schedule();
 		} else {
+			/*
+			 * Lazy TLB ends here: an idle CPU keeping a process's
+			 * page tables would be sent every shootdown of it.
+			 */
+			arch_switch_pgt(&kernel_pgt);
 			arch_idle();		/* sti; hlt: wakes on the next interrupt */
 			__atomic_fetch_and(&idle_cpus, ~bit, __ATOMIC_SEQ_CST);
 		}

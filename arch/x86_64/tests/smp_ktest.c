@@ -53,8 +53,18 @@ KTEST(smp_aps_online)
 
 struct sd_thread {
 	struct mm *mm;
+	pid_t pid;
 	volatile bool loaded, done;
 };
+
+static bool task_alive_pid(pid_t pid)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	bool alive = task_find(pid) != NULL;
+
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return alive;
+}
 
 static int sd_adopt(void *arg)
 {
@@ -92,8 +102,12 @@ KTEST(tlb_shootdown_batched_munmap)
 	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++) {
 		if (!cpu_online(cpu))
 			continue;
+		struct task *t;
+
 		st[cpu] = (struct sd_thread){ .mm = mm };
-		KT_ASSERT(!IS_ERR(kthread_create_on("tlb_adopt", sd_adopt, &st[cpu], 1ull << cpu)));
+		t = kthread_create_on("tlb_adopt", sd_adopt, &st[cpu], 1ull << cpu);
+		KT_ASSERT(!IS_ERR(t));
+		st[cpu].pid = t->pid;
 		others++;
 	}
 	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
@@ -123,6 +137,11 @@ KTEST(tlb_shootdown_batched_munmap)
 		while (cpu_online(cpu) && READ_ONCE(st[cpu].loaded))
 			schedule_timeout(1000000);
 	KT_ASSERT_EQ(mm->pgt.cpumask, 0);
+	/* Gone for good (stacks freed) before the next test counts free pages. */
+	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
+		while (st[cpu].pid && task_alive_pid(st[cpu].pid))
+			schedule_timeout(1000000);
+	schedule_timeout(20000000);	/* each CPU frees its dead task at its next switch */
 	mm_put(mm);
 	return KT_PASS;
 }
