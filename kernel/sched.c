@@ -76,6 +76,10 @@ bool is_idle_task(const struct task *t)
  */
 static uint64_t sched_cpus = 1;
 static uint64_t idle_cpus;
+/* /proc/stat: context switches and tasks started since boot (atomic). */
+static uint64_t nr_switches, nr_started;
+/* Task structs allocated and not yet freed (atomic; ktest_settle waits on it). */
+static unsigned long task_structs;
 
 /* Called with rq_lock held: wake an idle CPU (not this one) that may run @t. */
 static void kick_idle_cpu(struct task *t)
@@ -206,6 +210,7 @@ void schedule(void)
 		next->last_in_ns = now;
 	}
 	this_cpu()->current = next;
+	__atomic_add_fetch(&nr_switches, 1, __ATOMIC_RELAXED);
 	next->on_cpu = true;
 	next->cpu = this_cpu()->index;
 	prev_task[this_cpu()->index] = prev;
@@ -254,10 +259,56 @@ void wake_up_stopped(struct task *t)
 	spin_unlock_irqrestore(&rq_lock, irq);
 }
 
+/* ---- /proc/stat: where each CPU's ticks went ---- */
+
+/* Per CPU, written by that CPU's timer interrupt only. */
+static struct {
+	uint64_t user, system, idle;
+} cpu_ticks[MAX_CPUS];
+
+/* From every CPU's tick: charge it to user, system or idle, as Linux's tick accounting. */
+void sched_account_tick(void)
+{
+	const struct trap_frame *regs = get_irq_regs();
+	struct task *t = current();
+	unsigned int cpu = this_cpu()->index;
+
+	if (!t || is_idle_task(t))
+		cpu_ticks[cpu].idle++;
+	else if (regs && trap_from_user(regs))
+		cpu_ticks[cpu].user++;
+	else
+		cpu_ticks[cpu].system++;
+}
+
+void sched_cpu_stat(unsigned int cpu, struct sched_cpu_stat *st)
+{
+	st->user = READ_ONCE(cpu_ticks[cpu].user);
+	st->system = READ_ONCE(cpu_ticks[cpu].system);
+	st->idle = READ_ONCE(cpu_ticks[cpu].idle);
+}
+
+void sched_global_stat(uint64_t *switches, uint64_t *started, unsigned int *running)
+{
+	unsigned int n = 0;
+
+	*switches = __atomic_load_n(&nr_switches, __ATOMIC_RELAXED);
+	*started = __atomic_load_n(&nr_started, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		struct task *t = READ_ONCE(cpus[i].current);
+
+		if (t && !is_idle_task(t))
+			n++;
+	}
+	*running = n + READ_ONCE(nr_queued);
+}
+
 /* Enqueue a task that has never run (new kernel thread or fork child). */
 void sched_start_task(struct task *t)
 {
 	unsigned long irq = spin_lock_irqsave(&rq_lock);
+
+	__atomic_add_fetch(&nr_started, 1, __ATOMIC_RELAXED);
 
 	t->state = TASK_RUNNING;
 	enqueue(t);
@@ -305,6 +356,7 @@ struct task *task_alloc(void)
 		kmem_cache_free(task_cache, t);
 		return NULL;
 	}
+	__atomic_add_fetch(&task_structs, 1, __ATOMIC_RELAXED);
 	INIT_LIST_HEAD(&t->run_node);
 	INIT_LIST_HEAD(&t->children);
 	INIT_LIST_HEAD(&t->sibling);
@@ -326,10 +378,16 @@ void get_task_struct(struct task *t)
 	__atomic_add_fetch(&t->usage, 1, __ATOMIC_RELAXED);
 }
 
+unsigned long nr_task_structs(void)
+{
+	return __atomic_load_n(&task_structs, __ATOMIC_ACQUIRE);
+}
+
 void put_task_struct(struct task *t)
 {
 	if (__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL))
 		return;
+	__atomic_sub_fetch(&task_structs, 1, __ATOMIC_RELEASE);
 	kstack_free(t->kstack);
 	kfree(t->fpu);
 	task_put_group(t);
