@@ -5,6 +5,9 @@
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 #include "kernel/watchdog.h"
+#include "kernel/sched.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 
@@ -53,6 +56,20 @@ static bool selected(const char *sel, const struct ktest *t)
 
 #define MAX_KTESTS	512
 
+/*
+ * With other CPUs running tasks, a kernel thread a test started may still
+ * be exiting - its stack not yet freed - when the next test counts free
+ * pages. Before each test, wait (up to 2 s) until every task struct made
+ * since the tests began is gone again.
+ */
+static unsigned long settle_tasks;
+
+static void ktest_settle(void)
+{
+	for (int i = 0; i < 2000 && nr_task_structs() > settle_tasks; i++)
+		schedule_timeout(1000000);
+}
+
 int ktest_run(const char *sel)
 {
 	static const struct ktest *order[MAX_KTESTS];
@@ -68,6 +85,7 @@ int ktest_run(const char *sel)
 		order[j] = t;
 	}
 	printk("ktest: running in-kernel tests (%s)\n", sel);
+	settle_tasks = nr_task_structs();
 	for (unsigned int i = 0; i < n; i++) {
 		const struct ktest *t = order[i];
 
@@ -80,6 +98,7 @@ int ktest_run(const char *sel)
 		 * only a single test that hangs is reported.
 		 */
 		touch_softlockup_watchdog();
+		ktest_settle();
 		switch (t->fn()) {
 		case KT_PASS:
 			printk("KTEST PASS %s\n", t->name);

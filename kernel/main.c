@@ -42,6 +42,7 @@
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/smp.h>
+#include <arch/tlb.h>
 #include <arch/pci.h>
 #include <arch/pgtable.h>
 #include <arch/trap.h>
@@ -240,12 +241,14 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	console_fb_init();
 	watchdog_init();		/* before the first tick can check */
 	interrupts_init();
-	smp_init();			/* APs start, then park (arch/smp.h) */
+	tlb_init();
+	smp_init();			/* APs start, then wait to schedule (arch/smp.h) */
 	if (clock_tsc_khz())
 		printk("boot: kernel ready %lu ms after kmain\n",
 		       (unsigned long)((rdtsc() - tsc_at_entry) / clock_tsc_khz()));
 
 	processes_init();
+	smp_start_scheduling();		/* the APs take tasks from now on */
 
 	if (cmdline_get("ktest", sel, sizeof(sel))) {
 		int failed = ktest_run(sel);

@@ -150,7 +150,7 @@ static long sys_pidfd_send_signal(long pidfd, long sig, const struct siginfo __u
 	struct task *t;
 	unsigned long irq;
 	pid_t pid;
-	long err;
+	long err, ret = 0;
 
 	if (flags)
 		return -EINVAL;
@@ -173,15 +173,18 @@ static long sys_pidfd_send_signal(long pidfd, long sig, const struct siginfo __u
 	}
 	irq = spin_lock_irqsave(&tasklist_lock);
 	t = task_find(pid);
+	if (t)
+		get_task_struct(t);	/* another CPU may reap it meanwhile */
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
 		return -ESRCH;
 	if (uinfo && t != current() && (si.si_code >= 0 || si.si_code == SI_TKILL))
-		return -EPERM;
-	if (!cred_may_signal(t, (int)sig))
-		return -EPERM;
-	if (!sig || t->state == TASK_ZOMBIE)
-		return 0;
-	return send_signal(t, (int)sig, &si);
+		ret = -EPERM;
+	else if (!cred_may_signal(t, (int)sig))
+		ret = -EPERM;
+	else if (sig && t->signal->nr_threads)
+		ret = send_signal(t, (int)sig, &si);
+	put_task_struct(t);
+	return ret;
 }
 SYSCALL(__NR_pidfd_send_signal, sys_pidfd_send_signal);

@@ -522,8 +522,10 @@ static unsigned int reparent_children(struct task *t, struct task **orphans, uns
 	unsigned int norphans = 0;
 
 	list_for_each_entry_safe(c, n, &t->children, sibling) {
-		if (c->pdeathsig && c->state != TASK_ZOMBIE && norphans < max)
+		if (c->pdeathsig && c->state != TASK_ZOMBIE && norphans < max) {
+			get_task_struct(c);	/* signalled after the unlock */
 			orphans[norphans++] = c;
+		}
 		list_del(&c->sibling);
 		c->parent = init_task;
 		list_add_tail(&c->sibling, &init_task->children);
@@ -572,7 +574,7 @@ static void exit_release(struct task *t)
 		struct mm *mm = t->mm;
 		unsigned long irq;
 
-		arch_switch_pgd(kernel_pgt.root);
+		arch_switch_pgt(&kernel_pgt);
 		/*
 		 * Under tasklist_lock: whoever finds our mm there (mm_access,
 		 * /proc) takes its reference before ours can be the last.
@@ -682,9 +684,11 @@ static void exit_unhash(struct task *t, int status)
 		group_dead_locked(t, orphans, ARRAY_SIZE(orphans), &norphans);
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	/* No sleep since the unlock: the orphans are still there. */
-	for (unsigned int i = 0; i < norphans; i++)
+	/* Each orphan's struct is ours until put: it may be reaped meanwhile. */
+	for (unsigned int i = 0; i < norphans; i++) {
 		send_signal(orphans[i], orphans[i]->pdeathsig, NULL);
+		put_task_struct(orphans[i]);
+	}
 	if (to_free)
 		task_free(to_free);		/* a leader long off its CPU */
 }

@@ -171,14 +171,18 @@ void exit_ptrace(struct task *tracer)
 			}
 			continue;
 		}
-		if (exitkill && nkill < ARRAY_SIZE(kill))
+		if (exitkill && nkill < ARRAY_SIZE(kill)) {
+			get_task_struct(t);
 			kill[nkill++] = t;
+		}
 		ptrace_resume(t, -1);	/* keeps the signal its stop holds */
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	/* No sleep since the unlock: the tracees cannot have been reaped. */
-	for (unsigned int i = 0; i < nkill; i++)
+	/* Held by reference: another CPU may reap them meanwhile. */
+	for (unsigned int i = 0; i < nkill; i++) {
 		send_signal(kill[i], SIGKILL, NULL);
+		put_task_struct(kill[i]);
+	}
 	for (unsigned int i = 0; i < ndead; i++)
 		task_free(dead[i]);
 }

@@ -1,9 +1,20 @@
 /*
- * sched.c - a preemptive round-robin scheduler.
+ * sched.c - a preemptive round-robin scheduler for every CPU.
  *
  * One run queue (a FIFO list of runnable tasks that are not running) under
- * one spinlock; each CPU has an idle task that runs when the queue is
- * empty. The timer tick marks the running task need_resched when others
+ * one spinlock, shared by all CPUs; each CPU has an idle task that runs
+ * when the queue has nothing for it. One queue rather than one per CPU:
+ * for the 1-8 CPUs Pagoda runs on, the lock is held for a few list
+ * operations per switch, so it is not where time goes, and a single queue
+ * needs no load balancing - an idle CPU takes the next task (whose
+ * affinity allows it) as soon as one is queued. Queueing a task when a
+ * CPU that may run it is idle sends that CPU a reschedule IPI
+ * (IRQ_VECTOR_RESCHED), so it does not wait for its next tick.
+ *
+ * A task is on_cpu from the moment a CPU picks it until the switch away
+ * from it is complete (the next task clears it in sched_finish_switch);
+ * no other CPU picks an on_cpu task, so a task woken while it is still
+ * running elsewhere is never run twice at once. The timer tick marks the running task need_resched when others
  * wait; the flag is acted on when the task next returns to user mode
  * (exit_to_user), so kernel code is never preempted in the middle: it gives
  * up the CPU only by sleeping or calling schedule(). Kernel code that does
@@ -42,6 +53,9 @@
 #include <arch/context.h>
 #include <arch/cpu.h>
 #include <arch/trap.h>
+#include <arch/irq.h>
+#include <arch/lapic.h>
+#include <arch/percpu.h>
 
 static spinlock_t rq_lock = SPINLOCK_INIT;
 /* The atomic count at switch_to(): rq_lock, nothing else (see the top). */
@@ -56,6 +70,27 @@ bool is_idle_task(const struct task *t)
 	return t >= idle_tasks && t < idle_tasks + MAX_CPUS;
 }
 
+/*
+ * CPUs that run tasks (bit n: cpus[n]), and those of them idle in
+ * cpu_idle() right now, which a newly queued task should wake.
+ */
+static uint64_t sched_cpus = 1;
+static uint64_t idle_cpus;
+/* /proc/stat: context switches and tasks started since boot (atomic). */
+static uint64_t nr_switches, nr_started;
+/* Task structs allocated and not yet freed (atomic; ktest_settle waits on it). */
+static unsigned long task_structs;
+
+/* Called with rq_lock held: wake an idle CPU (not this one) that may run @t. */
+static void kick_idle_cpu(struct task *t)
+{
+	uint64_t m = __atomic_load_n(&idle_cpus, __ATOMIC_ACQUIRE) & t->cpus_allowed &
+		     ~(1ull << this_cpu()->index);
+
+	if (m)
+		lapic_send_fixed(cpus[__builtin_ctzll(m)].apic_id, IRQ_VECTOR_RESCHED);
+}
+
 /* Called with rq_lock held: put @t at the tail of the run queue. */
 static void enqueue(struct task *t)
 {
@@ -64,19 +99,51 @@ static void enqueue(struct task *t)
 	list_add_tail(&t->run_node, &run_queue);
 	t->on_rq = true;
 	nr_queued++;
+	kick_idle_cpu(t);
 }
 
-static struct task *pick_next(void)
+/* May this CPU take @t off the queue? (rq_lock held) @prev is ours anyway. */
+static bool can_pick(const struct task *t, const struct task *prev, unsigned int cpu)
 {
+	return (t->cpus_allowed & (1ull << cpu)) && (!t->on_cpu || t == prev);
+}
+
+/* The first task in the queue this CPU may run, dequeued; else its idle task. */
+static struct task *pick_next(struct task *prev)
+{
+	unsigned int cpu = this_cpu()->index;
 	struct task *t;
 
-	if (list_empty(&run_queue))
-		return &idle_tasks[this_cpu()->index];
-	t = list_first_entry(&run_queue, struct task, run_node);
-	list_del_init(&t->run_node);
-	t->on_rq = false;
-	nr_queued--;
-	return t;
+	list_for_each_entry(t, &run_queue, run_node) {
+		if (!can_pick(t, prev, cpu))
+			continue;
+		list_del_init(&t->run_node);
+		t->on_rq = false;
+		nr_queued--;
+		return t;
+	}
+	return &idle_tasks[cpu];
+}
+
+/* Is there a task this CPU could take? (for the idle loop) */
+static bool have_work(void)
+{
+	unsigned int cpu = this_cpu()->index;
+	unsigned long irq;
+	struct task *t;
+	bool found = false;
+
+	if (!READ_ONCE(nr_queued))
+		return false;
+	irq = spin_lock_irqsave(&rq_lock);
+	list_for_each_entry(t, &run_queue, run_node) {
+		if (can_pick(t, NULL, cpu)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&rq_lock, irq);
+	return found;
 }
 
 /*
@@ -92,6 +159,8 @@ void sched_finish_switch(void)
 	struct task *prev = prev_task[this_cpu()->index];
 
 	atomic_count_set(t->saved_atomic_count);
+	if (prev)
+		prev->on_cpu = false;		/* its registers are saved: others may run it */
 	if (t->mm)
 		vm_activate(t->mm);
 	if (t->kstack)
@@ -127,7 +196,7 @@ void schedule(void)
 	prev->need_resched = false;
 	if (prev->state == TASK_RUNNING)
 		enqueue(prev);
-	next = pick_next();
+	next = pick_next(prev);
 	if (next == prev) {
 		spin_unlock_irqrestore(&rq_lock, irq);
 		return;
@@ -141,6 +210,9 @@ void schedule(void)
 		next->last_in_ns = now;
 	}
 	this_cpu()->current = next;
+	__atomic_add_fetch(&nr_switches, 1, __ATOMIC_RELAXED);
+	next->on_cpu = true;
+	next->cpu = this_cpu()->index;
 	prev_task[this_cpu()->index] = prev;
 	prev->saved_atomic_count = atomic_count();
 	switch_to(&prev->saved_rsp, next->saved_rsp);
@@ -167,7 +239,8 @@ void wake_up_task(struct task *t)
 
 	if (t->state == TASK_INTERRUPTIBLE || t->state == TASK_UNINTERRUPTIBLE) {
 		t->state = TASK_RUNNING;
-		if (t != current())
+		/* Still current somewhere: its own schedule() sees RUNNING and keeps it. */
+		if (!t->on_cpu)
 			enqueue(t);
 	}
 	spin_unlock_irqrestore(&rq_lock, irq);
@@ -180,16 +253,62 @@ void wake_up_stopped(struct task *t)
 
 	if (t->state == TASK_STOPPED || t->state == TASK_TRACED) {
 		t->state = TASK_RUNNING;
-		if (t != current())
+		if (!t->on_cpu)
 			enqueue(t);
 	}
 	spin_unlock_irqrestore(&rq_lock, irq);
+}
+
+/* ---- /proc/stat: where each CPU's ticks went ---- */
+
+/* Per CPU, written by that CPU's timer interrupt only. */
+static struct {
+	uint64_t user, system, idle;
+} cpu_ticks[MAX_CPUS];
+
+/* From every CPU's tick: charge it to user, system or idle, as Linux's tick accounting. */
+void sched_account_tick(void)
+{
+	const struct trap_frame *regs = get_irq_regs();
+	struct task *t = current();
+	unsigned int cpu = this_cpu()->index;
+
+	if (!t || is_idle_task(t))
+		cpu_ticks[cpu].idle++;
+	else if (regs && trap_from_user(regs))
+		cpu_ticks[cpu].user++;
+	else
+		cpu_ticks[cpu].system++;
+}
+
+void sched_cpu_stat(unsigned int cpu, struct sched_cpu_stat *st)
+{
+	st->user = READ_ONCE(cpu_ticks[cpu].user);
+	st->system = READ_ONCE(cpu_ticks[cpu].system);
+	st->idle = READ_ONCE(cpu_ticks[cpu].idle);
+}
+
+void sched_global_stat(uint64_t *switches, uint64_t *started, unsigned int *running)
+{
+	unsigned int n = 0;
+
+	*switches = __atomic_load_n(&nr_switches, __ATOMIC_RELAXED);
+	*started = __atomic_load_n(&nr_started, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		struct task *t = READ_ONCE(cpus[i].current);
+
+		if (t && !is_idle_task(t))
+			n++;
+	}
+	*running = n + READ_ONCE(nr_queued);
 }
 
 /* Enqueue a task that has never run (new kernel thread or fork child). */
 void sched_start_task(struct task *t)
 {
 	unsigned long irq = spin_lock_irqsave(&rq_lock);
+
+	__atomic_add_fetch(&nr_started, 1, __ATOMIC_RELAXED);
 
 	t->state = TASK_RUNNING;
 	enqueue(t);
@@ -230,12 +349,14 @@ struct task *task_alloc(void)
 	if (!t)
 		return NULL;
 	memset(t, 0, sizeof(*t));
+	t->usage = 1;			/* the task list's, dropped by task_free() */
 	cred_init_root(t);		/* kernel threads are root; fork copies the parent's */
 	t->kstack = kstack_alloc();
 	if (!t->kstack) {
 		kmem_cache_free(task_cache, t);
 		return NULL;
 	}
+	__atomic_add_fetch(&task_structs, 1, __ATOMIC_RELAXED);
 	INIT_LIST_HEAD(&t->run_node);
 	INIT_LIST_HEAD(&t->children);
 	INIT_LIST_HEAD(&t->sibling);
@@ -252,12 +373,30 @@ struct task *task_alloc(void)
 	return t;
 }
 
-void task_free(struct task *t)
+void get_task_struct(struct task *t)
 {
+	__atomic_add_fetch(&t->usage, 1, __ATOMIC_RELAXED);
+}
+
+unsigned long nr_task_structs(void)
+{
+	return __atomic_load_n(&task_structs, __ATOMIC_ACQUIRE);
+}
+
+void put_task_struct(struct task *t)
+{
+	if (__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL))
+		return;
+	__atomic_sub_fetch(&task_structs, 1, __ATOMIC_RELEASE);
 	kstack_free(t->kstack);
 	kfree(t->fpu);
 	task_put_group(t);
 	kmem_cache_free(task_cache, t);
+}
+
+void task_free(struct task *t)
+{
+	put_task_struct(t);
 }
 
 /*
@@ -279,6 +418,12 @@ uint64_t task_prepare_stack(struct task *t, void (*entry)(void), uint64_t r12,
 
 struct task *kthread_create(const char *name, int (*fn)(void *), void *arg)
 {
+	return kthread_create_on(name, fn, arg, ~0ull);
+}
+
+struct task *kthread_create_on(const char *name, int (*fn)(void *), void *arg,
+			       uint64_t cpus)
+{
 	struct task *t = task_alloc();
 
 	if (!t)
@@ -288,6 +433,7 @@ struct task *kthread_create(const char *name, int (*fn)(void *), void *arg)
 		return ERR_PTR(-ENOMEM);
 	}
 	t->kthread = true;
+	t->cpus_allowed = cpus;
 	strlcpy(t->comm, name, sizeof(t->comm));
 	/* Leave room for a user frame at the top: init turns into a process. */
 	t->saved_rsp = task_prepare_stack(t, task_entry_kthread, (uint64_t)fn,
@@ -356,14 +502,14 @@ void sched_timer_tick(void)
 /* ---- CPU affinity: sched_setaffinity, sched_getaffinity, getcpu ---- */
 
 /*
- * The CPUs that run tasks. Only the boot CPU schedules so far (the
- * application processors are started and parked, arch/x86_64/smp.c), so
- * that is what sched_getaffinity - and musl's sysconf(_SC_NPROCESSORS_ONLN),
- * which counts its bits - reports.
+ * sched_getaffinity reports the CPUs that run tasks (sched_cpus), which is
+ * what musl's sysconf(_SC_NPROCESSORS_ONLN) counts.
  */
-static uint64_t sched_cpus = 1;
 
-/* The task @pid names (0: the caller), if the caller may change it. */
+/*
+ * The task @pid names (0: the caller), if the caller may change it, with
+ * a reference for the caller to put.
+ */
 static long affinity_task(pid_t pid, bool set, struct task **out)
 {
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
@@ -375,6 +521,8 @@ static long affinity_task(pid_t pid, bool set, struct task **out)
 	else if (set && t != me && me->cred.euid != t->cred.uid &&
 		 me->cred.euid != t->cred.euid && !capable(CAP_SYS_NICE))
 		err = -EPERM;
+	if (!err)
+		get_task_struct(t);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	*out = t;
 	return err;
@@ -392,9 +540,23 @@ static long sys_sched_setaffinity(long pid, unsigned long len, const uint64_t __
 	err = affinity_task(pid, true, &t);
 	if (err)
 		return err;
-	if (!(mask & sched_cpus))
+	if (!(mask & sched_cpus)) {
+		put_task_struct(t);
 		return -EINVAL;			/* no CPU it could run on */
+	}
 	WRITE_ONCE(t->cpus_allowed, mask);
+	/* Linux returns with the task on an allowed CPU: move now, not at some tick. */
+	if (t == current()) {
+		if (!(mask & (1ull << this_cpu()->index)))
+			schedule();
+	} else {
+		unsigned long irq = spin_lock_irqsave(&rq_lock);
+
+		if (t->on_cpu && !(mask & (1ull << t->cpu)))
+			lapic_send_fixed(cpus[t->cpu].apic_id, IRQ_VECTOR_RESCHED);
+		spin_unlock_irqrestore(&rq_lock, irq);
+	}
+	put_task_struct(t);
 	return 0;
 }
 SYSCALL(__NR_sched_setaffinity, sys_sched_setaffinity);
@@ -412,6 +574,7 @@ static long sys_sched_getaffinity(long pid, unsigned long len, uint64_t __user *
 	if (err)
 		return err;
 	mask = READ_ONCE(t->cpus_allowed) & sched_cpus;
+	put_task_struct(t);
 	if (copy_to_user(umask, &mask, sizeof(mask)))
 		return -EFAULT;
 	return sizeof(mask);
@@ -433,13 +596,11 @@ SYSCALL(__NR_getcpu, sys_getcpu);
 
 /* ---- start-up ---- */
 
-void sched_init(void)
+/* This CPU's idle task: the code running now, on the stack it has. */
+static void idle_task_init(void)
 {
 	struct task *idle = &idle_tasks[this_cpu()->index];
 
-	task_cache = kmem_cache_create("task", sizeof(struct task), 16);
-	if (!task_cache)
-		panic("sched_init: no task cache");
 	INIT_LIST_HEAD(&idle->run_node);
 	INIT_LIST_HEAD(&idle->children);
 	INIT_LIST_HEAD(&idle->sibling);
@@ -449,21 +610,76 @@ void sched_init(void)
 	idle->state = TASK_RUNNING;
 	strlcpy(idle->comm, "idle", sizeof(idle->comm));
 	cred_init_root(idle);		/* the kernel acts as root */
+	idle->cpus_allowed = 1ull << this_cpu()->index;
+	idle->on_cpu = true;
 	/* The boot stack becomes the idle task's; it has no kstack slot. */
 	this_cpu()->current = idle;
 }
 
-/* The boot CPU ends here once init runs: sleep until there is work. */
+static void resched_irq(void *arg)
+{
+	(void)arg;
+	/* Nothing to do: the idle loop (or the return to user) looks at the queue. */
+	if (current())
+		current()->need_resched = true;
+}
+
+void sched_init(void)
+{
+	task_cache = kmem_cache_create("task", sizeof(struct task), 16);
+	if (!task_cache)
+		panic("sched_init: no task cache");
+	idle_task_init();
+	irq_register_vector(IRQ_VECTOR_RESCHED, resched_irq, NULL);
+}
+
+/* Contract in sched.h. */
+void sched_init_ap(void)
+{
+	idle_task_init();
+}
+
+/* Contract in sched.h. */
+void sched_cpu_online(unsigned int cpu)
+{
+	__atomic_fetch_or(&sched_cpus, 1ull << cpu, __ATOMIC_SEQ_CST);
+}
+
+unsigned int sched_nr_cpus(void)
+{
+	unsigned int n = 0;
+
+	for (uint64_t m = __atomic_load_n(&sched_cpus, __ATOMIC_RELAXED); m; m &= m - 1)
+		n++;
+	return n;
+}
+
+/*
+ * Every CPU ends here once it runs tasks: sleep until there is work. The
+ * CPU is marked idle *before* it looks at the queue, so a task queued
+ * after the look sends it a reschedule IPI, which the sti; hlt pair
+ * cannot miss (the interrupt stays pending across sti).
+ */
 __noreturn void cpu_idle(void)
 {
+	uint64_t bit = 1ull << this_cpu()->index;
+
 	for (;;) {
 		touch_softlockup_watchdog();	/* idling is not a lockup */
 		arch_irq_disable();
-		if (READ_ONCE(nr_queued)) {
+		__atomic_fetch_or(&idle_cpus, bit, __ATOMIC_SEQ_CST);
+		if (have_work()) {
+			__atomic_fetch_and(&idle_cpus, ~bit, __ATOMIC_SEQ_CST);
 			arch_irq_enable();
 			schedule();
 		} else {
+			/*
+			 * Lazy TLB ends here: an idle CPU keeping a process's
+			 * page tables would be sent every shootdown of it.
+			 */
+			arch_switch_pgt(&kernel_pgt);
 			arch_idle();		/* sti; hlt: wakes on the next interrupt */
+			__atomic_fetch_and(&idle_cpus, ~bit, __ATOMIC_SEQ_CST);
 		}
 	}
 }

@@ -361,12 +361,16 @@ int kill_pgrp(pid_t pgid, int sig)
 	/* Collect under the lock, send outside it (send may wake tasks). */
 	irq = spin_lock_irqsave(&tasklist_lock);
 	for_each_task(t) {
-		if (t->pgid == pgid && process_alive(t) && n < ARRAY_SIZE(targets))
+		if (t->pgid == pgid && process_alive(t) && n < ARRAY_SIZE(targets)) {
+			get_task_struct(t);
 			targets[n++] = t;
+		}
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		send_signal(targets[i], sig, NULL);
+		put_task_struct(targets[i]);
+	}
 	return n ? 0 : -ESRCH;
 }
 
@@ -404,14 +408,18 @@ static int kill_many(kill_match_fn match, pid_t arg, int sig)
 	for_each_task(t) {
 		if (!match(t, arg) || !process_alive(t))
 			continue;
-		if (!cred_may_signal(t, sig))
+		if (!cred_may_signal(t, sig)) {
 			denied++;
-		else if (n < ARRAY_SIZE(targets))
+		} else if (n < ARRAY_SIZE(targets)) {
+			get_task_struct(t);
 			targets[n++] = t;
+		}
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		send_user_signal(targets[i], sig);
+		put_task_struct(targets[i]);
+	}
 	return n ? 0 : denied ? -EPERM : -ESRCH;
 }
 
@@ -975,20 +983,17 @@ void exit_to_user(struct trap_frame *tf)
 void signal_timer_tick(void)
 {
 	uint64_t now = clock_ns();
-	struct task *t, *fire[16];
-	unsigned int n = 0;
+	struct task *t;
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
+	/* Sent under the lock: on another CPU the process could be reaped otherwise. */
 	for_each_task(t) {
-		if (t->alarm_at_ns && t->alarm_at_ns <= now && n < ARRAY_SIZE(fire) &&
-		    process_alive(t)) {
+		if (t->alarm_at_ns && t->alarm_at_ns <= now && process_alive(t)) {
 			t->alarm_at_ns = t->alarm_interval_ns ? now + t->alarm_interval_ns : 0;
-			fire[n++] = t;
+			send_signal(t, SIGALRM, NULL);
 		}
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	for (unsigned int i = 0; i < n; i++)
-		send_signal(fire[i], SIGALRM, NULL);
 }
 
 /* ---- system calls ---- */
@@ -1159,6 +1164,7 @@ static long sys_kill(long pid, long sig)
 {
 	struct task *t;
 	unsigned long irq;
+	long ret = 0;
 
 	if (sig < 0 || sig > NR_SIGNALS)
 		return -EINVAL;
@@ -1172,14 +1178,17 @@ static long sys_kill(long pid, long sig)
 	t = task_find(pid);
 	if (t && t->kthread)
 		t = NULL;			/* a kernel thread */
+	if (t)
+		get_task_struct(t);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
 		return -ESRCH;
 	if (!cred_may_signal(t, sig))
-		return -EPERM;			/* kill(2): neither uid matches */
-	if (!t->signal->nr_threads)
-		return 0;			/* Linux: signalling a zombie succeeds */
-	return send_user_signal(t, sig);	/* a thread's tid names its process */
+		ret = -EPERM;			/* kill(2): neither uid matches */
+	else if (t->signal->nr_threads)	/* Linux: signalling a zombie succeeds */
+		ret = send_user_signal(t, sig);	/* a thread's tid names its process */
+	put_task_struct(t);
+	return ret;
 }
 SYSCALL(__NR_kill, sys_kill);
 
@@ -1193,6 +1202,7 @@ static long thread_kill(long tgid, long tid, long sig)
 	struct task *t;
 	struct siginfo si;
 	unsigned long irq;
+	long ret = 0;
 
 	if (sig < 0 || sig > NR_SIGNALS)
 		return -EINVAL;
@@ -1200,19 +1210,22 @@ static long thread_kill(long tgid, long tid, long sig)
 	t = task_find(tid);
 	if (t && (t->kthread || t->thread_exited || (tgid != -1 && t->tgid != tgid)))
 		t = NULL;
+	if (t)
+		get_task_struct(t);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!t)
 		return -ESRCH;
-	if (!cred_may_signal(t, sig))
-		return -EPERM;
-	if (!sig)
-		return 0;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
 	si.si_code = SI_TKILL;
 	si.si_pid = current()->tgid;
 	si.si_uid = current()->cred.uid;
-	return send_signal_thread(t, sig, &si);
+	if (!cred_may_signal(t, sig))
+		ret = -EPERM;
+	else if (sig)
+		ret = send_signal_thread(t, sig, &si);
+	put_task_struct(t);
+	return ret;
 }
 
 static long sys_tgkill(long tgid, long tid, long sig)

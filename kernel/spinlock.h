@@ -21,6 +21,7 @@
 #define KERNEL_SPINLOCK_H
 
 #include <arch/cpu.h>
+#include <arch/tlb.h>
 #include "kernel/lock_order.h"
 #include "kernel/might_sleep.h"
 #include <stdint.h>
@@ -53,8 +54,10 @@ static inline __attribute__((always_inline)) void __spin_lock_how(spinlock_t *l,
 	if (lock_order_checked(l->rank))
 		lock_order_acquire(l, (enum lock_rank)l->rank, how);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			tlb_ipi_poll();	/* the holder may be waiting for our flush */
 			arch_cpu_relax();
+		}
 }
 
 static inline __attribute__((always_inline)) void __spin_lock(spinlock_t *l)

@@ -108,6 +108,14 @@ struct task {
 	void *kstack;			/* lowest usable byte of the kernel stack */
 	bool need_resched;
 	bool on_rq;
+	bool on_cpu;			/* rq_lock: current on some CPU (another may not pick it) */
+	/*
+	 * References to the struct (atomic): the task list's, and one per
+	 * holder between finding it under tasklist_lock and using it after
+	 * the unlock - with other CPUs running, it may be reaped meanwhile.
+	 */
+	unsigned int usage;
+	unsigned int cpu;		/* the CPU it last ran on (rq_lock) */
 	bool kthread;			/* a kernel thread (until init's execve) */
 	uint64_t cpus_allowed;		/* sched_setaffinity: bit n = CPU n may run it */
 	bool off_cpu;			/* a zombie that has switched away for good */
@@ -271,6 +279,17 @@ uint64_t task_cpu_time_ns(struct task *t);
  * Returns the task or ERR_PTR(-ENOMEM).
  */
 struct task *kthread_create(const char *name, int (*fn)(void *), void *arg);
+/* The same, allowed only on the CPUs of @cpus (bit n: CPU n) from the start. */
+struct task *kthread_create_on(const char *name, int (*fn)(void *), void *arg,
+			       uint64_t cpus);
+
+/*
+ * Keep @t's struct alive past tasklist_lock (kernel/sched.c): take the
+ * reference while holding the lock, drop it when done. task_free() is the
+ * task list's own put.
+ */
+void get_task_struct(struct task *t);
+void put_task_struct(struct task *t);
 
 /* Processes (kernel/proc.c) */
 struct task *task_find(pid_t pid);	/* NULL if none; caller holds tasklist_lock */

@@ -30,6 +30,7 @@
  */
 #include "kernel/time.h"
 #include "kernel/sched.h"
+#include "kernel/task.h"
 #include "kernel/watchdog.h"
 #include "kernel/compiler.h"
 #include "kernel/spinlock.h"
@@ -56,8 +57,16 @@ uint64_t jiffies_read(void)
 void time_tick(void)
 {
 	__atomic_add_fetch(&jiffies, 1, __ATOMIC_RELAXED);
+	sched_account_tick();		/* /proc/stat */
 	sched_timer_tick();		/* timed sleepers, time slices, alarms */
 	watchdog_tick();		/* stuck in the kernel? (watchdog.c) */
+}
+
+void time_tick_ap(void)
+{
+	sched_account_tick();
+	sched_tick();			/* this CPU's time slice */
+	watchdog_tick();
 }
 
 static uint64_t khz_to_mult(uint64_t khz)

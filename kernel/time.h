@@ -17,7 +17,8 @@
 #define NSEC_PER_SEC	1000000000ull
 
 uint64_t jiffies_read(void);
-void time_tick(void);			/* called by the timer interrupt */
+void time_tick(void);			/* called by the boot CPU's timer interrupt */
+void time_tick_ap(void);		/* ... and by the other CPUs': slices only */
 uint64_t clock_ns(void);
 /* Read the RTC once so CLOCK_REALTIME has an epoch (sys_misc.c). */
 void time_init_realtime(void);

@@ -79,7 +79,7 @@ struct mm *mm_create(void)
 /* Load @mm's page tables on this CPU (the scheduler, at a switch). */
 void vm_activate(struct mm *mm)
 {
-	arch_switch_pgd(mm->pgt.root);
+	arch_switch_pgt(&mm->pgt);
 }
 
 /*
@@ -153,9 +153,10 @@ struct mm *mm_dup(struct mm *src)
 	mm->arg_end = src->arg_end;
 	mm->env_start = src->env_start;
 	mm->env_end = src->env_end;
+	/* The parent's PTEs were write-protected: no CPU may keep writing through old entries. */
+	arch_flush_tlb_mm(&src->pgt);
 	mmap_write_unlock(mm);
 	mmap_write_unlock(src);
-	arch_flush_tlb_all();		/* the parent's PTEs were write-protected */
 	if (err) {
 		mm_put(mm);
 		return NULL;
@@ -178,7 +179,14 @@ void mm_put(struct mm *mm)
 	might_sleep();			/* Linux's mmput(): even when not the last */
 	if (__atomic_sub_fetch(&mm->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
-	mmap_write_lock(mm);
+	/*
+	 * The last reference: no task uses this mm, so nobody can hold its
+	 * lock while waiting for another - only reclaim's trylocks reach it.
+	 * That makes taking it inside another mm's lock safe, which the OOM
+	 * killer does when its victim exits first (Linux's mmput_async
+	 * avoids the same nesting), so tell the lock-order checker.
+	 */
+	mmap_write_lock_nested(mm);
 	while ((v = vma_first(&mm->vmas))) {
 		zap_vma_range(mm, v, v->start, v->end, ZAP_EXIT);
 		vma_remove(mm, v);

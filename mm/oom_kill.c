@@ -188,6 +188,7 @@ static unsigned int collect_sharers(struct oom_victim *ov, struct task **others,
 		}
 		if (n < max) {
 			t->oom_victim = true;
+			get_task_struct(t);	/* put by out_of_memory() */
 			others[n++] = t;
 		} else {
 			ov->can_reap = false;	/* one we could not kill */
@@ -230,6 +231,7 @@ static bool select_victim(struct oom_victim *ov, struct task **others, unsigned 
 	if (chosen && !mm_get_unless_zero(chosen->mm))
 		chosen = NULL;
 	if (chosen) {
+		get_task_struct(chosen);	/* put by out_of_memory() */
 		ov->task = chosen;
 		ov->mm = chosen->mm;
 		ov->pid = chosen->pid;
@@ -293,6 +295,9 @@ bool out_of_memory(void)
 	dying_ourselves = ov.task == cur || cur->mm == ov.mm;
 	reaped = !dying_ourselves && ov.can_reap && oom_try_reap(ov.mm, ov.pid, ov.comm);
 	mm_put(ov.mm);
+	put_task_struct(ov.task);
+	for (unsigned int i = 0; i < nothers; i++)
+		put_task_struct(others[i]);
 	if (dying_ourselves)
 		return false;
 	if (!reaped)

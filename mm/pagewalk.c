@@ -365,7 +365,7 @@ int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 		if (fatal_signal_pending(current()))
 			return -EINTR;
 		if (need_resched()) {
-			arch_flush_tlb_all();
+			arch_flush_tlb_mm(&src->pgt);
 			cond_resched();
 		}
 		pte_cursor_lock(&d, &dst->pgt, va);

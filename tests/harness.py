@@ -178,6 +178,7 @@ class BootConfig:
     atomic_sleep: bool = True       # with --atomic-sleep: its image boots with
                                     # debug_atomic_sleep=1 and must print ATOMIC_SLEEP_RE
     no_warnings: bool = False       # fail on any kernel "WARNING:"/"BUG:" line (fuzz)
+    slow: float = 1.0               # this boot may take slow x --timeout (4 vCPUs under TCG)
 
 
 # One line per configuration.  Order = order of the printed result blocks.
@@ -187,14 +188,16 @@ BOOTS = (
     BootConfig("bios-usb", media="usb"),
     BootConfig("mem-64M", memory="64M"),
     BootConfig("mem-6G", memory="6G", required=("pmm_above_4g", "dmap_split_1g")),
-    # Application processors start and park (arch/x86_64/smp.c): each must
-    # report itself online, and the ktest compares them with the MADT.
-    BootConfig("smp2", smp=2, required=("smp_aps_online",),
-               must_log=(r"^smp: CPU 1 \(APIC id 1\) online, parked$",
-                         r"^smp: 2 CPUs, 1 parked$")),
-    BootConfig("smp4", smp=4, required=("smp_aps_online",),
-               must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online, parked$"
-                              for i in (1, 2, 3)) + (r"^smp: 4 CPUs, 3 parked$",)),
+    # Application processors start and run tasks (arch/x86_64/smp.c): each
+    # must report itself online, the ktest compares them with the MADT, and
+    # a munmap shoots down the other CPUs in one batch (tlb.c).
+    BootConfig("smp2", smp=2, required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
+               must_log=(r"^smp: CPU 1 \(APIC id 1\) online$",
+                         r"^smp: 2 CPUs online$", r"^smp: 2 CPUs run tasks$")),
+    BootConfig("smp4", smp=4, required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
+               must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online$"
+                              for i in (1, 2, 3)) + (r"^smp: 4 CPUs online$",
+                                                     r"^smp: 4 CPUs run tasks$")),
     # Images with other command lines (see the Makefile): the kernel must
     # report an unhandled fault and panic, power off, and restart.
     BootConfig("panic", image="panic", expect="panic",
@@ -235,7 +238,21 @@ BOOTS = (
     BootConfig("user", image="utest", summary="user",
                required=("runall/memfree_restored", "runall/no_slab_leaks"),
                must_log=(r"^init exited with status 0$",)),
+    # The same user tests with four CPUs running tasks (threads really in
+    # parallel, TLB shootdowns between them).
+    BootConfig("user-smp4", image="utest", summary="user", smp=4,
+               required=("runall/memfree_restored", "runall/no_slab_leaks",
+                         "thread_test/getcpu_pinned",
+                         "vm_smp_test/munmap_no_stale_read",
+                         "vm_smp_test/mprotect_none_no_stale_read",
+                         "vm_smp_test/dontneed_sees_zeros",
+                         "vm_smp_test/cow_after_fork_with_writers",
+                         "vm_smp_test/reclaim_4_threads"),
+               must_log=(r"^init exited with status 0$",)),
     BootConfig("fork200", image="fork200", summary="user",
+               must_log=(r"^init exited with status 0$",)),
+    # fork200, swap and the benchmark smoke test again with four CPUs.
+    BootConfig("fork200-smp4", smp=4, image="fork200", summary="user",
                must_log=(r"^init exited with status 0$",)),
     BootConfig("shell", image="shell", summary="user",
                must_log=(r"^one two three$", r"^appended$", r"^status after false: 1$",
@@ -258,6 +275,23 @@ BOOTS = (
     # clone(CLONE_VM) children fault 40 MiB of swapped pages together,
     # swaps off.
     BootConfig("swap", image="swap", summary="user", memory="48M",
+               extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
+                      "-device", "virtio-blk-pci,drive=d0"),
+               required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
+                         "vm_swap_test/softdirty_survives_swap",
+                         "vm_swap_test/read_error_poisons_page",
+                         "vm_swap_test/mremap_swapped_pages",
+                         "vm_swap_test/pageout_shared_memory",
+                         "vm_swap_test/fill_more_than_ram",
+                         "vm_swap_test/shmem_file_larger_than_ram",
+                         "vm_swap_test/shared_anon_larger_than_ram",
+                         "vm_swap_test/shared_anon_two_writers",
+                         "vm_swap_test/concurrent_swapin_clone_vm",
+                         "vm_swap_test/swapoff_killable",
+                         "vm_swap_test/swapoff_brings_pages_back",
+                         "vm_swap_test/no_page_leak_after_swapoff"),
+               must_log=(r"^init exited with status 0$",)),
+    BootConfig("swap-smp4", smp=4, slow=3.0, image="swap", summary="user", memory="48M",
                extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
                       "-device", "virtio-blk-pci,drive=d0"),
                required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
@@ -298,6 +332,8 @@ BOOTS = (
                required=("fuzz/run", "fuzz/memfree_restored"),
                must_log=(r"^FUZZ DONE seed=\d+ calls=\d+ ", r"^init exited with status 0$")),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
+               summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
+    BootConfig("bench-smoke-smp4", smp=4, image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
 )
 
@@ -369,6 +405,11 @@ MEDIA = {
 def qemu_command(cfg, iso, log_dir, accel=DEFAULT_ACCEL):
     """The full QEMU argv for one boot configuration."""
     paths = LogPaths.make(log_dir, cfg.name)
+    # Several vCPUs: one host thread each (multi-threaded TCG), so a CPU
+    # waiting for another's answer (a TLB shootdown) is not waiting for
+    # QEMU's round-robin to reach it.
+    if accel == "tcg" and cfg.smp > 1:
+        accel = "tcg,thread=multi"
     cmd = [QEMU,
            "-machine", "q35", "-accel", accel, "-cpu", "max",
            "-smp", str(cfg.smp), "-m", cfg.memory,
@@ -950,7 +991,8 @@ def run_boots(configs, images, log_dir, accel, timeout, jobs, emit):
     try:
         while pending or running:
             while pending and len(running) < jobs:
-                r = BootRun(pending.popleft(), images, log_dir, accel, timeout)
+                cfg = pending.popleft()
+                r = BootRun(cfg, images, log_dir, accel, timeout * cfg.slow)
                 r.start()
                 running.append(r)
             for r in list(running):
@@ -1337,7 +1379,8 @@ def st_debug_alloc_line():
                  "no `debug_alloc: ... on` line")
     # bench-smoke never boots with it, whatever make check passes.
     args = parse_args(["--debug-alloc"])
-    assert {c.name for c in args.configs if not c.debug_alloc} == {"bench-smoke"}
+    assert {c.name for c in args.configs if not c.debug_alloc} == {"bench-smoke",
+                                                                    "bench-smoke-smp4"}
     assert not any(c.debug_alloc for c in parse_args([]).configs)
 
 
@@ -1392,6 +1435,8 @@ def st_qemu_commands():
     for name, cmd in cmds.items():
         s = " ".join(cmd)
         assert cmd.count("-accel") == 1 and "-accel tcg" in s, name
+        smp = BOOTS[[c.name for c in BOOTS].index(name)].smp
+        assert ("-accel tcg,thread=multi" in s) == (smp > 1), name
         assert f"-serial file:L/{name}.serial" in s, name
         assert "-device isa-debug-exit,iobase=0xf4,iosize=0x04" in s, name
         assert ("-no-reboot" in cmd) == BOOTS[[c.name for c in BOOTS].index(name)].no_reboot

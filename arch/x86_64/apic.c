@@ -143,17 +143,32 @@ uint32_t lapic_ap_init(void)
 	return lapic_id();
 }
 
-/* Send one IPI and wait (bounded) until the LAPIC has taken it. */
+/*
+ * Send one IPI and wait (bounded) until the LAPIC has taken it. The two
+ * ICR writes must not be split by an interrupt handler sending its own
+ * IPI on this CPU, so interrupts are off across them.
+ */
 static int lapic_send_ipi(uint32_t apic_id, uint32_t low)
 {
+	unsigned long irq = arch_irq_save();
+	int err = -ETIMEDOUT;
+
 	lapic_write(LAPIC_ICR_HI, apic_id << 24);
 	lapic_write(LAPIC_ICR_LO, low);		/* writing the low word sends */
 	for (int i = 0; i < 100000; i++) {
-		if (!(lapic_read(LAPIC_ICR_LO) & ICR_PENDING))
-			return 0;
+		if (!(lapic_read(LAPIC_ICR_LO) & ICR_PENDING)) {
+			err = 0;
+			break;
+		}
 		arch_cpu_relax();
 	}
-	return -ETIMEDOUT;
+	arch_irq_restore(irq);
+	return err;
+}
+
+int lapic_send_fixed(uint32_t apic_id, uint8_t vector)
+{
+	return lapic_send_ipi(apic_id, vector);	/* fixed delivery, physical, edge */
 }
 
 int lapic_send_init(uint32_t apic_id)
@@ -171,11 +186,26 @@ int lapic_send_startup(uint32_t apic_id, uint8_t page)
 	return lapic_send_ipi(apic_id, ICR_STARTUP | ICR_ASSERT | page);
 }
 
+/*
+ * Every CPU's LAPIC timer ticks; the boot CPU's also keeps time (jiffies,
+ * timed sleepers, alarms), the others' only slice time for their tasks.
+ */
 static void timer_irq(void *arg)
 {
 	(void)arg;
+	if (this_cpu()->index) {
+		time_tick_ap();
+		return;
+	}
 	time_tick();
 	tsc_recheck_tick();
+}
+
+void lapic_timer_ap_start(void)
+{
+	lapic_write(LAPIC_TIMER_DCR, DCR_DIV16);
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | IRQ_VECTOR_TIMER);
+	lapic_write(LAPIC_TIMER_ICR, (uint32_t)lapic_ticks_per_tick);
 }
 
 #define LAPIC_CAL_MS	50

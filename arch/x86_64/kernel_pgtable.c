@@ -125,6 +125,7 @@ void paging_init(const struct boot_info *bi)
 		panic("paging_init: no memory for the kernel-stack table");
 	map_kernel_image();
 	write_cr3(kernel_pgt.root);
+	this_cpu()->loaded_pgt = &kernel_pgt;
 	arch_flush_tlb_all();
 }
 

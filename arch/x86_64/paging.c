@@ -20,10 +20,12 @@
  * drop its lock to sleep and re-take it without a new walk. Where the lock
  * sits among the others: the lock order in mm/internal.h.
  *
- * TLB flushes go through arch_flush_tlb_*(), the one place SMP shoot-down
- * will be added.
+ * TLB flushes go through tlb_flush_range() (arch/x86_64/tlb.c), which
+ * shoots down the other CPUs that may cache the entry; changes made under
+ * a cursor are flushed before the cursor lets go of pgt->lock.
  */
 #include <arch/pgtable.h>
+#include <arch/tlb.h>
 #include <arch/cpu.h>
 #include "kernel/errno.h"
 #include "kernel/panic.h"
@@ -396,7 +398,7 @@ int pte_cursor_protect(struct pte_cursor *c, unsigned int flags)
 		return -ENOENT;
 	old = *c->pte;
 	*c->pte = make_leaf(old & PTE_ADDR_MASK, flags, 0) | (old & PTE_SOFT_DIRTY);
-	arch_flush_tlb_page(c->va);
+	tlb_flush_range(c->pgt, c->va, c->va + PAGE_SIZE);
 	return 0;
 }
 
@@ -418,7 +420,7 @@ unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear)
 	bits &= e;
 	*c->pte &= ~bits;
 	if (bits)
-		arch_flush_tlb_page(c->va);
+		tlb_flush_range(c->pgt, c->va, c->va + PAGE_SIZE);
 	return pte_to_mmu_flags(e);
 }
 
@@ -432,7 +434,7 @@ void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush)
 	*c->pte = 0;
 	/* A swap entry was never in a TLB; a page is, until flushed. */
 	if (flush == PTE_FLUSH && is_page_pte(old))
-		arch_flush_tlb_page(c->va);
+		tlb_flush_range(c->pgt, c->va, c->va + PAGE_SIZE);
 }
 
 /*
@@ -590,7 +592,7 @@ int arch_unmap(struct pgtable *pgt, vaddr_t va, size_t size)
 		*e = 0;
 	spin_unlock_irqrestore(&pgt->lock, irq);
 	if (!err)
-		arch_flush_tlb_page(ALIGN_DOWN(va, size));
+		tlb_flush_range(pgt, ALIGN_DOWN(va, size), ALIGN_DOWN(va, size) + size);
 	return err;
 }
 
@@ -698,44 +700,31 @@ int arch_walk(struct pgtable *pgt, vaddr_t start, vaddr_t end,
 	return ret;
 }
 
-/* ---- TLB ---- */
+/* ---- TLB (the shootdown itself is in tlb.c) ---- */
 
 void arch_flush_tlb_mm_range(struct pgtable *pgt, vaddr_t start, vaddr_t end)
 {
-	/*
-	 * Only the CPU running this address space can hold its translations
-	 * (one CPU for now; SMP turns this into a shootdown of the CPUs that
-	 * have it loaded). Another address space's entries died with its CR3.
-	 */
-	if ((read_cr3() & PTE_ADDR_MASK) == pgt->root)
-		arch_flush_tlb_range(start, end);
+	tlb_flush_range(pgt, start, end);
+}
+
+void arch_flush_tlb_mm(struct pgtable *pgt)
+{
+	tlb_flush_pgt(pgt);
 }
 
 void arch_flush_tlb_page(vaddr_t va)
 {
-	__asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
+	tlb_flush_range(&kernel_pgt, va, va + PAGE_SIZE);
 }
 
 void arch_flush_tlb_range(vaddr_t start, vaddr_t end)
 {
-	if (end - start > 64 * PAGE_SIZE) {
-		arch_flush_tlb_all();
-		return;
-	}
-	for (vaddr_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end; va += PAGE_SIZE)
-		arch_flush_tlb_page(va);
+	tlb_flush_range(&kernel_pgt, start, end);
 }
 
 void arch_flush_tlb_all(void)
 {
-	uint64_t cr4 = read_cr4();
-
-	if (cr4 & CR4_PGE) {		/* toggling PGE also drops global entries */
-		write_cr4(cr4 & ~CR4_PGE);
-		write_cr4(cr4);
-	} else {
-		write_cr3(read_cr3());
-	}
+	tlb_flush_range(&kernel_pgt, 0, ~0ul);
 }
 
 /* ---- User address spaces ---- */
@@ -780,6 +769,7 @@ void arch_pgd_destroy(struct pgtable *pgt)
 	phys_addr_t pgd = pgt->root;
 	pte_t *top = table_va(pgd);
 
+	tlb_forget_pgt(pgt);		/* no CPU keeps it in CR3 (lazy TLB) */
 	for (unsigned int i = 0; i < PT_ENTRIES / 2; i++)
 		if (top[i] & PTE_PRESENT)
 			free_tables(table_va(top[i]), 2);
@@ -856,7 +846,7 @@ void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vadd
 	spin_unlock_irqrestore(&pgt->lock, irq);
 	if (!r.nr)
 		return;
-	arch_flush_tlb_all();		/* paging-structure caches may hold them */
+	tlb_flush_pgt(pgt);		/* paging-structure caches may hold them */
 	list_for_each_entry_safe(p, n, &r.freed, lru) {
 		list_del(&p->lru);
 		pgtable_free(page_to_phys(p));
@@ -885,10 +875,4 @@ void arch_prune_table(struct pgtable *pgt, vaddr_t va)
 		arch_flush_tlb_all();
 		pgtable_free(pt);
 	}
-}
-
-void arch_switch_pgd(phys_addr_t pgd)
-{
-	if (read_cr3() != pgd)
-		write_cr3(pgd);
 }

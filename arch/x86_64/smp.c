@@ -48,6 +48,9 @@
 #include "kernel/printk.h"
 #include "kernel/time.h"
 #include "mm/page_alloc.h"
+#include "kernel/sched.h"
+#include <arch/context.h>
+#include <arch/tlb.h>
 
 #define TRAMPOLINE_PAGES	4
 #define LOW_MEM_END		0x9f000		/* stay below the EBDA */
@@ -69,6 +72,7 @@ static volatile unsigned int ap_index;
 static void *ap_ist_df, *ap_ist_nmi;
 
 static volatile uint8_t online[MAX_CPUS];
+static volatile uint8_t sched_go;		/* the APs may enter the scheduler */
 
 unsigned int num_online_cpus(void)
 {
@@ -99,9 +103,26 @@ __attribute__((noreturn)) void smp_ap_main(void)
 	idt_load();
 	cpu_enable_features();
 	c->apic_id = lapic_ap_init();
+	arch_syscall_init();		/* SYSCALL MSRs and the FPU, per CPU */
+	c->loaded_pgt = &kernel_pgt;
 	__atomic_store_n(&online[idx], 1, __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ __volatile__("cli; hlt" : : : "memory");
+	/* Parked until the kernel can schedule (smp_start_scheduling). */
+	while (!__atomic_load_n(&sched_go, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+	sched_init_ap();
+	/* Shootdowns reach us from now on; entries cached while parked go first. */
+	tlb_cpu_online(idx);
+	tlb_flush_local_all();
+	lapic_timer_ap_start();
+	sched_cpu_online(idx);
+	cpu_idle();			/* interrupts on from here */
+}
+
+void smp_start_scheduling(void)
+{
+	if (num_online_cpus() > 1)
+		printk("smp: %u CPUs run tasks\n", num_online_cpus());
+	__atomic_store_n(&sched_go, 1, __ATOMIC_RELEASE);
 }
 
 static bool overlaps_module(phys_addr_t base, phys_addr_t end)
@@ -252,7 +273,7 @@ void smp_init(void)
 			trampoline_setup(tramp);
 		}
 		if (start_ap(next, id, tramp)) {
-			printk("smp: CPU %u (APIC id %u) online, parked\n", next, id);
+			printk("smp: CPU %u (APIC id %u) online\n", next, id);
 		} else {
 			printk("smp: CPU %u (APIC id %u) did not come up\n", next, id);
 			failed++;
@@ -260,8 +281,7 @@ void smp_init(void)
 		next++;
 	}
 	nr_cpus = next;
-	printk("smp: %u CPU%s, %u parked", num_online_cpus(), num_online_cpus() == 1 ? "" : "s",
-	       num_online_cpus() - 1);
+	printk("smp: %u CPU%s online", num_online_cpus(), num_online_cpus() == 1 ? "" : "s");
 	if (failed)
 		printk(", %u failed to start", failed);
 	printk("\n");

@@ -183,6 +183,7 @@ int proc_show_uptime(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_mounts(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_version(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_cpuinfo(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_stat_global(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_stat(struct proc_buf *b, const struct proc_ctx *c);
 int proc_show_status(struct proc_buf *b, const struct proc_ctx *c);
 

@@ -15,6 +15,7 @@
 #include "kernel/fs/proc_internal.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
+#include "kernel/sched.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/fail_alloc.h"
@@ -174,6 +175,42 @@ int proc_show_cpuinfo(struct proc_buf *b, const struct proc_ctx *unused)
 		proc_printf(b, "initial apicid\t: %u\n", cpus[i].apic_id);
 		proc_printf(b, "\n");
 	}
+	return 0;
+}
+
+/*
+ * /proc/stat in Linux's layout: the "cpu" line sums the "cpuN" lines, in
+ * USER_HZ (100) ticks: user nice system idle iowait irq softirq steal
+ * guest guest_nice (Pagoda has no nice, iowait or irq split: zeros).
+ */
+int proc_show_stat_global(struct proc_buf *b, const struct proc_ctx *unused)
+{
+	struct sched_cpu_stat sum = { 0 }, st;
+	uint64_t switches, started;
+	unsigned int running;
+
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		if (!cpu_online(i))
+			continue;
+		sched_cpu_stat(i, &st);
+		sum.user += st.user;
+		sum.system += st.system;
+		sum.idle += st.idle;
+	}
+	proc_printf(b, "cpu  %lu 0 %lu %lu 0 0 0 0 0 0\n", (unsigned long)sum.user,
+		    (unsigned long)sum.system, (unsigned long)sum.idle);
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		if (!cpu_online(i))
+			continue;
+		sched_cpu_stat(i, &st);
+		proc_printf(b, "cpu%u %lu 0 %lu %lu 0 0 0 0 0 0\n", i, (unsigned long)st.user,
+			    (unsigned long)st.system, (unsigned long)st.idle);
+	}
+	sched_global_stat(&switches, &started, &running);
+	proc_printf(b, "intr 0\nctxt %lu\nbtime %lu\nprocesses %lu\nprocs_running %u\n"
+		    "procs_blocked 0\n", (unsigned long)switches,
+		    (unsigned long)((clock_realtime_ns() - clock_ns()) / 1000000000ul),
+		    (unsigned long)started, running);
 	return 0;
 }
 

@@ -7,7 +7,7 @@
  *   /proc                      root: fixed entries + one dir per live process
  *   |-- self                   the caller's own <pid> directory (its process)
  *   |-- thread-self            the calling thread's <tid> directory
- *   |-- meminfo uptime mounts version vmstat swaps slabinfo cpuinfo
+ *   |-- meminfo uptime mounts version vmstat swaps slabinfo cpuinfo stat
  *   |-- kpagecount kpageflags  8 bytes per physical frame (proc_rmap.c)
  *   |-- pagoda/                Pagoda's own views, not Linux's:
  *   |   |-- rmap               write "PID ADDR", read who maps that page
@@ -79,6 +79,7 @@ static const struct proc_entry proc_root_files[] = {
 	{ "swaps", PROC_GLOBAL, .show = proc_show_swaps },
 	{ "slabinfo", PROC_GLOBAL, .show = proc_show_slabinfo, .mode = 0400 },
 	{ "cpuinfo", PROC_GLOBAL, .show = proc_show_cpuinfo },
+	{ "stat", PROC_GLOBAL, .show = proc_show_stat_global },
 	{ "kpagecount", PROC_RAW, .read = proc_kpagecount_read, .size = proc_kpage_size,
 	  .mode = 0400 },
 	{ "kpageflags", PROC_RAW, .read = proc_kpageflags_read, .size = proc_kpage_size,

@@ -34,6 +34,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -1133,6 +1134,56 @@ static void nproc(void)
 	       "after restoring: %d CPUs allowed, want %d", CPU_COUNT(&now), n);
 }
 
+/* Lines of @path that start with @prefix followed by a digit (or @any_suffix). */
+static int count_lines(const char *path, const char *prefix, bool digit)
+{
+	char line[512];
+	size_t len = strlen(prefix);
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, prefix, len) && (!digit || (line[len] >= '0' && line[len] <= '9')))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * /proc/stat has a "cpuN" line per online CPU (as /proc/cpuinfo has a
+ * "processor" line), a "cpu" total with time in it, and the counters.
+ */
+static void proc_stat_cpus(void)
+{
+	unsigned long long user, nice, sys, idle, v;
+	int cpus = count_lines("/proc/stat", "cpu", true);
+	int procs = count_lines("/proc/cpuinfo", "processor", false);
+	char line[512];
+	bool ctxt = false, btime = false, processes = false;
+	FILE *f = fopen("/proc/stat", "r");
+
+	EXPECT(f != NULL, "/proc/stat: %s", strerror(errno));
+	EXPECT(cpus >= 1 && cpus == procs, "%d cpuN lines in /proc/stat, %d processors in "
+	       "/proc/cpuinfo", cpus, procs);
+	EXPECT(fgets(line, sizeof(line), f) &&
+	       sscanf(line, "cpu %llu %llu %llu %llu", &user, &nice, &sys, &idle) == 4,
+	       "first line: %s", line);
+	EXPECT(user + sys + idle > 0, "no time in the cpu line: %s", line);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "ctxt %llu", &v) == 1)
+			ctxt = v > 0;
+		if (sscanf(line, "btime %llu", &v) == 1)
+			btime = v > 1500000000ull;	/* after 2017 */
+		if (sscanf(line, "processes %llu", &v) == 1)
+			processes = v > 0;
+	}
+	fclose(f);
+	EXPECT(ctxt && btime && processes, "ctxt %d btime %d processes %d", ctxt, btime,
+	       processes);
+}
+
 static int pinned_cpu, pinned_seen = -2, pinned_count;
 
 static void *pinned(void *arg)
@@ -1213,6 +1264,7 @@ int main(int argc, char **argv)
 	CASE(proc_task_dir);
 	CASE(many_threads_churn);
 	CASE(nproc);
+	CASE(proc_stat_cpus);
 	CASE(getcpu_pinned);
 	return ut_end();
 }

@@ -6,6 +6,8 @@
  *   0x20-0x2f  ISA IRQ n arrives on vector 0x20+n (routed by the I/O APIC)
  *   0x30-0xef  free for PCI devices (later issues)
  *   0xf0       local APIC timer tick
+ *   0xf1       reschedule IPI (kernel/sched.c: a task for an idle CPU)
+ *   0xf2       TLB shootdown IPI (arch/x86_64/tlb.c)
  *   0xfe       local APIC error
  *   0xff       spurious
  */
@@ -16,6 +18,8 @@
 
 #define IRQ_VECTOR_ISA_BASE	0x20
 #define IRQ_VECTOR_TIMER	0xf0
+#define IRQ_VECTOR_RESCHED	0xf1
+#define IRQ_VECTOR_TLB		0xf2
 #define IRQ_VECTOR_ERROR	0xfe
 #define IRQ_VECTOR_SPURIOUS	0xff
 

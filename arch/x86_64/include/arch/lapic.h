@@ -24,6 +24,10 @@ uint32_t lapic_ap_init(void);
  */
 int lapic_send_init(uint32_t apic_id);
 int lapic_send_startup(uint32_t apic_id, uint8_t page);
+/* A fixed-delivery IPI on @vector to @apic_id (reschedule, TLB shootdown). */
+int lapic_send_fixed(uint32_t apic_id, uint8_t vector);
+/* On an AP: start its periodic tick with the boot CPU's calibration. */
+void lapic_timer_ap_start(void);
 
 /* I/O APIC: send global system interrupt @gsi to @vector on the boot CPU. */
 struct ioapic_route {

@@ -54,6 +54,12 @@ struct cpu {
 	 */
 	unsigned int atomic_count;
 	uint64_t atomic_ip;
+	/*
+	 * The page tables this CPU has in CR3 (struct pgtable; &kernel_pgt
+	 * when none of a process's). Written with interrupts off by this CPU
+	 * only (arch_switch_pgt); read by TLB shootdowns (tlb.c).
+	 */
+	void *loaded_pgt;
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -118,6 +118,7 @@ struct mmu_mapping {
 struct pgtable {
 	phys_addr_t root;	/* top-level table (PML4), physical */
 	spinlock_t lock;	/* every entry below root that this tree owns */
+	uint64_t cpumask;	/* CPUs with root in CR3 (atomic; arch/x86_64/tlb.c) */
 };
 
 /* The kernel's page tables: root = the top-level table every pgd copies. */
@@ -355,15 +356,20 @@ unsigned long arch_pgd_nr_tables(const struct pgtable *pgt);
  */
 void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vaddr_t floor,
 			   vaddr_t ceiling);
-/* Load @root (a pgt->root) into CR3 on this CPU. */
-void arch_switch_pgd(phys_addr_t root);
+/* Load @pgt into CR3 on this CPU and track it in pgt->cpumask (tlb.c). */
+void arch_switch_pgt(struct pgtable *pgt);
 /* Free the kernel page table mapping @va when it has become empty (kstack). */
 void arch_prune_table(struct pgtable *pgt, vaddr_t va);
 
-/* TLB maintenance; the one place that will shoot down other CPUs later. */
+/*
+ * TLB maintenance of the kernel's own mappings, on every CPU (tlb.c):
+ * one page, a range, or everything.
+ */
 void arch_flush_tlb_page(vaddr_t va);
 void arch_flush_tlb_range(vaddr_t start, vaddr_t end);
 void arch_flush_tlb_all(void);
+/* All of a user address space's translations, on every CPU that may hold them. */
+void arch_flush_tlb_mm(struct pgtable *pgt);
 
 struct boot_info;
 /*

@@ -38,6 +38,8 @@ _Static_assert(__builtin_offsetof(struct smp_ap_boot, stack) == AP_BOOT_STACK, "
  * Boot CPU only, after lapic_timer_init() (it times the IPIs on the TSC).
  */
 void smp_init(void);
+/* Let the parked APs enter the scheduler (boot CPU, once tasks can run). */
+void smp_start_scheduling(void);
 /* CPUs that are up, the boot CPU included. */
 unsigned int num_online_cpus(void);
 /* Is cpus[@index] up? */
