@@ -41,6 +41,7 @@
 #include "kernel/might_sleep.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/cmdline.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
 #include "mm/usercopy.h"
@@ -80,6 +81,8 @@ static uint64_t idle_cpus;
 static uint64_t nr_switches, nr_started;
 /* Task structs allocated and not yet freed (atomic; ktest_settle waits on it). */
 static unsigned long task_structs;
+/* Kernel-mode preemptions since boot (atomic; /proc/vmstat would be the place). */
+static unsigned long nr_preemptions;
 
 /* Called with rq_lock held: wake an idle CPU (not this one) that may run @t. */
 static void kick_idle_cpu(struct task *t)
@@ -219,6 +222,55 @@ void schedule(void)
 	/* Back in prev, switched to by someone's schedule(). */
 	sched_finish_switch();
 	arch_irq_restore(irq);
+}
+
+/*
+ * Kernel preemption (preempt=full, the default; preempt=none turns it
+ * off): at the end of an interrupt that came in over kernel code with
+ * interrupts on, switch away if the time slice is over - but only where
+ * switching is as safe as in a voluntary schedule():
+ *
+ *   - no spinlock held and not inside another interrupt (the CPU's
+ *     atomic count is 0: kernel/might_sleep.h);
+ *   - the task is TASK_RUNNING. One that has set itself to sleep but not
+ *     yet called schedule() (between prepare_to_wait and schedule, or a
+ *     zombie on its way out) is left alone: preempting it would take it
+ *     off the CPU as if it slept, and lose the wake-up it is about to
+ *     check for, or free a dead task that still has to run;
+ *   - not the idle task (it looks at the queue itself).
+ *
+ * Sleeping locks (mutex, rw semaphore) may be held, as on Linux. Code
+ * that reads per-CPU data with interrupts on must expect to move to
+ * another CPU in between: current() is a single gs-relative load for
+ * that reason.
+ */
+static bool preempt_on = true;
+
+void sched_preempt_setup(void)
+{
+	char v[16];
+
+	if (cmdline_get("preempt", v, sizeof(v)) && strcmp(v, "none") == 0)
+		preempt_on = false;
+	printk("sched: kernel preemption %s\n", preempt_on ? "on (preempt=full)" : "off");
+}
+
+void preempt_irq_return(void)
+{
+	struct task *t = current();
+
+	if (!preempt_on || !t || is_idle_task(t) || !READ_ONCE(t->need_resched) ||
+	    READ_ONCE(t->state) != TASK_RUNNING || atomic_count() != 0)
+		return;
+	__atomic_add_fetch(&nr_preemptions, 1, __ATOMIC_RELAXED);
+	arch_irq_enable();
+	schedule();
+	arch_irq_disable();
+}
+
+unsigned long sched_nr_preemptions(void)
+{
+	return __atomic_load_n(&nr_preemptions, __ATOMIC_RELAXED);
 }
 
 void sched_yield_current(void)
@@ -631,6 +683,7 @@ void sched_init(void)
 		panic("sched_init: no task cache");
 	idle_task_init();
 	irq_register_vector(IRQ_VECTOR_RESCHED, resched_irq, NULL);
+	sched_preempt_setup();
 }
 
 /* Contract in sched.h. */

@@ -15,6 +15,10 @@ void signal_timer_tick(void);		/* signal.c: ITIMER_REAL expiries */
 struct task *task_alloc(void);		/* zeroed task with a kernel stack */
 void task_free(struct task *t);
 unsigned long nr_task_structs(void);	/* task structs not yet freed */
+/* Kernel preemption: read preempt= (boot), the interrupt-return point, a count. */
+void sched_preempt_setup(void);
+void preempt_irq_return(void);
+unsigned long sched_nr_preemptions(void);
 /* Build a first switch frame on @t's stack below @reserve bytes; returns rsp. */
 uint64_t task_prepare_stack(struct task *t, void (*entry)(void), uint64_t r12,
 			    uint64_t r13, size_t reserve);

@@ -236,9 +236,18 @@ struct task {
 #define PT_SEIZED	(1u << 25)	/* by PTRACE_SEIZE: no SIGSTOP, event-style group stops */
 #define PT_SYSCALL	(1u << 26)	/* resumed by PTRACE_SYSCALL: stop at entry and exit */
 
+/*
+ * One gs-relative load, so that it cannot be split by a preemption that
+ * moves the task to another CPU between finding this CPU's struct cpu and
+ * reading its current (which would then be the other CPU's task).
+ */
 static inline struct task *current(void)
 {
-	return (struct task *)this_cpu()->current;
+	struct task *t;
+
+	__asm__ __volatile__("movq %%gs:%c1, %0" : "=r"(t)
+			     : "i"(__builtin_offsetof(struct cpu, current)));
+	return t;
 }
 
 /*

@@ -41,6 +41,7 @@
 #include "kernel/might_sleep.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/task.h"
 #include "mm/oom.h"
 #include "mm/vm.h"
@@ -446,4 +447,7 @@ void trap_dispatch(struct trap_frame *tf)
 	hardirq_exit();
 	*slot = outer;
 	lapic_eoi();
+	/* Back to kernel code that had interrupts on: a preemption point. */
+	if (!trap_from_user(tf) && (tf->rflags & RFLAGS_IF))
+		preempt_irq_return();
 }

@@ -2,7 +2,8 @@
  * sched_ktest.c - the scheduler and its sleeping primitives, tested with
  * kernel threads: threads take turns through a wait queue, a mutex keeps a
  * read-modify-write counter exact across forced switches, a timed sleep
- * lasts at least its time, and a kernel stack overflow lands in a guard.
+ * lasts at least its time, a kernel stack overflow lands in a guard, and
+ * a thread spinning in the kernel is preempted.
  */
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
@@ -121,5 +122,51 @@ KTEST(kstack_guard_unmapped)
 	/* Stack pages and any page table made for them all come back. */
 	kstack_free(s);
 	KT_ASSERT_EQ(pmm_free_pages(), before);
+	return KT_PASS;
+}
+
+/*
+ * Kernel preemption: a kernel thread spinning with interrupts on (no
+ * schedule(), no lock) on CPU 0 is preempted at a timer tick, so a second
+ * thread on the same CPU runs and sets the flag the spinner waits for.
+ * Without preemption the spinner would give up after 2 s, the flag unset.
+ */
+static volatile bool pre_flag;
+static volatile int pre_result;		/* 0 running, 1 saw the flag, -1 gave up */
+
+static int pre_spinner(void *arg)
+{
+	uint64_t end = clock_ns() + 2000000000ull;
+
+	(void)arg;
+	while (!pre_flag && clock_ns() < end)
+		__asm__ __volatile__("pause");
+	pre_result = pre_flag ? 1 : -1;
+	return 0;
+}
+
+static int pre_setter(void *arg)
+{
+	(void)arg;
+	pre_flag = true;
+	return 0;
+}
+
+KTEST(sched_kernel_preemption)
+{
+	unsigned long before = sched_nr_preemptions();
+
+	pre_flag = false;
+	pre_result = 0;
+	/*
+	 * Both queued on CPU 0, the spinner first: tests run in CPU 0's boot
+	 * (idle) task, which gets the CPU back only when neither can run.
+	 */
+	KT_ASSERT(!IS_ERR(kthread_create_on("pre_spin", pre_spinner, NULL, 1)));
+	KT_ASSERT(!IS_ERR(kthread_create_on("pre_set", pre_setter, NULL, 1)));
+	while (!pre_result)
+		schedule_timeout(10000000);
+	KT_ASSERT_EQ(pre_result, 1);
+	KT_ASSERT(sched_nr_preemptions() > before);
 	return KT_PASS;
 }
