@@ -29,6 +29,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -981,6 +982,7 @@ static void execve_while_threads_fault(void)
  */
 static void kill_during_thread_create(void)
 {
+	struct pollfd pfd = { .events = POLLIN };
 	pthread_attr_t det;
 	int st = 0;
 
@@ -1005,7 +1007,9 @@ static void kill_during_thread_create(void)
 			}
 		}
 		close(pp[1]);
-		EXPECT(read(pp[0], &c, 1) == 1, "round %d: the victim did not start", round);
+		pfd.fd = pp[0];
+		EXPECT(poll(&pfd, 1, 10000) == 1 && read(pp[0], &c, 1) == 1,
+		       "round %d: the victim made no thread in 10 s", round);
 		close(pp[0]);
 		usleep((round * 337) % 3000);
 		EXPECT_OK(kill(pid, SIGKILL));
@@ -1036,6 +1040,7 @@ int main(int argc, char **argv)
 	if (argc == 2)
 		case_only = argv[1];	/* "thread_abuse_test CASE": that case alone */
 	ut_begin("thread_abuse_test");
+	ut_tmpdir();		/* made here, so that ut_end() removes it */
 	CASE(exit_while_faulting);
 	CASE(futex_bad_addresses);
 	CASE(futex_requeue_to_unmapped);
