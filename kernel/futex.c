@@ -208,6 +208,13 @@ static int futex_key_shared(struct mm *mm, vaddr_t addr, enum futex_access rw,
 	v = vma_lookup(&mm->vmas, addr);
 	if (!v || !(v->flags & VM_READ) || (rw == FUTEX_WRITE && !(v->flags & VM_WRITE))) {
 		ret = -EFAULT;
+	} else if (!v->file && !(v->flags & VM_WRITE)) {
+		/*
+		 * Read-only anonymous memory: its word can never change, and
+		 * Linux refuses a shared key for it ("a RO anonymous page will
+		 * never change", get_futex_key()). A private key is fine.
+		 */
+		ret = -EFAULT;
 	} else if ((v->flags & VM_MAYSHARE) && v->file && v->file->inode) {
 		/* memfd_secret memory is out of the kernel's reach (GUP refuses it). */
 		if (vma_is_secretmem(v)) {

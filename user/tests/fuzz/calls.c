@@ -7,7 +7,8 @@
  * /proc/self/{maps,smaps,pagemap}) and the process calls that stress it
  * (fork children that write and unmap inherited memory, CLONE_VM
  * children that munmap/mprotect while the parent's calls use the same
- * pages, clone with random flags, vfork). Arguments are semi-valid: the
+ * pages, clone with random flags, vfork, threads that make calls of
+ * their own and signal each other, futexes). Arguments are semi-valid: the
  * pools of worker.c supply addresses near real VMA edges, lengths around
  * page sizes, every flag bit, fds of every kind. The rest is file,
  * socket and signal calls, and fully random system-call numbers with
@@ -738,12 +739,12 @@ static void op_proc_sig(void)
 
 /*
  * A random system call: a number in 0..460 (sometimes outside), six
- * random arguments of mixed kinds. exit and exit_group stay rare.
+ * random arguments of mixed kinds, into @a; the number. exit and
+ * exit_group stay rare.
  */
-static void op_random(void)
+static long gen_random(uint64_t *a)
 {
 	long nr;
-	uint64_t a[6];
 
 	if (fz_chance(97))
 		nr = fz_below(461);
@@ -779,7 +780,224 @@ static void op_random(void)
 			break;
 		}
 	}
+	return nr;
+}
+
+static void op_random(void)
+{
+	uint64_t a[6];
+	long nr = gen_random(a);
+
 	fz_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* ---- futexes and threads ------------------------------------------------ */
+
+static const struct timespec short_wait = { 0, 1000000 };	/* 1 ms */
+
+/* A futex word: the shared ones mostly, else anything from the pools. */
+static uint64_t gen_futex_addr(void)
+{
+	unsigned r = fz_below(100);
+
+	if (r < 45)
+		return A(&fzw.fwords[fz_below(FZ_FWORDS)]);
+	if (r < 50)
+		return A(&fzw.fwords[fz_below(FZ_FWORDS)]) + 1 + fz_below(3);	/* misaligned */
+	if (r < 55)
+		return fz_chance(50) ? fzw.ro_page : fzw.none_page;
+	if (r < 80)
+		return fz_gen_ptr();
+	return fz_gen_addr();
+}
+
+/* Does futex operation @op (command bits only) take a timeout in its 4th argument? */
+static int futex_op_waits(uint64_t op)
+{
+	switch (op & 0x7f) {
+	case 0: case 6: case 9: case 11: case 13:	/* WAIT, LOCK_PI, WAIT_BITSET, ... */
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * futex(2) with a random operation (FUTEX_WAIT .. FUTEX_LOCK_PI2, with or
+ * without PRIVATE and CLOCK_REALTIME, now and then anything) on the
+ * shared words or any address, into @a. A wait of the worker itself
+ * always has a 1 ms timeout - it must keep making calls for the watchdog
+ * - while a thread's (@may_block) may have none, or a random pointer,
+ * and sleep until another thread wakes it or the worker ends.
+ */
+static long gen_futex(uint64_t *a, int may_block)
+{
+	uint64_t op = fz_below(14);
+
+	if (fz_chance(50))
+		op |= 128;				/* FUTEX_PRIVATE_FLAG */
+	if (fz_chance(10))
+		op |= 256;				/* FUTEX_CLOCK_REALTIME */
+	if (fz_chance(3))
+		op = fz_chance(50) ? fz_rnd() & 0x3ff : fz_rnd();
+	a[0] = gen_futex_addr();
+	a[1] = op;
+	a[2] = fz_chance(60) ? (uint64_t)fzw.fwords[fz_below(FZ_FWORDS)] : fz_below(4);
+	if (futex_op_waits(op))
+		a[3] = !may_block || fz_chance(70) ? A(&short_wait) :
+		       fz_chance(50) ? 0 : fz_gen_ptr();
+	else
+		a[3] = fz_chance(80) ? fz_below(4) : fz_rnd();	/* val2: a count */
+	a[4] = gen_futex_addr();
+	a[5] = fz_chance(50) ? 0xffffffffULL : (fz_rnd() & 0xffffffff);	/* bitset, cmp */
+	return SYS_futex;
+}
+
+static void op_futex(void)
+{
+	uint64_t a[6];
+
+	if (fz_chance(20)) {				/* wake whoever sleeps */
+		CALL(SYS_futex, &fzw.fwords[fz_below(FZ_FWORDS)], fz_chance(50) ? 1 : 129,
+		     fz_chance(50) ? 1 : 0x7fffffff);
+		return;
+	}
+	if (fz_chance(10))
+		fzw.fwords[fz_below(FZ_FWORDS)] = fz_below(4);
+	gen_futex(a, 0);
+	fz_call(SYS_futex, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* A signal no one can die of: ignored by default, or none at all. */
+static uint64_t gen_safe_sig(void)
+{
+	static const uint64_t sigs[] = { 0, SIGCONT, SIGURG, SIGWINCH, SIGCHLD };
+
+	return sigs[fz_below(5)];
+}
+
+/* tgkill of one of the worker's threads (or itself, or a tid now gone). */
+static void gen_tgkill(uint64_t *a)
+{
+	unsigned r = fz_below(100);
+
+	a[0] = fz_chance(95) ? (uint64_t)fzw.pid : (uint64_t)fz_gen_pid();
+	if (r < 50 && fzw.nthreads)
+		a[1] = fzw.threads[fz_below(fzw.nthreads)].tid;
+	else if (r < 75)
+		a[1] = fzw.pid;
+	else if (r < 90)
+		a[1] = FZ_TID_SELF;
+	else
+		a[1] = fz_chance(50) ? 0 : 0x7ffff000;
+	a[2] = gen_safe_sig();
+	a[3] = a[4] = a[5] = 0;
+}
+
+static void op_thread_sig(void)
+{
+	uint64_t a[6];
+
+	gen_tgkill(a);
+	fz_call(SYS_tgkill, a[0], a[1], a[2], 0, 0, 0);
+}
+
+/*
+ * A thread's life: its pre-drawn calls, one after another, then SYS_exit.
+ * No libc here (no TLS: the thread shares the worker's), and no logging
+ * (the log is the worker's, one writer per slot).
+ */
+static int thread_main(void *arg)
+{
+	struct fz_tcall *c = arg;
+	uint64_t self = fz_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+
+	for (; c->nr >= 0; c++) {
+		if (c->nr == SYS_tgkill && c->arg[1] == FZ_TID_SELF)
+			c->arg[1] = self;
+		fz_syscall6(c->nr, c->arg[0], c->arg[1], c->arg[2], c->arg[3], c->arg[4],
+			    c->arg[5]);
+	}
+	return 0;
+}
+
+/* One pre-drawn call for a thread into @c: futex, tgkill, mm or random. */
+static void gen_thread_call(struct fz_tcall *c)
+{
+	static const long mm[] = { SYS_munmap, SYS_mprotect, SYS_madvise };
+	unsigned k = fz_below(100);
+
+	memset(c, 0, sizeof(*c));
+	if (k < 35) {
+		c->nr = gen_futex(c->arg, 1);
+	} else if (k < 50) {
+		gen_tgkill(c->arg);
+		c->nr = SYS_tgkill;
+	} else if (k < 70) {
+		c->nr = mm[fz_below(3)];
+		c->arg[0] = fz_gen_addr();
+		c->arg[1] = fz_gen_len();
+		c->arg[2] = c->nr == SYS_mprotect ? fz_gen_prot() : gen_advice();
+	} else {
+		c->nr = gen_random(c->arg);
+	}
+	if (c->nr == SYS_exit_group && fz_chance(80))
+		c->nr = SYS_exit;			/* mostly the thread alone */
+	c->nr = fz_filter_thread_call(c->nr, c->arg);
+}
+
+/*
+ * clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
+ * | ...): a thread of the worker that makes up to FZ_TCALLS calls of its
+ * own - random ones, futexes, mm calls on the worker's pools, tgkill of
+ * its siblings - while the worker goes on. Its calls are drawn now, from
+ * the worker's stream; it starts with every signal blocked (the worker's
+ * SIGSEGV handler must never run on it), and the worker frees its
+ * region once the kernel has cleared its ctid (fz_reap). Threads still
+ * running when the worker ends die with it (exit_group).
+ */
+static void op_thread(void)
+{
+	static const uint64_t extra[] = { CLONE_SYSVSEM, CLONE_PARENT_SETTID, CLONE_IO };
+	uint64_t len = 16 * FZ_PAGE, all = ~0ULL, old = 0, args[6] = { 0 };
+	struct fz_thread *t;
+	struct fz_tcall *c;
+	struct fz_rec *r;
+	char *region;
+	long tid;
+	int n;
+
+	fz_reap(0);
+	if (fzw.nthreads == FZ_THREADS)
+		return;
+	region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (region == MAP_FAILED)
+		return;
+	c = (struct fz_tcall *)(region + 8 * FZ_PAGE);	/* above the stack top */
+	n = 1 + fz_below(FZ_TCALLS);
+	for (int i = 0; i < n; i++)
+		gen_thread_call(&c[i]);
+	c[n].nr = -1;
+	t = &fzw.threads[fzw.nthreads];
+	memset(t, 0, sizeof(*t));
+	t->ctid = 1;
+	t->region = A(region);
+	t->len = len;
+	args[0] = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+		  CLONE_CHILD_CLEARTID | some_bits(extra, 3, 30);
+	args[1] = n;
+	r = fz_log_begin(FZ_OP_THREAD, args);
+	/* Born with every signal blocked: it inherits the mask clone sees. */
+	fz_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, A(&all), A(&old), 8, 0, 0);
+	tid = fz_clone_thread(args[0], region + 8 * FZ_PAGE, thread_main, c, &t->ctid,
+			      &t->ptid);
+	fz_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, A(&old), 0, 8, 0, 0);
+	fz_log_end(r, tid);
+	if (tid <= 0) {
+		munmap(region, len);
+		return;
+	}
+	t->tid = tid;
+	fzw.nthreads++;
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -793,6 +1011,7 @@ static const struct {
 	{ op_brk, 2 }, { op_memfd, 3 }, { op_truncate, 2 }, { op_touch, 7 },
 	{ op_rw, 8 }, { op_proc, 3 }, { op_process_vm, 1 }, { op_getrandom, 1 },
 	{ op_fork, 2 }, { op_vm_child, 2 }, { op_clone_exit, 1 }, { op_vfork, 1 },
+	{ op_thread, 2 }, { op_futex, 2 }, { op_thread_sig, 1 },
 	{ op_open, 2 }, { op_fd, 3 }, { op_ioctl, 1 }, { op_io_misc, 2 }, { op_msg, 1 },
 	{ op_fs, 2 }, { op_proc_sig, 2 },
 	{ op_random, 18 },

@@ -49,6 +49,35 @@ fz_clone_fn:
 1:	ret
 	.size	fz_clone_fn, . - fz_clone_fn
 
+/*
+ * long fz_clone_thread(flags, stack_top, fn, arg, ctid, ptid): like
+ * fz_clone_fn, with the kernel's CHILD_CLEARTID and PARENT_SETTID words.
+ */
+	.globl	fz_clone_thread
+	.type	fz_clone_thread, @function
+fz_clone_thread:
+	and	$-16, %rsi
+	sub	$16, %rsi
+	mov	%rdx, (%rsi)		/* fn and arg wait on the new stack */
+	mov	%rcx, 8(%rsi)
+	mov	%r8, %r10		/* ctid */
+	mov	%r9, %rdx		/* ptid */
+	xor	%r8d, %r8d		/* no TLS: the thread never uses it */
+	mov	$56, %eax
+	syscall
+	test	%rax, %rax
+	jnz	1f
+	pop	%rax			/* child, on its own stack */
+	pop	%rdi
+	xor	%ebp, %ebp
+	call	*%rax
+	mov	%eax, %edi
+	mov	$60, %eax		/* exit: this thread only */
+	syscall
+	hlt
+1:	ret
+	.size	fz_clone_thread, . - fz_clone_thread
+
 /* long fz_vfork_call(nr, a, b, c): the child makes one call and exits. */
 	.globl	fz_vfork_call
 	.type	fz_vfork_call, @function

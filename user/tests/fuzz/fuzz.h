@@ -53,6 +53,7 @@ enum {
 	FZ_OP_VMCHILD = -3,	/* clone(CLONE_VM): a child races on our mm */
 	FZ_OP_CLONE_EXIT = -4,	/* clone(random flags): the child exits at once */
 	FZ_OP_VFORK_OP = -5,	/* vfork(): the child makes one call, exits */
+	FZ_OP_THREAD = -6,	/* clone(CLONE_THREAD): a thread makes calls too */
 };
 
 /* One logged call: written before the call (ret FZ_PENDING), then ret. */
@@ -150,6 +151,13 @@ long fz_clone_exit(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid,
 long fz_clone_fn(uint64_t flags, void *stack_top, int (*fn)(void *), void *arg);
 /* vfork(); the child makes system call @nr(@a, @b, @c) and exits. */
 long fz_vfork_call(long nr, uint64_t a, uint64_t b, uint64_t c);
+/*
+ * clone(@flags, @stack_top, ptid = @ptid, ctid = @ctid) for a thread: the
+ * child calls @fn(@arg) on that stack and exits (SYS_exit, the thread
+ * only) with its result. Raw system calls only in @fn, as above.
+ */
+long fz_clone_thread(uint64_t flags, void *stack_top, int (*fn)(void *), void *arg,
+		     int *ctid, int *ptid);
 
 /* ---- a worker's state (worker.c owns it, calls.c draws from it) ---- */
 
@@ -159,10 +167,33 @@ long fz_vfork_call(long nr, uint64_t a, uint64_t b, uint64_t c);
 #define FZ_PATHS	24
 #define FZ_WPATHS	12		/* paths[0..FZ_WPATHS) may be changed */
 #define FZ_BUF		(64 * 1024)
+#define FZ_THREADS	4		/* threads of a worker alive at once */
+#define FZ_TCALLS	24		/* calls a thread makes at most */
+#define FZ_TID_SELF	0x3ffffffeULL	/* tgkill's tid: "the calling thread" */
+#define FZ_FWORDS	4		/* futex words everybody aims at */
 
 /* A mapping the worker made (it may be gone by now: that is fine). */
 struct fz_map {
 	uint64_t addr, len;
+};
+
+/* One system call a thread will make, drawn (and filtered) beforehand. */
+struct fz_tcall {
+	long nr;
+	uint64_t arg[6];
+};
+
+/*
+ * A thread of the worker (op_thread() in calls.c). Its stack and its
+ * calls live in a mapping of their own (@region); @ctid, the word the
+ * kernel clears when the thread is gone, lives here in fzw, so that a
+ * random munmap of the region cannot take it away.
+ */
+struct fz_thread {
+	int ctid;		/* CLONE_CHILD_CLEARTID: 0 once the thread is gone */
+	int ptid;		/* CLONE_PARENT_SETTID */
+	pid_t tid;
+	uint64_t region, len;
 };
 
 struct fz_worker {
@@ -184,6 +215,9 @@ struct fz_worker {
 	unsigned char *buf;	/* FZ_BUF bytes, never handed to munmap & co */
 	uint64_t ro_page, none_page, text_page, stack_page, brk0;
 	uint64_t faults_caught;
+	struct fz_thread threads[FZ_THREADS];
+	int nthreads;
+	uint32_t fwords[FZ_FWORDS];	/* futex words the threads share */
 };
 
 extern struct fz_worker fzw;
@@ -210,8 +244,17 @@ void fz_add_map(uint64_t addr, uint64_t len);
 void fz_forget_maps(uint64_t addr, uint64_t len);
 void fz_add_fd(long fd);
 void fz_add_kid(long pid);
-/* Reap finished children (WNOHANG unless @block). */
+/* Reap finished children (WNOHANG unless @block); free gone threads' regions. */
 void fz_reap(int block);
+/* Is @tid one of this worker's live threads (or the worker itself)? */
+int fz_own_thread(int64_t tid);
+/*
+ * The call a thread is to make for @nr(@args), decided now, by the worker:
+ * fz_call()'s filter, then what a thread must not do (change its signal
+ * mask or TLS, clone, set_tid_address, sigreturn), and pids narrowed to
+ * ones that cannot be reused before the call (the worker, 0, nobody).
+ */
+long fz_filter_thread_call(long nr, uint64_t *args);
 /*
  * The fence around the shared log, [fz_fence_lo(), fz_fence_hi()): the
  * system call to make instead of @nr with @args - SYS_getpid if it would

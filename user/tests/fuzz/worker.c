@@ -17,6 +17,8 @@
  *	paths	scratch paths (which may be created, renamed, removed) and
  *		read-only ones (/dev, /proc, the fuzzer itself)
  *	kids	its children, the only processes it may signal
+ *	threads	its threads (op_thread), which make pre-drawn calls of
+ *		their own with every signal blocked; tgkill may reach them
  *
  * fz_call() is the one door to the kernel: it refuses calls that would
  * wreck the run rather than test the kernel (reboot, mount, swapon,
@@ -288,6 +290,16 @@ static int pid_allowed(int64_t p)
 	return pid_ok(p) && pid_ok((int32_t)p);
 }
 
+int fz_own_thread(int64_t tid)
+{
+	if (tid == fzw.pid || tid == (int64_t)FZ_TID_SELF)
+		return 1;
+	for (int i = 0; i < fzw.nthreads; i++)
+		if (tid == fzw.threads[i].tid)
+			return 1;
+	return 0;
+}
+
 pid_t fz_gen_pid(void)
 {
 	unsigned r = fz_below(100);
@@ -395,6 +407,21 @@ static void forget_kid(pid_t pid)
 		}
 }
 
+/* Free the regions of threads that are gone (the kernel cleared ctid). */
+static void reap_threads(void)
+{
+	for (int i = 0; i < fzw.nthreads;) {
+		struct fz_thread *t = &fzw.threads[i];
+
+		if (__atomic_load_n(&t->ctid, __ATOMIC_ACQUIRE) != 0) {
+			i++;
+			continue;
+		}
+		fz_syscall6(SYS_munmap, t->region, t->len, 0, 0, 0, 0);
+		*t = fzw.threads[--fzw.nthreads];
+	}
+}
+
 /*
  * Reap children. Blocking waits only for our own kids, and only if there
  * is one: a child that never ends is the supervisor's watchdog's business.
@@ -404,6 +431,7 @@ void fz_reap(int block)
 	int st;
 	long r;
 
+	reap_threads();
 	while ((r = fz_syscall6(SYS_wait4, -1, (uint64_t)&st, WNOHANG, 0, 0, 0)) > 0)
 		forget_kid(r);
 	if (block && fzw.nkids) {
@@ -486,6 +514,7 @@ const char *fz_call_name(int nr)
 	case FZ_OP_VMCHILD: return "<clone_vm child>";
 	case FZ_OP_CLONE_EXIT: return "<clone>";
 	case FZ_OP_VFORK_OP: return "<vfork child call>";
+	case FZ_OP_THREAD: return "<thread>";
 	}
 	if (nr >= 0 && nr < (int)(sizeof(names) / sizeof(names[0])) && names[nr])
 		return names[nr];
@@ -604,6 +633,46 @@ long fz_fence_filter(long nr, uint64_t *a)
 	return refuse ? SYS_getpid : nr;
 }
 
+/* tgkill(the worker, one of its threads, ...): the one pid rule threads add. */
+static int own_tgkill(long nr, const uint64_t *args)
+{
+	return (nr == SYS_tgkill || nr == SYS_rt_tgsigqueueinfo) &&
+	       (int64_t)args[0] == fzw.pid && fz_own_thread((int64_t)args[1]);
+}
+
+/* Calls a thread must not make: they would break the thread, not test the kernel. */
+static int thread_forbidden(long nr)
+{
+	switch (nr) {
+	case SYS_rt_sigprocmask: case SYS_rt_sigsuspend: case SYS_pselect6:
+	case SYS_ppoll: case SYS_epoll_pwait: case 441 /* epoll_pwait2 */:
+	case SYS_rt_sigreturn: case SYS_arch_prctl: case SYS_set_tid_address:
+	case SYS_sigaltstack: case SYS_rt_sigaction: case SYS_signalfd4:
+		return 1;
+	}
+	return 0;
+}
+
+long fz_filter_thread_call(long nr, uint64_t *args)
+{
+	int pa;
+
+	nr = fz_fence_filter(nr, args);
+	if (forbidden(nr) || thread_forbidden(nr))
+		return SYS_getpid;
+	if ((pa = pid_arg(nr)) >= 0 && !own_tgkill(nr, args)) {
+		/* Kids may be reaped and their pids reused before the thread calls. */
+		for (int i = 0; i < 6; i++) {
+			int64_t p = (int64_t)(int32_t)args[i];
+
+			if ((i == pa || (pa == 1 && i == 0)) && p != 0 && p != fzw.pid &&
+			    p != -(int64_t)fzw.pid && p < (1 << 22) && p > -(1 << 22))
+				args[i] = 0x7ffff000;
+		}
+	}
+	return nr;
+}
+
 long fz_call(long nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
 	     uint64_t f)
 {
@@ -615,6 +684,8 @@ long fz_call(long nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e
 	nr = fz_fence_filter(nr, args);
 	if (forbidden(nr)) {
 		nr = SYS_getpid;
+	} else if (own_tgkill(nr, args)) {
+		/* a signal for one of our own threads: allowed as it is */
 	} else if ((pa = pid_arg(nr)) >= 0) {
 		/* Signals go nowhere; limits and the like fall back to "self". */
 		int sig = nr == SYS_kill || nr == SYS_tkill || nr == SYS_tgkill ||
