@@ -70,13 +70,30 @@ static struct page *pte_page(const struct pte_val *pv)
  *
  *   clear PTE, clear PTE, ...  ->  flush TLB [start, end)  ->  put pages
  */
-#define GATHER_MAX	64
+#define GATHER_MAX	64		/* pages kept in the gather itself (on the stack) */
+#define GATHER_EXTRA	16		/* at most this many overflow pages per flush */
+
+/*
+ * When the 64 slots are full, further pages go to overflow pages taken
+ * from the buddy allocator without reclaim (the page-table lock is held),
+ * 510 pointers each, so that unmapping up to ~32 MiB costs one flush - one
+ * shootdown of the other CPUs - rather than one per 64 pages. If no page
+ * can be had, the gather flushes early instead: correct, only slower.
+ */
+struct gather_batch {
+	struct gather_batch *next;
+	unsigned long nr;
+	struct page *pages[(PAGE_SIZE - 2 * sizeof(long)) / sizeof(struct page *)];
+};
+_Static_assert(sizeof(struct gather_batch) <= PAGE_SIZE, "one page per batch");
 
 struct mmu_gather {
 	struct mm *mm;
 	unsigned long start, end;	/* range of cleared PTEs still to flush */
 	unsigned int nr;
 	struct page *pages[GATHER_MAX];
+	struct gather_batch *batch;	/* overflow pages, newest first */
+	unsigned int nbatch;
 };
 
 static void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm)
@@ -85,6 +102,8 @@ static void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm)
 	tlb->start = ~0ul;
 	tlb->end = 0;
 	tlb->nr = 0;
+	tlb->batch = NULL;
+	tlb->nbatch = 0;
 }
 
 static void tlb_flush_and_release(struct mmu_gather *tlb)
@@ -95,20 +114,56 @@ static void tlb_flush_and_release(struct mmu_gather *tlb)
 	}
 	for (unsigned int i = 0; i < tlb->nr; i++)
 		page_remove_map(tlb->mm, tlb->pages[i]);
+	while (tlb->batch) {
+		struct gather_batch *b = tlb->batch;
+
+		for (unsigned long i = 0; i < b->nr; i++)
+			page_remove_map(tlb->mm, b->pages[i]);
+		tlb->batch = b->next;
+		free_page(virt_to_page(b));
+	}
 	tlb->start = ~0ul;
 	tlb->end = 0;
 	tlb->nr = 0;
+	tlb->nbatch = 0;
+}
+
+/* Room for one more page outside the inline slots, or false (flush first). */
+static bool tlb_batch_room(struct mmu_gather *tlb)
+{
+	struct gather_batch *b = tlb->batch;
+	struct page *pg;
+
+	if (b && b->nr < ARRAY_SIZE(b->pages))
+		return true;
+	if (tlb->nbatch == GATHER_EXTRA)
+		return false;
+	pg = alloc_page(0);		/* no reclaim: the page-table lock is held */
+	if (!pg)
+		return false;
+	b = page_address(pg);
+	b->next = tlb->batch;
+	b->nr = 0;
+	tlb->batch = b;
+	tlb->nbatch++;
+	return true;
 }
 
 static void tlb_remove_page(struct mmu_gather *tlb, unsigned long va, struct page *p)
 {
+	bool zero = is_zero_page(p);
+
+	/* Full: flush what is gathered (va's PTE goes in the next range). */
+	if (!zero && tlb->nr == GATHER_MAX && !tlb_batch_room(tlb))
+		tlb_flush_and_release(tlb);
 	tlb->start = MIN(tlb->start, va);
 	tlb->end = MAX(tlb->end, va + PAGE_SIZE);
-	if (is_zero_page(p))
+	if (zero)
 		return;
-	tlb->pages[tlb->nr++] = p;
-	if (tlb->nr == GATHER_MAX)
-		tlb_flush_and_release(tlb);
+	if (tlb->nr < GATHER_MAX)
+		tlb->pages[tlb->nr++] = p;
+	else
+		tlb->batch->pages[tlb->batch->nr++] = p;
 }
 
 struct zap_ctx {

@@ -45,11 +45,14 @@ KTEST(smp_aps_online)
  * TLB shootdown is batched: with an address space loaded on every other
  * CPU (a kernel thread there adopts it, as a lazy-TLB CPU keeps the last
  * one), unmapping 64 populated pages sends one shootdown - one IPI per
- * other CPU - not one per page. A 65th page keeps the page table alive,
- * so the munmap frees no table (which would be a second flush).
+ * other CPU - not one per page; so does unmapping the next 447 (the gather
+ * overflows into extra pages instead of flushing every 64). The last page
+ * of the 2 MiB keeps the page table alive, so no munmap frees a table
+ * (which would be a second flush).
  */
-#define SD_BASE		0x60000000ul
+#define SD_BASE		0x60000000ul	/* 2 MiB aligned: one page table */
 #define SD_PAGES	64
+#define SD_ALL		512
 
 struct sd_thread {
 	struct mm *mm;
@@ -92,11 +95,11 @@ KTEST(tlb_shootdown_batched_munmap)
 	mm = mm_create();
 	KT_ASSERT(mm != NULL);
 	mmap_write_lock(mm);
-	KT_ASSERT_EQ(vm_mmap_region_locked(mm, SD_BASE, (SD_PAGES + 1) * PAGE_SIZE,
+	KT_ASSERT_EQ(vm_mmap_region_locked(mm, SD_BASE, SD_ALL * PAGE_SIZE,
 					   VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE,
 					   NULL, 0, MAP_REGION_FIXED), (long)SD_BASE);
 	mmap_write_downgrade(mm);
-	err = populate_range_locked(mm, SD_BASE, SD_BASE + (SD_PAGES + 1) * PAGE_SIZE);
+	err = populate_range_locked(mm, SD_BASE, SD_BASE + SD_ALL * PAGE_SIZE);
 	mmap_read_unlock(mm);
 	KT_ASSERT_EQ(err, 0);
 	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++) {
@@ -130,6 +133,14 @@ KTEST(tlb_shootdown_batched_munmap)
 	       tlb_stat_shootdowns - sd0, tlb_stat_ipis - ipi0, others);
 	KT_ASSERT_EQ(tlb_stat_shootdowns - sd0, 1);
 	KT_ASSERT_EQ(tlb_stat_ipis - ipi0, others);
+
+	sd0 = tlb_stat_shootdowns;
+	mmap_write_lock(mm);
+	KT_ASSERT_EQ(vm_munmap_locked(mm, SD_BASE + SD_PAGES * PAGE_SIZE,
+				      (SD_ALL - SD_PAGES - 1) * PAGE_SIZE), 0);
+	mmap_write_unlock(mm);
+	printk("# 447-page munmap: %lu shootdown(s)\n", tlb_stat_shootdowns - sd0);
+	KT_ASSERT_EQ(tlb_stat_shootdowns - sd0, 1);
 
 	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
 		WRITE_ONCE(st[cpu].done, true);
