@@ -22,6 +22,16 @@
 #include "mm/slab.h"
 
 struct mutex vfs_ns_lock = MUTEX_INIT(vfs_ns_lock);
+/*
+ * The shape of the tree as a path walk sees it - each dentry's parent,
+ * name and D_LINKED, and each super block's mount - changes only under
+ * vfs_ns_lock *and* this spinlock, so a path can be printed holding just
+ * the spinlock (Linux's rename_lock). /proc/PID/maps does that: it prints
+ * under the mmap lock, which must not wait for vfs_ns_lock (unlink holds
+ * vfs_ns_lock while it takes a file's inode lock, and a file's reader
+ * holds that while it faults: docs/locking.md).
+ */
+spinlock_t dentry_tree_lock = SPINLOCK_INIT;
 struct dentry *vfs_root;
 
 /* ---- fs_buf ---- */
@@ -156,18 +166,26 @@ void dentry_link(struct dentry *d)
 {
 	struct dentry *dir = d->parent;
 
+	unsigned long irq;
+
 	d->cookie = dir->next_cookie++;
 	list_add_tail(&d->child, &dir->children);
+	irq = spin_lock_irqsave(&dentry_tree_lock);
 	d->flags |= D_LINKED;
+	spin_unlock_irqrestore(&dentry_tree_lock, irq);
 	dentry_get(d);
 }
 
 void dentry_unlink(struct dentry *d)
 {
+	unsigned long irq;
+
 	if (!(d->flags & D_LINKED))
 		return;
 	list_del_init(&d->child);
+	irq = spin_lock_irqsave(&dentry_tree_lock);
 	d->flags &= ~D_LINKED;
+	spin_unlock_irqrestore(&dentry_tree_lock, irq);
 	dentry_put(d);
 }
 
@@ -183,12 +201,16 @@ struct dentry *dentry_find_child(struct dentry *dir, const char *name, size_t le
 
 int dentry_set_name(struct dentry *d, const char *name)
 {
-	char *s = name_dup(name);
+	char *s = name_dup(name), *old;
+	unsigned long irq;
 
 	if (!s)
 		return -ENOMEM;
-	kfree(d->name);
+	irq = spin_lock_irqsave(&dentry_tree_lock);
+	old = d->name;
 	d->name = s;
+	spin_unlock_irqrestore(&dentry_tree_lock, irq);
+	kfree(old);
 	return 0;
 }
 

@@ -327,7 +327,10 @@ static void rename_move(struct rename_op *r)
 		delete_child(r->nparent, r->target);
 	list_del_init(&d->child);
 	if (from != r->nparent) {
+		unsigned long irq = spin_lock_irqsave(&dentry_tree_lock);
+
 		d->parent = dentry_get(r->nparent);
+		spin_unlock_irqrestore(&dentry_tree_lock, irq);
 		if (dentry_is_dir(d)) {
 			from->inode->nlink--;
 			r->nparent->inode->nlink++;

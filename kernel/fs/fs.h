@@ -193,6 +193,7 @@ struct dentry {
 #define DIR_COOKIE_FIRST	3
 
 extern struct mutex vfs_ns_lock;
+extern spinlock_t dentry_tree_lock;	/* parent/name/D_LINKED/mounts: see dcache.c */
 extern struct dentry *vfs_root;		/* "/" of the boot name space */
 
 /*

@@ -34,7 +34,7 @@
  * All of it runs with the mmap lock held (procfs.c takes it around the
  * show functions; pagemap takes it per batch and drops it to copy out, since
  * copying into the reader's own memory may fault). maps also takes
- * vfs_ns_lock for a file's path: mmap lock -> vfs_ns_lock.
+ * dentry_tree_lock (a spinlock) for a file's path.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
@@ -174,9 +174,11 @@ static const char *file_path(struct file *f, char *buf, size_t size)
 	struct dentry *d = f->dentry;
 	long n;
 
+	unsigned long irq;
+
 	if (!d)
 		return NULL;
-	mutex_lock(&vfs_ns_lock);
+	irq = spin_lock_irqsave(&dentry_tree_lock);	/* not vfs_ns_lock: see dcache.c */
 	n = dentry_path(d, vfs_root, buf, room);
 	if (n == -ENOENT) {
 		n = dentry_path(d->parent, vfs_root, buf, room);
@@ -188,7 +190,7 @@ static const char *file_path(struct file *f, char *buf, size_t size)
 		n = strlen(buf);
 		snprintf(buf + n, size - n, "%s", DELETED_SUFFIX);
 	}
-	mutex_unlock(&vfs_ns_lock);
+	spin_unlock_irqrestore(&dentry_tree_lock, irq);
 	return n < 0 ? NULL : buf;
 }
 

@@ -105,6 +105,7 @@ int do_mount_locked(const char *type, struct dentry *on)
 	const struct fs_type *t = fs_type_find(type);
 	struct super_block *sb;
 	struct mount *m;
+	unsigned long irq;
 
 	if (!t)
 		return -ENODEV;
@@ -122,7 +123,9 @@ int do_mount_locked(const char *type, struct dentry *on)
 	}
 	m->sb = sb;
 	m->mountpoint = dentry_get(on);
+	irq = spin_lock_irqsave(&dentry_tree_lock);
 	sb->mnt = m;
+	spin_unlock_irqrestore(&dentry_tree_lock, irq);
 	on->flags |= D_MOUNTED;
 	list_add_tail(&m->node, &mount_table);
 	return 0;
@@ -179,6 +182,7 @@ int do_umount_locked(struct dentry *root, int flags)
 {
 	struct super_block *sb = root->sb;
 	struct mount *m = sb->mnt;
+	unsigned long irq;
 
 	if (root != sb->root || !m)
 		return -EINVAL;
@@ -193,8 +197,10 @@ int do_umount_locked(struct dentry *root, int flags)
 	dentry_get(root);
 	list_del_init(&m->node);
 	m->mountpoint->flags &= ~D_MOUNTED;
-	dentry_put(m->mountpoint);
+	irq = spin_lock_irqsave(&dentry_tree_lock);
 	sb->mnt = NULL;
+	spin_unlock_irqrestore(&dentry_tree_lock, irq);
+	dentry_put(m->mountpoint);
 	kfree(m);
 	tree_release(root);
 	return 0;

@@ -40,8 +40,16 @@ static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *p
 	size_t done = 0;
 	int err = 0;
 
-	mutex_lock(&inode->lock);
-	while (done < n && *pos < inode->size) {
+	/*
+	 * The inode lock is held only to find each page (and the size), not
+	 * across the copy to the reader: the copy may fault and take the
+	 * reader's mmap lock, and the mmap lock may be held while a path is
+	 * printed under vfs_ns_lock (/proc/PID/maps), which unlink holds
+	 * while it takes this lock - a cycle (docs/locking.md). A page we
+	 * hold a reference on stays valid across a racing truncate; as on
+	 * Linux, such a read may return the old contents.
+	 */
+	while (done < n) {
 		size_t off = *pos & ~PAGE_MASK;
 		size_t chunk = MIN(PAGE_SIZE - off, n - done);
 		struct page *p;
@@ -52,8 +60,14 @@ static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *p
 			break;
 		}
 		cond_resched();
+		mutex_lock(&inode->lock);
+		if (*pos >= inode->size) {
+			mutex_unlock(&inode->lock);
+			break;
+		}
 		p = shmem_get_page(inode, *pos >> PAGE_SHIFT, SGP_READ);
 		chunk = MIN(chunk, (size_t)(inode->size - *pos));
+		mutex_unlock(&inode->lock);
 		if (IS_ERR(p)) {
 			err = (int)PTR_ERR(p);
 		} else if (p) {
@@ -68,6 +82,7 @@ static ssize_t tmpfs_read(struct file *f, struct fs_buf buf, size_t n, loff_t *p
 		done += chunk;
 		*pos += chunk;
 	}
+	mutex_lock(&inode->lock);
 	inode->atime = fs_now();
 	mutex_unlock(&inode->lock);
 	return done ? (ssize_t)done : err;
