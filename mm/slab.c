@@ -52,7 +52,7 @@
 #define POISON_FREE	0x6b
 
 static LIST_HEAD(slab_caches);		/* every cache; caches_lock */
-static spinlock_t caches_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SLAB_CACHES);
+static spinlock_t caches_lock = SPINLOCK_INIT_RANKED(caches_lock, LOCK_RANK_SLAB_CACHES);
 static struct kmem_cache cache_cache;	/* the cache of struct kmem_cache */
 
 /*

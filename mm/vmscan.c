@@ -76,7 +76,7 @@
 
 /* 0 until vmscan_init(): no reclaim during boot and the in-kernel tests. */
 unsigned long watermark_min, watermark_low, watermark_high;
-static spinlock_t lru_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_LRU);
+static spinlock_t lru_lock = SPINLOCK_INIT_RANKED(lru_lock, LOCK_RANK_LRU);
 static struct list_head lru[NR_LRU_LISTS] = {
 	LIST_HEAD_INIT(lru[0]), LIST_HEAD_INIT(lru[1]), LIST_HEAD_INIT(lru[2]), LIST_HEAD_INIT(lru[3]),
 };

@@ -35,7 +35,7 @@
 #include "mm/vmstat.h"
 #include "kernel/lib/string.h"
 
-struct pgtable kernel_pgt = { .root = 0, .lock = SPINLOCK_INIT_RANKED(LOCK_RANK_PT) };
+struct pgtable kernel_pgt = { .root = 0, .lock = SPINLOCK_INIT_RANKED(kernel_pgt.lock, LOCK_RANK_PT) };
 
 /* Index of @va in the table of @level (3 = PML4, 2 = PDPT, 1 = PD, 0 = PT). */
 unsigned int pt_index(vaddr_t va, int level)
