@@ -461,8 +461,9 @@ static void add_dependency(const struct held_lock *held, uint16_t to,
 
 /*
  * The observed order: an edge from each class held at this interrupt
- * depth to @cls. Not inlined, so the chain saved below starts one frame
- * up, where lock_order_acquire() returns to: inside the locking function.
+ * depth to @cls. Not inlined, so the chain saved below can skip exactly
+ * two frames (this function's and lock_order_acquire's) and start where
+ * lock_order_acquire() returns to: inside the locking function.
  */
 static __attribute__((noinline)) void check_classes(struct held_locks *h, uint16_t cls,
 						     enum lock_acquire how, uint8_t irq_depth)
@@ -480,7 +481,7 @@ static __attribute__((noinline)) void check_classes(struct held_locks *h, uint16
 		if (e->class_id == cls && how == LOCK_ACQ_NESTED)
 			continue;
 		if (nr_now < 0)
-			nr_now = (int)arch_stack_save(now, LOCKDEP_CHAIN_MAX, 1);
+			nr_now = (int)arch_stack_save(now, LOCKDEP_CHAIN_MAX, 2);
 		if (e->class_id == cls)
 			report_same_class(e, now, (unsigned int)nr_now);
 		else
