@@ -489,7 +489,8 @@ static __attribute__((noinline)) void check_classes(struct held_locks *h, uint16
 	}
 }
 
-void lock_order_acquire(const void *lock, struct lockdep_map *map, enum lock_acquire how)
+void lock_order_acquire(const void *lock, struct lockdep_map *map, enum lock_acquire how,
+			uint64_t ip)
 {
 	unsigned long irq = arch_irq_save();
 	struct held_locks *h = held_here();
@@ -507,7 +508,7 @@ void lock_order_acquire(const void *lock, struct lockdep_map *map, enum lock_acq
 	}
 	if (h->nr < LOCK_HELD_MAX) {
 		h->e[h->nr++] = (struct held_lock){
-			.lock = lock, .ip = (uint64_t)__builtin_return_address(0),
+			.lock = lock, .ip = ip ? ip : (uint64_t)__builtin_return_address(0),
 			.class_id = cls, .rank = map->rank, .irq_depth = irq_depth,
 			.trylock = how == LOCK_ACQ_TRY,
 		};

@@ -157,11 +157,14 @@ enum lock_acquire {
 
 /*
  * Check and record that the current task now holds @lock (whose class and
- * rank @map gives), taken as @how says. Panics on an order violation
+ * rank @map gives), taken as @how says, at @ip (what reports print as
+ * "taken at"; 0: where this call returns to, right for the inlined
+ * spinlock functions; the sleeping locks pass their caller's address). Panics on an order violation
  * unless a report hook below is set. Never sleeps; safe with interrupts
  * off and from interrupt handlers.
  */
-void lock_order_acquire(const void *lock, struct lockdep_map *map, enum lock_acquire how);
+void lock_order_acquire(const void *lock, struct lockdep_map *map, enum lock_acquire how,
+			uint64_t ip);
 /* Forget @lock (no-op when it was not recorded). Never sleeps. */
 void lock_order_release(const void *lock);
 /*

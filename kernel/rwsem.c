@@ -112,13 +112,13 @@ static void wait_for_grant(struct rw_semaphore *s, enum rwsem_want want, unsigne
 }
 
 /* Checked before any wait, so an inversion is seen even without contention. */
-static void down_read_how(struct rw_semaphore *s)
+static void down_read_how(struct rw_semaphore *s, uint64_t ip)
 {
 	unsigned long irq;
 
 	might_sleep();
 	if (lock_order_checked())
-		lock_order_acquire(s, &s->dep, LOCK_ACQ_WAIT);
+		lock_order_acquire(s, &s->dep, LOCK_ACQ_WAIT, ip);
 	irq = spin_lock_irqsave(&s->lock);
 	if (s->count >= 0 && list_empty(&s->waiters)) {
 		s->count++;
@@ -130,16 +130,16 @@ static void down_read_how(struct rw_semaphore *s)
 
 void down_read(struct rw_semaphore *s)
 {
-	down_read_how(s);
+	down_read_how(s, (uint64_t)__builtin_return_address(0));
 }
 
-static void down_write_how(struct rw_semaphore *s, enum lock_acquire how)
+static void down_write_how(struct rw_semaphore *s, enum lock_acquire how, uint64_t ip)
 {
 	unsigned long irq;
 
 	might_sleep();
 	if (lock_order_checked())
-		lock_order_acquire(s, &s->dep, how);
+		lock_order_acquire(s, &s->dep, how, ip);
 	irq = spin_lock_irqsave(&s->lock);
 	if (s->count == 0 && list_empty(&s->waiters)) {
 		s->count = -1;
@@ -152,12 +152,12 @@ static void down_write_how(struct rw_semaphore *s, enum lock_acquire how)
 
 void down_write(struct rw_semaphore *s)
 {
-	down_write_how(s, LOCK_ACQ_WAIT);
+	down_write_how(s, LOCK_ACQ_WAIT, (uint64_t)__builtin_return_address(0));
 }
 
 void down_write_nested(struct rw_semaphore *s)
 {
-	down_write_how(s, LOCK_ACQ_NESTED);
+	down_write_how(s, LOCK_ACQ_NESTED, (uint64_t)__builtin_return_address(0));
 }
 
 void up_read(struct rw_semaphore *s)
@@ -194,7 +194,8 @@ bool down_read_trylock(struct rw_semaphore *s)
 		s->count++;
 	spin_unlock_irqrestore(&s->lock, irq);
 	if (got && lock_order_checked())
-		lock_order_acquire(s, &s->dep, LOCK_ACQ_TRY);
+		lock_order_acquire(s, &s->dep, LOCK_ACQ_TRY,
+				   (uint64_t)__builtin_return_address(0));
 	return got;
 }
 
@@ -209,7 +210,8 @@ bool down_write_trylock(struct rw_semaphore *s)
 	}
 	spin_unlock_irqrestore(&s->lock, irq);
 	if (got && lock_order_checked())
-		lock_order_acquire(s, &s->dep, LOCK_ACQ_TRY);
+		lock_order_acquire(s, &s->dep, LOCK_ACQ_TRY,
+				   (uint64_t)__builtin_return_address(0));
 	return got;
 }
 

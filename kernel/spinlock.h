@@ -71,7 +71,7 @@ static inline __attribute__((always_inline)) void __spin_lock_how(spinlock_t *l,
 {
 	atomic_count_spin_enter();
 	if (lock_order_checked())
-		lock_order_acquire(l, &l->dep, how);
+		lock_order_acquire(l, &l->dep, how, 0);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			tlb_ipi_poll();	/* the holder may be waiting for our flush */

@@ -80,22 +80,22 @@ static bool mutex_try(struct mutex *m)
 }
 
 /* Checked before waiting, so an inversion is caught even without contention. */
-static void mutex_lock_how(struct mutex *m, enum lock_acquire how)
+static void mutex_lock_how(struct mutex *m, enum lock_acquire how, uint64_t ip)
 {
 	might_sleep();
 	if (lock_order_checked())
-		lock_order_acquire(m, &m->dep, how);
+		lock_order_acquire(m, &m->dep, how, ip);
 	wait_event(&m->wq, mutex_try(m));
 }
 
 void mutex_lock(struct mutex *m)
 {
-	mutex_lock_how(m, LOCK_ACQ_WAIT);
+	mutex_lock_how(m, LOCK_ACQ_WAIT, (uint64_t)__builtin_return_address(0));
 }
 
 void mutex_lock_nested(struct mutex *m)
 {
-	mutex_lock_how(m, LOCK_ACQ_NESTED);
+	mutex_lock_how(m, LOCK_ACQ_NESTED, (uint64_t)__builtin_return_address(0));
 }
 
 void mutex_unlock(struct mutex *m)
@@ -114,7 +114,8 @@ bool mutex_trylock(struct mutex *m)
 	bool got = mutex_try(m);
 
 	if (got && lock_order_checked())
-		lock_order_acquire(m, &m->dep, LOCK_ACQ_TRY);
+		lock_order_acquire(m, &m->dep, LOCK_ACQ_TRY,
+				   (uint64_t)__builtin_return_address(0));
 	return got;
 }
 
