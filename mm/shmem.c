@@ -22,7 +22,7 @@
  * Inodes that may hold swap entries are on the swaplist, so swapoff
  * (mm/swapfile.c) can bring every page back (shmem_unuse) without
  * walking every file. The locks (inode->lock, pages_lock,
- * shmem_swaplist_lock, swap_map_lock) nest as mm/internal.h's lock order
+ * shmem_swaplist_lock, swap_map_lock) nest as the lock order (docs/locking.md)
  * says; mm/filemap.c explains pages_lock. The file system side (names, read/write loops, sizes,
  * times) is kernel/fs/tmpfs.c.
  */

@@ -34,7 +34,7 @@
  * A large kmalloc (above the biggest class) bypasses the caches: it is a
  * plain buddy block whose first frame has PG_head and order = its order.
  *
- * Locks (their place: mm/internal.h's lock order): cache->lock, then the
+ * Locks (their place: the lock order (docs/locking.md)): cache->lock, then the
  * zone lock (alloc_pages) inside it. caches_lock only guards the list of
  * caches (slab_report, /proc/slabinfo); /proc/slabinfo and the leak scan
  * take a cache's lock inside it, never the other way round.

@@ -53,7 +53,7 @@
  * allocation failure with it dropped. Linux needs neither: its reclaim
  * works under page-table locks, not mmap_lock.
  *
- * Locks: mm/internal.h's order; the mmap locks here are trylocks taken
+ * Locks: docs/locking.md's order; the mmap locks here are trylocks taken
  * inside rmap walks, against that order, which is why they must stay
  * trylocks. Neighbours: the fault path and swap entries in memory.c,
  * rmap_walk in rmap.c, slots in swapfile.c, the swap cache in
