@@ -272,7 +272,11 @@ static struct futex_bucket *futex_lock_waiter(struct futex_waiter *w, unsigned l
 	}
 }
 
-/* Lock two buckets (maybe the same one), lower address first: no ABBA deadlock. */
+/*
+ * Lock two buckets (maybe the same one), lower address first: no ABBA
+ * deadlock. All buckets are one lock class, so the second is declared
+ * nested (docs/locking.md): the address order is what makes it safe.
+ */
 static unsigned long futex_lock_two(struct futex_bucket *b1, struct futex_bucket *b2)
 {
 	unsigned long irq;
@@ -285,7 +289,7 @@ static unsigned long futex_lock_two(struct futex_bucket *b1, struct futex_bucket
 	}
 	irq = spin_lock_irqsave(&b1->lock);
 	if (b2 != b1)
-		__spin_lock(&b2->lock);		/* interrupts are off already */
+		__spin_lock_nested(&b2->lock);	/* interrupts are off already */
 	return irq;
 }
 

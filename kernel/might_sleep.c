@@ -8,12 +8,14 @@
  *   in_atomic(): 1, irqs_disabled(): 1, pid: 7, name: sh
  *   atomic count: 0x1 (1 spinlock held, hardirq depth 0)
  *   first spinlock taken at: [<ffffffff80123456>] do_foo+0x4c
- *   ranked locks held: mmap_lock, page-table lock
+ *   locks held:
+ *     mm->mmap_lock rank mmap_lock, taken at do_page_fault+0x3a
+ *     &pgt->lock rank page-table lock, taken at pte_cursor_lock+0x21
  *   PANIC: might_sleep: sleeping function called from invalid context at ...
  *   Call trace: ...
  *
  * "first spinlock taken at" is where this CPU's spinlock count last went
- * from 0 to 1 (the outermost lock); the ranked locks are the current task's
+ * from 0 to 1 (the outermost lock); the locks held are the current task's
  * record (kernel/lock_order.h), which also lists mutexes, since holding a
  * mutex is no reason not to sleep but tells where the task is.
  */
@@ -50,20 +52,6 @@ void might_sleep_record(struct might_sleep_report *r)
 	recorder = r;
 	WRITE_ONCE(might_sleep_armed, r || armed_by_cmdline);
 	arch_irq_restore(irq);
-}
-
-static void print_ranked_locks(const struct task *t)
-{
-	const struct held_locks *h = t ? &t->held_locks : NULL;
-
-	if (!h || !h->nr) {
-		printk("ranked locks held: none\n");
-		return;
-	}
-	printk("ranked locks held:");
-	for (unsigned int i = 0; i < h->nr; i++)
-		printk("%s %s", i ? "," : "", lock_rank_names[h->rank[i]]);
-	printk("\n");
 }
 
 static void print_first_spinlock(void)
@@ -103,6 +91,6 @@ void __might_sleep_report(const char *file, int line)
 	       count / HARDIRQ_OFFSET);
 	if (count & SPINLOCK_COUNT_MASK)
 		print_first_spinlock();
-	print_ranked_locks(t);
+	lock_order_print_held(t);
 	panic("might_sleep: sleeping function called from invalid context at %s:%d", file, line);
 }

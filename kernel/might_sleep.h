@@ -38,7 +38,7 @@
  *
  *   BUG: sleeping function called from invalid context at mm/usercopy.c:58
  *
- * with the count, the ranked locks held (kernel/lock_order.h), where the
+ * with the count, the locks held (kernel/lock_order.h), where the
  * atomic section began and the call chain, then panics. Nothing is
  * reported while panicking.
  *

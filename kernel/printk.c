@@ -19,7 +19,7 @@ static struct console *consoles;
 /* The start of the boot log, for consoles that come up late (framebuffer). */
 static char log_buf[LOG_BUF_SIZE];
 static size_t log_len;
-static spinlock_t console_lock = SPINLOCK_INIT;
+static spinlock_t console_lock = SPINLOCK_INIT(console_lock);
 
 void console_register(struct console *con)
 {

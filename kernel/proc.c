@@ -48,7 +48,7 @@
 #include <arch/pgtable.h>
 #include <arch/trap.h>
 
-spinlock_t tasklist_lock = SPINLOCK_INIT;
+spinlock_t tasklist_lock = SPINLOCK_INIT(tasklist_lock);
 LIST_HEAD(all_tasks);
 static pid_t last_pid;
 static struct task *init_task;

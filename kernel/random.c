@@ -43,7 +43,7 @@
 #define GETRANDOM_MAX		33554431	/* per call, as Linux's old urandom cap */
 #define POOL_WORDS		4
 
-static spinlock_t crng_lock = SPINLOCK_INIT;
+static spinlock_t crng_lock = SPINLOCK_INIT(crng_lock);
 static struct crng crng;
 static bool seeded;
 static uint64_t pool[POOL_WORDS];	/* events since the last reseed */

@@ -39,19 +39,16 @@ struct rwsem_waiter {
 	bool granted;			/* set by the releaser: it holds the lock now */
 };
 
-void init_rwsem(struct rw_semaphore *s)
+struct lock_class_key rwsem_spin_key;
+
+void __init_rwsem(struct rw_semaphore *s, const char *name, const struct lock_class_key *key,
+		  enum lock_rank r)
 {
-	spin_lock_init(&s->lock);
+	__spin_lock_init(&s->lock, "rwsem->lock", &rwsem_spin_key, LOCK_RANK_NONE);
 	s->count = 0;
 	s->owner = NULL;
 	INIT_LIST_HEAD(&s->waiters);
-	s->rank = LOCK_RANK_NONE;
-}
-
-void init_rwsem_ranked(struct rw_semaphore *s, enum lock_rank r)
-{
-	init_rwsem(s);
-	s->rank = r;
+	lockdep_map_init(&s->dep, name, key, r);
 }
 
 /* Hand @w the lock (count/owner already set for it) and wake it. s->lock held. */
@@ -115,13 +112,13 @@ static void wait_for_grant(struct rw_semaphore *s, enum rwsem_want want, unsigne
 }
 
 /* Checked before any wait, so an inversion is seen even without contention. */
-static void down_read_how(struct rw_semaphore *s)
+static void down_read_how(struct rw_semaphore *s, uint64_t ip)
 {
 	unsigned long irq;
 
 	might_sleep();
-	if (lock_order_checked(s->rank))
-		lock_order_acquire(s, (enum lock_rank)s->rank, LOCK_ACQ_WAIT);
+	if (lock_order_checked())
+		lock_order_acquire(s, &s->dep, LOCK_ACQ_WAIT, ip);
 	irq = spin_lock_irqsave(&s->lock);
 	if (s->count >= 0 && list_empty(&s->waiters)) {
 		s->count++;
@@ -133,16 +130,16 @@ static void down_read_how(struct rw_semaphore *s)
 
 void down_read(struct rw_semaphore *s)
 {
-	down_read_how(s);
+	down_read_how(s, (uint64_t)__builtin_return_address(0));
 }
 
-static void down_write_how(struct rw_semaphore *s, enum lock_acquire how)
+static void down_write_how(struct rw_semaphore *s, enum lock_acquire how, uint64_t ip)
 {
 	unsigned long irq;
 
 	might_sleep();
-	if (lock_order_checked(s->rank))
-		lock_order_acquire(s, (enum lock_rank)s->rank, how);
+	if (lock_order_checked())
+		lock_order_acquire(s, &s->dep, how, ip);
 	irq = spin_lock_irqsave(&s->lock);
 	if (s->count == 0 && list_empty(&s->waiters)) {
 		s->count = -1;
@@ -155,12 +152,12 @@ static void down_write_how(struct rw_semaphore *s, enum lock_acquire how)
 
 void down_write(struct rw_semaphore *s)
 {
-	down_write_how(s, LOCK_ACQ_WAIT);
+	down_write_how(s, LOCK_ACQ_WAIT, (uint64_t)__builtin_return_address(0));
 }
 
 void down_write_nested(struct rw_semaphore *s)
 {
-	down_write_how(s, LOCK_ACQ_NESTED);
+	down_write_how(s, LOCK_ACQ_NESTED, (uint64_t)__builtin_return_address(0));
 }
 
 void up_read(struct rw_semaphore *s)
@@ -171,7 +168,7 @@ void up_read(struct rw_semaphore *s)
 	if (--s->count == 0)
 		grant_from_head(s);
 	spin_unlock_irqrestore(&s->lock, irq);
-	if (lock_order_checked(s->rank))
+	if (lock_order_checked())
 		lock_order_release(s);
 }
 
@@ -184,7 +181,7 @@ void up_write(struct rw_semaphore *s)
 	s->owner = NULL;
 	grant_from_head(s);
 	spin_unlock_irqrestore(&s->lock, irq);
-	if (lock_order_checked(s->rank))
+	if (lock_order_checked())
 		lock_order_release(s);
 }
 
@@ -196,8 +193,9 @@ bool down_read_trylock(struct rw_semaphore *s)
 	if (got)
 		s->count++;
 	spin_unlock_irqrestore(&s->lock, irq);
-	if (got && lock_order_checked(s->rank))
-		lock_order_acquire(s, (enum lock_rank)s->rank, LOCK_ACQ_TRY);
+	if (got && lock_order_checked())
+		lock_order_acquire(s, &s->dep, LOCK_ACQ_TRY,
+				   (uint64_t)__builtin_return_address(0));
 	return got;
 }
 
@@ -211,8 +209,9 @@ bool down_write_trylock(struct rw_semaphore *s)
 		s->owner = current();
 	}
 	spin_unlock_irqrestore(&s->lock, irq);
-	if (got && lock_order_checked(s->rank))
-		lock_order_acquire(s, (enum lock_rank)s->rank, LOCK_ACQ_TRY);
+	if (got && lock_order_checked())
+		lock_order_acquire(s, &s->dep, LOCK_ACQ_TRY,
+				   (uint64_t)__builtin_return_address(0));
 	return got;
 }
 
@@ -239,5 +238,5 @@ bool rwsem_held_by_current(const struct rw_semaphore *s)
 		return true;
 	if (READ_ONCE(s->count) <= 0)
 		return false;
-	return !lock_order_checked(s->rank) || lock_order_held(s);
+	return !lock_order_checked() || lock_order_held(s);
 }

@@ -26,7 +26,7 @@
  * would deadlock both); the lock-order checker reports that nesting.
  *
  * Like struct mutex (kernel/wait.h): the blocking calls are might_sleep();
- * a ranked semaphore is checked by the lock-order checker (readers and
+ * every semaphore is checked by the lock-order checker (readers and
  * writers alike, each task recording what it holds, so "does the current
  * task hold it?" has an answer: rwsem_held_by_current()). Releasing and
  * the trylocks never sleep.
@@ -48,16 +48,24 @@ struct rw_semaphore {
 	long count;			/* readers inside; -1: a writer; 0: free */
 	struct task *owner;		/* the writer inside, or NULL */
 	struct list_head waiters;	/* struct rwsem_waiter (rwsem.c), oldest first */
-	uint8_t rank;			/* enum lock_rank (lock_order.h); 0: not checked */
+	struct lockdep_map dep;		/* class, name, rank (lock_order.h) */
 };
 
-#define RWSEM_INIT_RANKED(name, r) \
-	{ SPINLOCK_INIT, 0, NULL, LIST_HEAD_INIT((name).waiters), (r) }
+/* Every semaphore's own spinlock is one class (a leaf, like a mutex's). */
+extern struct lock_class_key rwsem_spin_key;
+#define RWSEM_INIT_RANKED(name, r)						\
+	{ SPINLOCK_INIT_KEY("rwsem->lock", &rwsem_spin_key), 0, NULL,		\
+	  LIST_HEAD_INIT((name).waiters), LOCKDEP_MAP_INIT(#name, NULL, (r)) }
 #define RWSEM_INIT(name)	RWSEM_INIT_RANKED(name, LOCK_RANK_NONE)
 
-void init_rwsem(struct rw_semaphore *s);
-/* init_rwsem() with a lock-order rank: taking it is checked (lock_order.h). */
-void init_rwsem_ranked(struct rw_semaphore *s, enum lock_rank r);
+void __init_rwsem(struct rw_semaphore *s, const char *name, const struct lock_class_key *key,
+		  enum lock_rank r);
+/* Every semaphore initialised at one call site is one lock class (lock_order.h). */
+#define init_rwsem_ranked(s, r) do {					\
+	static struct lock_class_key __key;				\
+	__init_rwsem((s), #s, &__key, (r));				\
+} while (0)
+#define init_rwsem(s)		init_rwsem_ranked((s), LOCK_RANK_NONE)
 
 /* Take it shared, sleeping while a writer holds it or waits for it. */
 void down_read(struct rw_semaphore *s);
@@ -92,8 +100,8 @@ bool rwsem_write_held_by_current(const struct rw_semaphore *s);
 /*
  * Does the current task hold it, either way? Exact for a writer; for a
  * reader it asks the lock-order checker's record (kernel/lock_order.h),
- * so with that checker off (lockcheck=off) or the semaphore unranked it
- * can only say "some reader holds it".
+ * so with that checker off (lockcheck=off) it can only say "some reader
+ * holds it".
  */
 bool rwsem_held_by_current(const struct rw_semaphore *s);
 

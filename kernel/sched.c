@@ -58,7 +58,7 @@
 #include <arch/lapic.h>
 #include <arch/percpu.h>
 
-static spinlock_t rq_lock = SPINLOCK_INIT;
+static spinlock_t rq_lock = SPINLOCK_INIT(rq_lock);
 /* The atomic count at switch_to(): rq_lock, nothing else (see the top). */
 #define SWITCH_ATOMIC_COUNT	1
 static LIST_HEAD(run_queue);
@@ -508,7 +508,7 @@ struct sleeper {
 	uint64_t wake_ns;
 };
 
-static spinlock_t sleep_lock = SPINLOCK_INIT;
+static spinlock_t sleep_lock = SPINLOCK_INIT(sleep_lock);
 static LIST_HEAD(sleepers);
 
 /* From the timer interrupt: wake the tasks whose time has come. */

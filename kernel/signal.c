@@ -73,7 +73,7 @@
  * under both tasklist_lock and sig_lock, so either lock lets one walk
  * them. Taken inside tasklist_lock, never around it.
  */
-spinlock_t sig_lock = SPINLOCK_INIT;
+spinlock_t sig_lock = SPINLOCK_INIT(sig_lock);
 
 struct rt_sigframe {
 	uint64_t pretcode;
@@ -1277,8 +1277,9 @@ static long sys_rt_sigsuspend(const sigset_t __user *mask, unsigned long sigsets
 {
 	struct task *t = current();
 	sigset_t m;
-	struct waitqueue never = WAITQUEUE_INIT(never);
+	struct waitqueue never;
 
+	waitqueue_init(&never);		/* on the stack: a run-time class (wait.h) */
 	if (sigsetsize != sizeof(sigset_t))
 		return -EINVAL;
 	if (copy_from_user(&m, mask, sizeof(m)))
@@ -1293,8 +1294,9 @@ SYSCALL(__NR_rt_sigsuspend, sys_rt_sigsuspend);
 
 static long sys_pause(void)
 {
-	struct waitqueue never = WAITQUEUE_INIT(never);
+	struct waitqueue never;
 
+	waitqueue_init(&never);
 	wait_event_interruptible(&never, false);
 	return -ERESTARTNOHAND;
 }

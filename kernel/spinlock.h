@@ -7,8 +7,10 @@
  * is not recorded yet; SMP bring-up (a later issue) needs nothing more than
  * the atomic exchange below.
  *
- * A lock may carry a rank (kernel/lock_order.h): then taking it is checked
- * against the ranks the current task already holds. Rank 0 costs one test.
+ * Every lock belongs to a lock class and may carry a rank
+ * (kernel/lock_order.h): taking it is checked against the locks the
+ * current task already holds, unless lockcheck=off (then one test).
+ * docs/locking.md is the lock order.
  *
  * Holding a spinlock is atomic context: each acquisition raises this CPU's
  * atomic count and each release lowers it (kernel/might_sleep.h), so a
@@ -28,31 +30,48 @@
 
 typedef struct spinlock {
 	volatile uint32_t locked;
-	uint8_t rank;			/* enum lock_rank; 0: not checked */
+	struct lockdep_map dep;		/* class, name, rank (lock_order.h) */
 } spinlock_t;
 
-#define SPINLOCK_INIT			{ 0, LOCK_RANK_NONE }
-#define SPINLOCK_INIT_RANKED(r)		{ 0, (r) }
+/*
+ * Static initialisers name the lock (its class is the lock itself):
+ *   static spinlock_t rq_lock = SPINLOCK_INIT(rq_lock);
+ * Only for locks in static storage: a lock on the stack or in allocated
+ * memory gets spin_lock_init(), whose call site is its class.
+ */
+#define SPINLOCK_INIT(name)		{ 0, LOCKDEP_MAP_INIT(#name, NULL, LOCK_RANK_NONE) }
+#define SPINLOCK_INIT_RANKED(name, r)	{ 0, LOCKDEP_MAP_INIT(#name, NULL, (r)) }
+/* A lock inside another primitive, sharing one class (@key) with its kind. */
+#define SPINLOCK_INIT_KEY(namestr, key)	{ 0, LOCKDEP_MAP_INIT((namestr), (key), LOCK_RANK_NONE) }
 
-static inline void spin_lock_init(spinlock_t *l)
+static inline void __spin_lock_init(spinlock_t *l, const char *name,
+				    const struct lock_class_key *key, enum lock_rank r)
 {
 	l->locked = 0;
-	l->rank = LOCK_RANK_NONE;
+	lockdep_map_init(&l->dep, name, key, r);
 }
 
-static inline void spin_lock_init_ranked(spinlock_t *l, enum lock_rank r)
-{
-	l->locked = 0;
-	l->rank = r;
-}
+/*
+ * Run-time initialisation: every lock initialised at one call site is one
+ * class, named after the expression (lock_order.h explains classes).
+ */
+#define spin_lock_init(l) do {						\
+	static struct lock_class_key __key;				\
+	__spin_lock_init((l), #l, &__key, LOCK_RANK_NONE);		\
+} while (0)
+
+#define spin_lock_init_ranked(l, r) do {				\
+	static struct lock_class_key __key;				\
+	__spin_lock_init((l), #l, &__key, (r));				\
+} while (0)
 
 /* Interrupts must be off (spin_lock_irqsave, or already off). */
 static inline __attribute__((always_inline)) void __spin_lock_how(spinlock_t *l,
 								   enum lock_acquire how)
 {
 	atomic_count_spin_enter();
-	if (lock_order_checked(l->rank))
-		lock_order_acquire(l, (enum lock_rank)l->rank, how);
+	if (lock_order_checked())
+		lock_order_acquire(l, &l->dep, how, 0);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			tlb_ipi_poll();	/* the holder may be waiting for our flush */
@@ -65,7 +84,10 @@ static inline __attribute__((always_inline)) void __spin_lock(spinlock_t *l)
 	__spin_lock_how(l, LOCK_ACQ_WAIT);
 }
 
-/* __spin_lock of a second lock of the rank already held (lock_order.h). */
+/*
+ * __spin_lock of a second lock of the rank or class already held, whose
+ * nesting cannot deadlock (lock_order.h: LOCK_ACQ_NESTED).
+ */
 static inline __attribute__((always_inline)) void __spin_lock_nested(spinlock_t *l)
 {
 	__spin_lock_how(l, LOCK_ACQ_NESTED);
@@ -74,7 +96,7 @@ static inline __attribute__((always_inline)) void __spin_lock_nested(spinlock_t 
 static inline void __spin_unlock(spinlock_t *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	if (lock_order_checked(l->rank))
+	if (lock_order_checked())
 		lock_order_release(l);
 	atomic_count_spin_exit();
 }

@@ -46,7 +46,7 @@ static struct {
 	uint64_t khz;			/* the TSC frequency mult was made from */
 } clk;
 static unsigned int clock_seq;
-static spinlock_t clock_lock = SPINLOCK_INIT;
+static spinlock_t clock_lock = SPINLOCK_INIT(clock_lock);
 static uint64_t last_ns;
 
 uint64_t jiffies_read(void)

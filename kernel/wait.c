@@ -6,9 +6,9 @@
 #include "kernel/might_sleep.h"
 #include "kernel/task.h"
 
-void waitqueue_init(struct waitqueue *wq)
+void __waitqueue_init(struct waitqueue *wq, const char *name, const struct lock_class_key *key)
 {
-	spin_lock_init(&wq->lock);
+	__spin_lock_init(&wq->lock, name, key, LOCK_RANK_NONE);
 	INIT_LIST_HEAD(&wq->waiters);
 }
 
@@ -56,18 +56,16 @@ bool signal_pending_current(void)
 
 /* ---- mutex ---- */
 
-void mutex_init(struct mutex *m)
-{
-	spin_lock_init(&m->lock);
-	m->owner = NULL;
-	waitqueue_init(&m->wq);
-	m->rank = LOCK_RANK_NONE;
-}
+/* The classes every mutex's inner spinlock and wait-queue lock share. */
+struct lock_class_key mutex_spin_key, mutex_wq_key;
 
-void mutex_init_ranked(struct mutex *m, enum lock_rank r)
+void __mutex_init(struct mutex *m, const char *name, const struct lock_class_key *key,
+		  enum lock_rank r)
 {
-	mutex_init(m);
-	m->rank = r;
+	__spin_lock_init(&m->lock, "mutex->lock", &mutex_spin_key, LOCK_RANK_NONE);
+	m->owner = NULL;
+	__waitqueue_init(&m->wq, "mutex->wq", &mutex_wq_key);
+	lockdep_map_init(&m->dep, name, key, r);
 }
 
 static bool mutex_try(struct mutex *m)
@@ -82,22 +80,22 @@ static bool mutex_try(struct mutex *m)
 }
 
 /* Checked before waiting, so an inversion is caught even without contention. */
-static void mutex_lock_how(struct mutex *m, enum lock_acquire how)
+static void mutex_lock_how(struct mutex *m, enum lock_acquire how, uint64_t ip)
 {
 	might_sleep();
-	if (lock_order_checked(m->rank))
-		lock_order_acquire(m, (enum lock_rank)m->rank, how);
+	if (lock_order_checked())
+		lock_order_acquire(m, &m->dep, how, ip);
 	wait_event(&m->wq, mutex_try(m));
 }
 
 void mutex_lock(struct mutex *m)
 {
-	mutex_lock_how(m, LOCK_ACQ_WAIT);
+	mutex_lock_how(m, LOCK_ACQ_WAIT, (uint64_t)__builtin_return_address(0));
 }
 
 void mutex_lock_nested(struct mutex *m)
 {
-	mutex_lock_how(m, LOCK_ACQ_NESTED);
+	mutex_lock_how(m, LOCK_ACQ_NESTED, (uint64_t)__builtin_return_address(0));
 }
 
 void mutex_unlock(struct mutex *m)
@@ -106,7 +104,7 @@ void mutex_unlock(struct mutex *m)
 
 	m->owner = NULL;
 	spin_unlock_irqrestore(&m->lock, irq);
-	if (lock_order_checked(m->rank))
+	if (lock_order_checked())
 		lock_order_release(m);
 	wake_up(&m->wq);
 }
@@ -115,8 +113,9 @@ bool mutex_trylock(struct mutex *m)
 {
 	bool got = mutex_try(m);
 
-	if (got && lock_order_checked(m->rank))
-		lock_order_acquire(m, (enum lock_rank)m->rank, LOCK_ACQ_TRY);
+	if (got && lock_order_checked())
+		lock_order_acquire(m, &m->dep, LOCK_ACQ_TRY,
+				   (uint64_t)__builtin_return_address(0));
 	return got;
 }
 
@@ -129,9 +128,11 @@ bool mutex_is_locked(const struct mutex *m)
 
 void sema_init(struct semaphore *s, int count)
 {
-	spin_lock_init(&s->lock);
+	static struct lock_class_key spin_key, wq_key;
+
+	__spin_lock_init(&s->lock, "semaphore->lock", &spin_key, LOCK_RANK_NONE);
 	s->count = count;
-	waitqueue_init(&s->wq);
+	__waitqueue_init(&s->wq, "semaphore->wq", &wq_key);
 }
 
 static bool sema_try(struct semaphore *s)

@@ -44,9 +44,20 @@ struct waitqueue {
 	struct list_head waiters;	/* of struct wait_entry */
 };
 
-#define WAITQUEUE_INIT(name)	{ SPINLOCK_INIT, LIST_HEAD_INIT((name).waiters) }
+/*
+ * A static queue's lock is its own lock class, named after the queue
+ * (kernel/lock_order.h); on the stack or in allocated memory use
+ * waitqueue_init(), whose call site is the class.
+ */
+#define WAITQUEUE_INIT(name)	{ SPINLOCK_INIT(name.lock), LIST_HEAD_INIT((name).waiters) }
+#define WAITQUEUE_INIT_KEY(name, namestr, key) \
+	{ SPINLOCK_INIT_KEY((namestr), (key)), LIST_HEAD_INIT((name).waiters) }
 
-void waitqueue_init(struct waitqueue *wq);
+void __waitqueue_init(struct waitqueue *wq, const char *name, const struct lock_class_key *key);
+#define waitqueue_init(wq) do {						\
+	static struct lock_class_key __key;				\
+	__waitqueue_init((wq), #wq, &__key);				\
+} while (0)
 /* Queue @e (for the current task) on @wq and set the task's state. Might sleep. */
 void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
 /* Take @e off @wq and make the current task runnable. */
@@ -90,22 +101,36 @@ bool signal_pending_current(void);
 	finish_wait((wq), &__we);					\
 })
 
-/* A sleeping lock: holders may block (copy to user, wait for I/O). */
+/*
+ * A sleeping lock: holders may block (copy to user, wait for I/O).
+ * Its own spinlock and wait queue are one lock class each for all
+ * mutexes (they are leaves: nothing is taken inside them but rq_lock).
+ */
 struct mutex {
-	spinlock_t lock;
+	spinlock_t lock;		/* guards owner */
 	struct task *owner;
 	struct waitqueue wq;
-	uint8_t rank;			/* enum lock_rank (lock_order.h); 0: not checked */
+	struct lockdep_map dep;		/* class, name, rank (lock_order.h) */
 };
 
-#define MUTEX_INIT(name)	{ SPINLOCK_INIT, NULL, WAITQUEUE_INIT((name).wq), LOCK_RANK_NONE }
-#define MUTEX_INIT_RANKED(name, r) { SPINLOCK_INIT, NULL, WAITQUEUE_INIT((name).wq), (r) }
+extern struct lock_class_key mutex_spin_key, mutex_wq_key;
+#define MUTEX_INIT_RANKED(name, r) {						\
+	SPINLOCK_INIT_KEY("mutex->lock", &mutex_spin_key), NULL,		\
+	WAITQUEUE_INIT_KEY((name).wq, "mutex->wq", &mutex_wq_key),		\
+	LOCKDEP_MAP_INIT(#name, NULL, (r)) }
+#define MUTEX_INIT(name)	MUTEX_INIT_RANKED(name, LOCK_RANK_NONE)
 
-void mutex_init(struct mutex *m);
-/* mutex_init() with a lock-order rank: taking it is checked (lock_order.h). */
-void mutex_init_ranked(struct mutex *m, enum lock_rank r);
+void __mutex_init(struct mutex *m, const char *name, const struct lock_class_key *key,
+		  enum lock_rank r);
+/* Every mutex initialised at one call site is one lock class. */
+#define mutex_init_ranked(m, r) do {					\
+	static struct lock_class_key __key;				\
+	__mutex_init((m), #m, &__key, (r));				\
+} while (0)
+/* mutex_init_ranked() with no rank: only the class graph checks it. */
+#define mutex_init(m)		mutex_init_ranked((m), LOCK_RANK_NONE)
 void mutex_lock(struct mutex *m);
-/* mutex_lock() of a second mutex of the rank already held (lock_order.h). */
+/* mutex_lock() of a second mutex of the rank or class already held (lock_order.h). */
 void mutex_lock_nested(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);	/* true: now held; never sleeps */
@@ -118,6 +143,10 @@ struct semaphore {
 	struct waitqueue wq;
 };
 
+/*
+ * A semaphore is not a lock to the lock-order checker (its up() may come
+ * from another task); its own spinlock and queue are one class each.
+ */
 void sema_init(struct semaphore *s, int count);
 void down(struct semaphore *s);
 int down_interruptible(struct semaphore *s);	/* 0 or -EINTR */

@@ -123,7 +123,7 @@ void dbg_stack_format(char *buf, size_t len, const struct dbg_stack *s)
 
 /* ---- reports ---- */
 
-static spinlock_t report_lock = SPINLOCK_INIT;	/* report_buf, report_len, catch_* */
+static spinlock_t report_lock = SPINLOCK_INIT(report_lock);	/* report_buf, report_len, catch_* */
 static unsigned long report_flags;
 static char report_buf[2048];
 static size_t report_len;

@@ -19,7 +19,7 @@
  * size and the counters nr_pages and swapped. The fault path takes only
  * pages_lock, never inode->lock (a read(2) into a mapping of the same file
  * would deadlock), so everything a fault may look at changes under
- * pages_lock (its place in the lock order: mm/internal.h).
+ * pages_lock (its place in the lock order: docs/locking.md).
  *
  * This file is the file-system-neutral part: lookup, insertion and
  * removal, and mapping cached pages at fault-around (filemap_map_pages).
@@ -119,7 +119,7 @@ void i_size_write(struct inode *inode, loff_t size)
  * into the slots still empty. It never reads swap or allocates a page: a
  * page not cached stays for its own fault. The whole window is done under
  * two locks taken once - pages_lock, then the page-table lock inside it,
- * as the lock order allows (mm/internal.h) - so the tree, the size and the
+ * as the lock order allows (docs/locking.md) - so the tree, the size and the
  * slots cannot change while it looks.
  */
 void filemap_map_pages(struct vm_fault *vmf, unsigned long start, unsigned long end)

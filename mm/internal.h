@@ -3,67 +3,13 @@
  * outside mm/ needs. The public interface of user memory is mm/vm.h; this
  * header is included only by the .c files of mm/ and by mm/tests/.
  *
- * THE LOCK ORDER of everything user memory touches - the one place it is
- * written. Outermost first: holding a lock, you may take only locks below
- * it in this list; a lock never nests in itself (another mm's mmap lock,
- * another inode's pages_lock: trylock only). Every ranked lock carries its
- * place as an enum lock_rank (kernel/lock_order.h, same order) and every
- * boot checks it: a lock taken out of order panics "lock order: took X
- * while holding Y" (kernel/tests/lock_order_ktest.c tests the checker).
- *
- *   lock                 kind   guards                           where
- *   swap_lock            mutex  swapon/swapoff, the area table   swapfile.c
- *   inode->lock     (u)  mutex  a file's size, times, data;      fs.h, tmpfs.c
- *                               read/write fault under it
- *   mm->mmap_lock        rwsem  "the mmap lock": VMAs, struct mm vm.h
- *                               fields, which page tables exist;
- *                               read: faults, GUP, walks; write:
- *                               changing VMAs (vm.h lists who)
- *   vfs_ns_lock     (u)  mutex  names (maps prints paths)        fs.h
- *   anon_vma->root->lock mutex  a fork family's anon_vma trees   rmap.c
- *   inode->i_mmap_lock   spin   a file's tree of VMAs            rmap.c
- *   inode->pages_lock    spin   a file's page cache, its size    filemap.c
- *   mm->pgt.lock         spin   the mm's page-table entries,     arch/pgtable.h
- *                               a VMA's first anon_vma           rmap.c
- *     (kernel_pgt.lock: the kernel's; never held with an mm's)
- *   shmem_swaplist_lock  spin   inodes holding swap entries      shmem.c
- *   swap_map_lock        spin   slot counts, the swap cache      swapfile.c
- *   lru_lock             spin   the LRU lists and PG_lru/active  vmscan.c
- *   kstack_lock          spin   free kernel-stack slots          kstack.c
- *   caches_lock          spin   the list of slab caches          slab.c
- *   kmem_cache->lock     spin   one cache's slabs                slab.c
- *   zone_lock            spin   the buddy free lists             page_alloc.c
- *
- * The real nestings are fewer than the list allows; these are the ones
- * the code has: swap_lock -> tasklist_lock (swapoff collects mms) and ->
- * the mmap lock and pages_lock (unuse); inode->lock -> mmap lock (a fault
- * in copy_to_user) and -> i_mmap_lock (truncate unmaps); mmap lock ->
- * anon_vma / i_mmap_lock -> page-table lock (rmap unmaps; a fault's
- * anon_vma_prepare, under the read lock); mmap lock -> page-table lock ->
- * swap_map_lock, lru_lock, zone_lock (faults, zap, COW, swap-out);
- * pages_lock -> shmem_swaplist_lock, swap_map_lock, lru_lock; any
- * allocation -> kmem_cache->lock -> zone_lock. The mmap lock nests in
- * itself only as fork's declared exception (the child's, write, nested
- * in the parent's), and a reader never takes it again while holding it:
- * with a writer queued in between (the lock is FIFO, kernel/rwsem.h) both
- * would wait for ever, so the checker reports that too.
- *
- * Against the order, and legal only because they are trylocks (recorded,
- * not checked): reclaim read-trylocks each mapper's mmap lock from inside
- * an rmap walk (anon_vma or i_mmap_lock held; mm/vmscan.c), up to 16 at
- * once - its own mm's among them when it reclaims from inside a fault,
- * which is a second read hold that cannot wait, so it cannot deadlock.
- *
- * (u) unranked, so not checked yet: a directory's inode->lock is taken
- * under vfs_ns_lock (only to touch its times, a leaf), a regular file's
- * above the mmap lock - two classes in one field, which need two ranks
- * (by inode type) before the checker can cover them; vfs_ns_lock is taken
- * under the mmap lock by /proc/PID/maps only. Not in the order at all,
- * because nothing is taken inside them: a mutex's or rw_semaphore's own
- * spinlock, wait-queue locks, the scheduler's rq_lock and sleep_lock,
- * console_lock, tasklist_lock (for mm purposes), a /proc query's lock,
- * the futex bucket locks (kernel/futex.c: taken after the mmap lock is
- * dropped).
+ * THE LOCK ORDER of everything user memory touches is written in one
+ * place: docs/locking.md, section 3.1 (outermost first: swap_lock,
+ * inode->lock, the mmap lock, anon_vma, i_mmap_lock, pages_lock, the
+ * page-table lock, ..., zone_lock). Ranked locks carry their place as an
+ * enum lock_rank (kernel/lock_order.h, same order), and every lock is
+ * checked by class on every boot make check runs. Change the order there,
+ * not here.
  *
  * Under any spinlock nothing may sleep: allocations there are never
  * GFP_RECLAIM, and a page-table cursor is unlocked around anything that

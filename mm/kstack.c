@@ -21,7 +21,7 @@
 #define SLOT_SIZE	((KSTACK_PAGES + 1) * PAGE_SIZE)
 #define MAX_SLOTS	4096
 
-static spinlock_t kstack_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_KSTACK);
+static spinlock_t kstack_lock = SPINLOCK_INIT_RANKED(kstack_lock, LOCK_RANK_KSTACK);
 static unsigned int next_unused;		/* slots never used so far */
 static unsigned int free_slots[MAX_SLOTS];
 static unsigned int nr_free;

@@ -29,7 +29,7 @@ struct page *memmap;
 pfn_t max_pfn;
 
 static struct buddy_zone zone;
-static spinlock_t zone_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ZONE);
+static spinlock_t zone_lock = SPINLOCK_INIT_RANKED(zone_lock, LOCK_RANK_ZONE);
 static bool ready;
 
 static void release(phys_addr_t base, phys_addr_t end, void *arg)

@@ -58,7 +58,7 @@
  * links the VMA's first chain) under mm->pgt.lock, checking it again
  * there. Reclaim (mm/vmscan.c) walks with no mmap lock and only
  * read-trylocks the mappers' mmap locks from inside the walk. Where these
- * locks sit among the others: the lock order in mm/internal.h.
+ * locks sit among the others: the lock order in docs/locking.md.
  */
 #include "mm/rmap.h"
 #include "kernel/errno.h"

@@ -22,7 +22,7 @@
  * Inodes that may hold swap entries are on the swaplist, so swapoff
  * (mm/swapfile.c) can bring every page back (shmem_unuse) without
  * walking every file. The locks (inode->lock, pages_lock,
- * shmem_swaplist_lock, swap_map_lock) nest as mm/internal.h's lock order
+ * shmem_swaplist_lock, swap_map_lock) nest as the lock order (docs/locking.md)
  * says; mm/filemap.c explains pages_lock. The file system side (names, read/write loops, sizes,
  * times) is kernel/fs/tmpfs.c.
  */
@@ -41,7 +41,7 @@
 unsigned long shmem_total_pages;	/* atomic */
 
 /* Inodes holding swap entries (inode->swaplist), for swapoff. */
-static spinlock_t shmem_swaplist_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SHMEM_SWAPLIST);
+static spinlock_t shmem_swaplist_lock = SPINLOCK_INIT_RANKED(shmem_swaplist_lock, LOCK_RANK_SHMEM_SWAPLIST);
 static LIST_HEAD(shmem_swaplist);	/* under shmem_swaplist_lock */
 /* Evicting an inode waits here for reclaim's writes of its pages to end. */
 static struct waitqueue shmem_writeout_wq = WAITQUEUE_INIT(shmem_writeout_wq);

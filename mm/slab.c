@@ -34,7 +34,7 @@
  * A large kmalloc (above the biggest class) bypasses the caches: it is a
  * plain buddy block whose first frame has PG_head and order = its order.
  *
- * Locks (their place: mm/internal.h's lock order): cache->lock, then the
+ * Locks (their place: the lock order (docs/locking.md)): cache->lock, then the
  * zone lock (alloc_pages) inside it. caches_lock only guards the list of
  * caches (slab_report, /proc/slabinfo); /proc/slabinfo and the leak scan
  * take a cache's lock inside it, never the other way round.
@@ -52,7 +52,7 @@
 #define POISON_FREE	0x6b
 
 static LIST_HEAD(slab_caches);		/* every cache; caches_lock */
-static spinlock_t caches_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SLAB_CACHES);
+static spinlock_t caches_lock = SPINLOCK_INIT_RANKED(caches_lock, LOCK_RANK_SLAB_CACHES);
 static struct kmem_cache cache_cache;	/* the cache of struct kmem_cache */
 
 /*

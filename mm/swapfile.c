@@ -60,7 +60,7 @@ static struct swap_area area;
  * them. One lock for both, so a slot freed and taken again never finds
  * its old page still cached.
  */
-spinlock_t swap_map_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SWAP_MAP);
+spinlock_t swap_map_lock = SPINLOCK_INIT_RANKED(swap_map_lock, LOCK_RANK_SWAP_MAP);
 static unsigned long next_slot = 1;
 
 /* A slot can be taken now (swapon done, not in swapoff, not full). No lock. */

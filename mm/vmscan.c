@@ -53,7 +53,7 @@
  * allocation failure with it dropped. Linux needs neither: its reclaim
  * works under page-table locks, not mmap_lock.
  *
- * Locks: mm/internal.h's order; the mmap locks here are trylocks taken
+ * Locks: docs/locking.md's order; the mmap locks here are trylocks taken
  * inside rmap walks, against that order, which is why they must stay
  * trylocks. Neighbours: the fault path and swap entries in memory.c,
  * rmap_walk in rmap.c, slots in swapfile.c, the swap cache in
@@ -76,7 +76,7 @@
 
 /* 0 until vmscan_init(): no reclaim during boot and the in-kernel tests. */
 unsigned long watermark_min, watermark_low, watermark_high;
-static spinlock_t lru_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_LRU);
+static spinlock_t lru_lock = SPINLOCK_INIT_RANKED(lru_lock, LOCK_RANK_LRU);
 static struct list_head lru[NR_LRU_LISTS] = {
 	LIST_HEAD_INIT(lru[0]), LIST_HEAD_INIT(lru[1]), LIST_HEAD_INIT(lru[2]), LIST_HEAD_INIT(lru[3]),
 };

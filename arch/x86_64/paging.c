@@ -18,7 +18,7 @@
  * pages of a user half are freed only under the mmap lock held for writing
  * (arch_free_user_tables, arch_pgd_destroy), which is what lets a cursor
  * drop its lock to sleep and re-take it without a new walk. Where the lock
- * sits among the others: the lock order in mm/internal.h.
+ * sits among the others: the lock order in docs/locking.md.
  *
  * TLB flushes go through tlb_flush_range() (arch/x86_64/tlb.c), which
  * shoots down the other CPUs that may cache the entry; changes made under
@@ -35,7 +35,7 @@
 #include "mm/vmstat.h"
 #include "kernel/lib/string.h"
 
-struct pgtable kernel_pgt = { .root = 0, .lock = SPINLOCK_INIT_RANKED(LOCK_RANK_PT) };
+struct pgtable kernel_pgt = { .root = 0, .lock = SPINLOCK_INIT_RANKED(kernel_pgt.lock, LOCK_RANK_PT) };
 
 /* Index of @va in the table of @level (3 = PML4, 2 = PDPT, 1 = PD, 0 = PT). */
 unsigned int pt_index(vaddr_t va, int level)

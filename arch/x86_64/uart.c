@@ -48,7 +48,7 @@
 
 static unsigned char rx_ring[RX_RING];
 static unsigned int rx_head, rx_tail;	/* head: next write; tail: next read */
-static spinlock_t rx_lock = SPINLOCK_INIT;
+static spinlock_t rx_lock = SPINLOCK_INIT(rx_lock);
 static unsigned long rx_irqs;
 static bool present;
 static bool loopback;			/* MCR LOOP set: bytes are the test's */

@@ -37,7 +37,7 @@
 #include "kernel/printk.h"
 #include "mm/page_alloc.h"
 
-static spinlock_t blkdev_lock = SPINLOCK_INIT;	/* blkdevs[], nr_blkdevs */
+static spinlock_t blkdev_lock = SPINLOCK_INIT(blkdev_lock);	/* blkdevs[], nr_blkdevs */
 static struct blkdev *blkdevs[BLKDEV_MAX];
 static unsigned int nr_blkdevs;
 static bool blkdev_done;

@@ -72,6 +72,8 @@ struct fs_time fs_now(void)
 
 /* ---- inodes ---- */
 
+static struct lock_class_key inode_dir_key, inode_key;
+
 struct inode *inode_alloc(struct super_block *sb, umode_t mode)
 {
 	struct inode *inode = kzalloc(sizeof(*inode));
@@ -83,7 +85,18 @@ struct inode *inode_alloc(struct super_block *sb, umode_t mode)
 	inode->sb = sb;
 	inode->ino = __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
 	inode->nlink = S_ISDIR(mode) ? 2 : 1;
-	mutex_init(&inode->lock);
+	/*
+	 * Two lock classes in one field (Linux's i_mutex_dir_key): a
+	 * directory's lock is taken under vfs_ns_lock (open.c), a regular
+	 * file's above the mmap lock (a fault while tmpfs_read copies out),
+	 * and the mmap lock is above vfs_ns_lock (/proc/PID/maps). One
+	 * class would join those into a cycle no two inodes can form;
+	 * docs/locking.md draws the order.
+	 */
+	if (S_ISDIR(mode))
+		__mutex_init(&inode->lock, "inode->lock (dir)", &inode_dir_key, LOCK_RANK_NONE);
+	else
+		__mutex_init(&inode->lock, "inode->lock", &inode_key, LOCK_RANK_NONE);
 	spin_lock_init_ranked(&inode->pages_lock, LOCK_RANK_PAGES);
 	spin_lock_init_ranked(&inode->i_mmap_lock, LOCK_RANK_I_MMAP);
 	INIT_LIST_HEAD(&inode->swaplist);

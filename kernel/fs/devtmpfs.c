@@ -35,7 +35,7 @@ struct chrdev {
 	const struct file_operations *fop;
 };
 
-static spinlock_t chrdev_lock = SPINLOCK_INIT;	/* guards chrdevs[], nr_chrdevs */
+static spinlock_t chrdev_lock = SPINLOCK_INIT(chrdev_lock);	/* guards chrdevs[], nr_chrdevs */
 static struct chrdev chrdevs[MAX_CHRDEVS];
 static unsigned int nr_chrdevs;
 

@@ -26,7 +26,7 @@
  *            fs_struct root/cwd and by mounts.
  *   inode  - held by each dentry naming it and by each open file.
  *
- * Locking (with mm's locks, the order is mm/internal.h's):
+ * Locking (with mm's locks, the order is docs/locking.md's):
  *   vfs_ns_lock  one global mutex for the whole name space: every walk,
  *                every change of a children list, mount table and name.
  *                Simple and SMP-safe; lookups of different paths do not

@@ -170,11 +170,12 @@ static unsigned int poll_pass(struct pollfd *fds, unsigned int nfds,
 long do_poll(struct pollfd *fds, unsigned int nfds, uint64_t deadline,
 	     bool select_mode)
 {
-	struct waitqueue self = WAITQUEUE_INIT(self);
+	struct waitqueue self;
 	struct wait_entry self_we = WAIT_ENTRY_INIT;
 	struct poll_table pt;
 	long ret;
 
+	waitqueue_init(&self);		/* on the stack: a run-time class (wait.h) */
 	poll_table_init(&pt);
 	for (;;) {
 		uint64_t now;

@@ -30,7 +30,7 @@
  *
  * Locks taken while generating (maps: the mmap lock, then vfs_ns_lock for
  * paths; rmap: anon_vma or i_mmap_lock, then tasklist_lock) follow the
- * lock order in mm/internal.h.
+ * lock order in docs/locking.md.
  */
 #ifndef KERNEL_FS_PROC_INTERNAL_H
 #define KERNEL_FS_PROC_INTERNAL_H

@@ -435,7 +435,15 @@ static int unix_enqueue_embryo(struct unix_sock *u, struct unix_sock *l,
 	int err;
 
 	for (;;) {
-		mutex_lock(&l->lock);
+		/*
+		 * Two socket locks of one class: the connecting socket's,
+		 * then the listener's. Always that way round - a listening
+		 * socket never connects (-EINVAL, checked under u->lock),
+		 * so no task holds a listener's lock while taking another
+		 * socket's. Declared nested (docs/locking.md), as Linux's
+		 * unix_stream_connect does.
+		 */
+		mutex_lock_nested(&l->lock);
 		if (l->dead || l->state != UNIX_LISTENING) {
 			mutex_unlock(&l->lock);
 			return -ECONNREFUSED;

@@ -56,7 +56,7 @@
 
 enum { GC_NONE, GC_CANDIDATE, GC_REACHABLE };
 
-static spinlock_t unix_gc_lock = SPINLOCK_INIT;
+static spinlock_t unix_gc_lock = SPINLOCK_INIT(unix_gc_lock);
 static LIST_HEAD(unix_inflight_list);	/* sockets with inflight > 0; unix_gc_lock */
 
 static struct waitqueue unix_gc_wq = WAITQUEUE_INIT(unix_gc_wq);

@@ -55,7 +55,7 @@ static struct unix_msg *unix_msg_alloc(size_t len)
 }
 
 /* Messages whose files still need dropping; see unix_msgs_free(). */
-static spinlock_t unix_drop_lock = SPINLOCK_INIT;
+static spinlock_t unix_drop_lock = SPINLOCK_INIT(unix_drop_lock);
 static LIST_HEAD(unix_drop_list);		/* guarded by unix_drop_lock */
 static bool unix_drop_running;		/* guarded by unix_drop_lock */
 

@@ -43,11 +43,12 @@ KTEST(might_sleep_silent_when_sleepable)
 /* The bug the checker exists for: a might_sleep() with a spinlock held. */
 KTEST(might_sleep_under_spinlock)
 {
-	spinlock_t l = SPINLOCK_INIT;
+	spinlock_t l;
 	unsigned int before = atomic_count(), locked;
 	unsigned long irq;
 	int line;
 
+	spin_lock_init(&l);
 	might_sleep_record(&rep);
 	irq = spin_lock_irqsave(&l);
 	locked = atomic_count();
@@ -68,11 +69,13 @@ KTEST(might_sleep_under_spinlock)
 /* Each nested lock counts; each unlock, in any order, takes one back. */
 KTEST(might_sleep_nested_spinlocks_count)
 {
-	spinlock_t a = SPINLOCK_INIT, b = SPINLOCK_INIT;
+	spinlock_t a, b;
 	unsigned int before = atomic_count(), both, one;
 	unsigned long irq;
 	int line;
 
+	spin_lock_init(&a);
+	spin_lock_init(&b);
 	might_sleep_record(&rep);
 	irq = spin_lock_irqsave(&a);
 	__spin_lock(&b);
@@ -125,13 +128,14 @@ static struct rw_semaphore prim_rwsem = RWSEM_INIT(prim_rwsem);
 
 static const char *reported_file_under_lock(int which)
 {
-	spinlock_t l = SPINLOCK_INIT;
+	spinlock_t l;
 	struct semaphore sem;
 	unsigned long irq;
 	char byte = 0;
 	struct page *p = NULL;
 	void *obj = NULL;
 
+	spin_lock_init(&l);
 	sema_init(&sem, 1);
 	might_sleep_record(&rep);
 	irq = spin_lock_irqsave(&l);
@@ -191,11 +195,12 @@ KTEST(might_sleep_primitives_checked)
 	KT_ASSERT_EQ(atomic_count(), before);
 	/* The same allocations without GFP_RECLAIM never sleep: silent. */
 	{
-		spinlock_t l = SPINLOCK_INIT;
+		spinlock_t l;
 		unsigned long irq;
 		struct page *p;
 		void *obj;
 
+		spin_lock_init(&l);
 		might_sleep_record(&rep);
 		irq = spin_lock_irqsave(&l);
 		p = alloc_page(0);

@@ -299,6 +299,15 @@ static void record_order(enum lock_rank taken, enum lock_rank held)
 	order_reports++;
 }
 
+/* The class graph (lock_order.h) sees the same two mistakes. */
+static unsigned int graph_reports, graph_depth;
+
+static void record_graph(const struct lock_inversion *inv)
+{
+	graph_depth = inv->depth;
+	graph_reports++;
+}
+
 /*
  * Ranked like the mmap lock: a reader is found in the holder's record
  * (rwsem_held_by_current), not in another task's; down_read while
@@ -316,8 +325,9 @@ KTEST(rwsem_lock_order)
 		KT_SKIP("lockcheck=off");
 	mutex_init_ranked(&av, LOCK_RANK_ANON_VMA);
 	reset();
-	order_reports = 0;
+	order_reports = graph_reports = 0;
 	lock_order_report = record_order;
+	lock_order_inversion_report = record_graph;
 
 	/* Held for reading by an actor: "some reader", but not us. */
 	KT_ASSERT(start(0, &a, ACT_READ));
@@ -334,6 +344,8 @@ KTEST(rwsem_lock_order)
 	KT_ASSERT_EQ(order_reports, 1);
 	KT_ASSERT_EQ(order_taken, LOCK_RANK_MMAP);
 	KT_ASSERT_EQ(order_held, LOCK_RANK_MMAP);
+	KT_ASSERT_EQ(graph_reports, 1);		/* a second lock of a's class ... */
+	KT_ASSERT_EQ(graph_depth, 0);		/* ... not an edge between two */
 	up_read(&a);
 	up_read(&a);
 	KT_ASSERT(!rwsem_held_by_current(&a));
@@ -361,7 +373,10 @@ KTEST(rwsem_lock_order)
 	up_read(&a);
 	mutex_unlock(&av);
 	lock_order_report = NULL;
+	lock_order_inversion_report = NULL;
 	KT_ASSERT_EQ(order_reports, 2);
+	KT_ASSERT_EQ(graph_reports, 2);		/* a -> av was seen, now av -> a */
+	KT_ASSERT_EQ(graph_depth, 1);
 	KT_ASSERT_EQ(order_taken, LOCK_RANK_MMAP);
 	KT_ASSERT_EQ(order_held, LOCK_RANK_ANON_VMA);
 	return KT_PASS;
