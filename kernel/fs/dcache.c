@@ -31,7 +31,7 @@ struct mutex vfs_ns_lock = MUTEX_INIT(vfs_ns_lock);
  * vfs_ns_lock while it takes a file's inode lock, and a file's reader
  * holds that while it faults: docs/locking.md).
  */
-spinlock_t dentry_tree_lock = SPINLOCK_INIT;
+spinlock_t dentry_tree_lock = SPINLOCK_INIT(dentry_tree_lock);
 struct dentry *vfs_root;
 
 /* ---- fs_buf ---- */
