@@ -14,7 +14,10 @@
 #                   bisection.  ACCEL=kvm as for run; BENCH_ARGS='...' overrides
 #                   mmbench's arguments (default --size 64); BASELINE=ISO also
 #                   runs an older Pagoda bench image, interleaved, and reports
-#                   before/after (tools/bench --baseline).
+#                   before/after (tools/bench --baseline).  Each round also
+#                   boots both kernels with -smp 4 for mmbench's threaded
+#                   metrics (mmbench --smp: fault and munmap with 1 and 4
+#                   threads; image build/benchsmp); SMP=0 skips those boots.
 #   make linux-selftests
 #                   Linux 6.12's mm selftests (from Debian's linux-source-6.12,
 #                   fetched once, ~150 MB) booted one per boot on Pagoda and
@@ -94,6 +97,7 @@ FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) $(KARGS) -- --seed $(SEED
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
 BENCH_ARGS          ?= $(if $(QUICK),--quick,--size 64)
 BENCH_KCMDLINE      := lockcheck=off init=/bench/mmbench -- $(BENCH_ARGS)
+BENCHSMP_KCMDLINE   := lockcheck=off init=/bench/mmbench -- $(BENCH_ARGS) --smp
 BENCHSMOKE_KCMDLINE := lockcheck=off $(SLEEPCHECK_KCMDLINE) init=/bench/mmbench -- --quick
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
@@ -138,6 +142,7 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pag
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
 	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
+BENCHSMP_ISO := $(B)/benchsmp/pagoda.iso
 
 .PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests FORCE
 all: $(ELF) $(ISO)
@@ -207,6 +212,7 @@ CMDLINE_FOR_fuzz := $(FUZZ_KCMDLINE)
 CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
+CMDLINE_FOR_benchsmp := $(BENCHSMP_KCMDLINE)
 
 define make-iso
 	@rm -rf $(2) && mkdir -p $(2)/boot/grub
@@ -284,9 +290,11 @@ linux-selftests: deps $(ELF) $(INITRAMFS)
 # Pagoda against Linux 6.1 in the same QEMU (tools/bench; the Linux kernel
 # is fetched once into $(B)/linux-cache by tools/linux-qemu-run's code).
 # Timings only: nothing here is pass/fail beyond "every run finished".
-bench: deps $(BENCH_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH_BINS)
+SMP ?= 4
+bench: deps $(BENCH_ISO) $(BENCHSMP_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH_BINS)
 	$(PYTHON) tools/bench --no-build --accel $(ACCEL) --args='$(BENCH_ARGS)' \
 		--iso $(BENCH_ISO) --smoke-iso $(B)/benchsmoke/pagoda.iso \
+		--smp $(SMP) --smp-iso $(BENCHSMP_ISO) \
 		--mmbench $(USER_OUT)/bench/mmbench --elf $(ELF) --out $(B)/bench \
 		$(if $(QUICK),--quick) $(if $(BASELINE),--baseline $(BASELINE))
 
@@ -294,7 +302,7 @@ clean:
 	rm -rf $(B)
 
 # The recorded command lines are real files, not intermediates to delete.
-.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) \
+.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) $(BENCHSMP_ISO) \
 	$(B)/fuzzrun/pagoda.iso)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

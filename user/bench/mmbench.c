@@ -2,12 +2,14 @@
  * mmbench.c - time the memory-management paths of the kernel it runs on,
  * so that Pagoda and Linux can be compared in the same QEMU machine.
  *
- *	mmbench [--quick] [--size MiB] [--reps N]
+ *	mmbench [--quick] [--smp] [--size MiB] [--reps N]
  *
  * Defaults: 64 MiB regions, 5 samples per metric.  --quick is 8 MiB, 3
  * samples and few iterations per sample: a few seconds on Pagoda under
  * TCG, and small enough that tools/bench can bisect the least guest memory
- * that still completes it.  --size and --reps override --quick.
+ * that still completes it.  --size and --reps override --quick.  --smp
+ * runs only the threaded group below (tools/bench's -smp 4 boots); without
+ * it, that group runs last when more than one CPU is online.
  *
  * Each metric is sampled several times within the run and reported as the
  * median sample, with the min, the max and the number of samples.  A
@@ -40,6 +42,23 @@
  *   memfd_secret_fault        write one byte per page of a fresh
  *                             memfd_secret (syscall 447) mapping
  *
+ * The threaded group (--smp, or a run on several CPUs), in one boot so
+ * that each kernel's scaling from 1 to 4 threads is measured under the
+ * same conditions:
+ *
+ *   anon_write_fault_1t       anon_write_fault and munmap_populated again,
+ *   munmap_1t                 pinned to CPU 0 before any thread exists
+ *   anon_write_fault_4t       4 threads (pinned to CPUs 0-3 when there are
+ *                             4) each write-fault a quarter of one region
+ *                             of SIZE MiB: the same total pages as the 1t
+ *                             metric, so 1t/4t is the speed-up (ideal 4);
+ *                             ns per page of the wall time from the start
+ *                             until the last thread is done
+ *   munmap_4t                 munmap_1t while 3 other threads of the mm
+ *                             spin in user mode on CPUs 1-3: the unmap
+ *                             must shoot down their TLBs (cost, ideal 1x
+ *                             munmap_1t)
+ *
  * Every mapping gets MADV_NOHUGEPAGE, so that each 4 KiB page takes its own
  * fault on Linux whatever its THP setting.  At most about 3 x SIZE MiB is
  * in use at any time (cow_break_child holds two copies of the region).
@@ -66,7 +85,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,6 +126,7 @@ enum {
 	STOSQ_PAGES = 256,	/* one calibration sample clears 1 MiB */
 	STOSQ_SAMPLES = 11,
 	WRITE_CHUNK = 64 << 10,	/* write(2) size that fills the memfd */
+	CREW = 4,		/* threads of the threaded group */
 };
 
 /* What one run does: set from the command line in parse_args(). */
@@ -115,6 +138,7 @@ static struct config {
 	long move_iters;	/* mremap_move round trips per sample */
 	unsigned watchdog_s;	/* alarm per group of metrics */
 	int quick;
+	int smp_only;		/* --smp: only the threaded group */
 	size_t len;		/* size_mib in bytes */
 	size_t pages;		/* len in pages */
 } cfg;
@@ -152,6 +176,17 @@ static sigjmp_buf group_jmp;
 static volatile sig_atomic_t group_armed;
 static volatile sig_atomic_t fatal_sig;
 static void *volatile fatal_addr;
+
+/*
+ * The threaded group's helpers (see "the crew" below).  Only the main
+ * thread may leave a group by siglongjmp: a helper that takes a fatal
+ * signal records it in crew_fault and parks, and the main thread, which
+ * polls crew_fault while it waits for the helpers, abandons the group.
+ */
+static pthread_t main_thread;
+static atomic_int crew_fault;
+static int crew_active;			/* crew_stop() has something to undo */
+static void crew_stop(void);
 
 static const char *errno_name(int e)
 {
@@ -264,6 +299,8 @@ static void close_fd(int fd)
 
 static void release_all(void)
 {
+	if (crew_active)		/* before the unmaps: helpers may write */
+		crew_stop();
 	if (held_child > 0) {
 		kill(held_child, SIGKILL);
 		waitpid(held_child, NULL, 0);
@@ -281,6 +318,14 @@ static void release_all(void)
 static void on_fatal(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
+	if (!pthread_equal(pthread_self(), main_thread)) {
+		if (!atomic_exchange(&crew_fault, 1)) {
+			fatal_sig = sig;
+			fatal_addr = si->si_addr;
+		}
+		for (;;)		/* SIGALRM is blocked here: parked for good */
+			pause();
+	}
 	if (!group_armed) {		/* outside a group: die as usual */
 		signal(sig, SIG_DFL);
 		raise(sig);
@@ -873,6 +918,216 @@ static int bench_memfd_secret(void)
 	return 0;
 }
 
+/* ---- anon_write_fault_1t/_4t, munmap_1t/_4t: threads in one mm ---- */
+
+/*
+ * The crew: the main thread (crew member 0) and CREW - 1 helper threads,
+ * member i pinned to the i-th CPU we may run on when there are at least
+ * CREW of them.  Between rounds the helpers spin in user mode, so the mm
+ * stays loaded on their CPUs (an unmap must interrupt them to flush
+ * their TLBs) and a round starts without a wake-up that would be timed
+ * too.  A round: the main thread sets crew.p and bumps crew.round; each
+ * member fills its share of the region and bumps crew.done.
+ *
+ *	p (2 MiB aligned)                                           p + len
+ *	| member 0      | member 1      | member 2      | member 3      |
+ *
+ * With --size 64 a share is 16 MiB, whole page-table pages (2 MiB each),
+ * so the members never share a PTE page; they do share the mm, its mmap
+ * lock and its upper page tables, which is what the metric is about.
+ */
+static struct {
+	pthread_t tid[CREW];		/* [0] unused: the main thread */
+	int started;			/* helpers created */
+	int ncpus;			/* CPUs in old_mask */
+	cpu_set_t old_mask;		/* the main thread's, restored at the end */
+	char *volatile p;		/* the round's region */
+	atomic_int round;		/* bumped to start a round */
+	atomic_int done;		/* members finished with the round */
+	atomic_int live;		/* helpers in their loop */
+	atomic_int quit;		/* helpers: leave the loop */
+} crew;
+
+/* One turn of a spin-wait: pause, or yield when members share CPUs. */
+static void crew_relax(void)
+{
+	if (crew.ncpus < CREW)
+		sched_yield();
+	else
+		__asm__ volatile("pause");
+}
+
+/* Pin the caller to the @i-th allowed CPU, if each member has its own. */
+static void crew_pin(int i)
+{
+	cpu_set_t set;
+
+	if (crew.ncpus < CREW)
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &crew.old_mask) && i-- == 0) {
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);  /* errors: unpinned */
+			return;
+		}
+}
+
+/* The pattern into pages [first, first + n) of @p. */
+static void fill_range(volatile char *p, size_t first, size_t n)
+{
+	for (size_t i = first; i < first + n; i++)
+		p[i * PAGE] = pattern(i);
+}
+
+/* Member @i's share of the round's region; the last takes the rest. */
+static void crew_fill(int i)
+{
+	size_t each = cfg.pages / CREW, first = (size_t)i * each;
+
+	fill_range(crew.p, first, i == CREW - 1 ? cfg.pages - first : each);
+}
+
+static void *crew_helper(void *arg)
+{
+	int i = (int)(intptr_t)arg, seen = atomic_load(&crew.round);
+
+	crew_pin(i);
+	atomic_fetch_add(&crew.live, 1);
+	while (!atomic_load(&crew.quit)) {
+		int r = atomic_load(&crew.round);
+
+		if (r == seen) {
+			crew_relax();
+			continue;
+		}
+		seen = r;
+		crew_fill(i);
+		atomic_fetch_add(&crew.done, 1);
+	}
+	atomic_fetch_sub(&crew.live, 1);
+	return NULL;
+}
+
+/* The main thread's spin-wait turn: leaves the group if a helper crashed. */
+static void crew_wait(void)
+{
+	if (atomic_load(&crew_fault)) {
+		group_armed = 0;
+		siglongjmp(group_jmp, 1);
+	}
+	crew_relax();
+}
+
+/*
+ * Start the helpers and wait until each runs (pinned) in its loop.  They
+ * block SIGALRM: the watchdog is the main thread's.  Returns 0 or -errno.
+ */
+static int crew_start(void)
+{
+	sigset_t alrm, old;
+	int err = 0;
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	atomic_store(&crew.quit, 0);
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
+	while (crew.started < CREW - 1 && !err) {
+		err = pthread_create(&crew.tid[crew.started + 1], NULL, crew_helper,
+				     (void *)(intptr_t)(crew.started + 1));
+		if (!err)
+			crew.started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	while (atomic_load(&crew.live) < crew.started)
+		crew_wait();
+	return -err;
+}
+
+/*
+ * Stop and join the helpers, and unpin the main thread.  A helper that
+ * has not left its loop after about a second (parked after a crash, or
+ * stuck in the kernel) is left behind, unjoined.
+ */
+static void crew_stop(void)
+{
+	atomic_store(&crew.quit, 1);
+	for (int ms = 0; ms < 1000 && atomic_load(&crew.live) > 0; ms++)
+		usleep(1000);
+	if (atomic_load(&crew.live) == 0)
+		for (int i = 1; i <= crew.started; i++)
+			pthread_join(crew.tid[i], NULL);
+	crew.started = 0;
+	sched_setaffinity(0, sizeof(crew.old_mask), &crew.old_mask);
+	crew_active = 0;
+}
+
+/*
+ * One anon_write_fault_4t sample: all members fill their shares of a
+ * fresh region; *@ns is the wall time per page from the start of the
+ * round until the last member is done.  Returns 0, -errno, or -EIO after
+ * reporting wrong data.
+ */
+static int crew_fault_sample(double *ns)
+{
+	char *p = map_pmd_offset(cfg.len, 0, PROT_READ | PROT_WRITE);
+	uint64_t t0;
+	long bad;
+
+	if (!p)
+		return -errno;
+	crew.p = p;
+	atomic_store(&crew.done, 0);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	atomic_fetch_add(&crew.round, 1);
+	crew_fill(0);
+	atomic_fetch_add(&crew.done, 1);
+	while (atomic_load(&crew.done) < CREW)
+		crew_wait();
+	*ns = (double)(now_ns(CLOCK_MONOTONIC) - t0) / cfg.pages;
+	if ((bad = check(p, cfg.pages, pattern)) >= 0) {
+		wrong_data("4-thread fault lost a write", bad, p);
+		return -EIO;
+	}
+	return unmap(p, cfg.len) ? -errno : 0;
+}
+
+static int bench_crew(void)
+{
+	double f1[MAX_REPS], u1[MAX_REPS], f4[MAX_REPS], u4[MAX_REPS], dummy;
+	long r;
+	int err;
+
+	if (sched_getaffinity(0, sizeof(crew.old_mask), &crew.old_mask) != 0)
+		return fail(errno, "sched_getaffinity");
+	crew.ncpus = CPU_COUNT(&crew.old_mask);
+	crew_active = 1;
+	crew_pin(0);
+
+	/* One thread, before any other exists: the mm was never elsewhere. */
+	if ((err = write_sample(&dummy, &dummy)) < 0)
+		return fail(-err, "mmap/munmap");
+	for (r = 0; r < cfg.reps; r++)
+		if ((err = write_sample(&f1[r], &u1[r])) < 0)
+			return fail(-err, "mmap/munmap");
+	report("ns/page", f1, cfg.reps);
+	report("ns/page", u1, cfg.reps);
+
+	if ((err = crew_start()) < 0)
+		return fail(-err, "pthread_create");
+	for (r = -1; r < cfg.reps; r++)		/* r = -1: warm-up */
+		if ((err = crew_fault_sample(r < 0 ? &dummy : &f4[r])) < 0)
+			return err == -EIO ? -1 : fail(-err, "mmap/munmap");
+	report("ns/page", f4, cfg.reps);
+	/* The main thread maps, writes and unmaps while the helpers spin. */
+	for (r = -1; r < cfg.reps; r++)
+		if ((err = write_sample(&dummy, r < 0 ? &dummy : &u4[r])) < 0)
+			return fail(-err, "mmap/munmap");
+	report("ns/page", u4, cfg.reps);
+	crew_stop();
+	return 0;
+}
+
 /* ---- setup ---- */
 
 /* PID 1 setup: a console on fds 0-2, /proc and /tmp, as an init would have. */
@@ -922,6 +1177,8 @@ static int parse_args(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
 			cfg.quick = 1;
+		} else if (!strcmp(argv[i], "--smp")) {
+			cfg.smp_only = 1;
 		} else if (!strcmp(argv[i], "--size")) {
 			if ((size = parse_num("--size", argv[++i], 1 << 20)) < 0)
 				return -1;
@@ -929,7 +1186,7 @@ static int parse_args(int argc, char **argv)
 			if ((reps = parse_num("--reps", argv[++i], MAX_REPS)) < 0)
 				return -1;
 		} else {
-			fprintf(stderr, "usage: mmbench [--quick] [--size MiB] [--reps N]\n");
+			fprintf(stderr, "usage: mmbench [--quick] [--smp] [--size MiB] [--reps N]\n");
 			return -1;
 		}
 	}
@@ -948,6 +1205,8 @@ static const char *const anon_names[] = {
 	"anon_write_fault", "anon_read_fault", "munmap_populated", NULL };
 static const char *const fork_names[] = {
 	"fork_exit_wait_0", "fork_exit_wait_64m", "cow_break_child", NULL };
+static const char *const crew_names[] = {
+	"anon_write_fault_1t", "munmap_1t", "anon_write_fault_4t", "munmap_4t", NULL };
 
 #define ONE(name) ((const char *const[]){ name, NULL })
 
@@ -958,6 +1217,10 @@ static void run_all(void)
 	/* memfd_secret is charged like mlock; root may lift the limit. */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);		/* errors ignored */
 	catch_fatal();
+	if (cfg.smp_only) {
+		run_group(crew_names, bench_crew);
+		return;
+	}
 	run_group(ONE("calib_rep_stosq"), bench_rep_stosq);
 	run_group(anon_names, bench_anon);
 	run_group(ONE("madv_populate_write"), bench_populate_write);
@@ -968,6 +1231,8 @@ static void run_all(void)
 	run_group(fork_names, bench_fork);
 	run_group(ONE("memfd_shared_read_fault"), bench_memfd_read);
 	run_group(ONE("memfd_secret_fault"), bench_memfd_secret);
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		run_group(crew_names, bench_crew);
 }
 
 int main(int argc, char **argv)
@@ -977,6 +1242,7 @@ int main(int argc, char **argv)
 	struct utsname u;
 	int status = 0;
 
+	main_thread = pthread_self();
 	if (pid1)
 		pid1_setup();
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* and flushed before each fork */
@@ -990,10 +1256,11 @@ int main(int argc, char **argv)
 		printf("BENCH kernel %s %s %s\n", u.sysname, u.release, u.version);
 	printf("BENCH config size_mib %ld reps %ld pages %zu quick %d "
 	       "fork_iters %ld fork_big_iters %ld mremap_move_iters %ld "
-	       "stosq_pages %d stosq_samples %d watchdog_s %u\n",
+	       "stosq_pages %d stosq_samples %d watchdog_s %u smp_only %d "
+	       "cpus %ld\n",
 	       cfg.size_mib, cfg.reps, cfg.pages, cfg.quick, cfg.fork_iters,
 	       cfg.fork_big_iters, cfg.move_iters, STOSQ_PAGES, STOSQ_SAMPLES,
-	       cfg.watchdog_s);
+	       cfg.watchdog_s, cfg.smp_only, sysconf(_SC_NPROCESSORS_ONLN));
 	fflush(stdout);
 	run_all();
 	printf("BENCH DONE\n");
