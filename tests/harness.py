@@ -222,7 +222,8 @@ BOOTS = (
                          r"^atomic count: 0x1 \(1 spinlock held, hardirq depth 0\)$",
                          r"^first spinlock taken at: \[<[0-9a-f]+>\] "
                          r"ktest_fn_might_sleep_report_panics\+0x",
-                         r"^ranked locks held: lru_lock$",
+                         r"^locks held:$",
+                         r"^  &l rank lru_lock, taken at ktest_fn_might_sleep_report_panics\+0x",
                          r"PANIC: might_sleep: sleeping function called from invalid context",
                          r"^\s*\[<[0-9a-f]+>\] ktest_fn_might_sleep_report_panics\+0x")),
     BootConfig("poweroff", image="poweroff", expect="poweroff", no_reboot=False,
