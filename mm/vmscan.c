@@ -447,7 +447,8 @@ static void shmem_write(struct swapout_ctx *c, struct page *p, struct inode *ino
 {
 	if (c->err == -EINVAL)
 		return;			/* no inode: nothing was begun */
-	if (!c->busy && !READ_ONCE(p->mapcount))
+	/* Other pages' writes slept since step 1: it may be truncated now. */
+	if (!c->busy && !READ_ONCE(p->mapcount) && READ_ONCE(p->mapping) == inode)
 		c->err = shmem_writeout(p);
 	else
 		c->err = -EBUSY;
