@@ -351,10 +351,15 @@ void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long
  */
 void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned long end_index,
 			  bool even_cows);
-/* rmap: remove the PTE mapping @p at @addr of @v; a dirty PTE dirties @p. */
-void unmap_page_at(struct vma *v, unsigned long addr, struct page *p);
-/* Reclaim: replace the PTE mapping @p at @addr of @v by swap entry @slot. */
-void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot);
+struct tlb_batch;
+/*
+ * rmap: remove the PTE mapping @p at @addr of @v; a dirty PTE dirties @p.
+ * The flush is left to @b when not NULL (reclaim).
+ */
+void unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb_batch *b);
+/* Reclaim: replace the PTE mapping @p at @addr of @v by swap entry @slot; @b flushes. */
+void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot,
+			struct tlb_batch *b);
 
 
 #endif

@@ -79,6 +79,7 @@
 #include "mm/vmscan.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
+#include <arch/tlb.h>
 
 struct page *zero_page;
 
@@ -782,12 +783,22 @@ enum vm_fault_result handle_vma_fault_at(struct mm *mm, struct vma *v, unsigned 
 	else
 		pte_cursor_map(&vmf.pte, &mm->pgt, addr);
 	if (pte_cursor_get(&vmf.pte, &pv) == PTE_KIND_NONE) {
+		/* Reclaim may have emptied it, flush deferred: as below. */
+		tlb_flush_batched_pending_unlocked(&mm->pgt);
 		/* The page table first, from a reclaiming allocation (Linux's pte_alloc). */
 		if (pte_cursor_prepare(&vmf.pte))
 			return VM_FAULT_OOM;
 		return do_fault(&vmf);
 	}
 	pte_cursor_relock(&vmf.pte);
+	/*
+	 * Reclaim may have turned this PTE into a swap entry, or write-
+	 * protected it, and left the flush to its batch (tlb.c): flush now,
+	 * before the swap-in maps a new copy of the page or a COW copies it,
+	 * or a CPU still holding the old entry would read (or write) the old
+	 * frame behind our back. A no-op unless the tree is marked.
+	 */
+	tlb_flush_batched_pending(&mm->pgt);
 	switch (pte_cursor_get(&vmf.pte, &pv)) {
 	case PTE_KIND_NONE:
 		pte_cursor_unlock(&vmf.pte);

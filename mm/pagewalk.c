@@ -31,6 +31,7 @@
 #include "mm/vmstat.h"
 #include "kernel/errno.h"
 #include <arch/pgtable.h>
+#include <arch/tlb.h>
 
 /* Called for every non-empty PTE; non-zero stops the walk and is returned. */
 typedef int (*pte_fn)(struct pte_cursor *c, const struct pte_val *pv, void *arg);
@@ -43,6 +44,8 @@ static int walk_ptes(struct pgtable *pgt, unsigned long start, unsigned long end
 
 	for (unsigned long va = start; va < end && !ret; va = pte_cursor_span_end(&c)) {
 		pte_cursor_lock(&c, pgt, va);
+		/* Reclaim may have left changed PTEs unflushed: not for us to meet. */
+		tlb_flush_batched_pending(pgt);
 		do {
 			struct pte_val pv;
 
@@ -286,10 +289,12 @@ void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned lon
 
 /*
  * rmap (try_to_unmap): remove the PTE mapping @p at @addr of @v, moving a
- * dirty bit to PG_dirty, and drop its reference. anon_vma or i_mmap lock
+ * dirty bit to PG_dirty, and drop its reference. With @b (reclaim) the
+ * TLB flush is left to the batch, whose owner keeps its own reference on
+ * @p until it has flushed; NULL flushes now. anon_vma or i_mmap lock
  * held; takes @v's page-table lock; one walk; does not sleep.
  */
-void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
+void unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb_batch *b)
 {
 	struct pte_cursor c;
 	struct pte_val pv;
@@ -297,7 +302,10 @@ void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
 	pte_cursor_lock(&c, &v->mm->pgt, addr);
 	if (pte_cursor_get(&c, &pv) == PTE_KIND_PAGE && (pv.flags & MMU_DIRTY))
 		page_set_flag(p, PG_dirty);
-	pte_cursor_clear(&c, PTE_FLUSH);
+	if (b)
+		pte_cursor_clear_batched(&c, b);
+	else
+		pte_cursor_clear(&c, PTE_FLUSH);
 	if (v->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, -1);
 	page_remove_map(v->mm, p);
@@ -306,18 +314,20 @@ void unmap_page_at(struct vma *v, unsigned long addr, struct page *p)
 
 /*
  * Reclaim: the PTE mapping @p at @addr of @v becomes swap entry @slot (the
- * caller's slot reference moves to it). Caller holds @v's mmap lock
- * (trylocked) and the rmap lock; one walk; does not sleep. The entry keeps
- * the PTE's soft-dirty bit.
+ * caller's slot reference moves to it), its flush left to batch @b (the
+ * caller holds a reference on @p until it has flushed @b). Caller holds
+ * @v's mmap lock (trylocked) and the rmap lock; one walk; does not sleep.
+ * The entry keeps the PTE's soft-dirty bit.
  */
-void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot)
+void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot,
+			struct tlb_batch *b)
 {
 	struct pte_cursor c;
 	struct pte_val pv;
 
 	pte_cursor_lock(&c, &v->mm->pgt, addr);
 	pte_cursor_get(&c, &pv);
-	pte_cursor_clear(&c, PTE_FLUSH);
+	pte_cursor_clear_batched(&c, b);
 	pte_cursor_set_swap(&c, slot, pv.flags);	/* the table is there: cannot fail */
 	add_mm_counter(v->mm, MM_SWAPENTS, 1);
 	page_remove_map(v->mm, p);
@@ -481,89 +491,69 @@ void change_vma_protection(struct mm *mm, struct vma *v)
  * to swap now - an anonymous page's PTE becomes its swap entry, a tmpfs
  * page (MAP_SHARED memory, memfd, a tmpfs file) leaves its slot in the
  * file (vmscan.c). Pages shared with other mappings stay, as on Linux.
+ * As Linux's madvise_pageout, the walk only isolates the pages, up to
+ * PAGEOUT_BATCH at a time; reclaim's batched swap-out (pageout_pages)
+ * then writes them, with one TLB flush round per batch.
  */
 struct pageout_ctx {
-	struct mm *mm;
 	struct vma *vma;
-	long done;
-	int err;
+	unsigned long next;		/* where the walk stopped (batch full) */
+	unsigned int n;
+	struct page *pages[PAGEOUT_BATCH];
 };
-
-/*
- * Swap out exclusive anonymous page @p (cursor locked; unlocked for the
- * write). The PTE is write-protected first: the mmap lock is held only
- * for reading, so the mm's other tasks run meanwhile, and one writing the
- * page during the I/O must fault - its fault copies the page (our
- * reference makes it look shared), the PTE changes, and the swap-out
- * backs out instead of dropping the write.
- */
-static int pageout_anon_one(struct pageout_ctx *c, struct pte_cursor *pc,
-			    const struct pte_val *pv, struct page *p)
-{
-	long slot = swap_alloc_slot();
-	struct pte_val seen, now;
-	int err;
-
-	if (slot < 0)
-		return c->err = (int)slot;		/* no swap (left): stop */
-	get_page(p);					/* ours while unlocked */
-	pte_cursor_clear_flags(pc, MMU_WRITE);
-	pte_cursor_get(pc, &seen);
-	pte_cursor_unlock(pc);
-	err = swap_writepage(p, slot);
-	pte_cursor_relock(pc);
-	if (err || pte_cursor_get(pc, &now) != PTE_KIND_PAGE || !pte_val_same(&now, &seen)) {
-		swap_free(slot);
-		put_page(p);
-		if (err)
-			c->err = -EIO;
-		return 0;
-	}
-	pte_cursor_clear(pc, PTE_FLUSH);
-	pte_cursor_set_swap(pc, slot, pv->flags);	/* keeps soft-dirty; cannot fail */
-	add_mm_counter(c->mm, MM_SWAPENTS, 1);
-	put_page(p);
-	page_remove_map(c->mm, p);			/* frees the frame */
-	c->done++;
-	return 0;
-}
 
 static int pageout_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
 {
 	struct pageout_ctx *c = arg;
 	struct page *p = pte_page(pv);
-	int err;
 
 	if (pv->kind != PTE_KIND_PAGE || (pv->flags & MMU_PROTNONE))
 		return 0;
-	if (!c->vma->file)
-		return page_exclusive_anon(p) ? pageout_anon_one(c, pc, pv, p) : 0;
-	if (page_test_flag(p, PG_anon) || READ_ONCE(p->mapcount) != 1)
+	if (!c->vma->file) {
+		if (!page_exclusive_anon(p))
+			return 0;
+	} else if (page_test_flag(p, PG_anon) || READ_ONCE(p->mapcount) != 1) {
 		return 0;		/* a private COW copy of a file page, or shared */
-	pte_cursor_unlock(pc);		/* writeout rmap-walks: it unmaps through us */
-	err = pageout_shmem_page(p, c->mm);
-	pte_cursor_relock(pc);
-	if (!err)
-		c->done++;
-	else if (err == -ENOSPC)
-		return c->err = err;
-	else if (err == -EIO)
-		c->err = err;
-	return 0;
+	}
+	if (!lru_isolate(p))
+		return 0;		/* reclaim has it already, or it is leaving */
+	c->pages[c->n++] = p;
+	if (c->n < PAGEOUT_BATCH)
+		return 0;
+	c->next = pc->va + PAGE_SIZE;
+	return 1;
 }
 
 /*
  * MADV_PAGEOUT: returns the pages written out, or -ENOSPC / -EIO when none
  * could be. mmap lock held (the caller, madvise, has refused VM_LOCKED
- * VMAs); the page-table lock is dropped around each write; may sleep.
+ * VMAs); the page-table locks are not held during the writes; may sleep.
  */
 long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
 {
-	struct pageout_ctx c = { mm, v, 0, 0 };
+	struct pageout_ctx c = { .vma = v };
+	long done = 0;
+	int err = 0;
 
 	mmap_assert_locked(mm);
-	walk_ptes(&mm->pgt, start, end, pageout_one, &c);
-	return c.done ? c.done : c.err;
+	while (start < end) {
+		int res[PAGEOUT_BATCH];
+		bool full;
+
+		c.n = 0;
+		full = walk_ptes(&mm->pgt, start, end, pageout_one, &c);
+		start = full ? c.next : end;
+		pageout_pages(mm, c.pages, c.n, res);
+		for (unsigned int i = 0; i < c.n; i++) {
+			if (!res[i])
+				done++;
+			else if (res[i] == -ENOSPC || res[i] == -EIO)
+				err = res[i];
+		}
+		if (err == -ENOSPC)
+			break;			/* no swap (left): stop */
+	}
+	return done ? done : err;
 }
 
 /*

@@ -559,7 +559,7 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 static bool unmap_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
 	(*(int *)arg)++;
-	unmap_page_at(v, addr, p);
+	unmap_page_at(v, addr, p, NULL);
 	return true;
 }
 
@@ -575,23 +575,34 @@ int try_to_unmap(struct page *p)
 	return n;
 }
 
+struct referenced_ctx {
+	int n;
+	struct tlb_batch *tlb;
+};
+
 static bool referenced_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
-	if (arch_clear_flags(&v->mm->pgt, addr, MMU_ACCESSED) & MMU_ACCESSED)
-		(*(int *)arg)++;
+	struct referenced_ctx *c = arg;
+	unsigned int old = c->tlb ? arch_clear_flags_batched(&v->mm->pgt, addr, MMU_ACCESSED, c->tlb)
+				  : arch_clear_flags(&v->mm->pgt, addr, MMU_ACCESSED);
+
+	if (old & MMU_ACCESSED)
+		c->n++;
 	return true;
 }
 
 /*
  * Count and clear the accessed bits of every PTE mapping @p: reclaim's
- * "was it used since I last looked?". Locks as rmap_walk; may sleep.
+ * "was it used since I last looked?". With @b the flushes are left to
+ * that batch (a stale entry only hides an access meanwhile); NULL flushes
+ * each. Locks as rmap_walk; may sleep.
  */
-int page_referenced(struct page *p)
+int page_referenced(struct page *p, struct tlb_batch *b)
 {
-	int n = 0;
+	struct referenced_ctx c = { 0, b };
 
-	rmap_walk(p, referenced_one, &n);
-	return n;
+	rmap_walk(p, referenced_one, &c);
+	return c.n;
 }
 
 static bool mkclean_one(struct page *p, struct vma *v, unsigned long addr, void *arg)

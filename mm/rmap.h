@@ -107,7 +107,9 @@ extern unsigned long rmap_walk_visits;
 
 /* Built on rmap_walk. */
 int try_to_unmap(struct page *p);	/* unmap from everyone; mappings removed */
-int page_referenced(struct page *p);	/* accessed bits found (and cleared) */
+struct tlb_batch;
+/* Accessed bits found (and cleared); flushes left to @b unless NULL. */
+int page_referenced(struct page *p, struct tlb_batch *b);
 int page_mkclean(struct page *p);	/* write-protect + clean; mappings cleaned */
 
 #endif

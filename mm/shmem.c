@@ -201,11 +201,14 @@ void shmem_writeout_end(struct inode *inode)
  */
 int shmem_writeout(struct page *p)
 {
-	struct inode *inode = p->mapping;
-	long slot = swap_alloc_slot();
+	struct inode *inode = READ_ONCE(p->mapping);
 	unsigned long irq;
 	bool done = false;
+	long slot;
 
+	if (!inode)
+		return -EBUSY;		/* truncated since the caller looked */
+	slot = swap_alloc_slot();
 	if (slot < 0)
 		return (int)slot;
 	page_clear_flag(p, PG_dirty);

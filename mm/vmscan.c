@@ -73,6 +73,7 @@
 #include "mm/internal.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
+#include <arch/tlb.h>
 
 /* 0 until vmscan_init(): no reclaim during boot and the in-kernel tests. */
 unsigned long watermark_min, watermark_low, watermark_high;
@@ -180,16 +181,57 @@ static struct page *lru_isolate_tail(enum lru_list l)
 	return p;
 }
 
-/* One page's swap-out: the mms locked for it and the slot its PTEs get. */
+/*
+ * Pages are swapped out in batches of up to SHRINK_BATCH (Linux's
+ * shrink_folio_list with its tlbflush_unmap_batch), so that the TLB
+ * flushes their PTE changes need are one per batch, not one per page
+ * (each is a shootdown IPI round trip to every CPU running a mapper):
+ *
+ *   1 check    each page: read-trylock its mappers' mmap locks (kept for
+ *              the whole batch), write-protect its PTEs (anon) or clear
+ *              them (tmpfs) - no flush, recorded in sb->tlb
+ *   2 flush    if any PTE was writable or dirty    (tlb_batch_flush_dirty)
+ *   3 write    each page to its slot (anon) or shmem_writeout (tmpfs)
+ *   4 unmap    each anon page: its PTEs become swap entries - no flush
+ *   5 flush    everything left                     (tlb_batch_flush)
+ *   6 unlock   the mmap locks; the caller then drops its page references,
+ *              which frees the pages
+ *
+ * The invariants the order keeps:
+ *  - no CPU holds a writable translation of a page once its write to swap
+ *    starts (2 before 3): a write through a stale entry during the I/O
+ *    would be lost, as the slot gets the older contents;
+ *  - no CPU holds any translation of a page when it is freed (5 before
+ *    the caller's put_page), nor once our mmap locks go (5 before 6), so
+ *    munmap, mprotect and mremap - which take the lock for writing -
+ *    never meet a PTE whose flush is still owed;
+ *  - a fault or MADV_* (mmap lock for reading) may meet such a PTE in
+ *    between: each deferred change marked the tree, and they flush it
+ *    before acting (tlb_flush_batched_pending, arch/tlb.h).
+ * The batch holds each page's reference from isolation to the end, so
+ * no page of it is freed early.
+ */
+#define SHRINK_BATCH	32
+#define SHRINK_MMS	16	/* mms one batch may lock */
+
+struct shrink_batch {
+	struct tlb_batch tlb;		/* PTE changes whose flush is still owed */
+	struct mm *held;		/* locked by our caller already (MADV_PAGEOUT) */
+	struct mm *locked[SHRINK_MMS];	/* mmap locks held (read), each mm pinned */
+	unsigned int nlocked;
+};
+
+/* One page's swap-out within a batch: which mms it found, its slot. */
 struct swapout_ctx {
+	struct shrink_batch *sb;
 	unsigned long slot;
 	unsigned int mms;		/* mappings found (check) / converted (swapout) */
+	uint32_t mm_bits;		/* which of sb->locked its check walk used */
 	bool wrprotect;			/* check: write-protect each mapping found */
-	struct mm *locked[16];		/* mmap locks held (read), each mm pinned */
-	unsigned int nlocked;
 	bool busy;			/* a lock was taken or VM_LOCKED: skip the page */
-	struct mm *held;		/* locked by our caller already (MADV_PAGEOUT) */
+	bool cached;			/* in the swap cache: its slot has the data */
 	struct mm *busy_mm;		/* pinned, its lock taken: unpinned after the walk */
+	int err;			/* 0 while it goes on; then the page's result */
 };
 
 bool mm_get_unless_zero(struct mm *mm)
@@ -202,51 +244,66 @@ bool mm_get_unless_zero(struct mm *mm)
 	return c != 0;
 }
 
-/* Was @mm's lock taken by this swap-out (lock_mm), or by our caller? */
+/* Was @mm's lock taken for this page's check (lock_mm), or by our caller? */
 static bool mm_locked_here(const struct swapout_ctx *c, const struct mm *mm)
 {
-	if (mm == c->held)
+	if (mm == c->sb->held)
 		return true;
-	for (unsigned int i = 0; i < c->nlocked; i++)
-		if (c->locked[i] == mm)
-			return true;
+	for (unsigned int i = 0; i < c->sb->nlocked; i++)
+		if (c->sb->locked[i] == mm)
+			return c->mm_bits & (1u << i);
 	return false;
 }
 
 /*
- * Read-trylock @mm's mmap lock (once per mm) and pin the mm: the lock is
- * held across the swap write, so the mm's page tables stay, and an
- * exiting task's mm_put() does not take it.
+ * Read-trylock @mm's mmap lock (once per mm and batch) and pin the mm: the
+ * lock is held until the batch is flushed, so the mm's page tables stay,
+ * no writer sees a PTE whose flush is owed, and an exiting task's mm_put()
+ * does not take it.
  * Runs inside an rmap walk, which for a tmpfs page holds the i_mmap
  * spinlock: when the trylock fails the pin is not dropped here (mm_put()
- * may be the last and sleep) but by unlock_mms() after the walk - which
- * ends at the first failure, so one slot is enough.
+ * may be the last and sleep) but after the walk - which ends at the
+ * first failure, so one slot is enough.
  */
 static bool lock_mm(struct swapout_ctx *c, struct mm *mm)
 {
-	if (mm_locked_here(c, mm))
+	struct shrink_batch *sb = c->sb;
+
+	if (mm == sb->held)
 		return true;
-	if (c->nlocked == ARRAY_SIZE(c->locked) || !mm_get_unless_zero(mm))
+	for (unsigned int i = 0; i < sb->nlocked; i++) {
+		if (sb->locked[i] == mm) {
+			c->mm_bits |= 1u << i;
+			return true;
+		}
+	}
+	if (sb->nlocked == SHRINK_MMS || !mm_get_unless_zero(mm))
 		return false;
 	if (!mmap_read_trylock(mm)) {
 		c->busy_mm = mm;
 		return false;
 	}
-	c->locked[c->nlocked++] = mm;
+	c->mm_bits |= 1u << sb->nlocked;
+	sb->locked[sb->nlocked++] = mm;
 	return true;
 }
 
-/* After the walks: release the mmap locks taken and every pin. May sleep. */
-static void unlock_mms(struct swapout_ctx *c)
+/* After a check walk: drop the pin of an mm whose lock was busy. May sleep. */
+static void drop_busy_mm(struct swapout_ctx *c)
 {
-	for (unsigned int i = 0; i < c->nlocked; i++) {
-		mmap_read_unlock(c->locked[i]);
-		mm_put(c->locked[i]);
-	}
-	c->nlocked = 0;
 	if (c->busy_mm)
 		mm_put(c->busy_mm);
 	c->busy_mm = NULL;
+}
+
+/* End of a batch (flushed): release the mmap locks taken and every pin. May sleep. */
+static void unlock_mms(struct shrink_batch *sb)
+{
+	for (unsigned int i = 0; i < sb->nlocked; i++) {
+		mmap_read_unlock(sb->locked[i]);
+		mm_put(sb->locked[i]);
+	}
+	sb->nlocked = 0;
 }
 
 static bool check_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
@@ -261,18 +318,19 @@ static bool check_one(struct page *p, struct vma *v, unsigned long addr, void *a
 	 * The mm's other tasks may run and fault while the page is written:
 	 * from now on a write to it must fault, and the fault copies the
 	 * page (our reference keeps it from looking exclusive), so whatever
-	 * the slot receives is what every PTE still mapping @p holds.
+	 * the slot receives is what every PTE still mapping @p holds. The
+	 * flush comes before the write (step 2), and a fault flushes first.
 	 */
 	if (c->wrprotect)
-		arch_clear_flags(&v->mm->pgt, addr, MMU_WRITE);
+		arch_clear_flags_batched(&v->mm->pgt, addr, MMU_WRITE, &c->sb->tlb);
 	c->mms++;
 	return true;
 }
 
 /*
- * Only mms whose lock check_one took: a mapping that appeared since (a
- * swap-in of this swap-cache page in another mm) stays as it is, and
- * keeps the page (swap_cache_drop then refuses it).
+ * Only mms whose lock check_one took for this page: a mapping that
+ * appeared since (a swap-in of this swap-cache page in another mm) stays
+ * as it is, and keeps the page (swap_cache_drop then refuses it).
  */
 static bool swapout_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
@@ -282,97 +340,158 @@ static bool swapout_one(struct page *p, struct vma *v, unsigned long addr, void 
 		return true;
 	if (c->mms++)
 		swap_dup(c->slot);
-	unmap_page_to_swap(v, addr, p, c->slot);
+	unmap_page_to_swap(v, addr, p, c->slot, &c->sb->tlb);
 	return true;
 }
 
-/*
- * Swap @p out of every mm mapping it. 0 when done (the caller's reference
- * is then the last), -EBUSY when an mm was locked, -ENOSPC or -EIO.
- */
-static int shrink_page(struct page *p)
+/* Step 1 for anonymous page @p: lock, write-protect, take a slot. */
+static void anon_check(struct swapout_ctx *c, struct page *p)
 {
-	struct swapout_ctx c = { .wrprotect = true };
-	bool cached = page_test_flag(p, PG_swapcache);
 	long slot;
-	int err = 0;
 
-	if (!page_test_flag(p, PG_anon) || p == zero_page || !page_anon_vma(p))
-		return -EINVAL;
-	rmap_walk(p, check_one, &c);
+	c->wrprotect = true;
+	c->cached = page_test_flag(p, PG_swapcache);
+	if (!page_test_flag(p, PG_anon) || p == zero_page || !page_anon_vma(p)) {
+		c->err = -EINVAL;
+		return;
+	}
+	rmap_walk(p, check_one, c);
+	drop_busy_mm(c);
 	/*
 	 * References: one per PTE, the swap cache's, ours. Any other is a
 	 * fault at work on it or a get_user_pages user (a pin, a copy into
 	 * it in progress) that may still write it: not now.
 	 */
-	if (c.busy || !c.mms ||
-	    page_count(p) != READ_ONCE(p->mapcount) + 1 + (cached ? 1 : 0)) {
-		err = -EBUSY;
-		goto out;
+	if (c->busy || !c->mms ||
+	    page_count(p) != READ_ONCE(p->mapcount) + 1 + (c->cached ? 1 : 0)) {
+		c->err = -EBUSY;
+		return;
 	}
-	if (cached) {
+	if (c->cached) {
 		/*
 		 * Read from swap and only ever mapped read-only since (a write
 		 * breaks COW): its slot still holds the data. Every PTE takes
 		 * one more reference on that slot; nothing is written.
 		 */
-		c.slot = p->private;
-		c.mms = 1;
-	} else {
-		slot = swap_alloc_slot();
-		if (slot < 0) {
-			err = (int)slot;
-			goto out;
-		}
-		if (swap_writepage(p, slot)) {
-			swap_free(slot);
-			err = -EIO;
-			goto out;
-		}
-		c.slot = slot;
-		c.mms = 0;
+		c->slot = p->private;
+		c->mms = 1;
+		return;
 	}
-	rmap_walk(p, swapout_one, &c);
-	if (!cached && !c.mms)
-		swap_free(slot);
-	if (cached && !swap_cache_drop(p))
-		err = -EBUSY;		/* unmapped, but someone still holds it */
-out:
-	unlock_mms(&c);
-	return err;
+	slot = swap_alloc_slot();
+	if (slot < 0) {
+		c->err = (int)slot;
+		return;
+	}
+	c->slot = slot;
+	c->mms = 0;
+}
+
+/* Step 3: write it (its PTEs are read-only everywhere by now). */
+static void anon_write(struct swapout_ctx *c, struct page *p)
+{
+	if (c->err || c->cached)
+		return;
+	if (swap_writepage(p, c->slot)) {
+		swap_free(c->slot);
+		c->err = -EIO;
+	}
+}
+
+/* Step 4: its PTEs become swap entries (flushed at the end of the batch). */
+static void anon_unmap(struct swapout_ctx *c, struct page *p)
+{
+	if (c->err)
+		return;
+	rmap_walk(p, swapout_one, c);
+	if (!c->cached && !c->mms)
+		swap_free(c->slot);
+	if (c->cached && !swap_cache_drop(p))
+		c->err = -EBUSY;	/* unmapped, but someone still holds it */
 }
 
 static bool unmap_shmem_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
-	unmap_page_at(v, addr, p);	/* a dirty PTE leaves PG_dirty behind */
+	struct swapout_ctx *c = arg;
+
+	/* A dirty PTE leaves PG_dirty behind; the flush is step 2. */
+	unmap_page_at(v, addr, p, &c->sb->tlb);
 	return true;
 }
 
 /*
- * Swap tmpfs page @p out: unmap it from every process (all mmap locks
- * taken first, or none is touched), then shmem_writeout() writes it and
- * puts the slot in the file. 0 when done (the caller's reference is then
- * the last), -EBUSY, -ENOSPC or -EIO.
+ * Step 1 for tmpfs page @p: unmap it from every process (all mmap locks
+ * taken first, or none is touched). The inode is kept until step 3.
  */
-static int shrink_shmem_page(struct page *p, struct mm *held)
+static void shmem_check(struct swapout_ctx *c, struct page *p)
 {
-	struct swapout_ctx c = { .held = held };
 	struct inode *inode = p->mapping;
-	int err = -EBUSY;
 
-	if (!inode)
-		return -EINVAL;		/* truncated while isolated */
+	if (!inode) {
+		c->err = -EINVAL;	/* truncated while isolated */
+		return;
+	}
 	shmem_writeout_begin(inode);	/* the write sleeps: keep the inode */
 	if (READ_ONCE(p->mapcount)) {
-		rmap_walk(p, check_one, &c);
-		if (!c.busy)
-			rmap_walk(p, unmap_shmem_one, &c);
+		rmap_walk(p, check_one, c);
+		drop_busy_mm(c);
+		if (!c->busy)
+			rmap_walk(p, unmap_shmem_one, c);
 	}
-	unlock_mms(&c);
-	if (!c.busy && !READ_ONCE(p->mapcount))
-		err = shmem_writeout(p);
+}
+
+/*
+ * Step 3: shmem_writeout() writes it and puts the slot in the file - if
+ * no fault mapped it again meanwhile.
+ */
+static void shmem_write(struct swapout_ctx *c, struct page *p, struct inode *inode)
+{
+	if (c->err == -EINVAL)
+		return;			/* no inode: nothing was begun */
+	/* Other pages' writes slept since step 1: it may be truncated now. */
+	if (!c->busy && !READ_ONCE(p->mapcount) && READ_ONCE(p->mapping) == inode)
+		c->err = shmem_writeout(p);
+	else
+		c->err = -EBUSY;
 	shmem_writeout_end(inode);
-	return err;
+}
+
+/*
+ * Swap out isolated pages @pages[0..n) (each with the caller's reference,
+ * anonymous or tmpfs) in one batch, steps 1 to 6 above; @sb is zeroed but
+ * for ->held (and pending accessed-bit clears in ->tlb). Fills @err[i]: 0
+ * when page i is out (the caller's reference is then the last), -EBUSY,
+ * -EINVAL, -ENOSPC or -EIO. Sleeps in the writes.
+ */
+static void shrink_page_list(struct shrink_batch *sb, struct page **pages, unsigned int n,
+			     int *err)
+{
+	struct swapout_ctx c[SHRINK_BATCH];
+	struct inode *inode[SHRINK_BATCH];
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct page *p = pages[i];
+
+		c[i] = (struct swapout_ctx){ .sb = sb };
+		inode[i] = p->mapping;
+		if (page_test_flag(p, PG_anon))
+			anon_check(&c[i], p);
+		else
+			shmem_check(&c[i], p);
+	}
+	tlb_batch_flush_dirty(&sb->tlb);
+	for (unsigned int i = 0; i < n; i++) {
+		if (page_test_flag(pages[i], PG_anon))
+			anon_write(&c[i], pages[i]);
+		else
+			shmem_write(&c[i], pages[i], inode[i]);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (page_test_flag(pages[i], PG_anon))
+			anon_unmap(&c[i], pages[i]);
+	tlb_batch_flush(&sb->tlb);
+	unlock_mms(sb);
+	for (unsigned int i = 0; i < n; i++)
+		err[i] = c[i].err;
 }
 
 /*
@@ -386,37 +505,49 @@ static bool lru_keeps(const struct page *p)
 }
 
 /*
- * MADV_PAGEOUT of tmpfs page @p, which only @mm maps and whose mmap lock
- * the caller holds: off the LRU and out to swap now. 0 or -errno.
+ * Take @p off its LRU list with a reference, for MADV_PAGEOUT: false when
+ * it is on none (being freed, or isolated by reclaim already). Takes
+ * lru_lock, so callable under a page-table lock; never sleeps.
  */
-int pageout_shmem_page(struct page *p, struct mm *mm)
+bool lru_isolate(struct page *p)
 {
 	unsigned long irq = spin_lock_irqsave(&lru_lock);
 	bool ours = page_test_flag(p, PG_lru) && page_get_unless_zero(p);
-	int err;
 
 	if (ours)
 		lru_del_locked(p);
 	spin_unlock_irqrestore(&lru_lock, irq);
-	if (!ours)
-		return -EBUSY;
-	err = shrink_shmem_page(p, mm);
-	if (err && lru_keeps(p))
-		lru_add(p);
-	put_page(p);
-	return err;
+	return ours;
 }
 
-/* What reclaim did with one inactive page. */
-enum reclaim_result { RECLAIMED, KEPT, DROPPED };
+/*
+ * MADV_PAGEOUT of @pages[0..n), isolated by lru_isolate(), anonymous pages
+ * only @mm maps or tmpfs pages: out to swap now, in one batch (one TLB
+ * flush round, as reclaim's). The caller holds @mm's mmap lock. Fills
+ * @err[i] as shrink_page_list does; puts every page back on its list (or
+ * lets it go) and drops the references. May sleep.
+ */
+void pageout_pages(struct mm *mm, struct page **pages, unsigned int n, int *err)
+{
+	struct shrink_batch sb = { .held = mm };
+
+	shrink_page_list(&sb, pages, n, err);
+	for (unsigned int i = 0; i < n; i++) {
+		if (err[i] && lru_keeps(pages[i]))
+			lru_add(pages[i]);
+		put_page(pages[i]);
+	}
+}
+
+/* What reclaim did with one inactive page; SHRINK: swap it out (batched). */
+enum reclaim_result { RECLAIMED, KEPT, DROPPED, SHRINK };
 
 /* Decide about isolated inactive page @p (see the top of the file). */
-static enum reclaim_result reclaim_one(struct page *p)
+static enum reclaim_result reclaim_one(struct page *p, struct tlb_batch *tlb)
 {
 	bool mapped = READ_ONCE(p->mapcount) > 0;
 	bool shmem = !page_test_flag(p, PG_anon);
 	bool used = page_test_flag(p, PG_referenced);
-	int err;
 
 	if (shmem && !p->mapping)
 		return DROPPED;		/* truncated: it is leaving anyway */
@@ -424,17 +555,14 @@ static enum reclaim_result reclaim_one(struct page *p)
 		/* Only the swap cache keeps it; or leave it off until it is mapped. */
 		return swap_cache_drop(p) ? RECLAIMED : DROPPED;
 	page_clear_flag(p, PG_referenced);
-	if (mapped && page_referenced(p)) {
+	if (mapped && page_referenced(p, tlb)) {
 		page_set_flag(p, PG_active);
 		count_vm_event(PGACTIVATE);
 		return KEPT;
 	}
 	if (used)
 		return KEPT;		/* read or written since: another round */
-	err = shmem ? shrink_shmem_page(p, NULL) : shrink_page(p);
-	if (!err)
-		return RECLAIMED;
-	return lru_keeps(p) ? KEPT : DROPPED;
+	return SHRINK;
 }
 
 /*
@@ -445,14 +573,16 @@ static enum reclaim_result reclaim_one(struct page *p)
  */
 static void shrink_active(unsigned long nr)
 {
+	struct tlb_batch tlb = { 0 };
+
 	while (nr--) {
 		struct page *p = lru_isolate_tail(LRU_ACTIVE_ANON);
 
 		if (!p)
-			return;
+			break;
 		count_vm_event(PGREFILL);
 		if (READ_ONCE(p->mapcount))
-			page_referenced(p);	/* clears the accessed bits */
+			page_referenced(p, &tlb);	/* clears the accessed bits */
 		page_clear_flag(p, PG_active);
 		page_clear_flag(p, PG_referenced);
 		count_vm_event(PGDEACTIVATE);
@@ -460,46 +590,75 @@ static void shrink_active(unsigned long nr)
 			lru_add(p);
 		put_page(p);
 	}
+	tlb_batch_flush(&tlb);		/* only accessed bits: nothing waits for it */
+}
+
+/* A page reclaim is done with: count it, put it back on a list or let it go. */
+static void reclaim_finish(struct page *p, enum reclaim_result r, bool by_kswapd,
+			   unsigned long *reclaimed)
+{
+	switch (r) {
+	case RECLAIMED:
+		(*reclaimed)++;
+		count_vm_event(PGSTEAL);
+		count_vm_event(by_kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
+		break;
+	case KEPT:
+		lru_add(p);
+		break;
+	case DROPPED:
+	case SHRINK:
+		break;
+	}
+	put_page(p);
 }
 
 /*
  * Reclaim up to @nr pages from the inactive anon tail, looking at no more
  * than 4 * nr + 32, aging the active list whenever it outgrows the
- * inactive one. Returns the pages freed. Takes no lock on entry; sleeps in
- * the swap writes.
+ * inactive one. The pages to swap out go in batches of SHRINK_BATCH
+ * (shrink_page_list). Returns the pages freed. Takes no lock on entry;
+ * sleeps in the swap writes.
  */
 unsigned long reclaim_pages(unsigned long nr)
 {
 	unsigned long reclaimed = 0, scanned = 0, budget = nr * 4 + 32;
 	bool by_kswapd = current() == kswapd_task;
+	bool empty = false;
 
 	might_sleep();			/* swap writes, whether or not any happen */
 	if (!swap_writable())
 		return 0;
-	while (reclaimed < nr && scanned < budget) {
-		struct page *p;
+	while (!empty && reclaimed < nr && scanned < budget) {
+		struct shrink_batch sb = { 0 };
+		struct page *batch[SHRINK_BATCH];
+		int err[SHRINK_BATCH];
+		unsigned int n = 0;
 
-		if (lru_pages(LRU_INACTIVE_ANON) < lru_pages(LRU_ACTIVE_ANON))
-			shrink_active(32);
-		p = lru_isolate_tail(LRU_INACTIVE_ANON);
-		if (!p)
-			break;
-		scanned++;
-		count_vm_event(PGSCAN);
-		count_vm_event(by_kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT);
-		switch (reclaim_one(p)) {
-		case RECLAIMED:
-			reclaimed++;
-			count_vm_event(PGSTEAL);
-			count_vm_event(by_kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
-			break;
-		case KEPT:
-			lru_add(p);
-			break;
-		case DROPPED:
-			break;
+		while (n < SHRINK_BATCH && reclaimed + n < nr && scanned < budget) {
+			struct page *p;
+			enum reclaim_result r;
+
+			if (lru_pages(LRU_INACTIVE_ANON) < lru_pages(LRU_ACTIVE_ANON))
+				shrink_active(32);
+			p = lru_isolate_tail(LRU_INACTIVE_ANON);
+			if (!p) {
+				empty = true;
+				break;
+			}
+			scanned++;
+			count_vm_event(PGSCAN);
+			count_vm_event(by_kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT);
+			r = reclaim_one(p, &sb.tlb);
+			if (r == SHRINK)
+				batch[n++] = p;		/* our reference kept until the flush */
+			else
+				reclaim_finish(p, r, by_kswapd, &reclaimed);
 		}
-		put_page(p);
+		shrink_page_list(&sb, batch, n, err);	/* flushes sb.tlb, even for n == 0 */
+		for (unsigned int i = 0; i < n; i++)
+			reclaim_finish(batch[i], !err[i] ? RECLAIMED :
+				       lru_keeps(batch[i]) ? KEPT : DROPPED, by_kswapd, &reclaimed);
 	}
 	return reclaimed;
 }

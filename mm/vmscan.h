@@ -30,8 +30,16 @@ void mark_page_accessed(struct page *p);	/* read/write(2) used it */
 void lru_deactivate(struct page *p);	/* MADV_COLD */
 unsigned long direct_reclaim(void);	/* the allocator, for GFP_RECLAIM: pages freed */
 struct mm;
-/* MADV_PAGEOUT of a tmpfs page only @mm maps (its mmap lock held): 0 or -errno. */
-int pageout_shmem_page(struct page *p, struct mm *mm);
+/* Off its LRU list with a reference (MADV_PAGEOUT); false if on none. No sleep. */
+bool lru_isolate(struct page *p);
+/*
+ * MADV_PAGEOUT of isolated pages (anonymous ones only @mm maps, or tmpfs
+ * pages) in one batch, @mm's mmap lock held: @err[i] 0 when page i went
+ * out, else -EBUSY, -EINVAL, -ENOSPC or -EIO. Drops the references. At
+ * most PAGEOUT_BATCH pages. May sleep.
+ */
+#define PAGEOUT_BATCH	32
+void pageout_pages(struct mm *mm, struct page **pages, unsigned int n, int *err);
 void wakeup_kswapd(void);		/* any context */
 /* Reclaim up to @nr pages to swap; returns how many were freed. May sleep. */
 unsigned long reclaim_pages(unsigned long nr);

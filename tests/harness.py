@@ -181,6 +181,10 @@ class BootConfig:
     slow: float = 1.0               # this boot may take slow x --timeout (4 vCPUs under TCG)
 
 
+# A throw-away zero-filled virtio disk (a snapshot overlay, nothing on the host).
+SCRATCH_DISK = ("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
+                "-device", "virtio-blk-pci,drive=d0")
+
 # One line per configuration.  Order = order of the printed result blocks.
 BOOTS = (
     BootConfig("bios-cdrom"),
@@ -190,11 +194,16 @@ BOOTS = (
     BootConfig("mem-6G", memory="6G", required=("pmm_above_4g", "dmap_split_1g")),
     # Application processors start and run tasks (arch/x86_64/smp.c): each
     # must report itself online, the ktest compares them with the MADT, and
-    # a munmap shoots down the other CPUs in one batch (tlb.c).
-    BootConfig("smp2", smp=2, required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
+    # a munmap shoots down the other CPUs in one batch (tlb.c); so does a
+    # batch of reclaim's swap-out, to the scratch disk (vmscan.c).
+    BootConfig("smp2", smp=2, extra=SCRATCH_DISK,
+               required=("smp_aps_online", "tlb_shootdown_batched_munmap",
+                         "tlb_reclaim_batched_flush"),
                must_log=(r"^smp: CPU 1 \(APIC id 1\) online$",
                          r"^smp: 2 CPUs online$", r"^smp: 2 CPUs run tasks$")),
-    BootConfig("smp4", smp=4, required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
+    BootConfig("smp4", smp=4, extra=SCRATCH_DISK,
+               required=("smp_aps_online", "tlb_shootdown_batched_munmap",
+                         "tlb_reclaim_batched_flush"),
                must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online$"
                               for i in (1, 2, 3)) + (r"^smp: 4 CPUs online$",
                                                      r"^smp: 4 CPUs run tasks$")),

@@ -22,7 +22,9 @@
  *
  * TLB flushes go through tlb_flush_range() (arch/x86_64/tlb.c), which
  * shoots down the other CPUs that may cache the entry; changes made under
- * a cursor are flushed before the cursor lets go of pgt->lock.
+ * a cursor are flushed before the cursor lets go of pgt->lock - except
+ * the _batched ones (reclaim), which leave the flush to a struct
+ * tlb_batch and mark the tree (tlb.c, "Deferred flushes").
  */
 #include <arch/pgtable.h>
 #include <arch/tlb.h>
@@ -402,11 +404,17 @@ int pte_cursor_protect(struct pte_cursor *c, unsigned int flags)
 	return 0;
 }
 
-unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear)
+/*
+ * Clear @clear on the cursor's entry without a flush. Returns the old
+ * flags; *@changed says whether a present page's entry changed (then a
+ * TLB may hold the old bits).
+ */
+static unsigned int clear_flags_noflush(struct pte_cursor *c, unsigned int clear, bool *changed)
 {
 	const unsigned int clearable = MMU_WRITE | MMU_ACCESSED | MMU_DIRTY | MMU_SOFTDIRTY;
 	pte_t e = c->pte ? *c->pte : 0, bits;
 
+	*changed = false;
 	if (!(e & PTE_PRESENT)) {
 		/* PROT_NONE page or swap entry: only soft-dirty, never in a TLB. */
 		if (!is_page_pte(e) && !is_swap_pte(e))
@@ -419,9 +427,39 @@ unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear)
 	       (PTE_WRITE | PTE_ACCESSED | PTE_DIRTY | PTE_SOFT_DIRTY);
 	bits &= e;
 	*c->pte &= ~bits;
-	if (bits)
-		tlb_flush_range(c->pgt, c->va, c->va + PAGE_SIZE);
+	*changed = bits != 0;
 	return pte_to_mmu_flags(e);
+}
+
+unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear)
+{
+	bool changed;
+	unsigned int old = clear_flags_noflush(c, clear, &changed);
+
+	if (changed)
+		tlb_flush_range(c->pgt, c->va, c->va + PAGE_SIZE);
+	return old;
+}
+
+/*
+ * Only the accessed (or soft-dirty) bit went: a stale entry just hides an
+ * access, so the tree is not marked (tlb_batch_add_young). A write or
+ * dirty bit that went is a change the next user of the PTE must see
+ * flushed (tlb_batch_add).
+ */
+unsigned int pte_cursor_clear_flags_batched(struct pte_cursor *c, unsigned int clear,
+					    struct tlb_batch *b)
+{
+	bool changed;
+	unsigned int old = clear_flags_noflush(c, clear, &changed);
+
+	if (!changed)
+		return old;
+	if (clear & old & (MMU_WRITE | MMU_DIRTY))
+		tlb_batch_add(b, c->pgt, /* writable= */true);
+	else
+		tlb_batch_add_young(b, c->pgt);
+	return old;
 }
 
 void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush)
@@ -435,6 +473,18 @@ void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush)
 	/* A swap entry was never in a TLB; a page is, until flushed. */
 	if (flush == PTE_FLUSH && is_page_pte(old))
 		tlb_flush_range(c->pgt, c->va, c->va + PAGE_SIZE);
+}
+
+void pte_cursor_clear_batched(struct pte_cursor *c, struct tlb_batch *b)
+{
+	pte_t old;
+
+	if (!c->pte)
+		return;
+	old = *c->pte;
+	*c->pte = 0;
+	if (old & PTE_PRESENT)		/* (a PROT_NONE page is in no TLB either) */
+		tlb_batch_add(b, c->pgt, old & (PTE_WRITE | PTE_DIRTY));
 }
 
 /*
@@ -524,6 +574,18 @@ unsigned int arch_clear_flags(struct pgtable *pgt, vaddr_t va, unsigned int clea
 
 	pte_cursor_lock(&c, pgt, va);
 	old = pte_cursor_clear_flags(&c, clear);
+	pte_cursor_unlock(&c);
+	return old;
+}
+
+unsigned int arch_clear_flags_batched(struct pgtable *pgt, vaddr_t va, unsigned int clear,
+				      struct tlb_batch *b)
+{
+	struct pte_cursor c;
+	unsigned int old;
+
+	pte_cursor_lock(&c, pgt, va);
+	old = pte_cursor_clear_flags_batched(&c, clear, b);
 	pte_cursor_unlock(&c);
 	return old;
 }

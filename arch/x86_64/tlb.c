@@ -41,6 +41,29 @@
  * changed a PTE and then read a mask without our bit did so before our
  * CR3 load, which then drops every non-global entry anyway.
  *
+ * Deferred flushes (struct tlb_batch, Linux's tlbflush_unmap_batch):
+ * reclaim unmaps or write-protects pages of many mms, one PTE at a time,
+ * found through rmap. Flushing each PTE would cost one shootdown round
+ * trip per page; instead the PTE is changed without a flush and the CPUs
+ * that may cache it (pgt->cpumask, read after the change, as above) are
+ * added to a batch. tlb_batch_flush() then sends one request per batch: a
+ * full flush of the user half, on every CPU of the union of the masks.
+ * A CPU that has since loaded another tree flushes entries it no longer
+ * has - harmless, and cheaper than tracking which tree each CPU holds.
+ * The batch's owner must flush before a page whose PTE it changed is
+ * written out or freed (the rules are in mm/vmscan.c), and each deferred
+ * change also marks the tree, so that anyone else who acts on the changed
+ * PTE first flushes what reclaim left (tlb_flush_batched_pending).
+ *
+ * The mark is a pair of generations (Linux's mm->tlb_flush_batched):
+ * tlb_gen_deferred counts the deferred changes (under pgt->lock),
+ * tlb_gen_flushed says up to which one they are known flushed. A batch
+ * flush raises tlb_gen_flushed to the count it saw at its last change of
+ * the tree: any earlier change, by whichever reclaimer, is covered, since
+ * our later read of pgt->cpumask includes every CPU that may hold it and
+ * we flushed each of those entirely. So a tree left marked costs one more
+ * flush (by the next fault) only while some batch is still unflushed.
+ *
  * Counters for tests and /proc/vmstat: shootdown requests and IPIs sent.
  */
 #include <arch/cpu.h>
@@ -50,6 +73,7 @@
 #include <arch/pgtable.h>
 #include <arch/tlb.h>
 #include "kernel/compiler.h"
+#include "kernel/spinlock.h"
 
 /* Above this many pages a range flush becomes a full one (Linux's 33). */
 #define TLB_FULL_FLUSH_PAGES	33
@@ -59,6 +83,7 @@ struct flush_req {
 	struct pgtable *pgt;	/* &kernel_pgt: kernel mappings, global entries too */
 	vaddr_t start, end;	/* end - start over the ceiling: everything */
 	bool leave;		/* the tree is going away: switch to the kernel's */
+	bool user_all;		/* a batch: the user half of whatever CR3 holds */
 };
 
 static volatile uint32_t sd_lock;
@@ -122,6 +147,17 @@ static void flush_local(struct pgtable *pgt, vaddr_t start, vaddr_t end)
 			invlpg(va);
 }
 
+/*
+ * This CPU's part of a batch flush: every non-global entry. With the
+ * kernel's tables loaded no user entry is cached (loading them dropped
+ * those), so there is nothing to do.
+ */
+static void flush_local_user(void)
+{
+	if (this_cpu()->loaded_pgt != &kernel_pgt)
+		write_cr3(read_cr3());
+}
+
 /* Load the kernel's tables in place of @pgt if we have it (it is being freed). */
 static void leave_pgt(struct pgtable *pgt)
 {
@@ -142,6 +178,8 @@ void tlb_ipi_poll_slow(void)
 		return;
 	if (sd_req.leave)
 		leave_pgt(sd_req.pgt);
+	else if (sd_req.user_all)
+		flush_local_user();
 	else
 		flush_local(sd_req.pgt, sd_req.start, sd_req.end);
 	__atomic_fetch_and(&tlb_sd_pending, ~bit, __ATOMIC_RELEASE);
@@ -212,6 +250,106 @@ void tlb_forget_pgt(struct pgtable *pgt)
 	leave_pgt(pgt);
 	arch_irq_restore(irq);
 	shootdown(__atomic_load_n(&pgt->cpumask, __ATOMIC_SEQ_CST), &r);
+}
+
+/*
+ * Batches. The caller holds @pgt->lock and has just changed a PTE without
+ * a flush: the mask is read after that change (the cpumask protocol above
+ * then covers a CPU that loads the tree later), and the mark is made
+ * under the lock, so whoever takes the lock next and sees the changed PTE
+ * also sees the mark.
+ */
+void tlb_batch_add(struct tlb_batch *b, struct pgtable *pgt, bool writable)
+{
+	unsigned long gen = __atomic_add_fetch(&pgt->tlb_gen_deferred, 1, __ATOMIC_RELEASE);
+	unsigned int i;
+
+	b->cpumask |= __atomic_load_n(&pgt->cpumask, __ATOMIC_SEQ_CST);
+	b->pending = true;
+	b->writable |= writable;
+	for (i = 0; i < b->npgt && i < TLB_BATCH_PGTS; i++)
+		if (b->pgts[i].pgt == pgt)
+			break;
+	if (i == b->npgt && i < TLB_BATCH_PGTS)
+		b->pgts[b->npgt++].pgt = pgt;
+	if (i < TLB_BATCH_PGTS)
+		b->pgts[i].gen = gen;
+}
+
+void tlb_batch_add_young(struct tlb_batch *b, struct pgtable *pgt)
+{
+	b->cpumask |= __atomic_load_n(&pgt->cpumask, __ATOMIC_SEQ_CST);
+	b->pending = true;
+}
+
+/* Raise pgt->tlb_gen_flushed to @gen (never lower it). */
+static void gen_flushed(struct pgtable *pgt, unsigned long gen)
+{
+	unsigned long old = __atomic_load_n(&pgt->tlb_gen_flushed, __ATOMIC_RELAXED);
+
+	while (old < gen && !__atomic_compare_exchange_n(&pgt->tlb_gen_flushed, &old, gen,
+							 /* weak= */false, __ATOMIC_RELEASE,
+							 __ATOMIC_RELAXED))
+		;
+}
+
+void tlb_batch_flush(struct tlb_batch *b)
+{
+	struct flush_req r = { .user_all = true };
+	uint64_t bit = 1ull << this_cpu()->index;
+	unsigned long irq;
+
+	if (!b->pending)
+		return;
+	if (b->cpumask & bit) {
+		irq = arch_irq_save();
+		flush_local_user();
+		arch_irq_restore(irq);
+	}
+	shootdown(b->cpumask, &r);	/* skips this CPU; waits for the others */
+	for (unsigned int i = 0; i < b->npgt; i++)
+		gen_flushed(b->pgts[i].pgt, b->pgts[i].gen);
+	*b = (struct tlb_batch){ 0 };
+}
+
+void tlb_batch_flush_dirty(struct tlb_batch *b)
+{
+	if (b->writable)
+		tlb_batch_flush(b);
+}
+
+/*
+ * Under pgt->lock: the mark was made under it after the PTE change, so a
+ * holder that sees the changed PTE sees the mark, and the flush is done
+ * before anyone else can act on the PTE (the next holder finds it clean).
+ */
+void tlb_flush_batched_pending(struct pgtable *pgt)
+{
+	unsigned long gen = __atomic_load_n(&pgt->tlb_gen_deferred, __ATOMIC_RELAXED);
+
+	if (__atomic_load_n(&pgt->tlb_gen_flushed, __ATOMIC_ACQUIRE) >= gen)
+		return;
+	gen_flushed(pgt, gen);
+	tlb_flush_pgt(pgt);
+}
+
+/*
+ * After an unlocked read of an empty PTE (the fault path): reclaim stores
+ * the PTE, then the count; x86 keeps stores in order and loads in order,
+ * so a CPU that saw the empty PTE sees the count (the compiler barrier
+ * keeps the compiler from reading it first). Only then the lock.
+ */
+void tlb_flush_batched_pending_unlocked(struct pgtable *pgt)
+{
+	unsigned long irq;
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&pgt->tlb_gen_flushed, __ATOMIC_ACQUIRE) >=
+	    __atomic_load_n(&pgt->tlb_gen_deferred, __ATOMIC_RELAXED))
+		return;
+	irq = spin_lock_irqsave(&pgt->lock);
+	tlb_flush_batched_pending(pgt);
+	spin_unlock_irqrestore(&pgt->lock, irq);
 }
 
 void arch_switch_pgt(struct pgtable *pgt)

@@ -47,6 +47,7 @@
 #include "mm/vm.h"
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
+#include <arch/tlb.h>
 
 /* ---- /proc/vmstat ---- */
 
@@ -59,6 +60,11 @@ int proc_show_vmstat(struct proc_buf *b, const struct proc_ctx *unused)
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		proc_printf(b, "%s %lu\n", vm_event_names[i],
 			    __atomic_load_n(&vm_events[i], __ATOMIC_RELAXED));
+	/* Linux's names: shootdown requests sent, and the IPIs they took (tlb.c). */
+	proc_printf(b, "nr_tlb_remote_flush %lu\n",
+		    __atomic_load_n(&tlb_stat_shootdowns, __ATOMIC_RELAXED));
+	proc_printf(b, "nr_tlb_remote_flush_received %lu\n",
+		    __atomic_load_n(&tlb_stat_ipis, __ATOMIC_RELAXED));
 	return 0;
 }
 

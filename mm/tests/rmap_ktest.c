@@ -156,8 +156,8 @@ KTEST(rmap_file_page_referenced_mkclean_unmap)
 	pte_cursor_lock(&c, &a->pgt, BASE);
 	pte_cursor_protect(&c, MMU_USER | MMU_WRITE);
 	pte_cursor_unlock(&c);
-	KT_ASSERT(page_referenced(p) <= 2);
-	KT_ASSERT_EQ(page_referenced(p), 0);	/* cleared by the first call */
+	KT_ASSERT(page_referenced(p, NULL) <= 2);
+	KT_ASSERT_EQ(page_referenced(p, NULL), 0);	/* cleared by the first call */
 	/* mkclean write-protects both mappings. */
 	KT_ASSERT_EQ(page_mkclean(p), 2);
 	KT_ASSERT(arch_query(&a->pgt, BASE, &m) == 0 && !(m.flags & MMU_WRITE));

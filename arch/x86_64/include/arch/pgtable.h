@@ -115,10 +115,15 @@ struct mmu_mapping {
  * used before split locks. Two faults of one mm on different CPUs then
  * contend only for the few instructions a cursor holds it.
  */
+struct tlb_batch;
+
 struct pgtable {
 	phys_addr_t root;	/* top-level table (PML4), physical */
 	spinlock_t lock;	/* every entry below root that this tree owns */
 	uint64_t cpumask;	/* CPUs with root in CR3 (atomic; arch/x86_64/tlb.c) */
+	/* PTE changes whose flush was deferred (tlb.c, "Deferred flushes"): */
+	unsigned long tlb_gen_deferred;	/* counts them; lock */
+	unsigned long tlb_gen_flushed;	/* all up to this one are flushed; atomic */
 };
 
 /* The kernel's page tables: root = the top-level table every pgd copies. */
@@ -262,6 +267,13 @@ int pte_cursor_protect(struct pte_cursor *c, unsigned int flags);
  * when a present page changed.
  */
 unsigned int pte_cursor_clear_flags(struct pte_cursor *c, unsigned int clear);
+/*
+ * The same without the flush: the change is recorded in @b, whose owner
+ * flushes later (reclaim; arch/tlb.h). A cleared write or dirty bit also
+ * marks the tree (pgt->tlb_gen_deferred).
+ */
+unsigned int pte_cursor_clear_flags_batched(struct pte_cursor *c, unsigned int clear,
+					    struct tlb_batch *b);
 /* How pte_cursor_clear() treats the TLB. */
 enum pte_flush {
 	PTE_FLUSH,		/* flush this page's TLB entry now */
@@ -269,6 +281,8 @@ enum pte_flush {
 };
 /* Empty the slot (page, PROT_NONE page or swap entry). Swap entries need no flush. */
 void pte_cursor_clear(struct pte_cursor *c, enum pte_flush flush);
+/* Empty the slot; a present page's flush is left to batch @b (reclaim). */
+void pte_cursor_clear_batched(struct pte_cursor *c, struct tlb_batch *b);
 /*
  * mremap: move every entry (page, PROT_NONE page or swap entry, bits as
  * they are, plus soft-dirty) of [old, old + len) to the empty slots of
@@ -309,6 +323,9 @@ int arch_query(struct pgtable *pgt, vaddr_t va, struct mmu_mapping *out);
  * cursor of its own. Returns the old flags, 0 when nothing is mapped.
  */
 unsigned int arch_clear_flags(struct pgtable *pgt, vaddr_t va, unsigned int clear);
+/* The same, the flush left to @b (pte_cursor_clear_flags_batched). */
+unsigned int arch_clear_flags_batched(struct pgtable *pgt, vaddr_t va, unsigned int clear,
+				      struct tlb_batch *b);
 /*
  * Range walkers. Call @fn for every present (or PROT_NONE) leaf mapping
  * that overlaps [start, end) / for every swap entry in it, in address
