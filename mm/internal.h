@@ -32,6 +32,7 @@
  *   kstack_lock          spin   free kernel-stack slots          kstack.c
  *   caches_lock          spin   the list of slab caches          slab.c
  *   kmem_cache->lock     spin   one cache's slabs                slab.c
+ *   pcp->lock            spin   one CPU's free order-0 pages     page_alloc.c
  *   zone_lock            spin   the buddy free lists             page_alloc.c
  *
  * The real nestings are fewer than the list allows; these are the ones
@@ -42,7 +43,8 @@
  * anon_vma_prepare, under the read lock); mmap lock -> page-table lock ->
  * swap_map_lock, lru_lock, zone_lock (faults, zap, COW, swap-out);
  * pages_lock -> shmem_swaplist_lock, swap_map_lock, lru_lock; any
- * allocation -> kmem_cache->lock -> zone_lock. The mmap lock nests in
+ * allocation -> kmem_cache->lock -> pcp->lock -> zone_lock (a
+ * per-CPU list refilled from, or drained to, the buddy). The mmap lock nests in
  * itself only as fork's declared exception (the child's, write, nested
  * in the parent's), and a reader never takes it again while holding it:
  * with a writer queued in between (the lock is FIFO, kernel/rwsem.h) both

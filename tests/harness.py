@@ -194,7 +194,8 @@ BOOTS = (
     BootConfig("smp2", smp=2, required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
                must_log=(r"^smp: CPU 1 \(APIC id 1\) online$",
                          r"^smp: 2 CPUs online$", r"^smp: 2 CPUs run tasks$")),
-    BootConfig("smp4", smp=4, required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
+    BootConfig("smp4", smp=4, required=("smp_aps_online", "tlb_shootdown_batched_munmap",
+                                        "pcp_smp_alloc_free_exact"),
                must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online$"
                               for i in (1, 2, 3)) + (r"^smp: 4 CPUs online$",
                                                      r"^smp: 4 CPUs run tasks$")),
