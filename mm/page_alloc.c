@@ -330,11 +330,11 @@ static struct page *rmqueue_or_drain(unsigned int order)
 }
 
 /*
- * Is free memory below @mark? The buddy's own count is a lower bound of
- * the total, and usually far above the marks: only when it is not are the
- * per-CPU lists summed (pmm_free_pages reads one line per CPU).
+ * The buddy's own count is a lower bound of the total, and usually far
+ * above the marks: only when it is not are the per-CPU lists summed
+ * (pmm_free_pages reads one cache line per CPU).
  */
-static bool free_below(unsigned long mark)
+bool pmm_free_below(unsigned long mark)
 {
 	if (READ_ONCE(zone.free_pages) >= mark)
 		return false;
@@ -385,13 +385,13 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 	might_sleep_if(gfp & GFP_RECLAIM);	/* whether or not memory is short now */
 	if (should_fail_alloc())
 		return NULL;			/* injected (mm/fail_alloc.h) */
-	if ((gfp & GFP_RECLAIM) && ready && free_below(watermark_min) &&
+	if ((gfp & GFP_RECLAIM) && ready && pmm_free_below(watermark_min) &&
 	    !fatal_signal_pending(current()))
 		direct_reclaim();
 	p = rmqueue_or_drain(order);
 	if (!p && (gfp & GFP_RECLAIM) && ready)
 		p = alloc_pages_slow(order);
-	if (ready && free_below(watermark_low))
+	if (ready && pmm_free_below(watermark_low))
 		wakeup_kswapd();
 	if (p && debug_alloc_on())
 		debug_page_alloc(p, order);	/* before GFP_ZERO clears the evidence */

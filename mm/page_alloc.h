@@ -136,6 +136,8 @@ void drain_all_pages(void);
  * no CPU is moving a batch between a list and the buddy.
  */
 unsigned long pmm_free_pages(void);
+/* pmm_free_pages() < @mark, cheaply when the buddy alone has more (watermarks). */
+bool pmm_free_below(unsigned long mark);
 unsigned long pmm_managed_pages(void);
 /*
  * Check every per-CPU list (PG_pcp frames, count right), then run

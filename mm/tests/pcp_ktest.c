@@ -210,7 +210,7 @@ KTEST(pcp_double_free_caught)
 
 struct pcp_worker {
 	unsigned int cpu;
-	pid_t pid;
+	struct task *task;			/* we hold a reference (workers_stop) */
 	uint32_t rng;
 	struct page *held[SMP_BURST];		/* the current burst */
 	struct page *handoff[SMP_BURST];	/* allocated here, freed by cpu - 1's worker */
@@ -307,24 +307,24 @@ static int pcp_worker_fn(void *arg)
 	return 0;
 }
 
-static bool pid_alive(pid_t pid)
-{
-	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-	bool alive = task_find(pid) != NULL;
-
-	spin_unlock_irqrestore(&tasklist_lock, irq);
-	return alive;
-}
-
-/* Tell the workers to exit and wait until they are gone. */
+/*
+ * Tell the workers to exit and wait until they are gone, stacks and all,
+ * before the next test counts free pages. Each CPU drops its dead task's
+ * last reference at its next switch, which under TCG on a busy host may be
+ * long after the task left the task list; so we hold a reference of our
+ * own, wait for it to be the only one, and free the task ourselves.
+ */
 static void workers_stop(void)
 {
 	WRITE_ONCE(smp_release, true);
 	WRITE_ONCE(smp_go, true);
-	for (unsigned int i = 0; i < nworkers; i++)
-		while (workers[i].pid && pid_alive(workers[i].pid))
-			schedule_timeout(1000000);
-	schedule_timeout(20000000);	/* each CPU frees its dead task at its next switch */
+	for (unsigned int i = 0; i < nworkers; i++) {
+		struct task *t = workers[i].task;
+
+		while (__atomic_load_n(&t->usage, __ATOMIC_ACQUIRE) > 1)
+			schedule();		/* we are the boot CPU's idle task: no sleep */
+		put_task_struct(t);
+	}
 }
 
 KTEST(pcp_smp_alloc_free_exact)
@@ -351,7 +351,9 @@ KTEST(pcp_smp_alloc_free_exact)
 			workers_stop();
 			KT_ASSERT(!"kthread_create_on failed");
 		}
-		w->pid = t->pid;
+		/* Safe: it cannot exit before smp_release. */
+		get_task_struct(t);
+		w->task = t;
 		nworkers++;
 	}
 	for (unsigned int i = 0; i < nworkers; i++)
