@@ -303,11 +303,14 @@ void pcp_get_stats(unsigned int cpu, struct pcp_stats *st)
 
 /* ---- allocation and free ---- */
 
-/* Order 0 from the per-CPU list, larger orders from the buddy. */
-static struct page *rmqueue(unsigned int order)
+/* Order 0 from the per-CPU list (unless GFP_NO_PCP), larger orders from the buddy. */
+static struct page *rmqueue(unsigned int gfp, unsigned int order)
 {
-	if (order == 0 && ready)
-		return pcp_alloc();
+	if (order == 0 && ready) {
+		if (!(gfp & GFP_NO_PCP))
+			return pcp_alloc();
+		drain_all_pages();	/* let the parked frames merge first */
+	}
 	return buddy_alloc_locked(order);
 }
 
@@ -318,13 +321,13 @@ static struct page *rmqueue(unsigned int order)
  * be missing its other half from a list. Spinlocks only, so any caller
  * may do it; it only happens when memory is short.
  */
-static struct page *rmqueue_or_drain(unsigned int order)
+static struct page *rmqueue_or_drain(unsigned int gfp, unsigned int order)
 {
-	struct page *p = rmqueue(order);
+	struct page *p = rmqueue(gfp, order);
 
 	if (!p && ready) {
 		drain_all_pages();
-		p = rmqueue(order);
+		p = rmqueue(gfp, order);
 	}
 	return p;
 }
@@ -354,7 +357,7 @@ bool pmm_free_below(unsigned long mark)
 #define OOM_RETRIES		8
 #define COSTLY_ORDER		3	/* above it Linux does not OOM-kill either */
 
-static struct page *alloc_pages_slow(unsigned int order)
+static struct page *alloc_pages_slow(unsigned int gfp, unsigned int order)
 {
 	for (int tries = 0; ; tries++) {
 		struct page *p;
@@ -364,7 +367,7 @@ static struct page *alloc_pages_slow(unsigned int order)
 		if (fatal_signal_pending(current()))
 			return NULL;
 		reclaimed = direct_reclaim();
-		p = rmqueue_or_drain(order);
+		p = rmqueue_or_drain(gfp, order);
 		if (p || order > COSTLY_ORDER || tries == OOM_RETRIES)
 			return p;
 		if (!reclaimed && !out_of_memory())
@@ -388,9 +391,9 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 	if ((gfp & GFP_RECLAIM) && ready && pmm_free_below(watermark_min) &&
 	    !fatal_signal_pending(current()))
 		direct_reclaim();
-	p = rmqueue_or_drain(order);
+	p = rmqueue_or_drain(gfp, order);
 	if (!p && (gfp & GFP_RECLAIM) && ready)
-		p = alloc_pages_slow(order);
+		p = alloc_pages_slow(gfp, order);
 	if (ready && pmm_free_below(watermark_low))
 		wakeup_kswapd();
 	if (p && debug_alloc_on())

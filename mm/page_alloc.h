@@ -26,6 +26,16 @@ enum gfp_flags {
 	 * first (direct reclaim, mm/vmscan.c) - user pages and page cache.
 	 */
 	GFP_RECLAIM = 1u << 1,
+	/*
+	 * A single frame from the buddy as it would be without per-CPU lists:
+	 * every CPU's list is given back first (page_alloc.c), so that frames
+	 * parked there merge with their buddies again, and the buddy splits
+	 * one block into neighbouring frames instead of handing out the
+	 * scattered leftovers whose other halves sat on a list. Costly; for
+	 * secretmem, whose every frame splits the 2 MiB direct-map page
+	 * around it for good (a page-table page each).
+	 */
+	GFP_NO_PCP = 1u << 2,
 };
 
 extern struct page *memmap;		/* struct page for every pfn < max_pfn */
