@@ -92,9 +92,9 @@ static void scrub_free_memory(void);
 
 /*
  * Batch and high mark, scaled with memory as Linux's zone_batchsize() and
- * its classic high = 6 * batch: about a quarter of 1/1024 of RAM, at most
- * 64, then 1.5 times that rounded down to 2^n - 1 (Linux found a power of two makes a
- * batch land on one cache colour). A batch amortises one zone_lock over
+ * its classic high = 6 * batch: a quarter of 1/1024 of RAM (at most 64
+ * frames), times 1.5, rounded down to 2^n - 1 (Linux found that a power of
+ * two makes a batch land on one cache colour). A batch amortises one zone_lock over
  * that many frames; the high mark lets a list absorb a few batches of frees
  * (an exiting process, a munmap) before it gives any back. 512 MiB: batch
  * 31, high 186 (744 KiB a CPU); 64 MiB: 3 and 18, so four CPUs park 72
