@@ -102,6 +102,7 @@ const char *const lock_rank_names[NR_LOCK_RANKS] = {
 	[LOCK_RANK_KSTACK] = "kstack_lock",
 	[LOCK_RANK_SLAB_CACHES] = "slab caches_lock",
 	[LOCK_RANK_SLAB] = "kmem_cache lock",
+	[LOCK_RANK_PCP] = "pcp->lock",
 	[LOCK_RANK_ZONE] = "zone_lock",
 };
 

@@ -84,6 +84,7 @@ enum lock_rank {
 	LOCK_RANK_KSTACK,		/* kstack_lock */
 	LOCK_RANK_SLAB_CACHES,		/* caches_lock */
 	LOCK_RANK_SLAB,			/* kmem_cache->lock */
+	LOCK_RANK_PCP,			/* per_cpu_pages->lock (mm/page_alloc.c) */
 	LOCK_RANK_ZONE,			/* zone_lock */
 	NR_LOCK_RANKS
 };

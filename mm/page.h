@@ -10,6 +10,8 @@
  *
  *   free (buddy)   PG_buddy on the first frame of a free block, order = log2
  *                  of its size in frames, lru links it into free_area[order]
+ *   free (per-CPU) PG_pcp on a free order-0 frame parked on one CPU's
+ *                  list (mm/page_alloc.c), lru links it there
  *   slab           PG_slab; slab_cache, freelist, inuse; lru on the cache's
  *                  partial/full/free list
  *   large kmalloc  PG_head; order = allocation order
@@ -60,6 +62,8 @@ enum page_flag_bits {
 	PG_active,		/* ... the active one: lru_lock */
 	PG_referenced,		/* used by read/write(2) since reclaim last
 				 * looked: lru_lock */
+	PG_pcp,			/* free order-0 frame on a per-CPU list
+				 * (mm/page_alloc.c): that list's pcp->lock */
 };
 
 struct kmem_cache;
@@ -74,8 +78,9 @@ struct page {
 	 * under different mmap locks (mm/memory.c page_add_map/remove_map). */
 	int mapcount;
 	/* One list at a time, each under its own lock: free_area[order]
-	 * (zone_lock), a slab cache's partial/full/free list (cache->lock),
-	 * or an LRU list (lru_lock, only while PG_lru is set). */
+	 * (zone_lock), a per-CPU free list (its pcp->lock, while PG_pcp is
+	 * set), a slab cache's partial/full/free list (cache->lock), or an
+	 * LRU list (lru_lock, only while PG_lru is set). */
 	struct list_head lru;
 	/* What rmap follows back: the struct inode for file and shmem pages
 	 * (set and cleared under the inode's pages_lock), or an anon_vma
@@ -144,7 +149,8 @@ static inline bool page_test_and_clear_flag(struct page *p, enum page_flag_bits 
 /*
  * Plain (non-atomic) variants: only for a frame the caller owns alone, so
  * no other CPU can be changing any of its bits: a free buddy block under
- * zone_lock (refcount 0, on no other list), or frames just returned by
+ * zone_lock or a free frame on a per-CPU list under its pcp->lock
+ * (refcount 0, on no other list), or frames just returned by
  * alloc_pages() and not yet published (a new slab).
  */
 static inline void __page_set_flag(struct page *p, enum page_flag_bits b)

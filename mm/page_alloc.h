@@ -4,9 +4,10 @@
  * alloc_pages(order) returns 2^order physically contiguous frames as their
  * first struct page, or NULL; free_pages() gives them back. Frames are
  * reached through the direct map (page_address()). All functions take the
- * zone lock with interrupts off and never sleep, so they may be called from
- * interrupt context - except an allocation with GFP_RECLAIM, which may
- * reclaim (and sleep) before it returns.
+ * zone lock or a per-CPU list's lock with interrupts off and never sleep,
+ * so they may be called from interrupt context - except an allocation with
+ * GFP_RECLAIM, which may reclaim (and sleep) before it returns. Single
+ * frames come from and go to a per-CPU list first (page_alloc.c).
  */
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
@@ -25,6 +26,16 @@ enum gfp_flags {
 	 * first (direct reclaim, mm/vmscan.c) - user pages and page cache.
 	 */
 	GFP_RECLAIM = 1u << 1,
+	/*
+	 * A single frame from the buddy as it would be without per-CPU lists:
+	 * every CPU's list is given back first (page_alloc.c), so that frames
+	 * parked there merge with their buddies again, and the buddy splits
+	 * one block into neighbouring frames instead of handing out the
+	 * scattered leftovers whose other halves sat on a list. Costly; for
+	 * secretmem, whose every frame splits the 2 MiB direct-map page
+	 * around it for good (a page-table page each).
+	 */
+	GFP_NO_PCP = 1u << 2,
 };
 
 extern struct page *memmap;		/* struct page for every pfn < max_pfn */
@@ -105,10 +116,43 @@ static inline struct page *virt_to_page(const void *va)
 	return pfn_to_page(virt_to_phys(va) >> PAGE_SHIFT);
 }
 
-/* Counters that tests and /proc/meminfo read. */
+/*
+ * Per-CPU lists of free order-0 frames. A list is refilled with pcp_batch
+ * frames from the buddy when empty, and gives pcp_batch back when a free
+ * takes it above pcp_high (both set at boot from the size of RAM).
+ */
+extern unsigned int pcp_batch, pcp_high;
+
+struct pcp_stats {
+	unsigned int count;		/* frames on the list now */
+	unsigned long refills;		/* batches taken from the buddy since boot */
+	unsigned long drains;		/* batches (or whole lists) given back since boot */
+};
+
+/* Snapshot of CPU @cpu's list, under its lock. Never sleeps. */
+void pcp_get_stats(unsigned int cpu, struct pcp_stats *st);
+/* Give every frame on this CPU's list back to the buddy. Never sleeps. */
+void drain_local_pages(void);
+/*
+ * The same for every CPU's list, from this CPU (each list under its own
+ * lock, one at a time). The allocator does it itself before failing an
+ * allocation. Never sleeps.
+ */
+void drain_all_pages(void);
+
+/*
+ * Counters that tests and /proc/meminfo read. pmm_free_pages() counts the
+ * frames on per-CPU lists as free; read without locks, so exact only while
+ * no CPU is moving a batch between a list and the buddy.
+ */
 unsigned long pmm_free_pages(void);
+/* pmm_free_pages() < @mark, cheaply when the buddy alone has more (watermarks). */
+bool pmm_free_below(unsigned long mark);
 unsigned long pmm_managed_pages(void);
-/* Run buddy_check() under the lock; false and a reason when inconsistent. */
+/*
+ * Check every per-CPU list (PG_pcp frames, count right), then run
+ * buddy_check() under the zone lock; false and a reason when inconsistent.
+ */
 bool pmm_check(char *why, size_t len);
 
 /*

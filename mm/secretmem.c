@@ -81,7 +81,11 @@ static void secret_page_free(struct page *p)
 /* A new secret page (internal.h): zeroed, then out of the direct map; NULL when out of memory. */
 struct page *secret_page_alloc(void)
 {
-	struct page *p = alloc_page(GFP_ZERO | GFP_RECLAIM);
+	/*
+	 * GFP_NO_PCP: neighbouring frames, so that a few split 2 MiB pages of
+	 * the direct map serve many secret pages (page_alloc.h).
+	 */
+	struct page *p = alloc_page(GFP_ZERO | GFP_RECLAIM | GFP_NO_PCP);
 
 	if (!p)
 		return NULL;

@@ -665,7 +665,7 @@ unsigned long reclaim_pages(unsigned long nr)
 
 void reclaim_if_short(void)
 {
-	if (pmm_free_pages() < watermark_min)
+	if (pmm_free_below(watermark_min))
 		reclaim_pages(32);
 }
 
@@ -698,8 +698,8 @@ void wakeup_kswapd(void)
 static int kswapd(void *unused)
 {
 	for (;;) {
-		wait_event(&kswapd_wq, pmm_free_pages() < watermark_low);
-		while (pmm_free_pages() < watermark_high) {
+		wait_event(&kswapd_wq, pmm_free_below(watermark_low));
+		while (pmm_free_below(watermark_high)) {
 			if (!reclaim_pages(32))
 				break;
 			count_vm_event(KSWAPD_RUN);

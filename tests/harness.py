@@ -203,7 +203,7 @@ BOOTS = (
                          r"^smp: 2 CPUs online$", r"^smp: 2 CPUs run tasks$")),
     BootConfig("smp4", smp=4, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
-                         "tlb_reclaim_batched_flush"),
+                         "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact"),
                must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online$"
                               for i in (1, 2, 3)) + (r"^smp: 4 CPUs online$",
                                                      r"^smp: 4 CPUs run tasks$")),

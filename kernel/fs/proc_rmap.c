@@ -106,7 +106,7 @@ static bool pfn_is_ram(pfn_t pfn)
 /* Frames that are never mapped into user space count no mappings. */
 static bool page_never_mapped(unsigned long flags)
 {
-	return flags & (1ul << PG_reserved | 1ul << PG_slab | 1ul << PG_buddy);
+	return flags & (1ul << PG_reserved | 1ul << PG_slab | 1ul << PG_buddy | 1ul << PG_pcp);
 }
 
 static uint64_t kpage_count(pfn_t pfn)

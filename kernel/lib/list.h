@@ -89,6 +89,8 @@ static inline void list_splice_tail_init(struct list_head *from, struct list_hea
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define list_first_entry(head, type, member) \
 	list_entry((head)->next, type, member)
+#define list_last_entry(head, type, member) \
+	list_entry((head)->prev, type, member)
 #define list_for_each(pos, head) \
 	for (pos = (head)->next; pos != (head); pos = pos->next)
 #define list_for_each_safe(pos, n, head) \

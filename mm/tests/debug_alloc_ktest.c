@@ -209,8 +209,8 @@ KTEST(debug_alloc_page_use_after_free)
 	NEED_DEBUG_ALLOC();
 	/*
 	 * Free the second frame of an order-1 block while keeping the first:
-	 * its buddy is busy, so it cannot merge and goes to the head of the
-	 * order-0 list, where the next alloc_page() takes it.
+	 * it goes to the head of this CPU's per-CPU list (interrupts are off,
+	 * so nothing else takes it), where the next alloc_page() finds it.
 	 */
 	struct page *pair = alloc_pages(GFP_KERNEL, 1), *victim, *again;
 	unsigned char *va;
