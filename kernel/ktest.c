@@ -66,7 +66,13 @@ static unsigned long settle_tasks;
 
 static void ktest_settle(void)
 {
-	for (int i = 0; i < 2000 && nr_task_structs() > settle_tasks; i++)
+	uint64_t end = clock_ns() + 2000000000ull;
+
+	/*
+	 * By the clock, not by iterations: the runner is CPU 0's idle task,
+	 * for which schedule_timeout() only lets others run and returns.
+	 */
+	while (nr_task_structs() > settle_tasks && clock_ns() < end)
 		schedule_timeout(1000000);
 }
 

@@ -439,11 +439,12 @@ void put_task_struct(struct task *t)
 {
 	if (__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL))
 		return;
-	__atomic_sub_fetch(&task_structs, 1, __ATOMIC_RELEASE);
 	kstack_free(t->kstack);
 	kfree(t->fpu);
 	task_put_group(t);
 	kmem_cache_free(task_cache, t);
+	/* Last: a ktest waiting for this count wants every page back first. */
+	__atomic_sub_fetch(&task_structs, 1, __ATOMIC_RELEASE);
 }
 
 void task_free(struct task *t)

@@ -192,21 +192,19 @@ BOOTS = (
     BootConfig("bios-usb", media="usb"),
     BootConfig("mem-64M", memory="64M"),
     BootConfig("mem-6G", memory="6G", required=("pmm_above_4g", "dmap_split_1g")),
-    # Application processors start and run tasks (arch/x86_64/smp.c): each
-    # must report itself online, the ktest compares them with the MADT, and
+    # Application processors start and run tasks (arch/x86_64/smp.c): the
+    # ktest compares the online CPUs with the MADT (the "online" lines are
+    # early, beyond the kept tail of a long log), and
     # a munmap shoots down the other CPUs in one batch (tlb.c); so does a
     # batch of reclaim's swap-out, to the scratch disk (vmscan.c).
     BootConfig("smp2", smp=2, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
                          "tlb_reclaim_batched_flush"),
-               must_log=(r"^smp: CPU 1 \(APIC id 1\) online$",
-                         r"^smp: 2 CPUs online$", r"^smp: 2 CPUs run tasks$")),
+               must_log=(r"^smp: 2 CPUs run tasks$",)),
     BootConfig("smp4", smp=4, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
                          "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact"),
-               must_log=tuple(rf"^smp: CPU {i} \(APIC id {i}\) online$"
-                              for i in (1, 2, 3)) + (r"^smp: 4 CPUs online$",
-                                                     r"^smp: 4 CPUs run tasks$")),
+               must_log=(r"^smp: 4 CPUs run tasks$",)),
     # Images with other command lines (see the Makefile): the kernel must
     # report an unhandled fault and panic, power off, and restart.
     BootConfig("panic", image="panic", expect="panic",
