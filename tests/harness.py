@@ -185,6 +185,17 @@ class BootConfig:
 SCRATCH_DISK = ("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
                 "-device", "virtio-blk-pci,drive=d0")
 
+# The swap boots (1 and 4 CPUs): a 512 MiB throw-away disk, and the cases
+# of vm_swap_test that must pass there.
+SWAP_DISK = ("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
+             "-device", "virtio-blk-pci,drive=d0")
+SWAP_REQUIRED = tuple("vm_swap_test/" + c for c in (
+    "pageout_and_back", "shared_with_child", "softdirty_survives_swap",
+    "read_error_poisons_page", "mremap_swapped_pages", "pageout_shared_memory",
+    "fill_more_than_ram", "shmem_file_larger_than_ram", "shared_anon_larger_than_ram",
+    "shared_anon_two_writers", "concurrent_swapin_clone_vm", "swapoff_killable",
+    "swapoff_brings_pages_back", "no_page_leak_after_swapoff"))
+
 # One line per configuration.  Order = order of the printed result blocks.
 BOOTS = (
     BootConfig("bios-cdrom"),
@@ -283,38 +294,10 @@ BOOTS = (
     # clone(CLONE_VM) children fault 40 MiB of swapped pages together,
     # swaps off.
     BootConfig("swap", image="swap", summary="user", memory="48M",
-               extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
-                      "-device", "virtio-blk-pci,drive=d0"),
-               required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
-                         "vm_swap_test/softdirty_survives_swap",
-                         "vm_swap_test/read_error_poisons_page",
-                         "vm_swap_test/mremap_swapped_pages",
-                         "vm_swap_test/pageout_shared_memory",
-                         "vm_swap_test/fill_more_than_ram",
-                         "vm_swap_test/shmem_file_larger_than_ram",
-                         "vm_swap_test/shared_anon_larger_than_ram",
-                         "vm_swap_test/shared_anon_two_writers",
-                         "vm_swap_test/concurrent_swapin_clone_vm",
-                         "vm_swap_test/swapoff_killable",
-                         "vm_swap_test/swapoff_brings_pages_back",
-                         "vm_swap_test/no_page_leak_after_swapoff"),
+               extra=SWAP_DISK, required=SWAP_REQUIRED,
                must_log=(r"^init exited with status 0$",)),
     BootConfig("swap-smp4", smp=4, slow=3.0, image="swap", summary="user", memory="48M",
-               extra=("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
-                      "-device", "virtio-blk-pci,drive=d0"),
-               required=("vm_swap_test/pageout_and_back", "vm_swap_test/shared_with_child",
-                         "vm_swap_test/softdirty_survives_swap",
-                         "vm_swap_test/read_error_poisons_page",
-                         "vm_swap_test/mremap_swapped_pages",
-                         "vm_swap_test/pageout_shared_memory",
-                         "vm_swap_test/fill_more_than_ram",
-                         "vm_swap_test/shmem_file_larger_than_ram",
-                         "vm_swap_test/shared_anon_larger_than_ram",
-                         "vm_swap_test/shared_anon_two_writers",
-                         "vm_swap_test/concurrent_swapin_clone_vm",
-                         "vm_swap_test/swapoff_killable",
-                         "vm_swap_test/swapoff_brings_pages_back",
-                         "vm_swap_test/no_page_leak_after_swapoff"),
+               extra=SWAP_DISK, required=SWAP_REQUIRED,
                must_log=(r"^init exited with status 0$",)),
     # A populate of 1 GiB on a 64 MiB machine, killed (vm_populate_test
     # small-machine): the process dies of SIGKILL, the kernel lives on.
