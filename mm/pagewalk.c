@@ -391,7 +391,7 @@ static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte
 		return copy_pinned_one(d, p, v, prealloc);
 	if (!(v->flags & VM_SHARED) && (flags & MMU_WRITE)) {
 		flags &= ~MMU_WRITE;
-		pte_cursor_protect(s, flags);
+		pte_cursor_protect_deferred(s, flags);	/* mm_dup flushes the parent */
 	}
 	debug_check_page_at(v, d->va, p);
 	if (pte_cursor_set_page(d, pv->pa, flags))
@@ -467,7 +467,8 @@ static int reprotect_one(struct pte_cursor *c, const struct pte_val *pv, void *a
 	/* Linux's can_change_pte_writable(): no COW, and no write to record. */
 	writable = ((v->flags & VM_SHARED) || page_exclusive_anon(pte_page(pv))) &&
 		   !pte_needs_soft_dirty_wp(v, pv->flags);
-	pte_cursor_protect(c, vma_pte_flags(v, writable));	/* keeps soft-dirty */
+	/* Keeps soft-dirty; change_vma_protection flushes the range once. */
+	pte_cursor_protect_deferred(c, vma_pte_flags(v, writable));
 	return 0;
 }
 
@@ -482,6 +483,8 @@ void change_vma_protection(struct mm *mm, struct vma *v)
 	mmap_assert_locked(mm);
 
 	walk_ptes(&mm->pgt, v->start, v->end, reprotect_one, v);
+	/* One shootdown for the range, not one per page (Linux's flush_tlb_range). */
+	arch_flush_tlb_mm_range(&mm->pgt, v->start, v->end);
 }
 
 /* ---- MADV_PAGEOUT and MADV_COLD ---- */

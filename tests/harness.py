@@ -259,7 +259,7 @@ BOOTS = (
                must_log=(r"^init exited with status 0$",)),
     # The same user tests with four CPUs running tasks (threads really in
     # parallel, TLB shootdowns between them).
-    BootConfig("user-smp4", image="utest", summary="user", smp=4,
+    BootConfig("user-smp4", image="utest", summary="user", smp=4, slow=2.0,
                required=("runall/memfree_restored", "runall/no_slab_leaks",
                          "thread_test/getcpu_pinned",
                          "vm_smp_test/munmap_no_stale_read",

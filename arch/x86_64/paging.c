@@ -392,7 +392,7 @@ int pte_cursor_set_swap(struct pte_cursor *c, uint64_t entry, unsigned int flags
 				 ((flags & MMU_SOFTDIRTY) ? PTE_SOFT_DIRTY : 0));
 }
 
-int pte_cursor_protect(struct pte_cursor *c, unsigned int flags)
+int pte_cursor_protect_deferred(struct pte_cursor *c, unsigned int flags)
 {
 	pte_t old;
 
@@ -400,8 +400,16 @@ int pte_cursor_protect(struct pte_cursor *c, unsigned int flags)
 		return -ENOENT;
 	old = *c->pte;
 	*c->pte = make_leaf(old & PTE_ADDR_MASK, flags, 0) | (old & PTE_SOFT_DIRTY);
-	tlb_flush_range(c->pgt, c->va, c->va + PAGE_SIZE);
 	return 0;
+}
+
+int pte_cursor_protect(struct pte_cursor *c, unsigned int flags)
+{
+	int err = pte_cursor_protect_deferred(c, flags);
+
+	if (!err)
+		tlb_flush_range(c->pgt, c->va, c->va + PAGE_SIZE);
+	return err;
 }
 
 /*

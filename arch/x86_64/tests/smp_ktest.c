@@ -44,8 +44,8 @@ KTEST(smp_aps_online)
 /*
  * TLB shootdown is batched: with an address space loaded on every other
  * CPU (a kernel thread there adopts it, as a lazy-TLB CPU keeps the last
- * one), unmapping 64 populated pages sends one shootdown - one IPI per
- * other CPU - not one per page; so does unmapping the next 447 (the gather
+ * one), an mprotect of 64 populated pages sends one shootdown, and so
+ * does unmapping them - one IPI per other CPU - not one per page; so does unmapping the next 447 (the gather
  * overflows into extra pages instead of flushing every 64). The last page
  * of the 2 MiB keeps the page table alive, so no munmap frees a table
  * (which would be a second flush).
@@ -123,6 +123,12 @@ KTEST(tlb_shootdown_batched_munmap)
 			loaded++;
 		KT_ASSERT_EQ(loaded, others);
 	}
+
+	/* mprotect of the same 64 pages: one shootdown too. */
+	sd0 = tlb_stat_shootdowns;
+	KT_ASSERT_EQ(vm_mprotect(mm, SD_BASE, SD_PAGES * PAGE_SIZE, PROT_READ), 0);
+	printk("# 64-page mprotect: %lu shootdown(s)\n", tlb_stat_shootdowns - sd0);
+	KT_ASSERT_EQ(tlb_stat_shootdowns - sd0, 1);
 
 	sd0 = tlb_stat_shootdowns;
 	ipi0 = tlb_stat_ipis;

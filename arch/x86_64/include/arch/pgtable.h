@@ -260,6 +260,12 @@ int pte_cursor_set_swap(struct pte_cursor *c, uint64_t entry, unsigned int flags
  */
 int pte_cursor_protect(struct pte_cursor *c, unsigned int flags);
 /*
+ * The same without the flush, for a caller changing a whole range that
+ * flushes it once afterwards (mprotect, fork's write-protect): until then
+ * another CPU may still use the old entry.
+ */
+int pte_cursor_protect_deferred(struct pte_cursor *c, unsigned int flags);
+/*
  * Clear some of MMU_WRITE / MMU_ACCESSED / MMU_DIRTY / MMU_SOFTDIRTY on a
  * present page; of a PROT_NONE page or a swap entry only MMU_SOFTDIRTY
  * can be cleared. Returns the flags a present page had; for a PROT_NONE
