@@ -1,7 +1,13 @@
 /*
- * ktest.c - the in-kernel test runner (see ktest.h for the protocol).
+ * ktest.c - the in-kernel test runner (see ktest.h for the protocol), and
+ * the helpers tests share (an address space loaded on the other CPUs).
  */
 #include "kernel/ktest.h"
+#include "kernel/errno.h"
+#include "mm/vm.h"
+#include <arch/pgtable.h>
+#include <arch/percpu.h>
+#include <arch/smp.h>
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 #include "kernel/watchdog.h"
@@ -55,6 +61,72 @@ static bool selected(const char *sel, const struct ktest *t)
 }
 
 #define MAX_KTESTS	512
+
+static void ktest_settle(void);
+
+/* ---- an address space loaded on the other CPUs (ktest_load_mm_elsewhere) ---- */
+
+static struct elsewhere {
+	struct mm *mm;
+	pid_t pid;			/* 0: no thread on this CPU */
+	volatile bool loaded, done;
+} elsewhere[MAX_CPUS];
+
+static int elsewhere_thread(void *arg)
+{
+	struct elsewhere *e = arg;
+
+	arch_switch_pgt(&e->mm->pgt);		/* CR3 = the test's mm, in its cpumask */
+	WRITE_ONCE(e->loaded, true);
+	while (!READ_ONCE(e->done))
+		schedule_timeout(1000000);	/* idle keeps our CR3: lazy TLB */
+	arch_switch_pgt(&kernel_pgt);
+	WRITE_ONCE(e->loaded, false);
+	return 0;
+}
+
+static bool pid_alive(pid_t pid)
+{
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	bool alive = task_find(pid) != NULL;
+
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return alive;
+}
+
+unsigned int ktest_load_mm_elsewhere(struct mm *mm)
+{
+	unsigned int n = 0;
+
+	memset(elsewhere, 0, sizeof(elsewhere));
+	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++) {
+		struct task *t;
+
+		if (!cpu_online(cpu))
+			continue;
+		elsewhere[cpu].mm = mm;
+		t = kthread_create_on("tlb_adopt", elsewhere_thread, &elsewhere[cpu], 1ull << cpu);
+		if (IS_ERR(t))
+			continue;
+		elsewhere[cpu].pid = t->pid;
+	}
+	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++) {
+		while (elsewhere[cpu].pid && !READ_ONCE(elsewhere[cpu].loaded))
+			schedule_timeout(1000000);
+		n += elsewhere[cpu].pid != 0;
+	}
+	return n;
+}
+
+void ktest_unload_mm_elsewhere(void)
+{
+	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
+		WRITE_ONCE(elsewhere[cpu].done, true);
+	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
+		while (elsewhere[cpu].pid && pid_alive(elsewhere[cpu].pid))
+			schedule_timeout(1000000);
+	ktest_settle();			/* each CPU frees its dead thread at its next switch */
+}
 
 /*
  * With other CPUs running tasks, a kernel thread a test started may still

@@ -89,4 +89,15 @@ void ktest_skip_reason(const char *fmt, ...) __printf(1, 2);
 /* Run the tests the command line selects. Returns the number that failed. */
 int ktest_run(const char *selection);
 
+struct mm;
+/*
+ * For TLB-shootdown tests: a kernel thread pinned to each other online CPU
+ * loads @mm's page tables there and keeps them (as a lazy-TLB CPU keeps
+ * the last ones), so every flush of @mm must reach those CPUs. Returns how
+ * many CPUs have it loaded once all are in place. One user at a time.
+ */
+unsigned int ktest_load_mm_elsewhere(struct mm *mm);
+/* Let them go, and return once the threads are gone (their stacks freed). */
+void ktest_unload_mm_elsewhere(void);
+
 #endif

@@ -384,8 +384,13 @@ static void copy_attributes(struct task *c, struct task *p, unsigned long flags)
  */
 static pid_t clone_link_locked(struct task *c, struct task *p, unsigned long flags)
 {
-	pid_t pid = alloc_pid();
+	pid_t pid;
 
+	/* No new thread in a process that is exiting or exec'ing (Linux: EINTR-like). */
+	if ((flags & CLONE_THREAD) && (READ_ONCE(p->signal->group_exit) ||
+				       READ_ONCE(p->signal->group_exec_task)))
+		return -ERESTARTNOINTR;
+	pid = alloc_pid();
 	if (pid < 0)
 		return pid;
 	c->pid = pid;
@@ -400,6 +405,30 @@ static pid_t clone_link_locked(struct task *c, struct task *p, unsigned long fla
 	thread_link_locked(c);
 	list_add_tail(&c->all_node, &all_tasks);
 	return pid;
+}
+
+/* CLONE_PARENT_SETTID and CLONE_CHILD_SETTID: the new id where asked. */
+static void clone_set_tids(struct task *c, unsigned long flags, pid_t pid, int __user *ptid,
+			   int __user *ctid)
+{
+	if (flags & CLONE_PARENT_SETTID)
+		put_user(pid, ptid);
+	if (flags & CLONE_CHILD_SETTID) {
+		/* Written into the child's memory (shared when CLONE_VM). */
+		vm_copy_to(c->mm, (vaddr_t)ctid, &pid, sizeof(pid));
+	}
+}
+
+/* Free a child that never ran (a failed clone). */
+static void clone_undo(struct task *c)
+{
+	if (c->mm)
+		mm_put(c->mm);
+	if (c->files)
+		files_put(c->files);
+	if (c->fs)
+		fs_struct_put(c->fs);
+	task_free(c);			/* drops the group and handlers */
 }
 
 static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
@@ -433,24 +462,14 @@ static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 	c->saved_rsp = task_prepare_stack(c, task_entry_user, 0, 0, sizeof(*tf));
 
 	irq = spin_lock_irqsave(&tasklist_lock);
-	/* No new thread in a process that is exiting or exec'ing (Linux: EINTR-like). */
-	if ((flags & CLONE_THREAD) && (READ_ONCE(p->signal->group_exit) ||
-				       READ_ONCE(p->signal->group_exec_task))) {
-		spin_unlock_irqrestore(&tasklist_lock, irq);
-		err = -ERESTARTNOINTR;
-		goto fail;
-	}
 	pid = clone_link_locked(c, p, flags);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	if (pid < 0)
-		goto nomem;
-
-	if (flags & CLONE_PARENT_SETTID)
-		put_user(pid, ptid);
-	if (flags & CLONE_CHILD_SETTID) {
-		/* Written into the child's memory (shared when CLONE_VM). */
-		vm_copy_to(c->mm, (vaddr_t)ctid, &pid, sizeof(pid));
+	if (pid < 0) {
+		err = pid == -ERESTARTNOINTR ? pid : -ENOMEM;	/* no pid left: ENOMEM as before */
+		goto fail;
 	}
+
+	clone_set_tids(c, flags, pid, ptid, ctid);
 	if (flags & CLONE_VFORK) {
 		p->vfork_released = false;
 		c->vfork_parent = p;
@@ -467,13 +486,7 @@ static long do_fork(unsigned long flags, uint64_t stack, int __user *ptid,
 nomem:
 	err = -ENOMEM;
 fail:
-	if (c->mm)
-		mm_put(c->mm);
-	if (c->files)
-		files_put(c->files);
-	if (c->fs)
-		fs_struct_put(c->fs);
-	task_free(c);			/* drops the group and handlers */
+	clone_undo(c);
 	return err;
 }
 

@@ -477,51 +477,11 @@ KTEST(lru_activate_deactivate)
 #define TB_BASE		0x58000000ul
 #define TB_PAGES	96ul
 
-struct tb_thread {
-	struct mm *mm;
-	pid_t pid;
-	volatile bool loaded, done;
-};
-
-static int tb_adopt(void *arg)
-{
-	struct tb_thread *t = arg;
-
-	arch_switch_pgt(&t->mm->pgt);		/* CR3 = the test's mm, in its cpumask */
-	WRITE_ONCE(t->loaded, true);
-	while (!READ_ONCE(t->done))
-		schedule_timeout(1000000);	/* idle keeps our CR3: lazy TLB */
-	arch_switch_pgt(&kernel_pgt);
-	WRITE_ONCE(t->loaded, false);
-	return 0;
-}
-
-static bool tb_task_alive(pid_t pid)
-{
-	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-	bool alive = task_find(pid) != NULL;
-
-	spin_unlock_irqrestore(&tasklist_lock, irq);
-	return alive;
-}
-
-/* Ask the adopting threads to leave and wait until they are gone. */
-static void tb_stop(struct tb_thread *t)
-{
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
-		WRITE_ONCE(t[cpu].done, true);
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
-		while (t[cpu].pid && tb_task_alive(t[cpu].pid))
-			schedule_timeout(1000000);
-	schedule_timeout(20000000);	/* each CPU frees its dead task at its next switch */
-}
-
 KTEST(tlb_reclaim_batched_flush)
 {
-	static struct tb_thread tt[MAX_CPUS];
 	const unsigned long batches = (TB_PAGES + PAGEOUT_BATCH - 1) / PAGEOUT_BATCH;
 	struct blkdev *vda = blkdev_get("vda");
-	unsigned int others = 0, loaded = 0;
+	unsigned int others, loaded = 0;
 	unsigned long sd, ipis, total, free;
 	enum ktest_result r;
 	struct mm *mm;
@@ -539,21 +499,8 @@ KTEST(tlb_reclaim_batched_flush)
 	r = fill_pages(mm, TB_BASE, TB_PAGES);		/* writable PTEs */
 	if (r != KT_PASS)
 		return r;
-	memset(tt, 0, sizeof(tt));
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++) {
-		struct task *t;
-
-		if (!cpu_online(cpu))
-			continue;
-		tt[cpu].mm = mm;
-		t = kthread_create_on("tlb_adopt", tb_adopt, &tt[cpu], 1ull << cpu);
-		KT_ASSERT(!IS_ERR(t));
-		tt[cpu].pid = t->pid;
-		others++;
-	}
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
-		while (tt[cpu].pid && !READ_ONCE(tt[cpu].loaded))
-			schedule_timeout(1000000);
+	others = ktest_load_mm_elsewhere(mm);
+	KT_ASSERT_EQ(others, num_online_cpus() - 1);
 	for (uint64_t m = mm->pgt.cpumask; m; m &= m - 1)
 		loaded++;
 	KT_ASSERT_EQ(loaded, others);
@@ -568,7 +515,7 @@ KTEST(tlb_reclaim_batched_flush)
 	ipis = tlb_stat_ipis - ipis;
 	printk("# %lu-page pageout: %lu shootdown(s), %lu IPIs, %u other CPUs\n",
 	       TB_PAGES, sd, ipis, others);
-	tb_stop(tt);
+	ktest_unload_mm_elsewhere();
 	KT_ASSERT_EQ(done, (long)TB_PAGES);
 	KT_ASSERT_EQ(mm->rss[MM_SWAPENTS], (long)TB_PAGES);
 	KT_ASSERT(sd >= 1);			/* the others had it loaded: they were told */

@@ -134,25 +134,6 @@ static void clean_up(void)
 	memset((void *)sh, 0, sizeof(*sh));
 }
 
-/* SIGALRM: the case hung. Say so, and kill its children so its waits end. */
-static void on_watchdog(int sig)
-{
-	char msg[256];
-	size_t n = 0;
-	const char *parts[] = { "UTEST FAIL ", ut_prog, "/", ut_case,
-				": watchdog: no progress, its children were killed\n" };
-
-	(void)sig;
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		for (const char *p = parts[i]; *p && n < sizeof(msg); p++)
-			msg[n++] = *p;
-	if (write(1, msg, n) < 0)
-		_exit(99);
-	ut_case_failed = 1;
-	for (int i = 0; i < nkids; i++)
-		kill(kids[i], SIGKILL);
-}
-
 #define CASE(fn) do {							\
 	alarm(WATCHDOG_S);						\
 	RUN(fn);							\

@@ -52,6 +52,25 @@ static pid_t wait_kid(pid_t pid, int *st, int flags)
 	return r;
 }
 
+/* SIGALRM (a case's watchdog): the case hung. Say so, and kill its children so its waits end. */
+static void __attribute__((unused)) on_watchdog(int sig)
+{
+	char msg[256];
+	size_t n = 0;
+	const char *parts[] = { "UTEST FAIL ", ut_prog, "/", ut_case,
+				": watchdog: no progress, its children were killed\n" };
+
+	(void)sig;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		for (const char *p = parts[i]; *p && n < sizeof(msg); p++)
+			msg[n++] = *p;
+	if (write(1, msg, n) < 0)
+		_exit(99);
+	ut_case_failed = 1;
+	for (int i = 0; i < nkids; i++)
+		kill(kids[i], SIGKILL);
+}
+
 /* pipe(), remembering both ends for clean-up. */
 static int mkpipe(int p[2])
 {

@@ -45,7 +45,8 @@ KTEST(smp_aps_online)
  * TLB shootdown is batched: with an address space loaded on every other
  * CPU (a kernel thread there adopts it, as a lazy-TLB CPU keeps the last
  * one), an mprotect of 64 populated pages sends one shootdown, and so
- * does unmapping them - one IPI per other CPU - not one per page; so does unmapping the next 447 (the gather
+ * does unmapping them - one IPI per other CPU - not one per page; so does
+ * unmapping the next 447 (the gather
  * overflows into extra pages instead of flushing every 64). The last page
  * of the 2 MiB keeps the page table alive, so no munmap frees a table
  * (which would be a second flush).
@@ -54,39 +55,31 @@ KTEST(smp_aps_online)
 #define SD_PAGES	64
 #define SD_ALL		512
 
-struct sd_thread {
-	struct mm *mm;
-	pid_t pid;
-	volatile bool loaded, done;
-};
-
-static bool task_alive_pid(pid_t pid)
+static unsigned int bits(uint64_t m)
 {
-	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-	bool alive = task_find(pid) != NULL;
+	unsigned int n = 0;
 
-	spin_unlock_irqrestore(&tasklist_lock, irq);
-	return alive;
+	for (; m; m &= m - 1)
+		n++;
+	return n;
 }
 
-static int sd_adopt(void *arg)
+/* Shootdowns one munmap of [start, start + len) of @mm sends. */
+static unsigned long munmap_shootdowns(struct mm *mm, unsigned long start, size_t len)
 {
-	struct sd_thread *st = arg;
+	unsigned long sd0 = tlb_stat_shootdowns;
+	long err;
 
-	arch_switch_pgt(&st->mm->pgt);		/* CR3 = the test's mm, in its cpumask */
-	WRITE_ONCE(st->loaded, true);
-	while (!READ_ONCE(st->done))
-		schedule_timeout(1000000);	/* idle keeps our CR3: lazy TLB */
-	arch_switch_pgt(&kernel_pgt);
-	WRITE_ONCE(st->loaded, false);
-	return 0;
+	mmap_write_lock(mm);
+	err = vm_munmap_locked(mm, start, len);
+	mmap_write_unlock(mm);
+	return err ? ~0ul : tlb_stat_shootdowns - sd0;
 }
 
 KTEST(tlb_shootdown_batched_munmap)
 {
-	static struct sd_thread st[MAX_CPUS];
-	unsigned int n = sched_nr_cpus(), others = 0;
-	unsigned long sd0, ipi0;
+	unsigned int n = sched_nr_cpus(), others;
+	unsigned long sd, ipi0;
 	struct mm *mm;
 	int err;
 
@@ -102,63 +95,32 @@ KTEST(tlb_shootdown_batched_munmap)
 	err = populate_range_locked(mm, SD_BASE, SD_BASE + SD_ALL * PAGE_SIZE);
 	mmap_read_unlock(mm);
 	KT_ASSERT_EQ(err, 0);
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++) {
-		if (!cpu_online(cpu))
-			continue;
-		struct task *t;
-
-		st[cpu] = (struct sd_thread){ .mm = mm };
-		t = kthread_create_on("tlb_adopt", sd_adopt, &st[cpu], 1ull << cpu);
-		KT_ASSERT(!IS_ERR(t));
-		st[cpu].pid = t->pid;
-		others++;
-	}
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
-		while (cpu_online(cpu) && !READ_ONCE(st[cpu].loaded))
-			schedule_timeout(1000000);
-	{
-		unsigned int loaded = 0;
-
-		for (uint64_t m = mm->pgt.cpumask; m; m &= m - 1)
-			loaded++;
-		KT_ASSERT_EQ(loaded, others);
-	}
+	others = ktest_load_mm_elsewhere(mm);
+	KT_ASSERT_EQ(others, num_online_cpus() - 1);
+	KT_ASSERT_EQ(bits(mm->pgt.cpumask), others);
 
 	/* mprotect of the same 64 pages: one shootdown too. */
-	sd0 = tlb_stat_shootdowns;
+	sd = tlb_stat_shootdowns;
 	KT_ASSERT_EQ(vm_mprotect(mm, SD_BASE, SD_PAGES * PAGE_SIZE, PROT_READ), 0);
-	printk("# 64-page mprotect: %lu shootdown(s)\n", tlb_stat_shootdowns - sd0);
-	KT_ASSERT_EQ(tlb_stat_shootdowns - sd0, 1);
+	sd = tlb_stat_shootdowns - sd;
+	printk("# 64-page mprotect: %lu shootdown(s)\n", sd);
+	KT_ASSERT_EQ(sd, 1);
 
-	sd0 = tlb_stat_shootdowns;
 	ipi0 = tlb_stat_ipis;
-	mmap_write_lock(mm);
-	KT_ASSERT_EQ(vm_munmap_locked(mm, SD_BASE, SD_PAGES * PAGE_SIZE), 0);
-	mmap_write_unlock(mm);
+	sd = munmap_shootdowns(mm, SD_BASE, SD_PAGES * PAGE_SIZE);
 	printk("# 64-page munmap: %lu shootdown(s), %lu IPIs, %u other CPUs\n",
-	       tlb_stat_shootdowns - sd0, tlb_stat_ipis - ipi0, others);
-	KT_ASSERT_EQ(tlb_stat_shootdowns - sd0, 1);
+	       sd, tlb_stat_ipis - ipi0, others);
+	KT_ASSERT_EQ(sd, 1);
 	KT_ASSERT_EQ(tlb_stat_ipis - ipi0, others);
 
-	sd0 = tlb_stat_shootdowns;
-	mmap_write_lock(mm);
-	KT_ASSERT_EQ(vm_munmap_locked(mm, SD_BASE + SD_PAGES * PAGE_SIZE,
-				      (SD_ALL - SD_PAGES - 1) * PAGE_SIZE), 0);
-	mmap_write_unlock(mm);
-	printk("# 447-page munmap: %lu shootdown(s)\n", tlb_stat_shootdowns - sd0);
-	KT_ASSERT_EQ(tlb_stat_shootdowns - sd0, 1);
+	sd = munmap_shootdowns(mm, SD_BASE + SD_PAGES * PAGE_SIZE,
+			       (SD_ALL - SD_PAGES - 1) * PAGE_SIZE);
+	printk("# 447-page munmap: %lu shootdown(s)\n", sd);
+	KT_ASSERT_EQ(sd, 1);
 
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
-		WRITE_ONCE(st[cpu].done, true);
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
-		while (cpu_online(cpu) && READ_ONCE(st[cpu].loaded))
-			schedule_timeout(1000000);
-	KT_ASSERT_EQ(mm->pgt.cpumask, 0);
 	/* Gone for good (stacks freed) before the next test counts free pages. */
-	for (unsigned int cpu = 1; cpu < nr_cpus; cpu++)
-		while (st[cpu].pid && task_alive_pid(st[cpu].pid))
-			schedule_timeout(1000000);
-	schedule_timeout(20000000);	/* each CPU frees its dead task at its next switch */
+	ktest_unload_mm_elsewhere();
+	KT_ASSERT_EQ(mm->pgt.cpumask, 0);
 	mm_put(mm);
 	return KT_PASS;
 }
