@@ -53,7 +53,7 @@
 #define EXEC_REPORT	42	/* the exit code of "--exec-report" */
 #define EXEC_EXIT	43	/* ... of "--exec-exit" */
 
-static const char *self_path;		/* this program, for execve */
+static const char *self_path;		/* this program, for execve (this_program()) */
 
 /* ---- helpers ---- */
 
@@ -1023,20 +1023,11 @@ static void kill_during_thread_create(void)
 
 int main(int argc, char **argv)
 {
-	static char exe[512];
-	ssize_t n;
-
 	if (argc == 3 && !strcmp(argv[1], "--exec-report"))
 		return exec_report(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "--exec-exit"))
 		return EXEC_EXIT;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		self_path = exe;
-	} else {
-		self_path = argv[0];	/* runall passes an absolute path */
-	}
+	self_path = this_program(argv[0]);
 	if (argc == 2)
 		case_only = argv[1];	/* "thread_abuse_test CASE": that case alone */
 	ut_begin("thread_abuse_test");

@@ -50,7 +50,7 @@
 #define MAXT		64
 #define EXEC_EXIT	42	/* the exit code of "--exec-report" */
 
-static const char *self_path;		/* this program, for execve */
+static const char *self_path;		/* this program, for execve (this_program()) */
 
 /* ---- pipe semaphores: how the threads of a case wait for each other ---- */
 
@@ -1229,20 +1229,11 @@ static void getcpu_pinned(void)
 
 int main(int argc, char **argv)
 {
-	static char exe[512];
-	ssize_t n;
-
 	if (argc == 3 && !strcmp(argv[1], "--exec-report"))
 		return exec_report(atoi(argv[2]));	/* execve_from_thread */
 	if (argc == 4 && !strcmp(argv[1], "--outlive-main"))	/* thread_exit_... */
 		return outlive_main(atoi(argv[2]), atoi(argv[3]));
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		self_path = exe;
-	} else {
-		self_path = argv[0];	/* runall passes an absolute path */
-	}
+	self_path = this_program(argv[0]);
 	if (argc == 2)
 		case_only = argv[1];	/* "thread_test CASE": that case alone */
 	ut_begin("thread_test");

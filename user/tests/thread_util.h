@@ -122,4 +122,16 @@ static int __attribute__((unused)) pin_self(int cpu)
 	return pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
 }
 
+/* The path of this program, to execve it again: /proc/self/exe, else @argv0. */
+static __attribute__((unused)) const char *this_program(const char *argv0)
+{
+	static char exe[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return argv0;		/* runall passes an absolute path */
+	exe[n] = 0;
+	return exe;
+}
+
 #endif /* THREAD_UTIL_H */
