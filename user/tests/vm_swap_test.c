@@ -829,6 +829,33 @@ static void shared_anon_two_writers(void)
 }
 
 /*
+ * Threads on different CPUs fault more than RAM while reclaim swaps: the
+ * vm_smp_test case that fills 4 threads' parts of one region and checks
+ * every page, run here where its 96 MiB do not fit in the 48 MiB boot.
+ * Its own UTEST lines are in the log (the swap-smp4 boot requires them);
+ * with one CPU it skips there, so it is skipped here at once.
+ */
+#define THREAD_FILL_MB	"96"
+
+static void threads_fault_beyond_ram(void)
+{
+	int st;
+	pid_t pid;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP("1 CPU to run on: vm_smp_test/reclaim_4_threads needs 2");
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		execl("/tests/vm_smp_test", "vm_smp_test", "reclaim_4_threads", "--reclaim-mb",
+		      THREAD_FILL_MB, (char *)NULL);
+		_exit(127);
+	}
+	EXPECT(waitpid(pid, &st, 0) == pid, "waitpid: %s", strerror(errno));
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "vm_smp_test ended with status %#x", st);
+}
+
+/*
  * Tasks sharing one mm (clone(CLONE_VM), vm_clone_util.h) fault the same
  * swapped-out pages at once: RACE_MB of private anonymous memory, more
  * than is free, gets its last word per page written (vm_race_tail) and is
@@ -1108,6 +1135,7 @@ int main(int argc, char **argv)
 			RUN(shared_anon_larger_than_ram);
 			RUN(shared_anon_two_writers);
 			RUN(concurrent_swapin_clone_vm);
+			RUN(threads_fault_beyond_ram);
 		}
 		RUN(swapoff_killable);
 		RUN(swapoff_brings_pages_back);
