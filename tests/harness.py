@@ -212,6 +212,10 @@ BOOTS = (
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
                          "tlb_reclaim_batched_flush"),
                must_log=(r"^smp: 2 CPUs run tasks$",)),
+    # The APs under UEFI firmware too (OVMF starts them in its own way first).
+    BootConfig("uefi-smp4", firmware="uefi", smp=4,
+               required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
+               must_log=(r"^smp: 4 CPUs run tasks$",)),
     BootConfig("smp4", smp=4, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
                          "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact"),

@@ -71,9 +71,46 @@ static bool start(int i, struct rw_semaphore *s, enum actor_kind kind)
 	return !IS_ERR(kthread_create("rwsem-actor", actor_fn, &actors[i]));
 }
 
-/* Give every runnable actor plenty of turns. */
+/* Waiters queued on @s now. */
+static unsigned int nr_queued_on(struct rw_semaphore *s)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+	struct list_head *pos;
+	unsigned int n = 0;
+
+	list_for_each(pos, &s->waiters)
+		n++;
+	spin_unlock_irqrestore(&s->lock, irq);
+	return n;
+}
+
+/* Is every actor that is asking for a semaphore queued on it? */
+static bool askers_queued(void)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(actors); i++) {
+		struct rw_semaphore *s = actors[i].sem;
+		unsigned int asking = 0;
+
+		if (!s || actors[i].stage != ST_ASKING)
+			continue;
+		for (unsigned int j = 0; j < ARRAY_SIZE(actors); j++)
+			asking += actors[j].sem == s && actors[j].stage == ST_ASKING;
+		if (nr_queued_on(s) < asking)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Give every runnable actor plenty of turns. With other CPUs, an actor
+ * that says ST_ASKING may not have queued yet: wait (up to 2 s) until
+ * every asking actor is in its semaphore's queue, so the queue order is
+ * the order the test started them in.
+ */
 static void settle(void)
 {
+	for (uint64_t end = clock_ns() + 2000000000ul; !askers_queued() && clock_ns() < end; )
+		schedule();
 	for (int i = 0; i < 50; i++)
 		schedule();
 }
