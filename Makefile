@@ -18,6 +18,9 @@
 #                   boots both kernels with -smp 4 for mmbench's threaded
 #                   metrics (mmbench --smp: fault and munmap with 1 and 4
 #                   threads; image build/benchsmp); SMP=0 skips those boots.
+#                   PROFILE=SHIFT boots Pagoda's bench images with the tick
+#                   profiler (profile=SHIFT, kernel/profile.h) and mmbench
+#                   --profile: PROFILE lines per metric in build/bench/raw.
 #   make linux-selftests
 #                   Linux 6.12's mm selftests (from Debian's linux-source-6.12,
 #                   fetched once, ~150 MB) booted one per boot on Pagoda and
@@ -96,8 +99,9 @@ FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) $(KARGS) -- --seed $(SEED
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
 BENCH_ARGS          ?= $(if $(QUICK),--quick,--size 64)
-BENCH_KCMDLINE      := lockcheck=off init=/bench/mmbench -- $(BENCH_ARGS)
-BENCHSMP_KCMDLINE   := lockcheck=off init=/bench/mmbench -- $(BENCH_ARGS) --smp
+BENCH_PROFILE       := $(if $(PROFILE),profile=$(PROFILE))
+BENCH_KCMDLINE      := lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) $(if $(PROFILE),--profile)
+BENCHSMP_KCMDLINE   := lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) --smp $(if $(PROFILE),--profile)
 BENCHSMOKE_KCMDLINE := lockcheck=off $(SLEEPCHECK_KCMDLINE) init=/bench/mmbench -- --quick
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),

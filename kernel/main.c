@@ -32,6 +32,7 @@
 #include "kernel/drivers/blkdev.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/profile.h"
 #include "kernel/time.h"
 #include "kernel/watchdog.h"
 #include "mm/memblock.h"
@@ -137,6 +138,7 @@ static void mem_init(uint64_t mbi_phys)
 	page_alloc_init();
 	fail_alloc_init();
 	slab_init();
+	profile_init();		/* profile=: counters for the tick profiler */
 	vm_init();
 	printk("mm: %lu MiB managed by the buddy allocator, %lu MiB free; "
 	       "max pfn %lx; NX %s, 1G pages %s, SMEP %s, SMAP %s\n",

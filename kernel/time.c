@@ -28,6 +28,7 @@
  * Writers serialise on clock_lock with interrupts off, so the tick cannot
  * spin on an update its own CPU left half-done.
  */
+#include "kernel/profile.h"
 #include "kernel/time.h"
 #include "kernel/sched.h"
 #include "kernel/task.h"
@@ -60,6 +61,7 @@ void time_tick(void)
 	sched_account_tick();		/* /proc/stat */
 	sched_timer_tick();		/* timed sleepers, time slices, alarms */
 	watchdog_tick();		/* stuck in the kernel? (watchdog.c) */
+	profile_tick();			/* profile=: where was this CPU? */
 }
 
 void time_tick_ap(void)
@@ -67,6 +69,7 @@ void time_tick_ap(void)
 	sched_account_tick();
 	sched_tick();			/* this CPU's time slice */
 	watchdog_tick();
+	profile_tick();
 }
 
 static uint64_t khz_to_mult(uint64_t khz)

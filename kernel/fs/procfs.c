@@ -49,6 +49,7 @@
 #include "kernel/fs/proc_internal.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
+#include "kernel/profile.h"
 #include "kernel/task.h"
 #include "mm/fail_alloc.h"
 #include "mm/slab.h"
@@ -80,6 +81,7 @@ static const struct proc_entry proc_root_files[] = {
 	{ "slabinfo", PROC_GLOBAL, .show = proc_show_slabinfo, .mode = 0400 },
 	{ "cpuinfo", PROC_GLOBAL, .show = proc_show_cpuinfo },
 	{ "stat", PROC_GLOBAL, .show = proc_show_stat_global },
+	{ "profile", PROC_GLOBAL, .show = proc_show_profile, .set = profile_reset, .mode = 0644 },
 	{ "kpagecount", PROC_RAW, .read = proc_kpagecount_read, .size = proc_kpage_size,
 	  .mode = 0400 },
 	{ "kpageflags", PROC_RAW, .read = proc_kpageflags_read, .size = proc_kpage_size,
@@ -1000,8 +1002,20 @@ static void proc_release(struct file *f)
 	proc_buf_free(f->private_data);
 }
 
+/*
+ * A /proc file has no size to cut: O_TRUNC (a shell's `echo 1 > /proc/...`)
+ * and truncate() succeed and change nothing, as on Linux.
+ */
+static int proc_setsize(struct inode *inode, loff_t size)
+{
+	(void)inode;
+	(void)size;
+	return 0;
+}
+
 static const struct inode_operations proc_file_iops = {
 	.read = proc_read,
+	.setsize = proc_setsize,
 	.evict = proc_evict,
 };
 

@@ -2,14 +2,17 @@
  * mmbench.c - time the memory-management paths of the kernel it runs on,
  * so that Pagoda and Linux can be compared in the same QEMU machine.
  *
- *	mmbench [--quick] [--smp] [--size MiB] [--reps N]
+ *	mmbench [--quick] [--smp] [--profile] [--size MiB] [--reps N]
  *
  * Defaults: 64 MiB regions, 5 samples per metric.  --quick is 8 MiB, 3
  * samples and few iterations per sample: a few seconds on Pagoda under
  * TCG, and small enough that tools/bench can bisect the least guest memory
  * that still completes it.  --size and --reps override --quick.  --smp
  * runs only the threaded group below (tools/bench's -smp 4 boots); without
- * it, that group runs last when more than one CPU is online.
+ * it, that group runs last when more than one CPU is online.  --profile
+ * prints, after each metric, the busiest functions of a kernel booted with
+ * profile=N (Pagoda's /proc/profile, reset before each metric), as lines
+ * "PROFILE <metric> <ticks> <percent> <function>".
  *
  * Each metric is sampled several times within the run and reported as the
  * median sample, with the min, the max and the number of samples.  A
@@ -139,6 +142,7 @@ static struct config {
 	unsigned watchdog_s;	/* alarm per group of metrics */
 	int quick;
 	int smp_only;		/* --smp: only the threaded group */
+	int profile;		/* --profile: /proc/profile after each metric */
 	size_t len;		/* size_mib in bytes */
 	size_t pages;		/* len in pages */
 } cfg;
@@ -207,6 +211,35 @@ static const char *errno_name(int e)
 }
 
 /* Print one metric: median, min and max of @n samples (sorts @v). */
+/* --profile: start /proc/profile's counts again. */
+static void profile_reset(void)
+{
+	FILE *f;
+
+	if (cfg.profile && (f = fopen("/proc/profile", "w"))) {
+		fputs("0\n", f);
+		fclose(f);
+	}
+}
+
+/*
+ * --profile: print the top of /proc/profile for @metric, then reset it.
+ * A kernel without it (Linux, or Pagoda without profile=) prints nothing.
+ */
+static void profile_dump(const char *metric)
+{
+	char line[160];
+	FILE *f;
+	int n = 0;
+
+	if (!cfg.profile || !(f = fopen("/proc/profile", "r")))
+		return;
+	while (n++ < 16 && fgets(line, sizeof(line), f))
+		printf("PROFILE %s %s", metric, line);
+	fclose(f);
+	profile_reset();
+}
+
 static void report(const char *unit, double *v, int n)
 {
 	const char *fmt = unit[0] == 'u' ?
@@ -217,6 +250,7 @@ static void report(const char *unit, double *v, int n)
 	qsort(v, n, sizeof(*v), cmp_double);
 	median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	printf(fmt, group.names[group.done], median, unit, v[0], v[n - 1], n);
+	profile_dump(group.names[group.done]);
 	fflush(stdout);
 	group.done++;
 }
@@ -1179,6 +1213,8 @@ static int parse_args(int argc, char **argv)
 			cfg.quick = 1;
 		} else if (!strcmp(argv[i], "--smp")) {
 			cfg.smp_only = 1;
+		} else if (!strcmp(argv[i], "--profile")) {
+			cfg.profile = 1;
 		} else if (!strcmp(argv[i], "--size")) {
 			if ((size = parse_num("--size", argv[++i], 1 << 20)) < 0)
 				return -1;
@@ -1186,7 +1222,8 @@ static int parse_args(int argc, char **argv)
 			if ((reps = parse_num("--reps", argv[++i], MAX_REPS)) < 0)
 				return -1;
 		} else {
-			fprintf(stderr, "usage: mmbench [--quick] [--smp] [--size MiB] [--reps N]\n");
+			fprintf(stderr, "usage: mmbench [--quick] [--smp] [--profile] "
+				"[--size MiB] [--reps N]\n");
 			return -1;
 		}
 	}
@@ -1250,6 +1287,7 @@ int main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	profile_reset();
 
 	printf("BENCH boottime %.3f s\n", boottime);
 	if (uname(&u) == 0)

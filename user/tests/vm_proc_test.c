@@ -489,6 +489,27 @@ static void vmstat_counters(void)
 	vm_unmap_guarded(p, 256);
 }
 
+/*
+ * A shell's `echo 0 > /proc/self/oom_score_adj` opens with O_TRUNC: /proc
+ * files take it (there is nothing to cut) and the write then works.
+ */
+static void proc_write_with_o_trunc(void)
+{
+	char buf[16] = "";
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_TRUNC);
+	ssize_t n;
+
+	EXPECT(fd >= 0, "open(O_WRONLY|O_TRUNC): %s", strerror(errno));
+	n = write(fd, "0\n", 2);
+	EXPECT(n == 2, "write: %zd (%s)", n, strerror(errno));
+	close(fd);
+	fd = open("/proc/self/oom_score_adj", O_RDONLY);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	EXPECT(n == 2 && !strcmp(buf, "0\n"), "read back \"%s\"", buf);
+}
+
 int main(void)
 {
 	ut_begin("vm_proc_test");
@@ -506,5 +527,6 @@ int main(void)
 	RUN(meminfo_anon_pages);
 	RUN(meminfo_shmem);
 	RUN(vmstat_counters);
+	RUN(proc_write_with_o_trunc);
 	return ut_end();
 }
