@@ -13,6 +13,17 @@
  * ticks: a smaller shift is finer). Nothing is locked: a show racing
  * with a tick or a reset reads a count one tick off, which a profile
  * cannot tell from noise.
+ *
+ * Lock contention, which the ticks cannot see (interrupts are off while
+ * spinning), is counted where it happens: a spinlock whose first exchange
+ * fails comes to __spin_lock_contended(), which, when profiling, adds the
+ * wait to its lock class (Linux's lock_stat, in miniature):
+ *
+ *	lock_stats[i] = { class key, name, waits, spins }
+ *
+ * found by open addressing on the class key (lock_order.h's class: the
+ * init site's key, or a static lock's own map), claimed by compare-and-
+ * swap so that no lock is needed to count a lock.
  */
 #include "kernel/profile.h"
 #include "kernel/cmdline.h"
@@ -22,6 +33,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
+#include "kernel/spinlock.h"
 #include "mm/buddy.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -30,11 +42,61 @@
 
 #define PROFILE_MAX_SHIFT	12
 #define PROFILE_SHOW_MAX	60	/* functions listed, most sampled first */
+#define LOCK_STAT_SLOTS		128	/* lock classes counted (power of 2) */
+#define LOCK_STAT_SHOW_MAX	20
 
 static uint32_t *prof_hits;		/* NULL: profiling is off */
 static unsigned long prof_buckets;
 static unsigned int prof_shift;
 static uint64_t prof_user, prof_kernel;
+
+/* One lock class's waits; key 0: a free slot. */
+struct lock_stat {
+	const void *key;
+	const char *name;
+	uint64_t waits;			/* acquisitions that found it taken */
+	uint64_t spins;			/* turns of the spin loop they took */
+};
+static struct lock_stat lock_stats[LOCK_STAT_SLOTS];
+
+/* The slot of @dep's class, claimed if new; NULL when the table is full. */
+static struct lock_stat *lock_stat_slot(const struct lockdep_map *dep)
+{
+	const void *key = dep->key ? (const void *)dep->key : (const void *)dep;
+	unsigned long h = ((unsigned long)key >> 4) * 0x9e3779b97f4a7c15ul;
+
+	for (unsigned int i = 0; i < LOCK_STAT_SLOTS; i++) {
+		struct lock_stat *s = &lock_stats[(h + i) & (LOCK_STAT_SLOTS - 1)];
+		const void *seen = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+
+		if (!seen && __atomic_compare_exchange_n(&s->key, &seen, key, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			s->name = dep->name;
+			return s;
+		}
+		if (seen == key)
+			return s;
+	}
+	return NULL;
+}
+
+void __spin_lock_contended(spinlock_t *l)
+{
+	uint64_t spins = 0;
+	struct lock_stat *s;
+
+	do {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			tlb_ipi_poll();	/* the holder may be waiting for our flush */
+			arch_cpu_relax();
+			spins++;
+		}
+	} while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE));
+	if (prof_hits && (s = lock_stat_slot(&l->dep))) {
+		__atomic_add_fetch(&s->waits, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&s->spins, spins, __ATOMIC_RELAXED);
+	}
+}
 
 void profile_init(void)
 {
@@ -120,6 +182,31 @@ static int prof_collect(struct prof_fn *fns, int max)
 	return n;
 }
 
+/* The contended lock classes, most spins first. */
+static void lock_stat_show(struct proc_buf *b)
+{
+	struct lock_stat top[LOCK_STAT_SHOW_MAX];
+	int n = 0;
+
+	for (unsigned int i = 0; i < LOCK_STAT_SLOTS; i++) {
+		struct lock_stat s = lock_stats[i];
+		int j;
+
+		if (!s.key || !s.waits)
+			continue;
+		if (n == LOCK_STAT_SHOW_MAX && top[n - 1].spins >= s.spins)
+			continue;
+		j = n < LOCK_STAT_SHOW_MAX ? n++ : n - 1;
+		for (; j > 0 && top[j - 1].spins < s.spins; j--)
+			top[j] = top[j - 1];
+		top[j] = s;
+	}
+	proc_printf(b, "contended locks: waits spins class\n");
+	for (int i = 0; i < n; i++)
+		proc_printf(b, "%8lu %10lu %s\n", top[i].waits, top[i].spins,
+			    top[i].name ? top[i].name : "?");
+}
+
 int proc_show_profile(struct proc_buf *b, const struct proc_ctx *unused)
 {
 	const int max = 2048;
@@ -144,6 +231,7 @@ int proc_show_profile(struct proc_buf *b, const struct proc_ctx *unused)
 			    fns[i].hits * 100 / (user + kernel),
 			    fns[i].hits * 1000 / (user + kernel) % 10, fns[i].name);
 	kfree(fns);
+	lock_stat_show(b);
 	return 0;
 }
 
@@ -153,6 +241,10 @@ int profile_reset(const char *req)
 	if (!prof_hits)
 		return -EINVAL;
 	memset(prof_hits, 0, prof_buckets * sizeof(*prof_hits));
+	for (unsigned int i = 0; i < LOCK_STAT_SLOTS; i++) {
+		__atomic_store_n(&lock_stats[i].waits, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&lock_stats[i].spins, 0, __ATOMIC_RELAXED);
+	}
 	__atomic_store_n(&prof_user, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&prof_kernel, 0, __ATOMIC_RELAXED);
 	return 0;

@@ -3,11 +3,22 @@
  * may hold at once, or one writer alone (Linux's struct rw_semaphore).
  * The mmap lock (mm/vm.h) is one.
  *
- * State, under the semaphore's own spinlock:
+ * State: one word, count, read and changed only by atomic operations -
+ * so that a reader of an uncontended semaphore (every page fault takes
+ * the mmap lock for reading) needs one compare-and-swap and no spinlock:
  *
- *   count  > 0   that many readers hold it
- *   count == 0   free (and then nobody waits: see the hand-off below)
- *   count == -1  a writer holds it; owner says which task
+ *   bits 0-31    RWSEM_READERS: that many readers hold it
+ *   bit 61       RWSEM_WAITERS: the queue is not empty (set and cleared
+ *                under the spinlock, exactly while it is not)
+ *   bit 62       RWSEM_WRITER: a writer holds it; owner says which task
+ *   0            free, and nobody waits
+ *
+ * The fast paths (down_read, up_read, down_write, up_write and the
+ * trylocks) are one compare-and-swap that succeeds only while
+ * RWSEM_WAITERS is clear; everything else happens under the spinlock,
+ * which also guards owner and the queue. Once a task waits, the flag
+ * sends every newcomer and every releaser to the spinlock, where the
+ * rules below are kept.
  *
  * Waiting is strictly first come, first served. A task that cannot have
  * the lock at once joins the tail of one queue of readers and writers;
@@ -43,9 +54,13 @@
 
 struct task;
 
+#define RWSEM_READERS	0xffffffffl
+#define RWSEM_WAITERS	(1l << 61)
+#define RWSEM_WRITER	(1l << 62)
+
 struct rw_semaphore {
-	spinlock_t lock;		/* guards count, owner, waiters */
-	long count;			/* readers inside; -1: a writer; 0: free */
+	spinlock_t lock;		/* guards owner, waiters, RWSEM_WAITERS */
+	long count;			/* atomic: RWSEM_* above; 0: free */
 	struct task *owner;		/* the writer inside, or NULL */
 	struct list_head waiters;	/* struct rwsem_waiter (rwsem.c), oldest first */
 	struct lockdep_map dep;		/* class, name, rank (lock_order.h) */
@@ -92,7 +107,15 @@ void downgrade_write(struct rw_semaphore *s);
 /* Held at all (by anyone, either way)? A hint unless the caller holds it. */
 static inline bool rwsem_is_locked(const struct rw_semaphore *s)
 {
-	return READ_ONCE(s->count) != 0;
+	return (READ_ONCE(s->count) & ~RWSEM_WAITERS) != 0;
+}
+
+/* Who holds it: -1 a writer, else the number of readers (0: free). A hint. */
+static inline long rwsem_holders(const struct rw_semaphore *s)
+{
+	long c = READ_ONCE(s->count);
+
+	return (c & RWSEM_WRITER) ? -1 : (c & RWSEM_READERS);
 }
 
 /* Does the current task hold it for writing? Exact. */

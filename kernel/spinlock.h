@@ -65,6 +65,13 @@ static inline void __spin_lock_init(spinlock_t *l, const char *name,
 	__spin_lock_init((l), #l, &__key, (r));				\
 } while (0)
 
+/*
+ * The lock was taken: spin until it is ours (kernel/profile.c, which also
+ * counts the wait per lock class when profiling). Out of line: only the
+ * uncontended exchange above is inlined into every caller.
+ */
+void __spin_lock_contended(spinlock_t *l);
+
 /* Interrupts must be off (spin_lock_irqsave, or already off). */
 static inline __attribute__((always_inline)) void __spin_lock_how(spinlock_t *l,
 								   enum lock_acquire how)
@@ -72,11 +79,8 @@ static inline __attribute__((always_inline)) void __spin_lock_how(spinlock_t *l,
 	atomic_count_spin_enter();
 	if (lock_order_checked())
 		lock_order_acquire(l, &l->dep, how, 0);
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
-			tlb_ipi_poll();	/* the holder may be waiting for our flush */
-			arch_cpu_relax();
-		}
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		__spin_lock_contended(l);
 }
 
 static inline __attribute__((always_inline)) void __spin_lock(spinlock_t *l)

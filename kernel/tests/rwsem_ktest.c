@@ -31,7 +31,7 @@ struct actor {
 	volatile bool downgrade;	/* the test says: downgrade now */
 	volatile bool release;		/* the test says: let go now */
 	volatile int order;		/* 1, 2, ...: when it got the lock */
-	volatile long count_seen;	/* sem->count just after it got the lock */
+	volatile long count_seen;	/* rwsem_holders() just after it got the lock */
 };
 
 static volatile int got_seq;		/* acquisitions so far in this test */
@@ -47,7 +47,7 @@ static int actor_fn(void *arg)
 		down_read(a->sem);
 	else
 		down_write(a->sem);
-	a->count_seen = READ_ONCE(a->sem->count);
+	a->count_seen = rwsem_holders(a->sem);
 	a->order = __atomic_add_fetch(&got_seq, 1, __ATOMIC_RELAXED);
 	a->stage = ST_HOLDS;
 	if (a->kind == ACT_WRITE_DOWNGRADE) {
@@ -161,7 +161,7 @@ KTEST(rwsem_readers_share_writer_waits)
 	reset();
 	KT_ASSERT(start(0, &s, ACT_READ) && start(1, &s, ACT_READ));
 	KT_ASSERT(reaches(0, ST_HOLDS) && reaches(1, ST_HOLDS));
-	KT_ASSERT_EQ(s.count, 2);		/* both inside together */
+	KT_ASSERT_EQ(rwsem_holders(&s), 2);		/* both inside together */
 	KT_ASSERT(actors[0].stage == ST_HOLDS && actors[1].stage == ST_HOLDS);
 	KT_ASSERT(start(2, &s, ACT_WRITE));
 	KT_ASSERT(reaches(2, ST_ASKING));
@@ -179,7 +179,7 @@ KTEST(rwsem_readers_share_writer_waits)
 	release(2);
 	KT_ASSERT(reaches(2, ST_DONE));
 	KT_ASSERT(all_done(3));
-	KT_ASSERT_EQ(s.count, 0);
+	KT_ASSERT_EQ(rwsem_holders(&s), 0);
 	KT_ASSERT(s.owner == NULL);
 	return KT_PASS;
 }
@@ -207,7 +207,7 @@ KTEST(rwsem_fifo_readers_queue_behind_writer)
 	/* Only readers inside, yet R2, R3, R5 wait: a writer is queued ahead. */
 	for (int i = 1; i < 6; i++)
 		KT_ASSERT_EQ(actors[i].stage, ST_ASKING);
-	KT_ASSERT_EQ(s.count, 1);
+	KT_ASSERT_EQ(rwsem_holders(&s), 1);
 	KT_ASSERT(!down_read_trylock(&s));	/* the trylock queues behind too */
 
 	release(0);
@@ -219,7 +219,7 @@ KTEST(rwsem_fifo_readers_queue_behind_writer)
 	release(1);
 	KT_ASSERT(reaches(2, ST_HOLDS) && reaches(3, ST_HOLDS));
 	settle();
-	KT_ASSERT_EQ(s.count, 2);
+	KT_ASSERT_EQ(rwsem_holders(&s), 2);
 	KT_ASSERT_EQ(actors[4].stage, ST_ASKING);
 	KT_ASSERT_EQ(actors[5].stage, ST_ASKING);	/* behind W4, not let in with R2, R3 */
 
@@ -243,7 +243,7 @@ KTEST(rwsem_fifo_readers_queue_behind_writer)
 	KT_ASSERT_EQ(actors[4].order, 5);
 	KT_ASSERT_EQ(actors[5].order, 6);
 	KT_ASSERT(all_done(6));
-	KT_ASSERT_EQ(s.count, 0);
+	KT_ASSERT_EQ(rwsem_holders(&s), 0);
 	return KT_PASS;
 }
 
@@ -262,7 +262,7 @@ KTEST(rwsem_trylocks)
 
 	KT_ASSERT(down_read_trylock(&s));
 	KT_ASSERT(down_read_trylock(&s));	/* readers share */
-	KT_ASSERT_EQ(s.count, 2);
+	KT_ASSERT_EQ(rwsem_holders(&s), 2);
 	KT_ASSERT(!down_write_trylock(&s));
 	KT_ASSERT(!rwsem_write_held_by_current(&s));
 	up_read(&s);
@@ -311,7 +311,7 @@ KTEST(rwsem_downgrade)
 	KT_ASSERT(reaches(0, ST_DOWNGRADED));
 	KT_ASSERT(reaches(1, ST_HOLDS));		/* in with the downgraded writer */
 	settle();
-	KT_ASSERT_EQ(s.count, 2);
+	KT_ASSERT_EQ(rwsem_holders(&s), 2);
 	KT_ASSERT(s.owner == NULL);
 	KT_ASSERT_EQ(actors[2].stage, ST_ASKING);	/* a writer waits for both */
 	KT_ASSERT_EQ(actors[3].stage, ST_ASKING);	/* and a reader behind it waits too */
@@ -322,7 +322,7 @@ KTEST(rwsem_downgrade)
 	KT_ASSERT(reaches(3, ST_HOLDS));
 	release(3);
 	KT_ASSERT(all_done(4));
-	KT_ASSERT_EQ(s.count, 0);
+	KT_ASSERT_EQ(rwsem_holders(&s), 0);
 	return KT_PASS;
 }
 

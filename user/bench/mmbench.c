@@ -234,8 +234,13 @@ static void profile_dump(const char *metric)
 
 	if (!cfg.profile || !(f = fopen("/proc/profile", "r")))
 		return;
-	while (n++ < 16 && fgets(line, sizeof(line), f))
-		printf("PROFILE %s %s", metric, line);
+	/* The header, the 15 busiest functions, and the contended locks. */
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "contended", 9))
+			n = -1000;
+		if (n++ < 16)
+			printf("PROFILE %s %s", metric, line);
+	}
 	fclose(f);
 	profile_reset();
 }
