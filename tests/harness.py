@@ -9,7 +9,8 @@ One command that answers "does Pagoda still work?".  It runs
      usually with sanitizers), and
   2. the kernel's own in-kernel tests, by booting the test ISO in QEMU in
      several machine configurations (SeaBIOS and UEFI firmware, CD-ROM and
-     USB boot media, small and large memory, two CPUs),
+     USB boot media, small and large memory, up to eight CPUs, the q35
+     and pc machines),
 
 and prints one line per test.  The last line of output is always exactly
 `N passed, M failed`; the exit status is 0 iff M == 0 and N > 0.
@@ -55,8 +56,8 @@ else the tail), indented.
 
 Boots
 -----
-Every configuration boots the same ISO with the common QEMU options (q35,
-`-cpu max`, `-nodefaults -vga std`, no display, `-no-reboot`, serial port
+Every configuration boots the same ISO with the common QEMU options
+(`-machine q35` unless the configuration says `pc`, `-cpu max`, `-nodefaults -vga std`, no display, `-no-reboot`, serial port
 to a file, isa-debug-exit at port 0xf4, `-d cpu_reset,guest_errors`) plus
 its own firmware, boot medium, memory size, CPU count and extra arguments.
 The table BOOTS below defines them; adding a configuration is one line.
@@ -161,6 +162,7 @@ EXIT_FAIL = 35                  # isa-debug-exit: (0x11 << 1) | 1
 @dataclasses.dataclass(frozen=True)
 class BootConfig:
     name: str
+    machine: str = "q35"            # -machine: q35 (ICH9, PCIe) or pc (i440FX + PIIX3)
     firmware: str = "bios"          # key of FIRMWARE
     media: str = "cdrom"            # key of MEDIA
     memory: str = "512M"            # -m
@@ -216,10 +218,21 @@ BOOTS = (
     BootConfig("uefi-smp4", firmware="uefi", smp=4,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap"),
                must_log=(r"^smp: 4 CPUs run tasks$",)),
+    # And OVMF on the PC chipset (its framebuffer BAR elsewhere): two CPUs.
+    BootConfig("uefi-smp2-pc", machine="pc", firmware="uefi", smp=2,
+               required=("smp_aps_online", "tlb_shootdown_batched_munmap", "fb_console"),
+               must_log=(r"^smp: 2 CPUs run tasks$",)),
     BootConfig("smp4", smp=4, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
                          "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact"),
                must_log=(r"^smp: 4 CPUs run tasks$",)),
+    # Eight CPUs on the older PC chipset (i440FX + PIIX3: the CD-ROM on IDE,
+    # the scratch disk on a conventional PCI bus, PIIX4 ACPI; its MADT and
+    # MSI-X work as on q35).
+    BootConfig("smp8-pc", machine="pc", smp=8, slow=2.0, extra=SCRATCH_DISK,
+               required=("smp_aps_online", "tlb_shootdown_batched_munmap",
+                         "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact"),
+               must_log=(r"^smp: 8 CPUs run tasks$",)),
     # Images with other command lines (see the Makefile): the kernel must
     # report an unhandled fault and panic, power off, and restart.
     BootConfig("panic", image="panic", expect="panic",
@@ -408,7 +421,7 @@ def qemu_command(cfg, iso, log_dir, accel=DEFAULT_ACCEL):
     if accel == "tcg" and cfg.smp > 1:
         accel = "tcg,thread=multi"
     cmd = [QEMU,
-           "-machine", "q35", "-accel", accel, "-cpu", "max",
+           "-machine", cfg.machine, "-accel", accel, "-cpu", "max",
            "-smp", str(cfg.smp), "-m", cfg.memory,
            "-nodefaults", "-vga", "std", "-display", "none",
            "-monitor", "none",
@@ -430,6 +443,8 @@ def describe(cfg):
     media = {"cdrom": "ISO as CD-ROM", "usb": "ISO as USB stick (xHCI)"}.get(
         cfg.media, cfg.media)
     s = f"{fw}, {media}, -m {cfg.memory}, -smp {cfg.smp}"
+    if cfg.machine != "q35":
+        s = f"-machine {cfg.machine}, " + s
     if cfg.extra:
         s += ", " + " ".join(cfg.extra)
     if cfg.required:
@@ -1437,11 +1452,16 @@ def st_qemu_commands():
         assert f"-serial file:L/{name}.serial" in s, name
         assert "-device isa-debug-exit,iobase=0xf4,iosize=0x04" in s, name
         assert ("-no-reboot" in cmd) == BOOTS[[c.name for c in BOOTS].index(name)].no_reboot
-        assert "-machine q35" in s and "-cpu max" in s
+        machine = BOOTS[[c.name for c in BOOTS].index(name)].machine
+        assert cmd.count("-machine") == 1 and f"-machine {machine}" in s, name
+        assert "-cpu max" in s
         assert "-vga std" in s and "-nodefaults" in cmd and "-display none" in s
         assert f"-D L/{name}.qemu.log" in s and "-d cpu_reset,guest_errors" in s
         assert cmd.count("-smp") == 1 and cmd.count("-m") == 1, name
     assert "-smp 2" in " ".join(cmds["smp2"])
+    assert "-machine q35" in " ".join(cmds["bios-cdrom"])
+    pc = " ".join(cmds["smp8-pc"])
+    assert "-machine pc" in pc and "-smp 8" in pc and "-accel tcg,thread=multi" in pc
     assert "-smp 1" in " ".join(cmds["bios-cdrom"])
     assert "-m 64M" in " ".join(cmds["mem-64M"])
     assert "-m 6G" in " ".join(cmds["mem-6G"])

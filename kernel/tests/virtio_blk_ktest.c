@@ -80,7 +80,10 @@ static bool restore_area(struct blkdev *d, uint8_t *saved)
 	return ok;
 }
 
-/* The q35 machine has a host bridge at 00:00.0; every device has a class. */
+/*
+ * Both machines the harness boots (q35, and pc in smp8-pc) have a host
+ * bridge at 00:00.0; every device has a class.
+ */
 KTEST(pci_enumerate)
 {
 	struct pci_dev *host;

@@ -1,6 +1,7 @@
 /*
  * smp_ktest.c - application processors (smp.c) and TLB shootdown (tlb.c):
- * with more than one CPU in the MADT (the harness's smp2 and smp4 boots),
+ * with more than one CPU in the MADT (the harness's smp2, smp4, uefi-smp4,
+ * smp8-pc and uefi-smp2-pc boots),
  * every CPU it lists is online, each with its own APIC id, and a munmap
  * sends one batched shootdown.
  */

@@ -2,8 +2,8 @@
  * tsc_ktest.c - the TSC calibration (arch/x86_64/tsc.c), its reference
  * clocks (refclock.c) and clock_ns()'s rebase (kernel/time.c).
  *
- * The harness boots QEMU q35, which has both an HPET and an ACPI PM timer,
- * so both must be found. Timing checks run on a noisy host (TCG, other
+ * The harness boots QEMU q35 and pc, which both have an HPET and an ACPI
+ * PM timer, so both must be found. Timing checks run on a noisy host (TCG, other
  * builds): they compare frequencies measured with bracketed end points,
  * which descheduling cannot skew, with generous tolerances (2 %), and the
  * rebase checks compare clock_ns() with TSC values read around it, with

@@ -95,7 +95,8 @@ struct pci_dev {
 	uint16_t subsys_vendor, subsys_device;
 	uint8_t class, subclass, prog_if, revision;
 	uint8_t header_type;	/* without the multi-function bit */
-	uint8_t irq_line;	/* firmware's routing: the GSI on q35 */
+	uint8_t irq_line;	/* firmware's routing: the GSI on q35, an ISA IRQ
+				 * (PIIX3 PIRQ link) on pc; unused: MSI-X */
 	uint8_t irq_pin;	/* 0 none, 1..4 = INTA#..INTD# */
 	struct pci_bar bar[PCI_NUM_BARS];
 	bool claimed;		/* a driver owns it (pci_claim) */
