@@ -77,7 +77,9 @@ enum lock_rank {
 	LOCK_RANK_ANON_VMA,		/* anon_vma->root->lock */
 	LOCK_RANK_I_MMAP,		/* inode->i_mmap_lock */
 	LOCK_RANK_PAGES,		/* inode->pages_lock */
-	LOCK_RANK_PT,			/* mm->pgt.lock, kernel_pgt.lock (never nested) */
+	LOCK_RANK_PT,			/* mm->pgt.lock (whole or shared), kernel_pgt.lock */
+	LOCK_RANK_PT_UPPER,		/* mm->pgt.upper_lock */
+	LOCK_RANK_PTL,			/* a page-table page's PTE lock */
 	LOCK_RANK_SHMEM_SWAPLIST,	/* shmem_swaplist_lock */
 	LOCK_RANK_SWAP_MAP,		/* swap_map_lock */
 	LOCK_RANK_LRU,			/* lru_lock */

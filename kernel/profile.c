@@ -80,19 +80,19 @@ static struct lock_stat *lock_stat_slot(const struct lockdep_map *dep)
 	return NULL;
 }
 
-void __spin_lock_contended(spinlock_t *l)
+void __spin_wait_contended(volatile uint32_t *word, const struct lockdep_map *dep)
 {
 	uint64_t spins = 0;
 	struct lock_stat *s;
 
 	do {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+		while (__atomic_load_n(word, __ATOMIC_RELAXED)) {
 			tlb_ipi_poll();	/* the holder may be waiting for our flush */
 			arch_cpu_relax();
 			spins++;
 		}
-	} while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE));
-	if (prof_hits && (s = lock_stat_slot(&l->dep))) {
+	} while (__atomic_exchange_n(word, 1, __ATOMIC_ACQUIRE));
+	if (prof_hits && (s = lock_stat_slot(dep))) {
 		__atomic_add_fetch(&s->waits, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&s->spins, spins, __ATOMIC_RELAXED);
 	}

@@ -68,9 +68,14 @@ static inline void __spin_lock_init(spinlock_t *l, const char *name,
 /*
  * The lock was taken: spin until it is ours (kernel/profile.c, which also
  * counts the wait per lock class when profiling). Out of line: only the
- * uncontended exchange above is inlined into every caller.
+ * uncontended exchange is inlined into every caller. Also for lock words
+ * outside a spinlock_t (the PTE locks, arch/x86_64/paging.c).
  */
-void __spin_lock_contended(spinlock_t *l);
+void __spin_wait_contended(volatile uint32_t *word, const struct lockdep_map *dep);
+static inline void __spin_lock_contended(spinlock_t *l)
+{
+	__spin_wait_contended(&l->locked, &l->dep);
+}
 
 /* Interrupts must be off (spin_lock_irqsave, or already off). */
 static inline __attribute__((always_inline)) void __spin_lock_how(spinlock_t *l,

@@ -92,7 +92,12 @@ struct page {
 	/* Page offset within mapping: file page index, or for anon pages the
 	 * linear offset rmap looks up. Written together with mapping. */
 	unsigned long index;
-	struct kmem_cache *slab_cache;	/* PG_slab: owning cache; fixed for the slab's life */
+	union {
+		struct kmem_cache *slab_cache;	/* PG_slab: owning cache; fixed for the slab's life */
+		/* A page-table page of a user tree: the PTE lock of its 512
+		 * entries (arch/x86_64/paging.c), 0 when free. */
+		uint32_t ptl;
+	};
 	void *freelist;			/* PG_slab: first free object; cache->lock */
 	union {
 		unsigned int inuse;	/* PG_slab: allocated objects; cache->lock */

@@ -527,7 +527,10 @@ phys_addr_t pgtable_alloc_reclaim(void)
 {
 	struct page *p = alloc_page(GFP_RECLAIM | GFP_ZERO);
 
-	return p ? page_to_phys(p) : 0;
+	if (!p)
+		return 0;
+	p->slab_cache = NULL;		/* and so its PTE lock (ptl) is free */
+	return page_to_phys(p);
 }
 
 phys_addr_t pgtable_alloc(void)
@@ -537,7 +540,10 @@ phys_addr_t pgtable_alloc(void)
 	if (ready) {
 		struct page *p = alloc_page(GFP_ZERO);
 
-		return p ? page_to_phys(p) : 0;
+		if (!p)
+			return 0;
+		p->slab_cache = NULL;	/* and so its PTE lock (ptl) is free */
+		return page_to_phys(p);
 	}
 	pa = memblock_alloc(PAGE_SIZE, PAGE_SIZE);
 	if (pa)

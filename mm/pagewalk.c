@@ -406,8 +406,9 @@ static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte
 /*
  * fork: copy @v's PTEs and swap entries from @src into @dst (0 or -ENOMEM,
  * the child then being torn down). Both cursors move together, a page
- * table at a time, holding both page-table locks: the child's first and
- * released last, the parent's nested inside it (as Linux does). The caller
+ * table at a time, holding both page-table locks: the child's whole tree
+ * (nobody else can reach it) first and released last, the parent's cursor
+ * nested inside it (as Linux does). The caller
  * holds both mmap locks; @dst is not yet visible to anyone. Does not sleep.
  */
 int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
@@ -433,7 +434,7 @@ int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 			arch_flush_tlb_mm(&src->pgt);
 			cond_resched();
 		}
-		pte_cursor_lock(&d, &dst->pgt, va);
+		pte_cursor_lock_whole(&d, &dst->pgt, va);
 		pte_cursor_lock_nested(&s, &src->pgt, va);
 		do {
 			struct pte_val pv;

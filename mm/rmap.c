@@ -184,14 +184,14 @@ int anon_vma_prepare(struct vma *v)
 	if (!av || !avc)
 		goto out;
 	mutex_lock(&av->lock);		/* new: nobody else can hold it */
-	irq = spin_lock_irqsave(&pgt->lock);
+	irq = pgt_lock_upper(pgt);
 	if (!v->anon_vma) {
 		avc_link_prealloc(v, av, avc);
 		WRITE_ONCE(v->anon_vma, av);
 		avc = NULL;
 		won = true;
 	}
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_upper(pgt, irq);
 	mutex_unlock(&av->lock);
 out:
 	if (avc)

@@ -255,29 +255,171 @@ void pte_cursor_map(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 	cursor_walk(c);
 }
 
+/* ---- The tree lock, shared and whole, and the PTE locks ---- */
+
+static struct lock_class_key ptl_key, upper_key;
+/* Every PTE lock is one class (a cursor holds one; fork nests the parent's). */
+static struct lockdep_map ptl_dep = LOCKDEP_MAP_INIT("ptl", &ptl_key, LOCK_RANK_PTL);
+
+static bool lock_whole_always(const struct pgtable *pgt)
+{
+	return pgt == &kernel_pgt;
+}
+
+unsigned long pgt_lock_all(struct pgtable *pgt)
+{
+	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+
+	/* New cursors now wait (pgt_lock_shared); those inside finish. */
+	while (__atomic_load_n(&pgt->readers, __ATOMIC_SEQ_CST)) {
+		tlb_ipi_poll();
+		arch_cpu_relax();
+	}
+	return irq;
+}
+
+void pgt_unlock_all(struct pgtable *pgt, unsigned long irq)
+{
+	spin_unlock_irqrestore(&pgt->lock, irq);
+}
+
+/*
+ * Join the cursors of @pgt (interrupts off): count ourselves in, then look
+ * whether a whole-tree holder has the lock; if so, count ourselves out and
+ * wait for it. Both sides write first and read after with locked
+ * instructions (full barriers on x86), so at least one of them sees the
+ * other: a whole-tree holder never runs beside a cursor.
+ */
+static void pgt_lock_shared(struct pgtable *pgt, enum lock_acquire how)
+{
+	atomic_count_spin_enter();
+	if (lock_order_checked())
+		lock_order_acquire(&pgt->lock, &pgt->lock.dep, how, 0);
+	for (;;) {
+		__atomic_add_fetch(&pgt->readers, 1, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&pgt->lock.locked, __ATOMIC_SEQ_CST))
+			return;
+		__atomic_sub_fetch(&pgt->readers, 1, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&pgt->lock.locked, __ATOMIC_RELAXED)) {
+			tlb_ipi_poll();
+			arch_cpu_relax();
+		}
+	}
+}
+
+static void pgt_unlock_shared(struct pgtable *pgt)
+{
+	__atomic_sub_fetch(&pgt->readers, 1, __ATOMIC_RELEASE);
+	if (lock_order_checked())
+		lock_order_release(&pgt->lock);
+	atomic_count_spin_exit();
+}
+
+/* The PTE lock of the page-table page that holds slot @pte. */
+static volatile uint32_t *ptl_of(const pte_t *pte)
+{
+	return &virt_to_page((const void *)ALIGN_DOWN((uintptr_t)pte, PAGE_SIZE))->ptl;
+}
+
+/* Take the PTE lock of the cursor's table (a shared cursor, interrupts off). */
+static void cursor_ptl_lock(struct pte_cursor *c)
+{
+	c->ptl = ptl_of(c->pte);
+	atomic_count_spin_enter();
+	if (lock_order_checked())
+		lock_order_acquire((const void *)c->ptl, &ptl_dep, LOCK_ACQ_WAIT, 0);
+	if (__atomic_exchange_n(c->ptl, 1, __ATOMIC_ACQUIRE))
+		__spin_wait_contended(c->ptl, &ptl_dep);
+}
+
+static void cursor_ptl_unlock(struct pte_cursor *c)
+{
+	if (!c->ptl)
+		return;
+	__atomic_store_n(c->ptl, 0, __ATOMIC_RELEASE);
+	if (lock_order_checked())
+		lock_order_release((const void *)c->ptl);
+	atomic_count_spin_exit();
+	c->ptl = NULL;
+}
+
+/* Take the cursor's tree lock the way it holds it, then its PTE lock. Irq off. */
+static void cursor_lock_tree(struct pte_cursor *c, enum lock_acquire how)
+{
+	if (c->whole) {
+		__spin_lock_how(&c->pgt->lock, how);
+		while (__atomic_load_n(&c->pgt->readers, __ATOMIC_SEQ_CST)) {
+			tlb_ipi_poll();
+			arch_cpu_relax();
+		}
+	} else {
+		pgt_lock_shared(c->pgt, how);
+	}
+}
+
+static void cursor_lock_at(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va,
+			   bool whole, enum lock_acquire how)
+{
+	c->irq = arch_irq_save();
+	c->whole = whole || lock_whole_always(pgt);
+	c->ptl = NULL;
+	c->pgt = pgt;
+	cursor_lock_tree(c, how);
+	pte_cursor_map(c, pgt, va);
+	if (c->pte && !c->whole)
+		cursor_ptl_lock(c);
+}
+
 void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 {
-	c->irq = spin_lock_irqsave(&pgt->lock);
-	pte_cursor_map(c, pgt, va);
+	cursor_lock_at(c, pgt, va, false, LOCK_ACQ_WAIT);
 }
 
 void pte_cursor_lock_nested(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
 {
-	c->irq = arch_irq_save();
-	__spin_lock_nested(&pgt->lock);
-	pte_cursor_map(c, pgt, va);
+	cursor_lock_at(c, pgt, va, false, LOCK_ACQ_NESTED);
+}
+
+void pte_cursor_lock_whole(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
+{
+	cursor_lock_at(c, pgt, va, true, LOCK_ACQ_WAIT);
 }
 
 void pte_cursor_unlock(struct pte_cursor *c)
 {
-	spin_unlock_irqrestore(&c->pgt->lock, c->irq);
+	cursor_ptl_unlock(c);
+	if (c->whole)
+		__spin_unlock(&c->pgt->lock);
+	else
+		pgt_unlock_shared(c->pgt);
+	arch_irq_restore(c->irq);
 }
 
 void pte_cursor_relock(struct pte_cursor *c)
 {
-	c->irq = spin_lock_irqsave(&c->pgt->lock);
+	c->irq = arch_irq_save();
+	c->ptl = NULL;
+	cursor_lock_tree(c, LOCK_ACQ_WAIT);
 	if (!c->pte)
 		cursor_walk(c);		/* a hole may have been filled meanwhile */
+	if (c->pte && !c->whole)
+		cursor_ptl_lock(c);
+}
+
+/*
+ * Fill the hole at the cursor's level with table @pa (upper entries: the
+ * upper lock, or the whole tree). Returns true when @pa went in.
+ */
+static bool fill_hole(struct pte_cursor *c, phys_addr_t pa)
+{
+	pte_t *e = &c->hole[pt_index(c->va, c->hole_level)];
+
+	if (*e & PTE_PRESENT)
+		return false;
+	if (is_user_table(c->pgt->root, c->va))
+		user_tables_account(c->pgt->root, 1);
+	*e = pa | PTE_PRESENT | PTE_WRITE | (c->va < USER_END ? PTE_USER : 0);
+	return true;
 }
 
 int pte_cursor_prepare(struct pte_cursor *c)
@@ -288,21 +430,47 @@ int pte_cursor_prepare(struct pte_cursor *c)
 
 		if (!pa)
 			return -ENOMEM;
-		irq = spin_lock_irqsave(&c->pgt->lock);
-		cursor_walk(c);
-		if (!c->pte && !(c->hole[pt_index(c->va, c->hole_level)] & PTE_PRESENT)) {
-			if (is_user_table(c->pgt->root, c->va))
-				user_tables_account(c->pgt->root, 1);
-			c->hole[pt_index(c->va, c->hole_level)] =
-				pa | PTE_PRESENT | PTE_WRITE | (c->va < USER_END ? PTE_USER : 0);
-			pa = 0;
+		if (lock_whole_always(c->pgt)) {
+			irq = pgt_lock_all(c->pgt);
 			cursor_walk(c);
+			if (!c->pte && fill_hole(c, pa)) {
+				pa = 0;
+				cursor_walk(c);
+			}
+			pgt_unlock_all(c->pgt, irq);
+		} else {
+			irq = arch_irq_save();
+			pgt_lock_shared(c->pgt, LOCK_ACQ_WAIT);
+			__spin_lock(&c->pgt->upper_lock);
+			cursor_walk(c);
+			if (!c->pte && fill_hole(c, pa)) {
+				pa = 0;
+				cursor_walk(c);
+			}
+			__spin_unlock(&c->pgt->upper_lock);
+			pgt_unlock_shared(c->pgt);
+			arch_irq_restore(irq);
 		}
-		spin_unlock_irqrestore(&c->pgt->lock, irq);
 		if (pa)
 			pgtable_free(pa);	/* someone else filled the hole */
 	}
 	return 0;
+}
+
+unsigned long pgt_lock_upper(struct pgtable *pgt)
+{
+	unsigned long irq = arch_irq_save();
+
+	pgt_lock_shared(pgt, LOCK_ACQ_WAIT);
+	__spin_lock(&pgt->upper_lock);
+	return irq;
+}
+
+void pgt_unlock_upper(struct pgtable *pgt, unsigned long irq)
+{
+	__spin_unlock(&pgt->upper_lock);
+	pgt_unlock_shared(pgt);
+	arch_irq_restore(irq);
 }
 
 bool pte_cursor_next(struct pte_cursor *c, vaddr_t end)
@@ -351,11 +519,24 @@ static pte_t *cursor_slot(struct pte_cursor *c)
 
 	if (c->pte)
 		return c->pte;
+	/*
+	 * A shared cursor in a hole holds no PTE lock: the upper entries are
+	 * the upper lock's, and another cursor may have filled the hole since
+	 * our walk (walk_from goes down through what it finds present). The
+	 * slot's PTE lock is taken before the upper lock goes, so the table
+	 * is ours from the moment we see it.
+	 */
+	if (!c->whole)
+		__spin_lock(&c->pgt->upper_lock);
 	e = walk_from(c->pgt->root, c->hole, c->hole_level, c->va, 0, /* create= */true);
 	if (!IS_ERR_OR_NULL(e)) {
 		c->pte = e;
 		c->end = ALIGN_DOWN(c->va, PMD_SIZE) + PMD_SIZE;
+		if (!c->whole)
+			cursor_ptl_lock(c);
 	}
+	if (!c->whole)
+		__spin_unlock(&c->pgt->upper_lock);
 	return e;
 }
 
@@ -511,7 +692,7 @@ void pte_cursor_clear_batched(struct pte_cursor *c, struct tlb_batch *b)
  */
 long arch_move_ptes(struct pgtable *pgt, vaddr_t old, vaddr_t new, size_t len)
 {
-	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	unsigned long irq = pgt_lock_all(pgt);
 	pte_t *from = walk_to(pgt->root, old, 0, false), *to;
 	size_t n = len >> PAGE_SHIFT;
 	long err = 0;
@@ -536,7 +717,7 @@ long arch_move_ptes(struct pgtable *pgt, vaddr_t old, vaddr_t new, size_t len)
 		from[i] = 0;
 	}
 out:
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	return err;
 }
 
@@ -549,7 +730,7 @@ out:
  */
 int arch_move_pte_table(struct pgtable *pgt, vaddr_t old, vaddr_t new)
 {
-	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	unsigned long irq = pgt_lock_all(pgt);
 	pte_t *from = walk_to(pgt->root, old, 1, false), *to;
 	int err = 0;
 
@@ -571,7 +752,7 @@ int arch_move_pte_table(struct pgtable *pgt, vaddr_t old, vaddr_t new)
 		*from = 0;
 	}
 out:
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	return err;
 }
 
@@ -618,10 +799,10 @@ int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 int arch_map(struct pgtable *pgt, vaddr_t va, phys_addr_t pa, size_t size,
 	     unsigned int flags)
 {
-	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	unsigned long irq = pgt_lock_all(pgt);
 	int err = map_locked(pgt->root, va, pa, size, flags);
 
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	return err;
 }
 
@@ -650,7 +831,7 @@ static pte_t *find_leaf(phys_addr_t root, vaddr_t va, int *level)
 
 int arch_unmap(struct pgtable *pgt, vaddr_t va, size_t size)
 {
-	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	unsigned long irq = pgt_lock_all(pgt);
 	int level, err = 0;
 	pte_t *e = find_leaf(pgt->root, va, &level);
 
@@ -660,7 +841,7 @@ int arch_unmap(struct pgtable *pgt, vaddr_t va, size_t size)
 		err = -EINVAL;
 	else
 		*e = 0;
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	if (!err)
 		tlb_flush_range(pgt, ALIGN_DOWN(va, size), ALIGN_DOWN(va, size) + size);
 	return err;
@@ -668,7 +849,7 @@ int arch_unmap(struct pgtable *pgt, vaddr_t va, size_t size)
 
 int arch_query(struct pgtable *pgt, vaddr_t va, struct mmu_mapping *out)
 {
-	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	unsigned long irq = pgt_lock_all(pgt);
 	int level;
 	pte_t *e = find_leaf(pgt->root, va, &level);
 
@@ -680,7 +861,7 @@ int arch_query(struct pgtable *pgt, vaddr_t va, struct mmu_mapping *out)
 		out->size = sz;
 		out->flags = pte_to_mmu_flags(*e);
 	}
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	return e ? 0 : -ENOENT;
 }
 
@@ -722,10 +903,10 @@ int arch_walk_swap(struct pgtable *pgt, vaddr_t start, vaddr_t end,
 		   int (*fn)(vaddr_t va, uint64_t entry, unsigned int flags, void *arg),
 		   void *arg)
 {
-	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	unsigned long irq = pgt_lock_all(pgt);
 	int ret = walk_swap_level(table_va(pgt->root), 3, 0, start, end, fn, arg);
 
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	return ret;
 }
 
@@ -763,10 +944,10 @@ static int walk_level(pte_t *table, int level, vaddr_t base, vaddr_t start, vadd
 int arch_walk(struct pgtable *pgt, vaddr_t start, vaddr_t end,
 	      int (*fn)(const struct mmu_mapping *m, void *arg), void *arg)
 {
-	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	unsigned long irq = pgt_lock_all(pgt);
 	int ret = walk_level(table_va(pgt->root), 3, 0, start, end, fn, arg);
 
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	return ret;
 }
 
@@ -814,7 +995,9 @@ int arch_pgd_create(struct pgtable *pgt)
 	memcpy(table_va(pgd) + PT_ENTRIES / 2, table_va(kernel_pgt.root) + PT_ENTRIES / 2,
 	       PT_ENTRIES / 2 * sizeof(pte_t));
 	pgt->root = pgd;
+	pgt->readers = 0;
 	spin_lock_init_ranked(&pgt->lock, LOCK_RANK_PT);
+	__spin_lock_init(&pgt->upper_lock, "pgt->upper_lock", &upper_key, LOCK_RANK_PT_UPPER);
 	return 0;
 }
 
@@ -909,11 +1092,11 @@ void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vadd
 	if (r.start >= r.end)
 		return;
 	INIT_LIST_HEAD(&r.freed);
-	irq = spin_lock_irqsave(&pgt->lock);
+	irq = pgt_lock_all(pgt);
 	prune_level(&r, table_va(pgt->root), 3, 0);
 	if (r.nr)
 		user_tables_account(pgt->root, -r.nr);
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	if (!r.nr)
 		return;
 	tlb_flush_pgt(pgt);		/* paging-structure caches may hold them */
@@ -931,7 +1114,7 @@ void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vadd
  */
 void arch_prune_table(struct pgtable *pgt, vaddr_t va)
 {
-	unsigned long irq = spin_lock_irqsave(&pgt->lock);
+	unsigned long irq = pgt_lock_all(pgt);
 	pte_t *pd_e = walk_to(pgt->root, va, 1, /* create= */false);
 	phys_addr_t pt = 0;
 
@@ -940,7 +1123,7 @@ void arch_prune_table(struct pgtable *pgt, vaddr_t va)
 		pt = *pd_e & PTE_ADDR_MASK;
 		*pd_e = 0;
 	}
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	pgt_unlock_all(pgt, irq);
 	if (pt) {
 		arch_flush_tlb_all();
 		pgtable_free(pt);

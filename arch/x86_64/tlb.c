@@ -56,7 +56,7 @@
  * PTE first flushes what reclaim left (tlb_flush_batched_pending).
  *
  * The mark is a pair of generations (Linux's mm->tlb_flush_batched):
- * tlb_gen_deferred counts the deferred changes (under pgt->lock),
+ * tlb_gen_deferred counts the deferred changes (made under the PTE's lock),
  * tlb_gen_flushed says up to which one they are known flushed. A batch
  * flush raises tlb_gen_flushed to the count it saw at its last change of
  * the tree: any earlier change, by whichever reclaimer, is covered, since
@@ -337,19 +337,12 @@ void tlb_flush_batched_pending(struct pgtable *pgt)
  * After an unlocked read of an empty PTE (the fault path): reclaim stores
  * the PTE, then the count; x86 keeps stores in order and loads in order,
  * so a CPU that saw the empty PTE sees the count (the compiler barrier
- * keeps the compiler from reading it first). Only then the lock.
+ * keeps the compiler from reading it first).
  */
 void tlb_flush_batched_pending_unlocked(struct pgtable *pgt)
 {
-	unsigned long irq;
-
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&pgt->tlb_gen_flushed, __ATOMIC_ACQUIRE) >=
-	    __atomic_load_n(&pgt->tlb_gen_deferred, __ATOMIC_RELAXED))
-		return;
-	irq = spin_lock_irqsave(&pgt->lock);
-	tlb_flush_batched_pending(pgt);
-	spin_unlock_irqrestore(&pgt->lock, irq);
+	tlb_flush_batched_pending(pgt);		/* atomics only: no lock needed */
 }
 
 void arch_switch_pgt(struct pgtable *pgt)

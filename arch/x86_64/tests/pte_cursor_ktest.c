@@ -24,7 +24,7 @@ KTEST(pte_cursor_install_read_clear)
 	KT_ASSERT_EQ(arch_pgd_create(&pgt), 0);
 	/* A hole: reads as none, the hole spans to the 512 GiB boundary. */
 	pte_cursor_lock(&c, &pgt, TEST_VA + 5);
-	KT_ASSERT(spin_is_locked(&pgt.lock));
+	KT_ASSERT(pgt_is_locked(&pgt));
 	KT_ASSERT_EQ(c.va, TEST_VA);
 	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_NONE);
 	KT_ASSERT_EQ(pte_cursor_span_end(&c), 512ul << 30);
@@ -56,7 +56,7 @@ KTEST(pte_cursor_install_read_clear)
 	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_NONE);
 	KT_ASSERT_EQ(pte_cursor_protect(&c, MMU_USER), -ENOENT);
 	pte_cursor_unlock(&c);
-	KT_ASSERT(!spin_is_locked(&pgt.lock));
+	KT_ASSERT(!pgt_is_locked(&pgt));
 	/* One-shot queries see the same tree through the same lock. */
 	KT_ASSERT_EQ(arch_clear_flags(&pgt, TEST_VA, MMU_WRITE), 0);
 	arch_free_user_tables(&pgt, 0, USER_END, 0, USER_END);
@@ -131,16 +131,16 @@ KTEST(pte_cursor_map_unlocked)
 	KT_ASSERT(pg != NULL);
 	KT_ASSERT_EQ(arch_pgd_create(&pgt), 0);
 	pte_cursor_map(&c, &pgt, TEST_VA + PAGE_SIZE + 7);
-	KT_ASSERT(!spin_is_locked(&pgt.lock));
+	KT_ASSERT(!pgt_is_locked(&pgt));
 	KT_ASSERT_EQ(c.va, TEST_VA + PAGE_SIZE);
 	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_NONE);
 	/* Install through the unlocked hole: relock re-walks, then creates. */
 	pte_cursor_relock(&c);
-	KT_ASSERT(spin_is_locked(&pgt.lock));
+	KT_ASSERT(pgt_is_locked(&pgt));
 	KT_ASSERT_EQ(pte_cursor_set_page(&c, page_to_phys(pg), MMU_USER), 0);
 	pte_cursor_unlock(&c);
 	pte_cursor_map(&c, &pgt, TEST_VA + PAGE_SIZE);
-	KT_ASSERT(!spin_is_locked(&pgt.lock));
+	KT_ASSERT(!pgt_is_locked(&pgt));
 	KT_ASSERT_EQ(pte_cursor_get(&c, &v), PTE_KIND_PAGE);
 	KT_ASSERT_EQ(v.pa, page_to_phys(pg));
 	pte_cursor_relock(&c);

@@ -107,22 +107,33 @@ struct mmu_mapping {
  * kernel_pgt is the kernel's own, whose lock guards the kernel half
  * (ioremap, kernel stacks, direct-map splits) that every pgd shares.
  *
- * Why one lock per address space and not one per page-table page (Linux's
- * split PTE locks): the lock must also cover allocating intermediate tables
- * and freeing empty ones (arch_free_user_tables), which span many
- * page-table pages; one spinlock per mm does that without a second level,
- * costs no field in struct page (which is full), and is what Linux itself
- * used before split locks. Two faults of one mm on different CPUs then
- * contend only for the few instructions a cursor holds it.
+ * Split PTE locks (Linux's): a user tree is locked at two levels, so that
+ * threads faulting different parts of one mm on different CPUs do not
+ * wait for each other:
+ *
+ *   cursors (shared)      readers + 1, then the PTE lock of the one
+ *                         page-table page they work in (struct page ptl);
+ *                         upper_lock to fill a hole above it (PML4, PDPT,
+ *                         PD entries: new tables)
+ *   whole-tree holders    lock, then wait for readers == 0: range walkers,
+ *                         one-shot calls, mremap's moves, freeing tables
+ *
+ * A whole-tree holder excludes every cursor, so it needs neither upper
+ * nor PTE locks; cursors exclude each other per table. The kernel's tree
+ * has only whole-tree holders (its cursors take lock), as has a tree
+ * nobody else can reach yet (fork's child: pte_cursor_lock_whole). Lock
+ * order: lock or shared -> upper_lock -> ptl (docs/locking.md).
  */
 struct tlb_batch;
 
 struct pgtable {
 	phys_addr_t root;	/* top-level table (PML4), physical */
-	spinlock_t lock;	/* every entry below root that this tree owns */
+	spinlock_t lock;	/* whole tree: every entry below root it owns */
+	uint32_t readers;	/* cursors inside (shared); atomic */
+	spinlock_t upper_lock;	/* shared: PML4/PDPT/PD entries, the table count */
 	uint64_t cpumask;	/* CPUs with root in CR3 (atomic; arch/x86_64/tlb.c) */
 	/* PTE changes whose flush was deferred (tlb.c, "Deferred flushes"): */
-	unsigned long tlb_gen_deferred;	/* counts them; lock */
+	unsigned long tlb_gen_deferred;	/* counts them; atomic */
 	unsigned long tlb_gen_flushed;	/* all up to this one are flushed; atomic */
 };
 
@@ -157,6 +168,8 @@ struct pte_cursor {
 	pte_t *hole;		/* pte NULL: the table whose entry for va is missing */
 	int hole_level;		/* ... and its level (3 = PML4 .. 1 = PD) */
 	unsigned long irq;	/* interrupt state to restore at unlock */
+	volatile uint32_t *ptl;	/* the PTE lock held (shared, in a table), or NULL */
+	bool whole;		/* holds the whole tree (pgt->lock), not shared */
 };
 
 /* What a 4 KiB PTE holds, decoded (pte_cursor_get()). */
@@ -184,12 +197,31 @@ static inline bool pte_val_same(const struct pte_val *a, const struct pte_val *b
 }
 
 /*
- * Walk @pgt to the PTE of @va (page aligned down) and take pgt->lock
- * (interrupts off). Never fails: without a page table the cursor reads
- * PTE_KIND_NONE and an install creates the tables. Does not sleep; nothing
- * may sleep until pte_cursor_unlock().
+ * Walk @pgt to the PTE of @va (page aligned down) and lock it (interrupts
+ * off): the tree shared and the table's PTE lock - or, in the kernel's
+ * tree, the whole tree. Never fails: without a page table the cursor reads
+ * PTE_KIND_NONE and an install creates the tables (another cursor may do
+ * so meanwhile: an install finds out). Does not sleep; nothing may sleep
+ * until pte_cursor_unlock().
  */
 void pte_cursor_lock(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
+/* pte_cursor_lock() holding the whole tree (fork's child, which no one else can reach). */
+void pte_cursor_lock_whole(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va);
+/*
+ * The whole tree, for code that walks or changes more than one table
+ * (struct pgtable): waits until no cursor is inside. Returns the interrupt
+ * state for pgt_unlock_all().
+ */
+unsigned long pgt_lock_all(struct pgtable *pgt);
+void pgt_unlock_all(struct pgtable *pgt, unsigned long irq);
+/* Is @pgt locked at all, whole or by a cursor? A hint unless the caller holds it. */
+static inline bool pgt_is_locked(const struct pgtable *pgt)
+{
+	return spin_is_locked(&pgt->lock) || __atomic_load_n(&pgt->readers, __ATOMIC_RELAXED);
+}
+/* The upper lock of a user tree, held shared (a VMA's first anon_vma). */
+unsigned long pgt_lock_upper(struct pgtable *pgt);
+void pgt_unlock_upper(struct pgtable *pgt, unsigned long irq);
 /*
  * The same walk without taking the lock (Linux's pte_offset_map): the
  * cursor starts unlocked, as after pte_cursor_unlock(). Only for a caller
