@@ -564,9 +564,15 @@ static __noreturn void init_died(int status)
 	panic("init exited and power-off failed");
 }
 
-/* Drop what an exiting task holds: clear_child_tid, files, fs, mm, alarm. */
+/*
+ * Drop what an exiting task holds: its robust locks, clear_child_tid,
+ * files, fs, mm, alarm. The robust list is walked first, while the mm is
+ * ours (Linux's mm_release order): a pthread_join that returns may free
+ * the memory the list lies in.
+ */
 static void exit_release(struct task *t)
 {
+	futex_exit_robust_list(t);
 	if (t->clear_child_tid) {
 		int zero = 0;
 
