@@ -24,6 +24,7 @@
 #include "kernel/sched.h"
 #include "mm/kstack.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/futex.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
 #include "kernel/random.h"
@@ -557,6 +558,11 @@ static void exec_commit(struct task *t, struct mm *mm, const char *path,
 	struct mm *old;
 	unsigned long irq;
 
+	/*
+	 * Locks held in the old image die with it: they are marked while
+	 * its memory is still ours (Linux's exec_mm_release).
+	 */
+	futex_exit_robust_list(t);
 	/* Swapped under tasklist_lock, as exit clears it (kernel/proc.c). */
 	irq = spin_lock_irqsave(&tasklist_lock);
 	old = t->mm;

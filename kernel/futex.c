@@ -1,6 +1,7 @@
 /*
- * futex.c - fast user-space locking: futex(2), set_robust_list(2) and
- * get_robust_list(2), with Linux's semantics.
+ * futex.c - fast user-space locking: futex(2), with Linux's semantics.
+ * Robust lists (set_robust_list(2), and the walk that marks an exiting
+ * thread's locks FUTEX_OWNER_DIED) are in futex_robust.c.
  *
  * A futex is a 32-bit word of user memory. User code takes and releases
  * locks on it with atomic instructions alone; only a thread that must wait
@@ -76,19 +77,16 @@
  *
  * Not here, as in a kernel built without CONFIG_FUTEX_PI: the
  * priority-inheritance operations (FUTEX_LOCK_PI, LOCK_PI2, UNLOCK_PI,
- * TRYLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI) return ENOSYS. Robust
- * lists are recorded and reported, but an exiting task does not yet walk
- * its list to mark held locks FUTEX_OWNER_DIED.
+ * TRYLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI) return ENOSYS.
  *
  * Locks: a bucket lock is taken with no other futex lock held, or two of
  * them in address order (requeue, wake-op); inside one only the
  * scheduler's rq_lock is taken (wake_up_task). The mmap lock is taken
  * (for a shared key) and inode references dropped with no bucket lock
- * held. The exit path's CLONE_CHILD_CLEARTID wake-up: futex_wake_user()
- * (kernel/futex.h, called from kernel/proc.c).
+ * held. The exit path's wake-ups (CLONE_CHILD_CLEARTID, a robust lock
+ * whose owner died): futex_wake_user() (kernel/futex.h).
  */
 #include "kernel/futex.h"
-#include "kernel/cred.h"
 #include "kernel/errno.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/fs/fs.h"
@@ -821,45 +819,3 @@ static long sys_futex(uint32_t __user *uaddr, long op, uint32_t val,
 	return do_futex(uaddr, (int)op, val, deadline, uaddr2, (uint32_t)(uintptr_t)utime, val3);
 }
 SYSCALL(__NR_futex, sys_futex);
-
-/* ---- robust lists ---- */
-
-_Static_assert(sizeof(struct robust_list_head) == 24, "the x86-64 robust_list_head");
-
-/* Record the head of the caller's robust-futex list (glibc and musl set it per thread). */
-static long sys_set_robust_list(struct robust_list_head __user *head, size_t len)
-{
-	if (len != sizeof(*head))		/* the kernel knows one size */
-		return -EINVAL;
-	current()->robust_list = head;
-	return 0;
-}
-SYSCALL(__NR_set_robust_list, sys_set_robust_list);
-
-/*
- * The robust-list head of task @pid (0: the caller) and its size. Another
- * task's only if current may look into it as a debugger could (Linux's
- * ptrace_may_access with PTRACE_MODE_READ_REALCREDS), else EPERM.
- */
-static long sys_get_robust_list(long pid, struct robust_list_head __user * __user *head_ptr,
-				size_t __user *len_ptr)
-{
-	struct robust_list_head __user *head = NULL;
-	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
-	struct task *t = (int)pid ? task_find((int)pid) : current();
-	long ret = 0;
-
-	if (!t || t->state == TASK_DEAD)
-		ret = -ESRCH;
-	else if (!ptrace_may_access(t, PTRACE_MODE_REALCREDS))
-		ret = -EPERM;
-	else
-		head = t->robust_list;
-	spin_unlock_irqrestore(&tasklist_lock, irq);
-	if (ret)
-		return ret;
-	if (put_user(sizeof(*head), len_ptr))
-		return -EFAULT;
-	return put_user(head, head_ptr) ? -EFAULT : 0;
-}
-SYSCALL(__NR_get_robust_list, sys_get_robust_list);

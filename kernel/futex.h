@@ -1,8 +1,9 @@
 /*
  * futex.h - what the rest of the kernel asks of the futex code
- * (kernel/futex.c): a wake-up for the exit path's CLONE_CHILD_CLEARTID.
- * The system calls themselves (futex, set_robust_list, get_robust_list)
- * need no header.
+ * (kernel/futex.c, kernel/futex_robust.c): a wake-up for the exit path's
+ * CLONE_CHILD_CLEARTID, and the robust-list walk of an exiting or
+ * exec'ing thread. The system calls themselves (futex, set_robust_list,
+ * get_robust_list) need no header.
  */
 #ifndef KERNEL_FUTEX_H
 #define KERNEL_FUTEX_H
@@ -11,6 +12,7 @@
 #include "mm/usercopy.h"
 
 struct mm;
+struct task;
 
 /* Boot: empty hash buckets (before the first system call). */
 void futex_init(void);
@@ -24,5 +26,16 @@ void futex_init(void);
  * not mapped. Takes @mm's mmap lock: may sleep.
  */
 int futex_wake_user(struct mm *mm, uint32_t __user *uaddr, int nr_wake);
+
+/*
+ * Walk @t's robust-futex list (set_robust_list) once and forget it: every
+ * lock on it whose futex word still holds @t's thread id is marked
+ * FUTEX_OWNER_DIED, and one waiter of it is woken. @t must be current,
+ * with its address space still loaded (the list is read through the user
+ * copies). Any fault or bad entry ends the walk quietly; at most
+ * ROBUST_LIST_LIMIT entries are looked at. May sleep; call it with no
+ * lock held.
+ */
+void futex_exit_robust_list(struct task *t);
 
 #endif

@@ -205,6 +205,7 @@ static void take_over_leader(struct task *t, struct task *leader)
 	leader->group_leader = t;
 	__spin_unlock(&sig_lock);
 	t->parent = leader->parent;
+	t->parent_thread = leader->parent_thread;
 	leader->parent = NULL;
 	if (t->parent)
 		list_replace_init(&leader->sibling, &t->sibling);
@@ -377,10 +378,10 @@ static void copy_attributes(struct task *c, struct task *p, unsigned long flags)
 /*
  * Under tasklist_lock: give @c its pid, its place in the process tree
  * and its thread group. The parent of a new process is the caller's
- * group leader (the process: any thread's wait4 reaps it; Linux keeps the
- * creating thread as real_parent but waits group-wide), or with
- * CLONE_PARENT the caller's parent. A thread has no parent of its own:
- * its process's leader answers for it.
+ * group leader (the process: any thread's wait4 reaps it), and its
+ * parent_thread the caller (Linux's real_parent, for __WNOTHREAD); with
+ * CLONE_PARENT both are the caller's own. A thread has no parent of its
+ * own: its process's leader answers for it.
  */
 static pid_t clone_link_locked(struct task *c, struct task *p, unsigned long flags)
 {
@@ -398,8 +399,11 @@ static pid_t clone_link_locked(struct task *c, struct task *p, unsigned long fla
 		struct task *leader = p->group_leader;
 
 		c->parent = (flags & CLONE_PARENT) ? leader->parent : leader;
+		c->parent_thread = (flags & CLONE_PARENT) ? leader->parent_thread : p;
 		if (!c->parent)
 			c->parent = init_task;
+		if (!c->parent_thread || c->parent == init_task)
+			c->parent_thread = c->parent;
 		list_add_tail(&c->sibling, &c->parent->children);
 	}
 	thread_link_locked(c);
@@ -541,6 +545,7 @@ static unsigned int reparent_children(struct task *t, struct task **orphans, uns
 		}
 		list_del(&c->sibling);
 		c->parent = init_task;
+		c->parent_thread = init_task;
 		list_add_tail(&c->sibling, &init_task->children);
 		if (c->state == TASK_ZOMBIE)
 			zombies = true;
@@ -564,9 +569,15 @@ static __noreturn void init_died(int status)
 	panic("init exited and power-off failed");
 }
 
-/* Drop what an exiting task holds: clear_child_tid, files, fs, mm, alarm. */
+/*
+ * Drop what an exiting task holds: its robust locks, clear_child_tid,
+ * files, fs, mm, alarm. The robust list is walked first, while the mm is
+ * ours (Linux's mm_release order): a pthread_join that returns may free
+ * the memory the list lies in.
+ */
 static void exit_release(struct task *t)
 {
+	futex_exit_robust_list(t);
 	if (t->clear_child_tid) {
 		int zero = 0;
 
@@ -641,7 +652,7 @@ static struct task *group_dead_locked(struct task *leader, struct task **orphans
 		leader->exit_status = ss->group_exit_code;
 	leader->alarm_at_ns = 0;
 	parent = leader->parent;
-	if (leader->tracer && leader->tracer == parent)
+	if (leader->tracer && leader->tracer->group_leader == parent)
 		ptrace_unlink(leader);		/* the parent sees the exit as a parent */
 	if (parent) {
 		struct k_sigaction *ka = &parent->sighand->action[SIGCHLD - 1];
@@ -659,6 +670,22 @@ static struct task *group_dead_locked(struct task *leader, struct task **orphans
 	list_del(&leader->all_node);
 	/* Ourselves: freed by the next task to run. A zombie leader: by the caller. */
 	return self ? NULL : leader;
+}
+
+/*
+ * Exiting thread @t's children (by parent_thread; all are on @leader's
+ * list) go to another live thread of the group, as Linux's
+ * find_alive_thread(): its __WNOTHREAD waits see them from now on.
+ * tasklist_lock held, @t already off the thread list, which is not empty.
+ */
+static void pass_children_locked(struct task *t, struct task *leader)
+{
+	struct task *heir = list_first_entry(&t->signal->threads, struct task, thread_node);
+	struct task *c;
+
+	list_for_each_entry(c, &leader->children, sibling)
+		if (c->parent_thread == t)
+			c->parent_thread = heir;
 }
 
 /*
@@ -682,6 +709,8 @@ static void exit_unhash(struct task *t, int status)
 	ss->nr_threads--;
 	__spin_unlock(&sig_lock);
 	wake_up(&ss->thread_exit);		/* a de_thread waiting for us */
+	if (ss->nr_threads)
+		pass_children_locked(t, leader);
 	if (t != leader) {
 		t->state = t->tracer ? TASK_ZOMBIE : TASK_DEAD;
 		if (t->tracer)
@@ -749,18 +778,21 @@ static bool wait_matches(struct task *p, struct task *c, pid_t pid)
 }
 
 /*
- * One wait4 pass over current's children and tracees, under tasklist_lock.
- * What it may report, in Linux's order per task (kernel/exit.c,
- * wait_consider_task):
+ * One wait4 pass over the children and tracees of current's process,
+ * under tasklist_lock. As in Linux, any thread of a process waits for
+ * the children of every thread and the tracees of every thread; with
+ * __WNOTHREAD only for its own (the children it forked or inherited,
+ * parent_thread, and the tasks it traces). What it may report, in Linux's
+ * order per task (kernel/exit.c, wait_consider_task):
  *
  *   task                   exited (zombie)              stopped / continued
- *   our tracee             its exit (a child of ours:   its ptrace stop, always
+ *   traced by our process  its exit (a child of ours:   its ptrace stop, always
  *                          reaped; else handed back to
  *                          its parent)
  *   child, untraced        reaped                       WUNTRACED: the stop;
  *                                                       WCONTINUED: the continue
  *   child, traced by       not yet: the tracer first    nothing
- *   another
+ *   another process
  *
  * Each report is given once. With @consume false nothing is changed and
  * the result only says whether a wait4 would return now.
@@ -772,23 +804,39 @@ struct wait_result {
 };
 
 /*
- * @p is the waiting thread: its process (group leader) is the parent of
- * the children; a tracer is a thread.
+ * Is @c traced by a thread of waiting thread @p's process? Then @p's
+ * wait4 sees it as its tracer would (Linux's !ptrace_reparented test,
+ * which compares thread groups too).
  */
+static bool wait_traced_by_us(struct task *p, struct task *c)
+{
+	return c->tracer && c->tracer->group_leader == p->group_leader;
+}
+
+/* Is @c a child that @p's wait4 covers: its process's, and with __WNOTHREAD @p's own? */
+static bool wait_child_covered(struct task *p, struct task *c, long options)
+{
+	return c->parent == p->group_leader &&
+	       (!(options & __WNOTHREAD) || c->parent_thread == p);
+}
+
+/* Does @p's wait4 for @pid with @options take @c (a covered child or tracee)? */
 static bool wait_eligible(struct task *p, struct task *c, pid_t pid, long options)
 {
 	if (!wait_matches(p->group_leader, c, pid))
 		return false;
 	/* No clone children exist (exit signal always SIGCHLD): __WCLONE alone waits for none. */
-	return c->tracer == p || (options & __WALL) || !(options & __WCLONE);
+	return wait_traced_by_us(p, c) || (options & __WALL) || !(options & __WCLONE);
 }
 
 /* Report @c's exit to @p, which reaps it or (a tracer only) hands it on. */
 static void wait_exit(struct task *p, struct task *c, struct wait_result *r)
 {
+	bool traced_by_us = wait_traced_by_us(p, c);
+
 	r->pid = c->pid;
 	r->status = c->exit_status;
-	if (c->tracer == p && c->parent != p->group_leader) {
+	if (traced_by_us && c->parent != p->group_leader) {
 		ptrace_unlink(c);
 		if (c != c->group_leader) {
 			/* A thread: nobody else waits for it. */
@@ -799,7 +847,7 @@ static void wait_exit(struct task *p, struct task *c, struct wait_result *r)
 		ptrace_return_zombie(c);
 		return;
 	}
-	if (c->tracer == p)
+	if (traced_by_us)
 		ptrace_unlink(c);
 	list_del(&c->sibling);
 	list_del(&c->all_node);
@@ -809,7 +857,7 @@ static void wait_exit(struct task *p, struct task *c, struct wait_result *r)
 static bool wait_consider(struct task *p, struct task *c, long options, bool consume,
 			  struct wait_result *r)
 {
-	bool traced_by_us = c->tracer == p;
+	bool traced_by_us = wait_traced_by_us(p, c);
 
 	if (c->state == TASK_ZOMBIE) {
 		if (!c->off_cpu || (c->tracer && !traced_by_us))
@@ -826,16 +874,39 @@ static bool wait_consider(struct task *p, struct task *c, long options, bool con
 	return false;
 }
 
+/*
+ * The tracees of thread @q for @p's wait4 (@q is @p, or with no
+ * __WNOTHREAD any thread of its process). True when one was reported;
+ * *@any is set when there was one to wait for.
+ */
+static bool wait_scan_tracees(struct task *p, struct task *q, pid_t pid, long options,
+			      bool consume, struct wait_result *r, bool *any)
+{
+	struct task *c;
+
+	list_for_each_entry(c, &q->ptraced, ptrace_node) {
+		/* A covered child was looked at already, on the children list. */
+		if (wait_child_covered(p, c, options) || !wait_eligible(p, c, pid, options))
+			continue;
+		*any = true;
+		if (wait_consider(p, c, options, consume, r)) {
+			r->pid = c->pid;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void wait_scan(pid_t pid, long options, bool consume, struct wait_result *r)
 {
-	struct task *p = current(), *c;
+	struct task *p = current(), *c, *q;
 	bool any = false;
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	r->pid = 0;
 	r->reaped = NULL;
 	list_for_each_entry(c, &p->group_leader->children, sibling) {
-		if (!wait_eligible(p, c, pid, options))
+		if (!wait_child_covered(p, c, options) || !wait_eligible(p, c, pid, options))
 			continue;
 		any = true;
 		if (wait_consider(p, c, options, consume, r)) {
@@ -843,14 +914,14 @@ static void wait_scan(pid_t pid, long options, bool consume, struct wait_result 
 			goto out;
 		}
 	}
-	list_for_each_entry(c, &p->ptraced, ptrace_node) {
-		if (c->parent == p->group_leader || !wait_eligible(p, c, pid, options))
-			continue;
-		any = true;
-		if (wait_consider(p, c, options, consume, r)) {
-			r->pid = c->pid;
+	if (options & __WNOTHREAD) {
+		if (wait_scan_tracees(p, p, pid, options, consume, r, &any))
 			goto out;
-		}
+	} else {
+		/* The thread list is stable: it changes under tasklist_lock too. */
+		list_for_each_entry(q, &p->signal->threads, thread_node)
+			if (wait_scan_tracees(p, q, pid, options, consume, r, &any))
+				goto out;
 	}
 	if (!any)
 		r->pid = -ECHILD;

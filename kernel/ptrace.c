@@ -36,7 +36,13 @@
  * Not here (EIO, as Linux answers an unknown request, or EINVAL for an
  * option): SINGLESTEP, GETFPREGS, GETSIGINFO, INTERRUPT, LISTEN,
  * GET_SYSCALL_INFO, GETREGSET, and the fork/clone/vfork auto-attach
- * options; threads do not exist yet.
+ * options.
+ *
+ * Threads: the tracer is a thread (the one that attached; for TRACEME the
+ * one that forked the tracee), and only it may make requests, as in
+ * Linux; but the wait4 of any thread of its process sees the tracee's
+ * stops and exit (not with __WNOTHREAD), and when the tracer thread
+ * exits its tracees are detached.
  */
 #include "kernel/cred.h"
 #include "kernel/errno.h"
@@ -89,8 +95,9 @@ void notify_waiters(struct task *t)
 {
 	if (t->parent)
 		wake_up(&t->parent->child_exit);
-	if (t->tracer && t->tracer != t->parent)
-		wake_up(&t->tracer->child_exit);
+	/* wait4 sleeps on the queue of the waiter's group leader. */
+	if (t->tracer && t->tracer->group_leader != t->parent)
+		wake_up(&t->tracer->group_leader->child_exit);
 }
 
 /* Make @t a tracee of @tracer with @flags. tasklist_lock held. */
@@ -140,6 +147,7 @@ void ptrace_return_zombie(struct task *t)
 	if (!parent) {
 		parent = task_init();
 		t->parent = parent;
+		t->parent_thread = parent;
 		list_add_tail(&t->sibling, &parent->children);
 		wake_up(&parent->child_exit);
 		return;
@@ -365,14 +373,16 @@ static long ptrace_peekpoke(struct task *t, unsigned long addr, unsigned long da
 
 /* ---- attaching ---- */
 
+/* PTRACE_TRACEME: the thread that forked us becomes our tracer (Linux's real_parent). */
 static long ptrace_traceme(void)
 {
 	struct task *me = current();
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	struct task *tracer = me->parent_thread ? me->parent_thread : me->parent;
 	long ret = -EPERM;
 
-	if (!(me->ptrace_flags & PT_PTRACED) && me->parent && me->parent->mm) {
-		ptrace_link(me, me->parent, 0);
+	if (!(me->ptrace_flags & PT_PTRACED) && tracer && tracer->mm) {
+		ptrace_link(me, tracer, 0);
 		ret = 0;
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
@@ -414,7 +424,8 @@ static long ptrace_attach(pid_t pid, bool seize, unsigned long addr, unsigned lo
 /*
  * The tracee @pid of current for a request: ESRCH unless it is traced by
  * current and (unless @any_state) sits in a ptrace stop, as Linux's
- * ptrace_check_attach.
+ * ptrace_check_attach. Returned with a reference (put_task_struct): the
+ * wait4 of another thread of our process may reap it meanwhile.
  */
 static struct task *ptrace_target(pid_t pid, bool any_state)
 {
@@ -423,6 +434,8 @@ static struct task *ptrace_target(pid_t pid, bool any_state)
 
 	if (t && (t->tracer != current() || (!any_state && !READ_ONCE(t->ptrace_stopped))))
 		t = NULL;
+	if (t)
+		get_task_struct(t);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return t;
 }
@@ -445,24 +458,9 @@ static long ptrace_detach(struct task *t, unsigned long sig)
 	return 0;
 }
 
-static long sys_ptrace(long request, long pid, unsigned long addr, unsigned long data)
+/* A request on @t, our tracee, stopped (or, for KILL, in any state). */
+static long ptrace_request(struct task *t, long request, unsigned long addr, unsigned long data)
 {
-	struct task *t;
-
-	switch (request) {
-	case PTRACE_TRACEME:
-		return ptrace_traceme();
-	case PTRACE_ATTACH:
-	case PTRACE_SEIZE:
-		return ptrace_attach(pid, request == PTRACE_SEIZE, addr, data);
-	}
-	/*
-	 * From here @t is our tracee and stopped (or, for KILL, any state):
-	 * it cannot be freed under us, since only our wait4 reaps it.
-	 */
-	t = ptrace_target(pid, request == PTRACE_KILL);
-	if (!t)
-		return -ESRCH;
 	switch (request) {
 	case PTRACE_PEEKTEXT:
 	case PTRACE_PEEKDATA:
@@ -505,5 +503,25 @@ static long sys_ptrace(long request, long pid, unsigned long addr, unsigned long
 	default:
 		return -EIO;
 	}
+}
+
+static long sys_ptrace(long request, long pid, unsigned long addr, unsigned long data)
+{
+	struct task *t;
+	long ret;
+
+	switch (request) {
+	case PTRACE_TRACEME:
+		return ptrace_traceme();
+	case PTRACE_ATTACH:
+	case PTRACE_SEIZE:
+		return ptrace_attach(pid, request == PTRACE_SEIZE, addr, data);
+	}
+	t = ptrace_target(pid, request == PTRACE_KILL);
+	if (!t)
+		return -ESRCH;
+	ret = ptrace_request(t, request, addr, data);
+	put_task_struct(t);
+	return ret;
 }
 SYSCALL(__NR_ptrace, sys_ptrace);

@@ -136,8 +136,16 @@ struct task {
 	uint64_t exec_ns;		/* time spent on a CPU, up to the last switch */
 	uint64_t last_in_ns;		/* clock_ns() when it last got the CPU */
 
-	/* Family */
-	struct task *parent;
+	/* Family (links under tasklist_lock) */
+	struct task *parent;		/* a process: the leader of the parent's group */
+	/*
+	 * The thread that forked us (Linux's real_parent): a thread of
+	 * parent's group, or init. wait4 with __WNOTHREAD takes only the
+	 * children of the waiting thread itself. When that thread exits
+	 * another live thread of its group inherits its children, as in
+	 * Linux; the last one hands them to init. Set in leaders only.
+	 */
+	struct task *parent_thread;
 	struct list_head children;	/* of struct task, via sibling */
 	struct list_head sibling;
 	struct list_head all_node;	/* on the list of every task */

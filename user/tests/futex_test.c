@@ -7,12 +7,14 @@
  * and MAP_SHARED memory, one memfd mapped at different addresses and
  * offsets, clone(CLONE_VM) children sharing private memory),
  * CLONE_CHILD_CLEARTID's wake-up at exit, set_robust_list and
- * get_robust_list, every errno path, and random calls that must leave the
- * kernel running.
+ * get_robust_list, what an exit does to the locks on a robust list (hand
+ * made lists, good and bad, and robust pthread mutexes whose owner thread
+ * exits or whose owner process is killed), every errno path, and random
+ * calls that must leave the kernel running.
  *
- * Pagoda has no threads yet, so waiters are forked children (shared
- * futexes in MAP_SHARED memory) or clone(CLONE_VM) children (private
- * futexes of one address space). A waiter is known to be queued once
+ * Most waiters are forked children (shared futexes in MAP_SHARED memory)
+ * or clone(CLONE_VM) children (private futexes of one address space);
+ * the robust pthread mutex cases use threads. A waiter is known to be queued once
  * /proc/PID/stat shows it asleep (S): after it is started it does nothing
  * but the futex call. A waiter reports through its exit status: 0 when
  * futex(2) returned 0, 100 + errno otherwise.
@@ -34,9 +36,11 @@
 #include "utest.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -101,6 +105,12 @@ static long futex_n(fword *uaddr, int op, uint32_t val, long val2, fword *uaddr2
 {
 	return syscall(SYS_futex, uaddr, op, val, val2, uaddr2, val3);
 }
+
+/* Fail the case unless the pthread call @expr returned 0 (pthread calls return the error). */
+#define EXPECT_PT(expr) do {						\
+	int e_ = (expr);						\
+	EXPECT(e_ == 0, "%s: %s", #expr, strerror(e_));		\
+} while (0)
 
 static long wake(fword *w, int n)
 {
@@ -1077,6 +1087,515 @@ static void robust_list(void)
 	       "an unprivileged get_robust_list of pid 1 was not EPERM (%s)", st_str(st));
 }
 
+/* ---- robust lists: what a thread's exit does to the locks it holds ---- */
+
+#define FUTEX_WAITERS		0x80000000u
+#define FUTEX_OWNER_DIED	0x40000000u
+#define FUTEX_TID_MASK		0x3fffffffu
+#define ROBUST_LIST_LIMIT	2048
+
+/* struct robust_list and struct robust_list_head of <linux/futex.h>. */
+struct rlist {
+	struct rlist *next;
+};
+
+struct rhead {
+	struct rlist list;
+	long futex_offset;
+	struct rlist *list_op_pending;
+};
+
+/*
+ * A hand-made robust lock: its word lies before its link, so the list's
+ * futex_offset is negative (the kernel adds it as a signed value).
+ */
+struct rlock {
+	fword word;
+	uint32_t own;		/* nonzero: the owner stores its tid | (own & ~1) in word */
+	struct rlist node;
+};
+
+#define RL_OFFSET	((long)offsetof(struct rlock, word) - (long)offsetof(struct rlock, node))
+#define NOT_A_TID	FUTEX_TID_MASK		/* above any pid: never the owner's */
+#define NLOCKS		4
+
+/* What a clone(CLONE_VM) owner child and the case share (private memory). */
+struct owner {
+	struct rhead head;
+	struct rlock l[NLOCKS];
+	struct rlock *many;		/* a long list (robust_list_limit) */
+	int nmany;
+	void *reg;			/* what set_robust_list gets: &head, or garbage */
+	volatile pid_t tid;		/* the owner's, once its words are set */
+	int wait_parent;		/* exit only once the case sleeps in futex: */
+	volatile int go;		/* set by the case right before its futex call */
+};
+
+/* Link @n locks into @o's list in this order (the head's own link ends it). */
+static void rl_link(struct owner *o, struct rlock **locks, int n)
+{
+	struct rlist *prev = &o->head.list;
+
+	for (int i = 0; i < n; i++) {
+		prev->next = &locks[i]->node;
+		prev = &locks[i]->node;
+	}
+	prev->next = &o->head.list;
+	o->head.futex_offset = RL_OFFSET;
+	o->reg = &o->head;
+}
+
+/* The owner: claim its locks, register the list, exit (through the kernel's walk). */
+static int robust_owner(void *arg)
+{
+	struct owner *o = arg;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	for (int i = 0; i < NLOCKS; i++)
+		if (o->l[i].own)
+			o->l[i].word = (uint32_t)tid | (o->l[i].own & ~1u);
+	for (int i = 0; i < o->nmany; i++)
+		o->many[i].word = (uint32_t)tid;
+	if (syscall(SYS_set_robust_list, o->reg, sizeof(struct rhead)))
+		return 1;
+	o->tid = tid;
+	if (o->wait_parent) {
+		/* The case sleeps in nothing but futex between go and its wake-up. */
+		while (!o->go)
+			usleep(1000);
+		wait_state(getppid(), "S");
+	}
+	return 0;
+}
+
+static struct owner *owner_new(void)
+{
+	return map_page(PROT_READ | PROT_WRITE, MAP_PRIVATE);
+}
+
+/* Start @o's owner on @stack; its tid once its words are set, or -1. */
+static pid_t owner_start(struct owner *o, char *stack)
+{
+	pid_t pid = spawn_vm_child(robust_owner, o, stack, 0, NULL);
+
+	if (pid < 0)
+		return -1;
+	for (int i = 0; i < 5000 && !o->tid; i++)
+		usleep(1000);
+	return o->tid ? o->tid : -1;
+}
+
+/* Start @o's owner and reap it: did it exit 0 (the walk did not hurt it)? */
+static bool owner_run(struct owner *o, char *stack, int *st)
+{
+	pid_t pid = spawn_vm_child(robust_owner, o, stack, 0, NULL);
+
+	return pid > 0 && wait_kid(pid, st, __WALL) == pid && is_exit(*st, 0);
+}
+
+/*
+ * A thread's exit marks each lock on its robust list that it still owns:
+ * the word becomes FUTEX_OWNER_DIED, FUTEX_WAITERS kept, and a waiter
+ * (here the case, in a shared FUTEX_WAIT) is woken. A lock owned by
+ * someone else is left alone; list_op_pending, here also on the list,
+ * is handled once.
+ */
+static void robust_exit_marks_locks(void)
+{
+	char *stack = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct owner *o = owner_new();
+	struct timespec ts = { 20, 0 };
+	struct rlock *order[NLOCKS];
+	pid_t tid;
+	int st;
+
+	EXPECT(stack != MAP_FAILED && o, "mmap: %s", strerror(errno));
+	o->l[0].own = 1;				/* held, no waiters */
+	o->l[1].word = NOT_A_TID;			/* someone else's */
+	o->l[2].own = 1 | FUTEX_WAITERS;		/* held, the case waits */
+	o->l[3].own = 1;				/* held, and pending */
+	for (int i = 0; i < NLOCKS; i++)
+		order[i] = &o->l[i];
+	rl_link(o, order, NLOCKS);
+	o->head.list_op_pending = &o->l[3].node;
+	o->wait_parent = 1;
+	tid = owner_start(o, stack);
+	EXPECT(tid > 0, "the owner did not start");
+	o->go = 1;
+	EXPECT(futex(&o->l[2].word, FUTEX_WAIT, (uint32_t)tid | FUTEX_WAITERS, &ts, NULL, 0) == 0,
+	       "the owner's death did not wake the waiter: %s", strerror(errno));
+	EXPECT(wait_kid(kids[0], &st, __WALL) > 0 && is_exit(st, 0), "owner: %s", st_str(st));
+	EXPECT(o->l[0].word == FUTEX_OWNER_DIED, "lock 0: %#x, want OWNER_DIED", o->l[0].word);
+	EXPECT(o->l[1].word == NOT_A_TID, "lock 1 (not its own) became %#x", o->l[1].word);
+	EXPECT(o->l[2].word == (FUTEX_WAITERS | FUTEX_OWNER_DIED),
+	       "lock 2: %#x, want WAITERS|OWNER_DIED", o->l[2].word);
+	EXPECT(o->l[3].word == FUTEX_OWNER_DIED, "lock 3 (pending): %#x, want OWNER_DIED",
+	       o->l[3].word);
+	munmap(stack, 16 * PAGE);
+	munmap(o, PAGE);
+}
+
+/*
+ * The death wake-up is a shared FUTEX_WAKE (Linux's handle_futex_death):
+ * a waiter with FUTEX_PRIVATE_FLAG has another key and is not woken, though
+ * the word is marked. It times out.
+ */
+static void robust_private_waiter_not_woken(void)
+{
+	char *stack = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct owner *o = owner_new();
+	struct timespec ts = { 1, 0 };
+	struct rlock *order[1];
+	pid_t tid;
+	int st;
+
+	EXPECT(stack != MAP_FAILED && o, "mmap: %s", strerror(errno));
+	o->l[0].own = 1 | FUTEX_WAITERS;
+	order[0] = &o->l[0];
+	rl_link(o, order, 1);
+	o->wait_parent = 1;
+	tid = owner_start(o, stack);
+	EXPECT(tid > 0, "the owner did not start");
+	o->go = 1;
+	EXPECT_ERRNO(futex(&o->l[0].word, WAIT_PRIV, (uint32_t)tid | FUTEX_WAITERS, &ts, NULL, 0),
+		     ETIMEDOUT);
+	EXPECT(wait_kid(kids[0], &st, __WALL) > 0 && is_exit(st, 0), "owner: %s", st_str(st));
+	EXPECT(o->l[0].word == (FUTEX_WAITERS | FUTEX_OWNER_DIED),
+	       "lock: %#x, want WAITERS|OWNER_DIED", o->l[0].word);
+	munmap(stack, 16 * PAGE);
+	munmap(o, PAGE);
+}
+
+/*
+ * list_op_pending names a lock whose word is 0 (being taken, or just
+ * released): a waiter may have been woken to take it, so the exit wakes
+ * one. The word stays 0.
+ */
+static void robust_pending_free_lock_wakes(void)
+{
+	char *stack = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct owner *o = owner_new();
+	struct timespec ts = { 20, 0 };
+	int st;
+
+	EXPECT(stack != MAP_FAILED && o, "mmap: %s", strerror(errno));
+	rl_link(o, NULL, 0);				/* an empty list */
+	o->head.list_op_pending = &o->l[0].node;	/* word 0 */
+	o->wait_parent = 1;
+	EXPECT(owner_start(o, stack) > 0, "the owner did not start");
+	o->go = 1;
+	EXPECT(futex(&o->l[0].word, FUTEX_WAIT, 0, &ts, NULL, 0) == 0,
+	       "the owner's death did not wake the pending lock's waiter: %s", strerror(errno));
+	EXPECT(wait_kid(kids[0], &st, __WALL) > 0 && is_exit(st, 0), "owner: %s", st_str(st));
+	EXPECT(o->l[0].word == 0, "the pending lock's word became %#x", o->l[0].word);
+	munmap(stack, 16 * PAGE);
+	munmap(o, PAGE);
+}
+
+/*
+ * Lists no C library would make: the exiting thread ends normally, the
+ * process and the kernel live on, and the walk does what Linux's does -
+ * a cycle is followed ROBUST_LIST_LIMIT times (each lock marked once),
+ * any fault or misaligned word ends the walk, and only the first
+ * ROBUST_LIST_LIMIT entries of a long list are looked at (list_op_pending
+ * still is).
+ */
+static void robust_bad_lists(void)
+{
+	char *stack = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct owner *o = owner_new();
+	size_t many_len = (ROBUST_LIST_LIMIT + 60) * sizeof(struct rlock);
+	struct rlock *order[NLOCKS];
+	void *hole = (void *)unmapped_word();
+	int st, n;
+
+	EXPECT(stack != MAP_FAILED && o, "mmap: %s", strerror(errno));
+
+	/* A lock whose link points at itself: marked, and the walk ends. */
+	o->l[0].own = 1;
+	o->reg = &o->head;
+	o->head.list.next = &o->l[0].node;
+	o->head.futex_offset = RL_OFFSET;
+	o->l[0].node.next = &o->l[0].node;
+	EXPECT(owner_run(o, stack, &st), "self loop: owner %s", st_str(st));
+	EXPECT(o->l[0].word == FUTEX_OWNER_DIED, "self loop: %#x, want OWNER_DIED", o->l[0].word);
+
+	/* Two locks in a cycle that never comes back to the head. */
+	memset(o, 0, sizeof(*o));
+	o->l[0].own = o->l[1].own = 1;
+	order[0] = &o->l[0];
+	order[1] = &o->l[1];
+	rl_link(o, order, 2);
+	o->l[1].node.next = &o->l[0].node;
+	EXPECT(owner_run(o, stack, &st), "cycle: owner %s", st_str(st));
+	EXPECT(o->l[0].word == FUTEX_OWNER_DIED && o->l[1].word == FUTEX_OWNER_DIED,
+	       "cycle: %#x %#x, want OWNER_DIED twice", o->l[0].word, o->l[1].word);
+
+	/* The head unmapped, a kernel address, misaligned; a link into a hole. */
+	void *heads[] = { hole, (void *)0xffff888000000000ul, (char *)&o->head + 1, NULL };
+
+	for (int i = 0; i < 4; i++) {
+		memset(o, 0, sizeof(*o));
+		o->l[0].own = o->l[1].own = 1;
+		order[0] = &o->l[0];
+		order[1] = &o->l[1];
+		rl_link(o, order, 2);
+		if (heads[i])
+			o->reg = heads[i];
+		else
+			o->l[0].node.next = hole;	/* lock 0, then a fault */
+		EXPECT(owner_run(o, stack, &st), "bad list %d: owner %s", i, st_str(st));
+		if (!heads[i])
+			EXPECT(o->l[0].word == FUTEX_OWNER_DIED && (o->l[1].word & FUTEX_TID_MASK),
+			       "link into a hole: %#x %#x, want lock 0 marked, lock 1 not",
+			       o->l[0].word, o->l[1].word);
+		else if (i < 2)
+			EXPECT((o->l[0].word & FUTEX_TID_MASK) && (o->l[1].word & FUTEX_TID_MASK),
+			       "bad head %d: a lock was marked (%#x %#x)", i, o->l[0].word,
+			       o->l[1].word);
+	}
+
+	/* A misaligned futex word ends the walk: nothing after it is marked. */
+	memset(o, 0, sizeof(*o));
+	o->l[0].own = o->l[1].own = 1;
+	order[0] = &o->l[0];
+	order[1] = &o->l[1];
+	rl_link(o, order, 2);
+	o->head.futex_offset = RL_OFFSET + 1;
+	o->head.list_op_pending = &o->l[1].node;
+	EXPECT(owner_run(o, stack, &st), "misaligned: owner %s", st_str(st));
+	EXPECT((o->l[0].word & FUTEX_TID_MASK) && (o->l[1].word & FUTEX_TID_MASK),
+	       "misaligned words: %#x %#x changed", o->l[0].word, o->l[1].word);
+
+	/* A list longer than the limit: the first ROBUST_LIST_LIMIT, and the pending one. */
+	memset(o, 0, sizeof(*o));
+	o->many = mmap(NULL, many_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	EXPECT(o->many != MAP_FAILED, "mmap: %s", strerror(errno));
+	o->nmany = ROBUST_LIST_LIMIT + 60;
+	o->head.list.next = &o->many[0].node;
+	for (int i = 0; i + 1 < o->nmany; i++)
+		o->many[i].node.next = &o->many[i + 1].node;
+	o->many[o->nmany - 1].node.next = &o->head.list;
+	o->head.futex_offset = RL_OFFSET;
+	o->head.list_op_pending = &o->many[o->nmany - 1].node;
+	o->reg = &o->head;
+	EXPECT(owner_run(o, stack, &st), "long list: owner %s", st_str(st));
+	n = 0;
+	while (n < o->nmany && o->many[n].word == FUTEX_OWNER_DIED)
+		n++;
+	EXPECT(n == ROBUST_LIST_LIMIT, "long list: the first %d locks marked, want %d", n,
+	       ROBUST_LIST_LIMIT);
+	for (int i = ROBUST_LIST_LIMIT; i < o->nmany - 1; i++)
+		EXPECT(o->many[i].word & FUTEX_TID_MASK, "long list: lock %d (past the limit) "
+		       "became %#x", i, o->many[i].word);
+	EXPECT(o->many[o->nmany - 1].word == FUTEX_OWNER_DIED,
+	       "long list: the pending lock is %#x, want OWNER_DIED", o->many[o->nmany - 1].word);
+	munmap(o->many, many_len);
+	munmap(stack, 16 * PAGE);
+	munmap(o, PAGE);
+}
+
+/* ---- robust pthread mutexes ---- */
+
+/* A robust mutex, process-shared if @pshared. 0 or the pthread error. */
+static int robust_mutex_init(pthread_mutex_t *m, int pshared)
+{
+	pthread_mutexattr_t a;
+	int e;
+
+	pthread_mutexattr_init(&a);
+	e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	if (!e && pshared)
+		e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	if (!e)
+		e = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return e;
+}
+
+/* The owner's death is seen, repaired and forgotten: EOWNERDEAD, consistent, then normal. */
+static int robust_mutex_recover(pthread_mutex_t *m, int got)
+{
+	if (got != EOWNERDEAD)
+		return got ? got : -1;
+	if (pthread_mutex_consistent(m) || pthread_mutex_unlock(m))
+		return -2;
+	if (pthread_mutex_lock(m) || pthread_mutex_unlock(m))
+		return -3;
+	return 0;
+}
+
+/* The state letter of thread @tid of this process, or 0. */
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static struct robust_threads {
+	pthread_mutex_t m;
+	volatile int locked, release;	/* the owner holds it; it may exit now */
+	volatile pid_t waiter_tid;
+	volatile int waiter_got;	/* what the waiter's lock returned */
+} rt;
+
+static void *robust_lock_and_exit(void *arg)
+{
+	(void)arg;
+	if (pthread_mutex_lock(&rt.m))
+		return NULL;
+	rt.locked = 1;
+	while (!rt.release)
+		usleep(1000);
+	pthread_exit(NULL);		/* still holding it */
+}
+
+static void *robust_waiter(void *arg)
+{
+	(void)arg;
+	rt.waiter_tid = (pid_t)syscall(SYS_gettid);
+	rt.waiter_got = pthread_mutex_lock(&rt.m);
+	if (rt.waiter_got == EOWNERDEAD && !pthread_mutex_consistent(&rt.m))
+		pthread_mutex_unlock(&rt.m);
+	return NULL;
+}
+
+/* A thread holding a robust mutex exits: the next lock returns EOWNERDEAD. */
+static void robust_mutex_owner_exits(void)
+{
+	pthread_t t;
+	int r;
+
+	memset(&rt, 0, sizeof(rt));
+	EXPECT_PT(robust_mutex_init(&rt.m, 0));
+	rt.release = 1;
+	EXPECT_PT(pthread_create(&t, NULL, robust_lock_and_exit, NULL));
+	EXPECT_PT(pthread_join(t, NULL));
+	EXPECT(rt.locked, "the thread did not get the mutex");
+	r = robust_mutex_recover(&rt.m, pthread_mutex_lock(&rt.m));
+	EXPECT(r == 0, "after the owner's exit: %d (%s)", r, r > 0 ? strerror(r) : "recovery");
+	pthread_mutex_destroy(&rt.m);
+}
+
+/* A thread already blocked in pthread_mutex_lock is woken by the owner's exit, with EOWNERDEAD. */
+static void robust_mutex_waiter_woken(void)
+{
+	pthread_t owner, waiter;
+
+	memset(&rt, 0, sizeof(rt));
+	EXPECT_PT(robust_mutex_init(&rt.m, 0));
+	EXPECT_PT(pthread_create(&owner, NULL, robust_lock_and_exit, NULL));
+	for (int i = 0; i < 5000 && !rt.locked; i++)
+		usleep(1000);
+	EXPECT(rt.locked, "the owner did not get the mutex");
+	rt.waiter_got = -1;
+	EXPECT_PT(pthread_create(&waiter, NULL, robust_waiter, NULL));
+	for (int i = 0; i < 5000 && (!rt.waiter_tid || thread_state(rt.waiter_tid) != 'S'); i++)
+		usleep(1000);
+	EXPECT(rt.waiter_tid && thread_state(rt.waiter_tid) == 'S',
+	       "the waiter never blocked in pthread_mutex_lock");
+	rt.release = 1;
+	EXPECT_PT(pthread_join(owner, NULL));
+	EXPECT_PT(pthread_join(waiter, NULL));
+	EXPECT(rt.waiter_got == EOWNERDEAD, "the waiter's lock returned %d (%s), want EOWNERDEAD",
+	       rt.waiter_got, rt.waiter_got > 0 ? strerror(rt.waiter_got) : "-");
+	EXPECT_PT(pthread_mutex_lock(&rt.m));
+	EXPECT_PT(pthread_mutex_unlock(&rt.m));
+	pthread_mutex_destroy(&rt.m);
+}
+
+/* Process-shared robust mutexes in MAP_SHARED memory, for a forked child. */
+static struct {
+	pthread_mutex_t m1, m2;		/* the child's main thread and second thread hold one each */
+	volatile int held;		/* how many the child holds */
+	volatile int waiter_got;
+	volatile pid_t waiter_tid;
+} *pm;
+
+static void *pm_lock_m2(void *arg)
+{
+	(void)arg;
+	if (!pthread_mutex_lock(&pm->m2))
+		__atomic_add_fetch(&pm->held, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void *pm_waiter(void *arg)
+{
+	(void)arg;
+	pm->waiter_tid = (pid_t)syscall(SYS_gettid);
+	pm->waiter_got = robust_mutex_recover(&pm->m1, pthread_mutex_lock(&pm->m1));
+	return NULL;
+}
+
+/*
+ * A child process whose two threads hold a robust mutex each is killed
+ * by SIGKILL: the kernel walks each thread's list. A thread of ours that
+ * was blocked on one is woken with EOWNERDEAD; the other is
+ * EOWNERDEAD for its next lock.
+ */
+static void robust_mutex_process_killed(void)
+{
+	pthread_t waiter;
+	pid_t pid;
+	int st, r;
+
+	pm = map_page(PROT_READ | PROT_WRITE, MAP_SHARED);
+	EXPECT(pm, "mmap: %s", strerror(errno));
+	EXPECT_PT(robust_mutex_init(&pm->m1, 1));
+	EXPECT_PT(robust_mutex_init(&pm->m2, 1));
+	pid = spawn();
+	if (pid == 0) {
+		pthread_t t;
+
+		if (pthread_mutex_lock(&pm->m1) || pthread_create(&t, NULL, pm_lock_m2, NULL))
+			_exit(2);
+		__atomic_add_fetch(&pm->held, 1, __ATOMIC_SEQ_CST);
+		for (;;)
+			pause();
+	}
+	EXPECT(pid > 0, "fork: %s", strerror(errno));
+	for (int i = 0; i < 5000 && pm->held < 2; i++)
+		usleep(1000);
+	EXPECT(pm->held == 2, "the child holds %d mutexes, want 2", pm->held);
+	pm->waiter_got = -100;
+	EXPECT_PT(pthread_create(&waiter, NULL, pm_waiter, NULL));
+	for (int i = 0; i < 5000 && (!pm->waiter_tid || thread_state(pm->waiter_tid) != 'S'); i++)
+		usleep(1000);
+	EXPECT(pm->waiter_tid && thread_state(pm->waiter_tid) == 'S',
+	       "the waiter never blocked in pthread_mutex_lock");
+	kill(pid, SIGKILL);
+	EXPECT(wait_kid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	       "child: %s", st_str(st));
+	EXPECT_PT(pthread_join(waiter, NULL));
+	EXPECT(pm->waiter_got == 0, "the blocked waiter: %d (%s), want EOWNERDEAD and recovery",
+	       pm->waiter_got, pm->waiter_got > 0 ? strerror(pm->waiter_got) : "-");
+	r = robust_mutex_recover(&pm->m2, pthread_mutex_lock(&pm->m2));
+	EXPECT(r == 0, "the second thread's mutex: %d (%s), want EOWNERDEAD and recovery", r,
+	       r > 0 ? strerror(r) : "-");
+	munmap((void *)pm, PAGE);
+}
+
 /* ---- random calls ---- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -1203,6 +1722,13 @@ int main(void)
 	CASE(clone_vm_private);
 	CASE(cleartid_wakes_waiter);
 	CASE(robust_list);
+	CASE(robust_exit_marks_locks);
+	CASE(robust_private_waiter_not_woken);
+	CASE(robust_pending_free_lock_wakes);
+	CASE(robust_bad_lists);
+	CASE(robust_mutex_owner_exits);
+	CASE(robust_mutex_waiter_woken);
+	CASE(robust_mutex_process_killed);
 	CASE(random_calls);
 	return ut_end();
 }

@@ -16,7 +16,11 @@
  * first; execve from a thread leaves one thread with the old pid; the
  * kernel clears and wakes the CLONE_CHILD_CLEARTID word; /proc/self/task
  * and "Threads:" list exactly the live threads; CPU affinity per thread;
- * FUTEX_WAIT/WAKE ping-pong; and creating and joining many threads.
+ * FUTEX_WAIT/WAKE ping-pong; creating and joining many threads; and
+ * wait4 across threads: any thread reaps a child forked by another, and
+ * sees the ptrace stops of another thread's tracee, but with __WNOTHREAD
+ * only its own children (forked, or inherited from a thread that exited)
+ * and tracees.
  *
  * Every case runs in a process of its own (CASE, thread_util.h), so a
  * crash or exit_group ends only that case. Threads here wait for each
@@ -37,6 +41,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -1184,6 +1189,207 @@ static void proc_stat_cpus(void)
 	       processes);
 }
 
+/* ---- wait4 across the threads of a process ---- */
+
+static volatile pid_t forked;		/* the child a thread forked */
+static volatile pid_t thread_waited;	/* what the thread's own waitpid returned */
+static volatile int thread_wait_st, thread_wait_err;
+
+/* Fork a child that exits with @code at once. */
+static pid_t fork_exiting(int code)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(code);
+	return pid;
+}
+
+/* Fork a child that exits 7, arrive, wait for "go", then waitpid it with __WNOTHREAD. */
+static void *forker_waits_own(void *arg)
+{
+	int st = -1;
+
+	forked = fork_exiting((int)(long)arg);
+	psem_post(&arrived, 1);
+	psem_wait(&go);
+	thread_waited = waitpid(forked, &st, __WNOTHREAD);
+	thread_wait_err = errno;
+	thread_wait_st = st;
+	return NULL;
+}
+
+/* Fork a child that exits with @arg, and leave: the thread is gone, its child is not. */
+static void *forker_leaves(void *arg)
+{
+	forked = fork_exiting((int)(long)arg);
+	return NULL;
+}
+
+static bool exited_with(int st, int code)
+{
+	return WIFEXITED(st) && WEXITSTATUS(st) == code;
+}
+
+/* Is @pid a zombie (state Z in /proc/PID/stat)? */
+static bool is_zombie(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/*
+ * A child forked by one thread is the process's child: another thread's
+ * wait4 reaps it while the forking thread is still there.
+ */
+static void wait_reaps_other_threads_child(void)
+{
+	pthread_t t;
+	int st = -1;
+
+	PSEM_SETUP();
+	forked = 0;
+	EXPECT_PT(pthread_create(&t, NULL, forker_waits_own, (void *)7l));
+	psem_wait(&arrived);
+	EXPECT(forked > 0, "fork in the thread: %s", strerror(errno));
+	EXPECT(waitpid(-1, &st, 0) == forked && exited_with(st, 7),
+	       "main's waitpid: %s, status %#x", strerror(errno), st);
+	psem_post(&go, 1);
+	EXPECT_PT(pthread_join(t, NULL));
+	EXPECT(thread_waited == -1 && thread_wait_err == ECHILD,
+	       "the forking thread's wait after main reaped: %d (%s)", (int)thread_waited,
+	       strerror(thread_wait_err));
+}
+
+/*
+ * With __WNOTHREAD a thread waits only for the children it forked: for
+ * main, a zombie forked by another thread is no child at all (ECHILD,
+ * even with WNOHANG), and its own child is found; the forking thread
+ * reaps the other.
+ */
+static void wnothread_own_children_only(void)
+{
+	pthread_t t;
+	pid_t mine;
+	int st = -1;
+
+	PSEM_SETUP();
+	forked = 0;
+	EXPECT_PT(pthread_create(&t, NULL, forker_waits_own, (void *)9l));
+	psem_wait(&arrived);
+	EXPECT(forked > 0, "fork in the thread: %s", strerror(errno));
+	/* Let it become a zombie first: then a wrong answer would be a reap. */
+	for (int i = 0; i < 5000 && !is_zombie(forked); i++)
+		usleep(1000);
+	EXPECT_ERRNO(waitpid(-1, &st, __WNOTHREAD | WNOHANG), ECHILD);
+	EXPECT_ERRNO(waitpid(forked, &st, __WNOTHREAD), ECHILD);
+	mine = fork_exiting(3);
+	EXPECT(mine > 0, "fork: %s", strerror(errno));
+	EXPECT(waitpid(-1, &st, __WNOTHREAD) == mine && exited_with(st, 3),
+	       "main's __WNOTHREAD wait for its own child: %s, status %#x", strerror(errno), st);
+	psem_post(&go, 1);
+	EXPECT_PT(pthread_join(t, NULL));
+	EXPECT(thread_waited == forked && exited_with(thread_wait_st, 9),
+	       "the forking thread's __WNOTHREAD wait: %d (%s), status %#x", (int)thread_waited,
+	       strerror(thread_wait_err), thread_wait_st);
+	EXPECT_ERRNO(waitpid(-1, &st, WNOHANG), ECHILD);
+}
+
+/*
+ * When the forking thread exits, its children pass to a live thread of
+ * the process (Linux's find_alive_thread): here main, whose __WNOTHREAD
+ * wait now reaps them.
+ */
+static void wnothread_inherits_exited_threads_children(void)
+{
+	pthread_t t;
+	int st = -1;
+
+	forked = 0;
+	EXPECT_PT(pthread_create(&t, NULL, forker_leaves, (void *)5l));
+	EXPECT_PT(pthread_join(t, NULL));
+	EXPECT(forked > 0, "fork in the thread: %s", strerror(errno));
+	/* pthread_join returns when the thread's tid word is cleared: just before it is gone. */
+	EXPECT(wait_tasks(1) == 1, "the forking thread is still listed in /proc/self/task");
+	EXPECT(waitpid(-1, &st, __WNOTHREAD) == forked && exited_with(st, 5),
+	       "main's __WNOTHREAD wait for the exited thread's child: %s, status %#x",
+	       strerror(errno), st);
+}
+
+/* The tracee pid for the ptrace case, and what its tracer thread saw. */
+static volatile pid_t tracee;
+static volatile long attach_ret, detach_ret;
+static volatile int attach_err;
+
+/* Attach to the tracee, arrive; on "go", detach it (only the tracer thread may). */
+static void *tracer_thread(void *arg)
+{
+	(void)arg;
+	attach_ret = ptrace(PTRACE_ATTACH, tracee, NULL, NULL);
+	attach_err = errno;
+	psem_post(&arrived, 1);
+	psem_wait(&go);
+	detach_ret = ptrace(PTRACE_DETACH, tracee, NULL, NULL);
+	return NULL;
+}
+
+/*
+ * A thread PTRACE_ATTACHes to a task that is not our child (a
+ * grandchild): another thread's wait4 sees its ptrace stop, though not
+ * with __WNOTHREAD (the tracer is another thread). The tracer thread
+ * detaches it.
+ */
+static void ptrace_stop_seen_by_other_thread(void)
+{
+	int p[2], st = -1;
+	pid_t mid, pid;
+	pthread_t t;
+
+	PSEM_SETUP();
+	EXPECT_OK(pipe(p));
+	mid = fork();
+	if (mid == 0) {
+		pid_t c = fork();
+
+		if (c == 0)
+			for (;;)
+				pause();
+		if (write(p[1], &c, sizeof(c)) != sizeof(c))
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	EXPECT(mid > 0, "fork: %s", strerror(errno));
+	EXPECT(read(p[0], &pid, sizeof(pid)) == sizeof(pid) && pid > 0, "no grandchild");
+	tracee = pid;
+	EXPECT_PT(pthread_create(&t, NULL, tracer_thread, NULL));
+	psem_wait(&arrived);
+	EXPECT(attach_ret == 0, "PTRACE_ATTACH from a thread: %s", strerror(attach_err));
+	EXPECT_ERRNO(waitpid(pid, &st, __WNOTHREAD | WNOHANG), ECHILD);
+	EXPECT(waitpid(pid, &st, 0) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
+	       "main's wait for the thread's tracee: %s, status %#x", strerror(errno), st);
+	EXPECT_ERRNO(ptrace(PTRACE_CONT, pid, NULL, NULL), ESRCH);	/* main is no tracer */
+	psem_post(&go, 1);
+	EXPECT_PT(pthread_join(t, NULL));
+	EXPECT(detach_ret == 0, "PTRACE_DETACH from the tracer thread failed");
+	kill(pid, SIGKILL);
+	kill(mid, SIGKILL);
+	EXPECT(waitpid(mid, &st, 0) == mid, "waitpid: %s", strerror(errno));
+}
+
 static int pinned_cpu, pinned_seen = -2, pinned_count;
 
 static void *pinned(void *arg)
@@ -1257,5 +1463,9 @@ int main(int argc, char **argv)
 	CASE(nproc);
 	CASE(proc_stat_cpus);
 	CASE(getcpu_pinned);
+	CASE(wait_reaps_other_threads_child);
+	CASE(wnothread_own_children_only);
+	CASE(wnothread_inherits_exited_threads_children);
+	CASE(ptrace_stop_seen_by_other_thread);
 	return ut_end();
 }
