@@ -726,7 +726,7 @@ static enum vm_fault_result sanitize_fault_flags(const struct vma *v, unsigned i
  *                  the page tables themselves (freed only under it, so a
  *                  cursor's slot pointer survives a sleep); a VMA's
  *                  anon_vma once set (anon_vma_prepare sets it once, under
- *                  mm->pgt.lock, whoever comes first; rmap.c)
+ *                  mm->pgt.upper_lock, whoever comes first; rmap.c)
  *   may change     any PTE, the moment the page-table lock is dropped: an
  *                  empty slot filled by another fault (finish_fault,
  *                  swapin, cow_copy and filemap_map_pages re-check it

@@ -110,7 +110,8 @@ struct page {
 	 * order, set once by the allocating kmalloc (the owner). */
 	unsigned int order;
 	/* PG_swapcache: the swap slot, under swap_map_lock.
-	 * A user pgd: its page-table pages, under that mm->pgt.lock. */
+	 * A user pgd: its page-table pages, under that mm->pgt.upper_lock
+	 * (or the whole tree). */
 	unsigned long private;
 };
 _Static_assert(sizeof(struct page) <= 80, "struct page grew: it costs 2% of RAM");

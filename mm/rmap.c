@@ -55,7 +55,7 @@
  * while it walks. One exception runs under the mmap lock held only for
  * reading: a fault's anon_vma_prepare, which several tasks of one mm may
  * run at once on one VMA, and which therefore sets vma->anon_vma (and
- * links the VMA's first chain) under mm->pgt.lock, checking it again
+ * links the VMA's first chain) under mm->pgt.upper_lock, checking it again
  * there. Reclaim (mm/vmscan.c) walks with no mmap lock and only
  * read-trylocks the mappers' mmap locks from inside the walk. Where these
  * locks sit among the others: the lock order in docs/locking.md.
@@ -163,7 +163,7 @@ static int avc_link(struct vma *v, struct anon_vma *av)
  * unless it has one. Returns 0 or -ENOMEM. Caller holds @v's mmap lock,
  * for reading is enough: faults of several tasks sharing the mm may
  * prepare the same VMA at once, so, as Linux's __anon_vma_prepare, the
- * new anon_vma is installed under @v's mm->pgt.lock (Linux's
+ * new anon_vma is installed under @v's mm->pgt.upper_lock (Linux's
  * page_table_lock) after checking again that nobody was first; a loser
  * frees what it allocated and uses the winner's. Allocates without
  * reclaim and takes only an uncontended new mutex: does not sleep in

@@ -46,8 +46,9 @@ enum mm_counter { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, NR_MM_
  */
 struct mm {
 	struct pgtable pgt;		/* its page tables: pgt.root = the pgd (set at creation,
-					 * then constant); pgt.lock (Linux's page_table_lock)
-					 * guards their entries, and a VMA's first anon_vma */
+					 * then constant); pgt's locks guard their entries
+					 * (arch/pgtable.h: whole, shared + PTE locks) and
+					 * pgt.upper_lock a VMA's first anon_vma */
 	struct vma_tree vmas;		/* write to change, read to look up */
 	struct rw_semaphore mmap_lock;	/* the mmap lock (below) */
 	int refcount;			/* atomic: tasks using it (vfork/CLONE_VM share) */

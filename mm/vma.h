@@ -143,7 +143,7 @@ struct vma {
 	struct mm *mm;			/* set at creation, then constant */
 	struct file *file;		/* NULL: anonymous (a reference when set); constant */
 	struct anon_vma *anon_vma;	/* write + root lock, or (NULL -> first one)
-					 * read + pgt.lock: where new anon pages go */
+					 * read + pgt.upper_lock: where new anon pages go */
 	struct list_head anon_vma_chain;	/* as anon_vma, + root locks: its AVCs (mm/rmap.h) */
 	const struct vm_operations *ops;	/* set once by vma_set_vm_ops() */
 	struct interval_tree_node shared_rb;	/* the file's i_mmap_lock: its i_mmap node */

@@ -224,14 +224,16 @@ BOOTS = (
                must_log=(r"^smp: 2 CPUs run tasks$",)),
     BootConfig("smp4", smp=4, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
-                         "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact"),
+                         "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact",
+                         "pte_cursor_split_locks_two_cpus"),
                must_log=(r"^smp: 4 CPUs run tasks$",)),
     # Eight CPUs on the older PC chipset (i440FX + PIIX3: the CD-ROM on IDE,
     # the scratch disk on a conventional PCI bus, PIIX4 ACPI; its MADT and
     # MSI-X work as on q35).
     BootConfig("smp8-pc", machine="pc", smp=8, slow=2.0, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
-                         "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact"),
+                         "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact",
+                         "pte_cursor_split_locks_two_cpus"),
                must_log=(r"^smp: 8 CPUs run tasks$",)),
     # Images with other command lines (see the Makefile): the kernel must
     # report an unhandled fault and panic, power off, and restart.

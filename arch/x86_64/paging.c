@@ -248,10 +248,22 @@ static void cursor_walk(struct pte_cursor *c)
 	c->end = ALIGN_DOWN(c->va, PMD_SIZE) + PMD_SIZE;
 }
 
-void pte_cursor_map(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
+static bool lock_whole_always(const struct pgtable *pgt);
+
+/* A cursor at @va of @pgt that will lock whole or shared (@how for the checker). */
+static void cursor_init(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va, bool whole,
+			enum lock_acquire how)
 {
 	c->pgt = pgt;
 	c->va = ALIGN_DOWN(va, PAGE_SIZE);
+	c->whole = whole || lock_whole_always(pgt);
+	c->how = how;
+	c->ptl = NULL;
+}
+
+void pte_cursor_map(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va)
+{
+	cursor_init(c, pgt, va, false, LOCK_ACQ_WAIT);
 	cursor_walk(c);
 }
 
@@ -327,7 +339,7 @@ static void cursor_ptl_lock(struct pte_cursor *c)
 	c->ptl = ptl_of(c->pte);
 	atomic_count_spin_enter();
 	if (lock_order_checked())
-		lock_order_acquire((const void *)c->ptl, &ptl_dep, LOCK_ACQ_WAIT, 0);
+		lock_order_acquire((const void *)c->ptl, &ptl_dep, c->how, 0);
 	if (__atomic_exchange_n(c->ptl, 1, __ATOMIC_ACQUIRE))
 		__spin_wait_contended(c->ptl, &ptl_dep);
 }
@@ -361,11 +373,9 @@ static void cursor_lock_at(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va
 			   bool whole, enum lock_acquire how)
 {
 	c->irq = arch_irq_save();
-	c->whole = whole || lock_whole_always(pgt);
-	c->ptl = NULL;
-	c->pgt = pgt;
+	cursor_init(c, pgt, va, whole, how);
 	cursor_lock_tree(c, how);
-	pte_cursor_map(c, pgt, va);
+	cursor_walk(c);
 	if (c->pte && !c->whole)
 		cursor_ptl_lock(c);
 }
@@ -399,7 +409,7 @@ void pte_cursor_relock(struct pte_cursor *c)
 {
 	c->irq = arch_irq_save();
 	c->ptl = NULL;
-	cursor_lock_tree(c, LOCK_ACQ_WAIT);
+	cursor_lock_tree(c, c->how);
 	if (!c->pte)
 		cursor_walk(c);		/* a hole may have been filled meanwhile */
 	if (c->pte && !c->whole)

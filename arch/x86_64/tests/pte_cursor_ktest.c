@@ -1,15 +1,22 @@
 /*
  * pte_cursor_ktest.c - contract tests for the page-table cursor and the
- * per-address-space page-table lock (arch/pgtable.h), on a throw-away user
- * pgd that no task runs on: what a cursor reads in a hole, after an
- * install, a protect, a flag clear and a clear; swap entries; stepping
- * and moving inside one page table without a walk; skipping holes; the
- * soft-dirty bit through protect, PROT_NONE, swap entries and clears.
+ * page-table locks (arch/pgtable.h), on a throw-away user pgd that no task
+ * runs on: what a cursor reads in a hole, after an install, a protect, a
+ * flag clear and a clear; swap entries; stepping and moving inside one
+ * page table without a walk; skipping holes; the soft-dirty bit through
+ * protect, PROT_NONE, swap entries and clears; split PTE locks (one per
+ * table, held by two CPUs at once) and the whole-tree lock.
  */
 #include "kernel/ktest.h"
 #include "kernel/errno.h"
+#include "kernel/sched.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
 #include "mm/page_alloc.h"
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <arch/pgtable.h>
+#include <arch/tlb.h>
 
 #define TEST_VA		0x40000000ul		/* 1 GiB: 2 MiB aligned, user half */
 
@@ -213,6 +220,125 @@ KTEST(pte_cursor_softdirty)
 	KT_ASSERT_EQ(pte_cursor_clear_flags(&c, MMU_SOFTDIRTY), 0);
 	pte_cursor_clear(&c, PTE_NOFLUSH);
 	pte_cursor_unlock(&c);
+	arch_free_user_tables(&pgt, 0, USER_END, 0, USER_END);
+	arch_pgd_destroy(&pgt);
+	free_page(pg);
+	return KT_PASS;
+}
+
+/*
+ * Split PTE locks: each page table of a user tree has its own lock, which
+ * a cursor takes with the tree shared; a whole-tree holder gets in only
+ * when no cursor is inside.
+ */
+KTEST(pte_cursor_split_locks)
+{
+	struct page *pg = alloc_page(GFP_ZERO);
+	volatile uint32_t *first;
+	struct pgtable pgt;
+	struct pte_cursor a;
+	struct pte_val v;
+	unsigned long irq;
+
+	KT_ASSERT(pg != NULL);
+	KT_ASSERT_EQ(arch_pgd_create(&pgt), 0);
+	pte_cursor_lock(&a, &pgt, TEST_VA);
+	KT_ASSERT(a.ptl == NULL);		/* a hole: no table, no PTE lock */
+	KT_ASSERT_EQ(pte_cursor_set_page(&a, page_to_phys(pg), MMU_USER), 0);
+	KT_ASSERT(a.ptl != NULL && *a.ptl);	/* the new table's lock, taken */
+	KT_ASSERT(!spin_is_locked(&pgt.lock));	/* the tree is only shared */
+	KT_ASSERT_EQ(pgt.readers, 1);
+	first = a.ptl;
+	pte_cursor_unlock(&a);
+	KT_ASSERT(!*first && pgt.readers == 0);
+	/* The next 2 MiB: another table, another lock. */
+	pte_cursor_lock(&a, &pgt, TEST_VA + PMD_SIZE);
+	KT_ASSERT_EQ(pte_cursor_set_page(&a, page_to_phys(pg), MMU_USER), 0);
+	KT_ASSERT(a.ptl != NULL && *a.ptl && a.ptl != first && !*first);
+	KT_ASSERT_EQ(arch_pgd_nr_tables(&pgt), 4);	/* PDPT, PD, two PTs */
+	pte_cursor_clear(&a, PTE_FLUSH);
+	pte_cursor_unlock(&a);
+	/* Relocking an unlocked cursor finds its table's lock again. */
+	pte_cursor_map(&a, &pgt, TEST_VA);
+	pte_cursor_relock(&a);
+	KT_ASSERT(a.ptl == first && *first);
+	KT_ASSERT_EQ(pte_cursor_get(&a, &v), PTE_KIND_PAGE);
+	pte_cursor_clear(&a, PTE_FLUSH);
+	pte_cursor_unlock(&a);
+	/* The whole tree: no cursor inside, so it is ours at once. */
+	irq = pgt_lock_all(&pgt);
+	KT_ASSERT(spin_is_locked(&pgt.lock) && pgt.readers == 0);
+	pgt_unlock_all(&pgt, irq);
+	arch_free_user_tables(&pgt, 0, USER_END, 0, USER_END);
+	KT_ASSERT_EQ(arch_pgd_nr_tables(&pgt), 0);
+	arch_pgd_destroy(&pgt);
+	free_page(pg);
+	return KT_PASS;
+}
+
+/* Two CPUs, one tree: a kernel thread holds a cursor on one table... */
+static struct {
+	struct pgtable *pgt;
+	volatile int holding, release, done;
+} split;
+
+static int split_holder(void *arg)
+{
+	struct pte_cursor c;
+
+	(void)arg;
+	pte_cursor_lock(&c, split.pgt, TEST_VA);
+	split.holding = 1;
+	while (!split.release) {		/* interrupts off: answer shootdowns */
+		tlb_ipi_poll();
+		arch_cpu_relax();
+	}
+	pte_cursor_unlock(&c);
+	split.done = 1;
+	return 0;
+}
+
+/*
+ * ... while this CPU locks and changes another table of the same tree. With
+ * one lock per tree this would spin until the harness's timeout.
+ */
+KTEST(pte_cursor_split_locks_two_cpus)
+{
+	struct page *pg = alloc_page(GFP_ZERO);
+	struct pgtable pgt;
+	struct pte_cursor b;
+	uint64_t deadline;
+
+	if (sched_nr_cpus() < 2) {
+		if (pg)
+			free_page(pg);
+		KT_SKIP("one CPU runs tasks");
+	}
+	KT_ASSERT(pg != NULL);
+	KT_ASSERT_EQ(arch_pgd_create(&pgt), 0);
+	pte_cursor_lock(&b, &pgt, TEST_VA);		/* both tables exist first */
+	KT_ASSERT_EQ(pte_cursor_set_page(&b, page_to_phys(pg), MMU_USER), 0);
+	pte_cursor_unlock(&b);
+	split = (typeof(split)){ .pgt = &pgt };
+	/* Not on this CPU: the test runs on CPU 0's idle task, which a holder
+	 * spinning there with interrupts off would never let back in. */
+	KT_ASSERT(!IS_ERR(kthread_create_on("split-holder", split_holder, NULL,
+					    1ull << (this_cpu()->index ? 0 : 1))));
+	deadline = clock_ns() + 30ull * 1000000000;
+	while (!split.holding && clock_ns() < deadline)
+		schedule();
+	KT_ASSERT(split.holding);
+	pte_cursor_lock(&b, &pgt, TEST_VA + PMD_SIZE);
+	KT_ASSERT_EQ(pte_cursor_set_page(&b, page_to_phys(pg), MMU_USER), 0);
+	pte_cursor_clear(&b, PTE_FLUSH);
+	pte_cursor_unlock(&b);
+	KT_ASSERT(!split.done);			/* the holder held on all along */
+	split.release = 1;
+	while (!split.done)
+		schedule();
+	pte_cursor_lock(&b, &pgt, TEST_VA);
+	pte_cursor_clear(&b, PTE_FLUSH);
+	pte_cursor_unlock(&b);
 	arch_free_user_tables(&pgt, 0, USER_END, 0, USER_END);
 	arch_pgd_destroy(&pgt);
 	free_page(pg);

@@ -170,6 +170,7 @@ struct pte_cursor {
 	unsigned long irq;	/* interrupt state to restore at unlock */
 	volatile uint32_t *ptl;	/* the PTE lock held (shared, in a table), or NULL */
 	bool whole;		/* holds the whole tree (pgt->lock), not shared */
+	enum lock_acquire how;	/* nested or not, for the lock-order checker */
 };
 
 /* What a 4 KiB PTE holds, decoded (pte_cursor_get()). */

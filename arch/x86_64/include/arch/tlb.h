@@ -49,7 +49,7 @@ struct tlb_batch {
 /*
  * A PTE of @pgt lost its page or its write permission (@writable: it was
  * writable or dirty, so a stale entry may still write the page). Caller
- * holds @pgt->lock and made the change just before; never sleeps. Marks
+ * holds the PTE's lock (a cursor) and made the change just before; never sleeps. Marks
  * @pgt for tlb_flush_batched_pending(); @pgt must stay alive until the
  * batch is flushed (reclaim holds the mm's mmap lock and a pin).
  */
@@ -70,7 +70,7 @@ void tlb_batch_flush(struct tlb_batch *b);
 void tlb_batch_flush_dirty(struct tlb_batch *b);
 /*
  * Someone (reclaim) changed PTEs of @pgt and deferred the flush: flush all
- * of @pgt now. Called, with @pgt->lock held, by whoever is about to act
+ * of @pgt now. Called, holding the PTE's lock (or none), by whoever is about to act
  * on a PTE it read (a fault, a zap, MADV_*) and must not meet a stale
  * entry of it on another CPU (Linux's flush_tlb_batched_pending).
  */
