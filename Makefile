@@ -100,8 +100,8 @@ FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) $(KARGS) -- --seed $(SEED
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
 BENCH_ARGS          ?= $(if $(QUICK),--quick,--size 64)
 BENCH_PROFILE       := $(if $(PROFILE),profile=$(PROFILE))
-BENCH_KCMDLINE      := lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) $(if $(PROFILE),--profile)
-BENCHSMP_KCMDLINE   := lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) --smp $(if $(PROFILE),--profile)
+BENCH_KCMDLINE      := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) $(if $(PROFILE),--profile))
+BENCHSMP_KCMDLINE   := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) --smp $(if $(PROFILE),--profile))
 BENCHSMOKE_KCMDLINE := lockcheck=off $(SLEEPCHECK_KCMDLINE) init=/bench/mmbench -- --quick
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),

@@ -2,15 +2,19 @@
  * vmstat.c - the global memory counters of mm/vmstat.h and their names as
  * /proc/meminfo and /proc/vmstat print them.
  *
- * The counters need no lock: every update is one relaxed atomic add
- * (mod_vm_stat, count_vm_event in vmstat.h), and a reader only wants a
- * recent value, never a consistent snapshot across counters. Linux keeps
- * per-CPU deltas folded in periodically to spare the cache line; with a
- * handful of CPUs one shared array is cheap enough and exact.
+ * The counters need no lock: every update is one relaxed atomic add to
+ * the updating CPU's own slot (mod_vm_stat, count_vm_event in vmstat.h),
+ * and a reader sums the slots, wanting only a recent value, never a
+ * consistent snapshot across counters. Per CPU because a fault bumps
+ * several counters: one shared array would be a cache line that every
+ * CPU faulting at once takes from the others (under TCG a host atomic
+ * across host cores, each time). Linux keeps per-CPU deltas too, folded
+ * in periodically; summing at read time is exact and cheap enough for
+ * /proc and tests, the only readers.
  *
- * A state counter may briefly read negative when a decrement on one CPU
- * lands before the matching increment on another; read_vm_stat() clamps
- * it to 0. Events only grow (wrapping after 2^64 is not a concern).
+ * A state counter's sum may briefly read negative when a decrement on one
+ * CPU lands before the matching increment on another; read_vm_stat()
+ * clamps it to 0. Events only grow (wrapping after 2^64 is not a concern).
  *
  * Adding a counter: add the enum entry in vmstat.h, then its name here.
  * The designated initialisers keep the two in step, and a missing name
@@ -19,8 +23,25 @@
  */
 #include "mm/vmstat.h"
 
-long vm_stat[NR_VM_STAT_ITEMS];			/* pages in each state; atomic */
-unsigned long vm_events[NR_VM_EVENT_ITEMS];	/* events since boot; atomic */
+struct vm_counts vm_counts[MAX_CPUS];		/* each CPU's; atomic adds */
+
+long read_vm_stat(enum vm_stat_item i)
+{
+	long v = 0;
+
+	for (unsigned int c = 0; c < MAX_CPUS; c++)
+		v += __atomic_load_n(&vm_counts[c].stat[i], __ATOMIC_RELAXED);
+	return v < 0 ? 0 : v;
+}
+
+unsigned long read_vm_event(enum vm_event_item i)
+{
+	unsigned long v = 0;
+
+	for (unsigned int c = 0; c < MAX_CPUS; c++)
+		v += __atomic_load_n(&vm_counts[c].events[i], __ATOMIC_RELAXED);
+	return v;
+}
 
 /* /proc/vmstat names of the state counters (meminfo has its own labels). */
 const char *const vm_stat_names[NR_VM_STAT_ITEMS] = {

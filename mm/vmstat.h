@@ -2,14 +2,15 @@
  * vmstat.h - global memory counters: page states (what memory holds now,
  * for /proc/meminfo) and events (what happened, for /proc/vmstat).
  *
- * Both are plain arrays of atomics indexed by an enum; the names the /proc
- * files print are in vm_stat_names[] / vm_event_names[] (mm/vmstat.c). The
- * Linux names are used where Linux has the counter.
+ * Both are counted per CPU and summed when read (mm/vmstat.c says why);
+ * the names the /proc files print are in vm_stat_names[] /
+ * vm_event_names[]. The Linux names are used where Linux has the counter.
  */
 #ifndef MM_VMSTAT_H
 #define MM_VMSTAT_H
 
 #include "kernel/types.h"
+#include <arch/percpu.h>
 
 /* Pages currently in a state (meminfo). */
 enum vm_stat_item {
@@ -62,26 +63,34 @@ enum vm_event_item {
 	NR_VM_EVENT_ITEMS
 };
 
-extern long vm_stat[NR_VM_STAT_ITEMS];
-extern unsigned long vm_events[NR_VM_EVENT_ITEMS];
+/* One CPU's counts, on cache lines of its own. */
+struct vm_counts {
+	long stat[NR_VM_STAT_ITEMS];		/* this CPU's share; may be negative */
+	unsigned long events[NR_VM_EVENT_ITEMS];
+} __attribute__((aligned(64)));
+
+extern struct vm_counts vm_counts[MAX_CPUS];
 extern const char *const vm_stat_names[NR_VM_STAT_ITEMS];
 extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
 
+/*
+ * A relaxed atomic add to this CPU's slot: another CPU only reads it, and a
+ * task that migrates between finding the slot and adding still adds
+ * atomically (to the CPU it left).
+ */
 static inline void mod_vm_stat(enum vm_stat_item i, long delta)
 {
-	__atomic_add_fetch(&vm_stat[i], delta, __ATOMIC_RELAXED);
-}
-
-static inline long read_vm_stat(enum vm_stat_item i)
-{
-	long v = __atomic_load_n(&vm_stat[i], __ATOMIC_RELAXED);
-
-	return v < 0 ? 0 : v;
+	__atomic_add_fetch(&vm_counts[this_cpu()->index].stat[i], delta, __ATOMIC_RELAXED);
 }
 
 static inline void count_vm_event(enum vm_event_item i)
 {
-	__atomic_add_fetch(&vm_events[i], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&vm_counts[this_cpu()->index].events[i], 1, __ATOMIC_RELAXED);
 }
+
+/* The sum over CPUs (0 if a decrement elsewhere ran ahead of its increment). */
+long read_vm_stat(enum vm_stat_item i);
+/* Events since boot, summed over CPUs. */
+unsigned long read_vm_event(enum vm_event_item i);
 
 #endif

@@ -59,7 +59,7 @@ int proc_show_vmstat(struct proc_buf *b, const struct proc_ctx *unused)
 		proc_printf(b, "%s %ld\n", vm_stat_names[i], read_vm_stat(i));
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		proc_printf(b, "%s %lu\n", vm_event_names[i],
-			    __atomic_load_n(&vm_events[i], __ATOMIC_RELAXED));
+			    read_vm_event(i));
 	/* Linux's names: shootdown requests sent, and the IPIs they took (tlb.c). */
 	proc_printf(b, "nr_tlb_remote_flush %lu\n",
 		    __atomic_load_n(&tlb_stat_shootdowns, __ATOMIC_RELAXED));

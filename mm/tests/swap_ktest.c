@@ -353,7 +353,7 @@ KTEST(swap_shmem_out_and_back)
 	KT_ASSERT_EQ(inode->swapped, n);
 	KT_ASSERT(page_tree_lookup(&inode->pages, 3) == NULL);
 	KT_ASSERT(page_tree_is_swap(page_tree_load(&inode->pages, 3)));
-	in0 = vm_events[PSWPIN];
+	in0 = read_vm_event(PSWPIN);
 	for (unsigned long i = 0; i < n / 2; i++) {
 		p = shmem_get_page(inode, i, SGP_CACHE);
 		KT_ASSERT(!IS_ERR(p));
@@ -362,7 +362,7 @@ KTEST(swap_shmem_out_and_back)
 		KT_ASSERT(page_test_flag(p, PG_dirty) && page_test_flag(p, PG_lru));
 		put_page(p);
 	}
-	KT_ASSERT_EQ(vm_events[PSWPIN] - in0, n / 2);
+	KT_ASSERT_EQ(read_vm_event(PSWPIN) - in0, n / 2);
 	KT_ASSERT_EQ(inode->swapped, n / 2);
 	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);	/* shmem_unuse: the rest */
 	KT_ASSERT_EQ(inode->swapped, 0);

@@ -347,12 +347,12 @@ KTEST(vm_munmap_gathers_tlb_flushes)
 	mmap_write_unlock(mm);
 	for (unsigned long i = 0; i < pages; i++)
 		KT_ASSERT_EQ(vm_fault(mm, BASE + i * PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
-	flushes = vm_events[TLB_FLUSH];
+	flushes = read_vm_event(TLB_FLUSH);
 	mmap_write_lock(mm);
 	KT_ASSERT_EQ(vm_munmap_locked(mm, BASE, pages * PAGE_SIZE), 0);
 	mmap_write_unlock(mm);
 	/* 100 pages: one range flush (the gather overflows past 64), not 100. */
-	KT_ASSERT_EQ(vm_events[TLB_FLUSH] - flushes, 1);
+	KT_ASSERT_EQ(read_vm_event(TLB_FLUSH) - flushes, 1);
 	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);
 	mm_put(mm);
 	KT_ASSERT_EQ(pmm_free_pages(), free_before);
