@@ -80,6 +80,7 @@
 #include "mm/vmstat.h"
 #include <arch/pgtable.h>
 #include <arch/tlb.h>
+#include <arch/page.h>
 
 struct page *zero_page;
 
@@ -374,7 +375,7 @@ static enum vm_fault_result cow_copy(struct vm_fault *vmf, const struct pte_val 
 	pte_cursor_unlock(&vmf->pte);
 	copy = new_anon_page(v, vmf->address, is_zero_page(old));
 	if (copy && !is_zero_page(old))
-		memcpy(page_address(copy), page_address(old), PAGE_SIZE);
+		copy_pages(page_address(copy), page_address(old), PAGE_SIZE);
 	pte_cursor_relock(&vmf->pte);
 	if (!copy || pte_cursor_get(&vmf->pte, &now) != PTE_KIND_PAGE ||
 	    !pte_val_same(&now, seen)) {
@@ -628,7 +629,7 @@ static enum vm_fault_result cow_file_page(struct vm_fault *vmf)
 		put_page(vmf->page);
 		return VM_FAULT_OOM;
 	}
-	memcpy(page_address(copy), page_address(vmf->page), PAGE_SIZE);
+	copy_pages(page_address(copy), page_address(vmf->page), PAGE_SIZE);
 	put_page(vmf->page);
 	count_vm_event(COW_FAULT);
 	vmf->page = copy;

@@ -59,6 +59,7 @@
 #include "mm/fail_alloc.h"
 #include "mm/oom.h"
 #include "mm/vmscan.h"
+#include <arch/page.h>
 
 struct page *memmap;
 pfn_t max_pfn;
@@ -158,7 +159,7 @@ static void scrub_free_memory(void)
 		while ((p = alloc_pages(0, order))) {
 			/* With debug_alloc the free below writes the poison. */
 			if (!debug_alloc_on())
-				memset(page_address(p), 0, PAGE_SIZE << order);
+				clear_pages(page_address(p), PAGE_SIZE << order);
 			p->order = order;
 			*(struct page **)page_address(p) = head;
 			head = p;
@@ -399,7 +400,7 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 	if (p && debug_alloc_on())
 		debug_page_alloc(p, order);	/* before GFP_ZERO clears the evidence */
 	if (p && (gfp & GFP_ZERO))
-		memset(page_address(p), 0, PAGE_SIZE << order);
+		clear_pages(page_address(p), PAGE_SIZE << order);
 	return p;
 }
 

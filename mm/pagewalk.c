@@ -32,6 +32,7 @@
 #include "kernel/errno.h"
 #include <arch/pgtable.h>
 #include <arch/tlb.h>
+#include <arch/page.h>
 
 /* Called for every non-empty PTE; non-zero stops the walk and is returned. */
 typedef int (*pte_fn)(struct pte_cursor *c, const struct pte_val *pv, void *arg);
@@ -353,7 +354,7 @@ static int copy_pinned_one(struct pte_cursor *d, struct page *p, struct vma *v,
 	if (!copy)
 		return -EAGAIN;
 	*prealloc = NULL;
-	memcpy(page_address(copy), page_address(p), PAGE_SIZE);
+	copy_pages(page_address(copy), page_address(p), PAGE_SIZE);
 	page_set_flag(copy, PG_anon);
 	page_set_anon_rmap(copy, v, d->va);
 	count_vm_event(PGALLOC);

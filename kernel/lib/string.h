@@ -4,7 +4,7 @@
  * Pure C with no kernel dependencies, so tests/host can compile string.c
  * unchanged. The kernel is built without SSE, so these are plain loops and
  * "rep movs/stos" idioms left to the compiler; performance-critical page
- * clearing lives in arch code (see arch/x86_64/include/arch/page.h).
+ * clearing and copying live in arch code (arch/x86_64/include/arch/page.h).
  */
 #ifndef KERNEL_LIB_STRING_H
 #define KERNEL_LIB_STRING_H
