@@ -34,10 +34,12 @@
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "kernel/wait.h"
 #include "mm/buddy.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include <arch/memlayout.h>
+#include <arch/pgtable.h>
 #include <arch/trap.h>
 
 #define PROFILE_MAX_SHIFT	12
@@ -45,9 +47,10 @@
 #define LOCK_STAT_SLOTS		128	/* lock classes counted (power of 2) */
 #define LOCK_STAT_SHOW_MAX	20
 
-static uint32_t *prof_hits;		/* NULL: profiling is off */
+static uint32_t *prof_hits;		/* NULL: profiling is off; set once */
+static struct mutex prof_start_lock = MUTEX_INIT(prof_start_lock);
 static unsigned long prof_buckets;
-static unsigned int prof_shift;
+static unsigned int prof_shift, prof_order;	/* set with prof_hits */
 static uint64_t prof_user, prof_kernel;
 
 /* One lock class's waits; key 0: a free slot. */
@@ -92,40 +95,64 @@ void __spin_wait_contended(volatile uint32_t *word, const struct lockdep_map *de
 			spins++;
 		}
 	} while (__atomic_exchange_n(word, 1, __ATOMIC_ACQUIRE));
-	if (prof_hits && (s = lock_stat_slot(dep))) {
+	if (READ_ONCE(prof_hits) && (s = lock_stat_slot(dep))) {
 		__atomic_add_fetch(&s->waits, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&s->spins, spins, __ATOMIC_RELAXED);
 	}
 }
 
+/*
+ * Allocate the counters for buckets of 2^@shift bytes and turn profiling
+ * on. @boot: from profile_init, before any task exists (no mutex needed,
+ * nor possible yet).
+ */
+static int profile_start(unsigned long shift, bool boot)
+{
+	unsigned long text = (unsigned long)(__text_end - __text_start), buckets;
+	unsigned int order = 0, sh;
+	struct page *p;
+	int err = 0;
+
+	sh = (unsigned int)MIN(MAX(shift, 2ul), (unsigned long)PROFILE_MAX_SHIFT);
+	buckets = (text >> sh) + 1;
+	while ((PAGE_SIZE << order) < buckets * sizeof(*prof_hits) && order < MAX_ORDER)
+		order++;
+	if (!boot)
+		mutex_lock(&prof_start_lock);
+	if (prof_hits)
+		goto out;			/* someone was first */
+	if ((PAGE_SIZE << order) < buckets * sizeof(*prof_hits) ||
+	    !(p = alloc_pages(GFP_ZERO, order))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	prof_shift = sh;
+	prof_buckets = buckets;
+	prof_order = order;
+	/* Shift and buckets first: a tick that sees the pointer sees them. */
+	__atomic_store_n(&prof_hits, (uint32_t *)page_address(p), __ATOMIC_RELEASE);
+	printk("profile: %lu buckets of %u bytes of kernel text\n", buckets, 1u << sh);
+out:
+	if (!boot)
+		mutex_unlock(&prof_start_lock);
+	return err;
+}
+
 void profile_init(void)
 {
-	unsigned long shift, text = (unsigned long)(__text_end - __text_start);
-	unsigned int order = 0;
-	struct page *p;
+	unsigned long shift;
 
-	if (!cmdline_get_ulong("profile", &shift))
-		return;
-	prof_shift = (unsigned int)MIN(MAX(shift, 2ul), (unsigned long)PROFILE_MAX_SHIFT);
-	prof_buckets = (text >> prof_shift) + 1;
-	while ((PAGE_SIZE << order) < prof_buckets * sizeof(*prof_hits) && order < MAX_ORDER)
-		order++;
-	if ((PAGE_SIZE << order) < prof_buckets * sizeof(*prof_hits) ||
-	    !(p = alloc_pages(GFP_ZERO, order))) {
-		printk("profile: no room for %lu counters; profiling off\n", prof_buckets);
-		return;
-	}
-	prof_hits = page_address(p);
-	printk("profile: %lu buckets of %u bytes of kernel text\n", prof_buckets,
-	       1u << prof_shift);
+	if (cmdline_get_ulong("profile", &shift) && profile_start(shift, true))
+		printk("profile: no room for the counters; profiling off\n");
 }
 
 void profile_tick(void)
 {
 	struct trap_frame *tf = get_irq_regs();
+	uint32_t *hits = __atomic_load_n(&prof_hits, __ATOMIC_ACQUIRE);
 	uint64_t ip;
 
-	if (!prof_hits || !tf)
+	if (!hits || !tf)
 		return;
 	if (trap_from_user(tf)) {
 		__atomic_add_fetch(&prof_user, 1, __ATOMIC_RELAXED);
@@ -134,7 +161,7 @@ void profile_tick(void)
 	ip = tf->rip - (uint64_t)__text_start;
 	if (ip >> prof_shift >= prof_buckets)
 		return;			/* not kernel text (a trampoline) */
-	__atomic_add_fetch(&prof_hits[ip >> prof_shift], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&hits[ip >> prof_shift], 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&prof_kernel, 1, __ATOMIC_RELAXED);
 }
 
@@ -215,13 +242,16 @@ int proc_show_profile(struct proc_buf *b, const struct proc_ctx *unused)
 	int n;
 
 	(void)unused;
-	if (!prof_hits) {
-		proc_printf(b, "profiling is off: boot with profile=SHIFT\n");
-		return 0;
-	}
 	fns = kmalloc(max * sizeof(*fns), 0);
 	if (!fns)
 		return -ENOMEM;
+	mutex_lock(&prof_start_lock);		/* keeps the counters from going */
+	if (!prof_hits) {
+		mutex_unlock(&prof_start_lock);
+		kfree(fns);
+		proc_printf(b, "profiling is off: boot with profile=SHIFT, or write SHIFT here\n");
+		return 0;
+	}
 	user = __atomic_load_n(&prof_user, __ATOMIC_RELAXED);
 	kernel = __atomic_load_n(&prof_kernel, __ATOMIC_RELAXED);
 	n = prof_collect(fns, max);
@@ -230,17 +260,53 @@ int proc_show_profile(struct proc_buf *b, const struct proc_ctx *unused)
 		proc_printf(b, "%8lu %5lu.%lu%% %s\n", fns[i].hits,
 			    fns[i].hits * 100 / (user + kernel),
 			    fns[i].hits * 1000 / (user + kernel) % 10, fns[i].name);
+	mutex_unlock(&prof_start_lock);
 	kfree(fns);
 	lock_stat_show(b);
 	return 0;
 }
 
+/*
+ * Turn profiling off and free the counters. A tick may have loaded the
+ * pointer just before it went: a flush of every CPU's TLB is answered by
+ * each CPU only between interrupt handlers or in a spin-wait, never
+ * between profile_tick()'s load and its increment, so once it returns no
+ * tick still holds the old pointer.
+ */
+static int profile_stop(void)
+{
+	uint32_t *hits;
+
+	mutex_lock(&prof_start_lock);
+	hits = prof_hits;
+	__atomic_store_n(&prof_hits, NULL, __ATOMIC_RELEASE);
+	mutex_unlock(&prof_start_lock);
+	if (!hits)
+		return 0;
+	arch_flush_tlb_all();
+	free_pages(virt_to_page(hits), prof_order);
+	return 0;
+}
+
 int profile_reset(const char *req)
 {
-	(void)req;
-	if (!prof_hits)
-		return -EINVAL;
-	memset(prof_hits, 0, prof_buckets * sizeof(*prof_hits));
+	unsigned long shift = 0;
+
+	if (!strcmp(req, "off") || !strcmp(req, "off\n"))
+		return profile_stop();
+
+	if (!__atomic_load_n(&prof_hits, __ATOMIC_ACQUIRE)) {
+		/* Off: a number turns it on, as profile=SHIFT would have. */
+		for (; *req >= '0' && *req <= '9' && shift < 100; req++)
+			shift = shift * 10 + (unsigned long)(*req - '0');
+		if (!shift || (*req && *req != '\n'))
+			return -EINVAL;
+		return profile_start(shift, false);
+	}
+	mutex_lock(&prof_start_lock);
+	if (prof_hits)
+		memset(prof_hits, 0, prof_buckets * sizeof(*prof_hits));
+	mutex_unlock(&prof_start_lock);
 	for (unsigned int i = 0; i < LOCK_STAT_SLOTS; i++) {
 		__atomic_store_n(&lock_stats[i].waits, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&lock_stats[i].spins, 0, __ATOMIC_RELAXED);

@@ -5,7 +5,10 @@
  * (HZ times a second) counts the instruction it interrupted: kernel code
  * in a bucket of 2^SHIFT bytes of kernel text, user code in one "user"
  * count. /proc/profile shows the counts summed per function, most
- * sampled first; writing anything to it starts the counts again.
+ * sampled first, and the lock classes that were waited for; writing
+ * anything to it starts the counts again. Without profile=, writing SHIFT
+ * to it turns profiling on, and writing "off" turns it off and frees the
+ * counters (Pagoda's extensions: Linux only has the boot parameter). Tests: user/tests/vm_proc_test.c (profile_*).
  *
  * What it cannot see: code that runs with interrupts off - every spinlock
  * holder and spinner (kernel/spinlock.h) - delays the tick until the

@@ -26,6 +26,7 @@
  * ac, nh, sd, mg are tolerated.
  */
 #include "vm_util.h"
+#include <time.h>
 
 #define RW	(PROT_READ | PROT_WRITE)
 #define MIB	(1024 * 1024ul)
@@ -510,6 +511,80 @@ static void proc_write_with_o_trunc(void)
 	EXPECT(n == 2 && !strcmp(buf, "0\n"), "read back \"%s\"", buf);
 }
 
+/*
+ * The tick profiler (kernel/profile.h), Pagoda's: Linux has /proc/profile
+ * only when booted with profile=. Writing a shift turns it on; a busy
+ * loop of system calls then shows up as ticks, most of them in the
+ * kernel, and the listing names functions and the lock classes section.
+ */
+static void profile_counts_ticks(void)
+{
+	static char buf[16384];
+	long ticks = -1, user = -1, kernel = -1;
+	struct timespec t0, t;
+	ssize_t n;
+	int fd;
+
+	if (!ut_on_pagoda())
+		SKIP("Pagoda's /proc/profile (Linux needs profile= at boot)");
+	fd = open("/proc/profile", O_WRONLY);
+	EXPECT(fd >= 0, "open /proc/profile: %s", strerror(errno));
+	EXPECT(write(fd, "2\n", 2) == 2, "turn on: %s", strerror(errno));
+	EXPECT(write(fd, "0\n", 2) == 2, "reset: %s", strerror(errno));
+	close(fd);
+	/* Two seconds in and out of the kernel: about 200 ticks per CPU busy. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 1000; i++)
+			getppid();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 2000000000L);
+	fd = open("/proc/profile", O_RDONLY);
+	EXPECT(fd >= 0, "open /proc/profile: %s", strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	EXPECT(n > 0, "read: %s", strerror(errno));
+	buf[n] = 0;
+	EXPECT(sscanf(buf, "ticks %ld user %ld kernel %ld", &ticks, &user, &kernel) == 3,
+	       "header: %.60s", buf);
+	EXPECT(ticks == user + kernel, "ticks %ld != %ld + %ld", ticks, user, kernel);
+	/* 2 s at HZ 100 is 200 ticks on this CPU; allow a slow, loaded host. */
+	EXPECT(ticks >= 50, "only %ld ticks in 2 s", ticks);
+	EXPECT(kernel >= 10, "only %ld kernel ticks of %ld", kernel, ticks);
+	EXPECT(strstr(buf, "%") != NULL, "no function lines:\n%s", buf);
+	EXPECT(strstr(buf, "contended locks: waits spins class") != NULL,
+	       "no lock section:\n%s", buf);
+	/* Off again: the counters go back (runall checks free memory after). */
+	fd = open("/proc/profile", O_WRONLY);
+	EXPECT(fd >= 0 && write(fd, "off", 3) == 3, "turn off: %s", strerror(errno));
+	close(fd);
+	fd = open("/proc/profile", O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	EXPECT(!strncmp(buf, "profiling is off", 16), "after off: %.60s", buf);
+}
+
+/* Bad writes to /proc/profile: not a number (EINVAL); the file survives. */
+static void profile_bad_writes(void)
+{
+	int fd;
+
+	if (!ut_on_pagoda())
+		SKIP("Pagoda's /proc/profile (Linux needs profile= at boot)");
+	fd = open("/proc/profile", O_WRONLY);
+	EXPECT(fd >= 0, "open /proc/profile: %s", strerror(errno));
+	/* Off (profile_counts_ticks turned it off): garbage is EINVAL. */
+	errno = 0;
+	EXPECT(write(fd, "x", 1) < 0 && errno == EINVAL, "garbage: %s, want EINVAL",
+	       strerror(errno));
+	EXPECT(write(fd, "99999999999999999999", 20) < 0 && errno == EINVAL,
+	       "huge shift: %s, want EINVAL", strerror(errno));
+	EXPECT(write(fd, (void *)1, 4) < 0 && errno == EFAULT, "bad pointer: %s, want EFAULT",
+	       strerror(errno));
+	close(fd);
+}
+
 int main(void)
 {
 	ut_begin("vm_proc_test");
@@ -528,5 +603,7 @@ int main(void)
 	RUN(meminfo_shmem);
 	RUN(vmstat_counters);
 	RUN(proc_write_with_o_trunc);
+	RUN(profile_counts_ticks);
+	RUN(profile_bad_writes);
 	return ut_end();
 }
