@@ -116,20 +116,70 @@ static struct anon_vma *anon_vma_alloc(struct anon_vma *parent)
 }
 
 /*
+ * The last reference of an anon_vma is dropped, and the anon_vma freed,
+ * under anon_vma_free_lock; rmap_walk() reads a page's anon_vma and takes
+ * a reference under it too (anon_vma_get_of_page). So a walker on one CPU
+ * can never take a reference on an anon_vma another CPU is freeing - the
+ * race Linux closes with RCU (SLAB_TYPESAFE_BY_RCU, folio_get_anon_vma).
+ * Only the 1 -> 0 step takes the lock; other puts are one atomic step.
+ */
+static spinlock_t anon_vma_free_lock = SPINLOCK_INIT(anon_vma_free_lock);
+
+/* Drop a reference that is not the last: true. The last one: false, untouched. */
+static bool ref_put_unless_last(int *ref)
+{
+	int c = __atomic_load_n(ref, __ATOMIC_RELAXED);
+
+	while (c > 1)
+		if (__atomic_compare_exchange_n(ref, &c, c - 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/*
  * Drop one reference; the last one frees @av and drops the references it
  * held on its parent (and root), iteratively up the family so a deep fork
  * chain cannot overflow the stack. Called without the root lock.
  */
 static void anon_vma_put(struct anon_vma *av)
 {
-	while (av && !__atomic_sub_fetch(&av->refcount, 1, __ATOMIC_ACQ_REL)) {
+	while (av) {
 		struct anon_vma *parent = av->parent, *root = av->root;
+		unsigned long irq;
+		bool last;
 
+		if (ref_put_unless_last(&av->refcount))
+			return;
+		irq = spin_lock_irqsave(&anon_vma_free_lock);
+		last = !__atomic_sub_fetch(&av->refcount, 1, __ATOMIC_ACQ_REL);
+		if (last)
+			kmem_cache_free(anon_vma_cache, av);
+		spin_unlock_irqrestore(&anon_vma_free_lock, irq);
+		if (!last)
+			return;
 		if (root != av && root != parent)
 			anon_vma_put(root);
-		kmem_cache_free(anon_vma_cache, av);
 		av = parent;
 	}
+}
+
+/*
+ * The anon_vma of mapped anonymous page @p, with a reference for the
+ * caller to put; NULL when @p is not mapped (or not anonymous). While a
+ * PTE maps @p, some VMA chained to its anon_vma is alive (zaps come before
+ * unlinks), so the anon_vma is too: checked and taken under the free lock,
+ * the reference cannot race with the last put.
+ */
+static struct anon_vma *anon_vma_get_of_page(struct page *p)
+{
+	unsigned long irq = spin_lock_irqsave(&anon_vma_free_lock);
+	struct anon_vma *av = NULL;
+
+	if (__atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE) > 0 && (av = page_anon_vma(p)))
+		__atomic_add_fetch(&av->refcount, 1, __ATOMIC_RELAXED);
+	spin_unlock_irqrestore(&anon_vma_free_lock, irq);
+	return av;
 }
 
 /*
@@ -500,20 +550,20 @@ static bool vma_maps_page(struct vma *v, struct page *p, unsigned long *addr)
  */
 unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 {
-	struct anon_vma *av = page_anon_vma(p);
+	struct anon_vma *av = page_test_flag(p, PG_anon) ? anon_vma_get_of_page(p) : NULL;
 	unsigned long found = 0, before = interval_tree_visits;
 	struct interval_tree_node *n;
 
+	if (page_test_flag(p, PG_anon) && !av)
+		return 0;			/* no PTE maps it: nothing to find */
 	if (av) {
 		/* Every tree of a family is under the root's one lock. */
 		struct anon_vma *root = av->root;
 
 		/*
-		 * A reference keeps @av (and so its root) alive while we may
-		 * sleep on the lock: its last VMA may go meanwhile. Taken with
-		 * no sleep since reading p->mapping (one CPU; SMP needs RCU).
+		 * The reference keeps @av (and so its root) alive while we may
+		 * sleep on the lock: its last VMA may go meanwhile.
 		 */
-		__atomic_add_fetch(&av->refcount, 1, __ATOMIC_RELAXED);
 		mutex_lock(&root->lock);
 		if (page_anon_vma(p) != av) {
 			/* mremap relocated it meanwhile (under the lock): walk its new family. */
