@@ -27,6 +27,7 @@
  * deadline, as the ktest runner itself does.
  */
 #include "kernel/drivers/netdev.h"
+#include "kernel/drivers/virtio.h"
 #include "kernel/drivers/virtio_net.h"
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
@@ -391,8 +392,8 @@ KTEST(virtio_net_eth0)
 	KT_ASSERT(dev->link_up);
 	KT_ASSERT_EQ(dev->mtu, ETH_DATA_LEN);
 
-	while ((p = pci_find_device(0x1af4, PCI_ANY_ID, p)) != NULL)
-		if (p->claimed && (p->device == 0x1041 || p->device == 0x1000))
+	while ((p = pci_find_device(VIRTIO_PCI_VENDOR, PCI_ANY_ID, p)) != NULL)
+		if (p->claimed && virtio_pci_match(p, VIRTIO_ID_NET))
 			break;
 	KT_ASSERT(p != NULL);
 	KT_ASSERT(p->msix_cap != 0);
