@@ -30,6 +30,7 @@
 #include "kernel/net/socket.h"
 #include "mm/fail_alloc.h"
 #include "kernel/drivers/blkdev.h"
+#include "kernel/drivers/netdev.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/profile.h"
@@ -173,6 +174,7 @@ static void processes_init(void)
 	sockfs_init();
 	devices_init();
 	blkdev_init();
+	netdev_init();
 	for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
 		int err = initramfs_unpack(phys_to_virt(m->start), m->end - m->start);

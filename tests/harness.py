@@ -198,6 +198,9 @@ SWAP_REQUIRED = tuple("vm_swap_test/" + c for c in (
     "shared_anon_two_writers", "concurrent_swapin_clone_vm", "swapoff_killable",
     "swapoff_brings_pages_back", "no_page_leak_after_swapoff"))
 
+# A virtio-net NIC on a user-mode network that reaches nothing outside.
+NET_VIRTIO = ("-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0")
+
 # One line per configuration.  Order = order of the printed result blocks.
 BOOTS = (
     BootConfig("bios-cdrom"),
@@ -307,6 +310,13 @@ BOOTS = (
                          "virtio_blk_bytes_and_devnode", "swap_swapon_swapoff_vda",
                          "swap_pageout_fork_swapin", "swap_read_error_marker_survives_fork",
                          "swap_shmem_out_and_back")),
+    # A virtio NIC on QEMU's user-mode network (slirp), restrict=on so the
+    # guest reaches nothing outside; slirp itself still answers ARP for its
+    # gateway 10.0.2.2 and ICMP echo sent to it, the only traffic the tests
+    # send (kernel/tests/virtio_net_ktest.c).
+    BootConfig("net-virtio", extra=NET_VIRTIO,
+               required=("virtio_net_eth0", "virtio_net_arp_gateway",
+                         "virtio_net_icmp_echo", "virtio_net_tx_burst")),
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
     # swaps on, pages 8 MiB out and back, shares it with a child, fills
     # 160 MiB so that reclaim must swap (about 25 s under TCG), has
@@ -1467,6 +1477,10 @@ def st_qemu_commands():
     assert "-smp 1" in " ".join(cmds["bios-cdrom"])
     assert "-m 64M" in " ".join(cmds["mem-64M"])
     assert "-m 6G" in " ".join(cmds["mem-6G"])
+    net = " ".join(cmds["net-virtio"])
+    assert "-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0" in net
+    # No other boot has a NIC (-nodefaults adds none): the net ktests skip there.
+    assert all("-netdev" not in c for n, c in cmds.items() if n != "net-virtio")
     usb = " ".join(cmds["bios-usb"])
     assert "-cdrom" not in cmds["bios-usb"] and "pflash" not in usb
     assert "-drive if=none,id=stick,format=raw,file=t.iso,readonly=on" in usb

@@ -40,6 +40,13 @@ struct page;
 #define VIRTIO_PCI_VENDOR	0x1af4
 /* Modern device IDs are 0x1040 + the virtio device type (5.x of the spec). */
 #define VIRTIO_PCI_MODERN_BASE	0x1040
+/*
+ * A transitional device (legacy and modern interfaces both) has its own
+ * ID, 0x1000 + (type - 1) for the first types, and the virtio type as its
+ * subsystem device ID (4.1.2.1). QEMU's devices on q35's root bus are
+ * transitional; behind a PCIe port, or with disable-legacy=on, modern.
+ */
+#define VIRTIO_PCI_TRANS_BASE	0x1000
 #define VIRTIO_ID_NET		1
 #define VIRTIO_ID_BLOCK		2
 
@@ -55,6 +62,12 @@ struct page;
 #define VIRTIO_F_VERSION_1	32	/* a virtio 1.x device: required here */
 
 /* ---- the transport: virtio_pci.c ---- */
+
+/*
+ * Is @pci a virtio device of type @type (VIRTIO_ID_*), modern or
+ * transitional? Either way Pagoda drives its modern interface.
+ */
+bool virtio_pci_match(const struct pci_dev *pci, unsigned int type);
 
 struct virtio_dev {
 	struct pci_dev *pci;
@@ -92,8 +105,17 @@ void virtio_fail(struct virtio_dev *vd);
  * retries until config_generation is stable, so both halves belong to the
  * same configuration.
  */
+uint8_t virtio_cfg_read8(struct virtio_dev *vd, unsigned int off);
+uint16_t virtio_cfg_read16(struct virtio_dev *vd, unsigned int off);
 uint32_t virtio_cfg_read32(struct virtio_dev *vd, unsigned int off);
 uint64_t virtio_cfg_read64(struct virtio_dev *vd, unsigned int off);
+/*
+ * Copy @len bytes of the device-specific configuration at @off into @buf,
+ * byte by byte, retrying until config_generation is stable (a MAC address
+ * is six bytes no single access covers). Zeroes outside the window.
+ */
+void virtio_cfg_read_bytes(struct virtio_dev *vd, unsigned int off, void *buf,
+			   unsigned int len);
 
 /* ---- split virtqueues: virtio_ring.c ---- */
 
@@ -199,6 +221,14 @@ void virtq_kick(struct virtqueue *vq);
 void *virtq_get_used(struct virtqueue *vq, uint32_t *len);
 
 /*
+ * Physical address of kernel virtual address @p, for a descriptor: the
+ * buffer's own page only (a range that crosses a page boundary is
+ * contiguous only in the direct map and the kernel image). 0 when
+ * unmapped. Any context. virtio_ring.c.
+ */
+phys_addr_t virtio_kva_to_phys(const void *p);
+
+/*
  * Give virtqueue @index of @vd at most @max_size entries, initialise it
  * and tell the device where it is; completions call @fn(@arg) from the
  * queue's MSI-X vector (vq->has_irq false: none could be set up, poll).
@@ -207,5 +237,14 @@ void *virtq_get_used(struct virtqueue *vq, uint32_t *len);
  */
 int virtio_setup_queue(struct virtio_dev *vd, struct virtqueue *vq, unsigned int index,
 		       unsigned int max_size, irq_handler_t fn, void *arg);
+/*
+ * Route configuration-change interrupts (the device changed its
+ * device-specific configuration, e.g. virtio-net's link status) to
+ * @fn(@arg) through MSI-X table entry @entry, one no queue uses. Before
+ * virtio_driver_ok(). Returns 0, -ENODEV (no MSI-X, or the device refused
+ * the vector) or the error of pci_msix_set_vector(). virtio_pci.c.
+ */
+int virtio_setup_config_irq(struct virtio_dev *vd, unsigned int entry, irq_handler_t fn,
+			    void *arg);
 
 #endif

@@ -56,8 +56,6 @@
 
 #define VBLK_QUEUE_SIZE		128	/* ask for at most this many entries */
 #define VBLK_MAX_SEGS		17	/* 64 KiB at any alignment: 16 pages + 1 */
-#define VBLK_SUBSYS_BLOCK	2	/* transitional devices: subsystem id */
-#define VIRTIO_PCI_TRANS_BLOCK	0x1001	/* transitional virtio-blk device id */
 
 struct virtio_blk_outhdr {
 	uint32_t type;
@@ -125,23 +123,6 @@ static bool vblk_can_sleep(const struct virtio_blk *vb)
 /* ---- submission ---- */
 
 /*
- * Physical address of kernel virtual address @p: arithmetic for the
- * direct map and kernel image, a page-table lookup for anything else
- * (kernel stacks). 0 when unmapped.
- */
-static phys_addr_t kva_to_phys(const void *p)
-{
-	vaddr_t va = (vaddr_t)p;
-	struct mmu_mapping m;
-
-	if (is_direct_map_addr(va) || va >= KERNEL_VIRT)
-		return virt_to_phys(p);
-	if (arch_query(&kernel_pgt, va, &m))
-		return 0;
-	return m.pa + (va - m.va);
-}
-
-/*
  * Describe [buf, buf + len) as at most @max physically contiguous segments
  * in @segs. Returns the number used, or -EFAULT (unmapped page) / -E2BIG
  * (more than @max segments).
@@ -154,7 +135,7 @@ static int map_buffer(struct virtq_buf *segs, unsigned int max, void *buf, size_
 
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - ((vaddr_t)p & (PAGE_SIZE - 1)));
-		phys_addr_t pa = kva_to_phys(p);
+		phys_addr_t pa = virtio_kva_to_phys(p);
 
 		if (!pa)
 			return -EFAULT;
@@ -253,8 +234,8 @@ static int vblk_transfer(struct blkdev *bd, uint64_t sector, void *buf, size_t n
 		err = -EIO;
 		goto out_free;
 	}
-	bufs[0] = (struct virtq_buf){ kva_to_phys(&req->hdr), sizeof(req->hdr), false };
-	bufs[n + 1] = (struct virtq_buf){ kva_to_phys(&req->status), 1, true };
+	bufs[0] = (struct virtq_buf){ virtio_kva_to_phys(&req->hdr), sizeof(req->hdr), false };
+	bufs[n + 1] = (struct virtq_buf){ virtio_kva_to_phys(&req->status), 1, true };
 	err = vblk_submit_wait(vb, bufs, (unsigned int)n + 2, req);
 	if (!err && READ_ONCE(req->status) != VIRTIO_BLK_S_OK)
 		err = -EIO;
@@ -268,13 +249,6 @@ static const struct blkdev_ops vblk_ops = {
 };
 
 /* ---- probing ---- */
-
-static bool is_virtio_blk(const struct pci_dev *d)
-{
-	if (d->device == VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_BLOCK)
-		return true;
-	return d->device == VIRTIO_PCI_TRANS_BLOCK && d->subsys_device == VBLK_SUBSYS_BLOCK;
-}
 
 /* Limits from the device's configuration; after negotiation. */
 static void vblk_read_config(struct virtio_blk *vb)
@@ -360,7 +334,7 @@ unsigned int virtio_blk_init(void)
 	while ((d = pci_find_device(VIRTIO_PCI_VENDOR, PCI_ANY_ID, d)) != NULL) {
 		int err;
 
-		if (!is_virtio_blk(d) || d->claimed)
+		if (!virtio_pci_match(d, VIRTIO_ID_BLOCK) || d->claimed)
 			continue;
 		err = vblk_probe(d);
 		if (err)

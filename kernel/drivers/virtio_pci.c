@@ -32,9 +32,11 @@
  * Initialisation order (3.1.1): reset -> ACKNOWLEDGE -> DRIVER -> features
  * -> FEATURES_OK (re-read to confirm) -> queues -> DRIVER_OK.
  *
- * Interrupts: MSI-X only. The configuration-change vector is left unset
- * (VIRTIO_MSI_NO_VECTOR); queue q uses MSI-X table entry q. Without MSI-X
- * the queue is marked has_irq = false and its driver polls.
+ * Interrupts: MSI-X only. Queue q uses MSI-X table entry q. The
+ * configuration-change vector is unset (VIRTIO_MSI_NO_VECTOR) unless the
+ * driver asks for one (virtio_setup_config_irq: virtio-net's link state).
+ * Without MSI-X the queue is marked has_irq = false and its driver polls
+ * (virtio-blk) or refuses the device (virtio-net).
  */
 #include "kernel/drivers/virtio.h"
 #include "kernel/compiler.h"
@@ -105,6 +107,15 @@ static void mmio_write64(volatile uint8_t *p, uint64_t v)
 {
 	mmio_write32(p, (uint32_t)v);
 	mmio_write32(p + 4, (uint32_t)(v >> 32));
+}
+
+bool virtio_pci_match(const struct pci_dev *pci, unsigned int type)
+{
+	if (pci->vendor != VIRTIO_PCI_VENDOR)
+		return false;
+	if (pci->device == VIRTIO_PCI_MODERN_BASE + type)
+		return true;
+	return pci->device == VIRTIO_PCI_TRANS_BASE + type - 1 && pci->subsys_device == type;
 }
 
 static uint8_t get_status(struct virtio_dev *vd)
@@ -238,6 +249,20 @@ void virtio_fail(struct virtio_dev *vd)
 	add_status(vd, VIRTIO_STATUS_FAILED);
 }
 
+uint8_t virtio_cfg_read8(struct virtio_dev *vd, unsigned int off)
+{
+	if (!vd->device_cfg || off + 1 > vd->device_cfg_len)
+		return 0;
+	return mmio_read8(vd->device_cfg + off);
+}
+
+uint16_t virtio_cfg_read16(struct virtio_dev *vd, unsigned int off)
+{
+	if (!vd->device_cfg || off + 2 > vd->device_cfg_len)
+		return 0;
+	return mmio_read16(vd->device_cfg + off);
+}
+
 uint32_t virtio_cfg_read32(struct virtio_dev *vd, unsigned int off)
 {
 	if (!vd->device_cfg || off + 4 > vd->device_cfg_len)
@@ -258,6 +283,19 @@ uint64_t virtio_cfg_read64(struct virtio_dev *vd, unsigned int off)
 		    (uint64_t)mmio_read32(vd->device_cfg + off + 4) << 32;
 	} while (gen != mmio_read8(vd->common + VPC_CFG_GENERATION));
 	return v;
+}
+
+void virtio_cfg_read_bytes(struct virtio_dev *vd, unsigned int off, void *buf,
+			   unsigned int len)
+{
+	uint8_t *p = buf;
+	uint8_t gen;
+
+	do {
+		gen = mmio_read8(vd->common + VPC_CFG_GENERATION);
+		for (unsigned int i = 0; i < len; i++)
+			p[i] = virtio_cfg_read8(vd, off + i);
+	} while (gen != mmio_read8(vd->common + VPC_CFG_GENERATION));
 }
 
 /* Largest power of two <= @n (n > 0). */
@@ -319,5 +357,24 @@ int virtio_setup_queue(struct virtio_dev *vd, struct virtqueue *vq, unsigned int
 	if (!vq->has_irq)
 		vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	mmio_write16(vd->common + VPC_Q_ENABLE, 1);
+	return 0;
+}
+
+int virtio_setup_config_irq(struct virtio_dev *vd, unsigned int entry, irq_handler_t fn,
+			    void *arg)
+{
+	int vec;
+
+	if (!vd->msix)
+		return -ENODEV;
+	vec = pci_msix_set_vector(vd->pci, entry, fn, arg);
+	if (vec < 0)
+		return vec;
+	mmio_write16(vd->common + VPC_MSIX_CONFIG, (uint16_t)entry);
+	/* As for queues: NO_VECTOR read back means the device refused it. */
+	if (mmio_read16(vd->common + VPC_MSIX_CONFIG) == VIRTIO_MSI_NO_VECTOR) {
+		irq_register_vector((unsigned int)vec, NULL, NULL);
+		return -ENODEV;
+	}
 	return 0;
 }

@@ -33,6 +33,7 @@
 #include "kernel/printk.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include <arch/pgtable.h>
 
 /* Byte offsets of the three areas for a queue of @size entries. */
 static size_t avail_offset(unsigned int size)
@@ -187,4 +188,20 @@ void *virtq_get_used(struct virtqueue *vq, uint32_t *len)
 	}
 	spin_unlock_irqrestore(&vq->lock, irq);
 	return token;
+}
+
+/*
+ * The direct map and the kernel image translate by arithmetic; anything
+ * else (kernel stacks, mapped page by page) by a page-table lookup.
+ */
+phys_addr_t virtio_kva_to_phys(const void *p)
+{
+	vaddr_t va = (vaddr_t)p;
+	struct mmu_mapping m;
+
+	if (is_direct_map_addr(va) || va >= KERNEL_VIRT)
+		return virt_to_phys(p);
+	if (arch_query(&kernel_pgt, va, &m))
+		return 0;
+	return m.pa + (va - m.va);
 }
