@@ -39,6 +39,8 @@
 #
 # Sources are found per directory (ARCH_SRCS, KERNEL_SRCS, MM_SRCS, ...);
 # a new .c or .S file in one of these directories is built automatically.
+# The first build of the kernel fetches lwIP (Debian's lwip source package)
+# into build/lwip with tools/fetch-lwip.sh (as root; see LWIP_FILES).
 
 ARCH    := x86_64
 A       := arch/$(ARCH)
