@@ -39,6 +39,8 @@
 #
 # Sources are found per directory (ARCH_SRCS, KERNEL_SRCS, MM_SRCS, ...);
 # a new .c or .S file in one of these directories is built automatically.
+# The first build of the kernel fetches lwIP (Debian's lwip source package)
+# into build/lwip with tools/fetch-lwip.sh (as root; see LWIP_FILES).
 
 ARCH    := x86_64
 A       := arch/$(ARCH)
@@ -127,7 +129,35 @@ ARCH_SRCS   := $(wildcard $(A)/*.c $(A)/*.S $(A)/tests/*.c)
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/fs/*.c kernel/drivers/*.c kernel/net/*.c kernel/tests/*.c)
 MM_SRCS     := $(wildcard mm/*.c mm/tests/*.c)
 KSRCS       := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS)
-KOBJS       := $(patsubst %,$(B)/k/%.o,$(KSRCS))
+
+# lwIP (kernel/net/lwip/lwipopts.h): Debian's lwip source package, fetched
+# and unpacked into build/lwip by tools/fetch-lwip.sh the first time a
+# build needs it (the stamp), never committed. The files are named, not
+# found by wildcard, as they do not exist before the fetch. Pagoda's port
+# (kernel/net/lwip/*.c) and the tests that call lwIP (kernel/net/tests/)
+# build with the kernel's flags plus lwIP's include paths; lwIP's own
+# files with the same flags but -Werror (a new compiler's new warning in
+# third-party code must not break the build; with GCC 12 there is none)
+# and freestanding: -nostdinc, so no header of the host's C library can
+# slip in (kernel/net/lwip/compat/ stands in for the two lwIP includes).
+LWIP_DIR    := $(B)/lwip
+LWIP_STAMP  := $(LWIP_DIR)/.fetched
+LWIP_FILES  := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c \
+	core/mem.c core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c \
+	core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
+	core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
+	api/api_lib.c api/api_msg.c api/err.c api/netbuf.c api/tcpip.c \
+	netif/ethernet.c
+LWIP_SRCS   := $(addprefix $(LWIP_DIR)/src/,$(LWIP_FILES))
+LWIP_OBJS   := $(patsubst $(LWIP_DIR)/src/%.c,$(B)/k/lwip/%.c.o,$(LWIP_SRCS))
+LWIP_INC    := -Ikernel/net/lwip -I$(LWIP_DIR)/src/include -Ikernel/net/lwip/compat
+LWIP_CFLAGS := $(filter-out -Werror,$(KCFLAGS)) -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) $(LWIP_INC)
+LWIP_GLUE_SRCS := $(wildcard kernel/net/lwip/*.c kernel/net/tests/*.c)
+LWIP_GLUE_OBJS := $(patsubst %,$(B)/k/%.o,$(LWIP_GLUE_SRCS))
+
+KOBJS       := $(patsubst %,$(B)/k/%.o,$(KSRCS) $(LWIP_GLUE_SRCS)) $(LWIP_OBJS)
 
 # Every header must compile on its own (STYLE.md: self-contained headers).
 HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h kernel/fs/*.h kernel/drivers/*.h kernel/net/*.h mm/*.h $(A)/include/arch/*.h)
@@ -159,6 +189,21 @@ $(B)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+$(LWIP_STAMP): tools/fetch-lwip.sh tools/apt-source.sh
+	$(call say,FETCH,lwIP into $(LWIP_DIR))
+	$(Q)tools/fetch-lwip.sh
+	@touch $@
+# The sources appear with the stamp (no recipe: the fetch made them).
+$(LWIP_SRCS): | $(LWIP_STAMP)
+$(B)/k/lwip/%.c.o: $(LWIP_DIR)/src/%.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(LWIP_CFLAGS) -c $< -o $@
+# err.c's err_to_errno() table: Linux's numbers (compat/pagoda_errno.h).
+$(B)/k/lwip/api/err.c.o: LWIP_CFLAGS += -idirafter /usr/include
+$(LWIP_GLUE_OBJS): KCFLAGS += $(LWIP_INC)
+$(LWIP_GLUE_OBJS): | $(LWIP_STAMP)
+
 $(B)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(call say,AS,$<)

@@ -11,7 +11,9 @@
  *        serial input interrupt; the other CPUs start and park (smp.c)
  *     6. scheduler (from here on the sleep-in-atomic check may be armed),
  *        system calls, file systems, initramfs
- *     7. in-kernel tests (ktest=...), init, or the boot monitor on the console
+ *     7. in-kernel tests (ktest=...), init, or the boot monitor on the console;
+ *        lwIP (kernel/net/net.h) starts before the tests, or just after
+ *        init is created (its thread must not take pid 1)
  *
  * Each step only relies on the ones before it; the order is the design.
  */
@@ -45,6 +47,7 @@
 #include <arch/lapic.h>
 #include <arch/smp.h>
 #include <arch/tlb.h>
+#include "kernel/net/net.h"
 #include <arch/pci.h>
 #include <arch/pgtable.h>
 #include <arch/trap.h>
@@ -255,8 +258,11 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	smp_start_scheduling();		/* the APs take tasks from now on */
 
 	if (cmdline_get("ktest", sel, sizeof(sel))) {
-		int failed = ktest_run(sel);
+		int failed;
 		char after[16];
+
+		net_init();		/* (with init, start_init() does it: pid 1 first) */
+		failed = ktest_run(sel);
 
 		if (cmdline_get("after_tests", after, sizeof(after))) {
 			if (strcmp(after, "poweroff") == 0) {

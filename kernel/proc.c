@@ -44,6 +44,7 @@
 #include <arch/acpi.h>
 #include <arch/context.h>
 #include "mm/vmscan.h"
+#include "kernel/net/net.h"
 #include <arch/cpu.h>
 #include <arch/pgtable.h>
 #include <arch/trap.h>
@@ -1144,5 +1145,6 @@ __noreturn void start_init(const char *path, char *const argv[])
 		panic("start_init: init got pid %d", init_task->pid);
 	vmscan_init();		/* kswapd: after init, which must be pid 1 */
 	unix_gc_init();		/* its thread too */
+	net_init();		/* and lwIP's tcpip thread */
 	cpu_idle();
 }

@@ -511,12 +511,32 @@ def clean_line(raw):
     return out
 
 
+_MUST_LOG_RE = None
+
+
+def must_log_re():
+    """One regex matching what any boot's must_log matches."""
+    global _MUST_LOG_RE
+    if _MUST_LOG_RE is None:
+        _MUST_LOG_RE = re.compile("|".join(f"(?:{rx})" for c in BOOTS for rx in c.must_log))
+    return _MUST_LOG_RE
+
+
+def logged(parser, rx):
+    """Does a serial line match @rx: a watched line, or one in the tail?"""
+    return any(re.search(rx, line) for line in (*parser.watched, *parser.tail))
+
+
 class SerialParser:
     """Incremental parser for the serial log; feed() it bytes as they come."""
 
     def __init__(self, keep_lines=200):
         self._buf = b""
         self.tail = collections.deque(maxlen=keep_lines)
+        # Lines any boot's must_log looks for, wherever they are: an early
+        # one ("smp: 4 CPUs run tasks") falls out of the tail once enough
+        # tests follow it.
+        self.watched = []
         self.banner = None          # the banner line
         self.banner_count = 0       # banners seen (2 after a reset)
         self.tests = []             # (status, name, reason or None)
@@ -543,6 +563,8 @@ class SerialParser:
     def _line(self, raw):
         for line in clean_line(raw):
             self.tail.append(line)
+            if len(self.watched) < 1000 and must_log_re().search(line):
+                self.watched.append(line)
             if BANNER_RE.match(line):
                 self.banner_count += 1
                 if self.banner is None:
@@ -708,7 +730,7 @@ def classify(cfg, parser, run):
             problems.append(f"required test {name} was skipped ({reason})")
 
     for rx in cfg.must_log:
-        if not any(re.search(rx, line) for line in parser.tail):
+        if not logged(parser, rx):
             problems.append(f"no serial line matches /{rx}/")
     if not early:
         problems += check_debug_options(cfg, parser)
@@ -802,7 +824,7 @@ def classify_expected(cfg, parser, run, tests, details):
         problems.append("the kernel did not boot a second time (no reset seen)")
     problems += check_debug_options(cfg, parser)
     for rx in cfg.must_log:
-        if not any(re.search(rx, line) for line in parser.tail):
+        if not logged(parser, rx):
             problems.append(f"no serial line matches /{rx}/")
     if problems:
         return Verdict(tests, False, "; ".join(problems), details, n_pass + n_fail)
@@ -1264,6 +1286,21 @@ def st_required_passes():
     assert v.ok, v.why
 
 
+def st_must_log_early():
+    # smp2's "smp: 2 CPUs run tasks" comes before the tests: 300 of them
+    # push it out of the parser's tail, and it must still count.
+    many = "".join(f"KTEST PASS t{i}\r\n" for i in range(300))
+    req = "".join(f"KTEST PASS {n}\r\n" for n in _cfg("smp2").required)
+    log = GOOD_LOG.replace("KTEST PASS string_basic\r\n",
+                           "smp: 2 CPUs run tasks\r\nKTEST PASS string_basic\r\n" + many + req) \
+                  .replace("DONE 3 passed", f"DONE {303 + len(_cfg('smp2').required)} passed")
+    v, p = _verdict(log, cfg="smp2")
+    assert v.ok, v.why
+    assert not any("CPUs run tasks" in line for line in p.tail), "test needs a longer log"
+    v, _ = _verdict(log.replace("smp: 2 CPUs", "smp: 1 CPUs"), cfg="smp2")
+    _expect_fail(v, "no serial line matches /^smp: 2 CPUs run tasks$/")
+
+
 def st_required_failed():
     log = GOOD_LOG.replace("KTEST PASS pmm_above_4g", "KTEST FAIL pmm_above_4g: x") \
                   .replace("DONE 3 passed, 0 failed", "DONE 2 passed, 1 failed")
@@ -1543,7 +1580,7 @@ def st_host_tests():
 
 SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_pass, st_noisy_log, st_fail_line, st_panic, st_triple_fault, st_timeout,
-    st_missing_required, st_required_skipped, st_required_passes,
+    st_missing_required, st_required_skipped, st_required_passes, st_must_log_early,
     st_required_failed, st_done_mismatch, st_no_done, st_zero_tests,
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
