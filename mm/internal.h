@@ -354,12 +354,17 @@ void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned lon
 struct tlb_batch;
 /*
  * rmap: remove the PTE mapping @p at @addr of @v; a dirty PTE dirties @p.
- * The flush is left to @b when not NULL (reclaim).
+ * The flush is left to @b when not NULL (reclaim). False when that PTE no
+ * longer maps @p (then nothing changed).
  */
-void unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb_batch *b);
-/* Reclaim: replace the PTE mapping @p at @addr of @v by swap entry @slot; @b flushes. */
-void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot,
-			struct tlb_batch *b);
+bool unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb_batch *b);
+/*
+ * Reclaim: replace the PTE mapping @p at @addr of @v by swap entry @slot
+ * (@dup: with a slot reference of its own); @b flushes. False, nothing
+ * done, when that PTE no longer maps @p.
+ */
+bool unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot,
+			bool dup, struct tlb_batch *b);
 
 
 #endif

@@ -295,13 +295,22 @@ void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned lon
  * @p until it has flushed; NULL flushes now. anon_vma or i_mmap lock
  * held; takes @v's page-table lock; one walk; does not sleep.
  */
-void unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb_batch *b)
+bool unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb_batch *b)
 {
 	struct pte_cursor c;
 	struct pte_val pv;
 
 	pte_cursor_lock(&c, &v->mm->pgt, addr);
-	if (pte_cursor_get(&c, &pv) == PTE_KIND_PAGE && (pv.flags & MMU_DIRTY))
+	/*
+	 * rmap found @p here, but under another lock: a zap (MADV_DONTNEED,
+	 * under the mmap lock held for reading, like reclaim's) or a COW
+	 * copy may have changed the PTE since. Only @p's own PTE goes.
+	 */
+	if (pte_cursor_get(&c, &pv) != PTE_KIND_PAGE || pv.pa != page_to_phys(p)) {
+		pte_cursor_unlock(&c);
+		return false;
+	}
+	if (pv.flags & MMU_DIRTY)
 		page_set_flag(p, PG_dirty);
 	if (b)
 		pte_cursor_clear_batched(&c, b);
@@ -311,28 +320,37 @@ void unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb
 		mod_vm_stat(NR_MLOCK, -1);
 	page_remove_map(v->mm, p);
 	pte_cursor_unlock(&c);
+	return true;
 }
 
 /*
- * Reclaim: the PTE mapping @p at @addr of @v becomes swap entry @slot (the
- * caller's slot reference moves to it), its flush left to batch @b (the
- * caller holds a reference on @p until it has flushed @b). Caller holds
- * @v's mmap lock (trylocked) and the rmap lock; one walk; does not sleep.
- * The entry keeps the PTE's soft-dirty bit.
+ * Reclaim: the PTE mapping @p at @addr of @v becomes swap entry @slot,
+ * its flush left to batch @b (the caller holds a reference on @p until it
+ * has flushed @b). The entry takes the caller's slot reference, or with
+ * @dup one more of its own. Caller holds @v's mmap lock (trylocked) and
+ * the rmap lock; one walk; does not sleep. The entry keeps the PTE's
+ * soft-dirty bit. False, with nothing done, when the PTE no longer maps
+ * @p (unmap_page_at says why).
  */
-void unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot,
-			struct tlb_batch *b)
+bool unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot,
+			bool dup, struct tlb_batch *b)
 {
 	struct pte_cursor c;
 	struct pte_val pv;
 
 	pte_cursor_lock(&c, &v->mm->pgt, addr);
-	pte_cursor_get(&c, &pv);
+	if (pte_cursor_get(&c, &pv) != PTE_KIND_PAGE || pv.pa != page_to_phys(p)) {
+		pte_cursor_unlock(&c);
+		return false;
+	}
+	if (dup)
+		swap_dup(slot);		/* before the entry exists: a swap-in may free one */
 	pte_cursor_clear_batched(&c, b);
 	pte_cursor_set_swap(&c, slot, pv.flags);	/* the table is there: cannot fail */
 	add_mm_counter(v->mm, MM_SWAPENTS, 1);
 	page_remove_map(v->mm, p);
 	pte_cursor_unlock(&c);
+	return true;
 }
 
 /* ---- fork ---- */

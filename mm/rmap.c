@@ -608,8 +608,8 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 
 static bool unmap_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
-	(*(int *)arg)++;
-	unmap_page_at(v, addr, p, NULL);
+	if (unmap_page_at(v, addr, p, NULL))
+		(*(int *)arg)++;
 	return true;
 }
 

@@ -338,9 +338,9 @@ static bool swapout_one(struct page *p, struct vma *v, unsigned long addr, void 
 
 	if (!mm_locked_here(c, v->mm))
 		return true;
-	if (c->mms++)
-		swap_dup(c->slot);
-	unmap_page_to_swap(v, addr, p, c->slot, &c->sb->tlb);
+	/* The first entry takes our slot reference, each further one its own. */
+	if (unmap_page_to_swap(v, addr, p, c->slot, c->mms > 0, &c->sb->tlb))
+		c->mms++;
 	return true;
 }
 

@@ -325,10 +325,12 @@ BOOTS = (
     BootConfig("swap", image="swap", summary="user", memory="48M",
                extra=SWAP_DISK, required=SWAP_REQUIRED,
                must_log=(r"^init exited with status 0$",)),
-    # And with 4 CPUs: also 4 threads faulting more than RAM (vm_smp_test).
+    # And with 4 CPUs: also 4 threads faulting, and zapping, more than RAM
+    # while reclaim works (vm_smp_test).
     BootConfig("swap-smp4", smp=4, slow=3.0, image="swap", summary="user", memory="48M",
                extra=SWAP_DISK, required=SWAP_REQUIRED + (
-                   "vm_swap_test/threads_fault_beyond_ram", "vm_smp_test/reclaim_4_threads"),
+                   "vm_swap_test/threads_fault_beyond_ram", "vm_smp_test/reclaim_4_threads",
+                   "vm_smp_test/dontneed_under_reclaim"),
                must_log=(r"^init exited with status 0$",)),
     # A populate of 1 GiB on a 64 MiB machine, killed (vm_populate_test
     # small-machine): the process dies of SIGKILL, the kernel lives on.

@@ -14,7 +14,8 @@
  *	anything else		the runner prints FAIL with the signal or status
  *
  * Set case_only to run one case alone (the programs take its name as an
- * argument), handy under strace or gdb. The child is made the leader of a new process group, so that the runner
+ * argument; several names, comma-separated, run those), handy under
+ * strace or gdb. The child is made the leader of a new process group, so that the runner
  * can SIGKILL whatever the case forked and left behind (a hung grandchild
  * must not outlive its case). The child ends with _exit(), which is
  * exit_group: threads the case left blocked die with it.
@@ -46,14 +47,25 @@
 /* Run @fn in a child process of its own and count its verdict. */
 #define CASE(fn) run_case(#fn, fn)
 
-static const char *case_only;	/* if set, run only the case of that name */
+static const char *case_only;	/* if set, run only the cases so named ("a,b") */
+
+/* Is @name one of the comma-separated names in @list? */
+static int case_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p))
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == 0))
+			return 1;
+	return 0;
+}
 
 static void __attribute__((unused)) run_case(const char *name, void (*fn)(void))
 {
 	int st = 0;
 	pid_t pid;
 
-	if (case_only && strcmp(case_only, name))
+	if (case_only && !case_listed(case_only, name))
 		return;
 	ut_case = name;
 	ut_case_failed = 0;

@@ -34,7 +34,9 @@
  * and checks the child's copy is a snapshot that never moves;
  * reclaim_4_threads fills a large region from 4 threads spread over the
  * CPUs and checks every page ("--reclaim-mb N", default 64; a boot with
- * swap can pass more than its RAM to make reclaim take part).
+ * swap can pass more than its RAM to make reclaim take part);
+ * dontneed_under_reclaim writes, checks and MADV_DONTNEEDs such a region
+ * from 4 threads, round after round, while reclaim works on it.
  *
  * Every case needs 2 CPUs it may run on and skips, saying so, without.
  * Neighbours: thread_test.c (threads), vm_fault_test.c (faults, one CPU).
@@ -483,8 +485,69 @@ static void reclaim_4_threads(void)
 }
 
 /*
- * Arguments: "--reclaim-mb N" sizes reclaim_4_threads' region; a case
- * name runs that case alone.
+ * 4 threads each own a quarter of a region (reclaim_mb, more than RAM on
+ * the swap boots) and, round after round, write every page of it, check
+ * it, MADV_DONTNEED it and check it reads back zero - while reclaim, on
+ * other CPUs, write-protects, swaps out and unmaps the same pages. A zap
+ * or a copy-on-write between reclaim's look at a PTE and its unmap must
+ * not let reclaim unmap a page twice or replace a new page by the old
+ * one's swap entry: every write must come back, every zap read zero.
+ */
+#define DN_ROUNDS	2
+
+static long dn_bad[FILLERS];
+
+static void *dontneed_worker(void *arg)
+{
+	long f = (long)arg;
+	unsigned long each = npages / FILLERS, first = f * each;
+	char *q = region + first * PAGE;
+
+	pin_self(nth_cpu(&cpus, f % ncpus));
+	for (int r = 0; r < DN_ROUNDS; r++) {
+		for (unsigned long p = 0; p < each; p++)
+			for (unsigned long w = 0; w < PAGE / 8; w += 64)
+				((uint64_t *)(q + p * PAGE))[w] = pat(f + r, first + p, w);
+		for (unsigned long p = 0; p < each; p++)
+			for (unsigned long w = 0; w < PAGE / 8; w += 64)
+				if (((uint64_t *)(q + p * PAGE))[w] != pat(f + r, first + p, w)) {
+					dn_bad[f]++;
+					break;
+				}
+		if (madvise(q, each * PAGE, MADV_DONTNEED)) {
+			dn_bad[f] += (long)each;
+			break;
+		}
+		for (unsigned long p = 0; p < each; p += 7)
+			if (((uint64_t *)(q + p * PAGE))[0] != 0)
+				dn_bad[f]++;
+	}
+	return NULL;
+}
+
+static void dontneed_under_reclaim(void)
+{
+	pthread_t t[FILLERS];
+	long bad = 0;
+
+	NEED_2_CPUS();
+	npages = reclaim_mb * 1024 * 1024 / PAGE;
+	region = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	EXPECT(region != MAP_FAILED, "mmap %lu MiB: %s", reclaim_mb, strerror(errno));
+	for (long f = 0; f < FILLERS; f++)
+		EXPECT_PT(pthread_create(&t[f], NULL, dontneed_worker, (void *)f));
+	for (int f = 0; f < FILLERS; f++) {
+		EXPECT_PT(pthread_join(t[f], NULL));
+		bad += dn_bad[f];
+	}
+	munmap(region, npages * PAGE);
+	EXPECT(bad == 0, "%ld pages read back wrong (of %lu, %d rounds)", bad, npages, DN_ROUNDS);
+}
+
+/*
+ * Arguments: "--reclaim-mb N" sizes reclaim_4_threads' and
+ * dontneed_under_reclaim's region; a case name runs that case alone.
  */
 int main(int argc, char **argv)
 {
@@ -501,5 +564,6 @@ int main(int argc, char **argv)
 	CASE(dontneed_sees_zeros);
 	CASE(cow_after_fork_with_writers);
 	CASE(reclaim_4_threads);
+	CASE(dontneed_under_reclaim);
 	return ut_end();
 }

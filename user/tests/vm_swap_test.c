@@ -830,8 +830,11 @@ static void shared_anon_two_writers(void)
 
 /*
  * Threads on different CPUs fault more than RAM while reclaim swaps: the
- * vm_smp_test case that fills 4 threads' parts of one region and checks
- * every page, run here where its 96 MiB do not fit in the 48 MiB boot.
+ * vm_smp_test cases that fill 4 threads' parts of one region and check
+ * every page (reclaim_4_threads), and that write, check and MADV_DONTNEED
+ * it round after round (dontneed_under_reclaim: reclaim must never unmap
+ * a PTE that changed after it looked), run here where their 96 MiB do not
+ * fit in the 48 MiB boot.
  * Its own UTEST lines are in the log (the swap-smp4 boot requires them);
  * with one CPU it skips there, so it is skipped here at once.
  */
@@ -843,12 +846,12 @@ static void threads_fault_beyond_ram(void)
 	pid_t pid;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		SKIP("1 CPU to run on: vm_smp_test/reclaim_4_threads needs 2");
+		SKIP("1 CPU to run on: vm_smp_test's reclaim cases need 2");
 	pid = fork();
 	EXPECT(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		execl("/tests/vm_smp_test", "vm_smp_test", "reclaim_4_threads", "--reclaim-mb",
-		      THREAD_FILL_MB, (char *)NULL);
+		execl("/tests/vm_smp_test", "vm_smp_test", "reclaim_4_threads,dontneed_under_reclaim",
+		      "--reclaim-mb", THREAD_FILL_MB, (char *)NULL);
 		_exit(127);
 	}
 	EXPECT(waitpid(pid, &st, 0) == pid, "waitpid: %s", strerror(errno));
