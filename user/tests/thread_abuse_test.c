@@ -115,20 +115,10 @@ static const char *status_str(int st)
 /* The state letter of thread @tid of process @pid, from its stat; 0 if gone. */
 static char thread_state(pid_t pid, pid_t tid)
 {
-	char path[64], buf[512], *p;
-	int fd, n;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');		/* the name may hold spaces and ')' */
-	return p && p[1] == ' ' ? p[2] : 0;
+	return ut_stat_state(path);
 }
 
 static void ms_sleep(int ms)

@@ -1234,21 +1234,10 @@ static bool exited_with(int st, int code)
 /* Is @pid a zombie (state Z in /proc/PID/stat)? */
 static bool is_zombie(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'Z';
+	return ut_stat_state(path) == 'Z';
 }
 
 /*

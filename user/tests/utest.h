@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/utsname.h>
@@ -173,6 +174,28 @@ static const char __attribute__((unused)) *ut_tmpdir(void)
 		exit(1);
 	}
 	return ut_tmp;
+}
+
+/*
+ * The state letter (field 3: R, S, Z, t, ...) of the /proc stat file at
+ * @path - /proc/PID/stat or /proc/PID/task/TID/stat - or 0 if it is gone.
+ * The letter follows the last ')': the name may hold spaces and ')'.
+ */
+static char __attribute__((unused)) ut_stat_state(const char *path)
+{
+	char buf[512], *p;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 /*

@@ -436,6 +436,15 @@ static unsigned long npages;
 static pthread_barrier_t filled;
 static long bad_pages[FILLERS];
 
+/* The region of reclaim_mb MiB the reclaim cases share out: 0, or -1 (errno). */
+static int map_region(void)
+{
+	npages = reclaim_mb * 1024 * 1024 / PAGE;
+	region = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return region == MAP_FAILED ? -1 : 0;
+}
+
 /* Word @w of page @p of filler @f's pattern: never 0, differs per page. */
 static uint64_t pat(long f, unsigned long p, unsigned long w)
 {
@@ -469,11 +478,7 @@ static void reclaim_4_threads(void)
 	long bad = 0;
 
 	NEED_2_CPUS();
-	npages = reclaim_mb * 1024 * 1024 / PAGE;
-	region = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	EXPECT(region != MAP_FAILED, "mmap %lu MiB: %s", reclaim_mb,
-	       strerror(errno));
+	EXPECT(map_region() == 0, "mmap %lu MiB: %s", reclaim_mb, strerror(errno));
 	EXPECT_PT(pthread_barrier_init(&filled, NULL, FILLERS));
 	for (long f = 0; f < FILLERS; f++)
 		EXPECT_PT(pthread_create(&t[f], NULL, filler, (void *)f));
@@ -531,10 +536,7 @@ static void dontneed_under_reclaim(void)
 	long bad = 0;
 
 	NEED_2_CPUS();
-	npages = reclaim_mb * 1024 * 1024 / PAGE;
-	region = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	EXPECT(region != MAP_FAILED, "mmap %lu MiB: %s", reclaim_mb, strerror(errno));
+	EXPECT(map_region() == 0, "mmap %lu MiB: %s", reclaim_mb, strerror(errno));
 	for (long f = 0; f < FILLERS; f++)
 		EXPECT_PT(pthread_create(&t[f], NULL, dontneed_worker, (void *)f));
 	for (int f = 0; f < FILLERS; f++) {
