@@ -413,6 +413,13 @@ void net_eth_prepare(void)
 
 /* ---- for the kernel and the tests ---- */
 
+struct netif *net_eth_netif(const char *name)
+{
+	struct eth_if *eif = eth_find(name);
+
+	return eif && READ_ONCE(eif->attached) ? &eif->netif : NULL;
+}
+
 int net_eth_configure(const char *name, const struct net_ip_config *cfg)
 {
 	struct eth_if *eif = eth_find(name);

@@ -13,4 +13,11 @@ void net_eth_prepare(void);
 /* In the tcpip thread, core lock held: add the netifs and start them. */
 void net_eth_attach_all(void);
 
+/*
+ * lwIP's netif for @name ("eth0"), or NULL before it is added. The
+ * pointer stays valid; what it points to is the core's (lock it).
+ */
+struct netif;
+struct netif *net_eth_netif(const char *name);
+
 #endif
