@@ -8,6 +8,8 @@
  *   softlockup_panic=0|1
  *   debug_alloc=1                 the debug allocator (mm/debug_alloc.h)
  *   debug_atomic_sleep=1          the sleep-in-atomic checker (kernel/might_sleep.h)
+ *   ip=ADDR/PREFIX:GATEWAY        eth0's static IPv4 address; DHCP without it
+ *                                 (kernel/net/net.h)
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H

@@ -313,10 +313,16 @@ BOOTS = (
     # A virtio NIC on QEMU's user-mode network (slirp), restrict=on so the
     # guest reaches nothing outside; slirp itself still answers ARP for its
     # gateway 10.0.2.2 and ICMP echo sent to it, the only traffic the tests
-    # send (kernel/tests/virtio_net_ktest.c).
+    # send (kernel/tests/virtio_net_ktest.c), besides lwIP's DHCP with
+    # slirp's server (which, restricted, offers no router) and its ARP
+    # (kernel/net/tests/netif_ktest.c).
     BootConfig("net-virtio", extra=NET_VIRTIO,
                required=("virtio_net_eth0", "virtio_net_arp_gateway",
-                         "virtio_net_icmp_echo", "virtio_net_tx_burst")),
+                         "virtio_net_icmp_echo", "virtio_net_tx_burst",
+                         "net_ip_config_parse", "net_eth_dhcp", "net_eth_ping_gateway",
+                         "net_eth_static"),
+               must_log=(r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
+                         r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")),
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
     # swaps on, pages 8 MiB out and back, shares it with a child, fills
     # 160 MiB so that reclaim must swap (about 25 s under TCG), has

@@ -228,8 +228,28 @@ void netdev_tx_done(struct netdev *dev)
 	wake_up(&dev->tx_wait);
 }
 
+void netdev_set_link_handler(struct netdev *dev, netdev_link_handler_t fn, void *arg)
+{
+	unsigned long irq = spin_lock_irqsave(&dev->lock);
+
+	dev->link_handler = fn;
+	dev->link_arg = arg;
+	spin_unlock_irqrestore(&dev->lock, irq);
+}
+
 void netdev_set_link(struct netdev *dev, bool up)
 {
-	if (__atomic_exchange_n(&dev->link_up, up, __ATOMIC_RELAXED) != up)
-		printk("%s: link %s\n", dev->name[0] ? dev->name : "netdev", up ? "up" : "down");
+	netdev_link_handler_t fn;
+	unsigned long irq;
+	void *arg;
+
+	if (__atomic_exchange_n(&dev->link_up, up, __ATOMIC_RELAXED) == up)
+		return;
+	printk("%s: link %s\n", dev->name[0] ? dev->name : "netdev", up ? "up" : "down");
+	irq = spin_lock_irqsave(&dev->lock);
+	fn = dev->link_handler;
+	arg = dev->link_arg;
+	spin_unlock_irqrestore(&dev->lock, irq);
+	if (fn)
+		fn(dev, arg);
 }

@@ -53,6 +53,12 @@ struct netdev;
 /* Called for each received frame; see "Receive context" above. */
 typedef void (*netdev_rx_handler_t)(struct netdev *dev, const void *frame, size_t len,
 				    void *arg);
+/*
+ * Called when the link goes up or down (read dev->link_up for which), from
+ * whatever context the driver noticed it in - an interrupt handler too:
+ * it must not sleep or take a sleeping lock.
+ */
+typedef void (*netdev_link_handler_t)(struct netdev *dev, void *arg);
 
 struct netdev_ops {
 	/*
@@ -97,9 +103,11 @@ struct netdev {
 
 	bool link_up;				/* netdev_set_link(); read with READ_ONCE */
 
-	spinlock_t lock;			/* guards rx_handler and rx_arg */
+	spinlock_t lock;			/* guards rx_handler, rx_arg, link_handler, link_arg */
 	netdev_rx_handler_t rx_handler;
 	void *rx_arg;
+	netdev_link_handler_t link_handler;
+	void *link_arg;
 
 	/* Guarded by netdev_poll_lock (netdev.c). */
 	struct list_head poll_node;
@@ -130,6 +138,9 @@ unsigned int netdev_count(void);
  */
 void netdev_set_rx_handler(struct netdev *dev, netdev_rx_handler_t fn, void *arg);
 
+/* Tell @fn(dev, @arg) about link changes from now on; NULL: nobody. Any context. */
+void netdev_set_link_handler(struct netdev *dev, netdev_link_handler_t fn, void *arg);
+
 enum netdev_xmit_wait {
 	NETDEV_XMIT_NOWAIT,	/* a full ring drops the frame (tx_dropped) */
 	NETDEV_XMIT_WAIT,	/* sleep until the device frees a slot */
@@ -158,7 +169,10 @@ void netdev_schedule_poll(struct netdev *dev);
 void netdev_receive(struct netdev *dev, const void *frame, size_t len);
 /* Transmit slots were freed: wake NETDEV_XMIT_WAIT senders. Any context. */
 void netdev_tx_done(struct netdev *dev);
-/* Record the link state (printing a line when it changes). Any context. */
+/*
+ * Record the link state (printing a line and calling the link handler
+ * when it changes). Any context.
+ */
 void netdev_set_link(struct netdev *dev, bool up);
 
 static inline void netdev_stat_add(unsigned long *counter, unsigned long n)

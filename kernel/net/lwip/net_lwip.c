@@ -1,15 +1,18 @@
 /*
- * net_lwip.c - lwIP's start-up in the kernel: the tcpip thread and the
- * loopback interface (the contract is in kernel/net/net.h).
+ * net_lwip.c - lwIP's start-up in the kernel: the tcpip thread, the
+ * loopback interface and the NICs' netifs (netif_eth.c; the contract is
+ * in kernel/net/net.h).
  *
  * tcpip_init() runs lwip_init() on the calling (boot) task - which also
  * adds lo0, 127.0.0.1/8, since lwipopts.h sets LWIP_HAVE_LOOPIF - then
  * makes lwIP's mailbox, core mutex and the "tcpip" kernel thread, and
  * returns without waiting: the boot task may not sleep. The thread's
- * first act, with the core lock held, is net_tcpip_ready() below.
+ * first act, with the core lock held, is net_tcpip_ready() below, which
+ * also adds an Ethernet netif for each NIC.
  * Port: sys_arch.c; configuration: lwipopts.h.
  */
 #include "kernel/net/net.h"
+#include "netif_eth.h"
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
@@ -30,6 +33,7 @@ static void net_tcpip_ready(void *arg)
 		panic("net_init: lwIP's loopback interface lo0 is not up");
 	printk("net: lwIP %s up, lo %s\n", LWIP_VERSION_STRING,
 	       ip4addr_ntoa(netif_ip4_addr(lo)));
+	net_eth_attach_all();
 	WRITE_ONCE(net_up, true);
 }
 
@@ -38,6 +42,7 @@ void net_init(void)
 	if (net_started)
 		return;
 	net_started = true;
+	net_eth_prepare();
 	tcpip_init(net_tcpip_ready, NULL);
 }
 
