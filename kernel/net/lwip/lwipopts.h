@@ -15,16 +15,17 @@
  * rather than costing two thread switches through the tcpip mailbox.
  * LWIP_ASSERT_CORE_LOCKED checks that rule on every core entry.
  *
- * Memory: everything lwIP allocates - its heap (pbuf payloads) and its
- * fixed-size pools (PCBs, segments, netbufs, messages) - comes from the
- * kernel's kmalloc (MEM_LIBC_MALLOC + MEMP_MEM_MALLOC), not from lwIP's
- * own static arrays. Why: an idle stack then holds next to nothing (the
- * 48 and 64 MiB test boots keep their memory), every lwIP object is a
+ * Memory: lwIP's heap (pbuf payloads) comes from the kernel's kmalloc
+ * (MEM_LIBC_MALLOC): an idle stack holds none of it, every payload is a
  * slab object the debug allocator redzones, poisons and leak-scans, and
- * one limit covers all of it: MEM_SIZE below, enforced by the port's
- * malloc (sys_arch.c), counts every byte lwIP has allocated at once. The
- * MEMP_NUM_* pool counts are then not limits, only what lwIP's sanity
- * checks compare.
+ * MEM_SIZE below, enforced by the port's malloc (sys_arch.c), caps it.
+ * The fixed-size pools (PCBs, segments, netbufs, messages, timeouts) are
+ * lwIP's own static arrays (MEMP_MEM_MALLOC 0), with the MEMP_NUM_*
+ * counts below as their limits: the tcpip thread re-arms its cyclic
+ * timers every few hundred milliseconds, each time freeing one timeout
+ * and allocating another, and from kmalloc that churn would free and
+ * take slab pages behind the back of every test that counts free pages
+ * exactly (one such ktest failed on smp4, one page off).
  *
  * Sizes:
  *   MEM_SIZE      2 MiB  the most lwIP may hold at once, all kinds
@@ -54,9 +55,9 @@ void sys_check_core_locking(void);	/* sys_arch.c */
 #define DEFAULT_TCP_RECVMBOX_SIZE	64
 #define DEFAULT_ACCEPTMBOX_SIZE		16
 
-/* ---- memory: all from kmalloc (see the top) ---- */
+/* ---- memory: the heap from kmalloc, the pools static (see the top) ---- */
 #define MEM_LIBC_MALLOC			1
-#define MEMP_MEM_MALLOC			1
+#define MEMP_MEM_MALLOC			0
 #define MEM_ALIGNMENT			8
 #define MEM_SIZE			(2 * 1024 * 1024)
 #include <stddef.h>
