@@ -969,6 +969,12 @@ static void execve_while_threads_fault(void)
  * SIGKILL a process 50 times while it creates (detached) threads as fast
  * as it can: each time it dies of SIGKILL within 5 s, and in the end no
  * child is left to reap - no zombie, no half-made thread kept it alive.
+ * Each round has its own bounds (10 s to start, 5 s to die), so the
+ * case's alarm only has to catch a hang between them: 240 s, not the
+ * default 60, because 50 rounds of creating and killing threads on 4
+ * vCPUs take 4 s on a quiet 2-core host but over 60 s when other QEMUs
+ * load it (every round is a burst of TLB shootdowns, and a shootdown
+ * waits for vCPUs the host has descheduled).
  */
 static void kill_during_thread_create(void)
 {
@@ -976,6 +982,7 @@ static void kill_during_thread_create(void)
 	pthread_attr_t det;
 	int st = 0;
 
+	alarm(240);
 	pthread_attr_init(&det);
 	pthread_attr_setdetachstate(&det, PTHREAD_CREATE_DETACHED);
 	for (int round = 0; round < 50; round++) {

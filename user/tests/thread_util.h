@@ -89,7 +89,7 @@ static void __attribute__((unused)) run_case(const char *name, void (*fn)(void))
 			ut_case_failed = 1;
 		else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
 			ut_fail("timed out: its alarm went off (%d s, unless "
-				"the case set less)", CASE_TIMEOUT_S);
+				"the case set its own)", CASE_TIMEOUT_S);
 		else if (WIFSIGNALED(st))
 			ut_fail("the case's process was killed by signal %d (%s)",
 				WTERMSIG(st), strsignal(WTERMSIG(st)));
