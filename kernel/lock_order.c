@@ -356,6 +356,20 @@ static void report_begin(void)
 }
 
 /*
+ * Complete @inv with the current chain and hand it to the test hook, if
+ * one is set (lock_order_ktest): true, then nothing is printed.
+ */
+static bool report_to_hook(struct lock_inversion *inv, const uint64_t *now, unsigned int nr_now)
+{
+	for (unsigned int i = 0; i < nr_now; i++)
+		inv->now[i] = now[i];
+	if (!lock_order_inversion_report)
+		return false;
+	lock_order_inversion_report(inv);
+	return true;
+}
+
+/*
  * Taking @to while holding @held (class @from) closes the cycle @p
  * (to -> ... -> from, stored earlier). Edges are never changed once
  * stored, so this reads them without graph_lock.
@@ -371,12 +385,8 @@ static void report_cycle(const struct held_lock *held, uint16_t to, const struct
 
 	for (unsigned int i = 0; i < first->nr_pcs; i++)
 		inv.recorded[i] = first->pcs[i];
-	for (unsigned int i = 0; i < nr_now; i++)
-		inv.now[i] = now[i];
-	if (lock_order_inversion_report) {
-		lock_order_inversion_report(&inv);
+	if (report_to_hook(&inv, now, nr_now))
 		return;
-	}
 	report_begin();
 	printk("lock order inversion: taking %s while holding %s\n", inv.taken, inv.held);
 	print_ip("  which was taken at ", held->ip);
@@ -403,12 +413,8 @@ static void report_same_class(const struct held_lock *held, const uint64_t *now,
 		.depth = 0, .nr_recorded = 1, .recorded = { held->ip }, .nr_now = nr_now,
 	};
 
-	for (unsigned int i = 0; i < nr_now; i++)
-		inv.now[i] = now[i];
-	if (lock_order_inversion_report) {
-		lock_order_inversion_report(&inv);
+	if (report_to_hook(&inv, now, nr_now))
 		return;
-	}
 	report_begin();
 	printk("lock order: taking a second %s while holding one (not declared nested)\n",
 	       inv.taken);

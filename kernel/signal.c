@@ -227,6 +227,33 @@ static bool job_control_on_send(struct task *t, int sig)
 }
 
 /*
+ * A process-directed @sig into @t's process's shared set, and one thread
+ * woken to take it: @t if it can, else any that can. sig_lock held.
+ */
+static void queue_group_signal(struct task *t, int sig, const struct siginfo *info)
+{
+	struct signal_struct *ss = t->signal;
+	struct task *o, *to = NULL;
+
+	if (!(ss->shared_pending & SIGBIT(sig))) {
+		fill_ksiginfo(&ss->shared_info[sig - 1], sig, info);
+		ss->shared_pending |= SIGBIT(sig);
+	}
+	if (wants_signal(t, sig)) {
+		to = t;
+	} else {
+		for_each_thread(ss, o) {
+			if (wants_signal(o, sig)) {
+				to = o;
+				break;
+			}
+		}
+	}
+	if (to)
+		signal_wake(to, false);
+}
+
+/*
  * Send @sig to @t: to the thread alone (@group false) or to its process.
  * Kernel threads take no signals.
  */
@@ -265,25 +292,7 @@ static int __send_signal(struct task *t, int sig, const struct siginfo *info, bo
 		if (!(t->blocked & SIGBIT(sig)))
 			signal_wake(t, false);
 	} else {
-		struct task *o, *to = NULL;
-
-		if (!(ss->shared_pending & SIGBIT(sig))) {
-			fill_ksiginfo(&ss->shared_info[sig - 1], sig, info);
-			ss->shared_pending |= SIGBIT(sig);
-		}
-		/* One thread to take it: the one named if it can, else any that can. */
-		if (wants_signal(t, sig)) {
-			to = t;
-		} else {
-			for_each_thread(ss, o) {
-				if (wants_signal(o, sig)) {
-					to = o;
-					break;
-				}
-			}
-		}
-		if (to)
-			signal_wake(to, false);
+		queue_group_signal(t, sig, info);
 	}
 out:
 	spin_unlock_irqrestore(&sig_lock, irq);

@@ -295,21 +295,29 @@ void zap_file_pages_range(struct vma *v, unsigned long first_index, unsigned lon
  * @p until it has flushed; NULL flushes now. anon_vma or i_mmap lock
  * held; takes @v's page-table lock; one walk; does not sleep.
  */
+/*
+ * Lock the PTE at @addr of @v if it still maps @p (read into *@pv): rmap
+ * found @p there, but under another lock, and a zap (MADV_DONTNEED, under
+ * the mmap lock held for reading, like reclaim's) or a COW copy may have
+ * changed the PTE since. False, with the cursor unlocked, if it did.
+ */
+static bool lock_pte_of_page(struct pte_cursor *c, struct vma *v, unsigned long addr,
+			     struct page *p, struct pte_val *pv)
+{
+	pte_cursor_lock(c, &v->mm->pgt, addr);
+	if (pte_cursor_get(c, pv) == PTE_KIND_PAGE && pv->pa == page_to_phys(p))
+		return true;
+	pte_cursor_unlock(c);
+	return false;
+}
+
 bool unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb_batch *b)
 {
 	struct pte_cursor c;
 	struct pte_val pv;
 
-	pte_cursor_lock(&c, &v->mm->pgt, addr);
-	/*
-	 * rmap found @p here, but under another lock: a zap (MADV_DONTNEED,
-	 * under the mmap lock held for reading, like reclaim's) or a COW
-	 * copy may have changed the PTE since. Only @p's own PTE goes.
-	 */
-	if (pte_cursor_get(&c, &pv) != PTE_KIND_PAGE || pv.pa != page_to_phys(p)) {
-		pte_cursor_unlock(&c);
+	if (!lock_pte_of_page(&c, v, addr, p, &pv))
 		return false;
-	}
 	if (pv.flags & MMU_DIRTY)
 		page_set_flag(p, PG_dirty);
 	if (b)
@@ -330,7 +338,7 @@ bool unmap_page_at(struct vma *v, unsigned long addr, struct page *p, struct tlb
  * @dup one more of its own. Caller holds @v's mmap lock (trylocked) and
  * the rmap lock; one walk; does not sleep. The entry keeps the PTE's
  * soft-dirty bit. False, with nothing done, when the PTE no longer maps
- * @p (unmap_page_at says why).
+ * @p (lock_pte_of_page says why).
  */
 bool unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsigned long slot,
 			bool dup, struct tlb_batch *b)
@@ -338,11 +346,8 @@ bool unmap_page_to_swap(struct vma *v, unsigned long addr, struct page *p, unsig
 	struct pte_cursor c;
 	struct pte_val pv;
 
-	pte_cursor_lock(&c, &v->mm->pgt, addr);
-	if (pte_cursor_get(&c, &pv) != PTE_KIND_PAGE || pv.pa != page_to_phys(p)) {
-		pte_cursor_unlock(&c);
+	if (!lock_pte_of_page(&c, v, addr, p, &pv))
 		return false;
-	}
 	if (dup)
 		swap_dup(slot);		/* before the entry exists: a swap-in may free one */
 	pte_cursor_clear_batched(&c, b);

@@ -248,7 +248,11 @@ static void cursor_walk(struct pte_cursor *c)
 	c->end = ALIGN_DOWN(c->va, PMD_SIZE) + PMD_SIZE;
 }
 
-static bool lock_whole_always(const struct pgtable *pgt);
+/* The kernel's tree has only whole-tree holders (its cursors take lock). */
+static bool lock_whole_always(const struct pgtable *pgt)
+{
+	return pgt == &kernel_pgt;
+}
 
 /* A cursor at @va of @pgt that will lock whole or shared (@how for the checker). */
 static void cursor_init(struct pte_cursor *c, struct pgtable *pgt, vaddr_t va, bool whole,
@@ -273,20 +277,20 @@ static struct lock_class_key ptl_key, upper_key;
 /* Every PTE lock is one class (a cursor holds one; fork nests the parent's). */
 static struct lockdep_map ptl_dep = LOCKDEP_MAP_INIT("ptl", &ptl_key, LOCK_RANK_PTL);
 
-static bool lock_whole_always(const struct pgtable *pgt)
+/* pgt->lock is ours: new cursors now wait (pgt_lock_shared); those inside finish. */
+static void wait_for_cursors(struct pgtable *pgt)
 {
-	return pgt == &kernel_pgt;
+	while (__atomic_load_n(&pgt->readers, __ATOMIC_SEQ_CST)) {
+		tlb_ipi_poll();
+		arch_cpu_relax();
+	}
 }
 
 unsigned long pgt_lock_all(struct pgtable *pgt)
 {
 	unsigned long irq = spin_lock_irqsave(&pgt->lock);
 
-	/* New cursors now wait (pgt_lock_shared); those inside finish. */
-	while (__atomic_load_n(&pgt->readers, __ATOMIC_SEQ_CST)) {
-		tlb_ipi_poll();
-		arch_cpu_relax();
-	}
+	wait_for_cursors(pgt);
 	return irq;
 }
 
@@ -360,10 +364,7 @@ static void cursor_lock_tree(struct pte_cursor *c, enum lock_acquire how)
 {
 	if (c->whole) {
 		__spin_lock_how(&c->pgt->lock, how);
-		while (__atomic_load_n(&c->pgt->readers, __ATOMIC_SEQ_CST)) {
-			tlb_ipi_poll();
-			arch_cpu_relax();
-		}
+		wait_for_cursors(c->pgt);
 	} else {
 		pgt_lock_shared(c->pgt, how);
 	}
@@ -440,27 +441,13 @@ int pte_cursor_prepare(struct pte_cursor *c)
 
 		if (!pa)
 			return -ENOMEM;
-		if (lock_whole_always(c->pgt)) {
-			irq = pgt_lock_all(c->pgt);
+		irq = pgt_lock_upper(c->pgt);
+		cursor_walk(c);
+		if (!c->pte && fill_hole(c, pa)) {
+			pa = 0;
 			cursor_walk(c);
-			if (!c->pte && fill_hole(c, pa)) {
-				pa = 0;
-				cursor_walk(c);
-			}
-			pgt_unlock_all(c->pgt, irq);
-		} else {
-			irq = arch_irq_save();
-			pgt_lock_shared(c->pgt, LOCK_ACQ_WAIT);
-			__spin_lock(&c->pgt->upper_lock);
-			cursor_walk(c);
-			if (!c->pte && fill_hole(c, pa)) {
-				pa = 0;
-				cursor_walk(c);
-			}
-			__spin_unlock(&c->pgt->upper_lock);
-			pgt_unlock_shared(c->pgt);
-			arch_irq_restore(irq);
 		}
+		pgt_unlock_upper(c->pgt, irq);
 		if (pa)
 			pgtable_free(pa);	/* someone else filled the hole */
 	}
@@ -469,8 +456,11 @@ int pte_cursor_prepare(struct pte_cursor *c)
 
 unsigned long pgt_lock_upper(struct pgtable *pgt)
 {
-	unsigned long irq = arch_irq_save();
+	unsigned long irq;
 
+	if (lock_whole_always(pgt))
+		return pgt_lock_all(pgt);
+	irq = arch_irq_save();
 	pgt_lock_shared(pgt, LOCK_ACQ_WAIT);
 	__spin_lock(&pgt->upper_lock);
 	return irq;
@@ -478,6 +468,10 @@ unsigned long pgt_lock_upper(struct pgtable *pgt)
 
 void pgt_unlock_upper(struct pgtable *pgt, unsigned long irq)
 {
+	if (lock_whole_always(pgt)) {
+		pgt_unlock_all(pgt, irq);
+		return;
+	}
 	__spin_unlock(&pgt->upper_lock);
 	pgt_unlock_shared(pgt);
 	arch_irq_restore(irq);

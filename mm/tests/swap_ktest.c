@@ -124,6 +124,23 @@ static uint8_t *swap_on_scratch_disk(struct blkdev *vda)
 	return saved;
 }
 
+/*
+ * The end of a swap_on_scratch_disk() test: every slot is free again,
+ * swap goes off, and the disk's first page is written back and @saved
+ * freed. KT_PASS or the failed assertion.
+ */
+static int swap_off_scratch_disk(struct blkdev *vda, uint8_t *saved)
+{
+	unsigned long total, free;
+
+	swap_totals(&total, &free);
+	KT_ASSERT_EQ(total, free);
+	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
+	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
+	kfree(saved);
+	return KT_PASS;
+}
+
 /* A fresh address space with @pages of private anonymous memory at @base. */
 static struct mm *anon_mm(unsigned long base, unsigned long pages)
 {
@@ -232,7 +249,6 @@ KTEST(swap_pageout_fork_swapin)
 {
 	struct blkdev *vda = blkdev_get("vda");
 	const unsigned long base = 0x50000000ul, pages = 8;
-	unsigned long total, free;
 	enum ktest_result r;
 	struct mm *mm, *child;
 	uint64_t slot;
@@ -262,19 +278,13 @@ KTEST(swap_pageout_fork_swapin)
 	mm_put(child);
 	mm_put(mm);
 	/* Every slot came back; swapoff succeeds with nothing left to unuse. */
-	swap_totals(&total, &free);
-	KT_ASSERT_EQ(total, free);
-	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
-	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
-	kfree(saved);
-	return KT_PASS;
+	return swap_off_scratch_disk(vda, saved);
 }
 
 KTEST(swap_read_error_marker_survives_fork)
 {
 	struct blkdev *vda = blkdev_get("vda");
 	const unsigned long base = 0x50000000ul;
-	unsigned long total, free;
 	struct mm *mm, *child;
 	uint64_t slot, entry;
 	uint8_t *saved;
@@ -310,12 +320,7 @@ KTEST(swap_read_error_marker_survives_fork)
 	KT_ASSERT_EQ(strcmp(buf, "second"), 0);
 	mm_put(child);
 	mm_put(mm);
-	swap_totals(&total, &free);
-	KT_ASSERT_EQ(total, free);			/* markers hold no slot */
-	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
-	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
-	kfree(saved);
-	return KT_PASS;
+	return swap_off_scratch_disk(vda, saved);	/* markers hold no slot */
 }
 
 /*
@@ -482,7 +487,7 @@ KTEST(tlb_reclaim_batched_flush)
 	const unsigned long batches = (TB_PAGES + PAGEOUT_BATCH - 1) / PAGEOUT_BATCH;
 	struct blkdev *vda = blkdev_get("vda");
 	unsigned int others, loaded = 0;
-	unsigned long sd, ipis, total, free;
+	unsigned long sd, ipis;
 	enum ktest_result r;
 	struct mm *mm;
 	uint8_t *saved;
@@ -532,10 +537,5 @@ KTEST(tlb_reclaim_batched_flush)
 	}
 	KT_ASSERT_EQ(mm->pgt.cpumask, 0);
 	mm_put(mm);
-	swap_totals(&total, &free);
-	KT_ASSERT_EQ(total, free);
-	KT_ASSERT_EQ(swapoff_kernel("/dev/vda"), 0);
-	KT_ASSERT_EQ(blkdev_rw(vda, 0, saved, 8, true), 0);
-	kfree(saved);
-	return KT_PASS;
+	return swap_off_scratch_disk(vda, saved);
 }

@@ -220,7 +220,10 @@ static inline bool pgt_is_locked(const struct pgtable *pgt)
 {
 	return spin_is_locked(&pgt->lock) || __atomic_load_n(&pgt->readers, __ATOMIC_RELAXED);
 }
-/* The upper lock of a user tree, held shared (a VMA's first anon_vma). */
+/*
+ * What guards the PML4/PDPT/PD entries: a user tree's upper lock, held
+ * shared (also a VMA's first anon_vma); the kernel's whole tree.
+ */
 unsigned long pgt_lock_upper(struct pgtable *pgt);
 void pgt_unlock_upper(struct pgtable *pgt, unsigned long irq);
 /*
