@@ -154,13 +154,13 @@ LWIP_OBJS   := $(patsubst $(LWIP_DIR)/src/%.c,$(B)/k/lwip/%.c.o,$(LWIP_SRCS))
 LWIP_INC    := -Ikernel/net/lwip -I$(LWIP_DIR)/src/include -Ikernel/net/lwip/compat
 LWIP_CFLAGS := $(filter-out -Werror,$(KCFLAGS)) -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) $(LWIP_INC)
-LWIP_GLUE_SRCS := $(wildcard kernel/net/lwip/*.c kernel/net/tests/*.c)
+LWIP_GLUE_SRCS := $(wildcard kernel/net/lwip/*.c kernel/net/inet/*.c kernel/net/tests/*.c)
 LWIP_GLUE_OBJS := $(patsubst %,$(B)/k/%.o,$(LWIP_GLUE_SRCS))
 
 KOBJS       := $(patsubst %,$(B)/k/%.o,$(KSRCS) $(LWIP_GLUE_SRCS)) $(LWIP_OBJS)
 
 # Every header must compile on its own (STYLE.md: self-contained headers).
-HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h kernel/fs/*.h kernel/drivers/*.h kernel/net/*.h mm/*.h $(A)/include/arch/*.h)
+HEADERS     := $(wildcard kernel/*.h kernel/lib/*.h kernel/fs/*.h kernel/drivers/*.h kernel/net/*.h kernel/net/inet/*.h mm/*.h $(A)/include/arch/*.h)
 HDRCHECKS   := $(patsubst %,$(B)/hdr/%.o,$(HEADERS))
 
 # The userland (user/user.mk): static musl programs packed into

@@ -627,11 +627,13 @@ static int unix_shutdown(struct socket *sock, int how)
 	return 0;
 }
 
-static int unix_getsockopt(struct socket *sock, int opt, void *val)
+static int unix_getsockopt(struct socket *sock, int level, int opt, void *val)
 {
 	struct unix_sock *u = unix_sk(sock);
 	int v;
 
+	if (level != SOL_SOCKET)
+		return -EOPNOTSUPP;
 	switch (opt) {
 	case SO_ERROR:
 		mutex_lock(&u->lock);

@@ -3,7 +3,8 @@
  * calls that are not about messages (socket, socketpair, bind, listen,
  * accept, accept4, connect, shutdown, getsockname, getpeername,
  * setsockopt, getsockopt). sendto/recvfrom/sendmsg/recvmsg are in
- * sock_msg.c; the only family, AF_UNIX, in af_unix.c and unix_io.c.
+ * sock_msg.c; the families are AF_UNIX (af_unix.c, unix_io.c) and AF_INET
+ * (inet/).
  *
  * A socket is a struct file with socket_fops and a struct socket in
  * private_data. Its inode is an S_IFSOCK inode of a private, never-mounted
@@ -197,7 +198,7 @@ static int check_socket_params(int family, int type)
 		return -EAFNOSUPPORT;
 	if ((type & SOCK_TYPE_MASK) >= SOCK_MAX)
 		return -EINVAL;
-	if (family != AF_UNIX)
+	if (family != AF_UNIX && family != AF_INET)
 		return -EAFNOSUPPORT;
 	return 0;
 }
@@ -213,7 +214,10 @@ static struct file *sock_create(int family, int type, int protocol)
 	f = sock_alloc_file(family, type & SOCK_TYPE_MASK, (unsigned int)type);
 	if (IS_ERR(f))
 		return f;
-	err = unix_create(f->private_data, type & SOCK_TYPE_MASK, protocol);
+	if (family == AF_INET)
+		err = inet_create(f->private_data, type & SOCK_TYPE_MASK, protocol);
+	else
+		err = unix_create(f->private_data, type & SOCK_TYPE_MASK, protocol);
 	if (err) {
 		fput(f);
 		return ERR_PTR(err);
@@ -278,6 +282,7 @@ SYSCALL(__NR_socket, sys_socket);
 /* Two connected sockets, both installed and copied out, or nothing left open. */
 static long sys_socketpair(int family, int type, int protocol, int __user *usv)
 {
+	const struct proto_ops *ops;
 	struct file *pair[2];
 	int err;
 
@@ -289,7 +294,9 @@ static long sys_socketpair(int family, int type, int protocol, int __user *usv)
 		fput(pair[0]);
 		return PTR_ERR(pair[1]);
 	}
-	err = unix_proto_ops.socketpair(pair[0]->private_data, pair[1]->private_data);
+	ops = ((struct socket *)pair[0]->private_data)->ops;
+	err = ops->socketpair ? ops->socketpair(pair[0]->private_data, pair[1]->private_data)
+			      : -EOPNOTSUPP;
 	if (err) {
 		fput(pair[0]);
 		fput(pair[1]);
@@ -458,45 +465,98 @@ static int sock_buf_value(int val, int min)
 	return MAX((int)(v * 2), min);
 }
 
-static long sock_setsockopt(struct socket *sock, int opt, const void __user *uval, int len)
+/*
+ * SO_RCVTIMEO/SO_SNDTIMEO's struct timeval as nanoseconds, as Linux's
+ * sock_set_timeout: {0, 0} is "no timeout" (0), a negative time "do not
+ * wait" (1 ns), tv_usec outside 0..999999 is EDOM.
+ */
+static int sock_timeout_value(const void *val, int len, uint64_t *ns)
 {
-	int val;
+	struct { long tv_sec, tv_usec; } tv;
 
-	if (len < (int)sizeof(int))
+	if (len < (int)sizeof(tv))
 		return -EINVAL;
-	if (get_user(val, (const int __user *)uval))
-		return -EFAULT;
-	switch (opt) {
-	case SO_SNDBUF:
-		WRITE_ONCE(sock->sndbuf, sock_buf_value(val, SOCK_MIN_SNDBUF));
-		return 0;
-	case SO_RCVBUF:
-		WRITE_ONCE(sock->rcvbuf, sock_buf_value(val, SOCK_MIN_RCVBUF));
-		return 0;
-	default:
-		return -ENOPROTOOPT;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	if (tv.tv_sec < 0)
+		*ns = 1;
+	else if (tv.tv_sec >= (long)(UINT64_MAX / 2000000000ull))
+		*ns = 0;			/* as good as forever */
+	else
+		*ns = (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000;
+	return 0;
+}
+
+static int sock_setsockopt(struct socket *sock, int level, int opt, const void *val, int len)
+{
+	uint64_t ns;
+	int v, err;
+
+	/* _OLD and _NEW share a layout on x86-64 (64-bit seconds). */
+	if (level == SOL_SOCKET && (opt == SO_RCVTIMEO_OLD || opt == SO_RCVTIMEO_NEW ||
+				    opt == SO_SNDTIMEO_OLD || opt == SO_SNDTIMEO_NEW)) {
+		bool rcv = opt == SO_RCVTIMEO_OLD || opt == SO_RCVTIMEO_NEW;
+
+		err = sock_timeout_value(val, len, &ns);
+		if (!err)
+			WRITE_ONCE(*(rcv ? &sock->rcvtimeo : &sock->sndtimeo), ns);
+		return err;
 	}
+	if (level == SOL_SOCKET && (opt == SO_SNDBUF || opt == SO_RCVBUF)) {
+		if (len < (int)sizeof(int))
+			return -EINVAL;
+		memcpy(&v, val, sizeof(v));
+		if (opt == SO_SNDBUF)
+			WRITE_ONCE(sock->sndbuf, sock_buf_value(v, SOCK_MIN_SNDBUF));
+		else
+			WRITE_ONCE(sock->rcvbuf, sock_buf_value(v, SOCK_MIN_RCVBUF));
+		return 0;
+	}
+	if (sock->ops->setsockopt)
+		return sock->ops->setsockopt(sock, level, opt, val, len);
+	return level == SOL_SOCKET ? -ENOPROTOOPT : -EOPNOTSUPP;
 }
 
 static long sys_setsockopt(int fd, int level, int opt, const void __user *uval, int len)
 {
+	char val[SOCK_OPT_MAX];
 	struct socket *sock;
 	struct file *f = sockfd_lookup(fd, &sock);
-	long err;
+	long err = 0;
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	err = level == SOL_SOCKET ? sock_setsockopt(sock, opt, uval, len) : -EOPNOTSUPP;
+	if (len < 0)
+		err = -EINVAL;
+	else if (len && copy_from_user(val, uval, (size_t)MIN(len, SOCK_OPT_MAX)))
+		err = -EFAULT;
+	if (!err)
+		err = sock_setsockopt(sock, level, opt, val, len);
 	fput(f);
 	return err;
 }
 SYSCALL(__NR_setsockopt, sys_setsockopt);
 
-/* The value of a SOL_SOCKET option into @val; its size or -errno. */
-static int sock_getsockopt(struct socket *sock, int opt, void *val)
+/* A timeout in ns as SO_RCVTIMEO's struct timeval; its size. */
+static int sock_timeout_out(uint64_t ns, void *val)
+{
+	struct { long tv_sec, tv_usec; } tv = {
+		.tv_sec = (long)(ns / 1000000000ull),
+		.tv_usec = (long)(ns % 1000000000ull / 1000),
+	};
+
+	memcpy(val, &tv, sizeof(tv));
+	return (int)sizeof(tv);
+}
+
+/* The value of an option into @val; its size or -errno. */
+static int sock_getsockopt(struct socket *sock, int level, int opt, void *val)
 {
 	int v;
 
+	if (level != SOL_SOCKET)
+		return sock->ops->getsockopt(sock, level, opt, val);
 	switch (opt) {
 	case SO_TYPE:
 		v = sock->type;
@@ -505,7 +565,7 @@ static int sock_getsockopt(struct socket *sock, int opt, void *val)
 		v = sock->family;
 		break;
 	case SO_PROTOCOL:
-		v = 0;
+		v = sock->protocol;
 		break;
 	case SO_SNDBUF:
 		v = READ_ONCE(sock->sndbuf);
@@ -513,8 +573,14 @@ static int sock_getsockopt(struct socket *sock, int opt, void *val)
 	case SO_RCVBUF:
 		v = READ_ONCE(sock->rcvbuf);
 		break;
+	case SO_RCVTIMEO_OLD:
+	case SO_RCVTIMEO_NEW:
+		return sock_timeout_out(READ_ONCE(sock->rcvtimeo), val);
+	case SO_SNDTIMEO_OLD:
+	case SO_SNDTIMEO_NEW:
+		return sock_timeout_out(READ_ONCE(sock->sndtimeo), val);
 	default:
-		return sock->ops->getsockopt(sock, opt, val);
+		return sock->ops->getsockopt(sock, level, opt, val);
 	}
 	memcpy(val, &v, sizeof(v));
 	return (int)sizeof(v);
@@ -522,7 +588,7 @@ static int sock_getsockopt(struct socket *sock, int opt, void *val)
 
 static long sys_getsockopt(int fd, int level, int opt, void __user *uval, int __user *ulen)
 {
-	union { int i; struct ucred cred; } val;
+	union { int i; struct ucred cred; char bytes[SOCK_OPT_MAX]; } val;
 	struct socket *sock;
 	struct file *f;
 	int len, n;
@@ -530,14 +596,12 @@ static long sys_getsockopt(int fd, int level, int opt, void __user *uval, int __
 	f = sockfd_lookup(fd, &sock);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	if (level != SOL_SOCKET)
-		n = -EOPNOTSUPP;
-	else if (get_user(len, ulen))
+	if (get_user(len, ulen))
 		n = -EFAULT;
 	else if (len < 0)
 		n = -EINVAL;
 	else
-		n = sock_getsockopt(sock, opt, &val);
+		n = sock_getsockopt(sock, level, opt, &val);
 	fput(f);
 	if (n < 0)
 		return n;

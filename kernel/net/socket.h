@@ -31,6 +31,7 @@
 /* Address families (include/linux/socket.h). */
 #define AF_UNSPEC	0
 #define AF_UNIX		1
+#define AF_INET		2
 #define AF_MAX		46		/* NPROTO: families are below this */
 
 /* Socket types and the flags socket(2)'s type argument may carry. */
@@ -169,10 +170,16 @@ struct proto_ops {
 	ssize_t (*sendmsg)(struct socket *sock, struct sock_msg *m);
 	ssize_t (*recvmsg)(struct socket *sock, struct sock_msg *m);
 	int (*shutdown)(struct socket *sock, int how);
-	/* SOL_SOCKET options the family answers (SO_ERROR, SO_PEERCRED...):
-	 * bytes written to @val (room for a struct ucred), -ENOPROTOOPT
-	 * when not the family's. */
-	int (*getsockopt)(struct socket *sock, int opt, void *val);
+	/*
+	 * Options the generic layer does not answer itself: SOL_SOCKET ones
+	 * (SO_ERROR, SO_PEERCRED...) and every other level. Get: bytes
+	 * written to @val (room for SOCK_OPT_MAX bytes). Set (optional): @val
+	 * holds the first MIN(@len, SOCK_OPT_MAX) bytes of the user's value.
+	 * -ENOPROTOOPT for an unknown option, -EOPNOTSUPP for a level the
+	 * family lacks.
+	 */
+	int (*getsockopt)(struct socket *sock, int level, int opt, void *val);
+	int (*setsockopt)(struct socket *sock, int level, int opt, const void *val, int len);
 	long (*ioctl)(struct socket *sock, unsigned int cmd, unsigned long arg);
 };
 
@@ -181,10 +188,17 @@ struct socket {
 	struct file *file;		/* the owner (no reference) */
 	const struct proto_ops *ops;
 	void *sk;			/* the family's state */
+	short protocol;			/* SO_PROTOCOL */
 	int sndbuf, rcvbuf;		/* SO_SNDBUF/SO_RCVBUF as reported (atomic) */
+	uint64_t rcvtimeo, sndtimeo;	/* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
 };
 
+#define SOCK_OPT_MAX	64		/* bytes of an option value passed to a family */
+
 extern const struct proto_ops unix_proto_ops;
+
+/* AF_INET's constructor (kernel/net/inet/af_inet.c), as unix_create. */
+int inet_create(struct socket *sock, int type, int protocol);
 
 /* The family's constructor: fill @sock->sk for @type; 0 or -errno. */
 int unix_create(struct socket *sock, int type, int protocol);

@@ -107,6 +107,7 @@ void pagoda_lwip_free(void *p);
 #define TCP_OVERSIZE			TCP_MSS
 #define LWIP_TCP_KEEPALIVE		1
 #define SO_REUSE			1
+#define LWIP_TCP_PCB_NUM_EXT_ARGS	1	/* inet/tcp.c: told when lwIP frees a pcb */
 
 /* ---- interfaces ---- */
 #define LWIP_NETIF_LOOPBACK		1	/* a netif may send to itself */

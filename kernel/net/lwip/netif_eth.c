@@ -420,6 +420,30 @@ struct netif *net_eth_netif(const char *name)
 	return eif && READ_ONCE(eif->attached) ? &eif->netif : NULL;
 }
 
+struct netdev *net_eth_dev_of(struct netif *netif)
+{
+	for (unsigned int i = 0; i < READ_ONCE(eth_count); i++) {
+		if (&eth_ifs[i]->netif == netif)
+			return eth_ifs[i]->dev;
+	}
+	return NULL;
+}
+
+void net_eth_make_static(struct netif *netif)
+{
+	struct netdev *dev = net_eth_dev_of(netif);
+	struct eth_if *eif = dev ? eth_of_dev(dev) : NULL;
+
+	if (!eif)
+		return;
+	if (netif_dhcp_data(netif))
+		dhcp_release_and_stop(netif);
+	eif->cfg.is_static = true;
+	ip4_to_quad(netif_ip4_addr(netif), eif->cfg.addr);
+	ip4_to_quad(netif_ip4_gw(netif), eif->cfg.gw);
+	eif->cfg.prefix = mask_prefix(netif_ip4_netmask(netif));
+}
+
 int net_eth_configure(const char *name, const struct net_ip_config *cfg)
 {
 	struct eth_if *eif = eth_find(name);

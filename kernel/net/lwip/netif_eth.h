@@ -20,4 +20,13 @@ void net_eth_attach_all(void);
 struct netif;
 struct netif *net_eth_netif(const char *name);
 
+/* The NIC behind @netif, or NULL (the loopback). Core lock held. */
+struct netdev;
+struct netdev *net_eth_dev_of(struct netif *netif);
+/*
+ * An address is being set by hand (SIOCSIFADDR): stop @netif's DHCP
+ * client and keep the address it has as a static one. Core lock held.
+ */
+void net_eth_make_static(struct netif *netif);
+
 #endif
