@@ -335,10 +335,16 @@ static long sys_process_mrelease(long pidfd, unsigned long flags)
 
 		mm = t->mm;
 		memcpy(comm, t->comm, sizeof(comm));
-		/* Linux's task_will_free_mem: every process using the mm is dying. */
+		/*
+		 * Linux's task_will_free_mem: every process using the mm is
+		 * dying - its group exit is under way (set when SIGKILL is
+		 * sent, and kept once another CPU has taken the signal off
+		 * the pending set to act on it) or SIGKILL is pending.
+		 */
 		dying = true;
 		for_each_task(s)
-			if (s->mm == mm && s->state != TASK_ZOMBIE && !fatal_signal_pending(s))
+			if (s->mm == mm && s->state != TASK_ZOMBIE && !fatal_signal_pending(s) &&
+			    !(s->signal && READ_ONCE(s->signal->group_exit)))
 				dying = false;
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
