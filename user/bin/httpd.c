@@ -179,9 +179,10 @@ static void send_error(struct client *c, int status, const char *extra)
 /* --- reading the request --------------------------------------------------- */
 
 /*
- * Read until the blank line that ends the headers: 0 when complete, or
- * the error status to answer (400, 408, 414, 431). Nothing past
- * MAX_HEADERS is ever stored.
+ * Read until the blank line that ends the headers: 0 when complete (the
+ * string c->req then ends after the last header line), or the error
+ * status to answer (400, 408, 414, 431). Nothing past MAX_HEADERS is
+ * ever stored.
  */
 static int read_request(struct client *c)
 {
@@ -190,7 +191,7 @@ static int read_request(struct client *c)
 	c->req_len = 0;
 	for (;;) {
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		char *eol;
+		char *eol, *end;
 		ssize_t n;
 		long left = (long)(deadline - time(NULL));
 
@@ -200,8 +201,11 @@ static int read_request(struct client *c)
 			return 414;
 		if (eol && (size_t)(eol - c->req) > MAX_REQUEST_LINE)
 			return 414;
-		if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n"))
+		end = strstr(c->req, "\r\n\r\n");
+		if (end || (end = strstr(c->req, "\n\n"))) {
+			end[*end == '\r' ? 2 : 1] = 0;	/* the headers' last newline stays */
 			return 0;
+		}
 		if (c->req_len == MAX_HEADERS)
 			return 431;
 		if (memchr(c->req, 0, c->req_len))

@@ -233,6 +233,8 @@ static void got_reply(const uint8_t *icmp, size_t len, int ttl)
 		print_time(ms);
 	if (dup)
 		printf(" (DUP!)");
+	if (raw && in_cksum(icmp, len))	/* a ping socket's kernel checked it */
+		printf(" (BAD CHECKSUM!)");
 	for (i = timed ? STAMP_LEN : 0; i < data && i < (size_t)opt.size; i++) {
 		if (icmp[ICMP_HDR + i] != pattern((int)i - STAMP_LEN)) {
 			printf("\nwrong data byte #%zu should be 0x%x but was 0x%x",

@@ -353,10 +353,10 @@ static void connect_to(const struct url *u)
 	char a[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &u->sin.sin_addr, a, sizeof(a));
-	note("Connecting to %s:%u... ", a, ntohs(u->sin.sin_port));
 	conn.fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (conn.fd < 0)
 		die(EXIT_GENERIC, "socket: %s", strerror(errno));
+	note("Connecting to %s:%u... ", a, ntohs(u->sin.sin_port));
 	if (connect(conn.fd, (const struct sockaddr *)&u->sin,
 		    sizeof(u->sin)) < 0) {
 		note("failed.\n");
