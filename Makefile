@@ -308,17 +308,21 @@ $(B)/host/%: tests/host/%.c
 host-tests: $(HOST_TESTS)
 
 # The user test programs also run directly on this Linux host
-# (tests/user-tests-on-linux): that proves each test itself is right.
+# (tests/user-tests-on-linux): that proves each test itself is right; so
+# do the network tools of user/bin (tests/net-tools-on-linux: httpd, wget,
+# nc, ping, ifconfig over 127.0.0.1).
 # The must-pass Linux selftests (tests/linux-selftests.pass) are a suite:
 # tests/linux-selftests-on-pagoda builds them (cached) and boots each on
 # Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
-check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER)
+check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) \
+		$(USER_PROGS)
 	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE)' \
 		$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
 		--accel $(ACCEL) $(if $(DEBUG_KCMDLINE),--debug-alloc) --atomic-sleep \
 		$(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
-		tests/user-tests-on-linux) --suite tests/linux-selftests-on-pagoda
+		tests/user-tests-on-linux tests/net-tools-on-linux) \
+		--suite tests/linux-selftests-on-pagoda
 
 # A longer fuzzer run: make check's fuzz boot with SEED, CALLS, ... (see
 # the top). The time limit grows with CALLS (TCG makes about 100 calls/s
