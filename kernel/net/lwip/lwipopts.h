@@ -108,6 +108,9 @@ void pagoda_lwip_free(void *p);
 #define LWIP_TCP_KEEPALIVE		1
 #define SO_REUSE			1
 #define LWIP_TCP_PCB_NUM_EXT_ARGS	1	/* inet/tcp.c: told when lwIP frees a pcb */
+/* Unguessable initial sequence numbers (RFC 6528), not lwIP's counter. */
+#define LWIP_HOOK_FILENAME		"pagoda_hooks.h"
+#define LWIP_HOOK_TCP_ISN		pagoda_tcp_isn
 
 /* ---- interfaces ---- */
 #define LWIP_NETIF_LOOPBACK		1	/* a netif may send to itself */

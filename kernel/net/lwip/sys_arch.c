@@ -118,6 +118,65 @@ void sys_init(void)
 }
 
 /* Milliseconds since boot: lwIP's timers and TCP's RTT estimates. */
+/*
+ * TCP's initial sequence numbers, as RFC 6528 and Linux: a clock that
+ * ticks every 4 us plus a keyed hash of the connection's addresses and
+ * ports. The ISNs of one connection keep growing (old segments of an
+ * earlier incarnation stay below the window) and an outsider who cannot
+ * see the traffic cannot guess them. The hash is SipHash-2-4 (Aumasson and
+ * Bernstein, 2012) over the 12 bytes of the 4-tuple, its key 128 bits from
+ * the kernel's random generator, drawn at the first connection (the core
+ * lock serializes every call).
+ */
+#define ROTL64(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t v[4])
+{
+	v[0] += v[1]; v[1] = ROTL64(v[1], 13); v[1] ^= v[0]; v[0] = ROTL64(v[0], 32);
+	v[2] += v[3]; v[3] = ROTL64(v[3], 16); v[3] ^= v[2];
+	v[0] += v[3]; v[3] = ROTL64(v[3], 21); v[3] ^= v[0];
+	v[2] += v[1]; v[1] = ROTL64(v[1], 17); v[1] ^= v[2]; v[2] = ROTL64(v[2], 32);
+}
+
+/* SipHash-2-4 of two 64-bit words (16 bytes, the length in the last byte). */
+static uint64_t siphash_2_4(const uint64_t key[2], uint64_t m0, uint64_t m1)
+{
+	uint64_t v[4] = {
+		key[0] ^ 0x736f6d6570736575ull, key[1] ^ 0x646f72616e646f6dull,
+		key[0] ^ 0x6c7967656e657261ull, key[1] ^ 0x7465646279746573ull,
+	};
+	const uint64_t m[3] = { m0, m1, (uint64_t)16 << 56 };
+
+	for (int i = 0; i < 3; i++) {
+		v[3] ^= m[i];
+		sip_round(v);
+		sip_round(v);
+		v[0] ^= m[i];
+	}
+	v[2] ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+u32_t pagoda_tcp_isn(const struct ip4_addr *local_ip, u16_t local_port,
+		     const struct ip4_addr *remote_ip, u16_t remote_port)
+{
+	static uint64_t key[2];
+	static bool keyed;
+	uint64_t hash;
+
+	LWIP_ASSERT_CORE_LOCKED();
+	if (!keyed) {
+		get_random_bytes(key, sizeof(key));
+		keyed = true;
+	}
+	hash = siphash_2_4(key, (uint64_t)ip4_addr_get_u32(local_ip) << 32 |
+				ip4_addr_get_u32(remote_ip),
+			   (uint64_t)local_port << 16 | remote_port);
+	return (u32_t)(clock_ns() / 4000) + (u32_t)hash;
+}
+
 u32_t sys_now(void)
 {
 	return (u32_t)(clock_ns() / 1000000);

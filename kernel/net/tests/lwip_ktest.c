@@ -3,7 +3,8 @@
  * of 1 MiB between two kernel threads through the netconn API, UDP both
  * ways, a connect to a closed port refused at once, and the port's
  * primitives (kernel/net/lwip/sys_arch.c): a mailbox fetch that times
- * out, a semaphore woken by another thread.
+ * out, a semaphore woken by another thread; TCP's initial sequence
+ * numbers.
  *
  * lwIP's calls sleep, and the tests run in the boot CPU's idle context,
  * which must not: each test starts kernel threads ("actors") that do the
@@ -24,6 +25,8 @@
 #include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
+#include "pagoda_hooks.h"
+#include "arch/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/net/net.h"
@@ -439,6 +442,46 @@ KTEST(lwip_tcp_connect_refused)
 	/* Not a SYN retransmission timeout (the first is 3 s away). */
 	KT_ASSERT(refused_ms < 1000);
 	return usage_back_to(&before);
+}
+
+/*
+ * TCP's initial sequence numbers (sys_arch.c, RFC 6528): one connection's
+ * grow with the 4 us clock, another connection's are elsewhere in the
+ * sequence space (the keyed hash of its 4-tuple differs).
+ */
+static int isn_check(struct actor *a)
+{
+	const ip4_addr_t lo = IPADDR4_INIT_BYTES(127, 0, 0, 1);
+	u32_t a1, a2, b;
+	uint64_t t0;
+
+	LOCK_TCPIP_CORE();
+	a1 = pagoda_tcp_isn(&lo, 40000, &lo, 80);
+	b = pagoda_tcp_isn(&lo, 40001, &lo, 80);
+	UNLOCK_TCPIP_CORE();
+	t0 = clock_ns();
+	while (clock_ns() - t0 < 2000000)	/* 2 ms: 500 ticks of 4 us */
+		arch_cpu_relax();
+	LOCK_TCPIP_CORE();
+	a2 = pagoda_tcp_isn(&lo, 40000, &lo, 80);
+	UNLOCK_TCPIP_CORE();
+	A_CHECK(a, a2 - a1 >= 500 && a2 - a1 < 500 * 1000, a2 - a1);
+	/* Taken microseconds apart: a difference under 10,000 is a collision. */
+	A_CHECK(a, b - a1 > 10000 && a1 - b > 10000, b - a1);
+	return 0;
+}
+
+KTEST(lwip_tcp_isn_per_connection)
+{
+	static struct actor isn = { .fn = isn_check };
+	enum ktest_result r;
+
+	if ((r = wait_net_ready()) != KT_PASS)
+		return r;
+	KT_ASSERT(actor_start(&isn, "isn-test"));
+	KT_ASSERT(YIELD_UNTIL(isn.done, 30));
+	KT_ACTOR_OK(&isn);
+	return KT_PASS;
 }
 
 /* ---- (d) the port: mailbox timeout, semaphore wake-up ---- */
