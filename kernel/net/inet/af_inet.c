@@ -320,8 +320,9 @@ int inet_getsockopt(struct socket *sock, int level, int opt, void *val)
 	struct inet_linger lg;
 	int v, n = (int)sizeof(int);
 
+	/* Any other level: ENOPROTOOPT, as Linux's ip_getsockopt. */
 	if (level != SOL_SOCKET && level != INET_IPPROTO_TCP && level != INET_IPPROTO_IP)
-		return -EOPNOTSUPP;
+		return -ENOPROTOOPT;
 	inet_lock();
 	if (level == INET_IPPROTO_TCP) {
 		n = isk->type == SOCK_STREAM ? inet_tcp_getsockopt_tcp(isk, opt, &v) : -ENOPROTOOPT;

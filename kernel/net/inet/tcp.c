@@ -34,6 +34,8 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+#include "lwip/prot/tcp.h"
+#include "pagoda_hooks.h"
 #include "kernel/net/inet/inet.h"
 #include "kernel/cred.h"
 #include "kernel/errno.h"
@@ -226,6 +228,42 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	list_add_tail(&e->accept_node, &l->accept_q);
 	l->accept_len++;
 	inet_wake(l);
+	return ERR_OK;
+}
+
+/*
+ * An ACK storm in lwIP 2.1.3, and its fix. While a connection's receive
+ * window is 0, lwIP answers every zero-length segment with an ACK
+ * (tcp_receive's "outside the window" test is on the empty range
+ * [rcv_nxt, rcv_nxt - 1]), and its zero-window probe moves snd_nxt past
+ * the probe byte, so the probing end's later ACKs carry a sequence number
+ * one past what the other end expects. When both ends of a connection have
+ * full windows (both readers behind, both writers waiting), the first ACK
+ * then starts a storm - each end acknowledges the other's ACK at once -
+ * and over loopback the tcpip thread spins in it with the core lock held,
+ * so no reader ever runs to open a window (socket_test/bidirectional hung
+ * so). RFC 793 accepts a zero-length segment at RCV.NXT with RCV.WND 0 and
+ * Linux's probes reuse an old sequence number; here this hook (lwIP's
+ * LWIP_HOOK_TCP_INPACKET_PCB) gives a pure ACK that is at most a few bytes
+ * ahead a window just wide enough for lwIP's test to pass, so the ACK's
+ * news (acknowledgement, window update) is taken and not answered. The
+ * bytes are not announced (lwIP announces a window only once it grew by
+ * an MSS or half the window), and at most that many bytes more than the
+ * window can arrive, which tcp_recved() absorbs.
+ */
+#define ACK_STORM_SLACK		16	/* bytes a pure ACK may be ahead */
+
+s8_t pagoda_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, const struct pbuf *p)
+{
+	uint32_t ahead;
+
+	if (pcb->state < ESTABLISHED || pcb->state == TIME_WAIT)
+		return ERR_OK;			/* a listen pcb has no rcv_wnd */
+	if (p->tot_len || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_FIN | TCP_RST)) || pcb->rcv_wnd)
+		return ERR_OK;
+	ahead = hdr->seqno - pcb->rcv_nxt;	/* tcp_input made it host order */
+	if (ahead <= ACK_STORM_SLACK)
+		pcb->rcv_wnd = (tcpwnd_size_t)(ahead + 1);
 	return ERR_OK;
 }
 

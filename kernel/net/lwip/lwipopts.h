@@ -111,6 +111,9 @@ void pagoda_lwip_free(void *p);
 /* Unguessable initial sequence numbers (RFC 6528), not lwIP's counter. */
 #define LWIP_HOOK_FILENAME		"pagoda_hooks.h"
 #define LWIP_HOOK_TCP_ISN		pagoda_tcp_isn
+/* A fix for lwIP's ACK storm between two zero windows (inet/tcp.c). */
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+	pagoda_tcp_inpacket(pcb, hdr, p)
 
 /* ---- interfaces ---- */
 #define LWIP_NETIF_LOOPBACK		1	/* a netif may send to itself */
