@@ -136,7 +136,7 @@ struct eventpoll {
 	unsigned long gen;		/* loop check: visited in pass gen */
 	int depth;			/* loop check: depth found then */
 
-	struct file *file;		/* the epoll's file (never referenced) */
+	struct file *file;		/* its own file, not referenced; NULL once released */
 	int refcount;			/* atomic: the file + one per item */
 };
 
@@ -290,9 +290,10 @@ static void ep_unregister_pollwait(struct epitem *epi)
 static unsigned int ep_scan_ready(struct eventpoll *ep, int depth);
 
 /*
- * The events of @epi ready now, among those it waits for. @pt registers
- * the queues the poll names (NULL: just ask). @depth: how many epolls deep
- * this poll is (an epoll's items are polled at its depth + 1). ep->mtx held.
+ * The events of @epi ready now, among those it waits for. @pq registers
+ * the queues the poll names that @epi does not wait on yet (NULL: just
+ * ask). @depth: how many epolls deep this poll is (an epoll's items are
+ * polled at its depth + 1). ep->mtx held; sleeps.
  */
 static unsigned int ep_item_poll(struct epitem *epi, struct ep_pqueue *pq, int depth)
 {
