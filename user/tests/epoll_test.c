@@ -600,6 +600,48 @@ static void unix_listener(void)
 	close(l);
 }
 
+/*
+ * A stream socket added before it connects: once it has filled its peer
+ * and the peer drains, the edge-triggered item reports EPOLLOUT.
+ */
+static void unix_connect_after_add(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 + 20;
+	struct epoll_event e;
+	char buf[4096];
+	int ep, l, c, a, n;
+
+	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "epoll-conn-%09d", (int)getpid());
+	EXPECT_OK(ep = epoll_create1(0));
+	EXPECT_OK(l = socket(AF_UNIX, SOCK_STREAM, 0));
+	EXPECT_OK(bind(l, (struct sockaddr *)&sa, len));
+	EXPECT_OK(listen(l, 4));
+	EXPECT_OK(c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0));
+	EXPECT_OK(ep_add(ep, c, EPOLLOUT | EPOLLET, DATA_A));
+	/* Unconnected: a hang-up (and writable, as Linux says). */
+	EXPECT(ep_ready(ep, &e, 1) == 1 && (e.events & EPOLLHUP), "unconnected: %#x",
+	       e.events);
+	EXPECT_OK(connect(c, (struct sockaddr *)&sa, len));
+	EXPECT_OK(a = accept(l, NULL, NULL));
+	memset(buf, 'x', sizeof(buf));
+	for (n = 0; write(c, buf, sizeof(buf)) > 0; n++)
+		;
+	EXPECT(errno == EAGAIN && n > 0, "filling the peer: %s", strerror(errno));
+	(void)epoll_wait(ep, &e, 1, 0);		/* whatever connecting reported */
+	EXPECT(ep_ready(ep, &e, 1) == 0, "full socket reported %#x", e.events);
+	EXPECT_OK(fcntl(a, F_SETFL, O_NONBLOCK));
+	while (read(a, buf, sizeof(buf)) > 0)
+		;
+	EXPECT(errno == EAGAIN, "draining the peer: %s", strerror(errno));
+	EXPECT(epoll_wait(ep, &e, 1, 10000) == 1 && e.events == EPOLLOUT &&
+	       e.data.u64 == DATA_A, "room on the peer not reported");
+	close(ep);
+	close(a);
+	close(c);
+	close(l);
+}
+
 static void tty_ready(void)
 {
 	struct epoll_event e;
@@ -1300,6 +1342,7 @@ int main(int argc, char **argv)
 	CASE(socketpair_stream);
 	CASE(socketpair_dgram);
 	CASE(unix_listener);
+	CASE(unix_connect_after_add);
 	CASE(tty_ready);
 	CASE(pidfd_exit);
 	CASE(devices);
