@@ -30,7 +30,11 @@
  * pass re-registers). Epoll's entries hold no reference: they are unlinked
  * when the file is finally released (eventpoll_release() in fput), which
  * is why a queue given to poll_wait() must live until the file's
- * fop->release - its own, or one its file keeps alive until then.
+ * fop->release - its own, or one its file keeps alive until then. An
+ * epoll item registers again each time it is polled, adding the queues it
+ * did not wait on yet; so a file whose poll starts naming another queue
+ * after a state change (an AF_UNIX stream socket's peer, once connected)
+ * must wake a queue it named before, so that the item polls again.
  *
  * A fop->poll() may be called with pt == NULL, or a table whose qproc is
  * NULL ("just tell me the mask"); poll_wait() then does nothing. qproc may
