@@ -37,10 +37,9 @@ struct wait_entry;
  * runnable - every sleeper in the kernel. An entry with a function is a
  * hook instead (epoll's items, kernel/fs/eventpoll.c; poll's entries,
  * poll.c): wake_up() calls it with the queue's lock held and interrupts
- * off, so it must not
- * sleep nor touch this queue's list. It returns true when it made a task
- * runnable; for a WAIT_EXCLUSIVE entry that ends the wake-up's search for
- * an exclusive waiter (below).
+ * off, so it must not sleep nor touch this queue's list. It returns true
+ * when it made a task runnable; for a WAIT_EXCLUSIVE entry that ends the
+ * wake-up's search for an exclusive waiter (below).
  */
 typedef bool (*wait_func_t)(struct wait_entry *e);
 
