@@ -22,8 +22,9 @@
 #                   profiler (profile=SHIFT, kernel/profile.h) and mmbench
 #                   --profile: PROFILE lines per metric in build/bench/raw.
 #   make linux-selftests
-#                   Linux 6.12's mm selftests and epoll_wakeup_test (from Debian's linux-source-6.12,
-#                   fetched once, ~150 MB) booted one per boot on Pagoda and
+#                   Linux 6.12's mm selftests and epoll_wakeup_test (from
+#                   Debian's linux-source-6.12, fetched once, ~150 MB)
+#                   booted one per boot on Pagoda and
 #                   on Linux 6.1 side by side (tools/linux-selftests); table in
 #                   build/linux-selftests/report.md.  make check runs the ones
 #                   listed in tests/linux-selftests.pass on Pagoda.
