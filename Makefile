@@ -22,8 +22,9 @@
 #                   profiler (profile=SHIFT, kernel/profile.h) and mmbench
 #                   --profile: PROFILE lines per metric in build/bench/raw.
 #   make linux-selftests
-#                   Linux 6.12's mm selftests (from Debian's linux-source-6.12,
-#                   fetched once, ~150 MB) booted one per boot on Pagoda and
+#                   Linux 6.12's mm selftests and epoll_wakeup_test (from
+#                   Debian's linux-source-6.12, fetched once, ~150 MB)
+#                   booted one per boot on Pagoda and
 #                   on Linux 6.1 side by side (tools/linux-selftests); table in
 #                   build/linux-selftests/report.md.  make check runs the ones
 #                   listed in tests/linux-selftests.pass on Pagoda.
@@ -336,7 +337,7 @@ fuzz: deps $(B)/fuzzrun/pagoda.iso
 	status=$$?; grep -a 'FUZZ \|PANIC\|BUG:\|WARNING:' $(B)/fuzzrun/logs/fuzz.serial | \
 		grep -av '^FZT ' | tail -40; exit $$status
 
-# Linux 6.12's mm selftests on Pagoda and on Linux 6.1 (tools/linux-selftests).
+# Linux 6.12's mm and epoll selftests on Pagoda and on Linux 6.1 (tools/linux-selftests).
 linux-selftests: deps $(ELF) $(INITRAMFS)
 	$(PYTHON) tools/linux-selftests run --accel $(ACCEL)
 

@@ -2,8 +2,8 @@
  * uapi.h - the Linux user ABI, taken from Debian's linux-libc-dev headers.
  *
  * System-call numbers, structure layouts (stat, statx, sigaction, siginfo,
- * ucontext, termios, rlimit, utsname, pollfd, timespec, ELF) and flag values
- * come from the UAPI headers, never from hand-copied tables (DESIGN.md,
+ * ucontext, termios, rlimit, utsname, pollfd, epoll_event, timespec, ELF)
+ * and flag values come from the UAPI headers, never from hand-copied tables (DESIGN.md,
  * "The user ABI"). Kernel code that speaks to user space includes this one
  * header. Types a UAPI header does not name the way Pagoda needs are
  * defined after the includes.
@@ -29,6 +29,7 @@
 #include <asm/termbits.h>
 #include <asm/ioctls.h>
 #include <linux/poll.h>
+#include <linux/eventpoll.h>
 #include <linux/mman.h>
 #include <linux/memfd.h>
 #include <linux/wait.h>

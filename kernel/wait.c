@@ -39,13 +39,56 @@ void finish_wait(struct waitqueue *wq, struct wait_entry *e)
 	spin_unlock_irqrestore(&wq->lock, irq);
 }
 
-void wake_up(struct waitqueue *wq)
+/* Wake @wq's entries; the caller holds wq->lock. True: it had some. */
+static bool __wake_up_locked(struct waitqueue *wq)
 {
-	unsigned long irq = spin_lock_irqsave(&wq->lock);
+	bool exclusive_done = false;
 	struct wait_entry *e;
 
-	list_for_each_entry(e, &wq->waiters, node)
-		wake_up_task(e->task);
+	list_for_each_entry(e, &wq->waiters, node) {
+		if (!e->func) {
+			wake_up_task(e->task);
+			continue;
+		}
+		if (!(e->flags & WAIT_EXCLUSIVE))
+			e->func(e);
+		else if (!exclusive_done)
+			exclusive_done = e->func(e);
+	}
+	return !list_empty(&wq->waiters);
+}
+
+bool wake_up(struct waitqueue *wq)
+{
+	unsigned long irq = spin_lock_irqsave(&wq->lock);
+	bool any = __wake_up_locked(wq);
+
+	spin_unlock_irqrestore(&wq->lock, irq);
+	return any;
+}
+
+void wake_up_nested(struct waitqueue *wq)
+{
+	unsigned long irq = arch_irq_save();
+
+	__spin_lock_nested(&wq->lock);
+	__wake_up_locked(wq);
+	spin_unlock_irqrestore(&wq->lock, irq);
+}
+
+void add_wait_queue(struct waitqueue *wq, struct wait_entry *e)
+{
+	unsigned long irq = spin_lock_irqsave(&wq->lock);
+
+	list_add_tail(&e->node, &wq->waiters);
+	spin_unlock_irqrestore(&wq->lock, irq);
+}
+
+void remove_wait_queue(struct waitqueue *wq, struct wait_entry *e)
+{
+	unsigned long irq = spin_lock_irqsave(&wq->lock);
+
+	list_del_init(&e->node);
 	spin_unlock_irqrestore(&wq->lock, irq);
 }
 

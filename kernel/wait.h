@@ -30,14 +30,36 @@
 #include "kernel/types.h"
 
 struct task;
+struct wait_entry;
+
+/*
+ * What wake_up() does with an entry. With no function it makes e->task
+ * runnable - every sleeper in the kernel. An entry with a function is a
+ * hook instead (epoll's items, kernel/fs/eventpoll.c; poll's entries,
+ * poll.c): wake_up() calls it with the queue's lock held and interrupts
+ * off, so it must not sleep nor touch this queue's list. It returns true
+ * when it made a task runnable; for a WAIT_EXCLUSIVE entry that ends the
+ * wake-up's search for an exclusive waiter (below).
+ */
+typedef bool (*wait_func_t)(struct wait_entry *e);
 
 struct wait_entry {
 	struct list_head node;
-	struct task *task;
+	struct task *task;		/* whom to wake when func is NULL */
+	wait_func_t func;		/* NULL: wake task */
+	unsigned int flags;		/* WAIT_EXCLUSIVE */
 };
 
+/*
+ * Exclusive entries (EPOLLEXCLUSIVE): one wake_up() runs every ordinary
+ * entry but exclusive ones only until the first that returns true, as
+ * Linux's wake_up() with nr_exclusive 1. Only entries with a function may
+ * be exclusive.
+ */
+#define WAIT_EXCLUSIVE		0x1
+
 /* An entry starts unqueued (node.next == NULL); prepare_to_wait queues it. */
-#define WAIT_ENTRY_INIT		{ { NULL, NULL }, NULL }
+#define WAIT_ENTRY_INIT		{ .node = { NULL, NULL }, .task = NULL, .func = NULL, .flags = 0 }
 
 struct waitqueue {
 	spinlock_t lock;
@@ -62,8 +84,25 @@ void __waitqueue_init(struct waitqueue *wq, const char *name, const struct lock_
 void prepare_to_wait(struct waitqueue *wq, struct wait_entry *e, int state);
 /* Take @e off @wq and make the current task runnable. */
 void finish_wait(struct waitqueue *wq, struct wait_entry *e);
-/* Make every task waiting on @wq runnable. Safe from interrupt handlers. */
-void wake_up(struct waitqueue *wq);
+/*
+ * Make every task waiting on @wq runnable (and run the entries' functions,
+ * see struct wait_entry). Safe from interrupt handlers.
+ */
+bool wake_up(struct waitqueue *wq);	/* true: @wq had an entry */
+/*
+ * wake_up() of a queue whose lock class may already be held by this CPU:
+ * an epoll's queue of watchers woken from inside a wake-up of another
+ * epoll's (nested epolls form a graph without cycles, so the same-class
+ * locks are always taken inner before outer; kernel/fs/eventpoll.c).
+ */
+void wake_up_nested(struct waitqueue *wq);
+/*
+ * Link @e (its task, func and flags already set) on @wq without touching
+ * any task's state, and unlink it again: for entries that stay queued
+ * while their owner runs (poll tables, epoll items). Never sleep.
+ */
+void add_wait_queue(struct waitqueue *wq, struct wait_entry *e);
+void remove_wait_queue(struct waitqueue *wq, struct wait_entry *e);
 bool signal_pending_current(void);
 
 /*

@@ -30,10 +30,15 @@
 #define DEVICE_MODE_RW_ALL	0666
 #define DEVICE_MODE_CONSOLE	0600
 
-/* Reads and writes of a never-empty, never-full device. */
-static unsigned int always_ready_poll(struct file *f, struct poll_table *pt)
+/*
+ * /dev/random polls readable, as Linux's once its generator is seeded
+ * (Pagoda's never waits for that: kernel/random.c). null, zero and
+ * urandom have no poll, as on Linux: poll(2) finds them always ready
+ * (poll.c's DEFAULT_POLLMASK) and epoll refuses them (EPERM).
+ */
+static unsigned int random_poll(struct file *f, struct poll_table *pt)
 {
-	return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+	return POLLIN | POLLRDNORM;
 }
 
 /* lseek on null and zero succeeds and leaves the position at 0 (Linux). */
@@ -96,21 +101,25 @@ static const struct file_operations null_fops = {
 	.read = null_read,
 	.write = sink_write,
 	.llseek = null_llseek,
-	.poll = always_ready_poll,
 };
 
 static const struct file_operations zero_fops = {
 	.read = zero_read,
 	.write = sink_write,
 	.llseek = null_llseek,
-	.poll = always_ready_poll,
 };
 
 static const struct file_operations random_fops = {
 	.read = random_read,
 	.write = random_write,
 	.llseek = noop_llseek,
-	.poll = always_ready_poll,
+	.poll = random_poll,
+};
+
+static const struct file_operations urandom_fops = {
+	.read = random_read,
+	.write = random_write,
+	.llseek = noop_llseek,
 };
 
 static const struct {
@@ -122,7 +131,7 @@ static const struct {
 	{ "null",	MKDEV(1, 3), DEVICE_MODE_RW_ALL,  &null_fops },
 	{ "zero",	MKDEV(1, 5), DEVICE_MODE_RW_ALL,  &zero_fops },
 	{ "random",	MKDEV(1, 8), DEVICE_MODE_RW_ALL,  &random_fops },
-	{ "urandom",	MKDEV(1, 9), DEVICE_MODE_RW_ALL,  &random_fops },
+	{ "urandom",	MKDEV(1, 9), DEVICE_MODE_RW_ALL,  &urandom_fops },
 	{ "tty",	MKDEV(5, 0), DEVICE_MODE_RW_ALL,  &devtty_fops },
 	{ "console",	MKDEV(5, 1), DEVICE_MODE_CONSOLE, &console_fops },
 };

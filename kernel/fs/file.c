@@ -9,12 +9,14 @@
  *   | cloexec bitmap, bit per fd |    fd slot and every in-flight fget())
  *   +----------------------------+
  *
- * A struct file's last fput() calls fop->release and drops the references
+ * A struct file's last fput() removes it from every epoll watching it
+ * (eventpoll.c), calls fop->release and drops the references
  * it holds on f->dentry and f->inode (whoever sets those fields gives the
  * file a reference; pipes leave them NULL). fput() is never called with a
  * table lock held, because release may sleep.
  */
 #include "kernel/errno.h"
+#include "kernel/fs/eventpoll.h"
 #include "kernel/fs/fs.h"
 #include "kernel/might_sleep.h"
 #include "kernel/syscall.h"
@@ -54,6 +56,8 @@ struct file *file_alloc(const struct file_operations *fop, unsigned int flags)
 	f->flags = flags;
 	f->fop = fop ? fop : &empty_fops;
 	mutex_init(&f->pos_lock);
+	spin_lock_init(&f->ep_lock);
+	INIT_LIST_HEAD(&f->ep_links);
 	return f;
 }
 
@@ -71,6 +75,8 @@ void fput(struct file *f)
 		return;
 	if (f->fop->put ? f->fop->put(f) : __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
+	/* Before release: epoll's wait entries sit on the file's queues. */
+	eventpoll_release(f);
 	if (f->fop->release)
 		f->fop->release(f);
 	if (f->writer)

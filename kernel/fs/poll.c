@@ -9,18 +9,21 @@
  *
  * Avoiding the lost wake-up (see kernel/wait.h for the single-queue case):
  *
- *   mark self TASK_INTERRUPTIBLE     <- before looking at any file
  *   pass: fop->poll() each file; poll_wait() links an entry per queue
- *         (linking does NOT touch the task state)
- *   ready? -> stop.  else schedule() / schedule_timeout()
- *   unlink every entry, mark RUNNING, go round again
+ *   ready? -> stop
+ *   mark self TASK_INTERRUPTIBLE, then look at pwq.triggered
+ *   not triggered? -> schedule() / schedule_timeout()
+ *   unlink every entry, clear triggered, go round again
  *
- * A wake_up() on any linked queue after the mark makes the task RUNNING,
- * so the schedule() that follows returns at once. Every pass unlinks and
- * re-links all entries: simple, and correct whether or not wake_up() takes
- * entries off their queue. The task is marked sleeping through
- * prepare_to_wait() on a private queue nobody wakes, the one public way to
- * set the state.
+ * Each entry's wake function (pollwake) sets pwq.triggered and wakes the
+ * task: a wake-up during the pass leaves the flag, one after the mark
+ * makes the task RUNNING, so the schedule() that follows returns at once.
+ * The mark comes after the pass because a fop->poll() may sleep on a
+ * mutex (an epoll's, an AF_UNIX socket's), which leaves the task RUNNING.
+ * Every pass unlinks and re-links all entries: simple, and correct whether
+ * or not wake_up() takes entries off their queue. The task is marked
+ * sleeping through prepare_to_wait() on a private queue nobody wakes, the
+ * one public way to set the state.
  *
  * Timeouts use clock_ns() deadlines and schedule_timeout(). ppoll, select
  * and pselect6 write the time left back, as Linux does; poll's int
@@ -59,77 +62,95 @@
 
 /* ---- the poll table ----------------------------------------------------- */
 
-void poll_table_init(struct poll_table *pt)
+void poll_wait(struct file *f, struct waitqueue *wq, struct poll_table *pt)
 {
-	pt->task = current();
-	pt->error = 0;
-	pt->nr_inline = 0;
-	pt->pages = NULL;
+	if (pt && pt->qproc && wq)
+		pt->qproc(f, wq, pt);
+}
+
+static void poll_queue(struct file *f, struct waitqueue *wq, struct poll_table *pt);
+
+void poll_table_init(struct poll_wqueues *pwq)
+{
+	pwq->pt.qproc = poll_queue;
+	pwq->task = current();
+	pwq->triggered = false;
+	pwq->error = 0;
+	pwq->nr_inline = 0;
+	pwq->pages = NULL;
 }
 
 /* A free entry slot, growing the table by a page when the slots run out. */
-static struct poll_entry *poll_get_entry(struct poll_table *pt)
+static struct poll_entry *poll_get_entry(struct poll_wqueues *pwq)
 {
-	struct poll_table_page *pg = pt->pages;
+	struct poll_table_page *pg = pwq->pages;
 
-	if (pt->nr_inline < POLL_INLINE_ENTRIES)
-		return &pt->inline_entries[pt->nr_inline++];
+	if (pwq->nr_inline < POLL_INLINE_ENTRIES)
+		return &pwq->inline_entries[pwq->nr_inline++];
 	if (!pg || pg->nr == POLL_PAGE_ENTRIES) {
 		pg = kmalloc(POLL_PAGE_SIZE, GFP_KERNEL);
 		if (!pg)
 			return NULL;
 		pg->nr = 0;
-		pg->next = pt->pages;
-		pt->pages = pg;
+		pg->next = pwq->pages;
+		pwq->pages = pg;
 	}
 	return &pg->entries[pg->nr++];
 }
 
-void poll_wait(struct file *f, struct waitqueue *wq, struct poll_table *pt)
+/*
+ * An entry's queue was woken: note it for do_poll (which may not have
+ * marked itself sleeping yet) and wake the poller. Under the queue's lock.
+ */
+static bool pollwake(struct wait_entry *we)
 {
-	struct poll_entry *e;
-	unsigned long flags;
+	struct poll_entry *e = container_of(we, struct poll_entry, we);
 
-	if (!pt || !wq)
-		return;
-	e = poll_get_entry(pt);
+	WRITE_ONCE(e->pwq->triggered, true);
+	wake_up_task(e->pwq->task);	/* rq_lock: ordered after the store */
+	return true;
+}
+
+/* do_poll's qproc: an entry that wakes the poller, holding @f. */
+static void poll_queue(struct file *f, struct waitqueue *wq, struct poll_table *pt)
+{
+	struct poll_wqueues *pwq = container_of(pt, struct poll_wqueues, pt);
+	struct poll_entry *e = poll_get_entry(pwq);
+
 	if (!e) {
-		pt->error = -ENOMEM;
+		pwq->error = -ENOMEM;
 		return;
 	}
 	e->wq = wq;
 	e->file = file_get(f);
-	e->we.task = pt->task;
+	e->pwq = pwq;
+	e->we.task = pwq->task;
+	e->we.func = pollwake;
+	e->we.flags = 0;
 	/* Link without changing the task state (prepare_to_wait would). */
-	flags = spin_lock_irqsave(&wq->lock);
-	list_add_tail(&e->we.node, &wq->waiters);
-	spin_unlock_irqrestore(&wq->lock, flags);
+	add_wait_queue(wq, &e->we);
 }
 
 static void poll_entry_release(struct poll_entry *e)
 {
-	unsigned long flags = spin_lock_irqsave(&e->wq->lock);
-
-	if (!list_empty(&e->we.node))
-		list_del_init(&e->we.node);
-	spin_unlock_irqrestore(&e->wq->lock, flags);
+	remove_wait_queue(e->wq, &e->we);
 	fput(e->file);
 }
 
-void poll_table_reset(struct poll_table *pt)
+void poll_table_reset(struct poll_wqueues *pwq)
 {
 	struct poll_table_page *pg, *next;
 
-	for (unsigned int i = 0; i < pt->nr_inline; i++)
-		poll_entry_release(&pt->inline_entries[i]);
-	pt->nr_inline = 0;
-	for (pg = pt->pages; pg; pg = next) {
+	for (unsigned int i = 0; i < pwq->nr_inline; i++)
+		poll_entry_release(&pwq->inline_entries[i]);
+	pwq->nr_inline = 0;
+	for (pg = pwq->pages; pg; pg = next) {
 		next = pg->next;
 		for (unsigned int i = 0; i < pg->nr; i++)
 			poll_entry_release(&pg->entries[i]);
 		kfree(pg);
 	}
-	pt->pages = NULL;
+	pwq->pages = NULL;
 }
 
 /* ---- the engine --------------------------------------------------------- */
@@ -172,18 +193,17 @@ long do_poll(struct pollfd *fds, unsigned int nfds, uint64_t deadline,
 {
 	struct waitqueue self;
 	struct wait_entry self_we = WAIT_ENTRY_INIT;
-	struct poll_table pt;
+	struct poll_wqueues pwq;
 	long ret;
 
 	waitqueue_init(&self);		/* on the stack: a run-time class (wait.h) */
-	poll_table_init(&pt);
+	poll_table_init(&pwq);
 	for (;;) {
 		uint64_t now;
 
-		prepare_to_wait(&self, &self_we, TASK_INTERRUPTIBLE);
-		ret = poll_pass(fds, nfds, deadline ? &pt : NULL, select_mode);
-		if (ret || pt.error) {
-			ret = ret ? ret : pt.error;
+		ret = poll_pass(fds, nfds, deadline ? &pwq.pt : NULL, select_mode);
+		if (ret || pwq.error) {
+			ret = ret ? ret : pwq.error;
 			break;
 		}
 		if (signal_pending_current()) {
@@ -193,22 +213,29 @@ long do_poll(struct pollfd *fds, unsigned int nfds, uint64_t deadline,
 		now = clock_ns();
 		if (deadline != POLL_NO_DEADLINE && now >= deadline)
 			break;		/* timed out: ret == 0 */
-		if (deadline == POLL_NO_DEADLINE)
-			schedule();
-		else
-			schedule_timeout(deadline - now);
+		prepare_to_wait(&self, &self_we, TASK_INTERRUPTIBLE);
+		/*
+		 * The mark before the look at triggered, as pollwake stores
+		 * triggered before it looks at the state (under rq_lock).
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!READ_ONCE(pwq.triggered) && !signal_pending_current()) {
+			if (deadline == POLL_NO_DEADLINE)
+				schedule();
+			else
+				schedule_timeout(deadline - now);
+		}
 		finish_wait(&self, &self_we);
-		poll_table_reset(&pt);
+		poll_table_reset(&pwq);
+		pwq.triggered = false;	/* no entry is linked now */
 	}
-	finish_wait(&self, &self_we);
-	poll_table_reset(&pt);
+	poll_table_reset(&pwq);
 	return ret;
 }
 
-/* ---- timeouts and signal masks ----------------------------------------- */
+/* ---- timeouts and signal masks (poll.h; also epoll_pwait's) ------------- */
 
-/* Deadline @ns from now, saturating; 0 ns means "poll once". */
-static uint64_t deadline_after(uint64_t ns)
+uint64_t poll_deadline_after(uint64_t ns)
 {
 	uint64_t now = clock_ns();
 
@@ -226,9 +253,8 @@ static uint64_t time_left(uint64_t deadline)
 	return deadline - now;
 }
 
-/* A user timespec to a deadline; -EINVAL for a negative or bad value. */
-static int timespec_to_deadline(const struct __kernel_timespec __user *uts,
-				uint64_t *deadline)
+int poll_timespec_to_deadline(const struct __kernel_timespec __user *uts,
+			      uint64_t *deadline)
 {
 	struct __kernel_timespec ts;
 
@@ -243,8 +269,8 @@ static int timespec_to_deadline(const struct __kernel_timespec __user *uts,
 	if ((uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC)
 		*deadline = POLL_NO_DEADLINE - 1;
 	else
-		*deadline = deadline_after((uint64_t)ts.tv_sec * NSEC_PER_SEC +
-					   (uint64_t)ts.tv_nsec);
+		*deadline = poll_deadline_after((uint64_t)ts.tv_sec * NSEC_PER_SEC +
+						(uint64_t)ts.tv_nsec);
 	return 0;
 }
 
@@ -261,14 +287,8 @@ static void timespec_write_left(struct __kernel_timespec __user *uts, uint64_t d
 		(void)copy_to_user(uts, &ts, sizeof(ts));
 }
 
-struct sigmask_swap {
-	bool active;
-	sigset_t saved;
-};
-
-/* Install the caller's temporary signal mask, if it gave one. */
-static int sigmask_install(const sigset_t __user *umask, size_t size,
-			   struct sigmask_swap *sw)
+int poll_sigmask_install(const sigset_t __user *umask, size_t size,
+			 struct poll_sigmask *sw)
 {
 	struct task *t = current();
 	sigset_t m;
@@ -288,14 +308,13 @@ static int sigmask_install(const sigset_t __user *umask, size_t size,
 	return 0;
 }
 
-/* Put the old mask back now, or after the handler runs when interrupted. */
-static void sigmask_restore(struct sigmask_swap *sw, long ret)
+void poll_sigmask_restore(struct poll_sigmask *sw, bool interrupted)
 {
 	struct task *t = current();
 
 	if (!sw->active)
 		return;
-	if (ret == -ERESTARTNOHAND) {
+	if (interrupted) {
 		t->saved_mask = sw->saved;
 		t->restore_saved_mask = true;
 	} else {
@@ -350,7 +369,7 @@ static long sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout_
 	uint64_t deadline = POLL_NO_DEADLINE;
 
 	if (timeout_ms >= 0)
-		deadline = deadline_after((uint64_t)timeout_ms * 1000000ull);
+		deadline = poll_deadline_after((uint64_t)timeout_ms * 1000000ull);
 	return poll_user(ufds, nfds, deadline);
 }
 SYSCALL(__NR_poll, sys_poll);
@@ -359,18 +378,18 @@ static long sys_ppoll(struct pollfd __user *ufds, unsigned int nfds,
 		      struct __kernel_timespec __user *tsp,
 		      const sigset_t __user *sigmask, size_t sigsetsize)
 {
-	struct sigmask_swap sw;
+	struct poll_sigmask sw;
 	uint64_t deadline;
 	long ret;
 
-	ret = timespec_to_deadline(tsp, &deadline);
+	ret = poll_timespec_to_deadline(tsp, &deadline);
 	if (ret)
 		return ret;
-	ret = sigmask_install(sigmask, sigsetsize, &sw);
+	ret = poll_sigmask_install(sigmask, sigsetsize, &sw);
 	if (ret)
 		return ret;
 	ret = poll_user(ufds, nfds, deadline);
-	sigmask_restore(&sw, ret);
+	poll_sigmask_restore(&sw, ret == -ERESTARTNOHAND);
 	timespec_write_left(tsp, deadline);
 	return ret;
 }
@@ -530,8 +549,8 @@ static long sys_select(int n, void __user *inp, void __user *outp, void __user *
 		if ((uint64_t)tv.tv_sec >= UINT64_MAX / NSEC_PER_SEC)
 			deadline = POLL_NO_DEADLINE - 1;
 		else
-			deadline = deadline_after((uint64_t)tv.tv_sec * NSEC_PER_SEC +
-						  (uint64_t)tv.tv_usec * 1000);
+			deadline = poll_deadline_after((uint64_t)tv.tv_sec * NSEC_PER_SEC +
+						       (uint64_t)tv.tv_usec * 1000);
 	}
 	ret = do_select(n, inp, outp, exp, deadline);
 	if (tvp) {
@@ -556,20 +575,20 @@ static long sys_pselect6(int n, void __user *inp, void __user *outp, void __user
 			 const struct pselect6_sigmask __user *usig)
 {
 	struct pselect6_sigmask sig = { NULL, 0 };
-	struct sigmask_swap sw;
+	struct poll_sigmask sw;
 	uint64_t deadline;
 	long ret;
 
-	ret = timespec_to_deadline(tsp, &deadline);
+	ret = poll_timespec_to_deadline(tsp, &deadline);
 	if (ret)
 		return ret;
 	if (usig && copy_from_user(&sig, usig, sizeof(sig)))
 		return -EFAULT;
-	ret = sigmask_install(sig.ss, sig.ss_len, &sw);
+	ret = poll_sigmask_install(sig.ss, sig.ss_len, &sw);
 	if (ret)
 		return ret;
 	ret = do_select(n, inp, outp, exp, deadline);
-	sigmask_restore(&sw, ret);
+	poll_sigmask_restore(&sw, ret == -ERESTARTNOHAND);
 	timespec_write_left(tsp, deadline);
 	return ret;
 }

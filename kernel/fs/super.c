@@ -16,6 +16,7 @@
  * references; files still open keep their inodes until closed.
  */
 #include "kernel/errno.h"
+#include "kernel/fs/eventpoll.h"
 #include "kernel/fs/fs.h"
 #include "kernel/fs/proc_internal.h"
 #include "kernel/lib/printf.h"
@@ -256,6 +257,7 @@ void vfs_init(void)
 
 	file_cache_init();
 	pipe_cache_init();
+	eventpoll_cache_init();
 	sb = tmpfs_type.make_sb();
 	if (IS_ERR_OR_NULL(sb)) {
 		printk("vfs: cannot create the root file system\n");

@@ -60,6 +60,10 @@ struct file {
 	void *private_data;		/* the file's owner's state (pipe, tty) */
 	bool writer;			/* holds write access to inode (get_write_access) */
 	struct mutex pos_lock;		/* serialises read/write on this file */
+
+	/* Epoll items watching this file (kernel/fs/eventpoll.c), guarded by ep_lock */
+	spinlock_t ep_lock;
+	struct list_head ep_links;	/* of struct epitem */
 };
 
 /* Boot (vfs_init): create the caches of struct file and of pipes. */
@@ -70,7 +74,11 @@ struct file *file_alloc(const struct file_operations *fop, unsigned int flags);
 struct file *file_get(struct file *f);	/* take a reference */
 void fput(struct file *f);		/* drop one; release at zero */
 
-/* Poll plumbing (kernel/fs/poll.c). */
+/*
+ * Poll plumbing (kernel/fs/poll.c): register @wq for a poll of @f. @wq
+ * must stay valid until @f's release - an epoll item stays on it until
+ * then (kernel/fs/poll.h). May sleep.
+ */
 void poll_wait(struct file *f, struct waitqueue *wq, struct poll_table *pt);
 
 /* File-descriptor table (kernel/fs/file.c). */

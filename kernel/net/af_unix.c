@@ -495,8 +495,16 @@ static int unix_stream_connect(struct unix_sock *u, const void *addr, int len,
 	if (!err)
 		u->state = UNIX_CONNECTED;
 	mutex_unlock(&u->lock);
-	if (err)
+	if (err) {
 		unix_sock_put(e);		/* never wired: nothing else refers */
+	} else {
+		/*
+		 * Its poll mask changed (no hang-up; writable now means room
+		 * on the peer): an epoll item watching it polls again, and so
+		 * starts waiting on the peer's queue too (fs/eventpoll.c).
+		 */
+		wake_up(&u->wq);
+	}
 	unix_sock_put(l);
 	return err;
 }

@@ -3,7 +3,8 @@
  * kernel threads: threads take turns through a wait queue, a mutex keeps a
  * read-modify-write counter exact across forced switches, a timed sleep
  * lasts at least its time, a kernel stack overflow lands in a guard, and
- * a thread spinning in the kernel is preempted.
+ * a thread spinning in the kernel is preempted; wait entries with wake
+ * functions and exclusive entries (epoll's) are run as wait.h says.
  */
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
@@ -44,6 +45,76 @@ KTEST(sched_waitqueue_pingpong)
 	for (uint64_t end = clock_ns() + 5000000000ul; pp_done < 2 && clock_ns() < end; )
 		schedule();
 	KT_ASSERT_EQ(pp_done, 2);
+	return KT_PASS;
+}
+
+/* A wait entry with a function: counts its calls, answers @ret. */
+struct counting_entry {
+	struct wait_entry we;
+	int calls;
+	bool ret;
+};
+
+static bool count_wake(struct wait_entry *we)
+{
+	struct counting_entry *c = container_of(we, struct counting_entry, we);
+
+	c->calls++;
+	return c->ret;
+}
+
+static void counting_entry_init(struct counting_entry *c, unsigned int flags, bool ret)
+{
+	*c = (struct counting_entry){ .we = WAIT_ENTRY_INIT, .ret = ret };
+	c->we.func = count_wake;
+	c->we.flags = flags;
+}
+
+/*
+ * wake_up() runs every entry's function; of the exclusive entries only
+ * those up to the first that says it woke someone (epoll's EPOLLEXCLUSIVE).
+ * An entry without a function still wakes its task.
+ */
+KTEST(wait_entry_functions_and_exclusive)
+{
+	struct waitqueue wq;
+	struct counting_entry plain, ex_none, ex_woke, ex_skipped, late;
+	struct wait_entry sleeper = WAIT_ENTRY_INIT;
+
+	waitqueue_init(&wq);
+	KT_ASSERT(!wake_up(&wq));		/* empty: nobody */
+	counting_entry_init(&plain, 0, true);
+	counting_entry_init(&ex_none, WAIT_EXCLUSIVE, false);
+	counting_entry_init(&ex_woke, WAIT_EXCLUSIVE, true);
+	counting_entry_init(&ex_skipped, WAIT_EXCLUSIVE, true);
+	counting_entry_init(&late, 0, false);
+	sleeper.task = current();
+	add_wait_queue(&wq, &ex_none.we);
+	add_wait_queue(&wq, &plain.we);
+	add_wait_queue(&wq, &ex_woke.we);
+	add_wait_queue(&wq, &ex_skipped.we);
+	add_wait_queue(&wq, &sleeper);
+	add_wait_queue(&wq, &late.we);
+	KT_ASSERT(wake_up(&wq));
+	KT_ASSERT_EQ(plain.calls, 1);
+	KT_ASSERT_EQ(ex_none.calls, 1);		/* woke nobody: the search goes on */
+	KT_ASSERT_EQ(ex_woke.calls, 1);
+	KT_ASSERT_EQ(ex_skipped.calls, 0);	/* one exclusive wake-up per wake_up() */
+	KT_ASSERT_EQ(late.calls, 1);		/* ordinary entries after it still run */
+	KT_ASSERT_EQ(current()->state, TASK_RUNNING);
+	/* Next time the first exclusive one that wakes is ex_woke again. */
+	wake_up_nested(&wq);
+	KT_ASSERT_EQ(ex_woke.calls, 2);
+	KT_ASSERT_EQ(ex_skipped.calls, 0);
+	remove_wait_queue(&wq, &ex_woke.we);
+	wake_up(&wq);
+	KT_ASSERT_EQ(ex_skipped.calls, 1);
+	remove_wait_queue(&wq, &ex_none.we);
+	remove_wait_queue(&wq, &plain.we);
+	remove_wait_queue(&wq, &ex_skipped.we);
+	remove_wait_queue(&wq, &sleeper);
+	remove_wait_queue(&wq, &late.we);
+	KT_ASSERT(!wake_up(&wq));
 	return KT_PASS;
 }
 

@@ -17,7 +17,7 @@
  * On Pagoda each program is also checked for kernel objects it left
  * behind: once it has exited and been reaped, the slab caches that must be
  * back where they were (LEAK_CACHES: tasks, address spaces, VMAs, files,
- * pipes) must hold no object allocated while it ran. With debug_alloc=1
+ * pipes, epolls and their items) must hold no object allocated while it ran. With debug_alloc=1
  * /proc/pagoda/slab_leaks answers that exactly and names where each such
  * object was allocated; without it the live counts in /proc/slabinfo are
  * compared. Either way a leak prints
@@ -67,7 +67,13 @@
 #define FAILINJ_TIMEOUT_S	20	/* a whole normal run takes ~16 s */
 #define MAX_PROGS	128
 /* Caches a finished test program must leave as it found them. */
-#define LEAK_CACHES	"task mm vma anon_vma anon_vma_chain file pipe"
+#define LEAK_CACHES	"task mm vma anon_vma anon_vma_chain file pipe " \
+			"eventpoll epitem eppoll_entry"
+/* The same names one by one, for the /proc/slabinfo fallback. */
+static const char *const leak_names[] = { "task", "mm", "vma", "anon_vma",
+					  "anon_vma_chain", "file", "pipe",
+					  "eventpoll", "epitem", "eppoll_entry" };
+#define NR_LEAK_CACHES	(int)(sizeof(leak_names) / sizeof(leak_names[0]))
 #define LEAK_PATH	"/proc/pagoda/slab_leaks"
 
 static volatile sig_atomic_t timed_out;
@@ -129,19 +135,17 @@ static int leak_query(const char *req, char *out, size_t len)
 /* Sum of the live objects of LEAK_CACHES in /proc/slabinfo, per cache. */
 static int slabinfo_counts(long *counts)
 {
-	static const char *const names[] = { "task", "mm", "vma", "anon_vma",
-					     "anon_vma_chain", "file", "pipe" };
 	char line[256], name[64];
 	long active;
 	FILE *f = fopen("/proc/slabinfo", "r");
 
 	if (!f)
 		return -1;
-	memset(counts, 0, 7 * sizeof(*counts));
+	memset(counts, 0, NR_LEAK_CACHES * sizeof(*counts));
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%63s %ld", name, &active) == 2)
-			for (int i = 0; i < 7; i++)
-				if (!strcmp(name, names[i]))
+			for (int i = 0; i < NR_LEAK_CACHES; i++)
+				if (!strcmp(name, leak_names[i]))
 					counts[i] = active;
 	fclose(f);
 	return 0;
@@ -150,7 +154,7 @@ static int slabinfo_counts(long *counts)
 /* Where the leak check stands between leak_begin() and leak_end(). */
 struct leak_mark {
 	unsigned long seq;		/* slab_leaks "mark" (debug_alloc=1) */
-	long counts[7];			/* else: the slabinfo counts */
+	long counts[NR_LEAK_CACHES];	/* else: the slabinfo counts */
 	int how;			/* 0: none possible, 1: seq, 2: counts */
 };
 
@@ -184,7 +188,7 @@ static int leak_end(const struct leak_mark *m, const char *name)
 {
 	static char ans[8192];
 	char req[128];
-	long now[7];
+	long now[NR_LEAK_CACHES];
 	int tries, leaked = 0;
 
 	for (tries = 0; tries < 10; tries++) {
@@ -197,7 +201,7 @@ static int leak_end(const struct leak_mark *m, const char *name)
 			leaked = leak_query(req, ans, sizeof(ans)) > 0 &&
 				 strncmp(ans, "no leaks", 8) != 0;
 		} else if (m->how == 2 && slabinfo_counts(now) == 0) {
-			for (int i = 0; i < 7; i++)
+			for (int i = 0; i < NR_LEAK_CACHES; i++)
 				leaked |= now[i] > m->counts[i];
 		}
 		if (!leaked)
@@ -207,13 +211,10 @@ static int leak_end(const struct leak_mark *m, const char *name)
 	if (m->how == 1) {
 		fputs(ans, stdout);
 	} else {
-		static const char *const names[] = { "task", "mm", "vma", "anon_vma",
-						     "anon_vma_chain", "file", "pipe" };
-
-		for (int i = 0; i < 7; i++)
+		for (int i = 0; i < NR_LEAK_CACHES; i++)
 			if (now[i] > m->counts[i])
 				printf("leak: cache %s: %ld objects (boot with debug_alloc=1 "
-				       "to see where)\n", names[i], now[i] - m->counts[i]);
+				       "to see where)\n", leak_names[i], now[i] - m->counts[i]);
 	}
 	fflush(stdout);
 	return 1;
