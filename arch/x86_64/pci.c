@@ -58,7 +58,7 @@
 #define PCI_MAX_FUNC		8
 
 static spinlock_t pci_cfg_lock = SPINLOCK_INIT(pci_cfg_lock);	/* the 0xCF8/0xCFC pair */
-static spinlock_t pci_dev_lock = SPINLOCK_INIT(pci_dev_lock);	/* claimed flags, vector allocation */
+static spinlock_t pci_dev_lock = SPINLOCK_INIT(pci_dev_lock);	/* claimed flags, vectors, INTx lines */
 static struct pci_dev pci_devs[PCI_MAX_DEVICES];
 static unsigned int nr_pci_devs;
 static bool pci_done;

@@ -83,13 +83,14 @@ void nic_stats_snapshot(struct netdev *dev, struct netdev_stats *s);
  * nic_test_tx_burst: BURST echo requests as fast as the TX ring takes
  * them (the sender waits for free slots, so the ring fills and
  * completions must be reclaimed to go on) - or, with a nonzero @window,
- * never more than @window of them unanswered, for a NIC that drops what
- * does not fit its RX ring as real ones do (QEMU's e1000): every frame is sent and
+ * never more than @window unanswered, for a NIC that drops what does not
+ * fit its RX ring as real ones do (QEMU's e1000): every frame is sent and
  * counted, every reply arrives exactly once (the RX ring, smaller than
  * the burst, is refilled as it goes and wraps), the counters agree with
- * what the handler saw, interrupts came (@irqs_taken grew), and afterwards
- * @tx_pending (transmits the driver still holds) is 0 and not one page is
- * missing.
+ * what the handler saw, interrupts came (@irqs_taken grew), and
+ * afterwards @tx_pending (transmits the driver still holds) is 0 and not
+ * one page is missing. The capture ends (lwIP gets the NIC back) before
+ * anything is judged.
  */
 int nic_test_arp_gateway(struct netdev *dev);
 int nic_test_icmp_echo(struct netdev *dev, uint16_t id);
