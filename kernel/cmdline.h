@@ -10,6 +10,8 @@
  *   debug_atomic_sleep=1          the sleep-in-atomic checker (kernel/might_sleep.h)
  *   ip=ADDR/PREFIX:GATEWAY        eth0's static IPv4 address; DHCP without it
  *                                 (kernel/net/net.h)
+ *   e1000_irq=msix|msi|intx       best interrupt mode the Intel NICs may use
+ *                                 (kernel/drivers/e1000.c)
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H

@@ -200,6 +200,16 @@ SWAP_REQUIRED = tuple("vm_swap_test/" + c for c in (
 
 # A virtio-net NIC on a user-mode network that reaches nothing outside.
 NET_VIRTIO = ("-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0")
+# The same network behind Intel's 82540EM ("e1000") and 82574L ("e1000e").
+NET_E1000 = ("-netdev", "user,id=n0,restrict=on", "-device", "e1000,netdev=n0")
+NET_E1000E = ("-netdev", "user,id=n0,restrict=on", "-device", "e1000e,netdev=n0")
+# What every NIC boot checks of lwIP on eth0 (kernel/net/tests/netif_ktest.c).
+NETIF_REQUIRED = ("net_ip_config_parse", "net_eth_dhcp", "net_eth_ping_gateway",
+                  "net_eth_static")
+NETIF_MUST_LOG = (r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
+                  r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")
+E1000_REQUIRED = ("e1000_eth0", "e1000_arp_gateway", "e1000_icmp_echo", "e1000_tx_burst",
+                  "e1000_rx_overrun", "e1000_link_change") + NETIF_REQUIRED
 
 # One line per configuration.  Order = order of the printed result blocks.
 BOOTS = (
@@ -318,11 +328,21 @@ BOOTS = (
     # (kernel/net/tests/netif_ktest.c).
     BootConfig("net-virtio", extra=NET_VIRTIO,
                required=("virtio_net_eth0", "virtio_net_arp_gateway",
-                         "virtio_net_icmp_echo", "virtio_net_tx_burst",
-                         "net_ip_config_parse", "net_eth_dhcp", "net_eth_ping_gateway",
-                         "net_eth_static"),
-               must_log=(r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
-                         r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")),
+                         "virtio_net_icmp_echo", "virtio_net_tx_burst") + NETIF_REQUIRED,
+               must_log=NETIF_MUST_LOG),
+    # The same tests through Intel's NICs (kernel/tests/e1000_ktest.c):
+    # QEMU's 82540EM on the PC chipset has no MSI, so its interrupts come
+    # over the shared, level-triggered INTx# line through the I/O APIC
+    # (PIRQ link -> ISA IRQ 11 -> MADT override -> GSI 11); the 82574L on
+    # q35 uses MSI-X, one vector each for RX, TX and link changes.
+    BootConfig("net-e1000", machine="pc", extra=NET_E1000, required=E1000_REQUIRED,
+               must_log=NETIF_MUST_LOG + (
+                   r"^pci: 00:03\.0 INTA# -> IRQ 11 -> GSI 11 \(level, active high\), "
+                   r"vector 0x[3-9a-e][0-9a-f]$",
+                   r"^e1000: eth0 at 00:03\.0: 82540EM, 52:54:00:12:34:56 \(RAL0\), INTx ")),
+    BootConfig("net-e1000e", extra=NET_E1000E, required=E1000_REQUIRED,
+               must_log=NETIF_MUST_LOG + (
+                   r"^e1000e: eth0 at 00:02\.0: 82574L, 52:54:00:12:34:56 \(RAL0\), MSI-X ",)),
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
     # swaps on, pages 8 MiB out and back, shares it with a child, fills
     # 160 MiB so that reclaim must swap (about 25 s under TCG), has
@@ -1524,8 +1544,15 @@ def st_qemu_commands():
     assert "-m 6G" in " ".join(cmds["mem-6G"])
     net = " ".join(cmds["net-virtio"])
     assert "-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0" in net
+    net = " ".join(cmds["net-e1000"])
+    assert "-machine pc" in net and "-device e1000,netdev=n0" in net
+    assert "-netdev user,id=n0,restrict=on" in net
+    net = " ".join(cmds["net-e1000e"])
+    assert "-machine q35" in net and "-device e1000e,netdev=n0" in net
+    assert "-netdev user,id=n0,restrict=on" in net
     # No other boot has a NIC (-nodefaults adds none): the net ktests skip there.
-    assert all("-netdev" not in c for n, c in cmds.items() if n != "net-virtio")
+    nic_boots = ("net-virtio", "net-e1000", "net-e1000e")
+    assert all("-netdev" not in c for n, c in cmds.items() if n not in nic_boots)
     usb = " ".join(cmds["bios-usb"])
     assert "-cdrom" not in cmds["bios-usb"] and "pflash" not in usb
     assert "-drive if=none,id=stick,format=raw,file=t.iso,readonly=on" in usb

@@ -354,6 +354,34 @@ uint32_t acpi_isa_irq_to_gsi(unsigned int irq, bool *active_low, bool *level)
 	return irq;
 }
 
+/*
+ * MPS INTI flags, as the MADT's interrupt source overrides carry them:
+ * bits 1:0 polarity, 3:2 trigger mode; 00 in either means "conforms to
+ * the bus", 01 high / edge, 11 low / level.
+ */
+#define INTI_CONFORMS	0
+#define INTI_HIGH_EDGE	1
+#define INTI_LOW_LEVEL	3
+
+uint32_t acpi_pci_irq_to_gsi(unsigned int irq, bool *active_low, bool *level)
+{
+	*active_low = true;		/* PCI INTx#: active low, level */
+	*level = true;
+	for (unsigned int i = 0; i < acpi.nr_overrides; i++) {
+		const struct acpi_override *o = &acpi.overrides[i];
+		unsigned int pol = o->flags & 3, trig = (o->flags >> 2) & 3;
+
+		if (o->isa_irq != irq)
+			continue;
+		if (pol != INTI_CONFORMS)
+			*active_low = pol == INTI_LOW_LEVEL;
+		if (trig != INTI_CONFORMS)
+			*level = trig == INTI_LOW_LEVEL;
+		return o->gsi;
+	}
+	return irq;
+}
+
 #define PM1_SCI_EN	(1u << 0)
 #define PM1_SLP_EN	(1u << 13)
 

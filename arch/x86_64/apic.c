@@ -350,6 +350,14 @@ int ioapic_mask(uint32_t gsi, int masked)
 	return 0;
 }
 
+bool ioapic_gsi_in_use(uint32_t gsi)
+{
+	unsigned int pin;
+	struct ioapic *io = ioapic_for(gsi, &pin);
+
+	return io && !(ioapic_read(io, IOAPIC_REDTBL(pin)) & RTE_MASKED);
+}
+
 int irq_register_isa(unsigned int irq, irq_handler_t fn, void *arg)
 {
 	struct ioapic_route r = { .vector = IRQ_VECTOR_ISA_BASE + irq };

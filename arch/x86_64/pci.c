@@ -25,11 +25,20 @@
  * a few thousand port reads at boot. BARs keep the addresses firmware
  * (SeaBIOS/OVMF) assigned; pci_init() only measures their sizes.
  *
- * Interrupts: drivers use MSI-X (pci_msix_*), whose messages are plain
- * memory writes to the local APIC, so no I/O APIC routing or INTx# polarity
- * is involved. Neighbours: arch/pci.h (the API), apic.c (the vectors'
- * EOI), kernel/drivers/ (users).
+ * Interrupts, best first: MSI-X (pci_msix_*) and MSI (pci_msi_enable),
+ * whose messages are plain memory writes to the local APIC, so no I/O
+ * APIC routing or INTx# polarity is involved; and for functions with
+ * neither, the shared, level-triggered INTx# lines (pci_intx_register),
+ * routed through the I/O APIC:
+ *
+ *   INTA#..INTD# --PIRQ link--> ISA IRQ (Interrupt Line, e.g. 11)
+ *        --MADT override--> GSI 11, level --I/O APIC--> vector 0x30..0xef
+ *        --> intx_dispatch(): every handler on the line, in turn
+ *
+ * Neighbours: arch/pci.h (the API), apic.c (I/O APIC, the vectors' EOI),
+ * acpi.c (overrides), kernel/drivers/ (users).
  */
+#include <arch/acpi.h>
 #include <arch/io.h>
 #include <arch/lapic.h>
 #include <arch/pci.h>
@@ -49,7 +58,7 @@
 #define PCI_MAX_FUNC		8
 
 static spinlock_t pci_cfg_lock = SPINLOCK_INIT(pci_cfg_lock);	/* the 0xCF8/0xCFC pair */
-static spinlock_t pci_dev_lock = SPINLOCK_INIT(pci_dev_lock);	/* claimed flags, vector allocation */
+static spinlock_t pci_dev_lock = SPINLOCK_INIT(pci_dev_lock);	/* claimed flags, vectors, INTx lines */
 static struct pci_dev pci_devs[PCI_MAX_DEVICES];
 static unsigned int nr_pci_devs;
 static bool pci_done;
@@ -468,18 +477,21 @@ int pci_msix_enable(struct pci_dev *d)
 	return 0;
 }
 
+/* As vector_alloc(), with pci_dev_lock held. */
+static int vector_alloc_locked(irq_handler_t fn, void *arg)
+{
+	for (unsigned int v = PCI_VECTOR_FIRST; v <= PCI_VECTOR_LAST; v++)
+		if (irq_register_vector(v, fn, arg) == 0)
+			return (int)v;
+	return -EBUSY;
+}
+
 /* A CPU vector nobody uses, now running @fn; -EBUSY when all are taken. */
 static int vector_alloc(irq_handler_t fn, void *arg)
 {
 	unsigned long irq = spin_lock_irqsave(&pci_dev_lock);
-	int vec = -EBUSY;
+	int vec = vector_alloc_locked(fn, arg);
 
-	for (unsigned int v = PCI_VECTOR_FIRST; v <= PCI_VECTOR_LAST; v++) {
-		if (irq_register_vector(v, fn, arg) == 0) {
-			vec = (int)v;
-			break;
-		}
-	}
 	spin_unlock_irqrestore(&pci_dev_lock, irq);
 	return vec;
 }
@@ -501,4 +513,191 @@ int pci_msix_set_vector(struct pci_dev *d, unsigned int entry, irq_handler_t fn,
 	mmio_write32(e + MSIX_ENTRY_DATA, (uint32_t)vec);	/* fixed, edge */
 	mmio_write32(e + MSIX_ENTRY_CTRL, 0);
 	return vec;
+}
+
+/* ---- MSI ---- */
+
+/*
+ * The MSI capability (PCI 3.0, 6.8.1); the message itself is the one
+ * drawn above for MSI-X (address: destination APIC id, data: vector):
+ *
+ *    31            16 15        8 7         0
+ *   +----------------+-----------+-----------+
+ *   | Message Control| next ptr  | ID = 0x05 |  +0
+ *   +----------------+-----------+-----------+
+ *   |          Message Address (low)          |  +4
+ *   |  Message Upper Address (64-bit only)    |  +8
+ *   |          | Message Data (+8 or +12)     |
+ *   |  Mask bits (per-vector masking only)    |  +12 or +16
+ *   +-----------------------------------------+
+ *   Message Control: bit 0 enable, 3:1 vectors capable (log2), 6:4
+ *   vectors enabled (log2), 7 64-bit address, 8 per-vector masking
+ */
+#define MSI_CTRL		2
+#define MSI_ADDR_LO		4
+#define MSI_ADDR_HI		8
+#define MSI_DATA_32		8
+#define MSI_DATA_64		12
+#define MSI_MASK_32		12
+#define MSI_MASK_64		16
+#define MSI_CTRL_ENABLE		(1u << 0)
+#define MSI_CTRL_MME_MASK	(7u << 4)
+#define MSI_CTRL_64BIT		(1u << 7)
+#define MSI_CTRL_MASKABLE	(1u << 8)
+
+int pci_msi_enable(struct pci_dev *d, irq_handler_t fn, void *arg)
+{
+	unsigned int cap = pci_find_capability(d, PCI_CAP_ID_MSI, 0);
+	uint16_t ctrl;
+	bool is64;
+	int vec;
+
+	if (!cap)
+		return -ENODEV;
+	vec = vector_alloc(fn, arg);
+	if (vec < 0)
+		return vec;
+	ctrl = pci_read16(d, cap + MSI_CTRL);
+	is64 = ctrl & MSI_CTRL_64BIT;
+	/* Off while the message is written; one vector (MME 0). */
+	ctrl &= ~(MSI_CTRL_ENABLE | MSI_CTRL_MME_MASK);
+	pci_write16(d, cap + MSI_CTRL, ctrl);
+	pci_write32(d, cap + MSI_ADDR_LO, MSI_ADDR_BASE | lapic_id() << MSI_ADDR_DEST_SHIFT);
+	if (is64)
+		pci_write32(d, cap + MSI_ADDR_HI, 0);
+	pci_write16(d, cap + (is64 ? MSI_DATA_64 : MSI_DATA_32), (uint16_t)vec);
+	if (ctrl & MSI_CTRL_MASKABLE)
+		pci_write32(d, cap + (is64 ? MSI_MASK_64 : MSI_MASK_32), 0);
+	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) | PCI_COMMAND_INTX_OFF);
+	pci_write16(d, cap + MSI_CTRL, ctrl | MSI_CTRL_ENABLE);
+	d->msi_cap = cap;
+	return vec;
+}
+
+/* ---- INTx# ---- */
+
+#define INTX_LINES		8	/* distinct GSIs with PCI INTx# handlers */
+#define INTX_SHARERS		8	/* handlers on one line */
+
+/*
+ * One level-triggered line and the handlers sharing it. gsi, vector and
+ * the entries below nr are written once, under pci_dev_lock, before nr
+ * (a release store) counts them; the dispatcher reads nr with acquire and
+ * needs no lock. Lines and handlers are never removed.
+ */
+struct intx_line {
+	uint32_t gsi;
+	int vector;
+	unsigned int nr;
+	struct {
+		pci_intx_handler_t fn;
+		void *arg;
+	} h[INTX_SHARERS];
+	unsigned int unhandled;		/* in a row; only the dispatcher touches it */
+};
+
+/*
+ * A line that interrupts this many times in a row without any handler
+ * owning up is held by a device nobody drives (or one that will not let
+ * go): it is masked, or it would take the CPU forever.
+ */
+#define INTX_UNHANDLED_MAX	10000
+
+static struct intx_line intx_lines[INTX_LINES];	/* pci_dev_lock */
+static unsigned int nr_intx_lines;			/* pci_dev_lock */
+
+/*
+ * Every handler on the line runs: each checks whether its device asserts
+ * INTx# and, if so, makes it stop. The EOI after this (trap.c) lets the
+ * I/O APIC deliver again if a device still holds the line.
+ */
+static void intx_dispatch(void *arg)
+{
+	struct intx_line *l = arg;
+	unsigned int nr = __atomic_load_n(&l->nr, __ATOMIC_ACQUIRE);
+	bool handled = false;
+
+	for (unsigned int i = 0; i < nr; i++)
+		handled |= l->h[i].fn(l->h[i].arg);
+	if (handled) {
+		l->unhandled = 0;
+	} else if (++l->unhandled == INTX_UNHANDLED_MAX) {
+		ioapic_mask(l->gsi, 1);
+		pr_warn("pci: GSI %u interrupts and no driver claims it: masked\n", l->gsi);
+	}
+}
+
+/* Where @d's INTx# arrives: the GSI and its polarity/trigger; or -ENODEV. */
+static int intx_route_of(const struct pci_dev *d, uint32_t *gsi, struct ioapic_route *r)
+{
+	bool low, level;
+
+	if (d->irq_pin < 1 || d->irq_pin > 4)
+		return -ENODEV;			/* no INTx# pin */
+	if (d->irq_line == 0 || d->irq_line == 0xff)
+		return -ENODEV;			/* firmware did not route it */
+	if (d->irq_line < 16) {
+		*gsi = acpi_pci_irq_to_gsi(d->irq_line, &low, &level);
+	} else {
+		*gsi = d->irq_line;
+		low = level = true;
+	}
+	r->active_low = low;
+	r->level = level;
+	return 0;
+}
+
+/* The line for @gsi, made (vector and I/O APIC entry) if it is new. */
+static struct intx_line *intx_line_get_locked(uint32_t gsi, struct ioapic_route *r)
+{
+	struct intx_line *l;
+	int vec;
+
+	for (unsigned int i = 0; i < nr_intx_lines; i++)
+		if (intx_lines[i].gsi == gsi)
+			return &intx_lines[i];
+	/* A new line: not one an ISA device (edge-triggered) has routed. */
+	if (nr_intx_lines == INTX_LINES || ioapic_gsi_in_use(gsi))
+		return NULL;
+	l = &intx_lines[nr_intx_lines];
+	vec = vector_alloc_locked(intx_dispatch, l);
+	if (vec < 0)
+		return NULL;
+	l->gsi = gsi;
+	l->vector = vec;
+	r->vector = (uint8_t)vec;
+	if (ioapic_route(gsi, r)) {
+		irq_register_vector((unsigned int)vec, NULL, NULL);
+		return NULL;
+	}
+	nr_intx_lines++;
+	return l;
+}
+
+int pci_intx_register(struct pci_dev *d, pci_intx_handler_t fn, void *arg)
+{
+	struct ioapic_route r;
+	struct intx_line *l;
+	unsigned long irq;
+	uint32_t gsi;
+	int err;
+
+	err = intx_route_of(d, &gsi, &r);
+	if (err)
+		return err;
+	irq = spin_lock_irqsave(&pci_dev_lock);
+	l = intx_line_get_locked(gsi, &r);
+	if (!l || l->nr == INTX_SHARERS) {
+		spin_unlock_irqrestore(&pci_dev_lock, irq);
+		return -EBUSY;
+	}
+	l->h[l->nr].fn = fn;
+	l->h[l->nr].arg = arg;
+	__atomic_store_n(&l->nr, l->nr + 1, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&pci_dev_lock, irq);
+	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) & ~PCI_COMMAND_INTX_OFF);
+	printk("pci: %02x:%02x.%x INT%c# -> IRQ %u -> GSI %u (%s, active %s), vector %#x\n",
+	       d->bus, d->slot, d->func, 'A' + d->irq_pin - 1, d->irq_line, gsi,
+	       r.level ? "level" : "edge", r.active_low ? "low" : "high", l->vector);
+	return l->vector;
 }

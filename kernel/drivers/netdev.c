@@ -29,9 +29,11 @@
  * poll_queued), dev->lock (the receive handler): all leaves, spinlocks.
  * Drivers call netdev_receive() with none of their own locks held.
  *
- * Driver: virtio_net.c. Tests: kernel/tests/virtio_net_ktest.c.
+ * Drivers: virtio_net.c, e1000.c. Tests: kernel/tests/virtio_net_ktest.c,
+ * kernel/tests/e1000_ktest.c.
  */
 #include "kernel/drivers/netdev.h"
+#include "kernel/drivers/e1000.h"
 #include "kernel/drivers/virtio_net.h"
 #include "kernel/errno.h"
 #include "kernel/lib/printf.h"
@@ -170,6 +172,7 @@ void netdev_init(void)
 	if (__atomic_exchange_n(&netdev_done, true, __ATOMIC_ACQ_REL))
 		return;
 	virtio_net_init();
+	e1000_init();
 }
 
 /* ---- receive ---- */

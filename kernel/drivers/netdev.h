@@ -1,9 +1,10 @@
 /*
  * netdev.h - network devices: what a NIC driver offers the network stack.
  *
- * A driver (virtio_net.c; e1000 later) fills a struct netdev - MAC address,
+ * A driver (virtio_net.c, e1000.c) fills a struct netdev - MAC address,
  * MTU, link state, operations - and registers it; it is named eth0, eth1,
- * ... in registration order. The stack (lwIP's netif glue, later) looks it
+ * ... in registration order (netdev_init: virtio-net NICs first, then the
+ * Intel ones, each driver in PCI order). The stack (lwIP's netif glue, later) looks it
  * up by name, sets a receive handler and sends whole Ethernet frames:
  *
  *   stack                                   driver
@@ -95,6 +96,7 @@ struct netdev {
 	unsigned int mtu;			/* payload bytes per frame */
 	const struct netdev_ops *ops;
 	void *priv;				/* the driver's */
+	const char *driver;			/* "virtio-net", "e1000", "e1000e" */
 
 	/* Set by netdev_register(), then constant. */
 	char name[IFNAMSIZ];			/* "eth0" */
@@ -186,7 +188,8 @@ static inline unsigned long netdev_stat_read(const unsigned long *counter)
 }
 
 /*
- * Probe the NIC drivers (virtio-net) and register what they find. Call
+ * Probe the NIC drivers (virtio-net, then e1000/e1000e) and register what
+ * they find. Call
  * once after pci_init() and sched_init(); a second call does nothing.
  */
 void netdev_init(void);

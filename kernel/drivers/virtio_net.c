@@ -331,6 +331,7 @@ static int vnet_probe(struct pci_dev *pci)
 	vn->ndev.mtu = ETH_DATA_LEN;
 	vn->ndev.ops = &vnet_ops;
 	vn->ndev.priv = vn;
+	vn->ndev.driver = VIRTIO_NET_DRIVER;
 	err = netdev_register(&vn->ndev);
 	if (err)
 		goto err_fail_rx;

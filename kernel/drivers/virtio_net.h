@@ -15,6 +15,9 @@
  */
 unsigned int virtio_net_init(void);
 
+/* netdev.driver of virtio-net NICs. */
+#define VIRTIO_NET_DRIVER	"virtio-net"
+
 /* The slab cache transmit buffers come from ("virtio_net_tx"): for tests. */
 #define VIRTIO_NET_TX_CACHE	"virtio_net_tx"
 

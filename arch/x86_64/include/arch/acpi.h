@@ -73,6 +73,13 @@ extern struct acpi_info acpi;
 int acpi_init(const void *rsdp, unsigned int len);
 /* ISA IRQ -> global system interrupt, with polarity/trigger. */
 uint32_t acpi_isa_irq_to_gsi(unsigned int irq, bool *active_low, bool *level);
+/*
+ * The same for an ISA IRQ that a PCI interrupt link was routed to (a PCI
+ * function's Interrupt Line): a MADT override's polarity and trigger win,
+ * and where it has none or says "conforms to the bus" the PCI defaults
+ * apply (level-triggered, active low) instead of ISA's.
+ */
+uint32_t acpi_pci_irq_to_gsi(unsigned int irq, bool *active_low, bool *level);
 /* Power off (ACPI S5). Returns only on failure. */
 void acpi_poweroff(void);
 /* Restart: FADT reset register, then the keyboard controller, then a

@@ -5,6 +5,7 @@
 #ifndef ARCH_LAPIC_H
 #define ARCH_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Map and enable the boot CPU's local APIC (xAPIC MMIO mode). */
@@ -38,5 +39,7 @@ struct ioapic_route {
 void ioapic_init(void);
 int ioapic_route(uint32_t gsi, const struct ioapic_route *r);
 int ioapic_mask(uint32_t gsi, int masked);
+/* True if @gsi's redirection entry is unmasked (someone routed it). */
+bool ioapic_gsi_in_use(uint32_t gsi);
 
 #endif

@@ -68,6 +68,7 @@
 #define PCI_HEADER_BRIDGE	0x01
 
 /* Capability IDs used in Pagoda. */
+#define PCI_CAP_ID_MSI		0x05
 #define PCI_CAP_ID_VENDOR	0x09		/* vendor specific (virtio) */
 #define PCI_CAP_ID_MSIX		0x11
 
@@ -95,8 +96,9 @@ struct pci_dev {
 	uint16_t subsys_vendor, subsys_device;
 	uint8_t class, subclass, prog_if, revision;
 	uint8_t header_type;	/* without the multi-function bit */
-	uint8_t irq_line;	/* firmware's routing: the GSI on q35, an ISA IRQ
-				 * (PIIX3 PIRQ link) on pc; unused: MSI-X */
+	uint8_t irq_line;	/* firmware's INTx# routing for the 8259 PICs: the
+				 * ISA IRQ its PIRQ link goes to (11 for QEMU's
+				 * NICs, pc and q35 alike); 0xff none */
 	uint8_t irq_pin;	/* 0 none, 1..4 = INTA#..INTD# */
 	struct pci_bar bar[PCI_NUM_BARS];
 	bool claimed;		/* a driver owns it (pci_claim) */
@@ -104,6 +106,8 @@ struct pci_dev {
 	uint8_t msix_cap;	/* config offset of the capability, 0 none */
 	uint16_t msix_entries;	/* table size */
 	volatile uint8_t *msix_table;
+	/* MSI, once pci_msi_enable() ran: */
+	uint8_t msi_cap;	/* config offset of the capability, 0 none */
 };
 
 /*
@@ -168,5 +172,39 @@ int pci_msix_enable(struct pci_dev *d);
  * entry / MSI-X not enabled), -EBUSY (no free vector).
  */
 int pci_msix_set_vector(struct pci_dev *d, unsigned int entry, irq_handler_t fn, void *arg);
+
+/*
+ * MSI (PCI 3.0, 6.8.1), for a function without MSI-X: one message, a free
+ * CPU vector in 0x30..0xef running @fn(@arg), sent to the boot CPU's
+ * local APIC, edge-triggered; MSI turns on and INTx# off. Returns the
+ * vector, -ENODEV (no MSI capability) or -EBUSY (no free vector). Boot
+ * context (probing).
+ */
+int pci_msi_enable(struct pci_dev *d, irq_handler_t fn, void *arg);
+
+/*
+ * Legacy INTx#, for a function with neither MSI-X nor MSI: run @fn(@arg)
+ * on every interrupt of the line the function's Interrupt Pin is wired
+ * to. The line is level-triggered and may be shared with other functions,
+ * so every handler on it runs on each interrupt: @fn must check its own
+ * device's cause register and make the device drop the line, returning
+ * true, or return false when its device is not asserting it. A line that
+ * keeps interrupting with every handler saying false is masked (a device
+ * nobody drives holds it).
+ *
+ * Routing: the Interrupt Line the firmware wrote is an ISA IRQ (PIC mode),
+ * taken to a GSI through the MADT's overrides (polarity and trigger too,
+ * PCI defaults where it says nothing); a value of 16 or more is taken as a
+ * GSI, level-triggered and active low. That is right on QEMU's pc and q35
+ * machines, whose chipsets feed the routed IRQ to the I/O APIC pin of the
+ * same number; a PC whose chipset wires PIRQs only to I/O APIC pins 16..23
+ * needs the DSDT's _PRT, which Pagoda cannot read (no AML interpreter).
+ *
+ * Returns the CPU vector of the line, or -ENODEV (no pin, or unrouted),
+ * -EBUSY (the GSI belongs to an ISA device, or no vector or sharing slot
+ * is left). Clears INTx Disable in the command register. Boot context.
+ */
+typedef bool (*pci_intx_handler_t)(void *arg);
+int pci_intx_register(struct pci_dev *d, pci_intx_handler_t fn, void *arg);
 
 #endif
