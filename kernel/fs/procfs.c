@@ -139,7 +139,8 @@ static const struct file_operations proc_file_fops;
  *   1 << 40 ...      sys/ and below (PROC_SYS_INO, proc_sysctl.c)
  *   2 << 40          net/ (PROC_NET_INO); its files 2 << 40 + 1 + i
  *                    (proc_net.c); <pid>/net/ lists the same files under
- *                    the same numbers, as Linux's one per network
+ *                    the same numbers (on Linux too: they are its network
+ *                    namespace's, not the process's)
  *
  * pids stay below 2^31, so every <pid> block stays below 2^36.
  */
