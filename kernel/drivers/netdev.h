@@ -31,8 +31,8 @@
  * for good and lookups need no reference counting.
  *
  * Statistics are the counters of Linux's struct rtnl_link_stats64 that
- * /proc/net/dev prints (later): updated atomically, read without a lock,
- * each one exact on its own.
+ * /proc/net/dev prints (kernel/fs/proc_net.c): updated atomically, read
+ * without a lock, each one exact on its own.
  */
 #ifndef KERNEL_DRIVERS_NETDEV_H
 #define KERNEL_DRIVERS_NETDEV_H

@@ -2,8 +2,9 @@
  * proc_internal.h - what procfs.c (the /proc tree and its buffers),
  * proc_show.c (the text of the task and system files), proc_vm.c (the
  * memory views: maps, smaps, pagemap, vmstat), proc_rmap.c (the views
- * of physical frames: kpagecount, kpageflags, pagoda/rmap) and
- * proc_sysctl.c (the knobs of /proc/sys) share.
+ * of physical frames: kpagecount, kpageflags, pagoda/rmap),
+ * proc_sysctl.c (the knobs of /proc/sys) and proc_net.c (/proc/net)
+ * share.
  *
  * Most files are generated whole when they are opened: a show function
  * appends text to a proc_buf, a list of page-sized chunks that grows as
@@ -175,6 +176,12 @@ int proc_sysctl_show(struct proc_buf *b, const struct ctl_knob *k);
 bool proc_parse_long(const char *s, long *out);
 /* Parse and set a knob from @n bytes at @buf: @n or -EINVAL/-EPERM/-EFAULT. */
 ssize_t proc_sysctl_write(const struct ctl_knob *k, struct fs_buf buf, size_t n);
+
+/* ---- proc_net.c ---- */
+
+/* /proc/net and every <pid>/net: the directory's operations and inode number. */
+extern const struct inode_operations proc_net_iops;
+#define PROC_NET_INO	(2ull << 40)	/* net/; its files PROC_NET_INO + 1 + i */
 
 /* ---- proc_show.c ---- */
 

@@ -14,9 +14,11 @@
  *   |   |-- blk_inject         make reads of some disk sectors fail
  *   |   `-- slab_leaks         objects a test left allocated (proc_slab.c)
  *   |-- sys/vm/                integer knobs, read and written (proc_sysctl.c)
+ *   |-- net/                   dev tcp udp, Linux's formats (proc_net.c)
  *   `-- <pid>/                 stat cmdline status maps smaps pagemap
  *       |                      clear_refs (write-only) mem ...
- *       `-- task/<tid>/        one per live thread, laid out as <pid>/
+ *       |-- task/<tid>/        one per live thread, laid out as <pid>/
+ *       `-- net/               the same directory as /proc/net
  *
  * A thread's <tid> also resolves at the top (/proc/<tid>), as on Linux,
  * but only processes are listed there.
@@ -41,8 +43,9 @@
  * (proc_get_task_mm()) and drop tasklist_lock first. Kinds and their locks:
  * proc_internal.h.
  *
- * getdents64 cookies: 1 ".", 2 "..", 3.. the fixed entries, then
- * PROC_PID_COOKIE + pid for task directories, in pid order.
+ * getdents64 cookies: 1 ".", 2 "..", 3.. the fixed entries (self, the
+ * files, pagoda, sys, net), then PROC_PID_COOKIE + pid for task
+ * directories, in pid order.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
@@ -115,7 +118,8 @@ static const struct proc_entry proc_pid_files[] = {
 	  .store = proc_store_make_it_fail, .mode = 0644 },
 	{ "mem", PROC_MEM, .mode = 0600 },
 };
-_Static_assert(ARRAY_SIZE(proc_pid_files) < 14, "proc_ino() gives a <pid> dir 15 files; the last is task/");
+_Static_assert(ARRAY_SIZE(proc_pid_files) < 13,
+	       "proc_ino() gives a <pid> dir 15 files; the last two are net/ and task/");
 
 static const struct inode_operations proc_root_iops, proc_pid_iops, proc_file_iops;
 static const struct file_operations proc_file_fops;
@@ -123,11 +127,22 @@ static const struct file_operations proc_file_fops;
 /* ---- inodes and dentries ---- */
 
 /*
+ * Inode numbers:
+ *
  *   ino 1            the root
  *   ino 2 + i        proc_root_files[i]
- *   (pid + 1) << 4   a <pid> directory; its files follow it (+1 + i)
+ *   (pid + 1) << 4   a <pid> directory; its files follow it (+1 + i), and
+ *                    its net/ (+14, PROC_NET_DIR) and task/ (+15,
+ *                    PROC_TASK_DIR) directories end its block of 16
  *   ino 16           pagoda/, in the place of pid 0's directory (there is
  *                    none: no /proc name resolves to pid 0); files 17 + i
+ *   1 << 40 ...      sys/ and below (PROC_SYS_INO, proc_sysctl.c)
+ *   2 << 40          net/ (PROC_NET_INO); its files 2 << 40 + 1 + i
+ *                    (proc_net.c); <pid>/net/ lists the same files under
+ *                    the same numbers (on Linux too: they are its network
+ *                    namespace's, not the process's)
+ *
+ * pids stay below 2^31, so every <pid> block stays below 2^36.
  */
 static uint64_t proc_ino(pid_t pid, int file)
 {
@@ -288,6 +303,8 @@ static struct dentry *proc_root_lookup(struct dentry *parent, const char *name)
 		return proc_dentry(parent, name, NULL, 0, proc_ino(0, -1));
 	if (!strcmp(name, "sys"))
 		return proc_dir_dentry(parent, name, &proc_sys_iops, PROC_SYS_INO);
+	if (!strcmp(name, "net"))
+		return proc_dir_dentry(parent, name, &proc_net_iops, PROC_NET_INO);
 	if (!strcmp(name, "self"))
 		pid = t ? t->tgid : 0;
 	else if (!strcmp(name, "thread-self"))
@@ -343,6 +360,10 @@ static int proc_root_iterate(struct file *f, struct dir_context *ctx)
 	    !dir_emit(ctx, "sys", 3, PROC_SYS_INO, DT_DIR,
 		      DIR_COOKIE_FIRST + 2 + ARRAY_SIZE(proc_root_files)))
 		return 0;
+	if (ctx->pos < DIR_COOKIE_FIRST + 3 + (loff_t)ARRAY_SIZE(proc_root_files) &&
+	    !dir_emit(ctx, "net", 3, PROC_NET_INO, DT_DIR,
+		      DIR_COOKIE_FIRST + 3 + ARRAY_SIZE(proc_root_files)))
+		return 0;
 	pid = ctx->pos > PROC_PID_COOKIE ? (pid_t)(ctx->pos - PROC_PID_COOKIE) : 0;
 	while ((pid = next_pid(pid)) != 0) {
 		int len = snprintf(name, sizeof(name), "%d", pid);
@@ -370,6 +391,7 @@ static pid_t dir_pid(struct dentry *d)
  * like a <pid> directory of its own (stat, status, maps... of that thread).
  */
 #define PROC_TASK_DIR	14		/* proc_ino(pid, PROC_TASK_DIR): <pid>/task */
+#define PROC_NET_DIR	13		/* proc_ino(pid, PROC_NET_DIR): <pid>/net */
 
 static const struct inode_operations proc_task_iops;
 
@@ -439,6 +461,8 @@ static struct dentry *proc_pid_lookup(struct dentry *parent, const char *name)
 			d->inode->i_op = &proc_task_iops;
 		return d;
 	}
+	if (pid && !strcmp(name, "net"))
+		return proc_dir_dentry(parent, name, &proc_net_iops, proc_ino(pid, PROC_NET_DIR));
 	return proc_table_lookup(parent, name, files, nr, pid, proc_ino(pid, 0));
 }
 
@@ -450,9 +474,15 @@ static int proc_pid_iterate(struct file *f, struct dir_context *ctx)
 
 	/* proc_ino(pid, i) == proc_ino(pid, 0) + i for the 15 files a dir may have. */
 	proc_table_iterate(f, ctx, files, nr, proc_ino(pid, 0));
-	if (pid && ctx->pos < DIR_COOKIE_FIRST + (loff_t)nr)
-		dir_emit(ctx, "task", 4, proc_ino(pid, PROC_TASK_DIR), DT_DIR,
-			 DIR_COOKIE_FIRST + nr);
+	if (!pid || ctx->full)
+		return 0;
+	if (ctx->pos < DIR_COOKIE_FIRST + (loff_t)nr &&
+	    !dir_emit(ctx, "task", 4, proc_ino(pid, PROC_TASK_DIR), DT_DIR,
+		      DIR_COOKIE_FIRST + nr))
+		return 0;
+	if (ctx->pos < DIR_COOKIE_FIRST + (loff_t)nr + 1)
+		dir_emit(ctx, "net", 3, proc_ino(pid, PROC_NET_DIR), DT_DIR,
+			 DIR_COOKIE_FIRST + nr + 1);
 	return 0;
 }
 

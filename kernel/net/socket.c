@@ -53,13 +53,18 @@ void sockfs_init(void)
 static struct inode *sock_inode_alloc(void)
 {
 	struct super_block *sb;
+	struct inode *inode;
 
 	mutex_lock(&sockfs_lock);
 	if (!sockfs_sb)
 		sockfs_sb = sb_alloc(&sockfs_type, NULL, NULL);
 	sb = sockfs_sb;
 	mutex_unlock(&sockfs_lock);
-	return sb ? inode_alloc(sb, S_IFSOCK | 0777) : NULL;
+	inode = sb ? inode_alloc(sb, S_IFSOCK | 0777) : NULL;
+	/* Owned by its creator, as Linux's sock_alloc (fstat, /proc/net/tcp's uid). */
+	if (inode && current())
+		inode_init_owner(inode);
+	return inode;
 }
 
 /* ---- socket files ---- */

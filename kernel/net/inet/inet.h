@@ -162,12 +162,20 @@ int inet_tcp_init(struct inet_sock *isk);
 void inet_tcp_apply_options(struct inet_sock *isk);
 int inet_tcp_getsockopt_tcp(struct inet_sock *isk, int opt, void *val);
 int inet_tcp_setsockopt_tcp(struct inet_sock *isk, int opt, int v);
+/*
+ * The socket @pcb (any TCP pcb, a listener's too) belongs to, or NULL:
+ * not one of ours (lwIP's own, or a connection closed and let go), or
+ * still in SYN_RECV under a listener. Core lock held.
+ */
+struct inet_sock *inet_tcp_sock_of(const struct tcp_pcb *pcb);
 
 /* udp.c */
 extern const struct proto_ops inet_dgram_ops;
 int inet_dgram_init(struct inet_sock *isk);
 void inet_dgram_apply_options(struct inet_sock *isk);
 size_t inet_dgram_inq(struct inet_sock *isk);
+/* The UDP socket @pcb belongs to, or NULL (lwIP's own: DHCP, DNS). Core lock held. */
+struct inet_sock *inet_udp_sock_of(const struct udp_pcb *pcb);
 
 /* af_inet.c: the parts of the ops both kinds share. */
 int inet_setsockopt(struct socket *sock, int level, int opt, const void *val, int len);

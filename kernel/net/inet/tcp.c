@@ -177,6 +177,11 @@ static void tcp_err_cb(void *arg, err_t err)
 	tcp_set_dead(isk);
 }
 
+struct inet_sock *inet_tcp_sock_of(const struct tcp_pcb *pcb)
+{
+	return ext_arg_ready ? tcp_ext_arg_get(pcb, ext_arg_id) : NULL;
+}
+
 static void tcp_attach(struct inet_sock *isk, struct tcp_pcb *pcb)
 {
 	isk->pcb.tcp = pcb;

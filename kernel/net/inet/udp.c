@@ -108,6 +108,11 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 	dgram_queue(isk, q, ip4_addr_get_u32(ip_2_ip4(addr)), lwip_htons(port));
 }
 
+struct inet_sock *inet_udp_sock_of(const struct udp_pcb *pcb)
+{
+	return pcb->recv == udp_recv_cb ? pcb->recv_arg : NULL;
+}
+
 /* @p's payload is the IP header; keep a copy for raw and ping sockets. */
 static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {

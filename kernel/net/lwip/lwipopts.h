@@ -135,7 +135,7 @@ void pagoda_lwip_free(void *p);
 /* err_to_errno(): Linux's errno numbers (compat/pagoda_errno.h). */
 #define LWIP_ERRNO_INCLUDE		"pagoda_errno.h"
 
-/* ---- statistics (read by the tests: nothing leaks) ---- */
+/* ---- statistics (read by the tests: nothing leaks; and /proc/net/dev) ---- */
 #define LWIP_STATS			1
 #define LWIP_STATS_DISPLAY		0
 #define MEM_STATS			1
@@ -146,6 +146,13 @@ void pagoda_lwip_free(void *p);
 #define UDP_STATS			1
 #define ICMP_STATS			1
 #define SYS_STATS			1
+/*
+ * The SNMP interface counters of every netif (netif->mib2_counters):
+ * /proc/net/dev prints lo0's (kernel/net/inet/proc_net.c). lwIP's
+ * loopback path counts octets and unicast packets both ways, and
+ * output discards; nothing counts input errors or discards on lo0.
+ */
+#define MIB2_STATS			1
 
 /* ---- checks ---- */
 #define LWIP_CHECKSUM_ON_COPY		1
