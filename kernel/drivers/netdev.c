@@ -48,7 +48,7 @@ static unsigned int nr_netdevs;			/* netdev_list_lock */
 static spinlock_t netdev_poll_lock = SPINLOCK_INIT(netdev_poll_lock);
 static LIST_HEAD(netdev_poll_list);		/* devices to poll, by poll_node */
 static struct waitqueue netdev_poll_wq = WAITQUEUE_INIT(netdev_poll_wq);
-static struct task *netpoll_task;		/* set once, by the first register */
+static struct task *netpoll_task;		/* set once, by netdev_start() */
 
 static bool netdev_done;
 
@@ -106,20 +106,31 @@ void netdev_schedule_poll(struct netdev *dev)
 	wake_up(&netdev_poll_wq);
 }
 
+/*
+ * One thread for every device, started by net_init() - after pid 1
+ * exists (drivers register during PCI enumeration, long before init, and
+ * a thread made then would take pid 1). Polls scheduled before it runs
+ * wait on the list.
+ */
+int netdev_start(void)
+{
+	struct task *t;
+
+	if (netpoll_task)
+		return 0;
+	t = kthread_create("netpoll", netpoll_thread, NULL);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	netpoll_task = t;
+	return 0;
+}
+
 /* ---- registration ---- */
 
 int netdev_register(struct netdev *dev)
 {
 	unsigned long irq;
 
-	/* One thread for every device, started with the first. */
-	if (!netpoll_task) {
-		struct task *t = kthread_create("netpoll", netpoll_thread, NULL);
-
-		if (IS_ERR(t))
-			return PTR_ERR(t);
-		netpoll_task = t;
-	}
 	spin_lock_init(&dev->lock);
 	waitqueue_init(&dev->tx_wait);
 	INIT_LIST_HEAD(&dev->poll_node);

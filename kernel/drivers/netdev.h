@@ -120,10 +120,16 @@ struct netdev {
 };
 
 /*
- * Name @dev eth<N>, make it findable and start the netpoll thread if this
- * is the first device. The driver has filled mac, mtu, ops and priv, and
- * its interrupts may call netdev_schedule_poll() from now on. Returns 0 or
- * -ENOMEM (no thread). Boot context (probing); may sleep.
+ * Start the netpoll thread that delivers every device's frames (boot, from
+ * net_init(), once pid 1 exists). 0 or -errno. Before it runs, scheduled
+ * polls wait.
+ */
+int netdev_start(void);
+
+/*
+ * Name @dev eth<N> and make it findable. The driver has filled mac, mtu,
+ * ops and priv, and its interrupts may call netdev_schedule_poll() from
+ * now on. Returns 0. Boot context (probing); may sleep.
  */
 int netdev_register(struct netdev *dev);
 /* The device called @name, or NULL. Any context. */
