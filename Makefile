@@ -18,6 +18,13 @@
 #                   boots both kernels with -smp 4 for mmbench's threaded
 #                   metrics (mmbench --smp: fault and munmap with 1 and 4
 #                   threads; image build/benchsmp); SMP=0 skips those boots.
+#                   Each round also boots both kernels with a virtio NIC on
+#                   QEMU's user network for user/bench/netbench (TCP
+#                   host->guest and guest->host MB/s, connections/s, against
+#                   tools/netbench-peer through hostfwd on 127.0.0.1; image
+#                   build/benchnet; NET_ARGS, default --size 64); NET=0
+#                   skips those boots, ONLY=net runs only them (ONLY=mm:
+#                   all but them).
 #                   PROFILE=SHIFT boots Pagoda's bench images with the tick
 #                   profiler (profile=SHIFT, kernel/profile.h) and mmbench
 #                   --profile: PROFILE lines per metric in build/bench/raw.
@@ -98,7 +105,7 @@ FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) $(KARGS) -- --seed $(SEED
 	--workers $(WORKERS) --timeout $(TIMEOUT) $(if $(ONLY),--only $(ONLY)) \
 	$(if $(TRACE),$(if $(findstring .,$(TRACE)),--trace-worker $(TRACE),--trace)) \
 	$(if $(VERBOSE),--verbose)
-# Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
+# Benchmarks: pid 1 is /bench/mmbench (or netbench), which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
 BENCH_ARGS          ?= $(if $(QUICK),--quick,--size 64)
@@ -106,6 +113,9 @@ BENCH_PROFILE       := $(if $(PROFILE),profile=$(PROFILE))
 BENCH_KCMDLINE      := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) $(if $(PROFILE),--profile))
 BENCHSMP_KCMDLINE   := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) --smp $(if $(PROFILE),--profile))
 BENCHSMOKE_KCMDLINE := lockcheck=off $(SLEEPCHECK_KCMDLINE) init=/bench/mmbench -- --quick
+# ...and the network boots: pid 1 is /bench/netbench (user/bench/netbench.c).
+NET_ARGS            ?= $(if $(QUICK),--quick,--size 64)
+BENCHNET_KCMDLINE   := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/netbench -- $(NET_ARGS) $(if $(PROFILE),--profile))
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
 # no red zone (interrupts push onto the kernel stack), top-2-GiB code model.
@@ -178,6 +188,7 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pag
 	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 BENCHSMP_ISO := $(B)/benchsmp/pagoda.iso
+BENCHNET_ISO := $(B)/benchnet/pagoda.iso
 
 .PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests FORCE
 all: $(ELF) $(ISO)
@@ -263,6 +274,7 @@ CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
 CMDLINE_FOR_benchsmp := $(BENCHSMP_KCMDLINE)
+CMDLINE_FOR_benchnet := $(BENCHNET_KCMDLINE)
 
 define make-iso
 	@rm -rf $(2) && mkdir -p $(2)/boot/grub
@@ -345,10 +357,13 @@ linux-selftests: deps $(ELF) $(INITRAMFS)
 # is fetched once into $(B)/linux-cache by tools/linux-qemu-run's code).
 # Timings only: nothing here is pass/fail beyond "every run finished".
 SMP ?= 4
-bench: deps $(BENCH_ISO) $(BENCHSMP_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH_BINS)
+bench: deps $(BENCH_ISO) $(BENCHSMP_ISO) $(BENCHNET_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH_BINS)
 	$(PYTHON) tools/bench --no-build --accel $(ACCEL) --args='$(BENCH_ARGS)' \
 		--iso $(BENCH_ISO) --smoke-iso $(B)/benchsmoke/pagoda.iso \
 		--smp $(SMP) --smp-iso $(BENCHSMP_ISO) \
+		--net-iso $(BENCHNET_ISO) --net-args='$(NET_ARGS)' \
+		--netbench $(USER_OUT)/bench/netbench $(if $(filter 0,$(NET)),--no-net) \
+		$(if $(ONLY),--only $(ONLY)) \
 		--mmbench $(USER_OUT)/bench/mmbench --elf $(ELF) --out $(B)/bench \
 		$(if $(QUICK),--quick) $(if $(BASELINE),--baseline $(BASELINE))
 
@@ -356,7 +371,7 @@ clean:
 	rm -rf $(B)
 
 # The recorded command lines are real files, not intermediates to delete.
-.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) $(BENCHSMP_ISO) \
+.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) $(BENCHSMP_ISO) $(BENCHNET_ISO) \
 	$(B)/fuzzrun/pagoda.iso)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
