@@ -15,14 +15,15 @@
  *                               connection, netbench reads them all and
  *                               answers one byte
  *   tcp_guest_to_host   MB/s    netbench sends SIZE MiB on a fresh
- *                               connection and closes it; the peer reads
- *                               them all
+ *                               connection; the peer reads them all
  *   tcp_connections     conn/s  the peer opens CONNS connections one
  *                               after another; for each, netbench
  *                               accepts, reads a 16-byte header, answers
- *                               one byte and closes when the peer has
- *                               closed: connect, a request-response
+ *                               one byte: connect, a request-response
  *                               round trip and the close, per connection
+ *
+ * The peer closes every data connection first, when it has the last byte;
+ * netbench closes when it sees that (see close_after_peer()).
  *
  * MB is 10^6 bytes.  Each metric is sampled --reps times and reported as
  * the median sample, with the min, the max and the number of samples, in
@@ -63,7 +64,7 @@
  *                            BYTES bytes                      "took SEQ NS"
  *   "conn SEQ N"             N times: connect, send the
  *                            header, read one byte, close     "took SEQ NS"
- *   "bye 0 0"                close and exit
+ *   "bye 0 0"                close (netbench waits for that) and exit
  *
  * Every data connection starts with the 16-byte header "nbdata %08u\n"
  * of its request's SEQ; netbench drops a connection with another header
@@ -380,8 +381,10 @@ static int if_set(int s, unsigned long req, const char *name, const char *quad)
 /*
  * lo up, eth0 at GUEST_ADDR/24 and up (SIOCSIFADDR first: on Linux it
  * also resets the netmask to the address's class).  eth0 may appear a
- * little after its driver loads: waited for up to IFACE_WAIT_MS.
- * Returns 0 or -errno, with @what naming the step that failed.
+ * little after its driver loads, and Pagoda's socket() fails with
+ * ENETDOWN until its TCP/IP thread has started, which may be after pid 1
+ * runs: each is waited for up to IFACE_WAIT_MS.  Returns 0 or -errno,
+ * with @what naming the step that failed.
  */
 static int net_setup(const char **what)
 {
@@ -389,9 +392,13 @@ static int net_setup(const char **what)
 	int s, err;
 
 	*what = "socket";
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
+	for (int ms = 0; (s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0; ms += 100) {
+		if (errno != ENETDOWN || ms >= IFACE_WAIT_MS)
+			return -errno;
+		if (ms == 0)
+			printf("netbench: socket: ENETDOWN, waiting\n");
+		usleep(100 * 1000);
+	}
 	*what = "lo up";
 	err = if_up(s, "lo");
 	for (int ms = 0; !err; ms += 100) {
@@ -542,6 +549,23 @@ static int answer(int ctl, unsigned int seq, double *host_s)
 
 /* ---- the samples ---- */
 
+/*
+ * Wait for the peer to close data connection @fd (its FIN), then close
+ * it: 0, -EPROTO if data came instead, or -errno.  netbench never closes
+ * a data connection first, so it never holds one in TIME-WAIT: a later
+ * connection from the same host port (the host reuses them) would find
+ * it there, and lwIP, unlike Linux, does not let a SYN take over a
+ * TIME-WAIT connection - it would wait out the 2 MSL (2 minutes).
+ */
+static int close_after_peer(int fd)
+{
+	char c;
+	int err = read_full(fd, &c, 1);
+
+	close(fd);
+	return err == -ECONNRESET ? 0 : err ? err : -EPROTO;
+}
+
 struct sample {
 	int ctl, ls;
 	unsigned int seq;
@@ -578,11 +602,15 @@ static int sample_rx(struct sample *sm)
 		sm->what = "answer";
 		err = write_all(fd, "k", 1);
 	}
-	close(fd);
-	return err;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	sm->what = "wait for the close";
+	return close_after_peer(fd);
 }
 
-/* tcp_guest_to_host: write cfg.bytes and close. */
+/* tcp_guest_to_host: write cfg.bytes, wait for the peer's close. */
 static int sample_tx(struct sample *sm)
 {
 	uint64_t t0;
@@ -604,11 +632,12 @@ static int sample_tx(struct sample *sm)
 		left -= n;
 	}
 	sm->guest_s = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
-	if (close(fd) < 0 && !err) {
-		sm->what = "close";
-		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
 	}
-	return err;
+	sm->what = "wait for the close";
+	return close_after_peer(fd);
 }
 
 /* tcp_connections: cfg.conns times accept, answer, wait for the close. */
@@ -621,7 +650,6 @@ static int sample_conn(struct sample *sm)
 	if ((err = ask(sm->ctl, "conn", sm->seq, cfg.conns)))
 		return err;
 	for (long i = 0; i < cfg.conns && !err; i++) {
-		char c;
 		int fd;
 
 		sm->what = "accept";
@@ -631,13 +659,12 @@ static int sample_conn(struct sample *sm)
 			t0 = now_ns(CLOCK_MONOTONIC);
 		sm->what = "answer";
 		err = write_all(fd, "k", 1);
-		if (!err) {
-			/* The peer closes first: wait for its FIN. */
-			sm->what = "read the close";
-			err = read_full(fd, &c, 1);
-			err = err == -ECONNRESET ? 0 : err ? err : -EPROTO;
+		if (err) {
+			close(fd);
+			break;
 		}
-		close(fd);
+		sm->what = "wait for the close";
+		err = close_after_peer(fd);
 	}
 	sm->guest_s = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 	return err;
@@ -696,7 +723,16 @@ static void run_metrics(int ctl, int ls)
 			report(m->name, m->unit, v, (int)cfg.reps);
 	}
 	if (!err) {
-		ask(ctl, "bye", 0, 0);
+		/*
+		 * Wait for the peer's close: powering off at once could
+		 * lose the bye still in flight.
+		 */
+		char c;
+
+		deadline(HELLO_WAIT_S);
+		if (!ask(ctl, "bye", 0, 0))
+			read_full(ctl, &c, 1);
+		deadline(0);
 		return;
 	}
 	snprintf(why, sizeof(why), "%s failed in sample %u", sm.what, sm.seq);
