@@ -101,6 +101,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -498,15 +499,26 @@ static int peer_contact(int ls)
 	}
 }
 
-/* The data connection of request @seq: accepted, its header read. */
-static int accept_data(int ls, unsigned int seq)
+/*
+ * The data connection of request @seq: accepted, its header read.  The
+ * control connection @ctl is watched meanwhile: anything on it (the
+ * peer's EOF) means the connection will not come.
+ */
+static int accept_data(int ls, int ctl, unsigned int seq)
 {
 	char want[HDR_LEN + 1], got[HDR_LEN];
 
 	snprintf(want, sizeof(want), "nbdata %08u\n", seq);
 	for (int i = 0; i < MAX_STRAYS; i++) {
-		int fd = accept_one(ls), err;
+		struct pollfd p[2] = { { .fd = ls, .events = POLLIN },
+				       { .fd = ctl, .events = POLLIN } };
+		int fd, err;
 
+		if (poll(p, 2, -1) < 0)
+			return -call_error();
+		if (p[1].revents)
+			return -ECONNRESET;
+		fd = accept_one(ls);
 		if (fd < 0)
 			return fd;
 		err = read_full(fd, got, HDR_LEN);
@@ -547,6 +559,39 @@ static int answer(int ctl, unsigned int seq, double *host_s)
 	return -EPROTO;
 }
 
+/* ---- eth0's frame counters ---- */
+
+/*
+ * eth0's received and sent frames from /proc/net/dev (Linux's format,
+ * which Pagoda shares: "eth0: rx_bytes rx_packets 6 more tx_bytes
+ * tx_packets ..."); 0, or -1 if there is no such line.
+ */
+static int eth_frames(unsigned long long *rx, unsigned long long *tx)
+{
+	unsigned long long v[10];
+	char line[256];
+	FILE *f = fopen("/proc/net/dev", "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " ");
+
+		if (strncmp(p, IFACE ":", sizeof(IFACE)))
+			continue;
+		if (sscanf(p + sizeof(IFACE), "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+			   &v[8], &v[9]) == 10) {
+			*rx = v[1];
+			*tx = v[9];
+			found = 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 /* ---- the samples ---- */
 
 /*
@@ -584,7 +629,7 @@ static int sample_rx(struct sample *sm)
 	if ((err = ask(sm->ctl, "rx", sm->seq, cfg.bytes)))
 		return err;
 	sm->what = "accept";
-	if ((fd = accept_data(sm->ls, sm->seq)) < 0)
+	if ((fd = accept_data(sm->ls, sm->ctl, sm->seq)) < 0)
 		return fd;
 	t0 = now_ns(CLOCK_MONOTONIC);
 	sm->what = "read";
@@ -621,7 +666,7 @@ static int sample_tx(struct sample *sm)
 	if ((err = ask(sm->ctl, "tx", sm->seq, cfg.bytes)))
 		return err;
 	sm->what = "accept";
-	if ((fd = accept_data(sm->ls, sm->seq)) < 0)
+	if ((fd = accept_data(sm->ls, sm->ctl, sm->seq)) < 0)
 		return fd;
 	t0 = now_ns(CLOCK_MONOTONIC);
 	sm->what = "write";
@@ -653,7 +698,7 @@ static int sample_conn(struct sample *sm)
 		int fd;
 
 		sm->what = "accept";
-		if ((fd = accept_data(sm->ls, sm->seq)) < 0)
+		if ((fd = accept_data(sm->ls, sm->ctl, sm->seq)) < 0)
 			return fd;
 		if (i == 0)
 			t0 = now_ns(CLOCK_MONOTONIC);
@@ -701,6 +746,8 @@ static void run_metrics(int ctl, int ls)
 
 	for (; i < NMETRICS && !err; i++) {
 		const struct metric *m = &metrics[i];
+		unsigned long long rx0, tx0, rx1, tx1;
+		int counted = eth_frames(&rx0, &tx0) == 0;
 
 		profile_reset();
 		for (long r = 0; r < cfg.reps && !err; r++) {
@@ -719,8 +766,16 @@ static void run_metrics(int ctl, int ls)
 			printf("netbench: %s sample %ld: host %.3f s, guest %.3f s\n",
 			       m->name, r + 1, sm.host_s, sm.guest_s);
 		}
-		if (!err)
-			report(m->name, m->unit, v, (int)cfg.reps);
+		if (err)
+			continue;	/* the loop ends, i past the failed metric */
+		/* Frames per MB (per connection): how the kernels differ. */
+		if (counted && eth_frames(&rx1, &tx1) == 0)
+			printf("netbench: %s: %s received %llu frames and sent %llu, "
+			       "%.1f and %.1f per %s\n", m->name, IFACE, rx1 - rx0,
+			       tx1 - tx0, (rx1 - rx0) / (amount(m) * cfg.reps),
+			       (tx1 - tx0) / (amount(m) * cfg.reps),
+			       m->sample == sample_conn ? "connection" : "MB");
+		report(m->name, m->unit, v, (int)cfg.reps);
 	}
 	if (!err) {
 		/*
