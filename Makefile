@@ -114,8 +114,12 @@ BENCH_KCMDLINE      := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/mmbenc
 BENCHSMP_KCMDLINE   := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) --smp $(if $(PROFILE),--profile))
 BENCHSMOKE_KCMDLINE := lockcheck=off $(SLEEPCHECK_KCMDLINE) init=/bench/mmbench -- --quick
 # ...and the network boots: pid 1 is /bench/netbench (user/bench/netbench.c).
+# make check's bench-net-smoke boots it quick with make check's checks (not
+# debugexit: netbench powers off, and that must be a clean exit),
+# against tools/netbench-peer (tests/harness.py).
 NET_ARGS            ?= $(if $(QUICK),--quick,--size 64)
 BENCHNET_KCMDLINE   := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/netbench -- $(NET_ARGS) $(if $(PROFILE),--profile))
+BENCHNETSMOKE_KCMDLINE := init=/bench/netbench $(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE) softlockup_panic=1 -- --quick
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
 # no red zone (interrupts push onto the kernel stack), top-2-GiB code model.
@@ -184,6 +188,7 @@ TEST_ISO := $(B)/test/pagoda.iso
 EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pagoda.iso \
 	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
+	$(B)/benchnetsmoke/pagoda.iso \
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
 	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
@@ -273,6 +278,7 @@ CMDLINE_FOR_fuzz := $(FUZZ_KCMDLINE)
 CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
+CMDLINE_FOR_benchnetsmoke := $(BENCHNETSMOKE_KCMDLINE)
 CMDLINE_FOR_benchsmp := $(BENCHSMP_KCMDLINE)
 CMDLINE_FOR_benchnet := $(BENCHNET_KCMDLINE)
 

@@ -99,6 +99,16 @@ are judged by their `must_log` lines and how QEMU ended (bench-smoke:
 /bench/mmbench --quick as pid 1 must print `BENCH DONE` and power off;
 no timing is judged).
 
+bench-net-smoke boots /bench/netbench --quick as pid 1 with a virtio NIC
+whose QEMU forwards a free port of 127.0.0.1 to the guest's 10.0.2.15:5001
+(`peer` in BOOTS): once netbench's `netbench: listening on port` line is
+on the serial port, a thread runs tools/netbench-peer's code against that
+port - the only address it ever connects to - and netbench must print a
+value for each of its three metrics, `BENCH DONE`, and power off.  The
+peer's log is <name>.peer.log.  A port taken by someone else between the
+pick and QEMU's bind (QEMU exits at once: "Could not set up host
+forwarding rule") is picked again, twice at most.
+
 After a PANIC line the kernel gets 3 s to leave QEMU by itself, after
 `KTEST DONE` 15 s; then it is killed rather than waiting for the timeout.
 
@@ -123,14 +133,18 @@ import argparse
 import atexit
 import collections
 import dataclasses
+import importlib.machinery
+import importlib.util
 import os
 import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # --------------------------------------------------------------------------
@@ -181,6 +195,8 @@ class BootConfig:
                                     # debug_atomic_sleep=1 and must print ATOMIC_SLEEP_RE
     no_warnings: bool = False       # fail on any kernel "WARNING:"/"BUG:" line (fuzz)
     slow: float = 1.0               # this boot may take slow x --timeout (4 vCPUs under TCG)
+    peer: bool = False              # tools/netbench-peer serves netbench through
+                                    # the hostfwd port PORT_SLOT in extra
 
 
 # A throw-away zero-filled virtio disk (a snapshot overlay, nothing on the host).
@@ -210,6 +226,15 @@ NETIF_MUST_LOG = (r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
                   r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")
 E1000_REQUIRED = ("e1000_eth0", "e1000_arp_gateway", "e1000_icmp_echo", "e1000_tx_burst",
                   "e1000_rx_overrun", "e1000_link_change") + NETIF_REQUIRED
+# netbench's network: the same, plus 127.0.0.1:<a free port> on the host
+# forwarded to netbench's port in the guest (the port goes where PORT_SLOT is).
+PORT_SLOT = "@PORT@"
+NET_NETBENCH = ("-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{PORT_SLOT}"
+                "-10.0.2.15:5001", "-device", "virtio-net-pci,netdev=n0")
+NETBENCH_READY = b"netbench: listening on port"     # then the peer may connect
+NETBENCH_MUST_LOG = tuple(rf"^BENCH {m} \d+\.\d+ " for m in
+                          ("tcp_host_to_guest", "tcp_guest_to_host",
+                           "tcp_connections")) + (r"^BENCH DONE$",)
 
 # One line per configuration.  Order = order of the printed result blocks.
 BOOTS = (
@@ -385,6 +410,10 @@ BOOTS = (
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
     BootConfig("bench-smoke-smp4", smp=4, image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
+    # TCP through the NIC against a peer on the host (user/bench/netbench
+    # --quick; tools/netbench-peer): 8 MiB each way and 20 connections.
+    BootConfig("bench-net-smoke", image="benchnetsmoke", expect="poweroff", no_reboot=False,
+               summary="none", extra=NET_NETBENCH, peer=True, must_log=NETBENCH_MUST_LOG),
 )
 
 
@@ -944,6 +973,69 @@ def _read_text(path, limit=16 << 20):
         return ""
 
 
+def _load_netbench_peer():
+    """tools/netbench-peer as a module (it has no .py suffix)."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "tools", "netbench-peer")
+    sys.dont_write_bytecode = True          # no tools/__pycache__
+    loader = importlib.machinery.SourceFileLoader("netbench_peer", path)
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on just now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NetPeer:
+    """netbench's peer for one boot, in a thread: it connects once
+    ready() has been called (netbench listens) and stops with stop()."""
+
+    def __init__(self, port, t0):
+        mod = _load_netbench_peer()
+        self.t0, self.error = t0, None
+        self.lines = [f"{0:8.3f} peer for 127.0.0.1:{port}"]
+        self.peer = mod.Peer(port, timeout=60.0, hello_wait=10.0, log=self.log)
+        self._errors = (mod.PeerError, OSError)
+        self._ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def log(self, msg):
+        self.lines.append(f"{time.monotonic() - self.t0:8.3f} {msg}")
+
+    def ready(self):
+        self._ready.set()
+
+    def _run(self):
+        while not self._ready.wait(0.2):
+            if self.peer.stopped.is_set():
+                self.error = "the boot ended before netbench listened"
+                return
+        self.log("netbench listens")
+        try:
+            self.peer.run()
+        except self._errors as e:
+            self.error = str(e) or type(e).__name__
+
+    def stop(self, path):
+        """Stop the peer, wait for it, write its log to @path."""
+        self.peer.stop()
+        self.thread.join(10.0)
+        if self.error:
+            self.log(f"error: {self.error}")
+        try:
+            with open(path, "w") as f:
+                f.write("\n".join(self.lines) + "\n")
+        except OSError:
+            pass
+
+
 class BootRun:
     """One QEMU boot, advanced by poll() from the main loop."""
 
@@ -960,6 +1052,9 @@ class BootRun:
         self._t0 = 0.0
         self._panic_at = None
         self._done_at = None
+        self.peer = None                # NetPeer of a cfg.peer boot
+        self._peer_scan = b""           # serial bytes not yet searched for NETBENCH_READY
+        self._port_tries = 0
 
     def start(self):
         for f in self.paths.all():      # a stale serial log would fake a banner
@@ -975,6 +1070,11 @@ class BootRun:
             if prepare:
                 prepare(self.paths)
             cmd = qemu_command(self.cfg, self.iso, self.log_dir, self.accel)
+            if self.cfg.peer:
+                port = free_port()
+                self._port_tries += 1
+                cmd = [a.replace(PORT_SLOT, str(port)) for a in cmd]
+                self.peer = NetPeer(port, time.monotonic())
             with open(self.paths.cmd, "w") as f:
                 f.write(f"cd {shlex.quote(os.getcwd())} && {shlex.join(cmd)}\n")
             self._stderr = open(self.paths.stderr, "wb")
@@ -995,6 +1095,11 @@ class BootRun:
             except FileNotFoundError:
                 return
         data = self._serial.read()
+        if data and self.peer:
+            scan = self._peer_scan + data
+            if NETBENCH_READY in scan:
+                self.peer.ready()
+            self._peer_scan = scan[-len(NETBENCH_READY):]
         if data:
             had_banner = self.parser.banner is not None
             self.parser.feed(data)
@@ -1007,6 +1112,8 @@ class BootRun:
             return True
         status = self.proc.poll()
         self._read_serial()
+        if status is not None and self._port_taken():
+            return False                    # started again with another port
         if status is not None:
             self.info.exit_status = status
             return True
@@ -1029,9 +1136,30 @@ class BootRun:
         self.info.exit_status = None
         return True
 
+    def _port_taken(self):
+        """A cfg.peer boot whose QEMU could not bind the port it was given
+        (another program took it after free_port()): start it again with
+        another port, at most three tries in all.  True if restarted."""
+        if not self.cfg.peer or self._port_tries >= 3 or self.parser.banner_count:
+            return False
+        if "host forwarding rule" not in _read_text(self.paths.stderr, 1 << 16):
+            return False
+        _LIVE.discard(self.proc)
+        self.peer.stop(os.devnull)
+        for f in (self._serial, self._stderr):
+            if f:
+                f.close()
+        self._serial = self._stderr = None
+        self._peer_scan = b""
+        self.parser = SerialParser()
+        self.start()
+        return self.proc is not None
+
     def abort(self):
         if self.proc is not None:
             kill_group(self.proc)
+        if self.peer:
+            self.peer.stop(self.paths.serial[:-len(".serial")] + ".peer.log")
 
     def finish(self):
         """Collect the logs and classify; returns (lines, passed, failed)."""
@@ -1042,6 +1170,8 @@ class BootRun:
             self.parser.finish()            # a last line without '\n'
             if not had_banner and self.parser.banner is not None:
                 self.info.banner_time = time.monotonic() - self._t0
+        if self.peer:
+            self.peer.stop(self.paths.serial[:-len(".serial")] + ".peer.log")
         for f in (self._serial, self._stderr):
             if f:
                 f.close()
@@ -1550,8 +1680,13 @@ def st_qemu_commands():
     net = " ".join(cmds["net-e1000e"])
     assert "-machine q35" in net and "-device e1000e,netdev=n0" in net
     assert "-netdev user,id=n0,restrict=on" in net
+    # netbench's boot forwards one port of the host's loopback, nothing else.
+    net = " ".join(cmds["bench-net-smoke"])
+    assert f"-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{PORT_SLOT}-10.0.2.15:5001 " \
+        "-device virtio-net-pci,netdev=n0" in net
+    assert [c.name for c in BOOTS if c.peer] == ["bench-net-smoke"]
     # No other boot has a NIC (-nodefaults adds none): the net ktests skip there.
-    nic_boots = ("net-virtio", "net-e1000", "net-e1000e")
+    nic_boots = ("net-virtio", "net-e1000", "net-e1000e", "bench-net-smoke")
     assert all("-netdev" not in c for n, c in cmds.items() if n not in nic_boots)
     usb = " ".join(cmds["bios-usb"])
     assert "-cdrom" not in cmds["bios-usb"] and "pflash" not in usb
