@@ -59,9 +59,9 @@
  *
  *   netbench -> peer         peer                             peer -> netbench
  *   "rx SEQ BYTES"           connect, send the header, then   "took SEQ NS"
- *                            BYTES bytes, wait for one byte
+ *                            BYTES bytes, read one byte, close
  *   "tx SEQ BYTES"           connect, send the header, read
- *                            BYTES bytes                      "took SEQ NS"
+ *                            BYTES bytes, close               "took SEQ NS"
  *   "conn SEQ N"             N times: connect, send the
  *                            header, read one byte, close     "took SEQ NS"
  *   "bye 0 0"                close (netbench waits for that) and exit
@@ -74,14 +74,16 @@
  * Timing is the host's: NS is measured by the peer with the host's
  * monotonic clock, from just before it connects the (first) data
  * connection until it has the last byte (rx: netbench's answer; conn:
- * the last connection's).  One
- * clock, in one program, times both kernels, and a transfer counts as
- * done only when the last byte has arrived at the other end: the guest's
+ * the last connection's).  One clock, in one program, times both
+ * kernels, and a transfer counts as done only when the last byte has
+ * arrived at the other end: the guest's
  * own clock would have to be trusted on two different kernels'
  * calibrations of a TCG TSC, and a sender's clock stops when its data
  * is still in its socket buffer (Linux's may hold megabytes).  netbench
  * also times each sample with its CLOCK_MONOTONIC (from the accept to its
- * last read or write) and prints both on a "netbench:" line, for the log.
+ * last read or write) and prints both on a "netbench:" line, for the log,
+ * with eth0's frame counts over each metric (from /proc/net/dev: how many
+ * ACKs a kernel sends per MB it receives, for one).
  *
  * Errors.  A system call that fails reports its metric as unsupported
  * with the errno and ends the run's measurements (the control connection
