@@ -27,6 +27,7 @@
 #include "kernel/lib/list.h"
 #include "kernel/might_sleep.h"
 #include "kernel/spinlock.h"
+#include "kernel/time.h"
 #include "kernel/types.h"
 
 struct task;
@@ -122,6 +123,42 @@ bool signal_pending_current(void);
 			break;						\
 		}							\
 		schedule();						\
+	}								\
+	finish_wait((wq), &__we);					\
+	__ret;								\
+})
+
+/*
+ * wait_event_interruptible() that also ends after @ns nanoseconds (0: no
+ * limit). Returns 0 (@cond true), -EINTR (a signal came first) or
+ * -ETIMEDOUT (the time ran out with @cond still false). The caller
+ * includes kernel/errno.h (this header is also seen by lwIP's own files,
+ * which have no errno headers).
+ */
+#define wait_event_interruptible_timeout(wq, cond, ns) ({		\
+	struct wait_entry __we = WAIT_ENTRY_INIT;			\
+	uint64_t __ns = (ns);						\
+	uint64_t __end = __ns ? clock_ns() + __ns : 0;			\
+	int __ret = 0;							\
+	might_sleep();							\
+	for (;;) {							\
+		prepare_to_wait((wq), &__we, TASK_INTERRUPTIBLE);	\
+		if (cond)						\
+			break;						\
+		if (signal_pending_current()) {				\
+			__ret = -EINTR;					\
+			break;						\
+		}							\
+		if (!__end) {						\
+			schedule();					\
+			continue;					\
+		}							\
+		uint64_t __now = clock_ns();				\
+		if (__now >= __end) {					\
+			__ret = -ETIMEDOUT;				\
+			break;						\
+		}							\
+		schedule_timeout(__end - __now);			\
 	}								\
 	finish_wait((wq), &__we);					\
 	__ret;								\
