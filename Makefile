@@ -86,6 +86,15 @@ EXEC128_KCMDLINE  := init=/tests/exec_args_test $(CHECK_KCMDLINE) -- fragment
 # The user tests again with 1 % of their allocations failed on purpose
 # (mm/fail_alloc.h): judged on the kernel surviving and leaking nothing.
 FAILINJ_KCMDLINE  := init=/tests/runall fail_alloc=1 $(CHECK_KCMDLINE) -- --fail-inject
+# The network tests driven from the host (tests/netcheck.py; harness boots
+# net-*): /net/nettest as pid 1 serves HTTP, UDP echo and a control port
+# on QEMU's user network (DHCP); two guests joined by QEMU's socket
+# network, static addresses, pass 64 MiB over TCP.
+NET_KCMDLINE      := init=/net/nettest $(CHECK_KCMDLINE) -- serve
+NETPAIR1_KCMDLINE := ip=192.168.77.1/24:192.168.77.2 init=/net/nettest $(CHECK_KCMDLINE) \
+	-- pair-recv 192.168.77.1 5001
+NETPAIR2_KCMDLINE := ip=192.168.77.2/24:192.168.77.1 init=/net/nettest $(CHECK_KCMDLINE) \
+	-- pair-send 192.168.77.1 5001 67108864
 # The system-call fuzzer as pid 1: make check's bounded run (fixed seed),
 # and make fuzz's, whose arguments come from the command line.
 FUZZ_KCMDLINE     := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed 1 --calls 25000 --workers 4 --timeout 2
@@ -174,7 +183,8 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pag
 	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
-	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso
+	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso \
+	$(B)/net/pagoda.iso $(B)/netpair1/pagoda.iso $(B)/netpair2/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 BENCHSMP_ISO := $(B)/benchsmp/pagoda.iso
 
@@ -258,6 +268,9 @@ CMDLINE_FOR_populate64 := $(POPULATE64_KCMDLINE)
 CMDLINE_FOR_exec128 := $(EXEC128_KCMDLINE)
 CMDLINE_FOR_failinj := $(FAILINJ_KCMDLINE)
 CMDLINE_FOR_fuzz := $(FUZZ_KCMDLINE)
+CMDLINE_FOR_net := $(NET_KCMDLINE)
+CMDLINE_FOR_netpair1 := $(NETPAIR1_KCMDLINE)
+CMDLINE_FOR_netpair2 := $(NETPAIR2_KCMDLINE)
 CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)

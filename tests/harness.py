@@ -131,6 +131,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # --------------------------------------------------------------------------
@@ -148,6 +149,8 @@ BOOT_TIMEOUT = 180.0            # seconds per boot (default for --timeout)
 POLL_INTERVAL = 0.02            # how often the serial logs are read
 PANIC_GRACE = 3.0               # after PANIC: time to exit QEMU by itself
 DONE_GRACE = 15.0               # after KTEST DONE: time to exit QEMU
+HOST_GRACE = 30.0               # after a host action's checks: time to exit QEMU
+HOST_JOIN = 30.0                # after QEMU ended: time for the host action to end
 KILL_GRACE = 3.0                # SIGTERM -> SIGKILL delay when killing QEMU
 TAIL_LINES = 30                 # serial lines shown for a failed boot
 
@@ -181,6 +184,10 @@ class BootConfig:
                                     # debug_atomic_sleep=1 and must print ATOMIC_SLEEP_RE
     no_warnings: bool = False       # fail on any kernel "WARNING:"/"BUG:" line (fuzz)
     slow: float = 1.0               # this boot may take slow x --timeout (4 vCPUs under TCG)
+    host: str = ""                  # a host action (tests/netcheck.py ACTIONS) runs while
+                                    # the guest is up; its checks count as this boot's tests
+    nic: str = ""                   # the QEMU NIC model a host action gives the guest
+    peer: "BootConfig | None" = None  # a second QEMU the host action starts (net-pair)
 
 
 # A throw-away zero-filled virtio disk (a snapshot overlay, nothing on the host).
@@ -200,6 +207,36 @@ SWAP_REQUIRED = tuple("vm_swap_test/" + c for c in (
 
 # A virtio-net NIC on a user-mode network that reaches nothing outside.
 NET_VIRTIO = ("-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0")
+
+# The network tests driven from the host (tests/netcheck.py says what each
+# checks, and why every address they use is 127.0.0.1 or inside QEMU).
+# One call per NIC model (the QEMU -device name) makes its three boots:
+#   net-user-<tag>   image net: HTTP from the guest's httpd to the host and
+#                    from a host server to the guest's wget, UDP echo both
+#                    ways, ping of the gateway (user network, restrict=off)
+#   net-pair-<tag>   images netpair1 and netpair2, two QEMUs joined by
+#                    -netdev socket: 64 MiB over TCP, both hashes compared
+#   net-flood-<tag>  image net plus a NIC on a socket link that the harness
+#                    floods with 100,000 malformed frames while it fetches
+#                    over HTTP; lwIP must hold no more memory afterwards
+NET_DONE = (r"^NETTEST DONE 0 problems$", r"^init exited with status 0$")
+
+
+def net_boots(tag, nic):
+    return (
+        BootConfig(f"net-user-{tag}", image="net", summary="none", host="net-user", nic=nic,
+                   must_log=NET_DONE),
+        BootConfig(f"net-pair-{tag}", image="netpair1", summary="none", host="net-pair",
+                   nic=nic, must_log=(r"^NETTEST PAIR received sha256=[0-9a-f]{64}$",
+                                      r"^init exited with status 0$"),
+                   peer=BootConfig(f"net-pair-{tag}.2", image="netpair2", summary="none",
+                                   must_log=(r"^NETTEST PAIR sent bytes=\d+ sha256=[0-9a-f]{64}$",
+                                             r"^NETTEST PAIR send status=0 ",
+                                             r"^init exited with status 0$"))),
+        BootConfig(f"net-flood-{tag}", image="net", summary="none", host="net-flood", nic=nic,
+                   no_warnings=True, must_log=NET_DONE),
+    )
+
 
 # One line per configuration.  Order = order of the printed result blocks.
 BOOTS = (
@@ -323,6 +360,11 @@ BOOTS = (
                          "net_eth_static"),
                must_log=(r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
                          r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")),
+    # Network traffic from and to the host (tests/netcheck.py), per NIC
+    # model; e1000 and e1000e wait for their driver (uncomment one line).
+    *net_boots("virtio", "virtio-net-pci"),
+    # *net_boots("e1000", "e1000"),         # 82540EM
+    # *net_boots("e1000e", "e1000e"),       # 82574L
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
     # swaps on, pages 8 MiB out and back, shares it with a child, fills
     # 160 MiB so that reclaim must swap (about 25 s under TCG), has
@@ -385,6 +427,7 @@ class LogPaths:
     stderr: str
     cmd: str
     vars: str
+    host: str                       # a host action's log (tests/netcheck.py)
 
     @classmethod
     def make(cls, log_dir, name):
@@ -392,7 +435,7 @@ class LogPaths:
             return os.path.join(log_dir, name + suffix)
         return cls(serial=p(".serial"), qemu_log=p(".qemu.log"),
                    firmware_log=p(".firmware.log"), stderr=p(".stderr"),
-                   cmd=p(".cmd"), vars=p(".OVMF_VARS.fd"))
+                   cmd=p(".cmd"), vars=p(".OVMF_VARS.fd"), host=p(".host.log"))
 
     def all(self):
         return dataclasses.astuple(self)
@@ -526,7 +569,8 @@ def must_log_re():
     """One regex matching what any boot's must_log matches."""
     global _MUST_LOG_RE
     if _MUST_LOG_RE is None:
-        _MUST_LOG_RE = re.compile("|".join(f"(?:{rx})" for c in BOOTS for rx in c.must_log))
+        cfgs = [c for b in BOOTS for c in (b, b.peer) if c is not None]
+        _MUST_LOG_RE = re.compile("|".join(f"(?:{rx})" for c in cfgs for rx in c.must_log))
     return _MUST_LOG_RE
 
 
@@ -556,6 +600,8 @@ class SerialParser:
         self.debug_alloc = None     # the debug_alloc "on" line, wherever it is
         self.atomic_sleep = None    # the might_sleep "on" line, wherever it is
         self.warnings = []          # the first few WARNING:/BUG: lines
+        self.ready_rx = None        # a host action's ready line (regex), set by its BootRun
+        self.ready = None           # the first line matching ready_rx (a re.Match)
 
     def feed(self, data):
         self._buf += data
@@ -600,6 +646,8 @@ class SerialParser:
                 self.atomic_sleep = line
             if len(self.warnings) < 5 and WARN_RE.search(line):
                 self.warnings.append(line)
+            if self.ready is None and self.ready_rx is not None:
+                self.ready = self.ready_rx.search(line)
 
 
 def parse_serial_text(data):
@@ -624,6 +672,9 @@ class RunInfo:
     banner_time: float | None = None
     stderr_text: str = ""
     qemu_log_text: str = ""
+    host_ready: str | None = None   # a host action's ready regex, if the boot has one
+    host_started: bool = False      # ... and the guest printed it, so the action ran
+    host_results: list = dataclasses.field(default_factory=list)  # its (status, name, reason)
 
 
 @dataclasses.dataclass
@@ -656,9 +707,13 @@ def classify(cfg, parser, run):
     n_pass = sum(1 for t in tests if t[0] == "PASS")
     n_fail = sum(1 for t in tests if t[0] == "FAIL")
     details = []
+    # A host action's checks are tests of this boot too, after the guest's.
+    host_fails = [t[1] for t in run.host_results if t[0] == "FAIL"]
+    tests += run.host_results
+    n_host = sum(1 for t in run.host_results if t[0] in ("PASS", "FAIL"))
 
     def fail(why):
-        return Verdict(tests, False, why, details, n_pass + n_fail)
+        return Verdict(tests, False, why, details, n_pass + n_fail + n_host)
 
     if run.setup_error:
         return fail(run.setup_error)
@@ -693,6 +748,9 @@ def classify(cfg, parser, run):
     if run.stopped == "done" and status is None:
         problems.append(f"QEMU still running {DONE_GRACE:g} s after KTEST DONE "
                         "(kernel did not write to isa-debug-exit)")
+    elif run.stopped == "host" and status is None:
+        problems.append(f"QEMU still running {HOST_GRACE:g} s after the host checks "
+                        "ended (the guest did not exit)")
     elif status == EXIT_PASS:
         if n_fail or (parser.done and parser.done[1]):
             problems.append("QEMU exit status 33 (pass) although tests failed")
@@ -715,6 +773,8 @@ def classify(cfg, parser, run):
         pass                    # everything else follows from that
     elif cfg.summary == "user":
         problems += check_user_summary(parser, tests)
+    elif cfg.summary == "none":
+        pass                    # judged by must_log and the host checks
     elif parser.done is None:
         problems.append("no `KTEST DONE` line")
     else:
@@ -740,6 +800,11 @@ def classify(cfg, parser, run):
     for rx in cfg.must_log:
         if not logged(parser, rx):
             problems.append(f"no serial line matches /{rx}/")
+    if run.host_ready is not None and not run.host_started:
+        problems.append(f"the host checks never ran: no serial line matches "
+                        f"/{run.host_ready}/")
+    if host_fails:
+        problems.append("host check(s) failed: " + ", ".join(host_fails))
     if not early:
         problems += check_debug_options(cfg, parser)
     if cfg.no_warnings and parser.warnings:
@@ -758,8 +823,8 @@ def classify(cfg, parser, run):
     if problems:
         return fail("; ".join(problems))
     return Verdict(tests, True,
-                   f"banner after {run.banner_time:.2f}s, {n_pass + n_fail} "
-                   f"tests, exit {status}", details, n_pass + n_fail)
+                   f"banner after {run.banner_time:.2f}s, {n_pass + n_fail + n_host} "
+                   f"tests, exit {status}", details, n_pass + n_fail + n_host)
 
 
 def check_debug_options(cfg, parser):
@@ -869,7 +934,8 @@ def format_boot(cfg, verdict, parser, paths):
         else:
             out.append(f"  serial log ({paths.serial}) is empty")
         out.append(f"  logs: {paths.serial} {paths.qemu_log} "
-                   f"{paths.firmware_log} {paths.stderr}")
+                   f"{paths.firmware_log} {paths.stderr}"
+                   + (f" {paths.host}" if cfg.host else ""))
         out.append(f"  command: {paths.cmd}")
     return out, passed, failed
 
@@ -924,25 +990,130 @@ def _read_text(path, limit=16 << 20):
         return ""
 
 
+class HostContext:
+    """What a host action (tests/netcheck.py) gets from the harness.
+
+    The action's run() is called in a thread of its own once the guest
+    prints the action's ready line, while the main loop goes on polling
+    every boot; everything here may be called from that thread. report()
+    adds a test of this boot (`PASS <boot>/<name>`); log() writes to the
+    boot's .host.log. A peer is a second QEMU (cfg.peer) with the same
+    common options, started and polled by the action and judged like a
+    boot of its own (its block is printed after this boot's).
+    """
+
+    def __init__(self, run):
+        self._run = run
+        self.name = run.cfg.name
+        self.cfg = run.cfg
+        self.deadline = None            # time.monotonic() by which run() must end
+        self.results = []               # (status, name, reason)
+        self.blocks = []                # (lines, passed, failed) of peers
+        self.peers = []
+        self._lock = threading.Lock()
+        self._log = open(run.paths.host, "w")
+
+    def log(self, text):
+        with self._lock:
+            stamp = time.monotonic() - self._run._t0
+            for line in str(text).splitlines() or [""]:
+                self._log.write(f"[{stamp:7.2f}] {line}\n")
+            self._log.flush()
+
+    def report(self, name, ok, why=""):
+        status = "PASS" if ok else "FAIL"
+        with self._lock:
+            self.results.append((status, name, None if ok else (why or "(no reason)")))
+        self.log(f"{status} {name}" + ("" if ok else f": {why}"))
+
+    def start_peer(self, extra):
+        """Start cfg.peer's QEMU with @extra arguments; returns its BootRun."""
+        r = self._run
+        pcfg = dataclasses.replace(r.cfg.peer, debug_alloc=r.cfg.peer.debug_alloc and
+                                   r.cfg.debug_alloc, atomic_sleep=r.cfg.peer.atomic_sleep
+                                   and r.cfg.atomic_sleep)
+        peer = BootRun(pcfg, r.images, r.log_dir, r.accel, r.info.timeout, extra=extra)
+        peer.start()
+        with self._lock:
+            self.peers.append(peer)
+        return peer
+
+    def wait_peer(self, peer):
+        """Poll @peer until its QEMU has ended (or the deadline passed: it is killed)."""
+        while not peer.poll():
+            if time.monotonic() > self.deadline:
+                peer.abort()
+                break
+            time.sleep(POLL_INTERVAL * 5)
+
+    def finish_peers(self):
+        """Judge the peers (main thread, after run()); their parsers stay readable."""
+        for peer in self.peers:
+            if not peer.finished:
+                self.blocks.append(peer.finish())
+
+    def close(self):
+        for peer in self.peers:
+            peer.abort()
+        self._log.close()
+
+
+def _host_actions():
+    """tests/netcheck.py's ACTIONS (imported when a boot needs one)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import netcheck
+    return netcheck.ACTIONS
+
+
 class BootRun:
     """One QEMU boot, advanced by poll() from the main loop."""
 
-    def __init__(self, cfg, images, log_dir, accel, timeout):
+    def __init__(self, cfg, images, log_dir, accel, timeout, extra=()):
         self.cfg, self.log_dir = cfg, log_dir
+        self.images = images
         self.iso = images.get(cfg.image)
         self.accel = accel
+        self.extra = list(extra)        # more QEMU arguments (a peer's network)
         self.paths = LogPaths.make(log_dir, cfg.name)
         self.parser = SerialParser()
         self.info = RunInfo(timeout=timeout)
         self.proc = None
+        self.finished = False
         self._serial = None
         self._stderr = None
         self._t0 = 0.0
         self._panic_at = None
         self._done_at = None
+        self.host = None                # HostContext, with cfg.host
+        self.action = None
+        self._thread = None
+        self._host_done_at = None
+        self._starts = 0
+
+    def _start_action(self):
+        """Make the host action and its QEMU arguments (ports, servers)."""
+        if self.action is not None:
+            self.action.close()         # a restart: new ports
+        else:
+            self.host = HostContext(self)
+        self.action = _host_actions()[self.cfg.host](self.host)
+        self.parser.ready_rx = re.compile(self.action.ready)
+        self.info.host_ready = self.action.ready
+        return self.action.qemu_args()
+
+    def _run_action(self, match):
+        try:
+            self.action.run(match)
+        except Exception as e:      # a bug in the action, or a socket error it missed
+            import traceback
+            self.host.log(traceback.format_exc())
+            self.host.report("host_action", False, f"{type(e).__name__}: {e}")
 
     def start(self):
+        self._starts += 1
         for f in self.paths.all():      # a stale serial log would fake a banner
+            if f == self.paths.host and self.host is not None:
+                continue
             try:
                 os.unlink(f)
             except FileNotFoundError:
@@ -954,7 +1125,9 @@ class BootRun:
             prepare = FIRMWARE[self.cfg.firmware][1]
             if prepare:
                 prepare(self.paths)
-            cmd = qemu_command(self.cfg, self.iso, self.log_dir, self.accel)
+            cmd = qemu_command(self.cfg, self.iso, self.log_dir, self.accel) + self.extra
+            if self.cfg.host:
+                cmd += self._start_action()
             with open(self.paths.cmd, "w") as f:
                 f.write(f"cd {shlex.quote(os.getcwd())} && {shlex.join(cmd)}\n")
             self._stderr = open(self.paths.stderr, "wb")
@@ -967,6 +1140,15 @@ class BootRun:
         except (SetupError, OSError) as e:
             self.info.setup_error = (str(e) if isinstance(e, SetupError)
                                      else f"cannot start QEMU: {e}")
+
+    def _port_taken(self):
+        """Did QEMU fail at once because a host port it was to bind was taken?
+        (The host action picks free ports, but another program may get there
+        first.)"""
+        self._stderr.flush()
+        text = _read_text(self.paths.stderr, 1 << 16)
+        return (self.parser.banner is None and self._starts < 3 and
+                ("host forwarding rule" in text or "Address already in use" in text))
 
     def _read_serial(self):
         if self._serial is None:
@@ -987,10 +1169,32 @@ class BootRun:
             return True
         status = self.proc.poll()
         self._read_serial()
-        if status is not None:
-            self.info.exit_status = status
-            return True
         elapsed = time.monotonic() - self._t0
+        if self.action and self._thread is None and self.parser.ready is not None:
+            self.info.host_started = True
+            self.host.deadline = self._t0 + self.info.timeout
+            self._thread = threading.Thread(target=self._run_action, daemon=True,
+                                            args=(self.parser.ready,))
+            self._thread.start()
+        if self._thread is not None and self._host_done_at is None and \
+                not self._thread.is_alive():
+            self._host_done_at = elapsed
+        if status is not None:
+            if self.cfg.host and status != 0 and self._thread is None and self._port_taken():
+                _LIVE.discard(self.proc)
+                self._stderr.close()
+                if self._serial:
+                    self._serial.close()
+                self._serial = None
+                self.parser = SerialParser()
+                self.start()            # new ports (the action is made anew)
+                return self.proc is None
+            self.info.exit_status = status
+            # the action may still be judging what QEMU did (the pair's peer)
+            if self._thread is not None and self._thread.is_alive() and \
+                    elapsed < self.info.timeout:
+                return False
+            return True
         if self.parser.panic is not None and self._panic_at is None:
             self._panic_at = elapsed
         if self.parser.done is not None and self._done_at is None:
@@ -1003,6 +1207,8 @@ class BootRun:
             self.info.stopped = "panic"
         elif self._done_at is not None and elapsed - self._done_at >= DONE_GRACE:
             self.info.stopped = "done"
+        elif self._host_done_at is not None and elapsed - self._host_done_at >= HOST_GRACE:
+            self.info.stopped = "host"
         else:
             return False
         kill_group(self.proc)
@@ -1012,9 +1218,32 @@ class BootRun:
     def abort(self):
         if self.proc is not None:
             kill_group(self.proc)
+        if self.host is not None:
+            for peer in self.host.peers:
+                peer.abort()
+
+    def _finish_action(self):
+        """After QEMU ended: let the action end and judge; collect its checks."""
+        if self._thread is not None:
+            self._thread.join(HOST_JOIN)
+            if self._thread.is_alive():
+                self.host.report("host_action", False, f"still running {HOST_JOIN:g} s "
+                                 "after QEMU ended")
+        if self.info.host_started:
+            try:
+                self.action.judge(self.parser)
+            except Exception as e:
+                import traceback
+                self.host.log(traceback.format_exc())
+                self.host.report("host_judge", False, f"{type(e).__name__}: {e}")
+        self.host.finish_peers()
+        self.action.close()
+        self.host.close()
+        self.info.host_results = list(self.host.results)
 
     def finish(self):
         """Collect the logs and classify; returns (lines, passed, failed)."""
+        self.finished = True
         if self.proc is not None:
             kill_group(self.proc)           # no-op when it has exited
             self._read_serial()
@@ -1025,10 +1254,15 @@ class BootRun:
         for f in (self._serial, self._stderr):
             if f:
                 f.close()
+        if self.action is not None:
+            self._finish_action()
         self.info.stderr_text = _read_text(self.paths.stderr, 1 << 20)
         self.info.qemu_log_text = _read_text(self.paths.qemu_log)
         verdict = classify(self.cfg, self.parser, self.info)
-        return format_boot(self.cfg, verdict, self.parser, self.paths)
+        lines, passed, failed = format_boot(self.cfg, verdict, self.parser, self.paths)
+        for plines, p, f in (self.host.blocks if self.host else ()):
+            lines, passed, failed = lines + plines, passed + p, failed + f
+        return lines, passed, failed
 
 
 def run_boots(configs, images, log_dir, accel, timeout, jobs, emit):

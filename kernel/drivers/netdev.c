@@ -46,7 +46,7 @@ static unsigned int nr_netdevs;			/* netdev_list_lock */
 static spinlock_t netdev_poll_lock = SPINLOCK_INIT(netdev_poll_lock);
 static LIST_HEAD(netdev_poll_list);		/* devices to poll, by poll_node */
 static struct waitqueue netdev_poll_wq = WAITQUEUE_INIT(netdev_poll_wq);
-static struct task *netpoll_task;		/* set once, by the first register */
+static struct task *netpoll_task;		/* set once, by netdev_start_polling() */
 
 static bool netdev_done;
 
@@ -110,14 +110,6 @@ int netdev_register(struct netdev *dev)
 {
 	unsigned long irq;
 
-	/* One thread for every device, started with the first. */
-	if (!netpoll_task) {
-		struct task *t = kthread_create("netpoll", netpoll_thread, NULL);
-
-		if (IS_ERR(t))
-			return PTR_ERR(t);
-		netpoll_task = t;
-	}
 	spin_lock_init(&dev->lock);
 	waitqueue_init(&dev->tx_wait);
 	INIT_LIST_HEAD(&dev->poll_node);
@@ -170,6 +162,21 @@ void netdev_init(void)
 	if (__atomic_exchange_n(&netdev_done, true, __ATOMIC_ACQ_REL))
 		return;
 	virtio_net_init();
+}
+
+void netdev_start_polling(void)
+{
+	struct task *t;
+
+	/* One thread for every device; frames queued before it starts wait. */
+	if (netpoll_task || !netdev_count())
+		return;
+	t = kthread_create("netpoll", netpoll_thread, NULL);
+	if (IS_ERR(t)) {
+		printk("netdev: no netpoll thread (%ld): frames are not received\n", PTR_ERR(t));
+		return;
+	}
+	netpoll_task = t;
 }
 
 /* ---- receive ---- */

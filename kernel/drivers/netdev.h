@@ -118,10 +118,10 @@ struct netdev {
 };
 
 /*
- * Name @dev eth<N>, make it findable and start the netpoll thread if this
- * is the first device. The driver has filled mac, mtu, ops and priv, and
- * its interrupts may call netdev_schedule_poll() from now on. Returns 0 or
- * -ENOMEM (no thread). Boot context (probing); may sleep.
+ * Name @dev eth<N> and make it findable. The driver has filled mac, mtu,
+ * ops and priv, and its interrupts may call netdev_schedule_poll() from
+ * now on (polls wait for netdev_start_polling()). Returns 0. Boot context
+ * (probing); may sleep.
  */
 int netdev_register(struct netdev *dev);
 /* The device called @name, or NULL. Any context. */
@@ -190,5 +190,12 @@ static inline unsigned long netdev_stat_read(const unsigned long *counter)
  * once after pci_init() and sched_init(); a second call does nothing.
  */
 void netdev_init(void);
+/*
+ * Start the netpoll thread, if there is a device; a second call does
+ * nothing. Not at probe time: a kernel thread made then would take pid 1
+ * from init (kernel/proc.c start_init()), so net_init() calls it, after
+ * init exists or before the ktests. Boot task; may sleep.
+ */
+void netdev_start_polling(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include "lwip/netif.h"
 #include "lwip/tcpip.h"
 #include "kernel/compiler.h"
+#include "kernel/drivers/netdev.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 
@@ -42,6 +43,7 @@ void net_init(void)
 	if (net_started)
 		return;
 	net_started = true;
+	netdev_start_polling();		/* the NICs' receive thread, after pid 1 */
 	net_eth_prepare();
 	tcpip_init(net_tcpip_ready, NULL);
 }

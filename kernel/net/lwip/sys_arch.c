@@ -26,8 +26,13 @@
  * struct mutex taken by the tcpip thread and by netconn callers).
  */
 #include "lwip/opt.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
+#include "kernel/compiler.h"
+#include "kernel/fs/proc_internal.h"
+#include "kernel/net/net.h"
 #include "kernel/errno.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
@@ -85,6 +90,36 @@ void pagoda_lwip_free(void *p)
 size_t pagoda_lwip_mem_in_use(void)
 {
 	return __atomic_load_n(&lwip_mem_in_use, __ATOMIC_RELAXED);
+}
+
+/*
+ * /proc/pagoda/lwip: what lwIP holds now, for tests that look for leaks
+ * from user space (tests/netcheck.py compares it before and after a
+ * flood of junk frames). One line for the port's malloc total, then one
+ * per fixed-size pool (lwIP's MEMP_STATS):
+ *
+ *	heap_bytes 12288
+ *	pool TCP_PCB used 3 max 9 err 0
+ *
+ * The counters are read without lwIP's core lock: each is one word, and a
+ * reader wants a snapshot, not a consistent cut.
+ */
+static const char *const memp_names[MEMP_MAX] = {
+#define LWIP_MEMPOOL(name, num, size, desc) #name,
+#include "lwip/priv/memp_std.h"
+};
+
+int net_lwip_mem_show(struct proc_buf *b)
+{
+	proc_printf(b, "heap_bytes %lu\n", (unsigned long)pagoda_lwip_mem_in_use());
+	for (int i = 0; i < MEMP_MAX; i++) {
+		const struct stats_mem *m = lwip_stats.memp[i];
+
+		proc_printf(b, "pool %s used %u max %u err %u\n", memp_names[i],
+			    (unsigned int)READ_ONCE(m->used), (unsigned int)READ_ONCE(m->max),
+			    (unsigned int)READ_ONCE(m->err));
+	}
+	return 0;
 }
 
 /* ---- diagnostics, randomness ---- */
