@@ -1759,6 +1759,7 @@ def st_qemu_commands():
     net = " ".join(cmds["net-virtio"])
     assert "-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0" in net
     # No other boot has a NIC (-nodefaults adds none): the net ktests skip there.
+    # (The net-* boots get theirs from their host action when they start.)
     assert all("-netdev" not in c for n, c in cmds.items() if n != "net-virtio")
     usb = " ".join(cmds["bios-usb"])
     assert "-cdrom" not in cmds["bios-usb"] and "pflash" not in usb
@@ -1820,6 +1821,131 @@ def st_host_tests():
         assert (p, f) == (0, 1) and "cannot run" in lines[0], lines
 
 
+NET_LOG = ("Pagoda 0.1\r\nboot: starting /net/nettest as pid 1\r\n"
+           "NETTEST READY eth0=10.0.2.15 big.bin=16777216 sha256=" + "ab" * 32 + "\r\n"
+           "NETTEST RUN quit\r\nNETTEST DONE 0 problems\r\ninit exited with status 0\r\n")
+
+
+def st_host_verdicts():
+    """A host action's checks are the boot's tests; its failures fail the boot."""
+    ready = r"^NETTEST READY "
+    ok = [("PASS", "httpd_to_host_16MiB", None), ("PASS", "guest_quit", None)]
+    v, p = _verdict(NET_LOG, cfg="net-user-virtio", host_ready=ready, host_started=True,
+                    host_results=list(ok))
+    assert v.ok and v.n_tests == 2, v.why
+    lines, np, nf = format_boot(_cfg("net-user-virtio"), v, p,
+                                LogPaths.make("L", "net-user-virtio"))
+    assert lines[:2] == ["PASS net-user-virtio/httpd_to_host_16MiB",
+                         "PASS net-user-virtio/guest_quit"] and (np, nf) == (3, 0), lines
+    bad = ok + [("FAIL", "ping_gateway", "exit 1: 0 received")]
+    v, p = _verdict(NET_LOG, cfg="net-user-virtio", host_ready=ready, host_started=True,
+                    host_results=bad)
+    _expect_fail(v, "host check(s) failed: ping_gateway")
+    assert "although tests failed" not in v.why, v.why      # exit 33 is the guest's word
+    lines, np, nf = format_boot(_cfg("net-user-virtio"), v, p,
+                                LogPaths.make("L", "net-user-virtio"))
+    assert "FAIL net-user-virtio/ping_gateway: exit 1: 0 received" in lines and nf == 2
+    assert any("L/net-user-virtio.host.log" in line for line in lines), lines
+    # the ready line never came: the checks never ran
+    v, _ = _verdict("Pagoda 0.1\r\nNETTEST FATAL eth0 has no address\r\n"
+                    "init exited with status 1\r\n", EXIT_FAIL, cfg="net-user-virtio",
+                    host_ready=ready)
+    _expect_fail(v, "the host checks never ran", "NETTEST DONE 0 problems")
+    # the guest lingers after the checks
+    v, _ = _verdict(NET_LOG.replace("init exited", "x"), None, cfg="net-user-virtio",
+                    host_ready=ready, host_started=True, host_results=list(ok),
+                    stopped="host")
+    _expect_fail(v, "after the host checks ended")
+    # the peer of a pair is judged by its own must_log
+    peer = dataclasses.replace(_cfg("net-pair-virtio").peer, debug_alloc=False,
+                               atomic_sleep=False)
+    plog = ("Pagoda 0.1\r\nNETTEST PAIR sent bytes=67108864 sha256=" + "cd" * 32 +
+            "\r\nNETTEST PAIR send status=0 tries=1 seconds=30.1\r\n"
+            "init exited with status 0\r\n")
+    assert classify(peer, parse_serial_text(plog), RunInfo(exit_status=EXIT_PASS,
+                                                           banner_time=1.0)).ok
+    _expect_fail(classify(peer, parse_serial_text(plog.replace("status=0", "status=1")),
+                          RunInfo(exit_status=EXIT_PASS, banner_time=1.0)),
+                 "NETTEST PAIR send status=0")
+
+
+def st_net_boots():
+    """Each NIC model is one net_boots() line: three boots, the model as a parameter."""
+    for tag, nic in (("virtio", "virtio-net-pci"), ("e1000", "e1000"), ("e1000e", "e1000e")):
+        cfgs = net_boots(tag, nic)
+        assert [c.name for c in cfgs] == [f"net-user-{tag}", f"net-pair-{tag}",
+                                          f"net-flood-{tag}"], cfgs
+        assert all(c.nic == nic and c.host for c in cfgs)
+        assert cfgs[1].peer.name == f"net-pair-{tag}.2" and cfgs[1].peer.image == "netpair2"
+    names = {c.name for c in BOOTS}
+    assert {"net-user-virtio", "net-pair-virtio", "net-flood-virtio"} <= names
+    assert not any("e1000" in n for n in names), "e1000 boots wait for their driver"
+    actions = _host_actions()
+    assert all(c.host in actions for c in BOOTS if c.host)
+    # the peer's lines are watched too (a long log must not lose them)
+    assert must_log_re().search("NETTEST PAIR sent bytes=1 sha256=" + "0" * 64)
+
+
+def st_host_action_run():
+    """A whole boot with a host action, QEMU played by a script: the action
+    starts on the ready line, tells the 'guest' to quit, its checks count."""
+    global QEMU
+    with tempfile.TemporaryDirectory(prefix="pagoda-harness-") as d:
+        fake = os.path.join(d, "qemu")
+        with open(fake, "w") as f:
+            f.write("#!/usr/bin/env python3\n"
+                    "import os, sys, time\n"
+                    "a = sys.argv\n"
+                    "serial = a[a.index('-serial') + 1][5:]\n"
+                    "quit = os.path.join(os.path.dirname(serial), 'quit')\n"
+                    "out = open(serial, 'w')\n"
+                    "out.write('Pagoda 0.1\\nNETTEST READY eth0=10.0.2.15 big.bin=1 sha256="
+                    + "ab" * 32 + "\\n'); out.flush()\n"
+                    "while not os.path.exists(quit): time.sleep(0.02)\n"
+                    "out.write('NETTEST DONE 0 problems\\ninit exited with status 0\\n')\n"
+                    "out.close(); sys.exit(33)\n")
+        os.chmod(fake, 0o755)
+        iso = os.path.join(d, "net.iso")
+        open(iso, "w").close()
+
+        class Action:
+            ready = r"^NETTEST READY eth0=(?P<addr>\S+) "
+
+            def __init__(self, ctx):
+                self.ctx, self.judged = ctx, None
+
+            def qemu_args(self):
+                return ["-netdev", "user,id=n0"]
+
+            def run(self, m):
+                self.ctx.report("saw_address", m.group("addr") == "10.0.2.15", m.group(0))
+                open(os.path.join(d, "quit"), "w").close()
+
+            def judge(self, parser):
+                self.ctx.report("judged_after_exit", parser.done is None and
+                                any("init exited" in x for x in parser.watched),
+                                "judge() did not see the whole log")
+
+            def close(self):
+                pass
+
+        global _host_actions
+        saved = QEMU, _host_actions
+        QEMU, _host_actions = fake, (lambda: {"fake": Action})
+        try:
+            cfg = dataclasses.replace(_cfg("net-user-virtio"), host="fake")
+            out = []
+            p, f, _ = run_boots([cfg], {"net": iso}, d, "tcg", 30, 1, out.extend)
+        finally:
+            QEMU, _host_actions = saved
+        assert (p, f) == (3, 0), out
+        assert out[:2] == ["PASS net-user-virtio/saw_address",
+                           "PASS net-user-virtio/judged_after_exit"], out
+        assert "-netdev user,id=n0" in open(os.path.join(d, "net-user-virtio.cmd")).read()
+        log = open(os.path.join(d, "net-user-virtio.host.log")).read()
+        assert "PASS saw_address" in log, log
+
+
 SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_pass, st_noisy_log, st_fail_line, st_panic, st_triple_fault, st_timeout,
     st_missing_required, st_required_skipped, st_required_passes, st_must_log_early,
@@ -1827,12 +1953,20 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
     st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench,
-    st_debug_alloc_line, st_atomic_sleep_line, st_fuzz)]
+    st_debug_alloc_line, st_atomic_sleep_line, st_fuzz, st_host_verdicts, st_net_boots,
+    st_host_action_run)]
+
+
+def _netcheck_selftests():
+    """tests/netcheck.py's own checks (frames, checksums, QEMU arguments)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import netcheck
+    return [("net_" + fn.__name__[3:], fn) for fn in netcheck.SELFTESTS]
 
 
 def selftest():
     passed = failed = 0
-    for name, fn in SELFTESTS:
+    for name, fn in SELFTESTS + _netcheck_selftests():
         try:
             fn()
         except Exception as e:      # AssertionError and anything unexpected

@@ -456,6 +456,45 @@ def qemu_frame(frame):
 
 
 BCAST = b"\xff" * 6
+BARRIER_ID = 0xbeef             # the ICMP echo identifier of the flood's batch ends
+FLOOD_BATCH = 32                # frames per batch: half of lwIP's 64-entry mailbox
+BARRIER_WAIT = 0.3              # s: an echo request or its reply may be dropped too
+FETCH_EVERY = 2.0               # s between HTTP fetches during the flood
+
+
+def echo_request(seq, ident):
+    """A good ICMP echo request from the harness to the guest on the flood link."""
+    body = struct.pack("!BBHHH", 8, 0, 0, ident, seq & 0xffff) + b"barrier!"
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    return eth(FLOOD_GUEST_MAC, FLOOD_HOST_MAC, 0x0800,
+               ipv4_header(FLOOD_HOST_IP, FLOOD_GUEST_IP, 1, len(body), ident=seq & 0xffff)
+               + body)
+
+
+def parse_echo_reply(frame, ident):
+    """The sequence number of an ICMP echo reply with @ident, or None."""
+    if len(frame) < 14 + 20 + 8 or frame[12:14] != b"\x08\x00" or frame[23] != 1:
+        return None
+    ihl = (frame[14] & 0xf) * 4
+    icmp = frame[14 + ihl:]
+    if len(icmp) < 8 or icmp[0] != 0:
+        return None
+    rid, seq = struct.unpack("!HH", icmp[4:8])
+    return seq if rid == ident else None
+
+
+def parse_arp_request(frame):
+    """(sender MAC, target IP, sender IP) of an Ethernet/IPv4 ARP request, or None."""
+    if len(frame) < 42 or frame[12:14] != b"\x08\x06" or \
+            frame[14:22] != b"\x00\x01\x08\x00\x06\x04\x00\x01":
+        return None
+    return frame[22:28], frame[38:42], frame[28:32]
+
+
+def arp_reply(to_mac, my_ip, to_ip):
+    """The harness's ARP reply: @my_ip is at FLOOD_HOST_MAC."""
+    body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + FLOOD_HOST_MAC + my_ip + to_mac + to_ip
+    return eth(to_mac, FLOOD_HOST_MAC, 0x0806, body)
 
 
 def _rand_ip_options(rng):
@@ -594,21 +633,36 @@ LWIP_UNJUDGED = ("TCP_PCB", "SYS_TIMEOUT")
 
 
 def parse_lwip(text):
-    """/proc/pagoda/lwip -> {"heap_bytes": n, "POOL": used, ...}, or None."""
-    out = {}
+    """/proc/pagoda/lwip -> ({"heap_bytes": n, "POOL": used, ...},
+    {"IP": {"recv": n, ...}, ...}), or None if there is no heap line."""
+    mem, protos = {}, {}
     for line in text.splitlines():
         f = line.split()
         if len(f) == 2 and f[0] == "heap_bytes":
-            out["heap_bytes"] = int(f[1])
+            mem["heap_bytes"] = int(f[1])
         elif len(f) >= 4 and f[0] == "pool" and f[2] == "used":
-            out[f[1]] = int(f[3])
-    return out if "heap_bytes" in out else None
+            mem[f[1]] = int(f[3])
+        elif len(f) >= 4 and f[0] == "proto" and len(f) % 2 == 0:
+            protos[f[1]] = {f[i]: int(f[i + 1]) for i in range(2, len(f), 2)}
+    return (mem, protos) if "heap_bytes" in mem else None
 
 
 def lwip_diff(before, after):
-    """What holds more than before (unjudged pools aside): "NAME a->b" list."""
+    """What lwIP holds that it did not before (the unjudged pools aside):
+    a list of "NAME before->after"; empty when all is back."""
     return [f"{k} {before[k]}->{after.get(k)}" for k in before
             if k not in LWIP_UNJUDGED and after.get(k) != before[k]]
+
+
+def proto_delta(before, after):
+    """The protocol counters that moved: "IP recv +5 drop +1; ..."."""
+    out = []
+    for name, counters in after.items():
+        moved = [f"{k} +{v - before.get(name, {}).get(k, 0)}" for k, v in counters.items()
+                 if v != before.get(name, {}).get(k, 0)]
+        if moved:
+            out.append(f"{name} " + " ".join(moved))
+    return "; ".join(out)
 
 
 class NetFlood:
@@ -625,6 +679,8 @@ class NetFlood:
         self.link = None
         self.replies = 0
         self.drainer = None
+        self.barrier_cv = threading.Condition()
+        self.barrier_seq = 0
 
     def qemu_args(self):
         fwd = (f"hostfwd=tcp:{LO}:{self.http_port}-:80,"
@@ -636,8 +692,9 @@ class NetFlood:
                 "-device", f"{nic},netdev=n1,mac=52:54:00:78:00:01"]
 
     def _drain(self):
-        """Read (and count) what the guest sends on the link, so QEMU never
-        blocks on a full socket."""
+        """Read what the guest sends on the link (so QEMU never blocks on a
+        full socket): count it, answer its ARP requests for the link's other
+        addresses, and note the echo replies that end each flood batch."""
         buf = b""
         while True:
             try:
@@ -651,21 +708,68 @@ class NetFlood:
                 n = struct.unpack("!I", buf[:4])[0]
                 if len(buf) < 4 + n:
                     break
-                buf = buf[4 + n:]
+                frame, buf = buf[4:4 + n], buf[4 + n:]
                 self.replies += 1
+                self._answer(frame)
 
-    def _fetches(self, stop, results):
-        """Fetch big.bin over the user network until @stop is set."""
+    def _answer(self, frame):
+        arp = parse_arp_request(frame)
+        if arp and arp[1][:3] == FLOOD_HOST_IP[:3] and arp[1] != FLOOD_GUEST_IP:
+            try:
+                self.link.sendall(qemu_frame(arp_reply(arp[0], arp[1], arp[2])))
+            except OSError:
+                pass
+            return
+        seq = parse_echo_reply(frame, BARRIER_ID)
+        if seq is not None:
+            with self.barrier_cv:
+                self.barrier_seq = max(self.barrier_seq, seq)
+                self.barrier_cv.notify_all()
+
+    def _barrier(self, seq):
+        """Send echo request @seq and wait (1 s at most) for its reply: the
+        frames before it have been taken off the guest's queues by then."""
+        self.link.sendall(qemu_frame(echo_request(seq, BARRIER_ID)))
+        with self.barrier_cv:
+            return self.barrier_cv.wait_for(lambda: self.barrier_seq >= seq, BARRIER_WAIT)
+
+    def _fetches(self, stop, want, results):
+        """Fetch small.bin (1 MiB) over the user network every FETCH_EVERY
+        seconds until @stop is set; append (ok, finished while the flood was
+        still being sent, what)."""
         while not stop.is_set():
             t = time.monotonic()
-            status, body, why = http_fetch(self.http_port, "/big.bin", timeout=120)
-            results.append((status, sha256(body), len(body), why, time.monotonic() - t))
-            self.ctx.log(f"fetch during flood: status {status}, {len(body)} bytes, "
-                         f"{time.monotonic() - t:.1f} s {why}")
+            status, body, why = http_fetch(self.http_port, "/small.bin", timeout=120)
+            ok = status == 200 and sha256(body) == want
+            what = f"status {status}, {len(body)} bytes, {time.monotonic() - t:.1f} s {why}"
+            results.append((ok, not self.flood_over.is_set(), what))
+            self.ctx.log(f"fetch during the flood: {what}")
+            stop.wait(FETCH_EVERY)
 
     def lwip(self, guest):
         st, out = guest.run("/bin/cat /proc/pagoda/lwip")
         return parse_lwip(out) if st == 0 else None
+
+    def _flood(self, kinds):
+        """Send the frames in batches of FLOOD_BATCH, each followed by an echo
+        request whose reply the next batch waits for (_barrier). Unpaced,
+        the guest's NIC takes frames faster than lwIP's thread handles them,
+        and most would be dropped at its mailbox before any parser saw them.
+        Returns the number of barriers that timed out."""
+        rng = random.Random(FLOOD_SEED)
+        batch, late = [], 0
+        for i in range(FLOOD_FRAMES):
+            kind, frame = junk_frame(rng, i)
+            kinds[kind] = kinds.get(kind, 0) + 1
+            batch.append(qemu_frame(frame))
+            if len(batch) == FLOOD_BATCH or i == FLOOD_FRAMES - 1:
+                self.link.sendall(b"".join(batch))
+                batch = []
+                if not self._barrier(i // FLOOD_BATCH + 1):
+                    late += 1
+                    if late <= 20:
+                        self.ctx.log(f"batch {i // FLOOD_BATCH} unanswered")
+        return late
 
     def run(self, m):
         ctx, guest = self.ctx, GuestControl(self.ctx, self.ctl_port)
@@ -683,41 +787,38 @@ class NetFlood:
         status, body, why = http_fetch(self.http_port, "/big.bin")
         ctx.report("flood_fetch_before", status == 200 and sha256(body) == want,
                    f"status {status}, {len(body)} bytes {why}")
+        small = sha256(body[:1 << 20])
         before = self.lwip(guest)
         st, meminfo_before = guest.run("/bin/cat /proc/meminfo")
 
-        # the flood, with fetches going on over the other NIC
-        stop, during = threading.Event(), []
-        fetcher = threading.Thread(target=self._fetches, args=(stop, during), daemon=True)
+        # the flood, with fetches going on over the other NIC all along
+        stop, during, kinds = threading.Event(), [], {}
+        self.flood_over = threading.Event()
+        fetcher = threading.Thread(target=self._fetches, args=(stop, small, during),
+                                   daemon=True)
         fetcher.start()
-        rng = random.Random(FLOOD_SEED)
-        kinds, t0, batch = {}, time.monotonic(), []
+        t0 = time.monotonic()
+        late = None
         try:
-            for i in range(FLOOD_FRAMES):
-                kind, frame = junk_frame(rng, i)
-                kinds[kind] = kinds.get(kind, 0) + 1
-                batch.append(qemu_frame(frame))
-                if len(batch) == 200:
-                    self.link.sendall(b"".join(batch))
-                    batch = []
-            self.link.sendall(b"".join(batch))
+            late = self._flood(kinds)
             sent_ok = True
         except OSError as e:
             sent_ok = False
-            ctx.log(f"flood send failed after {i} frames: {e!r}")
+            ctx.log(f"flood send failed after {sum(kinds.values())} frames: {e!r}")
+        self.flood_over.set()
         flood_s = time.monotonic() - t0
-        # at least two fetches while the flood ran (the last may end after it)
-        while len(during) < 2 and fetcher.is_alive() and time.monotonic() < ctx.deadline - 60:
-            time.sleep(0.2)
         stop.set()
         fetcher.join(150)
-        ctx.log(f"flood: {FLOOD_FRAMES} frames in {flood_s:.1f} s "
-                f"({FLOOD_FRAMES / max(flood_s, 1e-3):.0f}/s), {self.replies} frames back; "
+        ctx.log(f"flood: {sum(kinds.values())} frames in {flood_s:.1f} s "
+                f"({sum(kinds.values()) / max(flood_s, 1e-3):.0f}/s), {late} batches "
+                f"unanswered, {self.replies} frames back; "
                 + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
         ctx.report("flood_100k_frames_sent", sent_ok, "the link to QEMU broke")
-        bad = [r for r in during if r[0] != 200 or r[1] != want]
-        ctx.report("flood_fetches_during", len(during) >= 2 and not bad,
-                   f"{len(during)} fetches, failed: {bad[:3]}")
+        in_flood = [r for r in during if r[1]]
+        bad = [r[2] for r in during if not r[0]]
+        ctx.report("flood_fetches_during", len(in_flood) >= 3 and not bad,
+                   f"{len(during)} fetches, {len(in_flood)} ended while the flood was "
+                   f"being sent (3 wanted); failed: {bad[:3]}")
 
         # after: HTTP still served, lwIP back where it was
         ok_after = 0
@@ -729,9 +830,12 @@ class NetFlood:
         while before is not None and diff and time.monotonic() < t_end:
             time.sleep(2)
             after = self.lwip(guest)
-            diff = lwip_diff(before, after) if after else ["no reading"]
+            diff = lwip_diff(before[0], after[0]) if after else ["no reading"]
         ctx.report("flood_lwip_memory_back", before is not None and not diff,
-                   f"before {before}, after {after}: {diff}")
+                   f"still held: {diff}; before {before and before[0]}, "
+                   f"after {after and after[0]}")
+        if before and after:
+            ctx.log("lwIP counters moved: " + proto_delta(before[1], after[1]))
         st, meminfo_after = guest.run("/bin/cat /proc/meminfo")
         free = [re.search(r"^MemFree:\s+(\d+)", t, re.M) for t in (meminfo_before,
                                                                     meminfo_after)]
@@ -754,3 +858,123 @@ class NetFlood:
 
 
 ACTIONS = {"net-user": NetUser, "net-pair": NetPair, "net-flood": NetFlood}
+
+
+# --------------------------------------------------------------------------
+# Self tests (run by tests/harness.py --selftest)
+# --------------------------------------------------------------------------
+
+def st_checksums():
+    # RFC 1071's example header (a classic: checksum 0xb861)
+    h = bytes.fromhex("450000730000400040110000c0a80001c0a800c7")
+    assert csum(h) == 0xb861, hex(csum(h))
+    good = ipv4_header(FLOOD_HOST_IP, FLOOD_GUEST_IP, 17, 8)
+    assert csum(good) == 0 and len(good) == 20, good.hex()
+    assert csum(ipv4_header(FLOOD_HOST_IP, FLOOD_GUEST_IP, 17, 8, good_csum=False)) != 0
+    seg = udp_packet(FLOOD_HOST_IP, FLOOD_GUEST_IP, 1, 7, b"abc")
+    assert l4_checksum(FLOOD_HOST_IP, FLOOD_GUEST_IP, 17, seg) == 0
+    seg = tcp_segment(FLOOD_HOST_IP, FLOOD_GUEST_IP, 1, 9, 5, 6, 0x02, b"\x02\x04\x05\xb4")
+    assert l4_checksum(FLOOD_HOST_IP, FLOOD_GUEST_IP, 6, seg) == 0 and seg[12] >> 4 == 6
+    bad = tcp_segment(FLOOD_HOST_IP, FLOOD_GUEST_IP, 1, 9, 5, 6, 0x02, good_csum=False)
+    assert l4_checksum(FLOOD_HOST_IP, FLOOD_GUEST_IP, 6, bad) != 0
+
+
+def st_socket_framing():
+    assert qemu_frame(b"\x01\x02\x03") == b"\x00\x00\x00\x03\x01\x02\x03"
+    assert qemu_frame(b"x" * 300)[:4] == b"\x00\x00\x01\x2c"
+
+
+def st_junk_frames():
+    a = [junk_frame(random.Random(7), i) for i in range(3)]
+    rng1, rng2 = random.Random(FLOOD_SEED), random.Random(FLOOD_SEED)
+    kinds = set()
+    for i in range(3000):
+        k1, f1 = junk_frame(rng1, i)
+        k2, f2 = junk_frame(rng2, i)
+        assert (k1, f1) == (k2, f2), f"frame {i} not reproducible"
+        assert 1 <= len(f1) <= 9018 < QEMU_FRAME_MAX, (k1, len(f1))
+        kinds.add(k1)
+        if len(f1) >= 34 and f1[12:14] == b"\x08\x00" and f1[14] == 0x45 and k1 != "ip_hdr":
+            # IPv4 with a well-formed header: to the guest's address only, from
+            # the flood link's own network (no reply leaves by the other NIC)
+            assert f1[30:34] == FLOOD_GUEST_IP and f1[26:29] == FLOOD_HOST_IP[:3], (k1, i)
+            assert csum(f1[14:34]) == 0, (k1, i)
+    assert len(kinds) == 11, kinds
+    assert a == [junk_frame(random.Random(7), i) for i in range(3)]
+
+
+def st_barrier_and_arp():
+    req = echo_request(513, BARRIER_ID)
+    assert csum(req[14:34]) == 0 and csum(req[34:]) == 0
+    # the guest's answer: swap addresses, type 0
+    icmp = bytearray(req[34:])
+    icmp[0], icmp[2:4] = 0, b"\0\0"
+    icmp[2:4] = struct.pack("!H", csum(bytes(icmp)))
+    reply = eth(FLOOD_HOST_MAC, FLOOD_GUEST_MAC, 0x0800,
+                ipv4_header(FLOOD_GUEST_IP, FLOOD_HOST_IP, 1, len(icmp)) + bytes(icmp))
+    assert parse_echo_reply(reply, BARRIER_ID) == 513
+    assert parse_echo_reply(reply, BARRIER_ID + 1) is None
+    assert parse_echo_reply(req, BARRIER_ID) is None        # a request is no reply
+    # the guest asks who has .2; the harness says: FLOOD_HOST_MAC
+    body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + FLOOD_GUEST_MAC + FLOOD_GUEST_IP + \
+        b"\0" * 6 + FLOOD_HOST_IP
+    asked = parse_arp_request(eth(BCAST, FLOOD_GUEST_MAC, 0x0806, body))
+    assert asked == (FLOOD_GUEST_MAC, FLOOD_HOST_IP, FLOOD_GUEST_IP), asked
+    ans = arp_reply(asked[0], asked[1], asked[2])
+    assert ans[:6] == FLOOD_GUEST_MAC and ans[20:22] == b"\0\x02"
+    assert ans[22:28] == FLOOD_HOST_MAC and ans[28:32] == FLOOD_HOST_IP
+    assert ans[32:38] == FLOOD_GUEST_MAC and ans[38:42] == FLOOD_GUEST_IP
+    assert parse_arp_request(ans) is None
+
+
+def st_guest_replies():
+    assert parse_reply(b"abc\nNETTEST-EXIT 3\n") == (3, "abc\n")
+    assert parse_reply(b"NETTEST-EXIT 0\n") == (0, "")
+    assert parse_reply(b"cut short") == (None, "cut short")
+    text = ("heap_bytes 120\npool TCP_PCB used 3 max 9 err 0\npool PBUF_POOL used 0 max 5 "
+            "err 0\nproto IP xmit 1 recv 7 drop 2\n")
+    mem, protos = parse_lwip(text)
+    assert mem == {"heap_bytes": 120, "TCP_PCB": 3, "PBUF_POOL": 0}, mem
+    assert protos == {"IP": {"xmit": 1, "recv": 7, "drop": 2}}, protos
+    assert parse_lwip("nothing") is None
+    after = dict(mem, TCP_PCB=9)                    # TIME_WAIT: not judged
+    assert lwip_diff(mem, after) == []
+    assert lwip_diff(mem, dict(mem, heap_bytes=984)) == ["heap_bytes 120->984"]
+    assert proto_delta(protos, {"IP": {"xmit": 1, "recv": 9, "drop": 2}}) == "IP recv +2"
+
+
+class _FakeCtx:
+    def __init__(self, nic):
+        self.cfg = type("Cfg", (), {"nic": nic})()
+
+
+def st_qemu_net_args():
+    """Every address given to QEMU is 127.0.0.1; the NIC model is the boot's."""
+    ip_re = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+    for nic in ("virtio-net-pci", "e1000", "e1000e"):
+        user, flood = NetUser(_FakeCtx(nic)), NetFlood(_FakeCtx(nic))
+        pair = NetPair(_FakeCtx(nic))
+        try:
+            args = {"user": user.qemu_args(), "flood": flood.qemu_args(),
+                    "pair1": pair.qemu_args(),
+                    "pair2": pair_socket_args(nic, "52:54:00:77:00:02", False, pair.port)}
+        finally:
+            user.close()
+            flood.close()
+        for name, a in args.items():
+            s = " ".join(a)
+            assert set(ip_re.findall(s)) == {LO}, (name, s)
+            assert f"-device {nic},netdev=n0," in s, (name, s)
+        assert "restrict=off" in " ".join(args["user"])
+        assert "restrict=on" in " ".join(args["flood"])
+        assert f"-device {nic},netdev=n1,mac=52:54:00:78:00:01" in " ".join(args["flood"])
+        assert f"hostfwd=tcp:{LO}:{user.http_port}-:80" in " ".join(args["user"])
+        assert f"hostfwd=udp:{LO}:{user.udp_port}-:{GUEST_ECHO_PORT}" in " ".join(args["user"])
+    a1 = " ".join(pair_socket_args("e1000", "m", True, 4000))
+    a2 = " ".join(pair_socket_args("e1000", "m", False, 4000))
+    assert "udp=127.0.0.1:4001,localaddr=127.0.0.1:4000" in a1, a1
+    assert "udp=127.0.0.1:4000,localaddr=127.0.0.1:4001" in a2, a2
+
+
+SELFTESTS = [st_checksums, st_socket_framing, st_junk_frames, st_barrier_and_arp,
+             st_guest_replies, st_qemu_net_args]

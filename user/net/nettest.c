@@ -11,7 +11,8 @@
  *	nettest udp-client ADDR PORT COUNT  UDP datagrams echoed back?
  *
  * serve: waits for eth0's address (DHCP from QEMU's user network), makes
- * /tmp/www/big.bin (16 MiB of `gen`) and hashes it with /bin/sha256sum,
+ * /tmp/www/big.bin (16 MiB of `gen`) and small.bin (its first MiB), hashes
+ * big.bin with /bin/sha256sum,
  * starts /bin/httpd on port 80 over /tmp/www, a UDP echo server on port
  * 7 and a TCP listener on port 9 that closes what it accepts (the target
  * of net-flood's SYNs, so that they fill its backlog, not httpd's), prints
@@ -72,6 +73,7 @@
 #define ECHO_PORT	7		/* UDP echo (serve) */
 #define DISCARD_PORT	9		/* TCP: accepts and closes (serve) */
 #define BIG_SIZE	(16u << 20)	/* /tmp/www/big.bin */
+#define SMALL_SIZE	(1u << 20)	/* /tmp/www/small.bin: big.bin's start */
 #define ADDR_WAIT_S	120		/* for DHCP: TCG clocks are slow */
 #define CMD_MAX		4096		/* a control command line */
 #define IO_SIZE		65536
@@ -611,7 +613,7 @@ static void serve_commands(int lfd)
 static int cmd_serve(void)
 {
 	static char out[512];
-	char addr[INET_ADDRSTRLEN], cmd[128];
+	char addr[INET_ADDRSTRLEN], cmd[256];
 	const char *sha;
 	int lfd, code, tries = 0;
 	double t0;
@@ -624,7 +626,8 @@ static int cmd_serve(void)
 	}
 	mkdir("/tmp/www", 0755);
 	snprintf(cmd, sizeof(cmd), "/net/nettest gen %u 1 > /tmp/www/big.bin && "
-		 "/bin/sha256sum /tmp/www/big.bin", BIG_SIZE);
+		 "/net/nettest gen %u 1 > /tmp/www/small.bin && "
+		 "/bin/sha256sum /tmp/www/big.bin", BIG_SIZE, SMALL_SIZE);
 	code = run_capture(cmd, out, sizeof(out));
 	sha = sha_of(out);
 	if (code != 0 || !sha) {
