@@ -2,7 +2,9 @@
 #
 #   make            build build/pagoda.elf and build/pagoda.iso
 #   make run        build and boot in QEMU (serial on this terminal)
-#                   NOGRAPHIC=1: serial only; ACCEL=kvm: use KVM; MEM=512M
+#                   NOGRAPHIC=1: serial only; ACCEL=kvm: use KVM; MEM=512M;
+#                   a NIC on QEMU's user network, the host's 127.0.0.1:8080
+#                   forwarded to the guest's port 80 (NIC=, HTTP_PORT=, RESTRICT=)
 #   make check      host unit tests + in-kernel tests booted several ways
 #   make qemu-gdb   boot halted with a gdb stub on :1234 (see tools/gdbinit)
 #   make iso KCMDLINE='...'   set the kernel command line of the image
@@ -301,8 +303,20 @@ else
 QEMU_DISPLAY := $(if $(DISPLAY)$(WAYLAND_DISPLAY),-serial stdio,-nographic)
 endif
 
+# make run's network: a NIC (NIC=e1000 etc. picks the model) on QEMU's
+# user network, which gives the guest 10.0.2.15 by DHCP; the host's
+# 127.0.0.1:$(HTTP_PORT) is forwarded to the guest's port 80 (start httpd
+# in the guest, then curl http://127.0.0.1:8080/ here). restrict=on keeps
+# the guest from reaching anything else; RESTRICT=off lets it reach
+# services of this host as 10.0.2.2.
+NIC       ?= virtio-net-pci
+HTTP_PORT ?= 8080
+RESTRICT  ?= on
+QEMU_NET  := -netdev user,id=n0,restrict=$(RESTRICT),hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 \
+	-device $(NIC),netdev=n0
+
 run: deps $(ISO)
-	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY)
+	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) $(QEMU_NET)
 
 qemu-gdb: deps $(ISO)
 	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
@@ -323,12 +337,14 @@ host-tests: $(HOST_TESTS)
 # The user test programs also run directly on this Linux host
 # (tests/user-tests-on-linux): that proves each test itself is right; so
 # do the network tools of user/bin (tests/net-tools-on-linux: httpd, wget,
-# nc, ping, ifconfig over 127.0.0.1).
+# nc, ping, ifconfig over 127.0.0.1, sha256sum against the host's, and the
+# helper commands of user/net/nettest). The net-* boots are driven from
+# the host (tests/netcheck.py: the harness's host actions).
 # The must-pass Linux selftests (tests/linux-selftests.pass) are a suite:
 # tests/linux-selftests-on-pagoda builds them (cached) and boots each on
 # Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
 check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) \
-		$(USER_PROGS)
+		$(USER_PROGS) $(USER_NET_BINS)
 	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE)' \
 		$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \

@@ -109,11 +109,33 @@ Ctrl-C, SIGTERM, SIGHUP or harness exit) and, where util-linux `setpriv`
 exists, with a parent-death signal so it dies even if the harness is
 SIGKILLed.  At the end a `boot times:` table, then the summary line.
 
+Host actions
+------------
+A configuration with `host=NAME` has a host action (tests/netcheck.py,
+ACTIONS[NAME]: the network tests). Before QEMU starts, the action picks
+free ports of 127.0.0.1, starts its servers and adds its QEMU arguments
+(the NIC, model `nic=`, and its network). When the serial log shows the
+action's ready line, its run() starts in a thread of its own (the main
+loop goes on polling every boot): it talks to the guest through QEMU's
+networks and reports checks, which are printed and counted as this
+boot's tests (`PASS <boot>/<check>`); a failed check fails the boot, and
+so does a ready line that never comes. After QEMU has ended, the action
+gets HOST_JOIN s to finish and then judges the whole serial log. If
+QEMU is still running HOST_GRACE s after the action's run() returned, it
+is stopped and the boot fails. An action may start a peer, a second QEMU
+(`peer=`, another configuration; net-pair) with the same common options:
+it is judged like a boot of its own, its block printed after this one's.
+Should QEMU fail at once because a host port it was to bind was taken
+meanwhile, the boot is started again with new ports (twice at most).
+Boots with `summary="none"` and expect "tests" are judged by must_log,
+QEMU's exit status and the host checks.
+
 Files per boot in --log-dir: <name>.serial (serial port), <name>.qemu.log
 (QEMU -D log: resets, guest errors), <name>.firmware.log (SeaBIOS debug
 port 0x402), <name>.stderr (QEMU's own messages), <name>.cmd (the command,
-ready to paste into a shell) and, for UEFI, <name>.OVMF_VARS.fd (a fresh
-copy of the variable store per run).  OVMF paths can be overridden with
+ready to paste into a shell), for UEFI <name>.OVMF_VARS.fd (a fresh
+copy of the variable store per run) and, with a host action, <name>.host.log
+(what it did: commands, replies, timings).  OVMF paths can be overridden with
 the environment variables PAGODA_OVMF_CODE / PAGODA_OVMF_VARS.
 """
 
