@@ -249,14 +249,14 @@ def net_boots(tag, nic):
         BootConfig(f"net-user-{tag}", image="net", summary="none", host="net-user", nic=nic,
                    must_log=NET_DONE),
         BootConfig(f"net-pair-{tag}", image="netpair1", summary="none", host="net-pair",
-                   nic=nic, must_log=(r"^NETTEST PAIR received sha256=[0-9a-f]{64}$",
+                   nic=nic, slow=2.0, must_log=(r"^NETTEST PAIR received sha256=[0-9a-f]{64}$",
                                       r"^init exited with status 0$"),
                    peer=BootConfig(f"net-pair-{tag}.2", image="netpair2", summary="none",
                                    must_log=(r"^NETTEST PAIR sent bytes=\d+ sha256=[0-9a-f]{64}$",
                                              r"^NETTEST PAIR send status=0 ",
                                              r"^init exited with status 0$"))),
         BootConfig(f"net-flood-{tag}", image="net", summary="none", host="net-flood", nic=nic,
-                   no_warnings=True, must_log=NET_DONE),
+                   slow=2.0, no_warnings=True, must_log=NET_DONE),
     )
 
 

@@ -404,17 +404,25 @@ static const char *sha_of(char *out)
 	return out;
 }
 
-/* Wait until @ifname has an IPv4 address; fills @addr. 0, or -1. */
+/*
+ * Wait until @ifname has an IPv4 address; fills @addr. 0, or -1 with
+ * errno set. Pagoda refuses AF_INET sockets (ENETDOWN) until lwIP's
+ * thread has started, which at boot may be after pid 1 does: retried.
+ */
 static int wait_address(const char *ifname, char *addr, size_t size)
 {
 	double deadline = now() + ADDR_WAIT_S;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = -1;
 
-	if (fd < 0)
-		return -1;
 	while (now() < deadline) {
 		struct ifreq r;
 
+		if (fd < 0 && (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0) {
+			if (errno != ENETDOWN)
+				return -1;
+			usleep(100 * 1000);
+			continue;
+		}
 		memset(&r, 0, sizeof(r));
 		strncpy(r.ifr_name, ifname, IFNAMSIZ - 1);
 		if (ioctl(fd, SIOCGIFADDR, &r) == 0) {
@@ -428,7 +436,9 @@ static int wait_address(const char *ifname, char *addr, size_t size)
 		}
 		usleep(100 * 1000);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	errno = ETIMEDOUT;
 	return -1;
 }
 
@@ -620,8 +630,8 @@ static int cmd_serve(void)
 
 	t0 = now();
 	if (wait_address("eth0", addr, sizeof(addr)) < 0) {
-		say("NETTEST FATAL eth0 has no address after %.1f s (monotonic clock "
-		    "%.1f to %.1f)", now() - t0, t0, now());
+		say("NETTEST FATAL eth0 has no address after %.1f s: %s", now() - t0,
+		    strerror(errno));
 		return 1;
 	}
 	mkdir("/tmp/www", 0755);
@@ -660,6 +670,7 @@ static int cmd_serve(void)
 static int cmd_pair_recv(int argc, char **argv)
 {
 	static char out[512], cmd[256];
+	char addr[INET_ADDRSTRLEN];
 	struct sockaddr_in sin;
 	const char *sha;
 	int code;
@@ -667,6 +678,10 @@ static int cmd_pair_recv(int argc, char **argv)
 	if (argc != 4)
 		usage();
 	parse_addr(argv[2], argv[3], &sin);	/* checked here, used by nc */
+	if (wait_address("eth0", addr, sizeof(addr)) < 0) {
+		say("NETTEST FATAL eth0 has no address: %s", strerror(errno));
+		return 1;
+	}
 	snprintf(cmd, sizeof(cmd), "/bin/nc -l %s %s < /dev/null | /bin/sha256sum",
 		 argv[2], argv[3]);
 	say("NETTEST READY pair-recv %s:%s", argv[2], argv[3]);
@@ -683,6 +698,7 @@ static int cmd_pair_recv(int argc, char **argv)
 static int cmd_pair_send(int argc, char **argv)
 {
 	static char out[512], cmd[256];
+	char addr[INET_ADDRSTRLEN];
 	struct sockaddr_in sin;
 	unsigned long long bytes;
 	double t0, deadline;
@@ -693,6 +709,10 @@ static int cmd_pair_send(int argc, char **argv)
 		usage();
 	parse_addr(argv[2], argv[3], &sin);
 	bytes = (unsigned long long)parse_num(argv[4], 0, 1ll << 40);
+	if (wait_address("eth0", addr, sizeof(addr)) < 0) {
+		say("NETTEST FATAL eth0 has no address: %s", strerror(errno));
+		return 1;
+	}
 	snprintf(cmd, sizeof(cmd), "/net/nettest gen %llu 2 | /bin/sha256sum", bytes);
 	code = run_capture(cmd, out, sizeof(out));
 	sha = sha_of(out);
