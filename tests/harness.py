@@ -538,6 +538,10 @@ def describe(cfg):
         s += f", image '{cfg.image}'"
     if cfg.expect != "tests":
         s += f", expects {cfg.expect}"
+    if cfg.host:
+        s += f", host action {cfg.host} ({cfg.nic})"
+    if cfg.peer:
+        s += f", with a second QEMU (image '{cfg.peer.image}')"
     return s
 
 
@@ -1203,6 +1207,8 @@ class BootRun:
             self._host_done_at = elapsed
         if status is not None:
             if self.cfg.host and status != 0 and self._thread is None and self._port_taken():
+                self.host.log("QEMU could not bind a host port (taken meanwhile): "
+                              "starting again with new ports")
                 _LIVE.discard(self.proc)
                 self._stderr.close()
                 if self._serial:
