@@ -1986,10 +1986,12 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
 
 
 def _netcheck_selftests():
-    """tests/netcheck.py's own checks (frames, checksums, QEMU arguments)."""
+    """tests/netcheck.py's and netframes.py's own checks (frames, checksums,
+    replies, QEMU arguments)."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import netcheck
-    return [("net_" + fn.__name__[3:], fn) for fn in netcheck.SELFTESTS]
+    import netframes
+    return [("net_" + fn.__name__[3:], fn) for fn in netframes.SELFTESTS + netcheck.SELFTESTS]
 
 
 def selftest():

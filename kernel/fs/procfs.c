@@ -12,7 +12,7 @@
  *   |-- pagoda/                Pagoda's own views, not Linux's:
  *   |   |-- rmap               write "PID ADDR", read who maps that page
  *   |   |-- blk_inject         make reads of some disk sectors fail
- *   |   |-- lwip               what lwIP holds: heap bytes, pool use
+ *   |   |-- lwip               what lwIP holds (heap bytes, pool use), its counters
  *   |   `-- slab_leaks         objects a test left allocated (proc_slab.c)
  *   |-- sys/vm/                integer knobs, read and written (proc_sysctl.c)
  *   `-- <pid>/                 stat cmdline status maps smaps pagemap

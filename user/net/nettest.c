@@ -33,7 +33,7 @@
  * pair-recv / pair-send: two guests joined by QEMU's socket network,
  * each with a static address (ip=). The receiver runs
  * `nc -l ADDR PORT </dev/null | sha256sum` and prints
- * "NETTEST PAIR received sha256=<hex>"; the sender hashes `gen BYTES`
+ * "NETTEST PAIR received sha256=<hex>"; the sender hashes `gen BYTES 2`
  * (printing "NETTEST PAIR sent bytes=N sha256=<hex>") and pipes the same
  * stream to `nc ADDR PORT`, retrying while the receiver is not listening
  * yet. The harness compares the two hashes.
@@ -41,8 +41,8 @@
  * gen: BYTES bytes of SplitMix64 output (each 64-bit word little-endian)
  * from SEED (default 1): a fixed stream, cheap to make on both sides.
  *
- * udp-client: COUNT datagrams of sizes 1 .. 3000 (the largest ones are
- * fragmented on the way) to ADDR:PORT, each resent up to 5 times until
+ * udp-client: COUNT datagrams of 1 to 1400 bytes and a last one of 3000
+ * (sent in IP fragments) to ADDR:PORT, each resent up to 5 times until
  * its echo arrives unchanged; exit 0 if all did.
  *
  * Only numeric addresses; the user-network boots address nothing but
