@@ -314,10 +314,12 @@ PAIR_SENT_RE = re.compile(r"^NETTEST PAIR sent bytes=(\d+) sha256=([0-9a-f]{64})
 # How the pair's two QEMUs are joined, both -netdev socket on 127.0.0.1:
 #   "udp"  each frame a datagram between two ports (udp=..,localaddr=..)
 #   "tcp"  one QEMU listen=, the other connect= (a length-framed stream)
-# Measured here (QEMU 7.2, TCG, 64 MiB): udp about 35 s for the transfer,
-# tcp 140-155 s: QEMU's stream socket seems to delay the guests' small
-# ACK frames (Nagle against delayed ACKs), and lwIP's 23 KB window then
-# sends about 0.5 MB/s. So "udp" by default; "tcp" works, only slowly.
+# Measured here (QEMU 7.2, TCG, 64 MiB): udp 20-35 s for the transfer,
+# tcp 107-155 s. QEMU 7.2 sets TCP_NODELAY on the connect= side's socket
+# but not on the connection the listen= side accepts (strace), so Nagle
+# holds back the listening guest's small frames (the receiver's ACKs)
+# against the kernel's delayed ACKs, and lwIP's 23 KB window then moves
+# about 0.5 MB/s. So "udp" by default; "tcp" passes too, only slowly.
 PAIR_LINK = "udp"
 
 
