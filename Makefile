@@ -2,7 +2,9 @@
 #
 #   make            build build/pagoda.elf and build/pagoda.iso
 #   make run        build and boot in QEMU (serial on this terminal)
-#                   NOGRAPHIC=1: serial only; ACCEL=kvm: use KVM; MEM=512M
+#                   NOGRAPHIC=1: serial only; ACCEL=kvm: use KVM; MEM=512M;
+#                   a NIC on QEMU's user network, the host's 127.0.0.1:8080
+#                   forwarded to the guest's port 80 (NIC=, HTTP_PORT=, RESTRICT=)
 #   make check      host unit tests + in-kernel tests booted several ways
 #   make qemu-gdb   boot halted with a gdb stub on :1234 (see tools/gdbinit)
 #   make iso KCMDLINE='...'   set the kernel command line of the image
@@ -87,6 +89,15 @@ EXEC128_KCMDLINE  := init=/tests/exec_args_test $(CHECK_KCMDLINE) -- fragment
 # The user tests again with 1 % of their allocations failed on purpose
 # (mm/fail_alloc.h): judged on the kernel surviving and leaking nothing.
 FAILINJ_KCMDLINE  := init=/tests/runall fail_alloc=1 $(CHECK_KCMDLINE) -- --fail-inject
+# The network tests driven from the host (tests/netcheck.py; harness boots
+# net-*): /net/nettest as pid 1 serves HTTP, UDP echo and a control port
+# on QEMU's user network (DHCP); two guests joined by QEMU's socket
+# network, static addresses, pass 64 MiB over TCP.
+NET_KCMDLINE      := init=/net/nettest $(CHECK_KCMDLINE) -- serve
+NETPAIR1_KCMDLINE := ip=192.168.77.1/24:192.168.77.2 init=/net/nettest $(CHECK_KCMDLINE) \
+	-- pair-recv 192.168.77.1 5001
+NETPAIR2_KCMDLINE := ip=192.168.77.2/24:192.168.77.1 init=/net/nettest $(CHECK_KCMDLINE) \
+	-- pair-send 192.168.77.1 5001 67108864
 # The system-call fuzzer as pid 1: make check's bounded run (fixed seed),
 # and make fuzz's, whose arguments come from the command line.
 FUZZ_KCMDLINE     := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed 1 --calls 25000 --workers 4 --timeout 2
@@ -175,7 +186,8 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pag
 	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
-	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso
+	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso \
+	$(B)/net/pagoda.iso $(B)/netpair1/pagoda.iso $(B)/netpair2/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 BENCHSMP_ISO := $(B)/benchsmp/pagoda.iso
 
@@ -259,6 +271,9 @@ CMDLINE_FOR_populate64 := $(POPULATE64_KCMDLINE)
 CMDLINE_FOR_exec128 := $(EXEC128_KCMDLINE)
 CMDLINE_FOR_failinj := $(FAILINJ_KCMDLINE)
 CMDLINE_FOR_fuzz := $(FUZZ_KCMDLINE)
+CMDLINE_FOR_net := $(NET_KCMDLINE)
+CMDLINE_FOR_netpair1 := $(NETPAIR1_KCMDLINE)
+CMDLINE_FOR_netpair2 := $(NETPAIR2_KCMDLINE)
 CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
@@ -289,8 +304,20 @@ else
 QEMU_DISPLAY := $(if $(DISPLAY)$(WAYLAND_DISPLAY),-serial stdio,-nographic)
 endif
 
+# make run's network: a NIC (NIC=e1000 etc. picks the model) on QEMU's
+# user network, which gives the guest 10.0.2.15 by DHCP; the host's
+# 127.0.0.1:$(HTTP_PORT) is forwarded to the guest's port 80 (start httpd
+# in the guest, then curl http://127.0.0.1:8080/ here). restrict=on keeps
+# the guest from reaching anything else; RESTRICT=off lets it reach
+# services of this host as 10.0.2.2.
+NIC       ?= virtio-net-pci
+HTTP_PORT ?= 8080
+RESTRICT  ?= on
+QEMU_NET  := -netdev user,id=n0,restrict=$(RESTRICT),hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 \
+	-device $(NIC),netdev=n0
+
 run: deps $(ISO)
-	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY)
+	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) $(QEMU_NET)
 
 qemu-gdb: deps $(ISO)
 	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
@@ -311,12 +338,14 @@ host-tests: $(HOST_TESTS)
 # The user test programs also run directly on this Linux host
 # (tests/user-tests-on-linux): that proves each test itself is right; so
 # do the network tools of user/bin (tests/net-tools-on-linux: httpd, wget,
-# nc, ping, ifconfig over 127.0.0.1).
+# nc, ping, ifconfig over 127.0.0.1, sha256sum against the host's, and the
+# helper commands of user/net/nettest). The net-* boots are driven from
+# the host (tests/netcheck.py: the harness's host actions).
 # The must-pass Linux selftests (tests/linux-selftests.pass) are a suite:
 # tests/linux-selftests-on-pagoda builds them (cached) and boots each on
 # Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
 check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) \
-		$(USER_PROGS)
+		$(USER_PROGS) $(USER_NET_BINS)
 	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE)' \
 		$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \

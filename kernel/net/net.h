@@ -83,4 +83,12 @@ void net_eth_release(struct netdev *dev);
 /* Bytes lwIP has allocated and not freed (its heap and pools). */
 size_t pagoda_lwip_mem_in_use(void);
 
+struct proc_buf;
+/*
+ * /proc/pagoda/lwip's text: those bytes, the use of each of lwIP's pools
+ * and its protocol counters (sys_arch.c). Any task context; takes no
+ * lock. Returns 0.
+ */
+int net_lwip_mem_show(struct proc_buf *b);
+
 #endif
