@@ -29,6 +29,13 @@
 void net_init(void);
 /* True once the tcpip thread has started and lo0 is up. */
 bool net_ready(void);
+/*
+ * Wait (a task, interruptibly, at most NET_READY_WAIT_NS) for net_ready():
+ * pid 1 may ask for a socket before the tcpip thread, started just after
+ * it, has run. False if lwIP was never started or is still not up.
+ */
+#define NET_READY_WAIT_NS	(10ull * 1000000000ull)
+bool net_wait_ready(void);
 /* ---- Ethernet interfaces (netif_eth.c) ---- */
 
 struct netdev;

@@ -157,7 +157,7 @@ int inet_create(struct socket *sock, int type, int protocol)
 	default:
 		return -ESOCKTNOSUPPORT;
 	}
-	if (!net_ready())
+	if (!net_ready() && !net_wait_ready())
 		return -ENETDOWN;
 	isk = inet_sock_alloc(type, protocol);
 	if (!isk)
