@@ -695,6 +695,33 @@ static int cmd_pair_recv(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Whether a TCP connection to remote port @port still holds data the peer
+ * has not acknowledged: a /proc/net/tcp line (Linux's format) with that
+ * remote port in ESTABLISHED (01), FIN_WAIT1 (04), CLOSING (0B) or
+ * LAST_ACK (09). nc's close() leaves the rest of the stream to the kernel;
+ * only once our FIN is acknowledged (FIN_WAIT2, TIME_WAIT or gone) has the
+ * receiver's TCP everything, and this machine may power off.
+ */
+static int tcp_undelivered(unsigned int port)
+{
+	char line[256];
+	FILE *f = fopen("/proc/net/tcp", "r");
+	int busy = 0;
+
+	if (!f)
+		return 1;			/* cannot tell: assume not yet */
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int rport, st;
+
+		if (sscanf(line, " %*d: %*x:%*x %*x:%x %x", &rport, &st) == 2 && rport == port &&
+		    (st == 0x01 || st == 0x04 || st == 0x0b || st == 0x09))
+			busy = 1;
+	}
+	fclose(f);
+	return busy;
+}
+
 static int cmd_pair_send(int argc, char **argv)
 {
 	static char out[512], cmd[256];
@@ -731,6 +758,11 @@ static int cmd_pair_send(int argc, char **argv)
 			sleep(1);
 		code = status_code(run_sh(cmd, -1));
 	} while (code == 1 && now() < deadline);
+	/* Power off only once the receiver's TCP has acknowledged it all. */
+	deadline = now() + 120;
+	while (code == 0 && tcp_undelivered((unsigned int)ntohs(sin.sin_port)) &&
+	       now() < deadline)
+		usleep(100 * 1000);
 	say("NETTEST PAIR send status=%d tries=%d seconds=%.1f", code, tries, now() - t0);
 	return code;
 }
