@@ -446,6 +446,9 @@ CPU gdb has selected."""
         if len(args) == 1 and va >> 63:
             root = u64(sym("kernel_pgt.root"))
             who = "kernel_pgt (the kernel's tables; every pgd shares its upper half)"
+            if root == 0:               # early boot: still the boot page tables
+                root = u64(gdb.selected_frame().read_register("cr3")) & PTE_ADDR_MASK
+                who = "CR3 (kernel_pgt is not set up yet: the boot page tables)"
         else:
             mm, who = mm_for(args[1] if len(args) == 2 else None)
             root = u64(mm["pgt"]["root"])
@@ -585,6 +588,8 @@ def page_of(pfn_arg):
     """(pfn, struct page Value) for a PFN argument; an error when out of range."""
     pfn = parse_int(pfn_arg, "PFN")
     max_pfn = int(sym("max_pfn"))
+    if max_pfn == 0:
+        raise PagodaError("no memmap yet (max_pfn = 0): page_alloc_init() has not run")
     if not 0 <= pfn < max_pfn:
         raise PagodaError(f"pfn {pfn:#x} out of range: the memmap covers pfns 0 .. "
                           f"{max_pfn - 1:#x} (max_pfn = {max_pfn:#x})")
