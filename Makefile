@@ -6,7 +6,8 @@
 #                   a NIC on QEMU's user network, the host's 127.0.0.1:8080
 #                   forwarded to the guest's port 80 (NIC=, HTTP_PORT=, RESTRICT=)
 #   make check      host unit tests + in-kernel tests booted several ways
-#   make qemu-gdb   boot halted with a gdb stub on :1234 (see tools/gdbinit)
+#   make qemu-gdb   boot halted with a gdb stub on :1234 (GDBPORT=n), see
+#                   tools/gdbinit; its pagoda-* commands: docs/debugging.md
 #   make iso KCMDLINE='...'   set the kernel command line of the image
 #   make bench      compare Pagoda with Linux 6.1 (tools/bench): both boot
 #                   user/bench/mmbench as init in the same QEMU machine, 5 runs
@@ -98,6 +99,11 @@ NETPAIR1_KCMDLINE := ip=192.168.77.1/24:192.168.77.2 init=/net/nettest $(CHECK_K
 	-- pair-recv 192.168.77.1 5001
 NETPAIR2_KCMDLINE := ip=192.168.77.2/24:192.168.77.1 init=/net/nettest $(CHECK_KCMDLINE) \
 	-- pair-send 192.168.77.1 5001 67108864
+# The gdb commands (tools/gdb/pagoda.py) against a live guest: pid 1 is
+# /bin/gdbdemo, which maps known pages, forks and waits for gdb to let it
+# go (harness boot gdb, driven by tests/gdbcheck.py); 150 s is its own
+# limit, should gdb never come.
+GDB_KCMDLINE      := init=/bin/gdbdemo $(CHECK_KCMDLINE) -- --timeout 150
 # The system-call fuzzer as pid 1: make check's bounded run (fixed seed),
 # and make fuzz's, whose arguments come from the command line.
 FUZZ_KCMDLINE     := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed 1 --calls 25000 --workers 4 --timeout 2
@@ -187,7 +193,8 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pag
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
 	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso \
-	$(B)/net/pagoda.iso $(B)/netpair1/pagoda.iso $(B)/netpair2/pagoda.iso
+	$(B)/net/pagoda.iso $(B)/netpair1/pagoda.iso $(B)/netpair2/pagoda.iso \
+	$(B)/gdb/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 BENCHSMP_ISO := $(B)/benchsmp/pagoda.iso
 
@@ -274,6 +281,7 @@ CMDLINE_FOR_fuzz := $(FUZZ_KCMDLINE)
 CMDLINE_FOR_net := $(NET_KCMDLINE)
 CMDLINE_FOR_netpair1 := $(NETPAIR1_KCMDLINE)
 CMDLINE_FOR_netpair2 := $(NETPAIR2_KCMDLINE)
+CMDLINE_FOR_gdb := $(GDB_KCMDLINE)
 CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
@@ -319,10 +327,12 @@ QEMU_NET  := -netdev user,id=n0,restrict=$(RESTRICT),hostfwd=tcp:127.0.0.1:$(HTT
 run: deps $(ISO)
 	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) $(QEMU_NET)
 
+# GDBPORT=n: the stub on another port (several users of one machine).
+GDBPORT ?= 1234
 qemu-gdb: deps $(ISO)
-	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
-	@echo "    gdb -x tools/gdbinit"
-	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) -s -S
+	@echo "QEMU is halted with a gdb stub on localhost:$(GDBPORT). In another terminal:"
+	@echo "    $(if $(filter-out 1234,$(GDBPORT)),PAGODA_GDB_PORT=$(GDBPORT) )gdb -x tools/gdbinit"
+	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) -gdb tcp::$(GDBPORT) -S
 
 # Host unit tests: real kernel/lib and mm sources built for the host with
 # sanitizers (tests/host/<module>_test.c includes what it tests).

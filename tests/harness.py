@@ -111,11 +111,12 @@ SIGKILLed.  At the end a `boot times:` table, then the summary line.
 
 Host actions
 ------------
-A configuration with `host=NAME` has a host action (tests/netcheck.py,
-ACTIONS[NAME]: the network tests). Before QEMU starts, the action picks
-free ports of 127.0.0.1, starts its servers and adds its QEMU arguments
-(the NIC, model `nic=`, and its network). When the serial log shows the
-action's ready line, its run() starts in a thread of its own (the main
+A configuration with `host=NAME` has a host action (ACTIONS[NAME] of
+tests/netcheck.py: the network tests, or of tests/gdbcheck.py: the gdb
+commands, driven through QEMU's gdb stub). Before QEMU starts, the action
+picks free ports of 127.0.0.1, starts its servers and adds its QEMU
+arguments (the NIC, model `nic=`, and its network; or the gdb stub).
+When the serial log shows the action's ready line, its run() starts in a thread of its own (the main
 loop goes on polling every boot): it talks to the guest through QEMU's
 networks and reports checks, which are printed and counted as this
 boot's tests (`PASS <boot>/<check>`); a failed check fails the boot, and
@@ -206,7 +207,7 @@ class BootConfig:
                                     # debug_atomic_sleep=1 and must print ATOMIC_SLEEP_RE
     no_warnings: bool = False       # fail on any kernel "WARNING:"/"BUG:" line (fuzz)
     slow: float = 1.0               # this boot may take slow x --timeout (4 vCPUs under TCG)
-    host: str = ""                  # a host action (tests/netcheck.py ACTIONS) runs while
+    host: str = ""                  # a host action (netcheck.py/gdbcheck.py ACTIONS) runs while
                                     # the guest is up; its checks count as this boot's tests
     nic: str = ""                   # the QEMU NIC model a host action gives the guest
     peer: "BootConfig | None" = None  # a second QEMU the host action starts (net-pair)
@@ -446,6 +447,12 @@ BOOTS = (
     BootConfig("fuzz", image="fuzz", summary="user", memory="256M", no_warnings=True,
                required=("fuzz/run", "fuzz/memfree_restored"),
                must_log=(r"^FUZZ DONE seed=\d+ calls=\d+ ", r"^init exited with status 0$")),
+    # The gdb commands of tools/gdb/pagoda.py (tests/gdbcheck.py): QEMU's gdb
+    # stub on a free port, /bin/gdbdemo as pid 1 maps known pages, forks
+    # and spins until gdb - having run every command and checked it
+    # against what the guest reported - lets it go.
+    BootConfig("gdb", image="gdb", summary="none", host="gdb",
+               must_log=(r"^GDBDEMO DONE$", r"^init exited with status 0$")),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
     BootConfig("bench-smoke-smp4", smp=4, image="benchsmoke", expect="poweroff", no_reboot=False,
@@ -560,7 +567,7 @@ def describe(cfg):
     if cfg.expect != "tests":
         s += f", expects {cfg.expect}"
     if cfg.host:
-        s += f", host action {cfg.host} ({cfg.nic})"
+        s += f", host action {cfg.host}" + (f" ({cfg.nic})" if cfg.nic else "")
     if cfg.peer:
         s += f", with a second QEMU (image '{cfg.peer.image}')"
     return s
@@ -1038,7 +1045,7 @@ def _read_text(path, limit=16 << 20):
 
 
 class HostContext:
-    """What a host action (tests/netcheck.py) gets from the harness.
+    """What a host action (tests/netcheck.py, tests/gdbcheck.py) gets from the harness.
 
     The action's run() is called in a thread of its own once the guest
     prints the action's ready line, while the main loop goes on polling
@@ -1053,6 +1060,9 @@ class HostContext:
         self._run = run
         self.name = run.cfg.name
         self.cfg = run.cfg
+        self.iso = run.iso              # the image booted
+        self.log_dir = run.log_dir      # where the boot's logs go
+        self.serial = run.paths.serial  # its serial log (the guest's lines so far)
         self.deadline = None            # time.monotonic() by which run() must end
         self.results = []               # (status, name, reason)
         self.blocks = []                # (lines, passed, failed) of peers
@@ -1106,10 +1116,12 @@ class HostContext:
 
 
 def _host_actions():
-    """tests/netcheck.py's ACTIONS (imported when a boot needs one)."""
+    """The ACTIONS of tests/netcheck.py and tests/gdbcheck.py (imported when
+    a boot needs one)."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gdbcheck
     import netcheck
-    return netcheck.ACTIONS
+    return {**netcheck.ACTIONS, **gdbcheck.ACTIONS}
 
 
 class BootRun:
@@ -2025,9 +2037,16 @@ def _netcheck_selftests():
     return [("net_" + fn.__name__[3:], fn) for fn in netframes.SELFTESTS + netcheck.SELFTESTS]
 
 
+def _gdbcheck_selftests():
+    """tests/gdbcheck.py's own checks (its verdicts on canned gdb output)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gdbcheck
+    return [("gdb_" + fn.__name__[3:], fn) for fn in gdbcheck.SELFTESTS]
+
+
 def selftest():
     passed = failed = 0
-    for name, fn in SELFTESTS + _netcheck_selftests():
+    for name, fn in SELFTESTS + _netcheck_selftests() + _gdbcheck_selftests():
         try:
             fn()
         except Exception as e:      # AssertionError and anything unexpected
