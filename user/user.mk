@@ -111,6 +111,7 @@ $(USER_OUT)/extra-initrd.txt: user-force
 $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCRIPTS) \
 		$(USER_BENCH_BINS) $(USER_FUZZ) $(USER_NET_BINS) \
 		tools/mkinitramfs.sh user/user.mk $(USER_OUT)/extra-initrd.txt \
+		user/etc/hosts user/etc/resolv.conf \
 		$(USER_EXTRA_FILES)
 	$(call say,CPIO,$@)
 	$(Q)rm -rf $(USER_ROOT)
@@ -127,6 +128,7 @@ $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCR
 	$(Q)install -m 0755 $(USER_NET_BINS) $(USER_ROOT)/net/
 	$(Q)echo '$(USER_MOTD)' > $(USER_ROOT)/etc/motd
 	$(Q)chmod 0644 $(USER_ROOT)/etc/motd
+	$(Q)install -m 0644 user/etc/hosts user/etc/resolv.conf $(USER_ROOT)/etc/
 	$(Q)tools/mkinitramfs.sh $@ $(USER_ROOT) $(EXTRA_INITRD)
 
 # The ABI tests on this Linux host: they must all pass here first.
