@@ -106,27 +106,6 @@ void add_wait_queue(struct waitqueue *wq, struct wait_entry *e);
 void remove_wait_queue(struct waitqueue *wq, struct wait_entry *e);
 bool signal_pending_current(void);
 
-/*
- * Sleep until @cond is true. Returns 0, or -EINTR if a signal arrived first
- * (then @cond may still be false).
- */
-#define wait_event_interruptible(wq, cond) ({				\
-	struct wait_entry __we = WAIT_ENTRY_INIT;						\
-	int __ret = 0;							\
-	might_sleep();							\
-	for (;;) {							\
-		prepare_to_wait((wq), &__we, TASK_INTERRUPTIBLE);	\
-		if (cond)						\
-			break;						\
-		if (signal_pending_current()) {				\
-			__ret = -EINTR;					\
-			break;						\
-		}							\
-		schedule();						\
-	}								\
-	finish_wait((wq), &__we);					\
-	__ret;								\
-})
 
 /*
  * wait_event_interruptible() that also ends after @ns nanoseconds (0: no
@@ -163,6 +142,13 @@ bool signal_pending_current(void);
 	finish_wait((wq), &__we);					\
 	__ret;								\
 })
+
+/*
+ * Sleep until @cond is true. Returns 0, or -EINTR if a signal arrived first
+ * (then @cond may still be false).
+ */
+#define wait_event_interruptible(wq, cond)				\
+	wait_event_interruptible_timeout(wq, cond, 0)
 
 /* Sleep until @cond is true; signals do not end the wait. */
 #define wait_event(wq, cond) ({						\
