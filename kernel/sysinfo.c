@@ -19,8 +19,9 @@
  * Pagoda keeps no load average and no buffer cache: loads[] and bufferram
  * are 0, as are totalhigh/freehigh (no high memory on a 64-bit kernel).
  *
- * This is the pilot coursework lab's code (docs/labs/01-syscall.md): the
- * student tree has do_sysinfo() return -ENOSYS and no system call at all.
+ * The syscall lab (docs/labs/01-syscall.md) has students write both
+ * functions here; their tree starts with a do_sysinfo() that returns
+ * -ENOSYS and no system call at all.
  */
 #include "kernel/sysinfo.h"
 #include "kernel/errno.h"

@@ -25,6 +25,9 @@
  * kills only the child) or in this process with sigsetjmp
  * (vm_probe_here: needed where "this process" is what is being checked).
  * Either way the result is the signal number, si_code and si_addr.
+ *
+ * vm_mkswap() writes a swap header on a throw-away disk (vm_swap_test,
+ * sysinfo_test).
  */
 #ifndef VM_UTIL_H
 #define VM_UTIL_H
