@@ -46,6 +46,13 @@ BASE_CMDLINE = "debug_alloc=1 debug_atomic_sleep=1 softlockup_panic=1 debugexit"
 # (TCG with the debug allocator; a loaded build machine).
 BOOT_SECONDS = 60.0
 
+# What the kernel keeps of a command line (kernel/cmdline.c), of the
+# ktest= selection (kernel/main.c, kmain's sel[]) and of init's arguments
+# after " -- " (main.c, run_init's args[]): a boot's tests must fit.
+CMDLINE_MAX = 511
+KTEST_SEL_MAX = 127
+INIT_ARGS_MAX = 255
+
 # Shared test machinery copied from the reference over a student's tree
 # with every lab's own test files: the ktest runner, the user tests' macros
 # and helpers, and the init that runs user test programs.
@@ -162,6 +169,16 @@ def check_specs(labs=LABS):
                                 f"program {b.program!r}")
             if not b.tests:
                 problems.append(f"lab {lab.name}: boot {b.name} has no tests")
+            cases = ",".join(t.case for t in b.tests)
+            args = f"-c /tests/{b.program} {cases}"
+            if (b.kind == "ktest" and len(cases) > KTEST_SEL_MAX) or \
+                    (b.kind == "user" and len(args) > INIT_ARGS_MAX) or \
+                    len(BASE_CMDLINE) + len(b.cmdline) + len(args) + 40 > CMDLINE_MAX:
+                problems.append(f"lab {lab.name}: boot {b.name}: its tests do not fit on "
+                                "the kernel command line; split the boot")
         if lab.boots and lab.max_score <= 0:
             problems.append(f"lab {lab.name}: no points")
+    boots = [b.name for lab in labs for b in lab.boots]
+    if len(set(boots)) != len(boots):
+        problems.append("two boots share a name (their images would too)")
     return problems
