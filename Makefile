@@ -39,6 +39,16 @@
 #                   logs every call (together: replay a panic), TRACE=S.G
 #                   only the calls of worker slot S, generation G; logs in
 #                   build/fuzzrun/logs.
+#   make lab LAB=name
+#                   the student tree of a coursework lab (tools/mklab,
+#                   docs/labs/README.md): build/labs/LAB/, a git repository
+#                   with one commit, that lab's and later labs' code stubbed.
+#   make grade [LAB=name] [STUDENT=dir]
+#                   build, boot the lab's graded tests, print one line per
+#                   test and Score: N/M; build/grade/results.json in
+#                   Gradescope's layout (tools/grade). In a student tree LAB
+#                   defaults to its lab; STUDENT=dir grades a copy of dir
+#                   with this tree's reference tests copied over it.
 #   make clean
 #
 # Sources are found per directory (ARCH_SRCS, KERNEL_SRCS, MM_SRCS, ...);
@@ -198,7 +208,7 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pag
 BENCH_ISO := $(B)/bench/pagoda.iso
 BENCHSMP_ISO := $(B)/benchsmp/pagoda.iso
 
-.PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests FORCE
+.PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests lab grade FORCE
 all: $(ELF) $(ISO)
 iso: $(ISO)
 
@@ -286,6 +296,8 @@ CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
 CMDLINE_FOR_benchsmp := $(BENCHSMP_KCMDLINE)
+# make grade's images, build/grade/img/<boot>/pagoda.iso: tools/grade
+# passes each command line as CMDLINE_FOR_grade/img/<boot>=... .
 
 define make-iso
 	@rm -rf $(2) && mkdir -p $(2)/boot/grub
@@ -354,6 +366,10 @@ host-tests: $(HOST_TESTS)
 # The must-pass Linux selftests (tests/linux-selftests.pass) are a suite:
 # tests/linux-selftests-on-pagoda builds them (cached) and boots each on
 # Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
+# The coursework labs check themselves: tests/labs-selftest (tools/mklab,
+# tools/grade's results.json) and the suite tests/labs-check (each lab's
+# reference scores full marks; its student tree builds, boots to a shell
+# and scores less), which a student tree (.pagoda-lab) leaves out.
 check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) \
 		$(USER_PROGS) $(USER_NET_BINS)
 	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE)' \
@@ -361,8 +377,8 @@ check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TES
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
 		--accel $(ACCEL) $(if $(DEBUG_KCMDLINE),--debug-alloc) --atomic-sleep \
 		$(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
-		tests/user-tests-on-linux tests/net-tools-on-linux) \
-		--suite tests/linux-selftests-on-pagoda
+		tests/user-tests-on-linux tests/net-tools-on-linux tests/labs-selftest) \
+		--suite tests/linux-selftests-on-pagoda $(if $(wildcard .pagoda-lab),,tests/labs-check)
 
 # A longer fuzzer run: make check's fuzz boot with SEED, CALLS, ... (see
 # the top). The time limit grows with CALLS (TCG makes about 100 calls/s
@@ -375,6 +391,20 @@ fuzz: deps $(B)/fuzzrun/pagoda.iso
 		--timeout $(FUZZ_LIMIT); \
 	status=$$?; grep -a 'FUZZ \|PANIC\|BUG:\|WARNING:' $(B)/fuzzrun/logs/fuzz.serial | \
 		grep -av '^FZT ' | tail -40; exit $$status
+
+# Coursework labs (docs/labs/README.md): the student tree of LAB as a git
+# repository (tools/mklab), and grading (tools/grade) of this tree or, with
+# STUDENT=dir, of a copy of a student's tree with the reference tests.
+# A student tree names its lab in .pagoda-lab.
+LAB ?= $(shell cat .pagoda-lab 2>/dev/null)
+lab:
+	@test -n "$(LAB)" || { echo "make lab LAB=name; labs: $$($(PYTHON) -c \
+		'import sys; sys.path.insert(0, "tools"); import labs; print(*labs.lab_names())')"; \
+		exit 2; }
+	$(PYTHON) tools/mklab --git $(LAB) $(B)/labs/$(LAB)
+
+grade: deps
+	$(PYTHON) tools/grade $(LAB) $(if $(STUDENT),--student $(STUDENT)) --accel $(ACCEL)
 
 # Linux 6.12's mm and epoll selftests on Pagoda and on Linux 6.1 (tools/linux-selftests).
 linux-selftests: deps $(ELF) $(INITRAMFS)
@@ -394,8 +424,13 @@ bench: deps $(BENCH_ISO) $(BENCHSMP_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH
 clean:
 	rm -rf $(B)
 
-# The recorded command lines are real files, not intermediates to delete.
+# The recorded command lines are real files, not intermediates to delete
+# (.PRECIOUS names the rule's pattern: make grade's images too).
 .SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) $(BENCHSMP_ISO) \
 	$(B)/fuzzrun/pagoda.iso)
+.PRECIOUS: $(B)/%/cmdline.txt
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Dependencies of this tree's objects; not of the lab trees built inside
+# build/ (make lab, make grade STUDENT=, make check's labs check).
+-include $(shell find $(B) \( -path $(B)/labs -o -path $(B)/labs-check -o -path $(B)/grade \) \
+	-prune -o -name '*.d' -print 2>/dev/null)
