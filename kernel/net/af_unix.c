@@ -456,7 +456,7 @@ static int unix_enqueue_embryo(struct unix_sock *u, struct unix_sock *l,
 			return -EAGAIN;
 		err = wait_event_interruptible_timeout(&l->wq, unix_backlog_open(l), timeo);
 		if (err)
-			return unix_wait_errno(err, timeo);
+			return sock_wait_errno(err, timeo);
 	}
 	/* Wire both ends: each peer pointer holds a reference. */
 	e->state = UNIX_CONNECTED;
@@ -589,7 +589,7 @@ static int unix_accept(struct socket *sock, struct socket *newsock, bool nonbloc
 			return -EAGAIN;
 		err = wait_event_interruptible_timeout(&u->wq, unix_acceptable(u), timeo);
 		if (err)
-			return unix_wait_errno(err, timeo);
+			return sock_wait_errno(err, timeo);
 		mutex_lock(&u->lock);
 	}
 	e = list_first_entry(&u->accept_q, struct unix_sock, accept_node);

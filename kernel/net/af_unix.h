@@ -133,8 +133,6 @@ struct unix_sock *unix_find(const void *addr, int len, int type);
 
 /* ---- unix_io.c ---- */
 
-/* A wait cut short (wait_event_interruptible_timeout()) as the call's errno. */
-int unix_wait_errno(int err, uint64_t timeo);
 ssize_t unix_sendmsg(struct socket *sock, struct sock_msg *m);
 ssize_t unix_recvmsg(struct socket *sock, struct sock_msg *m);
 unsigned int unix_poll(struct socket *sock, struct poll_table *pt);

@@ -143,24 +143,6 @@ static void unix_dequeue_locked(struct unix_sock *u, struct unix_msg *msg)
 		wake_up(&unix_dgram_room_wq);
 }
 
-/*
- * The errno of a wait that ended early (wait_event_interruptible_timeout):
- * SO_RCVTIMEO/SO_SNDTIMEO ran out is EAGAIN; a signal is EINTR under a
- * timeout and a restart without one, as Linux's sock_intr_errno.
- */
-int unix_wait_errno(int err, uint64_t timeo)
-{
-	if (err == -ETIMEDOUT)
-		return -EAGAIN;
-	return timeo ? -EINTR : -ERESTARTSYS;
-}
-
-static void unix_sigpipe(struct sock_msg *m)
-{
-	if (!(m->flags & MSG_NOSIGNAL) && current())
-		send_signal_thread(current(), SIGPIPE, NULL);
-}
-
 /* ---- stream send --------------------------------------------------------- */
 
 /*
@@ -229,13 +211,13 @@ static ssize_t unix_stream_sendmsg(struct unix_sock *u, struct sock_msg *m, uint
 		ret = wait_event_interruptible_timeout(&peer->wq,
 					unix_may_write(peer, UNIX_MIN_TRUESIZE), timeo);
 		if (ret) {
-			ret = unix_wait_errno(ret, timeo);
+			ret = sock_wait_errno(ret, timeo);
 			break;
 		}
 	}
 	unix_sock_put(peer);
 	if (ret == -EPIPE && !sent)
-		unix_sigpipe(m);
+		sock_sigpipe(m);
 	return sent ? (ssize_t)sent : ret;
 }
 
@@ -303,7 +285,7 @@ static int unix_dgram_deliver(struct unix_sock *u, struct unix_sock *t,
 		err = wait_event_interruptible_timeout(&t->wq, unix_may_write(t, msg->truesize),
 						       timeo);
 		if (err)
-			return unix_wait_errno(err, timeo);
+			return sock_wait_errno(err, timeo);
 	}
 }
 
@@ -388,7 +370,7 @@ static int unix_wait_data_locked(struct unix_sock *u, bool nonblock, uint64_t ti
 		err = wait_event_interruptible_timeout(&u->wq, unix_readable(u), timeo);
 		mutex_lock(&u->lock);
 		if (err)
-			return unix_wait_errno(err, timeo);
+			return sock_wait_errno(err, timeo);
 	}
 }
 
