@@ -2,9 +2,12 @@
 #
 #   make            build build/pagoda.elf and build/pagoda.iso
 #   make run        build and boot in QEMU (serial on this terminal)
-#                   NOGRAPHIC=1: serial only; ACCEL=kvm: use KVM; MEM=512M
+#                   NOGRAPHIC=1: serial only; ACCEL=kvm: use KVM; MEM=512M;
+#                   a NIC on QEMU's user network, the host's 127.0.0.1:8080
+#                   forwarded to the guest's port 80 (NIC=, HTTP_PORT=, RESTRICT=)
 #   make check      host unit tests + in-kernel tests booted several ways
-#   make qemu-gdb   boot halted with a gdb stub on :1234 (see tools/gdbinit)
+#   make qemu-gdb   boot halted with a gdb stub on :1234 (GDBPORT=n), see
+#                   tools/gdbinit; its pagoda-* commands: docs/debugging.md
 #   make iso KCMDLINE='...'   set the kernel command line of the image
 #   make bench      compare Pagoda with Linux 6.1 (tools/bench): both boot
 #                   user/bench/mmbench as init in the same QEMU machine, 5 runs
@@ -43,6 +46,16 @@
 #                   logs every call (together: replay a panic), TRACE=S.G
 #                   only the calls of worker slot S, generation G; logs in
 #                   build/fuzzrun/logs.
+#   make lab LAB=name
+#                   the student tree of a coursework lab (tools/mklab,
+#                   docs/labs/README.md): build/labs/LAB/, a git repository
+#                   with one commit, that lab's and later labs' code stubbed.
+#   make grade [LAB=name] [STUDENT=dir]
+#                   build, boot the lab's graded tests, print one line per
+#                   test and Score: N/M; build/grade/results.json in
+#                   Gradescope's layout (tools/grade). In a student tree LAB
+#                   defaults to its lab; STUDENT=dir grades a copy of dir
+#                   with this tree's reference tests copied over it.
 #   make clean
 #
 # Sources are found per directory (ARCH_SRCS, KERNEL_SRCS, MM_SRCS, ...);
@@ -94,6 +107,20 @@ EXEC128_KCMDLINE  := init=/tests/exec_args_test $(CHECK_KCMDLINE) -- fragment
 # The user tests again with 1 % of their allocations failed on purpose
 # (mm/fail_alloc.h): judged on the kernel surviving and leaking nothing.
 FAILINJ_KCMDLINE  := init=/tests/runall fail_alloc=1 $(CHECK_KCMDLINE) -- --fail-inject
+# The network tests driven from the host (tests/netcheck.py; harness boots
+# net-*): /net/nettest as pid 1 serves HTTP, UDP echo and a control port
+# on QEMU's user network (DHCP); two guests joined by QEMU's socket
+# network, static addresses, pass 64 MiB over TCP.
+NET_KCMDLINE      := init=/net/nettest $(CHECK_KCMDLINE) -- serve
+NETPAIR1_KCMDLINE := ip=192.168.77.1/24:192.168.77.2 init=/net/nettest $(CHECK_KCMDLINE) \
+	-- pair-recv 192.168.77.1 5001
+NETPAIR2_KCMDLINE := ip=192.168.77.2/24:192.168.77.1 init=/net/nettest $(CHECK_KCMDLINE) \
+	-- pair-send 192.168.77.1 5001 67108864
+# The gdb commands (tools/gdb/pagoda.py) against a live guest: pid 1 is
+# /bin/gdbdemo, which maps known pages, forks and waits for gdb to let it
+# go (harness boot gdb, driven by tests/gdbcheck.py); 150 s is its own
+# limit, should gdb never come.
+GDB_KCMDLINE      := init=/bin/gdbdemo $(CHECK_KCMDLINE) -- --timeout 150
 # The system-call fuzzer as pid 1: make check's bounded run (fixed seed),
 # and make fuzz's, whose arguments come from the command line.
 FUZZ_KCMDLINE     := init=/fuzz/fuzz $(CHECK_KCMDLINE) -- --seed 1 --calls 25000 --workers 4 --timeout 2
@@ -190,12 +217,14 @@ EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pag
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
 	$(B)/benchnetsmoke/pagoda.iso \
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
-	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso
+	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso \
+	$(B)/net/pagoda.iso $(B)/netpair1/pagoda.iso $(B)/netpair2/pagoda.iso \
+	$(B)/gdb/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 BENCHSMP_ISO := $(B)/benchsmp/pagoda.iso
 BENCHNET_ISO := $(B)/benchnet/pagoda.iso
 
-.PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests FORCE
+.PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests lab grade FORCE
 all: $(ELF) $(ISO)
 iso: $(ISO)
 
@@ -275,12 +304,18 @@ CMDLINE_FOR_populate64 := $(POPULATE64_KCMDLINE)
 CMDLINE_FOR_exec128 := $(EXEC128_KCMDLINE)
 CMDLINE_FOR_failinj := $(FAILINJ_KCMDLINE)
 CMDLINE_FOR_fuzz := $(FUZZ_KCMDLINE)
+CMDLINE_FOR_net := $(NET_KCMDLINE)
+CMDLINE_FOR_netpair1 := $(NETPAIR1_KCMDLINE)
+CMDLINE_FOR_netpair2 := $(NETPAIR2_KCMDLINE)
+CMDLINE_FOR_gdb := $(GDB_KCMDLINE)
 CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
 CMDLINE_FOR_benchnetsmoke := $(BENCHNETSMOKE_KCMDLINE)
 CMDLINE_FOR_benchsmp := $(BENCHSMP_KCMDLINE)
 CMDLINE_FOR_benchnet := $(BENCHNET_KCMDLINE)
+# make grade's images, build/grade/img/<boot>/pagoda.iso: tools/grade
+# passes each command line as CMDLINE_FOR_grade/img/<boot>=... .
 
 define make-iso
 	@rm -rf $(2) && mkdir -p $(2)/boot/grub
@@ -307,13 +342,27 @@ else
 QEMU_DISPLAY := $(if $(DISPLAY)$(WAYLAND_DISPLAY),-serial stdio,-nographic)
 endif
 
-run: deps $(ISO)
-	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY)
+# make run's network: a NIC (NIC=e1000 etc. picks the model) on QEMU's
+# user network, which gives the guest 10.0.2.15 by DHCP; the host's
+# 127.0.0.1:$(HTTP_PORT) is forwarded to the guest's port 80 (start httpd
+# in the guest, then curl http://127.0.0.1:8080/ here). restrict=on keeps
+# the guest from reaching anything else; RESTRICT=off lets it reach
+# services of this host as 10.0.2.2.
+NIC       ?= virtio-net-pci
+HTTP_PORT ?= 8080
+RESTRICT  ?= on
+QEMU_NET  := -netdev user,id=n0,restrict=$(RESTRICT),hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 \
+	-device $(NIC),netdev=n0
 
+run: deps $(ISO)
+	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) $(QEMU_NET)
+
+# GDBPORT=n: the stub on another port (several users of one machine).
+GDBPORT ?= 1234
 qemu-gdb: deps $(ISO)
-	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
-	@echo "    gdb -x tools/gdbinit"
-	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) -s -S
+	@echo "QEMU is halted with a gdb stub on localhost:$(GDBPORT). In another terminal:"
+	@echo "    $(if $(filter-out 1234,$(GDBPORT)),PAGODA_GDB_PORT=$(GDBPORT) )gdb -x tools/gdbinit"
+	$(QEMU) $(QEMU_BASE) -cdrom $(ISO) $(QEMU_DISPLAY) -gdb tcp::$(GDBPORT) -S
 
 # Host unit tests: real kernel/lib and mm sources built for the host with
 # sanitizers (tests/host/<module>_test.c includes what it tests).
@@ -329,19 +378,25 @@ host-tests: $(HOST_TESTS)
 # The user test programs also run directly on this Linux host
 # (tests/user-tests-on-linux): that proves each test itself is right; so
 # do the network tools of user/bin (tests/net-tools-on-linux: httpd, wget,
-# nc, ping, ifconfig over 127.0.0.1).
+# nc, ping, ifconfig over 127.0.0.1, sha256sum against the host's, and the
+# helper commands of user/net/nettest). The net-* boots are driven from
+# the host (tests/netcheck.py: the harness's host actions).
 # The must-pass Linux selftests (tests/linux-selftests.pass) are a suite:
 # tests/linux-selftests-on-pagoda builds them (cached) and boots each on
 # Pagoda from $(ELF) and the userland in $(INITRAMFS)'s staging tree.
+# The coursework labs check themselves: tests/labs-selftest (tools/mklab,
+# tools/grade's results.json) and the suite tests/labs-check (each lab's
+# reference scores full marks; its student tree builds, boots to a shell
+# and scores less), which a student tree (.pagoda-lab) leaves out.
 check: deps $(TEST_ISO) $(EXTRA_ISOS) $(HOST_TESTS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) \
-		$(USER_PROGS)
+		$(USER_PROGS) $(USER_NET_BINS)
 	PAGODA_EXTRA_KCMDLINE='$(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE)' \
 		$(PYTHON) tests/harness.py --iso $(TEST_ISO) --log-dir $(B)/test/logs \
 		$(foreach i,$(EXTRA_ISOS),--image $(notdir $(patsubst %/,%,$(dir $(i))))=$(i)) \
 		--accel $(ACCEL) $(if $(DEBUG_KCMDLINE),--debug-alloc) --atomic-sleep \
 		$(addprefix --host-test ,$(HOST_TESTS) tests/harness-selftest \
-		tests/user-tests-on-linux tests/net-tools-on-linux) \
-		--suite tests/linux-selftests-on-pagoda
+		tests/user-tests-on-linux tests/net-tools-on-linux tests/labs-selftest) \
+		--suite tests/linux-selftests-on-pagoda $(if $(wildcard .pagoda-lab),,tests/labs-check)
 
 # A longer fuzzer run: make check's fuzz boot with SEED, CALLS, ... (see
 # the top). The time limit grows with CALLS (TCG makes about 100 calls/s
@@ -354,6 +409,20 @@ fuzz: deps $(B)/fuzzrun/pagoda.iso
 		--timeout $(FUZZ_LIMIT); \
 	status=$$?; grep -a 'FUZZ \|PANIC\|BUG:\|WARNING:' $(B)/fuzzrun/logs/fuzz.serial | \
 		grep -av '^FZT ' | tail -40; exit $$status
+
+# Coursework labs (docs/labs/README.md): the student tree of LAB as a git
+# repository (tools/mklab), and grading (tools/grade) of this tree or, with
+# STUDENT=dir, of a copy of a student's tree with the reference tests.
+# A student tree names its lab in .pagoda-lab.
+LAB ?= $(shell cat .pagoda-lab 2>/dev/null)
+lab:
+	@test -n "$(LAB)" || { echo "make lab LAB=name; labs: $$($(PYTHON) -c \
+		'import sys; sys.path.insert(0, "tools"); import labs; print(*labs.lab_names())')"; \
+		exit 2; }
+	$(PYTHON) tools/mklab --git $(LAB) $(B)/labs/$(LAB)
+
+grade: deps
+	$(PYTHON) tools/grade $(LAB) $(if $(STUDENT),--student $(STUDENT)) --accel $(ACCEL)
 
 # Linux 6.12's mm and epoll selftests on Pagoda and on Linux 6.1 (tools/linux-selftests).
 linux-selftests: deps $(ELF) $(INITRAMFS)
@@ -376,8 +445,13 @@ bench: deps $(BENCH_ISO) $(BENCHSMP_ISO) $(BENCHNET_ISO) $(B)/benchsmoke/pagoda.
 clean:
 	rm -rf $(B)
 
-# The recorded command lines are real files, not intermediates to delete.
+# The recorded command lines are real files, not intermediates to delete
+# (.PRECIOUS names the rule's pattern: make grade's images too).
 .SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) $(BENCHSMP_ISO) $(BENCHNET_ISO) \
 	$(B)/fuzzrun/pagoda.iso)
+.PRECIOUS: $(B)/%/cmdline.txt
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Dependencies of this tree's objects; not of the lab trees built inside
+# build/ (make lab, make grade STUDENT=, make check's labs check).
+-include $(shell find $(B) \( -path $(B)/labs -o -path $(B)/labs-check -o -path $(B)/grade \) \
+	-prune -o -name '*.d' -print 2>/dev/null)

@@ -670,6 +670,7 @@ static void stop_sleep(int state, bool *stopped, bool stop_on_attach)
 
 		if (!*stopped || fatal_signal_pending(t) ||
 		    (stop_on_attach && (t->ptrace_flags & PT_PTRACED))) {
+			t->state = TASK_RUNNING;	/* ptrace_stop() may have set it */
 			spin_unlock_irqrestore(&sig_lock, irq);
 			return;
 		}
@@ -694,6 +695,12 @@ int ptrace_stop(int code, int event, unsigned long message)
 	t->ptrace_event = event;
 	t->ptrace_message = message;
 	t->ptrace_stopped = true;
+	/*
+	 * Stopped before the tracer hears of it, as Linux's set_special_state:
+	 * a tracer woken on another CPU reads 't' in /proc, never 'R'.
+	 * notify_cldstop() does not sleep.
+	 */
+	t->state = TASK_TRACED;
 	spin_unlock_irqrestore(&sig_lock, irq);
 	notify_cldstop(t, true, CLD_TRAPPED, code);
 

@@ -2,11 +2,11 @@
  * uapi.h - the Linux user ABI, taken from Debian's linux-libc-dev headers.
  *
  * System-call numbers, structure layouts (stat, statx, sigaction, siginfo,
- * ucontext, termios, rlimit, utsname, pollfd, epoll_event, timespec, ELF)
- * and flag values come from the UAPI headers, never from hand-copied tables (DESIGN.md,
- * "The user ABI"). Kernel code that speaks to user space includes this one
- * header. Types a UAPI header does not name the way Pagoda needs are
- * defined after the includes.
+ * ucontext, termios, rlimit, utsname, pollfd, epoll_event, timespec, ELF,
+ * sysinfo) and flag values come from the UAPI headers, never from
+ * hand-copied tables (DESIGN.md, "The user ABI"). Kernel code that speaks
+ * to user space includes this one header. Types a UAPI header does not
+ * name the way Pagoda needs are defined after the includes.
  */
 #ifndef KERNEL_UAPI_H
 #define KERNEL_UAPI_H
@@ -43,6 +43,7 @@
 #include <linux/sched.h>
 #include <linux/limits.h>
 #include <linux/ptrace.h>
+#include <linux/sysinfo.h>
 #pragma pop_macro("__unused")
 
 /*

@@ -27,6 +27,7 @@
 #include "kernel/lib/list.h"
 #include "kernel/might_sleep.h"
 #include "kernel/spinlock.h"
+#include "kernel/time.h"
 #include "kernel/types.h"
 
 struct task;
@@ -105,12 +106,18 @@ void add_wait_queue(struct waitqueue *wq, struct wait_entry *e);
 void remove_wait_queue(struct waitqueue *wq, struct wait_entry *e);
 bool signal_pending_current(void);
 
+
 /*
- * Sleep until @cond is true. Returns 0, or -EINTR if a signal arrived first
- * (then @cond may still be false).
+ * wait_event_interruptible() that also ends after @ns nanoseconds (0: no
+ * limit). Returns 0 (@cond true), -EINTR (a signal came first) or
+ * -ETIMEDOUT (the time ran out with @cond still false). The caller
+ * includes kernel/errno.h (this header is also seen by lwIP's own files,
+ * which have no errno headers).
  */
-#define wait_event_interruptible(wq, cond) ({				\
-	struct wait_entry __we = WAIT_ENTRY_INIT;						\
+#define wait_event_interruptible_timeout(wq, cond, ns) ({		\
+	struct wait_entry __we = WAIT_ENTRY_INIT;			\
+	uint64_t __ns = (ns);						\
+	uint64_t __end = __ns ? clock_ns() + __ns : 0;			\
 	int __ret = 0;							\
 	might_sleep();							\
 	for (;;) {							\
@@ -121,11 +128,27 @@ bool signal_pending_current(void);
 			__ret = -EINTR;					\
 			break;						\
 		}							\
-		schedule();						\
+		if (!__end) {						\
+			schedule();					\
+			continue;					\
+		}							\
+		uint64_t __now = clock_ns();				\
+		if (__now >= __end) {					\
+			__ret = -ETIMEDOUT;				\
+			break;						\
+		}							\
+		schedule_timeout(__end - __now);			\
 	}								\
 	finish_wait((wq), &__we);					\
 	__ret;								\
 })
+
+/*
+ * Sleep until @cond is true. Returns 0, or -EINTR if a signal arrived first
+ * (then @cond may still be false).
+ */
+#define wait_event_interruptible(wq, cond)				\
+	wait_event_interruptible_timeout(wq, cond, 0)
 
 /* Sleep until @cond is true; signals do not end the wait. */
 #define wait_event(wq, cond) ({						\

@@ -101,13 +101,11 @@ no timing is judged).
 
 bench-net-smoke boots /bench/netbench --quick as pid 1 with a virtio NIC
 whose QEMU forwards a free port of 127.0.0.1 to the guest's 10.0.2.15:5001
-(`peer` in BOOTS): once netbench's `netbench: listening on port` line is
-on the serial port, a thread runs tools/netbench-peer's code against that
-port - the only address it ever connects to - and netbench must print a
-value for each of its three metrics, `BENCH DONE`, and power off.  The
-peer's log is <name>.peer.log.  A port taken by someone else between the
-pick and QEMU's bind (QEMU exits at once: "Could not set up host
-forwarding rule") is picked again, twice at most.
+(the host action net-bench, below): once netbench's `netbench: listening
+on port` line is on the serial port, tools/netbench-peer's code runs
+against that port - the only address it ever connects to - and netbench
+must print a value for each of its three metrics, `BENCH DONE`, and power
+off.
 
 After a PANIC line the kernel gets 3 s to leave QEMU by itself, after
 `KTEST DONE` 15 s; then it is killed rather than waiting for the timeout.
@@ -119,11 +117,34 @@ Ctrl-C, SIGTERM, SIGHUP or harness exit) and, where util-linux `setpriv`
 exists, with a parent-death signal so it dies even if the harness is
 SIGKILLed.  At the end a `boot times:` table, then the summary line.
 
+Host actions
+------------
+A configuration with `host=NAME` has a host action (ACTIONS[NAME] of
+tests/netcheck.py: the network tests, or of tests/gdbcheck.py: the gdb
+commands, driven through QEMU's gdb stub). Before QEMU starts, the action
+picks free ports of 127.0.0.1, starts its servers and adds its QEMU
+arguments (the NIC, model `nic=`, and its network; or the gdb stub).
+When the serial log shows the action's ready line, its run() starts in a thread of its own (the main
+loop goes on polling every boot): it talks to the guest through QEMU's
+networks and reports checks, which are printed and counted as this
+boot's tests (`PASS <boot>/<check>`); a failed check fails the boot, and
+so does a ready line that never comes. After QEMU has ended, the action
+gets HOST_JOIN s to finish and then judges the whole serial log. If
+QEMU is still running HOST_GRACE s after the action's run() returned, it
+is stopped and the boot fails. An action may start a peer, a second QEMU
+(`peer=`, another configuration; net-pair) with the same common options:
+it is judged like a boot of its own, its block printed after this one's.
+Should QEMU fail at once because a host port it was to bind was taken
+meanwhile, the boot is started again with new ports (twice at most).
+Boots with `summary="none"` and expect "tests" are judged by must_log,
+QEMU's exit status and the host checks.
+
 Files per boot in --log-dir: <name>.serial (serial port), <name>.qemu.log
 (QEMU -D log: resets, guest errors), <name>.firmware.log (SeaBIOS debug
 port 0x402), <name>.stderr (QEMU's own messages), <name>.cmd (the command,
-ready to paste into a shell) and, for UEFI, <name>.OVMF_VARS.fd (a fresh
-copy of the variable store per run).  OVMF paths can be overridden with
+ready to paste into a shell), for UEFI <name>.OVMF_VARS.fd (a fresh
+copy of the variable store per run) and, with a host action, <name>.host.log
+(what it did: commands, replies, timings).  OVMF paths can be overridden with
 the environment variables PAGODA_OVMF_CODE / PAGODA_OVMF_VARS.
 """
 
@@ -133,14 +154,11 @@ import argparse
 import atexit
 import collections
 import dataclasses
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -162,6 +180,8 @@ BOOT_TIMEOUT = 180.0            # seconds per boot (default for --timeout)
 POLL_INTERVAL = 0.02            # how often the serial logs are read
 PANIC_GRACE = 3.0               # after PANIC: time to exit QEMU by itself
 DONE_GRACE = 15.0               # after KTEST DONE: time to exit QEMU
+HOST_GRACE = 30.0               # after a host action's checks: time to exit QEMU
+HOST_JOIN = 30.0                # after QEMU ended: time for the host action to end
 KILL_GRACE = 3.0                # SIGTERM -> SIGKILL delay when killing QEMU
 TAIL_LINES = 30                 # serial lines shown for a failed boot
 
@@ -195,8 +215,10 @@ class BootConfig:
                                     # debug_atomic_sleep=1 and must print ATOMIC_SLEEP_RE
     no_warnings: bool = False       # fail on any kernel "WARNING:"/"BUG:" line (fuzz)
     slow: float = 1.0               # this boot may take slow x --timeout (4 vCPUs under TCG)
-    peer: bool = False              # tools/netbench-peer serves netbench through
-                                    # the hostfwd port PORT_SLOT in extra
+    host: str = ""                  # a host action (netcheck.py/gdbcheck.py ACTIONS) runs while
+                                    # the guest is up; its checks count as this boot's tests
+    nic: str = ""                   # the QEMU NIC model a host action gives the guest
+    peer: "BootConfig | None" = None  # a second QEMU the host action starts (net-pair)
 
 
 # A throw-away zero-filled virtio disk (a snapshot overlay, nothing on the host).
@@ -226,15 +248,39 @@ NETIF_MUST_LOG = (r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
                   r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")
 E1000_REQUIRED = ("e1000_eth0", "e1000_arp_gateway", "e1000_icmp_echo", "e1000_tx_burst",
                   "e1000_rx_overrun", "e1000_link_change") + NETIF_REQUIRED
-# netbench's network: the same, plus 127.0.0.1:<a free port> on the host
-# forwarded to netbench's port in the guest (the port goes where PORT_SLOT is).
-PORT_SLOT = "@PORT@"
-NET_NETBENCH = ("-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{PORT_SLOT}"
-                "-10.0.2.15:5001", "-device", "virtio-net-pci,netdev=n0")
-NETBENCH_READY = b"netbench: listening on port"     # then the peer may connect
 NETBENCH_MUST_LOG = tuple(rf"^BENCH {m} \d+\.\d+ " for m in
                           ("tcp_host_to_guest", "tcp_guest_to_host",
                            "tcp_connections")) + (r"^BENCH DONE$",)
+
+# The network tests driven from the host (tests/netcheck.py says what each
+# checks, and why every address they use is 127.0.0.1 or inside QEMU).
+# One call per NIC model (the QEMU -device name) makes its three boots:
+#   net-user-<tag>   image net: HTTP from the guest's httpd to the host and
+#                    from a host server to the guest's wget, UDP echo both
+#                    ways, ping of the gateway (user network, restrict=off)
+#   net-pair-<tag>   images netpair1 and netpair2, two QEMUs joined by
+#                    -netdev socket: 64 MiB over TCP, both hashes compared
+#   net-flood-<tag>  image net plus a NIC on a socket link that the harness
+#                    floods with 100,000 malformed frames while it fetches
+#                    over HTTP; lwIP must hold no more memory afterwards
+NET_DONE = (r"^NETTEST DONE 0 problems$", r"^init exited with status 0$")
+
+
+def net_boots(tag, nic):
+    return (
+        BootConfig(f"net-user-{tag}", image="net", summary="none", host="net-user", nic=nic,
+                   must_log=NET_DONE),
+        BootConfig(f"net-pair-{tag}", image="netpair1", summary="none", host="net-pair",
+                   nic=nic, slow=2.0, must_log=(r"^NETTEST PAIR received sha256=[0-9a-f]{64}$",
+                                      r"^init exited with status 0$"),
+                   peer=BootConfig(f"net-pair-{tag}.2", image="netpair2", summary="none",
+                                   must_log=(r"^NETTEST PAIR sent bytes=\d+ sha256=[0-9a-f]{64}$",
+                                             r"^NETTEST PAIR send status=0 ",
+                                             r"^init exited with status 0$"))),
+        BootConfig(f"net-flood-{tag}", image="net", summary="none", host="net-flood", nic=nic,
+                   slow=2.0, no_warnings=True, must_log=NET_DONE),
+    )
+
 
 # One line per configuration.  Order = order of the printed result blocks.
 BOOTS = (
@@ -368,6 +414,12 @@ BOOTS = (
     BootConfig("net-e1000e", extra=NET_E1000E, required=E1000_REQUIRED,
                must_log=NETIF_MUST_LOG + (
                    r"^e1000e: eth0 at 00:02\.0: 82574L, 52:54:00:12:34:56 \(RAL0\), MSI-X ",)),
+    # Network traffic from and to the host (tests/netcheck.py), per NIC
+    # model: everything through virtio-net; the 16 MiB httpd fetch (with
+    # wget, UDP and ping) through each Intel NIC too.
+    *net_boots("virtio", "virtio-net-pci"),
+    net_boots("e1000", "e1000")[0],           # 82540EM
+    net_boots("e1000e", "e1000e")[0],         # 82574L
     # Swap to a virtio disk with 48 MiB of RAM: pid 1 formats the disk,
     # swaps on, pages 8 MiB out and back, shares it with a child, fills
     # 160 MiB so that reclaim must swap (about 25 s under TCG), has
@@ -406,6 +458,12 @@ BOOTS = (
     BootConfig("fuzz", image="fuzz", summary="user", memory="256M", no_warnings=True,
                required=("fuzz/run", "fuzz/memfree_restored"),
                must_log=(r"^FUZZ DONE seed=\d+ calls=\d+ ", r"^init exited with status 0$")),
+    # The gdb commands of tools/gdb/pagoda.py (tests/gdbcheck.py): QEMU's gdb
+    # stub on a free port, /bin/gdbdemo as pid 1 maps known pages, forks
+    # and spins until gdb - having run every command and checked it
+    # against what the guest reported - lets it go.
+    BootConfig("gdb", image="gdb", summary="none", host="gdb",
+               must_log=(r"^GDBDEMO DONE$", r"^init exited with status 0$")),
     BootConfig("bench-smoke", image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
     BootConfig("bench-smoke-smp4", smp=4, image="benchsmoke", expect="poweroff", no_reboot=False,
@@ -413,7 +471,8 @@ BOOTS = (
     # TCP through the NIC against a peer on the host (user/bench/netbench
     # --quick; tools/netbench-peer): 8 MiB each way and 20 connections.
     BootConfig("bench-net-smoke", image="benchnetsmoke", expect="poweroff", no_reboot=False,
-               summary="none", extra=NET_NETBENCH, peer=True, must_log=NETBENCH_MUST_LOG),
+               summary="none", host="net-bench", nic="virtio-net-pci",
+               must_log=NETBENCH_MUST_LOG),
 )
 
 
@@ -434,6 +493,7 @@ class LogPaths:
     stderr: str
     cmd: str
     vars: str
+    host: str                       # a host action's log (tests/netcheck.py)
 
     @classmethod
     def make(cls, log_dir, name):
@@ -441,7 +501,7 @@ class LogPaths:
             return os.path.join(log_dir, name + suffix)
         return cls(serial=p(".serial"), qemu_log=p(".qemu.log"),
                    firmware_log=p(".firmware.log"), stderr=p(".stderr"),
-                   cmd=p(".cmd"), vars=p(".OVMF_VARS.fd"))
+                   cmd=p(".cmd"), vars=p(".OVMF_VARS.fd"), host=p(".host.log"))
 
     def all(self):
         return dataclasses.astuple(self)
@@ -522,6 +582,10 @@ def describe(cfg):
         s += f", image '{cfg.image}'"
     if cfg.expect != "tests":
         s += f", expects {cfg.expect}"
+    if cfg.host:
+        s += f", host action {cfg.host}" + (f" ({cfg.nic})" if cfg.nic else "")
+    if cfg.peer:
+        s += f", with a second QEMU (image '{cfg.peer.image}')"
     return s
 
 
@@ -575,7 +639,8 @@ def must_log_re():
     """One regex matching what any boot's must_log matches."""
     global _MUST_LOG_RE
     if _MUST_LOG_RE is None:
-        _MUST_LOG_RE = re.compile("|".join(f"(?:{rx})" for c in BOOTS for rx in c.must_log))
+        cfgs = [c for b in BOOTS for c in (b, b.peer) if c is not None]
+        _MUST_LOG_RE = re.compile("|".join(f"(?:{rx})" for c in cfgs for rx in c.must_log))
     return _MUST_LOG_RE
 
 
@@ -605,6 +670,8 @@ class SerialParser:
         self.debug_alloc = None     # the debug_alloc "on" line, wherever it is
         self.atomic_sleep = None    # the might_sleep "on" line, wherever it is
         self.warnings = []          # the first few WARNING:/BUG: lines
+        self.ready_rx = None        # a host action's ready line (regex), set by its BootRun
+        self.ready = None           # the first line matching ready_rx (a re.Match)
 
     def feed(self, data):
         self._buf += data
@@ -649,6 +716,8 @@ class SerialParser:
                 self.atomic_sleep = line
             if len(self.warnings) < 5 and WARN_RE.search(line):
                 self.warnings.append(line)
+            if self.ready is None and self.ready_rx is not None:
+                self.ready = self.ready_rx.search(line)
 
 
 def parse_serial_text(data):
@@ -673,6 +742,9 @@ class RunInfo:
     banner_time: float | None = None
     stderr_text: str = ""
     qemu_log_text: str = ""
+    host_ready: str | None = None   # a host action's ready regex, if the boot has one
+    host_started: bool = False      # ... and the guest printed it, so the action ran
+    host_results: list = dataclasses.field(default_factory=list)  # its (status, name, reason)
 
 
 @dataclasses.dataclass
@@ -705,9 +777,13 @@ def classify(cfg, parser, run):
     n_pass = sum(1 for t in tests if t[0] == "PASS")
     n_fail = sum(1 for t in tests if t[0] == "FAIL")
     details = []
+    # A host action's checks are tests of this boot too, after the guest's.
+    host_fails = [t[1] for t in run.host_results if t[0] == "FAIL"]
+    tests += run.host_results
+    n_host = sum(1 for t in run.host_results if t[0] in ("PASS", "FAIL"))
 
     def fail(why):
-        return Verdict(tests, False, why, details, n_pass + n_fail)
+        return Verdict(tests, False, why, details, n_pass + n_fail + n_host)
 
     if run.setup_error:
         return fail(run.setup_error)
@@ -742,6 +818,9 @@ def classify(cfg, parser, run):
     if run.stopped == "done" and status is None:
         problems.append(f"QEMU still running {DONE_GRACE:g} s after KTEST DONE "
                         "(kernel did not write to isa-debug-exit)")
+    elif run.stopped == "host" and status is None:
+        problems.append(f"QEMU still running {HOST_GRACE:g} s after the host checks "
+                        "ended (the guest did not exit)")
     elif status == EXIT_PASS:
         if n_fail or (parser.done and parser.done[1]):
             problems.append("QEMU exit status 33 (pass) although tests failed")
@@ -764,6 +843,8 @@ def classify(cfg, parser, run):
         pass                    # everything else follows from that
     elif cfg.summary == "user":
         problems += check_user_summary(parser, tests)
+    elif cfg.summary == "none":
+        pass                    # judged by must_log and the host checks
     elif parser.done is None:
         problems.append("no `KTEST DONE` line")
     else:
@@ -789,6 +870,11 @@ def classify(cfg, parser, run):
     for rx in cfg.must_log:
         if not logged(parser, rx):
             problems.append(f"no serial line matches /{rx}/")
+    if run.host_ready is not None and not run.host_started:
+        problems.append(f"the host checks never ran: no serial line matches "
+                        f"/{run.host_ready}/")
+    if host_fails:
+        problems.append("host check(s) failed: " + ", ".join(host_fails))
     if not early:
         problems += check_debug_options(cfg, parser)
     if cfg.no_warnings and parser.warnings:
@@ -807,8 +893,8 @@ def classify(cfg, parser, run):
     if problems:
         return fail("; ".join(problems))
     return Verdict(tests, True,
-                   f"banner after {run.banner_time:.2f}s, {n_pass + n_fail} "
-                   f"tests, exit {status}", details, n_pass + n_fail)
+                   f"banner after {run.banner_time:.2f}s, {n_pass + n_fail + n_host} "
+                   f"tests, exit {status}", details, n_pass + n_fail + n_host)
 
 
 def check_debug_options(cfg, parser):
@@ -918,7 +1004,8 @@ def format_boot(cfg, verdict, parser, paths):
         else:
             out.append(f"  serial log ({paths.serial}) is empty")
         out.append(f"  logs: {paths.serial} {paths.qemu_log} "
-                   f"{paths.firmware_log} {paths.stderr}")
+                   f"{paths.firmware_log} {paths.stderr}"
+                   + (f" {paths.host}" if cfg.host else ""))
         out.append(f"  command: {paths.cmd}")
     return out, passed, failed
 
@@ -973,91 +1060,135 @@ def _read_text(path, limit=16 << 20):
         return ""
 
 
-def _load_netbench_peer():
-    """tools/netbench-peer as a module (it has no .py suffix)."""
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                        "tools", "netbench-peer")
-    sys.dont_write_bytecode = True          # no tools/__pycache__
-    loader = importlib.machinery.SourceFileLoader("netbench_peer", path)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+class HostContext:
+    """What a host action (tests/netcheck.py, tests/gdbcheck.py) gets from the harness.
+
+    The action's run() is called in a thread of its own once the guest
+    prints the action's ready line, while the main loop goes on polling
+    every boot; everything here may be called from that thread. report()
+    adds a test of this boot (`PASS <boot>/<name>`); log() writes to the
+    boot's .host.log. A peer is a second QEMU (cfg.peer) with the same
+    common options, started and polled by the action and judged like a
+    boot of its own (its block is printed after this boot's).
+    """
+
+    def __init__(self, run):
+        self._run = run
+        self.name = run.cfg.name
+        self.cfg = run.cfg
+        self.iso = run.iso              # the image booted
+        self.log_dir = run.log_dir      # where the boot's logs go
+        self.serial = run.paths.serial  # its serial log (the guest's lines so far)
+        self.deadline = None            # time.monotonic() by which run() must end
+        self.results = []               # (status, name, reason)
+        self.blocks = []                # (lines, passed, failed) of peers
+        self.peers = []
+        self._lock = threading.Lock()
+        self._log = open(run.paths.host, "w")
+
+    def log(self, text):
+        with self._lock:
+            stamp = time.monotonic() - self._run._t0
+            for line in str(text).splitlines() or [""]:
+                self._log.write(f"[{stamp:7.2f}] {line}\n")
+            self._log.flush()
+
+    def report(self, name, ok, why=""):
+        status = "PASS" if ok else "FAIL"
+        with self._lock:
+            self.results.append((status, name, None if ok else (why or "(no reason)")))
+        self.log(f"{status} {name}" + ("" if ok else f": {why}"))
+
+    def start_peer(self, extra):
+        """Start cfg.peer's QEMU with @extra arguments; returns its BootRun."""
+        r = self._run
+        pcfg = dataclasses.replace(r.cfg.peer, debug_alloc=r.cfg.peer.debug_alloc and
+                                   r.cfg.debug_alloc, atomic_sleep=r.cfg.peer.atomic_sleep
+                                   and r.cfg.atomic_sleep)
+        peer = BootRun(pcfg, r.images, r.log_dir, r.accel, r.info.timeout, extra=extra)
+        peer.start()
+        with self._lock:
+            self.peers.append(peer)
+        return peer
+
+    def wait_peer(self, peer):
+        """Poll @peer until its QEMU has ended (or the deadline passed: it is killed)."""
+        while not peer.poll():
+            if time.monotonic() > self.deadline:
+                peer.abort()
+                break
+            time.sleep(POLL_INTERVAL * 5)
+
+    def finish_peers(self):
+        """Judge the peers (main thread, after run()); their parsers stay readable."""
+        for peer in self.peers:
+            if not peer.finished:
+                self.blocks.append(peer.finish())
+
+    def close(self):
+        for peer in self.peers:
+            peer.abort()
+        self._log.close()
 
 
-def free_port():
-    """A TCP port of 127.0.0.1 that nothing listens on just now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class NetPeer:
-    """netbench's peer for one boot, in a thread: it connects once
-    ready() has been called (netbench listens) and stops with stop()."""
-
-    def __init__(self, port, t0):
-        mod = _load_netbench_peer()
-        self.t0, self.error = t0, None
-        self.lines = [f"{0:8.3f} peer for 127.0.0.1:{port}"]
-        self.peer = mod.Peer(port, timeout=60.0, hello_wait=10.0, log=self.log)
-        self._errors = (mod.PeerError, OSError)
-        self._ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def log(self, msg):
-        self.lines.append(f"{time.monotonic() - self.t0:8.3f} {msg}")
-
-    def ready(self):
-        self._ready.set()
-
-    def _run(self):
-        while not self._ready.wait(0.2):
-            if self.peer.stopped.is_set():
-                self.error = "the boot ended before netbench listened"
-                return
-        self.log("netbench listens")
-        try:
-            self.peer.run()
-        except self._errors as e:
-            self.error = str(e) or type(e).__name__
-
-    def stop(self, path):
-        """Stop the peer, wait for it, write its log to @path."""
-        self.peer.stop()
-        self.thread.join(10.0)
-        if self.error:
-            self.log(f"error: {self.error}")
-        try:
-            with open(path, "w") as f:
-                f.write("\n".join(self.lines) + "\n")
-        except OSError:
-            pass
+def _host_actions():
+    """The ACTIONS of tests/netcheck.py and tests/gdbcheck.py (imported when
+    a boot needs one)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gdbcheck
+    import netcheck
+    return {**netcheck.ACTIONS, **gdbcheck.ACTIONS}
 
 
 class BootRun:
     """One QEMU boot, advanced by poll() from the main loop."""
 
-    def __init__(self, cfg, images, log_dir, accel, timeout):
+    def __init__(self, cfg, images, log_dir, accel, timeout, extra=()):
         self.cfg, self.log_dir = cfg, log_dir
+        self.images = images
         self.iso = images.get(cfg.image)
         self.accel = accel
+        self.extra = list(extra)        # more QEMU arguments (a peer's network)
         self.paths = LogPaths.make(log_dir, cfg.name)
         self.parser = SerialParser()
         self.info = RunInfo(timeout=timeout)
         self.proc = None
+        self.finished = False
         self._serial = None
         self._stderr = None
         self._t0 = 0.0
         self._panic_at = None
         self._done_at = None
-        self.peer = None                # NetPeer of a cfg.peer boot
-        self._peer_scan = b""           # serial bytes not yet searched for NETBENCH_READY
-        self._port_tries = 0
+        self.host = None                # HostContext, with cfg.host
+        self.action = None
+        self._thread = None
+        self._host_done_at = None
+        self._starts = 0
+
+    def _start_action(self):
+        """Make the host action and its QEMU arguments (ports, servers)."""
+        if self.action is not None:
+            self.action.close()         # a restart: new ports
+        else:
+            self.host = HostContext(self)
+        self.action = _host_actions()[self.cfg.host](self.host)
+        self.parser.ready_rx = re.compile(self.action.ready)
+        self.info.host_ready = self.action.ready
+        return self.action.qemu_args()
+
+    def _run_action(self, match):
+        try:
+            self.action.run(match)
+        except Exception as e:      # a bug in the action, or a socket error it missed
+            import traceback
+            self.host.log(traceback.format_exc())
+            self.host.report("host_action", False, f"{type(e).__name__}: {e}")
 
     def start(self):
+        self._starts += 1
         for f in self.paths.all():      # a stale serial log would fake a banner
+            if f == self.paths.host and self.host is not None:
+                continue
             try:
                 os.unlink(f)
             except FileNotFoundError:
@@ -1069,12 +1200,9 @@ class BootRun:
             prepare = FIRMWARE[self.cfg.firmware][1]
             if prepare:
                 prepare(self.paths)
-            cmd = qemu_command(self.cfg, self.iso, self.log_dir, self.accel)
-            if self.cfg.peer:
-                port = free_port()
-                self._port_tries += 1
-                cmd = [a.replace(PORT_SLOT, str(port)) for a in cmd]
-                self.peer = NetPeer(port, time.monotonic())
+            cmd = qemu_command(self.cfg, self.iso, self.log_dir, self.accel) + self.extra
+            if self.cfg.host:
+                cmd += self._start_action()
             with open(self.paths.cmd, "w") as f:
                 f.write(f"cd {shlex.quote(os.getcwd())} && {shlex.join(cmd)}\n")
             self._stderr = open(self.paths.stderr, "wb")
@@ -1088,6 +1216,15 @@ class BootRun:
             self.info.setup_error = (str(e) if isinstance(e, SetupError)
                                      else f"cannot start QEMU: {e}")
 
+    def _port_taken(self):
+        """Did QEMU fail at once because a host port it was to bind was taken?
+        (The host action picks free ports, but another program may get there
+        first.)"""
+        self._stderr.flush()
+        text = _read_text(self.paths.stderr, 1 << 16)
+        return (self.parser.banner is None and self._starts < 3 and
+                ("host forwarding rule" in text or "Address already in use" in text))
+
     def _read_serial(self):
         if self._serial is None:
             try:
@@ -1095,11 +1232,6 @@ class BootRun:
             except FileNotFoundError:
                 return
         data = self._serial.read()
-        if data and self.peer:
-            scan = self._peer_scan + data
-            if NETBENCH_READY in scan:
-                self.peer.ready()
-            self._peer_scan = scan[-len(NETBENCH_READY):]
         if data:
             had_banner = self.parser.banner is not None
             self.parser.feed(data)
@@ -1112,12 +1244,34 @@ class BootRun:
             return True
         status = self.proc.poll()
         self._read_serial()
-        if status is not None and self._port_taken():
-            return False                    # started again with another port
-        if status is not None:
-            self.info.exit_status = status
-            return True
         elapsed = time.monotonic() - self._t0
+        if self.action and self._thread is None and self.parser.ready is not None:
+            self.info.host_started = True
+            self.host.deadline = self._t0 + self.info.timeout
+            self._thread = threading.Thread(target=self._run_action, daemon=True,
+                                            args=(self.parser.ready,))
+            self._thread.start()
+        if self._thread is not None and self._host_done_at is None and \
+                not self._thread.is_alive():
+            self._host_done_at = elapsed
+        if status is not None:
+            if self.cfg.host and status != 0 and self._thread is None and self._port_taken():
+                self.host.log("QEMU could not bind a host port (taken meanwhile): "
+                              "starting again with new ports")
+                _LIVE.discard(self.proc)
+                self._stderr.close()
+                if self._serial:
+                    self._serial.close()
+                self._serial = None
+                self.parser = SerialParser()
+                self.start()            # new ports (the action is made anew)
+                return self.proc is None
+            self.info.exit_status = status
+            # the action may still be judging what QEMU did (the pair's peer)
+            if self._thread is not None and self._thread.is_alive() and \
+                    elapsed < self.info.timeout:
+                return False
+            return True
         if self.parser.panic is not None and self._panic_at is None:
             self._panic_at = elapsed
         if self.parser.done is not None and self._done_at is None:
@@ -1130,39 +1284,43 @@ class BootRun:
             self.info.stopped = "panic"
         elif self._done_at is not None and elapsed - self._done_at >= DONE_GRACE:
             self.info.stopped = "done"
+        elif self._host_done_at is not None and elapsed - self._host_done_at >= HOST_GRACE:
+            self.info.stopped = "host"
         else:
             return False
         kill_group(self.proc)
         self.info.exit_status = None
         return True
 
-    def _port_taken(self):
-        """A cfg.peer boot whose QEMU could not bind the port it was given
-        (another program took it after free_port()): start it again with
-        another port, at most three tries in all.  True if restarted."""
-        if not self.cfg.peer or self._port_tries >= 3 or self.parser.banner_count:
-            return False
-        if "host forwarding rule" not in _read_text(self.paths.stderr, 1 << 16):
-            return False
-        _LIVE.discard(self.proc)
-        self.peer.stop(os.devnull)
-        for f in (self._serial, self._stderr):
-            if f:
-                f.close()
-        self._serial = self._stderr = None
-        self._peer_scan = b""
-        self.parser = SerialParser()
-        self.start()
-        return self.proc is not None
-
     def abort(self):
         if self.proc is not None:
             kill_group(self.proc)
-        if self.peer:
-            self.peer.stop(self.paths.serial[:-len(".serial")] + ".peer.log")
+        if self.host is not None:
+            for peer in self.host.peers:
+                peer.abort()
+
+    def _finish_action(self):
+        """After QEMU ended: let the action end and judge; collect its checks."""
+        if self._thread is not None:
+            self._thread.join(HOST_JOIN)
+            if self._thread.is_alive():
+                self.host.report("host_action", False, f"still running {HOST_JOIN:g} s "
+                                 "after QEMU ended")
+        if self.info.host_started:
+            try:
+                self.action.judge(self.parser)
+            except Exception as e:
+                import traceback
+                self.host.log(traceback.format_exc())
+                self.host.report("host_judge", False, f"{type(e).__name__}: {e}")
+        self.host.finish_peers()
+        self.action.close()
+        self.host.close()
+        self.info.host_results = list(self.host.results)
 
     def finish(self):
         """Collect the logs and classify; returns (lines, passed, failed)."""
+        self.finished = True
         if self.proc is not None:
             kill_group(self.proc)           # no-op when it has exited
             self._read_serial()
@@ -1170,15 +1328,18 @@ class BootRun:
             self.parser.finish()            # a last line without '\n'
             if not had_banner and self.parser.banner is not None:
                 self.info.banner_time = time.monotonic() - self._t0
-        if self.peer:
-            self.peer.stop(self.paths.serial[:-len(".serial")] + ".peer.log")
         for f in (self._serial, self._stderr):
             if f:
                 f.close()
+        if self.action is not None:
+            self._finish_action()
         self.info.stderr_text = _read_text(self.paths.stderr, 1 << 20)
         self.info.qemu_log_text = _read_text(self.paths.qemu_log)
         verdict = classify(self.cfg, self.parser, self.info)
-        return format_boot(self.cfg, verdict, self.parser, self.paths)
+        lines, passed, failed = format_boot(self.cfg, verdict, self.parser, self.paths)
+        for plines, p, f in (self.host.blocks if self.host else ()):
+            lines, passed, failed = lines + plines, passed + p, failed + f
+        return lines, passed, failed
 
 
 def run_boots(configs, images, log_dir, accel, timeout, jobs, emit):
@@ -1680,13 +1841,10 @@ def st_qemu_commands():
     net = " ".join(cmds["net-e1000e"])
     assert "-machine q35" in net and "-device e1000e,netdev=n0" in net
     assert "-netdev user,id=n0,restrict=on" in net
-    # netbench's boot forwards one port of the host's loopback, nothing else.
-    net = " ".join(cmds["bench-net-smoke"])
-    assert f"-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{PORT_SLOT}-10.0.2.15:5001 " \
-        "-device virtio-net-pci,netdev=n0" in net
-    assert [c.name for c in BOOTS if c.peer] == ["bench-net-smoke"]
     # No other boot has a NIC (-nodefaults adds none): the net ktests skip there.
-    nic_boots = ("net-virtio", "net-e1000", "net-e1000e", "bench-net-smoke")
+    # (The net-user/pair/flood and bench-net-smoke boots get theirs from
+    # their host action.)
+    nic_boots = ("net-virtio", "net-e1000", "net-e1000e")
     assert all("-netdev" not in c for n, c in cmds.items() if n not in nic_boots)
     usb = " ".join(cmds["bios-usb"])
     assert "-cdrom" not in cmds["bios-usb"] and "pflash" not in usb
@@ -1748,6 +1906,134 @@ def st_host_tests():
         assert (p, f) == (0, 1) and "cannot run" in lines[0], lines
 
 
+NET_LOG = ("Pagoda 0.1\r\nboot: starting /net/nettest as pid 1\r\n"
+           "NETTEST READY eth0=10.0.2.15 big.bin=16777216 sha256=" + "ab" * 32 + "\r\n"
+           "NETTEST RUN quit\r\nNETTEST DONE 0 problems\r\ninit exited with status 0\r\n")
+
+
+def st_host_verdicts():
+    """A host action's checks are the boot's tests; its failures fail the boot."""
+    ready = r"^NETTEST READY "
+    ok = [("PASS", "httpd_to_host_16MiB", None), ("PASS", "guest_quit", None)]
+    v, p = _verdict(NET_LOG, cfg="net-user-virtio", host_ready=ready, host_started=True,
+                    host_results=list(ok))
+    assert v.ok and v.n_tests == 2, v.why
+    lines, np, nf = format_boot(_cfg("net-user-virtio"), v, p,
+                                LogPaths.make("L", "net-user-virtio"))
+    assert lines[:2] == ["PASS net-user-virtio/httpd_to_host_16MiB",
+                         "PASS net-user-virtio/guest_quit"] and (np, nf) == (3, 0), lines
+    bad = ok + [("FAIL", "ping_gateway", "exit 1: 0 received")]
+    v, p = _verdict(NET_LOG, cfg="net-user-virtio", host_ready=ready, host_started=True,
+                    host_results=bad)
+    _expect_fail(v, "host check(s) failed: ping_gateway")
+    assert "although tests failed" not in v.why, v.why      # exit 33 is the guest's word
+    lines, np, nf = format_boot(_cfg("net-user-virtio"), v, p,
+                                LogPaths.make("L", "net-user-virtio"))
+    assert "FAIL net-user-virtio/ping_gateway: exit 1: 0 received" in lines and nf == 2
+    assert any("L/net-user-virtio.host.log" in line for line in lines), lines
+    # the ready line never came: the checks never ran
+    v, _ = _verdict("Pagoda 0.1\r\nNETTEST FATAL eth0 has no address\r\n"
+                    "init exited with status 1\r\n", EXIT_FAIL, cfg="net-user-virtio",
+                    host_ready=ready)
+    _expect_fail(v, "the host checks never ran", "NETTEST DONE 0 problems")
+    # the guest lingers after the checks
+    v, _ = _verdict(NET_LOG.replace("init exited", "x"), None, cfg="net-user-virtio",
+                    host_ready=ready, host_started=True, host_results=list(ok),
+                    stopped="host")
+    _expect_fail(v, "after the host checks ended")
+    # the peer of a pair is judged by its own must_log
+    peer = dataclasses.replace(_cfg("net-pair-virtio").peer, debug_alloc=False,
+                               atomic_sleep=False)
+    plog = ("Pagoda 0.1\r\nNETTEST PAIR sent bytes=67108864 sha256=" + "cd" * 32 +
+            "\r\nNETTEST PAIR send status=0 tries=1 seconds=30.1\r\n"
+            "init exited with status 0\r\n")
+    assert classify(peer, parse_serial_text(plog), RunInfo(exit_status=EXIT_PASS,
+                                                           banner_time=1.0)).ok
+    _expect_fail(classify(peer, parse_serial_text(plog.replace("status=0", "status=1")),
+                          RunInfo(exit_status=EXIT_PASS, banner_time=1.0)),
+                 "NETTEST PAIR send status=0")
+
+
+def st_net_boots():
+    """Each NIC model is one net_boots() line: three boots, the model as a parameter."""
+    for tag, nic in (("virtio", "virtio-net-pci"), ("e1000", "e1000"), ("e1000e", "e1000e")):
+        cfgs = net_boots(tag, nic)
+        assert [c.name for c in cfgs] == [f"net-user-{tag}", f"net-pair-{tag}",
+                                          f"net-flood-{tag}"], cfgs
+        assert all(c.nic == nic and c.host for c in cfgs)
+        assert cfgs[1].peer.name == f"net-pair-{tag}.2" and cfgs[1].peer.image == "netpair2"
+    names = {c.name for c in BOOTS}
+    assert {"net-user-virtio", "net-pair-virtio", "net-flood-virtio"} <= names
+    # The Intel NICs run the host-traffic boot (httpd, wget, UDP, ping) only.
+    assert {"net-user-e1000", "net-user-e1000e"} <= names
+    assert not names & {"net-pair-e1000", "net-flood-e1000", "net-pair-e1000e",
+                        "net-flood-e1000e"}
+    actions = _host_actions()
+    assert all(c.host in actions for c in BOOTS if c.host)
+    # the peer's lines are watched too (a long log must not lose them)
+    assert must_log_re().search("NETTEST PAIR sent bytes=1 sha256=" + "0" * 64)
+
+
+def st_host_action_run():
+    """A whole boot with a host action, QEMU played by a script: the action
+    starts on the ready line, tells the 'guest' to quit, its checks count."""
+    global QEMU
+    with tempfile.TemporaryDirectory(prefix="pagoda-harness-") as d:
+        fake = os.path.join(d, "qemu")
+        with open(fake, "w") as f:
+            f.write("#!/usr/bin/env python3\n"
+                    "import os, sys, time\n"
+                    "a = sys.argv\n"
+                    "serial = a[a.index('-serial') + 1][5:]\n"
+                    "quit = os.path.join(os.path.dirname(serial), 'quit')\n"
+                    "out = open(serial, 'w')\n"
+                    "out.write('Pagoda 0.1\\nNETTEST READY eth0=10.0.2.15 big.bin=1 sha256="
+                    + "ab" * 32 + "\\n'); out.flush()\n"
+                    "while not os.path.exists(quit): time.sleep(0.02)\n"
+                    "out.write('NETTEST DONE 0 problems\\ninit exited with status 0\\n')\n"
+                    "out.close(); sys.exit(33)\n")
+        os.chmod(fake, 0o755)
+        iso = os.path.join(d, "net.iso")
+        open(iso, "w").close()
+
+        class Action:
+            ready = r"^NETTEST READY eth0=(?P<addr>\S+) "
+
+            def __init__(self, ctx):
+                self.ctx, self.judged = ctx, None
+
+            def qemu_args(self):
+                return ["-netdev", "user,id=n0"]
+
+            def run(self, m):
+                self.ctx.report("saw_address", m.group("addr") == "10.0.2.15", m.group(0))
+                open(os.path.join(d, "quit"), "w").close()
+
+            def judge(self, parser):
+                self.ctx.report("judged_after_exit", parser.done is None and
+                                any("init exited" in x for x in parser.watched),
+                                "judge() did not see the whole log")
+
+            def close(self):
+                pass
+
+        global _host_actions
+        saved = QEMU, _host_actions
+        QEMU, _host_actions = fake, (lambda: {"fake": Action})
+        try:
+            cfg = dataclasses.replace(_cfg("net-user-virtio"), host="fake")
+            out = []
+            p, f, _ = run_boots([cfg], {"net": iso}, d, "tcg", 30, 1, out.extend)
+        finally:
+            QEMU, _host_actions = saved
+        assert (p, f) == (3, 0), out
+        assert out[:2] == ["PASS net-user-virtio/saw_address",
+                           "PASS net-user-virtio/judged_after_exit"], out
+        assert "-netdev user,id=n0" in open(os.path.join(d, "net-user-virtio.cmd")).read()
+        log = open(os.path.join(d, "net-user-virtio.host.log")).read()
+        assert "PASS saw_address" in log, log
+
+
 SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_pass, st_noisy_log, st_fail_line, st_panic, st_triple_fault, st_timeout,
     st_missing_required, st_required_skipped, st_required_passes, st_must_log_early,
@@ -1755,12 +2041,29 @@ SELFTESTS = [(fn.__name__[3:], fn) for fn in (
     st_unexpected_exit, st_exit_status_contradicts, st_no_banner,
     st_done_without_exit, st_setup_error, st_qemu_commands, st_host_tests,
     st_expect_panic, st_expect_poweroff_reset, st_expect_poweroff_bench,
-    st_debug_alloc_line, st_atomic_sleep_line, st_fuzz)]
+    st_debug_alloc_line, st_atomic_sleep_line, st_fuzz, st_host_verdicts, st_net_boots,
+    st_host_action_run)]
+
+
+def _netcheck_selftests():
+    """tests/netcheck.py's and netframes.py's own checks (frames, checksums,
+    replies, QEMU arguments)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import netcheck
+    import netframes
+    return [("net_" + fn.__name__[3:], fn) for fn in netframes.SELFTESTS + netcheck.SELFTESTS]
+
+
+def _gdbcheck_selftests():
+    """tests/gdbcheck.py's own checks (its verdicts on canned gdb output)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gdbcheck
+    return [("gdb_" + fn.__name__[3:], fn) for fn in gdbcheck.SELFTESTS]
 
 
 def selftest():
     passed = failed = 0
-    for name, fn in SELFTESTS:
+    for name, fn in SELFTESTS + _netcheck_selftests() + _gdbcheck_selftests():
         try:
             fn()
         except Exception as e:      # AssertionError and anything unexpected

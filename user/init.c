@@ -5,6 +5,9 @@
  *	init			mount, print /etc/motd, run /bin/sh forever
  *	init -c "command"	mount, run one command with /bin/sh -c, then
  *				power off (handy for scripted boots)
+ *	init -c word...		the same, the words joined by spaces into the
+ *				command (the kernel command line cannot quote:
+ *				"init=/sbin/init -- -c /tests/x_test case")
  *
  * Duties of PID 1 that this file owns:
  *  - /proc, /sys, /dev and /tmp are mounted unless something already is there
@@ -159,6 +162,18 @@ static void run_once(char *cmd)
 	reboot(RB_POWER_OFF);
 }
 
+/* @n words joined by single spaces, in a static buffer (truncated if long). */
+static char *join_words(char **words, int n)
+{
+	static char cmd[1024];
+	size_t len = 0;
+
+	cmd[0] = 0;
+	for (int i = 0; i < n && len < sizeof(cmd) - 1; i++)
+		len += snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "", words[i]);
+	return cmd;
+}
+
 int main(int argc, char **argv)
 {
 	char *sh_argv[] = { "sh", NULL };
@@ -175,7 +190,7 @@ int main(int argc, char **argv)
 	mount_one("tmpfs", "/tmp", 01777);
 	open_console();
 	if (argc > 2 && !strcmp(argv[1], "-c"))
-		run_once(argv[2]);
+		run_once(join_words(argv + 2, argc - 2));
 	print_motd();
 	for (;;) {
 		if (sh <= 0) {

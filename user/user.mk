@@ -16,13 +16,15 @@
 #   user/bench/<name>.c  -> /bench/<name>   (benchmarks, see mmbench.c)
 #   user/tests/fuzz/*.{c,S} -> /fuzz/fuzz   (the system-call fuzzer: not in
 #                           /tests, so neither runall nor the host pass runs it)
+#   user/net/<name>.c    -> /net/<name>     (guest side of the host-driven
+#                           network tests, tests/netcheck.py; not in /tests either)
 #
 # The initramfs ($(INITRAMFS)) is cpio "newc", built reproducibly by
 # tools/mkinitramfs.sh from the staging tree $(B)/user/rootfs.  Pass
 # EXTRA_INITRD=<dir> to lay the files under <dir> over it.
 #
 # Exports: INITRAMFS, USER_TEST_BINS (the test programs, without the
-# runner), USER_TEST_RUNNER, USER_BENCH_BINS, USER_FUZZ.  Targets: user, initramfs, user-host-tests.
+# runner), USER_TEST_RUNNER, USER_BENCH_BINS, USER_FUZZ, USER_NET_BINS.  Targets: user, initramfs, user-host-tests.
 
 B ?= build
 # Fallbacks for the quiet-build helpers when used without the top Makefile.
@@ -62,6 +64,8 @@ USER_BENCH_BINS := $(patsubst user/bench/%.c,$(USER_OUT)/bench/%,$(wildcard user
 # The fuzzer: several sources, one program, its own directory.
 USER_FUZZ    := $(USER_OUT)/fuzz/fuzz
 USER_FUZZ_SRCS := $(wildcard user/tests/fuzz/*.c user/tests/fuzz/*.S)
+# The guest side of the network tests run from the host (tests/netcheck.py).
+USER_NET_BINS := $(patsubst user/net/%.c,$(USER_OUT)/net/%,$(wildcard user/net/*.c))
 INITRAMFS    := $(B)/initramfs.cpio
 
 # EXTRA_INITRD's files are prerequisites; its name is recorded so that
@@ -72,7 +76,8 @@ USER_EXTRA_FILES := $(if $(EXTRA_INITRD),$(shell find $(EXTRA_INITRD) 2>/dev/nul
 USER_GOAL_BEFORE := $(.DEFAULT_GOAL)
 
 .PHONY: user initramfs user-all user-host-tests user-force
-user: $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_BENCH_BINS) $(USER_FUZZ)
+user: $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_BENCH_BINS) $(USER_FUZZ) \
+	$(USER_NET_BINS)
 initramfs: $(INITRAMFS)
 user-all: user initramfs
 
@@ -104,13 +109,14 @@ $(USER_OUT)/extra-initrd.txt: user-force
 	@echo '$(EXTRA_INITRD)' | cmp -s - $@ || echo '$(EXTRA_INITRD)' > $@
 
 $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCRIPTS) \
-		$(USER_BENCH_BINS) $(USER_FUZZ) \
+		$(USER_BENCH_BINS) $(USER_FUZZ) $(USER_NET_BINS) \
 		tools/mkinitramfs.sh user/user.mk $(USER_OUT)/extra-initrd.txt \
+		user/etc/hosts user/etc/resolv.conf \
 		$(USER_EXTRA_FILES)
 	$(call say,CPIO,$@)
 	$(Q)rm -rf $(USER_ROOT)
 	$(Q)install -d -m 0755 $(USER_ROOT) $(USER_ROOT)/sbin $(USER_ROOT)/bin \
-		$(USER_ROOT)/tests $(USER_ROOT)/bench $(USER_ROOT)/fuzz $(USER_ROOT)/dev $(USER_ROOT)/proc $(USER_ROOT)/sys \
+		$(USER_ROOT)/tests $(USER_ROOT)/bench $(USER_ROOT)/fuzz $(USER_ROOT)/net $(USER_ROOT)/dev $(USER_ROOT)/proc $(USER_ROOT)/sys \
 		$(USER_ROOT)/etc
 	$(Q)install -d -m 1777 $(USER_ROOT)/tmp
 	$(Q)install -m 0755 $(USER_OUT)/init $(USER_ROOT)/sbin/init
@@ -119,8 +125,10 @@ $(INITRAMFS): $(USER_BINS) $(USER_TEST_BINS) $(USER_TEST_RUNNER) $(USER_TEST_SCR
 	$(Q)install -m 0644 $(USER_TEST_SCRIPTS) $(USER_ROOT)/tests/
 	$(if $(USER_BENCH_BINS),$(Q)install -m 0755 $(USER_BENCH_BINS) $(USER_ROOT)/bench/)
 	$(Q)install -m 0755 $(USER_FUZZ) $(USER_ROOT)/fuzz/
+	$(Q)install -m 0755 $(USER_NET_BINS) $(USER_ROOT)/net/
 	$(Q)echo '$(USER_MOTD)' > $(USER_ROOT)/etc/motd
 	$(Q)chmod 0644 $(USER_ROOT)/etc/motd
+	$(Q)install -m 0644 user/etc/hosts user/etc/resolv.conf $(USER_ROOT)/etc/
 	$(Q)tools/mkinitramfs.sh $@ $(USER_ROOT) $(EXTRA_INITRD)
 
 # The ABI tests on this Linux host: they must all pass here first.

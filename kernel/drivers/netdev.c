@@ -107,17 +107,17 @@ void netdev_schedule_poll(struct netdev *dev)
 }
 
 /*
- * One thread for every device, started by net_init() - after pid 1
- * exists (drivers register during PCI enumeration, long before init, and
- * a thread made then would take pid 1). Polls scheduled before it runs
- * wait on the list.
+ * One thread for every device (none without a NIC), started by
+ * net_init() - after pid 1 exists (drivers register during PCI
+ * enumeration, long before init, and a thread made then would take pid
+ * 1). Polls scheduled before it runs wait on the list.
  */
 int netdev_start(void)
 {
 	struct task *t;
 
-	if (netpoll_task)
-		return 0;
+	if (netpoll_task || !READ_ONCE(nr_netdevs))
+		return 0;			/* no NIC: no thread */
 	t = kthread_create("netpoll", netpoll_thread, NULL);
 	if (IS_ERR(t))
 		return PTR_ERR(t);

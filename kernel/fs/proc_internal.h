@@ -136,6 +136,7 @@ int proc_store_oom_score_adj(struct task *t, long value);
 int proc_show_make_it_fail(struct proc_buf *b, const struct proc_ctx *c);
 int proc_store_make_it_fail(struct task *t, long value);
 int proc_show_fail_alloc(struct proc_buf *b, const struct proc_ctx *c);
+int proc_show_lwip(struct proc_buf *b, const struct proc_ctx *c);
 
 /* ---- procfs.c ---- */
 

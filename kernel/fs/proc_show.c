@@ -15,6 +15,7 @@
 #include "kernel/fs/proc_internal.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
+#include "kernel/net/net.h"
 #include "kernel/sched.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
@@ -395,6 +396,11 @@ int proc_store_make_it_fail(struct task *t, long value)
 int proc_show_fail_alloc(struct proc_buf *b, const struct proc_ctx *c)
 {
 	return fail_alloc_show(b);
+}
+
+int proc_show_lwip(struct proc_buf *b, const struct proc_ctx *c)
+{
+	return net_lwip_mem_show(b);
 }
 
 /* Linux's order (fs/proc/array.c); the Vm lines only for a task with an mm. */

@@ -12,6 +12,7 @@
  *   |-- pagoda/                Pagoda's own views, not Linux's:
  *   |   |-- rmap               write "PID ADDR", read who maps that page
  *   |   |-- blk_inject         make reads of some disk sectors fail
+ *   |   |-- lwip               what lwIP holds (heap bytes, pool use), its counters
  *   |   `-- slab_leaks         objects a test left allocated (proc_slab.c)
  *   |-- sys/vm/                integer knobs, read and written (proc_sysctl.c)
  *   |-- net/                   dev tcp udp, Linux's formats (proc_net.c)
@@ -99,6 +100,7 @@ static const struct proc_entry proc_pagoda_files[] = {
 	{ "fail_alloc", PROC_GLOBAL, .show = proc_show_fail_alloc, .set = fail_alloc_set,
 	  .mode = 0600 },
 	{ "slab_leaks", PROC_QUERY, .query = proc_slab_leaks_query, .mode = 0600 },
+	{ "lwip", PROC_GLOBAL, .show = proc_show_lwip },
 };
 _Static_assert(ARRAY_SIZE(proc_pagoda_files) < 16, "proc_ino() gives pagoda/ 15 files");
 

@@ -427,10 +427,11 @@ static bool unix_backlog_open(struct unix_sock *l)
 
 /*
  * Queue embryo @e, already wired to @u, on listener @l; sleeps while the
- * backlog is full. 0, -ECONNREFUSED, -EAGAIN or -ERESTARTSYS. u->lock held.
+ * backlog is full (at most @timeo ns, SO_SNDTIMEO; 0: no limit). 0,
+ * -ECONNREFUSED, -EAGAIN, -EINTR or -ERESTARTSYS. u->lock held.
  */
 static int unix_enqueue_embryo(struct unix_sock *u, struct unix_sock *l,
-			       struct unix_sock *e, bool nonblock)
+			       struct unix_sock *e, bool nonblock, uint64_t timeo)
 {
 	int err;
 
@@ -453,9 +454,9 @@ static int unix_enqueue_embryo(struct unix_sock *u, struct unix_sock *l,
 		mutex_unlock(&l->lock);
 		if (nonblock)
 			return -EAGAIN;
-		err = wait_event_interruptible(&l->wq, unix_backlog_open(l));
+		err = wait_event_interruptible_timeout(&l->wq, unix_backlog_open(l), timeo);
 		if (err)
-			return -ERESTARTSYS;
+			return sock_wait_errno(err, timeo);
 	}
 	/* Wire both ends: each peer pointer holds a reference. */
 	e->state = UNIX_CONNECTED;
@@ -472,7 +473,7 @@ static int unix_enqueue_embryo(struct unix_sock *u, struct unix_sock *l,
 }
 
 static int unix_stream_connect(struct unix_sock *u, const void *addr, int len,
-			       bool nonblock)
+			       bool nonblock, uint64_t timeo)
 {
 	struct unix_sock *l, *e;
 	int err;
@@ -491,7 +492,7 @@ static int unix_stream_connect(struct unix_sock *u, const void *addr, int len,
 	else if (u->state == UNIX_LISTENING)
 		err = -EINVAL;
 	else
-		err = unix_enqueue_embryo(u, l, e, nonblock);
+		err = unix_enqueue_embryo(u, l, e, nonblock, timeo);
 	if (!err)
 		u->state = UNIX_CONNECTED;
 	mutex_unlock(&u->lock);
@@ -537,7 +538,7 @@ static int unix_connect(struct socket *sock, const void *addr, int len, bool non
 
 	if (u->type == SOCK_DGRAM)
 		return unix_dgram_connect(u, addr, len);
-	return unix_stream_connect(u, addr, len, nonblock);
+	return unix_stream_connect(u, addr, len, nonblock, READ_ONCE(sock->sndtimeo));
 }
 
 static int unix_listen(struct socket *sock, int backlog)
@@ -570,6 +571,7 @@ static bool unix_acceptable(struct unix_sock *u)
 static int unix_accept(struct socket *sock, struct socket *newsock, bool nonblock)
 {
 	struct unix_sock *u = unix_sk(sock), *e;
+	uint64_t timeo = READ_ONCE(sock->rcvtimeo);
 	int err;
 
 	if (u->type == SOCK_DGRAM)
@@ -585,9 +587,9 @@ static int unix_accept(struct socket *sock, struct socket *newsock, bool nonbloc
 		mutex_unlock(&u->lock);
 		if (nonblock)
 			return -EAGAIN;
-		err = wait_event_interruptible(&u->wq, unix_acceptable(u));
+		err = wait_event_interruptible_timeout(&u->wq, unix_acceptable(u), timeo);
 		if (err)
-			return -ERESTARTSYS;
+			return sock_wait_errno(err, timeo);
 		mutex_lock(&u->lock);
 	}
 	e = list_first_entry(&u->accept_q, struct unix_sock, accept_node);

@@ -29,6 +29,13 @@
 void net_init(void);
 /* True once the tcpip thread has started and lo0 is up. */
 bool net_ready(void);
+/*
+ * Wait (a task, interruptibly, at most NET_READY_WAIT_NS) for net_ready():
+ * pid 1 may ask for a socket before the tcpip thread, started just after
+ * it, has run. False if lwIP was never started or is still not up.
+ */
+#define NET_READY_WAIT_NS	(10ull * 1000000000ull)
+bool net_wait_ready(void);
 /* ---- Ethernet interfaces (netif_eth.c) ---- */
 
 struct netdev;
@@ -82,5 +89,13 @@ void net_eth_release(struct netdev *dev);
 
 /* Bytes lwIP has allocated and not freed (its heap and pools). */
 size_t pagoda_lwip_mem_in_use(void);
+
+struct proc_buf;
+/*
+ * /proc/pagoda/lwip's text: those bytes, the use of each of lwIP's pools
+ * and its protocol counters (sys_arch.c). Any task context; takes no
+ * lock. Returns 0.
+ */
+int net_lwip_mem_show(struct proc_buf *b);
 
 #endif

@@ -59,6 +59,19 @@ int sock_msg_copy_in(void *dst, struct sock_msg *m, size_t off, size_t n)
 	return sock_msg_copy(m, off, dst, n, /* out= */false);
 }
 
+int sock_wait_errno(int err, uint64_t timeo)
+{
+	if (err == -ETIMEDOUT)
+		return -EAGAIN;
+	return timeo ? -EINTR : -ERESTARTSYS;
+}
+
+void sock_sigpipe(const struct sock_msg *m)
+{
+	if (!(m->flags & MSG_NOSIGNAL) && current())
+		send_signal_thread(current(), SIGPIPE, NULL);
+}
+
 void scm_files_drop(struct scm_files *fl)
 {
 	for (int i = 0; i < fl->n; i++)

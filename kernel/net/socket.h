@@ -218,6 +218,16 @@ struct socket *sock_from_file(struct file *f);
 int sock_msg_copy_out(struct sock_msg *m, size_t off, const void *src, size_t n);
 int sock_msg_copy_in(void *dst, struct sock_msg *m, size_t off, size_t n);
 
+/*
+ * The errno of a socket wait cut short (wait_event_interruptible_timeout()
+ * or inet_wait()): -ETIMEDOUT, SO_RCVTIMEO/SO_SNDTIMEO ran out, is EAGAIN;
+ * a signal is EINTR under a timeout (@timeo ns, 0: none) and a restart
+ * without one, as Linux's sock_intr_errno.
+ */
+int sock_wait_errno(int err, uint64_t timeo);
+/* A send failed with EPIPE: SIGPIPE to the caller unless MSG_NOSIGNAL. */
+void sock_sigpipe(const struct sock_msg *m);
+
 /* The task-independent part of SO_PEERCRED for the current task. */
 struct ucred sock_current_cred(void);
 

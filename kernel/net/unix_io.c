@@ -143,12 +143,6 @@ static void unix_dequeue_locked(struct unix_sock *u, struct unix_msg *msg)
 		wake_up(&unix_dgram_room_wq);
 }
 
-static void unix_sigpipe(struct sock_msg *m)
-{
-	if (!(m->flags & MSG_NOSIGNAL) && current())
-		send_signal_thread(current(), SIGPIPE, NULL);
-}
-
 /* ---- stream send --------------------------------------------------------- */
 
 /*
@@ -182,7 +176,7 @@ static ssize_t unix_stream_queue_locked(struct unix_sock *u, struct unix_sock *p
 	return (ssize_t)chunk;
 }
 
-static ssize_t unix_stream_sendmsg(struct unix_sock *u, struct sock_msg *m)
+static ssize_t unix_stream_sendmsg(struct unix_sock *u, struct sock_msg *m, uint64_t timeo)
 {
 	struct unix_sock *peer = NULL;
 	size_t sent = 0;
@@ -214,16 +208,16 @@ static ssize_t unix_stream_sendmsg(struct unix_sock *u, struct sock_msg *m)
 			ret = -EAGAIN;
 			break;
 		}
-		ret = wait_event_interruptible(&peer->wq,
-					       unix_may_write(peer, UNIX_MIN_TRUESIZE));
+		ret = wait_event_interruptible_timeout(&peer->wq,
+					unix_may_write(peer, UNIX_MIN_TRUESIZE), timeo);
 		if (ret) {
-			ret = -ERESTARTSYS;
+			ret = sock_wait_errno(ret, timeo);
 			break;
 		}
 	}
 	unix_sock_put(peer);
 	if (ret == -EPIPE && !sent)
-		unix_sigpipe(m);
+		sock_sigpipe(m);
 	return sent ? (ssize_t)sent : ret;
 }
 
@@ -265,7 +259,7 @@ static void unix_dgram_forget(struct unix_sock *u, struct unix_sock *t)
 
 /* Queue @msg on @t, waiting for room. 0 or -errno; on error @msg is still ours. */
 static int unix_dgram_deliver(struct unix_sock *u, struct unix_sock *t,
-			      struct unix_msg *msg, struct sock_msg *m)
+			      struct unix_msg *msg, struct sock_msg *m, uint64_t timeo)
 {
 	int err;
 
@@ -288,13 +282,14 @@ static int unix_dgram_deliver(struct unix_sock *u, struct unix_sock *t,
 		mutex_unlock(&t->lock);
 		if (err != -EAGAIN || m->nonblock)
 			return err;
-		err = wait_event_interruptible(&t->wq, unix_may_write(t, msg->truesize));
+		err = wait_event_interruptible_timeout(&t->wq, unix_may_write(t, msg->truesize),
+						       timeo);
 		if (err)
-			return -ERESTARTSYS;
+			return sock_wait_errno(err, timeo);
 	}
 }
 
-static ssize_t unix_dgram_sendmsg(struct unix_sock *u, struct sock_msg *m)
+static ssize_t unix_dgram_sendmsg(struct unix_sock *u, struct sock_msg *m, uint64_t timeo)
 {
 	struct unix_msg *msg;
 	struct unix_sock *t;
@@ -318,7 +313,7 @@ static ssize_t unix_dgram_sendmsg(struct unix_sock *u, struct sock_msg *m)
 		mutex_lock(&u->lock);
 		msg->from = u->addr;
 		mutex_unlock(&u->lock);
-		err = unix_dgram_deliver(u, t, msg, m);
+		err = unix_dgram_deliver(u, t, msg, m, timeo);
 	}
 	if (err)
 		kfree(msg);			/* files were not taken: still the caller's */
@@ -335,9 +330,11 @@ ssize_t unix_sendmsg(struct socket *sock, struct sock_msg *m)
 {
 	struct unix_sock *u = unix_sk(sock);
 
+	uint64_t timeo = READ_ONCE(sock->sndtimeo);
+
 	if (u->type == SOCK_STREAM)
-		return unix_stream_sendmsg(u, m);
-	return unix_dgram_sendmsg(u, m);
+		return unix_stream_sendmsg(u, m, timeo);
+	return unix_dgram_sendmsg(u, m, timeo);
 }
 
 /* ---- receive --------------------------------------------------------------- */
@@ -353,7 +350,7 @@ static bool unix_readable(struct unix_sock *u)
  * asleep). 1: a message is there; 0: EOF; -errno (pending error,
  * -EAGAIN, -ERESTARTSYS).
  */
-static int unix_wait_data_locked(struct unix_sock *u, bool nonblock)
+static int unix_wait_data_locked(struct unix_sock *u, bool nonblock, uint64_t timeo)
 {
 	int err;
 
@@ -370,10 +367,10 @@ static int unix_wait_data_locked(struct unix_sock *u, bool nonblock)
 		if (nonblock)
 			return -EAGAIN;
 		mutex_unlock(&u->lock);
-		err = wait_event_interruptible(&u->wq, unix_readable(u));
+		err = wait_event_interruptible_timeout(&u->wq, unix_readable(u), timeo);
 		mutex_lock(&u->lock);
 		if (err)
-			return -ERESTARTSYS;
+			return sock_wait_errno(err, timeo);
 	}
 }
 
@@ -401,7 +398,7 @@ static void unix_recv_extras(struct unix_msg *msg, struct sock_msg *m, bool firs
 	m->fp.n = msg->fp.n;
 }
 
-static ssize_t unix_dgram_recvmsg(struct unix_sock *u, struct sock_msg *m)
+static ssize_t unix_dgram_recvmsg(struct unix_sock *u, struct sock_msg *m, uint64_t timeo)
 {
 	struct unix_msg *msg;
 	size_t n;
@@ -414,7 +411,7 @@ static ssize_t unix_dgram_recvmsg(struct unix_sock *u, struct sock_msg *m)
 		ret = -ENOTCONN;
 		goto out_unlock;
 	}
-	ret = unix_wait_data_locked(u, m->nonblock);
+	ret = unix_wait_data_locked(u, m->nonblock, timeo);
 	if (ret <= 0)
 		goto out_unlock;
 	msg = list_first_entry(&u->queue, struct unix_msg, node);
@@ -470,7 +467,7 @@ static ssize_t unix_stream_copy_locked(struct unix_sock *u, struct sock_msg *m,
 	return (ssize_t)copied;
 }
 
-static ssize_t unix_stream_recvmsg(struct unix_sock *u, struct sock_msg *m)
+static ssize_t unix_stream_recvmsg(struct unix_sock *u, struct sock_msg *m, uint64_t timeo)
 {
 	size_t copied = 0;
 	size_t target = (m->flags & MSG_WAITALL) ? m->len : 1;
@@ -486,7 +483,8 @@ static ssize_t unix_stream_recvmsg(struct unix_sock *u, struct sock_msg *m)
 	mutex_lock(&u->lock);
 	while (copied < target && !stop) {
 		/* Once something is read, never block for more but under WAITALL. */
-		ret = unix_wait_data_locked(u, m->nonblock || (copied && !(m->flags & MSG_WAITALL)));
+		ret = unix_wait_data_locked(u, m->nonblock || (copied && !(m->flags & MSG_WAITALL)),
+					    timeo);
 		if (ret <= 0)
 			break;
 		ret = unix_stream_copy_locked(u, m, copied, &stop);
@@ -504,9 +502,11 @@ ssize_t unix_recvmsg(struct socket *sock, struct sock_msg *m)
 {
 	struct unix_sock *u = unix_sk(sock);
 
+	uint64_t timeo = READ_ONCE(sock->rcvtimeo);
+
 	if (u->type == SOCK_STREAM)
-		return unix_stream_recvmsg(u, m);
-	return unix_dgram_recvmsg(u, m);
+		return unix_stream_recvmsg(u, m, timeo);
+	return unix_dgram_recvmsg(u, m, timeo);
 }
 
 /* ---- poll and ioctl ------------------------------------------------------ */

@@ -291,6 +291,20 @@ void nic_stats_snapshot(struct netdev *dev, struct netdev_stats *s)
 
 /* ---- the shared test bodies (nic_test.h) ---- */
 
+int nic_test_bad_lengths(struct netdev *dev)
+{
+	static uint8_t f[ETH_HLEN + ETH_DATA_LEN + 1];
+	unsigned long errors = netdev_stat_read(&dev->stats.tx_errors);
+	unsigned long packets = netdev_stat_read(&dev->stats.tx_packets);
+
+	memset(f, 0, sizeof(f));
+	KT_ASSERT_EQ(netdev_xmit(dev, f, ETH_HLEN - 1, NETDEV_XMIT_NOWAIT), -EMSGSIZE);
+	KT_ASSERT_EQ(netdev_xmit(dev, f, sizeof(f), NETDEV_XMIT_NOWAIT), -EMSGSIZE);
+	KT_ASSERT_EQ(netdev_stat_read(&dev->stats.tx_errors), errors + 2);
+	KT_ASSERT_EQ(netdev_stat_read(&dev->stats.tx_packets), packets);
+	return KT_PASS;
+}
+
 int nic_test_arp_gateway(struct netdev *dev)
 {
 	unsigned long rx, tx;

@@ -92,6 +92,12 @@ void nic_stats_snapshot(struct netdev *dev, struct netdev_stats *s);
  * one page is missing. The capture ends (lwIP gets the NIC back) before
  * anything is judged.
  */
+/*
+ * nic_test_bad_lengths: a frame shorter than an Ethernet header or longer
+ * than the MTU is refused (-EMSGSIZE) and counted as a transmit error,
+ * never sent.
+ */
+int nic_test_bad_lengths(struct netdev *dev);
 int nic_test_arp_gateway(struct netdev *dev);
 int nic_test_icmp_echo(struct netdev *dev, uint16_t id);
 int nic_test_tx_burst(struct netdev *dev, uint16_t id, unsigned int window,

@@ -177,6 +177,44 @@ static int flush_some(int fd, struct pipe_buf *b, int is_sock)
 	return 0;
 }
 
+/* What to wait for: each side's fd only while its buffer can move. */
+static void relay_pollfds(struct pollfd pfd[3], int sock)
+{
+	pfd[0].fd = !up.eof && !up.len ? 0 : -1;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = down.len ? 1 : -1;
+	pfd[1].events = POLLOUT;
+	/* no interest, no fd: a reset socket would wake poll forever */
+	pfd[2].events = (!down.eof && !down.len ? POLLIN : 0) | (up.len ? POLLOUT : 0);
+	pfd[2].fd = pfd[2].events ? sock : -1;
+}
+
+/* Read what poll said is there, into the empty buffers; -1 on a socket error. */
+static int relay_read(const struct pollfd pfd[3], int sock)
+{
+	if (pfd[0].revents) {		/* stdin: data, EOF or error */
+		ssize_t r = read(0, up.data, opt.udp ? UDP_CHUNK : BUF_SIZE);
+
+		if (r > 0)
+			up.len = (size_t)r;
+		else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+			up.eof = 1;
+	}
+	if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR) && !down.eof && !down.len) {
+		ssize_t r = recv(sock, down.data, BUF_SIZE, 0);
+
+		if (r > 0) {
+			down.len = (size_t)r;
+		} else if (r == 0 && !opt.udp) {
+			down.eof = 1;
+		} else if (r < 0 && errno != EINTR && errno != EAGAIN) {
+			fprintf(stderr, "nc: recv: %s\n", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * The copy loop: until both directions end (TCP), or -q/-w expire.
  * Returns the exit status.
@@ -218,14 +256,7 @@ static int relay(int sock)
 		if (idle_at >= 0 && (timeout < 0 || ms_until(idle_at) < timeout))
 			timeout = ms_until(idle_at);
 
-		pfd[0].fd = !up.eof && !up.len ? 0 : -1;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = down.len ? 1 : -1;
-		pfd[1].events = POLLOUT;
-		/* no interest, no fd: a reset socket would wake poll forever */
-		pfd[2].events = (!down.eof && !down.len ? POLLIN : 0) |
-				(up.len ? POLLOUT : 0);
-		pfd[2].fd = pfd[2].events ? sock : -1;
+		relay_pollfds(pfd, sock);
 		n = poll(pfd, 3, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -238,27 +269,8 @@ static int relay(int sock)
 		if (opt.wait >= 0)
 			idle_at = now() + opt.wait;
 
-		if (pfd[0].revents) {		/* stdin: data, EOF or error */
-			ssize_t r = read(0, up.data, opt.udp ? UDP_CHUNK : BUF_SIZE);
-
-			if (r > 0)
-				up.len = (size_t)r;
-			else if (r == 0 || (errno != EINTR && errno != EAGAIN))
-				up.eof = 1;
-		}
-		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR) &&
-		    !down.eof && !down.len) {
-			ssize_t r = recv(sock, down.data, BUF_SIZE, 0);
-
-			if (r > 0) {
-				down.len = (size_t)r;
-			} else if (r == 0 && !opt.udp) {
-				down.eof = 1;
-			} else if (r < 0 && errno != EINTR && errno != EAGAIN) {
-				fprintf(stderr, "nc: recv: %s\n", strerror(errno));
-				return 1;
-			}
-		}
+		if (relay_read(pfd, sock) < 0)
+			return 1;
 		/*
 		 * Write at once what was just read: the socket cannot block
 		 * (a UDP datagram goes whole or not at all), and stdout

@@ -1,11 +1,13 @@
 /*
  * inet_smoke_test.c - a first pass over AF_INET on loopback: a 1 MiB TCP
  * transfer with half-close, ECONNREFUSED, a UDP exchange, an ICMP echo
- * through a ping socket, and 300 connect/accept/close cycles. socket_test.c
+ * through a ping socket, 300 connect/accept/close cycles, and "localhost"
+ * found in /etc/hosts. socket_test.c
  * covers the socket ABI call by call.
  */
 #include "utest.h"
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -115,6 +117,21 @@ static void cycles(void)
 	close(l);
 }
 
+/* "localhost" resolves through /etc/hosts (musl reads it first): no DNS. */
+static void resolve_localhost(void)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	int r = getaddrinfo("localhost", "80", &hints, &res);
+
+	EXPECT(r == 0, "getaddrinfo(localhost): %s", gai_strerror(r));
+	EXPECT(res && res->ai_family == AF_INET, "no IPv4 answer");
+	EXPECT(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+	       "localhost is not 127.0.0.1");
+	freeaddrinfo(res);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -124,5 +141,6 @@ int main(void)
 	RUN(udp_basic);
 	RUN(ping_lo);
 	RUN(cycles);
+	RUN(resolve_localhost);
 	return ut_end();
 }

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <sys/un.h>
 
 /* Never mapped; volatile so the compiler cannot see through it. */
@@ -996,6 +997,59 @@ static void bad_pointers(void)
 	close(sv[1]);
 }
 
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * SO_RCVTIMEO and SO_SNDTIMEO end a blocked receive, send or accept with
+ * EAGAIN once they run out (socket(7)); never early (a 200 ms limit is
+ * not over before 150 ms: the only timing asserted).
+ */
+static void rcvtimeo_sndtimeo(void)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	static char big[65536];
+	struct timespec t0;
+	int sv[2], l;
+	char c;
+
+	EXPECT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	EXPECT_OK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	EXPECT_OK(setsockopt(sv[1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_ERRNO(recv(sv[0], &c, 1, 0), EAGAIN);
+	EXPECT(ms_since(&t0) >= 150, "recv gave up after %ld ms of 200", ms_since(&t0));
+	/* Fill the receiver (it holds 208 KiB), then one more send times out. */
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = send(sv[1], big, sizeof(big), MSG_DONTWAIT);
+
+		if (n < 0) {
+			EXPECT(errno == EAGAIN, "filling: %s", strerror(errno));
+			break;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_ERRNO(send(sv[1], big, sizeof(big), 0), EAGAIN);
+	EXPECT(ms_since(&t0) >= 150, "send gave up after %ld ms of 200", ms_since(&t0));
+	close(sv[0]);
+	close(sv[1]);
+
+	EXPECT_OK(l = socket(AF_UNIX, SOCK_STREAM, 0));
+	EXPECT_OK(bind(l, (struct sockaddr *)&(struct sockaddr_un){ .sun_family = AF_UNIX },
+		       sizeof(sa_family_t)));	/* autobind */
+	EXPECT_OK(listen(l, 1));
+	EXPECT_OK(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_ERRNO(accept(l, NULL, NULL), EAGAIN);
+	EXPECT(ms_since(&t0) >= 150, "accept gave up after %ld ms of 200", ms_since(&t0));
+	close(l);
+}
+
 int main(void)
 {
 	ut_begin("unix_test");
@@ -1027,5 +1081,6 @@ int main(void)
 	RUN(dgram_pollout_wakeup);
 	RUN(peercred_after_setuid);
 	RUN(bad_pointers);
+	RUN(rcvtimeo_sndtimeo);
 	return ut_end();
 }

@@ -64,36 +64,11 @@ static unsigned long swapped_pages(void)
 	return n;
 }
 
-/* What mkswap(8) writes: version 1, last_page, no bad pages, the magic. */
-static int format_disk(void)
-{
-	static unsigned char hdr[PAGE];
-	int fd = open(DISK, O_RDWR);
-	off_t size;
-	uint32_t v;
-
-	if (fd < 0)
-		return -1;
-	size = lseek(fd, 0, SEEK_END);
-	memset(hdr, 0, sizeof(hdr));
-	v = 1;
-	memcpy(hdr + 1024, &v, 4);
-	v = (uint32_t)(size / PAGE) - 1;
-	memcpy(hdr + 1028, &v, 4);
-	memcpy(hdr + PAGE - 10, "SWAPSPACE2", 10);
-	if (pwrite(fd, hdr, PAGE, 0) != PAGE) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static void swapon_formatted_disk(void)
 {
 	char buf[512];
 
-	EXPECT(format_disk() == 0, "formatting %s: %s", DISK, strerror(errno));
+	EXPECT(vm_mkswap(DISK) == 0, "formatting %s: %s", DISK, strerror(errno));
 	EXPECT(swapon(DISK, 0) == 0, "swapon: %s", strerror(errno));
 	swap_on = 1;
 	errno = 0;

@@ -25,6 +25,9 @@
  * kills only the child) or in this process with sigsetjmp
  * (vm_probe_here: needed where "this process" is what is being checked).
  * Either way the result is the signal number, si_code and si_addr.
+ *
+ * vm_mkswap() writes a swap header on a throw-away disk (vm_swap_test,
+ * sysinfo_test).
  */
 #ifndef VM_UTIL_H
 #define VM_UTIL_H
@@ -327,6 +330,36 @@ static long __attribute__((unused)) vm_meminfo_kb(const char *field)
 	if (vm_read_file("/proc/meminfo", vm_buf, sizeof(vm_buf)) < 0)
 		return -1;
 	return vm_field_kb(vm_buf, field);
+}
+
+/*
+ * Make @dev a swap area as mkswap(8) does: a page-sized header holding
+ * version 1 and the last usable page at byte 1024, no bad pages, and the
+ * magic "SWAPSPACE2" at its end.  0, or -1 with errno.  Only ever on a
+ * throw-away disk of a Pagoda test machine (callers check ut_on_pagoda()).
+ */
+static int __attribute__((unused)) vm_mkswap(const char *dev)
+{
+	static unsigned char hdr[PAGE];
+	int fd = open(dev, O_RDWR);
+	off_t size;
+	uint32_t v;
+
+	if (fd < 0)
+		return -1;
+	size = lseek(fd, 0, SEEK_END);
+	memset(hdr, 0, sizeof(hdr));
+	v = 1;
+	memcpy(hdr + 1024, &v, 4);
+	v = (uint32_t)(size / PAGE) - 1;
+	memcpy(hdr + 1028, &v, 4);
+	memcpy(hdr + PAGE - 10, "SWAPSPACE2", 10);
+	if (pwrite(fd, hdr, PAGE, 0) != PAGE) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 /* Counter @name of /proc/vmstat ("name value" lines), or -1 if absent. */

@@ -65,15 +65,14 @@ int inet_wait(struct inet_sock *isk, bool (*ready)(struct inet_sock *isk), bool 
 		if (ready(isk))
 			break;
 		if (signal_pending_current()) {
-			/* As Linux's sock_intr_errno: a timed wait is not restarted. */
-			ret = timeout_ns ? -EINTR : -ERESTARTSYS;
+			ret = sock_wait_errno(-EINTR, timeout_ns);
 			break;
 		}
 		if (deadline) {
 			uint64_t now = clock_ns();
 
 			if (now >= deadline) {
-				ret = -EAGAIN;
+				ret = sock_wait_errno(-ETIMEDOUT, timeout_ns);
 				break;
 			}
 			inet_unlock();
@@ -157,7 +156,7 @@ int inet_create(struct socket *sock, int type, int protocol)
 	default:
 		return -ESOCKTNOSUPPORT;
 	}
-	if (!net_ready())
+	if (!net_ready() && !net_wait_ready())
 		return -ENETDOWN;
 	isk = inet_sock_alloc(type, protocol);
 	if (!isk)
@@ -246,10 +245,16 @@ int inet_errno(int err)
 	}
 }
 
-void inet_sigpipe(struct sock_msg *m)
+struct pbuf *inet_unpool(struct pbuf *p)
 {
-	if (!(m->flags & MSG_NOSIGNAL) && current())
-		send_signal_thread(current(), SIGPIPE, NULL);
+	struct pbuf *q;
+
+	if (pbuf_get_allocsrc(p) != PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL)
+		return p;
+	q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+	if (q)
+		pbuf_free(p);
+	return q;
 }
 
 /* ---- options ---- */

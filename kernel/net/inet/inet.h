@@ -149,8 +149,15 @@ bool inet_addr_is_local(uint32_t addr);
 int inet_fill_addr(void *sa, uint32_t addr, uint16_t port);
 /* lwIP's err_t as a positive errno for a system call. */
 int inet_errno(int err);
-/* SIGPIPE for an EPIPE send unless MSG_NOSIGNAL. */
-void inet_sigpipe(struct sock_msg *m);
+/*
+ * A NIC's frames arrive in PBUF_POOL pbufs, a small pool shared by every
+ * interface: a socket whose reader is slow must not sit on them (all
+ * reception would stop), so data to be queued moves to heap memory.
+ * Returns @p itself if it is not a pool pbuf, else a heap copy (and @p is
+ * freed), or NULL - @p untouched - when no copy could be had. Core lock
+ * held.
+ */
+struct pbuf *inet_unpool(struct pbuf *p);
 /* Receive/send timeouts of the socket (0: none). */
 uint64_t inet_rcvtimeo(struct inet_sock *isk);
 uint64_t inet_sndtimeo(struct inet_sock *isk);

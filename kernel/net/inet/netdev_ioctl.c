@@ -158,11 +158,62 @@ static long set_addr(struct netif *netif, unsigned int cmd, const struct ifreq_a
 	return 0;
 }
 
+/* A SIOCGIF* request about @netif into @r (core lock held): 0 or -errno. */
+static long ifreq_get(struct netif *netif, unsigned int cmd, struct ifreq_abi *r)
+{
+	uint32_t a = ip4_addr_get_u32(netif_ip4_addr(netif));
+	uint32_t m = ip4_addr_get_u32(netif_ip4_netmask(netif));
+
+	switch (cmd) {
+	case SIOCGIFFLAGS:
+		r->flags = netif_linux_flags(netif);
+		break;
+	case SIOCGIFADDR:
+	case SIOCGIFBRDADDR:
+	case SIOCGIFNETMASK:
+		if (!a)
+			return -EADDRNOTAVAIL;	/* no address, as Linux */
+		if (cmd == SIOCGIFBRDADDR)
+			a = is_loop(netif) ? 0 : (a | ~m);
+		else if (cmd == SIOCGIFNETMASK)
+			a = m;
+		memset(&r->addr, 0, sizeof(r->addr));
+		inet_fill_addr(&r->addr, a, 0);
+		break;
+	case SIOCGIFMTU:
+		r->ivalue = is_loop(netif) ? LO_MTU : netif->mtu;
+		break;
+	case SIOCGIFHWADDR:
+		memset(&r->hwaddr, 0, sizeof(r->hwaddr));
+		r->hwaddr.family = is_loop(netif) ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
+		if (!is_loop(netif))
+			memcpy(r->hwaddr.data, netif->hwaddr, 6);
+		break;
+	case SIOCGIFINDEX:
+		r->ivalue = netif_get_index(netif);
+		break;
+	}
+	return 0;
+}
+
+/* A SIOCSIF* request for @netif from @r (core lock held): 0 or -errno. */
+static long ifreq_set(struct netif *netif, unsigned int cmd, const struct ifreq_abi *r)
+{
+	if (cmd != SIOCSIFFLAGS)
+		return set_addr(netif, cmd, r);
+	if ((r->flags & IFF_UP) && !netif_is_up(netif))
+		netif_set_up(netif);
+	else if (!(r->flags & IFF_UP) && netif_is_up(netif))
+		netif_set_down(netif);
+	return 0;
+}
+
 long inet_netdev_ioctl(unsigned int cmd, void __user *arg)
 {
 	struct ifreq_abi r;
 	struct netif *netif;
-	long err = 0;
+	bool set = false;
+	long err;
 
 	switch (cmd) {
 	case SIOCGIFCONF:
@@ -173,6 +224,7 @@ long inet_netdev_ioctl(unsigned int cmd, void __user *arg)
 	case SIOCSIFFLAGS: case SIOCSIFADDR: case SIOCSIFNETMASK:
 		if (!capable(CAP_NET_ADMIN_BIT))
 			return -EPERM;
+		set = true;
 		break;
 	default:
 		return -ENOTTY;
@@ -182,58 +234,12 @@ long inet_netdev_ioctl(unsigned int cmd, void __user *arg)
 	r.name[IFNAMSIZ - 1] = 0;
 	inet_lock();
 	netif = netif_by_linux_name(r.name);
-	if (!netif) {
-		inet_unlock();
-		return -ENODEV;
-	}
-	switch (cmd) {
-	case SIOCGIFFLAGS:
-		r.flags = netif_linux_flags(netif);
-		break;
-	case SIOCGIFADDR:
-	case SIOCGIFBRDADDR:
-	case SIOCGIFNETMASK: {
-		uint32_t a = ip4_addr_get_u32(netif_ip4_addr(netif));
-		uint32_t m = ip4_addr_get_u32(netif_ip4_netmask(netif));
-
-		if (!a) {
-			err = -EADDRNOTAVAIL;	/* no address, as Linux */
-			break;
-		}
-		if (cmd == SIOCGIFBRDADDR)
-			a = is_loop(netif) ? 0 : (a | ~m);
-		else if (cmd == SIOCGIFNETMASK)
-			a = m;
-		memset(&r.addr, 0, sizeof(r.addr));
-		inet_fill_addr(&r.addr, a, 0);
-		break;
-	}
-	case SIOCGIFMTU:
-		r.ivalue = is_loop(netif) ? LO_MTU : netif->mtu;
-		break;
-	case SIOCGIFHWADDR:
-		memset(&r.hwaddr, 0, sizeof(r.hwaddr));
-		r.hwaddr.family = is_loop(netif) ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
-		if (!is_loop(netif))
-			memcpy(r.hwaddr.data, netif->hwaddr, 6);
-		break;
-	case SIOCGIFINDEX:
-		r.ivalue = netif_get_index(netif);
-		break;
-	case SIOCSIFFLAGS:
-		if ((r.flags & IFF_UP) && !netif_is_up(netif))
-			netif_set_up(netif);
-		else if (!(r.flags & IFF_UP) && netif_is_up(netif))
-			netif_set_down(netif);
-		break;
-	case SIOCSIFADDR:
-	case SIOCSIFNETMASK:
-		err = set_addr(netif, cmd, &r);
-		break;
-	}
+	if (!netif)
+		err = -ENODEV;
+	else
+		err = set ? ifreq_set(netif, cmd, &r) : ifreq_get(netif, cmd, &r);
 	inet_unlock();
-	if (!err && cmd != SIOCSIFFLAGS && cmd != SIOCSIFADDR && cmd != SIOCSIFNETMASK &&
-	    copy_to_user(arg, &r, sizeof(r)))
+	if (!err && !set && copy_to_user(arg, &r, sizeof(r)))
 		err = -EFAULT;
 	return err;
 }

@@ -58,11 +58,6 @@
 static uint8_t ext_arg_id;		/* lwIP's ext-arg slot, allocated once (core lock) */
 static bool ext_arg_ready;
 
-static void ip_from(ip_addr_t *ip, uint32_t addr)
-{
-	ip_addr_set_ip4_u32(ip, addr);
-}
-
 /* ---- callbacks (tcpip thread or a task, core lock held) ---- */
 
 /* Remember the pcb's addresses for getsockname/getpeername after it is gone. */
@@ -101,30 +96,15 @@ static const struct tcp_ext_arg_callbacks tcp_ext_callbacks = {
 	.destroy = tcp_destroyed_cb,
 };
 
-/*
- * A NIC's frames arrive in PBUF_POOL pbufs, a small pool shared by every
- * interface: a socket whose reader is slow must not sit on them (all
- * reception would stop), so queued data moves to heap memory.
- */
-static struct pbuf *tcp_unpool(struct pbuf *p)
-{
-	struct pbuf *q;
-
-	if (pbuf_get_allocsrc(p) != PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL)
-		return p;
-	q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
-	if (!q)
-		return p;
-	pbuf_free(p);
-	return q;
-}
-
 static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct inet_sock *isk = arg;
 
-	if (p)
-		p = tcp_unpool(p);
+	if (p) {
+		struct pbuf *q = inet_unpool(p);
+
+		p = q ? q : p;			/* no memory for a copy: keep the pool's */
+	}
 	if (!p) {
 		isk->peer_fin = true;
 	} else {
@@ -387,7 +367,7 @@ static int tcp_bind_locked(struct inet_sock *isk, uint32_t addr, uint16_t port)
 	/* lwIP lets two SO_REUSEADDR sockets share a listening port; Linux does not. */
 	if (port && tcp_port_listened(addr, port))
 		return -EADDRINUSE;
-	ip_from(&ip, addr);
+	ip_addr_set_ip4_u32(&ip, addr);
 	e = tcp_bind(pcb, &ip, port);
 	if (e == ERR_USE || e == ERR_BUF)
 		return -EADDRINUSE;
@@ -471,25 +451,81 @@ static bool tcp_connect_done(struct inet_sock *isk)
 /* connect(AF_UNSPEC): drop the connection, as Linux's tcp_disconnect. */
 static int tcp_disconnect(struct inet_sock *isk)
 {
-	if (isk->state == INET_LISTEN || isk->pcb.tcp == NULL || isk->state != INET_UNCONNECTED) {
-		tcp_drop(isk, true);
-		if (isk->rx_head)
-			pbuf_free(isk->rx_head);
-		isk->rx_head = NULL;
-		isk->rx_len = isk->rx_off = 0;
-		isk->was_connected = false;
-		return tcp_new_pcb(isk);
+	if (isk->state == INET_UNCONNECTED && isk->pcb.tcp)
+		return 0;			/* nothing to drop */
+	tcp_drop(isk, true);
+	if (isk->rx_head)
+		pbuf_free(isk->rx_head);
+	isk->rx_head = NULL;
+	isk->rx_len = isk->rx_off = 0;
+	isk->was_connected = false;
+	return tcp_new_pcb(isk);
+}
+
+/*
+ * Start connecting @isk to @sin (core lock held): -EINPROGRESS once under
+ * way, -EALREADY if it already was, or why it cannot be.
+ */
+static int tcp_start_connect(struct inet_sock *isk, const struct inet_sockaddr *sin)
+{
+	ip_addr_t ip;
+	err_t e;
+	int err;
+
+	switch (isk->state) {
+	case INET_CONNECTED:
+	case INET_LISTEN:
+		return -EISCONN;
+	case INET_CONNECTING:
+		return -EALREADY;
+	case INET_DEAD:
+		if (isk->was_connected)
+			return -EISCONN;
+		if (isk->err) {			/* a failed non-blocking attempt's */
+			err = -isk->err;
+			isk->err = 0;
+			return err;
+		}
+		err = tcp_new_pcb(isk);		/* a failed attempt: try afresh */
+		if (err)
+			return err;
+		/* fall through */
+	case INET_UNCONNECTED:
+		break;
 	}
-	return 0;
+	isk->err = 0;
+	ip_addr_set_ip4_u32(&ip, sin->sin_addr);
+	e = tcp_connect(isk->pcb.tcp, &ip, lwip_ntohs(sin->sin_port), tcp_connected_cb);
+	if (e == ERR_USE || e == ERR_BUF)
+		return -EADDRNOTAVAIL;
+	if (e != ERR_OK)
+		return -inet_errno(e);
+	isk->state = INET_CONNECTING;
+	tcp_note_addrs(isk);
+	return -EINPROGRESS;
+}
+
+/* A blocking connect() waits for the handshake's end (core lock held): its result. */
+static int tcp_wait_connected(struct inet_sock *isk)
+{
+	int err, w = inet_wait(isk, tcp_connect_done, false, inet_sndtimeo(isk));
+
+	if (w == -EAGAIN)
+		return -EINPROGRESS;		/* SO_SNDTIMEO ran out, as Linux */
+	if (w)
+		return -EINTR;			/* it goes on in the background */
+	if (isk->state == INET_CONNECTED)
+		return 0;
+	err = isk->err ? -isk->err : -ECONNREFUSED;
+	isk->err = 0;
+	return err;
 }
 
 static int tcp_connect_op(struct socket *sock, const void *addr, int len, bool nonblock)
 {
 	const struct inet_sockaddr *sin = addr;
 	struct inet_sock *isk = inet_sk(sock);
-	ip_addr_t ip;
-	err_t e;
-	int err, w;
+	int err;
 
 	if (len >= (int)sizeof(sin->sin_family) && sin->sin_family == AF_UNSPEC) {
 		inet_lock();
@@ -501,59 +537,10 @@ static int tcp_connect_op(struct socket *sock, const void *addr, int len, bool n
 	if (err)
 		return err;
 	inet_lock();
-	switch (isk->state) {
-	case INET_CONNECTED:
-	case INET_LISTEN:
-		err = -EISCONN;
-		goto out;
-	case INET_CONNECTING:
-		err = -EALREADY;
-		break;
-	case INET_DEAD:
-		if (isk->was_connected) {
-			err = -EISCONN;
-			goto out;
-		}
-		if (isk->err) {			/* a failed non-blocking attempt's */
-			err = -isk->err;
-			isk->err = 0;
-			goto out;
-		}
-		err = tcp_new_pcb(isk);		/* a failed attempt: try afresh */
-		if (err)
-			goto out;
-		/* fall through */
-	case INET_UNCONNECTED:
-		isk->err = 0;
-		ip_from(&ip, sin->sin_addr);
-		e = tcp_connect(isk->pcb.tcp, &ip, lwip_ntohs(sin->sin_port), tcp_connected_cb);
-		if (e == ERR_USE || e == ERR_BUF) {
-			err = -EADDRNOTAVAIL;
-			goto out;
-		}
-		if (e != ERR_OK) {
-			err = -inet_errno(e);
-			goto out;
-		}
-		isk->state = INET_CONNECTING;
-		tcp_note_addrs(isk);
-		err = -EINPROGRESS;
-		break;
-	}
-	if (nonblock || isk->state != INET_CONNECTING)
-		goto out;
-	w = inet_wait(isk, tcp_connect_done, false, inet_sndtimeo(isk));
-	if (w == -EAGAIN) {
-		err = -EINPROGRESS;		/* SO_SNDTIMEO ran out, as Linux */
-	} else if (w) {
-		err = -EINTR;			/* it goes on in the background */
-	} else if (isk->state == INET_CONNECTED) {
-		err = 0;
-	} else {
-		err = isk->err ? -isk->err : -ECONNREFUSED;
-		isk->err = 0;
-	}
-out:
+	err = tcp_start_connect(isk, sin);
+	if ((err == -EINPROGRESS || err == -EALREADY) && !nonblock &&
+	    isk->state == INET_CONNECTING)
+		err = tcp_wait_connected(isk);
 	inet_unlock();
 	return err;
 }
@@ -699,7 +686,7 @@ static ssize_t tcp_sendmsg(struct socket *sock, struct sock_msg *m)
 	inet_unlock();
 	kfree(buf);
 	if (ret == -EPIPE && !sent)
-		inet_sigpipe(m);
+		sock_sigpipe(m);
 	return sent ? (ssize_t)sent : ret;
 }
 

@@ -62,11 +62,6 @@ static bool is_udp(const struct inet_sock *isk)
 	return isk->type == SOCK_DGRAM && isk->protocol == INET_IPPROTO_UDP;
 }
 
-static void ip_from(ip_addr_t *ip, uint32_t addr)
-{
-	ip_addr_set_ip4_u32(ip, addr);
-}
-
 /* ---- receiving (tcpip thread, core lock held) ---- */
 
 static size_t dgram_cost(const struct pbuf *p)
@@ -96,14 +91,11 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 			u16_t port)
 {
 	struct inet_sock *isk = arg;
-	struct pbuf *q = p;
+	struct pbuf *q = inet_unpool(p);
 
-	/* Off the NICs' small pool (see tcp.c's tcp_unpool). */
-	if (pbuf_get_allocsrc(p) == PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL) {
-		q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
-		pbuf_free(p);
-		if (!q)
-			return;
+	if (!q) {
+		pbuf_free(p);			/* no memory: dropped, as a full queue would */
+		return;
 	}
 	dgram_queue(isk, q, ip4_addr_get_u32(ip_2_ip4(addr)), lwip_htons(port));
 }
@@ -250,7 +242,7 @@ static int dgram_bind_op(struct socket *sock, const void *addr, int len)
 	if (is_udp(isk) && port && port < 1024 && !capable(CAP_NET_BIND_SERVICE_BIT))
 		return -EACCES;
 	inet_lock();
-	ip_from(&ip, sin->sin_addr);
+	ip_addr_set_ip4_u32(&ip, sin->sin_addr);
 	if (dgram_bound(isk)) {
 		err = -EINVAL;
 	} else if (!inet_addr_is_local(sin->sin_addr)) {
@@ -293,7 +285,7 @@ static int dgram_connect_op(struct socket *sock, const void *addr, int len, bool
 	err = inet_check_addr(addr, len, true);
 	if (err)
 		goto out;
-	ip_from(&ip, sin->sin_addr);
+	ip_addr_set_ip4_u32(&ip, sin->sin_addr);
 	if (is_udp(isk)) {
 		e = udp_connect(isk->pcb.udp, &ip, lwip_ntohs(sin->sin_port));
 	} else {
@@ -419,7 +411,7 @@ static ssize_t dgram_sendmsg(struct socket *sock, struct sock_msg *m)
 	inet_unlock();
 	if (err) {
 		if (err == -EPIPE)
-			inet_sigpipe(m);
+			sock_sigpipe(m);
 		return err;
 	}
 	p = pbuf_alloc(is_udp(isk) ? PBUF_TRANSPORT : PBUF_IP, (u16_t)m->len, PBUF_RAM);
@@ -429,7 +421,7 @@ static ssize_t dgram_sendmsg(struct socket *sock, struct sock_msg *m)
 		pbuf_free(p);
 		return -EFAULT;
 	}
-	ip_from(&ip, addr);
+	ip_addr_set_ip4_u32(&ip, addr);
 	inet_lock();
 	err = is_ping(isk) ? ping_prepare(isk, p) : 0;
 	if (!err) {

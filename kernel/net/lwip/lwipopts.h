@@ -138,6 +138,7 @@ void pagoda_lwip_free(void *p);
 /* ---- statistics (read by the tests: nothing leaks; and /proc/net/dev) ---- */
 #define LWIP_STATS			1
 #define LWIP_STATS_DISPLAY		0
+#define LWIP_STATS_LARGE		1	/* 32-bit counters: a flood passes 65535 */
 #define MEM_STATS			1
 #define MEMP_STATS			1
 #define LINK_STATS			1

@@ -19,11 +19,14 @@
 #include "lwip/tcpip.h"
 #include "kernel/compiler.h"
 #include "kernel/drivers/netdev.h"
+#include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/wait.h"
 
-static bool net_started;		/* boot path only */
+static bool net_started;		/* boot path only; then read-only */
 static bool net_up;			/* set once by the tcpip thread */
+static struct waitqueue net_up_wq = WAITQUEUE_INIT(net_up_wq);
 
 /* In the tcpip thread, core lock held: lwIP is running. */
 static void net_tcpip_ready(void *arg)
@@ -36,6 +39,7 @@ static void net_tcpip_ready(void *arg)
 	       ip4addr_ntoa(netif_ip4_addr(lo)));
 	net_eth_attach_all();
 	WRITE_ONCE(net_up, true);
+	wake_up(&net_up_wq);
 }
 
 void net_init(void)
@@ -52,4 +56,12 @@ void net_init(void)
 bool net_ready(void)
 {
 	return READ_ONCE(net_up);
+}
+
+bool net_wait_ready(void)
+{
+	if (!READ_ONCE(net_started))
+		return false;
+	wait_event_interruptible_timeout(&net_up_wq, net_ready(), NET_READY_WAIT_NS);
+	return net_ready();
 }

@@ -42,6 +42,7 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/stats.h"
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
 #include "kernel/cmdline.h"
@@ -302,6 +303,19 @@ out:
 	return ret;
 }
 
+/*
+ * Count a received frame in lwIP's link counters (/proc/pagoda/lwip), as
+ * lwIP's own drivers do, and a drop in @dropped too. Atomic adds: the
+ * tcpip thread counts into the same words, without the atomics, so a
+ * count may still be lost now and then - they are diagnostics.
+ */
+static void eth_rx_count(STAT_COUNTER *stat, unsigned long *dropped)
+{
+	__atomic_add_fetch(stat, 1, __ATOMIC_RELAXED);
+	if (dropped)
+		__atomic_add_fetch(dropped, 1, __ATOMIC_RELAXED);
+}
+
 /* The netpoll thread's receive handler (no lock held; see the top). */
 static void eth_rx(struct netdev *dev, const void *frame, size_t len, void *arg)
 {
@@ -311,14 +325,16 @@ static void eth_rx(struct netdev *dev, const void *frame, size_t len, void *arg)
 	(void)dev;
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 	if (!p) {
-		__atomic_add_fetch(&eif->rx_dropped, 1, __ATOMIC_RELAXED);
+		eth_rx_count(&lwip_stats.link.drop, &eif->rx_dropped);
 		return;
 	}
 	pbuf_take(p, frame, (u16_t)len);
 	if (eif->netif.input(p, &eif->netif) != ERR_OK) {	/* tcpip_input */
 		pbuf_free(p);
-		__atomic_add_fetch(&eif->rx_dropped, 1, __ATOMIC_RELAXED);
+		eth_rx_count(&lwip_stats.link.drop, &eif->rx_dropped);
+		return;
 	}
+	eth_rx_count(&lwip_stats.link.recv, NULL);
 }
 
 /* netif_add()'s init callback. */

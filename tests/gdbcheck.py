@@ -1,0 +1,737 @@
+"""gdbcheck.py - the host side of the gdb boot (tests/harness.py BootConfig
+"gdb", host action "gdb"): drives gdb in batch mode against the guest's
+QEMU gdb stub and checks what the Pagoda commands of tools/gdb/pagoda.py
+print against what the guest itself reported.
+
+The guest (image gdb: pid 1 is /bin/gdbdemo, user/bin/gdbdemo.c) maps an
+anonymous page filled with a known pattern, a MAP_SHARED page of a tmpfs
+file, forks a child that maps both (so both frames are mapped twice) and
+sleeps, maps a private "flag" page, and prints its addresses, the frames
+/proc/self/pagemap gives for them, and so on, in short lines
+"GDBDEMO key=value ..." (guest_values() reads them from the serial log),
+then "GDBDEMO READY"; then it spins in user mode, calling checkpoint()
+each round, until the flag page's first int is not 0.
+
+What the action does: QEMU gets `-gdb tcp:127.0.0.1:PORT` (a free port).
+On the READY line gdb runs in batch mode with tools/gdbinit (the file a
+student uses with `make qemu-gdb`; PAGODA_GDB_PORT and PAGODA_ELF point it
+at this QEMU and at the kernel ELF inside this image) and a generated
+Python script that
+
+  1. puts a hardware breakpoint on checkpoint() and continues, so the
+     guest stops in the parent, in user mode, with its page tables loaded
+     (the commands' "current task" is then known: the parent);
+  2. runs each command with gdb.execute(to_string=True), catching errors,
+     so one failing command does not end the script;
+  3. reads the anonymous page through the kernel's direct map;
+  4. writes 1 to the flag through the direct map and detaches: the guest
+     lets its child go, cleans up, prints GDBDEMO DONE and exits; pid 1's
+     exit leaves QEMU (debugexit).
+
+The script saves every command's output in <boot>.gdb.json (log dir);
+gdb's own output goes to <boot>.gdb.log. The checks are pure functions of
+those outputs (selftests below feed them canned ones). gdb gets GDB_LIMIT s
+(it normally needs about a second); gdbdemo gives up by itself after 150 s
+(Makefile GDB_KCMDLINE) so a broken gdb never leaves the guest spinning
+beyond the harness's timeout.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+LO = "127.0.0.1"
+GDB_LIMIT = 120.0                   # seconds for the whole gdb run
+DIRECT_MAP_BASE = 0xffff888000000000    # arch/x86_64/include/arch/memlayout.h
+KERNEL_VIRT, KERNEL_PHYS = 0xffffffff80000000, 0x200000     # ... and the image
+PAGE_SHIFT = 12
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+READY = r"^GDBDEMO READY$"
+# What gdbdemo prints before READY, one short line each ("GDBDEMO k=v ..."):
+NUMBERS = ("pid", "child", "checkpoint", "anon", "anon_pfn", "pattern", "file", "file_pfn",
+           "flag", "flag_pfn")
+VALUE_RE = re.compile(r"^GDBDEMO ((?:\w+=\S+ ?)+)$")
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that is free now (QEMU binds it a moment later)."""
+    with socket.socket() as s:
+        s.bind((LO, 0))
+        return s.getsockname()[1]
+
+
+def guest_values(serial_text):
+    """The values of gdbdemo's GDBDEMO lines in the serial log: numbers as
+    ints, path as text. Raises ValueError naming what is missing."""
+    g = {}
+    for line in serial_text.replace("\r", "\n").splitlines():
+        m = VALUE_RE.match(line.strip())
+        if m:
+            for kv in m[1].split():
+                k, v = kv.split("=", 1)
+                g[k] = v if k == "path" else int(v, 0)
+    missing = [k for k in NUMBERS + ("path",) if k not in g]
+    if missing:
+        raise ValueError("gdbdemo did not print " + ", ".join(missing))
+    return g
+
+
+# --------------------------------------------------------------------------
+# The gdb side: the script gdb runs
+# --------------------------------------------------------------------------
+
+def commands(g):
+    """(name, command) pairs the script runs after the stop, for READY @g."""
+    return [
+        ("ps", "pagoda-ps"),
+        ("vmas", "pagoda-vmas"),
+        ("vmas_child", f"pagoda-vmas {g['child']}"),
+        ("pt", f"pagoda-pt {g['anon']:#x}"),
+        ("pt_child", f"pagoda-pt {g['anon']:#x} {g['child']}"),
+        ("pt_file", f"pagoda-pt {g['file']:#x} {g['pid']}"),
+        ("pt_kernel", "pagoda-pt kmain"),
+        ("pt_direct", "pagoda-pt memmap"),
+        ("pt_unmapped", f"pagoda-pt 0x1000 {g['pid']}"),
+        ("page", f"pagoda-page {g['anon_pfn']:#x}"),
+        ("page_file", f"pagoda-page {g['file_pfn']:#x}"),
+        ("rmap", f"pagoda-rmap {g['anon_pfn']:#x}"),
+        ("rmap_file", f"pagoda-rmap {g['file_pfn']:#x}"),
+        ("rmap_flag", f"pagoda-rmap {g['flag_pfn']:#x}"),
+        ("err_canonical", "pagoda-pt 0x800000000000"),
+        ("err_pid", "pagoda-vmas 99999"),
+        ("err_pid_pt", f"pagoda-pt {g['anon']:#x} 99999"),
+        ("err_pfn", "pagoda-page max_pfn"),
+        ("err_pfn_rmap", "pagoda-rmap -1"),
+        ("err_usage", "pagoda-pt"),
+    ]
+
+
+SCRIPT = '''\
+# Generated by tests/gdbcheck.py: runs after tools/gdbinit has connected.
+import gdb, json
+G = {g!r}
+COMMANDS = {commands!r}
+OUT = {out!r}
+res = {{}}
+
+
+def step(name, cmd):
+    try:
+        res[name] = {{"cmd": cmd, "out": gdb.execute(cmd, to_string=True), "err": None}}
+    except Exception as e:
+        res[name] = {{"cmd": cmd, "out": "", "err": str(e)}}
+
+
+try:
+    gdb.execute("delete")                   # tools/gdbinit's kmain breakpoint
+    step("hbreak", "hbreak *%#x" % G["checkpoint"])
+    step("continue", "continue")
+    res["pc"] = int(gdb.parse_and_eval("$pc")) & (2**64 - 1)
+    step("delete", "delete")
+    for name, cmd in COMMANDS:
+        step(name, cmd)
+    res["kmain"] = int(gdb.parse_and_eval("(unsigned long)kmain"))
+    res["memmap"] = int(gdb.parse_and_eval("(unsigned long)memmap"))
+    res["page_addr"] = int(gdb.parse_and_eval("(unsigned long)&memmap[%d]" % G["anon_pfn"]))
+    mem = gdb.selected_inferior().read_memory({dmap:#x} + (G["anon_pfn"] << 12), 16)
+    b = bytes(mem)
+    res["pattern_words"] = [int.from_bytes(b[0:8], "little"), int.from_bytes(b[8:16], "little")]
+finally:
+    step("release", "set var *(int *)%#x = 1" % ({dmap:#x} + (G["flag_pfn"] << 12)))
+    step("detach", "detach")
+    with open(OUT, "w") as f:
+        json.dump(res, f, indent=1)
+'''
+
+
+def make_script(g, out):
+    return SCRIPT.format(g=g, commands=commands(g), out=out, dmap=DIRECT_MAP_BASE)
+
+
+# --------------------------------------------------------------------------
+# The checks: pure functions of the outputs
+# --------------------------------------------------------------------------
+
+PS_RE = re.compile(r"^\s*(?P<pid>\d+)\s+(?P<tgid>\d+)\s+(?P<ppid>\d+)\s+(?P<state>\S)\s+"
+                   r"(?P<cpu>\d+)(?P<running>\*?)\s+(?P<mm>\S+)\s+(?P<comm>\S+)")
+VMA_RE = re.compile(r"^\s+(?P<start>0x[0-9a-f]+)-(?P<end>0x[0-9a-f]+) (?P<perm>\S{4})\s+"
+                    r"(?P<pgoff>0x[0-9a-f]+)\s+(?P<anon_vma>0x[0-9a-f]+)\s+"
+                    r"(?P<kind>anon|file)(?P<rest>.*)$")
+PT_RE = re.compile(r"^\s+(?P<level>PML4|PDPT|PD|PT)\s+\[\s*(?P<index>\d+)\] entry @ phys "
+                   r"(?P<slot>0x[0-9a-f]+): (?P<raw>0x[0-9a-f]+)"
+                   r"(?: -> phys (?P<phys>0x[0-9a-f]+)\s+(?P<flags>.*))?$")
+RMAP_RE = re.compile(r"^\s+pid (?P<pid>\d+) \((?P<comm>[^)]*)\) vma (?P<start>0x[0-9a-f]+)-"
+                     r"(?P<end>0x[0-9a-f]+) addr (?P<addr>0x[0-9a-f]+)$")
+PTE_ADDR_MASK = 0x000ffffffffff000
+
+
+class Check:
+    """Collects the problems of one check; ok when there are none."""
+
+    def __init__(self):
+        self.problems = []
+
+    def want(self, cond, why):
+        if not cond:
+            self.problems.append(why)
+        return cond
+
+    def result(self):
+        return (not self.problems, "; ".join(self.problems)[:600])
+
+
+def output_of(res, name, c):
+    r = res.get(name)
+    if not c.want(r is not None, f"'{name}' never ran"):
+        return ""
+    c.want(r["err"] is None, f"'{r['cmd']}' failed: {r['err']}")
+    return r["out"] or ""
+
+
+def check_ps(res, g):
+    c = Check()
+    rows = {}
+    for line in output_of(res, "ps", c).splitlines():
+        m = PS_RE.match(line)
+        if m:
+            rows[int(m["pid"])] = m
+    p, k = rows.get(g["pid"]), rows.get(g["child"])
+    if c.want(p is not None, f"no line for pid {g['pid']}"):
+        c.want(p["comm"] == "gdbdemo" and int(p["tgid"]) == g["pid"],
+               f"parent line wrong: {p.group(0)!r}")
+        c.want(p["state"] == "R" and p["running"] == "*", f"parent not R and running "
+               f"(*): {p.group(0)!r}")
+        c.want(p["mm"].startswith("0x"), f"parent has no mm: {p.group(0)!r}")
+    if c.want(k is not None, f"no line for child pid {g['child']}"):
+        c.want(k["comm"] == "gdbdemo" and int(k["tgid"]) == g["child"] and
+               int(k["ppid"]) == g["pid"], f"child line wrong: {k.group(0)!r}")
+        c.want(k["state"] == "S" and k["running"] == "", f"child not S (sleeping in "
+               f"read): {k.group(0)!r}")
+        c.want(k["mm"].startswith("0x") and (p is None or k["mm"] != p["mm"]),
+               f"child's mm missing or the parent's: {k.group(0)!r}")
+    kthreads = [m for m in rows.values() if m["mm"] == "-"]
+    c.want(kthreads, "no kernel thread listed (mm -)")
+    return c.result()
+
+
+def vma_rows(text):
+    return [m for m in map(VMA_RE.match, text.splitlines()) if m]
+
+
+def vma_at(rows, addr):
+    for m in rows:
+        if int(m["start"], 16) <= addr < int(m["end"], 16):
+            return m
+    return None
+
+
+def check_anon_vma(c, rows, addr, what):
+    v = vma_at(rows, addr)
+    if c.want(v is not None, f"no VMA holds the {what} page {addr:#x}"):
+        c.want(v["perm"] == "rw-p" and v["kind"] == "anon", f"{what} VMA not rw-p anon: "
+               f"{v.group(0).strip()!r}")
+        c.want(int(v["anon_vma"], 16) != 0, f"{what} VMA has no anon_vma")
+        c.want(int(v["pgoff"], 16) == int(v["start"], 16) >> PAGE_SHIFT,
+               f"{what} VMA's pgoff is not start >> 12: {v.group(0).strip()!r}")
+
+
+def check_vmas_of(res, name, g, pid, has_flag, header):
+    c = Check()
+    text = output_of(res, name, c)
+    c.want(header in text.splitlines()[0] if text else False,
+           f"first line does not say '{header}'")
+    rows = vma_rows(text)
+    starts = [int(m["start"], 16) for m in rows]
+    c.want(starts == sorted(starts) and len(rows) >= 5, f"VMAs not in address order or "
+           f"too few: {len(rows)}")
+    check_anon_vma(c, rows, g["anon"], "anonymous")
+    f = vma_at(rows, g["file"])
+    if c.want(f is not None, f"no VMA holds the file page {g['file']:#x}"):
+        c.want(f["perm"] == "rw-s" and f["kind"] == "file" and
+               f["rest"].startswith(f" {g['path']} ") and int(f["pgoff"], 16) == 0,
+               f"file VMA wrong: {f.group(0).strip()!r}")
+    x = vma_at(rows, g["checkpoint"])
+    if c.want(x is not None, f"no VMA holds checkpoint() {g['checkpoint']:#x}"):
+        c.want(x["perm"] == "r-xp" and x["rest"].startswith(" /bin/gdbdemo"),
+               f"text VMA wrong: {x.group(0).strip()!r}")
+    if has_flag:
+        check_anon_vma(c, rows, g["flag"], "flag")
+    else:
+        c.want(vma_at(rows, g["flag"]) is None, f"pid {pid} has a VMA at the flag page, "
+               "mapped after the fork by the parent only")
+    return c.result()
+
+
+def check_walk(c, text, va, pa, user, size=4096):
+    """The walk of @va: levels top down, the right indexes, each entry's
+    phys its raw value's frame, ending in a present leaf mapping @pa."""
+    lines = [m for m in map(PT_RE.match, text.splitlines()) if m]
+    levels = [m["level"] for m in lines]
+    want_levels = {4096: ["PML4", "PDPT", "PD", "PT"], 2 << 20: ["PML4", "PDPT", "PD"],
+                   1 << 30: ["PML4", "PDPT"]}[size]
+    if not c.want(levels == want_levels, f"levels {levels}, want {want_levels}"):
+        return
+    for m, shift in zip(lines, (39, 30, 21, 12)):
+        c.want(int(m["index"]) == (va >> shift) & 511, f"{m['level']} index {m['index']}, "
+               f"want {(va >> shift) & 511}")
+        if not c.want(m["phys"] is not None, f"{m['level']} entry not present"):
+            return
+        c.want(int(m["raw"], 16) & PTE_ADDR_MASK == int(m["phys"], 16),
+               f"{m['level']} phys {m['phys']} is not the frame of {m['raw']}")
+        flags = m["flags"].split()
+        c.want("P" in flags and (("U" in flags) == user), f"{m['level']} flags {flags}")
+    leaf = lines[-1]
+    c.want(int(leaf["phys"], 16) == pa & ~(size - 1) & PTE_ADDR_MASK,
+           f"leaf maps {leaf['phys']}, want {pa:#x}")
+    final = f"=> {va:#x} -> phys {pa:#x} (pfn {pa >> PAGE_SHIFT:#x}, "
+    c.want(final in text, f"no line '{final}...'")
+    return leaf
+
+
+def check_pt(res, name, va, pfn, header):
+    c = Check()
+    text = output_of(res, name, c)
+    c.want(text.startswith(f"VA {va:#018x} in {header}"), f"first line does not say "
+           f"'VA {va:#018x} in {header}'")
+    check_walk(c, text, va, pfn << PAGE_SHIFT, user=True)
+    return c.result()
+
+
+def check_pt_kernel(res):
+    """kmain's text: phys = va - KERNEL_VIRT + KERNEL_PHYS (memlayout.h),
+    through kernel_pgt; not user, not NX (it runs)."""
+    c = Check()
+    text = output_of(res, "pt_kernel", c)
+    va = res.get("kmain", 0)
+    c.want("kernel_pgt" in text.splitlines()[0] if text else False,
+           "not walked in kernel_pgt")
+    lines = [m for m in map(PT_RE.match, text.splitlines()) if m]
+    size = {4: 4096, 3: 2 << 20, 2: 1 << 30}.get(len(lines), 4096)
+    leaf = check_walk(c, text, va, va - KERNEL_VIRT + KERNEL_PHYS, user=False, size=size)
+    if leaf:
+        c.want("NX" not in leaf["flags"].split(), f"kernel text is NX: {leaf['flags']}")
+    return c.result()
+
+
+def check_pt_direct(res):
+    """memmap lies in the direct map: phys = va - DIRECT_MAP_BASE, through
+    kernel_pgt, in whatever page size maps it there (a leaf above the PT
+    level must say PS)."""
+    c = Check()
+    text = output_of(res, "pt_direct", c)
+    va = res.get("memmap", 0)
+    lines = [m for m in map(PT_RE.match, text.splitlines()) if m]
+    size = {4: 4096, 3: 2 << 20, 2: 1 << 30}.get(len(lines), 4096)
+    leaf = check_walk(c, text, va, va - DIRECT_MAP_BASE, user=False, size=size)
+    if leaf:
+        c.want(("PS" in leaf["flags"].split()) == (size > 4096) and
+               "NX" in leaf["flags"].split(), f"direct-map leaf flags {leaf['flags']}")
+    return c.result()
+
+
+def check_pt_unmapped(res, g):
+    """0x1000 is below mmap_min_addr: the walk stops at a not-present entry."""
+    c = Check()
+    text = output_of(res, "pt_unmapped", c)
+    lines = [m for m in map(PT_RE.match, text.splitlines()) if m]
+    if c.want(lines, "no entry lines"):
+        c.want(lines[-1]["phys"] is None and all(m["phys"] for m in lines[:-1]),
+               "the walk does not end at its first not-present entry")
+        c.want([m["level"] for m in lines] == ["PML4", "PDPT", "PD", "PT"][:len(lines)],
+               f"levels {[m['level'] for m in lines]}")
+    c.want("=> 0x1000 is not mapped: " in text and "not present" in text,
+           "no '=> 0x1000 is not mapped: ... not present' line")
+    return c.result()
+
+
+def check_page(res, name, pfn, kind, g):
+    c = Check()
+    text = output_of(res, name, c)
+    head = f"pfn {pfn:#x} (phys {pfn << PAGE_SHIFT:#x}): struct page "
+    c.want(text.startswith(head) and text.splitlines()[0].endswith(", " + kind),
+           f"first line is not '{head}..., {kind}'")
+    m = re.match(r"pfn \S+ \(phys \S+\): struct page (0x[0-9a-f]+),", text)
+    if name == "page" and m:
+        addr = int(m[1], 16)
+        c.want(addr == res.get("page_addr"), f"struct page at {addr:#x}, &memmap[pfn] is "
+               f"{res.get('page_addr', 0):#x}")
+    fields = dict(re.findall(r"^  (\w+)\s+(.*)$", text, re.M))
+    c.want(fields.get("mapcount") == "2", f"mapcount {fields.get('mapcount')}, want 2 "
+           "(parent and child)")
+    c.want(kind in fields.get("flags", "").split() if kind == "anon" else
+           "swapbacked" in fields.get("flags", "").split(), f"flags {fields.get('flags')}")
+    c.want(int(fields.get("refcount", "0")) >= 2, f"refcount {fields.get('refcount')}")
+    want_mapping = "(anon_vma 0x" if kind == "anon" else "(inode, ino "
+    c.want(want_mapping in fields.get("mapping", ""), f"mapping {fields.get('mapping')}")
+    index = int(fields.get("index", "-1"), 16)
+    want_index = g["anon"] >> PAGE_SHIFT if kind == "anon" else 0
+    c.want(index == want_index, f"index {index:#x}, want {want_index:#x}")
+    return c.result()
+
+
+def check_rmap(res, name, pfn, want):
+    """@want: the (pid, address) pairs that map @pfn."""
+    c = Check()
+    text = output_of(res, name, c)
+    got = sorted((int(m["pid"]), int(m["addr"], 16))
+                 for m in map(RMAP_RE.match, text.splitlines()) if m)
+    c.want(got == sorted(want), "mappings " + str([(p, hex(a)) for p, a in got]) +
+           ", want " + str([(p, hex(a)) for p, a in sorted(want)]))
+    for m in map(RMAP_RE.match, text.splitlines()):
+        if m:
+            c.want(int(m["start"], 16) <= int(m["addr"], 16) < int(m["end"], 16) and
+                   m["comm"] == "gdbdemo", f"bad line {m.group(0).strip()!r}")
+    n = len(want)
+    c.want(f"mappings found: {n} (mapcount {n})" in text, f"no 'mappings found: {n} "
+           f"(mapcount {n})'")
+    c.want("not mapped" not in text, "a candidate VMA does not map it")
+    return c.result()
+
+
+ERRORS = (("err_canonical", "0x800000000000 is not canonical"),
+          ("err_pid", "no such pid: 99999"),
+          ("err_pid_pt", "no such pid: 99999"),
+          ("err_pfn", "out of range"),
+          ("err_pfn_rmap", "pfn -0x1 out of range"),
+          ("err_usage", "usage: pagoda-pt ADDR [PID]"))
+
+
+def check_errors(res):
+    c = Check()
+    for name, phrase in ERRORS:
+        r = res.get(name)
+        if c.want(r is not None, f"'{name}' never ran"):
+            c.want(r["err"] is not None and phrase in r["err"] and
+                   "Traceback" not in r["err"] + r["out"],
+                   f"'{r['cmd']}': error {r['err']!r}, want '{phrase}'")
+    return c.result()
+
+
+def check_all(res, g):
+    """Every check: (name, ok, why) triples."""
+    out = []
+
+    def add(name, result):
+        out.append((name, result[0], result[1]))
+
+    c = Check()
+    output_of(res, "continue", c)
+    c.want(res.get("pc") == g["checkpoint"], f"stopped at {res.get('pc', 0):#x}, not at "
+           f"checkpoint() {g['checkpoint']:#x}")
+    add("gdb_stop_at_checkpoint", c.result())
+    add("pagoda-ps", check_ps(res, g))
+    add("pagoda-vmas", check_vmas_of(res, "vmas", g, g["pid"], True,
+                                     f"current task, pid {g['pid']} (gdbdemo)"))
+    add("pagoda-vmas_pid", check_vmas_of(res, "vmas_child", g, g["child"], False,
+                                         f"pid {g['child']} (gdbdemo)"))
+    add("pagoda-pt", check_pt(res, "pt", g["anon"], g["anon_pfn"],
+                              f"current task, pid {g['pid']} (gdbdemo)"))
+    add("pagoda-pt_pid", check_pt(res, "pt_child", g["anon"], g["anon_pfn"],
+                                  f"pid {g['child']} (gdbdemo)"))
+    add("pagoda-pt_file", check_pt(res, "pt_file", g["file"], g["file_pfn"],
+                                   f"pid {g['pid']} (gdbdemo)"))
+    add("pagoda-pt_kernel", check_pt_kernel(res))
+    add("pagoda-pt_direct_map", check_pt_direct(res))
+    add("pagoda-pt_not_present", check_pt_unmapped(res, g))
+    add("pagoda-page", check_page(res, "page", g["anon_pfn"], "anon", g))
+    add("pagoda-page_file", check_page(res, "page_file", g["file_pfn"], "file", g))
+    add("pagoda-rmap", check_rmap(res, "rmap", g["anon_pfn"],
+                                  [(g["pid"], g["anon"]), (g["child"], g["anon"])]))
+    add("pagoda-rmap_file", check_rmap(res, "rmap_file", g["file_pfn"],
+                                       [(g["pid"], g["file"]), (g["child"], g["file"])]))
+    add("pagoda-rmap_private", check_rmap(res, "rmap_flag", g["flag_pfn"],
+                                          [(g["pid"], g["flag"])]))
+    add("bad_input_errors", check_errors(res))
+    c = Check()
+    words = res.get("pattern_words")
+    c.want(words == [g["pattern"], g["pattern"] | 1], "the anonymous frame through the "
+           f"direct map holds {words}, want the pattern {g['pattern']:#x} | i")
+    add("direct_map_read", c.result())
+    c = Check()
+    output_of(res, "release", c)
+    output_of(res, "detach", c)
+    add("release_and_detach", c.result())
+    return out
+
+
+# --------------------------------------------------------------------------
+# The host action
+# --------------------------------------------------------------------------
+
+class GdbAction:
+    ready = READY
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.port = free_port()
+        self.proc = None
+
+    def qemu_args(self):
+        return ["-gdb", f"tcp:{LO}:{self.port}"]
+
+    def _paths(self):
+        base = os.path.join(self.ctx.log_dir, self.ctx.name)
+        return base + ".gdb-script.py", base + ".gdb.json", base + ".gdb.log"
+
+    def run(self, m):
+        ctx = self.ctx
+        try:
+            with open(ctx.serial, errors="replace") as f:
+                g = guest_values(f.read())
+        except (OSError, ValueError) as e:
+            ctx.report("gdb_run", False, f"no values from the guest: {e}")
+            return
+        ctx.log(f"guest ready: {g}")
+        script, out, log = self._paths()
+        for f in (out, log):
+            if os.path.exists(f):
+                os.unlink(f)
+        with open(script, "w") as f:
+            f.write(make_script(g, out))
+        # the kernel the image carries (Makefile make-iso copies it there)
+        elf = os.path.join(os.path.dirname(ctx.iso), "root", "boot", "pagoda.elf")
+        env = dict(os.environ, PAGODA_GDB_PORT=str(self.port), PAGODA_ELF=elf)
+        cmd = ["gdb", "-batch", "-nx", "-x", os.path.join(ROOT, "tools", "gdbinit"),
+               "-x", script]
+        ctx.log(f"$ PAGODA_GDB_PORT={self.port} PAGODA_ELF={elf} {' '.join(cmd)}")
+        t0 = time.monotonic()
+        try:
+            with open(log, "w") as lf:
+                self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                             stdout=lf, stderr=subprocess.STDOUT,
+                                             start_new_session=True)
+                try:
+                    status = self.proc.wait(GDB_LIMIT)
+                except subprocess.TimeoutExpired:
+                    status = None
+                    self._kill()
+        except OSError as e:
+            ctx.report("gdb_run", False, f"cannot run gdb: {e}")
+            return
+        ctx.log(f"gdb ended with status {status} after {time.monotonic() - t0:.1f} s")
+        try:
+            with open(out) as f:
+                res = json.load(f)
+        except (OSError, ValueError) as e:
+            tail = open(log, errors="replace").read()[-800:]
+            ctx.report("gdb_run", False, f"gdb status {status}, no results ({e}): {tail}")
+            return
+        ctx.report("gdb_run", status == 0, f"gdb exit status {status} "
+                   f"(limit {GDB_LIMIT:g} s; see {log})")
+        for name, r in res.items():
+            if isinstance(r, dict):
+                ctx.log(f"({name}) {r['cmd']}\n{r['out']}" +
+                        (f"error: {r['err']}" if r["err"] else ""))
+        for name, ok, why in check_all(res, g):
+            ctx.report(name, ok, why)
+
+    def _kill(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+    def judge(self, parser):
+        pass
+
+    def close(self):
+        self._kill()
+
+
+ACTIONS = {"gdb": GdbAction}
+
+
+# --------------------------------------------------------------------------
+# Self tests (run by tests/harness.py --selftest): the checks on a real
+# run's outputs (trimmed), then on the same outputs with one thing wrong.
+# --------------------------------------------------------------------------
+
+SAMPLE_SERIAL = """\
+boot: starting /bin/gdbdemo as pid 1\r
+GDBDEMO pid=1 child=5 checkpoint=0x401560\r
+GDBDEMO anon=0x7fffbf7fe000 anon_pfn=0x1f92f pattern=0x5041474f44410000\r
+tsc: re-checked against HPET over 1000 ms: 2600000 kHz (was 2600000)\r
+GDBDEMO file=0x7fffbf7fd000 file_pfn=0x1f931 path=/tmp/gdbdemo.1\r
+GDBDEMO flag=0x7fffbf7fc000 flag_pfn=0x1f94b\r
+gdbdemo: let me go: set *(int *)(0xffff888000000000 + (0x1f94b << 12)) = 1\r
+GDBDEMO READY\r
+"""
+_HEAD = "               start-end                perm        pgoff           anon_vma  backing\n"
+_TEXT = ("  0x0000000000401000-0x0000000000409000 r-xp          0x1                0x0  "
+         "file /bin/gdbdemo [softdirty] vma 0xffff88801f9230f8\n")
+_FILE = ("  0x00007fffbf7fd000-0x00007fffbf7fe000 rw-s          0x0                0x0  "
+         "file /tmp/gdbdemo.1 [softdirty] vma 0xffff88801f9235d0\n")
+_ANON = ("  0x00007fffbf7fe000-0x00007fffbf7ff000 rw-p  0x7fffbf7fe 0xffff88801f9261d0  "
+         "anon [account softdirty] vma 0xffff88801f9234d8\n")
+_FLAG = ("  0x00007fffbf7fc000-0x00007fffbf7fd000 rw-p  0x7fffbf7fc 0xffff88801f926570  "
+         "anon [account softdirty] vma 0xffff88801f923d90\n")
+_LOW = ("  0x0000000000400000-0x0000000000401000 r--p          0x0                0x0  "
+        "file /bin/gdbdemo [softdirty] vma 0xffff88801f923000\n")
+_STACK = ("  0x00007fffff7ff000-0x00007ffffffff000 rw-p  0x7fffff7ff 0xffff88801f9260e8  "
+          "anon [stack] [growsdown account softdirty] vma 0xffff88801f9233e0\n")
+
+
+def _walk(va, who, pgd, entries, leaf):
+    text = f"VA {va:#018x} in {who}\npgd (PML4) at phys {pgd:#x}\n"
+    for (level, shift), raw in zip((("PML4", 39), ("PDPT", 30), ("PD", 21), ("PT", 12)),
+                                   entries):
+        text += (f"  {level:<4} [{(va >> shift) & 511:3d}] entry @ phys 0x1000: {raw:#018x}"
+                 f" -> phys {raw & PTE_ADDR_MASK:#x}  {leaf if level == 'PT' else 'P W U A'}"
+                 "\n")
+    pa = entries[-1] & PTE_ADDR_MASK
+    return text + f"=> {va:#x} -> phys {pa | (va & 4095):#x} (pfn {pa >> 12:#x}, 4 KiB page)\n"
+
+
+def _ok(cmd, out):
+    return {"cmd": cmd, "out": out, "err": None}
+
+
+def _err(cmd, err):
+    return {"cmd": cmd, "out": "", "err": err}
+
+
+def _sample():
+    upper = [0x1f92b027, 0x1f92a027, 0x1f929027]
+    kmain = 0xffffffff80017d20
+    kwalk = _walk(kmain, "kernel_pgt (the kernel's tables; ...)", 0x45a000,
+                  [0x461023, 0x462023, 0x463023, 0x217121], "P A G").replace(" U ", " ")
+    dwalk = ("VA 0xffff888000d1a000 in kernel_pgt (...)\npgd (PML4) at phys 0x45a000\n"
+             "  PML4 [273] entry @ phys 0x45a888: 0x000000000045b023 -> phys 0x45b000  P W A\n"
+             "  PDPT [  0] entry @ phys 0x45b000: 0x000000000045c023 -> phys 0x45c000  P W A\n"
+             "  PD   [  6] entry @ phys 0x45c030: 0x8000000000c001e3 -> phys 0xc00000  "
+             "P W A D PS G NX\n"
+             "=> 0xffff888000d1a000 -> phys 0xd1a000 (pfn 0xd1a, 2 MiB huge page at PD)\n")
+    uwalk = ("VA 0x0000000000001000 in pid 1 (gdbdemo), mm 0x0\npgd (PML4) at phys 0x1f920000\n"
+             "  PML4 [  0] entry @ phys 0x1f920000: 0x000000001f923027 -> phys 0x1f923000  "
+             "P W U A\n"
+             "  PDPT [  0] entry @ phys 0x1f923000: 0x000000001f924027 -> phys 0x1f924000  "
+             "P W U A\n"
+             "  PD   [  0] entry @ phys 0x1f924000: 0x0000000000000000\n"
+             "=> 0x1000 is not mapped: PD entry not present (empty entry)\n")
+    page = ("pfn 0x1f92f (phys 0x1f92f000): struct page 0xffff8880016f7eb0, anon\n"
+            "  flags     0x880 anon lru\n  refcount  2\n  mapcount  2\n"
+            "  mapping   0xffff88801f9261d1 (anon_vma 0xffff88801f9261d0 | PAGE_MAPPING_ANON)\n"
+            "  index     0x7fffbf7fe\n  lru       next 0x0 prev 0x0\n  private   0x0\n")
+    page_file = ("pfn 0x1f931 (phys 0x1f931000): struct page 0xffff8880016f7f50, file\n"
+                 "  flags     0x930 dirty uptodate swapbacked lru\n  refcount  3\n"
+                 "  mapcount  2\n  mapping   0xffff88801f8edc00 (inode, ino 89)\n"
+                 "  index     0x0\n")
+
+    def rmap(pfn, kind, rows):
+        return (f"pfn {pfn:#x}: {kind} page, mapcount {len(rows)}, refcount 2\n  (source)\n" +
+                "".join(f"  pid {p} (gdbdemo) vma {a:#x}-{a + 4096:#x} addr {a:#x}\n"
+                        for p, a in rows) +
+                f"  mappings found: {len(rows)} (mapcount {len(rows)})\n")
+
+    return {
+        "continue": _ok("continue", ""), "pc": 0x401560,
+        "ps": _ok("pagoda-ps",
+                  "  PID  TGID  PPID S  CPU                 MM  COMM\n"
+                  "    1     1     0 R   0* 0xffff88801f920000  gdbdemo\n"
+                  "    2     2     0 D   0                   -  kswapd [kthread]\n"
+                  "    5     5     1 S   0  0xffff88801f9201c0  gdbdemo\n"),
+        "vmas": _ok("pagoda-vmas", "VMAs of current task, pid 1 (gdbdemo): mm 0x0, ...\n" +
+                    _HEAD + _LOW + _TEXT + _FLAG + _FILE + _ANON + _STACK),
+        "vmas_child": _ok("pagoda-vmas 5", "VMAs of pid 5 (gdbdemo): mm 0x0, ...\n" + _HEAD +
+                          _LOW + _TEXT + _FILE + _ANON + _STACK),
+        "pt": _ok("pagoda-pt", _walk(0x7fffbf7fe000, "current task, pid 1 (gdbdemo), mm 0x0",
+                                     0x1f921000, upper + [0x800000001f92f805],
+                                     "P U NX softdirty")),
+        "pt_child": _ok("pagoda-pt", _walk(0x7fffbf7fe000, "pid 5 (gdbdemo), mm 0x0",
+                                           0x1f940000, upper + [0x800000001f92f825],
+                                           "P U A NX softdirty")),
+        "pt_file": _ok("pagoda-pt", _walk(0x7fffbf7fd000, "pid 1 (gdbdemo), mm 0x0",
+                                          0x1f921000, upper + [0x800000001f931867],
+                                          "P W U A D NX softdirty")),
+        "pt_kernel": _ok("pagoda-pt kmain", kwalk), "kmain": kmain,
+        "pt_direct": _ok("pagoda-pt memmap", dwalk), "memmap": 0xffff888000d1a000,
+        "pt_unmapped": _ok("pagoda-pt 0x1000 1", uwalk),
+        "page": _ok("pagoda-page", page), "page_addr": 0xffff8880016f7eb0,
+        "page_file": _ok("pagoda-page", page_file),
+        "rmap": _ok("pagoda-rmap", rmap(0x1f92f, "anon", [(1, 0x7fffbf7fe000),
+                                                          (5, 0x7fffbf7fe000)])),
+        "rmap_file": _ok("pagoda-rmap", rmap(0x1f931, "file", [(1, 0x7fffbf7fd000),
+                                                               (5, 0x7fffbf7fd000)])),
+        "rmap_flag": _ok("pagoda-rmap", rmap(0x1f94b, "anon", [(1, 0x7fffbf7fc000)])),
+        "err_canonical": _err("x", "0x800000000000 is not canonical: bits 63..47 ..."),
+        "err_pid": _err("x", "no such pid: 99999 (pagoda-ps lists the tasks)"),
+        "err_pid_pt": _err("x", "no such pid: 99999 (pagoda-ps lists the tasks)"),
+        "err_pfn": _err("x", "pfn 0x1ffdf out of range: the memmap covers ..."),
+        "err_pfn_rmap": _err("x", "pfn -0x1 out of range: the memmap covers ..."),
+        "err_usage": _err("x", "usage: pagoda-pt ADDR [PID]"),
+        "pattern_words": [0x5041474f44410000, 0x5041474f44410001],
+        "release": _ok("set var", ""), "detach": _ok("detach", ""),
+    }
+
+
+def st_guest_values():
+    g = guest_values(SAMPLE_SERIAL)
+    assert g["child"] == 5 and g["anon_pfn"] == 0x1f92f and g["path"] == "/tmp/gdbdemo.1", g
+    try:
+        guest_values(SAMPLE_SERIAL.replace("GDBDEMO flag=", "gdbdemo flag="))
+    except ValueError as e:
+        assert "flag, flag_pfn" in str(e), e
+    else:
+        raise AssertionError("a missing value went unnoticed")
+
+
+def st_checks_pass_on_a_real_run():
+    g = guest_values(SAMPLE_SERIAL)
+    bad = [(n, why) for n, ok, why in check_all(_sample(), g) if not ok]
+    assert not bad, bad
+    assert len(check_all(_sample(), g)) == 18
+
+
+def st_checks_catch_each_mistake():
+    """One thing wrong in the outputs: exactly the check about it fails."""
+    g = guest_values(SAMPLE_SERIAL)
+
+    def mutate(name, old, new):
+        res = _sample()
+        assert old in res[name]["out"], (name, old)
+        res[name] = dict(res[name], out=res[name]["out"].replace(old, new))
+        return res
+
+    cases = [
+        (mutate("ps", "     5     1 S", "     5     1 R"), "pagoda-ps"),
+        (mutate("ps", "   0* 0xffff88801f920000", "   0  0xffff88801f920000"), "pagoda-ps"),
+        (mutate("vmas", "file /tmp/gdbdemo.1", "file /tmp/other"), "pagoda-vmas"),
+        (mutate("vmas", _FLAG, ""), "pagoda-vmas"),
+        (mutate("vmas_child", _ANON, _ANON.replace("rw-p", "r--p")), "pagoda-vmas_pid"),
+        (mutate("pt", "-> phys 0x1f92f000  P U", "-> phys 0x1f92e000  P U"), "pagoda-pt"),
+        (mutate("pt_child", "P W U A\n  PT", "P W A\n  PT"), "pagoda-pt_pid"),
+        (mutate("pt_file", "(pfn 0x1f931,", "(pfn 0x1f932,"), "pagoda-pt_file"),
+        (mutate("pt_kernel", "P A G", "P A G NX"), "pagoda-pt_kernel"),
+        (mutate("pt_direct", "phys 0xd1a000 (", "phys 0xd1b000 ("), "pagoda-pt_direct_map"),
+        (mutate("pt_direct", "P W A D PS G NX", "P W A D G NX"), "pagoda-pt_direct_map"),
+        (mutate("pt_unmapped", "0x0000000000000000\n", "0x0000000000000000 -> phys 0x0  P\n"),
+         "pagoda-pt_not_present"),
+        (mutate("page", "mapcount  2", "mapcount  1"), "pagoda-page"),
+        (mutate("page_file", "(inode, ino 89)", ""), "pagoda-page_file"),
+        (mutate("rmap", "  pid 5 (gdbdemo) vma 0x7fffbf7fe000-0x7fffbf7ff000 addr "
+                "0x7fffbf7fe000\n", ""), "pagoda-rmap"),
+        (mutate("rmap_file", "pid 5", "pid 6"), "pagoda-rmap_file"),
+        (mutate("rmap_flag", "mapcount 1)", "mapcount 2)"), "pagoda-rmap_private"),
+    ]
+    res = _sample()
+    res["err_pid"] = _ok("pagoda-vmas 99999", "Traceback (most recent call last): ...")
+    cases.append((res, "bad_input_errors"))
+    res = _sample()
+    res["pattern_words"] = [0, 0]
+    cases.append((res, "direct_map_read"))
+    res = _sample()
+    res["pc"] = 0xffffffff80017d20
+    cases.append((res, "gdb_stop_at_checkpoint"))
+    for res, name in cases:
+        failed = [n for n, ok, _ in check_all(res, g) if not ok]
+        assert failed == [name], (name, failed)
+
+
+SELFTESTS = [st_guest_values, st_checks_pass_on_a_real_run, st_checks_catch_each_mistake]
