@@ -21,6 +21,13 @@
 #                   boots both kernels with -smp 4 for mmbench's threaded
 #                   metrics (mmbench --smp: fault and munmap with 1 and 4
 #                   threads; image build/benchsmp); SMP=0 skips those boots.
+#                   Each round also boots both kernels with a virtio NIC on
+#                   QEMU's user network for user/bench/netbench (TCP
+#                   host->guest and guest->host MB/s, connections/s, against
+#                   tools/netbench-peer through hostfwd on 127.0.0.1; image
+#                   build/benchnet; NET_ARGS, default --size 64); NET=0
+#                   skips those boots, ONLY=net runs only them (ONLY=mm:
+#                   all but them).
 #                   PROFILE=SHIFT boots Pagoda's bench images with the tick
 #                   profiler (profile=SHIFT, kernel/profile.h) and mmbench
 #                   --profile: PROFILE lines per metric in build/bench/raw.
@@ -125,7 +132,7 @@ FUZZRUN_KCMDLINE  := init=/fuzz/fuzz $(CHECK_KCMDLINE) $(KARGS) -- --seed $(SEED
 	--workers $(WORKERS) --timeout $(TIMEOUT) $(if $(ONLY),--only $(ONLY)) \
 	$(if $(TRACE),$(if $(findstring .,$(TRACE)),--trace-worker $(TRACE),--trace)) \
 	$(if $(VERBOSE),--verbose)
-# Benchmarks: pid 1 is /bench/mmbench, which powers off when done.  The
+# Benchmarks: pid 1 is /bench/mmbench (or netbench), which powers off when done.  The
 # smoke image (quick mode) is booted by make check and by tools/bench's
 # minimal-memory bisection; the bench image carries BENCH_ARGS.
 BENCH_ARGS          ?= $(if $(QUICK),--quick,--size 64)
@@ -133,6 +140,13 @@ BENCH_PROFILE       := $(if $(PROFILE),profile=$(PROFILE))
 BENCH_KCMDLINE      := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) $(if $(PROFILE),--profile))
 BENCHSMP_KCMDLINE   := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/mmbench -- $(BENCH_ARGS) --smp $(if $(PROFILE),--profile))
 BENCHSMOKE_KCMDLINE := lockcheck=off $(SLEEPCHECK_KCMDLINE) init=/bench/mmbench -- --quick
+# ...and the network boots: pid 1 is /bench/netbench (user/bench/netbench.c).
+# make check's bench-net-smoke boots it quick with make check's checks (not
+# debugexit: netbench powers off, and that must be a clean exit),
+# against tools/netbench-peer (tests/harness.py).
+NET_ARGS            ?= $(if $(QUICK),--quick,--size 64)
+BENCHNET_KCMDLINE   := $(strip lockcheck=off $(BENCH_PROFILE) init=/bench/netbench -- $(NET_ARGS) $(if $(PROFILE),--profile))
+BENCHNETSMOKE_KCMDLINE := init=/bench/netbench $(DEBUG_KCMDLINE) $(SLEEPCHECK_KCMDLINE) softlockup_panic=1 -- --quick
 
 # Kernel flags: freestanding, no SSE/x87 (interrupts do not save it),
 # no red zone (interrupts push onto the kernel stack), top-2-GiB code model.
@@ -201,12 +215,14 @@ TEST_ISO := $(B)/test/pagoda.iso
 EXTRA_ISOS := $(B)/panic/pagoda.iso $(B)/softlockup/pagoda.iso $(B)/sleepbug/pagoda.iso \
 	$(B)/poweroff/pagoda.iso $(B)/reset/pagoda.iso $(B)/utest/pagoda.iso \
 	$(B)/fork200/pagoda.iso $(B)/shell/pagoda.iso $(B)/benchsmoke/pagoda.iso \
+	$(B)/benchnetsmoke/pagoda.iso \
 	$(B)/swap/pagoda.iso $(B)/failinj/pagoda.iso \
 	$(B)/fuzz/pagoda.iso $(B)/populate64/pagoda.iso $(B)/exec128/pagoda.iso \
 	$(B)/net/pagoda.iso $(B)/netpair1/pagoda.iso $(B)/netpair2/pagoda.iso \
 	$(B)/gdb/pagoda.iso
 BENCH_ISO := $(B)/bench/pagoda.iso
 BENCHSMP_ISO := $(B)/benchsmp/pagoda.iso
+BENCHNET_ISO := $(B)/benchnet/pagoda.iso
 
 .PHONY: all iso run check fuzz bench linux-selftests qemu-gdb clean deps host-tests lab grade FORCE
 all: $(ELF) $(ISO)
@@ -295,7 +311,9 @@ CMDLINE_FOR_gdb := $(GDB_KCMDLINE)
 CMDLINE_FOR_fuzzrun := $(FUZZRUN_KCMDLINE)
 CMDLINE_FOR_bench := $(BENCH_KCMDLINE)
 CMDLINE_FOR_benchsmoke := $(BENCHSMOKE_KCMDLINE)
+CMDLINE_FOR_benchnetsmoke := $(BENCHNETSMOKE_KCMDLINE)
 CMDLINE_FOR_benchsmp := $(BENCHSMP_KCMDLINE)
+CMDLINE_FOR_benchnet := $(BENCHNET_KCMDLINE)
 # make grade's images, build/grade/img/<boot>/pagoda.iso: tools/grade
 # passes each command line as CMDLINE_FOR_grade/img/<boot>=... .
 
@@ -414,10 +432,13 @@ linux-selftests: deps $(ELF) $(INITRAMFS)
 # is fetched once into $(B)/linux-cache by tools/linux-qemu-run's code).
 # Timings only: nothing here is pass/fail beyond "every run finished".
 SMP ?= 4
-bench: deps $(BENCH_ISO) $(BENCHSMP_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH_BINS)
+bench: deps $(BENCH_ISO) $(BENCHSMP_ISO) $(BENCHNET_ISO) $(B)/benchsmoke/pagoda.iso $(USER_BENCH_BINS)
 	$(PYTHON) tools/bench --no-build --accel $(ACCEL) --args='$(BENCH_ARGS)' \
 		--iso $(BENCH_ISO) --smoke-iso $(B)/benchsmoke/pagoda.iso \
 		--smp $(SMP) --smp-iso $(BENCHSMP_ISO) \
+		--net-iso $(BENCHNET_ISO) --net-args='$(NET_ARGS)' \
+		--netbench $(USER_OUT)/bench/netbench $(if $(filter 0,$(NET)),--no-net) \
+		$(if $(ONLY),--only $(ONLY)) \
 		--mmbench $(USER_OUT)/bench/mmbench --elf $(ELF) --out $(B)/bench \
 		$(if $(QUICK),--quick) $(if $(BASELINE),--baseline $(BASELINE))
 
@@ -426,7 +447,7 @@ clean:
 
 # The recorded command lines are real files, not intermediates to delete
 # (.PRECIOUS names the rule's pattern: make grade's images too).
-.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) $(BENCHSMP_ISO) \
+.SECONDARY: $(patsubst %/pagoda.iso,%/cmdline.txt,$(TEST_ISO) $(EXTRA_ISOS) $(BENCH_ISO) $(BENCHSMP_ISO) $(BENCHNET_ISO) \
 	$(B)/fuzzrun/pagoda.iso)
 .PRECIOUS: $(B)/%/cmdline.txt
 

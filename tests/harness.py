@@ -99,6 +99,14 @@ are judged by their `must_log` lines and how QEMU ended (bench-smoke:
 /bench/mmbench --quick as pid 1 must print `BENCH DONE` and power off;
 no timing is judged).
 
+bench-net-smoke boots /bench/netbench --quick as pid 1 with a virtio NIC
+whose QEMU forwards a free port of 127.0.0.1 to the guest's 10.0.2.15:5001
+(the host action net-bench, below): once netbench's `netbench: listening
+on port` line is on the serial port, tools/netbench-peer's code runs
+against that port - the only address it ever connects to - and netbench
+must print a value for each of its three metrics, `BENCH DONE`, and power
+off.
+
 After a PANIC line the kernel gets 3 s to leave QEMU by itself, after
 `KTEST DONE` 15 s; then it is killed rather than waiting for the timeout.
 
@@ -240,6 +248,9 @@ NETIF_MUST_LOG = (r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
                   r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")
 E1000_REQUIRED = ("e1000_eth0", "e1000_arp_gateway", "e1000_icmp_echo", "e1000_tx_burst",
                   "e1000_rx_overrun", "e1000_link_change") + NETIF_REQUIRED
+NETBENCH_MUST_LOG = tuple(rf"^BENCH {m} \d+\.\d+ " for m in
+                          ("tcp_host_to_guest", "tcp_guest_to_host",
+                           "tcp_connections")) + (r"^BENCH DONE$",)
 
 # The network tests driven from the host (tests/netcheck.py says what each
 # checks, and why every address they use is 127.0.0.1 or inside QEMU).
@@ -457,6 +468,11 @@ BOOTS = (
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
     BootConfig("bench-smoke-smp4", smp=4, image="benchsmoke", expect="poweroff", no_reboot=False,
                summary="none", must_log=(r"^BENCH DONE$",), debug_alloc=False),
+    # TCP through the NIC against a peer on the host (user/bench/netbench
+    # --quick; tools/netbench-peer): 8 MiB each way and 20 connections.
+    BootConfig("bench-net-smoke", image="benchnetsmoke", expect="poweroff", no_reboot=False,
+               summary="none", host="net-bench", nic="virtio-net-pci",
+               must_log=NETBENCH_MUST_LOG),
 )
 
 
@@ -1826,7 +1842,8 @@ def st_qemu_commands():
     assert "-machine q35" in net and "-device e1000e,netdev=n0" in net
     assert "-netdev user,id=n0,restrict=on" in net
     # No other boot has a NIC (-nodefaults adds none): the net ktests skip there.
-    # (The net-user/pair/flood boots get theirs from their host action.)
+    # (The net-user/pair/flood and bench-net-smoke boots get theirs from
+    # their host action.)
     nic_boots = ("net-virtio", "net-e1000", "net-e1000e")
     assert all("-netdev" not in c for n, c in cmds.items() if n not in nic_boots)
     usb = " ".join(cmds["bios-usb"])

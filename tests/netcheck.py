@@ -47,6 +47,12 @@ close(). Results go through the HostContext: ctx.report(name, ok, why).
              QEMU takes them, most would be dropped at lwIP's mailbox
              before any parser saw them (measured: 80 % dropped unpaced,
              none paced; 100,000 frames take 12-26 s under TCG).
+  net-bench  bench-net-smoke: /bench/netbench --quick is pid 1 and listens
+             on 10.0.2.15:5001, forwarded from a free port of 127.0.0.1;
+             tools/netbench-peer's code (the same that `make bench` runs)
+             serves it: 8 MiB each way and 20 connections. No timing is
+             judged, only that the session ran to netbench's "bye" (the
+             boot's must_log lines check netbench's figures).
 
 Guest commands go to nettest's control port (GuestControl): one line per
 connection, run by the guest's /bin/sh, the output back, then
@@ -644,7 +650,61 @@ class NetFlood:
                     pass
 
 
-ACTIONS = {"net-user": NetUser, "net-pair": NetPair, "net-flood": NetFlood}
+# --------------------------------------------------------------------------
+# net-bench
+# --------------------------------------------------------------------------
+
+NETBENCH_PORT = 5001            # user/bench/netbench.c's port in the guest
+
+
+def load_netbench_peer():
+    """tools/netbench-peer as a module (it has no .py suffix)."""
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "tools", "netbench-peer")
+    sys.dont_write_bytecode = True          # no tools/__pycache__
+    loader = importlib.machinery.SourceFileLoader("netbench_peer", path)
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+class NetBench:
+    ready = r"^netbench: listening on port "
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.port = free_port()
+        self.peer = None
+
+    def qemu_args(self):
+        return ["-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:{LO}:{self.port}-"
+                f":{NETBENCH_PORT}", "-device", f"{self.ctx.cfg.nic},netdev=n0,mac={MAC_USER}"]
+
+    def run(self, m):
+        nbp = load_netbench_peer()
+        self.peer = nbp.Peer(self.port, timeout=60.0, hello_wait=10.0, log=self.ctx.log)
+        try:
+            self.peer.run()
+            ok, why = True, ""
+        except (nbp.PeerError, OSError) as e:
+            ok, why = False, str(e) or type(e).__name__
+        self.ctx.report("netbench_session", ok, why)
+
+    def judge(self, parser):
+        pass
+
+    def close(self):
+        if self.peer is not None:
+            self.peer.stop()
+
+
+ACTIONS = {"net-user": NetUser, "net-pair": NetPair, "net-flood": NetFlood,
+           "net-bench": NetBench}
 
 
 # --------------------------------------------------------------------------
@@ -677,10 +737,11 @@ def st_qemu_net_args():
     ip_re = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
     for nic in ("virtio-net-pci", "e1000", "e1000e"):
         user, flood = NetUser(_FakeCtx(nic)), NetFlood(_FakeCtx(nic))
+        bench = NetBench(_FakeCtx(nic))
         pair = NetPair(_FakeCtx(nic))
         try:
             args = {"user": user.qemu_args(), "flood": flood.qemu_args(),
-                    "pair1": pair.qemu_args(),
+                    "pair1": pair.qemu_args(), "bench": bench.qemu_args(),
                     "pair2": pair_socket_args(nic, "52:54:00:77:00:02", False, pair.port)}
         finally:
             user.close()
@@ -693,6 +754,8 @@ def st_qemu_net_args():
         assert "restrict=on" in " ".join(args["flood"])
         assert f"-device {nic},netdev=n1,mac=52:54:00:78:00:01" in " ".join(args["flood"])
         assert f"hostfwd=tcp:{LO}:{user.http_port}-:80" in " ".join(args["user"])
+        assert f"restrict=on,hostfwd=tcp:{LO}:{bench.port}-:5001 " in \
+            " ".join(args["bench"])
         assert f"hostfwd=udp:{LO}:{user.udp_port}-:{GUEST_ECHO_PORT}" in " ".join(args["user"])
     a1 = " ".join(pair_socket_args("e1000", "m", True, 4000))
     a2 = " ".join(pair_socket_args("e1000", "m", False, 4000))
