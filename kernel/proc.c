@@ -669,8 +669,12 @@ static struct task *group_dead_locked(struct task *leader, struct task **orphans
 	if (leader->state != TASK_DEAD)
 		return NULL;
 	list_del(&leader->all_node);
-	/* Ourselves: freed by the next task to run. A zombie leader: by the caller. */
-	return self ? NULL : leader;
+	/*
+	 * Ourselves: freed by the next task to run. A zombie leader: by the
+	 * caller once it is off its CPU (off_cpu, set under this lock), else
+	 * by the task that follows it there (sched_finish_switch sees it dead).
+	 */
+	return self || !leader->off_cpu ? NULL : leader;
 }
 
 /*
@@ -733,7 +737,7 @@ static void exit_unhash(struct task *t, int status)
 		put_task_struct(orphans[i]);
 	}
 	if (to_free)
-		task_free(to_free);		/* a leader long off its CPU */
+		task_free(to_free);		/* a leader off its CPU */
 }
 
 __noreturn void do_exit(int status)

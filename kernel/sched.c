@@ -176,10 +176,19 @@ void sched_finish_switch(void)
 	/* The previous task's stack is no longer in use: it may go now. */
 	if (prev && prev->state == TASK_ZOMBIE) {
 		unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+		/*
+		 * A zombie leader whose last thread has just ended the process
+		 * with nobody to wait for it was made dead, not freed, while it
+		 * was still on its CPU (group_dead_locked): ours to free.
+		 */
+		bool reaped = prev->state == TASK_DEAD;
 
 		prev->off_cpu = true;
-		notify_waiters(prev);		/* its parent, or its tracer first */
+		if (!reaped)
+			notify_waiters(prev);	/* its parent, or its tracer first */
 		spin_unlock_irqrestore(&tasklist_lock, irq);
+		if (reaped)
+			task_free(prev);
 	} else if (prev && prev->state == TASK_DEAD) {
 		task_free(prev);
 	}

@@ -905,6 +905,64 @@ static void thread_exit_keeps_process(void)
 	       "exited 0", st);
 }
 
+/* reap_race's last thread: it ends the process as soon as main is gone. */
+static void *quick_survivor(void *arg)
+{
+	(void)arg;
+	pthread_join(main_thread, NULL);
+	return NULL;
+}
+
+/* The process of autoreap_leader_exits_first (a fresh image, as above). */
+static int reap_race(void)
+{
+	pthread_t t;
+
+	main_thread = pthread_self();
+	if (pthread_create(&t, NULL, quick_survivor, NULL))
+		return 92;
+	pthread_exit(NULL);
+}
+
+#define REAP_ROUNDS	40
+
+/*
+ * With SIGCHLD ignored there are no zombies: a process whose main thread
+ * left first and whose last thread follows at once (often while the main
+ * thread is still on its way off its CPU) is gone, not left over, and no
+ * kernel object stays behind (runall's leak check).
+ */
+static void autoreap_leader_exits_first(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	pid_t pids[REAP_ROUNDS];
+	int gone = 0;
+
+	EXPECT_OK(sigaction(SIGCHLD, &ign, &old));
+	for (int i = 0; i < REAP_ROUNDS; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			execl(self_path, self_path, "--reap-race", (char *)NULL);
+			_exit(97);
+		}
+		if (pids[i] < 0)
+			break;
+	}
+	for (int ms = 0; ms < 20000; ms += 10) {
+		gone = 0;
+		for (int i = 0; i < REAP_ROUNDS; i++)
+			gone += pids[i] > 0 && kill(pids[i], 0) < 0 && errno == ESRCH;
+		if (gone == REAP_ROUNDS)
+			break;
+		usleep(10000);
+	}
+	sigaction(SIGCHLD, &old, NULL);
+	EXPECT(gone == REAP_ROUNDS, "%d of %d processes still there after 20 s",
+	       REAP_ROUNDS - gone, REAP_ROUNDS);
+	EXPECT(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,
+	       "a child left to wait for: %s", strerror(errno));
+}
+
 static int report_fd;
 
 static void *execer(void *arg)
@@ -1428,6 +1486,8 @@ int main(int argc, char **argv)
 		return exec_report(atoi(argv[2]));	/* execve_from_thread */
 	if (argc == 4 && !strcmp(argv[1], "--outlive-main"))	/* thread_exit_... */
 		return outlive_main(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 2 && !strcmp(argv[1], "--reap-race"))	/* autoreap_... */
+		return reap_race();
 	self_path = this_program(argv[0]);
 	if (argc == 2)
 		case_only = argv[1];	/* "thread_test CASE": that case alone */
@@ -1445,6 +1505,7 @@ int main(int argc, char **argv)
 	CASE(shared_handlers);
 	CASE(exit_group_from_thread);
 	CASE(thread_exit_keeps_process);
+	CASE(autoreap_leader_exits_first);
 	CASE(execve_from_thread);
 	CASE(cleartid_wake);
 	CASE(proc_task_dir);
