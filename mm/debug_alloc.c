@@ -46,12 +46,14 @@
 #include <arch/memlayout.h>
 #include <arch/stacktrace.h>
 #include "kernel/cmdline.h"
+#include "kernel/compiler.h"
 #include "kernel/ksyms.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "kernel/task.h"
 
 bool debug_alloc_enabled;
 
@@ -260,6 +262,56 @@ void debug_page_alloc(struct page *page, unsigned int order)
 		}
 		d->state = PAGE_DBG_ALLOCATED;
 	}
+}
+
+/*
+ * Check the poison of every free frame now, not just when one is
+ * allocated: a use-after-free is found close to the code that did it
+ * (runall asks after each test program) rather than whenever the frame
+ * is next handed out, perhaps minutes later. @bad is called for each
+ * written-over frame (frame, first bad offset, its 16 bytes around it,
+ * the free chain); the poison is then restored so the frame is reported
+ * once. Returns the number of free frames checked. No lock: a frame
+ * allocated while we look may seem written, so a hit is believed only if
+ * the frame is still free and still written once we look again.
+ */
+unsigned long debug_page_poison_scan(void (*bad)(void *arg, unsigned long pfn, long off,
+						 const unsigned char *bytes,
+						 const struct dbg_stack *freed),
+				     void *arg)
+{
+	unsigned long checked = 0;
+
+	if (!page_debug)
+		return 0;
+	for (pfn_t i = 0; i < max_pfn; i++) {
+		struct page_debug *d = &page_debug[i];
+		unsigned char *va;
+		unsigned char bytes[16];
+		struct dbg_stack chain;
+		long off;
+
+		if ((i & 4095) == 0)
+			cond_resched();		/* 512 MiB take a while under TCG */
+		if (READ_ONCE(d->state) != PAGE_DBG_FREE)
+			continue;
+		checked++;
+		va = phys_to_virt((phys_addr_t)i << PAGE_SHIFT);
+		if (first_unpoisoned(va) < 0)
+			continue;
+		chain = d->free;
+		off = first_unpoisoned(va);
+		if (off < 0 || READ_ONCE(d->state) != PAGE_DBG_FREE)
+			continue;		/* allocated meanwhile (or freed again) */
+		memcpy(bytes, va + ALIGN_DOWN(off, 16), sizeof(bytes));
+		if (READ_ONCE(d->state) != PAGE_DBG_FREE)
+			continue;
+		bad(arg, (unsigned long)i, off, bytes, &chain);
+		/* Report it once. A racing allocator would check it anyway. */
+		if (READ_ONCE(d->state) == PAGE_DBG_FREE)
+			memset(va, PAGE_POISON, PAGE_SIZE);
+	}
+	return checked;
 }
 
 bool debug_page_free(struct page *page, unsigned int order)

@@ -106,6 +106,12 @@ bool debug_page_free(struct page *page, unsigned int order);
 void debug_page_alloc(struct page *page, unsigned int order);
 /* put_page() took the count below zero: report it with the last free. */
 void debug_page_refcount_underflow(struct page *page);
+struct dbg_stack;
+/* Check every free frame's poison now (debug_alloc.c); frames checked. */
+unsigned long debug_page_poison_scan(void (*bad)(void *arg, unsigned long pfn, long off,
+						 const unsigned char *bytes,
+						 const struct dbg_stack *freed),
+				     void *arg);
 /* Bytes of the per-frame table (0 when off). */
 size_t debug_page_table_bytes(void);
 

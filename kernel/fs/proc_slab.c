@@ -13,6 +13,11 @@
  *     leak: cache task: 2 objects (allocated at task_alloc+0x1d <- ...)
  *       object ffff888001234000 pid 57: task_alloc+0x1d <- ...
  *     (at most SLAB_LEAK_SAMPLES object lines), or "no leaks".
+ *   write "poison"                     read "poison: 120034 free frames checked",
+ *     after a line per free frame written since its free (a use-after-free,
+ *     also printed on the console) with the offset, bytes and free chain:
+ *     the page allocator's poison checked now rather than at the next
+ *     allocation, so runall can tell which program did it.
  *
  * A mark is the slab allocation counter (mm/slab_debug.c): every object
  * allocated after it has a higher number, so "live and newer than the
@@ -23,6 +28,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/proc_internal.h"
 #include "kernel/lib/string.h"
+#include "kernel/printk.h"
 #include "mm/debug_alloc.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -95,6 +101,22 @@ static void print_leaks(struct proc_buf *b, const char *name, const struct slab_
 	}
 }
 
+static void print_poison(void *arg, unsigned long pfn, long off, const unsigned char *bytes,
+			 const struct dbg_stack *freed)
+{
+	struct proc_buf *b = arg;
+	char chain[384];
+
+	dbg_stack_format(chain, sizeof(chain), freed);
+	proc_printf(b, "written after free: pfn %#lx offset %#lx, bytes", pfn, off);
+	for (int i = 0; i < 16; i++)
+		proc_printf(b, " %02x", bytes[i]);
+	proc_printf(b, "\n  freed at: %s\n", chain);
+	/* The console too: the test's own output may be lost with it. */
+	printk("debug_alloc: BUG: use-after-free: pfn %#lx written at offset %#lx after "
+	       "its free at %s\n", pfn, off, chain);
+}
+
 int proc_slab_leaks_query(struct proc_buf *b, const char *req)
 {
 	struct slab_leak_report r;
@@ -107,6 +129,11 @@ int proc_slab_leaks_query(struct proc_buf *b, const char *req)
 		return -ENODEV;
 	if (strcmp(req, "mark") == 0) {
 		proc_printf(b, "mark %lu\n", (unsigned long)slab_debug_seq());
+		return 0;
+	}
+	if (strcmp(req, "poison") == 0) {
+		proc_printf(b, "poison: %lu free frames checked\n",
+			    debug_page_poison_scan(print_poison, b));
 		return 0;
 	}
 	if (strncmp(p, "check ", 6) != 0)

@@ -2,7 +2,7 @@
  * runall.c - the user test runner: run every program in /tests, one at a
  * time, and summarise.
  *
- *	runall [--fail-inject] [dir]	(default dir: /tests)
+ *	runall [--fail-inject] [--poison-check] [dir]	(default dir: /tests)
  *
  * Programs run in name order (runall itself skipped), with stdout passed
  * straight through, so the log holds every UTEST line followed by
@@ -26,7 +26,10 @@
  *
  * and fails runall/no_slab_leaks. Caches that legitimately grow (page
  * cache, the inodes and dentries of files a test left in /tmp, kmalloc)
- * are not checked.
+ * are not checked. With --poison-check (and debug_alloc=1), every free
+ * page's poison is also checked after each program (slab_leaks "poison"):
+ * a page written after its free fails runall/no_slab_leaks, naming the
+ * program that was running and who freed the page.
  *
  * runall --fail-inject [dir] runs the same programs with allocation
  * failures injected (a kernel booted with fail_alloc=..., mm/fail_alloc.h):
@@ -78,6 +81,7 @@ static const char *const leak_names[] = { "task", "mm", "vma", "anon_vma",
 
 static volatile sig_atomic_t timed_out;
 static int fail_inject;			/* --fail-inject */
+static int poison_check;		/* --poison-check */
 
 static void on_alarm(int sig)
 {
@@ -117,6 +121,8 @@ static long mem_free_kb(void)
 
 static int pagoda;			/* on_pagoda(): check at all */
 static int leak_fd = -1;		/* LEAK_PATH, open for the whole run */
+/* Its answers; one buffer, so the pages it touches are the same all run. */
+static char leak_ans[8192];
 
 /* Ask LEAK_PATH @req; the answer in @out. Returns its length or -1. */
 static int leak_query(const char *req, char *out, size_t len)
@@ -186,7 +192,7 @@ static void reap_orphans(void)
  */
 static int leak_end(const struct leak_mark *m, const char *name)
 {
-	static char ans[8192];
+	char *ans = leak_ans;
 	char req[128];
 	long now[NR_LEAK_CACHES];
 	int tries, leaked = 0;
@@ -198,7 +204,7 @@ static int leak_end(const struct leak_mark *m, const char *name)
 		leaked = 0;
 		if (m->how == 1) {
 			snprintf(req, sizeof(req), "check %lu " LEAK_CACHES, m->seq);
-			leaked = leak_query(req, ans, sizeof(ans)) > 0 &&
+			leaked = leak_query(req, ans, sizeof(leak_ans)) > 0 &&
 				 strncmp(ans, "no leaks", 8) != 0;
 		} else if (m->how == 2 && slabinfo_counts(now) == 0) {
 			for (int i = 0; i < NR_LEAK_CACHES; i++)
@@ -216,6 +222,24 @@ static int leak_end(const struct leak_mark *m, const char *name)
 				printf("leak: cache %s: %ld objects (boot with debug_alloc=1 "
 				       "to see where)\n", leak_names[i], now[i] - m->counts[i]);
 	}
+	fflush(stdout);
+	return 1;
+}
+
+/*
+ * --poison-check, after @name has been reaped: has any free page been
+ * written since its free? (debug_alloc=1 checks that only when a page is
+ * next allocated, which may be much later, in another program.) Prints
+ * the pages and returns 1 if so.
+ */
+static int poison_end(const char *name)
+{
+	char *ans = leak_ans;
+
+	if (leak_query("poison", ans, sizeof(leak_ans)) <= 0 ||
+	    !strstr(ans, "written after free"))
+		return 0;
+	printf("runall: free pages written after their free while %s ran:\n%s", name, ans);
 	fflush(stdout);
 	return 1;
 }
@@ -391,6 +415,8 @@ static int run_one(const char *dir, const char *name, int *leaked)
 		while (waitpid(-1, NULL, 0) > 0)
 			;
 	*leaked = mark.how && st != -1 ? leak_end(&mark, name) : 0;
+	if (poison_check && leak_fd >= 0)
+		*leaked |= poison_end(name);
 	return st;
 }
 
@@ -492,6 +518,8 @@ int main(int argc, char **argv)
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--fail-inject"))
 			fail_inject = 1;
+		else if (!strcmp(argv[a], "--poison-check"))
+			poison_check = 1;
 		else
 			dir = argv[a];
 	}
