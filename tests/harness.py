@@ -184,6 +184,8 @@ HOST_GRACE = 30.0               # after a host action's checks: time to exit QEM
 HOST_JOIN = 30.0                # after QEMU ended: time for the host action to end
 KILL_GRACE = 3.0                # SIGTERM -> SIGKILL delay when killing QEMU
 TAIL_LINES = 30                 # serial lines shown for a failed boot
+RECAP_LINES = 14                # lines of a kernel report repeated at the end
+RECAP_RE = re.compile(r"(BUG:|PANIC:|WARNING:|Oops|soft lockup)")
 
 EXIT_PASS = 33                  # isa-debug-exit: (0x10 << 1) | 1
 EXIT_FAIL = 35                  # isa-debug-exit: (0x11 << 1) | 1
@@ -1007,7 +1009,26 @@ def format_boot(cfg, verdict, parser, paths):
                    f"{paths.firmware_log} {paths.stderr}"
                    + (f" {paths.host}" if cfg.host else ""))
         out.append(f"  command: {paths.cmd}")
+        report = recap_lines(tail)
+        if report:
+            RECAP.append((cfg.name, report))
     return out, passed, failed
+
+
+# The kernel reports of failed boots, printed again just before the
+# summary: a long run's output may reach its reader cut in the middle
+# (CI keeps the head and the tail), and the report - what was freed where,
+# which lock, which address - is what one needs to see first.
+RECAP = []
+
+
+def recap_lines(tail):
+    """From the first kernel report line of @tail (BUG:, PANIC:, ...) on,
+    at most RECAP_LINES lines; [] when there is none."""
+    for i, line in enumerate(tail):
+        if RECAP_RE.search(line):
+            return tail[i:i + RECAP_LINES]
+    return []
 
 
 # --------------------------------------------------------------------------
@@ -1555,6 +1576,12 @@ def st_panic():
                                LogPaths.make("logs", "bios-cdrom"))
     assert '  panic line: "PANIC: page fault at 0xdeadbeef"' in lines, lines
     assert "    regs..." in lines and nf == 1, lines
+    # ... and the report is kept for the recap at the end
+    assert RECAP[-1] == ("bios-cdrom", ["PANIC: page fault at 0xdeadbeef", "regs..."]), RECAP
+    RECAP.clear()
+    assert recap_lines(["a", "b"]) == []
+    assert recap_lines(["x", "BUG: use-after-free"] + [str(i) for i in range(20)]) == \
+        ["BUG: use-after-free"] + [str(i) for i in range(RECAP_LINES - 1)]
     # a panicking kernel that also exits (even with 33) is still a panic
     v, _ = _verdict(log + "KTEST DONE 1 passed, 0 failed\n", EXIT_PASS)
     _expect_fail(v, "PANIC")
@@ -2181,6 +2208,11 @@ def main(argv=None):
         print(f"{passed} passed, {failed + 1} failed", flush=True)
         return 130
 
+    if RECAP:
+        print("kernel reports of the failed boots (each also above, in its block):")
+        for name, report in RECAP:
+            print(f"  {name}:")
+            print("\n".join("    " + line for line in report))
     if times:
         print("boot times:")
         for c in args.configs:
