@@ -1,8 +1,8 @@
 /*
  * usercopy.c - copy_from_user and friends (see mm/usercopy.h).
  *
- * The copy itself is arch_probe_read() (arch/x86_64/probe.S): one
- * "rep movsb" listed in the exception table. A page fault on a user address
+ * The copy itself is arch_probe_read() (arch/x86_64/probe.S): "rep movsq"
+ * and "rep movsb", both listed in the exception table. A page fault on a user address
  * first goes to the fault handler (arch/x86_64/trap.c -> vm_fault), which
  * maps demand-zero pages and returns; only a fault it cannot resolve lands
  * in the fixup and makes the copy return -EFAULT. With SMAP on, the kernel
@@ -13,7 +13,7 @@
  * must then behave exactly as the user's own access would. Only what
  * vm_fault() refuses becomes -EFAULT:
  *
- *   rep movsb --#PF--> vm_fault(addr)  resolved: retry the instruction
+ *   rep movs --#PF--> vm_fault(addr)   resolved: retry the instruction
  *                                      refused:  fixup -> probe returns -EFAULT
  *
  * A partial copy reports -EFAULT like Linux's syscalls do; what was copied

@@ -69,6 +69,8 @@ static struct netdev *poll_list_pop(void)
 	return dev;
 }
 
+static void netdev_receive_batch_end(struct netdev *dev);
+
 static bool poll_list_busy(void)
 {
 	unsigned long irq = spin_lock_irqsave(&netdev_poll_lock);
@@ -86,7 +88,11 @@ static int netpoll_thread(void *unused)
 
 		wait_event(&netdev_poll_wq, poll_list_busy());
 		while ((dev = poll_list_pop()) != NULL) {
-			if (dev->ops->poll(dev, NETDEV_POLL_BUDGET) >= NETDEV_POLL_BUDGET)
+			unsigned int n = dev->ops->poll(dev, NETDEV_POLL_BUDGET);
+
+			if (n)
+				netdev_receive_batch_end(dev);
+			if (n >= NETDEV_POLL_BUDGET)
 				netdev_schedule_poll(dev);	/* more: after the others */
 			cond_resched();
 		}
@@ -195,6 +201,18 @@ void netdev_set_rx_handler(struct netdev *dev, netdev_rx_handler_t fn, void *arg
 	dev->rx_handler = fn;
 	dev->rx_arg = arg;
 	spin_unlock_irqrestore(&dev->lock, irq);
+}
+
+/* The end of a poll's frames: the handler hears of it as a NULL frame. */
+static void netdev_receive_batch_end(struct netdev *dev)
+{
+	unsigned long irq = spin_lock_irqsave(&dev->lock);
+	netdev_rx_handler_t fn = dev->rx_handler;
+	void *arg = dev->rx_arg;
+
+	spin_unlock_irqrestore(&dev->lock, irq);
+	if (fn)
+		fn(dev, NULL, 0, arg);
 }
 
 void netdev_receive(struct netdev *dev, const void *frame, size_t len)

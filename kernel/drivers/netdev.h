@@ -51,7 +51,12 @@
 
 struct netdev;
 
-/* Called for each received frame; see "Receive context" above. */
+/*
+ * Called for each received frame; see "Receive context" above. After the
+ * frames of one ops->poll() it is called once more with frame NULL and
+ * len 0: the end of a batch (a handler that holds frames back to merge
+ * them, as lwIP's does, sends them on then).
+ */
 typedef void (*netdev_rx_handler_t)(struct netdev *dev, const void *frame, size_t len,
 				    void *arg);
 /*

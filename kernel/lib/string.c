@@ -9,16 +9,24 @@
 
 #include <stdint.h>
 
+/*
+ * A 64-bit word at any address: x86-64 loads and stores it unaligned at
+ * full speed, and the type tells the compiler (and UBSan) so.
+ */
+typedef uint64_t __attribute__((aligned(1), may_alias)) unaligned_u64;
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	/* Word copies when both pointers share alignment: ~8x fewer iterations. */
-	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
-		for (; n >= 8; n -= 8, d += 8, s += 8)
-			*(uint64_t *)d = *(const uint64_t *)s;
-	}
+	/*
+	 * Word copies whatever the alignment: ~8x fewer iterations. Network
+	 * frames are copied at odd offsets (a 14-byte Ethernet header), where
+	 * a byte loop would cost 8x as much - more under QEMU's TCG.
+	 */
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		*(unaligned_u64 *)d = *(const unaligned_u64 *)s;
 	while (n--)
 		*d++ = *s++;
 	return dst;

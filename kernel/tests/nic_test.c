@@ -194,6 +194,10 @@ static void capture_rx(struct netdev *dev, const void *frame, size_t len, void *
 
 	(void)dev;
 	(void)arg;
+	if (!frame) {			/* the end of a poll batch */
+		spin_unlock_irqrestore(&nic_cap.lock, irq);
+		return;
+	}
 	nic_cap.frames++;
 	if (is_arp_reply(frame, len, nic_cap.mac, gw)) {
 		if (!nic_cap.arp_replies++)

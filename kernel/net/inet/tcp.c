@@ -238,12 +238,23 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
  */
 #define ACK_STORM_SLACK		16	/* bytes a pure ACK may be ahead */
 
+/*
+ * The same hook acknowledges a segment merged from several frames
+ * (kernel/net/lwip/eth_gro.c) at once. lwIP acknowledges every second
+ * segment and delays the ACK of the first until its next fast timer tick
+ * (250 ms): right for 1460-byte segments, a stall for a merged one that
+ * may hold all the sender had in flight. Marking the ACK "already
+ * delayed" makes tcp_receive() send it now, as for a second segment -
+ * Linux's GRO'd segments count as many segments the same way.
+ */
 s8_t pagoda_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, const struct pbuf *p)
 {
 	uint32_t ahead;
 
 	if (pcb->state < ESTABLISHED || pcb->state == TIME_WAIT)
 		return ERR_OK;			/* a listen pcb has no rcv_wnd */
+	if (p->tot_len > pcb->mss)
+		tcp_set_flags(pcb, TF_ACK_DELAY);
 	if (p->tot_len || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_FIN | TCP_RST)) || pcb->rcv_wnd)
 		return ERR_OK;
 	ahead = hdr->seqno - pcb->rcv_nxt;	/* tcp_input made it host order */

@@ -30,8 +30,12 @@
  * Sizes:
  *   MEM_SIZE      2 MiB  the most lwIP may hold at once, all kinds
  *   TCP_MSS       1460   Ethernet's 1500 less IP and TCP headers
- *   TCP_WND       16 MSS (23,360 bytes: no window scaling needed)
- *   TCP_SND_BUF   16 MSS per connection
+ *   TCP_WND       128 KiB, announced with window scaling (RFC 7323,
+ *                 shift 2): a window of 16 segments kept a sender waiting
+ *                 for ACKs under QEMU, where a round trip takes long
+ *   TCP_SND_BUF   64 MSS per connection
+ *   PBUF_POOL     256 frames of 1536 bytes (received frames wait in them
+ *                 until read: a window's worth, and room for a second)
  *   mailboxes     tcpip 64, per-netconn receive 64, accept 16 entries
  *   loopback      at most 64 packets queued on lo0
  */
@@ -72,11 +76,11 @@ void pagoda_lwip_free(void *p);
 #define MEMP_NUM_TCP_PCB_LISTEN		16
 #define MEMP_NUM_UDP_PCB		16
 #define MEMP_NUM_RAW_PCB		8
-#define MEMP_NUM_TCP_SEG		256	/* >= TCP_SND_QUEUELEN */
+#define MEMP_NUM_TCP_SEG		512	/* >= TCP_SND_QUEUELEN */
 #define MEMP_NUM_NETBUF			64
 #define MEMP_NUM_TCPIP_MSG_API		64
 #define MEMP_NUM_TCPIP_MSG_INPKT	64
-#define PBUF_POOL_SIZE			64
+#define PBUF_POOL_SIZE			256
 #define PBUF_POOL_BUFSIZE		1536	/* one Ethernet frame per pool pbuf */
 
 /* ---- protocols ---- */
@@ -97,12 +101,14 @@ void pagoda_lwip_free(void *p);
 #define IP_FRAG				1
 
 #define TCP_MSS				1460
-#define TCP_WND				(16 * TCP_MSS)
-#define TCP_SND_BUF			(16 * TCP_MSS)
+#define LWIP_WND_SCALE			1
+#define TCP_RCV_SCALE			2
+#define TCP_WND				(128 * 1024)
+#define TCP_SND_BUF			(64 * TCP_MSS)
 #define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_QUEUE_OOSEQ			1
 #define TCP_OOSEQ_MAX_BYTES		TCP_WND	/* out-of-order data kept per connection */
-#define TCP_OOSEQ_MAX_PBUFS		64
+#define TCP_OOSEQ_MAX_PBUFS		128
 #define TCP_LISTEN_BACKLOG		1
 #define TCP_OVERSIZE			TCP_MSS
 #define LWIP_TCP_KEEPALIVE		1

@@ -16,7 +16,8 @@
  * and net_eth_info() reports lwIP's name for diagnostics.
  *
  * Receive. The netpoll thread calls eth_rx() with no lock held; it copies
- * the frame into a pbuf from lwIP's pool and hands it to tcpip_input(),
+ * the frame into a pbuf from lwIP's pool, merges in-order TCP segments of
+ * one poll batch (eth_gro.c) and hands the result to tcpip_input(),
  * which posts it to the tcpip thread's mailbox (lwipopts.h: input does
  * not take the core lock) - so the netpoll thread never waits for the
  * core lock, which a sender may hold while it waits in eth_linkoutput()
@@ -37,6 +38,7 @@
  */
 #include "kernel/net/net.h"
 #include "netif_eth.h"
+#include "eth_gro.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/ip4_addr.h"
@@ -73,6 +75,7 @@ struct eth_if {
 	unsigned int tx_busy;		/* atomic: eth_linkoutput() calls inside netdev_xmit */
 	bool link_pending;		/* atomic: link_msg is in the mailbox */
 	unsigned long rx_dropped;	/* atomic: no pbuf or full mailbox */
+	struct eth_gro gro;		/* the netpoll thread's: TCP segments being merged */
 
 	struct net_ip_config cfg;	/* core lock: what the interface runs */
 	uint32_t announced;		/* core lock: the address last printed, 0: none */
@@ -316,25 +319,40 @@ static void eth_rx_count(STAT_COUNTER *stat, unsigned long *dropped)
 		__atomic_add_fetch(dropped, 1, __ATOMIC_RELAXED);
 }
 
-/* The netpoll thread's receive handler (no lock held; see the top). */
+/* Hand a (maybe merged) frame to lwIP: tcpip_input, through the mailbox. */
+static void eth_up(void *arg, struct pbuf *p)
+{
+	struct eth_if *eif = arg;
+
+	if (eif->netif.input(p, &eif->netif) != ERR_OK) {	/* tcpip_input */
+		pbuf_free(p);
+		eth_rx_count(&lwip_stats.link.drop, &eif->rx_dropped);
+	}
+}
+
+/*
+ * The netpoll thread's receive handler (no lock held; see the top): each
+ * frame goes through receive coalescing (eth_gro.c) on its way up; a NULL
+ * frame ends a poll batch, and the segment held back goes up then.
+ */
 static void eth_rx(struct netdev *dev, const void *frame, size_t len, void *arg)
 {
 	struct eth_if *eif = arg;
 	struct pbuf *p;
 
 	(void)dev;
+	if (!frame) {
+		eth_gro_flush(&eif->gro, eth_up, eif);
+		return;
+	}
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 	if (!p) {
 		eth_rx_count(&lwip_stats.link.drop, &eif->rx_dropped);
 		return;
 	}
 	pbuf_take(p, frame, (u16_t)len);
-	if (eif->netif.input(p, &eif->netif) != ERR_OK) {	/* tcpip_input */
-		pbuf_free(p);
-		eth_rx_count(&lwip_stats.link.drop, &eif->rx_dropped);
-		return;
-	}
 	eth_rx_count(&lwip_stats.link.recv, NULL);
+	eth_gro_receive(&eif->gro, p, eth_up, eif);
 }
 
 /* netif_add()'s init callback. */
