@@ -138,6 +138,28 @@ LABS = (
                      Test("sysinfo_bad_pointers_efault", 15, "bad_pointers_efault"),
                  )),
         )),
+    Lab("pgtable", 2, "Page tables: walk, map and unmap in the arch contract",
+        files=("arch/x86_64/tests/paging_ktest.c", "arch/x86_64/tests/pgtable_ktest.c",
+               "user/tests/pgtable_test.c"),
+        boots=(
+            # The one-shot contract at every page size, on the live kernel
+            # tables and on throw-away user pgds; freeing empty tables.
+            Boot("pgtable-ktest", "ktest", tests=(
+                Test("pt_map_query_unmap_4k", 10, "pt_map_query_unmap_4k"),
+                Test("pt_map_2m_and_walk", 10, "pt_map_2m_and_walk"),
+                Test("pt_map_1g", 10, "pt_map_1g"),
+                Test("pt_huge_rules", 15, "pt_huge_rules"),
+                Test("pt_query_levels", 10, "pt_query_levels"),
+                Test("pt_free_user_tables", 15, "pt_free_user_tables"),
+            )),
+            # munmap's freeing of page tables and the boot's direct map,
+            # as user space sees them (VmPTE, DirectMap*).
+            Boot("pgtable-user", "user", program="pgtable_test", tests=(
+                Test("munmap_frees_page_tables", 10, "munmap_frees_page_tables"),
+                Test("munmap_keeps_shared_table", 10, "munmap_keeps_shared_table"),
+                Test("direct_map_large_pages", 10, "direct_map_large_pages"),
+            )),
+        )),
 )
 
 
