@@ -160,6 +160,25 @@ LABS = (
                 Test("direct_map_large_pages", 10, "direct_map_large_pages"),
             )),
         )),
+    Lab("buddy", 3, "The buddy allocator",
+        files=("mm/tests/buddy_ktest.c", "mm/tests/page_alloc_ktest.c"),
+        boots=(
+            # The algorithm on private zones over a borrowed 4 MiB block:
+            # split, merge, the zone's edges, order accounting.
+            Boot("buddy-ktest", "ktest", tests=(
+                Test("buddy_split_halves", 15, "buddy_split_halves"),
+                Test("buddy_merge_pairs", 15, "buddy_merge_pairs"),
+                Test("buddy_merge_edges", 10, "buddy_merge_edges"),
+                Test("buddy_order_counts", 15, "buddy_order_counts"),
+            )),
+            # The invariant checker, split and coalesce of a whole block,
+            # and the live allocator under a storm (checked by pmm_check).
+            Boot("buddy-check", "ktest", tests=(
+                Test("buddy_check_corrupt", 20, "buddy_check_corrupt"),
+                Test("pmm_split_coalesce", 15, "pmm_split_coalesce"),
+                Test("pmm_storm_no_leak", 10, "pmm_storm_no_leak", timeout=60),
+            )),
+        )),
 )
 
 
