@@ -179,6 +179,25 @@ LABS = (
                 Test("pmm_storm_no_leak", 10, "pmm_storm_no_leak", timeout=60),
             )),
         )),
+    Lab("demand", 4, "Demand paging and the zero page",
+        files=("mm/tests/demand_ktest.c", "user/tests/demand_test.c"),
+        boots=(
+            # Faults on a private mm, read back from its page tables.
+            Boot("demand-ktest", "ktest", tests=(
+                Test("demand_read_zero_page", 15, "demand_read_zero_page"),
+                Test("demand_write_replaces_zero", 15, "demand_write_replaces_zero"),
+                Test("demand_rss_counts", 10, "demand_rss_counts"),
+            )),
+            # The same from user space: pagemap PFNs, smaps Rss, RssAnon.
+            Boot("demand-user", "user", program="demand_test", tests=(
+                Test("read_maps_zero_page", 10, "read_maps_zero_page"),
+                Test("read_not_resident", 10, "read_not_resident"),
+                Test("write_after_read_replaces", 10, "write_after_read_replaces"),
+                Test("write_counts_rss", 10, "write_counts_rss"),
+                Test("dontneed_back_to_zero", 10, "dontneed_back_to_zero"),
+                Test("shared_anon_counts_shmem", 10, "shared_anon_counts_shmem"),
+            )),
+        )),
 )
 
 
