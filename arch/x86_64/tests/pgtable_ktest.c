@@ -153,15 +153,15 @@ KTEST(pt_huge_rules)
 
 /*
  * The live kernel tables, as paging_init() built them: the direct map
- * uses large pages where RAM allows (64 MiB is RAM on every machine the
- * tests boot, in a 2 MiB or 1 GiB page), the kernel image 4 KiB pages
- * with per-section permissions. A query anywhere inside reports the
- * page: its first address, its frame, its size.
+ * uses large pages where RAM allows (16 MiB is RAM, in a 2 MiB or 1 GiB
+ * page, on every machine the tests boot: 64 MiB and up), the kernel
+ * image 4 KiB pages with per-section permissions. A query anywhere
+ * inside reports the page: its first address, its frame, its size.
  */
 KTEST(pt_query_levels)
 {
 	extern char __text_start[];
-	const phys_addr_t pa = (64ul << 20) + 0x5123;
+	const phys_addr_t pa = (16ul << 20) + 0x5123;
 	const vaddr_t va = DIRECT_MAP_BASE + pa;
 	struct mmu_mapping m;
 	unsigned long k4, m2, g1;
