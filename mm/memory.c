@@ -108,8 +108,8 @@ static enum mm_counter page_counter(const struct page *p)
 {
 	return page_test_flag(p, PG_anon) ? MM_ANONPAGES : MM_SHMEMPAGES;
 }
-
 /* LAB demand END */
+
 /*
  * A PTE of @mm now maps @p (internal.h); takes over the caller's reference.
  * What is resident is counted twice: per address space in @mm's RSS
