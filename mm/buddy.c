@@ -69,15 +69,22 @@ static void del_free_block(struct buddy_zone *z, struct page *p, unsigned int or
 	z->area[order].nr_free--;
 }
 
-/* Is the block at @pfn of @order free as one whole block? */
-static bool is_free_block(const struct buddy_zone *z, pfn_t pfn, unsigned int order)
+/*
+ * O(1): only a free block's first frame has PG_buddy, with the block's
+ * order; a frame inside a free block, or a free block of another order
+ * starting here, does not make [pfn, pfn + 2^order) one free block.
+ */
+bool buddy_is_free_block(const struct buddy_zone *z, pfn_t pfn, unsigned int order)
 {
+	/* LAB buddy BEGIN */
+	/* LAB buddy STUB: return false; */
 	/* A buddy outside the zone (its edges are not 2^MAX_ORDER aligned) never merges. */
 	if (pfn < z->start_pfn || pfn + (1ul << order) > z->end_pfn)
 		return false;
 	const struct page *p = buddy_pfn_to_page(z, pfn);
 
 	return page_test_flag(p, PG_buddy) && p->order == order;
+	/* LAB buddy END */
 }
 
 /*
@@ -89,16 +96,18 @@ static bool is_free_block(const struct buddy_zone *z, pfn_t pfn, unsigned int or
 static void free_block(struct buddy_zone *z, pfn_t pfn, unsigned int order)
 {
 	z->free_pages += 1ul << order;
+	/* LAB buddy BEGIN */
 	/* Merge upwards while the buddy is a free block of the same order. */
 	while (order < MAX_ORDER) {
 		pfn_t buddy = pfn ^ (1ul << order);
 
-		if (!is_free_block(z, buddy, order))
+		if (!buddy_is_free_block(z, buddy, order))
 			break;
 		del_free_block(z, buddy_pfn_to_page(z, buddy), order);
 		pfn &= ~(1ul << order);		/* merged block starts at the lower half */
 		order++;
 	}
+	/* LAB buddy END */
 	add_free_block(z, buddy_pfn_to_page(z, pfn), order);
 }
 
@@ -154,11 +163,14 @@ struct page *buddy_alloc(struct buddy_zone *z, unsigned int order)
 		return NULL;
 	p = list_first_entry(&z->area[o].free_list, struct page, lru);
 	del_free_block(z, p, o);
+	/* LAB buddy BEGIN */
+	/* LAB buddy STUB: for (unsigned long i = 1ul << order; i < 1ul << o; i += 1ul << order) add_free_block(z, p + i, order); */
 	/* Split: give back the upper half at each level down to @order. */
 	while (o > order) {
 		o--;
 		add_free_block(z, p + (1ul << o), o);
 	}
+	/* LAB buddy END */
 	z->free_pages -= 1ul << order;
 	p->refcount = 1;		/* the caller's reference */
 	p->order = 0;			/* order only means something while free or PG_head */
@@ -177,6 +189,8 @@ void buddy_free(struct buddy_zone *z, struct page *page, unsigned int order)
 /* Walk every free list; O(free blocks * block size). Tests and debugging only. */
 bool buddy_check(const struct buddy_zone *z, char *why, size_t len)
 {
+	/* LAB buddy BEGIN */
+	/* LAB buddy STUB: return true; */
 	unsigned long total = 0;
 
 	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
@@ -197,7 +211,7 @@ bool buddy_check(const struct buddy_zone *z, char *why, size_t len)
 					 (unsigned long)pfn, o);
 				return false;
 			}
-			if (o < MAX_ORDER && is_free_block(z, pfn ^ (1ul << o), o)) {
+			if (o < MAX_ORDER && buddy_is_free_block(z, pfn ^ (1ul << o), o)) {
 				snprintf(why, len, "pfn %lu and its buddy both free at order %u",
 					 (unsigned long)pfn, o);
 				return false;
@@ -223,4 +237,5 @@ bool buddy_check(const struct buddy_zone *z, char *why, size_t len)
 		return false;
 	}
 	return true;
+	/* LAB buddy END */
 }

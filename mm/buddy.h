@@ -41,6 +41,11 @@ struct page *buddy_alloc(struct buddy_zone *z, unsigned int order);
 /* Return a block taken with buddy_alloc() of the same order. */
 void buddy_free(struct buddy_zone *z, struct page *page, unsigned int order);
 /*
+ * Is [pfn, pfn + 2^order) one whole free block of @z (listed, of exactly
+ * that order)? False for a range not wholly inside the zone.
+ */
+bool buddy_is_free_block(const struct buddy_zone *z, pfn_t pfn, unsigned int order);
+/*
  * Check every invariant (list counts, alignment, flags, no two free buddies
  * of the same order left unmerged, free_pages). Returns true when consistent;
  * otherwise writes the first problem into @why.

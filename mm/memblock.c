@@ -67,14 +67,24 @@ static void add_usable(phys_addr_t base, phys_addr_t end)
 	}
 }
 
-/* Rounded outward: a partly used page is a used page. Boot only; panics when full. */
+/*
+ * Rounded outward: a partly used page is a used page. A range that starts
+ * where the last reservation ends extends it: first fit hands out one
+ * page after another (page tables at boot: a direct map of 4 KiB pages
+ * takes one per 2 MiB of RAM), and they stay one entry. Boot only;
+ * panics when full.
+ */
 void memblock_reserve(phys_addr_t base, uint64_t size)
 {
+	struct memblock_range r = { ALIGN_DOWN(base, PAGE_SIZE), ALIGN_UP(base + size, PAGE_SIZE) };
+
+	if (nr_reserved && reserved[nr_reserved - 1].end == r.base) {
+		reserved[nr_reserved - 1].end = r.end;
+		return;
+	}
 	if (nr_reserved == MEMBLOCK_MAX)
 		panic("memblock_reserve: more than %d reservations", MEMBLOCK_MAX);
-	reserved[nr_reserved++] = (struct memblock_range){
-		ALIGN_DOWN(base, PAGE_SIZE), ALIGN_UP(base + size, PAGE_SIZE)
-	};
+	reserved[nr_reserved++] = r;
 }
 
 /* Boot only, before any memblock_alloc(). */

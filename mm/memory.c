@@ -102,25 +102,44 @@ void vm_init(void)
 	}
 }
 
+/* LAB demand BEGIN */
+/* Which of the mm's RSS counters a page mapped in it counts in (Linux's mm_counter). */
 static enum mm_counter page_counter(const struct page *p)
 {
 	return page_test_flag(p, PG_anon) ? MM_ANONPAGES : MM_SHMEMPAGES;
 }
+/* LAB demand END */
 
-/* A PTE of @mm now maps @p (internal.h); takes over the caller's reference. */
+/*
+ * A PTE of @mm now maps @p (internal.h); takes over the caller's reference.
+ * What is resident is counted twice: per address space in @mm's RSS
+ * counter for the page's kind (VmRSS, RssAnon, RssShmem), and once per
+ * page, when its first mapping appears, in the global NR_ANON_PAGES or
+ * NR_FILE_MAPPED (AnonPages, Mapped in /proc/meminfo).
+ */
 void page_add_map(struct mm *mm, struct page *p)
 {
+	/* LAB demand BEGIN */
+	/* LAB demand STUB: (void)__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED); */
 	if (__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED) == 0)
 		mod_vm_stat(page_test_flag(p, PG_anon) ? NR_ANON_PAGES : NR_FILE_MAPPED, 1);
 	add_mm_counter(mm, page_counter(p), 1);
+	/* LAB demand END */
 }
 
-/* A PTE of @mm stopped mapping @p; drops its reference (may free @p). No sleep. */
+/*
+ * A PTE of @mm stopped mapping @p; drops its reference (may free @p). No
+ * sleep. The counters of page_add_map() go down again, the global one
+ * when the last mapping goes.
+ */
 void page_remove_map(struct mm *mm, struct page *p)
 {
+	/* LAB demand BEGIN */
+	/* LAB demand STUB: (void)__atomic_sub_fetch(&p->mapcount, 1, __ATOMIC_RELAXED); */
 	if (__atomic_sub_fetch(&p->mapcount, 1, __ATOMIC_RELAXED) == 0)
 		mod_vm_stat(page_test_flag(p, PG_anon) ? NR_ANON_PAGES : NR_FILE_MAPPED, -1);
 	add_mm_counter(mm, page_counter(p), -1);
+	/* LAB demand END */
 	put_page(p);
 }
 
@@ -323,9 +342,19 @@ static enum vm_fault_result finish_fault(struct vm_fault *vmf)
 
 /* ---- anonymous memory: anon_vm_ops ---- */
 
-/* A PTE absent in anonymous memory: the zero page for a read, else a new page. */
+/*
+ * A PTE absent in anonymous memory (->fault of anon_vm_ops): which page
+ * to map, in vmf->page, and whether writable (vmf->writable);
+ * finish_fault() maps it. A read of private memory gets the shared zero
+ * page, read-only, and allocates nothing (a write to it later faults:
+ * fault_wp, cow_copy); a write gets a new zeroed page of its own.
+ */
 static enum vm_fault_result anon_fault(struct vm_fault *vmf)
 {
+	/* LAB demand BEGIN */
+	/* LAB demand STUB: vmf->page = new_anon_page(vmf->vma, vmf->address, true); */
+	/* LAB demand STUB: vmf->writable = true; */
+	/* LAB demand STUB: return vmf->page ? VM_FAULT_OK : VM_FAULT_OOM; */
 	struct vma *v = vmf->vma;
 
 	if (!(vmf->flags & FAULT_WRITE) && !(v->flags & VM_SHARED)) {
@@ -340,6 +369,7 @@ static enum vm_fault_result anon_fault(struct vm_fault *vmf)
 	count_vm_event(ANON_FAULT);
 	vmf->writable = true;
 	return VM_FAULT_OK;
+	/* LAB demand END */
 }
 
 static const struct vm_operations anon_vm_ops = {

@@ -138,6 +138,66 @@ LABS = (
                      Test("sysinfo_bad_pointers_efault", 15, "bad_pointers_efault"),
                  )),
         )),
+    Lab("pgtable", 2, "Page tables: walk, map and unmap in the arch contract",
+        files=("arch/x86_64/tests/paging_ktest.c", "arch/x86_64/tests/pgtable_ktest.c",
+               "user/tests/pgtable_test.c"),
+        boots=(
+            # The one-shot contract at every page size, on the live kernel
+            # tables and on throw-away user pgds; freeing empty tables.
+            Boot("pgtable-ktest", "ktest", tests=(
+                Test("pt_map_query_unmap_4k", 10, "pt_map_query_unmap_4k"),
+                Test("pt_map_2m_and_walk", 10, "pt_map_2m_and_walk"),
+                Test("pt_map_1g", 10, "pt_map_1g"),
+                Test("pt_huge_rules", 15, "pt_huge_rules"),
+                Test("pt_query_levels", 10, "pt_query_levels"),
+                Test("pt_free_user_tables", 15, "pt_free_user_tables"),
+            )),
+            # munmap's freeing of page tables and the boot's direct map,
+            # as user space sees them (VmPTE, DirectMap*).
+            Boot("pgtable-user", "user", program="pgtable_test", tests=(
+                Test("munmap_frees_page_tables", 10, "munmap_frees_page_tables"),
+                Test("munmap_keeps_shared_table", 10, "munmap_keeps_shared_table"),
+                Test("direct_map_large_pages", 10, "direct_map_large_pages"),
+            )),
+        )),
+    Lab("buddy", 3, "The buddy allocator",
+        files=("mm/tests/buddy_ktest.c", "mm/tests/page_alloc_ktest.c"),
+        boots=(
+            # The algorithm on private zones over a borrowed 4 MiB block:
+            # split, merge, the zone's edges, order accounting.
+            Boot("buddy-ktest", "ktest", tests=(
+                Test("buddy_split_halves", 15, "buddy_split_halves"),
+                Test("buddy_merge_pairs", 15, "buddy_merge_pairs"),
+                Test("buddy_merge_edges", 10, "buddy_merge_edges"),
+                Test("buddy_order_counts", 15, "buddy_order_counts"),
+            )),
+            # The invariant checker, split and coalesce of a whole block,
+            # and the live allocator under a storm (checked by pmm_check).
+            Boot("buddy-check", "ktest", tests=(
+                Test("buddy_check_corrupt", 20, "buddy_check_corrupt"),
+                Test("pmm_split_coalesce", 15, "pmm_split_coalesce"),
+                Test("pmm_storm_no_leak", 10, "pmm_storm_no_leak", timeout=60),
+            )),
+        )),
+    Lab("demand", 4, "Demand paging and the zero page",
+        files=("mm/tests/demand_ktest.c", "user/tests/demand_test.c"),
+        boots=(
+            # Faults on a private mm, read back from its page tables.
+            Boot("demand-ktest", "ktest", tests=(
+                Test("demand_read_zero_page", 15, "demand_read_zero_page"),
+                Test("demand_write_replaces_zero", 15, "demand_write_replaces_zero"),
+                Test("demand_rss_counts", 10, "demand_rss_counts"),
+            )),
+            # The same from user space: pagemap PFNs, smaps Rss, RssAnon.
+            Boot("demand-user", "user", program="demand_test", tests=(
+                Test("read_maps_zero_page", 10, "read_maps_zero_page"),
+                Test("read_not_resident", 10, "read_not_resident"),
+                Test("write_after_read_replaces", 10, "write_after_read_replaces"),
+                Test("write_counts_rss", 10, "write_counts_rss"),
+                Test("dontneed_back_to_zero", 10, "dontneed_back_to_zero"),
+                Test("shared_anon_counts_shmem", 10, "shared_anon_counts_shmem"),
+            )),
+        )),
 )
 
 

@@ -39,11 +39,29 @@ static void must_map(vaddr_t va, phys_addr_t pa, size_t size, unsigned int flags
 		      va, pa, size, err);
 }
 
+/*
+ * Map one page of the direct map at @pa, of size @sz or - when map_locked()
+ * refuses that size as invalid - the next smaller one: a map_locked() that
+ * knows only 4 KiB pages (the student tree of docs/labs/02-pgtable.md)
+ * still gets a working direct map. Returns the size mapped.
+ */
+static size_t map_direct_page(phys_addr_t pa, size_t sz)
+{
+	const unsigned int flags = MMU_WRITE | MMU_GLOBAL;
+	int err;
+
+	while ((err = map_locked(kernel_pgt.root, DIRECT_MAP_BASE + pa, pa, sz, flags)) == -EINVAL &&
+	       sz > PAGE_SIZE)
+		sz = sz == PUD_SIZE ? PMD_SIZE : PAGE_SIZE;
+	if (err)
+		panic("paging_init: mapping %lx -> %lx (%lx bytes) failed: %d",
+		      DIRECT_MAP_BASE + pa, pa, sz, err);
+	return sz;
+}
+
 /* Map [start, end) of physical memory into the direct map, largest pages first. */
 static void map_direct_range(phys_addr_t start, phys_addr_t end)
 {
-	const unsigned int flags = MMU_WRITE | MMU_GLOBAL;
-
 	for (phys_addr_t pa = start; pa < end; ) {
 		size_t sz = PAGE_SIZE;
 
@@ -51,8 +69,7 @@ static void map_direct_range(phys_addr_t start, phys_addr_t end)
 			sz = PUD_SIZE;
 		else if (IS_ALIGNED(pa, PMD_SIZE) && pa + PMD_SIZE <= end)
 			sz = PMD_SIZE;
-		must_map(DIRECT_MAP_BASE + pa, pa, sz, flags);
-		pa += sz;
+		pa += map_direct_page(pa, sz);
 	}
 }
 

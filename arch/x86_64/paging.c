@@ -785,9 +785,21 @@ unsigned int arch_clear_flags_batched(struct pgtable *pgt, vaddr_t va, unsigned 
 
 /* ---- One-shot operations of any page size (kernel mappings, queries) ---- */
 
+/*
+ * A leaf of @size at the level whose entries map that much, the tables
+ * above it created on the way down (walk_to), stored only in an empty
+ * slot:
+ *
+ *   PAGE_SIZE  level 0  PT entry,   4 KiB frame
+ *   PMD_SIZE   level 1  PD entry,   2 MiB frame, PS set
+ *   PUD_SIZE   level 2  PDPT entry, 1 GiB frame, PS set (CPUs with pdpe1gb)
+ */
 int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 		      unsigned int flags)
 {
+	/* LAB pgtable BEGIN */
+	/* LAB pgtable STUB: if (size_to_level(size) != 0 || !IS_ALIGNED(va | pa, PAGE_SIZE)) return -EINVAL; */
+	/* LAB pgtable STUB: return store_if_empty(walk_to(root, va, 0, true), make_leaf(pa, flags, 0)); */
 	int level = size_to_level(size);
 
 	if (level < 0 || !IS_ALIGNED(va, size) || !IS_ALIGNED(pa, size))
@@ -798,6 +810,7 @@ int map_locked(phys_addr_t root, vaddr_t va, phys_addr_t pa, size_t size,
 		return -EINVAL;
 	return store_if_empty(walk_to(root, va, level, /* create= */true),
 			      make_leaf(pa, flags, level));
+	/* LAB pgtable END */
 }
 
 int arch_map(struct pgtable *pgt, vaddr_t va, phys_addr_t pa, size_t size,
@@ -810,9 +823,18 @@ int arch_map(struct pgtable *pgt, vaddr_t va, phys_addr_t pa, size_t size,
 	return err;
 }
 
-/* Find the leaf entry that maps @va; sets *level. NULL when not mapped. */
+/*
+ * Find the leaf entry that maps @va; sets *level. NULL when not mapped.
+ * The walk stops at the first entry that is not a table: a 1 GiB or
+ * 2 MiB page (PS) above the PT, a present 4 KiB page, or a PROT_NONE
+ * page (P clear, PTE_PROTNONE set: it still names its frame).
+ */
 static pte_t *find_leaf(phys_addr_t root, vaddr_t va, int *level)
 {
+	/* LAB pgtable BEGIN */
+	/* LAB pgtable STUB: pte_t *e = walk_to(root, va, 0, false); */
+	/* LAB pgtable STUB: *level = 0; */
+	/* LAB pgtable STUB: return !IS_ERR_OR_NULL(e) && is_page_pte(*e) ? e : NULL; */
 	pte_t *table = table_va(root);
 
 	for (int l = 3; l >= 0; l--) {
@@ -831,6 +853,7 @@ static pte_t *find_leaf(phys_addr_t root, vaddr_t va, int *level)
 		table = table_va(*e);
 	}
 	return NULL;
+	/* LAB pgtable END */
 }
 
 int arch_unmap(struct pgtable *pgt, vaddr_t va, size_t size)
@@ -1041,6 +1064,7 @@ unsigned long arch_pgd_nr_tables(const struct pgtable *pgt)
 	return pfn_to_page(pgt->root >> PAGE_SHIFT)->private;
 }
 
+/* LAB pgtable BEGIN */
 /*
  * The bounds a user-table prune works in: tables overlapping [start, end)
  * are looked at, those lying wholly inside [floor, ceiling) may go; freed
@@ -1084,10 +1108,12 @@ static void prune_level(struct prune_range *r, pte_t *table, int level, vaddr_t 
 		}
 	}
 }
+/* LAB pgtable END */
 
 void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vaddr_t floor,
 			   vaddr_t ceiling)
 {
+	/* LAB pgtable BEGIN */
 	struct prune_range r = { .start = start, .end = MIN(end, (vaddr_t)USER_END),
 				 .floor = floor, .ceiling = ceiling, .nr = 0 };
 	struct page *p, *n;
@@ -1108,6 +1134,7 @@ void arch_free_user_tables(struct pgtable *pgt, vaddr_t start, vaddr_t end, vadd
 		list_del(&p->lru);
 		pgtable_free(page_to_phys(p));
 	}
+	/* LAB pgtable END */
 }
 
 /*
