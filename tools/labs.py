@@ -115,6 +115,11 @@ class Lab:
 SCRATCH_DISK_64M = ("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
                     "-device", "virtio-blk-pci,drive=d0")
 
+# The harness's swap boots' disk (tests/harness.py SWAP_DISK): 512 MiB,
+# room for vm_swap_test's fills of more than RAM.
+SCRATCH_DISK_512M = ("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
+                     "-device", "virtio-blk-pci,drive=d0")
+
 LABS = (
     Lab("syscall", 1, "System calls and processes: add a system call end to end",
         files=("kernel/tests/sysinfo_ktest.c", "user/tests/sysinfo_test.c"),
@@ -136,6 +141,40 @@ LABS = (
                      Test("sysinfo_procs_counts_tasks", 10, "procs_counts_tasks"),
                      Test("sysinfo_swap_matches_meminfo", 10, "swap_matches_meminfo"),
                      Test("sysinfo_bad_pointers_efault", 15, "bad_pointers_efault"),
+                 )),
+        )),
+    Lab("reclaim", 8, "Reclaim and swap: LRU aging, swap out and in",
+        files=("mm/tests/lru_ktest.c", "mm/tests/swap_ktest.c", "user/tests/vm_swap_test.c"),
+        boots=(
+            # In the kernel: the aging policy on pages of real mms (no swap
+            # needed) ...
+            Boot("reclaim-lru", "ktest", tests=(
+                Test("lru_accessed_bit_activates", 10, "lru_accessed_bit_activates"),
+                Test("lru_accessed_bit_other_mm", 10, "lru_accessed_bit_other_mm"),
+                Test("lru_read_write_keeps", 5, "lru_read_write_keeps"),
+                Test("lru_shrink_active_ages", 10, "lru_shrink_active_ages"),
+            )),
+            # ... and swap-in on the scratch disk: a page swapped out before
+            # fork comes back as one frame for both mms; a failed read
+            # poisons the PTE. One boot each: a test that fails leaves swap
+            # on with pages out, and the next one could not swap on.
+            Boot("reclaim-swapin", "ktest", qemu=SCRATCH_DISK_64M, tests=(
+                Test("swapin_fork_shares_frame", 15, "swap_pageout_fork_swapin"),
+            )),
+            Boot("reclaim-swapin-error", "ktest", qemu=SCRATCH_DISK_64M, tests=(
+                Test("swapin_read_error_poisons", 10, "swap_read_error_marker_survives_fork"),
+            )),
+            # From user space on a 48 MiB machine, as make check's swap
+            # boot: MADV_PAGEOUT and back, then memory pressure.
+            Boot("reclaim-user", "user", program="vm_swap_test", memory="48M",
+                 qemu=SCRATCH_DISK_512M, tests=(
+                     Test("swap_pageout_and_back", 10, "pageout_and_back"),
+                     Test("swap_shared_with_child", 5, "shared_with_child"),
+                     Test("swap_softdirty_survives", 5, "softdirty_survives_swap"),
+                     Test("reclaim_fill_more_than_ram", 15, "fill_more_than_ram",
+                          timeout=240.0),
+                     Test("swapoff_brings_pages_back", 5, "swapoff_brings_pages_back",
+                          timeout=60.0),
                  )),
         )),
 )
