@@ -177,6 +177,38 @@ LABS = (
                           timeout=60.0),
                  )),
         )),
+    Lab("populate", 9, "MADV_POPULATE_READ/WRITE: prefault a range, Linux's errors",
+        files=("user/tests/vm_populate_test.c", "user/tests/vm_swap_test.c",
+               "mm/tests/swap_ktest.c"),
+        boots=(
+            # What each advice prefaults, and every errno of Linux's
+            # madvise_populate().
+            Boot("populate-user", "user", program="vm_populate_test", tests=(
+                Test("populate_args_and_empty_ranges", 10, "args_and_empty_ranges"),
+                Test("populate_read_maps_zero_page", 10, "read_anon_maps_zero_page"),
+                Test("populate_write_allocates", 10, "write_anon_allocates"),
+                Test("populate_permissions_einval", 10, "permissions_einval"),
+                Test("populate_hole_and_mixed_range", 15, "hole_and_mixed_range"),
+                Test("populate_beyond_eof_efault", 10, "beyond_eof_efault"),
+                Test("populate_file_mappings", 5, "file_mappings"),
+                Test("populate_write_breaks_cow", 5, "write_breaks_cow_after_fork"),
+            )),
+            # 1 GiB populated on a 64 MiB machine: killed, the kernel lives.
+            Boot("populate-64M", "user", program="vm_populate_test", memory="64M", tests=(
+                Test("populate_killed_beyond_ram", 5, "kill9_populate_write_beyond_ram",
+                     timeout=120.0),
+            )),
+            # Pages on swap read back with the mmap lock dropped: through
+            # MADV_POPULATE from user space, and the shared loop in the kernel.
+            Boot("populate-swap", "user", program="vm_swap_test", memory="48M",
+                 qemu=SCRATCH_DISK_512M, tests=(
+                     Test("populate_swapped_pages", 15, "populate_swapped_pages",
+                          timeout=60.0),
+                 )),
+            Boot("populate-ktest", "ktest", qemu=SCRATCH_DISK_64M, tests=(
+                Test("populate_swapin_unlocked", 5, "populate_swapin_unlocked"),
+            )),
+        )),
 )
 
 
