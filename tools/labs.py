@@ -209,6 +209,31 @@ LABS = (
                 Test("populate_swapin_unlocked", 5, "populate_swapin_unlocked"),
             )),
         )),
+    Lab("secretmem", 10, "memfd_secret and the direct map",
+        files=("mm/tests/secretmem_ktest.c", "arch/x86_64/tests/paging_ktest.c",
+               "user/tests/vm_secret_test.c"),
+        boots=(
+            # The direct-map surgery itself (a 2 MiB page split, a frame
+            # out and back in) and secretmem's pages: out of the map while
+            # they exist, back in (zeroed) when freed.
+            Boot("secretmem-ktest", "ktest", tests=(
+                Test("secret_page_leaves_direct_map", 20, "secretmem_page_leaves_direct_map"),
+                Test("secret_fault_and_gup", 15, "secretmem_fault_and_gup"),
+                Test("dmap_split_2m", 20, "dmap_split_2m"),
+                Test("dmap_invalid_pfn", 5, "dmap_invalid_pfn"),
+            )),
+            # memfd_secret from user space, its pages out of the direct map:
+            # Pagoda's rmap view names them secret, and everything a
+            # process does with them still works.
+            Boot("secretmem-user", "user", program="vm_secret_test", tests=(
+                Test("secret_direct_map_and_frames", 15, "direct_map_and_frames"),
+                Test("secret_shared_with_child", 5, "shared_with_child"),
+                Test("secret_sigbus_beyond_eof", 5, "sigbus_beyond_eof"),
+                Test("secret_remote_access_refused", 5, "remote_access_refused"),
+                Test("secret_ptrace_peek_refused", 5, "ptrace_peek_refused"),
+                Test("secret_memlock_limit", 5, "memlock_limit"),
+            )),
+        )),
 )
 
 
