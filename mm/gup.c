@@ -83,6 +83,8 @@ static bool gup_must_unshare(const struct vma *v, struct page *p, unsigned int g
  */
 static bool gup_swapin_unlocked(struct mm *mm, unsigned long addr)
 {
+	/* LAB populate BEGIN */
+	/* LAB populate STUB: return false; */
 	struct pte_cursor c;
 	struct pte_val pv;
 	unsigned long slot;
@@ -110,6 +112,7 @@ static bool gup_swapin_unlocked(struct mm *mm, unsigned long addr)
 	swap_free(slot);
 	mmap_read_lock(mm);
 	return true;
+	/* LAB populate END */
 }
 
 /*

@@ -46,8 +46,12 @@ static bool madvise_known(long advice)
 	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
 	case MADV_DONTNEED: case MADV_FREE: case MADV_DONTFORK: case MADV_DOFORK:
 	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
-	case MADV_COLD: case MADV_PAGEOUT: case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+	case MADV_COLD: case MADV_PAGEOUT:
 		return true;
+	/* LAB populate BEGIN */
+	case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+		return true;
+	/* LAB populate END */
 	default:
 		return false;
 	}
@@ -155,6 +159,8 @@ static long madvise_vma(struct mm *mm, struct vma *v, unsigned long a, unsigned 
  */
 static long madvise_populate(struct mm *mm, unsigned long start, unsigned long end, bool write)
 {
+	/* LAB populate BEGIN */
+	/* LAB populate STUB: return -EINVAL; */
 	const unsigned long need = write ? VM_WRITE : VM_READ;
 	struct populate_state ps = { .addr = start, .dropped_at = -1ul };
 
@@ -173,6 +179,7 @@ static long madvise_populate(struct mm *mm, unsigned long start, unsigned long e
 			return err;
 	}
 	return 0;
+	/* LAB populate END */
 }
 
 static long sys_madvise(unsigned long start, unsigned long len, long advice)

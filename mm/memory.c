@@ -484,6 +484,7 @@ static enum vm_fault_result fault_unshare_page(struct vm_fault *vmf, const struc
 
 /* ---- faults on swap entries ---- */
 
+/* LAB reclaim BEGIN */
 /*
  * The device could not give the page back: replace the entry under @vmf
  * (locked, still @slot) by a poisoned marker and drop the slot, so every
@@ -550,6 +551,7 @@ static enum vm_fault_result swapin_map(struct vm_fault *vmf, const struct pte_va
 		pte_cursor_unlock(&vmf->pte);
 	return VM_FAULT_OK;
 }
+/* LAB reclaim END */
 
 /*
  * The PTE holds a swap entry (@seen; cursor locked on entry, unlocked on
@@ -562,6 +564,9 @@ static enum vm_fault_result swapin_map(struct vm_fault *vmf, const struct pte_va
  */
 static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_val *seen)
 {
+	/* LAB reclaim BEGIN */
+	/* LAB reclaim STUB: pte_cursor_unlock(&vmf->pte); */
+	/* LAB reclaim STUB: return VM_FAULT_SIGBUS; */
 	uint64_t slot = seen->swap;
 	struct pte_val now, pv;
 	enum vm_fault_result r;
@@ -611,6 +616,7 @@ static enum vm_fault_result fault_swapin(struct vm_fault *vmf, const struct pte_
 		return r;
 	pte_cursor_get(&vmf->pte, &pv);		/* still locked: no walk */
 	return fault_wp(vmf, &pv);
+	/* LAB reclaim END */
 }
 
 /* ---- the entry points ---- */

@@ -58,11 +58,14 @@ bool inode_is_secretmem(const struct inode *inode)
 /* Frame @p back in the direct map, zeroed (internal.h; the ktest uses it). Never sleeps. */
 void secret_page_restore(struct page *p)
 {
+	/* LAB secretmem BEGIN */
+	/* LAB secretmem STUB: memset(page_address(p), 0, PAGE_SIZE); */
 	int err = arch_set_direct_map_valid(page_to_pfn(p), true);
 
 	BUG_ON(err);			/* it was in the map when we took it out */
 	memset(page_address(p), 0, PAGE_SIZE);
 	page_clear_flag(p, PG_secret);
+	/* LAB secretmem END */
 	p->mapping = NULL;
 	mod_vm_stat(NR_SECRETMEM, -1);
 }
@@ -89,12 +92,14 @@ struct page *secret_page_alloc(void)
 
 	if (!p)
 		return NULL;
+	/* LAB secretmem BEGIN */
 	/* Splitting a huge direct-map page needs a page-table page. */
 	if (arch_set_direct_map_valid(page_to_pfn(p), false)) {
 		free_page(p);
 		return NULL;
 	}
 	page_set_flag(p, PG_secret);
+	/* LAB secretmem END */
 	mod_vm_stat(NR_SECRETMEM, 1);
 	return p;
 }

@@ -542,37 +542,69 @@ void pageout_pages(struct mm *mm, struct page **pages, unsigned int n, int *err)
 /* What reclaim did with one inactive page; SHRINK: swap it out (batched). */
 enum reclaim_result { RECLAIMED, KEPT, DROPPED, SHRINK };
 
+/*
+ * Reclaim found @p at the inactive tail: was it used since the last look?
+ * (Linux's folio_check_references; contract in vmscan.h.) Two kinds of
+ * use leave a mark, and both marks are cleared here, so that the next look
+ * sees only what happens from now on:
+ *
+ *   a PTE's accessed bit   set by the CPU when a process touches the page
+ *                          through that PTE: page_referenced() counts and
+ *                          clears them over every mapping (rmap)
+ *   PG_referenced          set by read(2)/write(2) (mark_page_accessed)
+ *
+ * A touch through a mapping earns the active list; a read or write only
+ * another round on the inactive list.
+ */
+enum page_references page_check_references(struct page *p, struct tlb_batch *tlb)
+{
+	/* LAB reclaim BEGIN */
+	/* LAB reclaim STUB: return PAGEREF_RECLAIM; */
+	bool used = page_test_flag(p, PG_referenced);
+
+	page_clear_flag(p, PG_referenced);
+	if (READ_ONCE(p->mapcount) > 0 && page_referenced(p, tlb))
+		return PAGEREF_ACTIVATE;
+	if (used)
+		return PAGEREF_KEEP;	/* read or written since: another round */
+	return PAGEREF_RECLAIM;
+	/* LAB reclaim END */
+}
+
 /* Decide about isolated inactive page @p (see the top of the file). */
 static enum reclaim_result reclaim_one(struct page *p, struct tlb_batch *tlb)
 {
 	bool mapped = READ_ONCE(p->mapcount) > 0;
 	bool shmem = !page_test_flag(p, PG_anon);
-	bool used = page_test_flag(p, PG_referenced);
 
 	if (shmem && !p->mapping)
 		return DROPPED;		/* truncated: it is leaving anyway */
 	if (!shmem && !mapped)
 		/* Only the swap cache keeps it; or leave it off until it is mapped. */
 		return swap_cache_drop(p) ? RECLAIMED : DROPPED;
-	page_clear_flag(p, PG_referenced);
-	if (mapped && page_referenced(p, tlb)) {
-		page_set_flag(p, PG_active);
+	switch (page_check_references(p, tlb)) {
+	case PAGEREF_ACTIVATE:
+		page_set_flag(p, PG_active);	/* reclaim_finish puts it on that list */
 		count_vm_event(PGACTIVATE);
 		return KEPT;
+	case PAGEREF_KEEP:
+		return KEPT;
+	case PAGEREF_RECLAIM:
+		break;
 	}
-	if (used)
-		return KEPT;		/* read or written since: another round */
 	return SHRINK;
 }
 
 /*
- * Age up to @nr pages of the active anon list: clear their accessed bits
- * and move them to the inactive head, where they must be used again to
- * come back (Linux's shrink_active_list; it keeps only executable file
- * pages active, and those are not on the anon list).
+ * Age up to @nr pages from the tail of the active anon list (contract in
+ * vmscan.h): clear their accessed bits and move them to the inactive
+ * head, where they must be used again to come back (Linux's
+ * shrink_active_list; it keeps only executable file pages active, and
+ * those are not on the anon list).
  */
-static void shrink_active(unsigned long nr)
+void shrink_active_list(unsigned long nr)
 {
+	/* LAB reclaim BEGIN */
 	struct tlb_batch tlb = { 0 };
 
 	while (nr--) {
@@ -591,6 +623,7 @@ static void shrink_active(unsigned long nr)
 		put_page(p);
 	}
 	tlb_batch_flush(&tlb);		/* only accessed bits: nothing waits for it */
+	/* LAB reclaim END */
 }
 
 /* A page reclaim is done with: count it, put it back on a list or let it go. */
@@ -640,7 +673,7 @@ unsigned long reclaim_pages(unsigned long nr)
 			enum reclaim_result r;
 
 			if (lru_pages(LRU_INACTIVE_ANON) < lru_pages(LRU_ACTIVE_ANON))
-				shrink_active(32);
+				shrink_active_list(32);
 			p = lru_isolate_tail(LRU_INACTIVE_ANON);
 			if (!p) {
 				empty = true;

@@ -41,6 +41,28 @@ bool lru_isolate(struct page *p);
 #define PAGEOUT_BATCH	32
 void pageout_pages(struct mm *mm, struct page **pages, unsigned int n, int *err);
 void wakeup_kswapd(void);		/* any context */
+/*
+ * LRU aging, reclaim's two policy steps (mm/vmscan.c; ktests call them):
+ *
+ * page_check_references() - reclaim took @p, mapped or a tmpfs page, off
+ * the inactive tail: was it used since reclaim last looked? ACTIVATE when
+ * a PTE mapping it has its accessed bit set (it goes to the active list),
+ * KEEP when only read(2)/write(2) used it (PG_referenced: another round on
+ * the inactive list), RECLAIM when nothing did (it goes to swap). Clears
+ * the accessed bits and PG_referenced it looked at; with @tlb (may be
+ * NULL: flush each) the TLB flushes are left to that batch. The caller
+ * holds a reference on @p; locks as rmap_walk; may sleep.
+ *
+ * shrink_active_list() - move up to @nr pages from the tail of the active
+ * anon list to the head of the inactive one, their accessed bits and
+ * PG_referenced cleared (pgrefill, pgdeactivate); a page that is leaving
+ * (no mapping and no file) is left off the lists. Takes lru_lock per
+ * page; may sleep (rmap).
+ */
+enum page_references { PAGEREF_RECLAIM, PAGEREF_KEEP, PAGEREF_ACTIVATE };
+struct tlb_batch;
+enum page_references page_check_references(struct page *p, struct tlb_batch *tlb);
+void shrink_active_list(unsigned long nr);
 /* Reclaim up to @nr pages to swap; returns how many were freed. May sleep. */
 unsigned long reclaim_pages(unsigned long nr);
 /* From the fault path, before any lock: reclaim if memory is short. */

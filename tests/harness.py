@@ -392,7 +392,7 @@ BOOTS = (
                          "virtio_blk_inject_error", "virtio_blk_concurrent",
                          "virtio_blk_bytes_and_devnode", "swap_swapon_swapoff_vda",
                          "swap_pageout_fork_swapin", "swap_read_error_marker_survives_fork",
-                         "swap_shmem_out_and_back")),
+                         "swap_shmem_out_and_back", "populate_swapin_unlocked")),
     # A virtio NIC on QEMU's user-mode network (slirp), restrict=on so the
     # guest reaches nothing outside; slirp itself still answers ARP for its
     # gateway 10.0.2.2 and ICMP echo sent to it, the only traffic the tests

@@ -115,6 +115,11 @@ class Lab:
 SCRATCH_DISK_64M = ("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
                     "-device", "virtio-blk-pci,drive=d0")
 
+# The harness's swap boots' disk (tests/harness.py SWAP_DISK): 512 MiB,
+# room for vm_swap_test's fills of more than RAM.
+SCRATCH_DISK_512M = ("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
+                     "-device", "virtio-blk-pci,drive=d0")
+
 LABS = (
     Lab("syscall", 1, "System calls and processes: add a system call end to end",
         files=("kernel/tests/sysinfo_ktest.c", "user/tests/sysinfo_test.c"),
@@ -196,6 +201,97 @@ LABS = (
                 Test("write_counts_rss", 10, "write_counts_rss"),
                 Test("dontneed_back_to_zero", 10, "dontneed_back_to_zero"),
                 Test("shared_anon_counts_shmem", 10, "shared_anon_counts_shmem"),
+            )),
+        )),
+    Lab("reclaim", 8, "Reclaim and swap: LRU aging, swap out and in",
+        files=("mm/tests/lru_ktest.c", "mm/tests/swap_ktest.c", "user/tests/vm_swap_test.c"),
+        boots=(
+            # In the kernel: the aging policy on pages of real mms (no swap
+            # needed) ...
+            Boot("reclaim-lru", "ktest", tests=(
+                Test("lru_accessed_bit_activates", 10, "lru_accessed_bit_activates"),
+                Test("lru_accessed_bit_other_mm", 10, "lru_accessed_bit_other_mm"),
+                Test("lru_read_write_keeps", 5, "lru_read_write_keeps"),
+                Test("lru_shrink_active_ages", 10, "lru_shrink_active_ages"),
+            )),
+            # ... and swap-in on the scratch disk: a page swapped out before
+            # fork comes back as one frame for both mms; a failed read
+            # poisons the PTE. One boot each: a test that fails leaves swap
+            # on with pages out, and the next one could not swap on.
+            Boot("reclaim-swapin", "ktest", qemu=SCRATCH_DISK_64M, tests=(
+                Test("swapin_fork_shares_frame", 15, "swap_pageout_fork_swapin"),
+            )),
+            Boot("reclaim-swapin-error", "ktest", qemu=SCRATCH_DISK_64M, tests=(
+                Test("swapin_read_error_poisons", 10, "swap_read_error_marker_survives_fork"),
+            )),
+            # From user space on a 48 MiB machine, as make check's swap
+            # boot: MADV_PAGEOUT and back, then memory pressure.
+            Boot("reclaim-user", "user", program="vm_swap_test", memory="48M",
+                 qemu=SCRATCH_DISK_512M, tests=(
+                     Test("swap_pageout_and_back", 10, "pageout_and_back"),
+                     Test("swap_shared_with_child", 5, "shared_with_child"),
+                     Test("swap_softdirty_survives", 5, "softdirty_survives_swap"),
+                     Test("reclaim_fill_more_than_ram", 15, "fill_more_than_ram",
+                          timeout=240.0),
+                     Test("swapoff_brings_pages_back", 5, "swapoff_brings_pages_back",
+                          timeout=60.0),
+                 )),
+        )),
+    Lab("populate", 9, "MADV_POPULATE_READ/WRITE: prefault a range, Linux's errors",
+        files=("user/tests/vm_populate_test.c", "user/tests/vm_swap_test.c",
+               "mm/tests/swap_ktest.c"),
+        boots=(
+            # What each advice prefaults, and every errno of Linux's
+            # madvise_populate().
+            Boot("populate-user", "user", program="vm_populate_test", tests=(
+                Test("populate_args_and_empty_ranges", 10, "args_and_empty_ranges"),
+                Test("populate_read_maps_zero_page", 10, "read_anon_maps_zero_page"),
+                Test("populate_write_allocates", 10, "write_anon_allocates"),
+                Test("populate_permissions_einval", 10, "permissions_einval"),
+                Test("populate_hole_and_mixed_range", 15, "hole_and_mixed_range"),
+                Test("populate_beyond_eof_efault", 10, "beyond_eof_efault"),
+                Test("populate_file_mappings", 5, "file_mappings"),
+                Test("populate_write_breaks_cow", 5, "write_breaks_cow_after_fork"),
+            )),
+            # 1 GiB populated on a 64 MiB machine: killed, the kernel lives.
+            Boot("populate-64M", "user", program="vm_populate_test", memory="64M", tests=(
+                Test("populate_killed_beyond_ram", 5, "kill9_populate_write_beyond_ram",
+                     timeout=120.0),
+            )),
+            # Pages on swap read back with the mmap lock dropped: through
+            # MADV_POPULATE from user space, and the shared loop in the kernel.
+            Boot("populate-swap", "user", program="vm_swap_test", memory="48M",
+                 qemu=SCRATCH_DISK_512M, tests=(
+                     Test("populate_swapped_pages", 15, "populate_swapped_pages",
+                          timeout=60.0),
+                 )),
+            Boot("populate-ktest", "ktest", qemu=SCRATCH_DISK_64M, tests=(
+                Test("populate_swapin_unlocked", 5, "populate_swapin_unlocked"),
+            )),
+        )),
+    Lab("secretmem", 10, "memfd_secret and the direct map",
+        files=("mm/tests/secretmem_ktest.c", "arch/x86_64/tests/paging_ktest.c",
+               "user/tests/vm_secret_test.c"),
+        boots=(
+            # The direct-map surgery itself (a 2 MiB page split, a frame
+            # out and back in) and secretmem's pages: out of the map while
+            # they exist, back in (zeroed) when freed.
+            Boot("secretmem-ktest", "ktest", tests=(
+                Test("secret_page_leaves_direct_map", 20, "secretmem_page_leaves_direct_map"),
+                Test("secret_fault_and_gup", 15, "secretmem_fault_and_gup"),
+                Test("dmap_split_2m", 20, "dmap_split_2m"),
+                Test("dmap_invalid_pfn", 5, "dmap_invalid_pfn"),
+            )),
+            # memfd_secret from user space, its pages out of the direct map:
+            # Pagoda's rmap view names them secret, and everything a
+            # process does with them still works.
+            Boot("secretmem-user", "user", program="vm_secret_test", tests=(
+                Test("secret_direct_map_and_frames", 15, "direct_map_and_frames"),
+                Test("secret_shared_with_child", 5, "shared_with_child"),
+                Test("secret_sigbus_beyond_eof", 5, "sigbus_beyond_eof"),
+                Test("secret_remote_access_refused", 5, "remote_access_refused"),
+                Test("secret_ptrace_peek_refused", 5, "ptrace_peek_refused"),
+                Test("secret_memlock_limit", 5, "memlock_limit"),
             )),
         )),
 )

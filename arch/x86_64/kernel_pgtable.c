@@ -192,6 +192,7 @@ void *ioremap_cached(phys_addr_t pa, size_t size)
  *   before:  PDPT[i] = 1 GiB page @ P          after:  PDPT[i] -> PD
  *                                                      PD[k] = 2 MiB page @ P + k*2M
  */
+/* LAB secretmem BEGIN */
 static int split_huge(pte_t *e, int level)
 {
 	phys_addr_t tpa = pgtable_alloc();
@@ -211,9 +212,12 @@ static int split_huge(pte_t *e, int level)
 	mod_vm_stat(NR_DIRECT_MAP_TABLES, 1);	/* kept for good: /proc/vmstat shows it */
 	return 0;
 }
+/* LAB secretmem END */
 
 int arch_set_direct_map_valid(pfn_t pfn, bool valid)
 {
+	/* LAB secretmem BEGIN */
+	/* LAB secretmem STUB: return 0; */
 	vaddr_t va = DIRECT_MAP_BASE + (pfn << PAGE_SHIFT);
 	unsigned long irq = spin_lock_irqsave(&kernel_pgt.lock);
 	bool split = false;
@@ -253,6 +257,7 @@ out:
 	else if (!err)
 		arch_flush_tlb_page(va);
 	return err;
+	/* LAB secretmem END */
 }
 
 size_t arch_direct_map_page_size(pfn_t pfn)

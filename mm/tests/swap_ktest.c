@@ -2,7 +2,8 @@
  * swap_ktest.c - swap areas: the mkswap header is checked the way Linux
  * checks it, and swapon/swapoff on a virtio disk publish and withdraw the
  * area (the disk's first page is saved and restored around the test);
- * pages go out and come back (anonymous, and tmpfs/shmem); the LRU lists.
+ * pages go out and come back (anonymous, and tmpfs/shmem; by a populate,
+ * with the mmap lock dropped); the LRU lists.
  */
 #include "kernel/drivers/blkdev.h"
 #include "kernel/errno.h"
@@ -321,6 +322,57 @@ KTEST(swap_read_error_marker_survives_fork)
 	mm_put(child);
 	mm_put(mm);
 	return swap_off_scratch_disk(vda, saved);	/* markers hold no slot */
+}
+
+/*
+ * MAP_POPULATE, mlock and MADV_POPULATE_* share one populate loop
+ * (populate_vma_range, mm/gup.c): a page it finds on swap is read back
+ * with the mmap lock dropped (gup_swapin_unlocked: writers and reclaim
+ * are not held up by the I/O), once per page (populate_unlocked), and the
+ * populate goes on from there: every page present, right, and its slot
+ * freed.
+ */
+KTEST(populate_swapin_unlocked)
+{
+	struct blkdev *vda = blkdev_get("vda");
+	const unsigned long base = 0x50000000ul, pages = 8;
+	unsigned long unlocked0, in0;
+	enum ktest_result r;
+	struct mm *mm;
+	uint64_t slot;
+	uint8_t *saved;
+
+	if (!vda)
+		KT_SKIP("no virtio disk");
+	saved = swap_on_scratch_disk(vda);
+	KT_ASSERT(saved != NULL);
+	mm = anon_mm(base, pages);
+	KT_ASSERT(mm != NULL);
+	r = fill_pages(mm, base, pages);
+	if (r != KT_PASS)
+		return r;
+	r = pageout_all(mm, base, pages, &slot);
+	if (r != KT_PASS)
+		return r;
+	unlocked0 = read_vm_event(POPULATE_UNLOCKED);
+	in0 = read_vm_event(PSWPIN);
+	mmap_read_lock(mm);
+	KT_ASSERT_EQ(populate_range_locked(mm, base, base + pages * PAGE_SIZE), 0);
+	mmap_read_unlock(mm);
+	KT_ASSERT_EQ(read_vm_event(POPULATE_UNLOCKED) - unlocked0, pages);
+	KT_ASSERT(read_vm_event(PSWPIN) - in0 >= pages);
+	KT_ASSERT_EQ(mm->rss[MM_SWAPENTS], 0);
+	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], (long)pages);
+	for (unsigned long i = 0; i < pages; i++) {
+		char buf[16], want[16];
+
+		KT_ASSERT(!is_swapped(mm, base + i * PAGE_SIZE, &slot));
+		snprintf(want, sizeof(want), "page %lu", i);
+		KT_ASSERT_EQ(vm_copy_from(mm, buf, base + i * PAGE_SIZE, sizeof(buf)), 0);
+		KT_ASSERT_EQ(strcmp(buf, want), 0);
+	}
+	mm_put(mm);
+	return swap_off_scratch_disk(vda, saved);
 }
 
 /*
