@@ -138,6 +138,28 @@ LABS = (
                      Test("sysinfo_bad_pointers_efault", 15, "bad_pointers_efault"),
                  )),
         )),
+    Lab("cow", 5, "Copy-on-write fork with exclusive reuse",
+        files=("user/tests/cow_test.c", "mm/tests/vm_ktest.c"),
+        boots=(
+            # The fault path and fork on kernel-made address spaces: a
+            # fork shares, the last sharer reuses; pins are never shared.
+            Boot("cow-ktest", "ktest", tests=(
+                Test("cow_kernel_fork_and_reuse", 10, "vm_fault_zero_page_and_cow"),
+                Test("cow_kernel_pins", 10, "vm_gup_read_pin_unshares"),
+            )),
+            # From user space: frames seen in /proc/self/pagemap, faults
+            # and Pagoda's cow_fault/cow_reuse counters.
+            Boot("cow-user", "user", program="cow_test", tests=(
+                Test("cow_fork_shares_frames", 15, "fork_shares_frames"),
+                Test("cow_parent_write_copies", 10, "parent_write_copies"),
+                Test("cow_child_write_copies", 5, "child_write_copies"),
+                Test("cow_last_sharer_reuses", 15, "last_sharer_reuses"),
+                Test("cow_reuse_after_child_copied", 10, "reuse_after_child_copied"),
+                Test("cow_no_reuse_while_shared", 5, "no_reuse_while_shared"),
+                Test("cow_softdirty_wp_reuses", 10, "softdirty_wp_reuses"),
+                Test("cow_mprotect_restores_write", 10, "mprotect_restores_write"),
+            )),
+        )),
 )
 
 
