@@ -636,10 +636,16 @@ static void do_fault_around(struct vm_fault *vmf)
 
 /*
  * A private write to a file page (Linux's do_cow_fault): map a copy of
- * vmf->page, an anonymous page of this VMA, instead of the page itself.
+ * vmf->page, an anonymous page of this VMA, instead of the page itself,
+ * in this one fault. (Mapping the cache page read-only would be correct
+ * too - the write would fault again and fault_wp() copy it - but costs
+ * a second fault on every first write to a private file page.)
  */
 static enum vm_fault_result cow_file_page(struct vm_fault *vmf)
 {
+	/* LAB filemap BEGIN */
+	/* LAB filemap STUB: vmf->writable = false; */
+	/* LAB filemap STUB: return VM_FAULT_OK; */
 	struct page *copy = new_anon_page(vmf->vma, vmf->address, /* zero= */false);
 
 	if (!copy) {
@@ -652,6 +658,7 @@ static enum vm_fault_result cow_file_page(struct vm_fault *vmf)
 	vmf->page = copy;
 	vmf->writable = true;
 	return VM_FAULT_OK;
+	/* LAB filemap END */
 }
 
 /*

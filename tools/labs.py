@@ -160,6 +160,21 @@ LABS = (
                 Test("cow_mprotect_restores_write", 10, "mprotect_restores_write"),
             )),
         )),
+    Lab("filemap", 6, "File mappings and the page cache",
+        files=("user/tests/filemap_test.c",),
+        boots=(
+            # Faults on file mappings seen in /proc/self/pagemap, counted
+            # (pgfault, and Pagoda's fault_around, file_fault, cow_fault),
+            # and mincore(2).
+            Boot("filemap-user", "user", program="filemap_test", tests=(
+                Test("filemap_fault_around_maps_neighbours", 25, "fault_around_maps_neighbours"),
+                Test("filemap_fault_around_holes_and_copies", 15,
+                     "fault_around_holes_and_copies"),
+                Test("filemap_private_write_copies_at_once", 20, "private_write_copies_at_once"),
+                Test("filemap_shared_read_maps_writable", 20, "shared_read_maps_writable"),
+                Test("filemap_mincore_sees_page_cache", 20, "mincore_sees_page_cache"),
+            )),
+        )),
 )
 
 
