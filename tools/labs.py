@@ -175,6 +175,29 @@ LABS = (
                 Test("filemap_mincore_sees_page_cache", 20, "mincore_sees_page_cache"),
             )),
         )),
+    Lab("rmap", 7, "Reverse mapping: anon_vma and the interval tree",
+        files=("mm/tests/rmap_ktest.c", "user/tests/rmap_test.c"),
+        boots=(
+            # Anonymous pages: the fork family of anon_vmas, and what is
+            # built on rmap_walk (referenced, mkclean, unmap).
+            Boot("rmap-ktest-anon", "ktest", tests=(
+                Test("rmap_fork_child_own_anon_vma", 25, "rmap_fork_child_own_anon_vma"),
+                Test("rmap_walk_after_forks", 10, "rmap_walk_after_forks"),
+                Test("rmap_anon_referenced_mkclean_unmap", 20,
+                     "rmap_anon_referenced_mkclean_unmap"),
+            )),
+            # File pages: the walk of the file's i_mmap tree.
+            Boot("rmap-ktest-file", "ktest", tests=(
+                Test("rmap_file_walk_finds_every_mapper", 25,
+                     "rmap_file_walk_finds_every_mapper"),
+                Test("rmap_file_referenced_mkclean_unmap", 10,
+                     "rmap_file_page_referenced_mkclean_unmap"),
+            )),
+            # From user space: /proc/pagoda/rmap of a file page.
+            Boot("rmap-user", "user", program="rmap_test", tests=(
+                Test("rmap_file_view", 10, "rmap_file_view"),
+            )),
+        )),
 )
 
 
