@@ -443,26 +443,43 @@ static enum vm_fault_result cow_copy(struct vm_fault *vmf, const struct pte_val 
 }
 
 /*
- * A write to a present, read-only PTE of a writable VMA. Cursor locked;
- * unlocked on return. Reused in place (a shared page; an anonymous page
- * only this PTE maps - also one clear_refs write-protected), the PTE
- * becomes writable and soft-dirty.
+ * Make the read-only PTE under @vmf (locked; unlocked on return) writable
+ * and soft-dirty in place, for a write: the page stays where it is
+ * (Linux's wp_page_reuse). For a page the write may have to itself: a
+ * shared mapping's, or an anonymous page only this PTE maps.
+ */
+static enum vm_fault_result wp_page_reuse(struct vm_fault *vmf)
+{
+	pte_cursor_protect(&vmf->pte, vma_pte_flags(vmf->vma, /* writable= */true) |
+				      MMU_SOFTDIRTY);
+	pte_cursor_unlock(&vmf->pte);
+	return VM_FAULT_OK;
+}
+
+/*
+ * A write to a present, read-only PTE of a writable VMA (Linux's
+ * do_wp_page). Cursor locked; unlocked on return. A shared page is
+ * written in place (and is dirty now); a private one is reused in place
+ * when it is an anonymous page only this PTE maps (also one clear_refs
+ * or mprotect write-protected), else copied (cow_copy). Either way the
+ * PTE ends up writable and soft-dirty.
  */
 static enum vm_fault_result fault_wp(struct vm_fault *vmf, const struct pte_val *seen)
 {
-	struct vma *v = vmf->vma;
 	struct page *old = pfn_to_page(seen->pa >> PAGE_SHIFT);
 
-	if (v->flags & VM_SHARED) {
+	if (vmf->vma->flags & VM_SHARED) {
 		page_set_flag(old, PG_dirty);
-	} else if (page_exclusive_anon(old)) {
-		count_vm_event(COW_REUSE);
-	} else {
-		return cow_copy(vmf, seen, old);
+		return wp_page_reuse(vmf);
 	}
-	pte_cursor_protect(&vmf->pte, vma_pte_flags(v, /* writable= */true) | MMU_SOFTDIRTY);
-	pte_cursor_unlock(&vmf->pte);
-	return VM_FAULT_OK;
+	/* LAB cow BEGIN */
+	/* LAB cow STUB: return cow_copy(vmf, seen, old); */
+	if (page_exclusive_anon(old)) {
+		count_vm_event(COW_REUSE);
+		return wp_page_reuse(vmf);
+	}
+	return cow_copy(vmf, seen, old);
+	/* LAB cow END */
 }
 
 /*
@@ -655,10 +672,16 @@ static void do_fault_around(struct vm_fault *vmf)
 
 /*
  * A private write to a file page (Linux's do_cow_fault): map a copy of
- * vmf->page, an anonymous page of this VMA, instead of the page itself.
+ * vmf->page, an anonymous page of this VMA, instead of the page itself,
+ * in this one fault. (Mapping the cache page read-only would be correct
+ * too - the write would fault again and fault_wp() copy it - but costs
+ * a second fault on every first write to a private file page.)
  */
 static enum vm_fault_result cow_file_page(struct vm_fault *vmf)
 {
+	/* LAB filemap BEGIN */
+	/* LAB filemap STUB: vmf->writable = false; */
+	/* LAB filemap STUB: return VM_FAULT_OK; */
 	struct page *copy = new_anon_page(vmf->vma, vmf->address, /* zero= */false);
 
 	if (!copy) {
@@ -671,6 +694,7 @@ static enum vm_fault_result cow_file_page(struct vm_fault *vmf)
 	vmf->page = copy;
 	vmf->writable = true;
 	return VM_FAULT_OK;
+	/* LAB filemap END */
 }
 
 /*

@@ -47,6 +47,7 @@ static long sys_mincore(unsigned long start, unsigned long len, unsigned char __
 				break;
 			}
 			buf[i] = arch_query(&mm->pgt, a, &m) == 0;
+			/* LAB filemap BEGIN */
 			if (!buf[i] && v->file) {
 				/* File pages count when they are in the page cache. */
 				struct page *p = filemap_get_page(v->file->inode,
@@ -56,6 +57,7 @@ static long sys_mincore(unsigned long start, unsigned long len, unsigned char __
 				if (p)
 					put_page(p);
 			}
+			/* LAB filemap END */
 		}
 		mmap_read_unlock(mm);
 		if (!ret && copy_to_user(vec + done, buf, n))

@@ -388,17 +388,40 @@ static int copy_pinned_one(struct pte_cursor *d, struct page *p, struct vma *v,
 }
 
 /*
+ * Map the parent's page @p in the child (@d, same address; @v is the
+ * child's VMA) with MMU_* @flags: one more PTE on the same frame, so one
+ * more reference and one more mapping (the zero page counts neither).
+ */
+static int share_with_child(struct pte_cursor *d, struct vma *v, struct mm *dst,
+			    struct page *p, unsigned int flags)
+{
+	debug_check_page_at(v, d->va, p);
+	if (pte_cursor_set_page(d, page_to_phys(p), flags))
+		return -ENOMEM;
+	if (!is_zero_page(p)) {
+		get_page(p);
+		page_add_map(dst, p);
+	}
+	return 0;
+}
+
+/*
  * Copy one PTE of the parent (@s) into the child (@d, same address; @v
  * is the child's VMA). Private pages become copy-on-write: read-only on
- * both sides (pinned ones are copied: copy_pinned_one). A swap entry
- * gives the child one more reference on the slot. Soft-dirty bits are
- * copied as they are (Linux's copy_present_pte/copy_nonpresent_pte).
+ * both sides, one frame (pinned ones are copied: copy_pinned_one). A
+ * swap entry gives the child one more reference on the slot. Soft-dirty
+ * bits are copied as they are (Linux's copy_present_pte/copy_nonpresent_pte).
+ *
+ *   parent PTE           after the fork: parent PTE     child PTE
+ *   frame F, writable    ->              frame F, r/o   frame F, r/o
+ *   (private mapping)                    F->mapcount + 1, F->refcount + 1
  */
 static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte_val *pv,
 		    struct vma *v, struct mm *dst, struct page **prealloc)
 {
 	unsigned int flags = pv->flags & (MMU_USER | MMU_WRITE | MMU_EXEC | MMU_PROTNONE |
 					  MMU_SOFTDIRTY);
+	bool cow = !(v->flags & VM_SHARED);	/* a private mapping: copy-on-write */
 	struct page *p;
 
 	if (pv->kind == PTE_KIND_SWAP) {
@@ -411,20 +434,16 @@ static int copy_one(struct pte_cursor *s, struct pte_cursor *d, const struct pte
 		return 0;
 	}
 	p = pte_page(pv);
-	if (!(v->flags & VM_SHARED) && page_test_flag(p, PG_anon) && page_pincount(p))
+	/* LAB cow BEGIN */
+	/* LAB cow STUB: if (cow && page_test_flag(p, PG_anon)) return copy_pinned_one(d, p, v, prealloc); */
+	if (cow && page_test_flag(p, PG_anon) && page_pincount(p))
 		return copy_pinned_one(d, p, v, prealloc);
-	if (!(v->flags & VM_SHARED) && (flags & MMU_WRITE)) {
+	if (cow && (flags & MMU_WRITE)) {
 		flags &= ~MMU_WRITE;
 		pte_cursor_protect_deferred(s, flags);	/* mm_dup flushes the parent */
 	}
-	debug_check_page_at(v, d->va, p);
-	if (pte_cursor_set_page(d, pv->pa, flags))
-		return -ENOMEM;
-	if (!is_zero_page(p)) {
-		get_page(p);
-		page_add_map(dst, p);
-	}
-	return 0;
+	/* LAB cow END */
+	return share_with_child(d, v, dst, p, flags);
 }
 
 /*
@@ -490,8 +509,11 @@ static int reprotect_one(struct pte_cursor *c, const struct pte_val *pv, void *a
 	if (pv->kind != PTE_KIND_PAGE)
 		return 0;
 	/* Linux's can_change_pte_writable(): no COW, and no write to record. */
+	/* LAB cow BEGIN */
+	/* LAB cow STUB: writable = false; */
 	writable = ((v->flags & VM_SHARED) || page_exclusive_anon(pte_page(pv))) &&
 		   !pte_needs_soft_dirty_wp(v, pv->flags);
+	/* LAB cow END */
 	/* Keeps soft-dirty; change_vma_protection flushes the range once. */
 	pte_cursor_protect_deferred(c, vma_pte_flags(v, writable));
 	return 0;

@@ -285,6 +285,9 @@ int anon_vma_clone(struct vma *dst, struct vma *src)
  */
 int anon_vma_fork(struct vma *dst, struct vma *src)
 {
+	/* LAB rmap BEGIN */
+	/* LAB rmap STUB: dst->anon_vma = src->anon_vma; */
+	/* LAB rmap STUB: return anon_vma_clone(dst, src); */
 	struct anon_vma *av;
 	int err;
 
@@ -310,6 +313,7 @@ int anon_vma_fork(struct vma *dst, struct vma *src)
 	}
 	dst->anon_vma = av;
 	return 0;
+	/* LAB rmap END */
 }
 
 /*
@@ -585,6 +589,7 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 		mutex_unlock(&root->lock);
 		anon_vma_put(av);
 	} else if (p->mapping) {
+		/* LAB rmap BEGIN */
 		/* Not tagged: a file page, mapping is its inode. */
 		struct inode *inode = p->mapping;
 		unsigned long irq = spin_lock_irqsave(&inode->i_mmap_lock);
@@ -601,6 +606,7 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 				break;
 		}
 		spin_unlock_irqrestore(&inode->i_mmap_lock, irq);
+		/* LAB rmap END */
 	}
 	__atomic_add_fetch(&rmap_walk_visits, interval_tree_visits - before, __ATOMIC_RELAXED);
 	return found;
@@ -608,8 +614,10 @@ unsigned long rmap_walk(struct page *p, rmap_fn fn, void *arg)
 
 static bool unmap_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
+	/* LAB rmap BEGIN */
 	if (unmap_page_at(v, addr, p, NULL))
 		(*(int *)arg)++;
+	/* LAB rmap END */
 	return true;
 }
 
@@ -632,12 +640,14 @@ struct referenced_ctx {
 
 static bool referenced_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
+	/* LAB rmap BEGIN */
 	struct referenced_ctx *c = arg;
 	unsigned int old = c->tlb ? arch_clear_flags_batched(&v->mm->pgt, addr, MMU_ACCESSED, c->tlb)
 				  : arch_clear_flags(&v->mm->pgt, addr, MMU_ACCESSED);
 
 	if (old & MMU_ACCESSED)
 		c->n++;
+	/* LAB rmap END */
 	return true;
 }
 
@@ -657,10 +667,12 @@ int page_referenced(struct page *p, struct tlb_batch *b)
 
 static bool mkclean_one(struct page *p, struct vma *v, unsigned long addr, void *arg)
 {
+	/* LAB rmap BEGIN */
 	unsigned int old = arch_clear_flags(&v->mm->pgt, addr, MMU_WRITE | MMU_DIRTY);
 
 	if (old & (MMU_WRITE | MMU_DIRTY))
 		(*(int *)arg)++;
+	/* LAB rmap END */
 	return true;
 }
 

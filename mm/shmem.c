@@ -475,22 +475,26 @@ struct file *shmem_file_create(const char *name, loff_t size, unsigned int flags
 static enum vm_fault_result shmem_fault(struct vm_fault *vmf)
 {
 	struct vma *v = vmf->vma;
-	bool write = vmf->flags & FAULT_WRITE, shared = v->flags & VM_SHARED;
 	struct page *p = shmem_get_page(v->file->inode, vmf->pgoff, SGP_CACHE);
 
 	if (IS_ERR(p))
 		return PTR_ERR(p) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	count_vm_event(FILE_FAULT);
-	if (write && shared)
-		page_set_flag(p, PG_dirty);
 	vmf->page = p;
+	/* LAB filemap BEGIN */
+	/* LAB filemap STUB: vmf->writable = false; */
+	if ((vmf->flags & FAULT_WRITE) && (v->flags & VM_SHARED))
+		page_set_flag(p, PG_dirty);
 	/*
 	 * A shared read maps the page writable (a later write sets the PTE's
 	 * dirty bit, which unmapping moves to the page), unless soft-dirty
 	 * tracks this VMA: then the first write must fault, to be recorded
-	 * (Linux's vma_wants_writenotify()).
+	 * (Linux's vma_wants_writenotify()). A private write is mapped
+	 * writable too: do_fault() maps a copy (cow_file_page()).
 	 */
-	vmf->writable = write || (shared && !vma_soft_dirty_enabled(v));
+	vmf->writable = (vmf->flags & FAULT_WRITE) ||
+			((v->flags & VM_SHARED) && !vma_soft_dirty_enabled(v));
+	/* LAB filemap END */
 	return VM_FAULT_OK;
 }
 

@@ -203,6 +203,66 @@ LABS = (
                 Test("shared_anon_counts_shmem", 10, "shared_anon_counts_shmem"),
             )),
         )),
+    Lab("cow", 5, "Copy-on-write fork with exclusive reuse",
+        files=("user/tests/cow_test.c", "mm/tests/vm_ktest.c"),
+        boots=(
+            # The fault path and fork on kernel-made address spaces: a
+            # fork shares, the last sharer reuses; pins are never shared.
+            Boot("cow-ktest", "ktest", tests=(
+                Test("cow_kernel_fork_and_reuse", 10, "vm_fault_zero_page_and_cow"),
+                Test("cow_kernel_pins", 10, "vm_gup_read_pin_unshares"),
+            )),
+            # From user space: frames seen in /proc/self/pagemap, faults
+            # and Pagoda's cow_fault/cow_reuse counters.
+            Boot("cow-user", "user", program="cow_test", tests=(
+                Test("cow_fork_shares_frames", 15, "fork_shares_frames"),
+                Test("cow_parent_write_copies", 10, "parent_write_copies"),
+                Test("cow_child_write_copies", 5, "child_write_copies"),
+                Test("cow_last_sharer_reuses", 15, "last_sharer_reuses"),
+                Test("cow_reuse_after_child_copied", 10, "reuse_after_child_copied"),
+                Test("cow_no_reuse_while_shared", 5, "no_reuse_while_shared"),
+                Test("cow_softdirty_wp_reuses", 10, "softdirty_wp_reuses"),
+                Test("cow_mprotect_restores_write", 10, "mprotect_restores_write"),
+            )),
+        )),
+    Lab("filemap", 6, "File mappings and the page cache",
+        files=("user/tests/filemap_test.c",),
+        boots=(
+            # Faults on file mappings seen in /proc/self/pagemap, counted
+            # (pgfault, and Pagoda's fault_around, file_fault, cow_fault),
+            # and mincore(2).
+            Boot("filemap-user", "user", program="filemap_test", tests=(
+                Test("filemap_fault_around_maps_neighbours", 25, "fault_around_maps_neighbours"),
+                Test("filemap_fault_around_holes_and_copies", 15,
+                     "fault_around_holes_and_copies"),
+                Test("filemap_private_write_copies_at_once", 20, "private_write_copies_at_once"),
+                Test("filemap_shared_read_maps_writable", 20, "shared_read_maps_writable"),
+                Test("filemap_mincore_sees_page_cache", 20, "mincore_sees_page_cache"),
+            )),
+        )),
+    Lab("rmap", 7, "Reverse mapping: anon_vma and the interval tree",
+        files=("mm/tests/rmap_ktest.c", "user/tests/rmap_test.c"),
+        boots=(
+            # Anonymous pages: the fork family of anon_vmas, and what is
+            # built on rmap_walk (referenced, mkclean, unmap).
+            Boot("rmap-ktest-anon", "ktest", tests=(
+                Test("rmap_fork_child_own_anon_vma", 25, "rmap_fork_child_own_anon_vma"),
+                Test("rmap_walk_after_forks", 10, "rmap_walk_after_forks"),
+                Test("rmap_anon_referenced_mkclean_unmap", 20,
+                     "rmap_anon_referenced_mkclean_unmap"),
+            )),
+            # File pages: the walk of the file's i_mmap tree.
+            Boot("rmap-ktest-file", "ktest", tests=(
+                Test("rmap_file_walk_finds_every_mapper", 25,
+                     "rmap_file_walk_finds_every_mapper"),
+                Test("rmap_file_referenced_mkclean_unmap", 10,
+                     "rmap_file_page_referenced_mkclean_unmap"),
+            )),
+            # From user space: /proc/pagoda/rmap of a file page.
+            Boot("rmap-user", "user", program="rmap_test", tests=(
+                Test("rmap_file_view", 10, "rmap_file_view"),
+            )),
+        )),
     Lab("reclaim", 8, "Reclaim and swap: LRU aging, swap out and in",
         files=("mm/tests/lru_ktest.c", "mm/tests/swap_ktest.c", "user/tests/vm_swap_test.c"),
         boots=(

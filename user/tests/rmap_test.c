@@ -28,6 +28,15 @@
  *
  * PFNs come from /proc/self/pagemap (bits 0-54), which Linux shows only to
  * root: on Linux without root the kpage cases SKIP.
+ *
+ * And a file page, found through its file's i_mmap tree (lab 7's test,
+ * docs/labs/07-rmap.md):
+ *
+ *	file view	Pagoda only: a memfd page mapped three times in this
+ *			process and three times in a child (shared from two
+ *			file offsets, private) is listed at all six; the
+ *			child's private write takes its private mapping off
+ *			the list
  */
 #include "vm_util.h"
 
@@ -506,8 +515,129 @@ static void rmap_errors(void)
 	close(fd);
 }
 
-int main(void)
+/* ---- file pages: i_mmap, truncate, punch hole ---- */
+
+/* A memfd of @npages pages, page i filled with 'a' + i. -1 on error. */
+static int file_of(int npages)
 {
+	static char buf[PAGE];
+	int fd = memfd_create("rmap_test", 0);
+
+	if (fd < 0)
+		return -1;
+	for (int i = 0; i < npages; i++) {
+		memset(buf, 'a' + i, sizeof(buf));
+		if (pwrite(fd, buf, PAGE, (off_t)i * PAGE) != PAGE) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* How many lines of @v name @pid at @addr. */
+static int view_count(const struct rmap_view *v, pid_t pid, const void *addr)
+{
+	int n = 0;
+
+	for (int i = 0; i < v->n; i++)
+		n += v->pid[i] == pid && v->addr[i] == (unsigned long)addr;
+	return n;
+}
+
+/*
+ * The three mappings of file page 1 in each process: shared at page 1 of
+ * @s, shared at page 0 of @s2 (mapped at file offset 1 page), private at
+ * page 1 of @p (read, not written: the cache page).
+ */
+static void file_view_checks(pid_t kid, char *s, char *s2, char *p, int kid_cmd, int kid_ack)
+{
+	pid_t me = getpid();
+	struct rmap_view v;
+	char c = 0;
+	int r;
+
+	r = rmap_ask(me, s2, &v);
+	EXPECT(r == 0, "rmap view: %d (%s): %s", r, strerror(errno), v.text);
+	EXPECT(!strcmp(v.kind, "file") && v.index == 1 && v.mapcount == 6,
+	       "want file index 0x1 mapcount 6: %s", v.text);
+	EXPECT(v.n == 6 && view_count(&v, me, s + PAGE) == 1 && view_count(&v, me, s2) == 1 &&
+	       view_count(&v, me, p + PAGE) == 1 && view_count(&v, kid, s + PAGE) == 1 &&
+	       view_count(&v, kid, s2) == 1 && view_count(&v, kid, p + PAGE) == 1,
+	       "want pids %d and %d each at %p, %p and %p:\n%.600s", (int)me, (int)kid,
+	       s + PAGE, s2, p + PAGE, v.text);
+	/* The child writes its private mapping: a copy, no longer the file's page. */
+	EXPECT(write(kid_cmd, "w", 1) == 1 && read(kid_ack, &c, 1) == 1, "child lost");
+	r = rmap_ask(me, s + PAGE, &v);
+	EXPECT(r == 0 && v.n == 5 && view_count(&v, kid, p + PAGE) == 0 && v.mapcount == 5,
+	       "after the child's private write: want 5 mappings, none of the child at %p:"
+	       "\n%.600s", p + PAGE, v.text);
+}
+
+/* Child of file_view: touch the three mappings, then obey 'w', then wait for EOF. */
+static void file_view_child(char *s, char *s2, char *p, int cmd, int ack)
+{
+	char c;
+	volatile char sink;
+
+	sink = s[PAGE] + s2[0] + p[PAGE];
+	(void)sink;
+	if (write(ack, "r", 1) != 1)
+		_exit(1);
+	while (read(cmd, &c, 1) == 1) {
+		p[PAGE] = 'W';
+		if (write(ack, "w", 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* The rmap view of a file page: every mapping of every process, through i_mmap. */
+static void rmap_file_view(void)
+{
+	int fd, cp[2], ap[2];
+	char *s, *s2, *p, c;
+	volatile char sink;
+	pid_t kid;
+
+	REQUIRE_PAGODA();
+	fd = file_of(2);
+	EXPECT(fd >= 0, "memfd: %s", strerror(errno));
+	s = vm_map_guarded(2, PROT_READ, MAP_SHARED, fd, 0);
+	s2 = vm_map_guarded(1, PROT_READ, MAP_SHARED, fd, PAGE);
+	p = vm_map_guarded(2, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	EXPECT(s != MAP_FAILED && s2 != MAP_FAILED && p != MAP_FAILED, "mmap: %s",
+	       strerror(errno));
+	sink = s[PAGE] + s2[0] + p[PAGE];
+	(void)sink;
+	EXPECT_OK(pipe(cp));
+	EXPECT_OK(pipe(ap));
+	kid = fork();
+	EXPECT_OK(kid);
+	if (kid == 0) {
+		close(cp[1]);
+		close(ap[0]);
+		file_view_child(s, s2, p, cp[0], ap[1]);
+	}
+	close(cp[0]);
+	close(ap[1]);
+	if (read(ap[0], &c, 1) == 1)
+		file_view_checks(kid, s, s2, p, cp[1], ap[0]);
+	else
+		ut_fail("child lost");
+	close(cp[1]);
+	close(ap[0]);
+	waitpid(kid, NULL, 0);
+	vm_unmap_guarded(s, 2);
+	vm_unmap_guarded(s2, 1);
+	vm_unmap_guarded(p, 2);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		ut_select(argv[1]);
 	ut_begin("rmap_test");
 	RUN(rmap_shared);
 	RUN(kpagecount_shared);
@@ -516,5 +646,6 @@ int main(void)
 	RUN(zero_page);
 	RUN(kpage_format);
 	RUN(rmap_errors);
+	RUN(rmap_file_view);
 	return ut_end();
 }
