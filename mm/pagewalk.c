@@ -471,8 +471,10 @@ int copy_vma_pages(struct mm *dst, struct mm *src, struct vma *v)
 		 * writable entry would let it write a page now shared with the
 		 * child.
 		 */
-		if (fatal_signal_pending(current()))
-			return -EINTR;
+		if (fatal_signal_pending(current())) {
+			err = -EINTR;		/* and the frame we hold goes back */
+			break;
+		}
 		if (need_resched()) {
 			arch_flush_tlb_mm(&src->pgt);
 			cond_resched();
