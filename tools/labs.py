@@ -138,6 +138,41 @@ LABS = (
                      Test("sysinfo_bad_pointers_efault", 15, "bad_pointers_efault"),
                  )),
         )),
+    Lab("mremap", 11, "mremap and MREMAP_RELOCATE_ANON: move page tables, re-file anonymous pages",
+        files=("arch/x86_64/tests/pte_move_ktest.c", "mm/tests/mremap_ktest.c",
+               "user/tests/vm_mremap_test.c"),
+        boots=(
+            # The page-table moves themselves (arch_move_ptes,
+            # arch_move_pte_table) on a throw-away pgd, then whole moves
+            # and relocations through vm_mremap_locked(), checked by rmap.
+            Boot("mremap-ktest", "ktest", tests=(
+                Test("mremap_move_entries", 12, "pte_move_entries"),
+                Test("mremap_move_whole_table", 10, "pte_move_table"),
+                Test("mremap_moves_rmap_exact", 12, "mremap_moves_page_tables_rmap_exact"),
+                Test("mremap_relocate_refiles_pages", 10, "mremap_relocate_refiles_pages"),
+            )),
+            # mremap(2) from user space: moves of every kind keep the data,
+            # the frames and the page state.
+            Boot("mremap-user", "user", program="vm_mremap_test", tests=(
+                Test("mremap_maymove_when_blocked", 5, "maymove_when_blocked"),
+                Test("mremap_fixed_replaces_target", 4, "fixed_replaces_target"),
+                Test("mremap_dontunmap_private_anon", 4, "dontunmap_private_anon"),
+                Test("mremap_file_private_cow_moves", 4, "file_private_cow_moves"),
+                Test("mremap_pagemap_pfn_kept", 4, "pagemap_pfn_kept"),
+                Test("mremap_fork_cow_after_move", 4, "fork_cow_after_move"),
+                Test("mremap_move_64m_aligned", 5, "move_64m_aligned"),
+                Test("mremap_move_4m_misaligned", 5, "move_4m_misaligned"),
+                Test("mremap_multi_vma_move_keeps_gap", 3, "multi_vma_move_keeps_gap"),
+            )),
+            # Pagoda's MREMAP_RELOCATE_ANON from user space.
+            Boot("mremap-relocate", "user", program="vm_mremap_test", tests=(
+                Test("mremap_relocate_anon_merges", 5, "relocate_anon_merges"),
+                Test("mremap_must_relocate_after_fork", 4, "must_relocate_after_fork"),
+                Test("mremap_must_relocate_unshared_ok", 3, "must_relocate_unshared_ok"),
+                Test("mremap_relocate_mprotect_merges", 3, "relocate_anon_mprotect_merges"),
+                Test("mremap_relocate_dontunmap_replay", 3, "relocate_dontunmap_replay"),
+            )),
+        )),
 )
 
 
