@@ -140,7 +140,7 @@ LABS = (
         )),
     Lab("mremap", 11, "mremap and MREMAP_RELOCATE_ANON: move page tables, re-file anonymous pages",
         files=("arch/x86_64/tests/pte_move_ktest.c", "mm/tests/mremap_ktest.c",
-               "user/tests/vm_mremap_test.c"),
+               "user/tests/vm_mremap_test.c", "user/tests/cap_util.h"),
         boots=(
             # The page-table moves themselves (arch_move_ptes,
             # arch_move_pte_table) on a throw-away pgd, then whole moves
@@ -171,6 +171,31 @@ LABS = (
                 Test("mremap_must_relocate_unshared_ok", 3, "must_relocate_unshared_ok"),
                 Test("mremap_relocate_mprotect_merges", 3, "relocate_anon_mprotect_merges"),
                 Test("mremap_relocate_dontunmap_replay", 3, "relocate_dontunmap_replay"),
+            )),
+        )),
+    Lab("smp", 12, "SMP TLB shootdown: flush little, tell only who needs it, batch",
+        files=("arch/x86_64/tests/tlb_ktest.c", "arch/x86_64/tests/smp_ktest.c",
+               "mm/tests/swap_ktest.c", "user/tests/vm_smp_test.c",
+               "user/tests/thread_util.h"),
+        boots=(
+            # Four CPUs: this CPU's flush (range or full), the cpumask and
+            # the IPIs it targets, and reclaim's deferred, batched flushes
+            # (the last on a throw-away disk to swap on).
+            Boot("smp-ktest", "ktest", smp=4, qemu=SCRATCH_DISK_64M, tests=(
+                Test("tlb_flush_local_range", 20, "tlb_flush_local_range"),
+                Test("tlb_flush_targets_cpumask", 15, "tlb_flush_targets_cpumask"),
+                Test("tlb_shootdown_batched_munmap", 10, "tlb_shootdown_batched_munmap"),
+                Test("tlb_batch_defers_flush", 15, "tlb_batch_defers_flush"),
+                Test("tlb_reclaim_batched_flush", 10, "tlb_reclaim_batched_flush", timeout=60.0),
+            )),
+            # User threads on four CPUs never read through a stale entry.
+            Boot("smp-user", "user", program="vm_smp_test", smp=4, tests=(
+                Test("smp_munmap_no_stale_read", 8, "munmap_no_stale_read", timeout=60.0),
+                Test("smp_mprotect_none_no_stale_read", 8, "mprotect_none_no_stale_read",
+                     timeout=60.0),
+                Test("smp_dontneed_sees_zeros", 7, "dontneed_sees_zeros", timeout=60.0),
+                Test("smp_cow_after_fork_with_writers", 7, "cow_after_fork_with_writers",
+                     timeout=60.0),
             )),
         )),
 )
