@@ -293,10 +293,13 @@ BOOTS = (
     # ktest compares the online CPUs with the MADT (the "online" lines are
     # early, beyond the kept tail of a long log), and
     # a munmap shoots down the other CPUs in one batch (tlb.c); so does a
-    # batch of reclaim's swap-out, to the scratch disk (vmscan.c).
+    # batch of reclaim's swap-out, to the scratch disk (vmscan.c); a flush
+    # interrupts just the CPUs with the tree loaded, and a deferred batch
+    # sends one request (tlb_ktest.c).
     BootConfig("smp2", smp=2, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
-                         "tlb_reclaim_batched_flush"),
+                         "tlb_reclaim_batched_flush", "tlb_flush_targets_cpumask",
+                         "tlb_batch_defers_flush"),
                must_log=(r"^smp: 2 CPUs run tasks$",)),
     # The APs under UEFI firmware too (OVMF starts them in its own way first).
     BootConfig("uefi-smp4", firmware="uefi", smp=4,
@@ -309,7 +312,8 @@ BOOTS = (
     BootConfig("smp4", smp=4, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
                          "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact",
-                         "pte_cursor_split_locks_two_cpus"),
+                         "pte_cursor_split_locks_two_cpus", "tlb_flush_targets_cpumask",
+                         "tlb_batch_defers_flush"),
                must_log=(r"^smp: 4 CPUs run tasks$",)),
     # Eight CPUs on the older PC chipset (i440FX + PIIX3: the CD-ROM on IDE,
     # the scratch disk on a conventional PCI bus, PIIX4 ACPI; its MADT and

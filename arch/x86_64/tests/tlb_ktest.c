@@ -31,6 +31,7 @@
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
+#include "kernel/time.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/vm.h"
@@ -47,6 +48,20 @@
 #define WORD_A		0x4141414141414141ull
 #define WORD_B		0x4242424242424242ull
 #define TRIES		16
+
+/*
+ * The CPUs that run tasks, once every online CPU has joined the scheduler:
+ * the APs join just as the boot CPU starts the tests (smp.c), so a test
+ * run first could count too few. Waits at most 5 s.
+ */
+static unsigned int cpus_running_tasks(void)
+{
+	uint64_t end = clock_ns() + 5 * NSEC_PER_SEC;
+
+	while (sched_nr_cpus() < num_online_cpus() && clock_ns() < end)
+		schedule_timeout(1000000);
+	return sched_nr_cpus();
+}
 
 static unsigned int bits(uint64_t m)
 {
@@ -177,7 +192,7 @@ static unsigned long flush_ipis(struct pgtable *pgt, unsigned long va)
 
 KTEST(tlb_flush_targets_cpumask)
 {
-	unsigned int n = sched_nr_cpus(), others;
+	unsigned int n = cpus_running_tasks(), others;
 	struct mm *mm;
 
 	if (n < 2)
@@ -243,7 +258,7 @@ static bool marked(struct mm *mm)
 
 KTEST(tlb_batch_defers_flush)
 {
-	unsigned int n = sched_nr_cpus(), others;
+	unsigned int n = cpus_running_tasks(), others;
 	struct tlb_batch b = { 0 };
 	unsigned long sd, ipis;
 	struct mm *mm;
