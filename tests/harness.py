@@ -247,7 +247,7 @@ NETIF_REQUIRED = ("net_ip_config_parse", "net_eth_dhcp", "net_eth_ping_gateway",
 NETIF_MUST_LOG = (r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
                   r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")
 E1000_REQUIRED = ("e1000_eth0", "e1000_arp_gateway", "e1000_icmp_echo", "e1000_tx_burst",
-                  "e1000_rx_overrun", "e1000_link_change") + NETIF_REQUIRED
+                  "e1000_tx_ring_wraps", "e1000_rx_overrun", "e1000_link_change") + NETIF_REQUIRED
 NETBENCH_MUST_LOG = tuple(rf"^BENCH {m} \d+\.\d+ " for m in
                           ("tcp_host_to_guest", "tcp_guest_to_host",
                            "tcp_connections")) + (r"^BENCH DONE$",)

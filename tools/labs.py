@@ -115,6 +115,12 @@ class Lab:
 SCRATCH_DISK_64M = ("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id=d0,snapshot=on",
                     "-device", "virtio-blk-pci,drive=d0")
 
+# QEMU's user-mode network (slirp) with restrict=on, so that the guest
+# reaches nothing outside: only slirp's gateway 10.0.2.2 answers (ARP, ICMP
+# echo, DHCP), as in tests/harness.py's net-e1000 and net-e1000e boots.
+NET_E1000 = ("-netdev", "user,id=n0,restrict=on", "-device", "e1000,netdev=n0")
+NET_E1000E = ("-netdev", "user,id=n0,restrict=on", "-device", "e1000e,netdev=n0")
+
 LABS = (
     Lab("syscall", 1, "System calls and processes: add a system call end to end",
         files=("kernel/tests/sysinfo_ktest.c", "user/tests/sysinfo_test.c"),
@@ -196,6 +202,29 @@ LABS = (
                 Test("smp_dontneed_sees_zeros", 7, "dontneed_sees_zeros", timeout=60.0),
                 Test("smp_cow_after_fork_with_writers", 7, "cow_after_fork_with_writers",
                      timeout=60.0),
+            )),
+        )),
+    Lab("net", 13, "Networking: the e1000's RX and TX descriptor rings",
+        files=("kernel/tests/e1000_ktest.c", "kernel/tests/nic_test.c", "kernel/tests/nic_test.h",
+               "kernel/net/tests/netif_ktest.c", "kernel/net/tests/actor.h"),
+        boots=(
+            # QEMU's 82540EM on its user-mode network, restrict=on: the
+            # guest reaches only slirp's gateway 10.0.2.2 (ARP, ICMP echo)
+            # and its DHCP server. Hand-built frames, no IP stack.
+            Boot("net-e1000", "ktest", qemu=NET_E1000, tests=(
+                Test("e1000_rings_programmed", 10, "e1000_eth0"),
+                Test("e1000_tx_ring_wraps", 15, "e1000_tx_ring_wraps"),
+                Test("e1000_arp_gateway", 10, "e1000_arp_gateway"),
+                Test("e1000_icmp_echo", 10, "e1000_icmp_echo"),
+                Test("e1000_tx_burst", 15, "e1000_tx_burst", timeout=60.0),
+                Test("e1000_rx_overrun", 10, "e1000_rx_overrun", timeout=60.0),
+            )),
+            # The same driver on the 82574L (MSI-X, q35's PCIe: the rings
+            # are the 8254x's), and lwIP on top: DHCP from slirp, a ping.
+            Boot("net-e1000e", "ktest", qemu=NET_E1000E, tests=(
+                Test("e1000e_tx_burst", 10, "e1000_tx_burst", timeout=60.0),
+                Test("net_eth_dhcp", 10, "net_eth_dhcp", timeout=75.0),
+                Test("net_eth_ping_gateway", 10, "net_eth_ping_gateway", timeout=75.0),
             )),
         )),
 )
