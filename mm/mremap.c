@@ -66,10 +66,12 @@
 /* ---- moving page tables ---- */
 
 /*
- * Move the entries of [old, old + len) to [new, new + len) of @mm. Returns
- * the bytes moved: less than @len only when a page table could not be
- * allocated (the caller moves them back). No flush: the caller's job.
+ * move_ptes(mm, old, new, len): move the entries of [old, old + len) to
+ * [new, new + len) of @mm, a page table at a time. Returns the bytes moved:
+ * less than @len only when a page table could not be allocated (the caller
+ * moves them back). No flush: the caller's job.
  */
+/* LAB mremap BEGIN */
 static unsigned long move_ptes(struct mm *mm, unsigned long old, unsigned long new,
 			       unsigned long len)
 {
@@ -98,6 +100,7 @@ static unsigned long move_ptes(struct mm *mm, unsigned long old, unsigned long n
 	}
 	return len;
 }
+/* LAB mremap END */
 
 /*
  * The page-table half of a move: entries over, the old range flushed. On
@@ -107,6 +110,8 @@ static unsigned long move_ptes(struct mm *mm, unsigned long old, unsigned long n
 static int move_page_tables(struct mm *mm, unsigned long old, unsigned long new,
 			    unsigned long len)
 {
+	/* LAB mremap BEGIN */
+	/* LAB mremap STUB: return -ENOMEM; */
 	unsigned long moved = move_ptes(mm, old, new, len);
 
 	if (moved == len) {
@@ -116,11 +121,37 @@ static int move_page_tables(struct mm *mm, unsigned long old, unsigned long new,
 	move_ptes(mm, new, old, moved);
 	arch_flush_tlb_mm_range(&mm->pgt, new, new + moved);
 	return -ENOMEM;
+	/* LAB mremap END */
 }
 
 /* ---- RELOCATE_ANON ---- */
 
-/* Does every anonymous page in [start, end) of @v belong to @v alone? */
+/* The neighbours the new VMA [start, end) would have, once [old_start, old_end) is gone. */
+static void dest_neighbours(struct mm *mm, unsigned long start, unsigned long end,
+			    unsigned long old_start, unsigned long old_end,
+			    struct vma **prev, struct vma **next)
+{
+	struct vma *p = start ? vma_lookup(&mm->vmas, start - 1) : NULL;
+	struct vma *n = end < USER_END ? vma_lookup(&mm->vmas, end) : NULL;
+
+	/* A neighbour that is (part of) the range moving away is no neighbour. */
+	*prev = p && !(p->start < old_end && old_start < p->end) ? p : NULL;
+	*next = n && !(n->start < old_end && old_start < n->end) ? n : NULL;
+}
+
+/* Would @tmp (the new VMA as an ordinary move makes it) merge at its place? */
+static bool would_merge(struct vma *tmp, struct vma *prev, struct vma *next)
+{
+	return (prev && vma_can_merge(prev, tmp)) || (next && vma_can_merge(tmp, next));
+}
+
+/*
+ * pages_relocatable(v, start, end): does every anonymous page mapped in
+ * [start, end) of @v belong to @v alone: filed under @v's anon_vma, mapped
+ * once (no fork relative shares it), not pinned? The zero page and file
+ * pages have nothing to re-file.
+ */
+/* LAB mremap BEGIN */
 struct reloc_check {
 	struct anon_vma *av;
 	bool ok;
@@ -148,44 +179,30 @@ static bool pages_relocatable(struct vma *v, unsigned long start, unsigned long 
 	arch_walk(&v->mm->pgt, start, end, reloc_check_one, &rc);
 	return rc.ok;
 }
+/* LAB mremap END */
 
-/* A private anonymous VMA whose pages no other process can see? */
+/* vma_relocatable(v): a private anonymous VMA whose pages no other process can see? */
+/* LAB mremap BEGIN */
 static bool vma_relocatable(struct vma *v)
 {
 	if (v->file || (v->flags & (VM_SHARED | VM_MAYSHARE | VM_PFNMAP | VM_IO)))
 		return false;
 	return anon_vma_private_to_mm(v);
 }
-
-/* The neighbours the new VMA [start, end) would have, once [old_start, old_end) is gone. */
-static void dest_neighbours(struct mm *mm, unsigned long start, unsigned long end,
-			    unsigned long old_start, unsigned long old_end,
-			    struct vma **prev, struct vma **next)
-{
-	struct vma *p = start ? vma_lookup(&mm->vmas, start - 1) : NULL;
-	struct vma *n = end < USER_END ? vma_lookup(&mm->vmas, end) : NULL;
-
-	/* A neighbour that is (part of) the range moving away is no neighbour. */
-	*prev = p && !(p->start < old_end && old_start < p->end) ? p : NULL;
-	*next = n && !(n->start < old_end && old_start < n->end) ? n : NULL;
-}
-
-/* Would @tmp (the new VMA as an ordinary move makes it) merge at its place? */
-static bool would_merge(struct vma *tmp, struct vma *prev, struct vma *next)
-{
-	return (prev && vma_can_merge(prev, tmp)) || (next && vma_can_merge(tmp, next));
-}
+/* LAB mremap END */
 
 /*
- * Can a relocated part of @v join neighbour @nb's anon_vma: @nb private
- * anonymous like @v, its offsets continuing into the new ones (@contiguous),
- * and its pages its mm's alone?
+ * anon_continues(nb, v, contiguous): can a relocated part of @v join
+ * neighbour @nb's anon_vma: @nb private anonymous like @v, its offsets
+ * continuing into the new ones (@contiguous), and its pages its mm's alone?
  */
+/* LAB mremap BEGIN */
 static bool anon_continues(struct vma *nb, struct vma *v, bool contiguous)
 {
 	return contiguous && nb->anon_vma && !nb->file && nb->ops == v->ops &&
 	       !(nb->flags & (VM_SHARED | VM_MAYSHARE)) && vma_relocatable(nb);
 }
+/* LAB mremap END */
 
 /* The plan for one VMA's move. */
 struct move_plan {
@@ -220,6 +237,8 @@ static int plan_move(struct vma *v, unsigned long old, unsigned long len, unsign
 	tmp.pgoff = plan->pgoff;
 	if (would_merge(&tmp, prev, next))
 		return 0;			/* an ordinary move merges already */
+	/* LAB mremap BEGIN */
+	/* LAB mremap STUB: return (flags & MREMAP_MUST_RELOCATE_ANON) ? -EFAULT : 0; */
 	if (!vma_relocatable(v) || !pages_relocatable(v, old, old + len))
 		return (flags & MREMAP_MUST_RELOCATE_ANON) ? -EFAULT : 0;
 	/*
@@ -237,9 +256,11 @@ static int plan_move(struct vma *v, unsigned long old, unsigned long len, unsign
 					 next->pgoff))
 		plan->anon_from = next;
 	return 0;
+	/* LAB mremap END */
 }
 
-/* Re-file every anonymous page now mapped in [start, end) of @n under @n. */
+/* arch_walk() callback: re-file every anonymous page now mapped in [start, end) of @n under @n. */
+/* LAB mremap BEGIN */
 static int relocate_one(const struct mmu_mapping *m, void *arg)
 {
 	struct vma *n = arg;
@@ -249,6 +270,7 @@ static int relocate_one(const struct mmu_mapping *m, void *arg)
 		page_set_anon_rmap(p, n, m->va);
 	return 0;
 }
+/* LAB mremap END */
 
 /*
  * Move the page tables of a relocating move and re-file the pages, all
@@ -258,6 +280,8 @@ static int relocate_one(const struct mmu_mapping *m, void *arg)
 static int move_and_relocate(struct vma *v, struct vma *n, unsigned long old,
 			     unsigned long len)
 {
+	/* LAB mremap BEGIN */
+	/* LAB mremap STUB: return -ENOSYS; */
 	struct anon_vma *a = v->anon_vma->root, *b = n->anon_vma->root;
 	struct mm *mm = v->mm;
 	int err;
@@ -272,6 +296,7 @@ static int move_and_relocate(struct vma *v, struct vma *n, unsigned long old,
 		mutex_unlock(&b->lock);
 	mutex_unlock(&a->lock);
 	return err;
+	/* LAB mremap END */
 }
 
 /* ---- moving a VMA ---- */

@@ -249,7 +249,7 @@ NETIF_REQUIRED = ("net_ip_config_parse", "net_eth_dhcp", "net_eth_ping_gateway",
 NETIF_MUST_LOG = (r"^net: eth0 10\.0\.2\.15/24 gw none \(dhcp\)$",
                   r"^net: eth0 10\.0\.2\.15/24 gw 10\.0\.2\.2 \(static\)$")
 E1000_REQUIRED = ("e1000_eth0", "e1000_arp_gateway", "e1000_icmp_echo", "e1000_tx_burst",
-                  "e1000_rx_overrun", "e1000_link_change") + NETIF_REQUIRED
+                  "e1000_tx_ring_wraps", "e1000_rx_overrun", "e1000_link_change") + NETIF_REQUIRED
 NETBENCH_MUST_LOG = tuple(rf"^BENCH {m} \d+\.\d+ " for m in
                           ("tcp_host_to_guest", "tcp_guest_to_host",
                            "tcp_connections")) + (r"^BENCH DONE$",)
@@ -295,10 +295,13 @@ BOOTS = (
     # ktest compares the online CPUs with the MADT (the "online" lines are
     # early, beyond the kept tail of a long log), and
     # a munmap shoots down the other CPUs in one batch (tlb.c); so does a
-    # batch of reclaim's swap-out, to the scratch disk (vmscan.c).
+    # batch of reclaim's swap-out, to the scratch disk (vmscan.c); a flush
+    # interrupts just the CPUs with the tree loaded, and a deferred batch
+    # sends one request (tlb_ktest.c).
     BootConfig("smp2", smp=2, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
-                         "tlb_reclaim_batched_flush"),
+                         "tlb_reclaim_batched_flush", "tlb_flush_targets_cpumask",
+                         "tlb_batch_defers_flush"),
                must_log=(r"^smp: 2 CPUs run tasks$",)),
     # The APs under UEFI firmware too (OVMF starts them in its own way first).
     BootConfig("uefi-smp4", firmware="uefi", smp=4,
@@ -311,7 +314,8 @@ BOOTS = (
     BootConfig("smp4", smp=4, extra=SCRATCH_DISK,
                required=("smp_aps_online", "tlb_shootdown_batched_munmap",
                          "tlb_reclaim_batched_flush", "pcp_smp_alloc_free_exact",
-                         "pte_cursor_split_locks_two_cpus"),
+                         "pte_cursor_split_locks_two_cpus", "tlb_flush_targets_cpumask",
+                         "tlb_batch_defers_flush"),
                must_log=(r"^smp: 4 CPUs run tasks$",)),
     # Eight CPUs on the older PC chipset (i440FX + PIIX3: the CD-ROM on IDE,
     # the scratch disk on a conventional PCI bus, PIIX4 ACPI; its MADT and

@@ -120,6 +120,12 @@ SCRATCH_DISK_64M = ("-drive", "driver=null-co,size=64M,read-zeroes=on,if=none,id
 SCRATCH_DISK_512M = ("-drive", "driver=null-co,size=512M,read-zeroes=on,if=none,id=d0,snapshot=on",
                      "-device", "virtio-blk-pci,drive=d0")
 
+# QEMU's user-mode network (slirp) with restrict=on, so that the guest
+# reaches nothing outside: only slirp's gateway 10.0.2.2 answers (ARP, ICMP
+# echo, DHCP), as in tests/harness.py's net-e1000 and net-e1000e boots.
+NET_E1000 = ("-netdev", "user,id=n0,restrict=on", "-device", "e1000,netdev=n0")
+NET_E1000E = ("-netdev", "user,id=n0,restrict=on", "-device", "e1000e,netdev=n0")
+
 LABS = (
     Lab("syscall", 1, "System calls and processes: add a system call end to end",
         files=("kernel/tests/sysinfo_ktest.c", "user/tests/sysinfo_test.c"),
@@ -352,6 +358,89 @@ LABS = (
                 Test("secret_remote_access_refused", 5, "remote_access_refused"),
                 Test("secret_ptrace_peek_refused", 5, "ptrace_peek_refused"),
                 Test("secret_memlock_limit", 5, "memlock_limit"),
+            )),
+        )),
+    Lab("mremap", 11, "mremap and MREMAP_RELOCATE_ANON: move page tables, re-file anonymous pages",
+        files=("arch/x86_64/tests/pte_move_ktest.c", "mm/tests/mremap_ktest.c",
+               "user/tests/vm_mremap_test.c", "user/tests/cap_util.h"),
+        boots=(
+            # The page-table moves themselves (arch_move_ptes,
+            # arch_move_pte_table) on a throw-away pgd, then whole moves
+            # and relocations through vm_mremap_locked(), checked by rmap.
+            Boot("mremap-ktest", "ktest", tests=(
+                Test("mremap_move_entries", 12, "pte_move_entries"),
+                Test("mremap_move_whole_table", 10, "pte_move_table"),
+                Test("mremap_moves_rmap_exact", 12, "mremap_moves_page_tables_rmap_exact"),
+                Test("mremap_relocate_refiles_pages", 10, "mremap_relocate_refiles_pages"),
+            )),
+            # mremap(2) from user space: moves of every kind keep the data,
+            # the frames and the page state.
+            Boot("mremap-user", "user", program="vm_mremap_test", tests=(
+                Test("mremap_maymove_when_blocked", 5, "maymove_when_blocked"),
+                Test("mremap_fixed_replaces_target", 4, "fixed_replaces_target"),
+                Test("mremap_dontunmap_private_anon", 4, "dontunmap_private_anon"),
+                Test("mremap_file_private_cow_moves", 4, "file_private_cow_moves"),
+                Test("mremap_pagemap_pfn_kept", 4, "pagemap_pfn_kept"),
+                Test("mremap_fork_cow_after_move", 4, "fork_cow_after_move"),
+                Test("mremap_move_64m_aligned", 5, "move_64m_aligned"),
+                Test("mremap_move_4m_misaligned", 5, "move_4m_misaligned"),
+                Test("mremap_multi_vma_move_keeps_gap", 3, "multi_vma_move_keeps_gap"),
+            )),
+            # Pagoda's MREMAP_RELOCATE_ANON from user space.
+            Boot("mremap-relocate", "user", program="vm_mremap_test", tests=(
+                Test("mremap_relocate_anon_merges", 5, "relocate_anon_merges"),
+                Test("mremap_must_relocate_after_fork", 4, "must_relocate_after_fork"),
+                Test("mremap_must_relocate_unshared_ok", 3, "must_relocate_unshared_ok"),
+                Test("mremap_relocate_mprotect_merges", 3, "relocate_anon_mprotect_merges"),
+                Test("mremap_relocate_dontunmap_replay", 3, "relocate_dontunmap_replay"),
+            )),
+        )),
+    Lab("smp", 12, "SMP TLB shootdown: flush little, tell only who needs it, batch",
+        files=("arch/x86_64/tests/tlb_ktest.c", "arch/x86_64/tests/smp_ktest.c",
+               "mm/tests/swap_ktest.c", "user/tests/vm_smp_test.c",
+               "user/tests/thread_util.h"),
+        boots=(
+            # Four CPUs: this CPU's flush (range or full), the cpumask and
+            # the IPIs it targets, and reclaim's deferred, batched flushes
+            # (the last on a throw-away disk to swap on).
+            Boot("smp-ktest", "ktest", smp=4, qemu=SCRATCH_DISK_64M, tests=(
+                Test("tlb_flush_local_range", 20, "tlb_flush_local_range"),
+                Test("tlb_flush_targets_cpumask", 15, "tlb_flush_targets_cpumask"),
+                Test("tlb_shootdown_batched_munmap", 10, "tlb_shootdown_batched_munmap"),
+                Test("tlb_batch_defers_flush", 15, "tlb_batch_defers_flush"),
+                Test("tlb_reclaim_batched_flush", 10, "tlb_reclaim_batched_flush", timeout=60.0),
+            )),
+            # User threads on four CPUs never read through a stale entry.
+            Boot("smp-user", "user", program="vm_smp_test", smp=4, tests=(
+                Test("smp_munmap_no_stale_read", 8, "munmap_no_stale_read", timeout=60.0),
+                Test("smp_mprotect_none_no_stale_read", 8, "mprotect_none_no_stale_read",
+                     timeout=60.0),
+                Test("smp_dontneed_sees_zeros", 7, "dontneed_sees_zeros", timeout=60.0),
+                Test("smp_cow_after_fork_with_writers", 7, "cow_after_fork_with_writers",
+                     timeout=60.0),
+            )),
+        )),
+    Lab("net", 13, "Networking: the e1000's RX and TX descriptor rings",
+        files=("kernel/tests/e1000_ktest.c", "kernel/tests/nic_test.c", "kernel/tests/nic_test.h",
+               "kernel/net/tests/netif_ktest.c", "kernel/net/tests/actor.h"),
+        boots=(
+            # QEMU's 82540EM on its user-mode network, restrict=on: the
+            # guest reaches only slirp's gateway 10.0.2.2 (ARP, ICMP echo)
+            # and its DHCP server. Hand-built frames, no IP stack.
+            Boot("net-e1000", "ktest", qemu=NET_E1000, tests=(
+                Test("e1000_rings_programmed", 10, "e1000_eth0"),
+                Test("e1000_tx_ring_wraps", 15, "e1000_tx_ring_wraps"),
+                Test("e1000_arp_gateway", 10, "e1000_arp_gateway"),
+                Test("e1000_icmp_echo", 10, "e1000_icmp_echo"),
+                Test("e1000_tx_burst", 15, "e1000_tx_burst", timeout=60.0),
+                Test("e1000_rx_overrun", 10, "e1000_rx_overrun", timeout=60.0),
+            )),
+            # The same driver on the 82574L (MSI-X, q35's PCIe: the rings
+            # are the 8254x's), and lwIP on top: DHCP from slirp, a ping.
+            Boot("net-e1000e", "ktest", qemu=NET_E1000E, tests=(
+                Test("e1000e_tx_burst", 10, "e1000_tx_burst", timeout=60.0),
+                Test("net_eth_dhcp", 10, "net_eth_dhcp", timeout=75.0),
+                Test("net_eth_ping_gateway", 10, "net_eth_ping_gateway", timeout=75.0),
             )),
         )),
 )

@@ -696,6 +696,8 @@ void pte_cursor_clear_batched(struct pte_cursor *c, struct tlb_batch *b)
  */
 long arch_move_ptes(struct pgtable *pgt, vaddr_t old, vaddr_t new, size_t len)
 {
+	/* LAB mremap BEGIN */
+	/* LAB mremap STUB: return -ENOMEM; */
 	unsigned long irq = pgt_lock_all(pgt);
 	pte_t *from = walk_to(pgt->root, old, 0, false), *to;
 	size_t n = len >> PAGE_SHIFT;
@@ -723,6 +725,7 @@ long arch_move_ptes(struct pgtable *pgt, vaddr_t old, vaddr_t new, size_t len)
 out:
 	pgt_unlock_all(pgt, irq);
 	return err;
+	/* LAB mremap END */
 }
 
 /*
@@ -734,6 +737,8 @@ out:
  */
 int arch_move_pte_table(struct pgtable *pgt, vaddr_t old, vaddr_t new)
 {
+	/* LAB mremap BEGIN */
+	/* LAB mremap STUB: return -EINVAL; */
 	unsigned long irq = pgt_lock_all(pgt);
 	pte_t *from = walk_to(pgt->root, old, 1, false), *to;
 	int err = 0;
@@ -758,6 +763,7 @@ int arch_move_pte_table(struct pgtable *pgt, vaddr_t old, vaddr_t new)
 out:
 	pgt_unlock_all(pgt, irq);
 	return err;
+	/* LAB mremap END */
 }
 
 unsigned int arch_clear_flags(struct pgtable *pgt, vaddr_t va, unsigned int clear)

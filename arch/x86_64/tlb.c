@@ -99,16 +99,6 @@ void tlb_cpu_online(unsigned int cpu)
 	__atomic_fetch_or(&tlb_cpus, 1ull << cpu, __ATOMIC_SEQ_CST);
 }
 
-static bool full_range(vaddr_t start, vaddr_t end)
-{
-	return end - start > TLB_FULL_FLUSH_PAGES * PAGE_SIZE;
-}
-
-static void invlpg(vaddr_t va)
-{
-	__asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
-}
-
 /* Flush everything, global (kernel) entries included. */
 static void flush_all_global(void)
 {
@@ -127,9 +117,33 @@ void tlb_flush_local_all(void)
 	flush_all_global();
 }
 
-/* This CPU's part of a flush of [start, end) in @pgt. Interrupts off. */
+/*
+ * full_range(start, end): is [start, end) over the ceiling, so that one
+ * full flush is cheaper than an invlpg per page? invlpg(va): drop this
+ * CPU's entry for the page of @va (a global one too).
+ */
+/* LAB smp BEGIN */
+static bool full_range(vaddr_t start, vaddr_t end)
+{
+	return end - start > TLB_FULL_FLUSH_PAGES * PAGE_SIZE;
+}
+
+static void invlpg(vaddr_t va)
+{
+	__asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
+}
+/* LAB smp END */
+
+/*
+ * This CPU's part of a flush of [start, end) in @pgt: a kernel range
+ * everywhere (global entries included); a user range only where @pgt is
+ * this CPU's CR3 - each page, or everything above the ceiling. Interrupts
+ * off.
+ */
 static void flush_local(struct pgtable *pgt, vaddr_t start, vaddr_t end)
 {
+	/* LAB smp BEGIN */
+	/* LAB smp STUB: flush_all_global(); */
 	if (pgt == &kernel_pgt) {
 		if (full_range(start, end))
 			flush_all_global();
@@ -145,6 +159,7 @@ static void flush_local(struct pgtable *pgt, vaddr_t start, vaddr_t end)
 	else
 		for (vaddr_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end; va += PAGE_SIZE)
 			invlpg(va);
+	/* LAB smp END */
 }
 
 /*
@@ -225,16 +240,27 @@ static void shootdown(uint64_t mask, const struct flush_req *r)
 	arch_irq_restore(irq);
 }
 
+/*
+ * The CPUs that may cache entries of @pgt: every CPU for the kernel's
+ * tables, else those in pgt->cpumask - read after the PTE change (see the
+ * cpumask protocol above). Everyone would be correct too, only slow.
+ */
+static uint64_t pgt_cpus(struct pgtable *pgt)
+{
+	/* LAB smp BEGIN */
+	/* LAB smp STUB: return ~0ull; */
+	return pgt == &kernel_pgt ? ~0ull : __atomic_load_n(&pgt->cpumask, __ATOMIC_SEQ_CST);
+	/* LAB smp END */
+}
+
 void tlb_flush_range(struct pgtable *pgt, vaddr_t start, vaddr_t end)
 {
 	struct flush_req r = { .pgt = pgt, .start = start, .end = end };
-	uint64_t mask;
 	unsigned long irq = arch_irq_save();
 
 	flush_local(pgt, start, end);
 	arch_irq_restore(irq);
-	mask = pgt == &kernel_pgt ? ~0ull : __atomic_load_n(&pgt->cpumask, __ATOMIC_SEQ_CST);
-	shootdown(mask, &r);
+	shootdown(pgt_cpus(pgt), &r);
 }
 
 void tlb_flush_pgt(struct pgtable *pgt)
@@ -249,7 +275,7 @@ void tlb_forget_pgt(struct pgtable *pgt)
 
 	leave_pgt(pgt);
 	arch_irq_restore(irq);
-	shootdown(__atomic_load_n(&pgt->cpumask, __ATOMIC_SEQ_CST), &r);
+	shootdown(pgt_cpus(pgt), &r);
 }
 
 /*
@@ -261,10 +287,12 @@ void tlb_forget_pgt(struct pgtable *pgt)
  */
 void tlb_batch_add(struct tlb_batch *b, struct pgtable *pgt, bool writable)
 {
+	/* LAB smp BEGIN */
+	/* LAB smp STUB: tlb_flush_pgt(pgt); */
 	unsigned long gen = __atomic_add_fetch(&pgt->tlb_gen_deferred, 1, __ATOMIC_RELEASE);
 	unsigned int i;
 
-	b->cpumask |= __atomic_load_n(&pgt->cpumask, __ATOMIC_SEQ_CST);
+	b->cpumask |= pgt_cpus(pgt);
 	b->pending = true;
 	b->writable |= writable;
 	for (i = 0; i < b->npgt && i < TLB_BATCH_PGTS; i++)
@@ -274,12 +302,16 @@ void tlb_batch_add(struct tlb_batch *b, struct pgtable *pgt, bool writable)
 		b->pgts[b->npgt++].pgt = pgt;
 	if (i < TLB_BATCH_PGTS)
 		b->pgts[i].gen = gen;
+	/* LAB smp END */
 }
 
 void tlb_batch_add_young(struct tlb_batch *b, struct pgtable *pgt)
 {
-	b->cpumask |= __atomic_load_n(&pgt->cpumask, __ATOMIC_SEQ_CST);
+	/* LAB smp BEGIN */
+	/* LAB smp STUB: tlb_flush_pgt(pgt); */
+	b->cpumask |= pgt_cpus(pgt);
 	b->pending = true;
+	/* LAB smp END */
 }
 
 /* Raise pgt->tlb_gen_flushed to @gen (never lower it). */
@@ -295,6 +327,8 @@ static void gen_flushed(struct pgtable *pgt, unsigned long gen)
 
 void tlb_batch_flush(struct tlb_batch *b)
 {
+	/* LAB smp BEGIN */
+	/* LAB smp STUB: *b = (struct tlb_batch){ 0 }; */
 	struct flush_req r = { .user_all = true };
 	uint64_t bit = 1ull << this_cpu()->index;
 	unsigned long irq;
@@ -310,6 +344,7 @@ void tlb_batch_flush(struct tlb_batch *b)
 	for (unsigned int i = 0; i < b->npgt; i++)
 		gen_flushed(b->pgts[i].pgt, b->pgts[i].gen);
 	*b = (struct tlb_batch){ 0 };
+	/* LAB smp END */
 }
 
 void tlb_batch_flush_dirty(struct tlb_batch *b)
@@ -349,17 +384,19 @@ void arch_switch_pgt(struct pgtable *pgt)
 {
 	struct cpu *c = this_cpu();
 	struct pgtable *old = c->loaded_pgt;
-	uint64_t bit = 1ull << c->index;
 	unsigned long irq;
 
 	if (old == pgt && (read_cr3() & PTE_ADDR_MASK) == pgt->root)
 		return;
 	irq = arch_irq_save();
+	/* LAB smp BEGIN */
+	/* LAB smp STUB: write_cr3(pgt->root); */
 	if (pgt != &kernel_pgt)
-		__atomic_fetch_or(&pgt->cpumask, bit, __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(&pgt->cpumask, 1ull << c->index, __ATOMIC_SEQ_CST);
 	write_cr3(pgt->root);
-	c->loaded_pgt = pgt;
 	if (old && old != pgt && old != &kernel_pgt)
-		__atomic_fetch_and(&old->cpumask, ~bit, __ATOMIC_RELEASE);
+		__atomic_fetch_and(&old->cpumask, ~(1ull << c->index), __ATOMIC_RELEASE);
+	/* LAB smp END */
+	c->loaded_pgt = pgt;
 	arch_irq_restore(irq);
 }

@@ -4,7 +4,8 @@
  * forked child sharing the pages copy-on-write) every moved page is found
  * by rmap_walk at its new address in the mover and at the old one in the
  * child, never at the old address in the mover; and after a relocating move
- * (MREMAP_RELOCATE_ANON) each page's index and anon_vma name its new place.
+ * (MREMAP_RELOCATE_ANON), refused while a child shares the pages, each
+ * page's index and anon_vma name its new place.
  */
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
@@ -21,7 +22,9 @@
 #define DST_ODD		0x50003000ul		/* not: entry by entry */
 #define DST_RELOC	0x60000000ul		/* where the relocating move goes */
 #define NPAGES		(1024 + 7)		/* two page tables and a bit */
+#define RELOC_PAGES		64
 #define MREMAP_RELOCATE_ANON_	8
+#define MREMAP_MUST_RELOCATE_ANON_	16
 
 static long map_fixed(struct mm *mm, unsigned long a, unsigned long len)
 {
@@ -111,17 +114,56 @@ KTEST(mremap_moves_page_tables_rmap_exact)
 	KT_ASSERT(page_at(mm, DST_ALIGNED) == NULL);
 	KT_ASSERT_EQ(check_moved(mm, DST_ODD, NPAGES, 1), 0);
 
-	/* The child goes: a relocating move re-files the now private pages. */
+	mm_put(child);
+	mm_put(mm);
+	KT_ASSERT_EQ(pmm_free_pages(), free_before);
+	return KT_PASS;
+}
+
+/*
+ * MREMAP_RELOCATE_ANON: while a fork child shares the pages, MUST_RELOCATE
+ * refuses (EFAULT, nothing moved) and RELOCATE moves ordinarily (the pgoff
+ * kept); once the child is gone, a MUST_RELOCATE move re-files every page:
+ * the new VMA's pgoff is its address's, each page's index is its new
+ * linear index and its anon_vma the VMA's, and rmap finds each page there.
+ */
+KTEST(mremap_relocate_refiles_pages)
+{
+	unsigned long free_before = pmm_free_pages();
+	struct mm *mm = mm_create(), *child;
+	const unsigned long len = RELOC_PAGES * PAGE_SIZE;
+	struct vma *v;
+
+	KT_ASSERT(mm != NULL);
+	mmap_write_lock(mm);
+	KT_ASSERT_EQ(map_fixed(mm, SRC, len), (long)SRC);
+	mmap_write_unlock(mm);
+	for (unsigned long i = 0; i < RELOC_PAGES; i++) {
+		KT_ASSERT_EQ(vm_fault(mm, SRC + i * PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
+		*(unsigned long *)page_address(page_at(mm, SRC + i * PAGE_SIZE)) = i;
+	}
+	child = mm_dup(mm);
+	KT_ASSERT(child != NULL);
+
+	KT_ASSERT_EQ(remap(mm, SRC, len, MREMAP_MAYMOVE | MREMAP_FIXED |
+			   MREMAP_MUST_RELOCATE_ANON_, DST_RELOC), -EFAULT);
+	KT_ASSERT(page_at(mm, SRC) != NULL && page_at(mm, DST_RELOC) == NULL);
+	KT_ASSERT_EQ(remap(mm, SRC, len, MREMAP_MAYMOVE | MREMAP_FIXED |
+			   MREMAP_RELOCATE_ANON_, DST_ODD), (long)DST_ODD);
+	v = vma_lookup(&mm->vmas, DST_ODD);
+	KT_ASSERT(v && v->pgoff == SRC >> PAGE_SHIFT);
+	KT_ASSERT_EQ(check_moved(mm, DST_ODD, RELOC_PAGES, 1), 0);
+
 	mm_put(child);
 	KT_ASSERT_EQ(remap(mm, DST_ODD, len, MREMAP_MAYMOVE | MREMAP_FIXED |
-			   MREMAP_RELOCATE_ANON_, DST_RELOC), (long)DST_RELOC);
-	KT_ASSERT_EQ(check_moved(mm, DST_RELOC, NPAGES, 0), 0);
-	{
-		struct vma *v = vma_lookup(&mm->vmas, DST_RELOC);
-		struct page *p = page_at(mm, DST_RELOC + 5 * PAGE_SIZE);
+			   MREMAP_MUST_RELOCATE_ANON_, DST_RELOC), (long)DST_RELOC);
+	KT_ASSERT_EQ(check_moved(mm, DST_RELOC, RELOC_PAGES, 0), 0);
+	v = vma_lookup(&mm->vmas, DST_RELOC);
+	KT_ASSERT(v && v->pgoff == DST_RELOC >> PAGE_SHIFT);
+	for (unsigned long i = 0; i < RELOC_PAGES; i++) {
+		struct page *p = page_at(mm, DST_RELOC + i * PAGE_SIZE);
 
-		KT_ASSERT(v && v->pgoff == DST_RELOC >> PAGE_SHIFT);
-		KT_ASSERT_EQ(p->index, (DST_RELOC >> PAGE_SHIFT) + 5);
+		KT_ASSERT_EQ(p->index, (DST_RELOC >> PAGE_SHIFT) + i);
 		KT_ASSERT(page_anon_vma(p) == v->anon_vma);
 	}
 	mm_put(mm);

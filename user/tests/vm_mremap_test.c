@@ -1879,8 +1879,10 @@ static void relocate_dontunmap_replay(void)
 	arena_free(&ar);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		ut_select(argv[1]);
 	ut_begin("vm_mremap_test");
 	/* Probe now: the probe's scratch page must not land in a case's hole. */
 	have_relocate_anon();

@@ -337,7 +337,8 @@ long arch_move_ptes(struct pgtable *pgt, vaddr_t old, vaddr_t new, size_t len);
 /*
  * mremap's fast path: move the page table mapping the 2 MiB at @old (2 MiB
  * aligned) to @new (likewise) by moving its PD entry. 0; -ENOENT when
- * there is none at @old; -EEXIST when @new has one; -ENOMEM. Takes the
+ * there is none at @old; -EEXIST when @new has one; -ENOMEM; -EINVAL
+ * when @old is not a page table (a huge page): move entry by entry. Takes the
  * lock; caller holds the mmap lock for writing and flushes @old's range.
  */
 int arch_move_pte_table(struct pgtable *pgt, vaddr_t old, vaddr_t new);
