@@ -49,17 +49,9 @@
 #define WORD_B		0x4242424242424242ull
 #define TRIES		16
 
-/*
- * The CPUs that run tasks, once every online CPU has joined the scheduler:
- * the APs join just as the boot CPU starts the tests (smp.c), so a test
- * run first could count too few. Waits at most 5 s.
- */
+/* The CPUs that run tasks (ktest_run() waited for every online CPU to join). */
 static unsigned int cpus_running_tasks(void)
 {
-	uint64_t end = clock_ns() + 5 * NSEC_PER_SEC;
-
-	while (sched_nr_cpus() < num_online_cpus() && clock_ns() < end)
-		schedule_timeout(1000000);
 	return sched_nr_cpus();
 }
 
