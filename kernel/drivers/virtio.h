@@ -219,6 +219,16 @@ void virtq_kick(struct virtqueue *vq);
  * none is pending. Takes vq->lock; any context (interrupt handlers).
  */
 void *virtq_get_used(struct virtqueue *vq, uint32_t *len);
+/*
+ * Ask the device not to interrupt for this queue's completions (a hint:
+ * VRING_AVAIL_F_NO_INTERRUPT, 2.7.7) while a poll takes them anyway; and
+ * ask again. virtq_enable_irq() returns true when completions came in
+ * before the device could see the flag cleared: the caller must poll
+ * again, or they would wait for the next one's interrupt. For queues with
+ * an interrupt; one poller at a time (no lock).
+ */
+void virtq_disable_irq(struct virtqueue *vq);
+bool virtq_enable_irq(struct virtqueue *vq);
 
 /*
  * Physical address of kernel virtual address @p, for a descriptor: the

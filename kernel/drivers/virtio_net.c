@@ -20,7 +20,10 @@
  * buffer the device returns is handed to the stack by the netpoll thread
  * (netdev_receive, from vnet_poll) and then posted again at once, so the
  * ring never runs dry and receiving allocates nothing. The RX interrupt
- * only schedules that poll.
+ * only schedules that poll, and turns itself off until the poll has taken
+ * every frame (VRING_AVAIL_F_NO_INTERRUPT, as Linux's NAPI): QEMU then
+ * signals a batch once rather than each frame (netbench, 3 interleaved
+ * pairs: guest->host 44.5-46.4 -> 47.9-49.4 MB/s).
  *
  * Transmit. vnet_xmit copies the frame into a buffer from its own slab
  * cache ("virtio_net_tx") and puts it on the TX ring; when the device has
@@ -216,13 +219,20 @@ static unsigned int vnet_poll(struct netdev *dev, unsigned int budget)
 	}
 	if (done)
 		virtq_kick(&vn->rxq);
+	/* All taken: interrupts again (and a second look for a race with them). */
+	if (done < budget && virtq_enable_irq(&vn->rxq)) {
+		virtq_disable_irq(&vn->rxq);
+		netdev_schedule_poll(dev);
+	}
 	return done;
 }
 
+/* Frames came in: no more interrupts for them until the poll has taken them all. */
 static void vnet_rx_irq(void *arg)
 {
 	struct virtio_net *vn = arg;
 
+	virtq_disable_irq(&vn->rxq);
 	netdev_schedule_poll(&vn->ndev);
 }
 

@@ -161,6 +161,22 @@ static void free_chain(struct virtqueue *vq, uint16_t head)
 	vq->nr_free += n;
 }
 
+void virtq_disable_irq(struct virtqueue *vq)
+{
+	if (vq->has_irq)
+		WRITE_ONCE(vq->avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+bool virtq_enable_irq(struct virtqueue *vq)
+{
+	if (!vq->has_irq)
+		return false;
+	WRITE_ONCE(vq->avail->flags, 0);
+	/* The flag's store before the idx load (2.7.10's race). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return READ_ONCE(vq->used->idx) != READ_ONCE(vq->last_used);
+}
+
 void *virtq_get_used(struct virtqueue *vq, uint32_t *len)
 {
 	unsigned long irq = spin_lock_irqsave(&vq->lock);

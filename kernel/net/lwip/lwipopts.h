@@ -34,6 +34,8 @@
  *                 shift 2): a window of 16 segments kept a sender waiting
  *                 for ACKs under QEMU, where a round trip takes long
  *   TCP_SND_BUF   64 MSS per connection
+ *   window update sent when the reader has opened a quarter of the window
+ *                 (lwIP's default, 4 MSS, sent one per 6 KiB read)
  *   PBUF_POOL     256 frames of 1536 bytes (received frames wait in them
  *                 until read: a window's worth, and room for a second)
  *   mailboxes     tcpip 64, per-netconn receive 64, accept 16 entries
@@ -105,6 +107,7 @@ void pagoda_lwip_free(void *p);
 #define TCP_RCV_SCALE			2
 #define TCP_WND				(128 * 1024)
 #define TCP_SND_BUF			(64 * TCP_MSS)
+#define TCP_WND_UPDATE_THRESHOLD	(TCP_WND / 4)
 #define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_QUEUE_OOSEQ			1
 #define TCP_OOSEQ_MAX_BYTES		TCP_WND	/* out-of-order data kept per connection */
