@@ -97,6 +97,7 @@ const char *const lock_rank_names[NR_LOCK_RANKS] = {
 	[LOCK_RANK_PAGES] = "pages_lock",
 	[LOCK_RANK_SHMEM_SWAPLIST] = "shmem_swaplist_lock",
 	[LOCK_RANK_SWAP_MAP] = "swap_map_lock",
+	[LOCK_RANK_LRU_BATCH] = "lru_batch->lock",
 	[LOCK_RANK_LRU] = "lru_lock",
 	[LOCK_RANK_PT] = "page-table lock",
 	[LOCK_RANK_PT_UPPER] = "pgt->upper_lock",

@@ -82,6 +82,7 @@ enum lock_rank {
 	LOCK_RANK_PTL,			/* a page-table page's PTE lock */
 	LOCK_RANK_SHMEM_SWAPLIST,	/* shmem_swaplist_lock */
 	LOCK_RANK_SWAP_MAP,		/* swap_map_lock */
+	LOCK_RANK_LRU_BATCH,		/* a CPU's LRU add batch lock (mm/vmscan.c) */
 	LOCK_RANK_LRU,			/* lru_lock */
 	LOCK_RANK_KSTACK,		/* kstack_lock */
 	LOCK_RANK_SLAB_CACHES,		/* caches_lock */

@@ -291,7 +291,7 @@ static int __install_page(struct pte_cursor *c, struct vma *v, struct page *p,
 	if (!is_zero_page(p))
 		page_add_map(v->mm, p);
 	if (page_test_flag(p, PG_anon))
-		lru_add(p);
+		lru_cache_add(p);
 	if (v->flags & VM_LOCKED)
 		mod_vm_stat(NR_MLOCK, 1);
 	return 0;

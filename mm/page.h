@@ -64,6 +64,9 @@ enum page_flag_bits {
 				 * looked: lru_lock */
 	PG_pcp,			/* free order-0 frame on a per-CPU list
 				 * (mm/page_alloc.c): that list's pcp->lock */
+	PG_lru_batch,		/* in a CPU's LRU add batch, not yet on a list
+				 * (mm/vmscan.c): claimed atomically, cleared
+				 * under that batch's lock */
 };
 
 struct kmem_cache;
@@ -106,9 +109,14 @@ struct page {
 		 * frame goes back with inuse 0). Linux's folio->_pincount. */
 		int pincount;
 	};
-	/* PG_buddy: block order, under zone_lock. PG_head: allocation
-	 * order, set once by the allocating kmalloc (the owner). */
-	unsigned int order;
+	union {
+		/* PG_buddy: block order, under zone_lock. PG_head: allocation
+		 * order, set once by the allocating kmalloc (the owner). */
+		unsigned int order;
+		/* PG_lru_batch: the CPU whose LRU add batch holds the page;
+		 * written under that batch's lock (mm/vmscan.c). */
+		unsigned int lru_cpu;
+	};
 	/* PG_swapcache: the swap slot, under swap_map_lock.
 	 * A user pgd: its page-table pages, under that mm->pgt.upper_lock
 	 * (or the whole tree). */

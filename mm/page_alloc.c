@@ -508,7 +508,7 @@ void put_page(struct page *page)
 		      (unsigned long)page_to_pfn(page), page->mapcount, page->mapping, page->index,
 		      (unsigned long)page->flags);
 	/* The last user is gone: forget what the frame was, then free it. */
-	if (page_test_flag(page, PG_lru))
+	if (page->flags & (1ul << PG_lru | 1ul << PG_lru_batch))
 		lru_del(page);
 	page->flags = 0;
 	page->mapping = NULL;

@@ -588,6 +588,7 @@ long pageout_range(struct mm *mm, struct vma *v, unsigned long start, unsigned l
 	int err = 0;
 
 	mmap_assert_locked(mm);
+	lru_add_drain_all();		/* pages still in add batches can be isolated too */
 	while (start < end) {
 		int res[PAGEOUT_BATCH];
 		bool full;
@@ -630,7 +631,7 @@ static int cold_one(struct pte_cursor *pc, const struct pte_val *pv, void *arg)
 void cold_range(struct mm *mm, struct vma *v, unsigned long start, unsigned long end)
 {
 	mmap_assert_locked(mm);
-
+	lru_add_drain_all();		/* as Linux's madvise_cold: deactivate filed pages */
 	walk_ptes(&mm->pgt, start, end, cold_one, v);
 }
 

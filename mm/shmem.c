@@ -96,7 +96,7 @@ static struct page *shmem_swapin(struct inode *inode, unsigned long index, void 
 	get_page(p);				/* the caller's; the tree keeps the first */
 	spin_unlock_irqrestore(&inode->pages_lock, irq);
 	swap_free(page_tree_swap_slot(e));
-	lru_add(p);
+	lru_cache_add(p);
 	return p;
 }
 
@@ -144,7 +144,7 @@ struct page *shmem_get_page(struct inode *inode, unsigned long index, enum sgp_t
 			shmem_page_init(p);
 			get_page(p);
 			spin_unlock_irqrestore(&inode->pages_lock, irq);
-			lru_add(p);
+			lru_cache_add(p);
 			return p;
 		}
 		if (p) {

@@ -63,6 +63,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
 #include "kernel/lib/list.h"
+#include "kernel/lib/string.h"
 #include "kernel/might_sleep.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
@@ -72,6 +73,7 @@
 #include "mm/swap.h"
 #include "mm/internal.h"
 #include "mm/vmstat.h"
+#include <arch/percpu.h>
 #include <arch/pgtable.h>
 #include <arch/tlb.h>
 
@@ -109,19 +111,139 @@ static void lru_del_locked(struct page *p)
 	page_clear_flag(p, PG_lru);
 }
 
+/*
+ * Per-CPU add batches (Linux's lru_add folio batches, 15 pages each). A
+ * new page (lru_cache_add: a fault's anonymous page, a new tmpfs page)
+ * goes first to this CPU's batch, under the batch's own lock, which only
+ * this CPU takes on the fault path; only when the batch is full does it
+ * move to the lists, all at once under lru_lock. So four CPUs faulting
+ * take the shared lock once per LRU_BATCH pages, not per page. Reclaim
+ * puts the pages it looked at back directly (lru_add), as Linux's
+ * move_folios_to_lru.
+ *
+ *   lru_cache_add:  page --> lru_batches[cpu].pages[n++]   PG_lru_batch, lru_cpu
+ *                              |  full, or lru_add_drain_all()
+ *                              v  (lru_lock)
+ *   lru_add:        page --> lru[page_lru(p)]                PG_lru
+ *
+ * A page in a batch holds no reference (Linux's does): its free takes it
+ * back out (lru_del), so no frame waits in a batch after its last user
+ * and free-page counts stay exact. Everything that must see the lists
+ * whole - reclaim, MADV_PAGEOUT and MADV_COLD (as Linux's lru_add_drain
+ * before them), /proc/meminfo's counts, /proc/kpageflags - drains every
+ * CPU's batch first, by taking each batch lock in turn: no IPI.
+ *
+ * PG_lru_batch is claimed with an atomic test-and-set, so two CPUs adding
+ * one page (two faults mapping one swap-cache page) cannot both file it;
+ * a page found on a list meanwhile is settled under lru_lock, where reclaim
+ * takes pages off and puts them back.
+ */
+#define LRU_BATCH	15
+
+struct lru_batch {
+	spinlock_t lock;
+	unsigned int n;				/* lock (read unlocked by drains) */
+	struct page *pages[LRU_BATCH];		/* lock; [0, n) have PG_lru_batch */
+};
+
+static struct lru_batch lru_batches[MAX_CPUS] = {
+	[0 ... MAX_CPUS - 1] = { .lock = SPINLOCK_INIT_RANKED(lru_batch->lock, LOCK_RANK_LRU_BATCH) },
+};
+
+/* Every page of @b onto its list; @b's lock held, interrupts off. */
+static void lru_batch_drain_locked(struct lru_batch *b)
+{
+	__spin_lock(&lru_lock);
+	for (unsigned int i = 0; i < b->n; i++) {
+		struct page *p = b->pages[i];
+
+		/* PG_lru before PG_lru_batch goes: lru_cache_add never sees neither. */
+		lru_add_locked(p);
+		page_clear_flag(p, PG_lru_batch);
+	}
+	__spin_unlock(&lru_lock);
+	b->n = 0;
+}
+
+void lru_cache_add(struct page *p)
+{
+	struct lru_batch *b = &lru_batches[this_cpu()->index];
+	unsigned long irq = spin_lock_irqsave(&b->lock);
+
+	if (!(__atomic_fetch_or(&p->flags, 1ul << PG_lru_batch, __ATOMIC_RELAXED) &
+	      (1ul << PG_lru_batch))) {
+		if (page_test_flag(p, PG_lru)) {
+			/* On a list, or was until reclaim isolated it just now. */
+			__spin_lock(&lru_lock);
+			if (!page_test_flag(p, PG_lru))
+				lru_add_locked(p);
+			page_clear_flag(p, PG_lru_batch);
+			__spin_unlock(&lru_lock);
+		} else {
+			p->lru_cpu = (unsigned int)(b - lru_batches);
+			b->pages[b->n++] = p;
+			if (b->n == LRU_BATCH)
+				lru_batch_drain_locked(b);
+		}
+	}
+	spin_unlock_irqrestore(&b->lock, irq);
+}
+
+void lru_add_drain_all(void)
+{
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		struct lru_batch *b = &lru_batches[i];
+		unsigned long irq;
+
+		if (!READ_ONCE(b->n))
+			continue;
+		irq = spin_lock_irqsave(&b->lock);
+		lru_batch_drain_locked(b);
+		spin_unlock_irqrestore(&b->lock, irq);
+	}
+}
+
+/* Onto its list now, unless on one or in a batch already (reclaim's putback). */
 void lru_add(struct page *p)
 {
 	unsigned long irq = spin_lock_irqsave(&lru_lock);
 
-	if (!page_test_flag(p, PG_lru))
+	if (!(p->flags & (1ul << PG_lru | 1ul << PG_lru_batch)))
 		lru_add_locked(p);
 	spin_unlock_irqrestore(&lru_lock, irq);
 }
 
+/* Take @p, whose last reference is going, out of its batch; false if in none. */
+static bool lru_batch_del(struct page *p)
+{
+	struct lru_batch *b = &lru_batches[p->lru_cpu];
+	unsigned long irq = spin_lock_irqsave(&b->lock);
+	bool found = false;
+
+	for (unsigned int i = 0; i < b->n && !found; i++) {
+		if (b->pages[i] != p)
+			continue;
+		b->n--;
+		memmove(&b->pages[i], &b->pages[i + 1], (b->n - i) * sizeof(b->pages[0]));
+		page_clear_flag(p, PG_lru_batch);
+		found = true;
+	}
+	spin_unlock_irqrestore(&b->lock, irq);
+	return found;
+}
+
+/*
+ * The last reference to @p is going (nobody can add it meanwhile): off
+ * its batch or its list. A drain racing with us has moved it to a list
+ * by the time we hold the batch lock, and the list half finds it there.
+ */
 void lru_del(struct page *p)
 {
-	unsigned long irq = spin_lock_irqsave(&lru_lock);
+	unsigned long irq;
 
+	if (page_test_flag(p, PG_lru_batch) && lru_batch_del(p))
+		return;
+	irq = spin_lock_irqsave(&lru_lock);
 	if (page_test_flag(p, PG_lru))
 		lru_del_locked(p);
 	spin_unlock_irqrestore(&lru_lock, irq);
@@ -145,6 +267,11 @@ void mark_page_accessed(struct page *p)
 		page_clear_flag(p, PG_referenced);
 		lru_add_locked(p);
 		count_vm_event(PGACTIVATE);
+	} else if (page_test_flag(p, PG_lru_batch) && !page_test_flag(p, PG_active)) {
+		/* Still in an add batch: the drain (under lru_lock) files it active. */
+		page_set_flag(p, PG_active);
+		page_clear_flag(p, PG_referenced);
+		count_vm_event(PGACTIVATE);
 	}
 	spin_unlock_irqrestore(&lru_lock, irq);
 }
@@ -159,6 +286,9 @@ void lru_deactivate(struct page *p)
 		lru_del_locked(p);
 		page_clear_flag(p, PG_active);
 		lru_add_locked(p);
+		count_vm_event(PGDEACTIVATE);
+	} else if (page_test_flag(p, PG_lru_batch) && page_test_flag(p, PG_active)) {
+		page_clear_flag(p, PG_active);		/* filed inactive when drained */
 		count_vm_event(PGDEACTIVATE);
 	}
 	spin_unlock_irqrestore(&lru_lock, irq);
@@ -662,6 +792,7 @@ unsigned long reclaim_pages(unsigned long nr)
 	might_sleep();			/* swap writes, whether or not any happen */
 	if (!swap_writable())
 		return 0;
+	lru_add_drain_all();		/* the newest pages too, so the counts below are whole */
 	while (!empty && reclaimed < nr && scanned < budget) {
 		struct shrink_batch sb = { 0 };
 		struct page *batch[SHRINK_BATCH];

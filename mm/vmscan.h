@@ -23,8 +23,10 @@ enum lru_list {
 	NR_LRU_LISTS
 };
 
-void lru_add(struct page *p);		/* a new anonymous page is mapped, a tmpfs page made */
+void lru_cache_add(struct page *p);	/* a new anonymous page is mapped, a tmpfs page made */
+void lru_add(struct page *p);		/* onto its list now (reclaim's putback) */
 void lru_del(struct page *p);		/* its last reference is going */
+void lru_add_drain_all(void);		/* every CPU's add batch onto the lists; no sleep */
 unsigned long lru_pages(enum lru_list l);	/* for /proc/meminfo */
 void mark_page_accessed(struct page *p);	/* read/write(2) used it */
 void lru_deactivate(struct page *p);	/* MADV_COLD */

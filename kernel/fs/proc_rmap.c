@@ -80,6 +80,7 @@
 #include "mm/rmap.h"
 #include "mm/slab.h"
 #include "mm/vm.h"
+#include "mm/vmscan.h"
 #include <arch/pgtable.h>
 
 /* Kernel-only bits from 32 on (Linux's include/linux/kernel-page-flags.h). */
@@ -199,6 +200,7 @@ ssize_t proc_kpagecount_read(pid_t unused, struct fs_buf buf, size_t n, loff_t *
 
 ssize_t proc_kpageflags_read(pid_t unused, struct fs_buf buf, size_t n, loff_t *pos)
 {
+	lru_add_drain_all();		/* KPF_LRU for pages still in add batches too */
 	return kpage_read(buf, n, pos, kpage_flags);
 }
 

@@ -67,6 +67,7 @@ int proc_show_meminfo(struct proc_buf *b, const struct proc_ctx *unused)
 	unsigned long swap_total, swap_free, dm[3];
 
 	swap_totals(&swap_total, &swap_free);
+	lru_add_drain_all();		/* the list counts below include the newest pages */
 	meminfo_line(b, "MemTotal", total);
 	meminfo_line(b, "MemFree", free);
 	meminfo_line(b, "MemAvailable", free);

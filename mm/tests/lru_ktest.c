@@ -47,6 +47,7 @@ static struct mm *faulted_mm(void)
 		mm_put(mm);
 		return NULL;
 	}
+	lru_add_drain_all();		/* out of the add batches, as reclaim does first */
 	return mm;
 }
 
@@ -221,5 +222,90 @@ KTEST(lru_shrink_active_ages)
 	shrink_active_list(0);
 	KT_ASSERT(page_test_flag(p[0], PG_active));
 	mm_put(mm);
+	return KT_PASS;
+}
+
+/* A new anonymous page, as a fault makes it before lru_cache_add(). */
+static struct page *anon_page(void)
+{
+	struct page *p = alloc_page(GFP_ZERO);
+
+	if (p)
+		page_set_flag(p, PG_anon);
+	return p;
+}
+
+static bool in_batch(const struct page *p)
+{
+	return page_test_flag(p, PG_lru_batch) && !page_test_flag(p, PG_lru);
+}
+
+static bool on_list(const struct page *p)
+{
+	return page_test_flag(p, PG_lru) && !page_test_flag(p, PG_lru_batch);
+}
+
+/*
+ * The per-CPU add batches (mm/vmscan.c): a new page waits in this CPU's
+ * batch, off the lists, until the batch fills (LRU_BATCH = 15 pages: all
+ * of them go at once) or a drain; uses while it waits decide the list it
+ * lands on; a page freed while it waits leaves the batch with its last
+ * reference. Interrupts off keep the test on one CPU, and so one batch.
+ */
+KTEST(lru_add_batches)
+{
+	struct page *p[15], *q[12], *gone, *hot;
+	unsigned long act, irq;
+	bool waiting;
+
+	for (int i = 0; i < 15; i++)
+		KT_ASSERT((p[i] = anon_page()) != NULL);
+	KT_ASSERT((gone = anon_page()) && (hot = anon_page()));
+	irq = arch_irq_save();
+	lru_add_drain_all();				/* this CPU's batch empty */
+	lru_cache_add(gone);
+	lru_cache_add(hot);
+	for (int i = 0; i < 12; i++)
+		lru_cache_add(p[i]);			/* 14 waiting */
+	arch_irq_restore(irq);
+	KT_ASSERT(in_batch(gone) && in_batch(hot) && in_batch(p[0]) && in_batch(p[11]));
+	lru_cache_add(p[0]);				/* again: still once */
+	KT_ASSERT(in_batch(p[0]));
+	mark_page_accessed(hot);
+	mark_page_accessed(hot);			/* activated while waiting */
+	KT_ASSERT(page_test_flag(hot, PG_active) && in_batch(hot));
+	put_page(gone);					/* freed while waiting: out */
+	KT_ASSERT(!page_test_flag(gone, PG_lru_batch) && !page_test_flag(gone, PG_lru));
+	act = lru_pages(LRU_ACTIVE_ANON);
+	lru_add_drain_all();
+	KT_ASSERT(!page_test_flag(gone, PG_lru));	/* a free frame stays off the lists */
+	KT_ASSERT(on_list(hot) && page_test_flag(hot, PG_active));
+	KT_ASSERT(lru_pages(LRU_ACTIVE_ANON) >= act + 1);
+	for (int i = 0; i < 12; i++)
+		KT_ASSERT(on_list(p[i]) && !page_test_flag(p[i], PG_active));
+	/* A full batch goes by itself: 14 wait, the 15th sends them all. */
+	for (int i = 0; i < 12; i++)
+		KT_ASSERT((q[i] = anon_page()) != NULL);
+	irq = arch_irq_save();
+	lru_add_drain_all();
+	for (int i = 12; i < 15; i++)
+		lru_cache_add(p[i]);
+	for (int i = 0; i < 11; i++)
+		lru_cache_add(q[i]);
+	waiting = in_batch(p[12]) && in_batch(p[14]) && in_batch(q[10]);
+	lru_cache_add(q[11]);				/* 3 + 12 = 15: the batch goes */
+	arch_irq_restore(irq);
+	KT_ASSERT(waiting);
+	KT_ASSERT(on_list(p[12]) && on_list(p[13]) && on_list(p[14]));
+	for (int i = 0; i < 12; i++) {
+		KT_ASSERT(on_list(q[i]));
+		put_page(q[i]);
+	}
+	/* Taken off the lists with their last references. */
+	put_page(hot);
+	for (int i = 0; i < 15; i++) {
+		put_page(p[i]);
+		KT_ASSERT(!page_test_flag(p[i], PG_lru));
+	}
 	return KT_PASS;
 }

@@ -416,6 +416,7 @@ KTEST(swap_shmem_out_and_back)
 		KT_ASSERT(!IS_ERR(p));
 		snprintf(want, sizeof(want), "shmem page %lu", i);
 		KT_ASSERT_EQ(strcmp(page_address(p), want), 0);
+		lru_add_drain_all();			/* filed for reclaim again */
 		KT_ASSERT(page_test_flag(p, PG_dirty) && page_test_flag(p, PG_lru));
 		put_page(p);
 	}
@@ -474,6 +475,7 @@ KTEST(reclaim_busy_mm_put_outside_i_mmap_lock)
 	KT_ASSERT_EQ(vm_fault(b, va, 0), VM_FAULT_OK);
 	KT_ASSERT_EQ(arch_query(&a->pgt, va, &m), 0);
 	p = pfn_to_page(m.pa >> PAGE_SHIFT);
+	lru_add_drain_all();				/* as pageout_range() first */
 	KT_ASSERT(page_test_flag(p, PG_lru));		/* else pageout gives up before the walk */
 	refs = READ_ONCE(b->refcount);
 	mmap_read_lock(a);				/* as MADV_PAGEOUT holds it */
@@ -497,10 +499,13 @@ KTEST(reclaim_busy_mm_put_outside_i_mmap_lock)
  * deactivation brings it back, the last put takes it off. */
 KTEST(lru_activate_deactivate)
 {
-	unsigned long inact = lru_pages(LRU_INACTIVE_ANON), act = lru_pages(LRU_ACTIVE_ANON);
+	unsigned long inact, act;
 	struct page *p = alloc_page(GFP_ZERO);
 
 	KT_ASSERT(p);
+	lru_add_drain_all();			/* no batch drains into the counts below */
+	inact = lru_pages(LRU_INACTIVE_ANON);
+	act = lru_pages(LRU_ACTIVE_ANON);
 	page_set_flag(p, PG_anon);
 	lru_add(p);
 	KT_ASSERT_EQ(lru_pages(LRU_INACTIVE_ANON), inact + 1);
