@@ -117,6 +117,17 @@ static void pcp_init(void)
 	printk("mm: per-CPU page lists: batch %u, high %u\n", pcp_batch, pcp_high);
 }
 
+/* Time the page clear/copy loops on 16 frames (arch/page.h) and keep the fastest. */
+static void select_page_loops(void)
+{
+	struct page *p = alloc_pages(0, 4);
+
+	if (!p)
+		return;			/* keep the default: rep8 */
+	page_loops_select(page_address(p), PAGE_SIZE << 4);
+	free_pages(p, 4);
+}
+
 void page_alloc_init(void)
 {
 	uint64_t bytes;
@@ -135,6 +146,7 @@ void page_alloc_init(void)
 	memblock_for_each_free(release, NULL);
 	pcp_init();
 	ready = true;
+	select_page_loops();
 	if (cpu_is_qemu_tcg())
 		scrub_free_memory();
 }
