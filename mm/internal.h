@@ -20,6 +20,7 @@
 
 #include "kernel/uapi.h"
 #include "mm/vm.h"
+#include <arch/percpu.h>
 
 struct page;
 
@@ -309,10 +310,12 @@ unsigned int vma_pte_flags(const struct vma *v, bool writable);
  */
 void page_add_map(struct mm *mm, struct page *p);
 void page_remove_map(struct mm *mm, struct page *p);
-/* Add @d to @mm's counter @c (RSS kinds, swap entries); atomic. */
+/* Add @d to @mm's counter @c (RSS kinds, swap entries) in this CPU's row; atomic. */
 static inline void add_mm_counter(struct mm *mm, enum mm_counter c, long d)
 {
-	__atomic_add_fetch(&mm->rss[c], d, __ATOMIC_RELAXED);
+	struct mm_rss_row *row = &mm->rss[this_cpu()->index % mm->rss_rows];
+
+	__atomic_add_fetch(&row->count[c], d, __ATOMIC_RELAXED);
 }
 
 /*

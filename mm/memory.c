@@ -802,7 +802,7 @@ static enum vm_fault_result sanitize_fault_flags(const struct vma *v, unsigned i
  *                  own locks: shmem_get_page and swap_cache_read_page
  *                  insert only into a hole they find under that lock,
  *                  and drop their page when someone was faster)
- *   counters       mm->rss[] (add_mm_counter) and the vmstat items are
+ *   counters       mm->rss rows (add_mm_counter) and the vmstat items are
  *                  atomic adds; nothing else of struct mm is written by
  *                  a fault
  *   never          anything that changes VMAs (splits, merges, flags):

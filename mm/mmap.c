@@ -65,7 +65,10 @@ struct mm *mm_create(void)
 	if (!mm)
 		return NULL;
 	memset(mm, 0, sizeof(*mm));
-	if (arch_pgd_create(&mm->pgt)) {
+	mm->rss_rows = MAX(READ_ONCE(nr_cpus), 1u);
+	mm->rss = kzalloc(mm->rss_rows * sizeof(*mm->rss));
+	if (!mm->rss || arch_pgd_create(&mm->pgt)) {
+		kfree(mm->rss);
 		kmem_cache_free(mm_cache, mm);
 		return NULL;
 	}
@@ -194,6 +197,7 @@ void mm_put(struct mm *mm)
 	mmap_write_unlock(mm);
 	arch_pgd_destroy(&mm->pgt);
 	mm_set_exe_file(mm, NULL);
+	kfree(mm->rss);
 	kmem_cache_free(mm_cache, mm);
 }
 

@@ -83,7 +83,7 @@ long oom_badness(struct task *t, unsigned long totalpages)
 		return LONG_MIN;
 	if (t->oom_score_adj == OOM_SCORE_ADJ_MIN || READ_ONCE(mm->oom_reaped))
 		return LONG_MIN;
-	points = (long)(mm_rss(mm) + READ_ONCE(mm->rss[MM_SWAPENTS]) +
+	points = (long)(mm_rss(mm) + get_mm_counter(mm, MM_SWAPENTS) +
 			arch_pgd_nr_tables(&mm->pgt));
 	return points + (long)t->oom_score_adj * (long)(totalpages / 1000);
 }
@@ -132,8 +132,8 @@ static void oom_reap_locked(struct mm *mm)
 static void log_reaped(pid_t pid, const char *comm, struct mm *mm)
 {
 	printk("oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, "
-	       "shmem-rss:%lukB\n", pid, comm, kb(mm->rss[MM_ANONPAGES]),
-	       kb(mm->rss[MM_FILEPAGES]), kb(mm->rss[MM_SHMEMPAGES]));
+	       "shmem-rss:%lukB\n", pid, comm, kb(get_mm_counter(mm, MM_ANONPAGES)),
+	       kb(get_mm_counter(mm, MM_FILEPAGES)), kb(get_mm_counter(mm, MM_SHMEMPAGES)));
 }
 
 /*
@@ -252,8 +252,8 @@ static void log_kill(const struct oom_victim *ov)
 
 	printk("Out of memory: Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB, "
 	       "file-rss:%lukB, shmem-rss:%lukB, UID:%u pgtables:%lukB oom_score_adj:%d\n",
-	       ov->pid, ov->comm, kb((long)mm->total_vm), kb(mm->rss[MM_ANONPAGES]),
-	       kb(mm->rss[MM_FILEPAGES]), kb(mm->rss[MM_SHMEMPAGES]), ov->uid,
+	       ov->pid, ov->comm, kb((long)mm->total_vm), kb(get_mm_counter(mm, MM_ANONPAGES)),
+	       kb(get_mm_counter(mm, MM_FILEPAGES)), kb(get_mm_counter(mm, MM_SHMEMPAGES)), ov->uid,
 	       kb((long)arch_pgd_nr_tables(&mm->pgt)), ov->adj);
 }
 

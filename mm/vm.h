@@ -39,6 +39,11 @@
 /* MM_SWAPENTS counts swap entries in the page tables (VmSwap), not RSS. */
 enum mm_counter { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, NR_MM_COUNTERS };
 
+/* One CPU's share of an mm's counters, a cache line of its own. */
+struct mm_rss_row {
+	long count[NR_MM_COUNTERS];
+} __attribute__((aligned(64)));
+
 /*
  * One address space. Which lock protects what ("mmap lock" = mmap_lock,
  * read = held for reading, write = held for writing; the whole order of
@@ -58,12 +63,19 @@ struct mm {
 	unsigned long total_vm;		/* write: pages covered by VMAs */
 	unsigned long locked_vm;	/* write: pages in VM_LOCKED VMAs */
 	/*
-	 * Atomic (add_mm_counter, mm/internal.h): faults, zaps and reclaim
-	 * change them holding the mmap lock only for reading (or, for an
-	 * rmap unmap, the rmap lock alone), several at once. Readers take a
-	 * snapshot with plain loads.
+	 * The RSS counters (VmRSS's parts, VmSwap), one row per CPU slot, as
+	 * Linux's per-CPU mm counters: faults, zaps and reclaim change them
+	 * holding the mmap lock only for reading (or, for an rmap unmap, the
+	 * rmap lock alone), several at once, each adding to its own CPU's
+	 * row (add_mm_counter, mm/internal.h) so that threads faulting on
+	 * different CPUs never write one cache line. The adds are atomic: a
+	 * task moved between reading its CPU and adding may share a row with
+	 * the CPU it left. get_mm_counter() sums the rows - exact whenever
+	 * nothing is changing them. Set by mm_create(); rss_rows >= 1 (the
+	 * CPUs online then; a later CPU shares row index % rss_rows).
 	 */
-	long rss[NR_MM_COUNTERS];
+	struct mm_rss_row *rss;
+	unsigned int rss_rows;
 	unsigned long def_flags;	/* write: VM_LOCKED after mlockall(MCL_FUTURE) */
 	bool oom_reaped;		/* set by the OOM reaper holding read (WRITE_ONCE):
 					 * its private memory was reaped (Linux's
@@ -164,9 +176,20 @@ static inline void mmap_assert_write_locked(const struct mm *mm)
 	BUG_ON(!rwsem_write_held_by_current(&mm->mmap_lock));
 }
 
+/* @mm's counter @c: the sum of its rows (a snapshot while faults run). */
+static inline long get_mm_counter(const struct mm *mm, enum mm_counter c)
+{
+	long n = 0;
+
+	for (unsigned int i = 0; i < mm->rss_rows; i++)
+		n += __atomic_load_n(&mm->rss[i].count[c], __ATOMIC_RELAXED);
+	return n;
+}
+
 static inline unsigned long mm_rss(const struct mm *mm)
 {
-	return mm->rss[MM_ANONPAGES] + mm->rss[MM_FILEPAGES] + mm->rss[MM_SHMEMPAGES];
+	return get_mm_counter(mm, MM_ANONPAGES) + get_mm_counter(mm, MM_FILEPAGES) +
+	       get_mm_counter(mm, MM_SHMEMPAGES);
 }
 
 struct mm *mm_create(void);		/* empty address space, or NULL */

@@ -101,7 +101,7 @@ static struct page *normal_page(phys_addr_t pa)
 
 static long rss_pages(const struct mm *mm, enum mm_counter i)
 {
-	long n = mm->rss[i];
+	long n = get_mm_counter(mm, i);
 
 	return n < 0 ? 0 : n;
 }

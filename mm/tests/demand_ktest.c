@@ -91,7 +91,7 @@ KTEST(demand_read_zero_page)
 	/* A second read of a page already mapped changes nothing. */
 	KT_ASSERT_EQ(vm_fault(mm, BASE, 0), VM_FAULT_OK);
 	KT_ASSERT_EQ(pa_of(mm, BASE, &fl), page_to_phys(zero_page));
-	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_ANONPAGES), 0);
 	KT_ASSERT_EQ(page_count(zero_page), zero_refs);
 	KT_ASSERT_EQ(zero_page->mapcount, zero_maps);
 	KT_ASSERT(read_vm_event(ZERO_PAGE_MAP) >= zp_before + pages);
@@ -158,16 +158,16 @@ KTEST(demand_rss_counts)
 	KT_ASSERT(mm != NULL);
 	for (unsigned long i = 0; i < 5; i++)
 		KT_ASSERT_EQ(vm_fault(mm, BASE + i * PAGE_SIZE, FAULT_WRITE), VM_FAULT_OK);
-	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 5);
-	KT_ASSERT_EQ(mm->rss[MM_SHMEMPAGES], 0);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_ANONPAGES), 5);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_SHMEMPAGES), 0);
 	KT_ASSERT_EQ(read_vm_stat(NR_ANON_PAGES), anon_before + 5);
 	KT_ASSERT_EQ(vm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_OK);
 	KT_ASSERT_EQ(vm_fault(mm, BASE + PAGE_SIZE, 0), VM_FAULT_OK);
-	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 5);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_ANONPAGES), 5);
 	mmap_write_lock(mm);
 	KT_ASSERT_EQ(vm_munmap_locked(mm, BASE, 2 * PAGE_SIZE), 0);
 	mmap_write_unlock(mm);
-	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 3);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_ANONPAGES), 3);
 	KT_ASSERT_EQ(read_vm_stat(NR_ANON_PAGES), anon_before + 3);
 	mm_put(mm);
 	KT_ASSERT_EQ(read_vm_stat(NR_ANON_PAGES), anon_before);

@@ -199,8 +199,8 @@ static enum ktest_result pageout_all(struct mm *mm, unsigned long base, unsigned
 	mmap_read_unlock(mm);
 	KT_ASSERT_EQ(pmm_free_pages(), free_pages + pages);
 	KT_ASSERT(is_swapped(mm, base, slot));
-	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);
-	KT_ASSERT_EQ(mm->rss[MM_SWAPENTS], (long)pages);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_ANONPAGES), 0);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_SWAPENTS), (long)pages);
 	swap_totals(&total, &free);
 	KT_ASSERT_EQ(total - free, pages);
 	return KT_PASS;
@@ -361,8 +361,8 @@ KTEST(populate_swapin_unlocked)
 	mmap_read_unlock(mm);
 	KT_ASSERT_EQ(read_vm_event(POPULATE_UNLOCKED) - unlocked0, pages);
 	KT_ASSERT(read_vm_event(PSWPIN) - in0 >= pages);
-	KT_ASSERT_EQ(mm->rss[MM_SWAPENTS], 0);
-	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], (long)pages);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_SWAPENTS), 0);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_ANONPAGES), (long)pages);
 	for (unsigned long i = 0; i < pages; i++) {
 		char buf[16], want[16];
 
@@ -579,7 +579,7 @@ KTEST(tlb_reclaim_batched_flush)
 	       TB_PAGES, sd, ipis, others);
 	ktest_unload_mm_elsewhere();
 	KT_ASSERT_EQ(done, (long)TB_PAGES);
-	KT_ASSERT_EQ(mm->rss[MM_SWAPENTS], (long)TB_PAGES);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_SWAPENTS), (long)TB_PAGES);
 	KT_ASSERT(sd >= 1);			/* the others had it loaded: they were told */
 	KT_ASSERT(sd <= 2 * batches);
 	KT_ASSERT(ipis <= sd * others);

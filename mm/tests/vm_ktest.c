@@ -110,7 +110,7 @@ KTEST(vm_fault_zero_page_and_cow)
 	KT_ASSERT_EQ(vm_fault(mm, BASE, FAULT_WRITE), VM_FAULT_OK);
 	pa = pa_of(mm, BASE, &fl);
 	KT_ASSERT(pa && pa != page_to_phys(zero_page) && (fl & MMU_WRITE));
-	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 1);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_ANONPAGES), 1);
 	/* A fork copy shares it read-only on both sides. */
 	child = mm_dup(mm);
 	KT_ASSERT(child != NULL);
@@ -353,7 +353,7 @@ KTEST(vm_munmap_gathers_tlb_flushes)
 	mmap_write_unlock(mm);
 	/* 100 pages: one range flush (the gather overflows past 64), not 100. */
 	KT_ASSERT_EQ(read_vm_event(TLB_FLUSH) - flushes, 1);
-	KT_ASSERT_EQ(mm->rss[MM_ANONPAGES], 0);
+	KT_ASSERT_EQ(get_mm_counter(mm, MM_ANONPAGES), 0);
 	mm_put(mm);
 	KT_ASSERT_EQ(pmm_free_pages(), free_before);
 	return KT_PASS;
