@@ -45,10 +45,11 @@
 static struct softlockup_config config;	/* all zero (off) until watchdog_init */
 static unsigned long nr_reports;
 
+/* Written at every return to user mode: a cache line per CPU, or the CPUs bounce it. */
 static struct {
 	uint64_t touched;		/* jiffies at the last sign of progress */
 	bool reported;			/* this episode has been reported */
-} wd_cpu[MAX_CPUS];
+} __attribute__((aligned(64))) wd_cpu[MAX_CPUS];
 
 void watchdog_init(void)
 {
@@ -78,7 +79,8 @@ void touch_softlockup_watchdog(void)
 	 * fresh time and leaves the mark alone.
 	 */
 	WRITE_ONCE(wd_cpu[cpu].touched, jiffies_read());
-	WRITE_ONCE(wd_cpu[cpu].reported, false);
+	if (READ_ONCE(wd_cpu[cpu].reported))
+		WRITE_ONCE(wd_cpu[cpu].reported, false);
 }
 
 /* Print the report for @t, stuck for @ticks, interrupted at @regs. */

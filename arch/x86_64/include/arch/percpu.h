@@ -60,7 +60,9 @@ struct cpu {
 	 * only (arch_switch_pgt); read by TLB shootdowns (tlb.c).
 	 */
 	void *loaded_pgt;
-};
+} __attribute__((aligned(64)));	/* no line shared with the next CPU's: atomic_count
+				 * changes at every spinlock, self is read at every
+				 * this_cpu() */
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned int nr_cpus;		/* cpus[] slots in use: boot CPU + APs started */
