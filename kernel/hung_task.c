@@ -6,13 +6,6 @@
  * that time (give or take the little it ran before it slept). The report
  * remembers last_in_ns (hung_reported_in), so the same sleep is reported
  * once; a task that runs again and sleeps again can be reported again.
- * last_in_ns comes from the clock of the CPU that switched the task in,
- * which may be a little ahead of ours: such a task has just run.
- *
- * Only user tasks are watched (those with an mm, in the kernel on their
- * behalf or not): kernel threads wait for work uninterruptibly for as long
- * as there is none (unix_gc, lwIP's thread), which Linux marks TASK_IDLE
- * and skips the same way.
  */
 #include "kernel/hung_task.h"
 #include "kernel/cmdline.h"
@@ -48,9 +41,8 @@ static bool check_locked(struct task *t, uint64_t now, uint64_t timeout_ns)
 {
 	uint64_t in = READ_ONCE(t->last_in_ns);
 
-	if (READ_ONCE(t->state) != TASK_UNINTERRUPTIBLE ||
-	    READ_ONCE(t->on_cpu) || in > now || now - in < timeout_ns ||
-	    t->hung_reported_in == in)
+	if (READ_ONCE(t->state) != TASK_UNINTERRUPTIBLE || READ_ONCE(t->on_cpu) ||
+	    now - in < timeout_ns || t->hung_reported_in == in)
 		return false;
 	t->hung_reported_in = in;
 	report(t, now - in);
@@ -65,8 +57,7 @@ unsigned int hung_task_scan(uint64_t timeout_ns)
 	struct task *t;
 
 	for_each_task(t)
-		if (!t->kthread)
-			found += check_locked(t, now, timeout_ns);
+		found += check_locked(t, now, timeout_ns);
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return found;
 }

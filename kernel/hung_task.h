@@ -11,7 +11,6 @@
  * A lost wake-up, or a wait for I/O that never completes, shows no other
  * sign: the CPUs go on (idle, or running other tasks), so the soft-lockup
  * detector (watchdog.h) has nothing to say, and a test only times out.
- * User tasks only: kernel threads idle in state D while they have no work.
  * Command line: hung_task_timeout=N seconds (default 120, Linux's
  * hung_task_timeout_secs; 0 turns it off). The "khungtaskd" thread looks
  * every 10 s; it only reads, so a report never changes what happens.
@@ -33,7 +32,7 @@ void hung_task_init(void);
  */
 unsigned int hung_task_scan(uint64_t timeout_ns);
 
-/* The same look at @t alone, kernel thread or not (the caller keeps it alive): true if reported now. */
+/* The same look at @t alone (which the caller keeps alive): true if reported now. */
 struct task;
 bool hung_task_check(struct task *t, uint64_t timeout_ns);
 
