@@ -23,7 +23,6 @@
  *                  first and, from a non-leader, takes over the leader's
  *                  pid (de_thread, kernel/exec.c)
  */
-#include "kernel/hung_task.h"
 #include "kernel/pidfd.h"
 #include "kernel/task.h"
 #include "kernel/cred.h"
@@ -1151,6 +1150,5 @@ __noreturn void start_init(const char *path, char *const argv[])
 	vmscan_init();		/* kswapd: after init, which must be pid 1 */
 	unix_gc_init();		/* its thread too */
 	net_init();		/* and lwIP's tcpip thread */
-	hung_task_init();	/* khungtaskd */
 	cpu_idle();
 }

@@ -135,8 +135,6 @@ struct task {
 	uint64_t start_ns;		/* clock_ns() at creation */
 	uint64_t exec_ns;		/* time spent on a CPU, up to the last switch */
 	uint64_t last_in_ns;		/* clock_ns() when it last got the CPU */
-	uint64_t hung_reported_in;	/* last_in_ns of the sleep the hung-task detector
-					 * reported (kernel/hung_task.c); tasklist_lock */
 
 	/* Family (links under tasklist_lock) */
 	struct task *parent;		/* a process: the leader of the parent's group */

@@ -20,10 +20,11 @@
 #include <arch/memlayout.h>
 #include <arch/probe.h>
 
-/* Follow the frame chain from @rbp into @pcs (from index @n); returns the new count. */
-static unsigned int walk_frames(uint64_t rbp, uint64_t *pcs, unsigned int n, unsigned int max,
-				unsigned int skip)
+unsigned int arch_stack_save(uint64_t *pcs, unsigned int max, unsigned int skip)
 {
+	uint64_t rbp = (uint64_t)__builtin_frame_address(0);
+	unsigned int n = 0;
+
 	for (int depth = 0; depth < 32 && n < max; depth++) {
 		uint64_t frame[2];
 
@@ -41,29 +42,4 @@ static unsigned int walk_frames(uint64_t rbp, uint64_t *pcs, unsigned int n, uns
 		rbp = frame[0];
 	}
 	return n;
-}
-
-unsigned int arch_stack_save(uint64_t *pcs, unsigned int max, unsigned int skip)
-{
-	return walk_frames((uint64_t)__builtin_frame_address(0), pcs, 0, max, skip);
-}
-
-/*
- * switch_to() (switch.S) leaves on the task's stack, from saved_rsp up:
- *
- *	saved_rsp -> r15, r14, r13, r12, rbx, rbp, return address
- *
- * so its rbp (schedule()'s frame) starts the chain after that return address.
- */
-unsigned int arch_task_stack_save(uint64_t saved_rsp, uint64_t *pcs, unsigned int max)
-{
-	uint64_t top[7];
-
-	if (!max || (saved_rsp & 7) || saved_rsp < DIRECT_MAP_BASE ||
-	    arch_probe_read(top, (void *)saved_rsp, sizeof(top)))
-		return 0;
-	if (top[6] < (uint64_t)__text_start || top[6] >= (uint64_t)__text_end)
-		return 0;
-	pcs[0] = top[6];
-	return walk_frames(top[5], pcs, 1, max, 0);
 }

@@ -21,12 +21,4 @@
  */
 unsigned int arch_stack_save(uint64_t *pcs, unsigned int max, unsigned int skip);
 
-/*
- * The same for a task that is switched out, from the kernel stack pointer
- * switch_to() saved for it (task->saved_rsp): the first address is where
- * its switch_to() returns (into schedule()). The task must not be running
- * - a task that starts to meanwhile gives a garbled chain, never a fault.
- */
-unsigned int arch_task_stack_save(uint64_t saved_rsp, uint64_t *pcs, unsigned int max);
-
 #endif
